@@ -1,0 +1,66 @@
+# Rookery: every target does its own set-up (tools, virtual environment, packages, servers).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON := $(PYTHON)
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help up test test-fast lint fmt venv venv-all stack-up stack-down stack-status stack-env bench bench-quick crds
+
+help:
+	@echo "make up          run Rookery on embedded defaults (http://127.0.0.1:8080)"
+	@echo "make test        run the whole test suite (starts the real servers it needs)"
+	@echo "make lint        ruff + mypy"
+	@echo "make stack-up    start the real stack (SERVICES=\"kafka cassandra\" for some)"
+	@echo "make bench       run the benchmarks"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# core packages only: what `make up` needs; --inexact keeps extras a previous `make test` installed
+venv: | $(UV)
+	$(UV) sync --frozen --inexact
+
+# every extra (production adapters, operator, ML): what the test suite exercises
+venv-all: | $(UV)
+	$(UV) sync --frozen --all-extras
+
+up: venv
+	$(VENV)/bin/rookery up $(ARGS)
+
+test: venv-all
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv-all
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+fmt: venv-all
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+stack-up: venv-all
+	$(PY) -m e2e.stack up $(SERVICES)
+
+stack-down: venv-all
+	$(PY) -m e2e.stack down $(SERVICES)
+
+stack-status: venv-all
+	$(PY) -m e2e.stack status $(SERVICES)
+
+stack-env: venv-all
+	@$(PY) -m e2e.stack env
+
+crds: venv-all
+	$(VENV)/bin/rookery crds --out crds/
+
+bench: venv-all
+	$(PY) -m bench run $(BENCH_ARGS)
+
+bench-quick: venv-all
+	$(PY) -m bench run --quick $(BENCH_ARGS)
