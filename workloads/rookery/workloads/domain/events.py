@@ -1,0 +1,49 @@
+"""The one event envelope every stream carries (ARCHITECTURE.md section 4)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import orjson
+
+from rookery.workloads.ids import new_id
+
+# streams: topics are named "<tenant>.<stream>"
+POSTS = "posts"
+INTERACTIONS = "interactions"
+GRAPH = "graph"
+MESSAGES = "messages"
+NOTIFICATIONS = "notifications"
+MEDIA = "media"
+ANALYTICS = "analytics"
+MODERATION = "moderation"
+DEAD_LETTER = "dead-letter"
+STREAMS = (POSTS, INTERACTIONS, GRAPH, MESSAGES, NOTIFICATIONS, MEDIA, ANALYTICS, MODERATION, DEAD_LETTER)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Event:
+    type: str  # e.g. "StatusCreated"
+    key: str  # partition key: the owner (author, follower, chat ...); ordering holds per key
+    payload: dict[str, Any]
+    tenant: str = "rookery"
+    version: int = 1
+    id: str = dataclasses.field(default_factory=lambda: str(new_id()))
+    occurred_at: str = dataclasses.field(
+        default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    )
+    trace: dict[str, str] = dataclasses.field(default_factory=dict)  # W3C traceparent etc.
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> Event:
+        data = orjson.loads(raw)
+        return cls(**{field.name: data[field.name] for field in dataclasses.fields(cls) if field.name in data})
+
+
+def topic(tenant: str, stream: str) -> str:
+    return f"{tenant}.{stream}"
