@@ -1,0 +1,137 @@
+"""`rookery inference`: serve the models, or train them from interaction events.
+
+rookery inference [--port 8080] [--models moderation,embeddings,ranking,anomaly]
+                  [--storage-uri PATH|file://PATH] [--grpc-port N] [--workers N]
+rookery inference train --events EVENTS.jsonl [--out PATH] [--models ranking,anomaly]
+                  [--contamination auto|0.01..0.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from rookery.inference import MODEL_NAMES
+from rookery.inference.storage import StorageError, resolve_storage
+
+
+def model_list(value: str, allowed: tuple[str, ...]) -> list[str]:
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    unknown = [n for n in names if n not in allowed]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(allowed)} (got {value!r})")
+    return list(dict.fromkeys(names))
+
+
+def contamination(value: str) -> float | str:
+    if value == "auto":
+        return value
+    try:
+        share = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("'auto' or a share in (0, 0.5]") from None
+    if not 0 < share <= 0.5:
+        raise argparse.ArgumentTypeError("'auto' or a share in (0, 0.5]")
+    return share
+
+
+def serve_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rookery inference", description="Serve Rookery's models (KServe V1/V2)."
+    )
+    parser.add_argument("--port", type=int, default=8080, help="HTTP port (default 8080)")
+    parser.add_argument(
+        "--models",
+        type=lambda v: model_list(v, MODEL_NAMES),
+        default=list(MODEL_NAMES),
+        help=f"comma-separated models to serve (default {','.join(MODEL_NAMES)})",
+    )
+    parser.add_argument(
+        "--storage-uri",
+        default=None,
+        help="folder of trained artifacts: a path or file:// URI (default $ROOKERY_MODEL_STORAGE_URI, "
+        "else /mnt/models when present)",
+    )
+    parser.add_argument("--grpc-port", type=int, default=None, help="also serve gRPC V2 on this port")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
+    return parser
+
+
+def train_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rookery inference train",
+        description="Train ranking and anomaly models from a JSONL export of interaction events.",
+    )
+    parser.add_argument("--events", required=True, help="JSONL of interaction events ('-' for stdin)")
+    parser.add_argument(
+        "--out", default=None, help="storage folder to write (default the --storage-uri rules)"
+    )
+    parser.add_argument(
+        "--models", type=lambda v: model_list(v, ("ranking", "anomaly")), default=["ranking", "anomaly"]
+    )
+    parser.add_argument(
+        "--contamination",
+        type=contamination,
+        default="auto",
+        help="IsolationForest share of anomalies expected ('auto' or 0..0.5)",
+    )
+    return parser
+
+
+def train_command(argv: list[str]) -> int:
+    args = train_parser().parse_args(argv)
+    from rookery.inference.events import EventFileError
+    from rookery.inference.ranking import TrainingError
+    from rookery.inference.training import train_from_file
+
+    try:
+        out = resolve_storage(args.out)
+    except StorageError as exc:
+        print(f"rookery inference train: {exc}", file=sys.stderr)
+        return 2
+    if out is None:
+        print(
+            "rookery inference train: give --out (no $ROOKERY_MODEL_STORAGE_URI and no /mnt/models)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        summary = train_from_file(
+            args.events, out, models=tuple(args.models), contamination=args.contamination
+        )
+    except (EventFileError, TrainingError) as exc:
+        print(f"rookery inference train: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def serve_command(argv: list[str]) -> int:
+    args = serve_parser().parse_args(argv)
+    try:
+        storage = resolve_storage(args.storage_uri)
+    except StorageError as exc:
+        print(f"rookery inference: {exc}", file=sys.stderr)
+        return 2
+    from rookery.inference.server import load_models, serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # one timing line per request is noise at this level; /metrics has the latencies
+    logging.getLogger("kserve.trace").setLevel(logging.WARNING)
+    try:
+        models = load_models(args.models, storage)
+    except (OSError, ValueError) as exc:
+        print(f"rookery inference: cannot load models from {storage}: {exc}", file=sys.stderr)
+        return 2
+    serve(models, port=args.port, grpc_port=args.grpc_port, workers=args.workers)
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "train":
+        return train_command(argv[1:])
+    if argv and argv[0] == "serve":
+        argv = argv[1:]
+    return serve_command(argv)
