@@ -1,0 +1,4 @@
+"""Pure renderers: a custom resource in, the desired Kubernetes manifests, topics or CQL out.
+
+One module per kind of child (CloudNativePG's pkg/specs); no I/O, no clocks, no cluster.
+"""

@@ -1,0 +1,58 @@
+"""The tenant's ConfigMap: every non-secret ROOKERY_* setting the pods read (envFrom)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rookery.operator.models import ROLES
+from rookery.operator.render.common import HTTP_PORT, Tenant, content_hash, metadata
+
+
+def config_map_name(tenant: str) -> str:
+    return f"{tenant}-config"
+
+
+def settings(tenant: Tenant) -> dict[str, str]:
+    spec = tenant.spec
+    data = {
+        "ROOKERY_TENANT": tenant.name,
+        "ROOKERY_TOPOLOGY": spec.topology,
+        "ROOKERY_HOST": "0.0.0.0",
+        "ROOKERY_PORT": str(HTTP_PORT),
+        "ROOKERY_PUBLIC_URL": tenant.endpoint,
+        "ROOKERY_DOMAIN": spec.host,
+        "ROOKERY_LOG_LEVEL": spec.logLevel,
+        "ROOKERY_CASSANDRA_KEYSPACE": tenant.keyspace,
+        "ROOKERY_FANOUT_THRESHOLD": str(spec.features.fanoutThreshold),
+        "ROOKERY_HOME_TIMELINE_MAX": str(spec.features.homeTimelineMax),
+        "ROOKERY_MODERATION_ENABLED": str(spec.features.moderation).lower(),
+        "ROOKERY_RANKING_ENABLED": str(spec.features.ranking).lower(),
+        "ROOKERY_RATE_LIMIT_PER_IP": str(spec.rateLimits.perIp),
+        "ROOKERY_RATE_LIMIT_PER_ACCOUNT": str(spec.rateLimits.perAccount),
+        "ROOKERY_RATE_LIMIT_AUTHENTICATION": str(spec.rateLimits.authentication),
+        "ROOKERY_RATE_LIMIT_CONTENT_CREATION": str(spec.rateLimits.contentCreation),
+    }
+    if spec.topology == "split":
+        # the gateway routes each role's API to its Service
+        for role in ROLES:
+            key = "ROOKERY_ROLE_URL_" + role.upper()
+            data[key] = f"http://{tenant.name}-{role}.{tenant.namespace}.svc:{HTTP_PORT}"
+    if tenant.shards:
+        data["ROOKERY_FEED_SHARDS"] = ",".join(f"{s.name}={s.start}-{s.end}" for s in tenant.shards)
+    data.update(tenant.model_endpoints)
+    data.update({f"ROOKERY_{key}": value for key, value in spec.settings.items()})
+    return data
+
+
+def config_hash(tenant: Tenant) -> str:
+    """Changes whenever a setting does; stamped on pod templates so Deployments roll."""
+    return content_hash(settings(tenant))[:16]
+
+
+def tenant_config_map(tenant: Tenant) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": metadata(tenant.owner, config_map_name(tenant.name), tenant.name, "config"),
+        "data": settings(tenant),
+    }
