@@ -1,0 +1,27 @@
+"""Contract suite: every port's adapters pass the same tests.
+
+Each module parametrises one port over its adapters: the embedded ones run in-process; the
+production ones are marked ``needs(<server>)`` and reach the real stack through the ``stack_env``
+fixture (the e2e pytest plugin starts the servers). Every test uses a fresh tenant, so tests
+share servers without sharing keys or topics, and nothing is flushed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from contract_support import unique_tenant
+
+
+@pytest.fixture
+def tenant() -> str:
+    return unique_tenant()
+
+
+@pytest.fixture
+def redis_url(request: pytest.FixtureRequest) -> str:
+    return str(request.getfixturevalue("stack_env")["ROOKERY_REDIS_URL"])
+
+
+@pytest.fixture
+def kafka_bootstrap(request: pytest.FixtureRequest) -> str:
+    return str(request.getfixturevalue("stack_env")["ROOKERY_KAFKA_BOOTSTRAP"])

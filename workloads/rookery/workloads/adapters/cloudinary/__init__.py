@@ -1,0 +1,1 @@
+"""Cloudinary adapter for the MediaStore port (production media)."""

@@ -1,0 +1,290 @@
+"""The EventBus port on Kafka (aiokafka).
+
+- Topics are ``<tenant>.<stream>``, records keyed by ``Event.key`` (the owner), so ordering holds
+  per owner. The producer is idempotent (``acks=all``, ``enable_idempotence``).
+- Each consumer group (``<tenant>.<group>``: fanout, notifications, search, media, analytics...)
+  gets every event. Offsets are committed only after the handlers of a batch finished, so
+  delivery is at least once: handlers are idempotent by ``event.id`` (see
+  adapters/redis/dedupe.py).
+- A failing handler is retried with exponential backoff; after ``max_attempts`` the record goes
+  to ``<tenant>.dead-letter`` with the reason and its origin in headers, and the partition
+  moves on.
+- Trace context travels in the ``traceparent`` / ``tracestate`` headers as well as in the
+  envelope; consumer lag per group/topic/partition is a Prometheus gauge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections.abc import Iterable, Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+
+from rookery.workloads.adapters.kafka.admin import ensure_topics
+from rookery.workloads.adapters.kafka.metrics import CONSUMER_LAG, EVENTS_HANDLED
+from rookery.workloads.domain.events import DEAD_LETTER, Event, topic
+from rookery.workloads.ports import EventHandler, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+TRACE_HEADERS = ("traceparent", "tracestate")
+Headers = list[tuple[str, bytes]]
+
+
+def event_headers(event: Event) -> Headers:
+    headers = [("event-id", event.id.encode()), ("event-type", event.type.encode())]
+    headers += [(name, event.trace[name].encode()) for name in TRACE_HEADERS if event.trace.get(name)]
+    return headers
+
+
+def decode_event(record: ConsumerRecord) -> Event:
+    event = Event.from_json(record.value)
+    if not event.trace:  # a producer that only set headers (another language, a tool)
+        trace = {name: value.decode() for name, value in record.headers if name in TRACE_HEADERS}
+        if trace:
+            event = dataclasses.replace(event, trace=trace)
+    return event
+
+
+@dataclasses.dataclass
+class _Group:
+    name: str  # the group id on the cluster: "<tenant>.<group>"
+    handlers: dict[str, EventHandler]  # topic -> handler
+    consumer: AIOKafkaConsumer | None = None
+    task: asyncio.Task[None] | None = None
+
+
+class KafkaEventBus:
+    def __init__(
+        self,
+        bootstrap: str,
+        tenant: str,
+        *,
+        max_attempts: int = 5,
+        backoff_s: float = 0.2,
+        backoff_max_s: float = 10.0,
+        create_topics: bool = False,
+        partitions: int = 3,
+        session_timeout_ms: int = 10_000,
+        client_id: str = "rookery",
+    ) -> None:
+        self.bootstrap = bootstrap
+        self.tenant = tenant
+        self.max_attempts = max(1, max_attempts)
+        self.backoff_s = backoff_s
+        self.backoff_max_s = backoff_max_s
+        self.create_topics = create_topics
+        self.partitions = partitions
+        self.session_timeout_ms = session_timeout_ms
+        self.client_id = client_id
+        self._groups: dict[str, _Group] = {}
+        self._producer: AIOKafkaProducer | None = None
+        self._producer_lock = asyncio.Lock()
+        self._known_topics: set[str] = set()
+        self._stopping = asyncio.Event()
+
+    # -- publishing ----------------------------------------------------------------------------
+
+    async def publish(self, stream: str, event: Event) -> None:
+        await self.publish_many(stream, [event])
+
+    async def publish_many(self, stream: str, events: Sequence[Event]) -> None:
+        """Send a batch and wait until every record is acknowledged by all in-sync replicas."""
+        name = topic(self.tenant, stream)
+        producer = await self._ensure_producer()
+        await self._ensure_topics([name])
+        try:
+            pending = [
+                await producer.send(
+                    name, value=event.to_json(), key=event.key.encode(), headers=event_headers(event)
+                )
+                for event in events
+            ]
+            await asyncio.gather(*pending)
+        except KafkaError as exc:
+            raise StoreUnavailable(f"kafka: publishing to {name} failed: {exc}") from exc
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
+        async with self._producer_lock:
+            if self._producer is None:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.bootstrap,
+                    client_id=f"{self.client_id}-producer",
+                    acks="all",
+                    enable_idempotence=True,
+                    linger_ms=2,
+                )
+                try:
+                    await producer.start()
+                except KafkaError as exc:
+                    await producer.stop()
+                    raise StoreUnavailable(f"kafka: cannot reach {self.bootstrap}: {exc}") from exc
+                self._producer = producer
+            return self._producer
+
+    async def _ensure_topics(self, names: Iterable[str]) -> None:
+        missing = set(names) - self._known_topics
+        if not missing:
+            return
+        if self.create_topics:
+            try:
+                await ensure_topics(self.bootstrap, missing, partitions=self.partitions)
+            except KafkaError as exc:
+                raise StoreUnavailable(f"kafka: creating topics failed: {exc}") from exc
+        self._known_topics |= missing
+
+    # -- consuming -----------------------------------------------------------------------------
+
+    def subscribe(self, stream: str, group: str, handler: EventHandler) -> None:
+        group_id = f"{self.tenant}.{group}"
+        entry = self._groups.setdefault(group, _Group(name=group_id, handlers={}))
+        name = topic(self.tenant, stream)
+        if name in entry.handlers:
+            raise ValueError(f"group {group!r} already has a handler for stream {stream!r}")
+        if entry.task is not None:
+            raise RuntimeError("subscribe before start()")
+        entry.handlers[name] = handler
+
+    async def start(self) -> None:
+        self._stopping.clear()
+        await self._ensure_producer()  # the dead-letter path needs it
+        wanted = [name for group in self._groups.values() for name in group.handlers]
+        await self._ensure_topics([*wanted, topic(self.tenant, DEAD_LETTER)])
+        for group in self._groups.values():
+            if group.task is not None:
+                continue
+            consumer = AIOKafkaConsumer(
+                *group.handlers,
+                bootstrap_servers=self.bootstrap,
+                group_id=group.name,
+                client_id=f"{self.client_id}-{group.name}",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                session_timeout_ms=self.session_timeout_ms,
+                heartbeat_interval_ms=max(100, self.session_timeout_ms // 4),
+            )
+            try:
+                await consumer.start()
+            except KafkaError as exc:
+                await consumer.stop()
+                raise StoreUnavailable(f"kafka: consumer group {group.name} cannot start: {exc}") from exc
+            group.consumer = consumer
+            group.task = asyncio.create_task(self._consume(group), name=f"kafka-consumer:{group.name}")
+
+    async def stop(self) -> None:
+        """Finish the batch in hand, commit it, leave the groups, flush the producer."""
+        self._stopping.set()
+        for group in self._groups.values():
+            if group.task is not None:
+                try:
+                    await asyncio.wait_for(asyncio.shield(group.task), timeout=30)
+                except TimeoutError:
+                    group.task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await group.task
+                group.task = None
+            if group.consumer is not None:
+                await group.consumer.stop()
+                group.consumer = None
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def _consume(self, group: _Group) -> None:
+        consumer = group.consumer
+        assert consumer is not None
+        while not self._stopping.is_set():
+            try:
+                batches = await consumer.getmany(timeout_ms=200, max_records=500)
+                if batches:
+                    done = await asyncio.gather(
+                        *(self._process(group, tp, records) for tp, records in batches.items())
+                    )
+                    offsets = {
+                        tp: offset for tp, offset in zip(batches, done, strict=True) if offset is not None
+                    }
+                    if offsets:
+                        await consumer.commit(offsets)
+                await self._record_lag(group.name, consumer)
+            except CommitFailedError as exc:
+                # the group rebalanced under us: the new owner redelivers (at least once)
+                log.warning("kafka: commit of %s failed after a rebalance: %s", group.name, exc)
+            except KafkaError as exc:
+                log.warning("kafka: consumer %s: %s; retrying", group.name, exc)
+                await asyncio.sleep(self.backoff_s)
+
+    async def _process(self, group: _Group, tp: TopicPartition, records: list[ConsumerRecord]) -> int | None:
+        """Handle one partition's records in order; returns the offset to commit (None: none)."""
+        next_offset = None
+        for record in records:
+            try:
+                await self._deliver(group, record)
+            except (KafkaError, StoreUnavailable) as exc:  # dead-letter topic unwritable: try again later
+                log.warning("kafka: %s at %s offset %d: %s", group.name, tp, record.offset, exc)
+                assert group.consumer is not None
+                group.consumer.seek(tp, record.offset)
+                await asyncio.sleep(self.backoff_s)
+                break
+            next_offset = record.offset + 1
+        return next_offset
+
+    async def _deliver(self, group: _Group, record: ConsumerRecord) -> None:
+        handler = group.handlers[record.topic]
+        try:
+            event = decode_event(record)
+        except Exception as exc:  # a record that is no Event envelope: retrying cannot help
+            await self._dead_letter(group, record, f"undecodable event: {exc!r}", attempts=0)
+            return
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                await handler(event)
+            except Exception as exc:
+                if attempt == self.max_attempts:
+                    await self._dead_letter(group, record, f"{type(exc).__name__}: {exc}", attempts=attempt)
+                    return
+                EVENTS_HANDLED.labels(group.name, record.topic, "retried").inc()
+                await asyncio.sleep(min(self.backoff_max_s, self.backoff_s * 2 ** (attempt - 1)))
+            else:
+                EVENTS_HANDLED.labels(group.name, record.topic, "ok").inc()
+                return
+
+    async def _dead_letter(self, group: _Group, record: ConsumerRecord, reason: str, attempts: int) -> None:
+        EVENTS_HANDLED.labels(group.name, record.topic, "dead_lettered").inc()
+        dead_letter = topic(self.tenant, DEAD_LETTER)
+        if record.topic == dead_letter:  # never loop: a failing dead-letter consumer only logs
+            log.error("kafka: %s gave up on dead-letter record %d: %s", group.name, record.offset, reason)
+            return
+        log.warning(
+            "kafka: %s dead-letters %s/%d@%d: %s",
+            group.name,
+            record.topic,
+            record.partition,
+            record.offset,
+            reason,
+        )
+        headers = [
+            *record.headers,
+            ("dead-letter-reason", reason[:2000].encode()),
+            ("dead-letter-group", group.name.encode()),
+            ("dead-letter-topic", record.topic.encode()),
+            ("dead-letter-partition", str(record.partition).encode()),
+            ("dead-letter-offset", str(record.offset).encode()),
+            ("dead-letter-attempts", str(attempts).encode()),
+        ]
+        producer = await self._ensure_producer()
+        await producer.send_and_wait(dead_letter, value=record.value, key=record.key, headers=headers)
+
+    async def _record_lag(self, group_name: str, consumer: AIOKafkaConsumer) -> None:
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is None:
+                continue
+            try:
+                position = await consumer.position(tp)
+            except KafkaError:  # revoked by a rebalance meanwhile
+                continue
+            CONSUMER_LAG.labels(group_name, tp.topic, str(tp.partition)).set(max(0, highwater - position))
