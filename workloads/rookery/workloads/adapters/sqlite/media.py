@@ -1,0 +1,186 @@
+"""Embedded MediaRepository on the shared SQLite database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
+from rookery.workloads.domain.media import FAILED, Dimensions, Focus, MediaAttachment
+from rookery.workloads.ports import OutboxEvents
+
+MIGRATIONS = (
+    Migration(
+        "media",
+        1,
+        (
+            """CREATE TABLE media_attachments (
+                id INTEGER PRIMARY KEY,
+                account_id INTEGER NOT NULL,
+                status_id INTEGER,
+                type TEXT NOT NULL,
+                content_type TEXT NOT NULL,
+                file_size INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                description TEXT,
+                focus_x REAL,
+                focus_y REAL,
+                url TEXT,
+                preview_url TEXT,
+                blurhash TEXT,
+                meta TEXT NOT NULL DEFAULT '{}',
+                error TEXT,
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX media_attachments_status ON media_attachments (status_id)"
+            " WHERE status_id IS NOT NULL",
+            "CREATE INDEX media_attachments_account ON media_attachments (account_id, id)",
+        ),
+    ),
+)
+
+_COLUMNS = (
+    "id, account_id, status_id, type, content_type, file_size, state, description, focus_x, focus_y,"
+    " url, preview_url, blurhash, meta, error, created_at"
+)
+
+
+def _dims(raw: Any) -> Dimensions | None:
+    return Dimensions(raw["width"], raw["height"]) if raw else None
+
+
+def _row_to_media(row: Any) -> MediaAttachment:
+    meta = orjson.loads(row["meta"])
+    return MediaAttachment(
+        id=row["id"],
+        account_id=row["account_id"],
+        status_id=row["status_id"],
+        type=row["type"],
+        content_type=row["content_type"],
+        file_size=row["file_size"],
+        state=row["state"],
+        description=row["description"],
+        focus=Focus(row["focus_x"], row["focus_y"]) if row["focus_x"] is not None else None,
+        url=row["url"],
+        preview_url=row["preview_url"],
+        blurhash=row["blurhash"],
+        original=_dims(meta.pop("original", None)),
+        small=_dims(meta.pop("small", None)),
+        extra_meta=meta,
+        error=row["error"],
+        created_at=dt.datetime.fromisoformat(row["created_at"]),
+    )
+
+
+def _meta(media: MediaAttachment) -> bytes:
+    meta = dict(media.extra_meta)
+    if media.original:
+        meta["original"] = {"width": media.original.width, "height": media.original.height}
+    if media.small:
+        meta["small"] = {"width": media.small.width, "height": media.small.height}
+    return orjson.dumps(meta)
+
+
+class SqliteMediaRepository:
+    def __init__(self, db: Database, outbox: SqliteOutbox) -> None:
+        self.db = db
+        self.outbox = outbox
+
+    async def add(self, media: MediaAttachment, events: OutboxEvents = ()) -> None:
+        async with self.db.transaction() as tx:
+            await self.outbox.append(tx, events)
+            await tx.execute(
+                f"INSERT INTO media_attachments ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    media.id,
+                    media.account_id,
+                    media.status_id,
+                    media.type,
+                    media.content_type,
+                    media.file_size,
+                    media.state,
+                    media.description,
+                    media.focus.x if media.focus else None,
+                    media.focus.y if media.focus else None,
+                    media.url,
+                    media.preview_url,
+                    media.blurhash,
+                    _meta(media),
+                    media.error,
+                    media.created_at.isoformat(),
+                ),
+            )
+        self.outbox.notify()
+
+    async def get(self, media_id: int) -> MediaAttachment | None:
+        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM media_attachments WHERE id = ?", (media_id,))
+        return _row_to_media(row) if row else None
+
+    async def get_many(self, media_ids: Sequence[int]) -> dict[int, MediaAttachment]:
+        if not media_ids:
+            return {}
+        marks = ",".join("?" * len(media_ids))
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM media_attachments WHERE id IN ({marks})", tuple(media_ids)
+        )
+        return {row["id"]: _row_to_media(row) for row in rows}
+
+    async def save(self, media: MediaAttachment) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE media_attachments SET state = ?, description = ?, focus_x = ?, focus_y = ?, url = ?,"
+                " preview_url = ?, blurhash = ?, meta = ?, error = ? WHERE id = ?",
+                (
+                    media.state,
+                    media.description,
+                    media.focus.x if media.focus else None,
+                    media.focus.y if media.focus else None,
+                    media.url,
+                    media.preview_url,
+                    media.blurhash,
+                    _meta(media),
+                    media.error,
+                    media.id,
+                ),
+            )
+
+    async def attach(self, account_id: int, media_ids: Sequence[int], status_id: int) -> bool:
+        if not media_ids:
+            return True
+        marks = ",".join("?" * len(media_ids))
+        try:
+            async with self.db.transaction() as tx:
+                cursor = await tx.execute(
+                    f"UPDATE media_attachments SET status_id = ? WHERE id IN ({marks}) AND account_id = ?"
+                    " AND status_id IS NULL AND state != ?",
+                    (status_id, *media_ids, account_id, FAILED),
+                )
+                if cursor.rowcount != len(set(media_ids)):
+                    raise _AttachConflict
+        except _AttachConflict:
+            return False
+        return True
+
+    async def for_statuses(self, status_ids: Sequence[int]) -> dict[int, list[MediaAttachment]]:
+        if not status_ids:
+            return {}
+        marks = ",".join("?" * len(status_ids))
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM media_attachments WHERE status_id IN ({marks}) ORDER BY id",
+            tuple(status_ids),
+        )
+        found: dict[int, list[MediaAttachment]] = {}
+        for row in rows:
+            found.setdefault(row["status_id"], []).append(_row_to_media(row))
+        return found
+
+    async def delete(self, media_id: int) -> None:
+        await self.db.execute("DELETE FROM media_attachments WHERE id = ?", (media_id,))
+
+
+class _AttachConflict(Exception):
+    """Raised inside the transaction so it rolls back: some id was not attachable."""

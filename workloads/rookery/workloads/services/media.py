@@ -1,0 +1,216 @@
+"""Media use cases: upload (validated on the request path), processing (off it), attachment to statuses.
+
+An upload is sniffed and fully decoded before anything is stored, so a rejected file leaves no
+trace. An accepted one is kept as the private "upload" variant with a ``processing`` record and a
+``MediaUploaded`` event on the media stream (same transaction, through the outbox); the media
+worker then makes the variants (EXIF stripped, small, blurhash) in a thread pool and marks it ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from PIL import Image
+
+from rookery.workloads.domain import media as domain
+from rookery.workloads.domain.events import MEDIA, Event
+from rookery.workloads.domain.media import (
+    FAILED,
+    PROCESSING,
+    READY,
+    UPLOAD,
+    Focus,
+    MediaAlreadyAttached,
+    MediaAttachment,
+    MediaNotFound,
+    MediaRejected,
+)
+from rookery.workloads.ids import new_id
+from rookery.workloads.ports import MediaRepository, MediaStore
+from rookery.workloads.services import imaging
+from rookery.workloads.services.imaging import Limits
+
+log = logging.getLogger("rookery.media")
+
+T = TypeVar("T")
+
+MEDIA_UPLOADED = "MediaUploaded"
+MEDIA_PROCESSED = "MediaProcessed"
+MAX_ATTACHMENTS = 4
+
+
+class MediaService:
+    def __init__(
+        self,
+        repo: MediaRepository,
+        store: MediaStore,
+        limits: Limits,
+        *,
+        tenant: str = "rookery",
+        threads: int = 2,
+    ) -> None:
+        self.repo = repo
+        self.store = store
+        self.limits = limits
+        self.tenant = tenant
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="media")
+        Image.MAX_IMAGE_PIXELS = limits.max_pixels  # Pillow's own bomb guard agrees with ours
+
+    async def _cpu(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # --- upload ---------------------------------------------------------------------------------
+
+    async def upload(
+        self, account_id: int, data: bytes, description: str | None = None, focus: str | None = None
+    ) -> MediaAttachment:
+        """Validate and accept an upload; processing happens later (``process``)."""
+        description = domain.check_description(description)
+        focus_point = Focus.parse(focus)
+        sniffed = await self._cpu(imaging.sniff, data, self.limits)
+        media = MediaAttachment(
+            id=new_id(),
+            account_id=account_id,
+            type=sniffed.type,
+            content_type=sniffed.content_type,
+            file_size=len(data),
+            description=description,
+            focus=focus_point,
+            original=sniffed.dimensions,
+        )
+        await self.store.put(media.id, UPLOAD, data, media.content_type)
+        event = Event(
+            MEDIA_UPLOADED, key=str(account_id), payload={"media_id": str(media.id)}, tenant=self.tenant
+        )
+        try:
+            await self.repo.add(media, events=[(MEDIA, event)])
+        except BaseException:
+            await self.store.delete(media.id)
+            raise
+        return media
+
+    async def process(self, media_id: int) -> MediaAttachment | None:
+        """Make the variants of a processing attachment; idempotent (a ready one is left alone)."""
+        media = await self.repo.get(media_id)
+        if media is None or media.state != PROCESSING:
+            return media
+        data = await self.store.get(media_id, UPLOAD)
+        if data is None:
+            return await self._fail(media, "upload is missing")
+        fmt = next(name for name, spec in domain.FORMATS.items() if spec[1] == media.content_type)
+        try:
+            if media.type == domain.VIDEO:
+                processed = await self._cpu(imaging.process_video, data, fmt, self.limits)
+            else:
+                processed = await self._cpu(imaging.process_image, data, fmt, self.limits)
+        except MediaRejected as exc:
+            return await self._fail(media, str(exc))
+        except Exception as exc:  # a decoder crash on hostile input must not kill the worker
+            log.warning("processing media %s failed: %r", media_id, exc)
+            return await self._fail(media, "file could not be processed")
+        url = await self.store.put(
+            media_id, domain.ORIGINAL, processed.original.data, processed.original.content_type
+        )
+        preview_url = url
+        if processed.small is not None:
+            preview_url = await self.store.put(
+                media_id, domain.SMALL, processed.small.data, processed.small.content_type
+            )
+        current = await self.repo.get(media_id)  # description/focus may have changed meanwhile
+        if current is None:
+            await self.store.delete(media_id)
+            return None
+        done = dataclasses.replace(
+            current,
+            state=READY,
+            url=url,
+            preview_url=preview_url,
+            blurhash=processed.blurhash,
+            original=processed.original.dimensions or current.original,
+            small=processed.small.dimensions if processed.small else None,
+            extra_meta={**current.extra_meta, **processed.extra_meta},
+        )
+        await self.repo.save(done)
+        await self.store.delete(media_id, UPLOAD)
+        return done
+
+    async def _fail(self, media: MediaAttachment, reason: str) -> MediaAttachment:
+        failed = dataclasses.replace(media, state=FAILED, error=reason)
+        await self.repo.save(failed)
+        await self.store.delete(media.id)
+        return failed
+
+    async def handle_event(self, event: Event) -> None:
+        """Media worker: the bus delivers ``MediaUploaded`` (at least once; process is idempotent)."""
+        if event.type == MEDIA_UPLOADED:
+            await self.process(int(event.payload["media_id"]))
+
+    # --- reading and editing --------------------------------------------------------------------
+
+    async def get(self, account_id: int, media_id: int | None) -> MediaAttachment:
+        media = await self.repo.get(media_id) if media_id is not None else None
+        if media is None or media.account_id != account_id:
+            raise MediaNotFound
+        return media
+
+    async def update(
+        self, account_id: int, media_id: int | None, description: str | None, focus: str | None
+    ) -> MediaAttachment:
+        """Change description and focus of an attachment not yet part of a status."""
+        media = await self.get(account_id, media_id)
+        if media.status_id is not None:
+            raise MediaNotFound
+        changes: dict[str, Any] = {}
+        if description is not None:
+            changes["description"] = domain.check_description(description) or None
+        point = Focus.parse(focus)
+        if point is not None:
+            changes["focus"] = point
+        if not changes:
+            return media
+        current = await self.repo.get(media.id)  # the worker may have finished in between
+        updated = dataclasses.replace(current or media, **changes)
+        await self.repo.save(updated)
+        return updated
+
+    # --- statuses (called by the posts role) -----------------------------------------------------
+
+    async def attachments_for(self, account_id: int, media_ids: Sequence[int]) -> list[MediaAttachment]:
+        """The attachments a new status may carry, in the order given; raises MediaRejected when an
+        id is unknown, another account's, already attached, failed, or there are too many."""
+        ids = list(dict.fromkeys(media_ids))
+        if len(ids) > MAX_ATTACHMENTS:
+            raise MediaRejected(f"a status has at most {MAX_ATTACHMENTS} attachments")
+        found = await self.repo.get_many(ids)
+        result = []
+        for media_id in ids:
+            media = found.get(media_id)
+            if media is None or media.account_id != account_id:
+                raise MediaRejected(f"media {media_id} not found")
+            if media.status_id is not None:
+                raise MediaRejected(f"media {media_id} is already attached to a status")
+            if media.state == FAILED:
+                raise MediaRejected(f"media {media_id} could not be processed")
+            result.append(media)
+        return result
+
+    async def attach(self, account_id: int, media_ids: Sequence[int], status_id: int) -> None:
+        """Bind the attachments to a created status (all or none)."""
+        if not await self.repo.attach(account_id, list(dict.fromkeys(media_ids)), status_id):
+            raise MediaAlreadyAttached("some media could not be attached (unknown, foreign or attached)")
+
+    async def rendered_for_statuses(self, status_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        """``media_attachments`` of many statuses in one query (status entity rendering)."""
+        grouped = await self.repo.for_statuses(status_ids)
+        return {status_id: [domain.render(m) for m in items] for status_id, items in grouped.items()}
+
+
+render = domain.render

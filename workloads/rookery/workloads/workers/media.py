@@ -1,0 +1,17 @@
+"""Media worker: makes the variants of uploads announced on the media stream.
+
+Each ``MediaUploaded`` event is handled by the consumer group ``media-processor``; processing is
+idempotent (a ready attachment is left alone), so at-least-once delivery is safe.
+"""
+
+from __future__ import annotations
+
+from rookery.workloads.domain.events import MEDIA
+from rookery.workloads.ports import EventBus
+from rookery.workloads.services.media import MediaService
+
+GROUP = "media-processor"
+
+
+def register(bus: EventBus, media: MediaService) -> None:
+    bus.subscribe(MEDIA, GROUP, media.handle_event)
