@@ -1,0 +1,47 @@
+"""python -m e2e.stack up|down|status|env [SERVER ...]"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+from e2e.stack import runner
+from e2e.stack.registry import all_services
+from e2e.stack.service import StackError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m e2e.stack", description=__doc__)
+    parser.add_argument("command", choices=["up", "down", "status", "env"])
+    parser.add_argument(
+        "servers", nargs="*", metavar="SERVER", help=f"some of: {' '.join(all_services())} (default: all)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "up":
+            runner.up(args.servers, out=lambda line: print(line, flush=True))
+        elif args.command == "down":
+            runner.down(args.servers, out=lambda line: print(line, flush=True))
+        elif args.command == "status":
+            rows = runner.status(args.servers)
+            print(f"{'server':<11} {'healthy':<8} {'ours':<5} {'rss':>7}  {'ports':<22} version")
+            for r in rows:
+                ours = "-" if r["ours"] is None else ("yes" if r["ours"] else "no")
+                rss = f"{r['rss_mib']}MiB" if r["rss_mib"] is not None else "-"
+                ports = ",".join(map(str, r["ports"]))  # type: ignore[call-overload]
+                print(
+                    f"{r['name']:<11} {'yes' if r['healthy'] else 'no':<8} {ours:<5} {rss:>7}  {ports:<22} "
+                    f"{r['version']}"
+                )
+        else:
+            for key, value in runner.env(args.servers).items():
+                print(f"export {key}={shlex.quote(value)}")
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""Apache Cassandra 5, `cassandra-all` and its dependencies from Maven Central, run on Java 17."""
+
+from __future__ import annotations
+
+import logging
+
+from e2e.stack import apt, maven, process
+from e2e.stack.base import ProcessService
+from e2e.stack.service import StackContext
+from e2e.stack.versions import section
+
+PORT, STORAGE_PORT = 9042, 7000
+HEAP = "1g"
+LOCAL_DC = "datacenter1"
+
+CASSANDRA_YAML = """\
+cluster_name: rookery
+num_tokens: 1
+initial_token: 0
+partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+endpoint_snitch: SimpleSnitch
+seed_provider:
+  - class_name: org.apache.cassandra.locator.SimpleSeedProvider
+    parameters:
+      - seeds: "{host}:{storage_port}"
+listen_address: {host}
+rpc_address: {host}
+storage_port: {storage_port}
+native_transport_port: {port}
+start_native_transport: true
+data_file_directories: [{home}/data]
+commitlog_directory: {home}/commitlog
+saved_caches_directory: {home}/saved_caches
+hints_directory: {home}/hints
+cdc_raw_directory: {home}/cdc_raw
+commitlog_sync: periodic
+commitlog_sync_period: 10000ms
+authenticator: AllowAllAuthenticator
+authorizer: AllowAllAuthorizer
+concurrent_reads: 8
+concurrent_writes: 8
+concurrent_counter_writes: 8
+memtable_heap_space: 128MiB
+memtable_offheap_space: 128MiB
+key_cache_size: 16MiB
+# test keyspaces come and go: no snapshot on DROP/TRUNCATE
+auto_snapshot: false
+materialized_views_enabled: true
+sasi_indexes_enabled: true
+"""
+LOGBACK = """\
+<configuration>
+  <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder><pattern>%-5level [%thread] %date{{ISO8601}} %F:%L - %msg%n</pattern></encoder>
+  </appender>
+  <root level="INFO"><appender-ref ref="STDOUT"/></root>
+</configuration>
+"""
+# Cassandra's own conf/jvm17-server.options (JPMS openings its internals need on Java 17)
+JVM17_OPTIONS = [
+    "-Djdk.attach.allowAttachSelf=true",
+    "--add-exports",
+    "java.base/jdk.internal.misc=ALL-UNNAMED",
+    "--add-exports",
+    "java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED",
+    "--add-exports",
+    "java.rmi/sun.rmi.registry=ALL-UNNAMED",
+    "--add-exports",
+    "java.rmi/sun.rmi.server=ALL-UNNAMED",
+    "--add-exports",
+    "java.sql/java.sql=ALL-UNNAMED",
+    "--add-exports",
+    "java.base/java.lang.ref=ALL-UNNAMED",
+    "--add-exports",
+    "jdk.unsupported/sun.misc=ALL-UNNAMED",
+    "--add-exports",
+    "jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+    "--add-exports",
+    "jdk.attach/sun.tools.attach=ALL-UNNAMED",
+    "--add-opens",
+    "java.base/java.lang.module=ALL-UNNAMED",
+    "--add-opens",
+    "java.base/jdk.internal.loader=ALL-UNNAMED",
+    "--add-opens",
+    "java.base/jdk.internal.ref=ALL-UNNAMED",
+    "--add-opens",
+    "java.base/jdk.internal.reflect=ALL-UNNAMED",
+    "--add-opens",
+    "java.base/jdk.internal.math=ALL-UNNAMED",
+    "--add-opens",
+    "java.base/jdk.internal.module=ALL-UNNAMED",
+    "--add-opens",
+    "java.base/jdk.internal.util.jar=ALL-UNNAMED",
+    "--add-opens",
+    "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+    "--add-opens",
+    "java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-opens",
+    "java.base/java.io=ALL-UNNAMED",
+    "--add-opens",
+    "java.base/java.lang.reflect=ALL-UNNAMED",
+    "--add-opens",
+    "jdk.compiler/com.sun.tools.javac=ALL-UNNAMED",
+    "--add-opens",
+    "java.base/java.lang=ALL-UNNAMED",
+    "--add-opens",
+    "java.base/java.util=ALL-UNNAMED",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "-Dio.netty.allocator.useCacheForAllThreads=true",
+    "-Dio.netty.allocator.maxOrder=11",
+]
+
+
+class Cassandra(ProcessService):
+    name = "cassandra"
+    ports = (PORT, STORAGE_PORT)
+    ready_timeout_s = 240.0
+
+    def __init__(self) -> None:
+        self.pins = section("cassandra")
+
+    def version(self) -> str:
+        return self.pins["version"]
+
+    def artifacts(self) -> list[str]:
+        return [f"{self.pins['artifact']}:{self.pins['version']}"]
+
+    def install(self, ctx: StackContext) -> None:
+        apt.ensure_java(self.name, self.log(ctx))
+        maven.runtime_classpath(ctx, self.name, self.artifacts(), self.log(ctx))
+
+    def start(self, ctx: StackContext) -> None:
+        self.ports_free(ctx)
+        home = ctx.service_dir(self.name)
+        lib = maven.runtime_classpath(ctx, self.name, self.artifacts(), self.log(ctx))
+        config = home / "cassandra.yaml"
+        config.write_text(
+            CASSANDRA_YAML.format(host=process.HOST, port=PORT, storage_port=STORAGE_PORT, home=home)
+        )
+        (home / "logback.xml").write_text(LOGBACK.format())
+        jamm = next(lib.glob("jamm-*.jar"), None)
+        argv = [
+            apt.ensure_java(self.name, self.log(ctx)),
+            f"-Xms{HEAP}",
+            f"-Xmx{HEAP}",
+            "-Xss256k",
+            "-XX:+UseG1GC",
+            "-XX:+ParallelRefProcEnabled",
+            "-XX:MaxTenuringThreshold=1",
+            "-XX:G1HeapRegionSize=16m",
+            "-XX:MaxGCPauseMillis=300",
+            "-XX:+PerfDisableSharedMem",
+            *JVM17_OPTIONS,
+            *([f"-javaagent:{jamm}"] if jamm else []),
+            f"-Dcassandra.config=file://{config}",
+            f"-Dlogback.configurationFile={home / 'logback.xml'}",
+            f"-Dcassandra.storagedir={home}",
+            f"-Dcassandra.logdir={home}",
+            "-Dcassandra-foreground=yes",
+            # one node, nobody to gossip with: skip the waits meant for real rings
+            "-Dcassandra.skip_wait_for_gossip_to_settle=0",
+            "-Dcassandra.ring_delay_ms=0",
+            "-Dcassandra.initial_token=0",
+            "-cp",
+            f"{lib}/*",
+            "org.apache.cassandra.service.CassandraDaemon",
+        ]
+        process.spawn(argv, log=self.log(ctx), pid_file=self.pid_file(ctx), cwd=home)
+
+    def healthy(self, ctx: StackContext) -> bool:
+        if not process.port_open(PORT):
+            return False
+        from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+        from cassandra.policies import DCAwareRoundRobinPolicy
+
+        logging.getLogger("cassandra").setLevel(logging.CRITICAL)
+        profile = ExecutionProfile(
+            load_balancing_policy=DCAwareRoundRobinPolicy(local_dc=LOCAL_DC), request_timeout=10
+        )
+        cluster = Cluster(
+            [process.HOST],
+            port=PORT,
+            connect_timeout=5,
+            protocol_version=5,
+            execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+        )
+        try:
+            session = cluster.connect()
+            row = session.execute("SELECT release_version FROM system.local").one()
+            return row is not None and bool(row.release_version)
+        except Exception:
+            return False
+        finally:
+            cluster.shutdown()
+
+    def env(self, ctx: StackContext) -> dict[str, str]:
+        return {
+            "ROOKERY_CASSANDRA_CONTACT_POINTS": process.HOST,
+            "ROOKERY_CASSANDRA_PORT": str(PORT),
+            "ROOKERY_CASSANDRA_LOCAL_DC": LOCAL_DC,
+        }

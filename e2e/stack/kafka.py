@@ -1,0 +1,136 @@
+"""Apache Kafka in KRaft mode (one node, broker + controller), jars from Maven Central, on Java 17."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import uuid
+
+from e2e.stack import apt, maven, process
+from e2e.stack.base import ProcessService, run_async
+from e2e.stack.service import StackContext
+from e2e.stack.versions import section
+
+PORT, CONTROLLER_PORT = 9092, 9093
+HEAP = "512m"
+HEALTH_TOPIC = "rookery-stack-health"
+
+SERVER_PROPERTIES = """\
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@{host}:{controller_port}
+listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller_port}
+advertised.listeners=PLAINTEXT://{host}:{port}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs={data}
+num.partitions=3
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+auto.create.topics.enable=true
+delete.topic.enable=true
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=2
+log.retention.hours=24
+"""
+LOG4J = """\
+log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.state.change.logger=WARN
+log4j.logger.org.apache.kafka.clients=WARN
+"""
+
+
+class Kafka(ProcessService):
+    name = "kafka"
+    ports = (PORT, CONTROLLER_PORT)
+    ready_timeout_s = 120.0
+
+    def __init__(self) -> None:
+        self.pins = section("kafka")
+
+    def version(self) -> str:
+        return self.pins["version"]
+
+    def artifacts(self) -> list[str]:
+        return [f"{self.pins['artifact']}:{self.pins['version']}", *self.pins.get("extra_artifacts", [])]
+
+    def install(self, ctx: StackContext) -> None:
+        apt.ensure_java(self.name, self.log(ctx))
+        maven.runtime_classpath(ctx, self.name, self.artifacts(), self.log(ctx))
+
+    def _java(self, ctx: StackContext, main: str, *args: str) -> list[str]:
+        lib = maven.runtime_classpath(ctx, self.name, self.artifacts(), self.log(ctx))
+        home = ctx.service_dir(self.name)
+        return [
+            apt.ensure_java(self.name, self.log(ctx)),
+            f"-Xms{HEAP}",
+            f"-Xmx{HEAP}",
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j.configuration=file:{home / 'log4j.properties'}",
+            f"-Dkafka.logs.dir={home}",
+            "-cp",
+            f"{lib}/*",
+            main,
+            *args,
+        ]
+
+    def start(self, ctx: StackContext) -> None:
+        self.ports_free(ctx)
+        home = ctx.service_dir(self.name)
+        data = home / "data"
+        config = home / "server.properties"
+        config.write_text(
+            SERVER_PROPERTIES.format(host=process.HOST, port=PORT, controller_port=CONTROLLER_PORT, data=data)
+        )
+        (home / "log4j.properties").write_text(LOG4J)
+        if not (data / "meta.properties").exists():
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            process.run(
+                self.name,
+                self._java(ctx, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)),
+                log=self.log(ctx),
+            )
+        process.spawn(
+            self._java(ctx, "kafka.Kafka", str(config)),
+            log=self.log(ctx),
+            pid_file=self.pid_file(ctx),
+            cwd=home,
+        )
+
+    def healthy(self, ctx: StackContext) -> bool:
+        if not process.port_open(PORT):
+            return False
+        try:
+            return run_async(self._produce(), timeout=20)
+        except Exception:
+            return False
+
+    async def _produce(self) -> bool:
+        from aiokafka import AIOKafkaProducer
+
+        # the first produce auto-creates the topic; aiokafka logs its retries, which are expected here
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=f"{process.HOST}:{PORT}", acks="all", request_timeout_ms=10000
+        )
+        await producer.start()
+        try:
+            meta = await producer.send_and_wait(HEALTH_TOPIC, b"ping")
+            return meta.offset >= 0
+        finally:
+            await producer.stop()
+
+    def env(self, ctx: StackContext) -> dict[str, str]:
+        return {"ROOKERY_KAFKA_BOOTSTRAP": f"{process.HOST}:{PORT}"}

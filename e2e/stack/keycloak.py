@@ -1,0 +1,176 @@
+"""Keycloak from its Quarkus distribution on Maven Central, dev mode, with the `rookery` realm imported."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pathlib
+import shutil
+from typing import Any
+
+import httpx
+
+from e2e.stack import apt, archive, maven, process
+from e2e.stack.base import ProcessService
+from e2e.stack.service import StackContext
+from e2e.stack.versions import section
+
+PORT = 8180
+HEAP = "-Xms128m -Xmx512m"
+ADMIN_USER = ADMIN_PASSWORD = "admin"
+REALM = "rookery"
+AUDIENCE = "rookery"
+GATEWAY_CLIENT, GATEWAY_SECRET = "rookery-gateway", "rookery-gateway-secret"
+TEST_CLIENT = "rookery-tests"
+TEST_USER, TEST_PASSWORD, TEST_EMAIL = "alice", "alice-password", "alice@example.test"
+
+AUDIENCE_MAPPER = {
+    "name": "rookery-audience",
+    "protocol": "openid-connect",
+    "protocolMapper": "oidc-audience-mapper",
+    "config": {"included.custom.audience": AUDIENCE, "access.token.claim": "true", "id.token.claim": "false"},
+}
+
+
+def realm() -> dict[str, Any]:
+    """The realm imported at start: the gateway's confidential client, the tests' public one, alice."""
+    return {
+        "realm": REALM,
+        "enabled": True,
+        "sslRequired": "none",
+        "accessTokenLifespan": 900,
+        "clients": [
+            {
+                "clientId": GATEWAY_CLIENT,
+                "enabled": True,
+                "publicClient": False,
+                "clientAuthenticatorType": "client-secret",
+                "secret": GATEWAY_SECRET,
+                "serviceAccountsEnabled": True,
+                "directAccessGrantsEnabled": True,
+                "standardFlowEnabled": False,
+                "protocolMappers": [AUDIENCE_MAPPER],
+            },
+            {
+                "clientId": TEST_CLIENT,
+                "enabled": True,
+                "publicClient": True,
+                "directAccessGrantsEnabled": True,
+                "standardFlowEnabled": False,
+                "protocolMappers": [AUDIENCE_MAPPER],
+            },
+        ],
+        "users": [
+            {
+                "username": TEST_USER,
+                "enabled": True,
+                "email": TEST_EMAIL,
+                "emailVerified": True,
+                "firstName": "Alice",
+                "lastName": "Example",
+                "credentials": [{"type": "password", "value": TEST_PASSWORD, "temporary": False}],
+            },
+            {
+                # the gateway's service account may create and read users through the admin API
+                "username": f"service-account-{GATEWAY_CLIENT}",
+                "enabled": True,
+                "serviceAccountClientId": GATEWAY_CLIENT,
+                "clientRoles": {"realm-management": ["manage-users", "view-users"]},
+            },
+        ],
+    }
+
+
+class Keycloak(ProcessService):
+    name = "keycloak"
+    ports = (PORT,)
+    ready_timeout_s = 300.0
+
+    def __init__(self) -> None:
+        self.pins = section("keycloak")
+
+    def version(self) -> str:
+        return self.pins["version"]
+
+    def _distribution(self, ctx: StackContext) -> pathlib.Path:
+        zip_path = maven.fetch(
+            ctx,
+            self.name,
+            self.pins["artifact"],
+            self.pins["version"],
+            self.log(ctx),
+            packaging=self.pins["packaging"],
+        )
+        return archive.unpack_once(zip_path, ctx.cache_dir / "dist" / f"keycloak-{self.pins['version']}")
+
+    def install(self, ctx: StackContext) -> None:
+        apt.ensure_java(self.name, self.log(ctx))
+        self._distribution(ctx)
+
+    def _server_home(self, ctx: StackContext) -> pathlib.Path:
+        """A private copy of the distribution: Keycloak writes its build and H2 database into its home."""
+        home = ctx.service_dir(self.name) / f"keycloak-{self.pins['version']}"
+        realm_json = json.dumps(realm(), indent=2, sort_keys=True)
+        digest = hashlib.sha256(realm_json.encode()).hexdigest()
+        marker = home / ".rookery-realm.sha256"
+        if home.exists() and (not marker.exists() or marker.read_text() != digest):
+            shutil.rmtree(home)  # a different realm definition: start from a clean database
+        if not home.exists():
+            shutil.copytree(self._distribution(ctx), home, symlinks=True)
+            (home / "data" / "import").mkdir(parents=True, exist_ok=True)
+            (home / "data" / "import" / "rookery-realm.json").write_text(realm_json)
+            marker.write_text(digest)
+        return home
+
+    def issuer(self) -> str:
+        return f"http://{process.HOST}:{PORT}/realms/{REALM}"
+
+    def start(self, ctx: StackContext) -> None:
+        self.ports_free(ctx)
+        java = apt.ensure_java(self.name, self.log(ctx))
+        home = self._server_home(ctx)
+        process.spawn(
+            [
+                home / "bin" / "kc.sh",
+                "start-dev",
+                "--import-realm",
+                f"--http-host={process.HOST}",
+                f"--http-port={PORT}",
+                f"--hostname=http://{process.HOST}:{PORT}",
+                "--health-enabled=false",
+                "--metrics-enabled=false",
+            ],
+            log=self.log(ctx),
+            pid_file=self.pid_file(ctx),
+            cwd=home,
+            env={
+                "JAVA": java,
+                "JAVA_HOME": java.rsplit("/bin/", 1)[0],
+                "JAVA_OPTS_KC_HEAP": HEAP,
+                "KC_BOOTSTRAP_ADMIN_USERNAME": ADMIN_USER,
+                "KC_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            },
+        )
+
+    def healthy(self, ctx: StackContext) -> bool:
+        if not process.port_open(PORT):
+            return False
+        try:
+            r = httpx.get(f"{self.issuer()}/.well-known/openid-configuration", timeout=10)
+            return r.status_code == 200 and r.json().get("issuer") == self.issuer()
+        except (httpx.HTTPError, ValueError):
+            return False
+
+    def env(self, ctx: StackContext) -> dict[str, str]:
+        return {
+            "ROOKERY_OIDC_ISSUER": self.issuer(),
+            "ROOKERY_OIDC_AUDIENCE": AUDIENCE,
+            "ROOKERY_OIDC_CLIENT_ID": GATEWAY_CLIENT,
+            "ROOKERY_OIDC_CLIENT_SECRET": GATEWAY_SECRET,
+            "ROOKERY_OIDC_TEST_CLIENT_ID": TEST_CLIENT,
+            "ROOKERY_OIDC_TEST_USERNAME": TEST_USER,
+            "ROOKERY_OIDC_TEST_PASSWORD": TEST_PASSWORD,
+            "ROOKERY_KEYCLOAK_URL": f"http://{process.HOST}:{PORT}",
+            "ROOKERY_KEYCLOAK_ADMIN_USER": ADMIN_USER,
+            "ROOKERY_KEYCLOAK_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        }

@@ -1,0 +1,117 @@
+"""PostgreSQL from Debian's package, run as our own cluster (own data dir), not the system service."""
+
+from __future__ import annotations
+
+import pathlib
+import signal
+
+from e2e.stack import apt, process
+from e2e.stack.base import ProcessService, run_async
+from e2e.stack.service import StackContext
+from e2e.stack.versions import section
+
+PORT = 5432
+USER = PASSWORD = DATABASE = "rookery"
+
+
+class Postgres(ProcessService):
+    name = "postgres"
+    ports = (PORT,)
+    ready_timeout_s = 60.0
+    stop_signal = signal.SIGINT  # "fast" shutdown: SIGTERM would wait for every client to leave
+
+    def __init__(self) -> None:
+        self.pins = section("postgres")
+        self.bin = pathlib.Path(self.pins["bin_dir"])
+
+    def version(self) -> str:
+        return f"{self.pins['major']} (Debian {self.pins['debian_package']})"
+
+    def dsn(self, database: str = DATABASE) -> str:
+        return f"postgresql://{USER}:{PASSWORD}@{process.HOST}:{PORT}/{database}"
+
+    def install(self, ctx: StackContext) -> None:
+        apt.ensure(self.name, [self.pins["debian_package"]], self.bin / "postgres", self.log(ctx))
+
+    def data_dir(self, ctx: StackContext) -> pathlib.Path:
+        return ctx.service_dir(self.name) / "data"
+
+    def start(self, ctx: StackContext) -> None:
+        self.ports_free(ctx)
+        home = ctx.service_dir(self.name)
+        data = self.data_dir(ctx)
+        user = process.stack_user()  # PostgreSQL refuses to run as root
+        if not (data / "PG_VERSION").exists():
+            pwfile = home / "pwfile"
+            pwfile.write_text(PASSWORD + "\n")
+            data.mkdir(parents=True, exist_ok=True)
+            process.give_to(user, home)
+            process.run(
+                self.name,
+                [
+                    self.bin / "initdb",
+                    "-D",
+                    data,
+                    "-U",
+                    USER,
+                    "--auth=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                ],
+                log=self.log(ctx),
+                user=user,
+            )
+            pwfile.unlink()
+        process.give_to(user, home)
+        process.spawn(
+            [
+                self.bin / "postgres",
+                "-D",
+                data,
+                "-c",
+                f"listen_addresses={process.HOST}",
+                "-c",
+                f"port={PORT}",
+                "-c",
+                f"unix_socket_directories={home}",
+                "-c",
+                "max_connections=300",
+                # a throwaway test cluster: durability traded for speed
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ],
+            log=self.log(ctx),
+            pid_file=self.pid_file(ctx),
+            user=user,
+        )
+
+    def healthy(self, ctx: StackContext) -> bool:
+        if not process.port_open(PORT):
+            return False
+        try:
+            return run_async(self._ensure_database(), timeout=10)
+        except Exception:
+            return False
+
+    async def _ensure_database(self) -> bool:
+        import asyncpg
+
+        conn = await asyncpg.connect(self.dsn("postgres"), timeout=5)
+        try:
+            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE):
+                await conn.execute(f'CREATE DATABASE "{DATABASE}"')
+        finally:
+            await conn.close()
+        conn = await asyncpg.connect(self.dsn(), timeout=5)
+        try:
+            return bool(await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
+        finally:
+            await conn.close()
+
+    def env(self, ctx: StackContext) -> dict[str, str]:
+        return {"ROOKERY_POSTGRES_DSN": self.dsn()}

@@ -1,0 +1,51 @@
+"""Every server of the real stack, by name, in start order."""
+
+from __future__ import annotations
+
+from e2e.stack.cassandra import Cassandra
+from e2e.stack.kafka import Kafka
+from e2e.stack.keycloak import Keycloak
+from e2e.stack.postgres import Postgres
+from e2e.stack.prometheus import Prometheus
+from e2e.stack.redis import Redis
+from e2e.stack.search import Search
+from e2e.stack.service import Service, StackError
+from e2e.stack.zipkin import Zipkin
+
+
+def all_services() -> dict[str, Service]:
+    services: list[Service] = [
+        Postgres(),
+        Redis(),
+        Kafka(),
+        Cassandra(),
+        Search(),
+        Keycloak(),
+        Prometheus(),
+        Zipkin(),
+    ]
+    try:  # the Kubernetes control plane lives in its own module (e2e/stack/kube.py, e2e/kube/)
+        from e2e.stack.kube import KubeControlPlane
+    except ImportError:
+        pass
+    else:
+        services.append(KubeControlPlane())
+    return {s.name: s for s in services}
+
+
+def select(names: list[str] | tuple[str, ...] | set[str] | None) -> list[Service]:
+    """The named services (all when none are named) plus what they depend on, in start order."""
+    services = all_services()
+    if not names:
+        return list(services.values())
+    unknown = sorted(set(names) - set(services))
+    if unknown:
+        raise StackError(",".join(unknown), f"unknown server; the stack has: {', '.join(services)}")
+    wanted: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name not in wanted:
+            wanted.add(name)
+            todo.extend(services[name].depends_on)
+    return [s for name, s in services.items() if name in wanted]

@@ -1,0 +1,112 @@
+"""OpenSearch from its minimal distribution zip on Maven Central, single node, plain HTTP, on Java 17."""
+
+from __future__ import annotations
+
+import shutil
+
+import httpx
+
+from e2e.stack import apt, archive, maven, process
+from e2e.stack.base import ProcessService
+from e2e.stack.service import StackContext
+from e2e.stack.versions import section
+
+PORT, TRANSPORT_PORT = 9200, 9300
+HEAP = "512m"
+
+OPENSEARCH_YML = """\
+cluster.name: rookery
+node.name: rookery-1
+network.host: {host}
+http.port: {port}
+transport.port: {transport_port}
+discovery.type: single-node
+path.data: {home}/data
+path.logs: {home}/logs
+action.auto_create_index: true
+# the stack's disk is shared with everything else: do not go read-only on a busy disk
+cluster.routing.allocation.disk.threshold_enabled: false
+"""
+
+
+class Search(ProcessService):
+    name = "search"
+    ports = (PORT, TRANSPORT_PORT)
+    ready_timeout_s = 180.0
+
+    def __init__(self) -> None:
+        self.pins = section("search")
+
+    def version(self) -> str:
+        return f"{self.pins['engine']} {self.pins['version']}"
+
+    def _distribution(self, ctx: StackContext):
+        zip_path = maven.fetch(
+            ctx,
+            self.name,
+            self.pins["artifact"],
+            self.pins["version"],
+            self.log(ctx),
+            packaging=self.pins["packaging"],
+        )
+        return archive.unpack_once(
+            zip_path, ctx.cache_dir / "dist" / f"{self.pins['engine']}-{self.pins['version']}"
+        )
+
+    def install(self, ctx: StackContext) -> None:
+        apt.ensure_java(self.name, self.log(ctx))
+        self._distribution(ctx)
+
+    def start(self, ctx: StackContext) -> None:
+        self.ports_free(ctx)
+        dist = self._distribution(ctx)
+        java = apt.ensure_java(self.name, self.log(ctx))
+        home = ctx.service_dir(self.name)
+        config = home / "config"
+        config.mkdir(exist_ok=True)
+        shutil.copyfile(dist / "config" / "log4j2.properties", config / "log4j2.properties")
+        # the distribution's JVM options write GC logs and heap dumps relative to its own (read-only) home
+        jvm_options = (dist / "config" / "jvm.options").read_text()
+        for relative in ("logs/", "=data"):
+            absolute = f"{home}/logs/" if relative == "logs/" else f"={home}/data"
+            jvm_options = jvm_options.replace(relative, absolute)
+        (config / "jvm.options").write_text(jvm_options)
+        (config / "opensearch.yml").write_text(
+            OPENSEARCH_YML.format(host=process.HOST, port=PORT, transport_port=TRANSPORT_PORT, home=home)
+        )
+        for sub in ("data", "logs"):
+            (home / sub).mkdir(exist_ok=True)
+        user = process.stack_user()  # OpenSearch refuses to run as root
+        process.give_to(user, home)  # the distribution itself only needs to be readable
+        process.spawn(
+            [dist / "bin" / "opensearch"],
+            log=self.log(ctx),
+            pid_file=self.pid_file(ctx),
+            cwd=home,
+            user=user,
+            env={
+                "OPENSEARCH_PATH_CONF": str(config),
+                "OPENSEARCH_JAVA_HOME": str(java.rsplit("/bin/", 1)[0]),
+                "OPENSEARCH_JAVA_OPTS": f"-Xms{HEAP} -Xmx{HEAP}",
+                "JAVA_HOME": "",
+            },
+        )
+
+    def url(self) -> str:
+        return f"http://{process.HOST}:{PORT}"
+
+    def healthy(self, ctx: StackContext) -> bool:
+        if not process.port_open(PORT):
+            return False
+        try:
+            r = httpx.get(
+                f"{self.url()}/_cluster/health",
+                params={"wait_for_status": "yellow", "timeout": "5s"},
+                timeout=10,
+            )
+            return r.status_code == 200 and r.json().get("status") in ("green", "yellow")
+        except (httpx.HTTPError, ValueError):
+            return False
+
+    def env(self, ctx: StackContext) -> dict[str, str]:
+        return {"ROOKERY_SEARCH_URL": self.url(), "ROOKERY_SEARCH_ENGINE": self.pins["engine"]}
