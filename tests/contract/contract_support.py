@@ -17,7 +17,9 @@ def unique_tenant() -> str:
     return "t" + uuid.uuid4().hex[:12]
 
 
-async def eventually(check: Callable[[], bool | Awaitable[bool]], timeout_s: float = 30.0, what: str = "") -> None:
+async def eventually(
+    check: Callable[[], bool | Awaitable[bool]], timeout_s: float = 30.0, what: str = ""
+) -> None:
     """Poll ``check`` until it holds; fail naming ``what`` after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     while True:

@@ -52,6 +52,7 @@ def decode_event(record: ConsumerRecord) -> Event:
 
 @dataclasses.dataclass
 class _Group:
+    short: str  # as subscribed: "fanout", "notifications" ...
     name: str  # the group id on the cluster: "<tenant>.<group>"
     handlers: dict[str, EventHandler]  # topic -> handler
     consumer: AIOKafkaConsumer | None = None
@@ -141,7 +142,7 @@ class KafkaEventBus:
 
     def subscribe(self, stream: str, group: str, handler: EventHandler) -> None:
         group_id = f"{self.tenant}.{group}"
-        entry = self._groups.setdefault(group, _Group(name=group_id, handlers={}))
+        entry = self._groups.setdefault(group, _Group(short=group, name=group_id, handlers={}))
         name = topic(self.tenant, stream)
         if name in entry.handlers:
             raise ValueError(f"group {group!r} already has a handler for stream {stream!r}")
@@ -237,14 +238,15 @@ class KafkaEventBus:
         try:
             event = decode_event(record)
         except Exception as exc:  # a record that is no Event envelope: retrying cannot help
-            await self._dead_letter(group, record, f"undecodable event: {exc!r}", attempts=0)
+            await self._dead_letter(group, record, None, f"undecodable event: {exc!r}", attempts=0)
             return
         for attempt in range(1, self.max_attempts + 1):
             try:
                 await handler(event)
             except Exception as exc:
                 if attempt == self.max_attempts:
-                    await self._dead_letter(group, record, f"{type(exc).__name__}: {exc}", attempts=attempt)
+                    reason = f"{type(exc).__name__}: {exc}"
+                    await self._dead_letter(group, record, event, reason, attempts=attempt)
                     return
                 EVENTS_HANDLED.labels(group.name, record.topic, "retried").inc()
                 await asyncio.sleep(min(self.backoff_max_s, self.backoff_s * 2 ** (attempt - 1)))
@@ -252,7 +254,11 @@ class KafkaEventBus:
                 EVENTS_HANDLED.labels(group.name, record.topic, "ok").inc()
                 return
 
-    async def _dead_letter(self, group: _Group, record: ConsumerRecord, reason: str, attempts: int) -> None:
+    async def _dead_letter(
+        self, group: _Group, record: ConsumerRecord, event: Event | None, reason: str, attempts: int
+    ) -> None:
+        """Park the record on ``<tenant>.dead-letter``: an envelope like the embedded bus's (payload:
+        stream, group, error, the original event), the reason and origin also in headers."""
         EVENTS_HANDLED.labels(group.name, record.topic, "dead_lettered").inc()
         dead_letter = topic(self.tenant, DEAD_LETTER)
         if record.topic == dead_letter:  # never loop: a failing dead-letter consumer only logs
@@ -266,8 +272,21 @@ class KafkaEventBus:
             record.offset,
             reason,
         )
+        parked = Event(
+            type=event.type if event else "Undecodable",
+            key=event.key if event else (record.key or b"").decode("utf-8", "replace"),
+            tenant=self.tenant,
+            payload={
+                "stream": record.topic.removeprefix(f"{self.tenant}."),
+                "group": group.short,
+                "error": reason[:500],
+                "event": dataclasses.asdict(event) if event else None,
+                "raw": None if event else bytes(record.value or b"").decode("utf-8", "replace")[:10_000],
+            },
+            trace=event.trace if event else {},
+        )
         headers = [
-            *record.headers,
+            *event_headers(parked),
             ("dead-letter-reason", reason[:2000].encode()),
             ("dead-letter-group", group.name.encode()),
             ("dead-letter-topic", record.topic.encode()),
@@ -275,8 +294,10 @@ class KafkaEventBus:
             ("dead-letter-offset", str(record.offset).encode()),
             ("dead-letter-attempts", str(attempts).encode()),
         ]
+        if event is not None:
+            headers.append(("dead-letter-event-id", event.id.encode()))
         producer = await self._ensure_producer()
-        await producer.send_and_wait(dead_letter, value=record.value, key=record.key, headers=headers)
+        await producer.send_and_wait(dead_letter, value=parked.to_json(), key=record.key, headers=headers)
 
     async def _record_lag(self, group_name: str, consumer: AIOKafkaConsumer) -> None:
         for tp in consumer.assignment():

@@ -1,0 +1,106 @@
+"""Realtime port contract: pub/sub fan-in from several publishers to several subscribers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from contract_support import eventually, redis_client
+
+from rookery.workloads.adapters.redis.realtime import RedisRealtime
+from rookery.workloads.ports import Realtime
+
+# (publisher A, publisher B): two handles on the same backend, like two gateway replicas
+Pair = tuple[Realtime, Realtime]
+
+
+@pytest.fixture(params=[pytest.param("redis", marks=pytest.mark.needs("redis"))])
+async def realtime(request: pytest.FixtureRequest, tenant: str) -> AsyncIterator[Pair]:
+    async with redis_client(request) as one, redis_client(request) as two:
+        yield RedisRealtime(one, tenant), RedisRealtime(two, tenant)
+
+
+class Listener:
+    """Consumes a subscription in a task and keeps what arrived."""
+
+    def __init__(self, realtime: Realtime, channels: list[str]) -> None:
+        self.got: list[tuple[str, bytes]] = []
+        self._task = asyncio.create_task(self._run(realtime, channels))
+
+    async def _run(self, realtime: Realtime, channels: list[str]) -> None:
+        async for item in realtime.subscribe(channels):
+            self.got.append(item)
+
+    def payloads(self, prefix: bytes = b"msg") -> list[bytes]:
+        return [data for _, data in self.got if data.startswith(prefix)]
+
+    async def close(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+
+async def until_subscribed(publish: Callable[[], object], listeners: list[Listener]) -> None:
+    """Subscriptions become live asynchronously: ping until every listener heard one."""
+
+    async def heard() -> bool:
+        await publish()  # type: ignore[misc]
+        return all(listener.payloads(b"ping") for listener in listeners)
+
+    await eventually(heard, timeout_s=10, what="subscriptions to become live")
+
+
+async def test_fan_in_to_two_subscribers(realtime: Pair) -> None:
+    one, two = realtime
+    first, second = Listener(one, ["user:1"]), Listener(two, ["user:1"])
+    other = Listener(one, ["user:2"])
+    try:
+        await until_subscribed(lambda: one.publish("user:1", b"ping"), [first, second])
+        await until_subscribed(lambda: one.publish("user:2", b"ping"), [other])
+        sent = []
+        for i in range(20):
+            publisher = one if i % 2 else two
+            message = f"msg-{i}".encode()
+            await publisher.publish("user:1", message)
+            sent.append(message)
+        await eventually(
+            lambda: len(first.payloads()) == 20 and len(second.payloads()) == 20, 10, "20 messages"
+        )
+        # each publisher's messages keep their order; both subscribers see the same sequence
+        assert first.payloads() == second.payloads()
+        assert sorted(first.payloads()) == sorted(sent)
+        assert {channel for channel, _ in first.got} == {"user:1"}
+        await asyncio.sleep(0.1)
+        assert other.payloads() == []  # nothing leaks to other channels
+    finally:
+        for listener in (first, second, other):
+            await listener.close()
+
+
+async def test_one_subscription_many_channels(realtime: Pair) -> None:
+    one, two = realtime
+    listener = Listener(two, ["hashtag:cats", "public"])
+    try:
+        await until_subscribed(lambda: one.publish("public", b"ping"), [listener])
+        await one.publish("hashtag:cats", b"msg-cat")
+        await one.publish("hashtag:dogs", b"msg-dog")
+        await one.publish("public", b"msg-public")
+        await eventually(lambda: len(listener.payloads()) == 2, 10, "two messages")
+        assert [item for item in listener.got if item[1].startswith(b"msg")] == [
+            ("hashtag:cats", b"msg-cat"),
+            ("public", b"msg-public"),
+        ]
+    finally:
+        await listener.close()
+
+
+async def test_closed_subscription_stops_receiving(realtime: Pair) -> None:
+    one, _ = realtime
+    listener = Listener(one, ["chat:5"])
+    await until_subscribed(lambda: one.publish("chat:5", b"ping"), [listener])
+    await listener.close()
+    await one.publish("chat:5", b"msg-late")
+    await asyncio.sleep(0.1)
+    assert listener.payloads() == []
