@@ -1,3 +1,3 @@
 """Root pytest configuration: the real-stack plugin (servers start only for tests marked needs(...))."""
 
-pytest_plugins = ["e2e.pytest_plugin"]
+pytest_plugins = ["e2e.pytest_plugin", "pytester"]

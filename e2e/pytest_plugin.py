@@ -37,8 +37,8 @@ def _report(line: str) -> None:
 @pytest.fixture(scope="session")
 def stack_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
     """The real servers the selected tests need, started once per session; their settings as a dict."""
-    stash = request.config.stash
-    needed = sorted(stash[NEEDS_KEY]) if NEEDS_KEY in stash else []
+    selected: frozenset[str] = request.config.stash.get(NEEDS_KEY, frozenset())
+    needed = sorted(selected)
     if not needed:
         yield {}
         return

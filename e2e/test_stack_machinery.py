@@ -1,0 +1,201 @@
+"""The stack's own machinery, with no real server: registry, env, failures, clean stops, the pytest plugin."""
+
+from __future__ import annotations
+
+import pathlib
+import socket
+import sys
+
+import httpx
+import pytest
+
+from e2e.stack import process, runner
+from e2e.stack.base import ProcessService
+from e2e.stack.registry import all_services, select
+from e2e.stack.service import StackContext, StackError
+from e2e.stack.versions import load
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+REQUIRED_ENV = {
+    "ROOKERY_POSTGRES_DSN", "ROOKERY_REDIS_URL", "ROOKERY_KAFKA_BOOTSTRAP",
+    "ROOKERY_CASSANDRA_CONTACT_POINTS", "ROOKERY_SEARCH_URL", "ROOKERY_OIDC_ISSUER",
+    "ROOKERY_OIDC_AUDIENCE", "ROOKERY_OIDC_CLIENT_ID", "ROOKERY_OIDC_CLIENT_SECRET",
+    "ROOKERY_PROMETHEUS_URL", "ROOKERY_ZIPKIN_URL",
+}  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_env_names_every_client_setting(tmp_path: pathlib.Path) -> None:
+    env = runner.env(None, StackContext(cache_dir=tmp_path, state_dir=tmp_path / "stack"))
+    assert env.keys() >= REQUIRED_ENV
+    if "kube" in all_services():
+        assert "KUBECONFIG" in env
+    assert all(v.startswith(("http://127.0.0.1:", "postgresql://rookery:rookery@127.0.0.1:", "redis://127.0.0.1:"))
+               for k, v in env.items() if k.endswith(("_URL", "_DSN", "_ISSUER")))  # fmt: skip
+
+
+def test_every_server_has_fixed_ports_and_pinned_versions() -> None:
+    services = all_services()
+    assert {"postgres", "redis", "kafka", "cassandra", "search", "keycloak", "prometheus", "zipkin"} <= set(
+        services
+    )
+    fixed = {"postgres": 5432, "redis": 6379, "kafka": 9092, "cassandra": 9042, "search": 9200,
+             "keycloak": 8180, "prometheus": 9090, "zipkin": 9411}  # fmt: skip
+    for name, port in fixed.items():
+        assert port in services[name].ports
+    versions = load()
+    for name in ("kafka", "cassandra", "search", "keycloak", "zipkin"):
+        assert versions[name]["artifact"] and versions[name]["version"], name
+    assert "kube" in versions
+
+
+def test_selecting_an_unknown_server_names_it() -> None:
+    assert [s.name for s in select(["zipkin", "kafka"])] == ["kafka", "zipkin"]
+    with pytest.raises(StackError, match="mongodb: unknown server"):
+        select(["kafka", "mongodb"])
+
+
+class PythonHttpServer(ProcessService):
+    """A stand-in server for the machinery: Python's http.server (or a command that dies)."""
+
+    name = "toy"
+    ready_timeout_s = 20.0
+
+    def __init__(self, port: int, argv: list[str] | None = None) -> None:
+        self.ports = (port,)
+        self.argv = argv or [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
+
+    def install(self, ctx: StackContext) -> None:
+        pass
+
+    def start(self, ctx: StackContext) -> None:
+        self.ports_free(ctx)
+        process.spawn(self.argv, log=self.log(ctx), pid_file=self.pid_file(ctx))
+
+    def healthy(self, ctx: StackContext) -> bool:
+        try:
+            return httpx.get(f"http://127.0.0.1:{self.ports[0]}/", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def env(self, ctx: StackContext) -> dict[str, str]:
+        return {}
+
+
+def test_a_server_that_dies_is_named_with_its_log(tmp_path: pathlib.Path) -> None:
+    ctx = StackContext(cache_dir=tmp_path, state_dir=tmp_path / "stack")
+    doomed = PythonHttpServer(
+        free_port(), [sys.executable, "-c", "import sys; print('no disk left'); sys.exit(3)"]
+    )
+    doomed.start(ctx)
+    with pytest.raises(StackError) as failure:
+        doomed.wait_healthy(ctx)
+    assert failure.value.service == "toy"
+    assert str(ctx.log_path("toy")) in str(failure.value)
+    assert "no disk left" in ctx.log_path("toy").read_text()
+
+
+def test_a_busy_port_is_refused_before_starting(tmp_path: pathlib.Path) -> None:
+    ctx = StackContext(cache_dir=tmp_path, state_dir=tmp_path / "stack")
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        toy = PythonHttpServer(squatter.getsockname()[1])
+        with pytest.raises(StackError, match=r"toy: port\(s\) .* in use"):
+            toy.start(ctx)
+
+
+def test_stop_leaves_no_process_and_no_port(tmp_path: pathlib.Path) -> None:
+    ctx = StackContext(cache_dir=tmp_path, state_dir=tmp_path / "stack")
+    toy = PythonHttpServer(free_port())
+    toy.start(ctx)
+    toy.wait_healthy(ctx)
+    pid = process.read_pid(toy.pid_file(ctx))
+    assert pid is not None and toy.running(ctx) and (toy.rss_kib(ctx) or 0) > 0
+    toy.stop(ctx)
+    assert not process.pid_alive(pid)
+    assert not process.port_open(toy.ports[0])
+    assert not toy.pid_file(ctx).exists()
+
+
+PLUGIN_CONFTEST = """
+import json, os, pathlib
+from e2e.stack import runner
+
+CALLS = pathlib.Path(os.environ["STACK_CALLS"])
+
+def record(*entry):
+    with CALLS.open("a") as f:
+        f.write(json.dumps(entry) + "\\n")
+
+def up(names, ctx=None, out=print):
+    record("up", sorted(names))
+    return [n for n in names if n != "redis"]  # pretend redis was already running
+
+def down(names, ctx=None, out=print):
+    record("down", sorted(names))
+
+runner.up, runner.down = up, down
+runner.env = lambda names, ctx=None: {f"ROOKERY_{n.upper()}_URL": "x" for n in names}
+"""
+PLUGIN_TESTS = """
+import os
+import pytest
+
+@pytest.mark.needs("kafka", "redis")
+def test_kafka(stack_env):
+    assert stack_env == {"ROOKERY_KAFKA_URL": "x", "ROOKERY_REDIS_URL": "x", "ROOKERY_CASSANDRA_URL": "x"}
+    assert "ROOKERY_KAFKA_URL" not in os.environ
+
+@pytest.mark.needs("cassandra")
+def test_cassandra():
+    pass
+
+@pytest.mark.needs("keycloak")
+def test_deselected():
+    pass
+
+def test_embedded():
+    assert "ROOKERY_KAFKA_URL" not in os.environ
+"""
+
+
+@pytest.mark.parametrize("keep", ["0", "1"])
+def test_plugin_starts_the_union_of_selected_needs(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, keep: str
+) -> None:
+    calls = pytester.path / "calls.jsonl"
+    monkeypatch.setenv("STACK_CALLS", str(calls))
+    monkeypatch.setenv("ROOKERY_STACK_KEEP", keep)
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    pytester.makeconftest(PLUGIN_CONFTEST)
+    pytester.makepyfile(test_needs=PLUGIN_TESTS)
+    result = pytester.runpytest_subprocess(
+        "-p", "e2e.pytest_plugin", "-k", "not deselected", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=3, deselected=1)
+    lines = calls.read_text().splitlines()
+    expected = ['["up", ["cassandra", "kafka", "redis"]]']
+    if keep == "0":
+        expected.append('["down", ["cassandra", "kafka"]]')  # redis was not ours: left alone
+    assert lines == expected
+
+
+def test_plugin_starts_nothing_for_embedded_tests(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = pytester.path / "calls.jsonl"
+    monkeypatch.setenv("STACK_CALLS", str(calls))
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    pytester.makeconftest(PLUGIN_CONFTEST)
+    pytester.makepyfile(test_needs=PLUGIN_TESTS)
+    result = pytester.runpytest_subprocess(
+        "-p", "e2e.pytest_plugin", "-k", "embedded", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=1, deselected=3)
+    assert not calls.exists()
