@@ -8,10 +8,15 @@ Sections are owned by role; keep each Protocol small and in the domain's words.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from rookery.workloads.domain.events import Event
+from rookery.workloads.domain.graph import Follow, Mute, Relationship, ViewerRelations
+from rookery.workloads.domain.notifications import Notification
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.domain.statuses import Status, StatusEdit
+from rookery.workloads.domain.timelines import TimelineEntry
 
 
 class StoreUnavailable(Exception):
@@ -49,6 +54,11 @@ class Outbox(Protocol):
         ...
 
     async def mark_published(self, row_ids: list[int]) -> None: ...
+
+    async def wait(self, timeout_s: float) -> None:
+        """Return as soon as new rows may be pending (a commit just added some), or after
+        ``timeout_s``: the relay is woken by commits, polling is only the fallback."""
+        ...
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,3 +155,221 @@ class ModelClient(Protocol):
 # role stores (accounts, oauth, statuses, graph, timelines, notifications ...) follow below,
 # one section per role
 # --------------------------------------------------------------------------------------------
+
+
+
+# --------------------------------------------------------------------------------------------
+# posts: statuses, edits, favourites, bookmarks, pins (owner: posts role)
+#
+# Writes take ``events``: (stream, Event) pairs the adapter stores in the outbox in the SAME
+# transaction as the state change, so nothing is published that did not commit.
+# --------------------------------------------------------------------------------------------
+
+OutboxEvents = Sequence[tuple[str, Event]]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatusQuery:
+    """Filters of the account, hashtag and public timelines (all optional)."""
+
+    account_id: int | None = None
+    exclude_replies: bool = False
+    exclude_reblogs: bool = False
+    only_media: bool = False
+    tagged: str | None = None
+    any_tags: tuple[str, ...] = ()
+    all_tags: tuple[str, ...] = ()
+    none_tags: tuple[str, ...] = ()
+    visibilities: tuple[str, ...] = ("public",)
+    include_reblogs: bool = True
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ViewerFlags:
+    """Which of a batch of statuses the viewer has favourited, reblogged, bookmarked, pinned."""
+
+    favourited: frozenset[int] = frozenset()
+    reblogged: frozenset[int] = frozenset()
+    bookmarked: frozenset[int] = frozenset()
+    pinned: frozenset[int] = frozenset()
+
+
+class StatusRepository(Protocol):
+    async def create(self, status: Status, events: OutboxEvents = ()) -> None:
+        """Store a status (and its first history version); bumps the parent's replies_count or the
+        original's reblogs_count."""
+        ...
+
+    async def get(self, status_id: int) -> Status | None: ...
+
+    async def get_many(self, status_ids: Sequence[int]) -> dict[int, Status]: ...
+
+    async def update(self, status: Status, edit: StatusEdit, events: OutboxEvents = ()) -> None:
+        """Replace the editable fields and append ``edit`` to the history."""
+        ...
+
+    async def delete(self, status_id: int, events: OutboxEvents = ()) -> list[int]:
+        """Delete a status and the reblogs of it; returns every status id removed."""
+        ...
+
+    async def history(self, status_id: int) -> list[StatusEdit]: ...
+
+    async def reblog_by(self, account_id: int, status_id: int) -> Status | None: ...
+
+    async def reblogger_ids(self, status_id: int) -> list[int]: ...
+
+    async def reblogs_of(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        """(reblog status id, reblogger account id), newest first."""
+        ...
+
+    async def replies_to(self, status_ids: Sequence[int]) -> list[Status]: ...
+
+    async def query(self, query: StatusQuery, page: PageRequest) -> list[Status]:
+        """Statuses matching ``query``, newest first (min_id pages: the ones right after min_id)."""
+        ...
+
+    async def by_authors(self, account_ids: Sequence[int], page: PageRequest) -> list[TimelineEntry]:
+        """Recent non-direct statuses and reblogs of these authors (celebrity merge on read)."""
+        ...
+
+
+class InteractionStore(Protocol):
+    """Favourites, bookmarks and pins; counters on the status change in the same transaction."""
+
+    async def favourite(self, account_id: int, status_id: int, events: OutboxEvents = ()) -> bool: ...
+
+    async def unfavourite(self, account_id: int, status_id: int) -> bool: ...
+
+    async def bookmark(self, account_id: int, status_id: int) -> bool: ...
+
+    async def unbookmark(self, account_id: int, status_id: int) -> bool: ...
+
+    async def pin(self, account_id: int, status_id: int) -> bool: ...
+
+    async def unpin(self, account_id: int, status_id: int) -> bool: ...
+
+    async def pinned_ids(self, account_id: int) -> list[int]: ...
+
+    async def favourited_by(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        """(favourite row id, account id), newest first."""
+        ...
+
+    async def favourites_of(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        """(favourite row id, status id), newest first."""
+        ...
+
+    async def bookmarks_of(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]: ...
+
+    async def viewer_flags(self, account_id: int, status_ids: Sequence[int]) -> ViewerFlags: ...
+
+
+# --------------------------------------------------------------------------------------------
+# graph: follows, follow requests, blocks, mutes (owner: graph role)
+# --------------------------------------------------------------------------------------------
+
+
+class GraphStore(Protocol):
+    async def follow(self, follow: Follow, events: OutboxEvents = ()) -> bool:
+        """Create or update a follow (and drop a pending request); True when it is new."""
+        ...
+
+    async def unfollow(self, account_id: int, target_id: int, events: OutboxEvents = ()) -> bool: ...
+
+    async def get_follow(self, account_id: int, target_id: int) -> Follow | None: ...
+
+    async def request_follow(self, follow: Follow, events: OutboxEvents = ()) -> bool: ...
+
+    async def take_request(self, account_id: int, target_id: int) -> Follow | None:
+        """Remove and return a pending request of ``account_id`` to follow ``target_id``."""
+        ...
+
+    async def follow_requests(self, target_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        """(row id, requesting account id), newest first."""
+        ...
+
+    async def followers(self, target_id: int, page: PageRequest) -> list[tuple[int, int]]: ...
+
+    async def following(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]: ...
+
+    async def follower_ids(self, target_id: int) -> list[int]: ...
+
+    async def following_among(self, account_id: int, target_ids: Sequence[int]) -> set[int]: ...
+
+    async def followers_among(self, target_id: int, account_ids: Sequence[int]) -> set[int]: ...
+
+    async def block(
+        self, account_id: int, target_id: int, events: OutboxEvents = ()
+    ) -> list[tuple[int, int]]:
+        """Block, removing follows and requests both ways; returns the (follower, followed) pairs
+        of the follows removed. Idempotent."""
+        ...
+
+    async def unblock(self, account_id: int, target_id: int) -> bool: ...
+
+    async def mute(self, mute: Mute) -> None: ...
+
+    async def unmute(self, account_id: int, target_id: int) -> bool: ...
+
+    async def blocks(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]: ...
+
+    async def mutes(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]: ...
+
+    async def relationships(self, account_id: int, target_ids: Sequence[int]) -> dict[int, Relationship]: ...
+
+    async def viewer_relations(self, account_id: int, others: Sequence[int]) -> ViewerRelations: ...
+
+
+# --------------------------------------------------------------------------------------------
+# feed: stored home timelines (owner: feed role)
+# --------------------------------------------------------------------------------------------
+
+
+class TimelineStore(Protocol):
+    async def push(self, owner_ids: Sequence[int], entry: TimelineEntry) -> None:
+        """Add one entry to many home timelines, each kept to its newest ``home_timeline_max``."""
+        ...
+
+    async def push_many(self, owner_id: int, entries: Sequence[TimelineEntry]) -> None: ...
+
+    async def range(self, owner_id: int, page: PageRequest) -> list[TimelineEntry]: ...
+
+    async def remove(self, status_ids: Sequence[int]) -> None:
+        """Remove these statuses (and reblogs of them) from every home timeline."""
+        ...
+
+    async def remove_author(self, owner_id: int, account_id: int) -> None: ...
+
+    async def contains(self, owner_id: int, status_id: int) -> bool: ...
+
+    async def celebrities(self) -> set[int]:
+        """Authors whose posts are merged on read (above the fan-out threshold)."""
+        ...
+
+    async def mark_celebrity(self, account_id: int, celebrity: bool) -> None: ...
+
+
+# --------------------------------------------------------------------------------------------
+# notifications (owner: notifications role)
+# --------------------------------------------------------------------------------------------
+
+
+class NotificationStore(Protocol):
+    async def add(self, notification: Notification) -> bool:
+        """Store unless the same (recipient, type, from, status) exists; True when stored."""
+        ...
+
+    async def recent(
+        self,
+        account_id: int,
+        page: PageRequest,
+        types: frozenset[str] | None = None,
+        from_account_id: int | None = None,
+    ) -> list[Notification]: ...
+
+    async def get(self, account_id: int, notification_id: int) -> Notification | None: ...
+
+    async def dismiss(self, account_id: int, notification_id: int) -> bool: ...
+
+    async def clear(self, account_id: int) -> None: ...
+
+    async def remove_for_statuses(self, status_ids: Sequence[int]) -> None: ...

@@ -1,0 +1,136 @@
+"""Embedded InteractionStore: favourites, bookmarks and pins, paginated by their own row ids."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
+from rookery.workloads.adapters.sqlite.statuses import page_clause, placeholders
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.ports import OutboxEvents, ViewerFlags
+
+MIGRATIONS = (
+    Migration(
+        "posts",
+        2,
+        tuple(
+            statement
+            for table in ("favourites", "bookmarks", "status_pins")
+            for statement in (
+                f"""CREATE TABLE {table} (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    account_id INTEGER NOT NULL,
+                    status_id INTEGER NOT NULL,
+                    UNIQUE (account_id, status_id)
+                )""",
+                f"CREATE INDEX {table}_status ON {table} (status_id, id)",
+                f"CREATE INDEX {table}_account ON {table} (account_id, id)",
+            )
+        ),
+    ),
+)
+
+
+class SqliteInteractionStore:
+    def __init__(self, db: Database, outbox: SqliteOutbox) -> None:
+        self.db = db
+        self.outbox = outbox
+
+    async def _add(self, table: str, account_id: int, status_id: int, events: OutboxEvents = ()) -> bool:
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                f"INSERT OR IGNORE INTO {table} (account_id, status_id) VALUES (?, ?)",
+                (account_id, status_id),
+            )
+            added = cursor.rowcount > 0
+            if added and table == "favourites":
+                await tx.execute(
+                    "UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = ?", (status_id,)
+                )
+            if added:
+                await self.outbox.append(tx, events)
+        if added and events:
+            self.outbox.notify()
+        return added
+
+    async def _remove(self, table: str, account_id: int, status_id: int) -> bool:
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                f"DELETE FROM {table} WHERE account_id = ? AND status_id = ?", (account_id, status_id)
+            )
+            removed = cursor.rowcount > 0
+            if removed and table == "favourites":
+                await tx.execute(
+                    "UPDATE statuses SET favourites_count = MAX(favourites_count - 1, 0) WHERE id = ?",
+                    (status_id,),
+                )
+        return removed
+
+    async def favourite(self, account_id: int, status_id: int, events: OutboxEvents = ()) -> bool:
+        return await self._add("favourites", account_id, status_id, events)
+
+    async def unfavourite(self, account_id: int, status_id: int) -> bool:
+        return await self._remove("favourites", account_id, status_id)
+
+    async def bookmark(self, account_id: int, status_id: int) -> bool:
+        return await self._add("bookmarks", account_id, status_id)
+
+    async def unbookmark(self, account_id: int, status_id: int) -> bool:
+        return await self._remove("bookmarks", account_id, status_id)
+
+    async def pin(self, account_id: int, status_id: int) -> bool:
+        return await self._add("status_pins", account_id, status_id)
+
+    async def unpin(self, account_id: int, status_id: int) -> bool:
+        return await self._remove("status_pins", account_id, status_id)
+
+    async def pinned_ids(self, account_id: int) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT status_id FROM status_pins WHERE account_id = ? ORDER BY id DESC", (account_id,)
+        )
+        return [row["status_id"] for row in rows]
+
+    async def _page(
+        self, table: str, column: str, value: int, out: str, page: PageRequest
+    ) -> list[tuple[int, int]]:
+        where, params, order = page_clause(page)
+        rows = await self.db.fetchall(
+            f"SELECT id, {out} FROM {table} WHERE {column} = ? AND {where} ORDER BY {order} LIMIT ?",
+            [value, *params, page.limit],
+        )
+        pairs = [(row["id"], row[out]) for row in rows]
+        return pairs[::-1] if page.ascending else pairs
+
+    async def favourited_by(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        return await self._page("favourites", "status_id", status_id, "account_id", page)
+
+    async def favourites_of(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        return await self._page("favourites", "account_id", account_id, "status_id", page)
+
+    async def bookmarks_of(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        return await self._page("bookmarks", "account_id", account_id, "status_id", page)
+
+    async def viewer_flags(self, account_id: int, status_ids: Sequence[int]) -> ViewerFlags:
+        if not status_ids:
+            return ViewerFlags()
+        ids = list(status_ids)
+        marks = placeholders(ids)
+        found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set(), "p": set()}
+        rows = await self.db.fetchall(
+            f"SELECT 'f' AS kind, status_id FROM favourites WHERE account_id = ? AND status_id IN ({marks})"
+            f" UNION ALL SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks})"
+            " UNION ALL SELECT 'p', status_id FROM status_pins"
+            f" WHERE account_id = ? AND status_id IN ({marks})"
+            " UNION ALL SELECT 'r', reblog_of_id FROM statuses"
+            f" WHERE account_id = ? AND reblog_of_id IN ({marks})",
+            [account_id, *ids] * 4,
+        )
+        for row in rows:
+            found[row["kind"]].add(row["status_id"])
+        return ViewerFlags(
+            favourited=frozenset(found["f"]),
+            reblogged=frozenset(found["r"]),
+            bookmarked=frozenset(found["b"]),
+            pinned=frozenset(found["p"]),
+        )

@@ -1,0 +1,333 @@
+"""Embedded StatusRepository: statuses, their tags and edit history on the shared SQLite database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import aiosqlite
+import orjson
+from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.domain.statuses import DIRECT, Status, StatusEdit
+from rookery.workloads.domain.timelines import TimelineEntry
+from rookery.workloads.ports import OutboxEvents, StatusQuery
+
+MIGRATIONS = (
+    Migration(
+        "posts",
+        1,
+        (
+            """CREATE TABLE statuses (
+                id INTEGER PRIMARY KEY,
+                account_id INTEGER NOT NULL,
+                text TEXT NOT NULL,
+                content TEXT NOT NULL,
+                visibility TEXT NOT NULL,
+                spoiler_text TEXT NOT NULL DEFAULT '',
+                sensitive INTEGER NOT NULL DEFAULT 0,
+                language TEXT,
+                in_reply_to_id INTEGER,
+                in_reply_to_account_id INTEGER,
+                reblog_of_id INTEGER,
+                mentions TEXT NOT NULL DEFAULT '[]',
+                tags TEXT NOT NULL DEFAULT '[]',
+                application TEXT,
+                edited_at TEXT,
+                has_media INTEGER NOT NULL DEFAULT 0,
+                replies_count INTEGER NOT NULL DEFAULT 0,
+                reblogs_count INTEGER NOT NULL DEFAULT 0,
+                favourites_count INTEGER NOT NULL DEFAULT 0
+            )""",
+            "CREATE INDEX statuses_account ON statuses (account_id, id)",
+            "CREATE INDEX statuses_visibility ON statuses (visibility, id)",
+            "CREATE INDEX statuses_replies ON statuses (in_reply_to_id) WHERE in_reply_to_id IS NOT NULL",
+            "CREATE UNIQUE INDEX statuses_reblogs ON statuses (reblog_of_id, account_id)"
+            " WHERE reblog_of_id IS NOT NULL",
+            """CREATE TABLE status_tags (
+                tag TEXT NOT NULL,
+                status_id INTEGER NOT NULL,
+                PRIMARY KEY (tag, status_id)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX status_tags_status ON status_tags (status_id)",
+            """CREATE TABLE status_edits (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                status_id INTEGER NOT NULL,
+                text TEXT NOT NULL,
+                content TEXT NOT NULL,
+                spoiler_text TEXT NOT NULL,
+                sensitive INTEGER NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX status_edits_status ON status_edits (status_id, id)",
+        ),
+    ),
+)
+
+COLUMNS = (
+    "id, account_id, text, content, visibility, spoiler_text, sensitive, language, in_reply_to_id,"
+    " in_reply_to_account_id, reblog_of_id, mentions, tags, application, edited_at,"
+    " replies_count, reblogs_count, favourites_count"
+)
+HOME_VISIBILITIES = ("public", "unlisted", "private")
+
+
+def row_to_status(row: Any) -> Status:
+    return Status(
+        id=row["id"],
+        account_id=row["account_id"],
+        text=row["text"],
+        content=row["content"],
+        visibility=row["visibility"],
+        spoiler_text=row["spoiler_text"],
+        sensitive=bool(row["sensitive"]),
+        language=row["language"],
+        in_reply_to_id=row["in_reply_to_id"],
+        in_reply_to_account_id=row["in_reply_to_account_id"],
+        reblog_of_id=row["reblog_of_id"],
+        mentions=tuple(orjson.loads(row["mentions"])),
+        tags=tuple(orjson.loads(row["tags"])),
+        application=row["application"],
+        edited_at=dt.datetime.fromisoformat(row["edited_at"]) if row["edited_at"] else None,
+        replies_count=row["replies_count"],
+        reblogs_count=row["reblogs_count"],
+        favourites_count=row["favourites_count"],
+    )
+
+
+def page_clause(page: PageRequest, column: str = "id") -> tuple[str, list[Any], str]:
+    """WHERE fragment, its parameters, and the ORDER BY for a cursor page."""
+    clauses, params = [], []
+    if page.max_id is not None:
+        clauses.append(f"{column} < ?")
+        params.append(page.max_id)
+    if page.lower is not None:
+        clauses.append(f"{column} > ?")
+        params.append(page.lower)
+    order = f"{column} ASC" if page.ascending else f"{column} DESC"
+    return (" AND ".join(clauses) or "1"), params, order
+
+
+def placeholders(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values))
+
+
+class SqliteStatusRepository:
+    def __init__(self, db: Database, outbox: SqliteOutbox) -> None:
+        self.db = db
+        self.outbox = outbox
+
+    async def create(self, status: Status, events: OutboxEvents = ()) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                f"INSERT INTO statuses ({COLUMNS}) VALUES ({placeholders(COLUMNS.split(','))})",
+                (
+                    status.id, status.account_id, status.text, status.content, status.visibility,
+                    status.spoiler_text, int(status.sensitive), status.language, status.in_reply_to_id,
+                    status.in_reply_to_account_id, status.reblog_of_id, orjson.dumps(list(status.mentions)),
+                    orjson.dumps(list(status.tags)), status.application, None, 0, 0, 0,
+                ),
+            )  # fmt: skip
+            if status.tags:
+                await tx.executemany(
+                    "INSERT OR IGNORE INTO status_tags (tag, status_id) VALUES (?, ?)",
+                    [(tag, status.id) for tag in status.tags],
+                )
+            if status.in_reply_to_id is not None:
+                await tx.execute(
+                    "UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?",
+                    (status.in_reply_to_id,),
+                )
+            if status.reblog_of_id is not None:
+                await tx.execute(
+                    "UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = ?",
+                    (status.reblog_of_id,),
+                )
+            else:
+                await self._add_edit(tx, _edit_of(status, status.created_at))
+            await self.outbox.append(tx, events)
+        self.outbox.notify()
+
+    async def get(self, status_id: int) -> Status | None:
+        row = await self.db.fetchone(f"SELECT {COLUMNS} FROM statuses WHERE id = ?", (status_id,))
+        return row_to_status(row) if row else None
+
+    async def get_many(self, status_ids: Sequence[int]) -> dict[int, Status]:
+        if not status_ids:
+            return {}
+        ids = list(dict.fromkeys(status_ids))
+        rows = await self.db.fetchall(
+            f"SELECT {COLUMNS} FROM statuses WHERE id IN ({placeholders(ids)})", ids
+        )
+        return {row["id"]: row_to_status(row) for row in rows}
+
+    async def update(self, status: Status, edit: StatusEdit, events: OutboxEvents = ()) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE statuses SET text = ?, content = ?, spoiler_text = ?, sensitive = ?, language = ?,"
+                " mentions = ?, tags = ?, edited_at = ? WHERE id = ?",
+                (
+                    status.text, status.content, status.spoiler_text, int(status.sensitive), status.language,
+                    orjson.dumps(list(status.mentions)), orjson.dumps(list(status.tags)),
+                    status.edited_at.isoformat() if status.edited_at else None, status.id,
+                ),
+            )  # fmt: skip
+            await tx.execute("DELETE FROM status_tags WHERE status_id = ?", (status.id,))
+            await tx.executemany(
+                "INSERT OR IGNORE INTO status_tags (tag, status_id) VALUES (?, ?)",
+                [(tag, status.id) for tag in status.tags],
+            )
+            await self._add_edit(tx, edit)
+            await self.outbox.append(tx, events)
+        self.outbox.notify()
+
+    async def delete(self, status_id: int, events: OutboxEvents = ()) -> list[int]:
+        async with self.db.transaction() as tx:
+            async with tx.execute(
+                "SELECT id, in_reply_to_id, reblog_of_id FROM statuses WHERE id = ? OR reblog_of_id = ?",
+                (status_id, status_id),
+            ) as cursor:
+                rows = list(await cursor.fetchall())
+            ids = [row["id"] for row in rows]
+            if not ids:
+                return []
+            for row in rows:
+                if row["id"] == status_id and row["in_reply_to_id"] is not None:
+                    await tx.execute(
+                        "UPDATE statuses SET replies_count = MAX(replies_count - 1, 0) WHERE id = ?",
+                        (row["in_reply_to_id"],),
+                    )
+                if row["id"] == status_id and row["reblog_of_id"] is not None:
+                    await tx.execute(
+                        "UPDATE statuses SET reblogs_count = MAX(reblogs_count - 1, 0) WHERE id = ?",
+                        (row["reblog_of_id"],),
+                    )
+            marks = placeholders(ids)
+            for table in ("status_tags", "status_edits", "favourites", "bookmarks", "status_pins"):
+                await tx.execute(f"DELETE FROM {table} WHERE status_id IN ({marks})", ids)
+            await tx.execute(f"DELETE FROM statuses WHERE id IN ({marks})", ids)
+            await self.outbox.append(tx, events)
+        self.outbox.notify()
+        return ids
+
+    async def history(self, status_id: int) -> list[StatusEdit]:
+        rows = await self.db.fetchall(
+            "SELECT status_id, text, content, spoiler_text, sensitive, created_at FROM status_edits"
+            " WHERE status_id = ? ORDER BY id",
+            (status_id,),
+        )
+        return [
+            StatusEdit(
+                status_id=row["status_id"],
+                text=row["text"],
+                content=row["content"],
+                spoiler_text=row["spoiler_text"],
+                sensitive=bool(row["sensitive"]),
+                created_at=dt.datetime.fromisoformat(row["created_at"]),
+            )
+            for row in rows
+        ]
+
+    async def reblog_by(self, account_id: int, status_id: int) -> Status | None:
+        row = await self.db.fetchone(
+            f"SELECT {COLUMNS} FROM statuses WHERE reblog_of_id = ? AND account_id = ?",
+            (status_id, account_id),
+        )
+        return row_to_status(row) if row else None
+
+    async def reblogger_ids(self, status_id: int) -> list[int]:
+        rows = await self.db.fetchall("SELECT account_id FROM statuses WHERE reblog_of_id = ?", (status_id,))
+        return [row["account_id"] for row in rows]
+
+    async def reblogs_of(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        where, params, order = page_clause(page)
+        rows = await self.db.fetchall(
+            "SELECT id, account_id FROM statuses"
+            f" WHERE reblog_of_id = ? AND {where} ORDER BY {order} LIMIT ?",
+            [status_id, *params, page.limit],
+        )
+        return _newest_first([(row["id"], row["account_id"]) for row in rows], page)
+
+    async def replies_to(self, status_ids: Sequence[int]) -> list[Status]:
+        if not status_ids:
+            return []
+        rows = await self.db.fetchall(
+            f"SELECT {COLUMNS} FROM statuses WHERE in_reply_to_id IN ({placeholders(status_ids)})",
+            list(status_ids),
+        )
+        return [row_to_status(row) for row in rows]
+
+    async def query(self, query: StatusQuery, page: PageRequest) -> list[Status]:
+        clauses = [f"visibility IN ({placeholders(query.visibilities)})"]
+        params: list[Any] = list(query.visibilities)
+        if query.account_id is not None:
+            clauses.append("account_id = ?")
+            params.append(query.account_id)
+        if query.exclude_replies:
+            clauses.append("(in_reply_to_id IS NULL OR in_reply_to_account_id = account_id)")
+        if query.exclude_reblogs or not query.include_reblogs:
+            clauses.append("reblog_of_id IS NULL")
+        if query.only_media:
+            clauses.append("has_media = 1")
+        any_tags = [*query.any_tags, *([query.tagged] if query.tagged else [])]
+        if any_tags:
+            clauses.append(
+                f"id IN (SELECT status_id FROM status_tags WHERE tag IN ({placeholders(any_tags)}))"
+            )
+            params.extend(any_tags)
+        for tag in query.all_tags:
+            clauses.append("id IN (SELECT status_id FROM status_tags WHERE tag = ?)")
+            params.append(tag)
+        if query.none_tags:
+            clauses.append(
+                "id NOT IN (SELECT status_id FROM status_tags"
+                f" WHERE tag IN ({placeholders(query.none_tags)}))"
+            )
+            params.extend(query.none_tags)
+        where, page_params, order = page_clause(page)
+        rows = await self.db.fetchall(
+            f"SELECT {COLUMNS} FROM statuses WHERE {' AND '.join(clauses)} AND {where}"
+            f" ORDER BY {order} LIMIT ?",
+            [*params, *page_params, page.limit],
+        )
+        statuses = [row_to_status(row) for row in rows]
+        return statuses[::-1] if page.ascending else statuses
+
+    async def by_authors(self, account_ids: Sequence[int], page: PageRequest) -> list[TimelineEntry]:
+        if not account_ids:
+            return []
+        where, params, order = page_clause(page, "s.id")
+        rows = await self.db.fetchall(
+            "SELECT s.id, s.account_id, s.reblog_of_id, o.account_id AS reblog_account_id, s.visibility,"
+            " s.in_reply_to_account_id"
+            " FROM statuses s LEFT JOIN statuses o ON o.id = s.reblog_of_id"
+            f" WHERE s.account_id IN ({placeholders(account_ids)}) AND s.visibility != ? AND {where}"
+            f" ORDER BY {order} LIMIT ?",
+            [*account_ids, DIRECT, *params, page.limit],
+        )
+        entries = [TimelineEntry(*row) for row in rows]
+        return entries[::-1] if page.ascending else entries
+
+    async def _add_edit(self, tx: aiosqlite.Connection, edit: StatusEdit) -> None:
+        await tx.execute(
+            "INSERT INTO status_edits (status_id, text, content, spoiler_text, sensitive, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                edit.status_id,
+                edit.text,
+                edit.content,
+                edit.spoiler_text,
+                int(edit.sensitive),
+                edit.created_at.isoformat(),
+            ),
+        )
+
+
+def _edit_of(status: Status, at: dt.datetime) -> StatusEdit:
+    return StatusEdit(status.id, status.text, status.content, status.spoiler_text, status.sensitive, at)
+
+
+def _newest_first(rows: list[tuple[int, int]], page: PageRequest) -> list[tuple[int, int]]:
+    return rows[::-1] if page.ascending else rows

@@ -1,0 +1,126 @@
+"""Embedded TimelineStore: stored home timelines (one row per owner and status), bounded in size."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.statuses import page_clause, placeholders
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.domain.timelines import TimelineEntry
+
+MIGRATIONS = (
+    Migration(
+        "feed",
+        1,
+        (
+            """CREATE TABLE home_timelines (
+                owner_id INTEGER NOT NULL,
+                status_id INTEGER NOT NULL,
+                account_id INTEGER NOT NULL,
+                reblog_of_id INTEGER,
+                reblog_account_id INTEGER,
+                visibility TEXT NOT NULL DEFAULT 'public',
+                in_reply_to_account_id INTEGER,
+                PRIMARY KEY (owner_id, status_id)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX home_timelines_status ON home_timelines (status_id)",
+            "CREATE INDEX home_timelines_reblog ON home_timelines (reblog_of_id)"
+            " WHERE reblog_of_id IS NOT NULL",
+            "CREATE TABLE celebrities (account_id INTEGER PRIMARY KEY)",
+        ),
+    ),
+)
+
+_INSERT = (
+    "INSERT OR IGNORE INTO home_timelines (owner_id, status_id, account_id, reblog_of_id, reblog_account_id,"
+    " visibility, in_reply_to_account_id) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_TRIM = (
+    "DELETE FROM home_timelines WHERE owner_id = ? AND status_id < ("
+    " SELECT status_id FROM home_timelines WHERE owner_id = ? ORDER BY status_id DESC LIMIT 1 OFFSET ?)"
+)
+
+
+def _values(e: TimelineEntry) -> tuple[int, int, int | None, int | None, str, int | None]:
+    return (
+        e.status_id,
+        e.account_id,
+        e.reblog_of_id,
+        e.reblog_account_id,
+        e.visibility,
+        e.in_reply_to_account_id,
+    )
+
+
+class SqliteTimelineStore:
+    def __init__(self, db: Database, max_entries: int = 800) -> None:
+        self.db = db
+        self.max_entries = max_entries
+
+    async def push(self, owner_ids: Sequence[int], entry: TimelineEntry) -> None:
+        if not owner_ids:
+            return
+        row = _values(entry)
+        async with self.db.transaction() as tx:
+            await tx.executemany(
+                _INSERT,
+                [(owner, *row) for owner in owner_ids],
+            )
+            await tx.executemany(_TRIM, [(owner, owner, self.max_entries - 1) for owner in owner_ids])
+
+    async def push_many(self, owner_id: int, entries: Sequence[TimelineEntry]) -> None:
+        if not entries:
+            return
+        async with self.db.transaction() as tx:
+            await tx.executemany(
+                _INSERT,
+                [(owner_id, *_values(e)) for e in entries],
+            )
+            await tx.execute(_TRIM, (owner_id, owner_id, self.max_entries - 1))
+
+    async def range(self, owner_id: int, page: PageRequest) -> list[TimelineEntry]:
+        where, params, order = page_clause(page, "status_id")
+        rows = await self.db.fetchall(
+            "SELECT status_id, account_id, reblog_of_id, reblog_account_id, visibility,"
+            " in_reply_to_account_id FROM home_timelines"
+            f" WHERE owner_id = ? AND {where} ORDER BY {order} LIMIT ?",
+            [owner_id, *params, page.limit],
+        )
+        entries = [TimelineEntry(*row) for row in rows]
+        return entries[::-1] if page.ascending else entries
+
+    async def remove(self, status_ids: Sequence[int]) -> None:
+        if not status_ids:
+            return
+        marks = placeholders(status_ids)
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                f"DELETE FROM home_timelines WHERE status_id IN ({marks}) OR reblog_of_id IN ({marks})",
+                [*status_ids, *status_ids],
+            )
+
+    async def remove_author(self, owner_id: int, account_id: int) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "DELETE FROM home_timelines WHERE owner_id = ? AND (account_id = ? OR reblog_account_id = ?)",
+                (owner_id, account_id, account_id),
+            )
+
+    async def contains(self, owner_id: int, status_id: int) -> bool:
+        row = await self.db.fetchone(
+            "SELECT 1 FROM home_timelines WHERE owner_id = ? AND status_id = ?", (owner_id, status_id)
+        )
+        return row is not None
+
+    async def celebrities(self) -> set[int]:
+        return {row["account_id"] for row in await self.db.fetchall("SELECT account_id FROM celebrities")}
+
+    async def mark_celebrity(self, account_id: int, celebrity: bool) -> None:
+        sql = (
+            "INSERT OR IGNORE INTO celebrities (account_id) VALUES (?)"
+            if celebrity
+            else "DELETE FROM celebrities WHERE account_id = ?"
+        )
+        async with self.db.transaction() as tx:
+            await tx.execute(sql, (account_id,))

@@ -1,0 +1,79 @@
+"""The social graph: follows (immediate, or requested of a locked account), blocks and mutes."""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+class GraphRuleError(Exception):
+    """A graph change the rules do not allow (the API answers 403 or 422)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Follow:
+    account_id: int  # the follower
+    target_id: int
+    show_reblogs: bool = True
+    notify: bool = False
+    languages: tuple[str, ...] | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Mute:
+    account_id: int
+    target_id: int
+    notifications: bool = True  # also hide their notifications
+
+
+@dataclasses.dataclass(slots=True)
+class Relationship:
+    """How one viewer stands toward one other account (Mastodon's Relationship entity)."""
+
+    id: int
+    following: bool = False
+    showing_reblogs: bool = False
+    notifying: bool = False
+    languages: tuple[str, ...] | None = None
+    followed_by: bool = False
+    blocking: bool = False
+    blocked_by: bool = False
+    muting: bool = False
+    muting_notifications: bool = False
+    requested: bool = False
+    requested_by: bool = False
+    note: str = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ViewerRelations:
+    """The viewer's standing toward a batch of accounts: what timeline filters need."""
+
+    following: frozenset[int] = frozenset()
+    blocking: frozenset[int] = frozenset()
+    blocked_by: frozenset[int] = frozenset()
+    muting: frozenset[int] = frozenset()
+    muting_notifications: frozenset[int] = frozenset()
+
+    def blocked_either_way(self, account_id: int) -> bool:
+        return account_id in self.blocking or account_id in self.blocked_by
+
+    def hidden(self, account_id: int) -> bool:
+        """Muted or blocked accounts vanish from the viewer's timelines."""
+        return account_id in self.muting or self.blocked_either_way(account_id)
+
+
+def check_follow(account_id: int, target_id: int, *, blocked_either_way: bool) -> None:
+    if account_id == target_id:
+        raise GraphRuleError("You can't follow yourself")
+    if blocked_either_way:
+        raise GraphRuleError("You can't follow this account")
+
+
+def check_not_self(account_id: int, target_id: int, action: str) -> None:
+    if account_id == target_id:
+        raise GraphRuleError(f"You can't {action} yourself")
+
+
+def follow_is_request(target_locked: bool) -> bool:
+    """Locked accounts approve each follower; others are followed at once."""
+    return target_locked

@@ -1,0 +1,147 @@
+"""Interaction use cases on statuses: favourite, reblog, bookmark, pin, and their undo."""
+
+from __future__ import annotations
+
+from rookery.workloads.domain.events import INTERACTIONS, POSTS
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.domain.statuses import (
+    PRIVATE,
+    PUBLIC,
+    UNLISTED,
+    Status,
+    StatusRuleError,
+    check_author,
+    check_pinnable,
+    check_reblog,
+)
+from rookery.workloads.ids import new_id
+from rookery.workloads.ports import InteractionStore, ViewerFlags
+from rookery.workloads.services.posts import PostsService, status_cache_key
+from rookery.workloads.services.social import (
+    FAVOURITED,
+    STATUS_CREATED,
+    STATUS_DELETED,
+    event,
+    status_payload,
+)
+
+REBLOG_VISIBILITIES = (PUBLIC, UNLISTED, PRIVATE)
+
+
+class InteractionsService:
+    def __init__(self, posts: PostsService, interactions: InteractionStore) -> None:
+        self.posts = posts
+        self.store = interactions
+
+    async def _refreshed(self, status_id: int) -> Status:
+        await self.posts.cache.delete(status_cache_key(status_id))
+        status = await self.posts.statuses.get(status_id)
+        assert status is not None
+        return status
+
+    async def favourite(self, actor_id: int, status_id: int) -> Status:
+        status = await self.posts.original(status_id, actor_id)
+        payload = {"status_id": status.id, "account_id": actor_id, "status_account_id": status.account_id}
+        faved = event(FAVOURITED, actor_id, payload, self.posts.tenant)
+        await self.store.favourite(actor_id, status.id, [(INTERACTIONS, faved)])
+        return await self._refreshed(status.id)
+
+    async def unfavourite(self, actor_id: int, status_id: int) -> Status:
+        status = await self.posts.original(status_id, actor_id)
+        await self.store.unfavourite(actor_id, status.id)
+        return await self._refreshed(status.id)
+
+    async def reblog(self, actor_id: int, status_id: int, visibility: str = PUBLIC) -> Status:
+        """The actor's reblog of the status (the existing one when reblogged before)."""
+        if visibility not in REBLOG_VISIBILITIES:
+            raise StatusRuleError(f"Visibility must be one of {', '.join(REBLOG_VISIBILITIES)}")
+        original = await self.posts.original(status_id, actor_id)
+        check_reblog(original, actor_id)
+        existing = await self.posts.statuses.reblog_by(actor_id, original.id)
+        if existing is not None:
+            return existing
+        reblog = Status(
+            id=new_id(),
+            account_id=actor_id,
+            text="",
+            content="",
+            visibility=visibility,
+            reblog_of_id=original.id,
+        )
+        payload = status_payload(reblog, reblog_account_id=original.account_id)
+        await self.posts.statuses.create(
+            reblog, [(POSTS, event(STATUS_CREATED, actor_id, payload, self.posts.tenant))]
+        )
+        await self.posts.accounts.adjust_counts(actor_id, statuses=1, last_status_at=reblog.created_at.date())
+        await self.posts.cache.delete(status_cache_key(original.id))
+        return reblog
+
+    async def unreblog(self, actor_id: int, status_id: int) -> Status:
+        original = await self.posts.original(status_id, actor_id)
+        reblog = await self.posts.statuses.reblog_by(actor_id, original.id)
+        if reblog is not None:
+            payload = status_payload(reblog, reblog_account_id=original.account_id)
+            deleted = event(STATUS_DELETED, actor_id, payload, self.posts.tenant)
+            if await self.posts.statuses.delete(reblog.id, [(POSTS, deleted)]):
+                await self.posts.accounts.adjust_counts(actor_id, statuses=-1)
+        return await self._refreshed(original.id)
+
+    async def bookmark(self, actor_id: int, status_id: int) -> Status:
+        status = await self.posts.original(status_id, actor_id)
+        await self.store.bookmark(actor_id, status.id)
+        return status
+
+    async def unbookmark(self, actor_id: int, status_id: int) -> Status:
+        status = await self.posts.original(status_id, actor_id)
+        await self.store.unbookmark(actor_id, status.id)
+        return status
+
+    async def pin(self, actor_id: int, status_id: int) -> Status:
+        status = await self.posts.visible(status_id, actor_id)
+        pinned = await self.store.pinned_ids(actor_id)
+        if status.id not in pinned:
+            check_pinnable(status, actor_id, len(pinned))
+            await self.store.pin(actor_id, status.id)
+        return status
+
+    async def unpin(self, actor_id: int, status_id: int) -> Status:
+        status = await self.posts.visible(status_id, actor_id)
+        check_author(status, actor_id)
+        await self.store.unpin(actor_id, status.id)
+        return status
+
+    async def favourited_by(
+        self, status_id: int, viewer_id: int | None, page: PageRequest
+    ) -> list[tuple[int, int]]:
+        status = await self.posts.original(status_id, viewer_id)
+        return await self.store.favourited_by(status.id, page)
+
+    async def reblogged_by(
+        self, status_id: int, viewer_id: int | None, page: PageRequest
+    ) -> list[tuple[int, int]]:
+        status = await self.posts.original(status_id, viewer_id)
+        return await self.posts.statuses.reblogs_of(status.id, page)
+
+    async def favourites(
+        self, viewer_id: int, page: PageRequest
+    ) -> tuple[list[Status], int | None, int | None]:
+        return await self._saved(await self.store.favourites_of(viewer_id, page), viewer_id)
+
+    async def bookmarks(
+        self, viewer_id: int, page: PageRequest
+    ) -> tuple[list[Status], int | None, int | None]:
+        return await self._saved(await self.store.bookmarks_of(viewer_id, page), viewer_id)
+
+    async def _saved(
+        self, rows: list[tuple[int, int]], viewer_id: int
+    ) -> tuple[list[Status], int | None, int | None]:
+        """Statuses of favourite/bookmark rows, and the row-id cursors (next max_id, prev min_id)."""
+        statuses = await self.posts.get_many_visible([status_id for _, status_id in rows], viewer_id)
+        if not rows:
+            return statuses, None, None
+        return statuses, rows[-1][0], rows[0][0]
+
+    async def flags(self, viewer_id: int | None, status_ids: list[int]) -> ViewerFlags:
+        if viewer_id is None or not status_ids:
+            return ViewerFlags()
+        return await self.store.viewer_flags(viewer_id, status_ids)

@@ -1,0 +1,249 @@
+"""Posts use cases: compose, edit, delete, reply, and read statuses with the visibility rules.
+
+Every write stores its event in the outbox within the same transaction (the store does it), and
+drops the rendered status from the cache so the next read renders it afresh.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+from rookery.workloads.domain.events import POSTS
+from rookery.workloads.domain.graph import ViewerRelations
+from rookery.workloads.domain.statuses import (
+    Draft,
+    Status,
+    StatusEdit,
+    StatusRuleError,
+    ViewerContext,
+    can_see,
+    check_author,
+    check_editable,
+    validate_draft,
+)
+from rookery.workloads.domain.text import MentionTarget, extract_hashtags, extract_mentions, render_content
+from rookery.workloads.ids import new_id
+from rookery.workloads.ports import Cache, GraphStore, StatusRepository
+from rookery.workloads.services.social import (
+    STATUS_CREATED,
+    STATUS_DELETED,
+    STATUS_UPDATED,
+    AccountDirectory,
+    NotFoundError,
+    event,
+    status_payload,
+)
+
+MAX_ANCESTORS = 40
+MAX_DESCENDANTS = 4096
+
+
+def status_cache_key(status_id: int) -> str:
+    return f"status:{status_id}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Context:
+    ancestors: list[Status]
+    descendants: list[Status]
+
+
+class PostsService:
+    def __init__(
+        self,
+        statuses: StatusRepository,
+        graph: GraphStore,
+        accounts: AccountDirectory,
+        cache: Cache,
+        *,
+        base_url: str,
+        tenant: str,
+    ) -> None:
+        self.statuses = statuses
+        self.graph = graph
+        self.accounts = accounts
+        self.cache = cache
+        self.base_url = base_url
+        self.tenant = tenant
+
+    # --- reading ----------------------------------------------------------------------------
+
+    async def relations(self, viewer_id: int | None, account_ids: Sequence[int]) -> ViewerRelations:
+        if viewer_id is None or not account_ids:
+            return ViewerRelations()
+        return await self.graph.viewer_relations(viewer_id, account_ids)
+
+    async def visible_filter(self, statuses: Sequence[Status], viewer_id: int | None) -> list[Status]:
+        """The statuses the viewer may see, in the given order (one graph query for the batch)."""
+        relations = await self.relations(viewer_id, list({s.account_id for s in statuses}))
+        return [s for s in statuses if can_see(s, _ctx(s, viewer_id, relations))]
+
+    async def visible(self, status_id: int, viewer_id: int | None) -> Status:
+        """The status, or NotFoundError when it does not exist or the viewer may not see it
+        (Mastodon answers 404 in both cases, so a hidden post's existence does not leak)."""
+        status = await self.statuses.get(status_id)
+        if status is None or not await self.visible_filter([status], viewer_id):
+            raise NotFoundError("Record not found")
+        if status.reblog_of_id is not None:
+            await self.visible(status.reblog_of_id, viewer_id)
+        return status
+
+    async def original(self, status_id: int, viewer_id: int | None) -> Status:
+        """What an action on ``status_id`` acts on: the status, or the original of a reblog."""
+        status = await self.visible(status_id, viewer_id)
+        if status.reblog_of_id is not None:
+            return await self.visible(status.reblog_of_id, viewer_id)
+        return status
+
+    async def get_many_visible(self, status_ids: Sequence[int], viewer_id: int | None) -> list[Status]:
+        found = await self.statuses.get_many(status_ids)
+        ordered = [found[i] for i in dict.fromkeys(status_ids) if i in found]
+        originals = await self.statuses.get_many([s.reblog_of_id for s in ordered if s.reblog_of_id])
+        visible = await self.visible_filter([*ordered, *originals.values()], viewer_id)
+        visible_ids = {s.id for s in visible}
+        return [
+            s
+            for s in ordered
+            if s.id in visible_ids and (s.reblog_of_id is None or s.reblog_of_id in visible_ids)
+        ]
+
+    async def context(self, status_id: int, viewer_id: int | None) -> Context:
+        status = await self.original(status_id, viewer_id)
+        ancestors: list[Status] = []
+        parent_id = status.in_reply_to_id
+        while parent_id is not None and len(ancestors) < MAX_ANCESTORS:
+            parent = await self.statuses.get(parent_id)
+            if parent is None:
+                break
+            ancestors.append(parent)
+            parent_id = parent.in_reply_to_id
+        ancestors.reverse()
+        descendants: list[Status] = []
+        frontier = [status.id]
+        while frontier and len(descendants) < MAX_DESCENDANTS:
+            replies = sorted(await self.statuses.replies_to(frontier), key=lambda s: s.id)
+            descendants.extend(replies)
+            frontier = [s.id for s in replies]
+        relations = await self.relations(viewer_id, list({s.account_id for s in (*ancestors, *descendants)}))
+
+        def shown(s: Status) -> bool:
+            return can_see(s, _ctx(s, viewer_id, relations)) and s.account_id not in relations.muting
+
+        return Context(
+            [s for s in ancestors if shown(s)], _thread_order([s for s in descendants if shown(s)])
+        )
+
+    async def history(self, status_id: int, viewer_id: int | None) -> list[StatusEdit]:
+        status = await self.visible(status_id, viewer_id)
+        return await self.statuses.history(status.id)
+
+    # --- writing ----------------------------------------------------------------------------
+
+    async def _render(self, text: str) -> tuple[str, tuple[int, ...], tuple[str, ...]]:
+        targets: dict[str, MentionTarget] = {}
+        mentioned: list[int] = []
+        for mention in extract_mentions(text):
+            account = await self.accounts.lookup(mention.acct)
+            if account is not None and not account.suspended:
+                targets[mention.acct.lower()] = MentionTarget(
+                    f"{self.base_url}/@{account.username}", account.username
+                )
+                if account.id not in mentioned:
+                    mentioned.append(account.id)
+        content = render_content(text, targets, lambda tag: f"{self.base_url}/tags/{tag}")
+        return content, tuple(mentioned), tuple(extract_hashtags(text))
+
+    async def create(
+        self, author_id: int, draft: Draft, *, application: str | None = None, media_ids: Sequence[int] = ()
+    ) -> Status:
+        validate_draft(draft, media_count=len(media_ids))
+        if media_ids:  # the media role is not wired to statuses yet: no id can be attached
+            raise StatusRuleError("Media not found: " + ", ".join(str(i) for i in media_ids))
+        parent = await self.visible(draft.in_reply_to_id, author_id) if draft.in_reply_to_id else None
+        content, mentions, tags = await self._render(draft.text)
+        status = Status(
+            id=new_id(),
+            account_id=author_id,
+            text=draft.text,
+            content=content,
+            visibility=draft.visibility,
+            spoiler_text=draft.spoiler_text,
+            sensitive=draft.sensitive or bool(draft.spoiler_text),
+            language=draft.language,
+            in_reply_to_id=parent.id if parent else None,
+            in_reply_to_account_id=parent.account_id if parent else None,
+            mentions=mentions,
+            tags=tags,
+            application=application,
+        )
+        created = event(STATUS_CREATED, author_id, status_payload(status), self.tenant)
+        await self.statuses.create(status, [(POSTS, created)])
+        await self.accounts.adjust_counts(author_id, statuses=1, last_status_at=status.created_at.date())
+        if parent is not None:
+            await self.cache.delete(status_cache_key(parent.id))
+        return status
+
+    async def edit(self, actor_id: int, status_id: int, draft: Draft) -> Status:
+        status = await self.visible(status_id, actor_id)
+        check_editable(status, actor_id)
+        validate_draft(draft)
+        content, mentions, tags = await self._render(draft.text)
+        now = dt.datetime.now(dt.UTC)
+        edited = dataclasses.replace(
+            status,
+            text=draft.text,
+            content=content,
+            spoiler_text=draft.spoiler_text,
+            sensitive=draft.sensitive or bool(draft.spoiler_text),
+            language=draft.language or status.language,
+            mentions=mentions,
+            tags=tags,
+            edited_at=now,
+        )
+        version = StatusEdit(status.id, edited.text, content, edited.spoiler_text, edited.sensitive, now)
+        updated = event(STATUS_UPDATED, actor_id, status_payload(edited), self.tenant)
+        await self.statuses.update(edited, version, [(POSTS, updated)])
+        await self.cache.delete(status_cache_key(status.id))
+        return edited
+
+    async def delete(self, actor_id: int, status_id: int) -> Status:
+        status = await self.visible(status_id, actor_id)
+        check_author(status, actor_id)
+        rebloggers = await self.statuses.reblogger_ids(status.id)
+        payload = status_payload(status)
+        deleted = event(STATUS_DELETED, actor_id, payload, self.tenant)
+        removed = await self.statuses.delete(status.id, [(POSTS, deleted)])
+        if not removed:
+            raise NotFoundError("Record not found")
+        await self.accounts.adjust_counts(actor_id, statuses=-1)
+        for reblogger in rebloggers:
+            await self.accounts.adjust_counts(reblogger, statuses=-1)
+        touched = [*removed, *(i for i in (status.in_reply_to_id, status.reblog_of_id) if i is not None)]
+        await self.cache.delete(*(status_cache_key(i) for i in touched))
+        return status
+
+
+def _ctx(status: Status, viewer_id: int | None, relations: ViewerRelations) -> ViewerContext:
+    return ViewerContext(
+        viewer_id,
+        follows_author=status.account_id in relations.following,
+        blocked=relations.blocked_either_way(status.account_id),
+    )
+
+
+def _thread_order(descendants: list[Status]) -> list[Status]:
+    """Depth-first by reply, each level oldest first (how Mastodon lists a thread)."""
+    children: dict[int | None, list[Status]] = {}
+    ids = {s.id for s in descendants}
+    for status in sorted(descendants, key=lambda s: s.id):
+        parent = status.in_reply_to_id if status.in_reply_to_id in ids else None
+        children.setdefault(parent, []).append(status)
+    ordered: list[Status] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        current = stack.pop()
+        ordered.append(current)
+        stack.extend(reversed(children.get(current.id, [])))
+    return ordered

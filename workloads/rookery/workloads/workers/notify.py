@@ -1,0 +1,57 @@
+"""Notifications consumer (group "notify"): turns events into notifications.
+
+mention (also a reply that mentions), reblog, favourite, follow, follow_request, and update (a
+status the recipient reblogged was edited). Each is stored once per (recipient, type, actor,
+status), so a redelivered event changes nothing.
+"""
+
+from __future__ import annotations
+
+from rookery.workloads.domain import notifications as kinds
+from rookery.workloads.domain.events import GRAPH, INTERACTIONS, POSTS, Event
+from rookery.workloads.ports import EventBus, NotificationStore, StatusRepository
+from rookery.workloads.services.notifications import NotificationsService
+from rookery.workloads.services.social import (
+    FAVOURITED,
+    FOLLOW_REQUESTED,
+    FOLLOWED,
+    STATUS_CREATED,
+    STATUS_DELETED,
+    STATUS_UPDATED,
+)
+
+GROUP = "notify"
+
+
+class NotifyWorker:
+    def __init__(
+        self, notifications: NotificationsService, store: NotificationStore, statuses: StatusRepository
+    ) -> None:
+        self.notifications = notifications
+        self.store = store
+        self.statuses = statuses
+
+    def subscribe(self, bus: EventBus) -> None:
+        for stream in (POSTS, INTERACTIONS, GRAPH):
+            bus.subscribe(stream, GROUP, self.handle)
+
+    async def handle(self, event: Event) -> None:
+        p = event.payload
+        notify = self.notifications.notify
+        if event.type == STATUS_CREATED:
+            if p.get("reblog_of_id") is not None:
+                await notify(p["reblog_account_id"], kinds.REBLOG, p["account_id"], p["reblog_of_id"])
+            else:
+                for mentioned in p.get("mentions", ()):
+                    await notify(mentioned, kinds.MENTION, p["account_id"], p["status_id"])
+        elif event.type == STATUS_UPDATED:
+            for reblogger in await self.statuses.reblogger_ids(p["status_id"]):
+                await notify(reblogger, kinds.UPDATE, p["account_id"], p["status_id"])
+        elif event.type == STATUS_DELETED:
+            await self.store.remove_for_statuses([p["status_id"]])
+        elif event.type == FAVOURITED:
+            await notify(p["status_account_id"], kinds.FAVOURITE, p["account_id"], p["status_id"])
+        elif event.type == FOLLOWED and not p.get("approved"):
+            await notify(p["target_id"], kinds.FOLLOW, p["account_id"])
+        elif event.type == FOLLOW_REQUESTED:
+            await notify(p["target_id"], kinds.FOLLOW_REQUEST, p["account_id"])

@@ -1,0 +1,58 @@
+"""The outbox relay: publishes committed outbox rows to the event bus, then marks them.
+
+Woken by the outbox right after each commit (polling is the fallback), so fan-out starts within
+milliseconds. A crash between publish and mark publishes the row again on restart: consumers
+skip it by event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from rookery.workloads.ports import EventBus, Outbox
+
+log = logging.getLogger("rookery.outbox")
+
+
+class OutboxRelay:
+    def __init__(
+        self, outbox: Outbox, bus: EventBus, *, batch: int = 200, poll_interval_s: float = 1.0
+    ) -> None:
+        self.outbox = outbox
+        self.bus = bus
+        self.batch = batch
+        self.poll_interval_s = poll_interval_s
+        self._task: asyncio.Task[None] | None = None
+
+    async def relay_once(self) -> int:
+        """Publish up to ``batch`` pending rows in order; returns how many were published."""
+        rows = await self.outbox.pending(self.batch)
+        for _row_id, stream, event in rows:
+            await self.bus.publish(stream, event)
+        await self.outbox.mark_published([row_id for row_id, _, _ in rows])
+        return len(rows)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                while await self.relay_once() == self.batch:
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+                await asyncio.sleep(self.poll_interval_s)
+            await self.outbox.wait(self.poll_interval_s)
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self.run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
