@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from contract_support import redis_client
 
 from rookery.workloads.adapters.memory.cache import MemoryCache
 from rookery.workloads.adapters.redis.cache import RedisCache
 from rookery.workloads.ports import Cache
-from contract_support import redis_client
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.needs("redis"))])
