@@ -1,13 +1,14 @@
 """Anomaly: spam and bot accounts from behaviour features, with an IsolationForest.
 
 Behaviour features per account over its activity window (at least a day): statuses, follows
-and engagements per hour, follow churn (unfollows / follows), duplicate-content ratio, links and
-mentions per status. They are log1p-scaled, and raised to the training population's median so
-that only "more than usual" counts as strange (a quiet account is not a bot), then scored by an
-IsolationForest trained with
-`rookery inference train` on the accounts of the event export. Without an artifact the model
-fits a cold-start baseline: a seeded synthetic population of ordinary accounts, so that new
-instances are protected before they have history.
+and engagements per hour, follow churn (unfollows / (follows + 10)), duplicate-content ratio,
+links and mentions per status. They are log1p-scaled and raised to the training population's
+median, so that only "more than usual" counts as strange (a quiet account is not a bot), then
+scored by an IsolationForest trained with `rookery inference train` on the accounts of the event
+export. An account is flagged beyond a Tukey fence of the training scores (Q3 + 2 IQR),
+or beyond a quantile when trained with ``--contamination``; ROOKERY_ANOMALY_THRESHOLD overrides.
+Without an artifact the model fits a cold-start baseline: a seeded synthetic population of
+ordinary accounts, so that a new instance is protected before it has history.
 
 Instance: ``{"account_id", "features": {name: value}}`` or ``{"account_id", "events": [event, ...]}``
 (the export's event objects). Prediction: ``{"account_id", "action": "flag" | "allow", "score"
@@ -48,6 +49,9 @@ SPACE = re.compile(r"\s+")
 MIN_ACCOUNTS = 20
 # rates are per hour over the account's activity window, never shorter than a day
 MIN_WINDOW_HOURS = 24.0
+CHURN_PRIOR = 10
+# the flag fence, in inter-quartile ranges above the third quartile of training scores
+FENCE = 2.0
 
 
 def behaviour_features(events: list[InteractionEvent]) -> dict[str, float]:
@@ -65,7 +69,8 @@ def behaviour_features(events: list[InteractionEvent]) -> dict[str, float]:
         "statuses_per_hour": len(statuses) / hours,
         "follows_per_hour": follows / hours,
         "engagements_per_hour": engagements / hours,
-        "follow_churn": unfollows / max(follows, 1),
+        # smoothed: one unfollow after one follow is not churn
+        "follow_churn": unfollows / (follows + CHURN_PRIOR),
         "duplicate_ratio": 1.0 - len(set(texts)) / len(texts) if len(texts) >= 2 else 0.0,
         "links_per_status": sum(len(URL.findall(t)) for t in texts) / len(texts) if texts else 0.0,
         "mentions_per_status": sum(len(MENTION.findall(t)) for t in texts) / len(texts) if texts else 0.0,
@@ -86,14 +91,24 @@ def as_matrix(rows: list[dict[str, float]]) -> np.ndarray:
 
 
 def fit_forest(
-    rows: list[dict[str, float]], contamination: float | str = "auto", seed: int = 7
+    rows: list[dict[str, float]], contamination: float | None = None, seed: int = 7
 ) -> dict[str, Any]:
+    """Fit the forest; the flag threshold is a Tukey fence over the training scores
+    (Q3 + 2 IQR: robust to the spammers inside the export) or, given a contamination share, the
+    matching quantile."""
     from sklearn.ensemble import IsolationForest
 
     matrix = as_matrix(rows)
     floor = np.median(matrix, axis=0)
-    forest = IsolationForest(n_estimators=200, contamination=contamination, random_state=seed)
-    forest.fit(np.maximum(matrix, floor))
+    raised = np.maximum(matrix, floor)
+    forest = IsolationForest(n_estimators=200, random_state=seed)
+    forest.fit(raised)
+    scores = -forest.score_samples(raised)
+    if contamination is None:
+        q1, q3 = np.percentile(scores, [25, 75])
+        threshold = float(q3 + FENCE * (q3 - q1))
+    else:
+        threshold = float(np.quantile(scores, 1.0 - contamination))
     return {
         "kind": "rookery.anomaly",
         "version": 1,
@@ -101,14 +116,14 @@ def fit_forest(
         "forest": forest,
         "floor": floor,
         # beyond this anomaly score an account is flagged
-        "threshold": float(-forest.offset_),
+        "threshold": threshold,
         "p99": dict(zip(BEHAVIOUR_FEATURES, np.percentile(matrix, 99, axis=0).tolist(), strict=True)),
         "accounts": len(rows),
         "trained_at": dt.datetime.now(dt.UTC).isoformat(),
     }
 
 
-def train_detector(events: list[InteractionEvent], contamination: float | str = "auto") -> dict[str, Any]:
+def train_detector(events: list[InteractionEvent], contamination: float | None = None) -> dict[str, Any]:
     rows = list(features_by_account(events).values())
     if len(rows) < MIN_ACCOUNTS:
         raise TrainingError(
@@ -128,7 +143,7 @@ def baseline_population(size: int = 400, seed: int = 11) -> list[dict[str, float
                 "statuses_per_hour": statuses,
                 "follows_per_hour": rng.gamma(1.2, 0.08),
                 "engagements_per_hour": rng.gamma(1.5, 0.5),
-                "follow_churn": rng.beta(1, 12),
+                "follow_churn": rng.beta(1, 40),
                 "duplicate_ratio": rng.beta(1, 25),
                 "links_per_status": rng.gamma(1.0, 0.25),
                 "mentions_per_status": rng.gamma(1.2, 0.4),

@@ -3,7 +3,7 @@
 rookery inference [--port 8080] [--models moderation,embeddings,ranking,anomaly]
                   [--storage-uri PATH|file://PATH] [--grpc-port N] [--workers N]
 rookery inference train --events EVENTS.jsonl [--out PATH] [--models ranking,anomaly]
-                  [--contamination auto|0.01..0.5]
+                  [--contamination 0.01..0.5]
 """
 
 from __future__ import annotations
@@ -25,15 +25,13 @@ def model_list(value: str, allowed: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def contamination(value: str) -> float | str:
-    if value == "auto":
-        return value
+def contamination(value: str) -> float:
     try:
         share = float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError("'auto' or a share in (0, 0.5]") from None
+        raise argparse.ArgumentTypeError("a share in (0, 0.5]") from None
     if not 0 < share <= 0.5:
-        raise argparse.ArgumentTypeError("'auto' or a share in (0, 0.5]")
+        raise argparse.ArgumentTypeError("a share in (0, 0.5]")
     return share
 
 
@@ -74,8 +72,8 @@ def train_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--contamination",
         type=contamination,
-        default="auto",
-        help="IsolationForest share of anomalies expected ('auto' or 0..0.5)",
+        default=None,
+        help="flag this share of the exported accounts (default: a Tukey fence, Q3 + 2 IQR)",
     )
     return parser
 

@@ -30,7 +30,7 @@ def train(
     events: list[InteractionEvent],
     out: pathlib.Path,
     models: tuple[str, ...] = TRAINABLE,
-    contamination: float | str = "auto",
+    contamination: float | None = None,
 ) -> dict[str, Any]:
     """Train the named models and write them under ``out``; returns a summary per model."""
     from rookery.inference.anomaly import train_detector

@@ -1,0 +1,103 @@
+"""ModelClient in-process (`rookery up`): the model server's own classes, loaded on first use.
+
+A model loads in a worker thread the first time it is asked for; calls made while it loads (the
+embeddings model takes seconds) fail fast with ModelUnavailable and callers fall back, as they
+would while a remote model server starts. Without the ``ml`` extra every call raises
+ModelUnavailable. Calls have a deadline and a circuit breaker, like the HTTP adapter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from rookery.workloads.adapters.inference.circuit import CircuitBreaker
+from rookery.workloads.adapters.inference.http import MODEL_NAMES
+from rookery.workloads.ports import ModelUnavailable
+
+
+class InProcessModelClient:
+    def __init__(
+        self,
+        storage_uri: str | None = None,
+        models: Iterable[str] = MODEL_NAMES,
+        timeout_s: float = 5.0,
+        load_wait_s: float = 0.5,
+        failure_threshold: int = 3,
+        cooldown_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.storage_uri = storage_uri
+        self.models = tuple(models)
+        self.timeout_s = timeout_s
+        self.load_wait_s = load_wait_s
+        self._loaded: dict[str, Any] = {}
+        self._loading: dict[str, asyncio.Future[Any]] = {}
+        self._breakers = {m: CircuitBreaker(failure_threshold, cooldown_s, clock) for m in self.models}
+
+    def breaker(self, model: str) -> CircuitBreaker:
+        return self._breakers[model]
+
+    def _load(self, model: str) -> Any:
+        server = importlib.import_module("rookery.inference.server")
+        storage = importlib.import_module("rookery.inference.storage")
+        instance = server.build_model(model, storage.resolve_storage(self.storage_uri))
+        instance.load()
+        return instance
+
+    async def _model(self, model: str) -> Any:
+        if model in self._loaded:
+            return self._loaded[model]
+        loading = self._loading.get(model)
+        if loading is None:
+            loading = asyncio.ensure_future(asyncio.to_thread(self._load, model))
+            self._loading[model] = loading
+        try:
+            self._loaded[model] = await asyncio.wait_for(asyncio.shield(loading), self.load_wait_s)
+        except TimeoutError:
+            raise ModelUnavailable(f"model {model!r} is still loading") from None
+        except ModuleNotFoundError as exc:
+            del self._loading[model]
+            raise ModelUnavailable(f"model {model!r} needs the ml extra (missing {exc.name!r})") from None
+        except Exception as exc:
+            del self._loading[model]
+            raise ModelUnavailable(f"model {model!r} failed to load: {exc}") from None
+        return self._loaded[model]
+
+    async def warm_up(self) -> None:
+        """Load every model now (e.g. at start-up) instead of on first use."""
+        for model in self.models:
+            loading = self._loading.get(model)
+            if loading is None:
+                loading = asyncio.ensure_future(asyncio.to_thread(self._load, model))
+                self._loading[model] = loading
+            self._loaded[model] = await loading
+
+    async def predict(self, model: str, instances: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if model not in self._breakers:
+            raise ModelUnavailable(f"model {model!r} is not served in-process")
+        loaded = await self._model(model)
+        breaker = self._breakers[model]
+        if not breaker.allow():
+            raise ModelUnavailable(f"model {model!r}: circuit open, next try in {breaker.retry_in():.1f}s")
+        invalid_input = importlib.import_module("rookery.inference._kserve").InvalidInput
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                predictions: list[dict[str, Any]] = await loaded.infer_instances(instances)
+        except TimeoutError:
+            breaker.record_failure()
+            raise ModelUnavailable(f"model {model!r}: no answer within {self.timeout_s}s") from None
+        except invalid_input as exc:
+            breaker.record_success()
+            raise ModelUnavailable(f"model {model!r} refused the instances: {exc}") from None
+        except asyncio.CancelledError:
+            breaker.release()
+            raise
+        except Exception as exc:
+            breaker.record_failure()
+            raise ModelUnavailable(f"model {model!r} failed: {type(exc).__name__}: {exc}") from None
+        breaker.record_success()
+        return predictions
