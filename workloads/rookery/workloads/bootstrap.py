@@ -3,6 +3,19 @@
 ``build(settings, roles)`` returns a Container holding the ports and the use-case services of the
 requested roles; ``Container.start()`` connects stores, applies embedded migrations and starts the
 background workers (outbox relay, event consumers); ``Container.close()`` stops them.
+
+Layout of ``build``: shared infrastructure first (edge ports, the embedded database, token
+validation), then one section per role. Each role section registers its migrations on
+``container.migrations``, its ports under ``container.ports`` and its use cases under
+``container.services``.
+
+Names other roles may rely on:
+  ports["db"]            embedded Database (adapters/sqlite/db.py), connected and migrated on start
+  ports["cache"]         Cache; ports["rate_limiter"], ports["locks"], ports["idempotency"]
+  ports["accounts"]      AccountRepository; ports["oauth"] OAuthStore
+  services["accounts"]   AccountsService (adjust_counts keeps Mastodon counters and the cache right)
+  services["oauth"]      OAuthService; services["tokens"] TokenValidator
+  services["account_views"]  AccountViews: cached Mastodon Account entities by id
 """
 
 from __future__ import annotations
@@ -11,6 +24,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.settings import Settings
 
 ALL_ROLES = (
@@ -36,6 +50,8 @@ class Container:
     ports: dict[str, Any] = dataclasses.field(default_factory=dict)
     # use-case services by name ("accounts", "oauth", "posts", "graph", "feed", "notifications", ...)
     services: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # embedded schema of every role in this container; applied by the database starter
+    migrations: list[Migration] = dataclasses.field(default_factory=list)
     # awaited in order by start() / in reverse by close()
     starters: list[Callable[[], Awaitable[None]]] = dataclasses.field(default_factory=list)
     stoppers: list[Callable[[], Awaitable[None]]] = dataclasses.field(default_factory=list)
@@ -51,5 +67,103 @@ class Container:
 
 def build(settings: Settings, roles: tuple[str, ...] = ALL_ROLES) -> Container:
     container = Container(settings=settings, roles=roles)
-    # each role section below adds its ports, services, starters and stoppers
+    _edge(container)
+    _database(container)
+    _token_validation(container)
+    if "accounts" in roles:
+        _accounts(container)
+    # ---- F2: posts, graph, feed, notifications, events/outbox sections go here -------------
     return container
+
+
+# -------------------------------------------------------------------------------------------
+# shared infrastructure
+# -------------------------------------------------------------------------------------------
+
+
+def _edge(container: Container) -> None:
+    from rookery.workloads.adapters.memory.cache import MemoryCache
+    from rookery.workloads.adapters.memory.idempotency import MemoryIdempotencyStore
+    from rookery.workloads.adapters.memory.locks import MemoryLockManager
+    from rookery.workloads.adapters.memory.ratelimit import MemoryRateLimiter
+
+    container.ports["cache"] = MemoryCache(container.settings.cache_max_entries)
+    container.ports["rate_limiter"] = MemoryRateLimiter()
+    container.ports["locks"] = MemoryLockManager()
+    container.ports["idempotency"] = MemoryIdempotencyStore()
+
+
+def _database(container: Container) -> None:
+    db = Database(container.settings.data_dir / "rookery.db")
+    container.ports["db"] = db
+
+    async def start() -> None:
+        await db.connect()
+        await db.migrate(container.migrations)
+
+    container.starters.append(start)
+    container.stoppers.append(db.close)
+
+
+def _token_validation(container: Container) -> None:
+    from rookery.workloads.adapters.local.keys import LocalJwksSource, LocalSigningKeys
+    from rookery.workloads.adapters.oidc.jwks import HttpJwksSource
+    from rookery.workloads.ports import JwksSource
+    from rookery.workloads.services.tokens import TokenValidator
+
+    settings = container.settings
+    jwks: JwksSource
+    if settings.oidc_issuer:
+        issuer = settings.oidc_issuer
+        jwks = HttpJwksSource(issuer)
+    else:
+        keys = LocalSigningKeys(settings.data_dir / "keys")
+        container.ports["signing_keys"] = keys
+        issuer = settings.base_url
+        jwks = LocalJwksSource(keys)
+    container.services["tokens"] = TokenValidator(
+        jwks,
+        issuer=issuer,
+        audience=settings.oidc_audience,
+        leeway_s=settings.token_leeway_s,
+        cache_size=settings.token_cache_size,
+    )
+
+
+# -------------------------------------------------------------------------------------------
+# accounts role: accounts, profiles, OAuth apps, the embedded token issuer
+# -------------------------------------------------------------------------------------------
+
+
+def _accounts(container: Container) -> None:
+    from rookery.workloads.adapters.local.keys import LocalSigningKeys
+    from rookery.workloads.adapters.sqlite import accounts as sqlite_accounts
+    from rookery.workloads.adapters.sqlite import oauth as sqlite_oauth
+    from rookery.workloads.api.entities.accounts import AccountViews
+    from rookery.workloads.services.accounts import AccountsService, PasswordPolicy, Passwords
+    from rookery.workloads.services.oauth import OAuthService, TokenLifetimes
+    from rookery.workloads.services.tokens import TokenIssuer
+
+    settings = container.settings
+    db: Database = container.ports["db"]
+    container.migrations += [*sqlite_accounts.MIGRATIONS, *sqlite_oauth.MIGRATIONS]
+    repo = sqlite_accounts.SqliteAccountRepository(db)
+    store = sqlite_oauth.SqliteOAuthStore(db)
+    container.ports["accounts"] = repo
+    container.ports["oauth"] = store
+
+    passwords = Passwords(PasswordPolicy(settings.password_time_cost, settings.password_memory_kib))
+    accounts = AccountsService(repo, container.ports["cache"], passwords, settings.account_domain)
+    keys = container.ports.get("signing_keys") or LocalSigningKeys(settings.data_dir / "keys")
+    issuer = TokenIssuer(keys, settings.base_url, settings.oidc_audience)
+    oauth = OAuthService(
+        store,
+        accounts,
+        issuer,
+        container.services["tokens"],
+        TokenLifetimes(settings.access_token_ttl_s, settings.refresh_token_ttl_s),
+    )
+    container.services["accounts"] = accounts
+    container.services["oauth"] = oauth
+    container.services["account_views"] = AccountViews(accounts, container.ports["cache"], settings.base_url)
+    container.starters.append(oauth.load_revocations)

@@ -8,12 +8,15 @@ Sections are owned by role; keep each Protocol small and in the domain's words.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
+from rookery.workloads.domain.accounts import Account
 from rookery.workloads.domain.events import Event
 from rookery.workloads.domain.graph import Follow, Mute, Relationship, ViewerRelations
 from rookery.workloads.domain.notifications import Notification
+from rookery.workloads.domain.oauth import AuthorizationCode, OAuthApp, TokenRecord
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import Status, StatusEdit
 from rookery.workloads.domain.timelines import TimelineEntry
@@ -156,6 +159,92 @@ class ModelClient(Protocol):
 # one section per role
 # --------------------------------------------------------------------------------------------
 
+
+# --------------------------------------------------------------------------------------------
+# accounts: accounts and profiles (owner: accounts role)
+# --------------------------------------------------------------------------------------------
+
+
+class AccountRepository(Protocol):
+    """Accounts by id, username (case-insensitive) and e-mail.
+
+    ``create`` raises ``domain.accounts.AccountTaken`` when the username or e-mail is in use.
+    ``adjust_counts`` is called by other roles (graph, posts) with deltas; it is its own write, so
+    never call it while holding an open embedded transaction.
+    """
+
+    async def get(self, account_id: int) -> Account | None: ...
+
+    async def get_many(self, account_ids: Sequence[int]) -> dict[int, Account]: ...
+
+    async def by_username(self, username: str) -> Account | None: ...
+
+    async def by_email(self, email: str) -> Account | None: ...
+
+    async def search(self, query: str, limit: int, offset: int = 0) -> list[Account]: ...
+
+    async def create(self, account: Account) -> None: ...
+
+    async def update(self, account: Account) -> None: ...
+
+    async def adjust_counts(
+        self,
+        account_id: int,
+        followers: int = 0,
+        following: int = 0,
+        statuses: int = 0,
+        last_status_at: datetime.date | None = None,
+    ) -> None: ...
+
+
+# --------------------------------------------------------------------------------------------
+# oauth: apps, authorization codes, token metadata, signing keys (owner: accounts role)
+# --------------------------------------------------------------------------------------------
+
+
+class OAuthStore(Protocol):
+    async def create_app(self, app: OAuthApp) -> None: ...
+
+    async def app(self, app_id: int) -> OAuthApp | None: ...
+
+    async def app_by_client_id(self, client_id: str) -> OAuthApp | None: ...
+
+    async def save_code(self, code: AuthorizationCode) -> None: ...
+
+    async def take_code(self, digest: str) -> AuthorizationCode | None:
+        """Return and delete the code (single use)."""
+        ...
+
+    async def save_token(self, token: TokenRecord) -> None: ...
+
+    async def token(self, jti: str) -> TokenRecord | None: ...
+
+    async def token_by_refresh(self, refresh_digest: str) -> TokenRecord | None: ...
+
+    async def revoke(self, jti: str, at: datetime.datetime) -> bool:
+        """Mark revoked; False when unknown or already revoked."""
+        ...
+
+    async def revoked_since(self, not_expired_at: datetime.datetime) -> list[str]:
+        """jtis of revoked tokens that have not expired yet (loaded into the in-process deny list)."""
+        ...
+
+
+class SigningKeys(Protocol):
+    """The embedded issuer's RS256 keys: the current private key and the public JWKS document."""
+
+    @property
+    def kid(self) -> str: ...
+
+    def private_key_pem(self) -> bytes: ...
+
+    def jwks(self) -> dict[str, Any]: ...
+
+
+class JwksSource(Protocol):
+    """Where the token validator gets the issuer's JWKS document (local keys or an HTTP issuer)."""
+
+    async def fetch(self) -> dict[str, Any]: ...
 
 
 # --------------------------------------------------------------------------------------------

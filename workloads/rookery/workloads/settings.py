@@ -50,6 +50,37 @@ class Settings(BaseSettings):
     # --- auth ---------------------------------------------------------------------------------
     oidc_issuer: str = Field("", description="External OIDC issuer (Keycloak realm URL); unset = embedded issuer.")
     oidc_audience: str = Field("rookery", description="Required `aud` of access tokens.")
+    access_token_ttl_s: int = Field(2592000, description="Lifetime of embedded-issuer access tokens (seconds).")
+    refresh_token_ttl_s: int = Field(15552000, description="Lifetime of refresh tokens (seconds).")
+    token_leeway_s: float = Field(30.0, description="Clock skew tolerated when checking exp/nbf/iat.")
+    token_cache_size: int = Field(100000, description="Verified tokens cached in-process (per token string).")
+    password_time_cost: int = Field(3, description="argon2id time cost for password hashes.")
+    password_memory_kib: int = Field(65536, description="argon2id memory cost (KiB) for password hashes.")
+
+    # --- edge (gateway) -----------------------------------------------------------------------
+    max_body_bytes: int = Field(1048576, description="Largest request body (413 above it), except media routes.")
+    max_media_body_bytes: int = Field(
+        41943040, description="Largest request body on media upload routes (media, avatar/header)."
+    )
+    rate_limits_enabled: bool = Field(True, description="Token-bucket rate limits per IP and per account.")
+    rate_limit_requests: int = Field(300, description="Default class: requests per period per IP and per account.")
+    rate_limit_period_s: float = Field(300.0, description="Default class: bucket refill period (seconds).")
+    rate_limit_auth_requests: int = Field(
+        30, description="Authentication class (POST /oauth/token, registration): requests per period per IP."
+    )
+    rate_limit_auth_period_s: float = Field(300.0, description="Authentication class: refill period (seconds).")
+    rate_limit_create_requests: int = Field(
+        300, description="Content-creation class (POST statuses, media, messages): requests per period."
+    )
+    rate_limit_create_period_s: float = Field(10800.0, description="Content-creation class: refill period (seconds).")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated proxy IPs whose X-Forwarded-For is trusted for the client IP."
+    )
+    idempotency_ttl_s: float = Field(3600.0, description="How long an Idempotency-Key's first response is kept.")
+    idempotency_wait_s: float = Field(
+        5.0, description="How long a concurrent duplicate waits for the first response before 409."
+    )
+    cache_max_entries: int = Field(100000, description="Embedded in-process cache: most entries kept (LRU).")
 
     # --- observability ------------------------------------------------------------------------
     prometheus_url: str = Field("", description="Prometheus base URL (for the admin dashboard).")

@@ -6,9 +6,9 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
-
 from rookery.workloads.api.errors import install_error_handlers
+from rookery.workloads.api.gateway import Gateway
+from rookery.workloads.api.responses import JsonResponse
 from rookery.workloads.bootstrap import Container
 
 
@@ -25,7 +25,7 @@ def create_app(container: Container) -> FastAPI:
         title="Rookery",
         version="0.1.0",
         description="Mastodon-compatible client API, plus chats.",
-        default_response_class=ORJSONResponse,
+        default_response_class=JsonResponse,
         lifespan=lifespan,
     )
     app.state.container = container
@@ -35,6 +35,17 @@ def create_app(container: Container) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    # routers of each role are included here (by role), e.g.
-    # app.include_router(accounts.router)
+    roles = set(container.roles)
+    # ---- accounts role: OAuth, accounts, instance metadata ------------------------------------
+    if "accounts" in roles:
+        from rookery.workloads.api.routes import accounts, instance, oauth
+
+        app.include_router(oauth.router)
+        app.include_router(accounts.router)
+        app.include_router(instance.router)
+
+    # ---- F2: posts, graph, feed, notifications routers are included here -----------------------
+
+    # the edge wraps every route (pure ASGI); added last so it runs first
+    app.add_middleware(Gateway, container=container)
     return app

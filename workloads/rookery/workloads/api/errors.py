@@ -6,10 +6,9 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
+from rookery.workloads.api.responses import JsonResponse
 from rookery.workloads.ports import StoreUnavailable
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("rookery.api")
 
@@ -39,8 +38,8 @@ class Unprocessable(ApiError):
         super().__init__(422, message)
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> ORJSONResponse:
-    return ORJSONResponse({"error": message}, status_code=status, headers=headers)
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JsonResponse:
+    return JsonResponse({"error": message}, status_code=status, headers=headers)
 
 
 def _describe_validation(exc: RequestValidationError) -> str:
@@ -53,23 +52,23 @@ def _describe_validation(exc: RequestValidationError) -> str:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> ORJSONResponse:
+    async def _api_error(request: Request, exc: ApiError) -> JsonResponse:
         return error_response(exc.status, exc.message, exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> ORJSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JsonResponse:
         message = exc.detail if isinstance(exc.detail, str) else "Request failed"
         return error_response(exc.status_code, message, dict(exc.headers or {}))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> ORJSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JsonResponse:
         return error_response(422, _describe_validation(exc))
 
     @app.exception_handler(StoreUnavailable)
-    async def _store_unavailable(request: Request, exc: StoreUnavailable) -> ORJSONResponse:
+    async def _store_unavailable(request: Request, exc: StoreUnavailable) -> JsonResponse:
         return error_response(503, f"Service temporarily unavailable: {exc}", {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> ORJSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(500, "Internal server error")

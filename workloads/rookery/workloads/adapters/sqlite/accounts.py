@@ -1,0 +1,201 @@
+"""Embedded AccountRepository on the shared SQLite database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.domain.accounts import Account, AccountTaken, ProfileField
+
+MIGRATIONS = (
+    Migration(
+        "accounts",
+        1,
+        (
+            """CREATE TABLE accounts (
+                id INTEGER PRIMARY KEY,
+                username TEXT NOT NULL COLLATE NOCASE UNIQUE,
+                email TEXT NOT NULL COLLATE NOCASE UNIQUE,
+                password_hash TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                display_name TEXT NOT NULL DEFAULT '',
+                note TEXT NOT NULL DEFAULT '',
+                locked INTEGER NOT NULL DEFAULT 0,
+                bot INTEGER NOT NULL DEFAULT 0,
+                discoverable INTEGER NOT NULL DEFAULT 1,
+                role TEXT NOT NULL DEFAULT 'user',
+                suspended INTEGER NOT NULL DEFAULT 0,
+                silenced INTEGER NOT NULL DEFAULT 0,
+                fields TEXT NOT NULL DEFAULT '[]',
+                avatar TEXT,
+                header TEXT,
+                privacy TEXT NOT NULL DEFAULT 'public',
+                sensitive INTEGER NOT NULL DEFAULT 0,
+                language TEXT,
+                followers_count INTEGER NOT NULL DEFAULT 0,
+                following_count INTEGER NOT NULL DEFAULT 0,
+                statuses_count INTEGER NOT NULL DEFAULT 0,
+                last_status_at TEXT
+            )""",
+            "CREATE INDEX accounts_display_name ON accounts (display_name COLLATE NOCASE)",
+        ),
+    ),
+)
+
+_COLUMNS = (
+    "id, username, email, password_hash, created_at, display_name, note, locked, bot, discoverable, role,"
+    " suspended, silenced, fields, avatar, header, privacy, sensitive, language, followers_count,"
+    " following_count, statuses_count, last_status_at"
+)
+
+
+def _row_to_account(row: Any) -> Account:
+    return Account(
+        id=row["id"],
+        username=row["username"],
+        email=row["email"],
+        password_hash=row["password_hash"],
+        created_at=dt.datetime.fromisoformat(row["created_at"]),
+        display_name=row["display_name"],
+        note=row["note"],
+        locked=bool(row["locked"]),
+        bot=bool(row["bot"]),
+        discoverable=bool(row["discoverable"]),
+        role=row["role"],
+        suspended=bool(row["suspended"]),
+        silenced=bool(row["silenced"]),
+        fields=tuple(ProfileField(**f) for f in orjson.loads(row["fields"])),
+        avatar=row["avatar"],
+        header=row["header"],
+        privacy=row["privacy"],
+        sensitive=bool(row["sensitive"]),
+        language=row["language"],
+        followers_count=row["followers_count"],
+        following_count=row["following_count"],
+        statuses_count=row["statuses_count"],
+        last_status_at=dt.date.fromisoformat(row["last_status_at"]) if row["last_status_at"] else None,
+    )
+
+
+def _account_values(account: Account) -> tuple[Any, ...]:
+    fields = orjson.dumps(
+        [{"name": f.name, "value": f.value, "verified_at": f.verified_at} for f in account.fields]
+    ).decode()
+    return (
+        account.id,
+        account.username,
+        account.email,
+        account.password_hash,
+        account.created_at.isoformat(),
+        account.display_name,
+        account.note,
+        int(account.locked),
+        int(account.bot),
+        int(account.discoverable),
+        account.role,
+        int(account.suspended),
+        int(account.silenced),
+        fields,
+        account.avatar,
+        account.header,
+        account.privacy,
+        int(account.sensitive),
+        account.language,
+        account.followers_count,
+        account.following_count,
+        account.statuses_count,
+        account.last_status_at.isoformat() if account.last_status_at else None,
+    )
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class SqliteAccountRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, account_id: int) -> Account | None:
+        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM accounts WHERE id = ?", (account_id,))
+        return _row_to_account(row) if row else None
+
+    async def get_many(self, account_ids: Sequence[int]) -> dict[int, Account]:
+        unique = list(dict.fromkeys(account_ids))
+        found: dict[int, Account] = {}
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM accounts WHERE id IN ({marks})", chunk)
+            found.update((row["id"], _row_to_account(row)) for row in rows)
+        return found
+
+    async def by_username(self, username: str) -> Account | None:
+        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM accounts WHERE username = ?", (username,))
+        return _row_to_account(row) if row else None
+
+    async def by_email(self, email: str) -> Account | None:
+        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM accounts WHERE email = ?", (email,))
+        return _row_to_account(row) if row else None
+
+    async def search(self, query: str, limit: int, offset: int = 0) -> list[Account]:
+        text = query.strip().lstrip("@")
+        if not text:
+            return []
+        prefix = _like_escape(text) + "%"
+        anywhere = "%" + _like_escape(text) + "%"
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM accounts"
+            " WHERE suspended = 0 AND (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')"
+            " ORDER BY (username = ?) DESC, (username LIKE ? ESCAPE '\\') DESC, followers_count DESC, id"
+            " LIMIT ? OFFSET ?",
+            (prefix, anywhere, text, prefix, limit, offset),
+        )
+        return [_row_to_account(row) for row in rows]
+
+    async def create(self, account: Account) -> None:
+        marks = ",".join("?" * 23)
+        try:
+            async with self.db.transaction() as tx:
+                await tx.execute(
+                    f"INSERT INTO accounts ({_COLUMNS}) VALUES ({marks})", _account_values(account)
+                )
+        except sqlite3.IntegrityError as exc:
+            what = "E-mail address" if "email" in str(exc) else "Username"
+            raise AccountTaken(f"{what} is already taken") from exc
+
+    async def update(self, account: Account) -> None:
+        names = [c.strip() for c in _COLUMNS.split(",")][1:]
+        assignments = ", ".join(f"{name} = ?" for name in names)
+        values = _account_values(account)
+        try:
+            async with self.db.transaction() as tx:
+                await tx.execute(f"UPDATE accounts SET {assignments} WHERE id = ?", (*values[1:], account.id))
+        except sqlite3.IntegrityError as exc:
+            raise AccountTaken("Username or e-mail address is already taken") from exc
+
+    async def adjust_counts(
+        self,
+        account_id: int,
+        followers: int = 0,
+        following: int = 0,
+        statuses: int = 0,
+        last_status_at: dt.date | None = None,
+    ) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE accounts SET followers_count = MAX(0, followers_count + ?),"
+                " following_count = MAX(0, following_count + ?), statuses_count = MAX(0, statuses_count + ?),"
+                " last_status_at = COALESCE(?, last_status_at) WHERE id = ?",
+                (
+                    followers,
+                    following,
+                    statuses,
+                    last_status_at.isoformat() if last_status_at else None,
+                    account_id,
+                ),
+            )

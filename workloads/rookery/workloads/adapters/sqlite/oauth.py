@@ -1,0 +1,198 @@
+"""Embedded OAuthStore: apps, single-use authorization codes and token metadata in SQLite."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import orjson
+from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.domain.oauth import AuthorizationCode, OAuthApp, TokenRecord
+
+MIGRATIONS = (
+    Migration(
+        "oauth",
+        1,
+        (
+            """CREATE TABLE oauth_apps (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                client_id TEXT NOT NULL UNIQUE,
+                client_secret TEXT NOT NULL,
+                redirect_uris TEXT NOT NULL,
+                scopes TEXT NOT NULL,
+                website TEXT,
+                created_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE oauth_codes (
+                digest TEXT PRIMARY KEY,
+                app_id INTEGER NOT NULL REFERENCES oauth_apps (id) ON DELETE CASCADE,
+                account_id INTEGER NOT NULL,
+                scopes TEXT NOT NULL,
+                redirect_uri TEXT NOT NULL,
+                code_challenge TEXT,
+                code_challenge_method TEXT,
+                expires_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE oauth_tokens (
+                jti TEXT PRIMARY KEY,
+                app_id INTEGER,
+                account_id INTEGER,
+                scopes TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL,
+                refresh_digest TEXT UNIQUE,
+                refresh_expires_at TEXT,
+                revoked_at TEXT
+            )""",
+            "CREATE INDEX oauth_tokens_account ON oauth_tokens (account_id)",
+            "CREATE INDEX oauth_tokens_revoked ON oauth_tokens (revoked_at, expires_at)",
+        ),
+    ),
+)
+
+
+def _ts(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _dt(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _scopes(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def _row_to_app(row: Any) -> OAuthApp:
+    return OAuthApp(
+        id=row["id"],
+        name=row["name"],
+        client_id=row["client_id"],
+        client_secret=row["client_secret"],
+        redirect_uris=tuple(orjson.loads(row["redirect_uris"])),
+        scopes=_scopes(row["scopes"]),
+        website=row["website"],
+        created_at=dt.datetime.fromisoformat(row["created_at"]),
+    )
+
+
+def _row_to_token(row: Any) -> TokenRecord:
+    return TokenRecord(
+        jti=row["jti"],
+        app_id=row["app_id"],
+        account_id=row["account_id"],
+        scopes=_scopes(row["scopes"]),
+        created_at=dt.datetime.fromisoformat(row["created_at"]),
+        expires_at=dt.datetime.fromisoformat(row["expires_at"]),
+        refresh_digest=row["refresh_digest"],
+        refresh_expires_at=_dt(row["refresh_expires_at"]),
+        revoked_at=_dt(row["revoked_at"]),
+    )
+
+
+class SqliteOAuthStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create_app(self, app: OAuthApp) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO oauth_apps (id, name, client_id, client_secret, redirect_uris, scopes, website,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    app.id,
+                    app.name,
+                    app.client_id,
+                    app.client_secret,
+                    orjson.dumps(list(app.redirect_uris)).decode(),
+                    " ".join(sorted(app.scopes)),
+                    app.website,
+                    app.created_at.isoformat(),
+                ),
+            )
+
+    async def app(self, app_id: int) -> OAuthApp | None:
+        row = await self.db.fetchone("SELECT * FROM oauth_apps WHERE id = ?", (app_id,))
+        return _row_to_app(row) if row else None
+
+    async def app_by_client_id(self, client_id: str) -> OAuthApp | None:
+        row = await self.db.fetchone("SELECT * FROM oauth_apps WHERE client_id = ?", (client_id,))
+        return _row_to_app(row) if row else None
+
+    async def save_code(self, code: AuthorizationCode) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO oauth_codes (digest, app_id, account_id, scopes, redirect_uri, code_challenge,"
+                " code_challenge_method, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    code.digest,
+                    code.app_id,
+                    code.account_id,
+                    " ".join(sorted(code.scopes)),
+                    code.redirect_uri,
+                    code.code_challenge,
+                    code.code_challenge_method,
+                    code.expires_at.isoformat(),
+                ),
+            )
+
+    async def take_code(self, digest: str) -> AuthorizationCode | None:
+        async with self.db.transaction() as tx:
+            async with tx.execute("SELECT * FROM oauth_codes WHERE digest = ?", (digest,)) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            await tx.execute("DELETE FROM oauth_codes WHERE digest = ?", (digest,))
+        return AuthorizationCode(
+            digest=row["digest"],
+            app_id=row["app_id"],
+            account_id=row["account_id"],
+            scopes=_scopes(row["scopes"]),
+            redirect_uri=row["redirect_uri"],
+            code_challenge=row["code_challenge"],
+            code_challenge_method=row["code_challenge_method"],
+            expires_at=dt.datetime.fromisoformat(row["expires_at"]),
+        )
+
+    async def save_token(self, token: TokenRecord) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO oauth_tokens (jti, app_id, account_id, scopes, created_at, expires_at,"
+                " refresh_digest, refresh_expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    token.jti,
+                    token.app_id,
+                    token.account_id,
+                    " ".join(sorted(token.scopes)),
+                    token.created_at.isoformat(),
+                    token.expires_at.isoformat(),
+                    token.refresh_digest,
+                    _ts(token.refresh_expires_at),
+                    _ts(token.revoked_at),
+                ),
+            )
+
+    async def token(self, jti: str) -> TokenRecord | None:
+        row = await self.db.fetchone("SELECT * FROM oauth_tokens WHERE jti = ?", (jti,))
+        return _row_to_token(row) if row else None
+
+    async def token_by_refresh(self, refresh_digest: str) -> TokenRecord | None:
+        row = await self.db.fetchone("SELECT * FROM oauth_tokens WHERE refresh_digest = ?", (refresh_digest,))
+        return _row_to_token(row) if row else None
+
+    async def revoke(self, jti: str, at: dt.datetime) -> bool:
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE oauth_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL",
+                (at.isoformat(), jti),
+            )
+            return cursor.rowcount > 0
+
+    async def revoked_since(self, not_expired_at: dt.datetime) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT jti FROM oauth_tokens WHERE revoked_at IS NOT NULL AND"
+            " (expires_at > ? OR (refresh_expires_at IS NOT NULL AND refresh_expires_at > ?))",
+            (not_expired_at.isoformat(), not_expired_at.isoformat()),
+        )
+        return [row["jti"] for row in rows]

@@ -1,0 +1,109 @@
+"""Request dependencies: who is calling, and may they.
+
+Every route declares its access with one of these (FastAPI ``Depends``):
+
+    ctx: AuthContext = Depends(require_scopes("read:statuses"))
+        any valid token (user or app-only) holding one of the listed scopes
+        (Mastodon semantics: ``read`` satisfies ``read:statuses``; ``follow`` satisfies
+        ``read:follows``/``write:follows``/blocks/mutes; no scopes listed = any valid token).
+    ctx: AuthContext = Depends(require_user("write:statuses"))
+        same, and the token must belong to a user: ``ctx.account_id`` is set (use ``ctx.user_id``
+        for an ``int``). An app-only token gets 422 "This method requires an authenticated user".
+    ctx: AuthContext | None = Depends(optional_auth)
+        public endpoints: None without a token; a token that is sent must still be valid.
+
+Failures (Mastodon's bodies):
+    no/invalid/expired/revoked/forged token  -> 401 {"error": "The access token is invalid"}
+    token lacks every listed scope           -> 403 {"error": "This action is outside the authorized scopes"}
+    app-only token on a user endpoint        -> 422 {"error": "This method requires an authenticated user"}
+
+The gateway middleware validates the bearer token once per request and leaves the outcome in
+``scope["state"]["rookery.auth"]``; these dependencies reuse it (or validate themselves when the
+app runs without the gateway). ``container(request)`` returns the Container.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import Request
+from rookery.workloads.api.errors import ApiError
+from rookery.workloads.bootstrap import Container
+from rookery.workloads.domain.oauth import AuthContext
+from rookery.workloads.services.tokens import InvalidToken, TokenValidator
+
+__all__ = ["AuthContext", "bearer_token", "container", "optional_auth", "require_scopes", "require_user"]
+
+STATE_KEY = "rookery.auth"
+INVALID_TOKEN = "The access token is invalid"
+OUTSIDE_SCOPES = "This action is outside the authorized scopes"
+USER_REQUIRED = "This method requires an authenticated user"
+_INVALID_HEADERS = {
+    "WWW-Authenticate": 'Bearer error="invalid_token", error_description="The access token is invalid"'
+}
+
+
+def container(request: Request) -> Container:
+    found: Container = request.app.state.container
+    return found
+
+
+def bearer_token(headers: Any) -> str | None:
+    """The token of an ``Authorization: Bearer`` header (case-insensitive scheme), or None."""
+    value = headers.get("authorization")
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+async def resolve_auth(validator: TokenValidator, token: str | None) -> AuthContext | InvalidToken | None:
+    if token is None:
+        return None
+    try:
+        return await validator.validate(token)
+    except InvalidToken as exc:
+        return exc
+
+
+async def _auth(request: Request) -> AuthContext | None:
+    state = request.scope.setdefault("state", {})
+    if STATE_KEY in state:
+        outcome = state[STATE_KEY]
+    else:
+        validator: TokenValidator = container(request).services["tokens"]
+        outcome = await resolve_auth(validator, bearer_token(request.headers))
+        state[STATE_KEY] = outcome
+    if isinstance(outcome, InvalidToken):
+        raise ApiError(401, INVALID_TOKEN, _INVALID_HEADERS)
+    return outcome
+
+
+async def optional_auth(request: Request) -> AuthContext | None:
+    return await _auth(request)
+
+
+def require_scopes(*scopes: str) -> Callable[[Request], Awaitable[AuthContext]]:
+    async def dependency(request: Request) -> AuthContext:
+        ctx = await _auth(request)
+        if ctx is None:
+            raise ApiError(401, INVALID_TOKEN, _INVALID_HEADERS)
+        if not ctx.allows(*scopes):
+            raise ApiError(403, OUTSIDE_SCOPES)
+        return ctx
+
+    return dependency
+
+
+def require_user(*scopes: str) -> Callable[[Request], Awaitable[AuthContext]]:
+    check = require_scopes(*scopes)
+
+    async def dependency(request: Request) -> AuthContext:
+        ctx = await check(request)
+        if ctx.account_id is None:
+            raise ApiError(422, USER_REQUIRED)
+        return ctx
+
+    return dependency

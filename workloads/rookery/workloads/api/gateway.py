@@ -1,0 +1,304 @@
+"""The edge, as one pure ASGI middleware (never BaseHTTPMiddleware: it sits on every request).
+
+In order, for each HTTP request:
+1. request id: ``X-Request-Id`` echoed when it is sane, else generated; on every response;
+2. body size: ``Content-Length`` above the route's limit -> 413 before reading; bodies without
+   one are read up to the limit (media upload routes get the larger ``max_media_body_bytes``);
+3. bearer token: validated once (cached by the validator) and left for ``api/deps.py``;
+4. rate limits (RateLimiter port, token buckets): per account for authenticated calls, per client
+   IP otherwise; stricter classes for authentication and content creation; ``X-RateLimit-*``
+   headers, 429 with ``Retry-After``;
+5. ``Idempotency-Key`` on POST (IdempotencyStore port), scoped to the account (or token, or IP):
+   a replay returns the first response, a concurrent duplicate waits for it (409 if it takes
+   longer than ``idempotency_wait_s``), the same key with a different request gets 422.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import math
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+from rookery.workloads.api.deps import STATE_KEY, bearer_token, resolve_auth
+from rookery.workloads.bootstrap import Container
+from rookery.workloads.domain.oauth import AuthContext
+from rookery.workloads.ports import (
+    IdempotencyStore,
+    RateDecision,
+    RateLimiter,
+    StoredResponse,
+    StoreUnavailable,
+)
+from rookery.workloads.services.tokens import TokenValidator
+from starlette.datastructures import Headers
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+MEDIA_PATHS = ("/api/v1/media", "/api/v2/media", "/api/v1/accounts/update_credentials")
+AUTH_PATHS = frozenset({"/oauth/token", "/oauth/authorize", "/api/v1/accounts"})
+CREATE_PATHS = frozenset({"/api/v1/statuses", "/api/v1/media", "/api/v2/media", "/api/v1/reports"})
+_CREATE_PATTERN = re.compile(r"^/api/v1/(chats/\d+/messages|statuses/\d+/(reblog|favourite))$")
+_LIMITED_PREFIXES = ("/api/", "/oauth/")
+
+
+def rate_class(method: str, path: str) -> str | None:
+    """Which bucket family a request draws from; None for unmetered paths (health, docs, images)."""
+    if not path.startswith(_LIMITED_PREFIXES):
+        return None
+    if method == "POST" and path in AUTH_PATHS:
+        return "auth"
+    if method == "POST" and (path in CREATE_PATHS or _CREATE_PATTERN.match(path)):
+        return "create"
+    return "default"
+
+
+async def send_error(send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]] = ()) -> None:  # type: ignore[assignment]
+    body = orjson.dumps({"error": message})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class Gateway:
+    def __init__(self, app: ASGIApp, container: Container) -> None:
+        self.app = app
+        settings = container.settings
+        self.settings = settings
+        self.validator: TokenValidator = container.services["tokens"]
+        self.limiter: RateLimiter = container.ports["rate_limiter"]
+        self.idempotency: IdempotencyStore = container.ports["idempotency"]
+        self.trusted_proxies = {p.strip() for p in settings.trusted_proxies.split(",") if p.strip()}
+        self.classes = {
+            "default": (settings.rate_limit_requests, settings.rate_limit_period_s),
+            "auth": (settings.rate_limit_auth_requests, settings.rate_limit_auth_period_s),
+            "create": (settings.rate_limit_create_requests, settings.rate_limit_create_period_s),
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        supplied = headers.get("x-request-id", "")
+        request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        extra: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode())]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        method: str = scope["method"]
+        path: str = scope["path"]
+        limit = (
+            self.settings.max_media_body_bytes
+            if path.startswith(MEDIA_PATHS)
+            else self.settings.max_body_bytes
+        )
+        length = headers.get("content-length")
+        if length is not None:
+            if not length.isdigit():
+                await send_error(send_with_headers, 400, "Invalid Content-Length header")
+                return
+            if int(length) > limit:
+                await send_error(send_with_headers, 413, f"Request body is too large (limit {limit} bytes)")
+                return
+
+        token = bearer_token(headers)
+        try:
+            outcome = await resolve_auth(self.validator, token)
+        except StoreUnavailable as exc:
+            await send_error(
+                send_with_headers, 503, f"Token issuer unavailable: {exc}", [(b"retry-after", b"5")]
+            )
+            return
+        state[STATE_KEY] = outcome
+        ctx = outcome if isinstance(outcome, AuthContext) else None
+
+        if self.settings.rate_limits_enabled:
+            kind = rate_class(method, path)
+            if kind is not None:
+                decision = await self._rate_limit(kind, ctx, self._client_ip(scope, headers))
+                extra += _rate_headers(decision)
+                if not decision.allowed:
+                    retry = str(max(1, math.ceil(decision.retry_after_s))).encode()
+                    await send_error(send_with_headers, 429, "Too many requests", [(b"retry-after", retry)])
+                    return
+
+        body = await _read_body(receive, limit)
+        if body is None:
+            await send_error(send_with_headers, 413, f"Request body is too large (limit {limit} bytes)")
+            return
+        replay = _replaying_receive(body, receive)
+
+        idem_key = headers.get("idempotency-key")
+        if method == "POST" and idem_key:
+            await self._idempotent(scope, replay, send_with_headers, idem_key, body, ctx, token, headers)
+            return
+        await self.app(scope, replay, send_with_headers)
+
+    # -- rate limits -------------------------------------------------------------------------------
+
+    def _client_ip(self, scope: Scope, headers: Headers) -> str:
+        peer = scope["client"][0] if scope.get("client") else "unknown"
+        if peer in self.trusted_proxies:
+            hops = [hop.strip() for hop in headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+            for hop in reversed(hops):
+                if hop not in self.trusted_proxies:
+                    return hop
+        return str(peer)
+
+    async def _rate_limit(self, kind: str, ctx: AuthContext | None, ip: str) -> RateDecision:
+        capacity, period = self.classes[kind]
+        who = f"acct:{ctx.account_id}" if ctx is not None and ctx.account_id is not None else f"ip:{ip}"
+        if kind == "auth":  # sign-in and sign-up are limited per address whatever the token
+            who = f"ip:{ip}"
+        return await self.limiter.hit(f"rl:{kind}:{who}", capacity=capacity, refill_per_s=capacity / period)
+
+    # -- idempotency keys --------------------------------------------------------------------------
+
+    async def _idempotent(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        idem_key: str,
+        body: bytes,
+        ctx: AuthContext | None,
+        token: str | None,
+        headers: Headers,
+    ) -> None:
+        if len(idem_key) > 255:
+            await send_error(send, 400, "Idempotency-Key must be at most 255 characters")
+            return
+        if ctx is not None:
+            owner = f"acct:{ctx.account_id}" if ctx.account_id is not None else f"app:{ctx.app_id}"
+        elif token is not None:
+            owner = "tok:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+        else:
+            owner = "ip:" + self._client_ip(scope, headers)
+        key = "idem:" + hashlib.sha256(f"{owner}\x00{idem_key}".encode()).hexdigest()
+        fingerprint = hashlib.sha256(
+            b"\x00".join(
+                [scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body]
+            )
+        ).hexdigest()
+        ttl = self.settings.idempotency_ttl_s
+
+        stored = await self.idempotency.get(key)
+        if stored is None and not await self.idempotency.reserve(key, ttl):
+            stored = await self._wait_for(key)
+            if stored is None:
+                await send_error(send, 409, "A request with this Idempotency-Key is still being processed")
+                return
+        if stored is not None:
+            if stored.fingerprint != fingerprint:
+                await send_error(send, 422, "Idempotency-Key was already used for a different request")
+                return
+            await _send_stored(send, stored)
+            return
+
+        captured: dict[str, Any] = {"status": 500, "headers": [], "body": []}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = [
+                    (name.decode("latin-1"), value.decode("latin-1"))
+                    for name, value in message.get("headers", [])
+                ]
+            elif message["type"] == "http.response.body":
+                captured["body"].append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        except BaseException:
+            await self.idempotency.release(key)
+            raise
+        if captured["status"] >= 500:
+            await self.idempotency.release(key)
+            return
+        response = StoredResponse(
+            captured["status"], captured["headers"], b"".join(captured["body"]), fingerprint
+        )
+        await self.idempotency.put(key, response, ttl)
+
+    async def _wait_for(self, key: str) -> StoredResponse | None:
+        deadline = time.monotonic() + self.settings.idempotency_wait_s
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+            stored = await self.idempotency.get(key)
+            if stored is not None:
+                return stored
+        return None
+
+
+def _rate_headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
+    reset = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=min(decision.reset_after_s, 86400 * 365))
+    return [
+        (b"x-ratelimit-limit", str(decision.limit).encode()),
+        (b"x-ratelimit-remaining", str(max(0, decision.remaining)).encode()),
+        (b"x-ratelimit-reset", reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ").encode()),
+    ]
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None when it exceeds ``limit``."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replaying_receive(body: bytes, receive: Receive) -> Receive:
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _send_stored(send: Send, stored: StoredResponse) -> None:
+    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in stored.headers]
+    headers.append((b"idempotent-replayed", b"true"))
+    await send({"type": "http.response.start", "status": stored.status, "headers": headers})
+    await send({"type": "http.response.body", "body": stored.body})

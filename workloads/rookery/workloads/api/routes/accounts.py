@@ -1,0 +1,184 @@
+"""Account endpoints of the accounts role: registration, credentials, profile, lookup, search.
+
+The graph and posts roles add ``/api/v1/accounts/{id}/...``, ``relationships`` and
+``follow_requests`` in their own routers; this router's ``{account_id:int}`` only matches digits,
+so fixed paths registered elsewhere are never captured by it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from rookery.workloads.api.deps import AuthContext, container, optional_auth, require_scopes, require_user
+from rookery.workloads.api.entities.accounts import (
+    ACCOUNT_SCHEMA,
+    AccountViews,
+    render_credential_account,
+)
+from rookery.workloads.api.errors import ApiError, Forbidden, NotFound, Unprocessable
+from rookery.workloads.api.params import Params, read_params
+from rookery.workloads.api.responses import JsonResponse, Response
+from rookery.workloads.domain.accounts import AccountTaken, InvalidAccount, ProfileChanges, ProfileField
+from rookery.workloads.ids import parse_id
+from rookery.workloads.services.accounts import AccountsService
+from rookery.workloads.services.oauth import OAuthService
+
+router = APIRouter(tags=["accounts"])
+ACCOUNT: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Account", "content": {"application/json": {"schema": ACCOUNT_SCHEMA}}}
+}
+ACCOUNTS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Accounts",
+        "content": {"application/json": {"schema": {"type": "array", "items": ACCOUNT_SCHEMA}}},
+    }
+}
+
+
+def _accounts(request: Request) -> AccountsService:
+    service: AccountsService = container(request).services["accounts"]
+    return service
+
+
+def _views(request: Request) -> AccountViews:
+    views: AccountViews = container(request).services["account_views"]
+    return views
+
+
+@router.post("/api/v1/accounts", summary="Register an account (app token)")
+async def register(
+    request: Request, ctx: AuthContext = Depends(require_scopes("write:accounts"))
+) -> Response:
+    settings = container(request).settings
+    if not settings.registrations_open:
+        raise Forbidden("Registrations are closed on this server")
+    params = await read_params(request)
+    if not params.flag("agreement", False):
+        raise ApiError(422, "Validation failed: Agreement must be accepted")
+    oauth: OAuthService = container(request).services["oauth"]
+    app = await oauth.app(ctx.app_id) if ctx.app_id is not None else None
+    if app is None:
+        raise Forbidden("Registration needs an application token")
+    try:
+        account = await _accounts(request).register(
+            params.text("username", "", max_length=30) or "",
+            params.text("email", "", max_length=254) or "",
+            params.text("password", "", max_length=200) or "",
+        )
+    except InvalidAccount as exc:
+        raise Unprocessable(f"Validation failed: {exc}") from None
+    grant = await oauth.issue(app, account.id, ctx.scopes)
+    body = grant.to_dict()
+    return JsonResponse(body)
+
+
+@router.get("/api/v1/accounts/verify_credentials", summary="The token's own account", responses=ACCOUNT)
+async def verify_credentials(
+    request: Request, ctx: AuthContext = Depends(require_user("read:accounts", "profile"))
+) -> Response:
+    account = await _accounts(request).get(ctx.user_id)
+    if account is None:
+        raise ApiError(401, "The access token is invalid")
+    return JsonResponse(render_credential_account(account, container(request).settings.base_url))
+
+
+def _profile_changes(params: Params) -> ProfileChanges:
+    fields: tuple[ProfileField, ...] | None = None
+    if "fields_attributes" in params:
+        rows = params.objects("fields_attributes")
+        collected = []
+        for row in rows:
+            name, value = row.get("name", ""), row.get("value", "")
+            if not isinstance(name, str) or not isinstance(value, str):
+                raise Unprocessable("fields_attributes names and values must be strings")
+            collected.append(ProfileField(name.strip(), value.strip()))
+        fields = tuple(collected)
+    source = params.raw("source")
+    if source is not None and not isinstance(source, dict):
+        raise Unprocessable("source must be an object")
+    source_params = Params(source or {})
+    return ProfileChanges(
+        display_name=params.text("display_name"),
+        note=params.text("note"),
+        locked=params.flag("locked"),
+        bot=params.flag("bot"),
+        discoverable=params.flag("discoverable"),
+        fields=fields,
+        privacy=source_params.text("privacy"),
+        sensitive=source_params.flag("sensitive"),
+        language=source_params.text("language"),
+    )
+
+
+@router.patch("/api/v1/accounts/update_credentials", summary="Update the profile", responses=ACCOUNT)
+async def update_credentials(
+    request: Request, ctx: AuthContext = Depends(require_user("write:accounts"))
+) -> Response:
+    params = await read_params(request)
+    changes = _profile_changes(params)
+    for name in ("avatar", "header"):
+        upload = params.file(name)
+        if upload is not None:
+            raise ApiError(422, f"{name} uploads need the media role, which this server does not run yet")
+    try:
+        account = await _accounts(request).update_profile(ctx.user_id, changes)
+    except AccountTaken as exc:
+        raise Unprocessable(f"Validation failed: {exc}") from None
+    except InvalidAccount as exc:
+        raise Unprocessable(f"Validation failed: {exc}") from None
+    return JsonResponse(render_credential_account(account, container(request).settings.base_url))
+
+
+@router.get("/api/v1/accounts/lookup", summary="Find an account by acct", responses=ACCOUNT)
+async def lookup(request: Request, _: AuthContext | None = Depends(optional_auth)) -> Response:
+    params = await read_params(request)
+    acct = params.text("acct", max_length=400)
+    if not acct:
+        raise ApiError(400, "Missing required parameter: acct")
+    account = await _accounts(request).lookup(acct)
+    if account is None or account.suspended:
+        raise NotFound()
+    entity = await _views(request).one(account.id)
+    if entity is None:
+        raise NotFound()
+    return JsonResponse(entity)
+
+
+@router.get(
+    "/api/v1/accounts/search", summary="Search accounts by username or display name", responses=ACCOUNTS
+)
+async def search(request: Request, _: AuthContext = Depends(require_scopes("read:accounts"))) -> Response:
+    params = await read_params(request)
+    query = params.text("q", max_length=400)
+    if query is None:
+        raise ApiError(400, "Missing required parameter: q")
+    limit = params.integer("limit", 40, minimum=1, maximum=80) or 40
+    offset = params.integer("offset", 0, minimum=0) or 0
+    found = await _accounts(request).search(query, limit=limit, offset=offset)
+    entities = await _views(request).many([a.id for a in found])
+    return JsonResponse([entities[a.id] for a in found if a.id in entities])
+
+
+@router.get("/api/v1/accounts", summary="Several accounts by id", responses=ACCOUNTS)
+async def many(request: Request, _: AuthContext | None = Depends(optional_auth)) -> Response:
+    params = await read_params(request)
+    raw = params.strings("id") or params.strings("ids")
+    if len(raw) > 80:
+        raise Unprocessable("At most 80 ids may be requested")
+    ids = [parsed for value in raw if (parsed := parse_id(value)) is not None]
+    entities = await _views(request).many(ids)
+    ordered: list[dict[str, Any]] = [entities[i] for i in dict.fromkeys(ids) if i in entities]
+    return JsonResponse(ordered)
+
+
+@router.get("/api/v1/accounts/{account_id:int}", summary="One account", responses=ACCOUNT)
+async def get_account(
+    request: Request, account_id: int, _: AuthContext | None = Depends(optional_auth)
+) -> Response:
+    if parse_id(account_id) is None:
+        raise NotFound()
+    entity = await _views(request).one(account_id)
+    if entity is None:
+        raise NotFound()
+    return JsonResponse(entity)

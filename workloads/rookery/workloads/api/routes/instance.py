@@ -1,0 +1,164 @@
+"""Instance metadata (Mastodon's /api/v1/instance and /api/v2/instance), custom emojis and the
+default avatar/header images. Clients read the version string: it is Mastodon-compatible."""
+
+from __future__ import annotations
+
+import functools
+import struct
+import zlib
+from typing import Any
+
+from fastapi import APIRouter, Request
+from rookery.workloads.api.deps import container
+from rookery.workloads.api.responses import JsonResponse, Response
+from rookery.workloads.settings import Settings
+
+router = APIRouter(tags=["instance"])
+ROOKERY_VERSION = "0.1.0"
+MASTODON_VERSION = "4.3.0"
+VERSION = f"{MASTODON_VERSION} (compatible; Rookery {ROOKERY_VERSION})"
+MAX_CHARACTERS = 500
+MAX_MEDIA_ATTACHMENTS = 4
+IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
+VIDEO_TYPES = ["video/mp4", "video/webm", "video/quicktime"]
+
+
+def _streaming_url(settings: Settings) -> str:
+    return settings.base_url.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+
+
+def _configuration(settings: Settings) -> dict[str, Any]:
+    return {
+        "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
+        "statuses": {
+            "max_characters": MAX_CHARACTERS,
+            "max_media_attachments": MAX_MEDIA_ATTACHMENTS,
+            "characters_reserved_per_url": 23,
+        },
+        "media_attachments": {
+            "supported_mime_types": IMAGE_TYPES + VIDEO_TYPES,
+            "image_size_limit": 16777216,
+            "image_matrix_limit": 33177600,
+            "video_size_limit": min(settings.max_media_body_bytes, 103809024),
+            "video_frame_rate_limit": 120,
+            "video_matrix_limit": 8294400,
+        },
+        "polls": {
+            "max_options": 4,
+            "max_characters_per_option": 50,
+            "min_expiration": 300,
+            "max_expiration": 2629746,
+        },
+    }
+
+
+def instance_v1(settings: Settings) -> dict[str, Any]:
+    return {
+        "uri": settings.account_domain,
+        "title": settings.instance_title,
+        "short_description": settings.instance_description,
+        "description": settings.instance_description,
+        "email": settings.contact_email,
+        "version": VERSION,
+        "urls": {"streaming_api": _streaming_url(settings)},
+        "stats": {"user_count": 0, "status_count": 0, "domain_count": 1},
+        "thumbnail": None,
+        "languages": ["en"],
+        "registrations": settings.registrations_open,
+        "approval_required": False,
+        "invites_enabled": False,
+        "configuration": _configuration(settings),
+        "contact_account": None,
+        "rules": [],
+    }
+
+
+def instance_v2(settings: Settings) -> dict[str, Any]:
+    configuration = _configuration(settings)
+    configuration["urls"] = {"streaming": _streaming_url(settings), "status": None}
+    configuration["translation"] = {"enabled": False}
+    configuration["vapid"] = {"public_key": ""}
+    return {
+        "domain": settings.account_domain,
+        "title": settings.instance_title,
+        "version": VERSION,
+        "source_url": "https://github.com/rookery-social/rookery",
+        "description": settings.instance_description,
+        "usage": {"users": {"active_month": 0}},
+        "thumbnail": {"url": f"{settings.base_url}/headers/original/missing.png"},
+        "languages": ["en"],
+        "configuration": configuration,
+        "registrations": {
+            "enabled": settings.registrations_open,
+            "approval_required": False,
+            "message": None,
+        },
+        "api_versions": {"mastodon": 2},
+        "contact": {"email": settings.contact_email, "account": None},
+        "rules": [],
+    }
+
+
+@router.get("/api/v1/instance", summary="Instance metadata (v1)")
+async def get_instance_v1(request: Request) -> Response:
+    return JsonResponse(instance_v1(container(request).settings))
+
+
+@router.get("/api/v2/instance", summary="Instance metadata (v2)")
+async def get_instance_v2(request: Request) -> Response:
+    return JsonResponse(instance_v2(container(request).settings))
+
+
+@router.get("/api/v1/custom_emojis", summary="Custom emojis (none)")
+async def custom_emojis() -> Response:
+    return JsonResponse([])
+
+
+@router.get("/api/v1/instance/rules", summary="Server rules (none)")
+async def rules() -> Response:
+    return JsonResponse([])
+
+
+@router.get("/api/v1/instance/peers", summary="Federated peers (none)")
+async def peers() -> Response:
+    return JsonResponse([])
+
+
+@router.get("/api/v1/instance/activity", summary="Weekly activity (not tracked)")
+async def activity() -> Response:
+    return JsonResponse([])
+
+
+@functools.cache
+def _png(width: int, height: int, gray: int) -> bytes:
+    """A flat grey PNG (the default avatar and header), built without an image library."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    rows = b"".join(b"\x00" + bytes([gray]) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+_IMAGE_HEADERS = {"Cache-Control": "public, max-age=86400"}
+
+
+@router.get("/avatars/original/missing.png", include_in_schema=False)
+async def missing_avatar() -> Response:
+    return Response(_png(120, 120, 0xC8), media_type="image/png", headers=_IMAGE_HEADERS)
+
+
+@router.get("/headers/original/missing.png", include_in_schema=False)
+async def missing_header() -> Response:
+    return Response(_png(300, 100, 0xE6), media_type="image/png", headers=_IMAGE_HEADERS)

@@ -1,0 +1,297 @@
+"""OAuth 2 endpoints (Mastodon's): apps, the authorize page, token, revoke, discovery and JWKS."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import secrets
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from rookery.workloads.api.deps import AuthContext, container, require_scopes
+from rookery.workloads.api.errors import ApiError, NotFound
+from rookery.workloads.api.params import read_params
+from rookery.workloads.api.responses import JsonResponse
+from rookery.workloads.domain.oauth import GRANT_TYPES, OOB_REDIRECT, VALID_SCOPES, OAuthApp, OAuthError
+from rookery.workloads.services.oauth import OAuthService
+
+router = APIRouter(tags=["oauth"])
+CSRF_COOKIE = "rookery_csrf"
+AUTHORIZE_FIELDS = ("client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method")
+
+
+def _oauth(request: Request) -> OAuthService:
+    service: OAuthService = container(request).services["oauth"]
+    return service
+
+
+def _oauth_error(exc: OAuthError) -> JsonResponse:
+    return JsonResponse({"error": exc.error, "error_description": exc.description}, status_code=exc.status)
+
+
+def application_entity(app: OAuthApp, *, with_secret: bool) -> dict[str, Any]:
+    entity: dict[str, Any] = {
+        "id": str(app.id),
+        "name": app.name,
+        "website": app.website,
+        "scopes": sorted(app.scopes),
+        "redirect_uri": "\n".join(app.redirect_uris),
+        "redirect_uris": list(app.redirect_uris),
+        "vapid_key": "",
+    }
+    if with_secret:
+        entity |= {
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "client_secret_expires_at": 0,
+        }
+    return entity
+
+
+@router.post("/api/v1/apps", summary="Register a client application")
+async def create_app(request: Request) -> Response:
+    params = await read_params(request)
+    redirect = params.raw("redirect_uris")
+    if redirect is not None and not isinstance(redirect, str | list):
+        raise ApiError(422, "redirect_uris must be a string or a list of strings")
+    try:
+        app = await _oauth(request).register_app(
+            params.text("client_name", "", max_length=255) or "",
+            params.strings("redirect_uris") if isinstance(redirect, list) else params.text("redirect_uris"),
+            params.text("scopes"),
+            params.text("website", max_length=2000),
+        )
+    except OAuthError as exc:
+        raise ApiError(422 if exc.status == 422 else 400, exc.description) from None
+    return JsonResponse(application_entity(app, with_secret=True))
+
+
+@router.get("/api/v1/apps/verify_credentials", summary="The application of the token")
+async def verify_app(request: Request, ctx: AuthContext = Depends(require_scopes())) -> Response:
+    app = await _oauth(request).app(ctx.app_id) if ctx.app_id is not None else None
+    if app is None:
+        raise NotFound("Application not found")
+    return JsonResponse(application_entity(app, with_secret=False))
+
+
+# -- the authorize page ------------------------------------------------------------------------
+
+
+def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    document = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>"
+        + html.escape(title)
+        + "</title><meta name='viewport' content='width=device-width'><style>body{font-family:sans-serif;"
+        "max-width:28rem;margin:3rem auto;padding:0 1rem}input{display:block;width:100%;margin:.3rem 0 1rem;"
+        "padding:.4rem}button{padding:.5rem 1rem;margin-right:.5rem}"
+        "code{font-size:1.2rem;word-break:break-all}"
+        ".error{color:#b00}</style></head><body>" + body + "</body></html>"
+    )
+    return HTMLResponse(
+        document,
+        status_code=status,
+        headers={"X-Frame-Options": "DENY", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+def _login_form(
+    app: OAuthApp, fields: dict[str, str], csrf: str, scopes: frozenset[str], error: str = ""
+) -> str:
+    hidden = "".join(
+        f"<input type='hidden' name='{name}' value='{html.escape(value, quote=True)}'>"
+        for name, value in fields.items()
+        if value
+    )
+    scope_list = "".join(f"<li>{html.escape(scope)}</li>" for scope in sorted(scopes))
+    message = f"<p class='error' role='alert'>{html.escape(error)}</p>" if error else ""
+    return (
+        f"<h1>Authorize {html.escape(app.name)}</h1>"
+        f"<p><b>{html.escape(app.name)}</b> asks for access to your account:</p>"
+        f"<ul>{scope_list}</ul>{message}"
+        "<form method='post' action='/oauth/authorize'>"
+        f"<input type='hidden' name='csrf_token' value='{csrf}'>{hidden}"
+        "<label>E-mail or username<input name='username' autocomplete='username' required></label>"
+        "<label>Password<input name='password' type='password' autocomplete='current-password' required>"
+        "</label>"
+        "<button name='decision' value='approve' type='submit'>Authorize</button>"
+        "<button name='decision' value='deny' type='submit' formnovalidate>Deny</button></form>"
+    )
+
+
+async def _checked_request(request: Request, fields: dict[str, str]) -> tuple[OAuthApp, frozenset[str]]:
+    oauth = _oauth(request)
+    try:
+        app = await oauth.client(fields.get("client_id"))
+        scopes = oauth.check_authorization_request(
+            app, fields.get("redirect_uri", ""), fields.get("scope"), fields.get("code_challenge_method")
+        )
+    except OAuthError as exc:
+        raise ApiError(400, exc.description) from None
+    return app, scopes
+
+
+@router.get("/oauth/authorize", summary="Login and consent page (HTML)", response_class=HTMLResponse)
+async def authorize_page(request: Request) -> Response:
+    params = await read_params(request)
+    if params.text("response_type", "code") != "code":
+        raise ApiError(400, "response_type must be code")
+    fields = {name: params.text(name, "") or "" for name in AUTHORIZE_FIELDS}
+    app, scopes = await _checked_request(request, fields)
+    csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    response = _page(f"Authorize {app.name}", _login_form(app, fields, csrf, scopes))
+    response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/oauth")
+    return response
+
+
+@router.post("/oauth/authorize", summary="Submit the login and consent form", include_in_schema=False)
+async def authorize_submit(request: Request) -> Response:
+    params = await read_params(request)
+    fields = {name: params.text(name, "") or "" for name in AUTHORIZE_FIELDS}
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    form_token = params.text("csrf_token", "") or ""
+    if not cookie or not secrets.compare_digest(cookie, form_token):
+        raise ApiError(403, "Invalid or missing CSRF token; reload the authorization page")
+    app, scopes = await _checked_request(request, fields)
+    redirect_uri = fields["redirect_uri"]
+    if params.text("decision", "approve") == "deny":
+        if redirect_uri == OOB_REDIRECT:
+            return _page("Denied", "<h1>Authorization denied</h1>", 403)
+        query = {"error": "access_denied", **({"state": fields["state"]} if fields["state"] else {})}
+        return RedirectResponse(_with_query(redirect_uri, query), status_code=302)
+    account = (
+        await container(request)
+        .services["accounts"]
+        .authenticate(params.text("username", "") or "", params.text("password", "") or "")
+    )
+    if account is None:
+        form = _login_form(app, fields, cookie, scopes, "Invalid e-mail address or password.")
+        return _page(f"Authorize {app.name}", form, 401)
+    code = await _oauth(request).create_code(
+        app,
+        account,
+        scopes,
+        redirect_uri,
+        fields["code_challenge"] or None,
+        fields["code_challenge_method"] or None,
+    )
+    if redirect_uri == OOB_REDIRECT:
+        body = (
+            "<h1>Authorization code</h1><p>Copy this code and paste it into the application:</p>"
+            f"<p><code id='authorization-code'>{html.escape(code)}</code></p>"
+        )
+        return _page("Authorization code", body)
+    query = {"code": code, **({"state": fields["state"]} if fields["state"] else {})}
+    return RedirectResponse(_with_query(redirect_uri, query), status_code=302)
+
+
+def _with_query(uri: str, query: dict[str, str]) -> str:
+    return uri + ("&" if "?" in uri else "?") + urlencode(query)
+
+
+# -- token and revocation ------------------------------------------------------------------------
+
+
+def _client_basic_auth(request: Request, fields: dict[str, str]) -> None:
+    """client_secret_basic: credentials in the Authorization header instead of the body."""
+    value = request.headers.get("authorization", "")
+    if not value.lower().startswith("basic "):
+        return
+    try:
+        client_id, _, client_secret = base64.b64decode(value[6:].strip()).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise ApiError(400, "Malformed Basic authorization header") from None
+    fields.setdefault("client_id", client_id)
+    fields.setdefault("client_secret", client_secret)
+
+
+@router.post(
+    "/oauth/token", summary="Obtain a token (authorization_code, password, client_credentials, refresh)"
+)
+async def token(request: Request) -> Response:
+    params = await read_params(request)
+    fields = {
+        name: value
+        for name in (
+            "grant_type",
+            "code",
+            "redirect_uri",
+            "code_verifier",
+            "client_id",
+            "client_secret",
+            "username",
+            "password",
+            "scope",
+            "refresh_token",
+        )
+        if (value := params.text(name)) is not None
+    }
+    if "scope" not in fields and (scopes := params.text("scopes")) is not None:
+        fields["scope"] = scopes
+    _client_basic_auth(request, fields)
+    try:
+        grant = await _oauth(request).token(fields)
+    except OAuthError as exc:
+        return _oauth_error(exc)
+    return JsonResponse(grant.to_dict(), headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+@router.post("/oauth/revoke", summary="Revoke an access or refresh token")
+async def revoke(request: Request) -> Response:
+    params = await read_params(request)
+    fields = {
+        name: value for name in ("client_id", "client_secret") if (value := params.text(name)) is not None
+    }
+    _client_basic_auth(request, fields)
+    token_value = params.text("token")
+    if not token_value:
+        return _oauth_error(OAuthError("invalid_request", "token is required"))
+    try:
+        await _oauth(request).revoke(token_value, fields.get("client_id"), fields.get("client_secret"))
+    except OAuthError as exc:
+        return _oauth_error(exc)
+    return JsonResponse({})
+
+
+# -- discovery -------------------------------------------------------------------------------------
+
+
+@router.get("/.well-known/jwks.json", summary="The embedded issuer's public signing keys")
+async def jwks(request: Request) -> Response:
+    keys = container(request).ports.get("signing_keys")
+    if keys is None:
+        raise NotFound("This instance uses an external OIDC issuer")
+    return JsonResponse(keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
+def _server_metadata(request: Request) -> dict[str, Any]:
+    base = container(request).settings.base_url
+    return {
+        "issuer": base,
+        "authorization_endpoint": f"{base}/oauth/authorize",
+        "token_endpoint": f"{base}/oauth/token",
+        "revocation_endpoint": f"{base}/oauth/revoke",
+        "jwks_uri": f"{base}/.well-known/jwks.json",
+        "app_registration_endpoint": f"{base}/api/v1/apps",
+        "scopes_supported": sorted(VALID_SCOPES),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": list(GRANT_TYPES),
+        "code_challenge_methods_supported": ["S256", "plain"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "subject_types_supported": ["public"],
+        "service_documentation": f"{base}/docs",
+    }
+
+
+@router.get("/.well-known/openid-configuration", summary="OIDC discovery document")
+async def openid_configuration(request: Request) -> Response:
+    return JsonResponse(_server_metadata(request))
+
+
+@router.get("/.well-known/oauth-authorization-server", summary="RFC 8414 server metadata")
+async def oauth_server_metadata(request: Request) -> Response:
+    return JsonResponse(_server_metadata(request))

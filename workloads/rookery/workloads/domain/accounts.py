@@ -1,0 +1,151 @@
+"""Accounts and profiles: the entity, its invariants and the edits a user may make to it."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import re
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_DISPLAY_NAME = 30
+MAX_NOTE = 500
+MAX_FIELDS = 4
+MAX_FIELD_LENGTH = 255
+MIN_PASSWORD = 8
+MAX_PASSWORD = 72
+ROLES = ("user", "moderator", "admin")
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+
+
+class InvalidAccount(ValueError):
+    """A profile or registration value breaks an invariant; the message is client-visible."""
+
+
+class AccountTaken(InvalidAccount):
+    """The username or e-mail is already in use."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ProfileField:
+    name: str
+    value: str
+    verified_at: str | None = None
+
+
+@dataclasses.dataclass(slots=True)
+class Account:
+    id: int
+    username: str
+    email: str
+    password_hash: str
+    created_at: dt.datetime
+    display_name: str = ""
+    note: str = ""  # plain text as the user typed it (source.note); rendered to HTML for clients
+    locked: bool = False
+    bot: bool = False
+    discoverable: bool = True
+    role: str = "user"
+    suspended: bool = False
+    silenced: bool = False
+    fields: tuple[ProfileField, ...] = ()
+    avatar: str | None = None  # media reference (URL or media id), None = default image
+    header: str | None = None
+    # source defaults for new posts (Mastodon's CredentialAccount.source)
+    privacy: str = "public"
+    sensitive: bool = False
+    language: str | None = None
+    # counters maintained by other roles through adjust_counts
+    followers_count: int = 0
+    following_count: int = 0
+    statuses_count: int = 0
+    last_status_at: dt.date | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("admin", "moderator")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ProfileChanges:
+    """What update_credentials may change; None leaves a value as it is."""
+
+    display_name: str | None = None
+    note: str | None = None
+    locked: bool | None = None
+    bot: bool | None = None
+    discoverable: bool | None = None
+    fields: tuple[ProfileField, ...] | None = None
+    avatar: str | None = None
+    header: str | None = None
+    privacy: str | None = None
+    sensitive: bool | None = None
+    language: str | None = None
+
+
+def validate_username(username: str) -> str:
+    if not USERNAME_RE.match(username):
+        raise InvalidAccount("Username must be 1-30 letters, digits or underscores")
+    return username
+
+
+def validate_email(email: str) -> str:
+    email = email.strip()
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise InvalidAccount("E-mail address is not valid")
+    return email.lower()
+
+
+def validate_password(password: str) -> str:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidAccount(f"Password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long")
+    return password
+
+
+def apply_profile_changes(account: Account, changes: ProfileChanges) -> Account:
+    """A copy of ``account`` with ``changes`` applied, or InvalidAccount."""
+    updated = dataclasses.replace(account)
+    if changes.display_name is not None:
+        if len(changes.display_name) > MAX_DISPLAY_NAME:
+            raise InvalidAccount(f"Display name is too long (maximum is {MAX_DISPLAY_NAME} characters)")
+        updated.display_name = changes.display_name
+    if changes.note is not None:
+        if len(changes.note) > MAX_NOTE:
+            raise InvalidAccount(f"Note is too long (maximum is {MAX_NOTE} characters)")
+        updated.note = changes.note
+    if changes.fields is not None:
+        fields = tuple(f for f in changes.fields if f.name or f.value)
+        if len(fields) > MAX_FIELDS:
+            raise InvalidAccount(f"At most {MAX_FIELDS} profile fields are allowed")
+        for field in fields:
+            if len(field.name) > MAX_FIELD_LENGTH or len(field.value) > MAX_FIELD_LENGTH:
+                raise InvalidAccount(
+                    f"Profile field names and values are limited to {MAX_FIELD_LENGTH} characters"
+                )
+        updated.fields = fields
+    if changes.privacy is not None:
+        if changes.privacy not in VISIBILITIES:
+            raise InvalidAccount(f"Privacy must be one of {', '.join(VISIBILITIES)}")
+        updated.privacy = changes.privacy
+    if changes.language is not None:
+        if changes.language and not re.fullmatch(r"[a-z]{2,3}", changes.language):
+            raise InvalidAccount("Language must be an ISO 639 code")
+        updated.language = changes.language or None
+    for name in ("locked", "bot", "discoverable", "sensitive", "avatar", "header"):
+        value = getattr(changes, name)
+        if value is not None:
+            setattr(updated, name, value)
+    return updated
+
+
+def note_html(note: str) -> str:
+    """The note as Mastodon renders plain text: escaped, paragraphs on blank lines, <br> on newlines."""
+    if not note.strip():
+        return ""
+    paragraphs = re.split(r"\n\s*\n", note.strip())
+    return "".join("<p>" + html.escape(p).replace("\n", "<br />") + "</p>" for p in paragraphs)

@@ -1,0 +1,166 @@
+"""Accounts use cases: registration, sign-in checks, profile edits, lookup, search, counters.
+
+Rendered account entities are cached by id under ``account_cache_key``; every change here
+deletes that key, so other roles call ``AccountsService.adjust_counts`` (not the repository).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+import argon2
+from rookery.workloads.domain.accounts import (
+    ROLES,
+    Account,
+    InvalidAccount,
+    ProfileChanges,
+    apply_profile_changes,
+    validate_email,
+    validate_password,
+    validate_username,
+)
+from rookery.workloads.ids import new_id
+from rookery.workloads.ports import AccountRepository, Cache
+
+
+def account_cache_key(account_id: int) -> str:
+    return f"account:v1:{account_id}"
+
+
+@dataclasses.dataclass(frozen=True)
+class PasswordPolicy:
+    time_cost: int = 3
+    memory_kib: int = 65536
+    parallelism: int = 1
+
+
+class Passwords:
+    """argon2id hashing, run off the event loop (it is deliberately slow)."""
+
+    def __init__(self, policy: PasswordPolicy) -> None:
+        self._hasher = argon2.PasswordHasher(
+            time_cost=policy.time_cost, memory_cost=policy.memory_kib, parallelism=policy.parallelism
+        )
+
+    async def hash(self, password: str) -> str:
+        return await asyncio.to_thread(self._hasher.hash, password)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        def check() -> bool:
+            try:
+                return self._hasher.verify(password_hash, password)
+            except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+                return False
+
+        return await asyncio.to_thread(check)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self._hasher.check_needs_rehash(password_hash)
+
+
+class AccountsService:
+    def __init__(
+        self, repo: AccountRepository, cache: Cache, passwords: Passwords, local_domain: str
+    ) -> None:
+        self.repo = repo
+        self.cache = cache
+        self.passwords = passwords
+        self.local_domain = local_domain.lower()
+        # a valid hash to verify against when the login is unknown, so timing does not reveal it
+        self._dummy_hash: str | None = None
+
+    async def register(
+        self,
+        username: str,
+        email: str,
+        password: str,
+        *,
+        role: str = "user",
+        locked: bool = False,
+        display_name: str = "",
+    ) -> Account:
+        validate_username(username)
+        email = validate_email(email)
+        validate_password(password)
+        if role not in ROLES:
+            raise InvalidAccount(f"Role must be one of {', '.join(ROLES)}")
+        account = Account(
+            id=new_id(),
+            username=username,
+            email=email,
+            password_hash=await self.passwords.hash(password),
+            created_at=dt.datetime.now(dt.UTC),
+            display_name=display_name,
+            locked=locked,
+            role=role,
+        )
+        await self.repo.create(account)
+        return account
+
+    async def authenticate(self, login: str, password: str) -> Account | None:
+        """The account whose e-mail (or username) and password match, unless suspended."""
+        login = login.strip()
+        account = await (self.repo.by_email(login.lower()) if "@" in login else self.repo.by_username(login))
+        if account is None:
+            if self._dummy_hash is None:
+                self._dummy_hash = await self.passwords.hash("not-a-real-password")
+            await self.passwords.verify(self._dummy_hash, password)
+            return None
+        if not await self.passwords.verify(account.password_hash, password) or account.suspended:
+            return None
+        if self.passwords.needs_rehash(account.password_hash):
+            account.password_hash = await self.passwords.hash(password)
+            await self.repo.update(account)
+        return account
+
+    async def get(self, account_id: int) -> Account | None:
+        return await self.repo.get(account_id)
+
+    async def get_many(self, account_ids: Sequence[int]) -> dict[int, Account]:
+        return await self.repo.get_many(account_ids)
+
+    async def lookup(self, acct: str) -> Account | None:
+        """A local account by ``username``, ``@username`` or ``username@this.domain``."""
+        name = acct.strip().lstrip("@")
+        if "@" in name:
+            name, _, domain = name.partition("@")
+            if domain.lower() != self.local_domain:
+                return None
+        if not name:
+            return None
+        return await self.repo.by_username(name)
+
+    async def search(self, query: str, limit: int = 40, offset: int = 0) -> list[Account]:
+        return await self.repo.search(query, limit=max(1, min(limit, 80)), offset=max(0, offset))
+
+    async def update_profile(self, account_id: int, changes: ProfileChanges) -> Account:
+        account = await self.repo.get(account_id)
+        if account is None:
+            raise InvalidAccount("Account not found")
+        updated = apply_profile_changes(account, changes)
+        await self.repo.update(updated)
+        await self.cache.delete(account_cache_key(account_id))
+        return updated
+
+    async def set_role(self, account_id: int, role: str) -> None:
+        account = await self.repo.get(account_id)
+        if account is None or role not in ROLES:
+            raise InvalidAccount("Unknown account or role")
+        account.role = role
+        await self.repo.update(account)
+        await self.cache.delete(account_cache_key(account_id))
+
+    async def adjust_counts(
+        self,
+        account_id: int,
+        followers: int = 0,
+        following: int = 0,
+        statuses: int = 0,
+        last_status_at: dt.date | None = None,
+    ) -> None:
+        """Move the Mastodon counters by deltas (never below zero). Call outside open transactions."""
+        await self.repo.adjust_counts(account_id, followers, following, statuses, last_status_at)
+        await self.cache.delete(account_cache_key(account_id))

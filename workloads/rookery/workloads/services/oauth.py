@@ -1,0 +1,308 @@
+"""OAuth use cases: app registration, authorization codes, the token endpoint's grants, revocation.
+
+Access tokens are RS256 JWTs signed by the embedded issuer (services/tokens.py); only their
+metadata (jti, app, account, scopes, expiry, revocation, refresh-token digest) is stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+from rookery.workloads.domain.accounts import Account
+from rookery.workloads.domain.oauth import (
+    OOB_REDIRECT,
+    AuthorizationCode,
+    OAuthApp,
+    OAuthError,
+    TokenRecord,
+    parse_scopes,
+    pkce_matches,
+    scopes_within,
+    secret_digest,
+)
+from rookery.workloads.ids import new_id
+from rookery.workloads.ports import OAuthStore
+from rookery.workloads.services.accounts import AccountsService
+from rookery.workloads.services.tokens import InvalidToken, TokenIssuer, TokenValidator
+
+INVALID_GRANT = (
+    "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI"
+    " used in the authorization request, or was issued to another client."
+)
+CODE_TTL = dt.timedelta(minutes=10)
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenLifetimes:
+    access_s: int = 30 * 86400
+    refresh_s: int = 180 * 86400
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenGrant:
+    access_token: str
+    scopes: frozenset[str]
+    created_at: int
+    expires_in: int
+    refresh_token: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "access_token": self.access_token,
+            "token_type": "Bearer",
+            "scope": " ".join(sorted(self.scopes)),
+            "created_at": self.created_at,
+            "expires_in": self.expires_in,
+        }
+        if self.refresh_token:
+            body["refresh_token"] = self.refresh_token
+        return body
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def parse_redirect_uris(value: str | list[str] | None) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else (value or "").split()
+    uris = tuple(dict.fromkeys(u.strip() for u in items if u.strip()))
+    if not uris:
+        raise OAuthError("invalid_redirect_uri", "redirect_uris can't be blank", 422)
+    for uri in uris:
+        parts = urlsplit(uri)
+        if uri != OOB_REDIRECT and (not parts.scheme or parts.fragment or len(uri) > 2000):
+            raise OAuthError("invalid_redirect_uri", f"redirect_uris must be absolute URIs: {uri[:100]}", 422)
+    return uris
+
+
+class OAuthService:
+    def __init__(
+        self,
+        store: OAuthStore,
+        accounts: AccountsService,
+        issuer: TokenIssuer,
+        validator: TokenValidator,
+        lifetimes: TokenLifetimes,
+    ) -> None:
+        self.store = store
+        self.accounts = accounts
+        self.issuer = issuer
+        self.validator = validator
+        self.lifetimes = lifetimes
+
+    async def load_revocations(self) -> None:
+        self.validator.load_revoked(await self.store.revoked_since(_now()))
+
+    # -- apps ----------------------------------------------------------------------------------
+
+    async def register_app(
+        self, name: str, redirect_uris: str | list[str] | None, scopes: str | None, website: str | None
+    ) -> OAuthApp:
+        name = (name or "").strip()
+        if not name:
+            raise OAuthError("invalid_client_metadata", "client_name can't be blank", 422)
+        if len(name) > 255:
+            raise OAuthError(
+                "invalid_client_metadata", "client_name is too long (maximum is 255 characters)", 422
+            )
+        if website and (len(website) > 2000 or not urlsplit(website).scheme):
+            raise OAuthError("invalid_client_metadata", "website must be an absolute URL", 422)
+        app = OAuthApp(
+            id=new_id(),
+            name=name,
+            client_id=secrets.token_urlsafe(32),
+            client_secret=secrets.token_urlsafe(32),
+            redirect_uris=parse_redirect_uris(redirect_uris),
+            scopes=parse_scopes(scopes),
+            website=website or None,
+            created_at=_now(),
+        )
+        await self.store.create_app(app)
+        return app
+
+    async def app(self, app_id: int) -> OAuthApp | None:
+        return await self.store.app(app_id)
+
+    async def client(self, client_id: str | None) -> OAuthApp:
+        app = await self.store.app_by_client_id(client_id) if client_id else None
+        if app is None:
+            raise OAuthError("invalid_client", "Client authentication failed due to unknown client", 401)
+        return app
+
+    async def authenticate_client(self, client_id: str | None, client_secret: str | None) -> OAuthApp:
+        app = await self.client(client_id)
+        if not client_secret or not secrets.compare_digest(app.client_secret, client_secret):
+            raise OAuthError("invalid_client", "Client authentication failed due to invalid credentials", 401)
+        return app
+
+    # -- authorization codes -------------------------------------------------------------------
+
+    def check_authorization_request(
+        self, app: OAuthApp, redirect_uri: str, scope: str | None, method: str | None
+    ) -> frozenset[str]:
+        if not app.accepts_redirect(redirect_uri):
+            raise OAuthError("invalid_redirect_uri", "The redirect uri included is not valid.")
+        scopes = parse_scopes(scope, default=app.scopes)
+        if not scopes_within(scopes, app.scopes):
+            raise OAuthError("invalid_scope", "The requested scope is invalid, unknown, or malformed.")
+        if method not in (None, "", "S256", "plain"):
+            raise OAuthError("invalid_request", "code_challenge_method must be S256 or plain")
+        return scopes
+
+    async def create_code(
+        self,
+        app: OAuthApp,
+        account: Account,
+        scopes: frozenset[str],
+        redirect_uri: str,
+        code_challenge: str | None,
+        code_challenge_method: str | None,
+    ) -> str:
+        code = secrets.token_urlsafe(32)
+        await self.store.save_code(
+            AuthorizationCode(
+                digest=secret_digest(code),
+                app_id=app.id,
+                account_id=account.id,
+                scopes=scopes,
+                redirect_uri=redirect_uri,
+                code_challenge=code_challenge or None,
+                code_challenge_method=(code_challenge_method or "plain") if code_challenge else None,
+                expires_at=_now() + CODE_TTL,
+            )
+        )
+        return code
+
+    # -- the token endpoint --------------------------------------------------------------------
+
+    async def token(self, params: dict[str, str]) -> TokenGrant:
+        grant_type = params.get("grant_type", "")
+        if grant_type == "authorization_code":
+            return await self._authorization_code(params)
+        if grant_type == "password":
+            return await self._password(params)
+        if grant_type == "client_credentials":
+            app = await self.authenticate_client(params.get("client_id"), params.get("client_secret"))
+            return await self.issue(
+                app, None, self._requested_scopes(app, params.get("scope")), refresh=False
+            )
+        if grant_type == "refresh_token":
+            return await self._refresh(params)
+        raise OAuthError("unsupported_grant_type", "The authorization grant type is not supported.")
+
+    def _requested_scopes(self, app: OAuthApp, scope: str | None) -> frozenset[str]:
+        scopes = parse_scopes(scope, default=app.scopes)
+        if not scopes_within(scopes, app.scopes):
+            raise OAuthError("invalid_scope", "The requested scope is invalid, unknown, or malformed.")
+        return scopes
+
+    async def _authorization_code(self, params: dict[str, str]) -> TokenGrant:
+        app = await self.client(params.get("client_id"))
+        verifier = params.get("code_verifier")
+        if not verifier:  # public clients use PKCE instead of the secret
+            app = await self.authenticate_client(params.get("client_id"), params.get("client_secret"))
+        code = await self.store.take_code(secret_digest(params.get("code", "")))
+        if code is None or code.app_id != app.id or code.expires_at < _now():
+            raise OAuthError("invalid_grant", INVALID_GRANT)
+        if params.get("redirect_uri", code.redirect_uri) != code.redirect_uri:
+            raise OAuthError("invalid_grant", INVALID_GRANT)
+        if code.code_challenge and not (
+            verifier and pkce_matches(verifier, code.code_challenge, code.code_challenge_method or "plain")
+        ):
+            raise OAuthError("invalid_grant", "The code verifier does not match the code challenge.")
+        if not code.code_challenge and verifier:
+            raise OAuthError("invalid_grant", "A code verifier was sent but the code has no challenge.")
+        account = await self.accounts.get(code.account_id)
+        if account is None or account.suspended:
+            raise OAuthError("invalid_grant", INVALID_GRANT)
+        return await self.issue(app, account.id, code.scopes)
+
+    async def _password(self, params: dict[str, str]) -> TokenGrant:
+        app = await self.authenticate_client(params.get("client_id"), params.get("client_secret"))
+        scopes = self._requested_scopes(app, params.get("scope"))
+        account = await self.accounts.authenticate(params.get("username", ""), params.get("password", ""))
+        if account is None:
+            raise OAuthError("invalid_grant", INVALID_GRANT)
+        return await self.issue(app, account.id, scopes)
+
+    async def _refresh(self, params: dict[str, str]) -> TokenGrant:
+        app = await self.authenticate_client(params.get("client_id"), params.get("client_secret"))
+        record = await self.store.token_by_refresh(secret_digest(params.get("refresh_token", "")))
+        now = _now()
+        if (
+            record is None
+            or record.app_id != app.id
+            or record.revoked_at is not None
+            or record.refresh_expires_at is None
+            or record.refresh_expires_at < now
+        ):
+            raise OAuthError("invalid_grant", INVALID_GRANT)
+        scopes = parse_scopes(params.get("scope"), default=record.scopes)
+        if not scopes_within(scopes, record.scopes):
+            raise OAuthError("invalid_scope", "The requested scope is invalid, unknown, or malformed.")
+        await self._revoke_jti(record.jti)  # refresh tokens rotate: the old pair stops working
+        return await self.issue(app, record.account_id, scopes)
+
+    async def issue(
+        self, app: OAuthApp, account_id: int | None, scopes: frozenset[str], *, refresh: bool = True
+    ) -> TokenGrant:
+        now = _now()
+        jti = str(new_id())
+        refresh_token = secrets.token_urlsafe(32) if refresh else None
+        expires_at = now + dt.timedelta(seconds=self.lifetimes.access_s)
+        await self.store.save_token(
+            TokenRecord(
+                jti=jti,
+                app_id=app.id,
+                account_id=account_id,
+                scopes=scopes,
+                created_at=now,
+                expires_at=expires_at,
+                refresh_digest=secret_digest(refresh_token) if refresh_token else None,
+                refresh_expires_at=now + dt.timedelta(seconds=self.lifetimes.refresh_s)
+                if refresh_token
+                else None,
+            )
+        )
+        issued_at = int(now.timestamp())
+        access_token = self.issuer.sign(
+            jti=jti,
+            account_id=account_id,
+            app_id=app.id,
+            client_id=app.client_id,
+            scopes=scopes,
+            issued_at=issued_at,
+            expires_at=int(expires_at.timestamp()),
+        )
+        return TokenGrant(access_token, scopes, issued_at, self.lifetimes.access_s, refresh_token)
+
+    # -- revocation ----------------------------------------------------------------------------
+
+    async def revoke(self, token: str, client_id: str | None, client_secret: str | None) -> None:
+        """RFC 7009: revoking an unknown token succeeds; another client's token is refused."""
+        app = await self.authenticate_client(client_id, client_secret)
+        record: TokenRecord | None
+        if token.count(".") == 2:
+            try:
+                claims = await self.validator.claims(token, verify_exp=False)
+            except InvalidToken:
+                return
+            record = await self.store.token(str(claims["jti"]))
+        else:
+            record = await self.store.token_by_refresh(secret_digest(token))
+        if record is None:
+            return
+        if record.app_id != app.id:
+            raise OAuthError("unauthorized_client", "You are not authorized to revoke this token", 403)
+        await self._revoke_jti(record.jti)
+
+    async def revoke_token_id(self, jti: str) -> None:
+        await self._revoke_jti(jti)
+
+    async def _revoke_jti(self, jti: str) -> None:
+        await self.store.revoke(jti, _now())
+        self.validator.revoke_locally(jti)

@@ -1,0 +1,175 @@
+"""Access tokens: the embedded issuer signs RS256 JWTs; the validator checks any issuer's tokens.
+
+The validator treats the embedded issuer exactly like Keycloak: it reads the issuer's JWKS
+document (through the JwksSource port), looks the key up by ``kid``, accepts RS256 only, and
+checks ``iss``, ``aud``, ``exp``, ``nbf`` and ``iat``. Verified tokens are cached by their string
+until they expire; revoked token ids are kept in an in-process deny list, so a revocation takes
+effect on the next request without a database read.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from typing import Any
+
+import jwt
+from rookery.workloads.domain.oauth import AuthContext
+from rookery.workloads.ports import JwksSource, SigningKeys
+
+ALGORITHMS = ["RS256"]
+
+
+class InvalidToken(Exception):
+    """The bearer token is malformed, forged, expired, revoked or from another issuer."""
+
+
+class TokenIssuer:
+    def __init__(self, keys: SigningKeys, issuer: str, audience: str) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+
+    def sign(
+        self,
+        *,
+        jti: str,
+        account_id: int | None,
+        app_id: int | None,
+        client_id: str | None,
+        scopes: frozenset[str],
+        issued_at: int,
+        expires_at: int,
+    ) -> str:
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": str(account_id) if account_id is not None else f"app:{app_id}",
+            "scope": " ".join(sorted(scopes)),
+            "jti": jti,
+            "iat": issued_at,
+            "nbf": issued_at,
+            "exp": expires_at,
+        }
+        if client_id is not None:
+            claims["azp"] = client_id
+        if app_id is not None:
+            claims["app_id"] = app_id
+        return jwt.encode(
+            claims, self.keys.private_key_pem(), algorithm="RS256", headers={"kid": self.keys.kid}
+        )
+
+
+class TokenValidator:
+    def __init__(
+        self,
+        jwks: JwksSource,
+        *,
+        issuer: str,
+        audience: str,
+        leeway_s: float = 30.0,
+        cache_size: int = 100_000,
+        refresh_interval_s: float = 30.0,
+    ) -> None:
+        self.jwks = jwks
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway_s = leeway_s
+        self.cache_size = cache_size
+        self.refresh_interval_s = refresh_interval_s
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = float("-inf")
+        self._cache: OrderedDict[str, AuthContext] = OrderedDict()
+        self._revoked: set[str] = set()
+
+    # -- revocation ----------------------------------------------------------------------------
+
+    def revoke_locally(self, jti: str) -> None:
+        self._revoked.add(jti)
+
+    def load_revoked(self, jtis: list[str]) -> None:
+        self._revoked.update(jtis)
+
+    def is_revoked(self, jti: str) -> bool:
+        return jti in self._revoked
+
+    # -- validation ----------------------------------------------------------------------------
+
+    async def validate(self, token: str) -> AuthContext:
+        cached = self._cache.get(token)
+        now = time.time()
+        if cached is not None:
+            if cached.expires_at + self.leeway_s > now and cached.token_id not in self._revoked:
+                return cached
+            self._cache.pop(token, None)
+            raise InvalidToken("token expired or revoked")
+        context = await self._verify(token)
+        if context.token_id in self._revoked:
+            raise InvalidToken("token revoked")
+        self._cache[token] = context
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return context
+
+    async def claims(self, token: str, *, verify_exp: bool = True) -> dict[str, Any]:
+        """Verified claims (signature, issuer, audience; expiry unless told otherwise)."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(f"malformed token: {exc}") from exc
+        if header.get("alg") not in ALGORITHMS:
+            raise InvalidToken(f"algorithm {header.get('alg')!r} is not allowed")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise InvalidToken("token has no key id")
+        key = await self._key(kid)
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key.key,
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway_s,
+                options={"require": ["exp", "iat", "iss", "aud", "jti"], "verify_exp": verify_exp},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from exc
+        return claims
+
+    async def _verify(self, token: str) -> AuthContext:
+        claims = await self.claims(token)
+        subject = str(claims.get("sub", ""))
+        app_id = claims.get("app_id")
+        scope = claims.get("scope", "")
+        if not isinstance(scope, str) or (app_id is not None and not isinstance(app_id, int)):
+            raise InvalidToken("malformed claims")
+        return AuthContext(
+            account_id=int(subject) if subject.isdigit() else None,
+            app_id=app_id,
+            scopes=frozenset(scope.split()),
+            token_id=str(claims["jti"]),
+            expires_at=float(claims["exp"]),
+        )
+
+    async def _key(self, kid: str) -> jwt.PyJWK:
+        key = self._keys.get(kid)
+        if key is None and time.monotonic() - self._fetched_at >= self.refresh_interval_s:
+            await self.refresh()
+            key = self._keys.get(kid)
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        return key
+
+    async def refresh(self) -> None:
+        document = await self.jwks.fetch()
+        self._fetched_at = time.monotonic()
+        keys: dict[str, jwt.PyJWK] = {}
+        for entry in document.get("keys", []):
+            if entry.get("kty") != "RSA" or entry.get("use", "sig") != "sig" or "kid" not in entry:
+                continue
+            try:
+                keys[entry["kid"]] = jwt.PyJWK(entry, algorithm="RS256")
+            except jwt.PyJWTError:
+                continue
+        self._keys = keys
