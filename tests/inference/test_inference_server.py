@@ -1,0 +1,179 @@
+"""V1 and V2 inference protocols over HTTP against `rookery inference` in a subprocess."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+import numpy as np
+import orjson
+import pytest
+from inference_support import NOW, ModelServerProcess, iso, spam_account_events
+
+MODELS = ["moderation", "embeddings", "ranking", "anomaly"]
+
+
+@pytest.fixture(scope="module")
+def http(model_server: ModelServerProcess):
+    with httpx.Client(base_url=model_server.url, timeout=60.0) as client:
+        yield client
+
+
+def v2_bytes(name: str, values: list[str]) -> dict:
+    return {"name": name, "shape": [len(values)], "datatype": "BYTES", "data": values}
+
+
+def test_liveness_readiness_and_model_listing(http: httpx.Client) -> None:
+    assert http.get("/v2/health/live").json()["live"] is True
+    assert http.get("/v2/health/ready").json()["ready"] is True
+    assert sorted(http.get("/v1/models").json()["models"]) == sorted(MODELS)
+    for name in MODELS:
+        assert http.get(f"/v1/models/{name}").json() == {"name": name, "ready": True}
+        assert http.get(f"/v2/models/{name}/ready").json()["ready"] is True
+    assert http.get("/v1/models/sentiment").status_code == 404
+
+
+def test_v1_moderation(http: httpx.Client) -> None:
+    response = http.post(
+        "/v1/models/moderation:predict",
+        json={
+            "instances": [
+                {"text": "Lovely walk by the lake today", "id": 1},
+                {"text": "shut up you stupid bitch"},
+            ]
+        },
+    )
+    assert response.status_code == 200
+    allowed, hidden = response.json()["predictions"]
+    assert (allowed["action"], allowed["id"]) == ("allow", 1)
+    assert hidden["action"] == "hide" and "toxic" in hidden["labels"]
+
+
+def test_v2_moderation_with_named_tensors(http: httpx.Client) -> None:
+    body = {"inputs": [v2_bytes("text", ["good morning everyone", "fuck off, idiot"])]}
+    response = http.post("/v2/models/moderation/infer", json=body)
+    assert response.status_code == 200
+    outputs = {o["name"]: o for o in response.json()["outputs"]}
+    assert outputs["action"]["data"] == ["allow", "hide"]
+    assert outputs["toxic"]["datatype"] == "FP32" and outputs["toxic"]["data"][1] > 0.9
+
+
+def test_v1_and_v2_embeddings_agree(http: httpx.Client) -> None:
+    text = "The ferry to the island leaves every hour."
+    v1 = http.post("/v1/models/embeddings:predict", json={"instances": [{"text": text}]}).json()
+    v2 = http.post(
+        "/v2/models/embeddings/infer", json={"inputs": [v2_bytes("text", [text, "an unrelated post"])]}
+    )
+    assert v2.status_code == 200
+    (output,) = v2.json()["outputs"]
+    assert output["name"] == "embedding" and output["shape"] == [2, 384]
+    matrix = np.asarray(output["data"], dtype=np.float32).reshape(2, 384)
+    assert np.allclose(matrix[0], v1["predictions"][0]["embedding"], atol=1e-5)
+
+
+def test_v1_ranking_uses_the_trained_model(http: httpx.Client) -> None:
+    candidates = [
+        {"status_id": s, "author_id": a, "created_at": iso(NOW - dt.timedelta(hours=3))}
+        for s, a in (("1", "yann"), ("2", "xavier"))
+    ]
+    response = http.post(
+        "/v1/models/ranking:predict",
+        json={"instances": [{"account_id": "alice", "now": iso(NOW), "candidates": candidates}]},
+    )
+    (ranking,) = response.json()["predictions"]
+    assert ranking["ranker"] == "model"
+    assert [c["status_id"] for c in ranking["ranked"]] == ["2", "1"]
+
+
+def test_v2_json_instances_for_anomaly(http: httpx.Client) -> None:
+    events = [{k: v for k, v in e.items() if k != "account_id"} for e in spam_account_events("bot")]
+    document = orjson.dumps({"account_id": "bot", "events": events}).decode()
+    response = http.post(
+        "/v2/models/anomaly/infer", json={"id": "req-1", "inputs": [v2_bytes("instances", [document])]}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == "req-1" and body["model_name"] == "anomaly"
+    (output,) = body["outputs"]
+    assert output["name"] == "predictions"
+    prediction = orjson.loads(output["data"][0])
+    assert (prediction["account_id"], prediction["action"]) == ("bot", "flag")
+
+
+@pytest.mark.parametrize(
+    ("path", "content", "headers", "fragment"),
+    [
+        ("/v1/models/moderation:predict", b"{not json", {"content-type": "application/json"}, "Unrecognized"),
+        ("/v1/models/moderation:predict", b"[1, 2]", {"content-type": "application/json"}, "JSON object"),
+        ("/v1/models/moderation:predict", b"{}", {"content-type": "application/json"}, "instances"),
+        ("/v1/models/moderation:predict", b'{"instances": {}}', {"content-type": "application/json"}, "list"),
+        (
+            "/v1/models/moderation:predict",
+            b'{"instances": []}',
+            {"content-type": "application/json"},
+            "at least one",
+        ),
+        ("/v1/models/moderation:predict", b'{"instances": [{"txt": "hi"}]}', {}, "instances[0].text"),
+        ("/v1/models/moderation:predict", b'{"instances": [{"text": 5}]}', {}, "instances[0].text"),
+        ("/v1/models/moderation:predict", b"text=hello", {"content-type": "text/plain"}, "JSON object"),
+        ("/v1/models/embeddings:predict", b'{"instances": [{"account_id": 1, "items": []}]}', {}, "items"),
+        (
+            "/v1/models/ranking:predict",
+            b'{"instances": [{"account_id": 1, "candidates": [{}]}]}',
+            {},
+            "status_id",
+        ),
+        ("/v1/models/anomaly:predict", b'{"instances": [{"account_id": 1}]}', {}, "features"),
+        (
+            "/v1/models/anomaly:predict",
+            b'{"instances": [{"account_id": 1, "events": [{"type": "status", "created_at": "yesterday"}]}]}',
+            {},
+            "events[0]",
+        ),
+        ("/v2/models/moderation/infer", b'{"input": 3}', {"content-type": "application/json"}, "inputs"),
+        ("/v2/models/moderation/infer", b'{"inputs": []}', {}, "no input tensors"),
+        (
+            "/v2/models/moderation/infer",
+            b'{"inputs": [{"name": "text", "shape": [3], "datatype": "BYTES", "data": ["a", "b"]}]}',
+            {},
+            "shape",
+        ),
+        (
+            "/v2/models/moderation/infer",
+            b'{"inputs": [{"name": "text", "shape": [1], "datatype": "FP32", "data": [1.0]}]}',
+            {},
+            "BYTES",
+        ),
+        (
+            "/v2/models/ranking/infer",
+            b'{"inputs": [{"name": "features", "shape": [1], "datatype": "FP32", "data": [1.0]}]}',
+            {},
+            "instances",
+        ),
+        (
+            "/v2/models/anomaly/infer",
+            b'{"inputs": [{"name": "instances", "shape": [1], "datatype": "BYTES", "data": ["{oops"]}]}',
+            {},
+            "JSON",
+        ),
+    ],
+)
+def test_malformed_payloads_get_a_clear_4xx(
+    http: httpx.Client, path: str, content: bytes, headers: dict, fragment: str
+) -> None:
+    response = http.post(path, content=content, headers=headers or {"content-type": "application/json"})
+    assert 400 <= response.status_code < 500, response.text
+    assert fragment in response.json()["error"]
+
+
+def test_too_many_instances_are_refused(http: httpx.Client) -> None:
+    response = http.post("/v1/models/moderation:predict", json={"instances": [{"text": "hi"}] * 600})
+    assert response.status_code == 400
+    assert "at most" in response.json()["error"]
+
+
+def test_metrics_are_exposed(http: httpx.Client) -> None:
+    http.post("/v1/models/moderation:predict", json={"instances": [{"text": "hello"}]})
+    metrics = http.get("/metrics")
+    assert metrics.status_code == 200
+    assert "request_predict_seconds" in metrics.text
