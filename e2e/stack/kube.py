@@ -1,42 +1,29 @@
 """A real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver, controller-manager, scheduler, kwok.
 
-The binaries are built from the Go module proxy by the module in e2e/kube (its go.mod pins the
-releases). There are no kubelets: kwok plays the kubelet for fake Nodes it manages (selected by an
-annotation), so Deployments get pods that are scheduled, run and report Ready.
+The binaries are built with `go build` from the Go module proxy by the module in e2e/kube, whose
+go.mod requires the releases pinned in versions.toml [kube]. There are no kubelets: kwok plays the
+kubelet for fake Nodes it manages (selected by an annotation), so Deployments get pods that the
+scheduler binds and that report Ready.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import dataclasses
-import datetime
 import hashlib
-import ipaddress
-import os
 import pathlib
-import signal
-import socket
+import ssl
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
-import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from e2e.stack import kube_pki, process
 from e2e.stack.service import Service, StackContext, StackError
-
-# Pinned releases; e2e/kube/go.mod must require the same ones (install() checks).
-KUBERNETES_VERSION = "1.36.3"
-ETCD_VERSION = "3.6.8"
-KWOK_VERSION = "0.8.0"
+from e2e.stack.versions import section
 
 GO_MODULE_DIR = pathlib.Path(__file__).resolve().parents[1] / "kube"
-HOST = "127.0.0.1"
+HOST = process.HOST
 ETCD_CLIENT_PORT, ETCD_PEER_PORT = 2379, 2380
 APISERVER_PORT = 6443
 CONTROLLER_MANAGER_PORT, SCHEDULER_PORT = 10257, 10259
@@ -44,7 +31,7 @@ SERVICE_CIDR = "10.96.0.0/16"
 KWOK_ANNOTATION = "kwok.x-k8s.io/node"
 FAKE_NODES = ("kwok-node-0", "kwok-node-1")
 FAKE_NODE_ALLOCATABLE = {"cpu": "32", "memory": "128Gi", "pods": "110", "nvidia.com/gpu": "4"}
-# kwok's own stage definitions (in its module source) that make nodes and pods behave like kubelet's.
+# kwok's own stage definitions (in its module source) that make nodes and pods behave like kubelet's
 KWOK_STAGES = (
     "kustomize/stage/node/fast/node-initialize.yaml",
     "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
@@ -52,264 +39,190 @@ KWOK_STAGES = (
     "kustomize/stage/pod/fast/pod-complete.yaml",
     "kustomize/stage/pod/fast/pod-delete.yaml",
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class Binary:
-    name: str  # file name under bin/ and the component's name in logs and pid files
-    package: str  # Go package built into it
-
-
-BINARIES = (
-    Binary("etcd", "go.etcd.io/etcd/server/v3"),
-    Binary("kube-apiserver", "k8s.io/kubernetes/cmd/kube-apiserver"),
-    Binary("kube-controller-manager", "k8s.io/kubernetes/cmd/kube-controller-manager"),
-    Binary("kube-scheduler", "k8s.io/kubernetes/cmd/kube-scheduler"),
-    Binary("kwok", "sigs.k8s.io/kwok/cmd/kwok"),
-)
-START_ORDER = tuple(b.name for b in BINARIES)
+# component -> Go package built into it, in start order
+COMPONENTS = {
+    "etcd": "go.etcd.io/etcd/server/v3",
+    "kube-apiserver": "k8s.io/kubernetes/cmd/kube-apiserver",
+    "kube-controller-manager": "k8s.io/kubernetes/cmd/kube-controller-manager",
+    "kube-scheduler": "k8s.io/kubernetes/cmd/kube-scheduler",
+    "kwok": "sigs.k8s.io/kwok/cmd/kwok",
+}
 
 
 class KubeControlPlane(Service):
     name = "kube"
     ports = (ETCD_CLIENT_PORT, ETCD_PEER_PORT, APISERVER_PORT, CONTROLLER_MANAGER_PORT, SCHEDULER_PORT)
-    depends_on = ()
     ready_timeout_s = 180.0
+    stop_timeout_s = 30.0
+    build_timeout_s = 3600.0
+
+    def __init__(self) -> None:
+        self.pins = section("kube")
+
+    def version(self) -> str:
+        return f"Kubernetes {self.pins['kubernetes']}, etcd {self.pins['etcd']}, kwok {self.pins['kwok']}"
 
     # -- where things live ---------------------------------------------------------------------
 
     def build_dir(self, ctx: StackContext) -> pathlib.Path:
-        return ctx.cache_dir / "kube" / f"v{KUBERNETES_VERSION}"
+        return ctx.cache_dir / "kube" / f"v{self.pins['kubernetes']}"
 
-    def bin(self, ctx: StackContext, name: str) -> pathlib.Path:
-        return self.build_dir(ctx) / "bin" / name
+    def binary(self, ctx: StackContext, component: str) -> pathlib.Path:
+        return self.build_dir(ctx) / "bin" / component
+
+    def stages(self, ctx: StackContext) -> pathlib.Path:
+        return self.build_dir(ctx) / "kwok-stages.yaml"
 
     def kubeconfig(self, ctx: StackContext) -> pathlib.Path:
         return ctx.service_dir(self.name) / "admin.kubeconfig"
 
-    def _log(self, ctx: StackContext, component: str) -> pathlib.Path:
-        return ctx.service_dir(self.name) / f"{component}.log"
+    def pki(self, ctx: StackContext) -> pathlib.Path:
+        return ctx.service_dir(self.name) / "pki"
 
-    def _pidfile(self, ctx: StackContext, component: str) -> pathlib.Path:
+    def log(self, ctx: StackContext, component: str | None = None) -> pathlib.Path:
+        """kube.log for builds; one log per component beside it."""
+        return (
+            ctx.log_path(self.name) if component is None else ctx.service_dir(self.name) / f"{component}.log"
+        )
+
+    def pid_file(self, ctx: StackContext, component: str) -> pathlib.Path:
         return ctx.service_dir(self.name) / f"{component}.pid"
 
     # -- install -------------------------------------------------------------------------------
 
     def install(self, ctx: StackContext) -> None:
-        self._check_pins()
+        """Build the five binaries (a no-op when e2e/kube/go.sum has not changed since the last build)."""
+        self._check_go_mod()
         stamp = self.build_dir(ctx) / "go.sum.sha256"
         wanted = hashlib.sha256((GO_MODULE_DIR / "go.sum").read_bytes()).hexdigest()
-        have_all = all(self.bin(ctx, b.name).exists() for b in BINARIES)
-        if have_all and stamp.exists() and stamp.read_text() == wanted and self._stages(ctx).exists():
+        built = all(self.binary(ctx, c).exists() for c in COMPONENTS) and self.stages(ctx).exists()
+        if built and stamp.exists() and stamp.read_text() == wanted:
             return
-        log = self.build_dir(ctx) / "build.log"
+        go = process.which(self.name, "go", "the Kubernetes control plane is built from source with Go")
         (self.build_dir(ctx) / "bin").mkdir(parents=True, exist_ok=True)
-        version_flags = " ".join(
-            f"-X {pkg}.{var}={value}"
-            for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version")
-            for var, value in (
-                ("gitVersion", f"v{KUBERNETES_VERSION}"),
-                ("gitMajor", KUBERNETES_VERSION.split(".")[0]),
-                ("gitMinor", KUBERNETES_VERSION.split(".")[1]),
-            )
-        )
-        # -trimpath and a stripped binary keep link time and memory down; Go's build cache stays
-        # at its default so a changed pin rebuilds incrementally.
-        common = ["go", "build", "-trimpath"]
-        with log.open("w") as out:
-            for binary in BINARIES:
-                ldflags = "-s -w" if binary.name == "etcd" else f"-s -w {version_flags}"
-                cmd = [*common, "-ldflags", ldflags, "-o", str(self.bin(ctx, binary.name)), binary.package]
-                out.write(f"$ {' '.join(cmd)}\n")
-                out.flush()
-                try:
-                    done = subprocess.run(cmd, cwd=GO_MODULE_DIR, stdout=out, stderr=subprocess.STDOUT)
-                except FileNotFoundError as exc:
-                    raise StackError(self.name, "building needs the Go toolchain (go) on PATH") from exc
-                if done.returncode != 0:
-                    raise StackError(self.name, f"go build of {binary.name} failed", log)
-        self._write_stages(ctx, log)
+        for component, package in COMPONENTS.items():
+            # -trimpath and stripped binaries keep link time and memory down; Go's build cache stays
+            # at its default so a changed pin rebuilds incrementally
+            ldflags = "-s -w" if component == "etcd" else f"-s -w {self._version_ldflags()}"
+            out = str(self.binary(ctx, component))
+            argv = [go, "build", "-trimpath", "-ldflags", ldflags, "-o", out, package]
+            process.run(self.name, argv, log=self.log(ctx), cwd=GO_MODULE_DIR, timeout=self.build_timeout_s)
+        self._write_stages(ctx, go)
         stamp.write_text(wanted)
 
-    def _check_pins(self) -> None:
-        gomod = (GO_MODULE_DIR / "go.mod").read_text()
-        for module, version in (
-            ("k8s.io/kubernetes", KUBERNETES_VERSION),
-            ("go.etcd.io/etcd/server/v3", ETCD_VERSION),
-            ("sigs.k8s.io/kwok", KWOK_VERSION),
+    def _check_go_mod(self) -> None:
+        go_mod = (GO_MODULE_DIR / "go.mod").read_text()
+        for module, pin in (
+            ("k8s.io/kubernetes", "kubernetes"),
+            ("go.etcd.io/etcd/server/v3", "etcd"),
+            ("sigs.k8s.io/kwok", "kwok"),
         ):
-            if f"{module} v{version}" not in gomod:
-                raise StackError(self.name, f"e2e/kube/go.mod does not require {module} v{version}")
+            if f"{module} v{self.pins[pin]}" not in go_mod:
+                raise StackError(
+                    self.name, f"e2e/kube/go.mod does not require {module} v{self.pins[pin]} (versions.toml)"
+                )
 
-    def _stages(self, ctx: StackContext) -> pathlib.Path:
-        return self.build_dir(ctx) / "kwok-stages.yaml"
+    def _version_ldflags(self) -> str:
+        """What a release build stamps into the binaries, so /version reports the real release."""
+        version = self.pins["kubernetes"]
+        major, minor, _ = version.split(".")
+        stamp = {"gitVersion": f"v{version}", "gitMajor": major, "gitMinor": minor}
+        return " ".join(f"-X k8s.io/component-base/version.{k}={v}" for k, v in stamp.items())
 
-    def _write_stages(self, ctx: StackContext, log: pathlib.Path) -> None:
+    def _write_stages(self, ctx: StackContext, go: str) -> None:
         found = subprocess.run(
-            ["go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok"],
+            [go, "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok"],
             cwd=GO_MODULE_DIR,
             capture_output=True,
             text=True,
+            check=False,
         )
         source = pathlib.Path(found.stdout.strip())
         if found.returncode != 0 or not source.is_dir():
-            raise StackError(self.name, f"cannot locate the kwok module source: {found.stderr.strip()}", log)
-        documents = [(source / stage).read_text() for stage in KWOK_STAGES]
-        self._stages(ctx).write_text("\n---\n".join(documents))
+            raise StackError(self.name, f"cannot locate the kwok module source: {found.stderr.strip()}")
+        self.stages(ctx).write_text("\n---\n".join((source / stage).read_text() for stage in KWOK_STAGES))
 
     # -- start / stop --------------------------------------------------------------------------
 
     def start(self, ctx: StackContext) -> None:
-        for port in self.ports:
-            if _listening(port):
-                raise StackError(self.name, f"port {port} on {HOST} is already in use")
+        busy = [p for p in self.ports if process.port_open(p)]
+        if busy:
+            raise StackError(self.name, f"port(s) {busy} in use by something that is not a healthy kube")
         home = ctx.service_dir(self.name)
-        pki = _ensure_pki(home / "pki")
-        self.kubeconfig(ctx).write_text(_kubeconfig(pki))
-        deadline = time.monotonic() + self.ready_timeout_s
+        pki = kube_pki.ensure(self.pki(ctx), host=HOST, service_cidr=SERVICE_CIDR)
+        self.kubeconfig(ctx).write_text(kube_pki.kubeconfig(pki, f"https://{HOST}:{APISERVER_PORT}"))
+        kubeconfig = self.kubeconfig(ctx)
 
-        self._spawn(ctx, "etcd", self._etcd_args(home))
-        self._wait(ctx, "etcd", deadline, self._etcd_healthy)
-        self._spawn(ctx, "kube-apiserver", self._apiserver_args(pki))
-        self._wait(ctx, "kube-apiserver", deadline, lambda: self._apiserver_ready(ctx))
-        kubeconfig = str(self.kubeconfig(ctx))
-        self._spawn(ctx, "kube-controller-manager", self._controller_manager_args(pki, kubeconfig))
-        self._spawn(ctx, "kube-scheduler", self._scheduler_args(kubeconfig))
+        self._spawn(ctx, "etcd", _etcd_args(home))
+        self._wait(ctx, "etcd", _etcd_healthy)
+        self._spawn(ctx, "kube-apiserver", _apiserver_args(pki))
+        self._wait(ctx, "kube-apiserver", lambda: self._apiserver_ready(ctx))
+        self._spawn(ctx, "kube-controller-manager", _controller_manager_args(pki, kubeconfig))
+        self._spawn(ctx, "kube-scheduler", _scheduler_args(kubeconfig))
         self._spawn(
             ctx,
             "kwok",
             [
                 f"--kubeconfig={kubeconfig}",
-                f"--config={self._stages(ctx)}",
+                f"--config={self.stages(ctx)}",
                 "--manage-all-nodes=false",
                 f"--manage-nodes-with-annotation-selector={KWOK_ANNOTATION}=fake",
             ],
         )
         self._register_fake_nodes(ctx)
 
-    def _etcd_args(self, home: pathlib.Path) -> list[str]:
-        client, peer = f"http://{HOST}:{ETCD_CLIENT_PORT}", f"http://{HOST}:{ETCD_PEER_PORT}"
-        return [
-            "--name=rookery",
-            f"--data-dir={home / 'etcd-data'}",
-            f"--listen-client-urls={client}",
-            f"--advertise-client-urls={client}",
-            f"--listen-peer-urls={peer}",
-            f"--initial-advertise-peer-urls={peer}",
-            f"--initial-cluster=rookery={peer}",
-            "--auto-compaction-retention=1",
-            # a throwaway test cluster on a shared disk: skip fsync rather than wait on it
-            "--unsafe-no-fsync=true",
-            "--log-level=warn",
-        ]
-
-    def _apiserver_args(self, pki: pathlib.Path) -> list[str]:
-        return [
-            f"--bind-address={HOST}",
-            f"--advertise-address={HOST}",
-            f"--secure-port={APISERVER_PORT}",
-            f"--etcd-servers=http://{HOST}:{ETCD_CLIENT_PORT}",
-            f"--tls-cert-file={pki / 'apiserver.crt'}",
-            f"--tls-private-key-file={pki / 'apiserver.key'}",
-            f"--client-ca-file={pki / 'ca.crt'}",
-            f"--service-account-key-file={pki / 'sa.pub'}",
-            f"--service-account-signing-key-file={pki / 'sa.key'}",
-            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-            f"--service-cluster-ip-range={SERVICE_CIDR}",
-            "--authorization-mode=Node,RBAC",
-            "--allow-privileged=true",
-        ]
-
-    def _controller_manager_args(self, pki: pathlib.Path, kubeconfig: str) -> list[str]:
-        return [
-            f"--kubeconfig={kubeconfig}",
-            f"--authentication-kubeconfig={kubeconfig}",
-            f"--authorization-kubeconfig={kubeconfig}",
-            f"--bind-address={HOST}",
-            f"--secure-port={CONTROLLER_MANAGER_PORT}",
-            f"--service-account-private-key-file={pki / 'sa.key'}",
-            f"--root-ca-file={pki / 'ca.crt'}",
-            f"--cluster-signing-cert-file={pki / 'ca.crt'}",
-            f"--cluster-signing-key-file={pki / 'ca.key'}",
-            f"--service-cluster-ip-range={SERVICE_CIDR}",
-            "--use-service-account-credentials=true",
-            "--leader-elect=false",
-        ]
-
-    def _scheduler_args(self, kubeconfig: str) -> list[str]:
-        return [
-            f"--kubeconfig={kubeconfig}",
-            f"--authentication-kubeconfig={kubeconfig}",
-            f"--authorization-kubeconfig={kubeconfig}",
-            f"--bind-address={HOST}",
-            f"--secure-port={SCHEDULER_PORT}",
-            "--leader-elect=false",
-        ]
-
     def _spawn(self, ctx: StackContext, component: str, args: list[str]) -> None:
-        binary = self.bin(ctx, component)
+        binary = self.binary(ctx, component)
         if not binary.exists():
-            raise StackError(self.name, f"{binary} is missing; run install first")
-        log = self._log(ctx, component)
-        with log.open("ab") as out:
-            process = subprocess.Popen(
-                [str(binary), *args],
-                cwd=ctx.service_dir(self.name),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self._pidfile(ctx, component).write_text(str(process.pid))
-
-    def _wait(self, ctx: StackContext, component: str, deadline: float, ready: Callable[[], bool]) -> None:
-        while time.monotonic() < deadline:
-            self._raise_if_dead(ctx)
-            if ready():
-                return
-            time.sleep(0.5)
-        raise StackError(
-            self.name, f"{component} not ready after {self.ready_timeout_s:.0f}s", self._log(ctx, component)
+            raise StackError(self.name, f"{binary} is missing; install() builds it")
+        process.spawn(
+            [binary, *args],
+            log=self.log(ctx, component),
+            pid_file=self.pid_file(ctx, component),
+            cwd=ctx.service_dir(self.name),
         )
 
-    def _raise_if_dead(self, ctx: StackContext) -> None:
-        for component in START_ORDER:
-            pidfile = self._pidfile(ctx, component)
-            if pidfile.exists() and not _alive(int(pidfile.read_text()), self.bin(ctx, component)):
-                raise StackError(self.name, f"{component} exited", self._log(ctx, component))
+    def _wait(self, ctx: StackContext, component: str, ready: Callable[[], bool]) -> None:
+        process.wait_until(
+            f"{self.name}/{component}",
+            ready,
+            timeout=self.ready_timeout_s,
+            log=self.log(ctx, component),
+            pid_file=self.pid_file(ctx, component),
+        )
+
+    def wait_healthy(self, ctx: StackContext) -> None:
+        """Poll healthy(); a component that exits meanwhile fails at once, naming its log."""
+        deadline = time.monotonic() + self.ready_timeout_s
+        while not self.healthy(ctx):
+            for component in COMPONENTS:
+                if not process.running(self.pid_file(ctx, component)):
+                    raise StackError(self.name, f"{component} exited", self.log(ctx, component))
+            if time.monotonic() > deadline:
+                raise StackError(self.name, f"not healthy after {self.ready_timeout_s:.0f}s", self.log(ctx))
+            time.sleep(0.5)
 
     def stop(self, ctx: StackContext) -> None:
-        for component in reversed(START_ORDER):
-            pidfile = self._pidfile(ctx, component)
-            if not pidfile.exists():
-                continue
-            pid = int(pidfile.read_text())
-            if _alive(pid, self.bin(ctx, component)):
-                _terminate(pid, self.bin(ctx, component))
-            pidfile.unlink()
-        deadline = time.monotonic() + 15
-        while (busy := [p for p in self.ports if _listening(p)]) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if busy:
-            raise StackError(self.name, f"ports {busy} still listen after stop (not started by this stack?)")
+        for component in reversed(COMPONENTS):
+            process.stop_pid_file(self.pid_file(ctx, component), timeout=self.stop_timeout_s)
+        still = process.wait_ports_closed(self.ports, timeout=15)
+        if still:
+            raise StackError(self.name, f"stopped our processes but port(s) {still} still listen (not ours?)")
 
-    # -- health --------------------------------------------------------------------------------
+    def running(self, ctx: StackContext) -> bool:
+        return any(process.running(self.pid_file(ctx, c)) for c in COMPONENTS)
+
+    def rss_kib(self, ctx: StackContext) -> int | None:
+        sizes = [process.rss_kib(self.pid_file(ctx, c)) for c in COMPONENTS]
+        return sum(s for s in sizes if s) or None
+
+    # -- health and clients --------------------------------------------------------------------
 
     def _client(self, ctx: StackContext) -> httpx.Client:
-        pki = ctx.service_dir(self.name) / "pki"
-        return httpx.Client(
-            base_url=f"https://{HOST}:{APISERVER_PORT}",
-            verify=str(pki / "ca.crt"),
-            cert=(str(pki / "admin.crt"), str(pki / "admin.key")),
-            timeout=5.0,
-        )
-
-    def _etcd_healthy(self) -> bool:
-        try:
-            response = httpx.get(f"http://{HOST}:{ETCD_CLIENT_PORT}/health", timeout=2.0)
-        except httpx.HTTPError:
-            return False
-        return response.status_code == 200 and response.json().get("health") == "true"
+        pki = self.pki(ctx)
+        tls = ssl.create_default_context(cafile=pki / "ca.crt")
+        tls.load_cert_chain(pki / "admin.crt", pki / "admin.key")
+        return httpx.Client(base_url=f"https://{HOST}:{APISERVER_PORT}", verify=tls, timeout=5.0)
 
     def _apiserver_ready(self, ctx: StackContext) -> bool:
         try:
@@ -319,8 +232,8 @@ class KubeControlPlane(Service):
             return False
 
     def healthy(self, ctx: StackContext) -> bool:
-        """The apiserver answers /readyz and kwok reports every fake node Ready (pods can run)."""
-        if not (ctx.service_dir(self.name) / "pki" / "admin.crt").exists():
+        """GET /readyz as admin answers 200 and kwok reports every fake node Ready (pods can run)."""
+        if not (self.pki(ctx) / "admin.crt").exists() or not process.port_open(APISERVER_PORT):
             return False
         try:
             with self._client(ctx) as client:
@@ -336,23 +249,104 @@ class KubeControlPlane(Service):
 
     def _register_fake_nodes(self, ctx: StackContext) -> None:
         with self._client(ctx) as client:
-            for name in FAKE_NODES:
-                response = client.post("/api/v1/nodes", json=_fake_node(name))
-                if response.status_code not in (201, 409):  # 409: kept from an earlier run
+            for node in FAKE_NODES:
+                response = client.post("/api/v1/nodes", json=_fake_node(node))
+                if response.status_code not in (201, 409):  # 409: kept in etcd from an earlier run
                     raise StackError(
                         self.name,
-                        f"creating fake node {name}: HTTP {response.status_code} {response.text[:200]}",
-                        self._log(ctx, "kube-apiserver"),
+                        f"creating fake node {node}: HTTP {response.status_code} {response.text[:200]}",
+                        self.log(ctx, "kube-apiserver"),
                     )
 
     def env(self, ctx: StackContext) -> dict[str, str]:
         return {"KUBECONFIG": str(self.kubeconfig(ctx))}
 
 
+# -- command lines ---------------------------------------------------------------------------------
+
+
+def _etcd_args(home: pathlib.Path) -> list[str]:
+    client, peer = f"http://{HOST}:{ETCD_CLIENT_PORT}", f"http://{HOST}:{ETCD_PEER_PORT}"
+    return [
+        "--name=rookery",
+        f"--data-dir={home / 'etcd-data'}",
+        f"--listen-client-urls={client}",
+        f"--advertise-client-urls={client}",
+        f"--listen-peer-urls={peer}",
+        f"--initial-advertise-peer-urls={peer}",
+        f"--initial-cluster=rookery={peer}",
+        "--auto-compaction-retention=1",
+        # a throwaway test cluster on a shared disk: do not wait on fsync
+        "--unsafe-no-fsync=true",
+        "--log-level=warn",
+    ]
+
+
+def _apiserver_args(pki: pathlib.Path) -> list[str]:
+    return [
+        f"--bind-address={HOST}",
+        f"--advertise-address={HOST}",
+        f"--secure-port={APISERVER_PORT}",
+        f"--etcd-servers=http://{HOST}:{ETCD_CLIENT_PORT}",
+        f"--tls-cert-file={pki / 'apiserver.crt'}",
+        f"--tls-private-key-file={pki / 'apiserver.key'}",
+        f"--client-ca-file={pki / 'ca.crt'}",
+        f"--service-account-key-file={pki / 'sa.pub'}",
+        f"--service-account-signing-key-file={pki / 'sa.key'}",
+        "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+        f"--service-cluster-ip-range={SERVICE_CIDR}",
+        "--authorization-mode=Node,RBAC",
+        "--allow-privileged=true",
+        # front proxy, so aggregated APIs (metrics-server, ...) can authenticate requests
+        f"--requestheader-client-ca-file={pki / 'ca.crt'}",
+        f"--requestheader-allowed-names={kube_pki.FRONT_PROXY_CLIENT}",
+        "--requestheader-username-headers=X-Remote-User",
+        "--requestheader-group-headers=X-Remote-Group",
+        "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+        f"--proxy-client-cert-file={pki / 'front-proxy-client.crt'}",
+        f"--proxy-client-key-file={pki / 'front-proxy-client.key'}",
+    ]
+
+
+def _controller_manager_args(pki: pathlib.Path, kubeconfig: pathlib.Path) -> list[str]:
+    return [
+        *_component_base_args(kubeconfig, CONTROLLER_MANAGER_PORT),
+        f"--service-account-private-key-file={pki / 'sa.key'}",
+        f"--root-ca-file={pki / 'ca.crt'}",
+        f"--cluster-signing-cert-file={pki / 'ca.crt'}",
+        f"--cluster-signing-key-file={pki / 'ca.key'}",
+        f"--service-cluster-ip-range={SERVICE_CIDR}",
+        "--use-service-account-credentials=true",
+    ]
+
+
+def _scheduler_args(kubeconfig: pathlib.Path) -> list[str]:
+    return _component_base_args(kubeconfig, SCHEDULER_PORT)
+
+
+def _component_base_args(kubeconfig: pathlib.Path, port: int) -> list[str]:
+    return [
+        f"--kubeconfig={kubeconfig}",
+        f"--authentication-kubeconfig={kubeconfig}",
+        f"--authorization-kubeconfig={kubeconfig}",
+        f"--bind-address={HOST}",
+        f"--secure-port={port}",
+        "--leader-elect=false",  # one instance: no lease to wait for
+    ]
+
+
+def _etcd_healthy() -> bool:
+    try:
+        response = httpx.get(f"http://{HOST}:{ETCD_CLIENT_PORT}/health", timeout=2.0)
+        return response.status_code == 200 and response.json().get("health") == "true"
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
 # -- fake nodes ------------------------------------------------------------------------------------
 
 
-def _fake_node(name: str) -> dict[str, object]:
+def _fake_node(name: str) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -371,164 +365,6 @@ def _fake_node(name: str) -> dict[str, object]:
     }
 
 
-def _node_ready(node: dict[str, object]) -> bool:
-    status = node.get("status")
-    conditions = status.get("conditions", []) if isinstance(status, dict) else []
+def _node_ready(node: dict[str, Any]) -> bool:
+    conditions = node.get("status", {}).get("conditions", [])
     return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
-
-
-# -- processes and ports ---------------------------------------------------------------------------
-
-
-def _alive(pid: int, binary: pathlib.Path) -> bool:
-    """The pid still runs our binary (not a zombie, not a recycled pid)."""
-    try:
-        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
-        exe = os.readlink(f"/proc/{pid}/exe")
-    except OSError:
-        return False
-    state = stat.rsplit(")", 1)[1].split()[0]
-    return state != "Z" and exe == str(binary)
-
-
-def _terminate(pid: int, binary: pathlib.Path, grace_s: float = 15.0) -> None:
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace_s
-    while _alive(pid, binary) and time.monotonic() < deadline:
-        _reap(pid)
-        time.sleep(0.1)
-    if _alive(pid, binary):
-        os.kill(pid, signal.SIGKILL)
-        while _alive(pid, binary):
-            time.sleep(0.05)
-    _reap(pid)
-
-
-def _reap(pid: int) -> None:
-    # a child of another process (e.g. `stack up`) is not ours to reap; init does it
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
-
-
-def _listening(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex((HOST, port)) == 0
-
-
-# -- certificates ----------------------------------------------------------------------------------
-
-
-def _ensure_pki(pki: pathlib.Path) -> pathlib.Path:
-    """CA, apiserver serving cert, admin client cert (system:masters) and the service-account key pair."""
-    if (pki / "admin.crt").exists():
-        return pki
-    pki.mkdir(parents=True, exist_ok=True)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "rookery-kube-ca")])
-    ca = (
-        _builder(ca_name, ca_name, ca_key.public_key())
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    _write(pki, "ca", ca, ca_key)
-
-    service_ip = ipaddress.ip_network(SERVICE_CIDR)[1]  # the `kubernetes` Service's ClusterIP
-    dns = ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"]
-    dns.append("kubernetes.default.svc.cluster.local")
-    sans: list[x509.GeneralName] = [x509.DNSName(d) for d in dns]
-    sans += [x509.IPAddress(ipaddress.ip_address(HOST)), x509.IPAddress(service_ip)]
-    _leaf(pki, "apiserver", ca, ca_key, "kube-apiserver", [], ExtendedKeyUsageOID.SERVER_AUTH, sans)
-    _leaf(pki, "admin", ca, ca_key, "rookery-admin", ["system:masters"], ExtendedKeyUsageOID.CLIENT_AUTH, [])
-
-    sa_key = ec.generate_private_key(ec.SECP256R1())
-    (pki / "sa.key").write_bytes(_private_pem(sa_key))
-    (pki / "sa.pub").write_bytes(
-        sa_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-    return pki
-
-
-def _builder(
-    subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticCurvePublicKey
-) -> x509.CertificateBuilder:
-    now = datetime.datetime.now(datetime.UTC)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=365))
-    )
-
-
-def _leaf(
-    pki: pathlib.Path,
-    name: str,
-    ca: x509.Certificate,
-    ca_key: ec.EllipticCurvePrivateKey,
-    common_name: str,
-    organizations: Iterable[str],
-    usage: x509.ObjectIdentifier,
-    sans: list[x509.GeneralName],
-) -> None:
-    key = ec.generate_private_key(ec.SECP256R1())
-    attributes = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, o) for o in organizations]
-    subject = x509.Name([*attributes, x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    builder = _builder(subject, ca.subject, key.public_key()).add_extension(
-        x509.ExtendedKeyUsage([usage]), critical=False
-    )
-    if sans:
-        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
-    _write(pki, name, builder.sign(ca_key, hashes.SHA256()), key)
-
-
-def _private_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-
-
-def _write(pki: pathlib.Path, name: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> None:
-    (pki / f"{name}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (pki / f"{name}.key").write_bytes(_private_pem(key))
-    (pki / f"{name}.key").chmod(0o600)
-
-
-def _kubeconfig(pki: pathlib.Path) -> str:
-    def b64(file: str) -> str:
-        return base64.b64encode((pki / file).read_bytes()).decode()
-
-    return yaml.safe_dump(
-        {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [
-                {
-                    "name": "rookery",
-                    "cluster": {
-                        "server": f"https://{HOST}:{APISERVER_PORT}",
-                        "certificate-authority-data": b64("ca.crt"),
-                    },
-                }
-            ],
-            "users": [
-                {
-                    "name": "rookery-admin",
-                    "user": {
-                        "client-certificate-data": b64("admin.crt"),
-                        "client-key-data": b64("admin.key"),
-                    },
-                }
-            ],
-            "contexts": [{"name": "rookery", "context": {"cluster": "rookery", "user": "rookery-admin"}}],
-            "current-context": "rookery",
-        }
-    )
