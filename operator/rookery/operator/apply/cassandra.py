@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from cassandra.cluster import Cluster, Session
+from cassandra.policies import RoundRobinPolicy
 from rookery.operator.render.keyspaces import (
     KeyspaceSpec,
     TableSpec,
@@ -40,7 +41,13 @@ def session(contact_points: str) -> Session:
     with _lock:
         if contact_points not in _sessions:
             hosts, port = parse_contact_points(contact_points)
-            cluster = Cluster(hosts, port=port, connect_timeout=10, control_connection_timeout=10)
+            cluster = Cluster(
+                hosts,
+                port=port,
+                load_balancing_policy=RoundRobinPolicy(),
+                connect_timeout=10,
+                control_connection_timeout=10,
+            )
             _sessions[contact_points] = cluster.connect()
         return _sessions[contact_points]
 

@@ -56,8 +56,7 @@ async def ensure_topics(bootstrap: str, topics: list[TopicSpec]) -> TopicReport:
     admin = _admin(bootstrap)
     await admin.start()
     try:
-        described = {t["topic"]: t for t in await admin.describe_topics([t.name for t in topics])}
-        existing = {name: d for name, d in described.items() if d.get("error_code", 0) == 0}
+        existing = await _describe_existing(admin, [t.name for t in topics])
         refusals = []
         for topic in topics:
             live = existing.get(topic.name)
@@ -124,6 +123,16 @@ async def ensure_topics(bootstrap: str, topics: list[TopicSpec]) -> TopicReport:
         await admin.close()
 
 
+async def _describe_existing(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, dict[str, Any]]:
+    # a metadata request for a missing topic may auto-create it: describe only the existing ones
+    present = set(await admin.list_topics())
+    wanted = [n for n in names if n in present]
+    if not wanted:
+        return {}
+    described = await admin.describe_topics(wanted)
+    return {d["topic"]: d for d in described if d.get("error_code", 0) == 0}
+
+
 async def _configs(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, dict[str, str]]:
     responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n) for n in names])
     out: dict[str, dict[str, str]] = {}
@@ -139,8 +148,7 @@ async def describe_topics(bootstrap: str, names: list[str]) -> dict[str, dict[st
     admin = _admin(bootstrap)
     await admin.start()
     try:
-        described = await admin.describe_topics(names)
-        live = {d["topic"]: d for d in described if d.get("error_code", 0) == 0}
+        live = await _describe_existing(admin, names)
         configs = await _configs(admin, list(live)) if live else {}
         return {
             name: {
@@ -163,5 +171,14 @@ async def delete_topics(bootstrap: str, names: list[str]) -> list[str]:
         if doomed:
             await admin.delete_topics(doomed)
         return doomed
+    finally:
+        await admin.close()
+
+
+async def list_topics(bootstrap: str, prefix: str) -> list[str]:
+    admin = _admin(bootstrap)
+    await admin.start()
+    try:
+        return sorted(n for n in await admin.list_topics() if n.startswith(prefix))
     finally:
         await admin.close()

@@ -1,0 +1,150 @@
+"""Kopf handlers: thin. Each one names the event it answers and hands over to a reconcile flow.
+
+Drift: a timer re-applies every resource (a child edited or deleted by hand comes back), and
+watching the owned Deployments, Jobs and InferenceServices reports readiness as soon as it changes
+and restores a deleted Deployment at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import kopf
+from rookery.operator import FIELD_MANAGER, GROUP, VERSION
+from rookery.operator.apply import cassandra
+from rookery.operator.apply.kube import Kube
+from rookery.operator.reconcile import models, shards, tenants
+from rookery.operator.reconcile.runtime import FULL, OBSERVE, Runtime
+
+RESYNC_S = float(os.environ.get("ROOKERY_OPERATOR_RESYNC_SECONDS", "60"))
+MANAGED = {"app.kubernetes.io/managed-by": FIELD_MANAGER}
+FLOWS = {
+    "SocialTenant": tenants.reconcile,
+    "FeedShard": shards.reconcile,
+    "ModelDeployment": models.reconcile,
+}
+
+
+def runtime(memo: Any) -> Runtime:
+    return memo["rookery"]
+
+
+@kopf.on.startup()
+def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+    # status is a typed schema (no room for kopf's own fields): keep Kopf's bookkeeping in annotations
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=GROUP)
+    settings.persistence.finalizer = f"{GROUP}/finalizer"
+    settings.posting.level = logging.WARNING  # Events are for significant steps, posted explicitly
+    settings.watching.server_timeout = 300
+    memo["rookery"] = Runtime(Kube())
+
+
+@kopf.on.cleanup()
+def close(**_: Any) -> None:
+    cassandra.shutdown()
+
+
+# -- SocialTenant ----------------------------------------------------------------------------------
+
+
+@kopf.on.resume(GROUP, VERSION, "socialtenants")
+@kopf.on.create(GROUP, VERSION, "socialtenants")
+@kopf.on.update(GROUP, VERSION, "socialtenants", field="spec")
+async def tenant_changed(name: str, namespace: str, memo: kopf.Memo, **_: Any) -> None:
+    await tenants.reconcile(runtime(memo), namespace, name, FULL)
+
+
+@kopf.timer(GROUP, VERSION, "socialtenants", interval=RESYNC_S, initial_delay=RESYNC_S)
+async def tenant_resync(name: str, namespace: str, memo: kopf.Memo, **_: Any) -> None:
+    await tenants.reconcile(runtime(memo), namespace, name, FULL)
+
+
+@kopf.on.delete(GROUP, VERSION, "socialtenants")
+async def tenant_deleted(body: kopf.Body, memo: kopf.Memo, **_: Any) -> str:
+    try:
+        return await tenants.delete(runtime(memo), dict(body))
+    except Exception as exc:  # keep the finalizer until the topics and keyspace are handled
+        raise kopf.TemporaryError(f"cleanup failed, retrying: {exc}", delay=10) from exc
+
+
+# -- FeedShard -------------------------------------------------------------------------------------
+
+
+@kopf.on.resume(GROUP, VERSION, "feedshards")
+@kopf.on.create(GROUP, VERSION, "feedshards")
+@kopf.on.update(GROUP, VERSION, "feedshards", field="spec")
+async def shard_changed(name: str, namespace: str, memo: kopf.Memo, **_: Any) -> None:
+    await shards.reconcile(runtime(memo), namespace, name, FULL)
+
+
+@kopf.timer(GROUP, VERSION, "feedshards", interval=RESYNC_S, initial_delay=RESYNC_S)
+async def shard_resync(name: str, namespace: str, memo: kopf.Memo, **_: Any) -> None:
+    await shards.reconcile(runtime(memo), namespace, name, FULL)
+
+
+@kopf.on.delete(GROUP, VERSION, "feedshards")
+async def shard_deleted(body: kopf.Body, namespace: str, memo: kopf.Memo, **_: Any) -> str:
+    rt = runtime(memo)
+    try:
+        message = await shards.delete(rt, dict(body))
+    except Exception as exc:
+        raise kopf.TemporaryError(f"cleanup failed, retrying: {exc}", delay=10) from exc
+    _refresh_tenant(rt, namespace, body["spec"]["tenantRef"]["name"], FULL)
+    return message
+
+
+# -- ModelDeployment -------------------------------------------------------------------------------
+
+
+@kopf.on.resume(GROUP, VERSION, "modeldeployments")
+@kopf.on.create(GROUP, VERSION, "modeldeployments")
+@kopf.on.update(GROUP, VERSION, "modeldeployments", field="spec")
+async def model_changed(name: str, namespace: str, memo: kopf.Memo, **_: Any) -> None:
+    await models.reconcile(runtime(memo), namespace, name, FULL)
+
+
+@kopf.timer(GROUP, VERSION, "modeldeployments", interval=RESYNC_S, initial_delay=RESYNC_S)
+async def model_resync(name: str, namespace: str, memo: kopf.Memo, **_: Any) -> None:
+    await models.reconcile(runtime(memo), namespace, name, FULL)
+
+
+@kopf.on.delete(GROUP, VERSION, "modeldeployments", optional=True)
+async def model_deleted(body: kopf.Body, namespace: str, memo: kopf.Memo, **_: Any) -> None:
+    _refresh_tenant(runtime(memo), namespace, body["spec"]["tenantRef"]["name"], FULL)  # drop its endpoint
+
+
+# -- owned children --------------------------------------------------------------------------------
+
+
+def _refresh_tenant(rt: Runtime, namespace: str, name: str, mode: str) -> None:
+    rt.schedule(tenants.KIND, namespace, name, mode, lambda m: tenants.reconcile(rt, namespace, name, m))
+
+
+def _owner_changed(rt: Runtime, event_type: str | None, body: kopf.Body) -> None:
+    for ref in body.get("metadata", {}).get("ownerReferences") or []:
+        flow = FLOWS.get(ref.get("kind", "")) if ref.get("controller") else None
+        if flow is None or not ref.get("apiVersion", "").startswith(GROUP + "/"):
+            continue
+        namespace, name = body["metadata"]["namespace"], ref["name"]
+        mode = FULL if event_type == "DELETED" else OBSERVE  # a child deleted by hand is re-created now
+        rt.schedule(
+            ref["kind"], namespace, name, mode, lambda m, f=flow, ns=namespace, n=name: f(rt, ns, n, m)
+        )
+
+
+@kopf.on.event("apps", "v1", "deployments", labels=MANAGED)
+async def deployment_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    _owner_changed(runtime(memo), type, body)
+
+
+@kopf.on.event("batch", "v1", "jobs", labels=MANAGED)
+async def job_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    _owner_changed(runtime(memo), type, body)
+
+
+@kopf.on.event("serving.kserve.io", "v1beta1", "inferenceservices", labels=MANAGED)
+async def inference_service_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    _owner_changed(runtime(memo), type, body)

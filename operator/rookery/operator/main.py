@@ -1,0 +1,64 @@
+"""`rookery operator`: run the Kopf operator with peering (leader election), liveness and /metrics."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+
+from prometheus_client import start_http_server
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="rookery operator", description="Run the Rookery Kubernetes operator."
+    )
+    parser.add_argument(
+        "-n", "--namespace", action="append", default=[],
+        help="watch this namespace (repeatable); default every namespace",
+    )  # fmt: skip
+    parser.add_argument("--peering", default="rookery-operator", help="KopfPeering name for leader election")
+    parser.add_argument(
+        "--standalone",
+        action="store_true",
+        help="no peering: for one replica, or clusters without Kopf's peering CRDs",
+    )
+    parser.add_argument(
+        "--priority", type=int, default=0, help="peering priority (the highest one is active)"
+    )
+    parser.add_argument("--metrics-port", type=int, default=9108, help="port of /metrics (0: off)")
+    parser.add_argument(
+        "--liveness", default="http://0.0.0.0:8081/healthz", help="liveness endpoint URL ('' off)"
+    )
+    parser.add_argument(
+        "--resync-seconds", type=float, default=float(os.environ.get("ROOKERY_OPERATOR_RESYNC_SECONDS", 60)),
+        help="how often every resource is re-applied (drift correction)",
+    )  # fmt: skip
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return parser.parse_args(argv)
+
+
+def run(argv: list[str]) -> int:
+    args = parse(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # the handlers read the resync interval when they are registered, at import
+    os.environ["ROOKERY_OPERATOR_RESYNC_SECONDS"] = str(args.resync_seconds)
+    import kopf
+    import rookery.operator.handlers  # noqa: F401  (registers the handlers)
+
+    if args.metrics_port:
+        start_http_server(args.metrics_port)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            kopf.operator(
+                clusterwide=not args.namespace,
+                namespaces=args.namespace,
+                standalone=args.standalone,
+                peering_name=None if args.standalone else args.peering,
+                priority=args.priority,
+                liveness_endpoint=args.liveness or None,
+            )
+        )
+    return 0
