@@ -65,7 +65,7 @@ async def create_app(request: Request) -> Response:
             params.text("website", max_length=2000),
         )
     except OAuthError as exc:
-        raise ApiError(422 if exc.status == 422 else 400, exc.description) from None
+        raise ApiError(422, f"Validation failed: {exc.description}") from None
     return JsonResponse(application_entity(app, with_secret=True))
 
 
