@@ -201,7 +201,10 @@ class KafkaEventBus:
         while not self._stopping.is_set():
             try:
                 batches = await consumer.getmany(timeout_ms=200, max_records=500)
-                if batches:
+                if batches:  # the batch in hand counts as lag until it is handled and committed
+                    await self._record_lag(
+                        group.name, consumer, {tp: rs[0].offset for tp, rs in batches.items()}
+                    )
                     done = await asyncio.gather(
                         *(self._process(group, tp, records) for tp, records in batches.items())
                     )
@@ -299,13 +302,22 @@ class KafkaEventBus:
         producer = await self._ensure_producer()
         await producer.send_and_wait(dead_letter, value=parked.to_json(), key=record.key, headers=headers)
 
-    async def _record_lag(self, group_name: str, consumer: AIOKafkaConsumer) -> None:
+    async def _record_lag(
+        self,
+        group_name: str,
+        consumer: AIOKafkaConsumer,
+        unhandled_from: dict[TopicPartition, int] | None = None,
+    ) -> None:
+        """Lag = high watermark - the first offset not yet handled (the position, or the start of
+        the batch in hand)."""
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
             if highwater is None:
                 continue
             try:
-                position = await consumer.position(tp)
+                position = (unhandled_from or {}).get(tp)
+                if position is None:
+                    position = await consumer.position(tp)
             except KafkaError:  # revoked by a rebalance meanwhile
                 continue
             CONSUMER_LAG.labels(group_name, tp.topic, str(tp.partition)).set(max(0, highwater - position))

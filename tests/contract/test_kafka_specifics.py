@@ -1,0 +1,184 @@
+"""What only the Kafka bus promises: records keyed by owner with trace and dead-letter headers,
+a consumer-lag gauge, StoreUnavailable when the cluster is unreachable, and no loss and no
+double effect when a consumer process is SIGKILLed in the middle of a stream."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+from aiokafka import AIOKafkaConsumer
+from contract_support import eventually, redis_client
+from prometheus_client import REGISTRY
+
+from rookery.workloads.adapters.kafka.bus import KafkaEventBus
+from rookery.workloads.adapters.redis.keys import Keys
+from rookery.workloads.domain.events import DEAD_LETTER, POSTS, Event, topic
+from rookery.workloads.ports import StoreUnavailable
+
+pytestmark = pytest.mark.needs("kafka")
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+@pytest.fixture
+async def bus(kafka_bootstrap: str, tenant: str) -> AsyncIterator[KafkaEventBus]:
+    made = KafkaEventBus(kafka_bootstrap, tenant, max_attempts=2, backoff_s=0.01, create_topics=True)
+    yield made
+    await made.stop()
+
+
+async def read_raw(bootstrap: str, name: str, count: int) -> list:
+    consumer = AIOKafkaConsumer(
+        name, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
+    )
+    await consumer.start()
+    try:
+        records: list = []
+        async with asyncio.timeout(30):
+            while len(records) < count:
+                for batch in (await consumer.getmany(timeout_ms=200)).values():
+                    records.extend(batch)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def test_records_are_keyed_and_carry_trace_headers(bus: KafkaEventBus, kafka_bootstrap: str) -> None:
+    seen: list[Event] = []
+
+    async def handle(e: Event) -> None:
+        seen.append(e)
+
+    bus.subscribe(POSTS, "analytics", handle)
+    await bus.start()
+    sent = Event(
+        type="StatusCreated", key="42", payload={}, tenant=bus.tenant, trace={"traceparent": TRACEPARENT}
+    )
+    await bus.publish(POSTS, sent)
+    (record,) = await read_raw(kafka_bootstrap, topic(bus.tenant, POSTS), 1)
+    headers = dict(record.headers)
+    assert record.key == b"42"
+    assert headers["event-id"] == sent.id.encode() and headers["event-type"] == b"StatusCreated"
+    assert headers["traceparent"] == TRACEPARENT.encode()
+    await eventually(lambda: bool(seen), what="delivery")
+    assert seen[0].trace == {"traceparent": TRACEPARENT}
+
+
+async def test_dead_letter_headers_name_reason_and_origin(bus: KafkaEventBus, kafka_bootstrap: str) -> None:
+    async def always_fails(e: Event) -> None:
+        raise LookupError("status 7 vanished")
+
+    bus.subscribe(POSTS, "notifications", always_fails)
+    await bus.start()
+    poison = Event(type="StatusCreated", key="7", payload={}, tenant=bus.tenant)
+    await bus.publish(POSTS, poison)
+    (record,) = await read_raw(kafka_bootstrap, topic(bus.tenant, DEAD_LETTER), 1)
+    headers = dict(record.headers)
+    assert headers["dead-letter-reason"] == b"LookupError: status 7 vanished"
+    assert headers["dead-letter-group"] == f"{bus.tenant}.notifications".encode()
+    assert headers["dead-letter-topic"] == topic(bus.tenant, POSTS).encode()
+    assert headers["dead-letter-attempts"] == b"2" and headers["dead-letter-event-id"] == poison.id.encode()
+    assert record.key == b"7"
+
+
+async def test_consumer_lag_gauge(bus: KafkaEventBus) -> None:
+    gate = asyncio.Event()
+    handled: list[str] = []
+
+    async def slow(e: Event) -> None:
+        await gate.wait()
+        handled.append(e.id)
+
+    for i in range(30):
+        await bus.publish(POSTS, Event(type="T", key="same-key", payload={"i": i}, tenant=bus.tenant))
+    bus.subscribe(POSTS, "search", slow)
+    await bus.start()
+    group = f"{bus.tenant}.search"
+
+    def lag() -> float | None:
+        values = [
+            REGISTRY.get_sample_value(
+                "rookery_kafka_consumer_lag",
+                {"group": group, "topic": topic(bus.tenant, POSTS), "partition": str(p)},
+            )
+            for p in range(bus.partitions)
+        ]
+        return None if all(v is None for v in values) else sum(v or 0.0 for v in values)
+
+    # one key, one partition: the handler holds the first batch, so all 30 are lag
+    await eventually(lambda: lag() == 30.0, what="a lag of 30 while the batch is in hand")
+    gate.set()
+    await eventually(lambda: len(handled) == 30, what="all handled")
+    await eventually(lambda: lag() == 0.0, what="lag back to zero")
+    assert (
+        REGISTRY.get_sample_value(
+            "rookery_kafka_events_handled_total",
+            {"group": group, "topic": topic(bus.tenant, POSTS), "outcome": "ok"},
+        )
+        == 30.0
+    )
+
+
+async def test_unreachable_cluster_is_store_unavailable(tenant: str) -> None:
+    bus = KafkaEventBus("127.0.0.1:1", tenant)
+    with pytest.raises(StoreUnavailable):
+        await bus.publish(POSTS, Event(type="T", key="k", payload={}, tenant=tenant))
+    await bus.stop()
+
+
+@pytest.mark.needs("redis")
+async def test_sigkilled_consumer_loses_nothing_and_repeats_no_effect(
+    request: pytest.FixtureRequest, kafka_bootstrap: str, redis_url: str, tenant: str
+) -> None:
+    script = pathlib.Path(__file__).with_name("kafka_crash_consumer.py")
+    keys = Keys(tenant)
+    effects, deliveries, armed = keys("test", "effects"), keys("test", "deliveries"), keys("test", "armed")
+    publisher = KafkaEventBus(kafka_bootstrap, tenant, create_topics=True)
+    sent = [
+        Event(type="StatusCreated", key=f"author{i % 7}", payload={"i": i}, tenant=tenant) for i in range(300)
+    ]
+    for e in sent:
+        await publisher.publish(POSTS, e)
+    await publisher.stop()
+
+    def consumer() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, str(script), kafka_bootstrap, redis_url, tenant], env={**os.environ}
+        )
+
+    async with redis_client(request) as redis:
+        first = consumer()
+        try:
+            await eventually(
+                lambda: redis.exists(armed), 60, "the consumer to reach the middle of the stream"
+            )
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+            done_before = await redis.llen(effects)
+            assert 100 <= done_before < 300  # killed mid-stream
+            second = consumer()
+            try:
+                await eventually(lambda: llen_is(redis, effects, 300), 90, "every event's effect")
+                await asyncio.sleep(1.0)  # let any stray redelivery show itself
+                applied = [raw.decode() for raw in await redis.lrange(effects, 0, -1)]
+                delivered = await redis.llen(deliveries)
+            finally:
+                second.send_signal(signal.SIGTERM)
+                second.wait(30)
+        finally:
+            if first.poll() is None:
+                first.kill()
+    assert sorted(applied) == sorted(e.id for e in sent)  # no loss, no effect twice
+    # the batch in hand at the kill was never committed: it came again, and the dedupe stopped it
+    assert delivered > 300
+
+
+async def llen_is(redis: aioredis.Redis, key: str, count: int) -> bool:
+    return int(await redis.llen(key)) >= count

@@ -1,0 +1,143 @@
+"""What only the Redis adapters promise: Cluster hash tags, replicas sharing one bucket, hot
+timelines, processed-event dedupe, released pub/sub subscriptions, and StoreUnavailable."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+from contract_support import eventually, redis_client
+from redis.crc import key_slot
+
+from rookery.workloads.adapters.redis.cache import RedisCache
+from rookery.workloads.adapters.redis.dedupe import ProcessedEvents
+from rookery.workloads.adapters.redis.keys import Keys, connect
+from rookery.workloads.adapters.redis.locks import RedisLockManager
+from rookery.workloads.adapters.redis.ratelimit import RedisRateLimiter
+from rookery.workloads.adapters.redis.realtime import RedisRealtime
+from rookery.workloads.adapters.redis.timelines import RedisHotTimelines
+from rookery.workloads.domain.events import Event
+from rookery.workloads.ports import StoreUnavailable
+
+needs_redis = pytest.mark.needs("redis")
+
+
+@pytest.fixture
+async def client(request: pytest.FixtureRequest) -> AsyncIterator[aioredis.Redis]:
+    async with redis_client(request) as one:
+        yield one
+
+
+def test_multi_key_scripts_stay_in_one_slot() -> None:
+    keys = Keys("acme")
+    locks = RedisLockManager.__new__(RedisLockManager)
+    locks._keys = keys
+    for name in ("handle:alice", "follow-request:42", "x{y}z"):
+        assert key_slot(locks._lock_key(name).encode()) == key_slot(locks._fence_key(name).encode())
+    # single-owner keys spread over the cluster instead of piling onto the tenant's slot
+    slots = {key_slot(keys("tl", str(owner)).encode()) for owner in range(200)}
+    assert len(slots) > 150
+    with pytest.raises(ValueError):
+        Keys("bad{tenant}")
+
+
+@needs_redis
+async def test_replicas_share_one_bucket(request: pytest.FixtureRequest, tenant: str) -> None:
+    async with redis_client(request) as one, redis_client(request) as two:
+        replicas = [RedisRateLimiter(one, tenant), RedisRateLimiter(two, tenant)]
+        decisions = await asyncio.gather(
+            *(replicas[i % 2].hit("ip:203.0.113.9", capacity=25, refill_per_s=0.001) for i in range(80))
+        )
+    assert sum(d.allowed for d in decisions) == 25
+
+
+@needs_redis
+async def test_bucket_state_expires_once_full_again(client: aioredis.Redis, tenant: str) -> None:
+    await RedisRateLimiter(client, tenant).hit("k", capacity=10, refill_per_s=5.0, cost=3)
+    ttl_ms = await client.pttl(Keys(tenant)("rl", "k"))
+    assert 600 <= ttl_ms <= 1600  # 3 tokens at 5/s = 0.6 s, plus a second of slack
+
+
+@needs_redis
+async def test_hot_timeline_pages_like_mastodon(client: aioredis.Redis, tenant: str) -> None:
+    timelines = RedisHotTimelines(client, tenant, max_len=50)
+    base = (1 << 62) + 12345  # above 2^53: a float score would merge neighbours
+    ids = [base + i for i in range(60)]
+    for status_id in ids:
+        await timelines.push([1, 2], status_id)
+    await timelines.push([1], ids[-1])  # at-least-once fan-out: a duplicate is a no-op
+    newest = ids[::-1][:50]
+    assert await timelines.length(1) == 50  # bounded
+    assert await timelines.page(1, limit=5) == newest[:5]
+    assert await timelines.page(1, max_id=newest[4], limit=3) == newest[5:8]
+    assert await timelines.page(1, since_id=newest[3], limit=10) == newest[:3]
+    assert await timelines.page(1, min_id=newest[10], limit=3) == newest[7:10]  # oldest above min_id
+    assert await timelines.page(2, limit=50) == newest
+    await timelines.remove([1, 2], newest[0])
+    assert (await timelines.page(2, limit=1)) == [newest[1]]
+    assert not await timelines.exists(3)
+    await timelines.replace(3, [5, 7, 6])
+    assert await timelines.exists(3) and await timelines.page(3) == [7, 6, 5]
+
+
+@needs_redis
+async def test_processed_events_skip_duplicates(client: aioredis.Redis, tenant: str) -> None:
+    processed = ProcessedEvents(client, tenant, ttl_s=60)
+    calls: list[str] = []
+    failures = {"flaky"}
+
+    async def handler(event: Event) -> None:
+        calls.append(event.payload["name"])
+        if event.payload["name"] in failures:
+            failures.discard(event.payload["name"])
+            raise RuntimeError("transient")
+
+    once = processed.idempotent("fanout", handler)
+    first, flaky = (
+        Event(type="T", key="k", payload={"name": "first"}),
+        Event(type="T", key="k", payload={"name": "flaky"}),
+    )
+    await once(first)
+    await once(first)  # redelivered: skipped
+    with pytest.raises(RuntimeError):
+        await once(flaky)  # failed: not marked, so the retry runs it
+    await once(flaky)
+    assert calls == ["first", "flaky", "flaky"]
+    assert await processed.seen("fanout", first.id) and not await processed.seen("search", first.id)
+    async with client.pipeline(transaction=True) as pipe:  # effect and mark in one MULTI
+        pipe.rpush(Keys(tenant)("effects", "x"), b"done")
+        await processed.mark("search", first.id, pipe=pipe)
+        assert await pipe.execute() == [1, True]
+    assert not await processed.mark("search", first.id)
+
+
+@needs_redis
+async def test_closed_subscription_is_released_on_the_server(client: aioredis.Redis, tenant: str) -> None:
+    realtime = RedisRealtime(client, tenant)
+    channel = f"rk:{tenant}:rt:user:1"
+
+    async def numsub_is(count: int) -> bool:
+        return int((await client.pubsub_numsub(channel))[0][1]) == count
+
+    async def consume() -> None:
+        async for _ in realtime.subscribe(["user:1"]):
+            pass
+
+    task = asyncio.create_task(consume())
+    await eventually(lambda: numsub_is(1), 10, "the subscription on the server")
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await eventually(lambda: numsub_is(0), 10, "the subscription to be released")
+
+
+async def test_unreachable_redis_is_store_unavailable() -> None:
+    client = connect("redis://127.0.0.1:1/0")
+    try:
+        with pytest.raises(StoreUnavailable):
+            await RedisCache(client, "t").get("x")
+    finally:
+        await client.aclose()
