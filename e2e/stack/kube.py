@@ -145,14 +145,21 @@ class KubeControlPlane(Service):
     # -- start / stop --------------------------------------------------------------------------
 
     def start(self, ctx: StackContext) -> None:
+        if self.running(ctx):  # a partial control plane of ours (a component died): start afresh
+            self.stop(ctx)
         busy = [p for p in self.ports if process.port_open(p)]
         if busy:
             raise StackError(self.name, f"port(s) {busy} in use by something that is not a healthy kube")
-        home = ctx.service_dir(self.name)
         pki = kube_pki.ensure(self.pki(ctx), host=HOST, service_cidr=SERVICE_CIDR)
         self.kubeconfig(ctx).write_text(kube_pki.kubeconfig(pki, f"https://{HOST}:{APISERVER_PORT}"))
-        kubeconfig = self.kubeconfig(ctx)
+        try:
+            self._start_components(ctx, pki)
+        except BaseException:
+            self.stop(ctx)  # no half-started control plane left behind; the logs stay
+            raise
 
+    def _start_components(self, ctx: StackContext, pki: pathlib.Path) -> None:
+        home, kubeconfig = ctx.service_dir(self.name), self.kubeconfig(ctx)
         self._spawn(ctx, "etcd", _etcd_args(home))
         self._wait(ctx, "etcd", _etcd_healthy)
         self._spawn(ctx, "kube-apiserver", _apiserver_args(pki))
@@ -232,8 +239,11 @@ class KubeControlPlane(Service):
             return False
 
     def healthy(self, ctx: StackContext) -> bool:
-        """GET /readyz as admin answers 200 and kwok reports every fake node Ready (pods can run)."""
+        """The apiserver's /readyz (as admin), controller-manager's and scheduler's /healthz answer 200,
+        and kwok reports every fake node Ready: Deployments can get running pods."""
         if not (self.pki(ctx) / "admin.crt").exists() or not process.port_open(APISERVER_PORT):
+            return False
+        if not all(_component_healthy(port) for port in (CONTROLLER_MANAGER_PORT, SCHEDULER_PORT)):
             return False
         try:
             with self._client(ctx) as client:
@@ -333,6 +343,14 @@ def _component_base_args(kubeconfig: pathlib.Path, port: int) -> list[str]:
         f"--secure-port={port}",
         "--leader-elect=false",  # one instance: no lease to wait for
     ]
+
+
+def _component_healthy(port: int) -> bool:
+    # their serving certificate is self-signed in memory; /healthz is open to anonymous requests
+    try:
+        return httpx.get(f"https://{HOST}:{port}/healthz", verify=False, timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _etcd_healthy() -> bool:
