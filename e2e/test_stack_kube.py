@@ -7,16 +7,19 @@ that the scheduler binds to a fake node and that report Ready, GPU requests are 
 
 from __future__ import annotations
 
+import pathlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
-pytestmark = pytest.mark.needs("kube")
+from e2e.stack import kube_pki
 
 T = TypeVar("T")
 GROUP = "e2e.rookery.dev"
@@ -50,6 +53,7 @@ def namespace(api: client.ApiClient) -> Iterator[str]:
     core.delete_namespace(name)
 
 
+@pytest.mark.needs("kube")
 def test_crd_becomes_established_and_serves_custom_objects(api: client.ApiClient, namespace: str) -> None:
     plural = f"probes{uuid.uuid4().hex[:6]}"
     crd_name = f"{plural}.{GROUP}"
@@ -160,6 +164,7 @@ def _deployment(name: str, replicas: int, limits: dict[str, str]) -> client.V1De
     )
 
 
+@pytest.mark.needs("kube")
 def test_deployment_pods_are_scheduled_and_become_ready(api: client.ApiClient, namespace: str) -> None:
     apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
     apps.create_namespaced_deployment(namespace, _deployment("web", 2, {}))
@@ -183,6 +188,7 @@ def test_deployment_pods_are_scheduled_and_become_ready(api: client.ApiClient, n
         assert _condition(pod, "Ready") == "True"
 
 
+@pytest.mark.needs("kube")
 def test_scheduler_refuses_a_gpu_request_no_node_can_hold(api: client.ApiClient, namespace: str) -> None:
     apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
     apps.create_namespaced_deployment(namespace, _deployment("too-big", 1, {"nvidia.com/gpu": "64"}))
@@ -196,3 +202,30 @@ def test_scheduler_refuses_a_gpu_request_no_node_can_hold(api: client.ApiClient,
     )
     [pod] = pods()
     assert "nodeName" not in pod["spec"]
+
+
+def test_pki_admin_is_system_masters_and_serving_cert_names_the_apiserver(tmp_path: pathlib.Path) -> None:
+    pki = kube_pki.ensure(tmp_path / "pki", host="127.0.0.1", service_cidr="10.96.0.0/16")
+    ca = x509.load_pem_x509_certificate((pki / "ca.crt").read_bytes())
+    admin = x509.load_pem_x509_certificate((pki / "admin.crt").read_bytes())
+    serving = x509.load_pem_x509_certificate((pki / "apiserver.crt").read_bytes())
+
+    for cert in (admin, serving):
+        cert.verify_directly_issued_by(ca)
+    organizations = admin.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    assert [o.value for o in organizations] == ["system:masters"]
+    sans = serving.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert {"localhost", "kubernetes.default.svc"} <= set(sans.get_values_for_type(x509.DNSName))
+    ips = {str(ip) for ip in sans.get_values_for_type(x509.IPAddress)}
+    assert ips == {"127.0.0.1", "10.96.0.1"}
+
+    # a second call keeps the files: a restarted apiserver still trusts the tokens it signed
+    before = (pki / "sa.key").read_bytes()
+    kube_pki.ensure(pki, host="127.0.0.1", service_cidr="10.96.0.0/16")
+    assert (pki / "sa.key").read_bytes() == before
+
+    kubeconfig = tmp_path / "admin.kubeconfig"
+    kubeconfig.write_text(kube_pki.kubeconfig(pki, "https://127.0.0.1:6443"))
+    loaded = client.Configuration()
+    config.load_kube_config(config_file=str(kubeconfig), client_configuration=loaded)
+    assert loaded.host == "https://127.0.0.1:6443"
