@@ -11,13 +11,14 @@ already running are left alone.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 
 import pytest
 
 from e2e.stack import runner
-from e2e.stack.service import StackContext
+from e2e.stack.service import StackContext, StackError
 
 NEEDS_KEY = pytest.StashKey[frozenset[str]]()
 
@@ -34,11 +35,20 @@ def _report(line: str) -> None:
     print(f"rookery stack {line}", flush=True)
 
 
+FAILED_KEY = pytest.StashKey[dict[str, str]]()
+
+
 @pytest.fixture(scope="session")
 def stack_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
-    """The real servers the selected tests need, started once per session; their settings as a dict."""
+    """The real servers the selected tests need, started once per session; their settings as a dict.
+
+    A server that fails to come up fails the tests that need it (with its error and log path);
+    tests that need only healthy servers still run.
+    """
     selected: frozenset[str] = request.config.stash.get(NEEDS_KEY, frozenset())
     needed = sorted(selected)
+    failed: dict[str, str] = {}
+    request.config.stash[FAILED_KEY] = failed
     if not needed:
         yield {}
         return
@@ -46,28 +56,29 @@ def stack_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
     capture = request.config.pluginmanager.getplugin("capturemanager")
     started: list[str] = []
     try:
-        if capture is not None:
-            with capture.global_and_fixture_disabled():
-                started = runner.up(needed, ctx, out=_report)
-        else:
+        with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
             started = runner.up(needed, ctx, out=_report)
     except runner.StackUpError as exc:
-        _stop(exc.started, ctx)
-        pytest.fail(f"the real stack did not come up:\n{exc}", pytrace=False)
+        started = exc.started
+        failed.update({err.service: str(err) for err in exc.errors})
+    except StackError as exc:  # e.g. a needs() marker naming a server the stack does not have
+        failed.update(dict.fromkeys(needed, str(exc)))
     try:
-        yield runner.env(needed, ctx)
+        yield runner.env([n for n in needed if n not in failed], ctx)
     finally:
-        if os.environ.get("ROOKERY_STACK_KEEP") != "1":
-            _stop(started, ctx)
-
-
-def _stop(names: list[str], ctx: StackContext) -> None:
-    if names:
-        runner.down(names, ctx, out=_report)
+        if os.environ.get("ROOKERY_STACK_KEEP") != "1" and started:
+            runner.down(started, ctx, out=_report)
 
 
 @pytest.fixture(autouse=True)
 def _stack_for_marked_tests(request: pytest.FixtureRequest) -> None:
     """A test marked ``needs(...)`` gets the session stack even when it does not ask for stack_env."""
-    if needs_of(request.node):
+    needs = needs_of(request.node)
+    if needs:
         request.getfixturevalue("stack_env")
+        failed = request.config.stash.get(FAILED_KEY, {})
+        broken = sorted(needs & failed.keys())
+        if broken:
+            pytest.fail(
+                "the real stack did not come up:\n" + "\n".join(failed[n] for n in broken), pytrace=False
+            )

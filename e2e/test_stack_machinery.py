@@ -126,6 +126,7 @@ def test_stop_leaves_no_process_and_no_port(tmp_path: pathlib.Path) -> None:
 PLUGIN_CONFTEST = """
 import json, os, pathlib
 from e2e.stack import runner
+from e2e.stack.service import StackError
 
 CALLS = pathlib.Path(os.environ["STACK_CALLS"])
 
@@ -135,7 +136,11 @@ def record(*entry):
 
 def up(names, ctx=None, out=print):
     record("up", sorted(names))
-    return [n for n in names if n != "redis"]  # pretend redis was already running
+    started = [n for n in names if n != "redis"]  # pretend redis was already running
+    if os.environ.get("BREAK_CASSANDRA"):
+        log = pathlib.Path("/tmp/cassandra.log")
+        raise runner.StackUpError([StackError("cassandra", "not healthy after 240s", log)], started)
+    return started
 
 def down(names, ctx=None, out=print):
     record("down", sorted(names))
@@ -149,7 +154,7 @@ import pytest
 
 @pytest.mark.needs("kafka", "redis")
 def test_kafka(stack_env):
-    assert stack_env == {"ROOKERY_KAFKA_URL": "x", "ROOKERY_REDIS_URL": "x", "ROOKERY_CASSANDRA_URL": "x"}
+    assert stack_env["ROOKERY_KAFKA_URL"] == stack_env["ROOKERY_REDIS_URL"] == "x"
     assert "ROOKERY_KAFKA_URL" not in os.environ
 
 @pytest.mark.needs("cassandra")
@@ -199,3 +204,22 @@ def test_plugin_starts_nothing_for_embedded_tests(
     )
     result.assert_outcomes(passed=1, deselected=3)
     assert not calls.exists()
+
+
+def test_plugin_fails_only_the_tests_whose_server_broke(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = pytester.path / "calls.jsonl"
+    monkeypatch.setenv("STACK_CALLS", str(calls))
+    monkeypatch.setenv("BREAK_CASSANDRA", "1")
+    monkeypatch.delenv("ROOKERY_STACK_KEEP", raising=False)
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    pytester.makeconftest(PLUGIN_CONFTEST)
+    pytester.makepyfile(test_needs=PLUGIN_TESTS)
+    result = pytester.runpytest_subprocess(
+        "-p", "e2e.pytest_plugin", "-k", "not deselected", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=2, errors=1, deselected=1)
+    result.stdout.fnmatch_lines(["*cassandra: not healthy after 240s (log: /tmp/cassandra.log)*"])
+    # what did start is still stopped at the end
+    assert calls.read_text().splitlines()[-1] == '["down", ["cassandra", "kafka"]]'

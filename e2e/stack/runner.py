@@ -64,14 +64,20 @@ def _bring_up(
         dep.result()
     say(svc.name, f"installed ({time.monotonic() - t0:.1f}s), starting")
     t1 = time.monotonic()
-    svc.start(ctx)
-    wait = getattr(svc, "wait_healthy", None)
-    if wait is not None:
-        wait(ctx)
-    else:
-        process.wait_until(
-            svc.name, lambda: svc.healthy(ctx), timeout=svc.ready_timeout_s, log=ctx.log_path(svc.name)
-        )
+    try:
+        svc.start(ctx)
+        wait = getattr(svc, "wait_healthy", None)
+        if wait is not None:
+            wait(ctx)
+        else:
+            process.wait_until(
+                svc.name, lambda: svc.healthy(ctx), timeout=svc.ready_timeout_s, log=ctx.log_path(svc.name)
+            )
+    except BaseException:
+        # a server that never became healthy is not left running behind the error (its log stays)
+        with contextlib.suppress(Exception):
+            svc.stop(ctx)
+        raise
     say(svc.name, f"healthy (start {time.monotonic() - t1:.1f}s, total {time.monotonic() - t0:.1f}s)")
     return True
 
