@@ -35,7 +35,7 @@ def ranking_events(seed: int = 3) -> list[dict[str, Any]]:
     """
     rng = random.Random(seed)
     authors = [f"author{i}" for i in range(10)] + ["xavier", "yann"]
-    statuses = []
+    statuses: list[dict[str, Any]] = []
     for author in authors:
         for n in range(15):
             posted = NOW - dt.timedelta(hours=rng.uniform(1, 240))

@@ -110,7 +110,8 @@ def test_train_command_reports_bad_lines_clearly(
 def test_ranking_artifact_loads_from_file_uri(trained_storage: pathlib.Path) -> None:
     from rookery.inference.storage import StorageError, resolve_storage
 
-    assert resolve_storage(f"file://{trained_storage}") == trained_storage
-    assert trained_model(resolve_storage(f"file://{trained_storage}")).trained is not None
+    resolved = resolve_storage(f"file://{trained_storage}")
+    assert resolved == trained_storage
+    assert trained_model(resolved).trained is not None
     with pytest.raises(StorageError, match="storage initializer"):
         resolve_storage("s3://bucket/models")

@@ -101,7 +101,7 @@ def fit_forest(
     matrix = as_matrix(rows)
     floor = np.median(matrix, axis=0)
     raised = np.maximum(matrix, floor)
-    forest = IsolationForest(n_estimators=200, random_state=seed)
+    forest = IsolationForest(n_estimators=100, random_state=seed)
     forest.fit(raised)
     scores = -forest.score_samples(raised)
     if contamination is None:
@@ -170,7 +170,7 @@ class AnomalyInstance(BaseModel):
                 except ValidationError as exc:
                     raise ValueError(f"events[{index}]: {exc.errors()[0]['msg']}") from None
             self.features = behaviour_features(parsed)
-        else:
+        elif self.features is not None:
             missing = [f for f in BEHAVIOUR_FEATURES if f not in self.features]
             if missing:
                 raise ValueError(f"'features' lacks {missing}")

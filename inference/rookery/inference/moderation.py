@@ -69,7 +69,8 @@ class ModerationPolicy:
         if unknown:
             raise ValueError(f"unknown moderation policy settings: {sorted(unknown)}")
         kinds = {f.name: (int if f.type in ("int", int) else float) for f in dataclasses.fields(cls)}
-        return cls(**{k: kinds[k](v) for k, v in values.items()})
+        converted: dict[str, Any] = {k: kinds[k](v) for k, v in values.items()}
+        return cls(**converted)
 
     def action(self, score: float) -> str:
         if score >= self.hide_threshold:

@@ -109,7 +109,7 @@ class InstanceModel(Model):
         instances = self.validate_instances(raw)
         return await asyncio.to_thread(self.predict_batch, instances)
 
-    async def predict(  # type: ignore[override]
+    async def predict(
         self, payload: Any, headers: dict[str, str] | None = None, response_headers: Any = None
     ) -> dict[str, Any] | InferResponse:
         if isinstance(payload, InferRequest):
