@@ -223,3 +223,15 @@ def test_plugin_fails_only_the_tests_whose_server_broke(
     result.stdout.fnmatch_lines(["*cassandra: not healthy after 240s (log: /tmp/cassandra.log)*"])
     # what did start is still stopped at the end
     assert calls.read_text().splitlines()[-1] == '["down", ["cassandra", "kafka"]]'
+
+
+def test_a_reused_pid_is_never_signalled(tmp_path: pathlib.Path) -> None:
+    import os
+
+    stale = tmp_path / "old.pid"
+    stale.write_text(f"{os.getpid()} 1\n")  # our own pid, but "started" at another time: not the server
+    assert process.read_pid(stale) is None
+    process.stop_pid_file(stale)  # must not signal this very test process
+    assert not stale.exists()
+    process.write_pid(stale, os.getpid())
+    assert process.read_pid(stale) == os.getpid()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import platform
 import threading
 
 from e2e.stack import process
@@ -52,7 +53,7 @@ def ensure_java(service: str, log: pathlib.Path) -> str:
     from e2e.stack.versions import section
 
     java = section("java")
-    home = pathlib.Path(f"/usr/lib/jvm/java-{java['major']}-openjdk-amd64")
-    if not (home / "bin" / "java").exists():
-        ensure(service, [java["debian_package"]], home / "bin" / "java", log)
-    return str(home / "bin" / "java")
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+    binary = pathlib.Path(f"/usr/lib/jvm/java-{java['major']}-openjdk-{arch}/bin/java")
+    ensure(service, [java["debian_package"]], binary, log)
+    return str(binary)

@@ -52,11 +52,28 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def read_pid(pid_file: pathlib.Path) -> int | None:
+def _start_time(pid: int) -> str | None:
+    """The process's start time (clock ticks since boot): tells a live pid from a reused one."""
     try:
-        return int(pid_file.read_text().strip())
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def write_pid(pid_file: pathlib.Path, pid: int) -> None:
+    pid_file.write_text(f"{pid} {_start_time(pid)}\n")
+
+
+def read_pid(pid_file: pathlib.Path) -> int | None:
+    """The pid recorded in pid_file, or None when absent or when that pid now belongs to another process."""
+    try:
+        pid_text, _, started = pid_file.read_text().strip().partition(" ")
+        pid = int(pid_text)
     except (OSError, ValueError):
         return None
+    if started and (now := _start_time(pid)) is not None and now != started:
+        return None  # the server is long gone and its pid was reused: never signal a stranger
+    return pid
 
 
 def _identity(user: str | None, env: dict[str, str]) -> tuple[int | None, int | None, list[int] | None]:
@@ -98,7 +115,7 @@ def spawn(
             group=gid,
             extra_groups=groups,
         )
-    pid_file.write_text(f"{proc.pid}\n")
+    write_pid(pid_file, proc.pid)
     # reap it in the background if it dies while we are still around, so it never lingers as a zombie
     threading.Thread(target=proc.wait, daemon=True).start()
     return proc.pid
