@@ -2,7 +2,8 @@
 
 Talks to the real kube-apiserver (etcd, controller-manager, scheduler, kwok fake nodes) with the
 official Python client: CRDs become Established and serve custom objects, Deployments get pods
-that the scheduler binds to a fake node and that report Ready, GPU requests are honoured.
+that the scheduler binds to a fake node and that report Ready, Jobs complete, GPU requests are
+honoured; and the locally made certificates are what the apiserver needs.
 """
 
 from __future__ import annotations
@@ -186,6 +187,33 @@ def test_deployment_pods_are_scheduled_and_become_ready(api: client.ApiClient, n
         assert pod["status"]["phase"] == "Running"
         assert pod["status"]["podIP"]
         assert _condition(pod, "Ready") == "True"
+
+
+@pytest.mark.needs("kube")
+def test_job_pods_run_to_completion(api: client.ApiClient, namespace: str) -> None:
+    batch = client.BatchV1Api(api)
+    container = client.V1Container(name="migrate", image="rookery/probe:e2e")
+    batch.create_namespaced_job(
+        namespace,
+        client.V1Job(
+            metadata=client.V1ObjectMeta(name="migrate"),
+            spec=client.V1JobSpec(
+                backoff_limit=0,
+                template=client.V1PodTemplateSpec(
+                    spec=client.V1PodSpec(containers=[container], restart_policy="Never")
+                ),
+            ),
+        ),
+    )
+
+    def complete() -> bool:
+        return (
+            _condition(plain(api, batch.read_namespaced_job_status("migrate", namespace)), "Complete")
+            == "True"
+        )
+
+    eventually(complete, "job migrate Complete")
+    assert plain(api, batch.read_namespaced_job_status("migrate", namespace))["status"]["succeeded"] == 1
 
 
 @pytest.mark.needs("kube")
