@@ -68,11 +68,13 @@ class Container:
 def build(settings: Settings, roles: tuple[str, ...] = ALL_ROLES) -> Container:
     container = Container(settings=settings, roles=roles)
     _edge(container)
+    _production_adapters(container)  # Redis / Kafka / Cloudinary when their settings are set
     _database(container)
     _token_validation(container)
     if "accounts" in roles:
         _accounts(container)
     # ---- F2: posts, graph, feed, notifications, events/outbox sections go here -------------
+    _start_production_bus(container)  # last: consumers start once every store they call is up
     return container
 
 
@@ -167,3 +169,72 @@ def _accounts(container: Container) -> None:
     container.services["oauth"] = oauth
     container.services["account_views"] = AccountViews(accounts, container.ports["cache"], settings.base_url)
     container.starters.append(oauth.load_revocations)
+
+
+# -------------------------------------------------------------------------------------------
+# production adapters (Redis, Kafka, Cloudinary): chosen by settings only
+#   ROOKERY_REDIS_URL        -> cache, rate limiter, locks, idempotency keys, realtime pub/sub,
+#                               hot timelines, processed-event dedupe of the Kafka bus
+#   ROOKERY_KAFKA_BOOTSTRAP  -> the event bus (the outbox relay publishes to Kafka)
+#   ROOKERY_CLOUDINARY_URL   -> the media store
+# Unset, each keeps its embedded adapter. (PostgreSQL / Cassandra stores: not in this section.)
+# -------------------------------------------------------------------------------------------
+
+
+def _production_adapters(container: Container) -> None:
+    settings = container.settings
+    if settings.redis_url:
+        from rookery.workloads.adapters.redis.cache import RedisCache
+        from rookery.workloads.adapters.redis.dedupe import ProcessedEvents
+        from rookery.workloads.adapters.redis.idempotency import RedisIdempotencyStore
+        from rookery.workloads.adapters.redis.keys import connect
+        from rookery.workloads.adapters.redis.locks import RedisLockManager
+        from rookery.workloads.adapters.redis.ratelimit import RedisRateLimiter
+        from rookery.workloads.adapters.redis.realtime import RedisRealtime
+        from rookery.workloads.adapters.redis.timelines import RedisHotTimelines
+
+        client = connect(
+            settings.redis_url, cluster=settings.redis_cluster, max_connections=settings.redis_max_connections
+        )
+        tenant = settings.tenant
+        container.ports.update(
+            redis=client,
+            cache=RedisCache(client, tenant),
+            rate_limiter=RedisRateLimiter(client, tenant),
+            locks=RedisLockManager(client, tenant),
+            idempotency=RedisIdempotencyStore(client, tenant),
+            realtime=RedisRealtime(client, tenant),
+            hot_timelines=RedisHotTimelines(client, tenant, settings.home_timeline_max),
+            processed_events=ProcessedEvents(client, tenant),
+        )
+        container.stoppers.append(client.aclose)
+    if settings.kafka_bootstrap:
+        from rookery.workloads.adapters.kafka.bus import KafkaEventBus
+
+        bus = KafkaEventBus(
+            settings.kafka_bootstrap,
+            settings.tenant,
+            max_attempts=settings.kafka_max_attempts,
+            backoff_s=settings.kafka_retry_backoff_s,
+            create_topics=settings.kafka_create_topics,
+            partitions=settings.kafka_partitions,
+            client_id=f"rookery-{settings.tenant}",
+            dedupe=container.ports.get("processed_events"),
+        )
+        container.ports["bus"] = bus
+        container.stoppers.append(bus.stop)  # registered first: stops last, after the outbox relay
+    if settings.cloudinary_url:
+        from rookery.workloads.adapters.cloudinary.media import CloudinaryMediaStore
+
+        store = CloudinaryMediaStore.from_url(
+            settings.cloudinary_url,
+            folder=settings.cloudinary_folder,
+            upload_prefix=settings.cloudinary_upload_prefix,
+        )
+        container.ports["media_store"] = store
+        container.stoppers.append(store.close)
+
+
+def _start_production_bus(container: Container) -> None:
+    if container.settings.kafka_bootstrap:  # aiokafka is only installed with the prod extra
+        container.starters.append(container.ports["bus"].start)

@@ -47,6 +47,21 @@ class Settings(BaseSettings):
     search_url: str = Field("", description="Elasticsearch/OpenSearch URL.")
     search_engine: str = Field("opensearch", description="'opensearch' or 'elasticsearch'.")
 
+    # --- production adapters: Redis, Kafka, Cloudinary (see README "Production mode") ----------
+    redis_cluster: bool = Field(False, description="Speak the Redis Cluster protocol to REDIS_URL.")
+    redis_max_connections: int = Field(100, description="Redis connections per process (callers wait above).")
+    kafka_create_topics: bool = Field(
+        False, description="Create missing '<tenant>.<stream>' topics (dev/test; clusters: the operator)."
+    )
+    kafka_partitions: int = Field(3, description="Partitions of topics created by KAFKA_CREATE_TOPICS.")
+    kafka_max_attempts: int = Field(5, description="Handler attempts before an event is dead-lettered.")
+    kafka_retry_backoff_s: float = Field(0.2, description="First retry delay of a failed handler (doubles).")
+    cloudinary_url: str = Field(
+        "", description="cloudinary://<api key>:<api secret>@<cloud>: media on Cloudinary; unset: local."
+    )
+    cloudinary_upload_prefix: str = Field("", description="Cloudinary API base URL (regions, tests).")
+    cloudinary_folder: str = Field("rookery", description="Cloudinary folder of this tenant's media.")
+
     # --- auth ---------------------------------------------------------------------------------
     oidc_issuer: str = Field("", description="External OIDC issuer (Keycloak realm URL); unset = embedded issuer.")
     oidc_audience: str = Field("rookery", description="Required `aud` of access tokens.")

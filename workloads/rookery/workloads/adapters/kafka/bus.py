@@ -4,8 +4,8 @@
   per owner. The producer is idempotent (``acks=all``, ``enable_idempotence``).
 - Each consumer group (``<tenant>.<group>``: fanout, notifications, search, media, analytics...)
   gets every event. Offsets are committed only after the handlers of a batch finished, so
-  delivery is at least once: handlers are idempotent by ``event.id`` (see
-  adapters/redis/dedupe.py).
+  delivery is at least once: handlers are idempotent by ``event.id``, and with ``dedupe``
+  (adapters/redis/dedupe.py) the bus skips ids a group has processed, like the embedded bus.
 - A failing handler is retried with exponential backoff; after ``max_attempts`` the record goes
   to ``<tenant>.dead-letter`` with the reason and its origin in headers, and the partition
   moves on.
@@ -20,6 +20,7 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
@@ -50,6 +51,12 @@ def decode_event(record: ConsumerRecord) -> Event:
     return event
 
 
+class Dedupe(Protocol):
+    """Skips event ids a group has processed (adapters/redis/dedupe.py: ProcessedEvents)."""
+
+    def idempotent(self, group: str, handler: EventHandler) -> EventHandler: ...
+
+
 @dataclasses.dataclass
 class _Group:
     short: str  # as subscribed: "fanout", "notifications" ...
@@ -72,6 +79,7 @@ class KafkaEventBus:
         partitions: int = 3,
         session_timeout_ms: int = 10_000,
         client_id: str = "rookery",
+        dedupe: Dedupe | None = None,
     ) -> None:
         self.bootstrap = bootstrap
         self.tenant = tenant
@@ -82,6 +90,7 @@ class KafkaEventBus:
         self.partitions = partitions
         self.session_timeout_ms = session_timeout_ms
         self.client_id = client_id
+        self.dedupe = dedupe
         self._groups: dict[str, _Group] = {}
         self._producer: AIOKafkaProducer | None = None
         self._producer_lock = asyncio.Lock()
@@ -148,7 +157,7 @@ class KafkaEventBus:
             raise ValueError(f"group {group!r} already has a handler for stream {stream!r}")
         if entry.task is not None:
             raise RuntimeError("subscribe before start()")
-        entry.handlers[name] = handler
+        entry.handlers[name] = self.dedupe.idempotent(group, handler) if self.dedupe else handler
 
     async def start(self) -> None:
         self._stopping.clear()
