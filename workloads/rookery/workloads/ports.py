@@ -230,6 +230,24 @@ class OAuthStore(Protocol):
         ...
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Marker:
+    timeline: str  # "home" | "notifications"
+    last_read_id: int
+    version: int
+    updated_at: datetime.datetime
+
+
+class MarkerStore(Protocol):
+    """A user's last-read position per timeline (Mastodon markers)."""
+
+    async def get(self, account_id: int, timelines: list[str]) -> dict[str, Marker]: ...
+
+    async def save(
+        self, account_id: int, timeline: str, last_read_id: int, at: datetime.datetime
+    ) -> Marker: ...
+
+
 class SigningKeys(Protocol):
     """The embedded issuer's RS256 keys: the current private key and the public JWKS document."""
 

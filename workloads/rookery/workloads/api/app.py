@@ -38,11 +38,12 @@ def create_app(container: Container) -> FastAPI:
     roles = set(container.roles)
     # ---- accounts role: OAuth, accounts, instance metadata ------------------------------------
     if "accounts" in roles:
-        from rookery.workloads.api.routes import accounts, instance, oauth
+        from rookery.workloads.api.routes import accounts, instance, oauth, preferences
 
         app.include_router(oauth.router)
         app.include_router(accounts.router)
         app.include_router(instance.router)
+        app.include_router(preferences.router)
 
     # ---- F2: posts, graph, feed, notifications routers are included here -----------------------
 
