@@ -140,6 +140,7 @@ def _token_validation(container: Container) -> None:
 def _accounts(container: Container) -> None:
     from rookery.workloads.adapters.local.keys import LocalSigningKeys
     from rookery.workloads.adapters.sqlite import accounts as sqlite_accounts
+    from rookery.workloads.adapters.sqlite import markers as sqlite_markers
     from rookery.workloads.adapters.sqlite import oauth as sqlite_oauth
     from rookery.workloads.api.entities.accounts import AccountViews
     from rookery.workloads.services.accounts import AccountsService, PasswordPolicy, Passwords
@@ -149,10 +150,12 @@ def _accounts(container: Container) -> None:
     settings = container.settings
     db: Database = container.ports["db"]
     container.migrations += [*sqlite_accounts.MIGRATIONS, *sqlite_oauth.MIGRATIONS]
+    container.migrations += sqlite_markers.MIGRATIONS
     repo = sqlite_accounts.SqliteAccountRepository(db)
     store = sqlite_oauth.SqliteOAuthStore(db)
     container.ports["accounts"] = repo
     container.ports["oauth"] = store
+    container.ports["markers"] = sqlite_markers.SqliteMarkerStore(db)
 
     passwords = Passwords(PasswordPolicy(settings.password_time_cost, settings.password_memory_kib))
     accounts = AccountsService(repo, container.ports["cache"], passwords, settings.account_domain)
