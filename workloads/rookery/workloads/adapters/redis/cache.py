@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import redis.asyncio as aioredis
 
 from rookery.workloads.adapters.redis.keys import Keys, guard
@@ -21,7 +23,7 @@ class RedisCache:
 
     async def get(self, key: str) -> bytes | None:
         with guard():
-            return await self._redis.get(self._key(key))
+            return cast(bytes | None, await self._redis.get(self._key(key)))
 
     async def get_many(self, keys: list[str]) -> list[bytes | None]:
         if not keys:
@@ -31,8 +33,8 @@ class RedisCache:
             # keys of many owners live in many slots: a cluster client splits the MGET per slot
             mget_nonatomic = getattr(self._redis, "mget_nonatomic", None)
             if mget_nonatomic is not None:
-                return list(await mget_nonatomic(names))
-            return list(await self._redis.mget(names))
+                return cast(list[bytes | None], list(await mget_nonatomic(names)))
+            return cast(list[bytes | None], list(await self._redis.mget(names)))
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None:
         with guard():

@@ -4,6 +4,8 @@ stored response."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import orjson
 import redis.asyncio as aioredis
 
@@ -53,7 +55,7 @@ class RedisIdempotencyStore:
 
     async def get(self, key: str) -> StoredResponse | None:
         with guard():
-            raw = await self._redis.get(self._key(key))
+            raw = cast(bytes | None, await self._redis.get(self._key(key)))
         if raw is None or raw == PENDING:
             return None
         return decode(raw)
