@@ -54,7 +54,7 @@ stack-status: venv-all
 	$(PY) -m e2e.stack status $(SERVICES)
 
 stack-env: venv-all
-	@$(PY) -m e2e.stack env
+	@$(PY) -m e2e.stack env $(SERVICES)
 
 crds: venv-all
 	$(VENV)/bin/rookery crds --out crds/

@@ -113,8 +113,9 @@ def test_cassandra_keyspace_and_prepared_statement(stack_env: dict[str, str]) ->
     profile = ExecutionProfile(
         load_balancing_policy=DCAwareRoundRobinPolicy(stack_env["ROOKERY_CASSANDRA_LOCAL_DC"])
     )
+    hosts = [point.rsplit(":", 1)[0] for point in stack_env["ROOKERY_CASSANDRA_CONTACT_POINTS"].split(",")]
     cluster = Cluster(
-        stack_env["ROOKERY_CASSANDRA_CONTACT_POINTS"].split(","),
+        hosts,
         port=int(stack_env["ROOKERY_CASSANDRA_PORT"]),
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},
     )

@@ -195,7 +195,7 @@ class Cassandra(ProcessService):
 
     def env(self, ctx: StackContext) -> dict[str, str]:
         return {
-            "ROOKERY_CASSANDRA_CONTACT_POINTS": process.HOST,
+            "ROOKERY_CASSANDRA_CONTACT_POINTS": f"{process.HOST}:{PORT}",  # Settings: host[:port],...
             "ROOKERY_CASSANDRA_PORT": str(PORT),
             "ROOKERY_CASSANDRA_LOCAL_DC": LOCAL_DC,
         }
