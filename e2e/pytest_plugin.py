@@ -5,8 +5,8 @@ deselection) the plugin takes the union of needs over the selected tests; the fi
 anything starts that union once (install -> start -> wait healthy), and the ``stack_env`` fixture
 gives the client settings (``ROOKERY_*``, ``KUBECONFIG``) as a dict. Nothing is put into
 ``os.environ``: tests in embedded mode keep running on embedded defaults. At the end of the session
-the servers this session started are stopped, unless ROOKERY_STACK_KEEP=1; servers that were
-already running are left alone.
+the servers started by test sessions are stopped once no running session needs them any more
+(e2e/stack/leases.py), unless ROOKERY_STACK_KEEP=1; servers started by `make stack-up` are left alone.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from e2e.stack import runner
+from e2e.stack import leases, runner
 from e2e.stack.service import StackContext, StackError
 
 NEEDS_KEY = pytest.StashKey[frozenset[str]]()
@@ -53,21 +53,29 @@ def stack_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
         yield {}
         return
     ctx = StackContext.default()
+    lease = leases.take(ctx, needed)
     capture = request.config.pluginmanager.getplugin("capturemanager")
-    started: list[str] = []
     try:
         with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
-            started = runner.up(needed, ctx, out=_report)
+            leases.mark_owned(ctx, runner.up(needed, ctx, out=_report))
     except runner.StackUpError as exc:
-        started = exc.started
+        leases.mark_owned(ctx, exc.started)
         failed.update({err.service: str(err) for err in exc.errors})
     except StackError as exc:  # e.g. a needs() marker naming a server the stack does not have
         failed.update(dict.fromkeys(needed, str(exc)))
     try:
         yield runner.env([n for n in needed if n not in failed], ctx)
     finally:
-        if os.environ.get("ROOKERY_STACK_KEEP") != "1" and started:
-            runner.down(started, ctx, out=_report)
+        leases.release(lease)
+        if os.environ.get("ROOKERY_STACK_KEEP") != "1":
+            with runner.stack_lock(ctx):
+                still_needed = leases.needed_by_live_sessions(ctx)
+                done = [
+                    n for n in needed if n not in failed and leases.owned(ctx, n) and n not in still_needed
+                ]
+                leases.unmark(ctx, done)
+            if done:
+                runner.down(done, ctx, out=_report)
 
 
 @pytest.fixture(autouse=True)

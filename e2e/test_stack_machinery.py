@@ -176,6 +176,7 @@ def test_plugin_starts_the_union_of_selected_needs(
 ) -> None:
     calls = pytester.path / "calls.jsonl"
     monkeypatch.setenv("STACK_CALLS", str(calls))
+    monkeypatch.setenv("ROOKERY_STACK_DIR", str(pytester.path / "stack"))
     monkeypatch.setenv("ROOKERY_STACK_KEEP", keep)
     monkeypatch.setenv("PYTHONPATH", str(REPO))
     pytester.makeconftest(PLUGIN_CONFTEST)
@@ -196,6 +197,7 @@ def test_plugin_starts_nothing_for_embedded_tests(
 ) -> None:
     calls = pytester.path / "calls.jsonl"
     monkeypatch.setenv("STACK_CALLS", str(calls))
+    monkeypatch.setenv("ROOKERY_STACK_DIR", str(pytester.path / "stack"))
     monkeypatch.setenv("PYTHONPATH", str(REPO))
     pytester.makeconftest(PLUGIN_CONFTEST)
     pytester.makepyfile(test_needs=PLUGIN_TESTS)
@@ -211,6 +213,7 @@ def test_plugin_fails_only_the_tests_whose_server_broke(
 ) -> None:
     calls = pytester.path / "calls.jsonl"
     monkeypatch.setenv("STACK_CALLS", str(calls))
+    monkeypatch.setenv("ROOKERY_STACK_DIR", str(pytester.path / "stack"))
     monkeypatch.setenv("BREAK_CASSANDRA", "1")
     monkeypatch.delenv("ROOKERY_STACK_KEEP", raising=False)
     monkeypatch.setenv("PYTHONPATH", str(REPO))
@@ -221,8 +224,8 @@ def test_plugin_fails_only_the_tests_whose_server_broke(
     )
     result.assert_outcomes(passed=2, errors=1, deselected=1)
     result.stdout.fnmatch_lines(["*cassandra: not healthy after 240s (log: /tmp/cassandra.log)*"])
-    # what did start is still stopped at the end
-    assert calls.read_text().splitlines()[-1] == '["down", ["cassandra", "kafka"]]'
+    # what did start is still stopped at the end (the broken server was already stopped by the stack)
+    assert calls.read_text().splitlines()[-1] == '["down", ["kafka"]]'
 
 
 def test_a_reused_pid_is_never_signalled(tmp_path: pathlib.Path) -> None:
@@ -235,3 +238,32 @@ def test_a_reused_pid_is_never_signalled(tmp_path: pathlib.Path) -> None:
     assert not stale.exists()
     process.write_pid(stale, os.getpid())
     assert process.read_pid(stale) == os.getpid()
+
+
+def test_plugin_leaves_servers_another_session_still_needs(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import os
+
+    calls, state = pytester.path / "calls.jsonl", pytester.path / "stack"
+    monkeypatch.setenv("STACK_CALLS", str(calls))
+    monkeypatch.setenv("ROOKERY_STACK_DIR", str(state))
+    monkeypatch.delenv("ROOKERY_STACK_KEEP", raising=False)
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    # another test session (this very process: alive) is still using kafka
+    (state / "leases").mkdir(parents=True)
+    (state / "leases" / "other.json").write_text(json.dumps({"pid": os.getpid(), "needs": ["kafka"]}))
+    # and a session that died long ago left a lease behind: it counts for nothing
+    (state / "leases" / "dead.json").write_text(json.dumps({"pid": 2**22 + 1, "needs": ["cassandra"]}))
+    pytester.makeconftest(PLUGIN_CONFTEST)
+    pytester.makepyfile(test_needs=PLUGIN_TESTS)
+    result = pytester.runpytest_subprocess(
+        "-p", "e2e.pytest_plugin", "-k", "not deselected", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=3, deselected=1)
+    assert calls.read_text().splitlines() == [
+        '["up", ["cassandra", "kafka", "redis"]]',
+        '["down", ["cassandra"]]',
+    ]
+    assert sorted(p.name for p in (state / "leases").iterdir()) == ["other.json"]

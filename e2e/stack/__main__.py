@@ -6,9 +6,9 @@ import argparse
 import shlex
 import sys
 
-from e2e.stack import runner
-from e2e.stack.registry import all_services
-from e2e.stack.service import StackError
+from e2e.stack import leases, runner
+from e2e.stack.registry import all_services, select
+from e2e.stack.service import StackContext, StackError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "up":
             runner.up(args.servers, out=lambda line: print(line, flush=True))
+            # started or reused by hand: test sessions must not stop these when they end
+            leases.unmark(StackContext.default(), [s.name for s in select(args.servers)])
         elif args.command == "down":
             runner.down(args.servers, out=lambda line: print(line, flush=True))
         elif args.command == "status":
