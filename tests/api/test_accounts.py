@@ -239,3 +239,57 @@ async def test_counts_adjusted_by_other_roles_show_in_the_entity(api: Api) -> No
     await api.container.services["accounts"].adjust_counts(alice.account_id, followers=-5)
     after = (await api.client.get(f"/api/v1/accounts/{alice.id}")).json()
     assert after["followers_count"] == 0 and after["statuses_count"] == 1
+
+
+def _png_bytes() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x80\x20\x20" * 8 for _ in range(8))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+async def test_avatar_and_header_uploads(api: Api) -> None:
+    alice = await api.make_user("alice")
+    files = {"avatar": ("me.png", _png_bytes(), "image/png")}
+    response = await api.client.patch(
+        "/api/v1/accounts/update_credentials", headers=alice.headers, files=files
+    )
+    if "media" not in api.container.services:  # the media role stores profile images
+        assert response.status_code == 422 and "media role" in response.json()["error"]
+        return
+    assert response.status_code == 200, response.text
+    avatar = response.json()["avatar"]
+    assert avatar.startswith("http") and not avatar.endswith("missing.png")
+    assert response.json()["avatar_static"] == avatar
+    header = await api.client.patch(
+        "/api/v1/accounts/update_credentials",
+        headers=alice.headers,
+        files={"header": ("h.png", _png_bytes(), "image/png")},
+        data={"display_name": "Pictured"},
+    )
+    assert header.status_code == 200 and header.json()["avatar"] == avatar
+    assert not header.json()["header"].endswith("missing.png")
+    not_image = await api.client.patch(
+        "/api/v1/accounts/update_credentials",
+        headers=alice.headers,
+        files={"avatar": ("x.png", b"definitely not an image", "image/png")},
+    )
+    assert not_image.status_code == 422
+    invalid_rest = await api.client.patch(
+        "/api/v1/accounts/update_credentials",
+        headers=alice.headers,
+        files={"avatar": ("me.png", _png_bytes(), "image/png")},
+        data={"display_name": "x" * 40},
+    )
+    assert invalid_rest.status_code == 422
+    after = (await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)).json()
+    assert after["avatar"] == avatar and after["display_name"] == "Pictured"

@@ -7,6 +7,7 @@ so fixed paths registered elsewhere are never captured by it.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,12 +20,21 @@ from rookery.workloads.api.entities.accounts import (
 from rookery.workloads.api.errors import ApiError, Forbidden, NotFound, Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.domain.accounts import AccountTaken, InvalidAccount, ProfileChanges, ProfileField
+from rookery.workloads.domain.accounts import (
+    AccountTaken,
+    InvalidAccount,
+    ProfileChanges,
+    ProfileField,
+    apply_profile_changes,
+)
+from rookery.workloads.domain.media import IMAGE, READY, MediaRejected
 from rookery.workloads.ids import parse_id
 from rookery.workloads.services.accounts import AccountsService
 from rookery.workloads.services.oauth import OAuthService
+from starlette.datastructures import UploadFile
 
 router = APIRouter(tags=["accounts"])
+MAX_PROFILE_IMAGE_BYTES = 8 * 1024 * 1024
 ACCOUNT: dict[int | str, dict[str, Any]] = {
     200: {"description": "Account", "content": {"application/json": {"schema": ACCOUNT_SCHEMA}}}
 }
@@ -111,16 +121,49 @@ def _profile_changes(params: Params) -> ProfileChanges:
     )
 
 
+async def _profile_image(request: Request, account_id: int, name: str, upload: UploadFile) -> str:
+    """Store an avatar or header through the media role; the profile keeps its URL."""
+    media = container(request).services.get("media")
+    if media is None:
+        raise ApiError(422, f"{name} uploads need the media role, which this server does not run")
+    data = await upload.read(MAX_PROFILE_IMAGE_BYTES + 1)
+    await upload.close()
+    if len(data) > MAX_PROFILE_IMAGE_BYTES:
+        raise ApiError(413, f"{name} is too large (limit {MAX_PROFILE_IMAGE_BYTES} bytes)")
+    try:
+        uploaded = await media.upload(account_id, data)
+        if uploaded.type != IMAGE:
+            raise ApiError(422, f"{name} must be an image")
+        processed = await media.process(uploaded.id)
+    except MediaRejected as exc:
+        raise ApiError(exc.status, f"{name}: {exc}") from None
+    if processed is None or processed.state != READY or not processed.url:
+        raise ApiError(422, f"{name} could not be processed")
+    return str(processed.url)
+
+
 @router.patch("/api/v1/accounts/update_credentials", summary="Update the profile", responses=ACCOUNT)
 async def update_credentials(
     request: Request, ctx: AuthContext = Depends(require_user("write:accounts"))
 ) -> Response:
     params = await read_params(request)
     changes = _profile_changes(params)
-    for name in ("avatar", "header"):
-        upload = params.file(name)
-        if upload is not None:
-            raise ApiError(422, f"{name} uploads need the media role, which this server does not run yet")
+    avatar, header = params.file("avatar"), params.file("header")
+    if avatar is not None or header is not None:  # check the rest first: no orphan uploads on 422
+        current = await _accounts(request).get(ctx.user_id)
+        try:
+            if current is not None:
+                apply_profile_changes(current, changes)
+        except InvalidAccount as exc:
+            raise Unprocessable(f"Validation failed: {exc}") from None
+    if avatar is not None:
+        changes = dataclasses.replace(
+            changes, avatar=await _profile_image(request, ctx.user_id, "avatar", avatar)
+        )
+    if header is not None:
+        changes = dataclasses.replace(
+            changes, header=await _profile_image(request, ctx.user_id, "header", header)
+        )
     try:
         account = await _accounts(request).update_profile(ctx.user_id, changes)
     except AccountTaken as exc:
