@@ -1,26 +1,39 @@
 """Session-scoped real stack for pytest: starts exactly the servers the selected tests need.
 
 Tests say what they need with ``@pytest.mark.needs("kafka", "cassandra")``. After collection (and
-deselection) the plugin takes the union of needs over the selected tests; the first test that needs
-anything starts that union once (install -> start -> wait healthy), and the ``stack_env`` fixture
-gives the client settings (``ROOKERY_*``, ``KUBECONFIG``) as a dict. Nothing is put into
-``os.environ``: tests in embedded mode keep running on embedded defaults. At the end of the session
-the servers started by test sessions are stopped once no running session needs them any more
-(e2e/stack/leases.py), unless ROOKERY_STACK_KEEP=1; servers started by `make stack-up` are left alone.
+deselection) the plugin takes the union of needs over the selected tests and, before the first test
+runs (outside any per-test timeout: a cold install may take minutes), starts that union once
+(install -> start -> wait healthy). The ``stack_env`` fixture gives the client settings
+(``ROOKERY_*``, ``KUBECONFIG``) as a dict. Nothing is put into ``os.environ``: tests in embedded
+mode keep running on embedded defaults. A server that fails fails only the tests that need it.
+At the end of the session, the servers started by test sessions are stopped once no running
+session needs them any more (e2e/stack/leases.py), unless ROOKERY_STACK_KEEP=1; servers started
+by `make stack-up` are left alone.
 """
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import os
-from collections.abc import Iterator
+import pathlib
+from collections.abc import Generator
 
 import pytest
 
 from e2e.stack import leases, runner
 from e2e.stack.service import StackContext, StackError
 
-NEEDS_KEY = pytest.StashKey[frozenset[str]]()
+
+@dataclasses.dataclass
+class SessionStack:
+    needed: list[str]
+    ctx: StackContext | None = None
+    lease: pathlib.Path | None = None
+    failed: dict[str, str] = dataclasses.field(default_factory=dict)
+    env: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+STACK_KEY = pytest.StashKey[SessionStack]()
 
 
 def needs_of(item: pytest.Item) -> set[str]:
@@ -28,65 +41,83 @@ def needs_of(item: pytest.Item) -> set[str]:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    session.config.stash[NEEDS_KEY] = frozenset().union(*(needs_of(i) for i in session.items))
+    needed: set[str] = set()
+    for item in session.items:
+        needed |= needs_of(item)
+    session.config.stash[STACK_KEY] = SessionStack(needed=sorted(needed))
 
 
-def _report(line: str) -> None:
-    print(f"rookery stack {line}", flush=True)
+def _reporter(config: pytest.Config) -> runner.Printer:
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is None:
+        return lambda line: print(f"rookery stack {line}", flush=True)
+    return lambda line: terminal.write_line(f"rookery stack {line}")
 
 
-FAILED_KEY = pytest.StashKey[dict[str, str]]()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
+    stack = session.config.stash.get(STACK_KEY, None)
+    if stack is None or not stack.needed or session.config.option.collectonly:
+        return (yield)
+    _bring_up(stack, session.config)
+    try:
+        return (yield)
+    finally:
+        _tear_down(stack, session.config)
+
+
+def _bring_up(stack: SessionStack, config: pytest.Config) -> None:
+    stack.ctx = ctx = StackContext.default()
+    stack.lease = leases.take(ctx, stack.needed)
+    out = _reporter(config)
+    try:
+        leases.mark_owned(ctx, runner.up(stack.needed, ctx, out=out))
+    except runner.StackUpError as exc:
+        leases.mark_owned(ctx, exc.started)
+        stack.failed.update({err.service: str(err) for err in exc.errors})
+    except StackError as exc:  # e.g. a needs() marker naming a server the stack does not have
+        stack.failed.update(dict.fromkeys(stack.needed, str(exc)))
+    healthy = [n for n in stack.needed if n not in stack.failed]
+    if healthy:
+        stack.env = runner.env(healthy, ctx)
+
+
+def _tear_down(stack: SessionStack, config: pytest.Config) -> None:
+    if stack.ctx is None or stack.lease is None:
+        return
+    ctx = stack.ctx
+    leases.release(stack.lease)
+    if os.environ.get("ROOKERY_STACK_KEEP") == "1":
+        return
+    with runner.stack_lock(ctx):
+        still_needed = leases.needed_by_live_sessions(ctx)
+        # (a server that failed was already stopped by the stack)
+        done = [
+            n
+            for n in stack.needed
+            if n not in stack.failed and leases.owned(ctx, n) and n not in still_needed
+        ]
+        leases.unmark(ctx, done)
+    if done:
+        runner.down(done, ctx, out=_reporter(config))
 
 
 @pytest.fixture(scope="session")
-def stack_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
-    """The real servers the selected tests need, started once per session; their settings as a dict.
-
-    A server that fails to come up fails the tests that need it (with its error and log path);
-    tests that need only healthy servers still run.
-    """
-    selected: frozenset[str] = request.config.stash.get(NEEDS_KEY, frozenset())
-    needed = sorted(selected)
-    failed: dict[str, str] = {}
-    request.config.stash[FAILED_KEY] = failed
-    if not needed:
-        yield {}
-        return
-    ctx = StackContext.default()
-    lease = leases.take(ctx, needed)
-    capture = request.config.pluginmanager.getplugin("capturemanager")
-    try:
-        with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
-            leases.mark_owned(ctx, runner.up(needed, ctx, out=_report))
-    except runner.StackUpError as exc:
-        leases.mark_owned(ctx, exc.started)
-        failed.update({err.service: str(err) for err in exc.errors})
-    except StackError as exc:  # e.g. a needs() marker naming a server the stack does not have
-        failed.update(dict.fromkeys(needed, str(exc)))
-    try:
-        yield runner.env([n for n in needed if n not in failed], ctx)
-    finally:
-        leases.release(lease)
-        if os.environ.get("ROOKERY_STACK_KEEP") != "1":
-            with runner.stack_lock(ctx):
-                still_needed = leases.needed_by_live_sessions(ctx)
-                done = [
-                    n for n in needed if n not in failed and leases.owned(ctx, n) and n not in still_needed
-                ]
-                leases.unmark(ctx, done)
-            if done:
-                runner.down(done, ctx, out=_report)
+def stack_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    """Client settings of the real servers the selected tests need (started before the first test)."""
+    stack = request.config.stash.get(STACK_KEY, None)
+    return dict(stack.env) if stack is not None else {}
 
 
 @pytest.fixture(autouse=True)
 def _stack_for_marked_tests(request: pytest.FixtureRequest) -> None:
-    """A test marked ``needs(...)`` gets the session stack even when it does not ask for stack_env."""
+    """A test marked ``needs(...)`` fails, naming the server and its log, when that server did not come up."""
     needs = needs_of(request.node)
-    if needs:
-        request.getfixturevalue("stack_env")
-        failed = request.config.stash.get(FAILED_KEY, {})
-        broken = sorted(needs & failed.keys())
+    stack = request.config.stash.get(STACK_KEY, None)
+    if needs and stack is not None:
+        broken = sorted(needs & stack.failed.keys())
         if broken:
             pytest.fail(
-                "the real stack did not come up:\n" + "\n".join(failed[n] for n in broken), pytrace=False
+                "the real stack did not come up:\n" + "\n".join(stack.failed[n] for n in broken),
+                pytrace=False,
             )
