@@ -181,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     if not set(models) <= set(MODELS) or not 1 <= args.requests <= 10_000 or args.concurrency < 1:
         parser.error(f"models from {MODELS}, 1..10000 requests, concurrency >= 1")
 
+    # the machine may be shared: record how busy it was
+    load_at_start = round(os.getloadavg()[0], 2)
     process = None
     with tempfile.TemporaryDirectory() as scratch:
         url = args.url
@@ -219,12 +221,13 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "benchmark": "inference",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "command": "python bench/inference.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": ".venv/bin/python bench/inference.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "machine": {
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
             "python": platform.python_version(),
             "device": device(),
+            "load_average_1m_at_start": load_at_start,
         },
         "protocol": "KServe V1 REST over loopback",
         "results": results,

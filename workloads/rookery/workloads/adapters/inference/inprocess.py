@@ -101,3 +101,6 @@ class InProcessModelClient:
             raise ModelUnavailable(f"model {model!r} failed: {type(exc).__name__}: {exc}") from None
         breaker.record_success()
         return predictions
+
+    async def aclose(self) -> None:
+        """Nothing to release (same shape as HttpModelClient); loaded models stay for the process."""
