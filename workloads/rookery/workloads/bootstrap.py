@@ -172,6 +172,8 @@ def _accounts(container: Container) -> None:
     container.services["oauth"] = oauth
     container.services["account_views"] = AccountViews(accounts, container.ports["cache"], settings.base_url)
     container.starters.append(oauth.load_revocations)
+    if settings.oidc_issuer:  # external issuer's users get local accounts by preferred_username
+        container.services["tokens"].subject_resolver = accounts.account_for_external_subject
 
 
 # -------------------------------------------------------------------------------------------

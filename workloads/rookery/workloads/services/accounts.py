@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import secrets
 from collections.abc import Sequence
+from typing import Any
 
 import argon2
 from rookery.workloads.domain.accounts import (
     ROLES,
     Account,
+    AccountTaken,
     InvalidAccount,
     ProfileChanges,
     apply_profile_changes,
@@ -115,6 +118,34 @@ class AccountsService:
             account.password_hash = await self.passwords.hash(password)
             await self.repo.update(account)
         return account
+
+    async def account_for_external_subject(self, claims: dict[str, Any]) -> int | None:
+        """The local account of an external issuer's user (Keycloak), matched by
+        ``preferred_username`` and created on first sight; it has no local password."""
+        username = claims.get("preferred_username")
+        if not isinstance(username, str):
+            return None
+        account = await self.repo.by_username(username)
+        if account is not None:
+            return None if account.suspended else account.id
+        email = claims.get("email")
+        try:
+            validate_username(username)
+            account = Account(
+                id=new_id(),
+                username=username,
+                email=validate_email(email if isinstance(email, str) else f"{username}@{self.local_domain}"),
+                password_hash="!external:" + secrets.token_hex(16),  # never verifies
+                created_at=dt.datetime.now(dt.UTC),
+                display_name=str(claims.get("name") or "")[:30],
+            )
+            await self.repo.create(account)
+        except AccountTaken:
+            existing = await self.repo.by_username(username)
+            return existing.id if existing is not None and not existing.suspended else None
+        except InvalidAccount:
+            return None
+        return account.id
 
     async def get(self, account_id: int) -> Account | None:
         return await self.repo.get(account_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import jwt
@@ -18,6 +19,8 @@ from rookery.workloads.domain.oauth import AuthContext
 from rookery.workloads.ports import JwksSource, SigningKeys
 
 ALGORITHMS = ["RS256"]
+# maps the verified claims of an external issuer's token (non-numeric ``sub``) to a local account
+SubjectResolver = Callable[[dict[str, Any]], Awaitable[int | None]]
 
 
 class InvalidToken(Exception):
@@ -81,6 +84,7 @@ class TokenValidator:
         self._fetched_at = float("-inf")
         self._cache: OrderedDict[str, AuthContext] = OrderedDict()
         self._revoked: set[str] = set()
+        self.subject_resolver: SubjectResolver | None = None
 
     # -- revocation ----------------------------------------------------------------------------
 
@@ -144,8 +148,11 @@ class TokenValidator:
         scope = claims.get("scope", "")
         if not isinstance(scope, str) or (app_id is not None and not isinstance(app_id, int)):
             raise InvalidToken("malformed claims")
+        account_id = int(subject) if subject.isdigit() else None
+        if account_id is None and self.subject_resolver is not None and not subject.startswith("app:"):
+            account_id = await self.subject_resolver(claims)
         return AuthContext(
-            account_id=int(subject) if subject.isdigit() else None,
+            account_id=account_id,
             app_id=app_id,
             scopes=frozenset(scope.split()),
             token_id=str(claims["jti"]),
