@@ -267,3 +267,35 @@ def test_plugin_leaves_servers_another_session_still_needs(
         '["down", ["cassandra"]]',
     ]
     assert sorted(p.name for p in (state / "leases").iterdir()) == ["other.json"]
+
+
+def test_cli_env_prints_shell_export_lines(tmp_path: pathlib.Path) -> None:
+    import shlex
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-m", "e2e.stack", "env", "postgres", "keycloak"],
+        cwd=REPO,
+        env={"PATH": "/usr/bin:/bin", "ROOKERY_CACHE_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    exported = {}
+    for line in result.stdout.splitlines():
+        assert line.startswith("export ")
+        name, _, value = line.removeprefix("export ").partition("=")
+        exported[name] = shlex.split(value)[0]
+    assert exported["ROOKERY_POSTGRES_DSN"] == "postgresql://rookery:rookery@127.0.0.1:5432/rookery"
+    assert exported["ROOKERY_OIDC_ISSUER"] == "http://127.0.0.1:8180/realms/rookery"
+    assert "ROOKERY_REDIS_URL" not in exported
+
+
+def test_cli_names_an_unknown_server_and_exits_non_zero() -> None:
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-m", "e2e.stack", "up", "mongodb"], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "mongodb: unknown server" in result.stderr
