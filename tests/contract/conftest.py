@@ -8,8 +8,12 @@ share servers without sharing keys or topics, and nothing is flushed.
 
 from __future__ import annotations
 
+import pathlib
+from collections.abc import Iterator
+
 import pytest
 from contract_support import unique_tenant
+from redis_cluster import redis_cluster
 
 
 @pytest.fixture
@@ -25,3 +29,13 @@ def redis_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def kafka_bootstrap(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue("stack_env")["ROOKERY_KAFKA_BOOTSTRAP"])
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    request.getfixturevalue("stack_env")  # the stack's redis brings redis-server
+    workdir: pathlib.Path = tmp_path_factory.mktemp("redis-cluster")
+    with redis_cluster(workdir) as url:
+        yield url

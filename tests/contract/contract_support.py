@@ -34,10 +34,25 @@ async def eventually(
         await asyncio.sleep(0.02)
 
 
+REDIS_PARAMS = [
+    pytest.param("redis", marks=pytest.mark.needs("redis")),
+    pytest.param("redis-cluster", marks=pytest.mark.needs("redis")),
+]
+
+
 @contextlib.asynccontextmanager
-async def redis_client(request: pytest.FixtureRequest) -> AsyncIterator[aioredis.Redis]:
-    """A client of the stack's Redis, asked for lazily: only production params need the stack."""
-    client = connect(request.getfixturevalue("redis_url"))
+async def redis_client(
+    request: pytest.FixtureRequest, cluster: bool = False
+) -> AsyncIterator[aioredis.Redis]:
+    """A client of the stack's Redis (or of the three-node cluster), asked for lazily: only
+    production params need the stack."""
+    if cluster:
+        client = connect(request.getfixturevalue("redis_cluster_url"), cluster=True)
+        # learn the slot map before concurrent use, as bootstrap's starter does: redis-py's
+        # lazy first initialize() races when many commands arrive at once
+        await client.initialize()  # type: ignore[attr-defined]
+    else:
+        client = connect(request.getfixturevalue("redis_url"))
     try:
         yield client
     finally:

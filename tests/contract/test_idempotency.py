@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from contract_support import redis_client
+from contract_support import REDIS_PARAMS, redis_client
 
 from rookery.workloads.adapters.memory.idempotency import MemoryIdempotencyStore
 from rookery.workloads.adapters.redis.idempotency import RedisIdempotencyStore
@@ -20,12 +20,12 @@ RESPONSE = StoredResponse(
 )
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.needs("redis"))])
+@pytest.fixture(params=["memory", *REDIS_PARAMS])
 async def store(request: pytest.FixtureRequest, tenant: str) -> AsyncIterator[IdempotencyStore]:
     if request.param == "memory":
         yield MemoryIdempotencyStore()
     else:
-        async with redis_client(request) as client:
+        async with redis_client(request, cluster=request.param == "redis-cluster") as client:
             yield RedisIdempotencyStore(client, tenant)
 
 

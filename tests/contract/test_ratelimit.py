@@ -6,19 +6,19 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from contract_support import redis_client
+from contract_support import REDIS_PARAMS, redis_client
 
 from rookery.workloads.adapters.memory.ratelimit import MemoryRateLimiter
 from rookery.workloads.adapters.redis.ratelimit import RedisRateLimiter
 from rookery.workloads.ports import RateLimiter
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.needs("redis"))])
+@pytest.fixture(params=["memory", *REDIS_PARAMS])
 async def limiter(request: pytest.FixtureRequest, tenant: str) -> AsyncIterator[RateLimiter]:
     if request.param == "memory":
         yield MemoryRateLimiter()
     else:
-        async with redis_client(request) as client:
+        async with redis_client(request, cluster=request.param == "redis-cluster") as client:
             yield RedisRateLimiter(client, tenant)
 
 

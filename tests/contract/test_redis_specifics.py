@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
+import redis.exceptions
 from contract_support import eventually, redis_client
 from redis.crc import key_slot
 
@@ -45,6 +46,18 @@ def test_multi_key_scripts_stay_in_one_slot() -> None:
 
 
 @needs_redis
+async def test_the_cluster_rejects_scripts_across_slots(request: pytest.FixtureRequest) -> None:
+    """Cluster mode catches a key layout that splits a script over two slots (the client refuses
+    it before the server would answer CROSSSLOT)."""
+    async with redis_client(request, cluster=True) as client:
+        keys = Keys("acme")
+        one, two = keys("lock", "a"), keys("lock", "b")
+        assert key_slot(one.encode()) != key_slot(two.encode())
+        with pytest.raises(redis.exceptions.RedisClusterException, match="same key slot"):
+            await client.eval("return redis.call('MGET', KEYS[1], KEYS[2])", 2, one, two)
+
+
+@needs_redis
 async def test_replicas_share_one_bucket(request: pytest.FixtureRequest, tenant: str) -> None:
     async with redis_client(request) as one, redis_client(request) as two:
         replicas = [RedisRateLimiter(one, tenant), RedisRateLimiter(two, tenant)]
@@ -61,8 +74,16 @@ async def test_bucket_state_expires_once_full_again(client: aioredis.Redis, tena
     assert 600 <= ttl_ms <= 1600  # 3 tokens at 5/s = 0.6 s, plus a second of slack
 
 
+@pytest.mark.parametrize("cluster", [False, True], ids=["redis", "redis-cluster"])
 @needs_redis
-async def test_hot_timeline_pages_like_mastodon(client: aioredis.Redis, tenant: str) -> None:
+async def test_hot_timeline_pages_like_mastodon(
+    request: pytest.FixtureRequest, tenant: str, cluster: bool
+) -> None:
+    async with redis_client(request, cluster=cluster) as client:
+        await hot_timeline_pages_like_mastodon(client, tenant)
+
+
+async def hot_timeline_pages_like_mastodon(client: aioredis.Redis, tenant: str) -> None:
     timelines = RedisHotTimelines(client, tenant, max_len=50)
     base = (1 << 62) + 12345  # above 2^53: a float score would merge neighbours
     ids = [base + i for i in range(60)]

@@ -212,6 +212,8 @@ def _production_adapters(container: Container) -> None:
             hot_timelines=RedisHotTimelines(client, tenant, settings.home_timeline_max),
             processed_events=ProcessedEvents(client, tenant),
         )
+        if settings.redis_cluster:  # learn the slot map up front: a lazy first one races under load
+            container.starters.append(client.initialize)
         container.stoppers.append(client.aclose)
     if settings.kafka_bootstrap:
         from rookery.workloads.adapters.kafka.bus import KafkaEventBus
