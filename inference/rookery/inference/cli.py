@@ -62,7 +62,18 @@ def train_parser() -> argparse.ArgumentParser:
         prog="rookery inference train",
         description="Train ranking and anomaly models from a JSONL export of interaction events.",
     )
-    parser.add_argument("--events", required=True, help="JSONL of interaction events ('-' for stdin)")
+    parser.add_argument(
+        "--events", action="append", default=[], help="JSONL of interaction events ('-': stdin)"
+    )
+    parser.add_argument(
+        "--workloads-events",
+        action="append",
+        default=[],
+        help="JSONL of the workloads' event envelopes (posts, interactions, graph streams)",
+    )
+    parser.add_argument(
+        "--eventlog", action="append", default=[], help="the embedded event log (DATA_DIR/rookery.db)"
+    )
     parser.add_argument(
         "--out", default=None, help="storage folder to write (default the --storage-uri rules)"
     )
@@ -80,9 +91,10 @@ def train_parser() -> argparse.ArgumentParser:
 
 def train_command(argv: list[str]) -> int:
     args = train_parser().parse_args(argv)
-    from rookery.inference.events import EventFileError
+    from rookery.inference.envelopes import read_envelope_file, read_event_log
+    from rookery.inference.events import EventFileError, read_events
     from rookery.inference.ranking import TrainingError
-    from rookery.inference.training import train_from_file
+    from rookery.inference.training import train
 
     try:
         out = resolve_storage(args.out)
@@ -95,10 +107,14 @@ def train_command(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
+    if not (args.events or args.workloads_events or args.eventlog):
+        print("rookery inference train: give --events, --workloads-events or --eventlog", file=sys.stderr)
+        return 2
     try:
-        summary = train_from_file(
-            args.events, out, models=tuple(args.models), contamination=args.contamination
-        )
+        events = [event for path in args.events for event in read_events(path)]
+        events += [event for path in args.workloads_events for event in read_envelope_file(path)]
+        events += [event for path in args.eventlog for event in read_event_log(path)]
+        summary = train(events, out, models=tuple(args.models), contamination=args.contamination)
     except (EventFileError, TrainingError) as exc:
         print(f"rookery inference train: {exc}", file=sys.stderr)
         return 2
