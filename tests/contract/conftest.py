@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from contract_support import unique_tenant
+from postgres_stores import pg_session_dsn, store_db  # noqa: F401  (store contract: SQLite + PostgreSQL)
 from redis_cluster import redis_cluster
 
 

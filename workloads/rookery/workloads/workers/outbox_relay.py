@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Protocol
 
+from rookery.workloads.domain.events import Event
 from rookery.workloads.ports import EventBus, Outbox
 
 log = logging.getLogger("rookery.outbox")
@@ -56,3 +58,26 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+
+class ClaimingOutbox(Outbox, Protocol):
+    """An outbox several relays may drain at once (PostgreSQL: ``FOR UPDATE SKIP LOCKED``)."""
+
+    def claim(self, limit: int) -> contextlib.AbstractAsyncContextManager[list[tuple[int, str, Event]]]: ...
+
+
+class ClaimingOutboxRelay(OutboxRelay):
+    """Publishes rows this relay claimed; rows claimed by another relay are skipped, not waited for.
+    The claim is released (rows deleted) only after the bus acknowledged every event of it."""
+
+    def __init__(
+        self, outbox: ClaimingOutbox, bus: EventBus, *, batch: int = 200, poll_interval_s: float = 1.0
+    ) -> None:
+        super().__init__(outbox, bus, batch=batch, poll_interval_s=poll_interval_s)
+        self.claiming = outbox
+
+    async def relay_once(self) -> int:
+        async with self.claiming.claim(self.batch) as rows:
+            for _row_id, stream, event in rows:
+                await self.bus.publish(stream, event)
+        return len(rows)

@@ -1,0 +1,125 @@
+"""AccountRepository, OAuthStore and MarkerStore contract: SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from postgres_stores import StoreDb
+from rookery.workloads.domain.accounts import Account, AccountTaken, ProfileField
+from rookery.workloads.domain.oauth import AuthorizationCode, OAuthApp, TokenRecord
+from rookery.workloads.ids import new_id
+
+NOW = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def account(username: str, **fields: object) -> Account:
+    values: dict[str, object] = {
+        "id": new_id(),
+        "username": username,
+        "email": f"{username}@example.com",
+        "password_hash": "$argon2id$x",
+        "created_at": NOW,
+    }
+    values.update(fields)
+    return Account(**values)  # type: ignore[arg-type]
+
+
+async def test_account_round_trips_every_field(store_db: StoreDb) -> None:
+    repo = store_db.accounts()
+    alice = account(
+        "Alice",
+        display_name="Alice A.",
+        note="hi",
+        locked=True,
+        bot=True,
+        discoverable=False,
+        role="admin",
+        fields=(ProfileField("site", "https://a.example", None),),
+        avatar="https://cdn/a.png",
+        privacy="private",
+        sensitive=True,
+        language="de",
+    )
+    await repo.create(alice)
+    assert await repo.get(alice.id) == alice
+    assert await repo.by_username("alice") == alice  # case-insensitive
+    assert await repo.by_email("ALICE@example.com") == alice
+    assert await repo.get(new_id()) is None
+    assert await repo.by_username("nobody") is None
+
+
+async def test_taken_username_or_email_is_refused(store_db: StoreDb) -> None:
+    repo = store_db.accounts()
+    await repo.create(account("bob"))
+    with pytest.raises(AccountTaken, match="Username"):
+        await repo.create(account("BOB", email="other@example.com"))
+    with pytest.raises(AccountTaken, match="E-mail"):
+        await repo.create(account("robert", email="Bob@Example.com"))
+    carol = account("carol")
+    await repo.create(carol)
+    with pytest.raises(AccountTaken):
+        await repo.update(dataclasses.replace(carol, username="Bob"))
+    assert (await repo.get(carol.id)).username == "carol"  # type: ignore[union-attr]
+
+
+async def test_get_many_search_and_counts(store_db: StoreDb) -> None:
+    repo = store_db.accounts()
+    ann, anna, bo = (
+        account("ann"),
+        account("anna", display_name="Anna"),
+        account("bo", display_name="Ann fan"),
+    )
+    for a in (ann, anna, bo):
+        await repo.create(a)
+    assert set(await repo.get_many([ann.id, bo.id, ann.id, new_id()])) == {ann.id, bo.id}
+    assert await repo.get_many([]) == {}
+    found = [a.username for a in await repo.search("@ann", limit=10)]
+    assert found[0] == "ann" and set(found) == {"ann", "anna", "bo"}
+    assert [a.username for a in await repo.search("ann", limit=1, offset=1)] == found[1:2]
+    assert await repo.search("%", limit=10) == []  # LIKE wildcards are literal
+    await repo.adjust_counts(ann.id, followers=2, statuses=1, last_status_at=dt.date(2026, 5, 2))
+    await repo.adjust_counts(ann.id, followers=-5, following=-1)
+    got = await repo.get(ann.id)
+    assert got is not None
+    assert (got.followers_count, got.following_count, got.statuses_count) == (0, 0, 1)
+    assert got.last_status_at == dt.date(2026, 5, 2)
+
+
+async def test_oauth_apps_codes_and_tokens(store_db: StoreDb) -> None:
+    store = store_db.oauth()
+    app = OAuthApp(
+        new_id(), "client", "cid", "secret", ("urn:ietf:wg:oauth:2.0:oob",), frozenset({"read"}), None, NOW
+    )
+    await store.create_app(app)
+    assert await store.app(app.id) == app
+    assert await store.app_by_client_id("cid") == app
+    assert await store.app_by_client_id("nope") is None
+
+    code = AuthorizationCode("d1", app.id, 7, frozenset({"read"}), "urn:x", "ch", "S256", NOW)
+    await store.save_code(code)
+    assert await store.take_code("d1") == code
+    assert await store.take_code("d1") is None  # single use
+
+    token = TokenRecord("j1", app.id, 7, frozenset({"read", "write"}), NOW, NOW + dt.timedelta(hours=1), "r1",
+                        NOW + dt.timedelta(days=1))  # fmt: skip
+    await store.save_token(token)
+    assert await store.token("j1") == token
+    assert await store.token_by_refresh("r1") == token
+    assert await store.revoke("j1", NOW) is True
+    assert await store.revoke("j1", NOW) is False
+    assert await store.revoke("unknown", NOW) is False
+    assert (await store.token("j1")).revoked_at == NOW  # type: ignore[union-attr]
+    assert await store.revoked_since(NOW) == ["j1"]
+    assert await store.revoked_since(NOW + dt.timedelta(days=2)) == []
+
+
+async def test_markers_count_versions(store_db: StoreDb) -> None:
+    markers = store_db.markers()
+    first = await markers.save(1, "home", 10, NOW)
+    second = await markers.save(1, "home", 12, NOW + dt.timedelta(seconds=1))
+    assert (first.version, second.version) == (1, 2)
+    got = await markers.get(1, ["home", "notifications"])
+    assert list(got) == ["home"] and got["home"].last_read_id == 12 and got["home"].version == 2
+    assert await markers.get(1, []) == {}

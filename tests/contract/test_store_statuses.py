@@ -1,0 +1,168 @@
+"""StatusRepository, InteractionStore and Outbox contract: SQLite and PostgreSQL.
+
+Every write stores its outbox rows in the same transaction as the state change."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import pytest
+from postgres_stores import StoreDb
+from rookery.workloads.domain.events import POSTS, Event
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.domain.statuses import Status, StatusEdit
+from rookery.workloads.ids import new_id
+from rookery.workloads.ports import StatusQuery
+
+AUTHOR, OTHER = 101, 202
+
+
+def status(account_id: int = AUTHOR, **fields: Any) -> Status:
+    text = fields.pop("text", "hello")
+    return Status(id=new_id(), account_id=account_id, text=text, content=f"<p>{text}</p>", **fields)
+
+
+def created(s: Status) -> list[tuple[str, Event]]:
+    return [(POSTS, Event("StatusCreated", str(s.account_id), {"status_id": s.id}))]
+
+
+async def outbox_types(store_db: StoreDb) -> list[str]:
+    return [event.type for _, _, event in await store_db.outbox.pending(100)]
+
+
+async def test_create_round_trips_and_writes_the_outbox(store_db: StoreDb) -> None:
+    repo = store_db.statuses()
+    s = status(
+        visibility="unlisted", spoiler_text="cw", sensitive=True, language="en", mentions=(OTHER,),
+        tags=("rookery", "news"), media_ids=(5, 3), application="app",
+    )  # fmt: skip
+    await repo.create(s, created(s))
+    assert await repo.get(s.id) == s
+    assert await repo.get_many([s.id, new_id()]) == {s.id: s}
+    assert await repo.get_many([]) == {}
+    assert await outbox_types(store_db) == ["StatusCreated"]
+    rows = await store_db.outbox.pending(10)
+    await store_db.outbox.mark_published([row_id for row_id, _, _ in rows])
+    assert await store_db.outbox.pending(10) == []
+    history = await repo.history(s.id)
+    assert [(h.text, h.sensitive) for h in history] == [("hello", True)]
+
+
+async def test_failed_write_leaves_neither_state_nor_event(store_db: StoreDb) -> None:
+    repo = store_db.statuses()
+    s = status()
+    await repo.create(s, created(s))
+    await store_db.outbox.mark_published([r for r, _, _ in await store_db.outbox.pending(10)])
+    duplicate = dataclasses.replace(s, text="other")
+    with pytest.raises(Exception):  # noqa: B017 - the driver's integrity error
+        await repo.create(duplicate, created(duplicate))
+    assert (await repo.get(s.id)).text == "hello"  # type: ignore[union-attr]
+    assert await store_db.outbox.pending(10) == []
+
+
+async def test_replies_reblogs_edits_and_delete(store_db: StoreDb) -> None:
+    repo, interactions = store_db.statuses(), store_db.interactions()
+    original = status(tags=("a",))
+    await repo.create(original)
+    reply = status(OTHER, in_reply_to_id=original.id, in_reply_to_account_id=AUTHOR)
+    reblog = status(OTHER, text="", reblog_of_id=original.id)
+    await repo.create(reply)
+    await repo.create(reblog)
+    got = await repo.get(original.id)
+    assert got is not None and (got.replies_count, got.reblogs_count) == (1, 1)
+    assert [s.id for s in await repo.replies_to([original.id])] == [reply.id]
+    assert await repo.reblog_by(OTHER, original.id) == reblog
+    assert await repo.reblogger_ids(original.id) == [OTHER]
+    assert await repo.reblogs_of(original.id, PageRequest()) == [(reblog.id, OTHER)]
+    assert await repo.history(reblog.id) == []  # a reblog has no versions
+
+    at = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+    edited = dataclasses.replace(got, text="v2", content="<p>v2</p>", tags=("b",), edited_at=at)
+    await repo.update(edited, StatusEdit(original.id, "v2", "<p>v2</p>", "", False, at), created(edited))
+    assert (await repo.get(original.id)).tags == ("b",)  # type: ignore[union-attr]
+    assert [h.text for h in await repo.history(original.id)] == ["hello", "v2"]
+    assert await repo.query(StatusQuery(tagged="a"), PageRequest()) == []
+    assert [s.id for s in await repo.query(StatusQuery(tagged="b"), PageRequest())] == [original.id]
+
+    await interactions.favourite(OTHER, original.id)
+    await interactions.bookmark(OTHER, original.id)
+    removed = await repo.delete(original.id, created(original))
+    assert sorted(removed) == sorted([original.id, reblog.id])
+    assert await repo.get(original.id) is None and await repo.get(reblog.id) is None
+    assert await interactions.favourites_of(OTHER, PageRequest()) == []
+    assert await interactions.bookmarks_of(OTHER, PageRequest()) == []
+    assert await repo.delete(original.id) == []
+    assert (await repo.get(reply.id)).in_reply_to_id == original.id  # type: ignore[union-attr]
+
+
+async def test_query_filters_and_cursor_pages(store_db: StoreDb) -> None:
+    repo = store_db.statuses()
+    made = []
+    for i in range(6):
+        s = status(
+            AUTHOR if i % 2 == 0 else OTHER,
+            visibility="public" if i != 5 else "direct",
+            tags=("even",) if i % 2 == 0 else ("odd",),
+            media_ids=(1,) if i == 4 else (),
+        )
+        await repo.create(s)
+        made.append(s.id)
+    public = made[:5][::-1]
+    assert [s.id for s in await repo.query(StatusQuery(), PageRequest())] == public
+    assert [s.id for s in await repo.query(StatusQuery(account_id=AUTHOR), PageRequest())] == [
+        made[4],
+        made[2],
+        made[0],
+    ]
+    assert [s.id for s in await repo.query(StatusQuery(only_media=True), PageRequest())] == [made[4]]
+    assert [s.id for s in await repo.query(StatusQuery(none_tags=("even",)), PageRequest())] == [
+        made[3],
+        made[1],
+    ]
+    assert [s.id for s in await repo.query(StatusQuery(all_tags=("even",), any_tags=("odd", "even")),
+                                           PageRequest())] == [made[4], made[2], made[0]]  # fmt: skip
+    assert [s.id for s in await repo.query(StatusQuery(), PageRequest(max_id=made[3], limit=2))] == [
+        made[2],
+        made[1],
+    ]
+    assert [s.id for s in await repo.query(StatusQuery(), PageRequest(since_id=made[1], limit=2))] == [
+        made[4],
+        made[3],
+    ]
+    assert [s.id for s in await repo.query(StatusQuery(), PageRequest(min_id=made[1], limit=2))] == [
+        made[3],
+        made[2],
+    ]
+    entries = await repo.by_authors([AUTHOR, OTHER], PageRequest(limit=10))
+    assert [e.status_id for e in entries] == public  # direct posts never merged
+    assert await repo.by_authors([], PageRequest()) == []
+
+
+async def test_interactions_count_page_and_flag(store_db: StoreDb) -> None:
+    repo, store = store_db.statuses(), store_db.interactions()
+    a, b = status(), status()
+    await repo.create(a)
+    await repo.create(b)
+    fav_event = [(POSTS, Event("Favourited", str(OTHER), {"status_id": a.id}))]
+    assert await store.favourite(OTHER, a.id, fav_event) is True
+    assert await store.favourite(OTHER, a.id, fav_event) is False  # idempotent, no second event
+    assert await outbox_types(store_db) == ["Favourited"]
+    assert await store.favourite(AUTHOR, a.id) is True
+    assert (await repo.get(a.id)).favourites_count == 2  # type: ignore[union-attr]
+    assert [acct for _, acct in await store.favourited_by(a.id, PageRequest())] == [AUTHOR, OTHER]
+    assert (
+        await store.bookmark(OTHER, b.id) and await store.pin(AUTHOR, a.id) and await store.pin(AUTHOR, b.id)
+    )
+    assert await store.pinned_ids(AUTHOR) == [b.id, a.id]
+    flags = await store.viewer_flags(OTHER, [a.id, b.id])
+    assert flags.favourited == {a.id} and flags.bookmarked == {b.id} and flags.pinned == frozenset()
+    assert (await store.viewer_flags(OTHER, [])).favourited == frozenset()
+    assert await store.unfavourite(OTHER, a.id) is True
+    assert await store.unfavourite(OTHER, a.id) is False
+    assert (await repo.get(a.id)).favourites_count == 1  # type: ignore[union-attr]
+    assert await store.unpin(AUTHOR, a.id) and await store.pinned_ids(AUTHOR) == [b.id]
+    assert await store.unbookmark(OTHER, b.id) and await store.bookmarks_of(OTHER, PageRequest()) == []
+    page = await store.favourites_of(AUTHOR, PageRequest(limit=1))
+    assert [sid for _, sid in page] == [a.id]

@@ -1,0 +1,1 @@
+"""PostgreSQL adapters (asyncpg): accounts, OAuth, markers, statuses, interactions and the outbox."""

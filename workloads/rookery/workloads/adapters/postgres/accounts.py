@@ -1,0 +1,182 @@
+"""AccountRepository and MarkerStore on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+import orjson
+from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.domain.accounts import Account, AccountTaken, ProfileField
+from rookery.workloads.ports import Marker
+
+_NAMES = (
+    "id", "username", "email", "password_hash", "created_at", "display_name", "note", "locked", "bot",
+    "discoverable", "role", "suspended", "silenced", "fields", "avatar", "header", "privacy", "sensitive",
+    "language", "followers_count", "following_count", "statuses_count", "last_status_at",
+)  # fmt: skip
+_COLUMNS = ", ".join(_NAMES)
+
+
+def _row_to_account(row: Any) -> Account:
+    return Account(
+        id=row["id"],
+        username=row["username"],
+        email=row["email"],
+        password_hash=row["password_hash"],
+        created_at=row["created_at"],
+        display_name=row["display_name"],
+        note=row["note"],
+        locked=row["locked"],
+        bot=row["bot"],
+        discoverable=row["discoverable"],
+        role=row["role"],
+        suspended=row["suspended"],
+        silenced=row["silenced"],
+        fields=tuple(ProfileField(**f) for f in orjson.loads(row["fields"])),
+        avatar=row["avatar"],
+        header=row["header"],
+        privacy=row["privacy"],
+        sensitive=row["sensitive"],
+        language=row["language"],
+        followers_count=row["followers_count"],
+        following_count=row["following_count"],
+        statuses_count=row["statuses_count"],
+        last_status_at=row["last_status_at"],
+    )
+
+
+def _values(account: Account) -> tuple[Any, ...]:
+    fields = orjson.dumps(
+        [{"name": f.name, "value": f.value, "verified_at": f.verified_at} for f in account.fields]
+    ).decode()
+    return (
+        account.id, account.username, account.email, account.password_hash, account.created_at,
+        account.display_name, account.note, account.locked, account.bot, account.discoverable,
+        account.role, account.suspended, account.silenced, fields, account.avatar, account.header,
+        account.privacy, account.sensitive, account.language, account.followers_count,
+        account.following_count, account.statuses_count, account.last_status_at,
+    )  # fmt: skip
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _taken(exc: asyncpg.UniqueViolationError) -> AccountTaken:
+    what = "E-mail address" if "email" in (exc.constraint_name or "") else "Username"
+    return AccountTaken(f"{what} is already taken")
+
+
+class PostgresAccountRepository:
+    def __init__(self, db: PostgresDatabase) -> None:
+        self.db = db
+
+    async def get(self, account_id: int) -> Account | None:
+        row = await self.db.fetchrow(f"SELECT {_COLUMNS} FROM accounts WHERE id = $1", account_id)
+        return _row_to_account(row) if row else None
+
+    async def get_many(self, account_ids: Sequence[int]) -> dict[int, Account]:
+        if not account_ids:
+            return {}
+        rows = await self.db.fetch(
+            f"SELECT {_COLUMNS} FROM accounts WHERE id = ANY($1::bigint[])", list(set(account_ids))
+        )
+        return {row["id"]: _row_to_account(row) for row in rows}
+
+    async def by_username(self, username: str) -> Account | None:
+        row = await self.db.fetchrow(
+            f"SELECT {_COLUMNS} FROM accounts WHERE lower(username) = lower($1)", username
+        )
+        return _row_to_account(row) if row else None
+
+    async def by_email(self, email: str) -> Account | None:
+        row = await self.db.fetchrow(f"SELECT {_COLUMNS} FROM accounts WHERE lower(email) = lower($1)", email)
+        return _row_to_account(row) if row else None
+
+    async def search(self, query: str, limit: int, offset: int = 0) -> list[Account]:
+        text = query.strip().lstrip("@").lower()
+        if not text:
+            return []
+        prefix = _like_escape(text) + "%"
+        anywhere = "%" + _like_escape(text) + "%"
+        rows = await self.db.fetch(
+            f"SELECT {_COLUMNS} FROM accounts"
+            " WHERE NOT suspended AND (lower(username) LIKE $1 OR lower(display_name) LIKE $2)"
+            " ORDER BY (lower(username) = $3) DESC, (lower(username) LIKE $1) DESC, followers_count DESC, id"
+            " LIMIT $4 OFFSET $5",
+            prefix,
+            anywhere,
+            text,
+            limit,
+            offset,
+        )
+        return [_row_to_account(row) for row in rows]
+
+    async def create(self, account: Account) -> None:
+        marks = ", ".join(f"${i}" for i in range(1, len(_NAMES) + 1))
+        try:
+            await self.db.execute(f"INSERT INTO accounts ({_COLUMNS}) VALUES ({marks})", *_values(account))
+        except asyncpg.UniqueViolationError as exc:
+            raise _taken(exc) from exc
+
+    async def update(self, account: Account) -> None:
+        assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(_NAMES[1:], start=2))
+        try:
+            await self.db.execute(f"UPDATE accounts SET {assignments} WHERE id = $1", *_values(account))
+        except asyncpg.UniqueViolationError as exc:
+            raise AccountTaken("Username or e-mail address is already taken") from exc
+
+    async def adjust_counts(
+        self,
+        account_id: int,
+        followers: int = 0,
+        following: int = 0,
+        statuses: int = 0,
+        last_status_at: dt.date | None = None,
+    ) -> None:
+        await self.db.execute(
+            "UPDATE accounts SET followers_count = GREATEST(0, followers_count + $2),"
+            " following_count = GREATEST(0, following_count + $3),"
+            " statuses_count = GREATEST(0, statuses_count + $4),"
+            " last_status_at = COALESCE($5, last_status_at) WHERE id = $1",
+            account_id,
+            followers,
+            following,
+            statuses,
+            last_status_at,
+        )
+
+
+class PostgresMarkerStore:
+    def __init__(self, db: PostgresDatabase) -> None:
+        self.db = db
+
+    async def get(self, account_id: int, timelines: list[str]) -> dict[str, Marker]:
+        if not timelines:
+            return {}
+        rows = await self.db.fetch(
+            "SELECT timeline, last_read_id, version, updated_at FROM markers"
+            " WHERE account_id = $1 AND timeline = ANY($2::text[])",
+            account_id,
+            list(timelines),
+        )
+        return {
+            row["timeline"]: Marker(row["timeline"], row["last_read_id"], row["version"], row["updated_at"])
+            for row in rows
+        }
+
+    async def save(self, account_id: int, timeline: str, last_read_id: int, at: dt.datetime) -> Marker:
+        version = await self.db.fetchval(
+            "INSERT INTO markers (account_id, timeline, last_read_id, version, updated_at)"
+            " VALUES ($1, $2, $3, 1, $4) ON CONFLICT (account_id, timeline) DO UPDATE SET"
+            " last_read_id = excluded.last_read_id, version = markers.version + 1,"
+            " updated_at = excluded.updated_at RETURNING version",
+            account_id,
+            timeline,
+            last_read_id,
+            at,
+        )
+        return Marker(timeline, last_read_id, int(version), at)

@@ -1,0 +1,229 @@
+"""The PostgreSQL connection pool shared by the production stores of one process.
+
+- One asyncpg pool per process (sizes from settings); every connection gets the server setting
+  ``statement_timeout`` (and an application name) when it is opened.
+- ``transaction()`` is the unit of work of a store method: one connection, one transaction; a
+  state change and its outbox rows commit together (the outbox fires NOTIFY in it, delivered on
+  commit).
+- Connection failures, timeouts and a server shutting down surface as ``StoreUnavailable`` so the
+  API answers 503 and the process keeps running; the pool reconnects once the server is back.
+- ``migrate()`` applies the versioned SQL files under ``migrations/`` (``NNNN_name.sql``), each in
+  its own transaction, under a session advisory lock so concurrent migrators never race.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import pathlib
+import re
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import asyncpg
+from rookery.workloads.ports import StoreUnavailable
+
+log = logging.getLogger("rookery.postgres")
+
+MIGRATIONS_DIR = pathlib.Path(__file__).with_name("migrations")
+MIGRATION_LOCK = 0x726F6F6B  # pg_advisory_lock key of `rookery migrate` ("rook")
+_MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+# Errors that mean "the server is down, restarting or too slow": the caller sees StoreUnavailable.
+UNAVAILABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.QueryCanceledError,  # statement_timeout
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.ConnectionFailureError,
+    asyncpg.exceptions.PostgresConnectionError,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class SqlMigration:
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations(directory: pathlib.Path = MIGRATIONS_DIR) -> list[SqlMigration]:
+    found = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _MIGRATION_FILE.match(path.name)
+        if match is None:
+            raise ValueError(f"migration file {path.name} is not named NNNN_name.sql")
+        found.append(SqlMigration(int(match.group(1)), match.group(2), path.read_text()))
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise ValueError(f"duplicate migration versions in {directory}")
+    return found
+
+
+@contextlib.contextmanager
+def unavailable_as_503(what: str = "postgres") -> Any:
+    try:
+        yield
+    except UNAVAILABLE as exc:
+        raise StoreUnavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
+
+
+class PostgresDatabase:
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        statement_timeout_ms: int = 5000,
+        connect_timeout_s: float = 5.0,
+        acquire_timeout_s: float = 5.0,
+        schema: str = "",
+        application_name: str = "rookery",
+    ) -> None:
+        self.dsn = dsn
+        self.min_size = min_size
+        self.max_size = max_size
+        self.statement_timeout_ms = statement_timeout_ms
+        self.connect_timeout_s = connect_timeout_s
+        self.acquire_timeout_s = acquire_timeout_s
+        self.schema = schema
+        self.application_name = application_name
+        self._pool: asyncpg.Pool | None = None
+        self._connecting = asyncio.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def _server_settings(self) -> dict[str, str]:
+        settings = {
+            "statement_timeout": str(self.statement_timeout_ms),
+            "application_name": self.application_name,
+        }
+        if self.schema:
+            settings["search_path"] = self.schema
+        return settings
+
+    async def connect(self) -> None:
+        """Open the pool. A server that is down now is not fatal: the pool is opened on first use."""
+        try:
+            await self._ensure_pool()
+        except StoreUnavailable as exc:
+            log.warning("PostgreSQL is not reachable yet (%s); retrying on first use", exc)
+
+    async def _ensure_pool(self) -> asyncpg.Pool:
+        if self._pool is not None:
+            return self._pool
+        async with self._connecting:
+            if self._pool is None:
+                with unavailable_as_503():
+                    self._pool = await asyncpg.create_pool(
+                        self.dsn,
+                        min_size=self.min_size,
+                        max_size=self.max_size,
+                        timeout=self.connect_timeout_s,
+                        server_settings=self._server_settings(),
+                    )
+        return self._pool
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(pool.close(), timeout=10)
+
+    async def direct_connection(self) -> asyncpg.Connection:
+        """A connection outside the pool (LISTEN, migrations); the caller closes it."""
+        with unavailable_as_503():
+            return await asyncpg.connect(
+                self.dsn, timeout=self.connect_timeout_s, server_settings=self._server_settings()
+            )
+
+    # -- queries ---------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        pool = await self._ensure_pool()
+        with unavailable_as_503():
+            async with pool.acquire(timeout=self.acquire_timeout_s) as conn:
+                yield conn
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        """One unit of work: everything done on the yielded connection commits or rolls back."""
+        async with self.connection() as conn:
+            with unavailable_as_503():
+                async with conn.transaction():
+                    yield conn
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        async with self.connection() as conn:
+            return list(await conn.fetch(sql, *args))
+
+    async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
+        async with self.connection() as conn:
+            return await conn.fetchrow(sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        async with self.connection() as conn:
+            return await conn.fetchval(sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        async with self.connection() as conn:
+            return str(await conn.execute(sql, *args))
+
+    async def ping(self) -> None:
+        """A real round trip (readiness); raises StoreUnavailable when the server is not answering."""
+        async with self.connection() as conn:
+            with unavailable_as_503():
+                await conn.fetchval("SELECT 1", timeout=self.acquire_timeout_s)
+
+    # -- migrations ------------------------------------------------------------------------------
+
+    async def migrate(self, migrations: Sequence[SqlMigration] | None = None) -> list[int]:
+        """Apply the missing migrations in version order; returns the versions applied."""
+        wanted = sorted(migrations if migrations is not None else load_migrations(), key=lambda m: m.version)
+        conn = await self.direct_connection()
+        applied: list[int] = []
+        try:
+            with unavailable_as_503():
+                await conn.execute("SET statement_timeout = 0")  # DDL on a big table may take long
+                if self.schema:
+                    await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+                try:
+                    await conn.execute(
+                        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        " version integer PRIMARY KEY, name text NOT NULL,"
+                        " applied_at timestamptz NOT NULL DEFAULT now())"
+                    )
+                    done = {
+                        row["version"] for row in await conn.fetch("SELECT version FROM schema_migrations")
+                    }
+                    for migration in wanted:
+                        if migration.version in done:
+                            continue
+                        async with conn.transaction():
+                            await conn.execute(migration.sql)
+                            await conn.execute(
+                                "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                                migration.version,
+                                migration.name,
+                            )
+                        applied.append(migration.version)
+                        log.info("applied PostgreSQL migration %04d_%s", migration.version, migration.name)
+                finally:
+                    await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+        finally:
+            await conn.close()
+        return applied
+
+
+def placeholders(start: int, count: int) -> str:
+    return ",".join(f"${i}" for i in range(start, start + count))

@@ -1,0 +1,135 @@
+"""OAuthStore on PostgreSQL: apps, single-use authorization codes and token metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import orjson
+from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.domain.oauth import AuthorizationCode, OAuthApp, TokenRecord
+
+
+def _scopes(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def _row_to_app(row: Any) -> OAuthApp:
+    return OAuthApp(
+        id=row["id"],
+        name=row["name"],
+        client_id=row["client_id"],
+        client_secret=row["client_secret"],
+        redirect_uris=tuple(orjson.loads(row["redirect_uris"])),
+        scopes=_scopes(row["scopes"]),
+        website=row["website"],
+        created_at=row["created_at"],
+    )
+
+
+def _row_to_token(row: Any) -> TokenRecord:
+    return TokenRecord(
+        jti=row["jti"],
+        app_id=row["app_id"],
+        account_id=row["account_id"],
+        scopes=_scopes(row["scopes"]),
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        refresh_digest=row["refresh_digest"],
+        refresh_expires_at=row["refresh_expires_at"],
+        revoked_at=row["revoked_at"],
+    )
+
+
+class PostgresOAuthStore:
+    def __init__(self, db: PostgresDatabase) -> None:
+        self.db = db
+
+    async def create_app(self, app: OAuthApp) -> None:
+        await self.db.execute(
+            "INSERT INTO oauth_apps (id, name, client_id, client_secret, redirect_uris, scopes, website,"
+            " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            app.id,
+            app.name,
+            app.client_id,
+            app.client_secret,
+            orjson.dumps(list(app.redirect_uris)).decode(),
+            " ".join(sorted(app.scopes)),
+            app.website,
+            app.created_at,
+        )
+
+    async def app(self, app_id: int) -> OAuthApp | None:
+        row = await self.db.fetchrow("SELECT * FROM oauth_apps WHERE id = $1", app_id)
+        return _row_to_app(row) if row else None
+
+    async def app_by_client_id(self, client_id: str) -> OAuthApp | None:
+        row = await self.db.fetchrow("SELECT * FROM oauth_apps WHERE client_id = $1", client_id)
+        return _row_to_app(row) if row else None
+
+    async def save_code(self, code: AuthorizationCode) -> None:
+        await self.db.execute(
+            "INSERT INTO oauth_codes (digest, app_id, account_id, scopes, redirect_uri, code_challenge,"
+            " code_challenge_method, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            code.digest,
+            code.app_id,
+            code.account_id,
+            " ".join(sorted(code.scopes)),
+            code.redirect_uri,
+            code.code_challenge,
+            code.code_challenge_method,
+            code.expires_at,
+        )
+
+    async def take_code(self, digest: str) -> AuthorizationCode | None:
+        # DELETE ... RETURNING: two concurrent exchanges of one code cannot both get it
+        row = await self.db.fetchrow("DELETE FROM oauth_codes WHERE digest = $1 RETURNING *", digest)
+        if row is None:
+            return None
+        return AuthorizationCode(
+            digest=row["digest"],
+            app_id=row["app_id"],
+            account_id=row["account_id"],
+            scopes=_scopes(row["scopes"]),
+            redirect_uri=row["redirect_uri"],
+            code_challenge=row["code_challenge"],
+            code_challenge_method=row["code_challenge_method"],
+            expires_at=row["expires_at"],
+        )
+
+    async def save_token(self, token: TokenRecord) -> None:
+        await self.db.execute(
+            "INSERT INTO oauth_tokens (jti, app_id, account_id, scopes, created_at, expires_at,"
+            " refresh_digest, refresh_expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            token.jti,
+            token.app_id,
+            token.account_id,
+            " ".join(sorted(token.scopes)),
+            token.created_at,
+            token.expires_at,
+            token.refresh_digest,
+            token.refresh_expires_at,
+            token.revoked_at,
+        )
+
+    async def token(self, jti: str) -> TokenRecord | None:
+        row = await self.db.fetchrow("SELECT * FROM oauth_tokens WHERE jti = $1", jti)
+        return _row_to_token(row) if row else None
+
+    async def token_by_refresh(self, refresh_digest: str) -> TokenRecord | None:
+        row = await self.db.fetchrow("SELECT * FROM oauth_tokens WHERE refresh_digest = $1", refresh_digest)
+        return _row_to_token(row) if row else None
+
+    async def revoke(self, jti: str, at: dt.datetime) -> bool:
+        result = await self.db.execute(
+            "UPDATE oauth_tokens SET revoked_at = $2 WHERE jti = $1 AND revoked_at IS NULL", jti, at
+        )
+        return result != "UPDATE 0"
+
+    async def revoked_since(self, not_expired_at: dt.datetime) -> list[str]:
+        rows = await self.db.fetch(
+            "SELECT jti FROM oauth_tokens WHERE revoked_at IS NOT NULL AND"
+            " (expires_at > $1 OR (refresh_expires_at IS NOT NULL AND refresh_expires_at > $1))",
+            not_expired_at,
+        )
+        return [row["jti"] for row in rows]

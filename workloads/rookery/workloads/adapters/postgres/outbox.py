@@ -1,0 +1,104 @@
+"""The transactional outbox on PostgreSQL.
+
+Stores call ``append(conn, events)`` inside their ``PostgresDatabase.transaction()``; it also
+issues ``NOTIFY`` on the tenant's channel, which PostgreSQL delivers at commit, so every relay
+(in any process) wakes right after the commit; polling is only the fallback.
+
+Several relays may run: ``claim()`` takes the oldest unclaimed rows ``FOR UPDATE SKIP LOCKED`` in
+a transaction held while they are published and deleted at its end. A relay that dies mid-batch
+rolls back and another one publishes those rows again (consumers skip repeats by event id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import asyncpg
+from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.domain.events import Event
+from rookery.workloads.ports import OutboxEvents, StoreUnavailable
+
+log = logging.getLogger("rookery.outbox")
+
+
+class PostgresOutbox:
+    def __init__(self, db: PostgresDatabase, channel: str = "rookery_outbox") -> None:
+        self.db = db
+        self.channel = channel
+        self._wakeup = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
+
+    # -- writers ---------------------------------------------------------------------------------
+
+    async def append(self, conn: asyncpg.Connection, events: OutboxEvents) -> None:
+        """Write events within the caller's open transaction (and wake the relays at commit)."""
+        if not events:
+            return
+        await conn.executemany(
+            "INSERT INTO outbox (stream, event) VALUES ($1, $2)",
+            [(stream, event.to_json()) for stream, event in events],
+        )
+        await conn.execute("SELECT pg_notify($1, '')", self.channel)
+
+    def notify(self) -> None:
+        """In-process wake-up after a commit (the NOTIFY reaches relays in other processes)."""
+        self._wakeup.set()
+
+    # -- the relay's side ------------------------------------------------------------------------
+
+    async def pending(self, limit: int) -> list[tuple[int, str, Event]]:
+        """Unpublished rows, oldest first (a read; claimed rows included)."""
+        rows = await self.db.fetch("SELECT id, stream, event FROM outbox ORDER BY id LIMIT $1", limit)
+        return [(row["id"], row["stream"], Event.from_json(row["event"])) for row in rows]
+
+    async def mark_published(self, row_ids: list[int]) -> None:
+        if row_ids:
+            await self.db.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", row_ids)
+
+    @contextlib.asynccontextmanager
+    async def claim(self, limit: int) -> AsyncIterator[list[tuple[int, str, Event]]]:
+        """The oldest rows no other relay holds; deleted when the block exits without error."""
+        async with self.db.transaction() as conn:
+            rows = await conn.fetch(
+                "SELECT id, stream, event FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", limit
+            )
+            claimed = [(row["id"], row["stream"], Event.from_json(row["event"])) for row in rows]
+            yield claimed
+            if claimed:
+                await conn.execute(
+                    "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [row_id for row_id, _, _ in claimed]
+                )
+
+    async def wait(self, timeout_s: float) -> None:
+        try:
+            await self._listen()
+        except StoreUnavailable as exc:  # the poll interval is the fallback until it is back
+            log.debug("outbox LISTEN unavailable: %s", exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), timeout_s)
+        self._wakeup.clear()
+
+    async def _listen(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        self._listener = None
+        conn = await self.db.direct_connection()
+        await conn.add_listener(self.channel, self._on_notify)
+        conn.add_termination_listener(self._on_lost)
+        self._listener = conn
+        self._wakeup.set()  # rows may have been committed while nobody listened
+
+    def _on_notify(self, *_: object) -> None:
+        self._wakeup.set()
+
+    def _on_lost(self, *_: object) -> None:
+        self._listener = None
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            conn, self._listener = self._listener, None
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), timeout=5)

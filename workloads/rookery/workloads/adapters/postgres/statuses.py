@@ -1,0 +1,387 @@
+"""StatusRepository and InteractionStore on PostgreSQL: statuses, tags, edit history, favourites,
+bookmarks and pins. Every write runs in one transaction with its outbox rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.domain.statuses import DIRECT, Status, StatusEdit
+from rookery.workloads.domain.timelines import TimelineEntry
+from rookery.workloads.ports import OutboxEvents, StatusQuery, ViewerFlags
+
+COLUMNS = (
+    "id, account_id, text, content, visibility, spoiler_text, sensitive, language, in_reply_to_id,"
+    " in_reply_to_account_id, reblog_of_id, mentions, tags, media_ids, application, edited_at,"
+    " replies_count, reblogs_count, favourites_count"
+)
+
+
+def row_to_status(row: Any) -> Status:
+    return Status(
+        id=row["id"],
+        account_id=row["account_id"],
+        text=row["text"],
+        content=row["content"],
+        visibility=row["visibility"],
+        spoiler_text=row["spoiler_text"],
+        sensitive=row["sensitive"],
+        language=row["language"],
+        in_reply_to_id=row["in_reply_to_id"],
+        in_reply_to_account_id=row["in_reply_to_account_id"],
+        reblog_of_id=row["reblog_of_id"],
+        mentions=tuple(row["mentions"]),
+        tags=tuple(row["tags"]),
+        media_ids=tuple(row["media_ids"]),
+        application=row["application"],
+        edited_at=row["edited_at"],
+        replies_count=row["replies_count"],
+        reblogs_count=row["reblogs_count"],
+        favourites_count=row["favourites_count"],
+    )
+
+
+class Params:
+    """Numbered placeholders ($1, $2 ...) for a query assembled piece by piece."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def __call__(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}"
+
+
+def page_clause(page: PageRequest, p: Params, column: str = "id") -> tuple[str, str]:
+    """WHERE fragment and ORDER BY of a cursor page."""
+    clauses = []
+    if page.max_id is not None:
+        clauses.append(f"{column} < {p(page.max_id)}")
+    if page.lower is not None:
+        clauses.append(f"{column} > {p(page.lower)}")
+    order = f"{column} ASC" if page.ascending else f"{column} DESC"
+    return (" AND ".join(clauses) or "true"), order
+
+
+def _newest_first(items: list[Any], page: PageRequest) -> list[Any]:
+    return items[::-1] if page.ascending else items
+
+
+async def _add_edit(conn: asyncpg.Connection, edit: StatusEdit) -> None:
+    await conn.execute(
+        "INSERT INTO status_edits (status_id, text, content, spoiler_text, sensitive, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        edit.status_id,
+        edit.text,
+        edit.content,
+        edit.spoiler_text,
+        edit.sensitive,
+        edit.created_at,
+    )
+
+
+class PostgresStatusRepository:
+    def __init__(self, db: PostgresDatabase, outbox: PostgresOutbox) -> None:
+        self.db = db
+        self.outbox = outbox
+
+    async def create(self, status: Status, events: OutboxEvents = ()) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                f"INSERT INTO statuses ({COLUMNS}) VALUES"
+                " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, 0, 0, 0)",
+                status.id, status.account_id, status.text, status.content, status.visibility,
+                status.spoiler_text, status.sensitive, status.language, status.in_reply_to_id,
+                status.in_reply_to_account_id, status.reblog_of_id, list(status.mentions),
+                list(status.tags), list(status.media_ids), status.application,
+            )  # fmt: skip
+            if status.tags:
+                await tx.execute(
+                    "INSERT INTO status_tags (tag, status_id) SELECT unnest($1::text[]), $2"
+                    " ON CONFLICT DO NOTHING",
+                    list(status.tags),
+                    status.id,
+                )
+            if status.in_reply_to_id is not None:
+                await tx.execute(
+                    "UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $1",
+                    status.in_reply_to_id,
+                )
+            if status.reblog_of_id is not None:
+                await tx.execute(
+                    "UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = $1", status.reblog_of_id
+                )
+            else:
+                await _add_edit(
+                    tx,
+                    StatusEdit(
+                        status.id, status.text, status.content, status.spoiler_text, status.sensitive,
+                        status.created_at,
+                    ),
+                )  # fmt: skip
+            await self.outbox.append(tx, events)
+        self.outbox.notify()
+
+    async def get(self, status_id: int) -> Status | None:
+        row = await self.db.fetchrow(f"SELECT {COLUMNS} FROM statuses WHERE id = $1", status_id)
+        return row_to_status(row) if row else None
+
+    async def get_many(self, status_ids: Sequence[int]) -> dict[int, Status]:
+        if not status_ids:
+            return {}
+        rows = await self.db.fetch(
+            f"SELECT {COLUMNS} FROM statuses WHERE id = ANY($1::bigint[])", list(set(status_ids))
+        )
+        return {row["id"]: row_to_status(row) for row in rows}
+
+    async def update(self, status: Status, edit: StatusEdit, events: OutboxEvents = ()) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE statuses SET text = $2, content = $3, spoiler_text = $4, sensitive = $5,"
+                " language = $6, mentions = $7, tags = $8, edited_at = $9 WHERE id = $1",
+                status.id, status.text, status.content, status.spoiler_text, status.sensitive,
+                status.language, list(status.mentions), list(status.tags), status.edited_at,
+            )  # fmt: skip
+            await tx.execute("DELETE FROM status_tags WHERE status_id = $1", status.id)
+            if status.tags:
+                await tx.execute(
+                    "INSERT INTO status_tags (tag, status_id) SELECT unnest($1::text[]), $2"
+                    " ON CONFLICT DO NOTHING",
+                    list(status.tags),
+                    status.id,
+                )
+            await _add_edit(tx, edit)
+            await self.outbox.append(tx, events)
+        self.outbox.notify()
+
+    async def delete(self, status_id: int, events: OutboxEvents = ()) -> list[int]:
+        async with self.db.transaction() as tx:
+            rows = await tx.fetch(
+                "SELECT id, in_reply_to_id, reblog_of_id FROM statuses WHERE id = $1 OR reblog_of_id = $1"
+                " FOR UPDATE",
+                status_id,
+            )
+            ids = [row["id"] for row in rows]
+            if not ids:
+                return []
+            for row in rows:
+                if row["id"] == status_id and row["in_reply_to_id"] is not None:
+                    await tx.execute(
+                        "UPDATE statuses SET replies_count = GREATEST(replies_count - 1, 0) WHERE id = $1",
+                        row["in_reply_to_id"],
+                    )
+                if row["id"] == status_id and row["reblog_of_id"] is not None:
+                    await tx.execute(
+                        "UPDATE statuses SET reblogs_count = GREATEST(reblogs_count - 1, 0) WHERE id = $1",
+                        row["reblog_of_id"],
+                    )
+            for table in ("status_tags", "status_edits", "favourites", "bookmarks", "status_pins"):
+                await tx.execute(f"DELETE FROM {table} WHERE status_id = ANY($1::bigint[])", ids)
+            await tx.execute("DELETE FROM statuses WHERE id = ANY($1::bigint[])", ids)
+            await self.outbox.append(tx, events)
+        self.outbox.notify()
+        return ids
+
+    async def history(self, status_id: int) -> list[StatusEdit]:
+        rows = await self.db.fetch(
+            "SELECT status_id, text, content, spoiler_text, sensitive, created_at FROM status_edits"
+            " WHERE status_id = $1 ORDER BY id",
+            status_id,
+        )
+        return [StatusEdit(*row) for row in rows]
+
+    async def reblog_by(self, account_id: int, status_id: int) -> Status | None:
+        row = await self.db.fetchrow(
+            f"SELECT {COLUMNS} FROM statuses WHERE reblog_of_id = $1 AND account_id = $2",
+            status_id,
+            account_id,
+        )
+        return row_to_status(row) if row else None
+
+    async def reblogger_ids(self, status_id: int) -> list[int]:
+        rows = await self.db.fetch("SELECT account_id FROM statuses WHERE reblog_of_id = $1", status_id)
+        return [row["account_id"] for row in rows]
+
+    async def reblogs_of(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        p = Params()
+        first = p(status_id)
+        where, order = page_clause(page, p)
+        rows = await self.db.fetch(
+            f"SELECT id, account_id FROM statuses WHERE reblog_of_id = {first} AND {where}"
+            f" ORDER BY {order} LIMIT {p(page.limit)}",
+            *p.values,
+        )
+        return _newest_first([(row["id"], row["account_id"]) for row in rows], page)
+
+    async def replies_to(self, status_ids: Sequence[int]) -> list[Status]:
+        if not status_ids:
+            return []
+        rows = await self.db.fetch(
+            f"SELECT {COLUMNS} FROM statuses WHERE in_reply_to_id = ANY($1::bigint[])", list(status_ids)
+        )
+        return [row_to_status(row) for row in rows]
+
+    async def query(self, query: StatusQuery, page: PageRequest) -> list[Status]:
+        p = Params()
+        clauses = [f"visibility = ANY({p(list(query.visibilities))}::text[])"]
+        if query.account_id is not None:
+            clauses.append(f"account_id = {p(query.account_id)}")
+        if query.exclude_replies:
+            clauses.append("(in_reply_to_id IS NULL OR in_reply_to_account_id = account_id)")
+        if query.exclude_reblogs or not query.include_reblogs:
+            clauses.append("reblog_of_id IS NULL")
+        if query.only_media:
+            clauses.append("cardinality(media_ids) > 0")
+        any_tags = [*query.any_tags, *([query.tagged] if query.tagged else [])]
+        if any_tags:
+            clauses.append(
+                f"id IN (SELECT status_id FROM status_tags WHERE tag = ANY({p(any_tags)}::text[]))"
+            )
+        for tag in query.all_tags:
+            clauses.append(f"id IN (SELECT status_id FROM status_tags WHERE tag = {p(tag)})")
+        if query.none_tags:
+            clauses.append(
+                "id NOT IN (SELECT status_id FROM status_tags"
+                f" WHERE tag = ANY({p(list(query.none_tags))}::text[]))"
+            )
+        where, order = page_clause(page, p)
+        rows = await self.db.fetch(
+            f"SELECT {COLUMNS} FROM statuses WHERE {' AND '.join(clauses)} AND {where}"
+            f" ORDER BY {order} LIMIT {p(page.limit)}",
+            *p.values,
+        )
+        return _newest_first([row_to_status(row) for row in rows], page)
+
+    async def by_authors(self, account_ids: Sequence[int], page: PageRequest) -> list[TimelineEntry]:
+        if not account_ids:
+            return []
+        p = Params()
+        authors, direct = p(list(account_ids)), p(DIRECT)
+        where, order = page_clause(page, p, "s.id")
+        rows = await self.db.fetch(
+            "SELECT s.id, s.account_id, s.reblog_of_id, o.account_id AS reblog_account_id, s.visibility,"
+            " s.in_reply_to_account_id"
+            " FROM statuses s LEFT JOIN statuses o ON o.id = s.reblog_of_id"
+            f" WHERE s.account_id = ANY({authors}::bigint[]) AND s.visibility != {direct} AND {where}"
+            f" ORDER BY {order} LIMIT {p(page.limit)}",
+            *p.values,
+        )
+        return _newest_first([TimelineEntry(*row) for row in rows], page)
+
+
+_INTERACTION_TABLES = frozenset({"favourites", "bookmarks", "status_pins"})
+
+
+class PostgresInteractionStore:
+    def __init__(self, db: PostgresDatabase, outbox: PostgresOutbox) -> None:
+        self.db = db
+        self.outbox = outbox
+
+    async def _add(self, table: str, account_id: int, status_id: int, events: OutboxEvents = ()) -> bool:
+        assert table in _INTERACTION_TABLES
+        async with self.db.transaction() as tx:
+            added = await tx.fetchval(
+                f"INSERT INTO {table} (account_id, status_id) VALUES ($1, $2)"
+                " ON CONFLICT (account_id, status_id) DO NOTHING RETURNING id",
+                account_id,
+                status_id,
+            )
+            if added is not None:
+                if table == "favourites":
+                    await tx.execute(
+                        "UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = $1", status_id
+                    )
+                await self.outbox.append(tx, events)
+        if added is not None and events:
+            self.outbox.notify()
+        return added is not None
+
+    async def _remove(self, table: str, account_id: int, status_id: int) -> bool:
+        assert table in _INTERACTION_TABLES
+        async with self.db.transaction() as tx:
+            removed = await tx.fetchval(
+                f"DELETE FROM {table} WHERE account_id = $1 AND status_id = $2 RETURNING id",
+                account_id,
+                status_id,
+            )
+            if removed is not None and table == "favourites":
+                await tx.execute(
+                    "UPDATE statuses SET favourites_count = GREATEST(favourites_count - 1, 0) WHERE id = $1",
+                    status_id,
+                )
+        return removed is not None
+
+    async def favourite(self, account_id: int, status_id: int, events: OutboxEvents = ()) -> bool:
+        return await self._add("favourites", account_id, status_id, events)
+
+    async def unfavourite(self, account_id: int, status_id: int) -> bool:
+        return await self._remove("favourites", account_id, status_id)
+
+    async def bookmark(self, account_id: int, status_id: int) -> bool:
+        return await self._add("bookmarks", account_id, status_id)
+
+    async def unbookmark(self, account_id: int, status_id: int) -> bool:
+        return await self._remove("bookmarks", account_id, status_id)
+
+    async def pin(self, account_id: int, status_id: int) -> bool:
+        return await self._add("status_pins", account_id, status_id)
+
+    async def unpin(self, account_id: int, status_id: int) -> bool:
+        return await self._remove("status_pins", account_id, status_id)
+
+    async def pinned_ids(self, account_id: int) -> list[int]:
+        rows = await self.db.fetch(
+            "SELECT status_id FROM status_pins WHERE account_id = $1 ORDER BY id DESC", account_id
+        )
+        return [row["status_id"] for row in rows]
+
+    async def _page(
+        self, table: str, column: str, value: int, out: str, page: PageRequest
+    ) -> list[tuple[int, int]]:
+        p = Params()
+        first = p(value)
+        where, order = page_clause(page, p)
+        rows = await self.db.fetch(
+            f"SELECT id, {out} FROM {table} WHERE {column} = {first} AND {where}"
+            f" ORDER BY {order} LIMIT {p(page.limit)}",
+            *p.values,
+        )
+        return _newest_first([(row["id"], row[out]) for row in rows], page)
+
+    async def favourited_by(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        return await self._page("favourites", "status_id", status_id, "account_id", page)
+
+    async def favourites_of(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        return await self._page("favourites", "account_id", account_id, "status_id", page)
+
+    async def bookmarks_of(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        return await self._page("bookmarks", "account_id", account_id, "status_id", page)
+
+    async def viewer_flags(self, account_id: int, status_ids: Sequence[int]) -> ViewerFlags:
+        if not status_ids:
+            return ViewerFlags()
+        found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set(), "p": set()}
+        rows = await self.db.fetch(
+            "SELECT 'f' AS kind, status_id FROM favourites"
+            " WHERE account_id = $1 AND status_id = ANY($2::bigint[])"
+            " UNION ALL SELECT 'b', status_id FROM bookmarks"
+            " WHERE account_id = $1 AND status_id = ANY($2::bigint[])"
+            " UNION ALL SELECT 'p', status_id FROM status_pins"
+            " WHERE account_id = $1 AND status_id = ANY($2::bigint[])"
+            " UNION ALL SELECT 'r', reblog_of_id FROM statuses"
+            " WHERE account_id = $1 AND reblog_of_id = ANY($2::bigint[])",
+            account_id,
+            list(status_ids),
+        )
+        for row in rows:
+            found[row["kind"]].add(row["status_id"])
+        return ViewerFlags(
+            favourited=frozenset(found["f"]),
+            reblogged=frozenset(found["r"]),
+            bookmarked=frozenset(found["b"]),
+            pinned=frozenset(found["p"]),
+        )
