@@ -47,6 +47,17 @@ class Settings(BaseSettings):
     search_url: str = Field("", description="Elasticsearch/OpenSearch URL.")
     search_engine: str = Field("opensearch", description="'opensearch' or 'elasticsearch'.")
 
+    # --- production adapters: PostgreSQL (see README "Production mode") ------------------------
+    postgres_pool_min: int = Field(1, description="PostgreSQL connections a process keeps open.")
+    postgres_pool_max: int = Field(10, description="Most PostgreSQL connections per process (callers wait above).")
+    postgres_statement_timeout_ms: int = Field(
+        5000, description="PostgreSQL statement_timeout of every connection (ms); a slower query answers 503."
+    )
+    postgres_acquire_timeout_s: float = Field(
+        5.0, description="Longest wait for a pooled PostgreSQL connection (or a new one) before 503."
+    )
+    postgres_schema: str = Field("", description="PostgreSQL schema of this tenant's tables (default: public).")
+
     # --- production adapters: Redis, Kafka, Cloudinary (see README "Production mode") ----------
     redis_cluster: bool = Field(False, description="Speak the Redis Cluster protocol to REDIS_URL.")
     redis_max_connections: int = Field(100, description="Redis connections per process (callers wait above).")
