@@ -1,4 +1,4 @@
-"""What only the Redis adapters promise: Cluster hash tags, replicas sharing one bucket, hot
+"""What only the Redis adapters promise: Cluster hash tags, replicas sharing one bucket, cold
 timelines, processed-event dedupe, released pub/sub subscriptions, and StoreUnavailable."""
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from rookery.workloads.adapters.redis.keys import Keys, connect
 from rookery.workloads.adapters.redis.locks import RedisLockManager
 from rookery.workloads.adapters.redis.ratelimit import RedisRateLimiter
 from rookery.workloads.adapters.redis.realtime import RedisRealtime
-from rookery.workloads.adapters.redis.timelines import RedisHotTimelines
+from rookery.workloads.adapters.redis.timelines import RedisTimelineStore
 from rookery.workloads.domain.events import Event
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.domain.timelines import TimelineEntry
 from rookery.workloads.ports import StoreUnavailable
 
 needs_redis = pytest.mark.needs("redis")
@@ -74,34 +76,15 @@ async def test_bucket_state_expires_once_full_again(client: aioredis.Redis, tena
     assert 600 <= ttl_ms <= 1600  # 3 tokens at 5/s = 0.6 s, plus a second of slack
 
 
-@pytest.mark.parametrize("cluster", [False, True], ids=["redis", "redis-cluster"])
 @needs_redis
-async def test_hot_timeline_pages_like_mastodon(
-    request: pytest.FixtureRequest, tenant: str, cluster: bool
-) -> None:
-    async with redis_client(request, cluster=cluster) as client:
-        await hot_timeline_pages_like_mastodon(client, tenant)
-
-
-async def hot_timeline_pages_like_mastodon(client: aioredis.Redis, tenant: str) -> None:
-    timelines = RedisHotTimelines(client, tenant, max_len=50)
-    base = (1 << 62) + 12345  # above 2^53: a float score would merge neighbours
-    ids = [base + i for i in range(60)]
-    for status_id in ids:
-        await timelines.push([1, 2], status_id)
-    await timelines.push([1], ids[-1])  # at-least-once fan-out: a duplicate is a no-op
-    newest = ids[::-1][:50]
-    assert await timelines.length(1) == 50  # bounded
-    assert await timelines.page(1, limit=5) == newest[:5]
-    assert await timelines.page(1, max_id=newest[4], limit=3) == newest[5:8]
-    assert await timelines.page(1, since_id=newest[3], limit=10) == newest[:3]
-    assert await timelines.page(1, min_id=newest[10], limit=3) == newest[7:10]  # oldest above min_id
-    assert await timelines.page(2, limit=50) == newest
-    await timelines.remove([1, 2], newest[0])
-    assert (await timelines.page(2, limit=1)) == [newest[1]]
-    assert not await timelines.exists(3)
-    await timelines.replace(3, [5, 7, 6])
-    assert await timelines.exists(3) and await timelines.page(3) == [7, 6, 5]
+async def test_cold_timeline_is_told_apart_and_rebuilt(client: aioredis.Redis, tenant: str) -> None:
+    timelines = RedisTimelineStore(client, tenant, max_entries=3)
+    assert not await timelines.exists(1)  # cold: rebuild from the durable store, don't serve empty
+    await timelines.replace(1, [TimelineEntry(status_id=n, account_id=9) for n in (5, 7, 6, 4)])
+    assert await timelines.exists(1)
+    assert [e.status_id for e in await timelines.range(1, PageRequest())] == [7, 6, 5]
+    await timelines.replace(1, [])
+    assert not await timelines.exists(1)
 
 
 @needs_redis

@@ -196,7 +196,7 @@ def _production_adapters(container: Container) -> None:
         from rookery.workloads.adapters.redis.locks import RedisLockManager
         from rookery.workloads.adapters.redis.ratelimit import RedisRateLimiter
         from rookery.workloads.adapters.redis.realtime import RedisRealtime
-        from rookery.workloads.adapters.redis.timelines import RedisHotTimelines
+        from rookery.workloads.adapters.redis.timelines import RedisTimelineStore
 
         client = connect(
             settings.redis_url, cluster=settings.redis_cluster, max_connections=settings.redis_max_connections
@@ -209,7 +209,9 @@ def _production_adapters(container: Container) -> None:
             locks=RedisLockManager(client, tenant),
             idempotency=RedisIdempotencyStore(client, tenant),
             realtime=RedisRealtime(client, tenant),
-            hot_timelines=RedisHotTimelines(client, tenant, settings.home_timeline_max),
+            # a TimelineStore on Redis (bounded, Mastodon-style home feeds): the feed section may use
+            # it for home timelines, alone or in front of a durable store
+            hot_timelines=RedisTimelineStore(client, tenant, settings.home_timeline_max),
             processed_events=ProcessedEvents(client, tenant),
         )
         if settings.redis_cluster:  # learn the slot map up front: a lazy first one races under load

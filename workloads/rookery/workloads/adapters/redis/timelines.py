@@ -1,91 +1,171 @@
-"""Bounded hot home timelines: the newest ``max_len`` status ids per owner.
+"""Home timelines on Redis (the TimelineStore port): the newest ``max_entries`` per owner, the way
+Mastodon keeps home feeds.
 
-Each timeline is a sorted set whose members all score 0 and are ids zero-padded to 20 digits,
+Each timeline is a sorted set whose members all score 0 and read
+``<status id, 20 digits>|<account>|<reblog of>|<reblog account>|<visibility>|<reply-to account>``,
 so lexical order is id order: exact for 64-bit ids (a float score would round them above 2^53),
-duplicates vanish (fan-out redelivered at least once stays correct), and ``max_id`` /
-``since_id`` / ``min_id`` pages are one ZRANGEBYLEX. One key per owner: ``rk:<t>:tl:{owner}``.
+a redelivered fan-out adds nothing, and ``max_id`` / ``since_id`` / ``min_id`` pages are one
+ZRANGEBYLEX. ``remove`` finds the entries of a status (or of its reblogs) in every timeline
+through a per-status index set of ``<owner>\\0<member>``; index entries of trimmed members are
+harmless and expire. Every command touches one key: ``rk:<t>:home:{owner}``,
+``rk:<t>:home-by:{status}``, ``rk:<t>:celebrities:{all}``, so Redis Cluster spreads them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import cast
 
 import redis.asyncio as aioredis
 
 from rookery.workloads.adapters.redis.keys import Keys, guard
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.domain.timelines import TimelineEntry
+
+INDEX_TTL_S = 30 * 24 * 3600  # longer than a status stays among anyone's newest entries, in practice
+_TOP = b"\xff"  # sorts after every character a member holds
 
 
-def _member(status_id: int) -> str:
-    return f"{status_id:020d}"
+def _pad(status_id: int) -> bytes:
+    return b"%020d" % status_id
 
 
-class RedisHotTimelines:
-    def __init__(self, client: aioredis.Redis, tenant: str, max_len: int = 800) -> None:
+def _opt(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def encode(entry: TimelineEntry) -> bytes:
+    fields = (
+        _opt(entry.account_id),
+        _opt(entry.reblog_of_id),
+        _opt(entry.reblog_account_id),
+        entry.visibility,
+        _opt(entry.in_reply_to_account_id),
+    )
+    return _pad(entry.status_id) + b"|" + "|".join(fields).encode()
+
+
+def decode(member: bytes) -> TimelineEntry:
+    status_id, account_id, reblog_of_id, reblog_account_id, visibility, reply_to = member.decode().split("|")
+    return TimelineEntry(
+        status_id=int(status_id),
+        account_id=int(account_id),
+        reblog_of_id=int(reblog_of_id) if reblog_of_id else None,
+        reblog_account_id=int(reblog_account_id) if reblog_account_id else None,
+        visibility=visibility,
+        in_reply_to_account_id=int(reply_to) if reply_to else None,
+    )
+
+
+class RedisTimelineStore:
+    def __init__(self, client: aioredis.Redis, tenant: str, max_entries: int = 800) -> None:
         self._redis = client
         self._keys = Keys(tenant)
-        self.max_len = max_len
+        self.max_entries = max_entries
 
-    def _key(self, owner: int | str) -> str:
-        return self._keys("tl", str(owner))
+    def _home(self, owner: int) -> str:
+        return self._keys("home", str(owner))
 
-    async def push(self, owners: Iterable[int], status_id: int) -> None:
-        """Fan one status out to many timelines (one round trip), trimming each to max_len."""
-        member = _member(status_id)
+    def _index(self, status_id: int) -> str:
+        return self._keys("home-by", str(status_id))
+
+    def _celebrities(self) -> str:
+        return self._keys("celebrities", "all")
+
+    def _add(self, pipe: aioredis.client.Pipeline, owner: int, entries: Sequence[TimelineEntry]) -> None:
+        members = {encode(entry): 0 for entry in entries}
+        pipe.zadd(self._home(owner), members)
+        pipe.zremrangebyrank(self._home(owner), 0, -(self.max_entries + 1))
+        for entry, member in zip(entries, members, strict=True):
+            for status_id in {entry.status_id, entry.content_id}:
+                pipe.sadd(self._index(status_id), b"%d\0%s" % (owner, member))
+                pipe.expire(self._index(status_id), INDEX_TTL_S)
+
+    async def push(self, owner_ids: Sequence[int], entry: TimelineEntry) -> None:
+        if not owner_ids:
+            return
         with guard():
             async with self._redis.pipeline(transaction=False) as pipe:
-                for owner in owners:
-                    key = self._key(owner)
-                    pipe.zadd(key, {member: 0})
-                    pipe.zremrangebyrank(key, 0, -(self.max_len + 1))
+                for owner in owner_ids:
+                    self._add(pipe, owner, [entry])
                 await pipe.execute()
 
-    async def remove(self, owners: Iterable[int], status_id: int) -> None:
-        member = _member(status_id)
+    async def push_many(self, owner_id: int, entries: Sequence[TimelineEntry]) -> None:
+        if not entries:
+            return
         with guard():
             async with self._redis.pipeline(transaction=False) as pipe:
-                for owner in owners:
-                    pipe.zrem(self._key(owner), member)
+                self._add(pipe, owner_id, entries)
                 await pipe.execute()
 
-    async def replace(self, owner: int, status_ids: Iterable[int]) -> None:
-        """Rebuild a cold timeline from the durable store (atomically: readers see old or new)."""
-        key = self._key(owner)
-        members = {_member(status_id): 0 for status_id in status_ids}
+    async def range(self, owner_id: int, page: PageRequest) -> list[TimelineEntry]:
+        high = b"(" + _pad(page.max_id) if page.max_id is not None else b"+"
+        low = b"(" + _pad(page.lower) + b"|" + _TOP if page.lower is not None else b"-"
         with guard():
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.delete(key)
-                if members:
-                    pipe.zadd(key, members)
-                    pipe.zremrangebyrank(key, 0, -(self.max_len + 1))
-                await pipe.execute()
-
-    async def exists(self, owner: int) -> bool:
-        """False when the timeline is cold (never built or evicted): rebuild it, don't serve empty."""
-        with guard():
-            return bool(await self._redis.exists(self._key(owner)))
-
-    async def page(
-        self,
-        owner: int,
-        *,
-        max_id: int | None = None,
-        since_id: int | None = None,
-        min_id: int | None = None,
-        limit: int = 20,
-    ) -> list[int]:
-        """Ids newest first, Mastodon's cursors: below max_id, above since_id (newest first) or
-        the ``limit`` oldest above min_id (still returned newest first)."""
-        key = self._key(owner)
-        high = f"({_member(max_id)}" if max_id is not None else "+"
-        with guard():
-            if min_id is not None:
-                members = await self._redis.zrangebylex(key, f"({_member(min_id)}", high, start=0, num=limit)
+            if page.ascending:  # the oldest ``limit`` above min_id, rendered newest first
+                members = await self._redis.zrangebylex(
+                    self._home(owner_id), low, high, start=0, num=page.limit
+                )
                 members.reverse()
             else:
-                low = f"({_member(since_id)}" if since_id is not None else "-"
-                members = await self._redis.zrevrangebylex(key, high, low, start=0, num=limit)
-        return [int(member) for member in members]
+                members = await self._redis.zrevrangebylex(
+                    self._home(owner_id), high, low, start=0, num=page.limit
+                )
+        return [decode(member) for member in cast(list[bytes], members)]
 
-    async def length(self, owner: int) -> int:
+    async def remove(self, status_ids: Sequence[int]) -> None:
+        """Remove these statuses and reblogs of them from every home timeline."""
+        if not status_ids:
+            return
         with guard():
-            return int(await self._redis.zcard(self._key(owner)))
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for status_id in status_ids:
+                    pipe.smembers(self._index(status_id))
+                indexed: list[set[bytes]] = await pipe.execute()
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for found in indexed:
+                    for item in found:
+                        owner, _, member = item.partition(b"\0")
+                        pipe.zrem(self._home(int(owner)), member)
+                for status_id in status_ids:
+                    pipe.delete(self._index(status_id))
+                await pipe.execute()
+
+    async def remove_author(self, owner_id: int, account_id: int) -> None:
+        with guard():
+            members = cast(list[bytes], await self._redis.zrange(self._home(owner_id), 0, -1))
+            doomed = [m for m in members if account_id in decode(m).accounts()]
+            if doomed:
+                await self._redis.zrem(self._home(owner_id), *doomed)
+
+    async def contains(self, owner_id: int, status_id: int) -> bool:
+        prefix = _pad(status_id) + b"|"
+        with guard():
+            found = await self._redis.zrangebylex(
+                self._home(owner_id), b"[" + prefix, b"[" + prefix + _TOP, start=0, num=1
+            )
+        return bool(found)
+
+    async def celebrities(self) -> set[int]:
+        with guard():
+            return {int(member) for member in await self._redis.smembers(self._celebrities())}
+
+    async def mark_celebrity(self, account_id: int, celebrity: bool) -> None:
+        with guard():
+            if celebrity:
+                await self._redis.sadd(self._celebrities(), account_id)
+            else:
+                await self._redis.srem(self._celebrities(), account_id)
+
+    # -- beyond the port: a cold timeline (evicted, or never built) is rebuilt, not served empty
+
+    async def exists(self, owner_id: int) -> bool:
+        with guard():
+            return bool(await self._redis.exists(self._home(owner_id)))
+
+    async def replace(self, owner_id: int, entries: Iterable[TimelineEntry]) -> None:
+        entries = list(entries)
+        with guard():
+            await self._redis.delete(self._home(owner_id))
+            if entries:
+                await self.push_many(owner_id, entries)
