@@ -126,6 +126,38 @@ async def test_consumer_lag_gauge(bus: KafkaEventBus) -> None:
     )
 
 
+async def test_members_of_one_group_share_the_partitions(kafka_bootstrap: str, tenant: str) -> None:
+    members = [
+        KafkaEventBus(kafka_bootstrap, tenant, create_topics=True, session_timeout_ms=6000) for _ in range(2)
+    ]
+    handled: list[list[str]] = [[], []]
+    for bus, mine in zip(members, handled, strict=True):
+
+        async def handle(e: Event, mine: list[str] = mine) -> None:
+            mine.append(e.id)
+
+        bus.subscribe(POSTS, "fanout", handle)
+        await bus.start()
+
+    def assigned(bus: KafkaEventBus) -> int:
+        consumer = bus._groups["fanout"].consumer
+        return len(consumer.assignment()) if consumer is not None else 0
+
+    try:
+        await eventually(
+            lambda: [assigned(b) for b in members] in ([1, 2], [2, 1]), 60, "a 2+1 partition split"
+        )
+        sent = [Event(type="T", key=f"author{i}", payload={}, tenant=tenant) for i in range(60)]
+        for e in sent:
+            await members[0].publish(POSTS, e)
+        await eventually(lambda: len(handled[0]) + len(handled[1]) >= 60, what="60 events")
+    finally:
+        for bus in members:
+            await bus.stop()
+    assert sorted(handled[0] + handled[1]) == sorted(e.id for e in sent)  # each once, by one member
+    assert handled[0] and handled[1]
+
+
 async def test_unreachable_cluster_is_store_unavailable(tenant: str) -> None:
     bus = KafkaEventBus("127.0.0.1:1", tenant)
     with pytest.raises(StoreUnavailable):
