@@ -46,6 +46,14 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(preferences.router)
 
     # ---- F2: posts, graph, feed, notifications routers are included here -----------------------
+    if roles & {"posts", "graph", "feed", "notifications"}:
+        from rookery.workloads.api.routes import graph, interactions, notifications, statuses, timelines
+
+        app.include_router(statuses.router)
+        app.include_router(interactions.router)
+        app.include_router(graph.router)
+        app.include_router(timelines.router)
+        app.include_router(notifications.router)
 
     # the edge wraps every route (pure ASGI); added last so it runs first
     app.add_middleware(Gateway, container=container)

@@ -46,6 +46,7 @@ class Status:
     reblog_of_id: int | None = None
     mentions: tuple[int, ...] = ()  # account ids
     tags: tuple[str, ...] = ()  # lower-case names
+    media_ids: tuple[int, ...] = ()  # attachments (media role), in display order
     application: str | None = None  # the app's name, shown on the entity
     edited_at: dt.datetime | None = None
     replies_count: int = 0

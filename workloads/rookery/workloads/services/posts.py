@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
+from typing import Protocol
 
 from rookery.workloads.domain.events import POSTS
 from rookery.workloads.domain.graph import ViewerRelations
@@ -50,6 +51,14 @@ class Context:
     descendants: list[Status]
 
 
+class MediaAttacher(Protocol):
+    """The media role as posts use it (``MediaService`` satisfies it); its errors are ValueErrors."""
+
+    async def attachments_for(self, account_id: int, media_ids: Sequence[int]) -> Sequence[object]: ...
+
+    async def attach(self, account_id: int, media_ids: Sequence[int], status_id: int) -> None: ...
+
+
 class PostsService:
     def __init__(
         self,
@@ -60,7 +69,9 @@ class PostsService:
         *,
         base_url: str,
         tenant: str,
+        media: MediaAttacher | None = None,
     ) -> None:
+        self.media = media
         self.statuses = statuses
         self.graph = graph
         self.accounts = accounts
@@ -159,8 +170,11 @@ class PostsService:
         self, author_id: int, draft: Draft, *, application: str | None = None, media_ids: Sequence[int] = ()
     ) -> Status:
         validate_draft(draft, media_count=len(media_ids))
-        if media_ids:  # the media role is not wired to statuses yet: no id can be attached
-            raise StatusRuleError("Media not found: " + ", ".join(str(i) for i in media_ids))
+        media_ids = tuple(dict.fromkeys(media_ids))
+        if media_ids:
+            if self.media is None:
+                raise StatusRuleError("Media attachments are not available")
+            await self.media.attachments_for(author_id, media_ids)  # unknown, foreign or used: ValueError
         parent = await self.visible(draft.in_reply_to_id, author_id) if draft.in_reply_to_id else None
         content, mentions, tags = await self._render(draft.text)
         status = Status(
@@ -177,9 +191,12 @@ class PostsService:
             mentions=mentions,
             tags=tags,
             application=application,
+            media_ids=media_ids,
         )
         created = event(STATUS_CREATED, author_id, status_payload(status), self.tenant)
         await self.statuses.create(status, [(POSTS, created)])
+        if media_ids and self.media is not None:
+            await self.media.attach(author_id, media_ids, status.id)
         await self.accounts.adjust_counts(author_id, statuses=1, last_status_at=status.created_at.date())
         if parent is not None:
             await self.cache.delete(status_cache_key(parent.id))

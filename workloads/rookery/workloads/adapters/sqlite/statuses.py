@@ -36,6 +36,7 @@ MIGRATIONS = (
                 tags TEXT NOT NULL DEFAULT '[]',
                 application TEXT,
                 edited_at TEXT,
+                media_ids TEXT NOT NULL DEFAULT '[]',
                 has_media INTEGER NOT NULL DEFAULT 0,
                 replies_count INTEGER NOT NULL DEFAULT 0,
                 reblogs_count INTEGER NOT NULL DEFAULT 0,
@@ -69,7 +70,7 @@ MIGRATIONS = (
 COLUMNS = (
     "id, account_id, text, content, visibility, spoiler_text, sensitive, language, in_reply_to_id,"
     " in_reply_to_account_id, reblog_of_id, mentions, tags, application, edited_at,"
-    " replies_count, reblogs_count, favourites_count"
+    " replies_count, reblogs_count, favourites_count, media_ids, has_media"
 )
 HOME_VISIBILITIES = ("public", "unlisted", "private")
 
@@ -94,6 +95,7 @@ def row_to_status(row: Any) -> Status:
         replies_count=row["replies_count"],
         reblogs_count=row["reblogs_count"],
         favourites_count=row["favourites_count"],
+        media_ids=tuple(orjson.loads(row["media_ids"])),
     )
 
 
@@ -128,6 +130,7 @@ class SqliteStatusRepository:
                     status.spoiler_text, int(status.sensitive), status.language, status.in_reply_to_id,
                     status.in_reply_to_account_id, status.reblog_of_id, orjson.dumps(list(status.mentions)),
                     orjson.dumps(list(status.tags)), status.application, None, 0, 0, 0,
+                    orjson.dumps(list(status.media_ids)), int(bool(status.media_ids)),
                 ),
             )  # fmt: skip
             if status.tags:

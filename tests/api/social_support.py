@@ -1,0 +1,53 @@
+"""Helpers for the social API tests (statuses, graph, timelines, notifications)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from api_support import Api, User
+
+
+async def post(api: Api, user: User, text: str, **fields: Any) -> dict[str, Any]:
+    response = await api.client.post(
+        "/api/v1/statuses", headers=user.headers, json={"status": text, **fields}
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def follow(api: Api, follower: User, target: User) -> dict[str, Any]:
+    response = await api.client.post(f"/api/v1/accounts/{target.id}/follow", headers=follower.headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def settle(api: Api) -> None:
+    """Until the outbox is relayed and every consumer has caught up (fan-out, notifications)."""
+    outboxes = api.container.ports.get("outboxes") or [api.container.ports["outbox"]]  # + PostgreSQL's
+    bus = api.container.ports["bus"]
+    for _ in range(500):
+        if not any([await outbox.pending(1) for outbox in outboxes]) and await bus.lag() == 0:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("events did not settle")
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+async def ids(api: Api, path: str, user: User | None = None, **params: Any) -> list[str]:
+    response = await api.client.get(path, headers=user.headers if user else {}, params=params)
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()]
+
+
+async def home_ids(api: Api, user: User, **params: Any) -> list[str]:
+    return await ids(api, "/api/v1/timelines/home", user, **params)

@@ -1,0 +1,116 @@
+"""Statuses over HTTP: compose, read, edit with history, delete for redraft, replies and context."""
+
+from __future__ import annotations
+
+from api_support import Api
+from social_support import follow, post, settle
+
+
+async def test_post_renders_a_mastodon_status(api: Api) -> None:
+    alice = await api.make_user("alice")
+    bob = await api.make_user("bob")
+    status = await post(
+        api, alice, "Hello @bob, see #Rookery at https://example.com/x <b>", spoiler_text="cw"
+    )
+    assert status["account"]["id"] == alice.id
+    assert status["visibility"] == "public"
+    assert status["spoiler_text"] == "cw" and status["sensitive"] is True
+    assert status["mentions"] == [
+        {"id": bob.id, "username": "bob", "url": "http://testserver/@bob", "acct": "bob"}
+    ]
+    assert status["tags"] == [{"name": "rookery", "url": "http://testserver/tags/rookery"}]
+    assert 'class="u-url mention"' in status["content"] and "&lt;b&gt;" in status["content"]
+    assert 'href="https://example.com/x"' in status["content"]
+    assert status["uri"] == f"http://testserver/users/alice/statuses/{status['id']}"
+    assert status["url"] == f"http://testserver/@alice/{status['id']}"
+    assert status["favourited"] is False and status["pinned"] is False
+    assert status["application"] == {"name": "rookery tests", "website": None}
+    for key in ("media_attachments", "emojis", "filtered"):
+        assert status[key] == []
+    assert status["card"] is None and status["poll"] is None and status["reblog"] is None
+
+    fetched = await api.client.get(f"/api/v1/statuses/{status['id']}")
+    assert fetched.status_code == 200
+    assert fetched.json()["content"] == status["content"]
+    assert "favourited" not in fetched.json()  # anonymous: no viewer flags
+    me = await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)
+    assert me.json()["statuses_count"] == 1
+
+
+async def test_form_encoded_post_and_default_visibility(api: Api) -> None:
+    alice = await api.make_user("alice")
+    response = await api.client.post(
+        "/api/v1/statuses", headers=alice.headers, data={"status": "form post", "visibility": "unlisted"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["visibility"] == "unlisted"
+    assert response.json()["content"] == "<p>form post</p>"
+
+
+async def test_edit_keeps_history_and_source(api: Api) -> None:
+    alice = await api.make_user("alice")
+    status = await post(api, alice, "first version")
+    edited = await api.client.put(
+        f"/api/v1/statuses/{status['id']}", headers=alice.headers, json={"status": "second #version"}
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["edited_at"] is not None
+    assert edited.json()["tags"][0]["name"] == "version"
+    history = await api.client.get(f"/api/v1/statuses/{status['id']}/history", headers=alice.headers)
+    assert [h["content"] for h in history.json()] == ["<p>first version</p>", edited.json()["content"]]
+    assert history.json()[0]["account"]["id"] == alice.id
+    source = await api.client.get(f"/api/v1/statuses/{status['id']}/source", headers=alice.headers)
+    assert source.json() == {"id": status["id"], "text": "second #version", "spoiler_text": ""}
+    again = await api.client.get(f"/api/v1/statuses/{status['id']}", headers=alice.headers)
+    assert again.json()["content"] == edited.json()["content"]  # the cached entity was dropped
+
+
+async def test_delete_returns_text_for_redraft(api: Api) -> None:
+    alice = await api.make_user("alice")
+    status = await post(api, alice, "to be redrafted")
+    deleted = await api.client.delete(f"/api/v1/statuses/{status['id']}", headers=alice.headers)
+    assert deleted.status_code == 200, deleted.text
+    assert deleted.json()["text"] == "to be redrafted"
+    assert deleted.json()["account"]["id"] == alice.id
+    assert (await api.client.get(f"/api/v1/statuses/{status['id']}")).status_code == 404
+    assert (
+        await api.client.delete(f"/api/v1/statuses/{status['id']}", headers=alice.headers)
+    ).status_code == 404
+    me = await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)
+    assert me.json()["statuses_count"] == 0
+
+
+async def test_replies_and_context(api: Api) -> None:
+    alice = await api.make_user("alice")
+    bob = await api.make_user("bob")
+    root = await post(api, alice, "root")
+    reply = await post(api, bob, "@alice reply", in_reply_to_id=root["id"])
+    assert reply["in_reply_to_id"] == root["id"] and reply["in_reply_to_account_id"] == alice.id
+    nested = await post(api, alice, "@bob nested", in_reply_to_id=reply["id"])
+    second = await post(api, alice, "second reply", in_reply_to_id=root["id"])
+    context = await api.client.get(f"/api/v1/statuses/{reply['id']}/context", headers=alice.headers)
+    assert [s["id"] for s in context.json()["ancestors"]] == [root["id"]]
+    assert [s["id"] for s in context.json()["descendants"]] == [nested["id"]]
+    root_context = await api.client.get(f"/api/v1/statuses/{root['id']}/context")
+    assert [s["id"] for s in root_context.json()["descendants"]] == [reply["id"], nested["id"], second["id"]]
+    fetched = await api.client.get(f"/api/v1/statuses/{root['id']}")
+    assert fetched.json()["replies_count"] == 2
+
+
+async def test_many_by_id_skips_unknown_and_hidden(api: Api) -> None:
+    alice = await api.make_user("alice")
+    bob = await api.make_user("bob")
+    public = await post(api, alice, "public")
+    private = await post(api, alice, "private", visibility="private")
+    response = await api.client.get(
+        "/api/v1/statuses",
+        headers=bob.headers,
+        params=[("id[]", public["id"]), ("id[]", private["id"]), ("id[]", "12345")],
+    )
+    assert [s["id"] for s in response.json()] == [public["id"]]
+    await follow(api, bob, alice)
+    await settle(api)
+    response = await api.client.get(
+        "/api/v1/statuses", headers=bob.headers, params=[("id[]", public["id"]), ("id[]", private["id"])]
+    )
+    assert [s["id"] for s in response.json()] == [public["id"], private["id"]]

@@ -1,0 +1,115 @@
+"""Interactions on statuses (posts role): favourite, reblog, bookmark, pin and their undo; who
+favourited or reblogged; the viewer's favourites and bookmarks (paginated by their own row ids)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Depends, Request
+from rookery.workloads.api.deps import AuthContext, container, require_user
+from rookery.workloads.api.entities.accounts import AccountViews
+from rookery.workloads.api.params import read_params
+from rookery.workloads.api.responses import JsonResponse, Response
+from rookery.workloads.api.routes.statuses import STATUS, STATUSES, reader
+from rookery.workloads.api.social import (
+    domain_errors,
+    feed,
+    interactions,
+    page_of,
+    paged,
+    pair_cursors,
+    path_id,
+    status_views,
+)
+from rookery.workloads.domain.statuses import PUBLIC, Status
+from rookery.workloads.services.interactions import InteractionsService
+
+router = APIRouter(tags=["statuses"])
+
+Action = Callable[[InteractionsService, int, int], Awaitable[Status]]
+
+
+async def _act(request: Request, status_id: str, actor_id: int, action: Action) -> Response:
+    with domain_errors():
+        status = await action(interactions(request), actor_id, path_id(status_id))
+    return JsonResponse(await status_views(request).one(status, actor_id))
+
+
+def _simple(path: str, summary: str, scope: str, action: Action) -> None:
+    async def endpoint(
+        request: Request, status_id: str, ctx: AuthContext = Depends(require_user(scope))
+    ) -> Response:
+        return await _act(request, status_id, ctx.user_id, action)
+
+    endpoint.__name__ = path.replace("/", "_")
+    router.add_api_route(
+        f"/api/v1/statuses/{{status_id}}/{path}",
+        endpoint,
+        methods=["POST"],
+        summary=summary,
+        responses=STATUS,
+    )
+
+
+_simple("favourite", "Favourite a status", "write:favourites", lambda s, a, i: s.favourite(a, i))
+_simple("unfavourite", "Undo a favourite", "write:favourites", lambda s, a, i: s.unfavourite(a, i))
+_simple("unreblog", "Undo a reblog", "write:statuses", lambda s, a, i: s.unreblog(a, i))
+_simple("bookmark", "Bookmark a status", "write:bookmarks", lambda s, a, i: s.bookmark(a, i))
+_simple("unbookmark", "Undo a bookmark", "write:bookmarks", lambda s, a, i: s.unbookmark(a, i))
+_simple("pin", "Pin a status to the profile", "write:accounts", lambda s, a, i: s.pin(a, i))
+_simple("unpin", "Unpin a status", "write:accounts", lambda s, a, i: s.unpin(a, i))
+
+
+@router.post("/api/v1/statuses/{status_id}/reblog", summary="Reblog a status", responses=STATUS)
+async def reblog(
+    request: Request, status_id: str, ctx: AuthContext = Depends(require_user("write:statuses"))
+) -> Response:
+    params = await read_params(request)
+    visibility = params.text("visibility", PUBLIC) or PUBLIC
+    with domain_errors():
+        reblogged = await interactions(request).reblog(ctx.user_id, path_id(status_id), visibility)
+    original = await interactions(request).posts.statuses.get(reblogged.reblog_of_id or 0)
+    if original is not None:
+        await feed(request).deliver_to_author(reblogged, original.account_id)
+    return JsonResponse(await status_views(request).one(reblogged, ctx.user_id))
+
+
+def _accounts(request: Request) -> AccountViews:
+    views: AccountViews = container(request).services["account_views"]
+    return views
+
+
+@router.get("/api/v1/statuses/{status_id}/favourited_by", summary="Who favourited a status")
+async def favourited_by(request: Request, status_id: str, viewer: int | None = Depends(reader)) -> Response:
+    page = page_of(await read_params(request), 40, 80)
+    with domain_errors():
+        pairs = await interactions(request).favourited_by(path_id(status_id), viewer, page)
+    found = await _accounts(request).many([account_id for _, account_id in pairs])
+    return paged(request, [found[a] for _, a in pairs if a in found], *pair_cursors(pairs))
+
+
+@router.get("/api/v1/statuses/{status_id}/reblogged_by", summary="Who reblogged a status")
+async def reblogged_by(request: Request, status_id: str, viewer: int | None = Depends(reader)) -> Response:
+    page = page_of(await read_params(request), 40, 80)
+    with domain_errors():
+        pairs = await interactions(request).reblogged_by(path_id(status_id), viewer, page)
+    found = await _accounts(request).many([account_id for _, account_id in pairs])
+    return paged(request, [found[a] for _, a in pairs if a in found], *pair_cursors(pairs))
+
+
+@router.get("/api/v1/favourites", summary="The viewer's favourites", responses=STATUSES)
+async def favourites(
+    request: Request, ctx: AuthContext = Depends(require_user("read:favourites"))
+) -> Response:
+    page = page_of(await read_params(request))
+    statuses, next_max, prev_min = await interactions(request).favourites(ctx.user_id, page)
+    body = await status_views(request).render([s.id for s in statuses], ctx.user_id, known=statuses)
+    return paged(request, body, next_max, prev_min)
+
+
+@router.get("/api/v1/bookmarks", summary="The viewer's bookmarks", responses=STATUSES)
+async def bookmarks(request: Request, ctx: AuthContext = Depends(require_user("read:bookmarks"))) -> Response:
+    page = page_of(await read_params(request))
+    statuses, next_max, prev_min = await interactions(request).bookmarks(ctx.user_id, page)
+    body = await status_views(request).render([s.id for s in statuses], ctx.user_id, known=statuses)
+    return paged(request, body, next_max, prev_min)

@@ -1,0 +1,82 @@
+"""Notifications (notifications role): list with type filters, get, dismiss, clear."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from rookery.workloads.api.deps import AuthContext, container, require_user
+from rookery.workloads.api.entities.social import NOTIFICATION_SCHEMA, render_notifications
+from rookery.workloads.api.errors import NotFound, Unprocessable
+from rookery.workloads.api.params import read_params
+from rookery.workloads.api.responses import JsonResponse, Response
+from rookery.workloads.api.social import domain_errors, notifications, page_of, paged, path_id, status_views
+from rookery.workloads.domain.notifications import Notification
+from rookery.workloads.ids import parse_id
+
+router = APIRouter(tags=["notifications"])
+
+NOTIFICATION: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Notification", "content": {"application/json": {"schema": NOTIFICATION_SCHEMA}}}
+}
+NOTIFICATIONS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Notifications",
+        "content": {"application/json": {"schema": {"type": "array", "items": NOTIFICATION_SCHEMA}}},
+    }
+}
+
+
+async def _render(request: Request, found: list[Notification], viewer: int) -> list[dict[str, Any]]:
+    accounts = container(request).services["account_views"]
+    return await render_notifications(found, viewer, accounts, status_views(request))
+
+
+@router.get("/api/v1/notifications", summary="Notifications, newest first", responses=NOTIFICATIONS)
+async def list_notifications(
+    request: Request, ctx: AuthContext = Depends(require_user("read:notifications"))
+) -> Response:
+    params = await read_params(request)
+    page = page_of(params, 40, 80)
+    account_filter = None
+    if params.raw("account_id") not in (None, ""):
+        account_filter = parse_id(params.text("account_id") or "")
+        if account_filter is None:
+            raise Unprocessable("account_id must be an account id")
+    found, next_max, prev_min = await notifications(request).recent(
+        ctx.user_id,
+        page,
+        types=params.strings("types"),
+        exclude_types=params.strings("exclude_types"),
+        from_account_id=account_filter,
+    )
+    return paged(request, await _render(request, found, ctx.user_id), next_max, prev_min)
+
+
+@router.get("/api/v1/notifications/{notification_id}", summary="One notification", responses=NOTIFICATION)
+async def get_notification(
+    request: Request, notification_id: str, ctx: AuthContext = Depends(require_user("read:notifications"))
+) -> Response:
+    with domain_errors():
+        found = await notifications(request).get(ctx.user_id, path_id(notification_id))
+    rendered = await _render(request, [found], ctx.user_id)
+    if not rendered:
+        raise NotFound()
+    return JsonResponse(rendered[0])
+
+
+@router.post("/api/v1/notifications/clear", summary="Clear all notifications")
+async def clear_notifications(
+    request: Request, ctx: AuthContext = Depends(require_user("write:notifications"))
+) -> Response:
+    await notifications(request).clear(ctx.user_id)
+    return JsonResponse({})
+
+
+@router.post("/api/v1/notifications/{notification_id}/dismiss", summary="Dismiss one notification")
+async def dismiss_notification(
+    request: Request, notification_id: str, ctx: AuthContext = Depends(require_user("write:notifications"))
+) -> Response:
+    with domain_errors():
+        await notifications(request).dismiss(ctx.user_id, path_id(notification_id))
+    return JsonResponse({})

@@ -1,0 +1,178 @@
+"""Statuses (posts role): compose, read, edit, delete, thread context, edit history, source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from rookery.workloads.api.deps import AuthContext, container, optional_auth, require_user
+from rookery.workloads.api.entities.statuses import STATUS_SCHEMA
+from rookery.workloads.api.errors import ApiError, Forbidden, Unprocessable
+from rookery.workloads.api.params import Params, read_params
+from rookery.workloads.api.responses import JsonResponse, Response
+from rookery.workloads.api.social import domain_errors, feed, path_id, posts, status_views
+from rookery.workloads.domain.statuses import MAX_CHARS, MAX_SPOILER_CHARS, VISIBILITIES, Draft
+from rookery.workloads.ids import parse_id
+
+router = APIRouter(tags=["statuses"])
+
+STATUS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Status", "content": {"application/json": {"schema": STATUS_SCHEMA}}}
+}
+STATUSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Statuses",
+        "content": {"application/json": {"schema": {"type": "array", "items": STATUS_SCHEMA}}},
+    }
+}
+CONTEXT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Context: ancestors and descendants",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "ancestors": {"type": "array", "items": STATUS_SCHEMA},
+                        "descendants": {"type": "array", "items": STATUS_SCHEMA},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def reader(ctx: AuthContext | None = Depends(optional_auth)) -> int | None:
+    """The viewer of a public read: None without a token; a token must allow reading statuses."""
+    if ctx is None:
+        return None
+    if not ctx.allows("read:statuses"):
+        raise Forbidden("This action is outside the authorized scopes")
+    return ctx.account_id
+
+
+def media_ids_of(params: Params) -> list[int]:
+    ids = []
+    for raw in params.strings("media_ids"):
+        parsed = parse_id(raw)
+        if parsed is None:
+            raise Unprocessable(f"Validation failed: media {raw!r} not found")
+        ids.append(parsed)
+    return ids
+
+
+def draft_of(params: Params, default_visibility: str, *, in_reply_to: bool = True) -> Draft:
+    visibility = params.text("visibility", default_visibility) or default_visibility
+    if visibility not in VISIBILITIES:
+        raise Unprocessable(f"Validation failed: Visibility must be one of {', '.join(VISIBILITIES)}")
+    reply_to = params.raw("in_reply_to_id") if in_reply_to else None
+    reply_id = None
+    if reply_to not in (None, ""):
+        reply_id = (
+            parse_id(reply_to) if isinstance(reply_to, str | int) and not isinstance(reply_to, bool) else None
+        )
+        if reply_id is None:
+            raise ApiError(404, "Record not found")
+    return Draft(
+        text=params.text("status", "", max_length=MAX_CHARS) or "",
+        visibility=visibility,
+        spoiler_text=params.text("spoiler_text", "", max_length=MAX_SPOILER_CHARS) or "",
+        sensitive=bool(params.flag("sensitive", False)),
+        language=params.text("language", None, max_length=8) or None,
+        in_reply_to_id=reply_id,
+    )
+
+
+@router.post("/api/v1/statuses", summary="Post a status", responses=STATUS)
+async def create_status(
+    request: Request, ctx: AuthContext = Depends(require_user("write:statuses"))
+) -> Response:
+    params = await read_params(request)
+    services = container(request).services
+    author = await services["accounts"].get(ctx.user_id)
+    draft = draft_of(params, author.privacy if author else "public")
+    media_ids = media_ids_of(params)
+    application = None
+    if ctx.app_id is not None and (app := await services["oauth"].app(ctx.app_id)) is not None:
+        application = app.name
+    with domain_errors():
+        status = await posts(request).create(ctx.user_id, draft, application=application, media_ids=media_ids)
+    await feed(request).deliver_to_author(status)
+    return JsonResponse(await status_views(request).one(status, ctx.user_id))
+
+
+@router.get("/api/v1/statuses", summary="Several statuses by id", responses=STATUSES)
+async def many_statuses(request: Request, viewer: int | None = Depends(reader)) -> Response:
+    params = await read_params(request)
+    raw = params.strings("id")
+    if len(raw) > 40:
+        raise Unprocessable("At most 40 ids may be requested")
+    ids = [parsed for value in raw if (parsed := parse_id(value)) is not None]
+    visible = await posts(request).get_many_visible(ids, viewer)
+    return JsonResponse(await status_views(request).render([s.id for s in visible], viewer, known=visible))
+
+
+@router.get("/api/v1/statuses/{status_id}", summary="One status", responses=STATUS)
+async def get_status(request: Request, status_id: str, viewer: int | None = Depends(reader)) -> Response:
+    with domain_errors():
+        status = await posts(request).visible(path_id(status_id), viewer)
+    return JsonResponse(await status_views(request).one(status, viewer))
+
+
+@router.put("/api/v1/statuses/{status_id}", summary="Edit a status", responses=STATUS)
+async def edit_status(
+    request: Request, status_id: str, ctx: AuthContext = Depends(require_user("write:statuses"))
+) -> Response:
+    params = await read_params(request)
+    with domain_errors():
+        current = await posts(request).visible(path_id(status_id), ctx.user_id)
+        draft = draft_of(params, current.visibility, in_reply_to=False)
+        if media_ids_of(params):
+            raise Unprocessable("Validation failed: media can't be changed by an edit yet")
+        edited = await posts(request).edit(ctx.user_id, current.id, draft)
+    return JsonResponse(await status_views(request).one(edited, ctx.user_id))
+
+
+@router.delete(
+    "/api/v1/statuses/{status_id}", summary="Delete a status (returns it, with text)", responses=STATUS
+)
+async def delete_status(
+    request: Request, status_id: str, ctx: AuthContext = Depends(require_user("write:statuses"))
+) -> Response:
+    views = status_views(request)
+    with domain_errors():
+        status = await posts(request).visible(path_id(status_id), ctx.user_id)
+        if status.account_id != ctx.user_id:
+            raise Forbidden()
+        entity = await views.one(status, ctx.user_id)
+        await posts(request).delete(ctx.user_id, status.id)
+    entity["text"] = status.text
+    return JsonResponse(entity)
+
+
+@router.get("/api/v1/statuses/{status_id}/context", summary="Ancestors and descendants", responses=CONTEXT)
+async def status_context(request: Request, status_id: str, viewer: int | None = Depends(reader)) -> Response:
+    with domain_errors():
+        context = await posts(request).context(path_id(status_id), viewer)
+    views = status_views(request)
+    ancestors = await views.render([s.id for s in context.ancestors], viewer, known=context.ancestors)
+    descendants = await views.render([s.id for s in context.descendants], viewer, known=context.descendants)
+    return JsonResponse({"ancestors": ancestors, "descendants": descendants})
+
+
+@router.get("/api/v1/statuses/{status_id}/history", summary="Edit history, oldest first")
+async def status_history(request: Request, status_id: str, viewer: int | None = Depends(reader)) -> Response:
+    with domain_errors():
+        status = await posts(request).visible(path_id(status_id), viewer)
+        edits = await posts(request).history(status.id, viewer)
+    return JsonResponse(await status_views(request).history(status, edits))
+
+
+@router.get("/api/v1/statuses/{status_id}/source", summary="The plain text of a status, for editing")
+async def status_source(
+    request: Request, status_id: str, ctx: AuthContext = Depends(require_user("read:statuses"))
+) -> Response:
+    with domain_errors():
+        status = await posts(request).visible(path_id(status_id), ctx.user_id)
+    return JsonResponse({"id": str(status.id), "text": status.text, "spoiler_text": status.spoiler_text})

@@ -1,0 +1,132 @@
+"""Shared by the social routers (statuses, interactions, graph, timelines, notifications): reading
+cursor pages, writing ``Link`` headers, mapping domain errors to API errors, and the services."""
+
+from __future__ import annotations
+
+import contextlib
+import urllib.parse
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import Request
+from rookery.workloads.api.deps import container
+from rookery.workloads.api.entities.statuses import StatusViews
+from rookery.workloads.api.errors import ApiError, Forbidden, NotFound, Unprocessable
+from rookery.workloads.api.params import Params
+from rookery.workloads.api.responses import JsonResponse
+from rookery.workloads.domain.graph import GraphRuleError
+from rookery.workloads.domain.pagination import PageRequest, clamp_limit
+from rookery.workloads.domain.statuses import Forbidden as StatusForbidden
+from rookery.workloads.domain.statuses import StatusRuleError
+from rookery.workloads.ids import parse_id
+from rookery.workloads.services.feed import FeedService
+from rookery.workloads.services.graph import GraphService
+from rookery.workloads.services.interactions import InteractionsService
+from rookery.workloads.services.notifications import NotificationsService
+from rookery.workloads.services.posts import PostsService
+from rookery.workloads.services.social import NotFoundError
+
+CURSORS = ("max_id", "since_id", "min_id")
+
+
+def posts(request: Request) -> PostsService:
+    service: PostsService = container(request).services["posts"]
+    return service
+
+
+def interactions(request: Request) -> InteractionsService:
+    service: InteractionsService = container(request).services["interactions"]
+    return service
+
+
+def graph(request: Request) -> GraphService:
+    service: GraphService = container(request).services["graph"]
+    return service
+
+
+def feed(request: Request) -> FeedService:
+    service: FeedService = container(request).services["feed"]
+    return service
+
+
+def notifications(request: Request) -> NotificationsService:
+    service: NotificationsService = container(request).services["notifications"]
+    return service
+
+
+def status_views(request: Request) -> StatusViews:
+    views: StatusViews = container(request).services["status_views"]
+    return views
+
+
+@contextlib.contextmanager
+def domain_errors() -> Iterator[None]:
+    """Use-case errors as Mastodon answers them: 404, 403 or 422."""
+    try:
+        yield
+    except NotFoundError:
+        raise NotFound() from None
+    except StatusForbidden as exc:
+        raise Forbidden(str(exc)) from None
+    except (StatusRuleError, GraphRuleError) as exc:
+        raise Unprocessable(f"Validation failed: {exc}") from None
+    except ValueError as exc:  # the media role's rejections (MediaRejected ...)
+        raise Unprocessable(f"Validation failed: {exc}") from None
+
+
+def path_id(value: str) -> int:
+    """An id in the path: anything that is not one cannot exist."""
+    parsed = parse_id(value)
+    if parsed is None:
+        raise NotFound()
+    return parsed
+
+
+def page_of(params: Params, default_limit: int = 20, max_limit: int = 40) -> PageRequest:
+    cursors: dict[str, int | None] = {}
+    for name in CURSORS:
+        raw = params.raw(name)
+        if raw is None or raw == "":
+            cursors[name] = None
+            continue
+        parsed = parse_id(raw) if isinstance(raw, str | int) and not isinstance(raw, bool) else None
+        if parsed is None:
+            raise Unprocessable(f"{name} must be a status id (a positive integer)")
+        cursors[name] = parsed
+    limit = params.integer("limit", None)
+    return PageRequest(
+        max_id=cursors["max_id"],
+        since_id=cursors["since_id"],
+        min_id=cursors["min_id"],
+        limit=clamp_limit(limit, default_limit, max_limit),
+    )
+
+
+def link_header(request: Request, next_max_id: int | None, prev_min_id: int | None) -> dict[str, str]:
+    """``Link: <...max_id=N>; rel="next", <...min_id=M>; rel="prev"`` on the public base URL."""
+    base = container(request).settings.base_url + request.url.path
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in CURSORS]
+    links = []
+    if next_max_id is not None:
+        links.append(f'<{base}?{urllib.parse.urlencode([*kept, ("max_id", str(next_max_id))])}>; rel="next"')
+    if prev_min_id is not None:
+        links.append(f'<{base}?{urllib.parse.urlencode([*kept, ("min_id", str(prev_min_id))])}>; rel="prev"')
+    return {"Link": ", ".join(links)} if links else {}
+
+
+def paged(
+    request: Request, body: list[Any], next_max_id: int | None, prev_min_id: int | None
+) -> JsonResponse:
+    return JsonResponse(body, headers=link_header(request, next_max_id, prev_min_id))
+
+
+def pair_cursors(pairs: list[tuple[int, int]]) -> tuple[int | None, int | None]:
+    """Cursors of (row id, other id) pages: opaque row ids, as Mastodon does for favourites etc."""
+    if not pairs:
+        return None, None
+    return pairs[-1][0], pairs[0][0]
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ApiError(400, message)
