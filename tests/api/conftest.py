@@ -25,21 +25,29 @@ Interface (kept stable for every role's tests; import them with ``from api_suppo
     User.id (str, as the API renders it), User.account_id (int), User.username, User.token,
     User.headers ({"Authorization": "Bearer ..."}), User.password, User.email
 
-``api_settings_overrides`` (empty here) is the hook for running the same suite on other adapters:
-override or parametrise it (e.g. production datastore URLs) in a conftest closer to the tests.
+``api_settings_overrides`` is the hook for running the same suite on other adapters. It is
+parametrised by ``api_mode``: every test using ``api``/``app_factory`` runs twice,
+``[embedded]`` (temporary data dir, nothing else) and ``[production]`` (PostgreSQL + Redis + Kafka,
+plus Cassandra once its adapters exist; marked ``needs(...)`` so the stack comes up only when
+such a test is selected). Production isolation: one fresh PostgreSQL database per session, a
+fresh schema and a fresh tenant (Redis key prefix, Kafka topics and groups) per test. Select one
+mode with ``-k embedded`` / ``-k production``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import pathlib
 import shutil
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 from api_support import TEST_SETTINGS, Api
+from postgres_support import fresh_database_sync
 from rookery.workloads.adapters.local.keys import LocalSigningKeys
 from rookery.workloads.api.app import create_app
 from rookery.workloads.bootstrap import build
@@ -55,9 +63,49 @@ def _seed_signing_key(data_dir: pathlib.Path, template: pathlib.Path) -> None:
     shutil.copy(template / "signing-key.pem", keys / "signing-key.pem")
 
 
+CASSANDRA_READY = importlib.util.find_spec("rookery.workloads.adapters.cassandra") is not None
+PRODUCTION_NEEDS = ("postgres", "redis", "kafka", *(("cassandra",) if CASSANDRA_READY else ()))
+API_MODES = ["embedded", pytest.param("production", marks=pytest.mark.needs(*PRODUCTION_NEEDS))]
+
+
+@pytest.fixture(params=API_MODES)
+def api_mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def api_postgres_dsn(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh PostgreSQL database for this session's production-mode API tests."""
+    with fresh_database_sync(request.getfixturevalue("stack_env")["ROOKERY_POSTGRES_DSN"]) as dsn:
+        yield dsn
+
+
 @pytest.fixture
-def api_settings_overrides() -> dict[str, Any]:
-    return {}
+def api_settings_overrides(request: pytest.FixtureRequest, api_mode: str) -> dict[str, Any]:
+    if api_mode == "embedded":
+        return {}
+    stack: dict[str, str] = request.getfixturevalue("stack_env")
+    tenant = "t" + uuid.uuid4().hex[:12]
+    overrides: dict[str, Any] = {
+        "tenant": tenant,
+        "postgres_dsn": request.getfixturevalue("api_postgres_dsn"),
+        "postgres_schema": tenant,
+        "postgres_pool_max": 4,
+        "redis_url": stack["ROOKERY_REDIS_URL"],
+        "kafka_bootstrap": stack["ROOKERY_KAFKA_BOOTSTRAP"],
+        "kafka_create_topics": True,
+        "kafka_partitions": 1,
+    }
+    if CASSANDRA_READY:
+        overrides["cassandra_contact_points"] = stack["ROOKERY_CASSANDRA_CONTACT_POINTS"]
+    return overrides
+
+
+async def prepare_production_stores(container: Any) -> None:
+    """What `rookery migrate` does before a production process starts."""
+    from rookery.workloads.commands import migrate_stores
+
+    await migrate_stores(container.settings)
 
 
 @pytest.fixture
@@ -80,6 +128,8 @@ def app_factory(
             _seed_signing_key(directory, template)
         settings = Settings(**{**TEST_SETTINGS, **api_settings_overrides, **overrides, "data_dir": directory})
         container = build(settings)
+        if settings.postgres_dsn or settings.cassandra_contact_points:
+            await prepare_production_stores(container)
         app = create_app(container)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)

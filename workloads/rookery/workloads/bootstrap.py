@@ -69,13 +69,13 @@ def build(settings: Settings, roles: tuple[str, ...] = ALL_ROLES) -> Container:
     container = Container(settings=settings, roles=roles)
     _edge(container)
     _production_adapters(container)  # Redis / Kafka / Cloudinary when their settings are set
+    _postgres(container)  # PostgreSQL stores when ROOKERY_POSTGRES_DSN is set
     _database(container)
     _token_validation(container)
     if "accounts" in roles:
         _accounts(container)
     # ---- F2: posts, graph, feed, notifications, events/outbox sections go here -------------
-    if SOCIAL_ROLES & set(roles):
-        _social(container)
+    _postgres_relay(container)
     _start_production_bus(container)  # last: consumers start once every store they call is up
     return container
 
@@ -151,13 +151,22 @@ def _accounts(container: Container) -> None:
 
     settings = container.settings
     db: Database = container.ports["db"]
-    container.migrations += [*sqlite_accounts.MIGRATIONS, *sqlite_oauth.MIGRATIONS]
-    container.migrations += sqlite_markers.MIGRATIONS
-    repo = sqlite_accounts.SqliteAccountRepository(db)
-    store = sqlite_oauth.SqliteOAuthStore(db)
+    pg = container.ports.get("postgres")
+    if pg is not None:  # production: PostgreSQL (schema applied by `rookery migrate`)
+        from rookery.workloads.adapters.postgres import accounts as pg_accounts
+        from rookery.workloads.adapters.postgres import oauth as pg_oauth
+
+        repo: Any = pg_accounts.PostgresAccountRepository(pg)
+        store: Any = pg_oauth.PostgresOAuthStore(pg)
+        container.ports["markers"] = pg_accounts.PostgresMarkerStore(pg)
+    else:
+        container.migrations += [*sqlite_accounts.MIGRATIONS, *sqlite_oauth.MIGRATIONS]
+        container.migrations += sqlite_markers.MIGRATIONS
+        repo = sqlite_accounts.SqliteAccountRepository(db)
+        store = sqlite_oauth.SqliteOAuthStore(db)
+        container.ports["markers"] = sqlite_markers.SqliteMarkerStore(db)
     container.ports["accounts"] = repo
     container.ports["oauth"] = store
-    container.ports["markers"] = sqlite_markers.SqliteMarkerStore(db)
 
     passwords = Passwords(PasswordPolicy(settings.password_time_cost, settings.password_memory_kib))
     accounts = AccountsService(repo, container.ports["cache"], passwords, settings.account_domain)
@@ -246,111 +255,50 @@ def _production_adapters(container: Container) -> None:
         container.stoppers.append(store.close)
 
 
+# -------------------------------------------------------------------------------------------
+# PostgreSQL (ROOKERY_POSTGRES_DSN): accounts, OAuth, markers, statuses, interactions and their
+# outbox. The schema is applied by `rookery migrate` (adapters/postgres/migrations), never here.
+# Graph, timelines and notifications keep their own setting (ROOKERY_CASSANDRA_CONTACT_POINTS).
+# -------------------------------------------------------------------------------------------
+
+
+def _postgres(container: Container) -> None:
+    settings = container.settings
+    if not settings.postgres_dsn:
+        return
+    from rookery.workloads.adapters.postgres.db import PostgresDatabase
+    from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
+
+    db = PostgresDatabase(
+        settings.postgres_dsn,
+        min_size=settings.postgres_pool_min,
+        max_size=settings.postgres_pool_max,
+        statement_timeout_ms=settings.postgres_statement_timeout_ms,
+        acquire_timeout_s=settings.postgres_acquire_timeout_s,
+        schema=settings.postgres_schema,
+        application_name=f"rookery-{settings.tenant}",
+    )
+    outbox = PostgresOutbox(db, channel=f"{settings.postgres_schema or settings.tenant}_outbox")
+    container.ports["postgres"] = db
+    container.ports["postgres_outbox"] = outbox
+    container.starters.append(db.connect)
+    container.stoppers.append(db.close)
+    container.stoppers.append(outbox.close)
+
+
+def _postgres_relay(container: Container) -> None:
+    """Relay the PostgreSQL outbox to the bus (Kafka in production) when a store writes to it."""
+    outbox = container.ports.get("postgres_outbox")
+    if outbox is None or "statuses" not in container.ports:
+        return
+    from rookery.workloads.workers.outbox_relay import ClaimingOutboxRelay
+
+    relay = ClaimingOutboxRelay(outbox, container.ports["bus"])
+    container.ports["outboxes"] = [container.ports["outbox"], outbox]  # every outbox, for settle/readyz
+    container.starters.append(relay.start)
+    container.stoppers.append(relay.stop)
+
+
 def _start_production_bus(container: Container) -> None:
     if container.settings.kafka_bootstrap:  # aiokafka is only installed with the prod extra
         container.starters.append(container.ports["bus"].start)
-
-
-# -------------------------------------------------------------------------------------------
-# social core: posts, graph, feed, notifications roles (their stores share the embedded
-# database; events leave through the outbox; fan-out and notify consume them)
-# -------------------------------------------------------------------------------------------
-
-SOCIAL_ROLES = {"posts", "graph", "feed", "notifications"}
-
-
-def _social(container: Container) -> None:
-    from rookery.workloads.adapters.sqlite import graph as sqlite_graph
-    from rookery.workloads.adapters.sqlite import interactions as sqlite_interactions
-    from rookery.workloads.adapters.sqlite import notifications as sqlite_notifications
-    from rookery.workloads.adapters.sqlite import statuses as sqlite_statuses
-    from rookery.workloads.adapters.sqlite import timelines as sqlite_timelines
-    from rookery.workloads.api.entities.statuses import StatusViews
-    from rookery.workloads.services.feed import FeedService
-    from rookery.workloads.services.graph import GraphService
-    from rookery.workloads.services.interactions import InteractionsService
-    from rookery.workloads.services.notifications import NotificationsService
-    from rookery.workloads.services.posts import PostsService
-    from rookery.workloads.workers.fanout import FanoutWorker
-    from rookery.workloads.workers.notify import NotifyWorker
-
-    settings = container.settings
-    _ensure_events(container)
-    db: Database = container.ports["db"]
-    outbox = container.ports["outbox"]
-    cache = container.ports["cache"]
-    container.migrations += [
-        *sqlite_statuses.MIGRATIONS,
-        *sqlite_interactions.MIGRATIONS,
-        *sqlite_graph.MIGRATIONS,
-        *sqlite_timelines.MIGRATIONS,
-        *sqlite_notifications.MIGRATIONS,
-    ]
-    statuses = sqlite_statuses.SqliteStatusRepository(db, outbox)
-    interaction_store = sqlite_interactions.SqliteInteractionStore(db, outbox)
-    graph_store = sqlite_graph.SqliteGraphStore(db, outbox)
-    timelines = sqlite_timelines.SqliteTimelineStore(db, settings.home_timeline_max)
-    notification_store = sqlite_notifications.SqliteNotificationStore(db)
-    container.ports.update(
-        statuses=statuses,
-        interactions=interaction_store,
-        graph=graph_store,
-        timelines=timelines,
-        notifications=notification_store,
-    )
-
-    accounts = container.services["accounts"]
-    posts = PostsService(
-        statuses, graph_store, accounts, cache, base_url=settings.base_url, tenant=settings.tenant
-    )
-    interactions = InteractionsService(posts, interaction_store)
-    feed = FeedService(timelines, statuses, interaction_store, graph_store, posts)
-    notifications = NotificationsService(notification_store, graph_store, posts)
-    account_views = container.services["account_views"]
-    status_views = StatusViews(statuses, interactions, account_views, cache, settings.base_url)
-    container.services.update(
-        posts=posts,
-        interactions=interactions,
-        graph=GraphService(graph_store, accounts, tenant=settings.tenant),
-        feed=feed,
-        notifications=notifications,
-        status_views=status_views,
-    )
-
-    async def link_media() -> None:  # the media section may be built after this one
-        posts.media = status_views.media = container.services.get("media")
-
-    container.starters.append(link_media)
-    bus = container.ports["bus"]
-    if "feed" in container.roles:
-        fanout = FanoutWorker(timelines, graph_store, statuses, accounts, threshold=settings.fanout_threshold)
-        fanout.subscribe(bus)
-    if "notifications" in container.roles:
-        NotifyWorker(notifications, notification_store, statuses).subscribe(bus)
-
-
-# -------------------------------------------------------------------------------------------
-# events fallback: the posts/feed sections normally build the bus and the outbox relay first
-# -------------------------------------------------------------------------------------------
-
-
-def _ensure_events(container: Container) -> None:
-    if "bus" in container.ports and "outbox" in container.ports:
-        return
-    from rookery.workloads.adapters.sqlite import eventlog as sqlite_eventlog
-    from rookery.workloads.adapters.sqlite import outbox as sqlite_outbox
-    from rookery.workloads.workers.outbox_relay import OutboxRelay
-
-    db: Database = container.ports["db"]
-    container.migrations += [*sqlite_outbox.MIGRATIONS, *sqlite_eventlog.MIGRATIONS]
-    bus = container.ports.get("bus")  # the Kafka bus, when the production section set one
-    if bus is None:
-        bus = sqlite_eventlog.SqliteEventBus(db)
-        container.ports["bus"] = bus
-        container.starters.append(bus.start)
-        container.stoppers.append(bus.stop)
-    outbox = sqlite_outbox.SqliteOutbox(db)
-    relay = OutboxRelay(outbox, bus)
-    container.ports["outbox"] = outbox
-    container.starters.append(relay.start)
-    container.stoppers.append(relay.stop)

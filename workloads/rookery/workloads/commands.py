@@ -2,7 +2,13 @@
 
 rookery up [--host H] [--port P] [--data-dir DIR]      every role, embedded adapters, one process
 rookery serve [--role R[,R...]] [--host H] [--port P]  the same on the configured adapters
+rookery worker NAME [--host H] [--port P]             one background worker (fanout, notify, ...)
+rookery migrate                                       apply the production schemas (PostgreSQL ...)
 rookery admin create-account USER --email E --password P [--admin] [--data-dir DIR]
+
+Production mode is chosen by settings only (ROOKERY_POSTGRES_DSN, ROOKERY_REDIS_URL,
+ROOKERY_KAFKA_BOOTSTRAP, ROOKERY_CASSANDRA_CONTACT_POINTS ...; README "Production mode").
+Every process answers /healthz, /readyz and /metrics.
 """
 
 from __future__ import annotations
@@ -40,13 +46,27 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"])
 
 
-def _run_server(settings: Settings, roles: tuple[str, ...]) -> int:
-    import uvicorn
+def _run_server(settings: Settings, roles: tuple[str, ...], *, worker: str | None = None) -> int:
+    from rookery.workloads.api import ops
     from rookery.workloads.api.app import create_app
 
     container = build(settings, roles)
-    app = create_app(container)
-    print(f"Rookery is serving {settings.base_url}  (data: {settings.data_dir.resolve()})", flush=True)
+    if worker is None:
+        app = create_app(container)
+        ops.install(app, container)
+        print(f"Rookery is serving {settings.base_url}  (data: {settings.data_dir.resolve()})", flush=True)
+    else:
+        app = ops.ops_app(container)
+        print(
+            f"Rookery worker {worker} is running (health, readiness, metrics on {settings.base_url})",
+            flush=True,
+        )
+    return _uvicorn(app, settings)
+
+
+def _uvicorn(app: Any, settings: Settings) -> int:
+    import uvicorn
+
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -87,21 +107,89 @@ def serve(argv: list[str]) -> int:
     return _run_server(_settings(args), roles)
 
 
-def _not_embedded(name: str) -> int:
-    print(
-        f"rookery {name}: not available in embedded mode: `rookery up` runs every worker and applies"
-        " migrations in-process; production adapters (PostgreSQL, Cassandra, Kafka) are not configured",
-        file=sys.stderr,
-    )
-    return 2
+# the roles a worker process builds (its consumers are subscribed by those roles' sections);
+# every process that builds a role writing an outbox also relays it (SKIP LOCKED: safe in parallel)
+WORKERS: dict[str, tuple[str, ...]] = {
+    "fanout": ("feed",),
+    "notify": ("notifications",),
+    "outbox-relay": ("posts",),
+    "media": ("media",),
+}
 
 
 def worker(argv: list[str]) -> int:
-    return _not_embedded("worker")
+    parser = _Parser(
+        prog="rookery worker", description="Run one background worker on the configured adapters."
+    )
+    parser.add_argument("name", choices=sorted(WORKERS), help="the worker to run")
+    parser.add_argument("--host", help="address of its /healthz, /readyz, /metrics (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port of its /healthz, /readyz, /metrics (default 8080)")
+    parser.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"])
+    args = parser.parse_args(argv)
+    settings = _settings(args)
+    if not settings.kafka_bootstrap:
+        print(
+            "rookery worker: needs the production event bus (ROOKERY_KAFKA_BOOTSTRAP): embedded"
+            " workers run inside `rookery up` / `rookery serve --role all`",
+            file=sys.stderr,
+        )
+        return 2
+    return _run_server(settings, ("accounts", *WORKERS[args.name]), worker=args.name)
+
+
+async def migrate_stores(settings: Settings) -> list[str]:
+    """Apply every configured production schema; returns what was applied ("postgres 0001_x" ...)."""
+    applied: list[str] = []
+    if settings.postgres_dsn:
+        from rookery.workloads.adapters.postgres.db import PostgresDatabase, load_migrations
+
+        names = {m.version: m.name for m in load_migrations()}
+        db = PostgresDatabase(
+            settings.postgres_dsn,
+            schema=settings.postgres_schema,
+            connect_timeout_s=settings.postgres_acquire_timeout_s,
+        )
+        applied += [f"postgres {v:04d}_{names[v]}" for v in await db.migrate()]
+    if settings.cassandra_contact_points:
+        import importlib
+        import inspect
+
+        try:  # the Cassandra adapters' migrator, once they exist
+            cassandra = importlib.import_module("rookery.workloads.adapters.cassandra.migrations")
+        except ModuleNotFoundError:
+            cassandra = None
+        if cassandra is not None:
+            result = cassandra.migrate(settings)
+            if inspect.isawaitable(result):
+                result = await result
+            applied += [f"cassandra {item}" for item in result or ()]
+    return applied
 
 
 def migrate(argv: list[str]) -> int:
-    return _not_embedded("migrate")
+    parser = _Parser(
+        prog="rookery migrate",
+        description="Apply the production schemas (PostgreSQL migrations; Cassandra's when configured).",
+    )
+    settings = _settings(parser.parse_args(argv))
+    if not (settings.postgres_dsn or settings.cassandra_contact_points):
+        print(
+            "rookery migrate: no production database configured (ROOKERY_POSTGRES_DSN,"
+            " ROOKERY_CASSANDRA_CONTACT_POINTS); `rookery up` migrates its embedded database itself",
+            file=sys.stderr,
+        )
+        return 2
+    from rookery.workloads.ports import StoreUnavailable
+
+    try:
+        applied = asyncio.run(migrate_stores(settings))
+    except StoreUnavailable as exc:
+        print(f"rookery migrate: {exc}", file=sys.stderr)
+        return 1
+    for item in applied:
+        print(f"applied {item}")
+    print("schemas are up to date" if not applied else f"{len(applied)} migration(s) applied", flush=True)
+    return 0
 
 
 async def _create_account(settings: Settings, username: str, email: str, password: str, admin: bool) -> int:

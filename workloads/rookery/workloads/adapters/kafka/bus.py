@@ -147,6 +147,34 @@ class KafkaEventBus:
                 raise StoreUnavailable(f"kafka: creating topics failed: {exc}") from exc
         self._known_topics |= missing
 
+    # -- readiness and settling (readyz, tests) ----------------------------------------------------
+
+    async def ping(self) -> None:
+        """A metadata round trip to the cluster; StoreUnavailable when no broker answers."""
+        producer = await self._ensure_producer()
+        try:
+            await producer.client.fetch_all_metadata()
+        except KafkaError as exc:
+            raise StoreUnavailable(f"kafka: {self.bootstrap} does not answer: {exc}") from exc
+
+    async def lag(self) -> int:
+        """Records on subscribed topics that some group has not committed yet (-1: a group has no
+        partitions assigned yet, so its lag is unknown)."""
+        total = 0
+        for group in self._groups.values():
+            consumer = group.consumer
+            if consumer is None:
+                continue
+            assigned = list(consumer.assignment())
+            if not assigned:
+                return -1
+            ends = await consumer.end_offsets(assigned)
+            starts = await consumer.beginning_offsets(assigned)
+            for tp in assigned:
+                committed = await consumer.committed(tp)
+                total += max(0, ends[tp] - (committed if committed is not None else starts[tp]))
+        return total
+
     # -- consuming -----------------------------------------------------------------------------
 
     def subscribe(self, stream: str, group: str, handler: EventHandler) -> None:

@@ -1,0 +1,145 @@
+"""Operational endpoints of every process: ``/healthz`` (liveness), ``/readyz`` (a real query to
+each configured store; 503 when one is down) and ``/metrics`` (Prometheus), plus RED metrics per
+route template (requests, errors by status, duration), recorded by a pure ASGI middleware.
+
+``install(app, container)`` adds them to the API app; ``ops_app(container)`` is the whole HTTP
+surface of a worker process (`rookery worker NAME`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import orjson
+from fastapi import FastAPI
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from rookery.workloads.bootstrap import Container
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUESTS = Counter(
+    "rookery_http_requests_total",
+    "HTTP requests by route template and status.",
+    ["method", "route", "status"],
+)
+DURATION = Histogram(
+    "rookery_http_request_duration_seconds",
+    "HTTP request duration by route template.",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+READY_TIMEOUT_S = 2.0
+UNMATCHED = "<unmatched>"  # 404s on unknown paths: one label, not one per path
+
+
+class RedMetrics:
+    """Rate, errors and duration per (method, route template); pure ASGI (no BaseHTTPMiddleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or UNMATCHED
+            method = scope["method"]
+            REQUESTS.labels(method, template, str(status)).inc()
+            DURATION.labels(method, template).observe(time.perf_counter() - started)
+
+
+Check = Callable[[], Awaitable[Any]]
+
+
+def readiness_checks(container: Container) -> dict[str, Check]:
+    """One real round trip per store this process is configured with."""
+    ports = container.ports
+    checks: dict[str, Check] = {}
+    if "postgres" in ports:
+        checks["postgres"] = ports["postgres"].ping
+    if "redis" in ports:
+        checks["redis"] = ports["redis"].ping
+    if container.settings.kafka_bootstrap and hasattr(ports.get("bus"), "ping"):
+        checks["kafka"] = ports["bus"].ping
+    if "db" in ports and ports["db"]._conn is not None:  # the embedded SQLite file
+        checks["sqlite"] = lambda: ports["db"].fetchone("SELECT 1")
+    for name in ("cassandra", "search"):
+        if hasattr(ports.get(name), "ping"):
+            checks[name] = ports[name].ping
+    return checks
+
+
+async def readiness(container: Container) -> tuple[bool, dict[str, str]]:
+    checks = readiness_checks(container)
+
+    async def run(check: Check) -> str:
+        try:
+            await asyncio.wait_for(check(), READY_TIMEOUT_S)
+        except Exception as exc:
+            return f"down: {type(exc).__name__}: {exc}"[:300]
+        return "ok"
+
+    results = dict(zip(checks, await asyncio.gather(*(run(c) for c in checks.values())), strict=True))
+    return all(v == "ok" for v in results.values()), results
+
+
+def _json(body: dict[str, Any], status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+def install(app: FastAPI, container: Container) -> None:
+    """/readyz and /metrics on the app (and /healthz if the app has none), RED metrics around it."""
+    paths = {getattr(route, "path", None) for route in app.router.routes}
+
+    if "/healthz" not in paths:
+
+        @app.get("/healthz", include_in_schema=False)
+        async def healthz() -> Response:
+            return _json({"status": "ok"})
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> Response:
+        ready, checks = await readiness(container)
+        if ready:
+            return _json({"status": "ready", "checks": checks})
+        down = ", ".join(name for name, result in checks.items() if result != "ok")
+        return _json({"error": f"not ready: {down} unavailable", "checks": checks}, 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_middleware(RedMetrics)
+
+
+def ops_app(container: Container) -> FastAPI:
+    """A worker process's HTTP surface: health, readiness, metrics; its lifespan runs the container."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await container.start()
+        try:
+            yield
+        finally:
+            await container.close()
+
+    app = FastAPI(title="Rookery worker", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    install(app, container)
+    return app
