@@ -75,6 +75,8 @@ def build(settings: Settings, roles: tuple[str, ...] = ALL_ROLES) -> Container:
     if "accounts" in roles:
         _accounts(container)
     # ---- F2: posts, graph, feed, notifications, events/outbox sections go here -------------
+    if SOCIAL_ROLES & set(roles):
+        _social(container)
     _postgres_relay(container)
     _start_production_bus(container)  # last: consumers start once every store they call is up
     return container
@@ -302,3 +304,118 @@ def _postgres_relay(container: Container) -> None:
 def _start_production_bus(container: Container) -> None:
     if container.settings.kafka_bootstrap:  # aiokafka is only installed with the prod extra
         container.starters.append(container.ports["bus"].start)
+
+
+# -------------------------------------------------------------------------------------------
+# social core: posts, graph, feed, notifications roles (their stores share the embedded
+# database; events leave through the outbox; fan-out and notify consume them)
+# -------------------------------------------------------------------------------------------
+
+SOCIAL_ROLES = {"posts", "graph", "feed", "notifications"}
+
+
+def _social(container: Container) -> None:
+    from rookery.workloads.adapters.sqlite import graph as sqlite_graph
+    from rookery.workloads.adapters.sqlite import interactions as sqlite_interactions
+    from rookery.workloads.adapters.sqlite import notifications as sqlite_notifications
+    from rookery.workloads.adapters.sqlite import statuses as sqlite_statuses
+    from rookery.workloads.adapters.sqlite import timelines as sqlite_timelines
+    from rookery.workloads.api.entities.statuses import StatusViews
+    from rookery.workloads.services.feed import FeedService
+    from rookery.workloads.services.graph import GraphService
+    from rookery.workloads.services.interactions import InteractionsService
+    from rookery.workloads.services.notifications import NotificationsService
+    from rookery.workloads.services.posts import PostsService
+    from rookery.workloads.workers.fanout import FanoutWorker
+    from rookery.workloads.workers.notify import NotifyWorker
+
+    settings = container.settings
+    _ensure_events(container)
+    db: Database = container.ports["db"]
+    outbox = container.ports["outbox"]
+    cache = container.ports["cache"]
+    container.migrations += [
+        *sqlite_statuses.MIGRATIONS,
+        *sqlite_interactions.MIGRATIONS,
+        *sqlite_graph.MIGRATIONS,
+        *sqlite_timelines.MIGRATIONS,
+        *sqlite_notifications.MIGRATIONS,
+    ]
+    pg = container.ports.get("postgres")
+    statuses: Any
+    interaction_store: Any
+    if pg is not None:  # production: statuses and interactions in PostgreSQL, their own outbox
+        from rookery.workloads.adapters.postgres import statuses as pg_statuses
+
+        pg_outbox = container.ports["postgres_outbox"]
+        statuses = pg_statuses.PostgresStatusRepository(pg, pg_outbox)
+        interaction_store = pg_statuses.PostgresInteractionStore(pg, pg_outbox)
+    else:
+        statuses = sqlite_statuses.SqliteStatusRepository(db, outbox)
+        interaction_store = sqlite_interactions.SqliteInteractionStore(db, outbox)
+    graph_store = sqlite_graph.SqliteGraphStore(db, outbox)
+    timelines = sqlite_timelines.SqliteTimelineStore(db, settings.home_timeline_max)
+    notification_store = sqlite_notifications.SqliteNotificationStore(db)
+    container.ports.update(
+        statuses=statuses,
+        interactions=interaction_store,
+        graph=graph_store,
+        timelines=timelines,
+        notifications=notification_store,
+    )
+
+    accounts = container.services["accounts"]
+    posts = PostsService(
+        statuses, graph_store, accounts, cache, base_url=settings.base_url, tenant=settings.tenant
+    )
+    interactions = InteractionsService(posts, interaction_store)
+    feed = FeedService(timelines, statuses, interaction_store, graph_store, posts)
+    notifications = NotificationsService(notification_store, graph_store, posts)
+    account_views = container.services["account_views"]
+    status_views = StatusViews(statuses, interactions, account_views, cache, settings.base_url)
+    container.services.update(
+        posts=posts,
+        interactions=interactions,
+        graph=GraphService(graph_store, accounts, tenant=settings.tenant),
+        feed=feed,
+        notifications=notifications,
+        status_views=status_views,
+    )
+
+    async def link_media() -> None:  # the media section may be built after this one
+        posts.media = status_views.media = container.services.get("media")
+
+    container.starters.append(link_media)
+    bus = container.ports["bus"]
+    if "feed" in container.roles:
+        fanout = FanoutWorker(timelines, graph_store, statuses, accounts, threshold=settings.fanout_threshold)
+        fanout.subscribe(bus)
+    if "notifications" in container.roles:
+        NotifyWorker(notifications, notification_store, statuses).subscribe(bus)
+
+
+# -------------------------------------------------------------------------------------------
+# events fallback: the posts/feed sections normally build the bus and the outbox relay first
+# -------------------------------------------------------------------------------------------
+
+
+def _ensure_events(container: Container) -> None:
+    if "bus" in container.ports and "outbox" in container.ports:
+        return
+    from rookery.workloads.adapters.sqlite import eventlog as sqlite_eventlog
+    from rookery.workloads.adapters.sqlite import outbox as sqlite_outbox
+    from rookery.workloads.workers.outbox_relay import OutboxRelay
+
+    db: Database = container.ports["db"]
+    container.migrations += [*sqlite_outbox.MIGRATIONS, *sqlite_eventlog.MIGRATIONS]
+    bus = container.ports.get("bus")  # the Kafka bus, when the production section set one
+    if bus is None:
+        bus = sqlite_eventlog.SqliteEventBus(db)
+        container.ports["bus"] = bus
+        container.starters.append(bus.start)
+        container.stoppers.append(bus.stop)
+    outbox = sqlite_outbox.SqliteOutbox(db)
+    relay = OutboxRelay(outbox, bus)
+    container.ports["outbox"] = outbox
+    container.starters.append(relay.start)
+    container.stoppers.append(relay.stop)
