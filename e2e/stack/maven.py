@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pathlib
+import threading
+import time
 
 from e2e.stack import process
-from e2e.stack.service import StackContext
+from e2e.stack.service import StackContext, StackError
 
 POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -27,11 +29,41 @@ def local_repo(ctx: StackContext) -> pathlib.Path:
     return ctx.cache_dir / "m2"
 
 
+_first_run = threading.Lock()
+_plugins_ready = False
+
+
 def _mvn(
     ctx: StackContext, service: str, args: list[str], log: pathlib.Path, cwd: pathlib.Path | None = None
 ) -> None:
+    """Run mvn against the cached local repository.
+
+    Several servers resolve at once (downloads overlap), all into one local repository, which Maven
+    3.8 does not lock: the first run (which also fetches the dependency plugin itself) goes alone,
+    and a run that loses a race on a shared file is retried.
+    """
+    global _plugins_ready
     mvn = process.which(service, "mvn", "install Maven (Debian package maven)")
-    process.run(service, [mvn, "-B", "-q", f"-Dmaven.repo.local={local_repo(ctx)}", *args], log=log, cwd=cwd)
+    argv = [mvn, "-B", "-q", f"-Dmaven.repo.local={local_repo(ctx)}", *args]
+    with _first_run:
+        if not _plugins_ready:
+            _retrying(service, argv, log, cwd)
+            _plugins_ready = True
+            return
+    _retrying(service, argv, log, cwd)
+
+
+def _retrying(
+    service: str, argv: list[str], log: pathlib.Path, cwd: pathlib.Path | None, attempts: int = 3
+) -> None:
+    for attempt in range(1, attempts + 1):
+        try:
+            process.run(service, argv, log=log, cwd=cwd)
+            return
+        except StackError:
+            if attempt == attempts:
+                raise
+            time.sleep(2 * attempt)
 
 
 def fetch(
