@@ -185,8 +185,9 @@ class SqliteEventBus:
                 (sub.stream, partition, position, self.batch),
             )
             if not rows:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wakeup.wait(), self.poll_interval_s)
+                with contextlib.suppress(TimeoutError):  # asyncio.timeout: never swallows a cancel
+                    async with asyncio.timeout(self.poll_interval_s):
+                        await wakeup.wait()
                 continue
             for row in rows:
                 await self._deliver(sub, partition, row["offset"], Event.from_json(row["body"]))

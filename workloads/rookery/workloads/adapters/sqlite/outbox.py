@@ -47,8 +47,10 @@ class SqliteOutbox:
         self._wakeup.set()
 
     async def wait(self, timeout_s: float) -> None:
+        # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that lands as the event fires
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                await self._wakeup.wait()
         self._wakeup.clear()
 
     async def pending(self, limit: int) -> list[tuple[int, str, Event]]:
