@@ -1,0 +1,98 @@
+"""Notifications over HTTP: each type, the filters, get, dismiss, clear; mutes and blocks."""
+
+from __future__ import annotations
+
+from api_support import Api, User
+from social_support import follow, post, settle
+
+
+async def notifications(api: Api, user: User, **params: object) -> list[dict]:  # type: ignore[type-arg]
+    response = await api.client.get("/api/v1/notifications", headers=user.headers, params=params)
+    assert response.status_code == 200, response.text
+    return list(response.json())
+
+
+async def test_every_type(api: Api) -> None:
+    alice = await api.make_user("alice")
+    bob = await api.make_user("bob")
+    locked = await api.make_user("locked", locked=True)
+    await follow(api, bob, alice)
+    status = await post(api, alice, "hello")
+    reply = await post(api, bob, "@alice nice", in_reply_to_id=status["id"])
+    await api.client.post(f"/api/v1/statuses/{status['id']}/favourite", headers=bob.headers)
+    await api.client.post(f"/api/v1/statuses/{status['id']}/reblog", headers=bob.headers)
+    await follow(api, alice, locked)
+    await settle(api)
+    got = await notifications(api, alice)
+    assert [(n["type"], n["account"]["id"]) for n in got] == [
+        ("reblog", bob.id),
+        ("favourite", bob.id),
+        ("mention", bob.id),
+        ("follow", bob.id),
+    ]
+    assert got[2]["status"]["id"] == reply["id"] and got[0]["status"]["id"] == status["id"]
+    assert "status" not in got[3]
+    requests = await notifications(api, locked)
+    assert [(n["type"], n["account"]["id"]) for n in requests] == [("follow_request", alice.id)]
+    # an edit of a status bob reblogged notifies bob
+    await api.client.put(f"/api/v1/statuses/{status['id']}", headers=alice.headers, json={"status": "edited"})
+    await settle(api)
+    updates = await notifications(api, bob, **{"types[]": "update"})
+    assert [(n["type"], n["status"]["id"]) for n in updates] == [("update", status["id"])]
+
+
+async def test_filters_get_dismiss_clear(api: Api) -> None:
+    alice = await api.make_user("alice")
+    bob = await api.make_user("bob")
+    carol = await api.make_user("carol")
+    await follow(api, bob, alice)
+    await follow(api, carol, alice)
+    await post(api, bob, "hey @alice")
+    await settle(api)
+    assert [n["type"] for n in await notifications(api, alice)] == ["mention", "follow", "follow"]
+    only = await notifications(api, alice, **{"types[]": "follow"})
+    assert [n["account"]["id"] for n in only] == [carol.id, bob.id]
+    excluded = await notifications(api, alice, **{"exclude_types[]": "follow"})
+    assert [n["type"] for n in excluded] == ["mention"]
+    from_bob = await notifications(api, alice, account_id=bob.id)
+    assert [n["type"] for n in from_bob] == ["mention", "follow"]
+    page = await api.client.get("/api/v1/notifications", headers=alice.headers, params={"limit": 1})
+    assert 'rel="next"' in page.headers["link"]
+    first = page.json()[0]
+    one = await api.client.get(f"/api/v1/notifications/{first['id']}", headers=alice.headers)
+    assert one.json()["id"] == first["id"]
+    assert (
+        await api.client.get(f"/api/v1/notifications/{first['id']}", headers=bob.headers)
+    ).status_code == 404
+    dismissed = await api.client.post(f"/api/v1/notifications/{first['id']}/dismiss", headers=alice.headers)
+    assert dismissed.status_code == 200
+    assert len(await notifications(api, alice)) == 2
+    assert (await api.client.post("/api/v1/notifications/clear", headers=alice.headers)).status_code == 200
+    assert await notifications(api, alice) == []
+
+
+async def test_muted_and_blocked_accounts_produce_none(api: Api) -> None:
+    alice = await api.make_user("alice")
+    muted = await api.make_user("muted")
+    quiet = await api.make_user("quiet")
+    blocked = await api.make_user("blocked")
+    await api.client.post(f"/api/v1/accounts/{muted.id}/mute", headers=alice.headers)
+    await api.client.post(
+        f"/api/v1/accounts/{quiet.id}/mute", headers=alice.headers, json={"notifications": False}
+    )
+    await api.client.post(f"/api/v1/accounts/{blocked.id}/block", headers=alice.headers)
+    for sender in (muted, quiet, blocked):
+        await post(api, sender, "hi @alice")
+    await settle(api)
+    got = await notifications(api, alice)
+    assert [(n["type"], n["account"]["id"]) for n in got] == [("mention", quiet.id)]
+
+
+async def test_deleted_status_takes_its_notifications(api: Api) -> None:
+    alice = await api.make_user("alice")
+    bob = await api.make_user("bob")
+    mention = await post(api, bob, "hi @alice")
+    await settle(api)
+    assert len(await notifications(api, alice)) == 1
+    await api.client.delete(f"/api/v1/statuses/{mention['id']}", headers=bob.headers)
+    assert await notifications(api, alice) == []
