@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -156,6 +157,30 @@ async def test_members_of_one_group_share_the_partitions(kafka_bootstrap: str, t
             await bus.stop()
     assert sorted(handled[0] + handled[1]) == sorted(e.id for e in sent)  # each once, by one member
     assert handled[0] and handled[1]
+
+
+async def test_consumer_survives_a_failure_of_its_own_loop(bus: KafkaEventBus) -> None:
+    handled: list[str] = []
+
+    async def handle(e: Event) -> None:
+        handled.append(e.id)
+
+    sent = [Event(type="T", key="one-key", payload={"i": i}, tenant=bus.tenant) for i in range(10)]
+    for e in sent:
+        await bus.publish(POSTS, e)
+    bus.subscribe(POSTS, "search", handle)
+    real_process, failures = bus._process, [RuntimeError("a bug in the consumer loop")]
+
+    async def failing_once(*args: Any) -> int | None:
+        if failures:
+            raise failures.pop()
+        return await real_process(*args)
+
+    bus._process = failing_once  # type: ignore[method-assign]
+    await bus.start()
+    await eventually(lambda: len(handled) >= 10, what="the batch after the failure")
+    await asyncio.sleep(0.3)
+    assert not failures and handled == [e.id for e in sent]  # rewound: nothing skipped, in order
 
 
 async def test_unreachable_cluster_is_store_unavailable(tenant: str) -> None:

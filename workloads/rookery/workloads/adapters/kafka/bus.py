@@ -252,11 +252,27 @@ class KafkaEventBus:
                         await consumer.commit(offsets)
                 await self._record_lag(group.name, consumer)
             except CommitFailedError as exc:
-                # the group rebalanced under us: the new owner redelivers (at least once)
+                # the group rebalanced under us: whoever owns the partitions now redelivers
                 log.warning("kafka: commit of %s failed after a rebalance: %s", group.name, exc)
-            except KafkaError as exc:
-                log.warning("kafka: consumer %s: %s; retrying", group.name, exc)
+                await self._rewind(consumer)
+            except Exception:
+                # never let the consumer task die: go back to the committed offsets (the batch in
+                # hand is redelivered, at least once) and carry on after a pause
+                log.exception("kafka: consumer %s failed; rewinding to the committed offsets", group.name)
+                await self._rewind(consumer)
                 await asyncio.sleep(self.backoff_s)
+
+    @staticmethod
+    async def _rewind(consumer: AIOKafkaConsumer) -> None:
+        """Back to the committed offsets (the beginning where the group never committed, as
+        auto_offset_reset=earliest would)."""
+        with contextlib.suppress(KafkaError):
+            for tp in consumer.assignment():
+                committed = await consumer.committed(tp)
+                if committed is None:
+                    await consumer.seek_to_beginning(tp)
+                else:
+                    consumer.seek(tp, committed)
 
     async def _process(self, group: _Group, tp: TopicPartition, records: list[ConsumerRecord]) -> int | None:
         """Handle one partition's records in order; returns the offset to commit (None: none)."""
