@@ -177,3 +177,42 @@ def test_metrics_are_exposed(http: httpx.Client) -> None:
     metrics = http.get("/metrics")
     assert metrics.status_code == 200
     assert "request_predict_seconds" in metrics.text
+
+
+def binary_text_request(texts: list[str], length_prefix_delta: int = 0) -> tuple[bytes, dict[str, str]]:
+    """V2 binary tensor extension: JSON header, then each string as a 4-byte little-endian length + bytes."""
+    raw = b"".join((len(t.encode()) + length_prefix_delta).to_bytes(4, "little") + t.encode() for t in texts)
+    header = orjson.dumps(
+        {
+            "inputs": [
+                {
+                    "name": "text",
+                    "shape": [len(texts)],
+                    "datatype": "BYTES",
+                    "parameters": {"binary_data_size": len(raw)},
+                }
+            ]
+        }
+    )
+    headers = {
+        "content-type": "application/octet-stream",
+        "inference-header-content-length": str(len(header)),
+    }
+    return header + raw, headers
+
+
+def test_v2_binary_tensors(http: httpx.Client) -> None:
+    body, headers = binary_text_request(["have a nice day", "you dumb fucking idiot"])
+    response = http.post("/v2/models/moderation/infer", content=body, headers=headers)
+    assert response.status_code == 200
+    actions = next(o for o in response.json()["outputs"] if o["name"] == "action")
+    assert actions["data"] == ["allow", "hide"]
+
+
+def test_v2_broken_binary_tensors_get_400(http: httpx.Client) -> None:
+    body, headers = binary_text_request(["abc"], length_prefix_delta=6)
+    response = http.post("/v2/models/moderation/infer", content=body, headers=headers)
+    assert response.status_code == 400 and "cannot be decoded" in response.json()["error"]
+    headers["inference-header-content-length"] = "abc"
+    response = http.post("/v2/models/moderation/infer", content=body, headers=headers)
+    assert response.status_code == 400 and "inference-header-content-length" in response.json()["error"]

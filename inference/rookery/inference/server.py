@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import pathlib
+import struct
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -69,8 +70,33 @@ async def request_validation_handler(_: Request, exc: Exception) -> JSONResponse
     return JSONResponse(status_code=422, content={"error": describe_request_errors(exc)})
 
 
+class BinaryHeaderCheck:
+    """KServe turns a non-numeric ``inference-header-content-length`` into a 500; answer 400 first."""
+
+    HEADER = b"inference-header-content-length"
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            for name, value in scope["headers"]:
+                if name == self.HEADER and not value.strip().isdigit():
+                    message = "inference-header-content-length must be the byte length of the JSON part"
+                    await JSONResponse({"error": message}, status_code=400)(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+async def binary_tensor_handler(_: Request, exc: Exception) -> JSONResponse:
+    # KServe unpacks V2 binary tensors before the model sees them; a short buffer raises struct.error
+    return JSONResponse(status_code=400, content={"error": f"binary tensor data cannot be decoded: {exc}"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.add_exception_handler(struct.error, binary_tensor_handler)
+    app.add_middleware(BinaryHeaderCheck)
 
 
 def serve(models: list[Any], port: int, grpc_port: int | None = None, workers: int = 1) -> None:

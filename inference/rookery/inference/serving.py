@@ -39,8 +39,10 @@ def string_tensor(request: InferRequest, name: str) -> list[str]:
         raise InvalidInput(f"input tensor {name!r} must have datatype BYTES, not {tensor.datatype}")
     try:
         values = tensor.as_numpy().reshape(-1)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(f"input tensor {name!r} does not match its shape {tensor.shape}: {exc}") from None
+    except Exception as exc:  # decoding the client's bytes: any failure is bad input
+        raise InvalidInput(
+            f"input tensor {name!r} cannot be decoded with shape {tensor.shape}: {exc}"
+        ) from None
     return [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values]
 
 
@@ -53,8 +55,10 @@ def numeric_tensor(request: InferRequest, name: str, columns: int) -> np.ndarray
         raise InvalidInput(f"input tensor {name!r} must be FP32, FP64, INT32 or INT64, not {tensor.datatype}")
     try:
         matrix = tensor.as_numpy().astype(np.float64)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(f"input tensor {name!r} does not match its shape {tensor.shape}: {exc}") from None
+    except Exception as exc:  # decoding the client's bytes: any failure is bad input
+        raise InvalidInput(
+            f"input tensor {name!r} cannot be decoded with shape {tensor.shape}: {exc}"
+        ) from None
     if matrix.ndim != 2 or matrix.shape[1] != columns:
         raise InvalidInput(f"input tensor {name!r} must have shape [N, {columns}], got {list(matrix.shape)}")
     if not np.isfinite(matrix).all():
