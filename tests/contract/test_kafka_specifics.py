@@ -17,6 +17,8 @@ import pytest
 import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer
 from contract_support import eventually, redis_client
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
 from prometheus_client import REGISTRY
 
 from rookery.workloads.adapters.kafka.bus import KafkaEventBus
@@ -26,6 +28,7 @@ from rookery.workloads.ports import StoreUnavailable
 
 pytestmark = pytest.mark.needs("kafka")
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+OTHER_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 
 @pytest.fixture
@@ -52,10 +55,10 @@ async def read_raw(bootstrap: str, name: str, count: int) -> list:
 
 
 async def test_records_are_keyed_and_carry_trace_headers(bus: KafkaEventBus, kafka_bootstrap: str) -> None:
-    seen: list[Event] = []
+    seen: list[tuple[Event, int]] = []
 
-    async def handle(e: Event) -> None:
-        seen.append(e)
+    async def handle(e: Event) -> None:  # records the trace id current while the handler runs
+        seen.append((e, trace.get_current_span().get_span_context().trace_id))
 
     bus.subscribe(POSTS, "analytics", handle)
     await bus.start()
@@ -63,13 +66,25 @@ async def test_records_are_keyed_and_carry_trace_headers(bus: KafkaEventBus, kaf
         type="StatusCreated", key="42", payload={}, tenant=bus.tenant, trace={"traceparent": TRACEPARENT}
     )
     await bus.publish(POSTS, sent)
-    (record,) = await read_raw(kafka_bootstrap, topic(bus.tenant, POSTS), 1)
-    headers = dict(record.headers)
-    assert record.key == b"42"
+    # an event built without a trace joins the publisher's current one
+    token = otel_context.attach(propagate.extract({"traceparent": OTHER_TRACEPARENT}))
+    try:
+        untraced = Event(type="StatusCreated", key="42", payload={}, tenant=bus.tenant)
+        await bus.publish(POSTS, untraced)
+    finally:
+        otel_context.detach(token)
+    first, second = await read_raw(kafka_bootstrap, topic(bus.tenant, POSTS), 2)
+    headers = dict(first.headers)
+    assert first.key == b"42"
     assert headers["event-id"] == sent.id.encode() and headers["event-type"] == b"StatusCreated"
     assert headers["traceparent"] == TRACEPARENT.encode()
-    await eventually(lambda: bool(seen), what="delivery")
-    assert seen[0].trace == {"traceparent": TRACEPARENT}
+    assert dict(second.headers)["traceparent"].decode().split("-")[1] == OTHER_TRACEPARENT.split("-")[1]
+    await eventually(lambda: len(seen) == 2, what="delivery")
+    assert seen[0][0].trace == {"traceparent": TRACEPARENT}
+    assert [trace_id for _, trace_id in seen] == [
+        int(TRACEPARENT.split("-")[1], 16),
+        int(OTHER_TRACEPARENT.split("-")[1], 16),
+    ]
 
 
 async def test_dead_letter_headers_name_reason_and_origin(bus: KafkaEventBus, kafka_bootstrap: str) -> None:

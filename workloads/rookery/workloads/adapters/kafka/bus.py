@@ -10,7 +10,8 @@
   to ``<tenant>.dead-letter`` with the reason and its origin in headers, and the partition
   moves on.
 - Trace context travels in the ``traceparent`` / ``tracestate`` headers as well as in the
-  envelope; consumer lag per group/topic/partition is a Prometheus gauge.
+  envelope, and is current while the handler runs (tracing.py); consumer lag per
+  group/topic/partition is a Prometheus gauge.
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from rookery.workloads.adapters.kafka.admin import ensure_topics
 from rookery.workloads.adapters.kafka.metrics import CONSUMER_LAG, EVENTS_HANDLED
+from rookery.workloads.adapters.kafka.tracing import TRACE_HEADERS, current_trace, trace_context
 from rookery.workloads.domain.events import DEAD_LETTER, Event, topic
 from rookery.workloads.ports import EventHandler, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-TRACE_HEADERS = ("traceparent", "tracestate")
 Headers = list[tuple[str, bytes]]
 
 
@@ -107,6 +108,9 @@ class KafkaEventBus:
         name = topic(self.tenant, stream)
         producer = await self._ensure_producer()
         await self._ensure_topics([name])
+        trace = current_trace()
+        if trace:  # events built without a trace join the publisher's current one
+            events = [event if event.trace else dataclasses.replace(event, trace=trace) for event in events]
         try:
             pending = [
                 await producer.send(
@@ -298,7 +302,8 @@ class KafkaEventBus:
             return
         for attempt in range(1, self.max_attempts + 1):
             try:
-                await handler(event)
+                with trace_context(event.trace):
+                    await handler(event)
             except Exception as exc:
                 if attempt == self.max_attempts:
                     reason = f"{type(exc).__name__}: {exc}"
