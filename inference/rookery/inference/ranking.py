@@ -167,7 +167,10 @@ class RankingModel(InstanceModel):
         if path is not None:
             import joblib
 
-            loaded = joblib.load(path)
+            try:
+                loaded = joblib.load(path)
+            except Exception as exc:  # a truncated or foreign file: say which, not a traceback
+                raise ValueError(f"{path} cannot be read: {type(exc).__name__}: {exc}") from None
             if not isinstance(loaded, dict) or loaded.get("kind") != "rookery.ranking":
                 raise ValueError(f"{path} is not a Rookery ranking artifact")
             self.trained = loaded
