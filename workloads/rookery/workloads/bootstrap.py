@@ -77,6 +77,11 @@ def build(settings: Settings, roles: tuple[str, ...] = ALL_ROLES) -> Container:
     # ---- F2: posts, graph, feed, notifications, events/outbox sections go here -------------
     if SOCIAL_ROLES & set(roles):
         _social(container)
+    # ---- media, messaging, push (sections at the end of this module) ------------------------
+    if "media" in roles:
+        _media(container)
+    if "messaging" in roles:
+        _messaging(container)
     _postgres_relay(container)
     _start_production_bus(container)  # last: consumers start once every store they call is up
     return container
@@ -419,3 +424,68 @@ def _ensure_events(container: Container) -> None:
     container.ports["outbox"] = outbox
     container.starters.append(relay.start)
     container.stoppers.append(relay.stop)
+
+
+# -------------------------------------------------------------------------------------------
+# media role: uploads, processing (media worker), the local file store served at /system/media
+# -------------------------------------------------------------------------------------------
+
+
+def _media(container: Container) -> None:
+    from rookery.workloads.adapters.local.media import LocalMediaStore
+    from rookery.workloads.adapters.sqlite import media as sqlite_media
+    from rookery.workloads.services.imaging import Limits
+    from rookery.workloads.services.media import MediaService
+    from rookery.workloads.workers import media as media_worker
+
+    settings = container.settings
+    _ensure_events(container)
+    db: Database = container.ports["db"]
+    container.migrations += [*sqlite_media.MIGRATIONS]
+    store = container.ports.get("media_store")  # a production adapter (Cloudinary) may be set already
+    if store is None:
+        store = LocalMediaStore(settings.data_dir / "media", settings.base_url)
+        container.ports["media_store"] = store
+    repo = sqlite_media.SqliteMediaRepository(db, container.ports["outbox"])
+    container.ports["media"] = repo
+    limits = Limits(
+        max_image_bytes=settings.media_max_image_bytes,
+        max_video_bytes=settings.media_max_video_bytes,
+        max_pixels=settings.media_max_pixels,
+        small_size=settings.media_small_size,
+    )
+    service = MediaService(repo, store, limits, tenant=settings.tenant, threads=settings.media_threads)
+    container.services["media"] = service
+    media_worker.register(container.ports["bus"], service)
+
+    async def stop() -> None:
+        service.close()
+
+    container.stoppers.insert(0, stop)  # after the bus stopped delivering uploads to it
+
+
+# -------------------------------------------------------------------------------------------
+# messaging role: chats (members, messages, read markers), delivered on the realtime port
+# -------------------------------------------------------------------------------------------
+
+
+def _messaging(container: Container) -> None:
+    from rookery.workloads.adapters.sqlite import messaging as sqlite_messaging
+    from rookery.workloads.api.routes.chats import ChatRenderer
+    from rookery.workloads.services.messaging import MessagingService
+
+    _ensure_events(container)
+    db: Database = container.ports["db"]
+    container.migrations += [*sqlite_messaging.MIGRATIONS]
+    store = sqlite_messaging.SqliteMessageStore(db, container.ports["outbox"])
+    container.ports["messages"] = store
+    service = MessagingService(
+        store,
+        container.ports["accounts"],
+        container.ports.get("graph"),  # blocks; None only when the graph role is not in this process
+        container.ports.get("realtime"),
+        tenant=container.settings.tenant,
+    )
+    if "account_views" in container.services:
+        service.render_message = ChatRenderer(container.services["account_views"]).message
+    container.services["messaging"] = service

@@ -13,11 +13,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from rookery.workloads.domain.accounts import Account
+from rookery.workloads.domain.chats import Chat, ChatMember, ChatMessage
 from rookery.workloads.domain.events import Event
 from rookery.workloads.domain.graph import Follow, Mute, Relationship, ViewerRelations
+from rookery.workloads.domain.media import MediaAttachment
 from rookery.workloads.domain.notifications import Notification
 from rookery.workloads.domain.oauth import AuthorizationCode, OAuthApp, TokenRecord
 from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.domain.push import PushSubscription
 from rookery.workloads.domain.statuses import Status, StatusEdit
 from rookery.workloads.domain.timelines import TimelineEntry
 
@@ -480,3 +483,133 @@ class NotificationStore(Protocol):
     async def clear(self, account_id: int) -> None: ...
 
     async def remove_for_statuses(self, status_ids: Sequence[int]) -> None: ...
+
+
+# --------------------------------------------------------------------------------------------
+# media: attachment records and their bytes (owner: media role)
+# --------------------------------------------------------------------------------------------
+
+
+class MediaStore(Protocol):
+    """The bytes of attachments, by (media id, variant): "original", "small", "poster", and the
+    private "upload" (the raw upload awaiting processing, never served). Local disk in
+    `rookery up`, Cloudinary (or S3-compatible) in production."""
+
+    async def put(self, media_id: int, variant: str, data: bytes, content_type: str) -> str:
+        """Store a variant; returns its public URL ("" for the private "upload" variant)."""
+        ...
+
+    async def get(self, media_id: int, variant: str) -> bytes | None: ...
+
+    async def delete(self, media_id: int, variant: str | None = None) -> None:
+        """Remove one variant, or every variant of the attachment when ``variant`` is None."""
+        ...
+
+
+class MediaRepository(Protocol):
+    async def add(self, media: MediaAttachment, events: OutboxEvents = ()) -> None: ...
+
+    async def get(self, media_id: int) -> MediaAttachment | None: ...
+
+    async def get_many(self, media_ids: Sequence[int]) -> dict[int, MediaAttachment]: ...
+
+    async def save(self, media: MediaAttachment) -> None:
+        """Replace the mutable fields (state, urls, meta, description, focus)."""
+        ...
+
+    async def attach(self, account_id: int, media_ids: Sequence[int], status_id: int) -> bool:
+        """Attach all or none: only the account's own, unattached, not failed attachments."""
+        ...
+
+    async def for_statuses(self, status_ids: Sequence[int]) -> dict[int, list[MediaAttachment]]: ...
+
+    async def delete(self, media_id: int) -> None: ...
+
+
+# --------------------------------------------------------------------------------------------
+# messaging: chats, members, messages, read markers (owner: messaging role)
+# --------------------------------------------------------------------------------------------
+
+
+class MessageStore(Protocol):
+    async def create_chat(
+        self, chat: Chat, members: Sequence[ChatMember], events: OutboxEvents = ()
+    ) -> bool:
+        """False (and nothing stored) when the two people of a direct chat already have one."""
+        ...
+
+    async def get_chat(self, chat_id: int) -> Chat | None: ...
+
+    async def direct_chat(self, account_id: int, other_id: int) -> Chat | None:
+        """The direct chat of these two accounts, if any."""
+        ...
+
+    async def update_chat(self, chat: Chat) -> None: ...
+
+    async def delete_chat(self, chat_id: int, events: OutboxEvents = ()) -> None: ...
+
+    async def chats_of(self, account_id: int, page: PageRequest) -> list[Chat]:
+        """The account's chats, most recent activity first; the page applies to ``activity_id``."""
+        ...
+
+    async def members(self, chat_id: int) -> list[ChatMember]: ...
+
+    async def members_of(self, chat_ids: Sequence[int]) -> dict[int, list[ChatMember]]: ...
+
+    async def member(self, chat_id: int, account_id: int) -> ChatMember | None: ...
+
+    async def add_members(
+        self, chat_id: int, members: Sequence[ChatMember], events: OutboxEvents = ()
+    ) -> None: ...
+
+    async def remove_member(
+        self, chat_id: int, account_id: int, new_owner: int | None = None, events: OutboxEvents = ()
+    ) -> None:
+        """Remove a member; ``new_owner`` takes the owner role in the same transaction."""
+        ...
+
+    async def add_message(self, message: ChatMessage, events: OutboxEvents = ()) -> None:
+        """Store the message and move the chat's last_message_id (and the author's read marker)."""
+        ...
+
+    async def messages(self, chat_id: int, page: PageRequest) -> list[ChatMessage]:
+        """Newest first (min_id pages: the ones right after min_id, still newest first)."""
+        ...
+
+    async def last_messages(self, chat_ids: Sequence[int]) -> dict[int, ChatMessage]: ...
+
+    async def mark_read(self, chat_id: int, account_id: int, last_read_id: int) -> int:
+        """Move the read marker forward (never back); returns the marker now stored."""
+        ...
+
+    async def unread_counts(self, account_id: int, chat_ids: Sequence[int]) -> dict[int, int]: ...
+
+
+# --------------------------------------------------------------------------------------------
+# push: Web Push subscriptions and the delivery channels (owner: notifications role)
+# --------------------------------------------------------------------------------------------
+
+
+class PushSubscriptionStore(Protocol):
+    async def put(self, subscription: PushSubscription) -> None:
+        """Create or replace the subscription of ``subscription.token_id``."""
+        ...
+
+    async def get(self, token_id: str) -> PushSubscription | None: ...
+
+    async def delete(self, token_id: str) -> bool: ...
+
+    async def delete_by_id(self, subscription_id: int) -> None: ...
+
+    async def for_account(self, account_id: int) -> list[PushSubscription]: ...
+
+
+class PushSender(Protocol):
+    """A delivery channel (Web Push, APNs, FCM). ``send`` raises ``domain.push.PushGone`` when the
+    subscription is gone for good and ``domain.push.DeliveryFailed`` for a failure worth retrying."""
+
+    async def send(self, subscription: PushSubscription, payload: dict[str, Any]) -> None: ...
+
+
+class EmailSender(Protocol):
+    async def send(self, to: str, subject: str, text: str) -> None: ...

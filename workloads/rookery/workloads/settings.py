@@ -108,6 +108,26 @@ class Settings(BaseSettings):
     )
     cache_max_entries: int = Field(100000, description="Embedded in-process cache: most entries kept (LRU).")
 
+    # --- media, chats, push ---------------------------------------------------------------------
+    media_max_image_bytes: int = Field(16777216, description="Largest image upload (bytes); 413 above it.")
+    media_max_video_bytes: int = Field(41943040, description="Largest video upload (bytes); 413 above it.")
+    media_max_pixels: int = Field(
+        50000000, description="Most pixels (width x height) of an uploaded image: decompression-bomb guard."
+    )
+    media_small_size: int = Field(640, description="The small (preview) variant fits in this many pixels square.")
+    media_threads: int = Field(2, description="Threads for image processing (Pillow, ffmpeg).")
+    push_allow_private_endpoints: bool = Field(
+        False, description="Accept Web Push endpoints on loopback/private hosts and plain http (tests, labs)."
+    )
+    push_timeout_s: float = Field(10.0, description="Timeout of one Web Push / APNs / FCM delivery.")
+    push_contact: str = Field("", description="VAPID 'sub' claim (mailto: or https:); default mailto:CONTACT_EMAIL.")
+    smtp_host: str = Field("", description="SMTP server for e-mail notifications; unset = e-mails are only logged.")
+    smtp_port: int = Field(587, description="SMTP port.")
+    smtp_username: str = Field("", description="SMTP user (optional).")
+    smtp_password: str = Field("", description="SMTP password (optional).")
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_from: str = Field("", description="From address of e-mails; default CONTACT_EMAIL.")
+
     # --- observability ------------------------------------------------------------------------
     prometheus_url: str = Field("", description="Prometheus base URL (for the admin dashboard).")
     zipkin_url: str = Field("", description="Zipkin base URL; traces are exported there when set.")

@@ -55,6 +55,22 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(timelines.router)
         app.include_router(notifications.router)
 
+    # ---- media, chats, push (see _mount_media_chats_push below) ---------------------------------
+    _mount_media_chats_push(app, container)
+
     # the edge wraps every route (pure ASGI); added last so it runs first
     app.add_middleware(Gateway, container=container)
     return app
+
+
+def _mount_media_chats_push(app: FastAPI, container: Container) -> None:
+    from rookery.workloads.api.routes import chats, media
+
+    if "messaging" in container.roles:
+        app.include_router(chats.router)
+        app.openapi_tags = [*(app.openapi_tags or []), chats.OPENAPI_TAG]
+    if "media" in container.roles:
+        app.include_router(media.router)
+        store = container.ports.get("media_store")
+        if hasattr(store, "asgi_app"):  # local disk: serve the files (production: the CDN does)
+            app.mount(store.mount_path, store.asgi_app(), name="media-files")

@@ -146,4 +146,3 @@ def successor(members: list[ChatMember], leaving: int) -> ChatMember | None:
     if not rest:
         return None
     return sorted(rest, key=lambda m: (-_RANK[m.role], m.joined_at, m.account_id))[0]
-

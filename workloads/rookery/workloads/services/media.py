@@ -65,7 +65,7 @@ class MediaService:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown(wait=False)
 
     # --- upload ---------------------------------------------------------------------------------
 
@@ -199,6 +199,8 @@ class MediaService:
                 raise MediaRejected(f"media {media_id} is already attached to a status")
             if media.state == FAILED:
                 raise MediaRejected(f"media {media_id} could not be processed")
+            if media.state == PROCESSING:  # Mastodon's rule too: statuses carry finished media only
+                raise MediaRejected(f"media {media_id} has not finished processing; try again in a moment")
             result.append(media)
         return result
 

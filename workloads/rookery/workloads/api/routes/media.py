@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import ORJSONResponse
 
 from rookery.workloads.api.deps import AuthContext, container, require_user
 from rookery.workloads.api.errors import ApiError, NotFound
+from rookery.workloads.api.responses import JsonResponse
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.domain.media import (
     FAILED,
@@ -24,7 +24,11 @@ from rookery.workloads.services.media import MediaService
 router = APIRouter(tags=["media"])
 
 _ENTITY = {"content": {"application/json": {"schema": MEDIA_ATTACHMENT_SCHEMA}}}
-_ERROR = {"content": {"application/json": {"schema": {"type": "object", "properties": {"error": {"type": "string"}}}}}}
+_ERROR = {
+    "content": {
+        "application/json": {"schema": {"type": "object", "properties": {"error": {"type": "string"}}}}
+    }
+}
 _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -34,7 +38,11 @@ _UPLOAD_BODY = {
                     "type": "object",
                     "required": ["file"],
                     "properties": {
-                        "file": {"type": "string", "format": "binary", "description": "JPEG, PNG, WebP, GIF, MP4, WebM"},
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "JPEG, PNG, WebP, GIF, MP4, WebM",
+                        },
                         "description": {"type": "string", "maxLength": 1500},
                         "focus": {"type": "string", "description": "'x,y', each between -1.0 and 1.0"},
                     },
@@ -67,8 +75,8 @@ async def _upload(request: Request, ctx: AuthContext) -> MediaAttachment:
         return await service.upload(
             ctx.user_id,
             data,
-            description=params.str("description"),
-            focus=params.str("focus"),
+            description=params.text("description"),
+            focus=params.text("focus"),
         )
     except MediaRejected as exc:
         raise _api_error(exc) from None
@@ -82,9 +90,11 @@ async def _upload(request: Request, ctx: AuthContext) -> MediaAttachment:
     responses={202: _ENTITY, 200: _ENTITY, 413: _ERROR, 422: _ERROR},
     openapi_extra=_UPLOAD_BODY,
 )
-async def upload_v2(request: Request, ctx: AuthContext = Depends(require_user("write:media"))) -> ORJSONResponse:
+async def upload_v2(
+    request: Request, ctx: AuthContext = Depends(require_user("write:media"))
+) -> JsonResponse:
     media = await _upload(request, ctx)
-    return ORJSONResponse(render(media), status_code=200 if media.processed else 202)
+    return JsonResponse(render(media), status_code=200 if media.processed else 202)
 
 
 @router.post(
@@ -93,12 +103,14 @@ async def upload_v2(request: Request, ctx: AuthContext = Depends(require_user("w
     responses={200: _ENTITY, 413: _ERROR, 422: _ERROR},
     openapi_extra=_UPLOAD_BODY,
 )
-async def upload_v1(request: Request, ctx: AuthContext = Depends(require_user("write:media"))) -> ORJSONResponse:
+async def upload_v1(
+    request: Request, ctx: AuthContext = Depends(require_user("write:media"))
+) -> JsonResponse:
     media = await _upload(request, ctx)
     processed = await _media(request).process(media.id)
     if processed is None or processed.state == FAILED:
         raise ApiError(422, (processed.error if processed else None) or "file could not be processed")
-    return ORJSONResponse(render(processed))
+    return JsonResponse(render(processed))
 
 
 async def _own(request: Request, ctx: AuthContext, media_id: str) -> MediaAttachment:
@@ -116,11 +128,11 @@ async def _own(request: Request, ctx: AuthContext, media_id: str) -> MediaAttach
 )
 async def get_media(
     media_id: str, request: Request, ctx: AuthContext = Depends(require_user("write:media"))
-) -> ORJSONResponse:
+) -> JsonResponse:
     media = await _own(request, ctx, media_id)
     if media.state == FAILED:
         raise ApiError(422, media.error or "file could not be processed")
-    return ORJSONResponse(render(media), status_code=200 if media.processed else 206)
+    return JsonResponse(render(media), status_code=200 if media.processed else 206)
 
 
 @router.put(
@@ -130,17 +142,17 @@ async def get_media(
 )
 async def update_media(
     media_id: str, request: Request, ctx: AuthContext = Depends(require_user("write:media"))
-) -> ORJSONResponse:
+) -> JsonResponse:
     params = await read_params(request)
     try:
         media = await _media(request).update(
-            ctx.user_id, parse_id(media_id), params.str("description"), params.str("focus")
+            ctx.user_id, parse_id(media_id), params.text("description"), params.text("focus")
         )
     except MediaNotFound:
         raise NotFound() from None
     except MediaRejected as exc:
         raise _api_error(exc) from None
-    return ORJSONResponse(render(media), status_code=200 if media.processed else 206)
+    return JsonResponse(render(media), status_code=200 if media.processed else 206)
 
 
 def media_entities(items: list[MediaAttachment]) -> list[dict[str, Any]]:
