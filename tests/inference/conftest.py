@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ROOKERY_INFERENCE_DEVICE", "cpu")
 
 from inference_support import ModelServerProcess, behaviour_events, ranking_events
 from rookery.inference.events import InteractionEvent, write_events

@@ -204,7 +204,7 @@ class ModelServerProcess:
         ]
         if self.storage is not None:
             command += ["--storage-uri", f"file://{self.storage}"]
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "ROOKERY_INFERENCE_DEVICE": "cpu"}
+        env = {**os.environ, "HF_HUB_OFFLINE": "1"}
         env.pop("ROOKERY_MODEL_STORAGE_URI", None)
         output = self.log.open("ab") if self.log else subprocess.DEVNULL
         self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)

@@ -35,7 +35,10 @@ def test_vectors_are_384_dimensional_and_normalized(embeddings_model: Embeddings
     vectors = embeddings_model.encode(["hello world", "a second status", "🦆 duck pond"])
     assert vectors.shape == (3, DIMENSIONS)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
-    assert embeddings_model.device == "cpu"
+    import torch
+
+    assert embeddings_model.device == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert str(embeddings_model._encoder.device).startswith(embeddings_model.device)
 
 
 def test_paraphrases_are_closer_than_unrelated_texts(embeddings_model: EmbeddingsModel) -> None:
