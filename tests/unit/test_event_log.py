@@ -1,0 +1,150 @@
+"""The embedded event path: transactional outbox -> relay -> SQLite event log -> consumer groups.
+
+Complements tests/contract/test_event_bus.py (ordering, redelivery, dead letter, restart) with what
+is specific to the embedded path: idempotency by event id, outbox atomicity, the commit wake-up,
+and nothing lost when the process stops between commit and delivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pathlib
+from collections.abc import AsyncIterator
+
+import pytest
+from rookery.workloads.adapters.sqlite import eventlog, outbox, statuses
+from rookery.workloads.adapters.sqlite.db import Database
+from rookery.workloads.domain.events import DEAD_LETTER, POSTS, Event
+from rookery.workloads.domain.statuses import Status
+from rookery.workloads.ids import new_id
+from rookery.workloads.workers.outbox_relay import OutboxRelay
+
+
+@pytest.fixture
+async def db(tmp_path: pathlib.Path) -> AsyncIterator[Database]:
+    database = Database(tmp_path / "rookery.db")
+    await database.connect()
+    await database.migrate([*outbox.MIGRATIONS, *eventlog.MIGRATIONS, *statuses.MIGRATIONS])
+    yield database
+    await database.close()
+
+
+async def wait_for(condition, timeout_s: float = 3.0) -> None:  # type: ignore[no-untyped-def]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not condition():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
+def a_status(status_id: int | None = None) -> Status:
+    return Status(id=status_id or new_id(), account_id=1, text="hi", content="<p>hi</p>")
+
+
+async def test_an_event_id_is_handled_once_per_group(db: Database) -> None:
+    bus = eventlog.SqliteEventBus(db, poll_interval_s=0.05)
+    seen: list[str] = []
+
+    async def handle(event: Event) -> None:
+        seen.append(event.id)
+
+    bus.subscribe(POSTS, "fanout", handle)
+    await bus.start()
+    event = Event(type="StatusCreated", key="1", payload={})
+    await bus.publish(POSTS, event)
+    await bus.publish(POSTS, event)  # the relay may publish twice after a crash
+    await bus.publish(POSTS, Event(type="StatusCreated", key="1", payload={}))
+    await bus.wait_idle()
+    await bus.stop()
+    assert seen.count(event.id) == 1 and len(seen) == 2
+
+
+async def test_dead_letter_keeps_the_event_and_the_reason(db: Database) -> None:
+    bus = eventlog.SqliteEventBus(db, max_attempts=2, retry_backoff_s=0.001, poll_interval_s=0.05)
+
+    async def broken(event: Event) -> None:
+        raise RuntimeError("boom")
+
+    bus.subscribe(POSTS, "notify", broken)
+    await bus.start()
+    event = Event(type="StatusCreated", key="7", payload={"status_id": 1})
+    await bus.publish(POSTS, event)
+    await bus.wait_idle()
+    await bus.stop()
+    parked = await bus.read(DEAD_LETTER)
+    assert len(parked) == 1
+    assert parked[0].payload["event"]["id"] == event.id and parked[0].payload["group"] == "notify"
+    assert "boom" in parked[0].payload["error"] and parked[0].key == "7"
+
+
+async def test_a_failed_write_leaves_no_event(db: Database) -> None:
+    box = outbox.SqliteOutbox(db)
+    repo = statuses.SqliteStatusRepository(db, box)
+    first = a_status()
+    await repo.create(first, [(POSTS, Event(type="StatusCreated", key="1", payload={"n": 1}))])
+    with pytest.raises(Exception, match="UNIQUE"):  # same id: the transaction rolls back
+        await repo.create(first, [(POSTS, Event(type="StatusCreated", key="1", payload={"n": 2}))])
+    pending = await box.pending(10)
+    assert [e.payload for _, _, e in pending] == [{"n": 1}]
+
+
+async def test_commit_wakes_the_relay_without_polling(db: Database) -> None:
+    box = outbox.SqliteOutbox(db)
+    bus = eventlog.SqliteEventBus(db, poll_interval_s=60)
+    relay = OutboxRelay(box, bus, poll_interval_s=60)
+    got: list[Event] = []
+
+    async def handle(event: Event) -> None:
+        got.append(event)
+
+    bus.subscribe(POSTS, "fanout", handle)
+    await bus.start()
+    await relay.start()
+    await asyncio.sleep(0.05)  # both are now waiting (for a minute, if nothing wakes them)
+    repo = statuses.SqliteStatusRepository(db, box)
+    await repo.create(a_status(), [(POSTS, Event(type="StatusCreated", key="1", payload={}))])
+    await wait_for(lambda: len(got) == 1, timeout_s=2.0)
+    await relay.stop()
+    await bus.stop()
+    assert await box.pending(10) == []
+
+
+async def test_nothing_committed_is_lost_across_a_restart(db: Database) -> None:
+    box = outbox.SqliteOutbox(db)
+    repo = statuses.SqliteStatusRepository(db, box)
+    # committed while no relay runs (the process stopped right after the commit)
+    for i in range(5):
+        await repo.create(
+            a_status(), [(POSTS, Event(type="StatusCreated", key=str(i % 2), payload={"i": i}))]
+        )
+
+    handled: list[int] = []
+    release = asyncio.Event()
+
+    async def slow(event: Event) -> None:
+        if event.payload["i"] >= 3:
+            await release.wait()  # the process stops while these are in flight
+        handled.append(event.payload["i"])
+
+    bus = eventlog.SqliteEventBus(db, partitions=1, poll_interval_s=0.05)
+    relay = OutboxRelay(box, bus, poll_interval_s=0.05)
+    bus.subscribe(POSTS, "fanout", slow)
+    await bus.start()
+    await relay.start()
+    await wait_for(lambda: len(handled) == 3)
+    await relay.stop()
+    await bus.stop()  # "restart": offsets of 3 and 4 were never committed
+    assert await box.pending(10) == []
+
+    again: list[int] = []
+
+    async def quick(event: Event) -> None:
+        again.append(event.payload["i"])
+
+    bus = eventlog.SqliteEventBus(db, partitions=1, poll_interval_s=0.05)
+    bus.subscribe(POSTS, "fanout", quick)
+    await bus.start()
+    await wait_for(lambda: len(again) >= 2)
+    await bus.wait_idle()
+    await bus.stop()
+    assert handled + again == [0, 1, 2, 3, 4]
