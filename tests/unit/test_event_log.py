@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import pathlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from rookery.workloads.adapters.sqlite import eventlog, outbox, statuses
@@ -29,7 +29,7 @@ async def db(tmp_path: pathlib.Path) -> AsyncIterator[Database]:
     await database.close()
 
 
-async def wait_for(condition, timeout_s: float = 3.0) -> None:  # type: ignore[no-untyped-def]
+async def wait_for(condition: Callable[[], bool], timeout_s: float = 3.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while not condition():
