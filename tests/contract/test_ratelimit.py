@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from contract_support import REDIS_PARAMS, redis_client
-
 from rookery.workloads.adapters.memory.ratelimit import MemoryRateLimiter
 from rookery.workloads.adapters.redis.ratelimit import RedisRateLimiter
 from rookery.workloads.ports import RateLimiter

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from contract_support import eventually, redis_client
-
 from rookery.workloads.adapters.redis.realtime import RedisRealtime
 from rookery.workloads.ports import Realtime
 

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from contract_support import REDIS_PARAMS, redis_client
-
 from rookery.workloads.adapters.redis.timelines import RedisTimelineStore
 from rookery.workloads.adapters.sqlite import timelines as sqlite_timelines
 from rookery.workloads.adapters.sqlite.db import Database

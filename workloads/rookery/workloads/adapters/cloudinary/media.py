@@ -20,7 +20,6 @@ import cloudinary.exceptions
 import cloudinary.uploader
 import cloudinary.utils
 import httpx
-
 from rookery.workloads.domain.media import UPLOAD
 from rookery.workloads.ports import StoreUnavailable
 

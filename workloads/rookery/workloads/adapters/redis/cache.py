@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import cast
 
 import redis.asyncio as aioredis
-
 from rookery.workloads.adapters.redis.keys import Keys, guard
 
 

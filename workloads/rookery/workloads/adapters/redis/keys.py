@@ -12,7 +12,6 @@ import contextlib
 from collections.abc import Iterator
 
 import redis.asyncio as aioredis
-
 from rookery.workloads.ports import StoreUnavailable
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import redis.asyncio as aioredis
-
 from rookery.workloads.adapters.redis.keys import guard
 
 
