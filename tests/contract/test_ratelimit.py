@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -22,37 +23,41 @@ async def limiter(request: pytest.FixtureRequest, tenant: str) -> AsyncIterator[
 
 
 async def test_rejects_beyond_capacity_with_retry_after(limiter: RateLimiter) -> None:
-    decisions = [await limiter.hit("ip:1", capacity=5, refill_per_s=1.0) for _ in range(6)]
+    started = time.monotonic()
+    decisions = [await limiter.hit("ip:1", capacity=5, refill_per_s=0.5) for _ in range(6)]
+    elapsed = time.monotonic() - started  # tokens trickle back meanwhile: bounds allow for it
     assert [d.allowed for d in decisions] == [True] * 5 + [False]
     assert [d.remaining for d in decisions[:5]] == [4, 3, 2, 1, 0]
     assert all(d.limit == 5 and d.retry_after_s == 0 for d in decisions[:5])
     refused = decisions[5]
     assert refused.remaining == 0
-    # one token comes back per second; a few ms have passed since the bucket emptied
-    assert 0.8 < refused.retry_after_s <= 1.0
-    assert 4.8 < refused.reset_after_s <= 5.0
+    # one token every 2 s: the next one is due 2 s after the bucket emptied
+    assert 2.0 - elapsed * 1.01 - 0.01 <= refused.retry_after_s <= 2.0
+    assert 10.0 - elapsed * 1.01 - 0.01 <= refused.reset_after_s <= 10.0
 
 
 async def test_refills_over_time(limiter: RateLimiter) -> None:
     for _ in range(3):
-        assert (await limiter.hit("acct:7", capacity=3, refill_per_s=10.0)).allowed
-    refused = await limiter.hit("acct:7", capacity=3, refill_per_s=10.0)
+        assert (await limiter.hit("acct:7", capacity=3, refill_per_s=2.0)).allowed
+    refused = await limiter.hit("acct:7", capacity=3, refill_per_s=2.0)
     assert not refused.allowed
-    await asyncio.sleep(refused.retry_after_s + 0.02)
-    again = await limiter.hit("acct:7", capacity=3, refill_per_s=10.0)
-    assert again.allowed and again.remaining == 0
-    await asyncio.sleep(0.35)  # refills to capacity, never beyond
-    full = await limiter.hit("acct:7", capacity=3, refill_per_s=10.0)
+    await asyncio.sleep(refused.retry_after_s + 0.05)
+    again = await limiter.hit("acct:7", capacity=3, refill_per_s=2.0)
+    assert again.allowed
+    await asyncio.sleep(2.0)  # 1.5 s refills the bucket to capacity, and never beyond
+    full = await limiter.hit("acct:7", capacity=3, refill_per_s=2.0)
     assert full.allowed and full.remaining == 2
 
 
 async def test_cost_takes_several_tokens(limiter: RateLimiter) -> None:
-    first = await limiter.hit("upload:1", capacity=10, refill_per_s=1.0, cost=4)
+    started = time.monotonic()
+    first = await limiter.hit("upload:1", capacity=10, refill_per_s=0.5, cost=4)
     assert first.allowed and first.remaining == 6
-    assert (await limiter.hit("upload:1", capacity=10, refill_per_s=1.0, cost=4)).remaining == 2
-    refused = await limiter.hit("upload:1", capacity=10, refill_per_s=1.0, cost=4)
+    assert (await limiter.hit("upload:1", capacity=10, refill_per_s=0.5, cost=4)).remaining == 2
+    refused = await limiter.hit("upload:1", capacity=10, refill_per_s=0.5, cost=4)
+    elapsed = time.monotonic() - started
     assert not refused.allowed and refused.remaining == 2
-    assert 1.8 < refused.retry_after_s <= 2.0  # two more tokens needed
+    assert 4.0 - elapsed * 1.01 - 0.01 <= refused.retry_after_s <= 4.0  # two more tokens, 2 s each
 
 
 async def test_buckets_are_independent(limiter: RateLimiter) -> None:
