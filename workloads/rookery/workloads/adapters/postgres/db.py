@@ -128,6 +128,9 @@ class PostgresDatabase:
                         min_size=self.min_size,
                         max_size=self.max_size,
                         timeout=self.connect_timeout_s,
+                        # client side too: a server that stopped answering never sends the
+                        # statement_timeout error, so the call gives up a little after it
+                        command_timeout=self.statement_timeout_ms / 1000 + 1.0,
                         server_settings=self._server_settings(),
                     )
         return self._pool

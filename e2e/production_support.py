@@ -1,0 +1,248 @@
+"""Production-mode processes for e2e tests: `rookery migrate|serve|worker` as subprocesses
+configured only by ROOKERY_* settings, a private PostgreSQL server for fault tests, and an HTTP
+client that registers Mastodon users the way apps do."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from e2e.stack import process
+from e2e.stack.versions import section
+
+FAST = {
+    "ROOKERY_PASSWORD_TIME_COST": "1",
+    "ROOKERY_PASSWORD_MEMORY_KIB": "8192",
+    "ROOKERY_LOG_LEVEL": "warning",
+    "ROOKERY_RATE_LIMITS_ENABLED": "false",
+    "ROOKERY_KAFKA_CREATE_TOPICS": "true",
+}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def production_env(stack: dict[str, str], data_dir: pathlib.Path, **overrides: str) -> dict[str, str]:
+    """A fresh tenant (topics, Redis keys, PostgreSQL schema) on the stack's servers."""
+    tenant = "e" + uuid.uuid4().hex[:12]
+    return {
+        **FAST,
+        "ROOKERY_TENANT": tenant,
+        "ROOKERY_POSTGRES_DSN": stack["ROOKERY_POSTGRES_DSN"],
+        "ROOKERY_POSTGRES_SCHEMA": tenant,
+        "ROOKERY_REDIS_URL": stack["ROOKERY_REDIS_URL"],
+        "ROOKERY_KAFKA_BOOTSTRAP": stack["ROOKERY_KAFKA_BOOTSTRAP"],
+        "ROOKERY_DATA_DIR": str(data_dir),
+        **overrides,
+    }
+
+
+def rookery(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rookery.workloads.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@dataclasses.dataclass
+class Proc:
+    """`rookery serve ...` or `rookery worker ...` on a free port, ready once /healthz answers."""
+
+    args: list[str]
+    env: dict[str, str]
+    log_path: pathlib.Path
+    port: int = dataclasses.field(default_factory=free_port)
+    popen: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 90.0) -> Proc:
+        env = {**os.environ, **self.env, "ROOKERY_PUBLIC_URL": self.env.get("ROOKERY_PUBLIC_URL", self.url)}
+        argv = [sys.executable, "-m", "rookery.workloads.cli", *self.args, "--port", str(self.port)]
+        log = self.log_path.open("ab")
+        self.popen = subprocess.Popen(argv, env=env, stdout=log, stderr=log)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.popen.poll() is not None:
+                raise RuntimeError(
+                    f"{' '.join(self.args)} exited with {self.popen.returncode}:\n{self.log()}"
+                )
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
+                    return self
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{' '.join(self.args)} did not answer /healthz:\n{self.log()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no goodbye to Kafka, no commit of the batch in hand."""
+        if self.popen is not None:
+            self.popen.send_signal(signal.SIGKILL)
+            self.popen.wait()
+            self.popen = None
+
+    def stop(self) -> None:
+        if self.popen is not None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+            self.popen = None
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
+
+
+@contextlib.contextmanager
+def running(*procs: Proc) -> Iterator[tuple[Proc, ...]]:
+    started: list[Proc] = []
+    try:
+        for proc in procs:
+            started.append(proc.start())
+        yield procs
+    finally:
+        for proc in reversed(started):
+            proc.stop()
+
+
+@dataclasses.dataclass
+class Client:
+    """Registers accounts over HTTP exactly as a Mastodon app does."""
+
+    base: str
+    http: httpx.Client = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.http = httpx.Client(base_url=self.base, timeout=30)
+        app = self.http.post(
+            "/api/v1/apps",
+            data={
+                "client_name": "e2e",
+                "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+                "scopes": "read write follow",
+            },
+        )
+        app.raise_for_status()
+        self.app = app.json()
+        token = self.http.post(
+            "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.app["client_id"],
+                "client_secret": self.app["client_secret"],
+                "scope": "read write follow",
+            },
+        )
+        token.raise_for_status()
+        self.app_token = token.json()["access_token"]
+
+    def register(self, username: str) -> dict[str, Any]:
+        response = self.http.post(
+            "/api/v1/accounts",
+            headers={"Authorization": f"Bearer {self.app_token}"},
+            data={
+                "username": username,
+                "email": f"{username}@example.com",
+                "password": "correct horse battery",
+                "agreement": "true",
+                "locale": "en",
+            },
+        )
+        assert response.status_code == 200, response.text
+        token = response.json()["access_token"]
+        me = self.http.get(
+            "/api/v1/accounts/verify_credentials", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert me.status_code == 200, me.text
+        return {"id": me.json()["id"], "headers": {"Authorization": f"Bearer {token}"}}
+
+    def close(self) -> None:
+        self.http.close()
+
+
+# -- a private PostgreSQL server (fault tests stop it without touching the shared stack) ----------
+
+
+@dataclasses.dataclass
+class PrivatePostgres:
+    root: pathlib.Path
+    port: int = dataclasses.field(default_factory=free_port)
+
+    @property
+    def dsn(self) -> str:
+        return f"postgresql://rookery:rookery@127.0.0.1:{self.port}/postgres"
+
+    @property
+    def pid_file(self) -> pathlib.Path:
+        return self.root / "postgres.pid"
+
+    def init(self) -> None:
+        bin_dir = pathlib.Path(section("postgres")["bin_dir"])
+        user = process.stack_user()  # PostgreSQL refuses to run as root
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "pwfile").write_text("rookery\n")
+        process.give_to(user, self.root)
+        process.run(
+            "postgres",
+            [bin_dir / "initdb", "-D", self.root / "data", "-U", "rookery", "--auth=scram-sha-256",
+             f"--pwfile={self.root / 'pwfile'}", "--encoding=UTF8", "--locale=C.UTF-8"],
+            log=self.root / "initdb.log",
+            user=user,
+        )  # fmt: skip
+        self.bin_dir, self.user = bin_dir, user
+
+    def start(self) -> None:
+        process.spawn(
+            [self.bin_dir / "postgres", "-D", self.root / "data", "-c", "listen_addresses=127.0.0.1",
+             "-c", f"port={self.port}", "-c", f"unix_socket_directories={self.root}", "-c", "fsync=off"],
+            log=self.root / "postgres.log",
+            pid_file=self.pid_file,
+            user=self.user,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while not process.port_open(self.port):
+            if time.monotonic() > deadline:
+                raise RuntimeError((self.root / "postgres.log").read_text()[-3000:])
+            time.sleep(0.1)
+        time.sleep(0.3)  # accepting connections right after the port opens
+
+    def signal_all(self, signum: int) -> None:
+        """The postmaster and every child (backends lead their own process groups, so no killpg)."""
+        pid = process.read_pid(self.pid_file)
+        assert pid is not None
+        children = []
+        for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                    children.append(int(stat.parent.name))
+        for target in (pid, *children) if signum != signal.SIGCONT else (*children, pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(target, signum)
+
+    def stop(self) -> None:
+        process.stop_pid_file(self.pid_file, signum=signal.SIGINT, timeout=20)

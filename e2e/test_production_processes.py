@@ -1,0 +1,119 @@
+"""Production mode end to end: `rookery migrate`, `rookery serve`, `rookery worker` as processes
+configured only by ROOKERY_* settings, on the real PostgreSQL, Redis and Kafka."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import pathlib
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from e2e.production_support import Client, Proc, production_env, rookery, running
+
+pytestmark = pytest.mark.needs("postgres", "redis", "kafka")
+
+
+def eventually(probe: Any, what: str, deadline_s: float = 60.0) -> Any:
+    end = time.monotonic() + deadline_s
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() > end:
+            pytest.fail(f"{what} did not happen within {deadline_s:.0f}s")
+        time.sleep(0.25)
+
+
+def home_ids(http: httpx.Client, user: dict[str, Any], limit: int = 40) -> list[str]:
+    ids: list[str] = []
+    params: dict[str, Any] = {"limit": limit}
+    while True:
+        page = http.get("/api/v1/timelines/home", headers=user["headers"], params=params)
+        assert page.status_code == 200, page.text
+        batch = [s["id"] for s in page.json()]
+        if not batch:
+            return ids
+        ids += batch
+        params = {"limit": limit, "max_id": batch[-1]}
+
+
+def test_migrate_serve_ready_and_metrics(stack_env: dict[str, str], tmp_path: pathlib.Path) -> None:
+    env = production_env(stack_env, tmp_path / "data")
+    # two migrators at once: the advisory lock lets one apply, the other finds nothing left to do
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: rookery(env, "migrate"), range(2)))
+    assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+    outputs = sorted(r.stdout for r in results)
+    assert "schemas are up to date" in outputs[1] and "applied postgres 0001_accounts_oauth" in outputs[0]
+    again = rookery(env, "migrate")
+    assert again.returncode == 0 and "schemas are up to date" in again.stdout
+
+    with running(Proc(["serve", "--role", "all"], env, tmp_path / "serve.log")) as (server,):
+        ready = httpx.get(f"{server.url}/readyz")
+        assert ready.status_code == 200, ready.text
+        assert {"postgres", "redis", "kafka"} <= set(ready.json()["checks"])
+        client = Client(server.url)
+        alice, bob = client.register("alice"), client.register("bob")
+        assert (
+            client.http.post(f"/api/v1/accounts/{alice['id']}/follow", headers=bob["headers"]).status_code
+            == 200
+        )
+        status = client.http.post(
+            "/api/v1/statuses", headers=alice["headers"], json={"status": "hello kafka"}
+        )
+        assert status.status_code == 200, status.text
+        eventually(lambda: status.json()["id"] in home_ids(client.http, bob), "fan-out to bob's home")
+        account = client.http.get(f"/api/v1/accounts/{alice['id']}")
+        assert account.json()["statuses_count"] == 1
+        metrics = httpx.get(f"{server.url}/metrics").text
+        assert 'route="/api/v1/accounts/{account_id:int}"' in metrics  # per route template, not per path
+        assert "rookery_http_request_duration_seconds_bucket" in metrics
+        client.close()
+
+
+def test_sigkilled_fanout_worker_loses_and_repeats_nothing(
+    stack_env: dict[str, str], tmp_path: pathlib.Path
+) -> None:
+    env = production_env(stack_env, tmp_path / "data", ROOKERY_KAFKA_PARTITIONS="3")
+    assert rookery(env, "migrate").returncode == 0
+    api = Proc(["serve", "--role", "gateway,accounts,posts,graph,notifications"], env, tmp_path / "api.log")
+    with running(api):
+        client = Client(api.url)
+        authors = [client.register(f"author{i}") for i in range(3)]
+        followers = [client.register(f"reader{i}") for i in range(4)]
+        for reader in followers:
+            for author in authors:
+                followed = client.http.post(
+                    f"/api/v1/accounts/{author['id']}/follow", headers=reader["headers"]
+                )
+                assert followed.status_code == 200, followed.text
+        first = Proc(["worker", "fanout"], env, tmp_path / "fanout-1.log").start()
+        second: Proc | None = None
+        posted: list[str] = []
+        try:
+            for n in range(45):
+                author = authors[n % 3]
+                response = client.http.post(
+                    "/api/v1/statuses", headers=author["headers"], json={"status": f"#{n}"}
+                )
+                assert response.status_code == 200, response.text
+                posted.append(response.json()["id"])
+                if n == 15:
+                    first.kill()  # mid-stream, its batch uncommitted
+                    second = Proc(["worker", "fanout"], env, tmp_path / "fanout-2.log").start()
+            expected = sorted(posted, key=int, reverse=True)
+            for reader in followers:
+                eventually(
+                    lambda reader=reader: len(home_ids(client.http, reader)) >= len(expected),
+                    f"every post in {reader['id']}'s home",
+                )
+                timeline = home_ids(client.http, reader)
+                assert timeline == expected  # none lost, none twice, newest first
+        finally:
+            first.stop()
+            if second is not None:
+                second.stop()
+            client.close()
