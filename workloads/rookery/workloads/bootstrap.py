@@ -20,6 +20,8 @@ Names other roles may rely on:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -132,13 +134,29 @@ def _token_validation(container: Container) -> None:
         container.ports["signing_keys"] = keys
         issuer = settings.base_url
         jwks = LocalJwksSource(keys)
-    container.services["tokens"] = TokenValidator(
+    validator = TokenValidator(
         jwks,
         issuer=issuer,
         audience=settings.oidc_audience,
         leeway_s=settings.token_leeway_s,
         cache_size=settings.token_cache_size,
     )
+    container.services["tokens"] = validator
+    realtime = container.ports.get("realtime")
+    if realtime is not None:  # replicas share revoked token ids over pub/sub
+        watcher: list[asyncio.Task[None]] = []
+
+        async def watch() -> None:
+            watcher.append(asyncio.create_task(validator.watch_revocations(realtime)))
+
+        async def unwatch() -> None:
+            for task in watcher:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+        container.starters.append(watch)
+        container.stoppers.append(unwatch)
 
 
 # -------------------------------------------------------------------------------------------
@@ -188,6 +206,7 @@ def _accounts(container: Container) -> None:
     )
     container.services["accounts"] = accounts
     container.services["oauth"] = oauth
+    oauth.realtime = container.ports.get("realtime")
     container.services["account_views"] = AccountViews(accounts, container.ports["cache"], settings.base_url)
     container.starters.append(oauth.load_revocations)
     if settings.oidc_issuer:  # external issuer's users get local accounts by preferred_username

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,15 +26,16 @@ from rookery.workloads.domain.oauth import (
     secret_digest,
 )
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import OAuthStore
+from rookery.workloads.ports import OAuthStore, Realtime, StoreUnavailable
 from rookery.workloads.services.accounts import AccountsService
-from rookery.workloads.services.tokens import InvalidToken, TokenIssuer, TokenValidator
+from rookery.workloads.services.tokens import REVOCATIONS_CHANNEL, InvalidToken, TokenIssuer, TokenValidator
 
 INVALID_GRANT = (
     "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI"
     " used in the authorization request, or was issued to another client."
 )
 CODE_TTL = dt.timedelta(minutes=10)
+log = logging.getLogger("rookery.oauth")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,6 +95,7 @@ class OAuthService:
         self.issuer = issuer
         self.validator = validator
         self.lifetimes = lifetimes
+        self.realtime: Realtime | None = None
 
     async def load_revocations(self) -> None:
         self.validator.load_revoked(await self.store.revoked_since(_now()))
@@ -306,3 +309,8 @@ class OAuthService:
     async def _revoke_jti(self, jti: str) -> None:
         await self.store.revoke(jti, _now())
         self.validator.revoke_locally(jti)
+        if self.realtime is not None:  # the other replicas' deny lists
+            try:
+                await self.realtime.publish(REVOCATIONS_CHANNEL, jti.encode())
+            except StoreUnavailable as exc:  # stored anyway: replicas pick it up when they restart
+                log.warning("could not broadcast the revocation of %s: %s", jti, exc)

@@ -9,6 +9,8 @@ effect on the next request without a database read.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -16,9 +18,11 @@ from typing import Any
 
 import jwt
 from rookery.workloads.domain.oauth import AuthContext
-from rookery.workloads.ports import JwksSource, SigningKeys
+from rookery.workloads.ports import JwksSource, Realtime, SigningKeys
 
 ALGORITHMS = ["RS256"]
+REVOCATIONS_CHANNEL = "auth.revocations"  # on the Realtime port: every replica's deny list
+log = logging.getLogger("rookery.tokens")
 # maps the verified claims of an external issuer's token (non-numeric ``sub``) to a local account
 SubjectResolver = Callable[[dict[str, Any]], Awaitable[int | None]]
 
@@ -96,6 +100,18 @@ class TokenValidator:
 
     def is_revoked(self, jti: str) -> bool:
         return jti in self._revoked
+
+    async def watch_revocations(self, realtime: Realtime) -> None:
+        """Add the token ids other replicas revoke to this one's deny list; runs until cancelled."""
+        while True:
+            try:
+                async for _, message in realtime.subscribe([REVOCATIONS_CHANNEL]):
+                    self._revoked.add(message.decode())
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the pub/sub server went away: resubscribe shortly
+                log.warning("revocation feed interrupted: %r", exc)
+                await asyncio.sleep(1.0)
 
     # -- validation ----------------------------------------------------------------------------
 
