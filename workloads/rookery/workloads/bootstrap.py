@@ -84,6 +84,8 @@ def build(settings: Settings, roles: tuple[str, ...] = ALL_ROLES) -> Container:
         _media(container)
     if "messaging" in roles:
         _messaging(container)
+    if "notifications" in roles:
+        _push(container)
     _postgres_relay(container)
     _start_production_bus(container)  # last: consumers start once every store they call is up
     return container
@@ -508,3 +510,60 @@ def _messaging(container: Container) -> None:
     if "account_views" in container.services:
         service.render_message = ChatRenderer(container.services["account_views"]).message
     container.services["messaging"] = service
+
+
+# -------------------------------------------------------------------------------------------
+# push: Web Push subscriptions and delivery channels (notifications role); e-mail, APNs, FCM
+# -------------------------------------------------------------------------------------------
+
+
+def _push(container: Container) -> None:
+    from rookery.workloads.adapters.local.email import LoggingEmailSender, SmtpEmailSender
+    from rookery.workloads.adapters.local.push import LoggingPushSender, VapidKeys, WebPushSender
+    from rookery.workloads.adapters.sqlite import push as sqlite_push
+    from rookery.workloads.services.push import PublishingNotificationStore, PushService
+    from rookery.workloads.workers import push as push_worker
+
+    settings = container.settings
+    _ensure_events(container)
+    db: Database = container.ports["db"]
+    bus = container.ports["bus"]
+    container.migrations += [*sqlite_push.MIGRATIONS]
+    store = sqlite_push.SqlitePushSubscriptionStore(db)
+    keys = VapidKeys(settings.data_dir / "keys")
+    web_push = WebPushSender(
+        keys, settings.push_contact or f"mailto:{settings.contact_email}", timeout_s=settings.push_timeout_s
+    )
+    container.ports.update(
+        push_subscriptions=store,
+        web_push=web_push,
+        apns=LoggingPushSender("APNs"),
+        fcm=LoggingPushSender("FCM"),
+        email=(
+            SmtpEmailSender(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_from or settings.contact_email,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                starttls=settings.smtp_starttls,
+            )
+            if settings.smtp_host
+            else LoggingEmailSender()
+        ),
+    )
+    service = PushService(
+        store,
+        web_push,
+        keys.public_key,
+        container.ports["accounts"],
+        graph=container.ports.get("graph"),
+        statuses=container.ports.get("statuses"),
+        allow_private_endpoints=settings.push_allow_private_endpoints,
+    )
+    container.services["push"] = service
+    notifications = container.services.get("notifications")
+    if notifications is not None:  # announce stored notifications on the notifications stream
+        notifications.store = PublishingNotificationStore(notifications.store, bus, settings.tenant)
+    push_worker.register(bus, service)
+    container.stoppers.insert(0, web_push.close)

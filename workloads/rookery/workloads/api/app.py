@@ -64,11 +64,13 @@ def create_app(container: Container) -> FastAPI:
 
 
 def _mount_media_chats_push(app: FastAPI, container: Container) -> None:
-    from rookery.workloads.api.routes import chats, media
+    from rookery.workloads.api.routes import chats, media, push
 
     if "messaging" in container.roles:
         app.include_router(chats.router)
         app.openapi_tags = [*(app.openapi_tags or []), chats.OPENAPI_TAG]
+    if "notifications" in container.roles:
+        app.include_router(push.router)
     if "media" in container.roles:
         app.include_router(media.router)
         store = container.ports.get("media_store")

@@ -37,9 +37,9 @@ def _configuration(settings: Settings) -> dict[str, Any]:
         },
         "media_attachments": {
             "supported_mime_types": IMAGE_TYPES + VIDEO_TYPES,
-            "image_size_limit": 16777216,
-            "image_matrix_limit": 33177600,
-            "video_size_limit": min(settings.max_media_body_bytes, 103809024),
+            "image_size_limit": min(settings.media_max_image_bytes, settings.max_media_body_bytes),
+            "image_matrix_limit": settings.media_max_pixels,
+            "video_size_limit": min(settings.media_max_video_bytes, settings.max_media_body_bytes),
             "video_frame_rate_limit": 120,
             "video_matrix_limit": 8294400,
         },
@@ -106,7 +106,12 @@ async def get_instance_v1(request: Request) -> Response:
 
 @router.get("/api/v2/instance", summary="Instance metadata (v2)")
 async def get_instance_v2(request: Request) -> Response:
-    return JsonResponse(instance_v2(container(request).settings))
+    built = container(request)
+    entity = instance_v2(built.settings)
+    push = built.services.get("push")
+    if push is not None:  # the VAPID key Web Push subscriptions are made with
+        entity["configuration"]["vapid"]["public_key"] = push.server_key
+    return JsonResponse(entity)
 
 
 @router.get("/api/v1/custom_emojis", summary="Custom emojis (none)")

@@ -1,0 +1,131 @@
+"""Push delivery adapters: Web Push (RFC 8030/8291/8292) and the disabled APNs/FCM channel.
+
+Web Push: the payload is encrypted for the browser's key with aes128gcm (http-ece) and the request
+carries a VAPID JWT signed with the server's P-256 key (py-vapid). The key pair is generated once
+and kept in the data directory; its public half is the ``server_key`` clients subscribe with.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import pathlib
+import time
+import urllib.parse
+from typing import Any
+
+import http_ece
+import httpx
+import orjson
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from py_vapid import Vapid02
+
+from rookery.workloads.domain.push import DeliveryFailed, PushGone, PushSubscription
+
+log = logging.getLogger("rookery.push")
+
+VAPID_FILE = "vapid-private.pem"
+JWT_LIFETIME_S = 12 * 3600  # RFC 8292: at most 24 hours
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _b64url_decode(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+class VapidKeys:
+    """The server's VAPID key pair, created on first use under ``directory``."""
+
+    def __init__(self, directory: pathlib.Path) -> None:
+        path = pathlib.Path(directory) / VAPID_FILE
+        if path.exists():
+            self.vapid = Vapid02.from_file(str(path))
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.vapid = Vapid02()
+            self.vapid.generate_keys()
+            tmp = path.with_name(path.name + ".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(self.vapid.private_pem())
+            tmp.replace(path)
+        self.public_key = _b64url(
+            self.vapid.public_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        )
+
+    def authorization(self, endpoint: str, subject: str) -> str:
+        url = urllib.parse.urlsplit(endpoint)
+        audience = f"{url.scheme}://{url.netloc}"
+        headers = self.vapid.sign({"aud": audience, "sub": subject, "exp": int(time.time()) + JWT_LIFETIME_S})
+        return str(headers["Authorization"])
+
+
+class WebPushSender:
+    """PushSender for Web Push subscriptions (what browsers and Mastodon apps register)."""
+
+    def __init__(
+        self, keys: VapidKeys, subject: str, *, timeout_s: float = 10.0, ttl_s: int = 48 * 3600
+    ) -> None:
+        self.keys = keys
+        self.subject = subject
+        self.ttl_s = ttl_s
+        self._client = httpx.AsyncClient(timeout=timeout_s, follow_redirects=False)
+
+    def encrypt(self, subscription: PushSubscription, body: bytes) -> bytes:
+        ephemeral = ec.generate_private_key(ec.SECP256R1())
+        encrypted: bytes = http_ece.encrypt(
+            body,
+            private_key=ephemeral,
+            dh=_b64url_decode(subscription.keys.p256dh),
+            auth_secret=_b64url_decode(subscription.keys.auth),
+            version="aes128gcm",
+        )
+        return encrypted
+
+    async def send(self, subscription: PushSubscription, payload: dict[str, Any]) -> None:
+        body = self.encrypt(subscription, orjson.dumps(payload))
+        headers = {
+            "Authorization": self.keys.authorization(subscription.endpoint, self.subject),
+            "Content-Encoding": "aes128gcm",
+            "Content-Type": "application/octet-stream",
+            "TTL": str(self.ttl_s),
+            "Urgency": "normal",
+        }
+        try:
+            response = await self._client.post(subscription.endpoint, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"push service unreachable: {exc!r}") from exc
+        if response.status_code in (404, 410):
+            raise PushGone(f"push service answered {response.status_code}")
+        if response.status_code == 429 or response.status_code >= 500:
+            raise DeliveryFailed(f"push service answered {response.status_code}")
+        if response.status_code >= 300:
+            # 400/401/403/413: this request will never be accepted; retrying cannot help
+            log.warning(
+                "push to %s refused: %s %s", subscription.endpoint, response.status_code, response.text[:200]
+            )
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+class LoggingPushSender:
+    """APNs / FCM when no credentials are configured: the delivery is logged and dropped."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self.sent = 0
+
+    async def send(self, subscription: PushSubscription, payload: dict[str, Any]) -> None:
+        self.sent += 1
+        log.info(
+            "%s disabled: not delivering %s to account %s",
+            self.channel,
+            payload.get("notification_type"),
+            subscription.account_id,
+        )

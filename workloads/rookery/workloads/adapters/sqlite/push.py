@@ -1,0 +1,92 @@
+"""Embedded PushSubscriptionStore on the shared SQLite database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import orjson
+
+from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.domain.push import PushKeys, PushSubscription
+
+MIGRATIONS = (
+    Migration(
+        "push",
+        1,
+        (
+            """CREATE TABLE push_subscriptions (
+                id INTEGER PRIMARY KEY,
+                token_id TEXT NOT NULL UNIQUE,
+                account_id INTEGER NOT NULL,
+                endpoint TEXT NOT NULL,
+                p256dh TEXT NOT NULL,
+                auth TEXT NOT NULL,
+                alerts TEXT NOT NULL,
+                policy TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX push_subscriptions_account ON push_subscriptions (account_id)",
+        ),
+    ),
+)
+
+_COLUMNS = "id, token_id, account_id, endpoint, p256dh, auth, alerts, policy, created_at"
+
+
+def _row(row: Any) -> PushSubscription:
+    return PushSubscription(
+        id=row["id"],
+        token_id=row["token_id"],
+        account_id=row["account_id"],
+        endpoint=row["endpoint"],
+        keys=PushKeys(row["p256dh"], row["auth"]),
+        alerts=orjson.loads(row["alerts"]),
+        policy=row["policy"],
+        created_at=dt.datetime.fromisoformat(row["created_at"]),
+    )
+
+
+class SqlitePushSubscriptionStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def put(self, subscription: PushSubscription) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                f"INSERT INTO push_subscriptions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (token_id) DO UPDATE SET id = excluded.id, endpoint = excluded.endpoint,"
+                " p256dh = excluded.p256dh, auth = excluded.auth, alerts = excluded.alerts,"
+                " policy = excluded.policy, created_at = excluded.created_at",
+                (
+                    subscription.id,
+                    subscription.token_id,
+                    subscription.account_id,
+                    subscription.endpoint,
+                    subscription.keys.p256dh,
+                    subscription.keys.auth,
+                    orjson.dumps(subscription.alerts).decode(),
+                    subscription.policy,
+                    subscription.created_at.isoformat(),
+                ),
+            )
+
+    async def get(self, token_id: str) -> PushSubscription | None:
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM push_subscriptions WHERE token_id = ?", (token_id,)
+        )
+        return _row(row) if row else None
+
+    async def delete(self, token_id: str) -> bool:
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute("DELETE FROM push_subscriptions WHERE token_id = ?", (token_id,))
+            return bool(cursor.rowcount)
+
+    async def delete_by_id(self, subscription_id: int) -> None:
+        await self.db.execute("DELETE FROM push_subscriptions WHERE id = ?", (subscription_id,))
+
+    async def for_account(self, account_id: int) -> list[PushSubscription]:
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM push_subscriptions WHERE account_id = ? ORDER BY id", (account_id,)
+        )
+        return [_row(row) for row in rows]
