@@ -56,7 +56,9 @@ def model_server(
 ) -> Iterator[ModelServerProcess]:
     """`rookery inference` with all four models and the trained artifacts."""
     log = tmp_path_factory.mktemp("logs") / "model-server.log"
-    server = ModelServerProcess("moderation,embeddings,ranking,anomaly", storage=trained_storage, log=log)
+    server = ModelServerProcess(
+        "moderation,embeddings,ranking,anomaly", storage=trained_storage, log=log, grpc=True
+    )
     server.start()
     yield server
     server.stop()

@@ -180,8 +180,10 @@ class ModelServerProcess:
         port: int | None = None,
         storage: pathlib.Path | None = None,
         log: pathlib.Path | None = None,
+        grpc: bool = False,
     ) -> None:
         self.models = models
+        self.grpc_port = free_port() if grpc else None
         self.port = port or free_port()
         self.storage = storage
         self.log = log
@@ -204,6 +206,8 @@ class ModelServerProcess:
         ]
         if self.storage is not None:
             command += ["--storage-uri", f"file://{self.storage}"]
+        if self.grpc_port is not None:
+            command += ["--grpc-port", str(self.grpc_port)]
         env = {**os.environ, "HF_HUB_OFFLINE": "1"}
         env.pop("ROOKERY_MODEL_STORAGE_URI", None)
         output = self.log.open("ab") if self.log else subprocess.DEVNULL

@@ -216,3 +216,19 @@ def test_v2_broken_binary_tensors_get_400(http: httpx.Client) -> None:
     headers["inference-header-content-length"] = "abc"
     response = http.post("/v2/models/moderation/infer", content=body, headers=headers)
     assert response.status_code == 400 and "inference-header-content-length" in response.json()["error"]
+
+
+async def test_v2_over_grpc(model_server: ModelServerProcess) -> None:
+    from kserve import InferenceGRPCClient, InferInput, InferRequest
+
+    text = InferInput("text", [2], "BYTES")
+    text.set_data_from_numpy(np.array([b"see you at the market", b"shut up, moron"], dtype=np.object_))
+    client = InferenceGRPCClient(f"127.0.0.1:{model_server.grpc_port}")
+    try:
+        response = await client.infer(
+            InferRequest(model_name="moderation", infer_inputs=[text], request_id="g1")
+        )
+    finally:
+        await client.close()
+    actions = next(o for o in response.outputs if o.name == "action").as_numpy().tolist()
+    assert actions == [b"allow", b"hide"]
