@@ -182,3 +182,56 @@ async def test_scopes_are_enforced_with_mastodon_semantics(api: Api) -> None:
         "/api/v1/accounts/update_credentials", headers=writer.headers, data={"display_name": "W"}
     )
     assert ok.status_code == 200
+
+
+async def test_access_token_query_parameter(api: Api, alice: User) -> None:
+    ok = await api.client.get("/api/v1/accounts/verify_credentials", params={"access_token": alice.token})
+    assert ok.status_code == 200 and ok.json()["id"] == alice.id
+    bad = await api.client.get("/api/v1/accounts/verify_credentials", params={"access_token": "forged"})
+    assert bad.status_code == 401
+    # the header wins over the query parameter
+    both = await api.client.get(
+        "/api/v1/accounts/verify_credentials",
+        params={"access_token": alice.token},
+        headers={"Authorization": "Bearer x"},
+    )
+    assert both.status_code == 401
+
+
+async def test_websocket_auth_reads_mastodon_streaming_tokens(api: Api, alice: User) -> None:
+    from rookery.workloads.api.deps import websocket_auth
+    from rookery.workloads.api.errors import ApiError
+    from starlette.websockets import WebSocket
+
+    def socket(headers: list[tuple[bytes, bytes]], query: bytes = b"") -> WebSocket:
+        scope = {
+            "type": "websocket",
+            "app": api.app,
+            "path": "/api/v1/streaming",
+            "headers": headers,
+            "query_string": query,
+        }
+
+        async def never() -> dict[str, str]:
+            raise AssertionError("not used")
+
+        return WebSocket(scope, never, never)  # type: ignore[arg-type]
+
+    token = alice.token.encode()
+    for ws in (
+        socket([(b"authorization", b"Bearer " + token)]),
+        socket([], b"stream=user&access_token=" + token),
+        socket([(b"sec-websocket-protocol", token)]),
+    ):
+        ctx = await websocket_auth(ws, "read:statuses")
+        assert ctx is not None and ctx.account_id == alice.account_id
+    assert await websocket_auth(socket([]), "read") is None
+    with pytest.raises(ApiError) as invalid:
+        await websocket_auth(socket([], b"access_token=forged"), "read")
+    assert invalid.value.status == 401
+    limited = await api.make_user("limited", scopes="write:statuses")
+    with pytest.raises(ApiError) as outside:
+        await websocket_auth(
+            socket([(b"authorization", b"Bearer " + limited.token.encode())]), "read:statuses"
+        )
+    assert outside.value.status == 403

@@ -20,20 +20,31 @@ Failures (Mastodon's bodies):
 The gateway middleware validates the bearer token once per request and leaves the outcome in
 ``scope["state"]["rookery.auth"]``; these dependencies reuse it (or validate themselves when the
 app runs without the gateway). ``container(request)`` returns the Container.
+The token comes from ``Authorization: Bearer`` or, like Mastodon, an ``access_token`` query
+parameter. WebSockets (which the gateway does not see): ``await websocket_auth(ws, "read")``.
 """
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, WebSocket
 from rookery.workloads.api.errors import ApiError
 from rookery.workloads.bootstrap import Container
 from rookery.workloads.domain.oauth import AuthContext
 from rookery.workloads.services.tokens import InvalidToken, TokenValidator
 
-__all__ = ["AuthContext", "bearer_token", "container", "optional_auth", "require_scopes", "require_user"]
+__all__ = [
+    "AuthContext",
+    "bearer_token",
+    "container",
+    "optional_auth",
+    "require_scopes",
+    "require_user",
+    "websocket_auth",
+]
 
 STATE_KEY = "rookery.auth"
 INVALID_TOKEN = "The access token is invalid"
@@ -49,14 +60,19 @@ def container(request: Request) -> Container:
     return found
 
 
-def bearer_token(headers: Any) -> str | None:
-    """The token of an ``Authorization: Bearer`` header (case-insensitive scheme), or None."""
+def bearer_token(headers: Any, query_string: bytes = b"") -> str | None:
+    """The request's token: ``Authorization: Bearer`` (case-insensitive scheme), else an
+    ``access_token`` query parameter (Mastodon accepts it; streaming clients use it)."""
     value = headers.get("authorization")
-    if not value:
-        return None
-    scheme, _, token = value.partition(" ")
-    token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
+    if value:
+        scheme, _, token = value.partition(" ")
+        token = token.strip()
+        return token if scheme.lower() == "bearer" and token else None
+    if b"access_token=" in query_string:
+        for key, found in urllib.parse.parse_qsl(query_string.decode("latin-1")):
+            if key == "access_token" and found:
+                return found
+    return None
 
 
 async def resolve_auth(validator: TokenValidator, token: str | None) -> AuthContext | InvalidToken | None:
@@ -74,7 +90,9 @@ async def _auth(request: Request) -> AuthContext | None:
         outcome = state[STATE_KEY]
     else:
         validator: TokenValidator = container(request).services["tokens"]
-        outcome = await resolve_auth(validator, bearer_token(request.headers))
+        outcome = await resolve_auth(
+            validator, bearer_token(request.headers, request.scope.get("query_string", b""))
+        )
         state[STATE_KEY] = outcome
     if isinstance(outcome, InvalidToken):
         raise ApiError(401, INVALID_TOKEN, _INVALID_HEADERS)
@@ -107,3 +125,21 @@ def require_user(*scopes: str) -> Callable[[Request], Awaitable[AuthContext]]:
         return ctx
 
     return dependency
+
+
+async def websocket_auth(websocket: WebSocket, *scopes: str) -> AuthContext | None:
+    """Who opened a streaming socket: the token from the Authorization header, the
+    ``access_token`` query parameter or the ``Sec-WebSocket-Protocol`` header (Mastodon's three
+    ways). None without a token; ApiError 401/403 for a bad token or missing scope (close the
+    socket with code 1008 on it)."""
+    validator: TokenValidator = websocket.app.state.container.services["tokens"]
+    token = bearer_token(websocket.headers, websocket.scope.get("query_string", b""))
+    token = token or websocket.headers.get("sec-websocket-protocol") or None
+    if token is None:
+        return None
+    outcome = await resolve_auth(validator, token)
+    if isinstance(outcome, InvalidToken) or outcome is None:
+        raise ApiError(401, INVALID_TOKEN)
+    if not outcome.allows(*scopes):
+        raise ApiError(403, OUTSIDE_SCOPES)
+    return outcome

@@ -127,7 +127,7 @@ class Gateway:
                 await send_error(send_with_headers, 413, f"Request body is too large (limit {limit} bytes)")
                 return
 
-        token = bearer_token(headers)
+        token = bearer_token(headers, scope.get("query_string", b""))
         try:
             outcome = await resolve_auth(self.validator, token)
         except StoreUnavailable as exc:
