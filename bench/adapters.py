@@ -12,6 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
+import json
+import os
+import pathlib
+import sys
 import time
 import uuid
 
@@ -77,16 +82,37 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--events", type=int, default=20000)
+    parser.add_argument("--json", type=pathlib.Path, help="also write the results here (bench/results/)")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     per_s, per_cpu_s = await rate_limiter(args.redis, args.seconds, args.concurrency)
     print(
         f"redis rate limiter: {per_s:,.0f} ops/s, {per_cpu_s:,.0f} ops per client CPU-second "
         f"({args.concurrency} concurrent callers, one process)"
     )
-    print(
-        f"kafka bus end to end: {await kafka_bus(args.kafka, args.events):,.0f} events/s "
-        f"({args.events} events, publish -> handled)"
-    )
+    events_per_s = await kafka_bus(args.kafka, args.events)
+    print(f"kafka bus end to end: {events_per_s:,.0f} events/s ({args.events} events, publish -> handled)")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "benchmark": "adapters",
+                    "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "command": "python -m bench.adapters " + " ".join(sys.argv[1:]),
+                    "machine": f"{os.cpu_count()} CPUs, load average {load_before:.1f} at start"
+                    " (other work on the machine shares the CPUs with the servers)",
+                    "results": {
+                        "redis_rate_limiter_ops_per_s": round(per_s),
+                        "redis_rate_limiter_ops_per_client_cpu_s": round(per_cpu_s),
+                        "rate_limiter_concurrency": args.concurrency,
+                        "kafka_bus_events_per_s": round(events_per_s),
+                        "kafka_events": args.events,
+                    },
+                },
+                indent=2,
+            )
+            + "\n"
+        )
 
 
 if __name__ == "__main__":
