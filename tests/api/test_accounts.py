@@ -293,3 +293,48 @@ async def test_avatar_and_header_uploads(api: Api) -> None:
     assert invalid_rest.status_code == 422
     after = (await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)).json()
     assert after["avatar"] == avatar and after["display_name"] == "Pictured"
+
+
+async def test_suspension_locks_the_account_out_and_empties_its_profile(api: Api) -> None:
+    alice = await api.make_user("alice")
+    await api.client.patch(
+        "/api/v1/accounts/update_credentials",
+        headers=alice.headers,
+        data={"display_name": "Alice", "note": "hi"},
+    )
+    assert (await api.client.get(f"/api/v1/accounts/{alice.id}")).json()["display_name"] == "Alice"  # cached
+    accounts = api.container.services["accounts"]
+    await accounts.moderate(alice.account_id, suspended=True)
+    me = await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)
+    assert me.status_code == 403 and me.json() == {"error": "Your login is currently disabled"}
+    public = (await api.client.get(f"/api/v1/accounts/{alice.id}")).json()
+    assert public["suspended"] is True and public["display_name"] == "" and public["note"] == ""
+    assert (await api.client.get("/api/v1/accounts/lookup", params={"acct": "alice"})).status_code == 404
+    app = await api.register_app("read")
+    login = await api.client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "password",
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "username": alice.email,
+            "password": alice.password,
+            "scope": "read",
+        },
+    )
+    assert login.status_code == 400
+    await accounts.moderate(alice.account_id, suspended=False, silenced=True)
+    again = await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)
+    assert again.status_code == 200 and again.json()["display_name"] == "Alice"
+    assert (await api.client.get(f"/api/v1/accounts/{alice.id}")).json()["limited"] is True
+
+
+async def test_a_token_of_a_suspended_account_is_refused_on_first_sight(api: Api) -> None:
+    bob = await api.make_user("bob")
+    # suspended behind the validator's back (another replica, an operator's SQL): the first
+    # validation of a token still checks the account
+    account = await api.container.services["accounts"].get(bob.account_id)
+    account.suspended = True
+    await api.container.ports["accounts"].update(account)
+    response = await api.client.get("/api/v1/accounts/verify_credentials", headers=bob.headers)
+    assert response.status_code == 403

@@ -166,6 +166,23 @@ def _token_validation(container: Container) -> None:
 # -------------------------------------------------------------------------------------------
 
 
+def _suspensions(container: Container, accounts: Any) -> None:
+    """A suspension locks the account's tokens out on this replica at once, and on the others
+    through the Realtime port; a token seen for the first time is checked against the store."""
+    from rookery.workloads.services.tokens import SUSPENSIONS_CHANNEL
+
+    validator = container.services["tokens"]
+    validator.account_gate = accounts.may_act
+    realtime = container.ports.get("realtime")
+
+    async def suspension_changed(account_id: int, suspended: bool) -> None:
+        validator.set_suspended(account_id, suspended)
+        if realtime is not None:
+            await realtime.publish(SUSPENSIONS_CHANNEL, f"{'+' if suspended else '-'}{account_id}".encode())
+
+    accounts.on_suspension = suspension_changed
+
+
 def _accounts(container: Container) -> None:
     from rookery.workloads.adapters.local.keys import LocalSigningKeys
     from rookery.workloads.adapters.sqlite import accounts as sqlite_accounts
@@ -209,6 +226,7 @@ def _accounts(container: Container) -> None:
     container.services["accounts"] = accounts
     container.services["oauth"] = oauth
     oauth.realtime = container.ports.get("realtime")
+    _suspensions(container, accounts)
     container.services["account_views"] = AccountViews(accounts, container.ports["cache"], settings.base_url)
     container.starters.append(oauth.load_revocations)
     if settings.oidc_issuer:  # external issuer's users get local accounts by preferred_username

@@ -16,6 +16,7 @@ Failures (Mastodon's bodies):
     no/invalid/expired/revoked/forged token  -> 401 {"error": "The access token is invalid"}
     token lacks every listed scope           -> 403 {"error": "This action is outside the authorized scopes"}
     app-only token on a user endpoint        -> 422 {"error": "This method requires an authenticated user"}
+    token of a suspended account             -> 403 {"error": "Your login is currently disabled"}
 
 The gateway middleware validates the bearer token once per request and leaves the outcome in
 ``scope["state"]["rookery.auth"]``; these dependencies reuse it (or validate themselves when the
@@ -34,7 +35,7 @@ from fastapi import Request, WebSocket
 from rookery.workloads.api.errors import ApiError
 from rookery.workloads.bootstrap import Container
 from rookery.workloads.domain.oauth import AuthContext
-from rookery.workloads.services.tokens import InvalidToken, TokenValidator
+from rookery.workloads.services.tokens import AccountDisabled, InvalidToken, TokenValidator
 
 __all__ = [
     "AuthContext",
@@ -50,6 +51,7 @@ STATE_KEY = "rookery.auth"
 INVALID_TOKEN = "The access token is invalid"
 OUTSIDE_SCOPES = "This action is outside the authorized scopes"
 USER_REQUIRED = "This method requires an authenticated user"
+ACCOUNT_DISABLED = "Your login is currently disabled"
 _INVALID_HEADERS = {
     "WWW-Authenticate": 'Bearer error="invalid_token", error_description="The access token is invalid"'
 }
@@ -94,6 +96,8 @@ async def _auth(request: Request) -> AuthContext | None:
             validator, bearer_token(request.headers, request.scope.get("query_string", b""))
         )
         state[STATE_KEY] = outcome
+    if isinstance(outcome, AccountDisabled):
+        raise ApiError(403, ACCOUNT_DISABLED)
     if isinstance(outcome, InvalidToken):
         raise ApiError(401, INVALID_TOKEN, _INVALID_HEADERS)
     return outcome
@@ -138,6 +142,8 @@ async def websocket_auth(websocket: WebSocket, *scopes: str) -> AuthContext | No
     if token is None:
         return None
     outcome = await resolve_auth(validator, token)
+    if isinstance(outcome, AccountDisabled):
+        raise ApiError(403, ACCOUNT_DISABLED)
     if isinstance(outcome, InvalidToken) or outcome is None:
         raise ApiError(401, INVALID_TOKEN)
     if not outcome.allows(*scopes):

@@ -10,7 +10,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import argon2
@@ -74,6 +74,8 @@ class AccountsService:
         self.local_domain = local_domain.lower()
         # a valid hash to verify against when the login is unknown, so timing does not reveal it
         self._dummy_hash: str | None = None
+        # told when an account is suspended or reinstated (the token validator, other replicas)
+        self.on_suspension: Callable[[int, bool], Awaitable[None]] | None = None
 
     async def register(
         self,
@@ -183,6 +185,29 @@ class AccountsService:
         account.role = role
         await self.repo.update(account)
         await self.cache.delete(account_cache_key(account_id))
+
+    async def may_act(self, account_id: int) -> bool:
+        """Whether the account exists and is not suspended (checked once per new token)."""
+        account = await self.repo.get(account_id)
+        return account is not None and not account.suspended
+
+    async def moderate(
+        self, account_id: int, *, suspended: bool | None = None, silenced: bool | None = None
+    ) -> Account:
+        """Set the moderation flags; a suspension locks the account's tokens out at once."""
+        account = await self.repo.get(account_id)
+        if account is None:
+            raise InvalidAccount("Account not found")
+        if silenced is not None:
+            account.silenced = silenced
+        changed = suspended is not None and suspended != account.suspended
+        if suspended is not None:
+            account.suspended = suspended
+        await self.repo.update(account)
+        await self.cache.delete(account_cache_key(account_id))
+        if changed and self.on_suspension is not None:
+            await self.on_suspension(account_id, account.suspended)
+        return account
 
     async def adjust_counts(
         self,

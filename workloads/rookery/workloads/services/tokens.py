@@ -31,6 +31,15 @@ class InvalidToken(Exception):
     """The bearer token is malformed, forged, expired, revoked or from another issuer."""
 
 
+class AccountDisabled(InvalidToken):
+    """The token is genuine but its account is suspended (403, not 401)."""
+
+
+# whether a local account may act (not suspended); called once per new token
+AccountGate = Callable[[int], Awaitable[bool]]
+SUSPENSIONS_CHANNEL = "auth.suspensions"  # "+<account id>" / "-<account id>"
+
+
 class TokenIssuer:
     def __init__(self, keys: SigningKeys, issuer: str, audience: str) -> None:
         self.keys = keys
@@ -89,6 +98,8 @@ class TokenValidator:
         self._cache: OrderedDict[str, AuthContext] = OrderedDict()
         self._revoked: set[str] = set()
         self.subject_resolver: SubjectResolver | None = None
+        self.account_gate: AccountGate | None = None
+        self._suspended: set[int] = set()
 
     # -- revocation ----------------------------------------------------------------------------
 
@@ -101,12 +112,22 @@ class TokenValidator:
     def is_revoked(self, jti: str) -> bool:
         return jti in self._revoked
 
+    def set_suspended(self, account_id: int, suspended: bool) -> None:
+        if suspended:
+            self._suspended.add(account_id)
+        else:
+            self._suspended.discard(account_id)
+
     async def watch_revocations(self, realtime: Realtime) -> None:
         """Add the token ids other replicas revoke to this one's deny list; runs until cancelled."""
         while True:
             try:
-                async for _, message in realtime.subscribe([REVOCATIONS_CHANNEL]):
-                    self._revoked.add(message.decode())
+                async for channel, message in realtime.subscribe([REVOCATIONS_CHANNEL, SUSPENSIONS_CHANNEL]):
+                    text = message.decode()
+                    if channel == SUSPENSIONS_CHANNEL and text[1:].isdigit():
+                        self.set_suspended(int(text[1:]), text[0] == "+")
+                    elif channel == REVOCATIONS_CHANNEL:
+                        self._revoked.add(text)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the pub/sub server went away: resubscribe shortly
@@ -120,12 +141,19 @@ class TokenValidator:
         now = time.time()
         if cached is not None:
             if cached.expires_at + self.leeway_s > now and cached.token_id not in self._revoked:
+                if cached.account_id in self._suspended:
+                    raise AccountDisabled("account suspended")
                 return cached
             self._cache.pop(token, None)
             raise InvalidToken("token expired or revoked")
         context = await self._verify(token)
         if context.token_id in self._revoked:
             raise InvalidToken("token revoked")
+        if context.account_id is not None:
+            if self.account_gate is not None and not await self.account_gate(context.account_id):
+                self._suspended.add(context.account_id)
+            if context.account_id in self._suspended:
+                raise AccountDisabled("account suspended")
         self._cache[token] = context
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)

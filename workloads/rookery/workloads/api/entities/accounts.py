@@ -61,7 +61,7 @@ def _media_url(ref: str | None, default: str, base_url: str) -> str:
 def render_account(account: Account, base_url: str) -> dict[str, Any]:
     avatar = _media_url(account.avatar, MISSING_AVATAR, base_url)
     header = _media_url(account.header, MISSING_HEADER, base_url)
-    return {
+    entity: dict[str, Any] = {
         "id": str(account.id),
         "username": account.username,
         "acct": account.username,
@@ -85,6 +85,21 @@ def render_account(account: Account, base_url: str) -> dict[str, Any]:
         "emojis": [],
         "fields": [{"name": f.name, "value": f.value, "verified_at": f.verified_at} for f in account.fields],
     }
+    if account.silenced:
+        entity["limited"] = True
+    if account.suspended:  # Mastodon keeps the shell of a suspended account and empties the profile
+        missing_avatar, missing_header = base_url + MISSING_AVATAR, base_url + MISSING_HEADER
+        entity.update(
+            suspended=True,
+            display_name="",
+            note="",
+            fields=[],
+            avatar=missing_avatar,
+            avatar_static=missing_avatar,
+            header=missing_header,
+            header_static=missing_header,
+        )
+    return entity
 
 
 def render_credential_account(account: Account, base_url: str) -> dict[str, Any]:
