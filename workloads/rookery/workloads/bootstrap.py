@@ -347,7 +347,13 @@ def _postgres_relay(container: Container) -> None:
 
 def _start_production_bus(container: Container) -> None:
     if container.settings.kafka_bootstrap:  # aiokafka is only installed with the prod extra
-        container.starters.append(container.ports["bus"].start)
+        bus = container.ports["bus"]
+        container.starters.append(bus.start)
+        # stop consuming FIRST, while every store the handlers use is still open (a handler running
+        # against a closed database would dead-letter the event); unpublished outbox rows stay
+        # in the outbox and are relayed on the next start
+        container.stoppers.remove(bus.stop)
+        container.stoppers.append(bus.stop)
 
 
 # -------------------------------------------------------------------------------------------
