@@ -1,0 +1,196 @@
+"""Home-timeline and compose throughput, embedded vs production mode, with the same wrk command.
+
+    .venv/bin/python -m bench.compare_modes [--seconds 10] [--connections 16] [--out FILE]
+
+embedded:   `rookery up` (SQLite, in-process bus and caches) on a temporary data dir.
+production: `rookery migrate` + `rookery serve --role all` on the real stack's PostgreSQL, Redis
+            and Kafka (a fresh tenant and schema; `python -m e2e.stack up postgres redis kafka`
+            first). Graph, timelines and notifications stay on their embedded stores until the
+            Cassandra adapters land.
+Each server gets the same seed over HTTP (a reader following 20 authors, 10 posts each), then:
+  home:    wrk GET /api/v1/timelines/home (20 statuses a page) as the reader
+  compose: wrk POST /api/v1/statuses as one author (fan-out to its follower runs meanwhile)
+Closed loop (wrk -t1 -cN), loopback, one server process. Not a test: no pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from typing import Any
+
+import httpx
+
+BASE_ENV = {
+    "ROOKERY_RATE_LIMITS_ENABLED": "false",
+    "ROOKERY_LOG_LEVEL": "warning",
+    "ROOKERY_PASSWORD_TIME_COST": "1",
+    "ROOKERY_PASSWORD_MEMORY_KIB": "8192",
+}
+AUTH_LUA = 'wrk.headers["Authorization"] = "Bearer {token}"\n'
+COMPOSE_LUA = (
+    'wrk.method = "POST"\n'
+    'wrk.headers["Authorization"] = "Bearer {token}"\n'
+    'wrk.headers["Content-Type"] = "application/json"\n'
+    'wrk.body = \'{{"status": "benchmark post #bench with a link https://example.com/x"}}\'\n'
+)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"server at {url} did not start")
+
+
+def wrk(url: str, seconds: int, connections: int, script: pathlib.Path) -> dict[str, float]:
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
+    for pct in ("50", "90", "99"):
+        match = re.search(rf"\s{pct}(?:\.000)?%\s+([\d.]+)(us|ms|s)\b", out)
+        if match:
+            value, unit = float(match.group(1)), match.group(2)
+            result[f"p{pct}_ms"] = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    result["non_2xx"] = float(non_2xx.group(1)) if non_2xx else 0.0
+    return result
+
+
+def seed(base: str) -> tuple[str, str]:
+    """(reader token, author token) after a reader follows 20 authors who posted 10 times each."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        app = client.post(
+            "/api/v1/apps",
+            data={"client_name": "bench", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write follow"},
+        ).json()
+        app_token = client.post(
+            "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": app["client_id"],
+                "client_secret": app["client_secret"],
+                "scope": "read write follow",
+            },
+        ).json()["access_token"]
+
+        def register(name: str) -> dict[str, str]:
+            response = client.post(
+                "/api/v1/accounts",
+                headers={"Authorization": f"Bearer {app_token}"},
+                data={"username": name, "email": f"{name}@example.org", "password": "bench password", "agreement": "1"},
+            )
+            response.raise_for_status()
+            return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+        reader = register("reader")
+        authors = [register(f"author{i}") for i in range(20)]
+        for headers in authors:
+            me = client.get("/api/v1/accounts/verify_credentials", headers=headers).json()
+            client.post(f"/api/v1/accounts/{me['id']}/follow", headers=reader).raise_for_status()
+        last: dict[str, Any] = {}
+        for round_ in range(10):
+            for i, headers in enumerate(authors):
+                body = {"status": f"post {round_} by {i} #bench https://example.com/{round_}"}
+                last = client.post("/api/v1/statuses", headers=headers, json=body).json()
+        for _ in range(300):  # until fan-out delivered the newest post
+            page = client.get("/api/v1/timelines/home", headers=reader).json()
+            if page and page[0]["id"] == last["id"]:
+                break
+            time.sleep(0.1)
+        else:
+            raise SystemExit("fan-out did not deliver the seed posts")
+        return reader["Authorization"][7:], authors[0]["Authorization"][7:]
+
+
+def run_mode(mode: str, seconds: int, connections: int, stack: dict[str, str]) -> dict[str, Any]:
+    rookery = pathlib.Path(sys.executable).with_name("rookery")
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        env = {**os.environ, **BASE_ENV}
+        if mode == "embedded":
+            argv = [str(rookery), "up", "--port", str(port), "--data-dir", f"{tmp}/data"]
+        else:
+            tenant = "bench" + uuid.uuid4().hex[:8]
+            env.update(stack)
+            env.update(
+                ROOKERY_TENANT=tenant,
+                ROOKERY_POSTGRES_SCHEMA=tenant,
+                ROOKERY_KAFKA_CREATE_TOPICS="true",
+                ROOKERY_DATA_DIR=f"{tmp}/data",
+                ROOKERY_PUBLIC_URL=f"http://127.0.0.1:{port}",
+            )
+            subprocess.run([str(rookery), "migrate"], env=env, check=True, capture_output=True)
+            argv = [str(rookery), "serve", "--role", "all", "--port", str(port)]
+        server = subprocess.Popen(argv, env=env)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_ready(base + "/healthz", server)
+            reader, author = seed(base)
+            home_lua, compose_lua = pathlib.Path(tmp, "home.lua"), pathlib.Path(tmp, "compose.lua")
+            home_lua.write_text(AUTH_LUA.format(token=reader))
+            compose_lua.write_text(COMPOSE_LUA.format(token=author))
+            wrk(base + "/api/v1/timelines/home", 2, connections, home_lua)  # warm caches and pools
+            home = wrk(base + "/api/v1/timelines/home", seconds, connections, home_lua)
+            compose = wrk(base + "/api/v1/statuses", seconds, connections, compose_lua)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return {"home_timeline": home, "compose": compose}
+
+
+def stack_env() -> dict[str, str]:
+    out = subprocess.run(
+        [sys.executable, "-m", "e2e.stack", "env", "postgres", "redis", "kafka"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    pairs = (line.removeprefix("export ").split("=", 1) for line in out.splitlines() if "=" in line)
+    return {key: value.strip("'\"") for key, value in pairs}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--modes", default="embedded,production")
+    parser.add_argument("--out", default="bench/results/compare_modes.json")
+    args = parser.parse_args()
+    modes = args.modes.split(",")
+    stack = stack_env() if "production" in modes else {}
+    report: dict[str, Any] = {"seconds": args.seconds, "connections": args.connections, "cpus": os.cpu_count()}
+    for mode in modes:
+        report[mode] = run_mode(mode, args.seconds, args.connections, stack)
+    print(json.dumps(report, indent=2))
+    out = pathlib.Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
