@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from contract_support import eventually, redis_client
+from contract_support import REDIS_PARAMS, eventually, redis_client
 from rookery.workloads.adapters.redis.realtime import RedisRealtime
 from rookery.workloads.ports import Realtime
 
@@ -15,9 +15,10 @@ from rookery.workloads.ports import Realtime
 Pair = tuple[Realtime, Realtime]
 
 
-@pytest.fixture(params=[pytest.param("redis", marks=pytest.mark.needs("redis"))])
+@pytest.fixture(params=REDIS_PARAMS)
 async def realtime(request: pytest.FixtureRequest, tenant: str) -> AsyncIterator[Pair]:
-    async with redis_client(request) as one, redis_client(request) as two:
+    cluster = request.param == "redis-cluster"
+    async with redis_client(request, cluster) as one, redis_client(request, cluster) as two:
         yield RedisRealtime(one, tenant), RedisRealtime(two, tenant)
 
 
