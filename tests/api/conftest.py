@@ -96,9 +96,30 @@ def api_settings_overrides(request: pytest.FixtureRequest, api_mode: str) -> dic
         "kafka_create_topics": True,
         "kafka_partitions": 1,
     }
-    if CASSANDRA_READY:
+    if CASSANDRA_READY:  # one keyspace per session, created and migrated by the first test's migrate
         overrides["cassandra_contact_points"] = stack["ROOKERY_CASSANDRA_CONTACT_POINTS"]
+        overrides["cassandra_local_dc"] = stack.get("ROOKERY_CASSANDRA_LOCAL_DC", "")
+        overrides["cassandra_keyspace"] = request.getfixturevalue("api_cassandra_keyspace")
+        overrides["cassandra_create_keyspace"] = True
     return overrides
+
+
+@pytest.fixture(scope="session")
+def api_cassandra_keyspace(request: pytest.FixtureRequest) -> Iterator[str]:
+    """This session's Cassandra keyspace (dropped at the end)."""
+    stack: dict[str, str] = request.getfixturevalue("stack_env")
+    keyspace = "api_" + uuid.uuid4().hex[:12]
+    yield keyspace
+    from rookery.workloads.adapters.cassandra.migrations import drop_keyspace_blocking
+
+    with contextlib.suppress(Exception):
+        drop_keyspace_blocking(
+            Settings(
+                cassandra_contact_points=stack["ROOKERY_CASSANDRA_CONTACT_POINTS"],
+                cassandra_local_dc=stack.get("ROOKERY_CASSANDRA_LOCAL_DC", ""),
+                cassandra_keyspace=keyspace,
+            )
+        )
 
 
 async def prepare_production_stores(container: Any) -> None:

@@ -1,4 +1,4 @@
-"""TimelineStore port contract: SQLite (embedded) and Redis (standalone and Cluster)."""
+"""TimelineStore port contract: SQLite (embedded), Redis (standalone and Cluster) and Cassandra."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import pathlib
 from collections.abc import AsyncIterator
 
 import pytest
+from cassandra_support import CASSANDRA, cassandra_settings, cassandra_store  # noqa: F401
 from contract_support import REDIS_PARAMS, redis_client
+from rookery.workloads.adapters.cassandra.timelines import CassandraTimelineStore
 from rookery.workloads.adapters.redis.timelines import RedisTimelineStore
 from rookery.workloads.adapters.sqlite import timelines as sqlite_timelines
 from rookery.workloads.adapters.sqlite.db import Database
@@ -15,10 +17,11 @@ from rookery.workloads.domain.timelines import TimelineEntry
 from rookery.workloads.ports import TimelineStore
 
 MAX = 30
+TIMELINE_TABLES = ("home_timeline", "home_timeline_days", "home_timeline_by_status", "celebrities")
 BASE = (1 << 62) + 1000  # snowflake-sized: above 2^53, where float scores would merge neighbours
 
 
-@pytest.fixture(params=["sqlite", *REDIS_PARAMS])
+@pytest.fixture(params=["sqlite", *REDIS_PARAMS, CASSANDRA])
 async def store(
     request: pytest.FixtureRequest, tenant: str, tmp_path: pathlib.Path
 ) -> AsyncIterator[TimelineStore]:
@@ -28,6 +31,11 @@ async def store(
         await db.migrate(sqlite_timelines.MIGRATIONS)
         yield sqlite_timelines.SqliteTimelineStore(db, max_entries=MAX)
         await db.close()
+    elif request.param == "cassandra":
+        async with cassandra_store(
+            request, TIMELINE_TABLES, lambda session: CassandraTimelineStore(session, max_entries=MAX)
+        ) as cassandra:
+            yield cassandra
     else:
         async with redis_client(request, cluster=request.param == "redis-cluster") as client:
             yield RedisTimelineStore(client, tenant, max_entries=MAX)

@@ -73,9 +73,37 @@ class Settings(BaseSettings):
     cloudinary_upload_prefix: str = Field("", description="Cloudinary API base URL (regions, tests).")
     cloudinary_folder: str = Field("rookery", description="Cloudinary folder of this tenant's media.")
 
+    # --- production adapters: Cassandra (see README "Cassandra tables") ----------------------
+    cassandra_local_dc: str = Field(
+        "", description="Cassandra data centre of this process (token-aware, DC-aware routing)."
+    )
+    cassandra_read_consistency: str = Field(
+        "LOCAL_QUORUM", description="Cassandra read consistency (LOCAL_ONE: faster, may miss fresh writes)."
+    )
+    cassandra_write_consistency: str = Field("LOCAL_QUORUM", description="Cassandra write consistency.")
+    cassandra_request_timeout_s: float = Field(
+        5.0, description="Longest wait for one Cassandra request before the API answers 503."
+    )
+    cassandra_timeline_ttl_s: int = Field(
+        2592000, description="TTL of home-timeline rows in Cassandra (seconds; default 30 days)."
+    )
+    cassandra_notification_ttl_s: int = Field(
+        7776000, description="TTL of notifications in Cassandra (seconds; default 90 days)."
+    )
+    cassandra_create_keyspace: bool = Field(
+        False, description="`rookery migrate` creates a missing keyspace (dev/test; clusters: the operator)."
+    )
+    cassandra_replication_factor: int = Field(
+        1, description="Replication factor of a keyspace created by CASSANDRA_CREATE_KEYSPACE."
+    )
+
     # --- auth ---------------------------------------------------------------------------------
     oidc_issuer: str = Field("", description="External OIDC issuer (Keycloak realm URL); unset = embedded issuer.")
     oidc_audience: str = Field("rookery", description="Required `aud` of access tokens.")
+    oidc_client_id: str = Field(
+        "", description="Keycloak mode: the gateway's confidential client (admin API, token endpoint proxy)."
+    )
+    oidc_client_secret: str = Field("", description="Keycloak mode: that client's secret.")
     access_token_ttl_s: int = Field(2592000, description="Lifetime of embedded-issuer access tokens (seconds).")
     refresh_token_ttl_s: int = Field(15552000, description="Lifetime of refresh tokens (seconds).")
     token_leeway_s: float = Field(30.0, description="Clock skew tolerated when checking exp/nbf/iat.")

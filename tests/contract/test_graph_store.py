@@ -1,0 +1,177 @@
+"""GraphStore port contract: SQLite (embedded) and Cassandra.
+
+Changes report whether they are new (the graph service moves counters only then) and record their
+events only then; replays change nothing; every list pages newest first by relation id."""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from cassandra_support import CASSANDRA, cassandra_settings, cassandra_store  # noqa: F401
+from rookery.workloads.adapters.cassandra.graph import CassandraGraphStore
+from rookery.workloads.adapters.sqlite import graph as sqlite_graph
+from rookery.workloads.adapters.sqlite import outbox as sqlite_outbox
+from rookery.workloads.adapters.sqlite.db import Database
+from rookery.workloads.domain.events import GRAPH, Event
+from rookery.workloads.domain.graph import Follow, Mute
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.ids import new_id
+
+GRAPH_TABLES = (
+    "relations_by_source",
+    "relations_by_source_time",
+    "relations_by_target",
+    "relations_by_target_time",
+)
+
+
+class Graph:
+    """The store under test and the events it recorded."""
+
+    def __init__(self, store: Any, events: Any) -> None:
+        self.store = store
+        self._events = events
+
+    async def event_types(self) -> list[str]:
+        return list(await self._events())
+
+
+@pytest.fixture(params=["sqlite", CASSANDRA])
+async def graph(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> AsyncIterator[Graph]:
+    if request.param == "sqlite":
+        db = Database(tmp_path / "graph.db")
+        await db.connect()
+        await db.migrate([*sqlite_outbox.MIGRATIONS, *sqlite_graph.MIGRATIONS])
+        outbox = sqlite_outbox.SqliteOutbox(db)
+
+        async def pending() -> list[str]:
+            return [event.type for _, _, event in await outbox.pending(100)]
+
+        yield Graph(sqlite_graph.SqliteGraphStore(db, outbox), pending)
+        await db.close()
+    else:
+        sunk: list[str] = []
+
+        async def sink(events: Any) -> None:
+            sunk.extend(event.type for _, event in events)
+
+        async def recorded() -> list[str]:
+            return sunk
+
+        async with cassandra_store(request, GRAPH_TABLES, lambda s: CassandraGraphStore(s, sink)) as store:
+            yield Graph(store, recorded)
+
+
+def ids() -> tuple[int, ...]:
+    return tuple(new_id() for _ in range(6))
+
+
+def ev(kind: str) -> list[tuple[str, Event]]:
+    return [(GRAPH, Event(type=kind, key="1", payload={}))]
+
+
+async def test_follow_is_new_once_and_records_its_event_once(graph: Graph) -> None:
+    a, b, *_ = ids()
+    store = graph.store
+    assert await store.follow(Follow(a, b), ev("Followed"))
+    assert not await store.follow(
+        Follow(a, b, show_reblogs=False, notify=True), ev("Followed")
+    )  # options only
+    assert await graph.event_types() == ["Followed"]
+    assert await store.get_follow(a, b) == Follow(a, b, show_reblogs=False, notify=True)
+    assert await store.get_follow(b, a) is None
+    assert await store.follower_ids(b) == [a]
+    assert await store.following_among(a, [b, a]) == {b}
+    assert await store.followers_among(b, [a, b]) == {a}
+    assert await store.unfollow(a, b, ev("Unfollowed"))
+    assert not await store.unfollow(a, b, ev("Unfollowed"))
+    assert await graph.event_types() == ["Followed", "Unfollowed"]
+    assert await store.follower_ids(b) == []
+    assert await store.followers(b, PageRequest()) == []
+
+
+async def test_lists_page_newest_first(graph: Graph) -> None:
+    target, *fans = ids()
+    for fan in fans:
+        await graph.store.follow(Follow(fan, target))
+    pairs = await graph.store.followers(target, PageRequest(limit=10))
+    assert [account for _, account in pairs] == fans[::-1]
+    rows = [row for row, _ in pairs]
+    assert rows == sorted(rows, reverse=True)
+    older = await graph.store.followers(target, PageRequest(max_id=rows[1], limit=2))
+    assert [account for _, account in older] == [fans[2], fans[1]]
+    newer = await graph.store.followers(target, PageRequest(min_id=rows[4], limit=2))
+    assert [account for _, account in newer] == [fans[2], fans[1]]
+    since = await graph.store.followers(target, PageRequest(since_id=rows[4], limit=2))
+    assert [account for _, account in since] == [fans[4], fans[3]]
+    following = await graph.store.following(fans[0], PageRequest())
+    assert [account for _, account in following] == [target]
+
+
+async def test_requests_are_taken_once(graph: Graph) -> None:
+    a, b, c, *_ = ids()
+    store = graph.store
+    assert await store.request_follow(Follow(a, c, notify=True), ev("FollowRequested"))
+    assert not await store.request_follow(Follow(a, c), ev("FollowRequested"))
+    assert await store.request_follow(Follow(b, c))
+    assert [acct for _, acct in await store.follow_requests(c, PageRequest())] == [b, a]
+    rel = (await store.relationships(a, [c]))[c]
+    assert rel.requested and not rel.following
+    assert (await store.relationships(c, [a]))[a].requested_by
+    taken = await store.take_request(a, c)
+    assert taken is not None and taken.account_id == a and taken.target_id == c
+    assert await store.take_request(a, c) is None
+    assert [acct for _, acct in await store.follow_requests(c, PageRequest())] == [b]
+    assert await store.follow(Follow(b, c))  # following drops the pending request
+    assert await store.follow_requests(c, PageRequest()) == []
+    assert await graph.event_types() == ["FollowRequested"]
+
+
+async def test_block_cuts_follows_both_ways_and_is_idempotent(graph: Graph) -> None:
+    a, b, c, *_ = ids()
+    store = graph.store
+    await store.follow(Follow(a, b))
+    await store.follow(Follow(b, a))
+    await store.follow(Follow(c, a))
+    await store.request_follow(Follow(b, a))
+    removed = await store.block(a, b, ev("Blocked"))
+    assert sorted(removed) == sorted([(a, b), (b, a)])
+    assert await store.block(a, b, ev("Blocked")) == []
+    assert await graph.event_types() == ["Blocked"]
+    assert await store.follower_ids(a) == [c]
+    assert await store.follow_requests(a, PageRequest()) == []
+    assert [t for _, t in await store.blocks(a, PageRequest())] == [b]
+    rel = (await store.relationships(a, [b]))[b]
+    assert rel.blocking and not rel.following and not rel.followed_by
+    assert (await store.relationships(b, [a]))[a].blocked_by
+    seen = await store.viewer_relations(b, [a, c, b])
+    assert seen.blocked_by == {a} and seen.blocking == frozenset()
+    assert await store.unblock(a, b)
+    assert not await store.unblock(a, b)
+    assert not (await store.relationships(a, [b]))[b].blocking
+
+
+async def test_mutes_and_relationships(graph: Graph) -> None:
+    a, b, c, d, *_ = ids()
+    store = graph.store
+    await store.mute(Mute(a, b, notifications=False))
+    await store.mute(Mute(a, b, notifications=True))  # re-muting updates, no duplicate
+    await store.mute(Mute(a, c, notifications=False))
+    assert [t for _, t in await store.mutes(a, PageRequest())] == [c, b]
+    await store.follow(Follow(a, d, show_reblogs=False, notify=True, languages=("en", "de")))
+    await store.follow(Follow(d, a))
+    rels = await store.relationships(a, [b, c, d, d])
+    assert list(rels) == [b, c, d]
+    assert rels[b].muting and rels[b].muting_notifications
+    assert rels[c].muting and not rels[c].muting_notifications
+    assert rels[d].following and rels[d].followed_by and not rels[d].showing_reblogs and rels[d].notifying
+    assert rels[d].languages == ("en", "de")
+    seen = await store.viewer_relations(a, [b, c, d])
+    assert seen.muting == {b, c} and seen.muting_notifications == {b} and seen.following == {d}
+    assert await store.unmute(a, b)
+    assert not await store.unmute(a, b)
+    assert await store.relationships(a, []) == {}
+    assert await store.viewer_relations(a, [a]) == type(seen)()

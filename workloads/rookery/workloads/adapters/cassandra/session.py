@@ -1,0 +1,277 @@
+"""The Cassandra session shared by the production stores of one process (graph, feed, notifications).
+
+- Token-aware routing over DC-aware round robin (``ROOKERY_CASSANDRA_LOCAL_DC``): each request
+  goes straight to a replica of its partition in the local data centre.
+- Consistency from settings: reads and writes default to LOCAL_QUORUM (read-your-writes on one
+  DC); conditional writes (follows) use LOCAL_SERIAL.
+- Every statement is prepared once at start; statements marked idempotent are retried by the
+  driver on a timeout — every write here is designed so a replay changes nothing.
+- The driver runs its own I/O thread: ``execute`` bridges its ResponseFuture to an asyncio future
+  (``add_callbacks`` + ``loop.call_soon_threadsafe``), so the event loop never blocks, and pages
+  through results the same way.
+- NoHostAvailable, timeouts and Unavailable surface as ``StoreUnavailable`` (the API answers 503);
+  the driver reconnects by itself once the server is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from cassandra import (
+    ConsistencyLevel,
+    CoordinationFailure,
+    DriverException,
+    OperationTimedOut,
+    RequestExecutionException,
+    Unavailable,
+)
+from cassandra.cluster import (
+    EXEC_PROFILE_DEFAULT,
+    Cluster,
+    ExecutionProfile,
+    NoHostAvailable,
+    ResponseFuture,
+    Session,
+)
+from cassandra.policies import ConstantReconnectionPolicy, DCAwareRoundRobinPolicy, TokenAwarePolicy
+from cassandra.query import PreparedStatement, tuple_factory
+from rookery.workloads.ports import StoreUnavailable
+
+log = logging.getLogger("rookery.cassandra")
+
+# "the server is down, overloaded or too slow": the caller sees StoreUnavailable (503)
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    NoHostAvailable,
+    OperationTimedOut,
+    Unavailable,
+    CoordinationFailure,  # read/write failures
+    RequestExecutionException,  # ReadTimeout, WriteTimeout, Overloaded ...
+    ConnectionError,
+    OSError,
+)
+
+
+def consistency(name: str) -> int:
+    try:
+        return int(ConsistencyLevel.name_to_value[name.strip().upper()])
+    except KeyError:
+        raise ValueError(
+            f"unknown Cassandra consistency level {name!r}"
+            f" (one of {', '.join(sorted(ConsistencyLevel.name_to_value))})"
+        ) from None
+
+
+def contact_points(value: str, default_port: int = 9042) -> tuple[list[str], int]:
+    """ "host[:port],host[:port]" -> hosts and the one port (the driver takes a single port)."""
+    hosts, ports = [], set()
+    for item in value.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        host, _, port = item.rpartition(":") if item.count(":") == 1 else (item, "", "")
+        hosts.append(host or item)
+        ports.add(int(port) if port else default_port)
+    if not hosts:
+        raise ValueError("ROOKERY_CASSANDRA_CONTACT_POINTS is empty")
+    if len(ports) > 1:
+        raise ValueError("every Cassandra contact point must use the same port")
+    return hosts, ports.pop()
+
+
+class _Pages:
+    """Collects every page of one request, then resolves the asyncio future on its loop."""
+
+    __slots__ = ("future", "loop", "response", "rows")
+
+    def __init__(self, response: ResponseFuture, loop: asyncio.AbstractEventLoop) -> None:
+        self.response = response
+        self.loop = loop
+        self.future: asyncio.Future[list[Any]] = loop.create_future()
+        self.rows: list[Any] = []
+        response.add_callbacks(self._page, self._error)
+
+    def _page(self, rows: Any) -> None:  # on the driver's I/O thread
+        if rows:
+            self.rows.extend(rows)
+        if self.response.has_more_pages:
+            self.response.start_fetching_next_page()
+        else:
+            self.loop.call_soon_threadsafe(self._resolve, self.rows)
+
+    def _error(self, exc: BaseException) -> None:
+        self.loop.call_soon_threadsafe(self._fail, exc)
+
+    def _resolve(self, rows: list[Any]) -> None:
+        if not self.future.done():
+            self.future.set_result(rows)
+
+    def _fail(self, exc: BaseException) -> None:
+        if not self.future.done():
+            self.future.set_exception(exc)
+
+
+class CassandraSession:
+    def __init__(
+        self,
+        contact_points_value: str,
+        keyspace: str,
+        *,
+        local_dc: str = "",
+        read_consistency: str = "LOCAL_QUORUM",
+        write_consistency: str = "LOCAL_QUORUM",
+        request_timeout_s: float = 5.0,
+        connect_timeout_s: float = 10.0,
+        fetch_size: int = 5000,
+        max_concurrency: int = 256,
+    ) -> None:
+        self.hosts, self.port = contact_points(contact_points_value)
+        self.keyspace = keyspace
+        self.local_dc = local_dc or None
+        self.read_cl = consistency(read_consistency)
+        self.write_cl = consistency(write_consistency)
+        self.request_timeout_s = request_timeout_s
+        self.connect_timeout_s = connect_timeout_s
+        self.fetch_size = fetch_size
+        self.max_concurrency = max_concurrency
+        self.cluster: Cluster | None = None
+        self.session: Session | None = None
+        self._prepared: dict[str, PreparedStatement] = {}
+        self._pending: dict[str, tuple[str, bool, bool]] = {}  # cql -> (cql, idempotent, write)
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def make_cluster(self) -> Cluster:
+        profile = ExecutionProfile(
+            load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=self.local_dc)),
+            consistency_level=self.read_cl,
+            serial_consistency_level=ConsistencyLevel.LOCAL_SERIAL,
+            request_timeout=self.request_timeout_s,
+            row_factory=tuple_factory,
+        )
+        return Cluster(
+            self.hosts,
+            port=self.port,
+            execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+            protocol_version=5,
+            connect_timeout=self.connect_timeout_s,
+            control_connection_timeout=self.connect_timeout_s,
+            reconnection_policy=ConstantReconnectionPolicy(1.0, max_attempts=None),
+            idle_heartbeat_interval=5,
+            idle_heartbeat_timeout=5,
+        )
+
+    def register(self, cql: str, *, write: bool, idempotent: bool = True) -> str:
+        """Declare a statement (prepared at ``connect``); returns the key to execute it by."""
+        self._pending[cql] = (cql, idempotent, write)
+        return cql
+
+    async def connect(self) -> None:
+        await asyncio.to_thread(self._connect_blocking)
+
+    async def prepare_pending(self) -> None:
+        """Prepare statements registered after ``connect`` (stores built on a connected session)."""
+        await asyncio.to_thread(self._prepare_blocking, self._require())
+
+    def _prepare_blocking(self, session: Session) -> None:
+        for key, (cql, idempotent, write) in self._pending.items():
+            if key in self._prepared:
+                continue
+            statement = session.prepare(cql)
+            statement.is_idempotent = idempotent
+            statement.consistency_level = self.write_cl if write else self.read_cl
+            self._prepared[key] = statement
+
+    def _connect_blocking(self) -> None:
+        if self.session is not None:
+            return
+        cluster = self.make_cluster()
+        try:
+            session = cluster.connect(self.keyspace)
+            self._prepare_blocking(session)
+        except UNAVAILABLE as exc:
+            cluster.shutdown()
+            raise StoreUnavailable(f"cassandra at {','.join(self.hosts)}: {exc}") from exc
+        except DriverException as exc:  # e.g. the keyspace does not exist yet
+            cluster.shutdown()
+            raise StoreUnavailable(
+                f"cassandra keyspace {self.keyspace!r}: {exc} (run `rookery migrate`)"
+            ) from exc
+        self.cluster, self.session = cluster, session
+
+    async def close(self) -> None:
+        cluster, self.cluster, self.session = self.cluster, None, None
+        if cluster is not None:
+            await asyncio.to_thread(cluster.shutdown)
+
+    async def ping(self) -> bool:
+        try:
+            await self.query("SELECT release_version FROM system.local")
+        except StoreUnavailable:
+            return False
+        return True
+
+    # -- execution --------------------------------------------------------------------------------
+
+    def _require(self) -> Session:
+        if self.session is None:
+            raise StoreUnavailable("cassandra: not connected")
+        return self.session
+
+    async def execute(self, key: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Run a registered statement; every page of rows (tuples)."""
+        session = self._require()
+        statement = self._prepared[key]
+        try:
+            response = session.execute_async(statement.bind(params))
+            return await _Pages(response, asyncio.get_running_loop()).future
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(f"cassandra: {type(exc).__name__}: {exc}") from exc
+
+    def prepared(self, key: str) -> PreparedStatement:
+        return self._prepared[key]
+
+    async def execute_statement(self, statement: Any) -> list[Any]:
+        """Run a built statement (a batch of prepared ones)."""
+        session = self._require()
+        try:
+            return await _Pages(session.execute_async(statement), asyncio.get_running_loop()).future
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(f"cassandra: {type(exc).__name__}: {exc}") from exc
+
+    async def query(self, cql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Unprepared statement (schema changes, one-off reads)."""
+        session = self._require()
+        try:
+            response = session.execute_async(cql, params or None, timeout=max(self.request_timeout_s, 30.0))
+            return await _Pages(response, asyncio.get_running_loop()).future
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(f"cassandra: {type(exc).__name__}: {exc}") from exc
+
+    async def execute_many(self, key: str, params_list: Iterable[Sequence[Any]]) -> None:
+        """The same statement for many partitions, at most ``max_concurrency`` in flight."""
+        session = self._require()
+        statement = self._prepared[key]
+        loop = asyncio.get_running_loop()
+        window: set[asyncio.Future[list[Any]]] = set()
+        try:
+            for params in params_list:
+                if len(window) >= self.max_concurrency:
+                    done, window = await asyncio.wait(window, return_when=asyncio.FIRST_COMPLETED)
+                    for finished in done:
+                        finished.result()
+                window.add(_Pages(session.execute_async(statement.bind(params)), loop).future)
+            if window:
+                for outcome in await asyncio.gather(*window, return_exceptions=True):
+                    if isinstance(outcome, BaseException):
+                        raise outcome
+        except UNAVAILABLE as exc:
+            for pending in window:
+                pending.cancel()
+            raise StoreUnavailable(f"cassandra: {type(exc).__name__}: {exc}") from exc
+
+    async def gather(self, calls: Iterable[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
+        """Several statements at once; results in order."""
+        return list(await asyncio.gather(*(self.execute(key, params) for key, params in calls)))
