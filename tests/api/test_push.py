@@ -81,21 +81,34 @@ class Browser:
             self.private_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
         )
 
-    def subscription(self, endpoint: str) -> dict[str, Any]:
-        return {"endpoint": endpoint, "keys": {"p256dh": self.p256dh, "auth": b64url(self.auth)}}
+    def subscription(self, endpoint: str, standard: bool = True) -> dict[str, Any]:
+        keys = {"p256dh": self.p256dh, "auth": b64url(self.auth)}
+        return {"endpoint": endpoint, "keys": keys, "standard": standard}
 
     def decrypt(self, body: bytes) -> dict[str, Any]:
+        """RFC 8291 (aes128gcm): the sender's key and salt travel in the body's header."""
         plain = http_ece.decrypt(
             body, private_key=self.private_key, auth_secret=self.auth, version="aes128gcm"
         )
         return dict(orjson.loads(plain))
 
+    def decrypt_legacy(self, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+        """The aesgcm draft: salt in ``Encryption``, the sender's key in ``Crypto-Key: dh=``."""
+        salt = b64url_decode(headers["encryption"].split("salt=")[1])
+        dh = b64url_decode(headers["crypto-key"].split("dh=")[1].split(";")[0])
+        plain = http_ece.decrypt(
+            body, salt=salt, dh=dh, private_key=self.private_key, auth_secret=self.auth, version="aesgcm"
+        )
+        return dict(orjson.loads(plain))
 
-async def subscribe(api: Api, user: User, browser: Browser, endpoint: str, **data: Any) -> Any:
+
+async def subscribe(
+    api: Api, user: User, browser: Browser, endpoint: str, standard: bool = True, **data: Any
+) -> Any:
     return await api.client.post(
         "/api/v1/push/subscription",
         headers=user.headers,
-        json={"subscription": browser.subscription(endpoint), "data": data},
+        json={"subscription": browser.subscription(endpoint, standard), "data": data},
     )
 
 
@@ -151,6 +164,30 @@ async def test_follow_is_pushed_encrypted_with_a_vapid_signature(
         with pytest.raises(jwt.InvalidSignatureError):
             other = ec.generate_private_key(ec.SECP256R1()).public_key()
             jwt.decode(fields["t"], other, algorithms=["ES256"], audience=push_server.origin)
+
+
+async def test_legacy_subscriptions_get_the_aesgcm_draft(app_factory: Any, push_server: PushServer) -> None:
+    """What Mastodon <= 4.3 sends, and what clients that do not ask for ``standard`` decrypt."""
+    async with app_factory(push_allow_private_endpoints=True) as api:
+        alice, bob = await api.make_user("alice"), await api.make_user("bob")
+        browser = Browser()
+        created = await subscribe(
+            api, alice, browser, f"{push_server.origin}/legacy", standard=False, alerts={"follow": True}
+        )
+        assert created.json()["standard"] is False
+        await api.client.post(f"/api/v1/accounts/{alice.id}/follow", headers=bob.headers)
+        await wait_for(lambda: len(push_server.received) >= 1)
+        request = push_server.received[0]
+        headers = {k.lower(): v for k, v in request["headers"].items()}
+        assert headers["content-encoding"] == "aesgcm"
+        assert browser.decrypt_legacy(request["body"], headers)["notification_type"] == "follow"
+        scheme, _, token = headers["authorization"].partition(" ")
+        assert scheme == "WebPush"
+        server_key = headers["crypto-key"].split("p256ecdsa=")[1].split(";")[0]
+        assert server_key == created.json()["server_key"]
+        public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b64url_decode(server_key))
+        claims = jwt.decode(token, public, algorithms=["ES256"], audience=push_server.origin)
+        assert claims["sub"].startswith("mailto:")
 
 
 async def test_alerts_and_policy_filter_what_is_pushed(app_factory: Any, push_server: PushServer) -> None:

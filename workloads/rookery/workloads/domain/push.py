@@ -44,6 +44,11 @@ def _b64url_decode(value: str) -> bytes:
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 
 
+def _b64url(value: str) -> str:
+    """Clients send either base64 alphabet (Mastodon.py: standard, browsers: url-safe); keep url-safe."""
+    return value.strip().replace("+", "-").replace("/", "_").rstrip("=")
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class PushKeys:
     p256dh: str  # base64url, the browser's P-256 public key (uncompressed point, 65 bytes)
@@ -53,15 +58,16 @@ class PushKeys:
     def parse(cls, p256dh: Any, auth: Any) -> PushKeys:
         if not isinstance(p256dh, str) or not isinstance(auth, str):
             raise PushRejected("subscription[keys][p256dh] and subscription[keys][auth] are required")
+        p256dh, auth = _b64url(p256dh), _b64url(auth)
         try:
-            key, secret = _b64url_decode(p256dh.strip()), _b64url_decode(auth.strip())
+            key, secret = _b64url_decode(p256dh), _b64url_decode(auth)
         except (binascii.Error, ValueError):
             raise PushRejected("subscription keys must be base64url") from None
         if len(key) != 65 or key[0] != 4:
             raise PushRejected("subscription[keys][p256dh] must be an uncompressed P-256 public key")
         if len(secret) != 16:
             raise PushRejected("subscription[keys][auth] must be 16 bytes")
-        return cls(p256dh.strip(), auth.strip())
+        return cls(p256dh, auth)
 
 
 def check_endpoint(raw: Any, *, allow_private: bool) -> str:
@@ -109,6 +115,10 @@ def parse_policy(raw: Any, current: str = "all") -> str:
     return str(raw)
 
 
+def parse_standard(raw: Any) -> bool:
+    return False if raw is None else _truthy(raw, "subscription[standard]")
+
+
 def _truthy(value: Any, name: str) -> bool:
     if isinstance(value, bool):
         return value
@@ -130,6 +140,9 @@ class PushSubscription:
     keys: PushKeys
     alerts: dict[str, bool]
     policy: str = "all"
+    # RFC 8291 aes128gcm + RFC 8292 VAPID ("standard"), else the legacy draft (aesgcm) that
+    # Mastodon up to 4.3 used and still uses when the client does not ask for standard
+    standard: bool = False
     created_at: dt.datetime = dataclasses.field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def wants(self, notification_type: str, *, from_followed: bool, from_follower: bool) -> bool:
@@ -148,7 +161,7 @@ def render(subscription: PushSubscription, server_key: str) -> dict[str, Any]:
     return {
         "id": str(subscription.id),
         "endpoint": subscription.endpoint,
-        "standard": True,
+        "standard": subscription.standard,
         "alerts": dict(subscription.alerts),
         "server_key": server_key,
         "policy": subscription.policy,

@@ -62,7 +62,7 @@ class PushService:
     # --- subscriptions (the API) -----------------------------------------------------------------
 
     async def subscribe(
-        self, account_id: int, token_id: str, subscription: Any, data: Any
+        self, account_id: int, token_id: str, subscription: Any, data: Any, policy: Any = None
     ) -> PushSubscription:
         """Create or replace the subscription of this access token."""
         if not isinstance(subscription, dict):
@@ -79,7 +79,8 @@ class PushService:
             ),
             keys=PushKeys.parse(keys.get("p256dh"), keys.get("auth")),
             alerts=rules.parse_alerts(data.get("alerts")),
-            policy=rules.parse_policy(data.get("policy")),
+            policy=rules.parse_policy(data.get("policy", policy)),
+            standard=rules.parse_standard(subscription.get("standard")),
         )
         await self.store.put(created)
         return created
@@ -90,13 +91,13 @@ class PushService:
             raise PushSubscriptionNotFound
         return found
 
-    async def update(self, token_id: str, data: Any) -> PushSubscription:
+    async def update(self, token_id: str, data: Any, policy: Any = None) -> PushSubscription:
         current = await self.get(token_id)
         data = data if isinstance(data, dict) else {}
         updated = dataclasses.replace(
             current,
             alerts=rules.parse_alerts(data.get("alerts"), current.alerts),
-            policy=rules.parse_policy(data.get("policy"), current.policy),
+            policy=rules.parse_policy(data.get("policy", policy), current.policy),
         )
         await self.store.put(updated)
         return updated

@@ -20,7 +20,7 @@ import httpx
 import orjson
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from py_vapid import Vapid02
+from py_vapid import Vapid01, Vapid02
 
 from rookery.workloads.domain.push import DeliveryFailed, PushGone, PushSubscription
 
@@ -58,11 +58,25 @@ class VapidKeys:
             self.vapid.public_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
         )
 
-    def authorization(self, endpoint: str, subject: str) -> str:
+        self.legacy = Vapid01(private_key=self.vapid.private_key)
+
+    @staticmethod
+    def _claims(endpoint: str, subject: str) -> dict[str, Any]:
         url = urllib.parse.urlsplit(endpoint)
-        audience = f"{url.scheme}://{url.netloc}"
-        headers = self.vapid.sign({"aud": audience, "sub": subject, "exp": int(time.time()) + JWT_LIFETIME_S})
-        return str(headers["Authorization"])
+        return {
+            "aud": f"{url.scheme}://{url.netloc}",
+            "sub": subject,
+            "exp": int(time.time()) + JWT_LIFETIME_S,
+        }
+
+    def authorization(self, endpoint: str, subject: str) -> str:
+        """RFC 8292: ``vapid t=<JWT>,k=<public key>``."""
+        return str(self.vapid.sign(self._claims(endpoint, subject))["Authorization"])
+
+    def legacy_headers(self, endpoint: str, subject: str, dh: str) -> dict[str, str]:
+        """The draft Mastodon <= 4.3 used: ``WebPush <JWT>`` and ``Crypto-Key: dh=..;p256ecdsa=..``."""
+        signed = self.legacy.sign(self._claims(endpoint, subject), crypto_key=f"dh={dh}")
+        return {"Authorization": str(signed["Authorization"]), "Crypto-Key": str(signed["Crypto-Key"])}
 
 
 class WebPushSender:
@@ -76,22 +90,40 @@ class WebPushSender:
         self.ttl_s = ttl_s
         self._client = httpx.AsyncClient(timeout=timeout_s, follow_redirects=False)
 
-    def encrypt(self, subscription: PushSubscription, body: bytes) -> bytes:
+    def encrypt(self, subscription: PushSubscription, body: bytes) -> tuple[bytes, dict[str, str]]:
+        """The encrypted body and the headers that go with it (standard or legacy draft)."""
         ephemeral = ec.generate_private_key(ec.SECP256R1())
-        encrypted: bytes = http_ece.encrypt(
+        receiver = _b64url_decode(subscription.keys.p256dh)
+        auth = _b64url_decode(subscription.keys.auth)
+        if subscription.standard:
+            encrypted: bytes = http_ece.encrypt(
+                body, private_key=ephemeral, dh=receiver, auth_secret=auth, version="aes128gcm"
+            )
+            return encrypted, {
+                "Content-Encoding": "aes128gcm",
+                "Authorization": self.keys.authorization(subscription.endpoint, self.subject),
+            }
+        salt = os.urandom(16)
+        encrypted = http_ece.encrypt(
             body,
+            salt=salt,
             private_key=ephemeral,
-            dh=_b64url_decode(subscription.keys.p256dh),
-            auth_secret=_b64url_decode(subscription.keys.auth),
-            version="aes128gcm",
+            dh=receiver,
+            auth_secret=auth,
+            keylabel="P-256",
+            version="aesgcm",
         )
-        return encrypted
+        dh = _b64url(ephemeral.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+        return encrypted, {
+            "Content-Encoding": "aesgcm",
+            "Encryption": f"salt={_b64url(salt)}",
+            **self.keys.legacy_headers(subscription.endpoint, self.subject, dh),
+        }
 
     async def send(self, subscription: PushSubscription, payload: dict[str, Any]) -> None:
-        body = self.encrypt(subscription, orjson.dumps(payload))
+        body, encoding_headers = self.encrypt(subscription, orjson.dumps(payload))
         headers = {
-            "Authorization": self.keys.authorization(subscription.endpoint, self.subject),
-            "Content-Encoding": "aes128gcm",
+            **encoding_headers,
             "Content-Type": "application/octet-stream",
             "TTL": str(self.ttl_s),
             "Urgency": "normal",

@@ -29,9 +29,10 @@ MIGRATIONS = (
             "CREATE INDEX push_subscriptions_account ON push_subscriptions (account_id)",
         ),
     ),
+    Migration("push", 2, ("ALTER TABLE push_subscriptions ADD COLUMN standard INTEGER NOT NULL DEFAULT 0",)),
 )
 
-_COLUMNS = "id, token_id, account_id, endpoint, p256dh, auth, alerts, policy, created_at"
+_COLUMNS = "id, token_id, account_id, endpoint, p256dh, auth, alerts, policy, created_at, standard"
 
 
 def _row(row: Any) -> PushSubscription:
@@ -43,6 +44,7 @@ def _row(row: Any) -> PushSubscription:
         keys=PushKeys(row["p256dh"], row["auth"]),
         alerts=orjson.loads(row["alerts"]),
         policy=row["policy"],
+        standard=bool(row["standard"]),
         created_at=dt.datetime.fromisoformat(row["created_at"]),
     )
 
@@ -54,10 +56,10 @@ class SqlitePushSubscriptionStore:
     async def put(self, subscription: PushSubscription) -> None:
         async with self.db.transaction() as tx:
             await tx.execute(
-                f"INSERT INTO push_subscriptions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                f"INSERT INTO push_subscriptions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (token_id) DO UPDATE SET id = excluded.id, endpoint = excluded.endpoint,"
                 " p256dh = excluded.p256dh, auth = excluded.auth, alerts = excluded.alerts,"
-                " policy = excluded.policy, created_at = excluded.created_at",
+                " policy = excluded.policy, created_at = excluded.created_at, standard = excluded.standard",
                 (
                     subscription.id,
                     subscription.token_id,
@@ -68,6 +70,7 @@ class SqlitePushSubscriptionStore:
                     orjson.dumps(subscription.alerts).decode(),
                     subscription.policy,
                     subscription.created_at.isoformat(),
+                    int(subscription.standard),
                 ),
             )
 

@@ -23,6 +23,7 @@ _ERROR = {
         "application/json": {"schema": {"type": "object", "properties": {"error": {"type": "string"}}}}
     }
 }
+_STANDARD = "true: RFC 8291 aes128gcm + RFC 8292 VAPID; false (default, as Mastodon): the legacy aesgcm draft"
 _DATA = {
     "type": "object",
     "properties": {
@@ -42,6 +43,7 @@ _SUBSCRIBE_BODY = {
                             "type": "object",
                             "properties": {
                                 "endpoint": {"type": "string"},
+                                "standard": {"type": "boolean", "description": _STANDARD},
                                 "keys": {
                                     "type": "object",
                                     "properties": {"p256dh": {"type": "string"}, "auth": {"type": "string"}},
@@ -78,7 +80,7 @@ async def subscribe(request: Request, ctx: AuthContext = Depends(require_user("p
     service = _push(request)
     try:
         created = await service.subscribe(
-            ctx.user_id, ctx.token_id, params.raw("subscription"), params.raw("data")
+            ctx.user_id, ctx.token_id, params.raw("subscription"), params.raw("data"), params.raw("policy")
         )
     except PushRejected as exc:
         raise ApiError(422, str(exc)) from None
@@ -113,7 +115,7 @@ async def update(request: Request, ctx: AuthContext = Depends(require_user("push
     params = await read_params(request)
     service = _push(request)
     try:
-        return _entity(service, await service.update(ctx.token_id, params.raw("data")))
+        return _entity(service, await service.update(ctx.token_id, params.raw("data"), params.raw("policy")))
     except PushSubscriptionNotFound:
         raise NotFound() from None
     except PushRejected as exc:
