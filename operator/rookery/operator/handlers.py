@@ -39,6 +39,9 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.persistence.finalizer = f"{GROUP}/finalizer"
     settings.posting.level = logging.WARNING  # Events are for significant steps, posted explicitly
     settings.watching.server_timeout = 300
+    # a resync timer caught mid-reconcile by a deletion: check often that it ended, release the finalizer
+    settings.background.instant_exit_timeout = 0.5
+    settings.background.cancellation_polling = 1
     memo["rookery"] = Runtime(Kube())
 
 
@@ -63,9 +66,9 @@ async def tenant_resync(name: str, namespace: str, memo: kopf.Memo, **_: Any) ->
 
 
 @kopf.on.delete(GROUP, VERSION, "socialtenants")
-async def tenant_deleted(body: kopf.Body, memo: kopf.Memo, **_: Any) -> str:
+async def tenant_deleted(body: kopf.Body, memo: kopf.Memo, logger: logging.Logger, **_: Any) -> None:
     try:
-        return await tenants.delete(runtime(memo), dict(body))
+        logger.info(await tenants.delete(runtime(memo), dict(body)))
     except Exception as exc:  # keep the finalizer until the topics and keyspace are handled
         raise kopf.TemporaryError(f"cleanup failed, retrying: {exc}", delay=10) from exc
 
@@ -86,14 +89,15 @@ async def shard_resync(name: str, namespace: str, memo: kopf.Memo, **_: Any) -> 
 
 
 @kopf.on.delete(GROUP, VERSION, "feedshards")
-async def shard_deleted(body: kopf.Body, namespace: str, memo: kopf.Memo, **_: Any) -> str:
+async def shard_deleted(
+    body: kopf.Body, namespace: str, memo: kopf.Memo, logger: logging.Logger, **_: Any
+) -> None:
     rt = runtime(memo)
     try:
-        message = await shards.delete(rt, dict(body))
+        logger.info(await shards.delete(rt, dict(body)))
     except Exception as exc:
         raise kopf.TemporaryError(f"cleanup failed, retrying: {exc}", delay=10) from exc
     _refresh_tenant(rt, namespace, body["spec"]["tenantRef"]["name"], FULL)
-    return message
 
 
 # -- ModelDeployment -------------------------------------------------------------------------------

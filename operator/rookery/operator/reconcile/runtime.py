@@ -137,4 +137,5 @@ class MissingSetting(LookupError):
 
 def event(body: dict[str, Any], reason: str, message: str, warning: bool = False) -> None:
     """A Kubernetes Event on the custom resource for a significant step."""
-    (kopf.warn if warning else kopf.info)(body, reason=reason, message=message[:1000])
+    # kopf.event, not kopf.info: posting.level (WARNING) keeps handler log lines out of Events, not these
+    kopf.event(body, type="Warning" if warning else "Normal", reason=reason, message=message[:1000])

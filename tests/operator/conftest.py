@@ -1,0 +1,133 @@
+"""Fixtures for the operator against the real stack: kube-apiserver (pods through kwok), Kafka, Cassandra.
+
+The operator runs as `rookery operator` in a subprocess, exactly as in a cluster, with a short
+resync period so that drift correction shows within a test.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import pathlib
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from kubernetes.dynamic import DynamicClient
+from operator_harness import (
+    FIXTURES,
+    GROUP_VERSION,
+    RESYNC_S,
+    ROOT,
+    Cluster,
+    cassandra_points,
+    condition,
+    free_port,
+)
+
+
+@pytest.fixture(scope="session")
+def kube_env(stack_env: dict[str, str]) -> dict[str, str]:
+    return stack_env
+
+
+@pytest.fixture(scope="session")
+def operator_log(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    return tmp_path_factory.mktemp("operator") / "operator.log"
+
+
+@pytest.fixture(scope="session")
+def cluster(kube_env: dict[str, str], operator_log: pathlib.Path) -> Cluster:
+    cl = Cluster(kube_env["KUBECONFIG"], operator_log)
+    crd_files = [*sorted((ROOT / "crds").glob("*.yaml")), FIXTURES / "inferenceservice-crd.yaml"]
+    for path in crd_files:
+        cl.apply(yaml.safe_load(path.read_text()))
+    for path in crd_files:
+        name = yaml.safe_load(path.read_text())["metadata"]["name"]
+        cl.wait_for(
+            f"CRD {name} established",
+            lambda n=name: (
+                condition(
+                    cl.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", n), "Established"
+                ).get("status")
+                == "True"
+            ),
+        )
+    cl.dyn = DynamicClient(cl.api)  # rediscover the new kinds
+    return cl
+
+
+@pytest.fixture(scope="session")
+def operator(
+    cluster: Cluster, kube_env: dict[str, str], operator_log: pathlib.Path
+) -> Iterator[dict[str, Any]]:
+    metrics, liveness = free_port(), free_port()
+    env = {**os.environ, "KUBECONFIG": kube_env["KUBECONFIG"]}
+    with operator_log.open("w") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "rookery.workloads.cli", "operator", "--standalone",
+                "--resync-seconds", str(RESYNC_S), "--metrics-port", str(metrics),
+                "--liveness", f"http://127.0.0.1:{liveness}/healthz",
+                "--log-level", os.environ.get("ROOKERY_OPERATOR_LOG_LEVEL", "INFO"),
+            ],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    info = {"pid": proc.pid, "metrics": f"http://127.0.0.1:{metrics}/metrics", "log": operator_log}
+
+    def alive() -> bool:
+        assert proc.poll() is None, "the operator exited:\n" + operator_log.read_text()[-4000:]
+        try:
+            return httpx.get(f"http://127.0.0.1:{liveness}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    cluster.wait_for("the operator's liveness endpoint", alive, timeout=60)
+    yield info
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture()
+def namespace(cluster: Cluster, operator: dict[str, Any], kube_env: dict[str, str]) -> Iterator[str]:
+    """A fresh namespace with the `rookery-datastores` Secret pointing at the real stack."""
+    name = f"op-{uuid.uuid4().hex[:8]}"
+    cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    data = {
+        "postgres-dsn": kube_env.get("ROOKERY_POSTGRES_DSN", "postgresql://rookery@127.0.0.1:5432/rookery"),
+        "redis-url": kube_env.get("ROOKERY_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "kafka-bootstrap": kube_env["ROOKERY_KAFKA_BOOTSTRAP"],
+        "cassandra-contact-points": cassandra_points(kube_env),
+        "search-url": kube_env.get("ROOKERY_SEARCH_URL", "http://127.0.0.1:9200"),
+        "oidc-issuer": kube_env.get("ROOKERY_OIDC_ISSUER", "http://127.0.0.1:8180/realms/rookery"),
+    }
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "rookery-datastores", "namespace": name},
+        "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
+    }
+    cluster.create(secret, namespace=name)
+    yield name
+    # custom resources first, while the operator runs to release their finalizers
+    for kind in ("ModelDeployment", "FeedShard", "SocialTenant"):
+        for obj in cluster.list(GROUP_VERSION, kind, name):
+            cluster.delete(GROUP_VERSION, kind, obj["metadata"]["name"], name)
+    cluster.wait_for(
+        "custom resources gone",
+        lambda: (
+            not any(
+                cluster.list(GROUP_VERSION, k, name) for k in ("ModelDeployment", "FeedShard", "SocialTenant")
+            )
+        ),
+        timeout=60,
+    )
+    cluster.delete("v1", "Namespace", name)
