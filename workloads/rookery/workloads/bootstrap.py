@@ -72,6 +72,7 @@ def build(settings: Settings, roles: tuple[str, ...] = ALL_ROLES) -> Container:
     _edge(container)
     _production_adapters(container)  # Redis / Kafka / Cloudinary when their settings are set
     _postgres(container)  # PostgreSQL stores when ROOKERY_POSTGRES_DSN is set
+    _cassandra(container)  # Cassandra session when ROOKERY_CASSANDRA_CONTACT_POINTS is set
     _database(container)
     _token_validation(container)
     if "accounts" in roles:
@@ -403,9 +404,15 @@ def _social(container: Container) -> None:
     else:
         statuses = sqlite_statuses.SqliteStatusRepository(db, outbox)
         interaction_store = sqlite_interactions.SqliteInteractionStore(db, outbox)
-    graph_store = sqlite_graph.SqliteGraphStore(db, outbox)
-    timelines = sqlite_timelines.SqliteTimelineStore(db, settings.home_timeline_max)
-    notification_store = sqlite_notifications.SqliteNotificationStore(db)
+    graph_store: Any
+    timelines: Any
+    notification_store: Any
+    if "cassandra" in container.ports:  # production: graph, home timelines, notifications
+        graph_store, timelines, notification_store = _cassandra_stores(container)
+    else:
+        graph_store = sqlite_graph.SqliteGraphStore(db, outbox)
+        timelines = sqlite_timelines.SqliteTimelineStore(db, settings.home_timeline_max)
+        notification_store = sqlite_notifications.SqliteNotificationStore(db)
     container.ports.update(
         statuses=statuses,
         interactions=interaction_store,
@@ -591,3 +598,59 @@ def _push(container: Container) -> None:
         notifications.store = PublishingNotificationStore(notifications.store, bus, settings.tenant)
     push_worker.register(bus, service)
     container.stoppers.insert(0, web_push.close)
+
+
+# -------------------------------------------------------------------------------------------
+# Cassandra (ROOKERY_CASSANDRA_CONTACT_POINTS): the graph, home timelines and notifications of
+# the social section. The schema is applied by `rookery migrate` (adapters/cassandra/migrations).
+# Graph changes have no transaction to share with an outbox: their events go to the posts
+# store's outbox (PostgreSQL when configured, else the embedded one) right after the write.
+# -------------------------------------------------------------------------------------------
+
+
+def _cassandra(container: Container) -> None:
+    settings = container.settings
+    if not settings.cassandra_contact_points:
+        return
+    from rookery.workloads.adapters.cassandra.session import CassandraSession
+
+    session = CassandraSession(
+        settings.cassandra_contact_points,
+        settings.cassandra_keyspace,
+        local_dc=settings.cassandra_local_dc,
+        read_consistency=settings.cassandra_read_consistency,
+        write_consistency=settings.cassandra_write_consistency,
+        request_timeout_s=settings.cassandra_request_timeout_s,
+        connect_timeout_s=settings.cassandra_request_timeout_s,
+    )
+    container.ports["cassandra"] = session
+    container.starters.append(session.connect)
+    container.stoppers.append(session.close)
+
+
+def _cassandra_stores(container: Container) -> tuple[Any, Any, Any]:
+    from rookery.workloads.adapters.cassandra.graph import CassandraGraphStore
+    from rookery.workloads.adapters.cassandra.notifications import CassandraNotificationStore
+    from rookery.workloads.adapters.cassandra.timelines import CassandraTimelineStore
+    from rookery.workloads.ports import OutboxEvents
+
+    settings = container.settings
+    session = container.ports["cassandra"]
+    pg, pg_outbox = container.ports.get("postgres"), container.ports.get("postgres_outbox")
+    outbox = container.ports["outbox"]
+
+    async def append_events(events: OutboxEvents) -> None:
+        if pg is not None and pg_outbox is not None:
+            async with pg.transaction() as conn:
+                await pg_outbox.append(conn, events)
+            pg_outbox.notify()
+        else:
+            async with container.ports["db"].transaction() as tx:
+                await outbox.append(tx, events)
+            outbox.notify()
+
+    return (
+        CassandraGraphStore(session, append_events),
+        CassandraTimelineStore(session, settings.home_timeline_max, settings.cassandra_timeline_ttl_s),
+        CassandraNotificationStore(session, settings.cassandra_notification_ttl_s),
+    )

@@ -140,6 +140,7 @@ class CassandraSession:
         self.session: Session | None = None
         self._prepared: dict[str, PreparedStatement] = {}
         self._pending: dict[str, tuple[str, bool, bool]] = {}  # cql -> (cql, idempotent, write)
+        self._connecting: asyncio.Lock | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -169,11 +170,25 @@ class CassandraSession:
         return cql
 
     async def connect(self) -> None:
-        await asyncio.to_thread(self._connect_blocking)
+        """Connect and prepare. A cluster that is down now is not fatal: the next request retries."""
+        try:
+            await self._ensure()
+        except StoreUnavailable as exc:
+            log.warning("Cassandra is not reachable yet (%s); retrying on first use", exc)
+
+    async def _ensure(self) -> Session:
+        if self.session is None:
+            if self._connecting is None:
+                self._connecting = asyncio.Lock()
+            async with self._connecting:
+                if self.session is None:
+                    await asyncio.to_thread(self._connect_blocking)
+        assert self.session is not None
+        return self.session
 
     async def prepare_pending(self) -> None:
         """Prepare statements registered after ``connect`` (stores built on a connected session)."""
-        await asyncio.to_thread(self._prepare_blocking, self._require())
+        await asyncio.to_thread(self._prepare_blocking, await self._ensure())
 
     def _prepare_blocking(self, session: Session) -> None:
         for key, (cql, idempotent, write) in self._pending.items():
@@ -215,14 +230,9 @@ class CassandraSession:
 
     # -- execution --------------------------------------------------------------------------------
 
-    def _require(self) -> Session:
-        if self.session is None:
-            raise StoreUnavailable("cassandra: not connected")
-        return self.session
-
     async def execute(self, key: str, params: Sequence[Any] = ()) -> list[Any]:
         """Run a registered statement; every page of rows (tuples)."""
-        session = self._require()
+        session = await self._ensure()
         statement = self._prepared[key]
         try:
             response = session.execute_async(statement.bind(params))
@@ -235,7 +245,7 @@ class CassandraSession:
 
     async def execute_statement(self, statement: Any) -> list[Any]:
         """Run a built statement (a batch of prepared ones)."""
-        session = self._require()
+        session = await self._ensure()
         try:
             return await _Pages(session.execute_async(statement), asyncio.get_running_loop()).future
         except UNAVAILABLE as exc:
@@ -243,7 +253,7 @@ class CassandraSession:
 
     async def query(self, cql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Unprepared statement (schema changes, one-off reads)."""
-        session = self._require()
+        session = await self._ensure()
         try:
             response = session.execute_async(cql, params or None, timeout=max(self.request_timeout_s, 30.0))
             return await _Pages(response, asyncio.get_running_loop()).future
@@ -252,7 +262,7 @@ class CassandraSession:
 
     async def execute_many(self, key: str, params_list: Iterable[Sequence[Any]]) -> None:
         """The same statement for many partitions, at most ``max_concurrency`` in flight."""
-        session = self._require()
+        session = await self._ensure()
         statement = self._prepared[key]
         loop = asyncio.get_running_loop()
         window: set[asyncio.Future[list[Any]]] = set()
