@@ -49,10 +49,10 @@ def create_app(container: Container) -> FastAPI:
     if roles & {"posts", "graph", "feed", "notifications"}:
         from rookery.workloads.api.routes import graph, interactions, notifications, statuses, timelines
 
+        app.include_router(timelines.router)  # first: the home timeline is the hottest read
         app.include_router(statuses.router)
         app.include_router(interactions.router)
         app.include_router(graph.router)
-        app.include_router(timelines.router)
         app.include_router(notifications.router)
 
     # ---- media, chats, push (see _mount_media_chats_push below) ---------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 import aiosqlite
 import orjson
 from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.adapters.sqlite.statuses import page_clause, placeholders
 from rookery.workloads.domain.graph import Follow, Mute, Relationship, ViewerRelations
@@ -72,6 +73,7 @@ class SqliteGraphStore:
     def __init__(self, db: Database, outbox: SqliteOutbox) -> None:
         self.db = db
         self.outbox = outbox
+        self.reader = InlineReader(db)
 
     async def _upsert(
         self, table: str, follow: Follow, events: OutboxEvents, tx: aiosqlite.Connection
@@ -175,7 +177,7 @@ class SqliteGraphStore:
     async def following_among(self, account_id: int, target_ids: Sequence[int]) -> set[int]:
         if not target_ids:
             return set()
-        rows = await self.db.fetchall(
+        rows = self.reader.fetchall(
             "SELECT target_id FROM follows WHERE account_id = ?"
             f" AND target_id IN ({placeholders(target_ids)})",
             [account_id, *target_ids],
@@ -275,7 +277,7 @@ class SqliteGraphStore:
         if not ids:
             return ViewerRelations()
         marks = placeholders(ids)
-        rows = await self.db.fetchall(
+        rows = self.reader.fetchall(
             "SELECT 'f' AS kind, target_id AS other, 0 AS n FROM follows"
             f" WHERE account_id = ? AND target_id IN ({marks})"
             f" UNION ALL SELECT 'b', target_id, 0 FROM blocks WHERE account_id = ? AND target_id IN ({marks})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.adapters.sqlite.statuses import page_clause, placeholders
 from rookery.workloads.domain.pagination import PageRequest
@@ -36,6 +37,7 @@ class SqliteInteractionStore:
     def __init__(self, db: Database, outbox: SqliteOutbox) -> None:
         self.db = db
         self.outbox = outbox
+        self.reader = InlineReader(db)
 
     async def _add(self, table: str, account_id: int, status_id: int, events: OutboxEvents = ()) -> bool:
         async with self.db.transaction() as tx:
@@ -117,7 +119,7 @@ class SqliteInteractionStore:
         ids = list(status_ids)
         marks = placeholders(ids)
         found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set(), "p": set()}
-        rows = await self.db.fetchall(
+        rows = self.reader.fetchall(
             f"SELECT 'f' AS kind, status_id FROM favourites WHERE account_id = ? AND status_id IN ({marks})"
             f" UNION ALL SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks})"
             " UNION ALL SELECT 'p', status_id FROM status_pins"

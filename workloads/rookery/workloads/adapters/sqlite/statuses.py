@@ -9,6 +9,7 @@ from typing import Any
 import aiosqlite
 import orjson
 from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import DIRECT, Status, StatusEdit
@@ -120,6 +121,7 @@ class SqliteStatusRepository:
     def __init__(self, db: Database, outbox: SqliteOutbox) -> None:
         self.db = db
         self.outbox = outbox
+        self.reader = InlineReader(db)
 
     async def create(self, status: Status, events: OutboxEvents = ()) -> None:
         async with self.db.transaction() as tx:
@@ -154,16 +156,14 @@ class SqliteStatusRepository:
         self.outbox.notify()
 
     async def get(self, status_id: int) -> Status | None:
-        row = await self.db.fetchone(f"SELECT {COLUMNS} FROM statuses WHERE id = ?", (status_id,))
+        row = self.reader.fetchone(f"SELECT {COLUMNS} FROM statuses WHERE id = ?", (status_id,))
         return row_to_status(row) if row else None
 
     async def get_many(self, status_ids: Sequence[int]) -> dict[int, Status]:
         if not status_ids:
             return {}
         ids = list(dict.fromkeys(status_ids))
-        rows = await self.db.fetchall(
-            f"SELECT {COLUMNS} FROM statuses WHERE id IN ({placeholders(ids)})", ids
-        )
+        rows = self.reader.fetchall(f"SELECT {COLUMNS} FROM statuses WHERE id IN ({placeholders(ids)})", ids)
         return {row["id"]: row_to_status(row) for row in rows}
 
     async def update(self, status: Status, edit: StatusEdit, events: OutboxEvents = ()) -> None:

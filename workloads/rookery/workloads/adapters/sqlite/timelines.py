@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.statuses import page_clause, placeholders
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.timelines import TimelineEntry
@@ -57,6 +58,7 @@ class SqliteTimelineStore:
     def __init__(self, db: Database, max_entries: int = 800) -> None:
         self.db = db
         self.max_entries = max_entries
+        self.reader = InlineReader(db)
 
     async def push(self, owner_ids: Sequence[int], entry: TimelineEntry) -> None:
         if not owner_ids:
@@ -81,7 +83,7 @@ class SqliteTimelineStore:
 
     async def range(self, owner_id: int, page: PageRequest) -> list[TimelineEntry]:
         where, params, order = page_clause(page, "status_id")
-        rows = await self.db.fetchall(
+        rows = self.reader.fetchall(
             "SELECT status_id, account_id, reblog_of_id, reblog_account_id, visibility,"
             " in_reply_to_account_id FROM home_timelines"
             f" WHERE owner_id = ? AND {where} ORDER BY {order} LIMIT ?",
@@ -114,7 +116,7 @@ class SqliteTimelineStore:
         return row is not None
 
     async def celebrities(self) -> set[int]:
-        return {row["account_id"] for row in await self.db.fetchall("SELECT account_id FROM celebrities")}
+        return {row["account_id"] for row in self.reader.fetchall("SELECT account_id FROM celebrities")}
 
     async def mark_celebrity(self, account_id: int, celebrity: bool) -> None:
         sql = (

@@ -1,0 +1,44 @@
+"""Small indexed reads run inline on the event loop, over a second, read-only connection.
+
+The shared aiosqlite connection runs every statement on its worker thread; for the hot reads (a
+timeline page, the viewer's relations, the viewer's flags) the hand-off between threads costs more
+than the query itself (tens of microseconds, pages in SQLite's cache). WAL lets this reader see
+every committed write without waiting on the writer. Use it only for bounded, indexed queries.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from rookery.workloads.adapters.sqlite.db import Database
+
+
+class InlineReader:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._conn: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            uri = pathlib.Path(self.db.path).resolve().as_uri() + "?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute("PRAGMA cache_size=-16384")
+            self._conn = conn
+        return self._conn
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return self._connection().execute(sql, params).fetchall()
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self._connection().execute(sql, params).fetchone()
+        return row
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
