@@ -443,6 +443,14 @@ def _social(container: Container) -> None:
         posts.media = status_views.media = container.services.get("media")
 
     container.starters.append(link_media)
+
+    async def close_readers() -> None:  # the embedded stores' inline read connections
+        for store in (statuses, interaction_store, graph_store, timelines):
+            reader = getattr(store, "reader", None)
+            if reader is not None:
+                reader.close()
+
+    container.stoppers.append(close_readers)
     bus = container.ports["bus"]
     if "feed" in container.roles:
         fanout = FanoutWorker(timelines, graph_store, statuses, accounts, threshold=settings.fanout_threshold)
