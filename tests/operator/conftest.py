@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from kubernetes import client
 from kubernetes.dynamic import DynamicClient
 from operator_harness import (
     FIXTURES,
@@ -59,7 +60,42 @@ def cluster(kube_env: dict[str, str], operator_log: pathlib.Path) -> Cluster:
             ),
         )
     cl.dyn = DynamicClient(cl.api)  # rediscover the new kinds
+    for doc in yaml.safe_load_all((ROOT / "operator" / "deploy" / "rbac.yaml").read_text()):
+        cl.apply(doc, namespace=doc["metadata"].get("namespace"))
     return cl
+
+
+@pytest.fixture(scope="session")
+def operator_kubeconfig(
+    cluster: Cluster, kube_env: dict[str, str], operator_log: pathlib.Path
+) -> pathlib.Path:
+    """A kubeconfig with the token of operator/deploy/rbac.yaml's ServiceAccount: the tests prove the RBAC."""
+    request = {
+        "apiVersion": "authentication.k8s.io/v1",
+        "kind": "TokenRequest",
+        "spec": {"expirationSeconds": 7200},
+    }
+    token = (
+        client.CoreV1Api(cluster.api)
+        .create_namespaced_service_account_token("rookery-operator", "rookery-system", request)
+        .status.token
+    )
+    admin = yaml.safe_load(pathlib.Path(kube_env["KUBECONFIG"]).read_text())
+    context = next(c for c in admin["contexts"] if c["name"] == admin["current-context"])["context"]
+    cluster_entry = next(c for c in admin["clusters"] if c["name"] == context["cluster"])
+    config_ = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [cluster_entry],
+        "users": [{"name": "rookery-operator", "user": {"token": token}}],
+        "contexts": [
+            {"name": "operator", "context": {"cluster": cluster_entry["name"], "user": "rookery-operator"}}
+        ],
+        "current-context": "operator",
+    }
+    path = operator_log.parent / "operator.kubeconfig"
+    path.write_text(yaml.safe_dump(config_))
+    return path
 
 
 @pytest.fixture(scope="session")
