@@ -34,6 +34,9 @@ def stored_files(api: Api) -> list[pathlib.Path]:
 
 
 async def media_rows(api: Api) -> int:
+    postgres = api.container.ports.get("postgres")  # production mode keeps the records there
+    if postgres is not None:
+        return int(await postgres.fetchval("SELECT COUNT(*) FROM media_attachments"))
     row = await api.container.ports["db"].fetchone("SELECT COUNT(*) AS n FROM media_attachments")
     return int(row["n"])
 

@@ -19,6 +19,7 @@ from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
 from rookery.workloads.adapters.sqlite import accounts as sqlite_accounts
 from rookery.workloads.adapters.sqlite import interactions as sqlite_interactions
 from rookery.workloads.adapters.sqlite import markers as sqlite_markers
+from rookery.workloads.adapters.sqlite import media as sqlite_media
 from rookery.workloads.adapters.sqlite import oauth as sqlite_oauth
 from rookery.workloads.adapters.sqlite import outbox as sqlite_outbox
 from rookery.workloads.adapters.sqlite import statuses as sqlite_statuses
@@ -61,6 +62,13 @@ class StoreDb:
 
         return PostgresStatusRepository(self.db, self.outbox)
 
+    def media(self) -> Any:
+        if self.kind == "sqlite":
+            return sqlite_media.SqliteMediaRepository(self.db, self.outbox)
+        from rookery.workloads.adapters.postgres.media import PostgresMediaRepository
+
+        return PostgresMediaRepository(self.db, self.outbox)
+
     def interactions(self) -> Any:
         if self.kind == "sqlite":
             return sqlite_interactions.SqliteInteractionStore(self.db, self.outbox)
@@ -89,6 +97,7 @@ async def store_db(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> As
                 *sqlite_statuses.MIGRATIONS,
                 *sqlite_interactions.MIGRATIONS,
                 *sqlite_outbox.MIGRATIONS,
+                *sqlite_media.MIGRATIONS,
             ]
         )
         try:

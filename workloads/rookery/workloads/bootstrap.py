@@ -336,7 +336,7 @@ def _postgres(container: Container) -> None:
 def _postgres_relay(container: Container) -> None:
     """Relay the PostgreSQL outbox to the bus (Kafka in production) when a store writes to it."""
     outbox = container.ports.get("postgres_outbox")
-    if outbox is None or "statuses" not in container.ports:
+    if outbox is None or not {"statuses", "media"} & container.ports.keys():
         return
     from rookery.workloads.workers.outbox_relay import ClaimingOutboxRelay
 
@@ -501,12 +501,18 @@ def _media(container: Container) -> None:
     settings = container.settings
     _ensure_events(container)
     db: Database = container.ports["db"]
-    container.migrations += [*sqlite_media.MIGRATIONS]
     store = container.ports.get("media_store")  # a production adapter (Cloudinary) may be set already
     if store is None:
         store = LocalMediaStore(settings.data_dir / "media", settings.base_url)
         container.ports["media_store"] = store
-    repo = sqlite_media.SqliteMediaRepository(db, container.ports["outbox"])
+    repo: Any
+    if "postgres" in container.ports:  # production: attachment records in PostgreSQL
+        from rookery.workloads.adapters.postgres.media import PostgresMediaRepository
+
+        repo = PostgresMediaRepository(container.ports["postgres"], container.ports["postgres_outbox"])
+    else:
+        container.migrations += [*sqlite_media.MIGRATIONS]
+        repo = sqlite_media.SqliteMediaRepository(db, container.ports["outbox"])
     container.ports["media"] = repo
     limits = Limits(
         max_image_bytes=settings.media_max_image_bytes,

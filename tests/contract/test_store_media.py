@@ -1,0 +1,63 @@
+"""MediaRepository contract: SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from postgres_stores import StoreDb
+from rookery.workloads.domain.events import MEDIA, Event
+from rookery.workloads.domain.media import FAILED, READY, Dimensions, Focus, MediaAttachment
+from rookery.workloads.ids import new_id
+
+NOW = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def upload(account_id: int = 1, **fields: object) -> MediaAttachment:
+    return MediaAttachment(
+        id=new_id(), account_id=account_id, type="image", content_type="image/png", file_size=10,
+        created_at=NOW, **fields,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+async def test_add_round_trips_and_writes_the_outbox(store_db: StoreDb) -> None:
+    repo = store_db.media()
+    media = upload(description="a cat", focus=Focus(0.5, -0.25), extra_meta={"duration": 1.5})
+    await repo.add(media, [(MEDIA, Event("MediaUploaded", "1", {"media_id": media.id}))])
+    assert await repo.get(media.id) == media
+    assert [e.type for _, _, e in await store_db.outbox.pending(10)] == ["MediaUploaded"]
+    assert await repo.get(new_id()) is None
+    assert await repo.get_many([media.id, new_id()]) == {media.id: media}
+    assert await repo.get_many([]) == {}
+
+
+async def test_save_replaces_the_mutable_fields(store_db: StoreDb) -> None:
+    repo = store_db.media()
+    media = upload()
+    await repo.add(media)
+    ready = dataclasses.replace(
+        media, state=READY, url="https://cdn/x.png", preview_url="https://cdn/x-small.png", blurhash="LEHV6n",
+        original=Dimensions(64, 48), small=Dimensions(32, 24), description="d", focus=Focus(0.0, 1.0),
+    )  # fmt: skip
+    await repo.save(ready)
+    assert await repo.get(media.id) == ready
+
+
+async def test_attach_is_all_or_none(store_db: StoreDb) -> None:
+    repo = store_db.media()
+    mine, other, broken = upload(1), upload(2), upload(1, state=FAILED)
+    for media in (mine, other, broken):
+        await repo.add(media)
+    assert await repo.attach(1, [mine.id, other.id], 500) is False  # another account's
+    assert await repo.attach(1, [mine.id, broken.id], 500) is False  # failed processing
+    assert (await repo.get(mine.id)).status_id is None  # type: ignore[union-attr]
+    assert await repo.attach(1, [mine.id], 500) is True
+    assert await repo.attach(1, [mine.id], 501) is False  # already attached
+    assert await repo.attach(1, [], 501) is True
+    second = upload(1)
+    await repo.add(second)
+    assert await repo.attach(1, [second.id], 500) is True
+    grouped = await repo.for_statuses([500, 501])
+    assert [m.id for m in grouped[500]] == [mine.id, second.id] and 501 not in grouped
+    await repo.delete(mine.id)
+    assert await repo.get(mine.id) is None

@@ -1,0 +1,132 @@
+"""MediaRepository on PostgreSQL: attachment records; an upload and its outbox row commit together."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
+from rookery.workloads.domain.media import FAILED, Dimensions, Focus, MediaAttachment
+from rookery.workloads.ports import OutboxEvents
+
+_COLUMNS = (
+    "id, account_id, status_id, type, content_type, file_size, state, description, focus_x, focus_y,"
+    " url, preview_url, blurhash, meta, error, created_at"
+)
+
+
+def _dims(raw: Any) -> Dimensions | None:
+    return Dimensions(raw["width"], raw["height"]) if raw else None
+
+
+def _row_to_media(row: Any) -> MediaAttachment:
+    meta = orjson.loads(row["meta"])
+    return MediaAttachment(
+        id=row["id"],
+        account_id=row["account_id"],
+        status_id=row["status_id"],
+        type=row["type"],
+        content_type=row["content_type"],
+        file_size=row["file_size"],
+        state=row["state"],
+        description=row["description"],
+        focus=Focus(row["focus_x"], row["focus_y"]) if row["focus_x"] is not None else None,
+        url=row["url"],
+        preview_url=row["preview_url"],
+        blurhash=row["blurhash"],
+        original=_dims(meta.pop("original", None)),
+        small=_dims(meta.pop("small", None)),
+        extra_meta=meta,
+        error=row["error"],
+        created_at=row["created_at"],
+    )
+
+
+def _meta(media: MediaAttachment) -> str:
+    meta = dict(media.extra_meta)
+    if media.original:
+        meta["original"] = {"width": media.original.width, "height": media.original.height}
+    if media.small:
+        meta["small"] = {"width": media.small.width, "height": media.small.height}
+    return orjson.dumps(meta).decode()
+
+
+class PostgresMediaRepository:
+    def __init__(self, db: PostgresDatabase, outbox: PostgresOutbox) -> None:
+        self.db = db
+        self.outbox = outbox
+
+    async def add(self, media: MediaAttachment, events: OutboxEvents = ()) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                f"INSERT INTO media_attachments ({_COLUMNS}) VALUES"
+                " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                media.id, media.account_id, media.status_id, media.type, media.content_type,
+                media.file_size, media.state, media.description,
+                media.focus.x if media.focus else None, media.focus.y if media.focus else None,
+                media.url, media.preview_url, media.blurhash, _meta(media), media.error, media.created_at,
+            )  # fmt: skip
+            await self.outbox.append(tx, events)
+        self.outbox.notify()
+
+    async def get(self, media_id: int) -> MediaAttachment | None:
+        row = await self.db.fetchrow(f"SELECT {_COLUMNS} FROM media_attachments WHERE id = $1", media_id)
+        return _row_to_media(row) if row else None
+
+    async def get_many(self, media_ids: Sequence[int]) -> dict[int, MediaAttachment]:
+        if not media_ids:
+            return {}
+        rows = await self.db.fetch(
+            f"SELECT {_COLUMNS} FROM media_attachments WHERE id = ANY($1::bigint[])", list(set(media_ids))
+        )
+        return {row["id"]: _row_to_media(row) for row in rows}
+
+    async def save(self, media: MediaAttachment) -> None:
+        await self.db.execute(
+            "UPDATE media_attachments SET state = $2, description = $3, focus_x = $4, focus_y = $5, url = $6,"
+            " preview_url = $7, blurhash = $8, meta = $9, error = $10 WHERE id = $1",
+            media.id, media.state, media.description,
+            media.focus.x if media.focus else None, media.focus.y if media.focus else None,
+            media.url, media.preview_url, media.blurhash, _meta(media), media.error,
+        )  # fmt: skip
+
+    async def attach(self, account_id: int, media_ids: Sequence[int], status_id: int) -> bool:
+        ids = list(set(media_ids))
+        if not ids:
+            return True
+        try:
+            async with self.db.transaction() as tx:
+                attached = await tx.fetch(
+                    "UPDATE media_attachments SET status_id = $1 WHERE id = ANY($2::bigint[])"
+                    " AND account_id = $3 AND status_id IS NULL AND state != $4 RETURNING id",
+                    status_id,
+                    ids,
+                    account_id,
+                    FAILED,
+                )
+                if len(attached) != len(ids):  # all or none
+                    raise _AttachConflict
+        except _AttachConflict:
+            return False
+        return True
+
+    async def for_statuses(self, status_ids: Sequence[int]) -> dict[int, list[MediaAttachment]]:
+        if not status_ids:
+            return {}
+        rows = await self.db.fetch(
+            f"SELECT {_COLUMNS} FROM media_attachments WHERE status_id = ANY($1::bigint[]) ORDER BY id",
+            list(status_ids),
+        )
+        found: dict[int, list[MediaAttachment]] = {}
+        for row in rows:
+            found.setdefault(row["status_id"], []).append(_row_to_media(row))
+        return found
+
+    async def delete(self, media_id: int) -> None:
+        await self.db.execute("DELETE FROM media_attachments WHERE id = $1", media_id)
+
+
+class _AttachConflict(Exception):
+    """Raised inside the transaction so it rolls back: some id was not attachable."""
