@@ -22,6 +22,7 @@ from rookery.workloads.adapters.sqlite import markers as sqlite_markers
 from rookery.workloads.adapters.sqlite import media as sqlite_media
 from rookery.workloads.adapters.sqlite import oauth as sqlite_oauth
 from rookery.workloads.adapters.sqlite import outbox as sqlite_outbox
+from rookery.workloads.adapters.sqlite import push as sqlite_push
 from rookery.workloads.adapters.sqlite import statuses as sqlite_statuses
 from rookery.workloads.adapters.sqlite.db import Database
 
@@ -69,6 +70,13 @@ class StoreDb:
 
         return PostgresMediaRepository(self.db, self.outbox)
 
+    def push(self) -> Any:
+        if self.kind == "sqlite":
+            return sqlite_push.SqlitePushSubscriptionStore(self.db)
+        from rookery.workloads.adapters.postgres.push import PostgresPushSubscriptionStore
+
+        return PostgresPushSubscriptionStore(self.db)
+
     def interactions(self) -> Any:
         if self.kind == "sqlite":
             return sqlite_interactions.SqliteInteractionStore(self.db, self.outbox)
@@ -98,6 +106,7 @@ async def store_db(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> As
                 *sqlite_interactions.MIGRATIONS,
                 *sqlite_outbox.MIGRATIONS,
                 *sqlite_media.MIGRATIONS,
+                *sqlite_push.MIGRATIONS,
             ]
         )
         try:

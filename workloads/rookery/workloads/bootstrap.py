@@ -573,8 +573,14 @@ def _push(container: Container) -> None:
     _ensure_events(container)
     db: Database = container.ports["db"]
     bus = container.ports["bus"]
-    container.migrations += [*sqlite_push.MIGRATIONS]
-    store = sqlite_push.SqlitePushSubscriptionStore(db)
+    store: Any
+    if "postgres" in container.ports:  # production: subscriptions in PostgreSQL
+        from rookery.workloads.adapters.postgres.push import PostgresPushSubscriptionStore
+
+        store = PostgresPushSubscriptionStore(container.ports["postgres"])
+    else:
+        container.migrations += [*sqlite_push.MIGRATIONS]
+        store = sqlite_push.SqlitePushSubscriptionStore(db)
     keys = VapidKeys(settings.data_dir / "keys")
     web_push = WebPushSender(
         keys, settings.push_contact or f"mailto:{settings.contact_email}", timeout_s=settings.push_timeout_s

@@ -1,0 +1,69 @@
+"""PushSubscriptionStore on PostgreSQL: Web Push subscriptions, one per access token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.domain.push import PushKeys, PushSubscription
+
+_COLUMNS = "id, token_id, account_id, endpoint, p256dh, auth, alerts, policy, created_at, standard"
+
+
+def _row(row: Any) -> PushSubscription:
+    return PushSubscription(
+        id=row["id"],
+        token_id=row["token_id"],
+        account_id=row["account_id"],
+        endpoint=row["endpoint"],
+        keys=PushKeys(row["p256dh"], row["auth"]),
+        alerts=orjson.loads(row["alerts"]),
+        policy=row["policy"],
+        standard=row["standard"],
+        created_at=row["created_at"],
+    )
+
+
+class PostgresPushSubscriptionStore:
+    def __init__(self, db: PostgresDatabase) -> None:
+        self.db = db
+
+    async def put(self, subscription: PushSubscription) -> None:
+        await self.db.execute(
+            f"INSERT INTO push_subscriptions ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            " ON CONFLICT (token_id) DO UPDATE SET id = excluded.id, endpoint = excluded.endpoint,"
+            " p256dh = excluded.p256dh, auth = excluded.auth, alerts = excluded.alerts,"
+            " policy = excluded.policy, created_at = excluded.created_at, standard = excluded.standard",
+            subscription.id,
+            subscription.token_id,
+            subscription.account_id,
+            subscription.endpoint,
+            subscription.keys.p256dh,
+            subscription.keys.auth,
+            orjson.dumps(subscription.alerts).decode(),
+            subscription.policy,
+            subscription.created_at,
+            subscription.standard,
+        )
+
+    async def get(self, token_id: str) -> PushSubscription | None:
+        row = await self.db.fetchrow(
+            f"SELECT {_COLUMNS} FROM push_subscriptions WHERE token_id = $1", token_id
+        )
+        return _row(row) if row else None
+
+    async def delete(self, token_id: str) -> bool:
+        deleted = await self.db.fetchval(
+            "DELETE FROM push_subscriptions WHERE token_id = $1 RETURNING id", token_id
+        )
+        return deleted is not None
+
+    async def delete_by_id(self, subscription_id: int) -> None:
+        await self.db.execute("DELETE FROM push_subscriptions WHERE id = $1", subscription_id)
+
+    async def for_account(self, account_id: int) -> list[PushSubscription]:
+        rows = await self.db.fetch(
+            f"SELECT {_COLUMNS} FROM push_subscriptions WHERE account_id = $1 ORDER BY id", account_id
+        )
+        return [_row(row) for row in rows]
