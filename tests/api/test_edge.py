@@ -213,3 +213,35 @@ async def test_bad_input_gets_clear_4xx(api: Api) -> None:
         "/api/v1/accounts/search", params={"q": "a", "limit": "many"}, headers=alice.headers
     )
     assert limit_type.status_code == 422
+
+
+async def test_invalid_content_length_gets_400(api: Api) -> None:
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/apps",
+        "raw_path": b"/api/v1/apps",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-length", b"12abc"),
+            (b"content-type", b"application/json"),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+    await api.app(scope, receive, send)  # type: ignore[arg-type]
+    assert sent[0]["status"] == 400
+    assert b"Content-Length" in sent[1]["body"]  # type: ignore[operator]

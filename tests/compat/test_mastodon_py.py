@@ -5,6 +5,7 @@ Other roles add their flows (statuses, timelines, notifications) to this module 
 
 from __future__ import annotations
 
+import pathlib
 import re
 
 import httpx
@@ -93,6 +94,18 @@ def test_password_login_verify_and_update(
         client(live_server, app_credentials).log_in(
             admin_user, "wrong password", scopes=SCOPES, allow_http=True
         )
+
+
+def test_avatar_upload(
+    live_server: LiveServer, app_credentials: tuple[str, str], admin_user: str, tmp_path: pathlib.Path
+) -> None:
+    api = client(live_server, app_credentials)
+    api.log_in(admin_user, PASSWORD, scopes=SCOPES, allow_http=True)
+    image = tmp_path / "avatar.png"
+    image.write_bytes(httpx.get(f"{live_server.url}/avatars/original/missing.png").content)
+    updated = api.account_update_credentials(avatar=str(image))
+    assert not updated.avatar.endswith("missing.png")
+    assert httpx.get(updated.avatar).status_code == 200
 
 
 def test_authorization_code_login(
