@@ -77,6 +77,7 @@ def build(settings: Settings, roles: tuple[str, ...] = ALL_ROLES) -> Container:
     _token_validation(container)
     if "accounts" in roles:
         _accounts(container)
+        _keycloak(container)  # Keycloak mode when ROOKERY_OIDC_CLIENT_ID is set
     # ---- F2: posts, graph, feed, notifications, events/outbox sections go here -------------
     if SOCIAL_ROLES & set(roles):
         _social(container)
@@ -674,3 +675,33 @@ def _cassandra_stores(container: Container) -> tuple[Any, Any, Any]:
         CassandraTimelineStore(session, settings.home_timeline_max, settings.cassandra_timeline_ttl_s),
         CassandraNotificationStore(session, settings.cassandra_notification_ttl_s),
     )
+
+
+# -------------------------------------------------------------------------------------------
+# Keycloak mode (ROOKERY_OIDC_ISSUER + ROOKERY_OIDC_CLIENT_ID/SECRET): registration creates the
+# user in Keycloak, /oauth/token is Keycloak's (reshaped), accounts are linked by `sub`.
+# With only ROOKERY_OIDC_ISSUER set, Keycloak's tokens are validated and nothing else changes.
+# -------------------------------------------------------------------------------------------
+
+
+def _keycloak(container: Container) -> None:
+    settings = container.settings
+    if not (settings.oidc_issuer and settings.oidc_client_id):
+        return
+    from rookery.workloads.adapters.keycloak.client import KeycloakClient
+    from rookery.workloads.services.keycloak_mode import KeycloakMode
+
+    client = KeycloakClient(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret)
+    validator = container.services["tokens"]
+    mode = KeycloakMode(
+        client,
+        container.services["oauth"],
+        container.ports["accounts"],
+        container.ports["oauth"],
+        validator,
+        settings.account_domain,
+    )
+    validator.grant_resolver = mode.grant
+    validator.subject_resolver = mode.account_for
+    container.services["keycloak"] = mode
+    container.stoppers.append(client.close)

@@ -25,6 +25,9 @@ REVOCATIONS_CHANNEL = "auth.revocations"  # on the Realtime port: every replica'
 log = logging.getLogger("rookery.tokens")
 # maps the verified claims of an external issuer's token (non-numeric ``sub``) to a local account
 SubjectResolver = Callable[[dict[str, Any]], Awaitable[int | None]]
+# an external issuer's token issued through our /oauth/token (Keycloak mode): its recorded
+# (account id, app id, Mastodon scopes), or None for a token the issuer minted on its own
+GrantResolver = Callable[[dict[str, Any]], Awaitable[tuple[int | None, int | None, frozenset[str]] | None]]
 
 
 class InvalidToken(Exception):
@@ -98,6 +101,7 @@ class TokenValidator:
         self._cache: OrderedDict[str, AuthContext] = OrderedDict()
         self._revoked: set[str] = set()
         self.subject_resolver: SubjectResolver | None = None
+        self.grant_resolver: GrantResolver | None = None
         self.account_gate: AccountGate | None = None
         self._suspended: set[int] = set()
 
@@ -192,6 +196,16 @@ class TokenValidator:
         scope = claims.get("scope", "")
         if not isinstance(scope, str) or (app_id is not None and not isinstance(app_id, int)):
             raise InvalidToken("malformed claims")
+        grant = await self.grant_resolver(claims) if self.grant_resolver is not None else None
+        if grant is not None:
+            account_id, app_id, granted = grant
+            return AuthContext(
+                account_id=account_id,
+                app_id=app_id,
+                scopes=granted,
+                token_id=str(claims["jti"]),
+                expires_at=float(claims["exp"]),
+            )
         account_id = int(subject) if subject.isdigit() else None
         if account_id is None and self.subject_resolver is not None and not subject.startswith("app:"):
             account_id = await self.subject_resolver(claims)

@@ -70,12 +70,15 @@ async def register(
     app = await oauth.app(ctx.app_id) if ctx.app_id is not None else None
     if app is None:
         raise Forbidden("Registration needs an application token")
+    username = params.text("username", "", max_length=30) or ""
+    email = params.text("email", "", max_length=254) or ""
+    password = params.text("password", "", max_length=200) or ""
+    keycloak = container(request).services.get("keycloak")
     try:
-        account = await _accounts(request).register(
-            params.text("username", "", max_length=30) or "",
-            params.text("email", "", max_length=254) or "",
-            params.text("password", "", max_length=200) or "",
-        )
+        if keycloak is not None:  # Keycloak mode: the user is created in Keycloak, the token is Keycloak's
+            _, body = await keycloak.register(app, username, email, password, ctx.scopes)
+            return JsonResponse(body)
+        account = await _accounts(request).register(username, email, password)
     except InvalidAccount as exc:
         raise Unprocessable(f"Validation failed: {exc}") from None
     grant = await oauth.issue(app, account.id, ctx.scopes)

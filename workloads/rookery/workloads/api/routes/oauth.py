@@ -231,7 +231,11 @@ async def token(request: Request) -> Response:
     if "scope" not in fields and (scopes := params.text("scopes")) is not None:
         fields["scope"] = scopes
     _client_basic_auth(request, fields)
+    keycloak = container(request).services.get("keycloak")
     try:
+        if keycloak is not None:  # Keycloak mode: Keycloak's token endpoint, Mastodon's answer
+            body = await keycloak.token(fields)
+            return JsonResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
         grant = await _oauth(request).token(fields)
     except OAuthError as exc:
         return _oauth_error(exc)
