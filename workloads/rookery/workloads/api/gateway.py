@@ -16,12 +16,13 @@ In order, for each HTTP request:
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
+import functools
 import hashlib
+import itertools
 import math
+import os
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -37,7 +38,6 @@ from rookery.workloads.ports import (
     StoreUnavailable,
 )
 from rookery.workloads.services.tokens import TokenValidator
-from starlette.datastructures import Headers
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -51,6 +51,17 @@ AUTH_PATHS = frozenset({"/oauth/token", "/oauth/authorize", "/api/v1/accounts"})
 CREATE_PATHS = frozenset({"/api/v1/statuses", "/api/v1/media", "/api/v2/media", "/api/v1/reports"})
 _CREATE_PATTERN = re.compile(r"^/api/v1/(chats/\d+/messages|statuses/\d+/(reblog|favourite))$")
 _LIMITED_PREFIXES = ("/api/", "/oauth/")
+_EDGE_HEADERS = frozenset(
+    {
+        b"x-request-id",
+        b"content-length",
+        b"transfer-encoding",
+        b"authorization",
+        b"idempotency-key",
+        b"x-forwarded-for",
+    }
+)
+_BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
 
 def rate_class(method: str, path: str) -> str | None:
@@ -99,9 +110,14 @@ class Gateway:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
+        # one pass over the raw headers, decoding only the few the edge reads
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1")
+            for name, value in scope["headers"]
+            if name in _EDGE_HEADERS
+        }
         supplied = headers.get("x-request-id", "")
-        request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        request_id = supplied if supplied and _REQUEST_ID.match(supplied) else _next_request_id()
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         extra: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode())]
@@ -148,6 +164,9 @@ class Gateway:
                     await send_error(send_with_headers, 429, "Too many requests", [(b"retry-after", retry)])
                     return
 
+        if method in _BODYLESS and length is None and "transfer-encoding" not in headers:
+            await self.app(scope, receive, send_with_headers)  # nothing to count or replay
+            return
         body = await _read_body(receive, limit)
         if body is None:
             await send_error(send_with_headers, 413, f"Request body is too large (limit {limit} bytes)")
@@ -162,7 +181,7 @@ class Gateway:
 
     # -- rate limits -------------------------------------------------------------------------------
 
-    def _client_ip(self, scope: Scope, headers: Headers) -> str:
+    def _client_ip(self, scope: Scope, headers: dict[str, str]) -> str:
         peer = scope["client"][0] if scope.get("client") else "unknown"
         if peer in self.trusted_proxies:
             hops = [hop.strip() for hop in headers.get("x-forwarded-for", "").split(",") if hop.strip()]
@@ -189,7 +208,7 @@ class Gateway:
         body: bytes,
         ctx: AuthContext | None,
         token: str | None,
-        headers: Headers,
+        headers: dict[str, str],
     ) -> None:
         if len(idem_key) > 255:
             await send_error(send, 400, "Idempotency-Key must be at most 255 characters")
@@ -257,13 +276,27 @@ class Gateway:
         return None
 
 
+@functools.lru_cache(maxsize=256)
+def _iso_second(epoch_s: int) -> bytes:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(epoch_s)).encode()
+
+
 def _rate_headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
-    reset = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=min(decision.reset_after_s, 86400 * 365))
+    reset = math.ceil(time.time() + min(decision.reset_after_s, 86400 * 365))
     return [
         (b"x-ratelimit-limit", str(decision.limit).encode()),
         (b"x-ratelimit-remaining", str(max(0, decision.remaining)).encode()),
-        (b"x-ratelimit-reset", reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ").encode()),
+        (b"x-ratelimit-reset", _iso_second(reset)),
     ]
+
+
+_REQUEST_ID_PREFIX = os.urandom(8).hex()
+_request_counter = itertools.count(1)
+
+
+def _next_request_id() -> str:
+    """32 hex digits: a per-process random prefix and a counter (unique, and cheaper than uuid4)."""
+    return f"{_REQUEST_ID_PREFIX}{next(_request_counter) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
