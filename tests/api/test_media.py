@@ -314,3 +314,57 @@ async def test_status_with_media_over_http(api: Api) -> None:
     assert foreign.status_code == 422
     statuses = await api.client.get(f"/api/v1/accounts/{alice.id}/statuses", headers=alice.headers)
     assert [s["content"] for s in statuses.json()] == ["<p>look</p>"]
+
+
+def make_video(suffix: str, tmp_path: pathlib.Path) -> bytes:
+    import subprocess
+
+    from rookery.workloads.services.imaging import ffmpeg_path
+
+    ffmpeg = ffmpeg_path()
+    assert ffmpeg, "imageio-ffmpeg ships an ffmpeg binary"
+    out = tmp_path / f"clip{suffix}"
+    codec = ["-c:v", "libvpx-vp9"] if suffix == ".webm" else ["-pix_fmt", "yuv420p"]
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=duration=1:size=320x240:rate=10",
+         "-metadata", "title=SecretClipTitle", *codec, str(out)],
+        check=True,
+        timeout=120,
+    )  # fmt: skip
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize(("suffix", "content_type"), [(".mp4", "video/mp4"), (".webm", "video/webm")])
+async def test_video_is_stored_without_metadata_and_with_a_poster(
+    api: Api, tmp_path: pathlib.Path, suffix: str, content_type: str
+) -> None:
+    alice = await api.make_user("alice")
+    data = make_video(suffix, tmp_path)
+    assert b"SecretClipTitle" in data
+    response = await api.client.post(
+        "/api/v2/media", headers=alice.headers, files={"file": ("clip.bin", data, "application/octet-stream")}
+    )
+    assert response.status_code in (200, 202), response.text
+    media = await wait_processed(api, alice, response.json()["id"])
+    assert media["type"] == "video"
+    assert media["url"].endswith(suffix) and media["preview_url"].endswith(".jpg")
+    assert media["meta"]["original"]["width"] == 320 and media["meta"]["original"]["height"] == 240
+    assert media["meta"]["original"]["duration"] == pytest.approx(1.0, abs=0.1)
+    assert media["blurhash"]
+    video = await api.client.get(media["url"].removeprefix("http://testserver"))
+    assert video.status_code == 200 and video.headers["content-type"] == content_type
+    assert b"SecretClipTitle" not in video.content
+    poster = await api.client.get(media["preview_url"].removeprefix("http://testserver"))
+    with Image.open(io.BytesIO(poster.content)) as image:
+        assert image.size == (320, 240)
+
+
+async def test_undecodable_video_is_refused_and_leaves_nothing(api: Api) -> None:
+    alice = await api.make_user("alice")
+    fake = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x13" * 5000  # right magic, no movie
+    response = await api.client.post(
+        "/api/v1/media", headers=alice.headers, files={"file": ("v.mp4", fake, "video/mp4")}
+    )
+    assert response.status_code == 422, response.text
+    assert "video" in response.json()["error"]
+    assert stored_files(api) == [] and await media_rows(api) == 0

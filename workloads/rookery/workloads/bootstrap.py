@@ -488,6 +488,92 @@ def _ensure_events(container: Container) -> None:
 
 
 # -------------------------------------------------------------------------------------------
+# Cassandra (ROOKERY_CASSANDRA_CONTACT_POINTS): the graph, home timelines and notifications of
+# the social section. The schema is applied by `rookery migrate` (adapters/cassandra/migrations).
+# Graph changes have no transaction to share with an outbox: their events go to the posts
+# store's outbox (PostgreSQL when configured, else the embedded one) right after the write.
+# -------------------------------------------------------------------------------------------
+
+
+def _cassandra(container: Container) -> None:
+    settings = container.settings
+    if not settings.cassandra_contact_points:
+        return
+    from rookery.workloads.adapters.cassandra.session import CassandraSession
+
+    session = CassandraSession(
+        settings.cassandra_contact_points,
+        settings.cassandra_keyspace,
+        local_dc=settings.cassandra_local_dc,
+        read_consistency=settings.cassandra_read_consistency,
+        write_consistency=settings.cassandra_write_consistency,
+        request_timeout_s=settings.cassandra_request_timeout_s,
+        connect_timeout_s=settings.cassandra_request_timeout_s,
+    )
+    container.ports["cassandra"] = session
+    container.starters.append(session.connect)
+    container.stoppers.append(session.close)
+
+
+def _cassandra_stores(container: Container) -> tuple[Any, Any, Any]:
+    from rookery.workloads.adapters.cassandra.graph import CassandraGraphStore
+    from rookery.workloads.adapters.cassandra.notifications import CassandraNotificationStore
+    from rookery.workloads.adapters.cassandra.timelines import CassandraTimelineStore
+    from rookery.workloads.ports import OutboxEvents
+
+    settings = container.settings
+    session = container.ports["cassandra"]
+    pg, pg_outbox = container.ports.get("postgres"), container.ports.get("postgres_outbox")
+    outbox = container.ports["outbox"]
+
+    async def append_events(events: OutboxEvents) -> None:
+        if pg is not None and pg_outbox is not None:
+            async with pg.transaction() as conn:
+                await pg_outbox.append(conn, events)
+            pg_outbox.notify()
+        else:
+            async with container.ports["db"].transaction() as tx:
+                await outbox.append(tx, events)
+            outbox.notify()
+
+    return (
+        CassandraGraphStore(session, append_events),
+        CassandraTimelineStore(session, settings.home_timeline_max, settings.cassandra_timeline_ttl_s),
+        CassandraNotificationStore(session, settings.cassandra_notification_ttl_s),
+    )
+
+
+# -------------------------------------------------------------------------------------------
+# Keycloak mode (ROOKERY_OIDC_ISSUER + ROOKERY_OIDC_CLIENT_ID/SECRET): registration creates the
+# user in Keycloak, /oauth/token is Keycloak's (reshaped), accounts are linked by `sub`.
+# With only ROOKERY_OIDC_ISSUER set, Keycloak's tokens are validated and nothing else changes.
+# -------------------------------------------------------------------------------------------
+
+
+def _keycloak(container: Container) -> None:
+    settings = container.settings
+    if not (settings.oidc_issuer and settings.oidc_client_id):
+        return
+    from rookery.workloads.adapters.keycloak.client import KeycloakClient
+    from rookery.workloads.services.keycloak_mode import KeycloakMode
+
+    client = KeycloakClient(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret)
+    validator = container.services["tokens"]
+    mode = KeycloakMode(
+        client,
+        container.services["oauth"],
+        container.ports["accounts"],
+        container.ports["oauth"],
+        validator,
+        settings.account_domain,
+    )
+    validator.grant_resolver = mode.grant
+    validator.subject_resolver = mode.account_for
+    container.services["keycloak"] = mode
+    container.stoppers.append(client.close)
+
+
+# -------------------------------------------------------------------------------------------
 # media role: uploads, processing (media worker), the local file store served at /system/media
 # -------------------------------------------------------------------------------------------
 
@@ -521,7 +607,9 @@ def _media(container: Container) -> None:
         max_pixels=settings.media_max_pixels,
         small_size=settings.media_small_size,
     )
-    service = MediaService(repo, store, limits, tenant=settings.tenant, threads=settings.media_threads)
+    service = MediaService(
+        repo, store, limits, tenant=settings.tenant, threads=settings.media_threads, locks=container.ports["locks"]
+    )
     container.services["media"] = service
     media_worker.register(container.ports["bus"], service)
 
@@ -619,89 +707,3 @@ def _push(container: Container) -> None:
         notifications.store = PublishingNotificationStore(notifications.store, bus, settings.tenant)
     push_worker.register(bus, service)
     container.stoppers.insert(0, web_push.close)
-
-
-# -------------------------------------------------------------------------------------------
-# Cassandra (ROOKERY_CASSANDRA_CONTACT_POINTS): the graph, home timelines and notifications of
-# the social section. The schema is applied by `rookery migrate` (adapters/cassandra/migrations).
-# Graph changes have no transaction to share with an outbox: their events go to the posts
-# store's outbox (PostgreSQL when configured, else the embedded one) right after the write.
-# -------------------------------------------------------------------------------------------
-
-
-def _cassandra(container: Container) -> None:
-    settings = container.settings
-    if not settings.cassandra_contact_points:
-        return
-    from rookery.workloads.adapters.cassandra.session import CassandraSession
-
-    session = CassandraSession(
-        settings.cassandra_contact_points,
-        settings.cassandra_keyspace,
-        local_dc=settings.cassandra_local_dc,
-        read_consistency=settings.cassandra_read_consistency,
-        write_consistency=settings.cassandra_write_consistency,
-        request_timeout_s=settings.cassandra_request_timeout_s,
-        connect_timeout_s=settings.cassandra_request_timeout_s,
-    )
-    container.ports["cassandra"] = session
-    container.starters.append(session.connect)
-    container.stoppers.append(session.close)
-
-
-def _cassandra_stores(container: Container) -> tuple[Any, Any, Any]:
-    from rookery.workloads.adapters.cassandra.graph import CassandraGraphStore
-    from rookery.workloads.adapters.cassandra.notifications import CassandraNotificationStore
-    from rookery.workloads.adapters.cassandra.timelines import CassandraTimelineStore
-    from rookery.workloads.ports import OutboxEvents
-
-    settings = container.settings
-    session = container.ports["cassandra"]
-    pg, pg_outbox = container.ports.get("postgres"), container.ports.get("postgres_outbox")
-    outbox = container.ports["outbox"]
-
-    async def append_events(events: OutboxEvents) -> None:
-        if pg is not None and pg_outbox is not None:
-            async with pg.transaction() as conn:
-                await pg_outbox.append(conn, events)
-            pg_outbox.notify()
-        else:
-            async with container.ports["db"].transaction() as tx:
-                await outbox.append(tx, events)
-            outbox.notify()
-
-    return (
-        CassandraGraphStore(session, append_events),
-        CassandraTimelineStore(session, settings.home_timeline_max, settings.cassandra_timeline_ttl_s),
-        CassandraNotificationStore(session, settings.cassandra_notification_ttl_s),
-    )
-
-
-# -------------------------------------------------------------------------------------------
-# Keycloak mode (ROOKERY_OIDC_ISSUER + ROOKERY_OIDC_CLIENT_ID/SECRET): registration creates the
-# user in Keycloak, /oauth/token is Keycloak's (reshaped), accounts are linked by `sub`.
-# With only ROOKERY_OIDC_ISSUER set, Keycloak's tokens are validated and nothing else changes.
-# -------------------------------------------------------------------------------------------
-
-
-def _keycloak(container: Container) -> None:
-    settings = container.settings
-    if not (settings.oidc_issuer and settings.oidc_client_id):
-        return
-    from rookery.workloads.adapters.keycloak.client import KeycloakClient
-    from rookery.workloads.services.keycloak_mode import KeycloakMode
-
-    client = KeycloakClient(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret)
-    validator = container.services["tokens"]
-    mode = KeycloakMode(
-        client,
-        container.services["oauth"],
-        container.ports["accounts"],
-        container.ports["oauth"],
-        validator,
-        settings.account_domain,
-    )
-    validator.grant_resolver = mode.grant
-    validator.subject_resolver = mode.account_for
-    container.services["keycloak"] = mode
-    container.stoppers.append(client.close)

@@ -131,9 +131,13 @@ class MediaAttachment:
 
 def render(media: MediaAttachment) -> dict[str, Any]:
     """Mastodon's MediaAttachment entity; ``url`` stays null until processing finished."""
-    meta: dict[str, Any] = dict(media.extra_meta)
+    # extra keys "original_<name>" (e.g. a video's duration) belong inside meta.original
+    meta: dict[str, Any] = {k: v for k, v in media.extra_meta.items() if not k.startswith("original_")}
     if media.original is not None:
-        meta["original"] = media.original.meta()
+        extra = {
+            k.removeprefix("original_"): v for k, v in media.extra_meta.items() if k.startswith("original_")
+        }
+        meta["original"] = {**media.original.meta(), **extra}
     if media.small is not None:
         meta["small"] = media.small.meta()
     if media.focus is not None:

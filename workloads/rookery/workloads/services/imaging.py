@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import shutil
 import subprocess
 import tempfile
@@ -199,10 +200,27 @@ def _encode_animation(source: Image.Image) -> bytes:
     return out.getvalue()
 
 
+def ffmpeg_path() -> str | None:
+    """The system ffmpeg, else the one shipped inside the imageio-ffmpeg wheel."""
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    try:
+        import imageio_ffmpeg
+
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except (ImportError, RuntimeError):
+        return None
+
+
+_DURATION = re.compile(rb"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
+
+
 def process_video(data: bytes, fmt: str, limits: Limits) -> Processed:
-    """Keep the video; when ffmpeg is installed, strip its metadata and grab a poster frame."""
+    """Strip the video's metadata (GPS, titles) without re-encoding and grab a poster frame; with no
+    ffmpeg at all the video is kept as uploaded."""
     content_type = FORMATS[fmt][1]
-    ffmpeg = shutil.which("ffmpeg")
+    ffmpeg = ffmpeg_path()
     if ffmpeg is None:
         return Processed(Variant(data, content_type, None), None, None)
     suffix = ".mp4" if fmt == "MP4" else ".webm"
@@ -213,8 +231,21 @@ def process_video(data: bytes, fmt: str, limits: Limits) -> Processed:
         cleaned = f"{tmp}/out{suffix}"
         poster = f"{tmp}/poster.png"
         try:
-            subprocess.run(
-                [ffmpeg, "-v", "error", "-y", "-i", source, "-map_metadata", "-1", "-c", "copy", cleaned],
+            copied = subprocess.run(
+                [
+                    ffmpeg,
+                    "-hide_banner",
+                    "-y",
+                    "-i",
+                    source,
+                    "-map_metadata",
+                    "-1",
+                    "-map_chapters",
+                    "-1",
+                    "-c",
+                    "copy",
+                    cleaned,
+                ],
                 check=True,
                 timeout=120,
                 capture_output=True,
@@ -236,8 +267,14 @@ def process_video(data: bytes, fmt: str, limits: Limits) -> Processed:
             small.thumbnail((limits.small_size, limits.small_size), Image.Resampling.LANCZOS)
             hashed = _blurhash(small)
             small_bytes = _encode(small, "JPEG")
+    extra: dict[str, object] = {}
+    duration = _DURATION.search(copied.stderr)
+    if duration:
+        hours, minutes, seconds = duration.groups()
+        extra["original_duration"] = round(int(hours) * 3600 + int(minutes) * 60 + float(seconds), 3)
     return Processed(
         original=Variant(video, content_type, Dimensions(width, height)),
         small=Variant(small_bytes, "image/jpeg", Dimensions(*small.size)),
         blurhash=hashed,
+        extra_meta=extra,
     )

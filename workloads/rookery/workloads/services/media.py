@@ -31,7 +31,7 @@ from rookery.workloads.domain.media import (
     MediaRejected,
 )
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import MediaRepository, MediaStore
+from rookery.workloads.ports import LockManager, MediaRepository, MediaStore
 from rookery.workloads.services import imaging
 from rookery.workloads.services.imaging import Limits
 
@@ -42,6 +42,8 @@ T = TypeVar("T")
 MEDIA_UPLOADED = "MediaUploaded"
 MEDIA_PROCESSED = "MediaProcessed"
 MAX_ATTACHMENTS = 4
+PROCESS_LOCK_TTL_MS = 300_000
+PROCESS_LOCK_WAIT_MS = 120_000
 
 
 class MediaService:
@@ -53,7 +55,9 @@ class MediaService:
         *,
         tenant: str = "rookery",
         threads: int = 2,
+        locks: LockManager | None = None,
     ) -> None:
+        self.locks = locks
         self.repo = repo
         self.store = store
         self.limits = limits
@@ -98,7 +102,23 @@ class MediaService:
         return media
 
     async def process(self, media_id: int) -> MediaAttachment | None:
-        """Make the variants of a processing attachment; idempotent (a ready one is left alone)."""
+        """Make the variants of a processing attachment; idempotent (a ready one is left alone).
+
+        The synchronous v1 upload and the media worker may both get here for one upload: a lock
+        per attachment lets one of them work and the other read the result."""
+        if self.locks is None:
+            return await self._process(media_id)
+        lock = await self.locks.acquire(
+            f"media:process:{media_id}", ttl_ms=PROCESS_LOCK_TTL_MS, wait_ms=PROCESS_LOCK_WAIT_MS
+        )
+        if lock is None:
+            return await self.repo.get(media_id)  # someone else is still at it
+        try:
+            return await self._process(media_id)
+        finally:
+            await self.locks.release(lock)
+
+    async def _process(self, media_id: int) -> MediaAttachment | None:
         media = await self.repo.get(media_id)
         if media is None or media.state != PROCESSING:
             return media
@@ -141,6 +161,11 @@ class MediaService:
         await self.repo.save(done)
         await self.store.delete(media_id, UPLOAD)
         return done
+
+    async def discard(self, media_id: int) -> None:
+        """Forget an attachment entirely (a synchronous upload whose processing failed)."""
+        await self.store.delete(media_id)
+        await self.repo.delete(media_id)
 
     async def _fail(self, media: MediaAttachment, reason: str) -> MediaAttachment:
         failed = dataclasses.replace(media, state=FAILED, error=reason)

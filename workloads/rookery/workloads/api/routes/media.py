@@ -107,8 +107,10 @@ async def upload_v1(
     request: Request, ctx: AuthContext = Depends(require_user("write:media"))
 ) -> JsonResponse:
     media = await _upload(request, ctx)
-    processed = await _media(request).process(media.id)
+    service = _media(request)
+    processed = await service.process(media.id)
     if processed is None or processed.state == FAILED:
+        await service.discard(media.id)  # a refused upload leaves nothing behind
         raise ApiError(422, (processed.error if processed else None) or "file could not be processed")
     return JsonResponse(render(processed))
 
