@@ -81,7 +81,7 @@ async def main(n: int) -> None:
         token = (await oauth.issue(client, account.id, frozenset({"read"}))).access_token
         auth = [(b"authorization", f"Bearer {token}".encode())]
         gateway = Gateway(bare, container)
-        rows = [
+        rows: list[tuple[str, Any, str, list[tuple[bytes, bytes]]]] = [
             ("bare ASGI JSON app", bare, "/", []),
             ("gateway + bare app, unmetered path", gateway, "/healthz", []),
             ("gateway + bare app, metered, anonymous", gateway, "/api/v1/x", []),
