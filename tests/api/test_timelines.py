@@ -183,3 +183,21 @@ async def test_account_timeline_filters(api: Api, param: str) -> None:
     }[param]
     value = "tagged" if param == "tagged" else "true"
     assert await ids(api, path, **{param: value}) == expected
+
+
+async def test_follow_without_reblogs_hides_their_reblogs(api: Api) -> None:
+    alice = await api.make_user("alice")
+    bob = await api.make_user("bob")
+    reader = await api.make_user("reader")
+    response = await api.client.post(
+        f"/api/v1/accounts/{bob.id}/follow", headers=reader.headers, json={"reblogs": False}
+    )
+    assert response.json()["showing_reblogs"] is False
+    original = await post(api, alice, "from someone the reader does not follow")
+    await api.client.post(f"/api/v1/statuses/{original['id']}/reblog", headers=bob.headers)
+    own = await post(api, bob, "bob's own post")
+    await settle(api)
+    assert await home_ids(api, reader) == [own["id"]]
+    await api.client.post(f"/api/v1/accounts/{bob.id}/follow", headers=reader.headers, json={"reblogs": True})
+    timeline = (await api.client.get("/api/v1/timelines/home", headers=reader.headers)).json()
+    assert [s["reblog"]["id"] if s["reblog"] else s["id"] for s in timeline] == [own["id"], original["id"]]

@@ -187,6 +187,10 @@ def test_private_posts_and_replies_are_rechecked_on_read() -> None:
     both = ViewerRelations(following=frozenset({AUTHOR, STRANGER}))
     assert still_visible(reply_to_stranger, FOLLOWER, both)
     assert still_visible(TimelineEntry(3, AUTHOR, in_reply_to_account_id=FOLLOWER), FOLLOWER, following)
+    reblog = TimelineEntry(4, AUTHOR, reblog_of_id=9, reblog_account_id=STRANGER)
+    assert still_visible(reblog, FOLLOWER, following)
+    hiding = ViewerRelations(following=frozenset({AUTHOR}), hiding_reblogs=frozenset({AUTHOR}))
+    assert not still_visible(reblog, FOLLOWER, hiding)
 
 
 # --- pagination -------------------------------------------------------------------------------

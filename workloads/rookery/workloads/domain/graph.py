@@ -53,6 +53,7 @@ class ViewerRelations:
     blocked_by: frozenset[int] = frozenset()
     muting: frozenset[int] = frozenset()
     muting_notifications: frozenset[int] = frozenset()
+    hiding_reblogs: frozenset[int] = frozenset()  # followed with reblogs=false
 
     def blocked_either_way(self, account_id: int) -> bool:
         return account_id in self.blocking or account_id in self.blocked_by

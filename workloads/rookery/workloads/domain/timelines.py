@@ -52,11 +52,14 @@ def without_hidden(entries: Iterable[TimelineEntry], relations: ViewerRelations)
 
 
 def still_visible(entry: TimelineEntry, viewer_id: int, relations: ViewerRelations) -> bool:
-    """Re-check on read what may have changed since the push: a followers-only post stays only
-    while the viewer follows its author; a reply to someone the viewer does not follow is left
+    """Re-check on read what may have changed since the push: reblogs of accounts followed with
+    reblogs=false are hidden; a followers-only post stays only while the viewer follows its
+    author; a reply to someone the viewer does not follow is left
     out (Mastodon's home rule); direct posts were pushed only to the mentioned."""
     if entry.account_id == viewer_id:
         return True
+    if entry.reblog_of_id is not None and entry.account_id in relations.hiding_reblogs:
+        return False
     if entry.visibility == "private" and entry.account_id not in relations.following:
         return False
     replied = entry.in_reply_to_account_id

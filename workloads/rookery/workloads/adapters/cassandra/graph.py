@@ -331,17 +331,20 @@ class CassandraGraphStore:
         out_rows, in_rows = await asyncio.gather(
             self._out(account_id, [FOLLOW, BLOCK, MUTE], ids), self._in(account_id, [BLOCK], ids)
         )
-        sets: dict[str, set[int]] = {FOLLOW: set(), BLOCK: set(), MUTE: set(), "n": set()}
-        for kind, other, _, _, _, notifications in out_rows:
+        sets: dict[str, set[int]] = {FOLLOW: set(), BLOCK: set(), MUTE: set(), "n": set(), "r": set()}
+        for kind, other, show_reblogs, _, _, notifications in out_rows:
             sets[kind].add(other)
             if kind == MUTE and notifications:
                 sets["n"].add(other)
+            elif kind == FOLLOW and show_reblogs is not None and not show_reblogs:
+                sets["r"].add(other)
         return ViewerRelations(
             following=frozenset(sets[FOLLOW]),
             blocking=frozenset(sets[BLOCK]),
             blocked_by=frozenset(row[1] for row in in_rows),
             muting=frozenset(sets[MUTE]),
             muting_notifications=frozenset(sets["n"]),
+            hiding_reblogs=frozenset(sets["r"]),
         )
 
 

@@ -278,7 +278,7 @@ class SqliteGraphStore:
             return ViewerRelations()
         marks = placeholders(ids)
         rows = self.reader.fetchall(
-            "SELECT 'f' AS kind, target_id AS other, 0 AS n FROM follows"
+            "SELECT 'f' AS kind, target_id AS other, 1 - show_reblogs AS n FROM follows"
             f" WHERE account_id = ? AND target_id IN ({marks})"
             f" UNION ALL SELECT 'b', target_id, 0 FROM blocks WHERE account_id = ? AND target_id IN ({marks})"
             " UNION ALL SELECT 'B', account_id, 0 FROM blocks"
@@ -287,15 +287,18 @@ class SqliteGraphStore:
             f" WHERE account_id = ? AND target_id IN ({marks})",
             [account_id, *ids] * 4,
         )
-        sets: dict[str, set[int]] = {"f": set(), "b": set(), "B": set(), "m": set(), "n": set()}
+        sets: dict[str, set[int]] = {"f": set(), "b": set(), "B": set(), "m": set(), "n": set(), "r": set()}
         for row in rows:
             sets[row["kind"]].add(row["other"])
             if row["kind"] == "m" and row["n"]:
                 sets["n"].add(row["other"])
+            elif row["kind"] == "f" and row["n"]:
+                sets["r"].add(row["other"])
         return ViewerRelations(
             following=frozenset(sets["f"]),
             blocking=frozenset(sets["b"]),
             blocked_by=frozenset(sets["B"]),
             muting=frozenset(sets["m"]),
             muting_notifications=frozenset(sets["n"]),
+            hiding_reblogs=frozenset(sets["r"]),
         )
