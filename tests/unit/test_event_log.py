@@ -148,3 +148,60 @@ async def test_nothing_committed_is_lost_across_a_restart(db: Database) -> None:
     await bus.wait_idle()
     await bus.stop()
     assert handled + again == [0, 1, 2, 3, 4]
+
+
+async def test_compaction_keeps_what_a_group_still_needs(db: Database) -> None:
+    bus = eventlog.SqliteEventBus(db, partitions=1, poll_interval_s=0.05)
+    fast: list[int] = []
+    slow: list[int] = []
+    gate = asyncio.Event()
+
+    async def quick(event: Event) -> None:
+        fast.append(event.payload["i"])
+
+    async def lagging(event: Event) -> None:
+        if event.payload["i"] >= 2:
+            await gate.wait()
+        slow.append(event.payload["i"])
+
+    bus.subscribe(POSTS, "fanout", quick)
+    bus.subscribe(POSTS, "notify", lagging)
+    await bus.start()
+    for i in range(6):
+        await bus.publish(POSTS, Event(type="StatusCreated", key="k", payload={"i": i}))
+    await bus.publish(DEAD_LETTER, Event(type="StatusCreated", key="k", payload={"parked": True}))
+    await wait_for(lambda: len(fast) == 6 and len(slow) == 2)
+    await bus.compact()
+    assert [e.payload["i"] for e in await bus.read(POSTS)] == [1, 2, 3, 4, 5]  # notify committed 1
+    gate.set()
+    await bus.wait_idle()
+    await bus.compact()
+    assert [e.payload["i"] for e in await bus.read(POSTS)] == [5]  # the newest anchors the offsets
+    await bus.publish(POSTS, Event(type="StatusCreated", key="k", payload={"i": 6}))
+    await wait_for(lambda: len(fast) == 7 and len(slow) == 7)
+    await bus.stop()
+    assert slow == list(range(7)) and len(await bus.read(DEAD_LETTER)) == 1
+
+
+async def test_compaction_waits_for_a_group_that_has_not_committed_yet(db: Database) -> None:
+    bus = eventlog.SqliteEventBus(db, partitions=1, poll_interval_s=0.05)
+    gate = asyncio.Event()
+    late: list[int] = []
+
+    async def quick(event: Event) -> None:
+        pass
+
+    async def stuck(event: Event) -> None:
+        await gate.wait()
+        late.append(event.payload["i"])
+
+    bus.subscribe(POSTS, "fanout", quick)
+    bus.subscribe(POSTS, "notify", stuck)
+    await bus.start()
+    for i in range(3):
+        await bus.publish(POSTS, Event(type="StatusCreated", key="k", payload={"i": i}))
+    await asyncio.sleep(0.2)
+    assert await bus.compact() == 0
+    gate.set()
+    await wait_for(lambda: late == [0, 1, 2])
+    await bus.stop()

@@ -8,6 +8,9 @@
   an event twice after a crash).
 * A handler that fails ``max_attempts`` times has the event parked on the dead-letter stream, and
   the group moves on.
+* Retention: every ``compact_interval_s`` the events every group has committed are deleted (the
+  newest committed one of each partition stays, it anchors the offsets); streams nobody consumes
+  (the dead-letter stream) are kept.
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ class SqliteEventBus:
         retry_backoff_s: float = 0.05,
         poll_interval_s: float = 1.0,
         batch: int = 100,
+        compact_interval_s: float = 60.0,
     ) -> None:
         self.db = db
         self.partitions = partitions
@@ -82,6 +86,7 @@ class SqliteEventBus:
         self.retry_backoff_s = retry_backoff_s
         self.poll_interval_s = poll_interval_s
         self.batch = batch
+        self.compact_interval_s = compact_interval_s
         self._subscriptions: list[_Subscription] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._wakeups: dict[str, list[asyncio.Event]] = {}
@@ -114,6 +119,7 @@ class SqliteEventBus:
             return
         for subscription in self._subscriptions:
             self._start_subscription(subscription)
+        self._tasks.append(asyncio.create_task(self._compact_periodically(), name="event-log-compaction"))
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
@@ -122,6 +128,39 @@ class SqliteEventBus:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+    # --- retention --------------------------------------------------------------------------
+
+    async def compact(self) -> int:
+        """Delete the events every consumer group of their stream has committed; returns how many.
+        A group subscribed here that has not committed on a partition yet keeps all of it."""
+        done: dict[tuple[str, int], dict[str, int]] = {}
+        for row in await self.db.fetchall("SELECT grp, stream, partition, offset FROM consumer_offsets"):
+            done.setdefault((row["stream"], row["partition"]), {})[row["grp"]] = row["offset"]
+        for sub in self._subscriptions:
+            for partition in range(self.partitions):
+                done.setdefault((sub.stream, partition), {}).setdefault(sub.group, -1)
+        removed = 0
+        async with self.db.transaction() as tx:
+            for (stream, partition), offsets in done.items():
+                floor = min(offsets.values())
+                if floor > 0:
+                    cursor = await tx.execute(
+                        "DELETE FROM event_log WHERE stream = ? AND partition = ? AND offset < ?",
+                        (stream, partition, floor),
+                    )
+                    removed += cursor.rowcount
+        return removed
+
+    async def _compact_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self.compact_interval_s)
+            try:
+                await self.compact()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("event log compaction failed; retrying later")
 
     # --- inspection (tests, metrics) --------------------------------------------------------
 
