@@ -128,7 +128,7 @@ def _blurhash(image: Image.Image) -> str:
     tiny = image.convert("RGB")
     tiny.thumbnail((32, 32), Image.Resampling.BILINEAR)
     width, height = tiny.size
-    pixels = list(tiny.get_flattened_data())
+    pixels: list[tuple[int, int, int]] = list(tiny.get_flattened_data())  # type: ignore[arg-type]
     rows = [[list(pixels[y * width + x]) for x in range(width)] for y in range(height)]
     x_components = 4 if width >= height else 3
     y_components = 3 if width >= height else 4

@@ -161,7 +161,7 @@ class MessagingService:
             )
         return views
 
-    async def list(self, account_id: int, page: PageRequest) -> list[ChatView]:
+    async def list_chats(self, account_id: int, page: PageRequest) -> list[ChatView]:
         return await self._views(account_id, await self.store.chats_of(account_id, page))
 
     async def rename(self, account_id: int, chat_id: int | None, title: str | None) -> ChatView:

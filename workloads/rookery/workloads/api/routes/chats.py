@@ -255,7 +255,7 @@ async def create_chat(
 async def list_chats(
     request: Request, ctx: AuthContext = Depends(require_user("read:conversations"))
 ) -> Response:
-    views = await _service(request).list(ctx.user_id, _page(request))
+    views = await _service(request).list_chats(ctx.user_id, _page(request))
     body = await _renderer(request).chats(views)
     return _paged(request, body, [view.chat.activity_id for view in views])
 
