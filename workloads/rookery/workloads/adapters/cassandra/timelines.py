@@ -133,18 +133,18 @@ class CassandraTimelineStore:
     async def _write(self, owners: list[int], entries: Sequence[TimelineEntry]) -> None:
         rows = [self._row(owner, e) for owner in owners for e in entries]
         days = self._new_days({(owner, day_of(e.status_id)) for owner in owners for e in entries})
+        # index rows of one status share its partition: unlogged batches, one per status
         index = [
-            (content, owner, e.status_id, self.ttl_s)
+            [(content, owner, e.status_id, self.ttl_s) for owner in owners]
             for e in entries
             for content in {e.status_id, e.content_id}
-            for owner in owners
         ]
         # the day rows first: an entry never sits in a partition that no read visits
         await self.session.execute_many(self._insert_day, days)
         self._remember_days(days)
         await asyncio.gather(
             self.session.execute_many(self._insert, rows),
-            self.session.execute_many(self._insert_index, index),
+            *(self.session.execute_batches(self._insert_index, part) for part in index),
         )
 
     async def push(self, owner_ids: Sequence[int], entry: TimelineEntry) -> None:
