@@ -343,3 +343,28 @@ async def test_keys_tokens_and_revocations_survive_a_restart(app_factory, tmp_pa
         assert me.status_code == 200 and me.json()["username"] == "alice"
         revoked = await second.client.get("/api/v1/accounts/verify_credentials", headers=bob.headers)
         assert revoked.status_code == 401
+
+
+async def test_with_an_external_issuer_the_embedded_one_signs_nothing(app_factory) -> None:  # type: ignore[no-untyped-def]
+    issuer = "http://127.0.0.1:9/realms/elsewhere"  # never contacted: no token is validated here
+    async with app_factory(oidc_issuer=issuer) as api:
+        app = await api.register_app("read write")
+        token = await api.client.post(
+            "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": app["client_id"],
+                "client_secret": app["client_secret"],
+            },
+        )
+        assert token.status_code == 400 and issuer in token.json()["error"]
+        page = await api.client.get(
+            "/oauth/authorize",
+            params={"client_id": app["client_id"], "redirect_uri": OOB, "response_type": "code"},
+        )
+        assert page.status_code == 400
+        discovery = await api.client.get("/.well-known/openid-configuration")
+        assert discovery.status_code == 302 and discovery.headers["location"].startswith(issuer)
+        assert (await api.client.get("/.well-known/jwks.json")).status_code == 404
+        signup = await api.client.post("/api/v1/accounts", data={"username": "x"})
+        assert signup.status_code == 401  # no valid token at all

@@ -63,6 +63,8 @@ async def register(
     settings = container(request).settings
     if not settings.registrations_open:
         raise Forbidden("Registrations are closed on this server")
+    if settings.oidc_issuer:
+        raise Forbidden(f"Accounts are created at the identity provider ({settings.oidc_issuer})")
     params = await read_params(request)
     if not params.flag("agreement", False):
         raise ApiError(422, "Validation failed: Agreement must be accepted")
@@ -194,13 +196,21 @@ async def lookup(request: Request, _: AuthContext | None = Depends(optional_auth
 @router.get(
     "/api/v1/accounts/search", summary="Search accounts by username or display name", responses=ACCOUNTS
 )
-async def search(request: Request, _: AuthContext = Depends(require_scopes("read:accounts"))) -> Response:
+async def search(request: Request, ctx: AuthContext = Depends(require_scopes("read:accounts"))) -> Response:
     params = await read_params(request)
     query = params.text("q", max_length=400)
     if query is None:
         raise ApiError(400, "Missing required parameter: q")
     limit = params.integer("limit", 40, minimum=1, maximum=80) or 40
     offset = params.integer("offset", 0, minimum=0) or 0
+    index = container(request).services.get("search")
+    if index is not None:  # the search role's index (same ranking: exact, prefix, followers)
+        following = bool(params.flag("following", False))
+        ids = await index.accounts(
+            query, viewer_id=ctx.account_id, limit=limit, offset=offset, following=following
+        )
+        by_id = await _views(request).many(ids)
+        return JsonResponse([by_id[i] for i in ids if i in by_id])
     found = await _accounts(request).search(query, limit=limit, offset=offset)
     entities = await _views(request).many([a.id for a in found])
     return JsonResponse([entities[a.id] for a in found if a.id in entities])

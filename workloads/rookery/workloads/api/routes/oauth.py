@@ -28,6 +28,13 @@ def _oauth(request: Request) -> OAuthService:
     return service
 
 
+def _embedded_issuer_only(request: Request) -> None:
+    """With an external issuer (Keycloak) this server signs no tokens: say where to log in."""
+    issuer = container(request).settings.oidc_issuer
+    if issuer:
+        raise ApiError(400, f"This server uses an external identity provider; sign in at {issuer}")
+
+
 def _oauth_error(exc: OAuthError) -> JsonResponse:
     return JsonResponse({"error": exc.error, "error_description": exc.description}, status_code=exc.status)
 
@@ -135,6 +142,7 @@ async def _checked_request(request: Request, fields: dict[str, str]) -> tuple[OA
 
 @router.get("/oauth/authorize", summary="Login and consent page (HTML)", response_class=HTMLResponse)
 async def authorize_page(request: Request) -> Response:
+    _embedded_issuer_only(request)
     params = await read_params(request)
     if params.text("response_type", "code") != "code":
         raise ApiError(400, "response_type must be code")
@@ -148,6 +156,7 @@ async def authorize_page(request: Request) -> Response:
 
 @router.post("/oauth/authorize", summary="Submit the login and consent form", include_in_schema=False)
 async def authorize_submit(request: Request) -> Response:
+    _embedded_issuer_only(request)
     params = await read_params(request)
     fields = {name: params.text(name, "") or "" for name in AUTHORIZE_FIELDS}
     cookie = request.cookies.get(CSRF_COOKIE, "")
@@ -211,6 +220,7 @@ def _client_basic_auth(request: Request, fields: dict[str, str]) -> None:
     "/oauth/token", summary="Obtain a token (authorization_code, password, client_credentials, refresh)"
 )
 async def token(request: Request) -> Response:
+    _embedded_issuer_only(request)
     params = await read_params(request)
     fields = {
         name: value
@@ -293,9 +303,13 @@ def _server_metadata(request: Request) -> dict[str, Any]:
 
 @router.get("/.well-known/openid-configuration", summary="OIDC discovery document")
 async def openid_configuration(request: Request) -> Response:
+    issuer = container(request).settings.oidc_issuer
+    if issuer:  # the identity provider's own document
+        return RedirectResponse(f"{issuer.rstrip('/')}/.well-known/openid-configuration", status_code=302)
     return JsonResponse(_server_metadata(request))
 
 
 @router.get("/.well-known/oauth-authorization-server", summary="RFC 8414 server metadata")
 async def oauth_server_metadata(request: Request) -> Response:
+    _embedded_issuer_only(request)
     return JsonResponse(_server_metadata(request))
