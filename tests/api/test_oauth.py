@@ -27,6 +27,8 @@ async def test_register_app_and_verify_it(api: Api) -> None:
     assert app["redirect_uri"] == f"https://app.example/cb\n{OOB}"
     assert set(app["scopes"]) == {"read", "write:statuses"}
     assert app["client_id"] and app["client_secret"] and isinstance(app["id"], str)
+    instance = (await api.client.get("/api/v2/instance")).json()
+    assert app["vapid_key"] == instance["configuration"]["vapid"]["public_key"]
     token = await api.app_token("read", app)
     verified = await api.client.get(
         "/api/v1/apps/verify_credentials", headers={"Authorization": f"Bearer {token}"}

@@ -35,11 +35,16 @@ def _embedded_issuer_only(request: Request) -> None:
         raise ApiError(400, f"This server uses an external identity provider; sign in at {issuer}")
 
 
+def _vapid_key(request: Request) -> str:
+    push = container(request).services.get("push")  # the key Web Push subscriptions are made with
+    return str(push.server_key) if push is not None else ""
+
+
 def _oauth_error(exc: OAuthError) -> JsonResponse:
     return JsonResponse({"error": exc.error, "error_description": exc.description}, status_code=exc.status)
 
 
-def application_entity(app: OAuthApp, *, with_secret: bool) -> dict[str, Any]:
+def application_entity(app: OAuthApp, *, with_secret: bool, vapid_key: str = "") -> dict[str, Any]:
     entity: dict[str, Any] = {
         "id": str(app.id),
         "name": app.name,
@@ -47,7 +52,7 @@ def application_entity(app: OAuthApp, *, with_secret: bool) -> dict[str, Any]:
         "scopes": sorted(app.scopes),
         "redirect_uri": "\n".join(app.redirect_uris),
         "redirect_uris": list(app.redirect_uris),
-        "vapid_key": "",
+        "vapid_key": vapid_key,
     }
     if with_secret:
         entity |= {
@@ -73,7 +78,7 @@ async def create_app(request: Request) -> Response:
         )
     except OAuthError as exc:
         raise ApiError(422, f"Validation failed: {exc.description}") from None
-    return JsonResponse(application_entity(app, with_secret=True))
+    return JsonResponse(application_entity(app, with_secret=True, vapid_key=_vapid_key(request)))
 
 
 @router.get("/api/v1/apps/verify_credentials", summary="The application of the token")
@@ -81,7 +86,7 @@ async def verify_app(request: Request, ctx: AuthContext = Depends(require_scopes
     app = await _oauth(request).app(ctx.app_id) if ctx.app_id is not None else None
     if app is None:
         raise NotFound("Application not found")
-    return JsonResponse(application_entity(app, with_secret=False))
+    return JsonResponse(application_entity(app, with_secret=False, vapid_key=_vapid_key(request)))
 
 
 # -- the authorize page ------------------------------------------------------------------------
