@@ -114,3 +114,14 @@ async def test_many_by_id_skips_unknown_and_hidden(api: Api) -> None:
         "/api/v1/statuses", headers=bob.headers, params=[("id[]", public["id"]), ("id[]", private["id"])]
     )
     assert [s["id"] for s in response.json()] == [public["id"], private["id"]]
+
+
+async def test_idempotency_key_posts_once(api: Api) -> None:
+    alice = await api.make_user("alice")
+    headers = {**alice.headers, "Idempotency-Key": "compose-1"}
+    first = await api.client.post("/api/v1/statuses", headers=headers, json={"status": "only once"})
+    again = await api.client.post("/api/v1/statuses", headers=headers, json={"status": "only once"})
+    assert first.status_code == again.status_code == 200
+    assert first.json()["id"] == again.json()["id"]
+    statuses = await api.client.get(f"/api/v1/accounts/{alice.id}/statuses")
+    assert [s["id"] for s in statuses.json()] == [first.json()["id"]]

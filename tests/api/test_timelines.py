@@ -201,3 +201,19 @@ async def test_follow_without_reblogs_hides_their_reblogs(api: Api) -> None:
     await api.client.post(f"/api/v1/accounts/{bob.id}/follow", headers=reader.headers, json={"reblogs": True})
     timeline = (await api.client.get("/api/v1/timelines/home", headers=reader.headers)).json()
     assert [s["reblog"]["id"] if s["reblog"] else s["id"] for s in timeline] == [own["id"], original["id"]]
+
+
+async def test_an_author_back_under_the_threshold_keeps_earlier_posts_in_homes(app_factory) -> None:  # type: ignore[no-untyped-def]
+    async with app_factory(fanout_threshold=1) as api:
+        author = await api.make_user("author")
+        first, second = await api.make_user("first"), await api.make_user("second")
+        for f in (first, second):
+            await follow(api, f, author)
+        merged = await post(api, author, "posted while above the threshold")
+        await settle(api)
+        assert not await api.container.ports["timelines"].contains(first.account_id, int(merged["id"]))
+        await api.client.post(f"/api/v1/accounts/{author.id}/unfollow", headers=second.headers)
+        pushed = await post(api, author, "posted back under it")
+        await settle(api)
+        assert await home_ids(api, first) == [pushed["id"], merged["id"]]
+        assert await api.container.ports["timelines"].contains(first.account_id, int(merged["id"]))

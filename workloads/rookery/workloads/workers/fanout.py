@@ -77,8 +77,13 @@ class FanoutWorker:
             await self.timelines.mark_celebrity(author_id, True)
             await self.timelines.push([author_id], entry)
             return
-        await self.timelines.mark_celebrity(author_id, False)
         followers = await self.graph.follower_ids(author_id)
+        if author_id in await self.timelines.celebrities():
+            # back under the threshold: what was merged on read must now be stored
+            await self.timelines.mark_celebrity(author_id, False)
+            recent = await self.statuses.by_authors([author_id], PageRequest(limit=MERGE_ON_FOLLOW))
+            for follower in followers:
+                await self.timelines.push_many(follower, recent)
         replied = entry.in_reply_to_account_id
         if replied is not None and replied != author_id:  # replies reach those who follow both
             followers = sorted(
