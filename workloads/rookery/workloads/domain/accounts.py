@@ -19,6 +19,15 @@ ROLES = ("user", "moderator", "admin")
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 
+# password_hash of an account owned by an external identity provider's user: never verifies
+# locally, and binds the account to that user's ``sub`` so it is never handed to another one
+EXTERNAL_SUBJECT_MARK = "!oidc:"
+
+
+def external_subject_mark(sub: str) -> str:
+    return EXTERNAL_SUBJECT_MARK + sub
+
+
 class InvalidAccount(ValueError):
     """A profile or registration value breaks an invariant; the message is client-visible."""
 

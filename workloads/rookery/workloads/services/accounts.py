@@ -9,18 +9,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import argon2
 from rookery.workloads.domain.accounts import (
+    EXTERNAL_SUBJECT_MARK,
     ROLES,
     Account,
     AccountTaken,
     InvalidAccount,
     ProfileChanges,
     apply_profile_changes,
+    external_subject_mark,
     validate_email,
     validate_password,
     validate_username,
@@ -122,13 +123,20 @@ class AccountsService:
         return account
 
     async def account_for_external_subject(self, claims: dict[str, Any]) -> int | None:
-        """The local account of an external issuer's user (Keycloak), matched by
-        ``preferred_username`` and created on first sight; it has no local password."""
-        username = claims.get("preferred_username")
-        if not isinstance(username, str):
+        """The local account of an external issuer's user (Keycloak), bound to its ``sub``:
+        found by ``preferred_username`` (an unbound account is bound on first sight, one bound to
+        another ``sub`` is never handed over) or created without a local password."""
+        sub, username = claims.get("sub"), claims.get("preferred_username")
+        if not isinstance(sub, str) or not sub or not isinstance(username, str):
             return None
+        mark = external_subject_mark(sub)
         account = await self.repo.by_username(username)
         if account is not None:
+            if account.password_hash.startswith(EXTERNAL_SUBJECT_MARK) and account.password_hash != mark:
+                return None
+            if account.password_hash != mark:
+                account.password_hash = mark
+                await self.repo.update(account)
             return None if account.suspended else account.id
         email = claims.get("email")
         try:
@@ -137,14 +145,16 @@ class AccountsService:
                 id=new_id(),
                 username=username,
                 email=validate_email(email if isinstance(email, str) else f"{username}@{self.local_domain}"),
-                password_hash="!external:" + secrets.token_hex(16),  # never verifies
+                password_hash=mark,
                 created_at=dt.datetime.now(dt.UTC),
                 display_name=str(claims.get("name") or "")[:30],
             )
             await self.repo.create(account)
         except AccountTaken:
             existing = await self.repo.by_username(username)
-            return existing.id if existing is not None and not existing.suspended else None
+            if existing is None or existing.password_hash != mark or existing.suspended:
+                return None
+            return existing.id
         except InvalidAccount:
             return None
         return account.id

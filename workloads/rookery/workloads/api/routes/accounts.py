@@ -63,7 +63,7 @@ async def register(
     settings = container(request).settings
     if not settings.registrations_open:
         raise Forbidden("Registrations are closed on this server")
-    if settings.oidc_issuer:
+    if settings.oidc_issuer and "keycloak" not in container(request).services:
         raise Forbidden(f"Accounts are created at the identity provider ({settings.oidc_issuer})")
     params = await read_params(request)
     if not params.flag("agreement", False):

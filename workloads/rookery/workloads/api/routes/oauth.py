@@ -28,10 +28,12 @@ def _oauth(request: Request) -> OAuthService:
     return service
 
 
-def _embedded_issuer_only(request: Request) -> None:
-    """With an external issuer (Keycloak) this server signs no tokens: say where to log in."""
-    issuer = container(request).settings.oidc_issuer
-    if issuer:
+def _embedded_issuer_only(request: Request, *, keycloak_mode_serves: bool = False) -> None:
+    """With an external issuer this server signs no tokens: say where to log in. Keycloak mode
+    (services["keycloak"]) serves some of these endpoints by forwarding to Keycloak."""
+    built = container(request)
+    issuer = built.settings.oidc_issuer
+    if issuer and not (keycloak_mode_serves and "keycloak" in built.services):
         raise ApiError(400, f"This server uses an external identity provider; sign in at {issuer}")
 
 
@@ -225,7 +227,7 @@ def _client_basic_auth(request: Request, fields: dict[str, str]) -> None:
     "/oauth/token", summary="Obtain a token (authorization_code, password, client_credentials, refresh)"
 )
 async def token(request: Request) -> Response:
-    _embedded_issuer_only(request)
+    _embedded_issuer_only(request, keycloak_mode_serves=True)
     params = await read_params(request)
     fields = {
         name: value
