@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import re
 from typing import Any
 
 import orjson
 import pytest
 from api_support import Api, User
-from conftest import PRODUCTION_NEEDS
+
+# the servers production mode needs (as tests/api/conftest.py's API_MODES)
+PRODUCTION_NEEDS = (
+    "postgres",
+    "redis",
+    "kafka",
+    *(("cassandra",) if importlib.util.find_spec("rookery.workloads.adapters.cassandra") else ()),
+)
 
 
 async def chat(api: Api, user: User, account_ids: list[str], title: str | None = None) -> Any:

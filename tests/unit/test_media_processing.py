@@ -7,7 +7,6 @@ import io
 import blurhash
 import pytest
 from PIL import Image
-
 from rookery.workloads.domain.media import Focus, MediaRejected
 from rookery.workloads.services import imaging
 from rookery.workloads.services.imaging import Limits

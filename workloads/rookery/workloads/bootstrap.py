@@ -632,7 +632,11 @@ def _messaging(container: Container) -> None:
     _ensure_events(container)
     db: Database = container.ports["db"]
     container.migrations += [*sqlite_messaging.MIGRATIONS]
-    store = sqlite_messaging.SqliteMessageStore(db, container.ports["outbox"])
+    store: Any
+    if "cassandra" in container.ports:  # production: chats on Cassandra (ROOKERY_CASSANDRA_CONTACT_POINTS)
+        store = _cassandra_message_store(container)
+    else:
+        store = sqlite_messaging.SqliteMessageStore(db, container.ports["outbox"])
     container.ports["messages"] = store
     service = MessagingService(
         store,
@@ -644,6 +648,11 @@ def _messaging(container: Container) -> None:
     if "account_views" in container.services:
         service.render_message = ChatRenderer(container.services["account_views"]).message
     container.services["messaging"] = service
+
+    async def link_realtime() -> None:  # a later section (streaming) may set the realtime port
+        service.realtime = container.ports.get("realtime")
+
+    container.starters.append(link_realtime)
 
 
 # -------------------------------------------------------------------------------------------

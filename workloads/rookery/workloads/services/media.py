@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from PIL import Image
-
 from rookery.workloads.domain import media as domain
 from rookery.workloads.domain.events import MEDIA, Event
 from rookery.workloads.domain.media import (

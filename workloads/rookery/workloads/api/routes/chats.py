@@ -11,11 +11,10 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-
 from rookery.workloads.api.deps import AuthContext, container, require_user
 from rookery.workloads.api.errors import ApiError, NotFound
-from rookery.workloads.api.responses import JsonResponse
 from rookery.workloads.api.params import Params, read_params
+from rookery.workloads.api.responses import JsonResponse
 from rookery.workloads.domain.chats import MEMBER, ChatMessage, ChatNotFound, ChatRejected
 from rookery.workloads.domain.pagination import PageRequest, clamp_limit
 from rookery.workloads.ids import parse_id
