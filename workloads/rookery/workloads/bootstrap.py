@@ -519,14 +519,23 @@ def _cassandra_stores(container: Container) -> tuple[Any, Any, Any]:
     from rookery.workloads.adapters.cassandra.graph import CassandraGraphStore
     from rookery.workloads.adapters.cassandra.notifications import CassandraNotificationStore
     from rookery.workloads.adapters.cassandra.timelines import CassandraTimelineStore
-    from rookery.workloads.ports import OutboxEvents
 
     settings = container.settings
     session = container.ports["cassandra"]
+    append_events = _cassandra_events(container)
+    return (
+        CassandraGraphStore(session, append_events),
+        CassandraTimelineStore(session, settings.home_timeline_max, settings.cassandra_timeline_ttl_s),
+        CassandraNotificationStore(session, settings.cassandra_notification_ttl_s),
+    )
+
+
+def _cassandra_events(container: Container) -> Callable[[Any], Awaitable[None]]:
+    """Appends events to the posts store's outbox (PostgreSQL, else embedded) in their own transaction."""
     pg, pg_outbox = container.ports.get("postgres"), container.ports.get("postgres_outbox")
     outbox = container.ports["outbox"]
 
-    async def append_events(events: OutboxEvents) -> None:
+    async def append_events(events: Any) -> None:
         if pg is not None and pg_outbox is not None:
             async with pg.transaction() as conn:
                 await pg_outbox.append(conn, events)
@@ -536,11 +545,13 @@ def _cassandra_stores(container: Container) -> tuple[Any, Any, Any]:
                 await outbox.append(tx, events)
             outbox.notify()
 
-    return (
-        CassandraGraphStore(session, append_events),
-        CassandraTimelineStore(session, settings.home_timeline_max, settings.cassandra_timeline_ttl_s),
-        CassandraNotificationStore(session, settings.cassandra_notification_ttl_s),
-    )
+    return append_events
+
+
+def _cassandra_message_store(container: Container) -> Any:
+    from rookery.workloads.adapters.cassandra.messaging import CassandraMessageStore
+
+    return CassandraMessageStore(container.ports["cassandra"], _cassandra_events(container))
 
 
 # -------------------------------------------------------------------------------------------
