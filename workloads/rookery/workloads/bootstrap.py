@@ -422,6 +422,8 @@ def _social(container: Container) -> None:
         notifications=notification_store,
     )
 
+    if "accounts" not in container.services:  # a split role still reads accounts (their store)
+        _accounts(container)
     accounts = container.services["accounts"]
     posts = PostsService(
         statuses, graph_store, accounts, cache, base_url=settings.base_url, tenant=settings.tenant
