@@ -88,6 +88,7 @@ def build(settings: Settings, roles: tuple[str, ...] = ALL_ROLES) -> Container:
         _messaging(container)
     if "notifications" in roles:
         _push(container)
+    _streaming_conversations_search(container)  # section at the end of this module
     _postgres_relay(container)
     _start_production_bus(container)  # last: consumers start once every store they call is up
     return container
@@ -108,6 +109,9 @@ def _edge(container: Container) -> None:
     container.ports["rate_limiter"] = MemoryRateLimiter()
     container.ports["locks"] = MemoryLockManager()
     container.ports["idempotency"] = MemoryIdempotencyStore()
+    from rookery.workloads.adapters.memory.realtime import MemoryRealtime
+
+    container.ports["realtime"] = MemoryRealtime()  # in-process pub/sub; Redis replaces it in production
 
 
 def _database(container: Container) -> None:
@@ -729,3 +733,113 @@ def _push(container: Container) -> None:
         notifications.store = PublishingNotificationStore(notifications.store, bus, settings.tenant)
     push_worker.register(bus, service)
     container.stoppers.insert(0, web_push.close)
+
+
+# -------------------------------------------------------------------------------------------
+# streaming, direct conversations, search
+#   search role: SearchIndex = SQLite FTS5, or OpenSearch / Elasticsearch by ROOKERY_SEARCH_URL
+#     (+ ROOKERY_SEARCH_ENGINE); accounts indexed as written, statuses by the "index" consumer
+#   posts role: conversations (SQLite) maintained by the "conversations" consumer
+#   streaming: the "streaming" consumer renders and publishes on the Realtime port; the gateway
+#     role's hub (one realtime listener per process) serves the sockets
+# -------------------------------------------------------------------------------------------
+
+
+def _streaming_conversations_search(container: Container) -> None:
+    roles = set(container.roles)
+    if "search" in roles:
+        _search(container)
+    bus = container.ports.get("bus")
+    realtime = container.ports.get("realtime")
+    views = container.services.get("status_views")
+    if "posts" in roles and views is not None and bus is not None:
+        from rookery.workloads.adapters.sqlite import conversations as sqlite_conversations
+        from rookery.workloads.api.routes.conversations import ConversationViews
+        from rookery.workloads.services.conversations import ConversationsService
+        from rookery.workloads.workers.conversations import ConversationsWorker
+
+        container.migrations += [*sqlite_conversations.MIGRATIONS]
+        conversations = ConversationsService(
+            sqlite_conversations.SqliteConversationStore(container.ports["db"]), realtime
+        )
+        conversation_views = ConversationViews(container.services["account_views"], views)
+        conversations.render = conversation_views.one
+        container.services.update(conversations=conversations, conversation_views=conversation_views)
+        ConversationsWorker(conversations).subscribe(bus)
+    if realtime is None:
+        return
+    if "gateway" in roles:
+        from rookery.workloads.services.streaming import StreamHub
+
+        hub = StreamHub(realtime, container.ports.get("graph"))
+        container.services["streaming_hub"] = hub
+        container.starters.append(hub.start)
+        container.stoppers.append(hub.stop)  # stops before the stores it filters with
+    if views is not None and bus is not None and "statuses" in container.ports:
+        from rookery.workloads.api.entities.social import render_notifications
+        from rookery.workloads.workers.streaming import StreamingPublisher
+
+        account_views = container.services["account_views"]
+
+        async def render_status(status_id: int) -> dict[str, Any] | None:
+            rendered = await views.render([status_id], None)
+            return rendered[0] if rendered else None
+
+        async def render_notification(notification: Any) -> dict[str, Any] | None:
+            owner = notification.account_id
+            rendered = await render_notifications([notification], owner, account_views, views)
+            return rendered[0] if rendered else None
+
+        StreamingPublisher(
+            realtime,
+            container.ports["statuses"],
+            container.ports["graph"],
+            container.ports.get("notifications"),
+            render_status,
+            render_notification,
+        ).subscribe(bus)
+
+
+def _search(container: Container) -> None:
+    from rookery.workloads.services.search import IndexedAccountRepository, SearchService
+
+    settings = container.settings
+    index: Any
+    if settings.search_url:
+        engine = settings.search_engine.lower()
+        if engine == "elasticsearch":
+            from rookery.workloads.adapters.search.elasticsearch import ElasticsearchIndex
+
+            index = ElasticsearchIndex(
+                settings.search_url,
+                settings.tenant,
+                refresh=settings.search_refresh,
+                timeout_s=settings.search_timeout_s,
+            )
+        else:
+            from rookery.workloads.adapters.search.opensearch import OpenSearchIndex
+
+            index = OpenSearchIndex(
+                settings.search_url,
+                settings.tenant,
+                refresh=settings.search_refresh,
+                timeout_s=settings.search_timeout_s,
+            )
+        container.starters.append(index.setup)
+    else:
+        from rookery.workloads.adapters.sqlite import search as sqlite_search
+
+        container.migrations += [*sqlite_search.MIGRATIONS]
+        index = sqlite_search.SqliteSearchIndex(container.ports["db"])
+    container.stoppers.append(index.close)
+    container.ports["search_index"] = index
+    search = SearchService(index, container.ports.get("graph"), container.services.get("posts"))
+    container.services["search"] = search
+    accounts = container.services.get("accounts")
+    if accounts is not None:
+        accounts.repo = IndexedAccountRepository(accounts.repo, search)
+    bus = container.ports.get("bus")
+    if bus is not None and "statuses" in container.ports and "accounts" in container.ports:
+        from rookery.workloads.workers.index import IndexWorker
+
+        IndexWorker(search, container.ports["statuses"], container.ports["accounts"]).subscribe(bus)

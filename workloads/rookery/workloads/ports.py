@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from rookery.workloads.domain.accounts import Account
 from rookery.workloads.domain.chats import Chat, ChatMember, ChatMessage
+from rookery.workloads.domain.conversations import Conversation
 from rookery.workloads.domain.events import Event
 from rookery.workloads.domain.graph import Follow, Mute, Relationship, ViewerRelations
 from rookery.workloads.domain.media import MediaAttachment
@@ -142,6 +143,25 @@ class Realtime(Protocol):
     async def publish(self, channel: str, message: bytes) -> None: ...
 
     def subscribe(self, channels: list[str]) -> AsyncIterator[tuple[str, bytes]]: ...
+
+    def listen(self) -> RealtimeListener:
+        """One subscriber connection whose channels change while it runs (the streaming hub of a
+        process holds one, whatever the number of sockets)."""
+        ...
+
+
+class RealtimeListener(Protocol):
+    async def add(self, channels: Sequence[str]) -> None:
+        """Subscribe; returns once the server confirmed, so later publishes reach this listener."""
+        ...
+
+    async def remove(self, channels: Sequence[str]) -> None: ...
+
+    def messages(self) -> AsyncIterator[tuple[str, bytes]]:
+        """(channel, message) as they arrive; iterate from one task only."""
+        ...
+
+    async def close(self) -> None: ...
 
 
 # --------------------------------------------------------------------------------------------
@@ -613,3 +633,121 @@ class PushSender(Protocol):
 
 class EmailSender(Protocol):
     async def send(self, to: str, subject: str, text: str) -> None: ...
+
+
+# --------------------------------------------------------------------------------------------
+# conversations: direct-message threads per account (owner: posts role, streaming engineer)
+# --------------------------------------------------------------------------------------------
+
+
+class ConversationStore(Protocol):
+    """Mastodon's account conversations: one row per (owner, set of other participants), moved
+    by every direct status among them."""
+
+    async def record(
+        self, owner_id: int, participants: Sequence[int], status_id: int, *, unread: bool
+    ) -> Conversation:
+        """Add ``status_id`` to the owner's conversation with ``participants`` (created on first
+        use); the newest status becomes ``last_status_id``. Idempotent per (owner, status)."""
+        ...
+
+    async def remove_status(self, status_id: int) -> list[Conversation]:
+        """Forget a deleted status; conversations left without statuses are deleted. Returns the
+        conversations that still exist and changed."""
+        ...
+
+    async def of_owner(self, owner_id: int, page: PageRequest) -> list[Conversation]:
+        """Newest ``last_status_id`` first; the page applies to ``last_status_id``."""
+        ...
+
+    async def get(self, owner_id: int, conversation_id: int) -> Conversation | None: ...
+
+    async def mark_read(self, owner_id: int, conversation_id: int) -> Conversation | None: ...
+
+    async def delete(self, owner_id: int, conversation_id: int) -> bool: ...
+
+
+# --------------------------------------------------------------------------------------------
+# search: accounts, statuses, hashtags (owner: search role). SQLite FTS5 embedded; OpenSearch or
+# Elasticsearch in production. Documents come from the domain; queries take the viewer's context.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AccountDocument:
+    id: int
+    username: str
+    display_name: str = ""
+    note: str = ""
+    followers_count: int = 0
+    discoverable: bool = True
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatusDocument:
+    id: int
+    account_id: int
+    text: str  # plain text (content warning included) as typed
+    visibility: str
+    tags: tuple[str, ...] = ()
+    mentions: tuple[int, ...] = ()
+    created_at: datetime.datetime | None = None  # default: from the snowflake id
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatusSearch:
+    """Which statuses a viewer may find: public and unlisted ones, plus the viewer's own and those
+    mentioning the viewer (any visibility); never by an excluded (blocked, muted) author."""
+
+    text: str
+    viewer_id: int | None = None
+    exclude_account_ids: frozenset[int] = frozenset()
+    account_id: int | None = None  # only this author's
+    max_id: int | None = None
+    min_id: int | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TagUse:
+    day: datetime.date
+    uses: int  # public/unlisted statuses with the tag that day
+    accounts: int  # distinct authors among them
+
+
+class SearchIndex(Protocol):
+    async def setup(self) -> None:
+        """Create indices/templates/tables if missing (idempotent)."""
+        ...
+
+    async def index_accounts(self, documents: Sequence[AccountDocument]) -> None: ...
+
+    async def delete_account(self, account_id: int) -> None: ...
+
+    async def index_statuses(self, documents: Sequence[StatusDocument]) -> None:
+        """Upsert statuses (and count their hashtags); re-indexing the same id replaces it."""
+        ...
+
+    async def delete_statuses(self, status_ids: Sequence[int]) -> None: ...
+
+    async def search_accounts(
+        self, text: str, *, limit: int, offset: int = 0, among: Sequence[int] | None = None
+    ) -> list[int]:
+        """Account ids by username / display name (prefix) and note: an exact username first,
+        then username prefixes, then by followers; ``among`` restricts to those ids."""
+        ...
+
+    async def search_statuses(self, query: StatusSearch) -> list[int]:
+        """Status ids matching every word (prefix on the last), newest first."""
+        ...
+
+    async def search_hashtags(self, text: str, *, limit: int, offset: int = 0) -> list[str]:
+        """Hashtag names starting with ``text``, most used first."""
+        ...
+
+    async def hashtag_history(self, name: str, days: int, today: datetime.date) -> list[TagUse]:
+        """Daily uses of a hashtag, newest day first, ``days`` entries (zeros included)."""
+        ...
+
+    async def close(self) -> None: ...

@@ -156,6 +156,16 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
     smtp_from: str = Field("", description="From address of e-mails; default CONTACT_EMAIL.")
 
+    # --- streaming, search --------------------------------------------------------------------
+    streaming_queue_size: int = Field(
+        256, description="Messages a streaming connection may have waiting; a slower client is dropped."
+    )
+    streaming_heartbeat_s: float = Field(15.0, description="Server-sent events: seconds between heartbeats.")
+    search_refresh: str = Field(
+        "false", description="Search writes: 'false' (searchable within ~1 s), 'wait_for' or 'true'."
+    )
+    search_timeout_s: float = Field(5.0, description="Longest wait for one OpenSearch/Elasticsearch request.")
+
     # --- observability ------------------------------------------------------------------------
     prometheus_url: str = Field("", description="Prometheus base URL (for the admin dashboard).")
     zipkin_url: str = Field("", description="Zipkin base URL; traces are exported there when set.")

@@ -58,6 +58,9 @@ def create_app(container: Container) -> FastAPI:
     # ---- media, chats, push (see _mount_media_chats_push below) ---------------------------------
     _mount_media_chats_push(app, container)
 
+    # ---- streaming, conversations, search (see _mount_streaming_conversations_search) ------------
+    _mount_streaming_conversations_search(app, container)
+
     # the edge wraps every route (pure ASGI); added last so it runs first
     app.add_middleware(Gateway, container=container)
     return app
@@ -76,3 +79,16 @@ def _mount_media_chats_push(app: FastAPI, container: Container) -> None:
         store = container.ports.get("media_store")
         if hasattr(store, "asgi_app"):  # local disk: serve the files (production: the CDN does)
             app.mount(store.mount_path, store.asgi_app(), name="media-files")
+
+
+def _mount_streaming_conversations_search(app: FastAPI, container: Container) -> None:
+    from rookery.workloads.api import streaming
+    from rookery.workloads.api.routes import conversations, search, tags
+
+    if "streaming_hub" in container.services:
+        app.include_router(streaming.router)
+    if "conversations" in container.services:
+        app.include_router(conversations.router)
+    if "search" in container.services:
+        app.include_router(search.router)
+        app.include_router(tags.router)

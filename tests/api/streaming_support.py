@@ -1,0 +1,119 @@
+"""Helpers for tests that drive a real `rookery up` process over HTTP and WebSockets."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+PASSWORD = "correct horse battery"
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveUser:
+    id: str
+    username: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def register(
+    client: httpx.AsyncClient, username: str, scopes: str = "read write follow push"
+) -> LiveUser:
+    """Exactly as a client does: an app, an app token, POST /api/v1/accounts."""
+    app = (
+        await client.post("/api/v1/apps", data={"client_name": "t", "redirect_uris": OOB, "scopes": scopes})
+    ).json()
+    app_token = (
+        await client.post(
+            "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": app["client_id"],
+                "client_secret": app["client_secret"],
+                "scope": scopes,
+            },
+        )
+    ).json()["access_token"]
+    response = await client.post(
+        "/api/v1/accounts",
+        headers={"Authorization": f"Bearer {app_token}"},
+        data={
+            "username": username,
+            "email": f"{username}@example.org",
+            "password": PASSWORD,
+            "agreement": "true",
+        },
+    )
+    assert response.status_code == 200, response.text
+    token = response.json()["access_token"]
+    me = await client.get("/api/v1/accounts/verify_credentials", headers={"Authorization": f"Bearer {token}"})
+    return LiveUser(me.json()["id"] if me.status_code == 200 else "", username, token)
+
+
+async def post(client: httpx.AsyncClient, user: LiveUser, text: str, **fields: Any) -> dict[str, Any]:
+    response = await client.post("/api/v1/statuses", headers=user.headers, json={"status": text, **fields})
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def ws_url(base: str, path: str = "/api/v1/streaming", **query: str) -> str:
+    url = base.replace("http://", "ws://") + path
+    if query:
+        url += "?" + str(httpx.QueryParams(query))
+    return url
+
+
+class Socket:
+    """A WebSocket client that keeps every frame it got, parsed."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.frames: list[dict[str, Any]] = []
+
+    async def next(self, timeout_s: float = 10.0) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.ws.recv(), timeout_s)
+        frame = dict(orjson.loads(raw))
+        self.frames.append(frame)
+        return frame
+
+    async def until(self, match: Callable[[dict[str, Any]], bool], timeout_s: float = 10.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            frame = await self.next(max(0.1, deadline - time.monotonic()))
+            if match(frame):
+                return frame
+
+    async def send(self, body: dict[str, Any]) -> None:
+        await self.ws.send(orjson.dumps(body).decode())
+
+
+def payload(frame: dict[str, Any]) -> Any:
+    return (
+        orjson.loads(frame["payload"])
+        if frame.get("payload", "").startswith(("{", "[", '"'))
+        else frame["payload"]
+    )
+
+
+async def open_socket(base: str, **query: str) -> Socket:
+    return Socket(await connect(ws_url(base, **query)))
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], timeout_s: float = 10.0, what: str = "condition"
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not await check():
+        assert time.monotonic() < deadline, f"{what} not met within {timeout_s}s"
+        await asyncio.sleep(0.05)

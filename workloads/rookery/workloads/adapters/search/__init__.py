@@ -1,0 +1,1 @@
+"""Production SearchIndex adapters: OpenSearch (opensearch-py) and Elasticsearch (elasticsearch)."""

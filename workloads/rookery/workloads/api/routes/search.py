@@ -1,0 +1,104 @@
+"""``GET /api/v2/search``: accounts, statuses and hashtags (services/search.py for the rules).
+
+``resolve`` never looks anything up on other servers (there is no federation): it only allows an
+exact ``user@this.domain`` to be found. Unauthenticated callers get no pagination (offset), as on
+Mastodon. ``exclude_unreviewed`` is accepted (there is no hashtag review: every tag is reviewed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from rookery.workloads.api.deps import OUTSIDE_SCOPES, AuthContext, container, optional_auth
+from rookery.workloads.api.entities.accounts import ACCOUNT_SCHEMA
+from rookery.workloads.api.entities.statuses import STATUS_SCHEMA
+from rookery.workloads.api.errors import ApiError, Forbidden, Unprocessable
+from rookery.workloads.api.params import read_params
+from rookery.workloads.api.responses import JsonResponse, Response
+from rookery.workloads.api.routes.tags import TAG_SCHEMA, render_tag
+from rookery.workloads.ids import parse_id
+from rookery.workloads.services.search import SearchService
+
+router = APIRouter(tags=["search"])
+TYPES = ("accounts", "hashtags", "statuses")
+MAX_QUERY = 500
+RESULTS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Search results",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "accounts": {"type": "array", "items": ACCOUNT_SCHEMA},
+                        "statuses": {"type": "array", "items": STATUS_SCHEMA},
+                        "hashtags": {"type": "array", "items": TAG_SCHEMA},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _cursor(params: Any, name: str) -> int | None:
+    raw = params.raw(name)
+    if raw is None or raw == "":
+        return None
+    parsed = parse_id(raw) if isinstance(raw, str | int) and not isinstance(raw, bool) else None
+    if parsed is None:
+        raise Unprocessable(f"{name} must be a status id (a positive integer)")
+    return parsed
+
+
+@router.get("/api/v2/search", summary="Search accounts, statuses and hashtags", responses=RESULTS)
+async def search(request: Request, ctx: AuthContext | None = Depends(optional_auth)) -> Response:
+    if ctx is not None and not ctx.allows("read:search"):
+        raise Forbidden(OUTSIDE_SCOPES)
+    params = await read_params(request)
+    text = params.text("q", max_length=MAX_QUERY)
+    if text is None or not text.strip():
+        raise ApiError(400, "Missing required parameter: q")
+    kind = params.text("type")
+    if kind is not None and kind not in TYPES:
+        raise Unprocessable(f"type must be one of {', '.join(TYPES)}")
+    limit = params.integer("limit", 20, minimum=1, maximum=40) or 20
+    offset = params.integer("offset", 0, minimum=0) or 0
+    resolve = bool(params.flag("resolve", False))
+    following = bool(params.flag("following", False))
+    params.flag("exclude_unreviewed", False)  # validated; every local tag counts as reviewed
+    account_raw = params.text("account_id")
+    account_id = parse_id(account_raw) if account_raw else None
+    if account_raw and account_id is None:
+        raise Unprocessable("account_id must be an account id")
+    max_id, min_id = _cursor(params, "max_id"), _cursor(params, "min_id")
+    if ctx is None and (offset or resolve):
+        raise ApiError(401, "Search queries pagination is not supported without authentication")
+    viewer = ctx.account_id if ctx is not None else None
+    built = container(request)
+    service: SearchService = built.services["search"]
+    body: dict[str, list[Any]] = {"accounts": [], "statuses": [], "hashtags": []}
+    if kind in (None, "accounts"):
+        ids = await service.accounts(text, viewer_id=viewer, limit=limit, offset=offset, following=following)
+        entities = await built.services["account_views"].many(ids)
+        body["accounts"] = [entities[i] for i in ids if i in entities]
+    if kind in (None, "statuses") and "posts" in built.services:
+        found = await service.statuses(
+            text,
+            viewer_id=viewer,
+            limit=limit,
+            offset=offset,
+            account_id=account_id,
+            max_id=max_id,
+            min_id=min_id,
+        )
+        body["statuses"] = await built.services["status_views"].render(
+            [s.id for s in found], viewer, known=found
+        )
+    if kind in (None, "hashtags"):
+        names = await service.hashtags(text, limit=limit, offset=offset)
+        body["hashtags"] = [
+            await render_tag(service, name, built.settings.base_url, viewer=ctx is not None) for name in names
+        ]
+    return JsonResponse(body)

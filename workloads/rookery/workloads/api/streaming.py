@@ -1,0 +1,234 @@
+"""Mastodon's streaming API: a WebSocket at ``/api/v1/streaming`` (one stream by query, or many
+multiplexed by ``{"type": "subscribe", "stream": ..., "tag": ...}`` messages) and the
+server-sent-events endpoints ``/api/v1/streaming/<stream>``.
+
+Frames sent on the WebSocket: ``{"stream": ["hashtag", "cats"], "event": "update", "payload":
+"<json>"}``; a bad subscribe message is answered ``{"error": ..., "status": 400}``. SSE sends
+``event: <name>`` / ``data: <payload>`` records and a ``:thump`` comment as heartbeat
+(WebSockets: the server's ping frames, uvicorn's ``ws_ping_interval``).
+
+The token is the REST API's (Authorization header, ``access_token`` query parameter, or the
+``Sec-WebSocket-Protocol`` header), checked by the same validator; a refused handshake gets an
+HTTP 401/403/400 with ``{"error": ...}`` where the server supports it, else close code 1008.
+A connection that does not keep up (its queue of ``streaming_queue_size`` messages fills) is
+closed with code 1013 (SSE: the response ends).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request, WebSocket
+from rookery.workloads.api.deps import AuthContext, optional_auth, websocket_auth
+from rookery.workloads.api.errors import ApiError
+from rookery.workloads.services.streaming import Connection, StreamHub, StreamRejected, resolve_stream
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+router = APIRouter(tags=["streaming"])
+log = logging.getLogger("rookery.streaming")
+SLOW_CONSUMER = 1013  # "try again later": the client did not read fast enough
+POLICY = 1008
+MAX_CLIENT_MESSAGE = 4096
+
+# SSE path -> Mastodon stream name
+SSE_STREAMS = {
+    "user": "user",
+    "user/notification": "user:notification",
+    "public": "public",
+    "public/local": "public:local",
+    "public/remote": "public:remote",
+    "public/media": "public:media",
+    "public/local/media": "public:local:media",
+    "hashtag": "hashtag",
+    "hashtag/local": "hashtag:local",
+    "direct": "direct",
+    "list": "list",
+}
+
+
+def _hub(container: Any) -> StreamHub:
+    hub = container.services.get("streaming_hub")
+    if hub is None:
+        raise ApiError(503, "Streaming is not available on this server")
+    found: StreamHub = hub
+    return found
+
+
+async def _deny(websocket: WebSocket, status: int, message: str) -> None:
+    """Refuse the handshake with an HTTP answer when the server can send one, else 1008."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        body = orjson.dumps({"error": message})
+        await websocket.send_denial_response(
+            Response(body, status_code=status, media_type="application/json")
+        )
+    else:
+        await websocket.close(code=POLICY, reason=message[:120])
+
+
+@router.websocket("/api/v1/streaming")
+@router.websocket("/api/v1/streaming/")
+async def streaming_socket(websocket: WebSocket) -> None:
+    container = websocket.app.state.container
+    try:
+        hub = _hub(container)
+        ctx = await websocket_auth(websocket, "read:statuses", "read:notifications")
+    except ApiError as exc:
+        await _deny(websocket, exc.status, exc.message)
+        return
+    connection = Connection(ctx, container.settings.streaming_queue_size)
+    query = websocket.query_params
+    try:
+        if query.get("stream"):  # subscribed before the handshake completes: nothing is missed
+            spec = resolve_stream(query["stream"], ctx, tag=query.get("tag"), list_id=query.get("list"))
+            await hub.add(connection, spec)
+    except StreamRejected as exc:
+        await _deny(websocket, exc.status, exc.message)
+        return
+    offered = websocket.headers.get("sec-websocket-protocol")
+    try:
+        await websocket.accept(subprotocol=offered.split(",")[0].strip() if offered else None)
+        await _serve_socket(websocket, hub, connection)
+    finally:
+        await hub.detach(connection)
+
+
+async def _serve_socket(websocket: WebSocket, hub: StreamHub, connection: Connection) -> None:
+    send_lock = asyncio.Lock()
+
+    async def send(body: dict[str, Any]) -> None:
+        async with send_lock:
+            await websocket.send_text(orjson.dumps(body).decode())
+
+    async def sender() -> None:
+        while True:
+            stream, event, payload = await connection.queue.get()
+            await send({"stream": stream, "event": event, "payload": payload})
+
+    async def receiver() -> None:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text") or (message.get("bytes") or b"").decode("utf-8", "replace")
+            error = await _client_message(hub, connection, text)
+            if error is not None:
+                await send({"error": error[1], "status": error[0]})
+
+    tasks = [
+        asyncio.create_task(sender()),
+        asyncio.create_task(receiver()),
+        asyncio.create_task(connection.slow.wait()),
+    ]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
+                await task
+    if connection.slow.is_set():
+        log.warning("dropped slow streaming consumer (account %s)", connection.viewer_id)
+        await hub.detach(connection)
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(2.0):
+                await websocket.close(code=SLOW_CONSUMER, reason="too slow")
+        return
+    if websocket.application_state == WebSocketState.CONNECTED:
+        with contextlib.suppress(Exception):
+            await websocket.close()
+
+
+async def _client_message(hub: StreamHub, connection: Connection, text: str) -> tuple[int, str] | None:
+    """Apply a subscribe/unsubscribe message; (status, error) when it is not one."""
+    if len(text) > MAX_CLIENT_MESSAGE:
+        return 400, "Message too large"
+    try:
+        message = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return 400, "Message is not valid JSON"
+    if not isinstance(message, dict) or message.get("type") not in ("subscribe", "unsubscribe"):
+        return 400, "Message type must be 'subscribe' or 'unsubscribe'"
+    stream, tag, list_id = message.get("stream"), message.get("tag"), message.get("list")
+    if not isinstance(stream, str) or not all(v is None or isinstance(v, str | int) for v in (tag, list_id)):
+        return 400, "Missing or invalid parameter: stream"
+    try:
+        spec = resolve_stream(stream, connection.ctx, tag=str(tag) if tag is not None else None)
+    except StreamRejected as exc:
+        return exc.status, exc.message
+    if message["type"] == "subscribe":
+        await hub.add(connection, spec)
+    else:
+        await hub.remove(connection, spec.key)
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# server-sent events
+# --------------------------------------------------------------------------------------------
+
+
+@router.get("/api/v1/streaming/health", summary="Streaming health", response_class=PlainTextResponse)
+async def health() -> PlainTextResponse:
+    return PlainTextResponse("OK")
+
+
+async def _sse(request: Request, stream: str, ctx: AuthContext | None) -> StreamingResponse:
+    container = request.app.state.container
+    hub = _hub(container)
+    try:
+        spec = resolve_stream(
+            stream, ctx, tag=request.query_params.get("tag"), list_id=request.query_params.get("list")
+        )
+    except StreamRejected as exc:
+        raise ApiError(exc.status, exc.message) from None
+    connection = Connection(ctx, container.settings.streaming_queue_size)
+    await hub.add(connection, spec)  # live before the response starts
+    heartbeat = container.settings.streaming_heartbeat_s
+
+    async def events() -> AsyncIterator[bytes]:
+        try:
+            yield b":)\n\n"
+            while not connection.slow.is_set():
+                try:
+                    async with asyncio.timeout(heartbeat):
+                        _, event, payload = await connection.queue.get()
+                except TimeoutError:
+                    yield b":thump\n\n"
+                    continue
+                yield f"event: {event}\ndata: {payload}\n\n".encode()
+            log.warning("dropped slow streaming consumer (SSE, account %s)", connection.viewer_id)
+        finally:
+            await hub.detach(connection)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def _sse_route(path: str, stream: str) -> None:
+    async def endpoint(
+        request: Request, ctx: AuthContext | None = Depends(optional_auth)
+    ) -> StreamingResponse:
+        return await _sse(request, stream, ctx)
+
+    endpoint.__name__ = "stream_" + stream.replace(":", "_")
+    router.add_api_route(
+        f"/api/v1/streaming/{path}",
+        endpoint,
+        methods=["GET"],
+        summary=f"Server-sent events of the {stream} stream",
+        response_class=StreamingResponse,
+    )
+
+
+for _path, _stream in SSE_STREAMS.items():
+    _sse_route(_path, _stream)

@@ -1,0 +1,45 @@
+"""Search semantics shared by every SearchIndex adapter: how a query splits into words, and what
+each kind of search matches.
+
+* accounts: every word is a prefix of a word of the username or display name; an exact username
+  ranks first, then usernames starting with the query, then by followers.
+* statuses: every word must occur, the last one as a prefix (typing "hello wor" finds "hello
+  world"); newest first. Who may find what is decided by the viewer rules (ports.StatusSearch).
+* hashtags: names starting with the query (without '#'), most used first.
+Words are runs of letters, digits and '_', lower-cased, at most MAX_WORDS of them.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_WORDS = 8
+_WORD = re.compile(r"\w+", re.UNICODE)
+TAG_RE = re.compile(r"^\w{1,100}$", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)][:MAX_WORDS]
+
+
+def fts_account_query(text: str) -> tuple[str | None, str]:
+    """An FTS5 MATCH expression over username and display name (every word a prefix), and the
+    query as an exact username (for ranking)."""
+    found = words(text)
+    exact = text.strip().lstrip("@").split("@", 1)[0].lower()
+    if not found:
+        return None, exact
+    return "{username display_name} : " + " ".join(f'"{w}"*' for w in found), exact
+
+
+def fts_status_query(text: str) -> str | None:
+    found = words(text)
+    if not found:
+        return None
+    *whole, last = found
+    return " ".join([*(f'"{w}"' for w in whole), f'"{last}"*'])
+
+
+def tag_prefix(text: str) -> str | None:
+    name = text.strip().lstrip("#").lower()
+    return name if TAG_RE.match(name) else None
