@@ -158,3 +158,39 @@ async def test_migrate_refuses_a_missing_keyspace_without_the_flag(cassandra_set
     )
     with pytest.raises(StoreUnavailable, match="does not exist"):
         await migrate(settings)
+
+
+async def test_contact_points_pick_the_cassandra_stores(
+    cassandra_settings: Settings,  # noqa: F811
+    tmp_path: Any,
+) -> None:
+    """Settings alone: ROOKERY_CASSANDRA_CONTACT_POINTS -> graph, timelines, notifications, chats on
+    Cassandra; a follow made through the graph service lands there and its event in the outbox."""
+    from rookery.workloads.adapters.cassandra.messaging import CassandraMessageStore
+    from rookery.workloads.adapters.cassandra.notifications import CassandraNotificationStore
+    from rookery.workloads.bootstrap import build
+
+    settings = cassandra_settings.model_copy(update={"data_dir": tmp_path, "password_time_cost": 1})
+    container = build(settings)
+    ports = container.ports
+    assert isinstance(ports["graph"], CassandraGraphStore)
+    assert isinstance(ports["timelines"], CassandraTimelineStore)
+    assert isinstance(ports["notifications"], CassandraNotificationStore)
+    assert isinstance(ports["messages"], CassandraMessageStore)
+    await container.start()
+    try:
+        accounts = container.services["accounts"]
+        a = await accounts.register("wiring_a", "wa@example.test", "password-123")
+        b = await accounts.register("wiring_b", "wb@example.test", "password-123")
+        await container.services["graph"].follow(a.id, b.id)
+        assert await ports["graph"].follower_ids(b.id) == [a.id]
+        assert (await accounts.get(b.id)).followers_count == 1
+
+        async def followed_event_relayed() -> bool:
+            return not await ports["outbox"].pending(10)
+
+        from contract_support import eventually
+
+        await eventually(followed_event_relayed, what="the Followed event relayed from the outbox")
+    finally:
+        await container.close()
