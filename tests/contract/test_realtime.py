@@ -1,4 +1,5 @@
-"""Realtime port contract: pub/sub fan-in from several publishers to several subscribers."""
+"""Realtime port contract: pub/sub fan-in from several publishers to several subscribers, and the
+listener (one connection, channels added and removed while it runs) — in-process and Redis."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from contract_support import REDIS_PARAMS, eventually, redis_client
+from rookery.workloads.adapters.memory.realtime import MemoryRealtime
 from rookery.workloads.adapters.redis.realtime import RedisRealtime
 from rookery.workloads.ports import Realtime
 
@@ -15,8 +17,12 @@ from rookery.workloads.ports import Realtime
 Pair = tuple[Realtime, Realtime]
 
 
-@pytest.fixture(params=REDIS_PARAMS)
+@pytest.fixture(params=["memory", *REDIS_PARAMS])
 async def realtime(request: pytest.FixtureRequest, tenant: str) -> AsyncIterator[Pair]:
+    if request.param == "memory":
+        shared = MemoryRealtime()  # one process: both "replicas" are the same hub
+        yield shared, shared
+        return
     cluster = request.param == "redis-cluster"
     async with redis_client(request, cluster) as one, redis_client(request, cluster) as two:
         yield RedisRealtime(one, tenant), RedisRealtime(two, tenant)
@@ -106,3 +112,32 @@ async def test_closed_subscription_stops_receiving(realtime: Pair) -> None:
     await one.publish("chat:5", b"msg-late")
     await asyncio.sleep(0.1)
     assert listener.payloads() == []
+
+
+async def test_listener_subscriptions_are_live_when_add_returns(realtime: Pair) -> None:
+    one, two = realtime
+    listener = two.listen()
+    got: list[tuple[str, bytes]] = []
+
+    async def collect() -> None:
+        async for item in listener.messages():
+            got.append(item)
+
+    task = asyncio.create_task(collect())
+    try:
+        await listener.add(["status:1", "status:2"])  # confirmed: no ping needed
+        await one.publish("status:1", b"msg-1")
+        await one.publish("status:3", b"msg-other")
+        await eventually(lambda: got == [("status:1", b"msg-1")], 10, "the first message")
+        await listener.remove(["status:1"])
+        await listener.add(["status:3"])
+        await one.publish("status:1", b"msg-gone")
+        await one.publish("status:2", b"msg-2")
+        await one.publish("status:3", b"msg-3")
+        await eventually(lambda: len(got) == 3, 10, "two more messages")
+        assert got == [("status:1", b"msg-1"), ("status:2", b"msg-2"), ("status:3", b"msg-3")]
+    finally:
+        await listener.close()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
