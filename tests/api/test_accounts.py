@@ -27,15 +27,27 @@ async def test_registration_needs_agreement_valid_fields_and_unique_names(api: A
         "/api/v1/accounts", headers=headers, data={**base, "agreement": "false"}
     )
     assert no_agreement.status_code == 422
-    for bad in ({"username": "no spaces"}, {"email": "not-an-email"}, {"password": "short"}):
+    assert no_agreement.json()["details"]["agreement"][0]["error"] == "ERR_ACCEPTED"
+    for bad, field, code in (
+        ({"username": "no spaces"}, "username", "ERR_INVALID"),
+        ({"username": ""}, "username", "ERR_BLANK"),
+        ({"email": "not-an-email"}, "email", "ERR_INVALID"),
+        ({"password": "short"}, "password", "ERR_TOO_SHORT"),
+    ):
         response = await api.client.post("/api/v1/accounts", headers=headers, data={**base, **bad})
         assert response.status_code == 422, bad
-        assert "error" in response.json()
+        assert response.json()["error"].startswith("Validation failed")
+        assert response.json()["details"][field][0]["error"] == code, bad
     assert (await api.client.post("/api/v1/accounts", headers=headers, data=base)).status_code == 200
     again = await api.client.post(
         "/api/v1/accounts", headers=headers, data={**base, "email": "other@example.org"}
     )
     assert again.status_code == 422 and "taken" in again.json()["error"]
+    assert again.json()["details"]["username"][0]["error"] == "ERR_TAKEN"
+    same_email = await api.client.post(
+        "/api/v1/accounts", headers=headers, data={**base, "username": "bobby"}
+    )
+    assert same_email.json()["details"]["email"][0]["error"] == "ERR_TAKEN"
     same_name_other_case = {**base, "username": "BOB", "email": "b2@example.org"}
     assert (
         await api.client.post("/api/v1/accounts", headers=headers, data=same_name_other_case)

@@ -65,6 +65,10 @@ def test_register_with_create_account(live_server: LiveServer, app_credentials: 
         client(live_server, app_credentials).create_account(
             "newbie", PASSWORD, "other@example.org", agreement=True, scopes=SCOPES
         )
+    token, details = client(live_server, app_credentials).create_account(
+        "newbie", PASSWORD, "other@example.org", agreement=True, scopes=SCOPES, return_detailed_error=True
+    )
+    assert token is None and details.details.username[0].error == "ERR_TAKEN"
 
 
 def test_password_login_verify_and_update(

@@ -29,11 +29,24 @@ def external_subject_mark(sub: str) -> str:
 
 
 class InvalidAccount(ValueError):
-    """A profile or registration value breaks an invariant; the message is client-visible."""
+    """A profile or registration value breaks an invariant; the message is client-visible.
+
+    ``field`` and ``code`` feed Mastodon's registration error details (``ERR_INVALID``,
+    ``ERR_BLANK``, ``ERR_TOO_SHORT``, ``ERR_TOO_LONG``, ``ERR_TAKEN`` ...)."""
+
+    def __init__(self, message: str, field: str | None = None, code: str = "ERR_INVALID") -> None:
+        super().__init__(message)
+        self.field = field
+        self.code = code
 
 
 class AccountTaken(InvalidAccount):
     """The username or e-mail is already in use."""
+
+    def __init__(self, message: str, field: str | None = None, code: str = "ERR_TAKEN") -> None:
+        if field is None:
+            field = "email" if "mail" in message.lower() else "username"
+        super().__init__(message, field, code)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -98,21 +111,35 @@ class ProfileChanges:
 
 
 def validate_username(username: str) -> str:
+    if not username:
+        raise InvalidAccount("Username can't be blank", "username", "ERR_BLANK")
+    if len(username) > 30:
+        raise InvalidAccount("Username is too long (maximum is 30 characters)", "username", "ERR_TOO_LONG")
     if not USERNAME_RE.match(username):
-        raise InvalidAccount("Username must be 1-30 letters, digits or underscores")
+        raise InvalidAccount("Username must be 1-30 letters, digits or underscores", "username")
     return username
 
 
 def validate_email(email: str) -> str:
     email = email.strip()
+    if not email:
+        raise InvalidAccount("E-mail can't be blank", "email", "ERR_BLANK")
     if len(email) > 254 or not EMAIL_RE.match(email):
-        raise InvalidAccount("E-mail address is not valid")
+        raise InvalidAccount("E-mail address is not valid", "email")
     return email.lower()
 
 
 def validate_password(password: str) -> str:
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise InvalidAccount(f"Password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long")
+    if not password:
+        raise InvalidAccount("Password can't be blank", "password", "ERR_BLANK")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidAccount(
+            f"Password is too short (minimum is {MIN_PASSWORD} characters)", "password", "ERR_TOO_SHORT"
+        )
+    if len(password) > MAX_PASSWORD:
+        raise InvalidAccount(
+            f"Password is too long (maximum is {MAX_PASSWORD} characters)", "password", "ERR_TOO_LONG"
+        )
     return password
 
 

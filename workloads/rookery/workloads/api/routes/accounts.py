@@ -56,6 +56,14 @@ def _views(request: Request) -> AccountViews:
     return views
 
 
+def _registration_error(exc: InvalidAccount) -> Response:
+    """Mastodon's 422 for sign-up: the message plus per-field ``details`` (Mastodon.py reads them)."""
+    body: dict[str, Any] = {"error": f"Validation failed: {exc}"}
+    if exc.field:
+        body["details"] = {exc.field: [{"error": exc.code, "description": str(exc)}]}
+    return JsonResponse(body, status_code=422)
+
+
 @router.post("/api/v1/accounts", summary="Register an account (app token)")
 async def register(
     request: Request, ctx: AuthContext = Depends(require_scopes("write:accounts"))
@@ -67,7 +75,7 @@ async def register(
         raise Forbidden(f"Accounts are created at the identity provider ({settings.oidc_issuer})")
     params = await read_params(request)
     if not params.flag("agreement", False):
-        raise ApiError(422, "Validation failed: Agreement must be accepted")
+        return _registration_error(InvalidAccount("Agreement must be accepted", "agreement", "ERR_ACCEPTED"))
     oauth: OAuthService = container(request).services["oauth"]
     app = await oauth.app(ctx.app_id) if ctx.app_id is not None else None
     if app is None:
@@ -82,7 +90,7 @@ async def register(
             return JsonResponse(body)
         account = await _accounts(request).register(username, email, password)
     except InvalidAccount as exc:
-        raise Unprocessable(f"Validation failed: {exc}") from None
+        return _registration_error(exc)
     grant = await oauth.issue(app, account.id, ctx.scopes)
     body = grant.to_dict()
     return JsonResponse(body)
