@@ -78,7 +78,7 @@ def readiness_checks(container: Container) -> dict[str, Check]:
         checks["redis"] = ports["redis"].ping
     if container.settings.kafka_bootstrap and hasattr(ports.get("bus"), "ping"):
         checks["kafka"] = ports["bus"].ping
-    if "db" in ports and ports["db"]._conn is not None:  # the embedded SQLite file
+    if "db" in ports:  # the embedded SQLite file (still used by stores without a production setting)
         checks["sqlite"] = lambda: ports["db"].fetchone("SELECT 1")
     for name in ("cassandra", "search"):
         if hasattr(ports.get(name), "ping"):
@@ -91,10 +91,10 @@ async def readiness(container: Container) -> tuple[bool, dict[str, str]]:
 
     async def run(check: Check) -> str:
         try:
-            await asyncio.wait_for(check(), READY_TIMEOUT_S)
+            answer = await asyncio.wait_for(check(), READY_TIMEOUT_S)
         except Exception as exc:
             return f"down: {type(exc).__name__}: {exc}"[:300]
-        return "ok"
+        return "down: no answer" if answer is False else "ok"  # pings that report instead of raise
 
     results = dict(zip(checks, await asyncio.gather(*(run(c) for c in checks.values())), strict=True))
     return all(v == "ok" for v in results.values()), results
