@@ -36,10 +36,6 @@ async def store(
             request, TIMELINE_TABLES, lambda session: CassandraTimelineStore(session, max_entries=MAX)
         ) as cassandra:
             yield cassandra
-    elif request.param == "cassandra":
-        tables = ("home_timeline", "home_timeline_days", "home_timeline_by_status", "celebrities")
-        async with cassandra_store(request, tables, lambda s: CassandraTimelineStore(s, MAX)) as cassandra:
-            yield cassandra
     else:
         async with redis_client(request, cluster=request.param == "redis-cluster") as client:
             yield RedisTimelineStore(client, tenant, max_entries=MAX)
