@@ -141,7 +141,7 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     if fmt == "JPEG":
         if image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
-        image.save(out, "JPEG", quality=85, optimize=True, progressive=True)
+        image.save(out, "JPEG", quality=85)  # optimize/progressive doubled the encode time of a photo
     elif fmt == "PNG":
         image.save(out, "PNG", optimize=False)
     elif fmt == "WEBP":
@@ -166,13 +166,13 @@ def process_image(data: bytes, fmt: str, limits: Limits) -> Processed:
         source.seek(0)
         first = source.copy()
     else:
-        upright = ImageOps.exif_transpose(source)  # honour the camera's orientation, then drop EXIF
-        original = _encode(upright.copy(), fmt if fmt != "GIF" else "GIF")
+        upright = ImageOps.exif_transpose(source)  # a new image: orientation applied; EXIF dropped below
+        original = _encode(upright, fmt)
         first = upright
     width, height = first.size
-    small = first.copy()
-    alpha = _has_alpha(small)
-    small = small.convert("RGBA" if alpha else "RGB")
+    alpha = _has_alpha(first)
+    target = "RGBA" if alpha else "RGB"
+    small = first if first.mode == target else first.convert(target)  # ``first`` is not needed after this
     small.thumbnail((limits.small_size, limits.small_size), Image.Resampling.LANCZOS)
     small_fmt = "PNG" if alpha else "JPEG"
     return Processed(
