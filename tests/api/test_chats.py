@@ -367,3 +367,65 @@ async def test_members_get_chat_message_on_their_realtime_channel(app_factory: A
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+async def test_paging_back_stays_exact_while_messages_arrive(api: Api) -> None:
+    alice, bob = await api.make_user("alice"), await api.make_user("bob")
+    chat_id = (await chat(api, alice, [bob.id])).json()["id"]
+    for n in range(30):
+        await say(api, alice, chat_id, f"old {n}")
+    stop = asyncio.Event()
+
+    async def chatter() -> None:
+        n = 0
+        while not stop.is_set():
+            await say(api, bob, chat_id, f"new {n}")
+            n += 1
+            await asyncio.sleep(0)
+
+    writer = asyncio.create_task(chatter())
+    try:
+        first = await api.client.get(f"/api/v1/chats/{chat_id}/messages?limit=5", headers=alice.headers)
+        seen = [m["id"] for m in first.json()]
+        page = first
+        while "next" in links(page):
+            page = await api.client.get(
+                links(page)["next"].removeprefix("http://testserver"), headers=alice.headers
+            )
+            seen += [m["id"] for m in page.json()]
+    finally:
+        stop.set()
+        await writer
+    assert seen == sorted(seen, key=int, reverse=True) and len(seen) == len(set(seen))
+    texts = [
+        m["text"]
+        for m in (
+            await api.client.get(f"/api/v1/chats/{chat_id}/messages?limit=40", headers=alice.headers)
+        ).json()
+    ]
+    olds = [t for t in texts if t.startswith("old")]
+    assert olds == [f"old {n}" for n in range(29, 29 - len(olds), -1)]
+    # everything older than the first page was seen exactly once, none skipped
+    all_ids = []
+    cursor = ""
+    while True:
+        batch = (
+            await api.client.get(f"/api/v1/chats/{chat_id}/messages?limit=40{cursor}", headers=alice.headers)
+        ).json()
+        if not batch:
+            break
+        all_ids += [m["id"] for m in batch]
+        cursor = f"&max_id={batch[-1]['id']}"
+    oldest_first_page = int(seen[len(first.json()) - 1])
+    assert [i for i in all_ids if int(i) < oldest_first_page] == seen[len(first.json()) :]
+
+
+async def test_members_can_be_removed_with_query_parameters(api: Api) -> None:
+    owner, member = await api.make_user("owner"), await api.make_user("member")
+    chat_id = (await chat(api, owner, [member.id], title="g")).json()["id"]
+    removed = await api.client.delete(
+        f"/api/v1/chats/{chat_id}/members?account_ids[]={member.id}", headers=owner.headers
+    )
+    assert removed.status_code == 200, removed.text
+    assert [m["account"]["id"] for m in removed.json()["members"]] == [owner.id]
+    assert (await api.client.get(f"/api/v1/chats/{chat_id}", headers=member.headers)).status_code == 404
