@@ -46,11 +46,15 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"])
 
 
-def _run_server(settings: Settings, roles: tuple[str, ...], *, worker: str | None = None) -> int:
+def _run_server(
+    settings: Settings, roles: tuple[str, ...], *, worker: str | None = None, groups: tuple[str, ...] = ()
+) -> int:
     from rookery.workloads.api import ops
     from rookery.workloads.api.app import create_app
 
     container = build(settings, roles)
+    if worker is not None:  # only this worker's consumer groups, not every one its roles bring
+        container.ports["bus"].only_groups(groups)
     if worker is None:
         app = create_app(container)
         ops.install(app, container)
@@ -107,13 +111,18 @@ def serve(argv: list[str]) -> int:
     return _run_server(_settings(args), roles)
 
 
-# the roles a worker process builds (its consumers are subscribed by those roles' sections);
-# every process that builds a role writing an outbox also relays it (SKIP LOCKED: safe in parallel)
-WORKERS: dict[str, tuple[str, ...]] = {
-    "fanout": ("feed",),
-    "notify": ("notifications",),
-    "outbox-relay": ("posts",),
-    "media": ("media",),
+# worker name -> (the roles it builds: their sections subscribe the consumers; the consumer groups
+# it keeps). Every process that builds a role writing an outbox also relays it (SKIP LOCKED makes
+# parallel relays safe); "outbox-relay" does only that.
+WORKERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "fanout": (("feed",), ("fanout",)),
+    "notify": (("notifications",), ("notify",)),
+    "push": (("notifications",), ("push",)),
+    "media": (("media",), ("media-processor",)),
+    "index": (("search",), ("index",)),
+    "conversations": (("posts",), ("conversations",)),
+    "streaming": (("posts", "notifications"), ("streaming",)),
+    "outbox-relay": (("posts", "media"), ()),
 }
 
 
@@ -134,7 +143,8 @@ def worker(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    return _run_server(settings, ("accounts", *WORKERS[args.name]), worker=args.name)
+    roles, groups = WORKERS[args.name]
+    return _run_server(settings, ("accounts", *roles), worker=args.name, groups=groups)
 
 
 async def migrate_stores(settings: Settings) -> list[str]:

@@ -190,6 +190,15 @@ class KafkaEventBus:
             raise RuntimeError("subscribe before start()")
         entry.handlers[name] = self.dedupe.idempotent(group, handler) if self.dedupe else handler
 
+    def only_groups(self, groups: Iterable[str]) -> None:
+        """Keep only these consumer groups' subscriptions (a `rookery worker` process runs one);
+        call before start()."""
+        keep = set(groups)
+        for name in [name for name in self._groups if name not in keep]:
+            if self._groups[name].task is not None:
+                raise RuntimeError("only_groups() after start()")
+            del self._groups[name]
+
     async def start(self) -> None:
         self._stopping.clear()
         await self._ensure_producer()  # the dead-letter path needs it
