@@ -10,6 +10,7 @@ from contract_support import eventually
 from rookery.workloads.adapters.kafka.bus import KafkaEventBus
 from rookery.workloads.adapters.redis.cache import RedisCache
 from rookery.workloads.adapters.redis.ratelimit import RedisRateLimiter
+from rookery.workloads.adapters.redis.realtime import RedisRealtime
 from rookery.workloads.bootstrap import build
 from rookery.workloads.domain.events import POSTS, Event
 from rookery.workloads.settings import Settings
@@ -18,7 +19,8 @@ from rookery.workloads.settings import Settings
 def test_embedded_when_unset(tmp_path: pathlib.Path) -> None:
     container = build(Settings(data_dir=tmp_path), roles=("gateway",))
     assert not isinstance(container.ports["cache"], RedisCache)
-    assert "realtime" not in container.ports and "bus" not in container.ports
+    assert not isinstance(container.ports.get("realtime"), RedisRealtime)
+    assert not isinstance(container.ports.get("bus"), KafkaEventBus)
 
 
 def test_cloudinary_url_picks_cloudinary(tmp_path: pathlib.Path) -> None:
