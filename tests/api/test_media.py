@@ -368,3 +368,35 @@ async def test_undecodable_video_is_refused_and_leaves_nothing(api: Api) -> None
     assert response.status_code == 422, response.text
     assert "video" in response.json()["error"]
     assert stored_files(api) == [] and await media_rows(api) == 0
+
+
+async def test_delete_and_redraft_reuses_the_media(api: Api) -> None:
+    alice, bob = await api.make_user("alice"), await api.make_user("bob")
+    media = (
+        await api.client.post(
+            "/api/v1/media", headers=alice.headers, files={"file": ("a.png", png((30, 30)), "image/png")}
+        )
+    ).json()
+    posted = await api.client.post(
+        "/api/v1/statuses", headers=alice.headers, data={"status": "first try", "media_ids[]": [media["id"]]}
+    )
+    assert posted.status_code == 200, posted.text
+    deleted = await api.client.delete(f"/api/v1/statuses/{posted.json()['id']}", headers=alice.headers)
+    assert deleted.status_code == 200
+    assert [m["id"] for m in deleted.json()["media_attachments"]] == [media["id"]]
+    redraft: Any = None
+    for _ in range(100):  # the media worker detaches it once StatusDeleted is consumed
+        redraft = await api.client.post(
+            "/api/v1/statuses",
+            headers=alice.headers,
+            data={"status": "second try", "media_ids[]": [media["id"]]},
+        )
+        if redraft.status_code == 200:
+            break
+        await asyncio.sleep(0.05)
+    assert redraft.status_code == 200, redraft.text
+    assert [m["id"] for m in redraft.json()["media_attachments"]] == [media["id"]]
+    stolen = await api.client.post(
+        "/api/v1/statuses", headers=bob.headers, data={"status": "mine", "media_ids[]": [media["id"]]}
+    )
+    assert stolen.status_code == 422

@@ -61,3 +61,17 @@ async def test_attach_is_all_or_none(store_db: StoreDb) -> None:
     assert [m.id for m in grouped[500]] == [mine.id, second.id] and 501 not in grouped
     await repo.delete(mine.id)
     assert await repo.get(mine.id) is None
+
+
+async def test_detach_gives_the_media_of_deleted_statuses_back(store_db: StoreDb) -> None:
+    repo = store_db.media()
+    first, second, foreign = upload(1), upload(1), upload(2)
+    for media in (first, second, foreign):
+        await repo.add(media)
+    assert await repo.attach(1, [first.id, second.id], 700) is True
+    assert await repo.attach(2, [foreign.id], 701) is True
+    assert await repo.detach([700, 999]) == 2
+    assert (await repo.get(first.id)).status_id is None  # type: ignore[union-attr]
+    assert (await repo.get(foreign.id)).status_id == 701  # type: ignore[union-attr]
+    assert await repo.detach([]) == 0
+    assert await repo.attach(1, [first.id], 702) is True  # delete & redraft

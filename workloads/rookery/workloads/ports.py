@@ -543,6 +543,11 @@ class MediaRepository(Protocol):
 
     async def for_statuses(self, status_ids: Sequence[int]) -> dict[int, list[MediaAttachment]]: ...
 
+    async def detach(self, status_ids: Sequence[int]) -> int:
+        """Give the media of deleted statuses back to their owners, unattached (Mastodon's
+        "delete & redraft" posts them again); returns how many were detached."""
+        ...
+
     async def delete(self, media_id: int) -> None: ...
 
 

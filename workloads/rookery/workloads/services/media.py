@@ -39,6 +39,7 @@ log = logging.getLogger("rookery.media")
 T = TypeVar("T")
 
 MEDIA_UPLOADED = "MediaUploaded"
+STATUS_DELETED = "StatusDeleted"  # posts stream (services/social.py)
 MEDIA_PROCESSED = "MediaProcessed"
 MAX_ATTACHMENTS = 4
 PROCESS_LOCK_TTL_MS = 300_000
@@ -176,6 +177,11 @@ class MediaService:
         """Media worker: the bus delivers ``MediaUploaded`` (at least once; process is idempotent)."""
         if event.type == MEDIA_UPLOADED:
             await self.process(int(event.payload["media_id"]))
+
+    async def handle_status_event(self, event: Event) -> None:
+        """A deleted status gives its media back to the author, unattached (delete & redraft)."""
+        if event.type == STATUS_DELETED:
+            await self.repo.detach([int(event.payload["status_id"])])
 
     # --- reading and editing --------------------------------------------------------------------
 

@@ -112,6 +112,17 @@ class PostgresMediaRepository:
             return False
         return True
 
+    async def detach(self, status_ids: Sequence[int]) -> int:
+        if not status_ids:
+            return 0
+        async with self.db.transaction() as tx:
+            detached = await tx.fetch(
+                "UPDATE media_attachments SET status_id = NULL WHERE status_id = ANY($1::bigint[])"
+                " RETURNING id",
+                list(status_ids),
+            )
+        return len(detached)
+
     async def for_statuses(self, status_ids: Sequence[int]) -> dict[int, list[MediaAttachment]]:
         if not status_ids:
             return {}

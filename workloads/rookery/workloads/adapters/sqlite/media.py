@@ -177,6 +177,17 @@ class SqliteMediaRepository:
             found.setdefault(row["status_id"], []).append(_row_to_media(row))
         return found
 
+    async def detach(self, status_ids: Sequence[int]) -> int:
+        if not status_ids:
+            return 0
+        marks = ",".join("?" * len(status_ids))
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                f"UPDATE media_attachments SET status_id = NULL WHERE status_id IN ({marks})",
+                tuple(status_ids),
+            )
+            return int(cursor.rowcount)
+
     async def delete(self, media_id: int) -> None:
         await self.db.execute("DELETE FROM media_attachments WHERE id = ?", (media_id,))
 
