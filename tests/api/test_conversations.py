@@ -51,10 +51,12 @@ async def test_read_delete_and_privacy(api: Api) -> None:
     (conversation,) = await conversations(api, ben)
     cid = conversation["id"]
     # another account cannot read, mark or delete it: it does not exist for them
-    assert (await api.client.post(f"/api/v1/conversations/{cid}/read", headers=eve.headers)).status_code == 404
-    assert (await api.client.delete(f"/api/v1/conversations/{cid}", headers=eve.headers)).status_code == 404
+    path = f"/api/v1/conversations/{cid}"
+    assert (await api.client.post(f"{path}/read", headers=eve.headers)).status_code == 404
+    assert (await api.client.delete(path, headers=eve.headers)).status_code == 404
     (ana_conversation,) = await conversations(api, ana)
-    denied = await api.client.post(f"/api/v1/conversations/{ana_conversation['id']}/read", headers=ben.headers)
+    ana_path = f"/api/v1/conversations/{ana_conversation['id']}"
+    denied = await api.client.post(f"{ana_path}/read", headers=ben.headers)
     assert denied.status_code == 404
     assert (await conversations(api, ben))[0]["unread"] is True  # unchanged by the refused calls
     read = await api.client.post(f"/api/v1/conversations/{cid}/read", headers=ben.headers)

@@ -22,31 +22,17 @@ from rookery.workloads.ports import AccountDocument, StatusDocument, StatusSearc
 
 LISTED = ["public", "unlisted"]
 
-ANALYSIS: dict[str, Any] = {
-    "analyzer": {
-        # words as domain/search.py cuts them: runs of letters, digits and '_', lower-cased, folded
-        "rookery_words": {
-            "type": "custom",
-            "tokenizer": "rookery_words",
-            "filter": ["lowercase", "asciifolding"],
-        }
-    },
-    "tokenizer": {
-        "rookery_words": {"type": "pattern", "pattern": "\\W+", "flags": "UNICODE_CHARACTER_CLASS"}
-    },
-    "normalizer": {"rookery_lower": {"type": "custom", "filter": ["lowercase"]}},
-}
+# Only what every distribution has (the minimal OpenSearch ships no analysis-common module): the
+# standard analyzer (Unicode word breaks, lower-cased), as domain/search.py cuts words.
+TEXT: dict[str, Any] = {"type": "text", "analyzer": "standard"}
 
 ACCOUNT_MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
         "id": {"type": "long"},
-        "username": {
-            "type": "text",
-            "analyzer": "rookery_words",
-            "fields": {"exact": {"type": "keyword", "normalizer": "rookery_lower"}},
-        },
-        "display_name": {"type": "text", "analyzer": "rookery_words"},
+        "username": TEXT,
+        "username_lower": {"type": "keyword"},  # exact and prefix ranking
+        "display_name": TEXT,
         "followers_count": {"type": "long"},
         "discoverable": {"type": "boolean"},
     },
@@ -57,7 +43,7 @@ STATUS_MAPPINGS: dict[str, Any] = {
     "properties": {
         "id": {"type": "long"},
         "account_id": {"type": "long"},
-        "text": {"type": "text", "analyzer": "rookery_words"},
+        "text": TEXT,
         "visibility": {"type": "keyword"},
         "tags": {"type": "keyword"},
         "mentions": {"type": "long"},
@@ -68,7 +54,7 @@ STATUS_MAPPINGS: dict[str, Any] = {
 
 def index_templates(prefix: str, shards: int = 1, replicas: int = 0) -> dict[str, dict[str, Any]]:
     """Composable index templates by name: what `setup()` installs (and the operator may too)."""
-    settings = {"number_of_shards": shards, "number_of_replicas": replicas, "analysis": ANALYSIS}
+    settings = {"number_of_shards": shards, "number_of_replicas": replicas}
     return {
         f"{prefix}-accounts": {
             "index_patterns": [f"{prefix}-accounts*"],
@@ -87,6 +73,7 @@ def account_source(doc: AccountDocument) -> dict[str, Any]:
     return {
         "id": doc.id,
         "username": doc.username,
+        "username_lower": doc.username.lower(),
         "display_name": doc.display_name,
         "followers_count": doc.followers_count,
         "discoverable": doc.discoverable,
@@ -118,7 +105,7 @@ def accounts_query(
         for word in found
     ]
     filters.append(
-        {"bool": {"should": [{"term": {"discoverable": True}}, {"term": {"username.exact": exact}}]}}
+        {"bool": {"should": [{"term": {"discoverable": True}}, {"term": {"username_lower": exact}}]}}
     )
     if among is not None:
         filters.append({"terms": {"id": list(among)}})
@@ -132,8 +119,8 @@ def accounts_query(
                 "filter": filters,
                 # scoring only ranks: exact username 2, username prefix 1 (then followers, id)
                 "should": [
-                    {"constant_score": {"filter": {"term": {"username.exact": exact}}, "boost": 2}},
-                    {"constant_score": {"filter": {"prefix": {"username.exact": exact}}, "boost": 1}},
+                    {"constant_score": {"filter": {"term": {"username_lower": exact}}, "boost": 2}},
+                    {"constant_score": {"filter": {"prefix": {"username_lower": exact}}, "boost": 1}},
                 ],
             }
         },
@@ -195,6 +182,8 @@ def hashtags_query(text: str, *, limit: int, offset: int) -> dict[str, Any] | No
                 "terms": {
                     "field": "tags",
                     "include": f"{prefix}.*",  # tag names are \w only: nothing to escape
+                    # "map": OpenSearch 2.19's global-ordinals path fails (500) when no term matches
+                    "execution_hint": "map",
                     "size": offset + limit,
                     "order": [{"_count": "desc"}, {"_key": "asc"}],
                 }

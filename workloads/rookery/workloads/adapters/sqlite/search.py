@@ -1,8 +1,9 @@
 """Embedded SearchIndex: SQLite FTS5 tables beside the other embedded stores.
 
-Accounts: FTS5 over username and display name (``unicode61``, diacritics folded, ``_`` kept in
-words), every query word a prefix. Statuses: FTS5 over the text, every word must match, the last
-one as a prefix; a side table keeps author, visibility and mentions for the viewer rules.
+Accounts: FTS5 over username and display name (``unicode61``, ``_`` kept in words, diacritics
+kept as OpenSearch's standard analyzer keeps them), every query word a prefix. Statuses: FTS5
+over the text, every word must match, the last one as a prefix; a side table keeps author,
+visibility and mentions for the viewer rules.
 Hashtags: one row per (tag, public or unlisted status), counted for search and daily history.
 """
 
@@ -26,9 +27,9 @@ MIGRATIONS = (
         (
             "CREATE VIRTUAL TABLE search_accounts USING fts5("
             " username, display_name, followers UNINDEXED, discoverable UNINDEXED,"
-            " tokenize = \"unicode61 remove_diacritics 2 tokenchars '_'\")",
+            " tokenize = \"unicode61 remove_diacritics 0 tokenchars '_'\")",
             "CREATE VIRTUAL TABLE search_statuses USING fts5("
-            " text, tokenize = \"unicode61 remove_diacritics 2 tokenchars '_'\")",
+            " text, tokenize = \"unicode61 remove_diacritics 0 tokenchars '_'\")",
             """CREATE TABLE search_status_meta (
                 id INTEGER PRIMARY KEY,
                 account_id INTEGER NOT NULL,
