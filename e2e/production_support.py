@@ -37,9 +37,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def production_env(stack: dict[str, str], data_dir: pathlib.Path, **overrides: str) -> dict[str, str]:
-    """A fresh tenant (topics, Redis keys, PostgreSQL schema) on the stack's servers."""
+def production_env(
+    stack: dict[str, str], data_dir: pathlib.Path, *, cassandra_keyspace: str = "", **overrides: str
+) -> dict[str, str]:
+    """A fresh tenant (topics, Redis keys, PostgreSQL schema) on the stack's servers; with a
+    keyspace, graph, timelines, notifications and chats go to Cassandra too."""
     tenant = "e" + uuid.uuid4().hex[:12]
+    if cassandra_keyspace:
+        overrides = {
+            "ROOKERY_CASSANDRA_CONTACT_POINTS": stack["ROOKERY_CASSANDRA_CONTACT_POINTS"],
+            "ROOKERY_CASSANDRA_LOCAL_DC": stack.get("ROOKERY_CASSANDRA_LOCAL_DC", ""),
+            "ROOKERY_CASSANDRA_KEYSPACE": cassandra_keyspace,
+            "ROOKERY_CASSANDRA_CREATE_KEYSPACE": "true",
+            **overrides,
+        }
     return {
         **FAST,
         "ROOKERY_TENANT": tenant,
@@ -246,3 +257,23 @@ class PrivatePostgres:
 
     def stop(self) -> None:
         process.stop_pid_file(self.pid_file, signum=signal.SIGINT, timeout=20)
+
+
+@contextlib.contextmanager
+def cassandra_keyspace(stack: dict[str, str]) -> Iterator[str]:
+    """A keyspace name for one test module (created by `rookery migrate`), dropped afterwards."""
+    from rookery.workloads.adapters.cassandra.migrations import drop_keyspace_blocking
+    from rookery.workloads.settings import Settings
+
+    keyspace = "e2e_" + uuid.uuid4().hex[:12]
+    try:
+        yield keyspace
+    finally:
+        with contextlib.suppress(Exception):
+            drop_keyspace_blocking(
+                Settings(
+                    cassandra_contact_points=stack["ROOKERY_CASSANDRA_CONTACT_POINTS"],
+                    cassandra_local_dc=stack.get("ROOKERY_CASSANDRA_LOCAL_DC", ""),
+                    cassandra_keyspace=keyspace,
+                )
+            )
