@@ -12,6 +12,10 @@ hashing, generous rate limits). For other settings use the factory:
         async with app_factory(rate_limit_requests=3) as api:
             ...
 
+``app_factory(**settings_overrides, data_dir=None, fresh_keys=False)``: ``data_dir`` reuses a
+directory (restart tests: open two factories on it in turn, or at once for two replicas);
+``fresh_keys`` generates a new signing key instead of the session's shared one.
+
 Interface (kept stable for every role's tests; import them with ``from api_support import Api, User``):
     Api.client         httpx.AsyncClient, base_url "http://testserver", over ASGI
     Api.app / .container / .settings
