@@ -318,3 +318,10 @@ def test_every_child_is_owned_labelled_and_of_a_pruned_kind() -> None:
         assert obj["metadata"]["ownerReferences"][0]["uid"] == "uid-1"
         assert obj["metadata"]["namespace"] == "social"
     assert tenant_children(tenant()) == tenant_children(tenant())
+
+
+def test_model_endpoint_variables_match_the_workloads_model_names() -> None:
+    from rookery.operator.models import model_endpoint_variable
+
+    assert model_endpoint_variable("embedding") == "ROOKERY_MODEL_ENDPOINT_EMBEDDINGS"
+    assert model_endpoint_variable("moderation") == "ROOKERY_MODEL_ENDPOINT_MODERATION"

@@ -532,6 +532,15 @@ class ModelDeploymentStatus(BaseModel):
     )
 
 
+# task -> the model name the workloads' ModelClient uses (rookery.workloads.adapters.inference)
+MODEL_NAMES = {
+    "moderation": "moderation",
+    "embedding": "embeddings",
+    "ranking": "ranking",
+    "anomaly": "anomaly",
+}
+
+
 def model_endpoint_variable(task: str) -> str:
-    """ROOKERY_MODEL_ENDPOINT_<TASK>: the setting the workloads read a model's URL from."""
-    return "ROOKERY_MODEL_ENDPOINT_" + task.upper().replace("-", "_")
+    """ROOKERY_MODEL_ENDPOINT_<MODEL>: the setting the workloads read a model's URL from."""
+    return "ROOKERY_MODEL_ENDPOINT_" + MODEL_NAMES.get(task, task).upper()

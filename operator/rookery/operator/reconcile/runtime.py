@@ -122,6 +122,11 @@ class Runtime:
         await asyncio.to_thread(
             self.kube.patch_status, API_VERSION, body["kind"], meta["name"], meta["namespace"], status
         )
+        if status.get("phase") != current.get("phase"):
+            why = next((c["message"] for c in status.get("conditions") or [] if c["type"] == "Ready"), "")
+            log.info(
+                "%s %s/%s: %s (%s)", body["kind"], meta["namespace"], meta["name"], status.get("phase"), why
+            )
         return True
 
     async def secret(self, namespace: str, name: str, key: str) -> str:
