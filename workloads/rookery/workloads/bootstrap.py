@@ -698,7 +698,10 @@ def _push(container: Container) -> None:
         store = sqlite_push.SqlitePushSubscriptionStore(db)
     keys = VapidKeys(settings.data_dir / "keys")
     web_push = WebPushSender(
-        keys, settings.push_contact or f"mailto:{settings.contact_email}", timeout_s=settings.push_timeout_s
+        keys,
+        settings.push_contact or f"mailto:{settings.contact_email}",
+        timeout_s=settings.push_timeout_s,
+        allow_private=settings.push_allow_private_endpoints,
     )
     container.ports.update(
         push_subscriptions=store,

@@ -7,7 +7,9 @@ and kept in the data directory; its public half is the ``server_key`` clients su
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import ipaddress
 import logging
 import os
 import pathlib
@@ -82,12 +84,32 @@ class WebPushSender:
     """PushSender for Web Push subscriptions (what browsers and Mastodon apps register)."""
 
     def __init__(
-        self, keys: VapidKeys, subject: str, *, timeout_s: float = 10.0, ttl_s: int = 48 * 3600
+        self,
+        keys: VapidKeys,
+        subject: str,
+        *,
+        timeout_s: float = 10.0,
+        ttl_s: int = 48 * 3600,
+        allow_private: bool = False,
     ) -> None:
         self.keys = keys
         self.subject = subject
         self.ttl_s = ttl_s
+        self.allow_private = allow_private
         self._client = httpx.AsyncClient(timeout=timeout_s, follow_redirects=False)
+
+    async def _check_destination(self, endpoint: str) -> None:
+        """A public name may still resolve into the cluster: refuse loopback/private addresses."""
+        if self.allow_private:
+            return
+        url = urllib.parse.urlsplit(endpoint)
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(url.hostname, url.port or 443)
+        except OSError as exc:
+            raise DeliveryFailed(f"cannot resolve {url.hostname}: {exc}") from exc
+        for *_, sockaddr in infos:
+            if not ipaddress.ip_address(sockaddr[0]).is_global:
+                raise PushGone(f"{url.hostname} resolves to a non-public address ({sockaddr[0]})")
 
     def encrypt(self, subscription: PushSubscription, body: bytes) -> tuple[bytes, dict[str, str]]:
         """The encrypted body and the headers that go with it (standard or legacy draft)."""
@@ -120,6 +142,7 @@ class WebPushSender:
         }
 
     async def send(self, subscription: PushSubscription, payload: dict[str, Any]) -> None:
+        await self._check_destination(subscription.endpoint)
         body, encoding_headers = self.encrypt(subscription, orjson.dumps(payload))
         headers = {
             **encoding_headers,
