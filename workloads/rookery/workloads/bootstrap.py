@@ -742,7 +742,8 @@ def _push(container: Container) -> None:
 # streaming, direct conversations, search
 #   search role: SearchIndex = SQLite FTS5, or OpenSearch / Elasticsearch by ROOKERY_SEARCH_URL
 #     (+ ROOKERY_SEARCH_ENGINE); accounts indexed as written, statuses by the "index" consumer
-#   posts role: conversations (SQLite) maintained by the "conversations" consumer
+#   posts role: conversations (SQLite, or PostgreSQL by ROOKERY_POSTGRES_DSN) maintained by the
+#     "conversations" consumer
 #   streaming: the "streaming" consumer renders and publishes on the Realtime port; the gateway
 #     role's hub (one realtime listener per process) serves the sockets
 # -------------------------------------------------------------------------------------------
@@ -761,10 +762,16 @@ def _streaming_conversations_search(container: Container) -> None:
         from rookery.workloads.services.conversations import ConversationsService
         from rookery.workloads.workers.conversations import ConversationsWorker
 
-        container.migrations += [*sqlite_conversations.MIGRATIONS]
-        conversations = ConversationsService(
-            sqlite_conversations.SqliteConversationStore(container.ports["db"]), realtime
-        )
+        store: Any
+        if container.ports.get("postgres") is not None:  # production: migration 0006
+            from rookery.workloads.adapters.postgres.conversations import PostgresConversationStore
+
+            store = PostgresConversationStore(container.ports["postgres"])
+        else:
+            container.migrations += [*sqlite_conversations.MIGRATIONS]
+            store = sqlite_conversations.SqliteConversationStore(container.ports["db"])
+        container.ports["conversations"] = store
+        conversations = ConversationsService(store, realtime)
         conversation_views = ConversationViews(container.services["account_views"], views)
         conversations.render = conversation_views.one
         container.services.update(conversations=conversations, conversation_views=conversation_views)
