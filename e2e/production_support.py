@@ -277,3 +277,71 @@ def cassandra_keyspace(stack: dict[str, str]) -> Iterator[str]:
                     cassandra_keyspace=keyspace,
                 )
             )
+
+
+# -- a private Kafka broker (restarted mid-stream without touching the shared stack's) -------------
+
+
+@dataclasses.dataclass
+class PrivateKafka:
+    root: pathlib.Path
+    port: int = dataclasses.field(default_factory=free_port)
+    controller_port: int = dataclasses.field(default_factory=free_port)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _argv(self, main: str, *args: str) -> list[str]:
+        from e2e.stack import apt, maven
+        from e2e.stack.kafka import LOG4J, Kafka
+        from e2e.stack.service import StackContext
+
+        log = self.root / "install.log"
+        lib = maven.runtime_classpath(StackContext.default(), "kafka", Kafka().artifacts(), log)
+        (self.root / "log4j.properties").write_text(LOG4J)
+        return [
+            apt.ensure_java("kafka", log), "-Xms256m", "-Xmx256m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+            f"-Dlog4j.configuration=file:{self.root / 'log4j.properties'}", f"-Dkafka.logs.dir={self.root}",
+            "-cp", f"{lib}/*", main, *args,
+        ]  # fmt: skip
+
+    def init(self) -> None:
+        from e2e.stack.kafka import SERVER_PROPERTIES
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        config = self.root / "server.properties"
+        config.write_text(
+            SERVER_PROPERTIES.format(
+                host="127.0.0.1",
+                port=self.port,
+                controller_port=self.controller_port,
+                data=self.root / "data",
+            )
+        )
+        cluster_id = uuid.uuid4().hex[:22]
+        process.run(
+            "kafka",
+            self._argv("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)),
+            log=self.root / "kafka.log",
+        )
+
+    def start(self, timeout_s: float = 90.0) -> None:
+        process.spawn(
+            self._argv("kafka.Kafka", str(self.root / "server.properties")),
+            log=self.root / "kafka.log",
+            pid_file=self.root / "kafka.pid",
+            cwd=self.root,
+        )
+        deadline = time.monotonic() + timeout_s
+        while not process.port_open(self.port):
+            if time.monotonic() > deadline:
+                raise RuntimeError((self.root / "kafka.log").read_text(errors="replace")[-3000:])
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        """SIGKILL the broker (a crash: no controlled shutdown)."""
+        process.stop_pid_file(self.root / "kafka.pid", signum=signal.SIGKILL, timeout=10)
+
+    def stop(self) -> None:
+        process.stop_pid_file(self.root / "kafka.pid", timeout=30)

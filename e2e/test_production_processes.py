@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import concurrent.futures
 import pathlib
+import shutil
+import tempfile
 import time
 from typing import Any
 
 import httpx
 import pytest
 
-from e2e.production_support import Client, Proc, cassandra_keyspace, production_env, rookery, running
+from e2e.production_support import (
+    Client,
+    PrivateKafka,
+    Proc,
+    cassandra_keyspace,
+    production_env,
+    rookery,
+    running,
+)
 
 pytestmark = pytest.mark.needs("postgres", "redis", "kafka", "cassandra")
 
@@ -127,3 +137,61 @@ def test_sigkilled_fanout_worker_loses_and_repeats_nothing(
             if second is not None:
                 second.stop()
             client.close()
+
+
+def test_kafka_restarted_mid_stream_loses_and_repeats_nothing(
+    stack_env: dict[str, str], tmp_path: pathlib.Path, keyspace: str
+) -> None:
+    """A private broker (the shared one keeps serving other tests) is SIGKILLed while posts keep
+    coming: the posts commit with their outbox rows, the relay retries, and once the broker is
+    back every follower's home timeline holds exactly the posts."""
+    broker = PrivateKafka(pathlib.Path(tempfile.mkdtemp(prefix="rookery-private-kafka-")))
+    try:
+        broker.init()
+        broker.start()
+        env = production_env(
+            {**stack_env, "ROOKERY_KAFKA_BOOTSTRAP": broker.bootstrap},
+            tmp_path / "data",
+            cassandra_keyspace=keyspace,
+            ROOKERY_KAFKA_PARTITIONS="3",
+        )
+        assert rookery(env, "migrate").returncode == 0
+        api = Proc(
+            ["serve", "--role", "gateway,accounts,posts,graph,notifications"], env, tmp_path / "api.log"
+        )
+        worker = Proc(["worker", "fanout"], env, tmp_path / "fanout.log")
+        with running(api, worker):
+            client = Client(api.url)
+            authors = [client.register(f"author{i}") for i in range(2)]
+            readers = [client.register(f"reader{i}") for i in range(3)]
+            for reader in readers:
+                for author in authors:
+                    followed = client.http.post(
+                        f"/api/v1/accounts/{author['id']}/follow", headers=reader["headers"]
+                    )
+                    assert followed.status_code == 200, followed.text
+            posted: list[str] = []
+            for n in range(30):
+                author = authors[n % 2]
+                response = client.http.post(
+                    "/api/v1/statuses", headers=author["headers"], json={"status": f"#{n}"}
+                )
+                assert response.status_code == 200, response.text  # the broker is not on the write path
+                posted.append(response.json()["id"])
+                if n == 10:
+                    broker.kill()
+                if n == 20:
+                    broker.start()
+            expected = sorted(posted, key=int, reverse=True)
+            for reader in readers:
+                eventually(
+                    lambda reader=reader: len(home_ids(client.http, reader)) >= len(expected),
+                    f"every post in {reader['id']}'s home",
+                    deadline_s=120,
+                )
+                assert home_ids(client.http, reader) == expected  # none lost, none twice
+            assert api.alive() and worker.alive()
+            client.close()
+    finally:
+        broker.stop()
+        shutil.rmtree(broker.root, ignore_errors=True)
