@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from api_support import Api
+
 from rookery.workloads.api import ops
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from postgres_support import fresh_database_sync, unique_schema
+
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
 from rookery.workloads.adapters.sqlite import accounts as sqlite_accounts

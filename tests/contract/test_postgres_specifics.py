@@ -8,6 +8,7 @@ import asyncio
 
 import pytest
 from postgres_support import unique_schema
+
 from rookery.workloads.adapters.postgres.db import PostgresDatabase, load_migrations
 from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
 from rookery.workloads.domain.events import POSTS, Event

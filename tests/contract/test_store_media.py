@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 
 from postgres_stores import StoreDb
+
 from rookery.workloads.domain.events import MEDIA, Event
 from rookery.workloads.domain.media import FAILED, READY, Dimensions, Focus, MediaAttachment
 from rookery.workloads.ids import new_id
@@ -50,7 +51,7 @@ async def test_attach_is_all_or_none(store_db: StoreDb) -> None:
         await repo.add(media)
     assert await repo.attach(1, [mine.id, other.id], 500) is False  # another account's
     assert await repo.attach(1, [mine.id, broken.id], 500) is False  # failed processing
-    assert (await repo.get(mine.id)).status_id is None  # type: ignore[union-attr]
+    assert (await repo.get(mine.id)).status_id is None
     assert await repo.attach(1, [mine.id], 500) is True
     assert await repo.attach(1, [mine.id], 501) is False  # already attached
     assert await repo.attach(1, [], 501) is True
@@ -71,7 +72,7 @@ async def test_detach_gives_the_media_of_deleted_statuses_back(store_db: StoreDb
     assert await repo.attach(1, [first.id, second.id], 700) is True
     assert await repo.attach(2, [foreign.id], 701) is True
     assert await repo.detach([700, 999]) == 2
-    assert (await repo.get(first.id)).status_id is None  # type: ignore[union-attr]
-    assert (await repo.get(foreign.id)).status_id == 701  # type: ignore[union-attr]
+    assert (await repo.get(first.id)).status_id is None
+    assert (await repo.get(foreign.id)).status_id == 701
     assert await repo.detach([]) == 0
     assert await repo.attach(1, [first.id], 702) is True  # delete & redraft

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 
 from postgres_stores import StoreDb
+
 from rookery.workloads.domain.push import PushKeys, PushSubscription
 from rookery.workloads.ids import new_id
 

@@ -18,8 +18,9 @@ import orjson
 from fastapi import FastAPI
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from rookery.workloads.bootstrap import Container
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rookery.workloads.bootstrap import Container
 
 REQUESTS = Counter(
     "rookery_http_requests_total",

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 import orjson
+
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.domain.accounts import Account, AccountTaken, ProfileField
 from rookery.workloads.ports import Marker

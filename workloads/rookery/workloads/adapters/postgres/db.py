@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import asyncpg
+
 from rookery.workloads.ports import StoreUnavailable
 
 log = logging.getLogger("rookery.postgres")

@@ -17,6 +17,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import asyncpg
+
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.domain.events import Event
 from rookery.workloads.ports import OutboxEvents, StoreUnavailable

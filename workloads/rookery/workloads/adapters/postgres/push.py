@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.domain.push import PushKeys, PushSubscription
 
