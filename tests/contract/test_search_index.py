@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+
 from rookery.workloads.adapters.sqlite import search as sqlite_search
 from rookery.workloads.adapters.sqlite.db import Database
 from rookery.workloads.ports import AccountDocument, SearchIndex, StatusDocument, StatusSearch, TagUse
@@ -59,6 +60,7 @@ async def test_accounts_rank_exact_then_prefix_then_followers(index: SearchIndex
     )
     assert await index.search_accounts("al", limit=10) == [4, 2, 1, 3]  # exact, prefixes by followers, name
     assert await index.search_accounts("@alfred", limit=10) == [2]
+    assert await index.search_accounts("@alfred@rookery.example", limit=10) == [2]
     assert await index.search_accounts("wonder", limit=10) == [1]
     assert await index.search_accounts("wonder al", limit=10) == [1]  # every word a prefix
     assert await index.search_accounts("café", limit=10) == [5]  # diacritics kept (no folding)

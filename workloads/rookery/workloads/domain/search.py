@@ -22,11 +22,17 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)][:MAX_WORDS]
 
 
+def account_terms(text: str) -> tuple[list[str], str]:
+    """The words of an account query and the username it names exactly: ``@ana@this.domain``
+    searches for ``ana`` (there is no federation: the domain part is not searched)."""
+    exact = text.strip().lstrip("@").split("@", 1)[0].lower()
+    return words(exact), exact
+
+
 def fts_account_query(text: str) -> tuple[str | None, str]:
     """An FTS5 MATCH expression over username and display name (every word a prefix), and the
     query as an exact username (for ranking)."""
-    found = words(text)
-    exact = text.strip().lstrip("@").split("@", 1)[0].lower()
+    found, exact = account_terms(text)
     if not found:
         return None, exact
     return "{username display_name} : " + " ".join(f'"{w}"*' for w in found), exact

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from rookery.workloads.domain.search import TAG_RE, tag_prefix, words
+from rookery.workloads.domain.search import TAG_RE, account_terms, tag_prefix, words
 from rookery.workloads.domain.statuses import created_at_of
 from rookery.workloads.ports import AccountDocument, StatusDocument, StatusSearch, StoreUnavailable, TagUse
 
@@ -96,10 +96,9 @@ def status_source(doc: StatusDocument) -> dict[str, Any]:
 def accounts_query(
     text: str, *, limit: int, offset: int, among: Sequence[int] | None
 ) -> dict[str, Any] | None:
-    found = words(text)
+    found, exact = account_terms(text)
     if not found:
         return None
-    exact = text.strip().lstrip("@").split("@", 1)[0].lower()
     filters: list[dict[str, Any]] = [
         {"multi_match": {"query": word, "type": "bool_prefix", "fields": ["username", "display_name"]}}
         for word in found
