@@ -3,10 +3,9 @@
     .venv/bin/python -m bench.compare_modes [--seconds 10] [--connections 16] [--out FILE]
 
 embedded:   `rookery up` (SQLite, in-process bus and caches) on a temporary data dir.
-production: `rookery migrate` + `rookery serve --role all` on the real stack's PostgreSQL, Redis
-            and Kafka (a fresh tenant and schema; `python -m e2e.stack up postgres redis kafka`
-            first). Graph, timelines and notifications stay on their embedded stores until the
-            Cassandra adapters land.
+production: `rookery migrate` + `rookery serve --role all` on the real stack's PostgreSQL, Redis,
+            Kafka and Cassandra (a fresh tenant, schema and keyspace; run
+            `python -m e2e.stack up postgres redis kafka cassandra` first).
 Each server gets the same seed over HTTP (a reader following 20 authors, 10 posts each), then:
   home:    wrk GET /api/v1/timelines/home (20 statuses a page) as the reader
   compose: wrk POST /api/v1/statuses as one author (fan-out to its follower runs meanwhile)
@@ -85,7 +84,11 @@ def seed(base: str) -> tuple[str, str]:
     with httpx.Client(base_url=base, timeout=30) as client:
         app = client.post(
             "/api/v1/apps",
-            data={"client_name": "bench", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write follow"},
+            data={
+                "client_name": "bench",
+                "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+                "scopes": "read write follow",
+            },
         ).json()
         app_token = client.post(
             "/oauth/token",
@@ -101,7 +104,12 @@ def seed(base: str) -> tuple[str, str]:
             response = client.post(
                 "/api/v1/accounts",
                 headers={"Authorization": f"Bearer {app_token}"},
-                data={"username": name, "email": f"{name}@example.org", "password": "bench password", "agreement": "1"},
+                data={
+                    "username": name,
+                    "email": f"{name}@example.org",
+                    "password": "bench password",
+                    "agreement": "1",
+                },
             )
             response.raise_for_status()
             return {"Authorization": f"Bearer {response.json()['access_token']}"}
@@ -139,6 +147,8 @@ def run_mode(mode: str, seconds: int, connections: int, stack: dict[str, str]) -
             env.update(
                 ROOKERY_TENANT=tenant,
                 ROOKERY_POSTGRES_SCHEMA=tenant,
+                ROOKERY_CASSANDRA_KEYSPACE=tenant,
+                ROOKERY_CASSANDRA_CREATE_KEYSPACE="true",
                 ROOKERY_KAFKA_CREATE_TOPICS="true",
                 ROOKERY_DATA_DIR=f"{tmp}/data",
                 ROOKERY_PUBLIC_URL=f"http://127.0.0.1:{port}",
@@ -159,12 +169,27 @@ def run_mode(mode: str, seconds: int, connections: int, stack: dict[str, str]) -
         finally:
             server.terminate()
             server.wait(timeout=30)
+            if mode == "production":
+                drop_keyspace(env)
     return {"home_timeline": home, "compose": compose}
+
+
+def drop_keyspace(env: dict[str, str]) -> None:
+    from rookery.workloads.adapters.cassandra.migrations import drop_keyspace_blocking
+    from rookery.workloads.settings import Settings
+
+    drop_keyspace_blocking(
+        Settings(
+            cassandra_contact_points=env["ROOKERY_CASSANDRA_CONTACT_POINTS"],
+            cassandra_local_dc=env.get("ROOKERY_CASSANDRA_LOCAL_DC", ""),
+            cassandra_keyspace=env["ROOKERY_CASSANDRA_KEYSPACE"],
+        )
+    )
 
 
 def stack_env() -> dict[str, str]:
     out = subprocess.run(
-        [sys.executable, "-m", "e2e.stack", "env", "postgres", "redis", "kafka"],
+        [sys.executable, "-m", "e2e.stack", "env", "postgres", "redis", "kafka", "cassandra"],
         capture_output=True,
         text=True,
         check=True,
@@ -182,7 +207,12 @@ def main() -> int:
     args = parser.parse_args()
     modes = args.modes.split(",")
     stack = stack_env() if "production" in modes else {}
-    report: dict[str, Any] = {"seconds": args.seconds, "connections": args.connections, "cpus": os.cpu_count()}
+    report: dict[str, Any] = {
+        "seconds": args.seconds,
+        "connections": args.connections,
+        "cpus": os.cpu_count(),
+        "load_average_before": os.getloadavg()[0],
+    }
     for mode in modes:
         report[mode] = run_mode(mode, args.seconds, args.connections, stack)
     print(json.dumps(report, indent=2))
