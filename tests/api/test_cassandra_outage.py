@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from api_support import TEST_SETTINGS, Api
+
 from rookery.workloads.api.app import create_app
 from rookery.workloads.bootstrap import build
 from rookery.workloads.commands import migrate_stores

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
+
 from rookery.workloads.adapters.cassandra.migrations import drop_keyspace_blocking, migrate_blocking
 from rookery.workloads.adapters.cassandra.session import CassandraSession
 from rookery.workloads.settings import Settings

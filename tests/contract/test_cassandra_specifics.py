@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from cassandra_support import cassandra_settings, cassandra_store  # noqa: F401
+
 from rookery.workloads.adapters.cassandra.graph import CassandraGraphStore
 from rookery.workloads.adapters.cassandra.migrations import load_migrations, migrate
 from rookery.workloads.adapters.cassandra.session import CassandraSession

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from cassandra_support import CASSANDRA, cassandra_settings, cassandra_store  # noqa: F401
+
 from rookery.workloads.adapters.cassandra.graph import CassandraGraphStore
 from rookery.workloads.adapters.sqlite import graph as sqlite_graph
 from rookery.workloads.adapters.sqlite import outbox as sqlite_outbox

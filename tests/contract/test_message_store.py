@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from cassandra_support import CASSANDRA, cassandra_settings, cassandra_store  # noqa: F401
+
 from rookery.workloads.adapters.cassandra.messaging import CassandraMessageStore
 from rookery.workloads.adapters.sqlite import messaging as sqlite_messaging
 from rookery.workloads.adapters.sqlite import outbox as sqlite_outbox

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from cassandra_support import CASSANDRA, cassandra_settings, cassandra_store  # noqa: F401
+
 from rookery.workloads.adapters.cassandra.notifications import CassandraNotificationStore
 from rookery.workloads.adapters.sqlite import notifications as sqlite_notifications
 from rookery.workloads.adapters.sqlite.db import Database

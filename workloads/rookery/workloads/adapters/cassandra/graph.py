@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from cassandra.query import BatchStatement, BatchType
+
 from rookery.workloads.adapters.cassandra.session import CassandraSession
 from rookery.workloads.domain.graph import Follow, Mute, Relationship, ViewerRelations
 from rookery.workloads.domain.pagination import PageRequest

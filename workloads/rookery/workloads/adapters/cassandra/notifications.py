@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cassandra.query import BatchStatement, BatchType
+
 from rookery.workloads.adapters.cassandra.session import CassandraSession
 from rookery.workloads.domain.notifications import Notification
 from rookery.workloads.domain.pagination import PageRequest

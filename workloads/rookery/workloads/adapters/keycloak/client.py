@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 import httpx
+
 from rookery.workloads.ports import StoreUnavailable
 
 

@@ -21,6 +21,7 @@ import uuid
 
 from cassandra.cluster import Session
 from cassandra.metadata import protect_name
+
 from rookery.workloads.adapters.cassandra.session import UNAVAILABLE, CassandraSession
 from rookery.workloads.ports import StoreUnavailable
 from rookery.workloads.settings import Settings
