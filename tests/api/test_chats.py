@@ -5,21 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import re
 from typing import Any
 
 import orjson
 import pytest
 from api_support import Api, User
-
-# the servers production mode needs (as tests/api/conftest.py's API_MODES)
-PRODUCTION_NEEDS = (
-    "postgres",
-    "redis",
-    "kafka",
-    *(("cassandra",) if importlib.util.find_spec("rookery.workloads.adapters.cassandra") else ()),
-)
 
 
 async def chat(api: Api, user: User, account_ids: list[str], title: str | None = None) -> Any:
@@ -333,10 +324,7 @@ async def test_messages_go_to_the_messages_stream(api: Api) -> None:
     assert "ChatCreated" in {e.type for e in events}
 
 
-# the realtime port is Redis pub/sub (production mode); the embedded one arrives with streaming
-@pytest.mark.parametrize(
-    "api_mode", [pytest.param("production", marks=pytest.mark.needs(*PRODUCTION_NEEDS))], indirect=True
-)
+# the realtime port: in-process pub/sub embedded, Redis pub/sub in production mode
 async def test_members_get_chat_message_on_their_realtime_channel(app_factory: Any) -> None:
     async with app_factory() as api:
         alice, bob, eve = [await api.make_user(n) for n in ("alice", "bob", "eve")]
