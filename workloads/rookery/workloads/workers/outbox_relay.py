@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from typing import Protocol
 
@@ -77,7 +78,13 @@ class ClaimingOutboxRelay(OutboxRelay):
         self.claiming = outbox
 
     async def relay_once(self) -> int:
+        publish_many = getattr(self.bus, "publish_many", None)  # Kafka: one round of acks a run
         async with self.claiming.claim(self.batch) as rows:
-            for _row_id, stream, event in rows:
-                await self.bus.publish(stream, event)
+            for stream, run in itertools.groupby(rows, key=lambda row: row[1]):  # order kept
+                events = [event for _row_id, _stream, event in run]
+                if publish_many is not None:
+                    await publish_many(stream, events)
+                else:
+                    for event in events:
+                        await self.bus.publish(stream, event)
         return len(rows)

@@ -198,10 +198,10 @@ class PostgresDatabase:
         try:
             with unavailable_as_503():
                 await conn.execute("SET statement_timeout = 0")  # DDL on a big table may take long
-                if self.schema:
-                    await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                 await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
                 try:
+                    if self.schema:  # under the lock: concurrent IF NOT EXISTS can still collide
+                        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                     await conn.execute(
                         "CREATE TABLE IF NOT EXISTS schema_migrations ("
                         " version integer PRIMARY KEY, name text NOT NULL,"
