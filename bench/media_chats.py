@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 from PIL import Image
+
 from rookery.workloads.api.app import create_app
 from rookery.workloads.bootstrap import build
 from rookery.workloads.domain.oauth import OOB_REDIRECT, parse_scopes

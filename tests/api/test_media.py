@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import pathlib
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from api_support import Api, User
 from PIL import Image
+
 from rookery.workloads.domain.media import MediaRejected
 
 
@@ -400,3 +402,34 @@ async def test_delete_and_redraft_reuses_the_media(api: Api) -> None:
         "/api/v1/statuses", headers=bob.headers, data={"status": "mine", "media_ids[]": [media["id"]]}
     )
     assert stolen.status_code == 422
+
+
+async def test_uploads_no_status_took_are_swept(api: Api) -> None:
+    from rookery.workloads.workers.media import OrphanSweeper
+
+    alice = await api.make_user("alice")
+    kept = (
+        await api.client.post(
+            "/api/v1/media", headers=alice.headers, files={"file": ("a.png", png((20, 20)), "image/png")}
+        )
+    ).json()
+    orphan = (
+        await api.client.post(
+            "/api/v1/media", headers=alice.headers, files={"file": ("b.png", png((20, 20)), "image/png")}
+        )
+    ).json()
+    posted = await api.client.post(
+        "/api/v1/statuses", headers=alice.headers, data={"status": "keep", "media_ids[]": [kept["id"]]}
+    )
+    assert posted.status_code == 200
+    media = api.container.services["media"]
+    sweeper = OrphanSweeper(media, api.container.ports["locks"], max_age=dt.timedelta(hours=24), interval_s=0)
+    assert await sweeper.sweep_once() == 0  # nothing is a day old yet
+    assert (
+        await media.remove_orphans(dt.timedelta(0), now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
+        == 1
+    )
+    assert (await api.client.get(f"/api/v1/media/{orphan['id']}", headers=alice.headers)).status_code == 404
+    assert (await api.client.get(orphan["url"].removeprefix("http://testserver"))).status_code == 404
+    assert (await api.client.get(kept["url"].removeprefix("http://testserver"))).status_code == 200
+    assert sorted(p.name for p in stored_files(api)) == ["original.png", "small.jpg"]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+
 from rookery.workloads.adapters.local.email import LoggingEmailSender, SmtpEmailSender
 from rookery.workloads.domain.push import DeliveryFailed
 

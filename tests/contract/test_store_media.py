@@ -76,3 +76,19 @@ async def test_detach_gives_the_media_of_deleted_statuses_back(store_db: StoreDb
     assert (await repo.get(foreign.id)).status_id == 701
     assert await repo.detach([]) == 0
     assert await repo.attach(1, [first.id], 702) is True  # delete & redraft
+
+
+async def test_unattached_before_finds_old_orphans_only(store_db: StoreDb) -> None:
+    repo = store_db.media()
+    old_orphan = upload(1)  # created at NOW
+    old_attached = upload(1)
+    young = dataclasses.replace(upload(1), created_at=NOW + dt.timedelta(hours=30))
+    for media in (old_orphan, old_attached, young):
+        await repo.add(media)
+    assert await repo.attach(1, [old_attached.id], 900) is True
+    cutoff = NOW + dt.timedelta(hours=1)
+    assert await repo.unattached_before(cutoff, 10) == [old_orphan.id]
+    assert await repo.unattached_before(NOW, 10) == []  # strictly before
+    assert await repo.unattached_before(NOW + dt.timedelta(days=2), 1) == [
+        old_orphan.id
+    ]  # oldest first, limited

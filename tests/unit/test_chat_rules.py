@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from rookery.workloads.domain import chats as rules
 from rookery.workloads.domain.chats import ADMIN, DIRECT, GROUP, MEMBER, OWNER, Chat, ChatMember, ChatRejected
 

@@ -7,6 +7,7 @@ import io
 import blurhash
 import pytest
 from PIL import Image
+
 from rookery.workloads.domain.media import Focus, MediaRejected
 from rookery.workloads.services import imaging
 from rookery.workloads.services.imaging import Limits

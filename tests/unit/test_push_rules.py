@@ -7,6 +7,7 @@ import base64
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
 from rookery.workloads.domain import push as rules
 from rookery.workloads.domain.push import PushKeys, PushRejected, PushSubscription
 

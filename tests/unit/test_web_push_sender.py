@@ -7,6 +7,7 @@ import pathlib
 import socket
 
 import pytest
+
 from rookery.workloads.adapters.local.push import VapidKeys, WebPushSender
 from rookery.workloads.domain.push import PushGone, PushKeys, PushSubscription
 

@@ -548,6 +548,10 @@ class MediaRepository(Protocol):
         "delete & redraft" posts them again); returns how many were detached."""
         ...
 
+    async def unattached_before(self, before: datetime.datetime, limit: int) -> list[int]:
+        """Ids of attachments no status uses, uploaded before ``before`` (oldest first)."""
+        ...
+
     async def delete(self, media_id: int) -> None: ...
 
 

@@ -144,6 +144,10 @@ class Settings(BaseSettings):
     )
     media_small_size: int = Field(640, description="The small (preview) variant fits in this many pixels square.")
     media_threads: int = Field(2, description="Threads for image processing (Pillow, ffmpeg).")
+    media_orphan_max_age_h: float = Field(
+        24.0, description="Uploads no status took within this many hours are deleted (files and records)."
+    )
+    media_orphan_sweep_s: float = Field(3600.0, description="How often unattached media are swept; 0 = never.")
     push_allow_private_endpoints: bool = Field(
         False, description="Accept Web Push endpoints on loopback/private hosts and plain http (tests, labs)."
     )

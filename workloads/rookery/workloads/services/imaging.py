@@ -18,6 +18,7 @@ import warnings
 
 import blurhash
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
 from rookery.workloads.domain.media import FORMATS, Dimensions, MediaRejected
 
 IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")

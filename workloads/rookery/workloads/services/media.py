@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import dataclasses
+import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from PIL import Image
+
 from rookery.workloads.domain import media as domain
 from rookery.workloads.domain.events import MEDIA, Event
 from rookery.workloads.domain.media import (
@@ -166,6 +168,22 @@ class MediaService:
         """Forget an attachment entirely (a synchronous upload whose processing failed)."""
         await self.store.delete(media_id)
         await self.repo.delete(media_id)
+
+    async def remove_orphans(
+        self, max_age: dt.timedelta, *, now: dt.datetime | None = None, batch: int = 500
+    ) -> int:
+        """Delete uploads that no status took within ``max_age`` (files and records), like
+        Mastodon's media cleanup; returns how many went."""
+        before = (now or dt.datetime.now(dt.UTC)) - max_age
+        removed = 0
+        while ids := await self.repo.unattached_before(before, batch):
+            for media_id in ids:
+                await self.store.delete(media_id)
+                await self.repo.delete(media_id)
+            removed += len(ids)
+            if len(ids) < batch:
+                break
+        return removed
 
     async def _fail(self, media: MediaAttachment, reason: str) -> MediaAttachment:
         failed = dataclasses.replace(media, state=FAILED, error=reason)

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
+
 from rookery.workloads.domain import chats as rules
 from rookery.workloads.domain.chats import (
     DIRECT,

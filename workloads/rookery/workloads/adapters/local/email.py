@@ -7,6 +7,7 @@ import email.utils
 import logging
 
 import aiosmtplib
+
 from rookery.workloads.domain.push import DeliveryFailed
 
 log = logging.getLogger("rookery.email")

@@ -13,9 +13,10 @@ import pathlib
 import re
 import shutil
 
-from rookery.workloads.domain.media import EXTENSIONS, UPLOAD
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
+
+from rookery.workloads.domain.media import EXTENSIONS, UPLOAD
 
 _VARIANT = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 

@@ -23,6 +23,7 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from py_vapid import Vapid01, Vapid02
+
 from rookery.workloads.domain.push import DeliveryFailed, PushGone, PushSubscription
 
 log = logging.getLogger("rookery.push")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -123,6 +124,15 @@ class PostgresMediaRepository:
                 list(status_ids),
             )
         return len(detached)
+
+    async def unattached_before(self, before: dt.datetime, limit: int) -> list[int]:
+        rows = await self.db.fetch(
+            "SELECT id FROM media_attachments WHERE status_id IS NULL AND created_at < $1"
+            " ORDER BY id LIMIT $2",
+            before,
+            limit,
+        )
+        return [row["id"] for row in rows]
 
     async def for_statuses(self, status_ids: Sequence[int]) -> dict[int, list[MediaAttachment]]:
         if not status_ids:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
+
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.domain.media import FAILED, Dimensions, Focus, MediaAttachment
@@ -187,6 +188,13 @@ class SqliteMediaRepository:
                 tuple(status_ids),
             )
             return int(cursor.rowcount)
+
+    async def unattached_before(self, before: dt.datetime, limit: int) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT id FROM media_attachments WHERE status_id IS NULL AND created_at < ? ORDER BY id LIMIT ?",
+            (before.astimezone(dt.UTC).isoformat(), limit),
+        )
+        return [row["id"] for row in rows]
 
     async def delete(self, media_id: int) -> None:
         await self.db.execute("DELETE FROM media_attachments WHERE id = ?", (media_id,))

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+
 from rookery.workloads.api.deps import AuthContext, container, require_user
 from rookery.workloads.api.errors import ApiError, NotFound
 from rookery.workloads.api.params import Params, read_params

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+
 from rookery.workloads.api.deps import AuthContext, container, require_user
 from rookery.workloads.api.errors import ApiError, NotFound
 from rookery.workloads.api.params import Params, read_params

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+
 from rookery.workloads.api.deps import AuthContext, container, require_user
 from rookery.workloads.api.errors import ApiError, NotFound
 from rookery.workloads.api.params import read_params
