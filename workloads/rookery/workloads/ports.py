@@ -18,6 +18,7 @@ from rookery.workloads.domain.conversations import Conversation
 from rookery.workloads.domain.events import Event
 from rookery.workloads.domain.graph import Follow, Mute, Relationship, ViewerRelations
 from rookery.workloads.domain.media import MediaAttachment
+from rookery.workloads.domain.moderation import AccountRestrictions, HiddenStatus, Report
 from rookery.workloads.domain.notifications import Notification
 from rookery.workloads.domain.oauth import AuthorizationCode, OAuthApp, TokenRecord
 from rookery.workloads.domain.pagination import PageRequest
@@ -757,6 +758,121 @@ class SearchIndex(Protocol):
 
     async def hashtag_history(self, name: str, days: int, today: datetime.date) -> list[TagUse]:
         """Daily uses of a hashtag, newest day first, ``days`` entries (zeros included)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+# --------------------------------------------------------------------------------------------
+# admin: reports, moderation state of accounts, hidden statuses (owner: admin role).
+# SQLite embedded; PostgreSQL in production.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReportFilter:
+    resolved: bool | None = None
+    account_id: int | None = None  # the reporter
+    target_account_id: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AccountFilter:
+    """Admin accounts list filters (Mastodon's v1 names); every flag set must hold."""
+
+    suspended: bool = False
+    silenced: bool = False
+    sensitized: bool = False
+    disabled: bool = False
+    active: bool = False  # none of the above
+
+
+class ModerationStore(Protocol):
+    async def add_report(self, report: Report) -> None: ...
+
+    async def get_report(self, report_id: int) -> Report | None: ...
+
+    async def save_report(self, report: Report) -> None:
+        """Replace the mutable fields (assignment, resolution, status ids, comment)."""
+        ...
+
+    async def reports(self, query: ReportFilter, page: PageRequest) -> list[Report]:
+        """Newest first; the page applies to the report id."""
+        ...
+
+    async def open_report_for(self, target_account_id: int, source: str) -> Report | None:
+        """The newest unresolved report of ``source`` against the account (dedupes system reports)."""
+        ...
+
+    async def count_reports(self, resolved: bool) -> int: ...
+
+    async def track_account(self, account_id: int) -> None:
+        """Make the account known to the admin accounts list (idempotent)."""
+        ...
+
+    async def restrictions(self, account_id: int) -> AccountRestrictions | None: ...
+
+    async def restrictions_many(self, account_ids: Sequence[int]) -> dict[int, AccountRestrictions]: ...
+
+    async def save_restrictions(self, restrictions: AccountRestrictions) -> None: ...
+
+    async def accounts(self, query: AccountFilter, page: PageRequest) -> list[AccountRestrictions]:
+        """Known accounts matching the filter, newest account id first."""
+        ...
+
+    async def restricted(self) -> tuple[set[int], set[int]]:
+        """(suspended, silenced) account ids: the in-process read filters load them."""
+        ...
+
+    async def hide_status(self, hidden: HiddenStatus) -> bool:
+        """True when the status was not hidden yet."""
+        ...
+
+    async def unhide_status(self, status_id: int) -> bool: ...
+
+    async def hidden_statuses(self) -> dict[int, int]:
+        """Every hidden status id -> its author (kept small: hidden statuses await review)."""
+        ...
+
+
+# --------------------------------------------------------------------------------------------
+# analytics: trend buckets, daily counters, per-account behaviour (owner: analytics role).
+# SQLite embedded; Redis (sorted sets per hourly bucket, HyperLogLogs, capped lists) in production.
+# --------------------------------------------------------------------------------------------
+
+
+class TrendStore(Protocol):
+    async def first_time(self, event_id: str) -> bool:
+        """False when this analytics event was counted already (redelivery)."""
+        ...
+
+    async def add(self, kind: str, key: str, bucket: int, amount: float) -> None:
+        """Count ``amount`` for ``key`` ("tag" name, "status" id) in an hourly bucket."""
+        ...
+
+    async def top(
+        self, kind: str, weights: Sequence[tuple[int, float]], limit: int
+    ) -> list[tuple[str, float]]:
+        """Keys by decayed score over the weighted buckets, highest first (scores > 0 only)."""
+        ...
+
+    async def count(self, name: str, day: datetime.date, amount: int = 1) -> None: ...
+
+    async def counts(self, name: str, days: Sequence[datetime.date]) -> list[int]: ...
+
+    async def mark_active(self, day: datetime.date, account_id: int) -> None: ...
+
+    async def active(self, days: Sequence[datetime.date]) -> int:
+        """Distinct accounts active on any of ``days`` (approximate in production: HyperLogLog)."""
+        ...
+
+    async def append_behaviour(self, account_id: int, event: dict[str, Any], keep: int) -> int:
+        """Append to the account's recent interaction events (the newest ``keep`` are kept);
+        returns how many events the account has had in all."""
+        ...
+
+    async def behaviour(self, account_id: int) -> list[dict[str, Any]]:
+        """The account's recent interaction events, oldest first."""
         ...
 
     async def close(self) -> None: ...

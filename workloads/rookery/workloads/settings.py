@@ -170,6 +170,24 @@ class Settings(BaseSettings):
     )
     search_timeout_s: float = Field(5.0, description="Longest wait for one OpenSearch/Elasticsearch request.")
 
+    # --- moderation, trends, the AI layer (README "Moderation, trends and the AI layer") ---------
+    inference_url: str = Field(
+        "", description="Model server (KServe V1) of every model; unset and no MODEL_ENDPOINT_*: in-process."
+    )
+    moderation_enabled: bool = Field(True, description="Moderate new statuses with the moderation model.")
+    ranking_enabled: bool = Field(False, description="Rank home timelines' first page with the ranking model.")
+    ranking_timeout_s: float = Field(
+        0.15, description="Deadline of one ranking call; past it the page stays chronological."
+    )
+    anomaly_every_events: int = Field(
+        25, description="Check an account's behaviour with the anomaly model every N of its interactions."
+    )
+    trends_window_hours: int = Field(24, description="Trends count interactions of the last N hours.")
+    trends_half_life_hours: float = Field(6.0, description="Trend weight halves every N hours of age.")
+    moderation_refresh_s: float = Field(
+        5.0, description="How often a process reloads hidden statuses and restricted accounts from the store."
+    )
+
     # --- observability ------------------------------------------------------------------------
     prometheus_url: str = Field("", description="Prometheus base URL (for the admin dashboard).")
     zipkin_url: str = Field("", description="Zipkin base URL; traces are exported there when set.")

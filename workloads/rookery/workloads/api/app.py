@@ -61,6 +61,9 @@ def create_app(container: Container) -> FastAPI:
     # ---- streaming, conversations, search (see _mount_streaming_conversations_search) ------------
     _mount_streaming_conversations_search(app, container)
 
+    # ---- reports, admin API, trends (see _mount_moderation_trends) ------------------------------
+    _mount_moderation_trends(app, container)
+
     # the edge wraps every route (pure ASGI); added last so it runs first
     app.add_middleware(Gateway, container=container)
     return app
@@ -92,3 +95,13 @@ def _mount_streaming_conversations_search(app: FastAPI, container: Container) ->
     if "search" in container.services:
         app.include_router(search.router)
         app.include_router(tags.router)
+
+
+def _mount_moderation_trends(app: FastAPI, container: Container) -> None:
+    from rookery.workloads.api.routes import admin, reports, trends
+
+    if "moderation" in container.services:
+        app.include_router(reports.router)
+        app.include_router(admin.router)
+    if "analytics" in container.services:
+        app.include_router(trends.router)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Sequence
+from typing import Protocol
 
 from rookery.workloads.domain.pagination import PageRequest, select_page, trim
 from rookery.workloads.domain.statuses import DIRECT, PRIVATE, PUBLIC, UNLISTED, Status
@@ -51,6 +52,10 @@ def entry_of(status: Status, reblog_account_id: int | None = None) -> TimelineEn
     )
 
 
+class HomeRanker(Protocol):
+    async def rank(self, viewer_id: int, entries: Sequence[TimelineEntry]) -> list[TimelineEntry]: ...
+
+
 class FeedService:
     def __init__(
         self,
@@ -66,6 +71,7 @@ class FeedService:
         self.graph = graph
         self.posts = posts
         self._celebrities: tuple[float, set[int]] = (0.0, set())
+        self.ranker: HomeRanker | None = None  # ROOKERY_RANKING_ENABLED (services/ranking.py)
 
     async def celebrities(self) -> set[int]:
         loaded_at, found = self._celebrities
@@ -95,6 +101,8 @@ class FeedService:
         next_max, prev_min = cursors([e.status_id for e in entries])
         if next_max is None and raw and not page.ascending:
             next_max = raw[-1].status_id  # everything read was filtered: let the client read on
+        if self.ranker is not None and page.max_id is None and page.lower is None:
+            entries = await self.ranker.rank(viewer_id, entries)  # first page only; cursors as computed
         return TimelinePage(entries, next_max, prev_min)
 
     async def _statuses_page(
@@ -167,6 +175,8 @@ class FeedService:
             exclude_replies=True, include_reblogs=False, only_media=only_media, visibilities=(PUBLIC,)
         )
         found = await self.statuses.query(query, page.widened(OVERFETCH))
+        if self.posts.moderation is not None:  # silenced accounts leave the public timelines
+            found = [s for s in found if self.posts.moderation.in_public(s)]
         return await self._statuses_page(found, viewer_id, page)
 
     async def hashtag(
@@ -192,4 +202,6 @@ class FeedService:
             visibilities=(PUBLIC,),
         )
         found = await self.statuses.query(query, page.widened(OVERFETCH))
+        if self.posts.moderation is not None:
+            found = [s for s in found if self.posts.moderation.in_public(s)]
         return await self._statuses_page(found, viewer_id, page)

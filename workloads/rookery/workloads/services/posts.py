@@ -59,6 +59,14 @@ class MediaAttacher(Protocol):
     async def attach(self, account_id: int, media_ids: Sequence[int], status_id: int) -> None: ...
 
 
+class ModerationFilter(Protocol):
+    """The admin role's in-process read filter (services/moderation.ReadFilter): plain set lookups."""
+
+    def visible(self, status: Status, viewer_id: int | None) -> bool: ...
+
+    def in_public(self, status: Status) -> bool: ...
+
+
 class PostsService:
     def __init__(
         self,
@@ -72,6 +80,7 @@ class PostsService:
         media: MediaAttacher | None = None,
     ) -> None:
         self.media = media
+        self.moderation: ModerationFilter | None = None  # hidden statuses, suspended authors
         self.statuses = statuses
         self.graph = graph
         self.accounts = accounts
@@ -88,6 +97,8 @@ class PostsService:
 
     async def visible_filter(self, statuses: Sequence[Status], viewer_id: int | None) -> list[Status]:
         """The statuses the viewer may see, in the given order (one graph query for the batch)."""
+        if self.moderation is not None:
+            statuses = [s for s in statuses if self.moderation.visible(s, viewer_id)]
         relations = await self.relations(viewer_id, list({s.account_id for s in statuses}))
         return [s for s in statuses if can_see(s, _ctx(s, viewer_id, relations))]
 

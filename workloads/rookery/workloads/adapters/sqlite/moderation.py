@@ -1,0 +1,256 @@
+"""Embedded ModerationStore: reports, account restrictions and hidden statuses in SQLite."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.statuses import page_clause, placeholders
+from rookery.workloads.domain.moderation import AccountRestrictions, HiddenStatus, Report
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.ports import AccountFilter, ReportFilter
+
+MIGRATIONS = (
+    Migration(
+        "admin",
+        1,
+        (
+            """CREATE TABLE reports (
+                id INTEGER PRIMARY KEY,
+                target_account_id INTEGER NOT NULL,
+                account_id INTEGER,
+                category TEXT NOT NULL,
+                comment TEXT NOT NULL DEFAULT '',
+                status_ids TEXT NOT NULL DEFAULT '[]',
+                rule_ids TEXT NOT NULL DEFAULT '[]',
+                forward INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                action_taken_at TEXT,
+                action_taken_by_account_id INTEGER,
+                assigned_account_id INTEGER,
+                source TEXT NOT NULL DEFAULT 'user',
+                labels TEXT NOT NULL DEFAULT '[]',
+                scores TEXT NOT NULL DEFAULT '{}'
+            )""",
+            "CREATE INDEX reports_target ON reports (target_account_id, id)",
+            "CREATE INDEX reports_open ON reports (action_taken_at, id)",
+            """CREATE TABLE account_restrictions (
+                account_id INTEGER PRIMARY KEY,
+                silenced INTEGER NOT NULL DEFAULT 0,
+                suspended INTEGER NOT NULL DEFAULT 0,
+                sensitized INTEGER NOT NULL DEFAULT 0,
+                disabled INTEGER NOT NULL DEFAULT 0,
+                updated_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE hidden_statuses (
+                status_id INTEGER PRIMARY KEY,
+                account_id INTEGER NOT NULL,
+                report_id INTEGER,
+                hidden_at TEXT NOT NULL
+            )""",
+        ),
+    ),
+)
+
+_REPORT_COLUMNS = (
+    "id, target_account_id, account_id, category, comment, status_ids, rule_ids, forward, created_at,"
+    " updated_at, action_taken_at, action_taken_by_account_id, assigned_account_id, source, labels, scores"
+)
+_RESTRICTION_COLUMNS = "account_id, silenced, suspended, sensitized, disabled, updated_at"
+
+
+def _time(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _report(row: Any) -> Report:
+    return Report(
+        id=row["id"],
+        target_account_id=row["target_account_id"],
+        account_id=row["account_id"],
+        category=row["category"],
+        comment=row["comment"],
+        status_ids=tuple(orjson.loads(row["status_ids"])),
+        rule_ids=tuple(orjson.loads(row["rule_ids"])),
+        forward=bool(row["forward"]),
+        created_at=dt.datetime.fromisoformat(row["created_at"]),
+        updated_at=dt.datetime.fromisoformat(row["updated_at"]),
+        action_taken_at=_time(row["action_taken_at"]),
+        action_taken_by_account_id=row["action_taken_by_account_id"],
+        assigned_account_id=row["assigned_account_id"],
+        source=row["source"],
+        labels=tuple(orjson.loads(row["labels"])),
+        scores=orjson.loads(row["scores"]),
+    )
+
+
+def _report_values(report: Report) -> tuple[Any, ...]:
+    return (
+        report.id,
+        report.target_account_id,
+        report.account_id,
+        report.category,
+        report.comment,
+        orjson.dumps(list(report.status_ids)).decode(),
+        orjson.dumps(list(report.rule_ids)).decode(),
+        int(report.forward),
+        report.created_at.isoformat(),
+        report.updated_at.isoformat(),
+        report.action_taken_at.isoformat() if report.action_taken_at else None,
+        report.action_taken_by_account_id,
+        report.assigned_account_id,
+        report.source,
+        orjson.dumps(list(report.labels)).decode(),
+        orjson.dumps(report.scores).decode(),
+    )
+
+
+def _restrictions(row: Any) -> AccountRestrictions:
+    return AccountRestrictions(
+        row["account_id"],
+        silenced=bool(row["silenced"]),
+        suspended=bool(row["suspended"]),
+        sensitized=bool(row["sensitized"]),
+        disabled=bool(row["disabled"]),
+        updated_at=dt.datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+class SqliteModerationStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add_report(self, report: Report) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                f"INSERT INTO reports ({_REPORT_COLUMNS}) VALUES ({placeholders(range(16))})",
+                _report_values(report),
+            )
+
+    async def get_report(self, report_id: int) -> Report | None:
+        row = await self.db.fetchone(f"SELECT {_REPORT_COLUMNS} FROM reports WHERE id = ?", (report_id,))
+        return _report(row) if row else None
+
+    async def save_report(self, report: Report) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                f"INSERT OR REPLACE INTO reports ({_REPORT_COLUMNS}) VALUES ({placeholders(range(16))})",
+                _report_values(report),
+            )
+
+    async def reports(self, query: ReportFilter, page: PageRequest) -> list[Report]:
+        where, params, order = page_clause(page)
+        if query.resolved is not None:
+            where += " AND action_taken_at IS NOT NULL" if query.resolved else " AND action_taken_at IS NULL"
+        if query.account_id is not None:
+            where += " AND account_id = ?"
+            params.append(query.account_id)
+        if query.target_account_id is not None:
+            where += " AND target_account_id = ?"
+            params.append(query.target_account_id)
+        rows = await self.db.fetchall(
+            f"SELECT {_REPORT_COLUMNS} FROM reports WHERE {where} ORDER BY {order} LIMIT ?",
+            (*params, page.limit),
+        )
+        found = [_report(row) for row in rows]
+        return found[::-1] if page.ascending else found
+
+    async def open_report_for(self, target_account_id: int, source: str) -> Report | None:
+        row = await self.db.fetchone(
+            f"SELECT {_REPORT_COLUMNS} FROM reports WHERE target_account_id = ? AND source = ?"
+            " AND action_taken_at IS NULL ORDER BY id DESC LIMIT 1",
+            (target_account_id, source),
+        )
+        return _report(row) if row else None
+
+    async def count_reports(self, resolved: bool) -> int:
+        condition = "IS NOT NULL" if resolved else "IS NULL"
+        row = await self.db.fetchone(f"SELECT count(*) AS n FROM reports WHERE action_taken_at {condition}")
+        return int(row["n"]) if row else 0
+
+    async def track_account(self, account_id: int) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT OR IGNORE INTO account_restrictions (account_id, updated_at) VALUES (?, ?)",
+                (account_id, dt.datetime.now(dt.UTC).isoformat()),
+            )
+
+    async def restrictions(self, account_id: int) -> AccountRestrictions | None:
+        row = await self.db.fetchone(
+            f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions WHERE account_id = ?", (account_id,)
+        )
+        return _restrictions(row) if row else None
+
+    async def restrictions_many(self, account_ids: Sequence[int]) -> dict[int, AccountRestrictions]:
+        ids = list(dict.fromkeys(account_ids))
+        if not ids:
+            return {}
+        rows = await self.db.fetchall(
+            f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions"
+            f" WHERE account_id IN ({placeholders(ids)})",
+            ids,
+        )
+        return {row["account_id"]: _restrictions(row) for row in rows}
+
+    async def save_restrictions(self, restrictions: AccountRestrictions) -> None:
+        r = restrictions
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                f"INSERT OR REPLACE INTO account_restrictions ({_RESTRICTION_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    r.account_id,
+                    int(r.silenced),
+                    int(r.suspended),
+                    int(r.sensitized),
+                    int(r.disabled),
+                    r.updated_at.isoformat(),
+                ),
+            )
+
+    async def accounts(self, query: AccountFilter, page: PageRequest) -> list[AccountRestrictions]:
+        where, params, order = page_clause(page, "account_id")
+        for flag in ("suspended", "silenced", "sensitized", "disabled"):
+            if getattr(query, flag):
+                where += f" AND {flag} = 1"
+        if query.active:
+            where += " AND suspended = 0 AND silenced = 0 AND disabled = 0"
+        rows = await self.db.fetchall(
+            f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions WHERE {where} ORDER BY {order} LIMIT ?",
+            (*params, page.limit),
+        )
+        found = [_restrictions(row) for row in rows]
+        return found[::-1] if page.ascending else found
+
+    async def restricted(self) -> tuple[set[int], set[int]]:
+        rows = await self.db.fetchall(
+            "SELECT account_id, suspended, silenced FROM account_restrictions"
+            " WHERE suspended = 1 OR silenced = 1"
+        )
+        return (
+            {row["account_id"] for row in rows if row["suspended"]},
+            {row["account_id"] for row in rows if row["silenced"]},
+        )
+
+    async def hide_status(self, hidden: HiddenStatus) -> bool:
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "INSERT OR IGNORE INTO hidden_statuses (status_id, account_id, report_id, hidden_at)"
+                " VALUES (?, ?, ?, ?)",
+                (hidden.status_id, hidden.account_id, hidden.report_id, hidden.hidden_at.isoformat()),
+            )
+            return cursor.rowcount > 0
+
+    async def unhide_status(self, status_id: int) -> bool:
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute("DELETE FROM hidden_statuses WHERE status_id = ?", (status_id,))
+            return cursor.rowcount > 0
+
+    async def hidden_statuses(self) -> dict[int, int]:
+        rows = await self.db.fetchall("SELECT status_id, account_id FROM hidden_statuses")
+        return {row["status_id"]: row["account_id"] for row in rows}

@@ -1,0 +1,78 @@
+"""Trends (analytics role): ``/api/v1/trends/tags`` (and its old name ``/api/v1/trends``),
+``/api/v1/trends/statuses`` and ``/api/v1/trends/links`` (always empty: no link previews yet).
+
+Ranks come from the trend aggregator (hourly buckets, 24 h window, 6 h half-life); only public,
+non-sensitive statuses of accounts in good standing count, and hidden or deleted statuses and
+statuses the viewer may not see are left out on read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from rookery.workloads.api.deps import AuthContext, container, optional_auth
+from rookery.workloads.api.params import read_params
+from rookery.workloads.api.responses import JsonResponse, Response
+from rookery.workloads.api.routes.statuses import STATUSES, reader
+from rookery.workloads.api.routes.tags import TAG_SCHEMA, render_tag
+from rookery.workloads.services.analytics import TRENDS_MAX, AnalyticsService
+
+router = APIRouter(tags=["trends"])
+TAGS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Tag list",
+        "content": {"application/json": {"schema": {"type": "array", "items": TAG_SCHEMA}}},
+    }
+}
+
+
+def analytics_service(request: Request) -> AnalyticsService:
+    service: AnalyticsService = container(request).services["analytics"]
+    return service
+
+
+async def _tags(request: Request, ctx: AuthContext | None) -> Response:
+    params = await read_params(request)
+    limit = params.integer("limit", 10, minimum=1, maximum=TRENDS_MAX) or 10
+    offset = params.integer("offset", 0, minimum=0) or 0
+    ranked = await analytics_service(request).trending_tags(limit, offset)
+    built = container(request)
+    search = built.services.get("search")
+    body = []
+    for name, _score in ranked:
+        if search is not None:
+            body.append(await render_tag(search, name, built.settings.base_url, viewer=ctx is not None))
+        else:
+            body.append({"name": name, "url": f"{built.settings.base_url}/tags/{name}", "history": []})
+    return JsonResponse(body)
+
+
+@router.get("/api/v1/trends/tags", summary="Trending hashtags", responses=TAGS)
+async def trending_tags(request: Request, ctx: AuthContext | None = Depends(optional_auth)) -> Response:
+    return await _tags(request, ctx)
+
+
+@router.get("/api/v1/trends", summary="Trending hashtags (deprecated name)", responses=TAGS)
+async def trends(request: Request, ctx: AuthContext | None = Depends(optional_auth)) -> Response:
+    return await _tags(request, ctx)
+
+
+@router.get("/api/v1/trends/statuses", summary="Trending statuses", responses=STATUSES)
+async def trending_statuses(request: Request, viewer: int | None = Depends(reader)) -> Response:
+    params = await read_params(request)
+    limit = params.integer("limit", 20, minimum=1, maximum=40) or 20
+    offset = params.integer("offset", 0, minimum=0) or 0
+    built = container(request)
+    ids = await analytics_service(request).trending_status_ids(limit * 2, offset)
+    visible = await built.services["posts"].get_many_visible(ids, viewer)
+    shown = [s for s in visible if s.visibility == "public" and not s.sensitive and s.reblog_of_id is None][
+        :limit
+    ]
+    body = await built.services["status_views"].render([s.id for s in shown], viewer, known=shown)
+    return JsonResponse(body)
+
+
+@router.get("/api/v1/trends/links", summary="Trending links (none yet)")
+async def trending_links(request: Request) -> Response:
+    return JsonResponse([])

@@ -1,0 +1,176 @@
+"""Analytics use cases (analytics role): turning the platform's events into interaction events,
+aggregating them into trends and counters, and reading trends and dashboard numbers back.
+
+The aggregation is at-least-once safe: each analytics event is counted once (``first_time``).
+Trends only count public, non-sensitive statuses of accounts that are not silenced or suspended;
+reads drop statuses hidden or deleted since.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from rookery.workloads.domain import analytics
+from rookery.workloads.domain.analytics import TrendWindow
+from rookery.workloads.domain.events import Event
+from rookery.workloads.domain.statuses import PUBLIC, Status
+from rookery.workloads.ports import StatusRepository, TrendStore
+from rookery.workloads.services.moderation import ReadFilter
+from rookery.workloads.services.social import FAVOURITED, FOLLOWED, STATUS_CREATED, UNFOLLOWED
+
+BEHAVIOUR_KEEP = 200  # recent interaction events kept per account (anomaly features)
+TRENDS_MAX = 20
+
+
+class AnalyticsService:
+    def __init__(
+        self,
+        store: TrendStore,
+        statuses: StatusRepository,
+        window: TrendWindow | None = None,
+        read_filter: ReadFilter | None = None,
+    ) -> None:
+        self.store = store
+        self.statuses = statuses
+        self.window = window or TrendWindow()
+        self.read_filter = read_filter or ReadFilter()
+
+    # --- platform events -> interaction events --------------------------------------------------
+
+    async def interactions_of(self, source: Event) -> list[dict[str, Any]]:
+        """The interaction events (the training export's shape) a platform event stands for."""
+        payload = source.payload
+        at = source.occurred_at
+        if source.type == STATUS_CREATED:
+            status = await self.statuses.get(int(payload["status_id"]))
+            if status is None:
+                return []
+            if status.reblog_of_id is not None:
+                original = await self.statuses.get(status.reblog_of_id)
+                if original is None:
+                    return []
+                return [self._engagement("reblog", status.account_id, at, original)]
+            found = [
+                analytics.interaction(
+                    "status",
+                    status.account_id,
+                    at,
+                    status_id=status.id,
+                    author_id=status.account_id,
+                    status_created_at=status.created_at,
+                    text=status.text,
+                    visibility=status.visibility,
+                    sensitive=status.sensitive,
+                    tags=list(status.tags),
+                )
+            ]
+            if status.in_reply_to_id is not None:
+                parent = await self.statuses.get(status.in_reply_to_id)
+                if parent is not None and parent.account_id != status.account_id:
+                    found.append(self._engagement("reply", status.account_id, at, parent))
+            for mentioned in status.mentions:
+                found.append(
+                    analytics.interaction("mention", status.account_id, at, target_account_id=mentioned)
+                )
+            return found
+        if source.type == FAVOURITED:
+            status = await self.statuses.get(int(payload["status_id"]))
+            return (
+                []
+                if status is None
+                else [self._engagement("favourite", int(payload["account_id"]), at, status)]
+            )
+        if source.type in (FOLLOWED, UNFOLLOWED):
+            kind = "follow" if source.type == FOLLOWED else "unfollow"
+            return [
+                analytics.interaction(
+                    kind, int(payload["account_id"]), at, target_account_id=int(payload["target_id"])
+                )
+            ]
+        return []
+
+    @staticmethod
+    def _engagement(kind: str, account_id: int, at: str, status: Status) -> dict[str, Any]:
+        return analytics.interaction(
+            kind,
+            account_id,
+            at,
+            status_id=status.id,
+            author_id=status.account_id,
+            status_created_at=status.created_at,
+            visibility=status.visibility,
+            sensitive=status.sensitive,
+        )
+
+    # --- aggregation ----------------------------------------------------------------------------
+
+    async def aggregate(self, event_id: str, item: dict[str, Any]) -> int | None:
+        """Count one interaction event; returns the account's event total (None when seen before)."""
+        if not await self.store.first_time(event_id):
+            return None
+        moment = analytics.parse_time(item.get("created_at"))
+        day = analytics.day_of(moment)
+        bucket = analytics.bucket_of(moment)
+        account_id = int(item["account_id"])
+        kind = item["type"]
+        await self.store.mark_active(day, account_id)
+        await self.store.count(f"account:{account_id}:{kind}", day)
+        if kind == "status":
+            await self.store.count(analytics.STATUSES, day)
+            if self._trendable(item) and await self.store.first_time(
+                analytics.tag_claim(int(item["status_id"]))
+            ):
+                for tag in item.get("tags") or ():
+                    await self.store.add(analytics.TAG, str(tag).lower(), bucket, 1.0)
+        elif kind in analytics.ENGAGEMENT_WEIGHTS:
+            await self.store.count(analytics.INTERACTIONS, day)
+            if self._trendable(item):
+                weight = analytics.ENGAGEMENT_WEIGHTS[kind]
+                await self.store.add(analytics.STATUS, str(item["status_id"]), bucket, weight)
+        elif kind == "follow":
+            await self.store.count(analytics.INTERACTIONS, day)
+        behaviour = {k: v for k, v in item.items() if k not in ("visibility", "sensitive", "tags")}
+        return await self.store.append_behaviour(account_id, behaviour, BEHAVIOUR_KEEP)
+
+    def _trendable(self, item: dict[str, Any]) -> bool:
+        author = int(item.get("author_id") or item["account_id"])
+        return (
+            item.get("visibility") == PUBLIC
+            and not item.get("sensitive")
+            and author not in self.read_filter.silenced
+            and author not in self.read_filter.suspended
+            and int(item.get("status_id") or 0) not in self.read_filter.hidden
+        )
+
+    async def sign_up(self, at: dt.datetime | None = None) -> None:
+        await self.store.count(analytics.NEW_USERS, analytics.day_of(at or dt.datetime.now(dt.UTC)))
+
+    # --- reading --------------------------------------------------------------------------------
+
+    async def trending_tags(self, limit: int, offset: int = 0) -> list[tuple[str, float]]:
+        weights = self.window.weights(dt.datetime.now(dt.UTC))
+        return (await self.store.top(analytics.TAG, weights, offset + limit))[offset:]
+
+    async def trending_status_ids(self, limit: int, offset: int = 0) -> list[int]:
+        """Status ids by decayed engagement, hidden ones left out (callers re-check visibility)."""
+        weights = self.window.weights(dt.datetime.now(dt.UTC))
+        ranked = await self.store.top(analytics.STATUS, weights, (offset + limit) * 2 + 10)
+        ids = [int(key) for key, _ in ranked if int(key) not in self.read_filter.hidden]
+        return ids[offset : offset + limit]
+
+    async def daily(self, name: str, days: Sequence[dt.date]) -> list[int]:
+        return await self.store.counts(name, days)
+
+    async def active_accounts(self, days: Sequence[dt.date]) -> int:
+        return await self.store.active(days)
+
+    async def behaviour(self, account_id: int) -> list[dict[str, Any]]:
+        return await self.store.behaviour(account_id)
+
+
+def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Every day from ``start`` to ``end`` inclusive (at most a year)."""
+    count = min((end - start).days, 366)
+    return [start + dt.timedelta(days=i) for i in range(count + 1)]
