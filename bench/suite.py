@@ -1,0 +1,604 @@
+"""`make bench`: every scenario in embedded and production mode, ceilings, fan-out delivery.
+
+    python -m bench run [--quick] [--modes embedded,production] [--label before]
+
+Writes bench/results/latest.json and latest.md (or <label>.json/.md). Steps, bounded in time:
+1. ceilings on this machine, now: a bare ASGI JSON endpoint under uvicorn with Rookery's uvicorn
+   settings (HTTP), ``redis-benchmark`` LRANGE_100 (cache), ``pgbench -S`` (database);
+2. per mode: a seeded power-law graph loaded through the ports (bench.seed), then the server
+   (`rookery up` / `rookery serve --role all` on the stack's PostgreSQL, Redis, Kafka, Cassandra)
+   pinned to CPU 0, the load generators to CPU 1 (``taskset``); per scenario, the peak with wrk
+   (closed loop, ``--connections``), then p50/p95/p99 at 70% of that peak with bench.loadgen
+   (open loop, coordinated-omission corrected);
+3. fan-out delivery: a post by authors with ~100, ~1,000, ~10,000 followers (quick: 10/100/1,000),
+   timed from the compose response until every follower's home timeline holds it: the
+   TimelineStore polled for every follower when the author is pushed; above the fan-out threshold
+   (merged on read) a sample of followers' home timelines read over HTTP.
+Ratios: peak req/s over the lowest ceiling on the scenario's path (embedded: HTTP; production
+reads: HTTP, cache, database; production writes: HTTP, database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import json
+import os
+import pathlib
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import httpx
+
+from bench import report
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PY = sys.executable
+ROOKERY = str(pathlib.Path(PY).with_name("rookery"))
+FAST_ENV = {
+    "ROOKERY_RATE_LIMITS_ENABLED": "false",
+    "ROOKERY_LOG_LEVEL": "warning",
+    "ROOKERY_PASSWORD_TIME_COST": "1",
+    "ROOKERY_PASSWORD_MEMORY_KIB": "8192",
+}
+SERVER_CPU, LOAD_CPU = "0", "1"
+HOME, USER, COMPOSE = "/api/v1/timelines/home", "/api/v1/accounts/{id}/statuses", "/api/v1/statuses"
+SCENARIOS: dict[str, list[dict[str, Any]]] = {
+    "read-home-timeline": [{"weight": 1.0, "method": "GET", "path": HOME, "tokens": "readers"}],
+    "read-user-timeline": [{"weight": 1.0, "method": "GET", "path": USER, "tokens": "readers"}],
+    "mixed": [
+        {"weight": 0.6, "method": "GET", "path": HOME, "tokens": "readers"},
+        {"weight": 0.3, "method": "GET", "path": USER, "tokens": "readers"},
+        {"weight": 0.1, "method": "POST", "path": COMPOSE, "tokens": "composers"},
+    ],
+    "compose-post": [{"weight": 1.0, "method": "POST", "path": COMPOSE, "tokens": "composers"}],
+}
+WRITES = {"mixed", "compose-post"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    quick: bool
+    seconds: int
+    connections: int
+    seed_args: list[str]
+    fanout_reps: int
+    fanout_timeout_s: float
+
+    @classmethod
+    def of(cls, quick: bool) -> Plan:
+        if quick:
+            return cls(
+                True,
+                4,
+                16,
+                [
+                    "--accounts",
+                    "1001",
+                    "--big",
+                    "100",
+                    "--small",
+                    "10",
+                    "--posters",
+                    "200",
+                    "--readers",
+                    "40",
+                    "--sample",
+                    "5",
+                ],
+                3,
+                10.0,
+            )
+        return cls(
+            False,
+            8,
+            32,
+            [
+                "--accounts",
+                "10001",
+                "--big",
+                "1000",
+                "--small",
+                "100",
+                "--posters",
+                "1000",
+                "--readers",
+                "80",
+                "--sample",
+                "8",
+            ],
+            5,
+            20.0,
+        )
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def pinned(cpu: str, argv: list[str]) -> list[str]:
+    return ["taskset", "-c", cpu, *argv] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else argv
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"server at {url} did not start")
+
+
+@contextlib.contextmanager
+def server(argv: list[str], env: dict[str, str], port: int, log_path: pathlib.Path) -> Iterator[str]:
+    with log_path.open("ab") as out:
+        process = subprocess.Popen(
+            pinned(SERVER_CPU, argv), env={**os.environ, **env}, stdout=out, stderr=out
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_ready(base + "/healthz", process)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+# -- load: wrk (closed loop, peak) and bench.loadgen (open loop, latency) ------------------------------
+
+
+def wrk_lua(spec: dict[str, Any]) -> str:
+    def table(values: list[str]) -> str:
+        return "{" + ",".join(json.dumps(v) for v in values) + "}"
+
+    mix = ",".join(
+        f'{{w={k["weight"]},m="{k["method"]}",p="{k["path"]}",t="{k["tokens"]}"}}' for k in spec["mix"]
+    )
+    return f"""
+local pools = {{readers={table(spec["readers"])}, composers={table(spec["composers"])}}}
+local users = {table(spec["users"])}
+local mix = {{{mix}}}
+local n = 0
+math.randomseed(os.time())
+request = function()
+  local r, acc, k = math.random(), 0, mix[#mix]
+  for i = 1, #mix do acc = acc + mix[i].w; if r <= acc then k = mix[i]; break end end
+  local pool = pools[k.t]
+  local headers = {{["Authorization"] = "Bearer " .. pool[math.random(#pool)]}}
+  local path = string.gsub(k.p, "{{id}}", function() return users[math.random(#users)] end)
+  local body = nil
+  if k.m == "POST" then
+    n = n + 1
+    headers["Content-Type"] = "application/json"
+    body = '{{"status": "wrk post ' .. n .. ' ' .. math.random(1000000000) .. ' #bench"}}'
+  end
+  return wrk.format(k.m, path, headers, body)
+end
+"""
+
+
+def parse_wrk(out: str) -> dict[str, float]:
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    result = {"rps": float(found.group(1)) if found else 0.0}
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    result["non_2xx"] = float(non_2xx.group(1)) if non_2xx else 0.0
+    total = re.search(r"(\d+) requests in", out)
+    result["requests"] = float(total.group(1)) if total else 0.0
+    return result
+
+
+def wrk(url: str, seconds: int, connections: int, script: pathlib.Path | None = None) -> dict[str, float]:
+    argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+    if script is not None:
+        argv += ["-s", str(script)]
+    done = subprocess.run(
+        pinned(LOAD_CPU, [*argv, url]), capture_output=True, text=True, timeout=seconds + 30
+    )
+    return parse_wrk(done.stdout)
+
+
+def open_loop(spec_path: pathlib.Path, rate: float, seconds: int, connections: int) -> dict[str, Any]:
+    argv = [
+        PY,
+        "-m",
+        "bench.loadgen",
+        "--spec",
+        str(spec_path),
+        "--rate",
+        f"{rate:.1f}",
+        "--seconds",
+        str(seconds),
+        "--connections",
+        str(connections),
+    ]
+    done = subprocess.run(
+        pinned(LOAD_CPU, argv), capture_output=True, text=True, timeout=seconds + 60, cwd=ROOT
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise RuntimeError(f"loadgen failed: {done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+# -- ceilings ---------------------------------------------------------------------------------------
+
+
+def http_ceiling(plan: Plan, tmp: pathlib.Path) -> float:
+    port = free_port()
+    with server([PY, "-m", "bench.bare_app", "--port", str(port)], {}, port, tmp / "bare.log") as base:
+        wrk(base + "/", 2, plan.connections)
+        return wrk(base + "/", plan.seconds, plan.connections)["rps"]
+
+
+def cache_ceiling(plan: Plan, redis_url: str) -> float | None:
+    match = re.match(r"redis://(?:[^@]*@)?([^:/]+)(?::(\d+))?", redis_url)
+    if not match or not shutil.which("redis-benchmark"):
+        return None
+    host, port = match.group(1), match.group(2) or "6379"
+    argv = [
+        "redis-benchmark",
+        "-h",
+        host,
+        "-p",
+        port,
+        "--dbnum",
+        "15",
+        "-t",
+        "lrange_100",
+        "-n",
+        str(20_000 if plan.quick else 60_000),
+        "-c",
+        str(plan.connections),
+        "--csv",
+    ]
+    out = subprocess.run(pinned(LOAD_CPU, argv), capture_output=True, text=True, timeout=120).stdout
+    for line in out.splitlines():
+        if line.startswith('"LRANGE_100'):
+            return float(line.split(",")[1].strip('"'))
+    return None
+
+
+def database_ceiling(plan: Plan, dsn: str) -> float | None:
+    if not shutil.which("pgbench") or not shutil.which("psql"):
+        return None
+    schema = "rookery_pgbench"
+    env = {**os.environ, "PGOPTIONS": f"-c search_path={schema}"}
+    try:
+        subprocess.run(
+            ["psql", dsn, "-qc", f"CREATE SCHEMA IF NOT EXISTS {schema}"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        subprocess.run(
+            ["pgbench", "-i", "-s", "1", "-q", dsn], env=env, check=True, capture_output=True, timeout=120
+        )
+        argv = ["pgbench", "-S", "-n", "-c", str(plan.connections), "-j", "1", "-T", str(plan.seconds), dsn]
+        out = subprocess.run(
+            pinned(LOAD_CPU, argv), env=env, capture_output=True, text=True, timeout=plan.seconds + 60
+        ).stdout
+        found = re.search(r"tps = ([\d.]+)", out)
+        return float(found.group(1)) if found else None
+    finally:
+        subprocess.run(
+            ["psql", dsn, "-qc", f"DROP SCHEMA IF EXISTS {schema} CASCADE"], capture_output=True, timeout=60
+        )
+
+
+# -- fan-out delivery ----------------------------------------------------------------------------
+
+
+async def _timeline_store(mode: str, env: dict[str, str]) -> tuple[Any, Any]:
+    """The home TimelineStore the server writes, opened from this process (read only)."""
+
+    if mode == "embedded":
+        from rookery.workloads.adapters.sqlite.db import Database
+        from rookery.workloads.adapters.sqlite.timelines import SqliteTimelineStore
+
+        db = Database(pathlib.Path(env["ROOKERY_DATA_DIR"]) / "rookery.db")
+        await db.connect()
+        return SqliteTimelineStore(db), db.close
+    from rookery.workloads.adapters.cassandra.session import CassandraSession
+    from rookery.workloads.adapters.cassandra.timelines import CassandraTimelineStore
+
+    session = CassandraSession(
+        env["ROOKERY_CASSANDRA_CONTACT_POINTS"],
+        env["ROOKERY_CASSANDRA_KEYSPACE"],
+        local_dc=env.get("ROOKERY_CASSANDRA_LOCAL_DC", ""),
+    )
+    await session.connect()
+    return CassandraTimelineStore(session), session.close
+
+
+async def fanout(base: str, seeded: dict[str, Any], mode: str, env: dict[str, str], plan: Plan) -> list[Any]:
+    store, close = await _timeline_store(mode, env)
+    rows = []
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            for followers, info in sorted(seeded["fanout"].items(), key=lambda kv: int(kv[0])):
+                author = {"Authorization": f"Bearer {info['author']['token']}"}
+                samples: list[float] = []
+                for rep in range(-1, plan.fanout_reps):  # rep -1 drains earlier posts' fan-out, not counted
+                    response = await client.post(
+                        COMPOSE, headers=author, json={"status": f"fan-out probe {rep} {uuid.uuid4().hex}"}
+                    )
+                    returned = time.perf_counter()
+                    response.raise_for_status()
+                    status_id = int(response.json()["id"])
+                    limit = plan.fanout_timeout_s if rep >= 0 else 60.0
+                    waiting = await _delivered(client, store, info, status_id, returned + limit)
+                    took = time.perf_counter() - returned
+                    if rep < 0:
+                        continue
+                    if waiting:
+                        log(f"fan-out {followers}: {waiting} timelines lack the post after {took:.1f}s")
+                        took = float("inf")
+                    samples.append(took * 1000)
+                    await asyncio.sleep(0.2)
+                finite = sorted(samples)
+                p99 = finite[min(len(finite) - 1, round(0.99 * len(finite) + 0.5) - 1)]
+                how = (
+                    "merged on read: HTTP sample" if info["merged_on_read"] else "pushed: TimelineStore, all"
+                )
+                log(f"fan-out {mode} {followers} followers ({how}): {[round(s, 1) for s in samples]} ms")
+                rows.append(
+                    report.fanout_row(
+                        int(followers),
+                        mode,
+                        p50_ms=_finite(statistics.median(finite)),
+                        p99_ms=_finite(p99),
+                    )
+                )
+    finally:
+        await close()
+    return rows
+
+
+def _finite(value: float) -> float | None:
+    return value if value != float("inf") else None
+
+
+async def _delivered(
+    client: httpx.AsyncClient, store: Any, info: dict[str, Any], status_id: int, deadline: float
+) -> int:
+    """Poll until every follower's home timeline has the status; how many still lack it at the deadline."""
+    waiting: set[Any]
+    check: Callable[[Any], Awaitable[bool]]
+    if info["merged_on_read"]:
+        waiting = {s["token"] for s in info["sample"]}
+
+        async def has(token: str) -> bool:
+            page = await client.get(HOME, headers={"Authorization": f"Bearer {token}"}, params={"limit": 5})
+            return any(int(s["id"]) == status_id for s in page.json())
+
+        check = has
+    else:
+        waiting = {int(f) for f in info["followers"]}
+
+        async def stored(owner: int) -> bool:
+            return bool(await store.contains(owner, status_id))
+
+        check = stored
+    while waiting and time.perf_counter() < deadline:
+        found = await asyncio.gather(*(check(w) for w in waiting))
+        waiting = {w for w, ok in zip(list(waiting), found, strict=True) if not ok}
+        if waiting:
+            await asyncio.sleep(0.01)
+    return len(waiting)
+
+
+# -- one mode ---------------------------------------------------------------------------------------
+
+
+def run_mode(
+    mode: str,
+    plan: Plan,
+    ceilings: dict[str, float | None],
+    stack: dict[str, str],
+    tmp: pathlib.Path,
+    scenarios: list[str],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    data_dir = tmp / f"{mode}-data"
+    keyspace = ""
+    port = free_port()  # before seeding: the tokens' issuer is the server's public URL
+    if mode == "embedded":
+        env = {
+            **FAST_ENV,
+            "ROOKERY_DATA_DIR": str(data_dir),
+            "ROOKERY_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        }
+        seed_env = env
+    else:
+        from e2e.production_support import production_env
+
+        keyspace = "bench_" + uuid.uuid4().hex[:10]
+        env = production_env(stack, data_dir, cassandra_keyspace=keyspace)
+        env.update(FAST_ENV, ROOKERY_PUBLIC_URL=f"http://127.0.0.1:{port}")
+        subprocess.run(
+            [ROOKERY, "migrate"], env={**os.environ, **env}, check=True, capture_output=True, timeout=300
+        )
+        seed_env = {
+            k: v for k, v in env.items() if k != "ROOKERY_KAFKA_BOOTSTRAP"
+        }  # no consumers in the loader
+    try:
+        seed_path = tmp / f"{mode}-seed.json"
+        log(f"{mode}: seeding")
+        subprocess.run(
+            [PY, "-m", "bench.seed", *plan.seed_args, "--out", str(seed_path)],
+            env={**os.environ, **seed_env},
+            check=True,
+            timeout=900,
+            cwd=ROOT,
+        )
+        seeded = json.loads(seed_path.read_text())
+        argv = (
+            [ROOKERY, "up", "--port", str(port), "--data-dir", str(data_dir)]
+            if mode == "embedded"
+            else [ROOKERY, "serve", "--role", "all", "--port", str(port)]
+        )
+        rows, fan = [], []
+        with server(argv, env, port, tmp / f"{mode}-server.log") as base:
+            base_spec = {
+                "base": base,
+                "readers": [r["token"] for r in seeded["readers"]],
+                "composers": [c["token"] for c in seeded["composers"]],
+                "users": seeded["posters"],
+            }
+            warm = tmp / "warm.lua"
+            warm.write_text(wrk_lua({**base_spec, "mix": SCENARIOS["read-home-timeline"]}))
+            wrk(base + HOME, 3, plan.connections, warm)  # warm caches and pools
+            warm.write_text(wrk_lua({**base_spec, "mix": SCENARIOS["read-user-timeline"]}))
+            wrk(base + HOME, 2, plan.connections, warm)
+            for name in scenarios:
+                spec = {**base_spec, "mix": SCENARIOS[name]}
+                spec_path, lua = tmp / f"{mode}-{name}.json", tmp / f"{mode}-{name}.lua"
+                spec_path.write_text(json.dumps(spec))
+                lua.write_text(wrk_lua(spec))
+                peak = wrk(base + HOME, plan.seconds, plan.connections, lua)
+                if peak["non_2xx"]:
+                    log(f"{mode} {name}: {peak['non_2xx']:.0f} non-2xx responses under peak load")
+                rate = max(1.0, 0.7 * peak["rps"])
+                latency = open_loop(spec_path, rate, plan.seconds, plan.connections * 2)
+                if latency["errors"]:
+                    log(f"{mode} {name}: open-loop errors {latency['errors']}")
+                on_path = (
+                    ["http"]
+                    if mode == "embedded"
+                    else (["http", "database"] if name == "compose-post" else ["http", "cache", "database"])
+                )
+                known = [(ceilings[c], c) for c in on_path if ceilings.get(c)]
+                ceiling_rps, ceiling = min(known) if known else (None, on_path[0])
+                log(f"{mode} {name}: peak {peak['rps']:.0f} req/s; at {rate:.0f}/s: {latency}")
+                rows.append(
+                    report.scenario_row(
+                        name,
+                        mode,
+                        peak_rps=peak["rps"],
+                        rps_at_70=latency["achieved_rps"],
+                        p50_ms=latency["p50_ms"],
+                        p95_ms=latency["p95_ms"],
+                        p99_ms=latency["p99_ms"],
+                        ceiling=ceiling,
+                        ceiling_rps=ceiling_rps,
+                    )
+                )
+                if name in WRITES:
+                    time.sleep(2)  # let the fan-out of the posts just made drain
+            time.sleep(2)
+            fan = asyncio.run(fanout(base, seeded, mode, env, plan))
+        return rows, fan
+    finally:
+        if mode == "production":
+            _drop_production(env, keyspace)
+
+
+def _drop_production(env: dict[str, str], keyspace: str) -> None:
+    from rookery.workloads.adapters.cassandra.migrations import drop_keyspace_blocking
+    from rookery.workloads.settings import Settings
+
+    with contextlib.suppress(Exception):
+        drop_keyspace_blocking(
+            Settings(
+                cassandra_contact_points=env["ROOKERY_CASSANDRA_CONTACT_POINTS"],
+                cassandra_local_dc=env.get("ROOKERY_CASSANDRA_LOCAL_DC", ""),
+                cassandra_keyspace=keyspace,
+            )
+        )
+    with contextlib.suppress(Exception):
+        subprocess.run(
+            [
+                "psql",
+                env["ROOKERY_POSTGRES_DSN"],
+                "-qc",
+                f'DROP SCHEMA IF EXISTS "{env["ROOKERY_POSTGRES_SCHEMA"]}" CASCADE',
+            ],
+            capture_output=True,
+            timeout=60,
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the benchmarks")
+    run.add_argument("--quick", action="store_true", help="smaller graph, shorter runs")
+    run.add_argument("--modes", default="embedded,production")
+    run.add_argument("--scenarios", default=",".join(SCENARIOS))
+    run.add_argument("--label", default="latest", help="results file name (bench/results/LABEL.json/.md)")
+    args = parser.parse_args(argv)
+    plan = Plan.of(args.quick)
+    modes = [m for m in args.modes.split(",") if m]
+    scenarios = [s for s in args.scenarios.split(",") if s]
+    machine = report.machine_info()
+    machine["quick"] = plan.quick
+    machine["notes"] = [
+        f"{machine['cores']} cores shared with the real stack's servers and other engineers' test runs; "
+        f"server pinned to CPU {SERVER_CPU}, load generators (wrk, bench.loadgen) to CPU {LOAD_CPU}"
+        " (taskset)",
+        f"peak: wrk -t1 -c{plan.connections} -d{plan.seconds}s (closed loop); latency: bench.loadgen"
+        f" open loop at 70% of that peak for {plan.seconds}s, latency from the intended start"
+        " (coordinated omission corrected)",
+        "fan-out: time from the compose response until every follower's home timeline holds the post "
+        f"({plan.fanout_reps} posts per author; p99 of so few is their maximum)",
+    ]
+    log(f"machine {machine}")
+    stack: dict[str, str] = {}
+    if "production" in modes:
+        from e2e.stack import runner
+
+        services = ["postgres", "redis", "kafka", "cassandra"]
+        runner.up(services, out=log)
+        stack = runner.env(services)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="rookery-bench-") as tmp_name:
+        tmp = pathlib.Path(tmp_name)
+        ceilings: dict[str, float | None] = {"http": http_ceiling(plan, tmp)}
+        if stack:
+            ceilings["cache"] = cache_ceiling(plan, stack["ROOKERY_REDIS_URL"])
+            ceilings["database"] = database_ceiling(plan, stack["ROOKERY_POSTGRES_DSN"])
+        log(f"ceilings (req/s): {ceilings}")
+        machine["ceilings_rps"] = ceilings
+        rows: list[dict[str, Any]] = []
+        fan: list[dict[str, Any]] = []
+        for mode in modes:
+            mode_rows, mode_fan = run_mode(mode, plan, ceilings, stack, tmp, scenarios)
+            rows += mode_rows
+            fan += mode_fan
+    machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    machine["duration_s"] = round(time.monotonic() - started, 1)
+    data = report.result(machine, report.git_commit(ROOT), rows, fan)
+    report.write(
+        data,
+        RESULTS / f"{args.label}.json",
+        RESULTS / f"{args.label}.md",
+        f"Rookery benchmarks ({args.label}{', quick' if plan.quick else ''})",
+    )
+    print(report.markdown(data))
+    return 0
