@@ -107,8 +107,9 @@ async def _serve_socket(websocket: WebSocket, hub: StreamHub, connection: Connec
 
     async def sender() -> None:
         while True:
-            stream, event, payload = await connection.queue.get()
-            await send({"stream": stream, "event": event, "payload": payload})
+            text, _, _ = await connection.queue.get()
+            async with send_lock:
+                await websocket.send_text(text)
 
     async def receiver() -> None:
         while True:

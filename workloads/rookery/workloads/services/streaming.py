@@ -119,6 +119,11 @@ def frame(event: str, payload: Any, meta: dict[str, Any] | None = None) -> bytes
     return orjson.dumps(body)
 
 
+def ws_frame(stream: tuple[str, ...], event: str, payload: str) -> str:
+    """What a WebSocket client receives: ``{"stream": [...], "event": ..., "payload": "<json>"}``."""
+    return orjson.dumps({"stream": list(stream), "event": event, "payload": payload}).decode()
+
+
 def status_meta(entity: dict[str, Any]) -> dict[str, Any]:
     """What the viewer filter needs to know about a rendered Status entity."""
     inner = entity.get("reblog") or None
@@ -159,19 +164,20 @@ def admits(meta: dict[str, Any], viewer_id: int | None, relations: ViewerRelatio
 
 class Connection:
     """One socket (WebSocket or SSE) as the hub sees it: its streams and a bounded queue of
-    ``(stream name, event, payload)`` ready to send."""
+    ``(WebSocket frame, event, payload)`` ready to send (the frame encoded once per message and
+    stream, shared by every socket reading it)."""
 
     def __init__(self, ctx: AuthContext | None, queue_size: int) -> None:
         self.ctx = ctx
         self.viewer_id = ctx.account_id if ctx is not None else None
-        self.queue: asyncio.Queue[tuple[list[str], str, str]] = asyncio.Queue(maxsize=queue_size)
+        self.queue: asyncio.Queue[tuple[str, str, str]] = asyncio.Queue(maxsize=queue_size)
         self.streams: dict[tuple[str, ...], StreamSpec] = {}
         self.slow = asyncio.Event()  # set when the queue overflowed: close the socket
 
     def specs_for(self, channel: str) -> list[StreamSpec]:
         return [spec for spec in self.streams.values() if spec.channel == channel]
 
-    def offer(self, item: tuple[list[str], str, str]) -> None:
+    def offer(self, item: tuple[str, str, str]) -> None:
         if self.slow.is_set():
             return
         try:
@@ -276,6 +282,7 @@ class StreamHub:
         if not isinstance(payload, str):
             payload = orjson.dumps(payload).decode()
         meta = message.get("meta")
+        frames: dict[tuple[str, ...], str] = {}
         for connection in list(members):
             for spec in connection.specs_for(channel):
                 if spec.only_notifications and event != "notification":
@@ -284,7 +291,10 @@ class StreamHub:
                     continue
                 if meta is not None and not await self._admits(connection, meta):
                     continue
-                connection.offer((list(spec.name), event, payload))
+                text = frames.get(spec.name)
+                if text is None:
+                    text = frames[spec.name] = ws_frame(spec.name, event, payload)
+                connection.offer((text, event, payload))
                 if connection.slow.is_set():
                     self.dropped += 1
                     break
