@@ -108,6 +108,22 @@ def ready(cluster: Cluster, ns: str, kind: str, name: str) -> dict[str, Any] | N
     return obj if current and condition(obj, "Ready").get("status") == "True" else None
 
 
+def wait_provisioned(cluster: Cluster, ns: str, name: str) -> dict[str, Any]:
+    """Topics, keyspace and children done for the current generation (pod readiness aside)."""
+
+    def done() -> dict[str, Any] | None:
+        obj = tenant(cluster, ns, name)
+        gen = obj and obj["metadata"]["generation"]
+        conds = [condition(obj, t) for t in ("KafkaReady", "CassandraReady")]
+        return (
+            obj
+            if all(c.get("status") == "True" and c.get("observedGeneration") == gen for c in conds)
+            else None
+        )
+
+    return cluster.wait_for(f"tenant {name} provisioned", done)
+
+
 def wait_ready(cluster: Cluster, ns: str, kind: str, name: str, timeout: float = 240) -> dict[str, Any]:
     try:
         return cluster.wait_for(f"{kind} {name} Ready", lambda: ready(cluster, ns, kind, name), timeout)
@@ -418,7 +434,7 @@ def test_reconcile_with_nothing_changed_writes_nothing(
 def test_drift_is_corrected(cluster: Cluster, namespace: str) -> None:
     name = unique("drift")
     cluster.create(small_tenant(name), namespace=namespace)
-    wait_ready(cluster, namespace, "SocialTenant", name)
+    wait_provisioned(cluster, namespace, name)
     dep = cluster.get("apps/v1", "Deployment", f"{name}-platform", namespace)
     cluster.delete("apps/v1", "Deployment", f"{name}-platform", namespace)
     cluster.delete("v1", "Service", f"{name}-platform", namespace)
@@ -434,7 +450,6 @@ def test_drift_is_corrected(cluster: Cluster, namespace: str) -> None:
         )  # fmt: skip
 
     cluster.wait_for("the Deployment, Service and ConfigMap restored", restored, timeout=RESYNC_S * 10)
-    wait_ready(cluster, namespace, "SocialTenant", name)
 
 
 # -- deletion ---------------------------------------------------------------------------------------
@@ -455,8 +470,16 @@ async def test_delete_follows_retention_policy(
     }
     cluster.create(shard, namespace=namespace)
     for name in (dropped, kept):
-        wait_ready(cluster, namespace, "SocialTenant", name)
-    wait_ready(cluster, namespace, "FeedShard", f"{dropped}-s0")
+        wait_provisioned(cluster, namespace, name)
+    cluster.wait_for(
+        "the shard's topic and table",
+        lambda: (
+            condition(
+                cluster.get(GROUP_VERSION, "FeedShard", f"{dropped}-s0", namespace), "CassandraReady"
+            ).get("status")
+            == "True"
+        ),
+    )
     assert len(await kafka_topics(bootstrap, f"{dropped}.")) == 10  # 9 streams and the shard's fan-out topic
 
     for name in (dropped, kept):
@@ -482,7 +505,7 @@ def test_metrics_report_reconciles_per_kind(
 ) -> None:
     name = unique("met")
     cluster.create(small_tenant(name), namespace=namespace)
-    wait_ready(cluster, namespace, "SocialTenant", name)
+    wait_provisioned(cluster, namespace, name)
     text = httpx.get(operator["metrics"], timeout=5).text
     assert 'rookery_operator_reconcile_duration_seconds_bucket{kind="SocialTenant"' in text
     assert "rookery_operator_reconcile_errors_total" in text or "rookery_operator_reconcile_errors" in text

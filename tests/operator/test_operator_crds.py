@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from rookery.operator import crdgen
 from rookery.operator.models import FeedShardSpec, ModelDeploymentSpec, SocialTenantSpec
 

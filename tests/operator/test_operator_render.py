@@ -6,6 +6,7 @@ import pathlib
 from typing import Any
 
 import yaml
+
 from rookery.operator.models import ROLES, FeedShardSpec, ModelDeploymentSpec, SocialTenantSpec
 from rookery.operator.render.children import TENANT_CHILD_KINDS, tenant_children
 from rookery.operator.render.common import CONFIG_HASH_ANNOTATION, Model, Owner, Shard, ShardInfo, Tenant

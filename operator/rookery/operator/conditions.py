@@ -21,7 +21,7 @@ class Check:
 
 
 def merge(
-    previous: list[dict[str, Any]], checks: list[Check], generation: int | None, now: str
+    previous: list[dict[str, Any]] | None, checks: list[Check], generation: int | None, now: str
 ) -> list[dict[str, Any]]:
     """New conditions; lastTransitionTime moves only when a condition's status changes."""
     before = {c.get("type"): c for c in previous or []}

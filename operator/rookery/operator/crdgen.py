@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel
+
 from rookery.operator import GROUP, VERSION
 from rookery.operator.models import (
     FeedShardSpec,

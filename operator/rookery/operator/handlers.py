@@ -14,12 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import kopf
+
 from rookery.operator import FIELD_MANAGER, GROUP, VERSION
 from rookery.operator.apply import cassandra
 from rookery.operator.apply.kube import Kube
 from rookery.operator.reconcile import models, shards, tenants
 from rookery.operator.reconcile.runtime import FULL, OBSERVE, Runtime
 
+log = logging.getLogger("rookery.operator")
 RESYNC_S = float(os.environ.get("ROOKERY_OPERATOR_RESYNC_SECONDS", "60"))
 MANAGED = {"app.kubernetes.io/managed-by": FIELD_MANAGER}
 FLOWS = {
@@ -34,7 +36,7 @@ def runtime(memo: Any) -> Runtime:
 
 
 @kopf.on.startup()
-async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+async def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> None:
     # Kubernetes and Cassandra calls are blocking: give them more threads than asyncio's default (cores + 4)
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=32, thread_name_prefix="rookery")
@@ -62,19 +64,19 @@ def close(**_: Any) -> None:
 @kopf.on.resume(GROUP, VERSION, "socialtenants")
 @kopf.on.create(GROUP, VERSION, "socialtenants")
 @kopf.on.update(GROUP, VERSION, "socialtenants", field="spec")
-async def tenant_changed(name: str, namespace: str, memo: kopf.Memo, **_: Any) -> None:
-    await tenants.reconcile(runtime(memo), namespace, name, FULL)
+async def tenant_changed(body: kopf.Body, memo: Any, **_: Any) -> None:
+    await tenants.reconcile(runtime(memo), *_key(body), FULL)
 
 
 @kopf.timer(GROUP, VERSION, "socialtenants", interval=RESYNC_S, initial_delay=RESYNC_S)
-async def tenant_resync(name: str, namespace: str, memo: kopf.Memo, **_: Any) -> None:
-    await tenants.reconcile(runtime(memo), namespace, name, FULL)
+async def tenant_resync(body: kopf.Body, memo: Any, **_: Any) -> None:
+    await tenants.reconcile(runtime(memo), *_key(body), FULL)
 
 
 @kopf.on.delete(GROUP, VERSION, "socialtenants")
-async def tenant_deleted(body: kopf.Body, memo: kopf.Memo, logger: logging.Logger, **_: Any) -> None:
+async def tenant_deleted(body: kopf.Body, memo: Any, **_: Any) -> None:
     try:
-        logger.info(await tenants.delete(runtime(memo), dict(body)))
+        log.info(await tenants.delete(runtime(memo), dict(body)))
     except Exception as exc:  # keep the finalizer until the topics and keyspace are handled
         raise kopf.TemporaryError(f"cleanup failed, retrying: {exc}", delay=10) from exc
 
@@ -85,25 +87,23 @@ async def tenant_deleted(body: kopf.Body, memo: kopf.Memo, logger: logging.Logge
 @kopf.on.resume(GROUP, VERSION, "feedshards")
 @kopf.on.create(GROUP, VERSION, "feedshards")
 @kopf.on.update(GROUP, VERSION, "feedshards", field="spec")
-async def shard_changed(name: str, namespace: str, memo: kopf.Memo, **_: Any) -> None:
-    await shards.reconcile(runtime(memo), namespace, name, FULL)
+async def shard_changed(body: kopf.Body, memo: Any, **_: Any) -> None:
+    await shards.reconcile(runtime(memo), *_key(body), FULL)
 
 
 @kopf.timer(GROUP, VERSION, "feedshards", interval=RESYNC_S, initial_delay=RESYNC_S)
-async def shard_resync(name: str, namespace: str, memo: kopf.Memo, **_: Any) -> None:
-    await shards.reconcile(runtime(memo), namespace, name, FULL)
+async def shard_resync(body: kopf.Body, memo: Any, **_: Any) -> None:
+    await shards.reconcile(runtime(memo), *_key(body), FULL)
 
 
 @kopf.on.delete(GROUP, VERSION, "feedshards")
-async def shard_deleted(
-    body: kopf.Body, namespace: str, memo: kopf.Memo, logger: logging.Logger, **_: Any
-) -> None:
+async def shard_deleted(body: kopf.Body, memo: Any, **_: Any) -> None:
     rt = runtime(memo)
     try:
-        logger.info(await shards.delete(rt, dict(body)))
+        log.info(await shards.delete(rt, dict(body)))
     except Exception as exc:
         raise kopf.TemporaryError(f"cleanup failed, retrying: {exc}", delay=10) from exc
-    _refresh_tenant(rt, namespace, body["spec"]["tenantRef"]["name"], FULL)
+    _refresh_tenant(rt, _key(body)[0], body["spec"]["tenantRef"]["name"])
 
 
 # -- ModelDeployment -------------------------------------------------------------------------------
@@ -112,49 +112,59 @@ async def shard_deleted(
 @kopf.on.resume(GROUP, VERSION, "modeldeployments")
 @kopf.on.create(GROUP, VERSION, "modeldeployments")
 @kopf.on.update(GROUP, VERSION, "modeldeployments", field="spec")
-async def model_changed(name: str, namespace: str, memo: kopf.Memo, **_: Any) -> None:
-    await models.reconcile(runtime(memo), namespace, name, FULL)
+async def model_changed(body: kopf.Body, memo: Any, **_: Any) -> None:
+    await models.reconcile(runtime(memo), *_key(body), FULL)
 
 
 @kopf.timer(GROUP, VERSION, "modeldeployments", interval=RESYNC_S, initial_delay=RESYNC_S)
-async def model_resync(name: str, namespace: str, memo: kopf.Memo, **_: Any) -> None:
-    await models.reconcile(runtime(memo), namespace, name, FULL)
+async def model_resync(body: kopf.Body, memo: Any, **_: Any) -> None:
+    await models.reconcile(runtime(memo), *_key(body), FULL)
 
 
 @kopf.on.delete(GROUP, VERSION, "modeldeployments", optional=True)
-async def model_deleted(body: kopf.Body, namespace: str, memo: kopf.Memo, **_: Any) -> None:
-    _refresh_tenant(runtime(memo), namespace, body["spec"]["tenantRef"]["name"], FULL)  # drop its endpoint
+async def model_deleted(body: kopf.Body, memo: Any, **_: Any) -> None:
+    _refresh_tenant(runtime(memo), _key(body)[0], body["spec"]["tenantRef"]["name"])  # drop its endpoint
 
 
 # -- owned children --------------------------------------------------------------------------------
 
 
-def _refresh_tenant(rt: Runtime, namespace: str, name: str, mode: str) -> None:
-    rt.schedule(tenants.KIND, namespace, name, mode, lambda m: tenants.reconcile(rt, namespace, name, m))
+def _key(body: kopf.Body) -> tuple[str, str]:
+    return str(body["metadata"]["namespace"]), str(body["metadata"]["name"])
+
+
+def _schedule(rt: Runtime, kind: str, namespace: str, name: str, mode: str) -> None:
+    flow = FLOWS[kind]
+
+    async def run(final_mode: str) -> None:
+        await flow(rt, namespace, name, final_mode)
+
+    rt.schedule(kind, namespace, name, mode, run)
+
+
+def _refresh_tenant(rt: Runtime, namespace: str, name: str) -> None:
+    _schedule(rt, tenants.KIND, namespace, name, FULL)
 
 
 def _owner_changed(rt: Runtime, event_type: str | None, body: kopf.Body) -> None:
     for ref in body.get("metadata", {}).get("ownerReferences") or []:
-        flow = FLOWS.get(ref.get("kind", "")) if ref.get("controller") else None
-        if flow is None or not ref.get("apiVersion", "").startswith(GROUP + "/"):
+        ours = ref.get("controller") and ref.get("apiVersion", "").startswith(GROUP + "/")
+        if not ours or ref.get("kind") not in FLOWS:
             continue
-        namespace, name = body["metadata"]["namespace"], ref["name"]
         mode = FULL if event_type == "DELETED" else OBSERVE  # a child deleted by hand is re-created now
-        rt.schedule(
-            ref["kind"], namespace, name, mode, lambda m, f=flow, ns=namespace, n=name: f(rt, ns, n, m)
-        )
+        _schedule(rt, ref["kind"], _key(body)[0], ref["name"], mode)
 
 
 @kopf.on.event("apps", "v1", "deployments", labels=MANAGED)
-async def deployment_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+async def deployment_event(type: str | None, body: kopf.Body, memo: Any, **_: Any) -> None:
     _owner_changed(runtime(memo), type, body)
 
 
 @kopf.on.event("batch", "v1", "jobs", labels=MANAGED)
-async def job_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+async def job_event(type: str | None, body: kopf.Body, memo: Any, **_: Any) -> None:
     _owner_changed(runtime(memo), type, body)
 
 
 @kopf.on.event("serving.kserve.io", "v1beta1", "inferenceservices", labels=MANAGED)
-async def inference_service_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+async def inference_service_event(type: str | None, body: kopf.Body, memo: Any, **_: Any) -> None:
     _owner_changed(runtime(memo), type, body)

@@ -46,6 +46,7 @@ def run(argv: list[str]) -> int:
     # the handlers read the resync interval when they are registered, at import
     os.environ["ROOKERY_OPERATOR_RESYNC_SECONDS"] = str(args.resync_seconds)
     import kopf
+
     import rookery.operator.handlers  # noqa: F401  (registers the handlers)
 
     if args.metrics_port:

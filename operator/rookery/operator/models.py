@@ -80,12 +80,12 @@ class Resources(Spec):
     """CPU and memory for each container, as in a Pod's resources."""
 
     requests: dict[str, Quantity] = Field(
-        default_factory=lambda: {"cpu": "100m", "memory": "256Mi"},
+        default_factory=lambda: dict[str, int | str](cpu="100m", memory="256Mi"),
         description="Guaranteed resources (cpu, memory, ephemeral-storage).",
         json_schema_extra={"default": {"cpu": "100m", "memory": "256Mi"}, "maxProperties": 8},
     )
     limits: dict[str, Quantity] = Field(
-        default_factory=lambda: {"cpu": "1", "memory": "512Mi"},
+        default_factory=lambda: dict[str, int | str](cpu="1", memory="512Mi"),
         description="Upper bounds; memory above the limit gets the container killed.",
         json_schema_extra={"default": {"cpu": "1", "memory": "512Mi"}, "maxProperties": 8},
     )

@@ -6,6 +6,7 @@ import threading
 
 from cassandra.cluster import Cluster, Session
 from cassandra.policies import RoundRobinPolicy
+
 from rookery.operator.render.keyspaces import (
     KeyspaceSpec,
     TableSpec,

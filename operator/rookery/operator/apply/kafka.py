@@ -7,6 +7,7 @@ from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
 from rookery.operator.render.topics import TopicSpec
 
 TOPIC_ALREADY_EXISTS = 36

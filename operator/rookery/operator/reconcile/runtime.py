@@ -6,9 +6,10 @@ import asyncio
 import datetime
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import kopf
+
 from rookery.operator import API_VERSION
 from rookery.operator.apply.kube import Kube
 from rookery.operator.metrics import CHILD_WRITES
@@ -70,7 +71,7 @@ class Runtime:
     ) -> dict[str, Any] | None:
         return await asyncio.to_thread(self.kube.get, api_version, kind, name, namespace)
 
-    async def list(
+    async def list_objects(
         self, api_version: str, kind: str, namespace: str, selector: str = ""
     ) -> list[dict[str, Any]]:
         return await asyncio.to_thread(self.kube.list, api_version, kind, namespace, selector)
@@ -101,7 +102,7 @@ class Runtime:
         existing: dict[tuple[str, str], str] = {}
         deleted: list[str] = []
         for api_version, kind in kinds:
-            for obj in await self.list(api_version, kind, namespace, selector):
+            for obj in await self.list_objects(api_version, kind, namespace, selector):
                 if controller_uid(obj) != owner_uid:
                     continue
                 key = (kind, obj["metadata"]["name"])
@@ -143,4 +144,6 @@ class MissingSetting(LookupError):
 def event(body: dict[str, Any], reason: str, message: str, warning: bool = False) -> None:
     """A Kubernetes Event on the custom resource for a significant step."""
     # kopf.event, not kopf.info: posting.level (WARNING) keeps handler log lines out of Events, not these
-    kopf.event(body, type="Warning" if warning else "Normal", reason=reason, message=message[:1000])
+    kopf.event(
+        cast(kopf.Body, body), type="Warning" if warning else "Normal", reason=reason, message=message[:1000]
+    )

@@ -127,6 +127,7 @@ async def _reconcile(rt: Runtime, body: dict[str, Any], mode: str) -> None:
         )
         return
     shard = build(body, tenant_body)
+    deployment: dict[str, Any] | None
     if mode == FULL:
         await attach(rt, body, tenant_body)
         checks = await provision(rt, shard, body)

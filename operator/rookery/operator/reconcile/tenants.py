@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from pydantic import ValidationError
+
 from rookery.operator import API_VERSION
 from rookery.operator.apply import cassandra, kafka
 from rookery.operator.conditions import Check, deployment_ready, job_state, merge, summarise
@@ -36,7 +37,7 @@ def ready_of(body: dict[str, Any]) -> bool:
 
 def carried(status: dict[str, Any], type_: str) -> Check:
     """A condition from the last full reconcile (the observe path calls neither Kafka nor Cassandra)."""
-    old = next((c for c in status.get("conditions") or [] if c.get("type") == type_), {})
+    old: dict[str, Any] = next((c for c in status.get("conditions") or [] if c.get("type") == type_), {})
     ok = {"True": True, "False": False}.get(old.get("status", ""))
     return Check(type_, ok, old.get("reason", "Unknown"), old.get("message", ""))
 
@@ -45,7 +46,8 @@ async def attached(
     rt: Runtime, namespace: str, tenant: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     shards, models = await asyncio.gather(
-        rt.list(API_VERSION, "FeedShard", namespace), rt.list(API_VERSION, "ModelDeployment", namespace)
+        rt.list_objects(API_VERSION, "FeedShard", namespace),
+        rt.list_objects(API_VERSION, "ModelDeployment", namespace),
     )
 
     def mine(objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -65,7 +67,7 @@ def build(body: dict[str, Any], shards: list[dict[str, Any]], models: list[dict[
         ShardInfo(s["metadata"]["name"], s["spec"]["hashRange"]["start"], s["spec"]["hashRange"]["end"])
         for s in shards
     )
-    endpoints = {}
+    endpoints: dict[str, str] = {}
     for model in models:
         status = model.get("status") or {}
         if status.get("url"):
@@ -192,7 +194,7 @@ async def _reconcile(rt: Runtime, body: dict[str, Any], mode: str) -> None:
         kafka_check, cassandra_check = (carried(status, t) for t in EXTERNAL)
         live = {}
         for api_version, kind in (("apps/v1", "Deployment"), ("batch/v1", "Job")):
-            for obj in await rt.list(api_version, kind, tenant.namespace, selector(tenant.name)):
+            for obj in await rt.list_objects(api_version, kind, tenant.namespace, selector(tenant.name)):
                 live[(kind, obj["metadata"]["name"])] = obj
 
     work_checks, summary = workload_checks(tenant, live)
