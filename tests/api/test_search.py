@@ -4,8 +4,11 @@ search index, /api/v1/tags/:name. Statuses reach the index through the "index" c
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
+import httpx
+import pytest
 from api_support import Api, User
 from social_support import follow, post, settle
 
@@ -134,3 +137,34 @@ async def test_bad_search_input(api: Api) -> None:
     ).status_code == 403
     nothing = await search(api, ana, "%%%")
     assert nothing == {"accounts": [], "statuses": [], "hashtags": []}
+
+
+@pytest.mark.parametrize("api_mode", ["embedded"], indirect=True)
+@pytest.mark.needs("search")
+async def test_search_api_on_opensearch(app_factory: Any, request: pytest.FixtureRequest) -> None:
+    """The same API on the OpenSearch adapter (the stack's OpenSearch 2.19): statuses arrive through
+    the indexer's bulk writes, accounts as they are written, tags aggregated from the index."""
+    url = request.getfixturevalue("stack_env")["ROOKERY_SEARCH_URL"]
+    tenant = "s" + uuid.uuid4().hex[:12]
+    try:
+        async with app_factory(
+            search_url=url, search_engine="opensearch", search_refresh="true", tenant=tenant
+        ) as api:
+            ana, ben = [await api.make_user(n) for n in ("ana", "benedict")]
+            public = await post(api, ana, "quokka selfie #Marsupials")
+            await post(api, ana, "quokka private", visibility="private")
+            await settle(api)
+            assert status_ids(await search(api, ben, "quokka", type="statuses")) == [public["id"]]
+            assert [a["username"] for a in (await search(api, ana, "bene", type="accounts"))["accounts"]] == [
+                "benedict"
+            ]
+            tags = (await search(api, ana, "#marsu", type="hashtags"))["hashtags"]
+            assert [t["name"] for t in tags] == ["marsupials"] and tags[0]["history"][0]["uses"] == "1"
+            await api.client.delete(f"/api/v1/statuses/{public['id']}", headers=ana.headers)
+            await settle(api)
+            assert status_ids(await search(api, ben, "quokka", type="statuses")) == []
+    finally:
+        async with httpx.AsyncClient(base_url=url) as http:
+            await http.delete(f"/{tenant}-accounts,{tenant}-statuses")
+            for kind in ("accounts", "statuses"):
+                await http.delete(f"/_index_template/{tenant}-{kind}")
