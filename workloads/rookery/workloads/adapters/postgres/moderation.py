@@ -1,0 +1,228 @@
+"""ModerationStore on PostgreSQL (migration 0010): reports, account restrictions, hidden statuses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.domain.moderation import AccountRestrictions, HiddenStatus, Report
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.ports import AccountFilter, ReportFilter
+
+_REPORT_COLUMNS = (
+    "id, target_account_id, account_id, category, comment, status_ids, rule_ids, forward, created_at,"
+    " updated_at, action_taken_at, action_taken_by_account_id, assigned_account_id, source, labels, scores"
+)
+_RESTRICTION_COLUMNS = "account_id, silenced, suspended, sensitized, disabled, updated_at"
+
+
+def _report(row: Any) -> Report:
+    return Report(
+        id=row["id"],
+        target_account_id=row["target_account_id"],
+        account_id=row["account_id"],
+        category=row["category"],
+        comment=row["comment"],
+        status_ids=tuple(row["status_ids"]),
+        rule_ids=tuple(row["rule_ids"]),
+        forward=row["forward"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        action_taken_at=row["action_taken_at"],
+        action_taken_by_account_id=row["action_taken_by_account_id"],
+        assigned_account_id=row["assigned_account_id"],
+        source=row["source"],
+        labels=tuple(row["labels"]),
+        scores=orjson.loads(row["scores"]),
+    )
+
+
+def _report_values(r: Report) -> tuple[Any, ...]:
+    return (
+        r.id,
+        r.target_account_id,
+        r.account_id,
+        r.category,
+        r.comment,
+        list(r.status_ids),
+        list(r.rule_ids),
+        r.forward,
+        r.created_at,
+        r.updated_at,
+        r.action_taken_at,
+        r.action_taken_by_account_id,
+        r.assigned_account_id,
+        r.source,
+        list(r.labels),
+        orjson.dumps(r.scores).decode(),
+    )
+
+
+def _restrictions(row: Any) -> AccountRestrictions:
+    return AccountRestrictions(
+        row["account_id"],
+        silenced=row["silenced"],
+        suspended=row["suspended"],
+        sensitized=row["sensitized"],
+        disabled=row["disabled"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _page(page: PageRequest, column: str, args: list[Any]) -> tuple[str, str]:
+    """WHERE fragment (appending its arguments) and ORDER BY of a cursor page."""
+    clauses = []
+    if page.max_id is not None:
+        args.append(page.max_id)
+        clauses.append(f"{column} < ${len(args)}")
+    if page.lower is not None:
+        args.append(page.lower)
+        clauses.append(f"{column} > ${len(args)}")
+    return " AND ".join(clauses) or "true", f"{column} {'ASC' if page.ascending else 'DESC'}"
+
+
+_REPORT_MARKS = ", ".join(f"${i}" for i in range(1, 17))
+
+
+class PostgresModerationStore:
+    def __init__(self, db: PostgresDatabase) -> None:
+        self.db = db
+
+    async def add_report(self, report: Report) -> None:
+        await self.db.execute(
+            f"INSERT INTO reports ({_REPORT_COLUMNS}) VALUES ({_REPORT_MARKS})", *_report_values(report)
+        )
+
+    async def get_report(self, report_id: int) -> Report | None:
+        row = await self.db.fetchrow(f"SELECT {_REPORT_COLUMNS} FROM reports WHERE id = $1", report_id)
+        return _report(row) if row else None
+
+    async def save_report(self, report: Report) -> None:
+        await self.db.execute(
+            f"INSERT INTO reports ({_REPORT_COLUMNS}) VALUES ({_REPORT_MARKS})"
+            " ON CONFLICT (id) DO UPDATE SET comment = excluded.comment, status_ids = excluded.status_ids,"
+            " updated_at = excluded.updated_at, action_taken_at = excluded.action_taken_at,"
+            " action_taken_by_account_id = excluded.action_taken_by_account_id,"
+            " assigned_account_id = excluded.assigned_account_id, labels = excluded.labels,"
+            " scores = excluded.scores",
+            *_report_values(report),
+        )
+
+    async def reports(self, query: ReportFilter, page: PageRequest) -> list[Report]:
+        args: list[Any] = []
+        where, order = _page(page, "id", args)
+        if query.resolved is not None:
+            where += " AND action_taken_at IS NOT NULL" if query.resolved else " AND action_taken_at IS NULL"
+        if query.account_id is not None:
+            args.append(query.account_id)
+            where += f" AND account_id = ${len(args)}"
+        if query.target_account_id is not None:
+            args.append(query.target_account_id)
+            where += f" AND target_account_id = ${len(args)}"
+        args.append(page.limit)
+        rows = await self.db.fetch(
+            f"SELECT {_REPORT_COLUMNS} FROM reports WHERE {where} ORDER BY {order} LIMIT ${len(args)}", *args
+        )
+        found = [_report(row) for row in rows]
+        return found[::-1] if page.ascending else found
+
+    async def open_report_for(self, target_account_id: int, source: str) -> Report | None:
+        row = await self.db.fetchrow(
+            f"SELECT {_REPORT_COLUMNS} FROM reports WHERE target_account_id = $1 AND source = $2"
+            " AND action_taken_at IS NULL ORDER BY id DESC LIMIT 1",
+            target_account_id,
+            source,
+        )
+        return _report(row) if row else None
+
+    async def count_reports(self, resolved: bool) -> int:
+        condition = "IS NOT NULL" if resolved else "IS NULL"
+        return int(await self.db.fetchval(f"SELECT count(*) FROM reports WHERE action_taken_at {condition}"))
+
+    async def track_account(self, account_id: int) -> None:
+        await self.db.execute(
+            "INSERT INTO account_restrictions (account_id, updated_at) VALUES ($1, now())"
+            " ON CONFLICT (account_id) DO NOTHING",
+            account_id,
+        )
+
+    async def restrictions(self, account_id: int) -> AccountRestrictions | None:
+        row = await self.db.fetchrow(
+            f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions WHERE account_id = $1", account_id
+        )
+        return _restrictions(row) if row else None
+
+    async def restrictions_many(self, account_ids: Sequence[int]) -> dict[int, AccountRestrictions]:
+        if not account_ids:
+            return {}
+        rows = await self.db.fetch(
+            f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions WHERE account_id = ANY($1::bigint[])",
+            list(dict.fromkeys(account_ids)),
+        )
+        return {row["account_id"]: _restrictions(row) for row in rows}
+
+    async def save_restrictions(self, restrictions: AccountRestrictions) -> None:
+        r = restrictions
+        await self.db.execute(
+            f"INSERT INTO account_restrictions ({_RESTRICTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
+            " ON CONFLICT (account_id) DO UPDATE SET silenced = excluded.silenced,"
+            " suspended = excluded.suspended, sensitized = excluded.sensitized,"
+            " disabled = excluded.disabled, updated_at = excluded.updated_at",
+            r.account_id,
+            r.silenced,
+            r.suspended,
+            r.sensitized,
+            r.disabled,
+            r.updated_at,
+        )
+
+    async def accounts(self, query: AccountFilter, page: PageRequest) -> list[AccountRestrictions]:
+        args: list[Any] = []
+        where, order = _page(page, "account_id", args)
+        for flag in ("suspended", "silenced", "sensitized", "disabled"):
+            if getattr(query, flag):
+                where += f" AND {flag}"
+        if query.active:
+            where += " AND NOT (suspended OR silenced OR disabled)"
+        args.append(page.limit)
+        rows = await self.db.fetch(
+            f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions WHERE {where}"
+            f" ORDER BY {order} LIMIT ${len(args)}",
+            *args,
+        )
+        found = [_restrictions(row) for row in rows]
+        return found[::-1] if page.ascending else found
+
+    async def restricted(self) -> tuple[set[int], set[int]]:
+        rows = await self.db.fetch(
+            "SELECT account_id, suspended, silenced FROM account_restrictions WHERE suspended OR silenced"
+        )
+        return (
+            {row["account_id"] for row in rows if row["suspended"]},
+            {row["account_id"] for row in rows if row["silenced"]},
+        )
+
+    async def hide_status(self, hidden: HiddenStatus) -> bool:
+        inserted = await self.db.fetchval(
+            "INSERT INTO hidden_statuses (status_id, account_id, report_id, hidden_at)"
+            " VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT (status_id) DO NOTHING RETURNING status_id",
+            hidden.status_id,
+            hidden.account_id,
+            hidden.report_id,
+            hidden.hidden_at,
+        )
+        return inserted is not None
+
+    async def unhide_status(self, status_id: int) -> bool:
+        deleted = await self.db.fetchval(
+            "DELETE FROM hidden_statuses WHERE status_id = $1 RETURNING status_id", status_id
+        )
+        return deleted is not None
+
+    async def hidden_statuses(self) -> dict[int, int]:
+        rows = await self.db.fetch("SELECT status_id, account_id FROM hidden_statuses")
+        return {row["status_id"]: row["account_id"] for row in rows}
