@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import pathlib
+import sqlite3
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
+
 from rookery.workloads.adapters.sqlite import eventlog, outbox, statuses
 from rookery.workloads.adapters.sqlite.db import Database
 from rookery.workloads.domain.events import DEAD_LETTER, POSTS, Event
@@ -147,7 +150,8 @@ async def test_nothing_committed_is_lost_across_a_restart(db: Database) -> None:
     await wait_for(lambda: len(again) >= 2)
     await bus.wait_idle()
     await bus.stop()
-    assert handled + again == [0, 1, 2, 3, 4]
+    # at least once: event 2 may come again if the stop beat its offset commit; none is lost
+    assert handled == [0, 1, 2] and again[-2:] == [3, 4] and set(again) <= {2, 3, 4}
 
 
 async def test_compaction_keeps_what_a_group_still_needs(db: Database) -> None:
@@ -205,3 +209,30 @@ async def test_compaction_waits_for_a_group_that_has_not_committed_yet(db: Datab
     gate.set()
     await wait_for(lambda: late == [0, 1, 2])
     await bus.stop()
+
+
+async def test_a_consumer_survives_a_failing_store(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    bus = eventlog.SqliteEventBus(db, partitions=1, poll_interval_s=0.05)
+    got: list[int] = []
+
+    async def handle(event: Event) -> None:
+        got.append(event.payload["i"])
+
+    real_fetchall = db.fetchall
+    failures = 3
+
+    async def flaky(sql: str, params: Any = ()) -> Any:
+        nonlocal failures
+        if "FROM event_log" in sql and failures:
+            failures -= 1
+            raise sqlite3.OperationalError("disk I/O error")
+        return await real_fetchall(sql, params)
+
+    monkeypatch.setattr(db, "fetchall", flaky)
+    bus.subscribe(POSTS, "fanout", handle)
+    await bus.start()
+    for i in range(3):
+        await bus.publish(POSTS, Event(type="StatusCreated", key="k", payload={"i": i}))
+    await wait_for(lambda: got == [0, 1, 2])
+    await bus.stop()
+    assert failures == 0

@@ -215,22 +215,30 @@ class SqliteEventBus:
         return int(row["offset"]) if row else -1
 
     async def _consume(self, sub: _Subscription, partition: int, wakeup: asyncio.Event) -> None:
-        position = await self._committed(sub.group, sub.stream, partition)
+        position: int | None = None
         while True:
-            wakeup.clear()
-            rows = await self.db.fetchall(
-                "SELECT offset, body FROM event_log WHERE stream = ? AND partition = ? AND offset > ?"
-                " ORDER BY offset LIMIT ?",
-                (sub.stream, partition, position, self.batch),
-            )
-            if not rows:
-                with contextlib.suppress(TimeoutError):  # asyncio.timeout: never swallows a cancel
-                    async with asyncio.timeout(self.poll_interval_s):
-                        await wakeup.wait()
-                continue
-            for row in rows:
-                await self._deliver(sub, partition, row["offset"], Event.from_json(row["body"]))
-                position = row["offset"]
+            try:
+                if position is None:
+                    position = await self._committed(sub.group, sub.stream, partition)
+                wakeup.clear()
+                rows = await self.db.fetchall(
+                    "SELECT offset, body FROM event_log WHERE stream = ? AND partition = ? AND offset > ?"
+                    " ORDER BY offset LIMIT ?",
+                    (sub.stream, partition, position, self.batch),
+                )
+                if not rows:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(wakeup.wait(), self.poll_interval_s)
+                    continue
+                for row in rows:
+                    await self._deliver(sub, partition, row["offset"], Event.from_json(row["body"]))
+                    position = row["offset"]
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the store failed, not the handler: read the offset again and go on
+                log.exception("consumer %s on %s/%d failed; retrying", sub.group, sub.stream, partition)
+                position = None
+                await asyncio.sleep(self.poll_interval_s)
 
     async def _deliver(self, sub: _Subscription, partition: int, offset: int, event: Event) -> None:
         seen = await self.db.fetchone(
