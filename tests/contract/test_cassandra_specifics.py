@@ -195,3 +195,39 @@ async def test_contact_points_pick_the_cassandra_stores(
         await eventually(followed_event_relayed, what="the Followed event relayed from the outbox")
     finally:
         await container.close()
+
+
+@pytest.mark.needs("redis", "cassandra")
+async def test_redis_in_front_serves_full_pages_and_warms_from_cassandra(
+    request: pytest.FixtureRequest, timelines: CassandraTimelineStore
+) -> None:
+    from contract_support import redis_client, unique_tenant
+
+    from rookery.workloads.adapters.cassandra.hot import HotColdTimelineStore
+    from rookery.workloads.adapters.redis.timelines import RedisTimelineStore
+
+    ids = [at(day, n) for day in (0, 1) for n in range(10)]
+    for status_id in ids:  # written before the hot layer existed: Redis is cold
+        await timelines.push([1], entry(status_id))
+    newest = ids[::-1]
+    async with redis_client(request) as client:
+        hot = RedisTimelineStore(client, unique_tenant(), max_entries=800)
+        layered = HotColdTimelineStore(hot, timelines)
+        assert await hot.range(1, PageRequest(limit=5)) == []
+        first = await layered.range(1, PageRequest(limit=8))  # cold: from Cassandra, copied to Redis
+        assert [e.status_id for e in first] == newest[:8]
+        assert [e.status_id for e in await hot.range(1, PageRequest(limit=40))] == newest[:8]
+        deeper = await layered.range(1, PageRequest(max_id=newest[7], limit=5))  # beyond Redis: Cassandra
+        assert [e.status_id for e in deeper] == newest[8:13]
+        later = at(2, 0)
+        await layered.push([1], entry(later))  # both layers
+        assert await timelines.contains(1, later) and await hot.contains(1, later)
+        await timelines.remove([newest[0]])  # behind the hot layer's back: a full hot page is served
+        served = await layered.range(1, PageRequest(limit=3))
+        assert [e.status_id for e in served] == [later, newest[0], newest[1]]
+        await layered.remove([newest[0]])
+        assert [e.status_id for e in await layered.range(1, PageRequest(limit=3))] == [later, *newest[1:3]]
+        assert [e.status_id for e in await layered.range(1, PageRequest(min_id=newest[3], limit=2))] == [
+            newest[1],
+            newest[2],
+        ]

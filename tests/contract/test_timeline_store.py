@@ -1,4 +1,5 @@
-"""TimelineStore port contract: SQLite (embedded), Redis (standalone and Cluster) and Cassandra."""
+"""TimelineStore port contract: SQLite (embedded), Redis (standalone and Cluster), Cassandra, and
+Redis in front of Cassandra (the production home timelines)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 from cassandra_support import CASSANDRA, cassandra_settings, cassandra_store  # noqa: F401
 from contract_support import REDIS_PARAMS, redis_client
+
+from rookery.workloads.adapters.cassandra.hot import HotColdTimelineStore
 from rookery.workloads.adapters.cassandra.timelines import CassandraTimelineStore
 from rookery.workloads.adapters.redis.timelines import RedisTimelineStore
 from rookery.workloads.adapters.sqlite import timelines as sqlite_timelines
@@ -17,11 +20,12 @@ from rookery.workloads.domain.timelines import TimelineEntry
 from rookery.workloads.ports import TimelineStore
 
 MAX = 30
+REDIS_OVER_CASSANDRA = pytest.param("redis+cassandra", marks=pytest.mark.needs("redis", "cassandra"))
 TIMELINE_TABLES = ("home_timeline", "home_timeline_days", "home_timeline_by_status", "celebrities")
 BASE = (1 << 62) + 1000  # snowflake-sized: above 2^53, where float scores would merge neighbours
 
 
-@pytest.fixture(params=["sqlite", *REDIS_PARAMS, CASSANDRA])
+@pytest.fixture(params=["sqlite", *REDIS_PARAMS, CASSANDRA, REDIS_OVER_CASSANDRA])
 async def store(
     request: pytest.FixtureRequest, tenant: str, tmp_path: pathlib.Path
 ) -> AsyncIterator[TimelineStore]:
@@ -36,6 +40,14 @@ async def store(
             request, TIMELINE_TABLES, lambda session: CassandraTimelineStore(session, max_entries=MAX)
         ) as cassandra:
             yield cassandra
+    elif request.param == "redis+cassandra":
+        async with (
+            redis_client(request) as client,
+            cassandra_store(
+                request, TIMELINE_TABLES, lambda session: CassandraTimelineStore(session, max_entries=MAX)
+            ) as cassandra,
+        ):
+            yield HotColdTimelineStore(RedisTimelineStore(client, tenant, max_entries=MAX), cassandra)
     else:
         async with redis_client(request, cluster=request.param == "redis-cluster") as client:
             yield RedisTimelineStore(client, tenant, max_entries=MAX)
