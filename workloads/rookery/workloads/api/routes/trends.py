@@ -7,6 +7,7 @@ statuses the viewer may not see are left out on read."""
 
 from __future__ import annotations
 
+import calendar
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,16 +16,33 @@ from rookery.workloads.api.deps import AuthContext, container, optional_auth
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.routes.statuses import STATUSES, reader
-from rookery.workloads.api.routes.tags import TAG_SCHEMA, render_tag
 from rookery.workloads.services.analytics import TRENDS_MAX, AnalyticsService
 
 router = APIRouter(tags=["trends"])
+TAG_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Mastodon Tag entity (history: uses and accounts per day, newest first)",
+    "properties": {"name": {"type": "string"}, "url": {"type": "string"}, "history": {"type": "array"}},
+}
 TAGS: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Tag list",
         "content": {"application/json": {"schema": {"type": "array", "items": TAG_SCHEMA}}},
     }
 }
+
+
+async def render_trending_tag(search: Any, name: str, base_url: str) -> dict[str, Any]:
+    """A Tag entity; its daily history from the search role's hashtag counts when present."""
+    history = await search.hashtag_history(name) if search is not None else []
+    return {
+        "name": name,
+        "url": f"{base_url}/tags/{name}",
+        "history": [
+            {"day": str(calendar.timegm(u.day.timetuple())), "uses": str(u.uses), "accounts": str(u.accounts)}
+            for u in history
+        ],
+    }
 
 
 def analytics_service(request: Request) -> AnalyticsService:
@@ -39,12 +57,7 @@ async def _tags(request: Request, ctx: AuthContext | None) -> Response:
     ranked = await analytics_service(request).trending_tags(limit, offset)
     built = container(request)
     search = built.services.get("search")
-    body = []
-    for name, _score in ranked:
-        if search is not None:
-            body.append(await render_tag(search, name, built.settings.base_url, viewer=ctx is not None))
-        else:
-            body.append({"name": name, "url": f"{built.settings.base_url}/tags/{name}", "history": []})
+    body = [await render_trending_tag(search, name, built.settings.base_url) for name, _score in ranked]
     return JsonResponse(body)
 
 
