@@ -168,3 +168,37 @@ async def test_search_api_on_opensearch(app_factory: Any, request: pytest.Fixtur
             await http.delete(f"/{tenant}-accounts,{tenant}-statuses")
             for kind in ("accounts", "statuses"):
                 await http.delete(f"/_index_template/{tenant}-{kind}")
+
+
+async def test_follow_and_unfollow_hashtags(api: Api) -> None:
+    ana, ben = [await api.make_user(n) for n in ("ana", "ben")]
+    followed = await api.client.post("/api/v1/tags/Cats/follow", headers=ana.headers)
+    assert (
+        followed.status_code == 200
+        and followed.json()["name"] == "cats"
+        and followed.json()["following"] is True
+    )
+    again = await api.client.post("/api/v1/tags/cats/follow", headers=ana.headers)
+    assert again.status_code == 200 and again.json()["following"] is True
+    await api.client.post("/api/v1/tags/dogs/follow", headers=ana.headers)
+    listed = await api.client.get("/api/v1/followed_tags", headers=ana.headers)
+    assert [t["name"] for t in listed.json()] == ["dogs", "cats"] and all(
+        t["following"] for t in listed.json()
+    )
+    first = await api.client.get("/api/v1/followed_tags", headers=ana.headers, params={"limit": 1})
+    assert [t["name"] for t in first.json()] == ["dogs"] and 'rel="next"' in first.headers["link"]
+    assert (await api.client.get("/api/v1/tags/cats", headers=ben.headers)).json()["following"] is False
+    assert (await api.client.get("/api/v1/followed_tags", headers=ben.headers)).json() == []
+    body = await search(api, ana, "#cat", type="hashtags")
+    assert body["hashtags"] == []  # following a tag nobody used does not make it appear in search
+    unfollowed = await api.client.post("/api/v1/tags/cats/unfollow", headers=ana.headers)
+    assert unfollowed.status_code == 200 and unfollowed.json()["following"] is False
+    assert [
+        t["name"] for t in (await api.client.get("/api/v1/followed_tags", headers=ana.headers)).json()
+    ] == ["dogs"]
+    # bad input and permissions
+    assert (await api.client.post("/api/v1/tags/no%20spaces/follow", headers=ana.headers)).status_code == 404
+    assert (await api.client.post("/api/v1/tags/cats/follow")).status_code == 401
+    reader = await api.make_user("reader", scopes="read")
+    assert (await api.client.post("/api/v1/tags/cats/follow", headers=reader.headers)).status_code == 403
+    assert (await api.client.get("/api/v1/followed_tags")).status_code == 401

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from postgres_stores import StoreDb
+
 from rookery.workloads.adapters.sqlite import conversations as sqlite_conversations
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ports import ConversationStore

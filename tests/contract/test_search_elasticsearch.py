@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 import pytest
 from aiohttp import web
+
 from rookery.workloads.adapters.search import engine
 from rookery.workloads.adapters.search.elasticsearch import ElasticsearchIndex
 from rookery.workloads.ports import AccountDocument, StatusDocument, StatusSearch, StoreUnavailable, TagUse

@@ -849,7 +849,18 @@ def _search(container: Container) -> None:
         index = sqlite_search.SqliteSearchIndex(container.ports["db"])
     container.stoppers.append(index.close)
     container.ports["search_index"] = index
-    search = SearchService(index, container.ports.get("graph"), container.services.get("posts"))
+    tag_follows: Any
+    if container.ports.get("postgres") is not None:  # production: migration 0016
+        from rookery.workloads.adapters.postgres.tags import PostgresTagFollowStore
+
+        tag_follows = PostgresTagFollowStore(container.ports["postgres"])
+    else:
+        from rookery.workloads.adapters.sqlite import tags as sqlite_tags
+
+        container.migrations += [*sqlite_tags.MIGRATIONS]
+        tag_follows = sqlite_tags.SqliteTagFollowStore(container.ports["db"])
+    container.ports["tag_follows"] = tag_follows
+    search = SearchService(index, container.ports.get("graph"), container.services.get("posts"), tag_follows)
     container.services["search"] = search
     accounts = container.services.get("accounts")
     if accounts is not None:

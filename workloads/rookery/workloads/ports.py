@@ -876,3 +876,21 @@ class TrendStore(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class TagFollowStore(Protocol):
+    """Hashtags an account follows (Mastodon's followed tags)."""
+
+    async def follow(self, account_id: int, tag: str) -> None:
+        """Idempotent: following again keeps the first row (and its place in the list)."""
+        ...
+
+    async def unfollow(self, account_id: int, tag: str) -> bool: ...
+
+    async def following(self, account_id: int, tags: Sequence[str]) -> set[str]:
+        """Which of ``tags`` the account follows."""
+        ...
+
+    async def followed(self, account_id: int, page: PageRequest) -> list[tuple[int, str]]:
+        """(row id, tag), newest first; the page applies to the row id."""
+        ...

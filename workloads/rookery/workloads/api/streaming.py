@@ -24,11 +24,12 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request, WebSocket
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
 from rookery.workloads.api.deps import AuthContext, optional_auth, websocket_auth
 from rookery.workloads.api.errors import ApiError
 from rookery.workloads.services.streaming import Connection, StreamHub, StreamRejected, resolve_stream
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
-from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 router = APIRouter(tags=["streaming"])
 log = logging.getLogger("rookery.streaming")

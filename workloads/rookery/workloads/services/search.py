@@ -26,6 +26,7 @@ from rookery.workloads.ports import (
     SearchIndex,
     StatusDocument,
     StatusSearch,
+    TagFollowStore,
     TagUse,
 )
 from rookery.workloads.services.posts import PostsService
@@ -61,10 +62,17 @@ def status_document(status: Status) -> StatusDocument:
 
 
 class SearchService:
-    def __init__(self, index: SearchIndex, graph: GraphStore | None, posts: PostsService | None) -> None:
+    def __init__(
+        self,
+        index: SearchIndex,
+        graph: GraphStore | None,
+        posts: PostsService | None,
+        tag_follows: TagFollowStore | None = None,
+    ) -> None:
         self.index = index
         self.graph = graph
         self.posts = posts
+        self.tag_follows = tag_follows
 
     # --- indexing ---------------------------------------------------------------------------
 
@@ -139,6 +147,26 @@ class SearchService:
 
     async def hashtag_history(self, name: str, days: int = 7) -> list[TagUse]:
         return await self.index.hashtag_history(name, days, dt.datetime.now(dt.UTC).date())
+
+    # --- followed hashtags --------------------------------------------------------------------
+
+    async def follow_tag(self, account_id: int, name: str) -> None:
+        if self.tag_follows is not None:
+            await self.tag_follows.follow(account_id, name)
+
+    async def unfollow_tag(self, account_id: int, name: str) -> None:
+        if self.tag_follows is not None:
+            await self.tag_follows.unfollow(account_id, name)
+
+    async def following_tags(self, account_id: int | None, names: Sequence[str]) -> set[str]:
+        if account_id is None or self.tag_follows is None:
+            return set()
+        return await self.tag_follows.following(account_id, names)
+
+    async def followed_tags(self, account_id: int, page: PageRequest) -> list[tuple[int, str]]:
+        if self.tag_follows is None:
+            return []
+        return await self.tag_follows.followed(account_id, page)
 
 
 class IndexedAccountRepository:

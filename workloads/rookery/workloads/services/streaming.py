@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
+
 from rookery.workloads.domain.graph import ViewerRelations
 from rookery.workloads.domain.oauth import AuthContext
 from rookery.workloads.ports import GraphStore, Realtime, RealtimeListener

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+
 from rookery.workloads.api.deps import AuthContext, container, require_user
 from rookery.workloads.api.entities.accounts import ACCOUNT_SCHEMA, AccountViews
 from rookery.workloads.api.entities.statuses import STATUS_SCHEMA, StatusViews

@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+
 from rookery.workloads.api.deps import OUTSIDE_SCOPES, AuthContext, container, optional_auth
 from rookery.workloads.api.entities.accounts import ACCOUNT_SCHEMA
 from rookery.workloads.api.entities.statuses import STATUS_SCHEMA
 from rookery.workloads.api.errors import ApiError, Forbidden, Unprocessable
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.routes.tags import TAG_SCHEMA, render_tag
+from rookery.workloads.api.routes.tags import TAG_SCHEMA, render_tags
 from rookery.workloads.ids import parse_id
 from rookery.workloads.services.search import SearchService
 
@@ -98,7 +99,6 @@ async def search(request: Request, ctx: AuthContext | None = Depends(optional_au
         )
     if kind in (None, "hashtags"):
         names = await service.hashtags(text, limit=limit, offset=offset)
-        body["hashtags"] = [
-            await render_tag(service, name, built.settings.base_url, viewer=ctx is not None) for name in names
-        ]
+        body["hashtags"] = await render_tags(service, names, built.settings.base_url, viewer)
+
     return JsonResponse(body)

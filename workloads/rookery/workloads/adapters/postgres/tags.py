@@ -1,0 +1,56 @@
+"""TagFollowStore on PostgreSQL (migration 0016)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.ids import new_id
+
+
+class PostgresTagFollowStore:
+    def __init__(self, db: PostgresDatabase) -> None:
+        self.db = db
+
+    async def follow(self, account_id: int, tag: str) -> None:
+        await self.db.execute(
+            "INSERT INTO followed_tags (id, account_id, tag) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            new_id(),
+            account_id,
+            tag.lower(),
+        )
+
+    async def unfollow(self, account_id: int, tag: str) -> bool:
+        deleted = await self.db.fetchval(
+            "DELETE FROM followed_tags WHERE account_id = $1 AND tag = $2 RETURNING id",
+            account_id,
+            tag.lower(),
+        )
+        return deleted is not None
+
+    async def following(self, account_id: int, tags: Sequence[str]) -> set[str]:
+        names = sorted({t.lower() for t in tags})
+        if not names:
+            return set()
+        rows = await self.db.fetch(
+            "SELECT tag FROM followed_tags WHERE account_id = $1 AND tag = ANY($2::text[])", account_id, names
+        )
+        return {row["tag"] for row in rows}
+
+    async def followed(self, account_id: int, page: PageRequest) -> list[tuple[int, str]]:
+        clauses, args = ["account_id = $1"], [account_id]
+        if page.max_id is not None:
+            args.append(page.max_id)
+            clauses.append(f"id < ${len(args)}")
+        if page.lower is not None:
+            args.append(page.lower)
+            clauses.append(f"id > ${len(args)}")
+        args.append(page.limit)
+        order = "ASC" if page.ascending else "DESC"
+        rows = await self.db.fetch(
+            f"SELECT id, tag FROM followed_tags WHERE {' AND '.join(clauses)}"
+            f" ORDER BY id {order} LIMIT ${len(args)}",
+            *args,
+        )
+        return sorted(((row["id"], row["tag"]) for row in rows), reverse=True)

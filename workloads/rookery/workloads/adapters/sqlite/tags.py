@@ -1,0 +1,61 @@
+"""Embedded TagFollowStore on the shared SQLite database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.statuses import page_clause, placeholders
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.ids import new_id
+
+MIGRATIONS = (
+    Migration(
+        "tags",
+        1,
+        (
+            """CREATE TABLE followed_tags (
+                id INTEGER PRIMARY KEY,
+                account_id INTEGER NOT NULL,
+                tag TEXT NOT NULL
+            )""",
+            "CREATE UNIQUE INDEX followed_tags_account_tag ON followed_tags (account_id, tag)",
+        ),
+    ),
+)
+
+
+class SqliteTagFollowStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def follow(self, account_id: int, tag: str) -> None:
+        await self.db.execute(
+            "INSERT OR IGNORE INTO followed_tags (id, account_id, tag) VALUES (?, ?, ?)",
+            (new_id(), account_id, tag.lower()),
+        )
+
+    async def unfollow(self, account_id: int, tag: str) -> bool:
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "DELETE FROM followed_tags WHERE account_id = ? AND tag = ?", (account_id, tag.lower())
+            )
+            return cursor.rowcount > 0
+
+    async def following(self, account_id: int, tags: Sequence[str]) -> set[str]:
+        names = sorted({t.lower() for t in tags})
+        if not names:
+            return set()
+        rows = await self.db.fetchall(
+            f"SELECT tag FROM followed_tags WHERE account_id = ? AND tag IN ({placeholders(names)})",
+            (account_id, *names),
+        )
+        return {row[0] for row in rows}
+
+    async def followed(self, account_id: int, page: PageRequest) -> list[tuple[int, str]]:
+        where, params, order = page_clause(page)
+        rows = await self.db.fetchall(
+            f"SELECT id, tag FROM followed_tags WHERE account_id = ? AND {where} ORDER BY {order} LIMIT ?",
+            (account_id, *params, page.limit),
+        )
+        return sorted(((row[0], row[1]) for row in rows), reverse=True)
