@@ -9,6 +9,7 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch, BadRequestError, ConnectionTimeout
 from elasticsearch import ConnectionError as EsConnectionError
 from elasticsearch import TransportError as EsTransportError
+
 from rookery.workloads.adapters.search.engine import EngineSearchIndex
 from rookery.workloads.ports import StoreUnavailable
 

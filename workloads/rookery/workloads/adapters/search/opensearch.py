@@ -7,6 +7,7 @@ from typing import Any
 from opensearchpy import AsyncOpenSearch
 from opensearchpy.exceptions import ConnectionError as OsConnectionError
 from opensearchpy.exceptions import ConnectionTimeout, RequestError, TransportError
+
 from rookery.workloads.adapters.search.engine import EngineSearchIndex
 from rookery.workloads.ports import StoreUnavailable
 
