@@ -7,7 +7,8 @@ Creates a throwaway keyspace (dropped at the end), then:
   the fan-out consumer does), ``--posts`` times; the first post of a day also writes each owner's
   day row, later ones do not (the process remembers them). Rate = timeline rows written per second.
 - reads: ``--reads`` home-timeline pages of 20 (``range``) of random followers, one at a time;
-  p50/p99 latency of the adapter call.
+  p50/p99 latency of the adapter call; with ``--redis URL`` also through Redis in front
+  (``HotColdTimelineStore``, as production wires it when both are configured; first a warming pass).
 """
 
 from __future__ import annotations
@@ -26,6 +27,38 @@ from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.timelines import TimelineEntry
 from rookery.workloads.ids import new_id
 from rookery.workloads.settings import Settings
+
+
+def report(what: str, latencies: list[float]) -> None:
+    latencies.sort()
+    p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)]
+    print(
+        f"{what}: {len(latencies)} x range(limit=20):"
+        f" p50 {statistics.median(latencies) * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms"
+    )
+
+
+async def layered_reads(
+    args: argparse.Namespace, store: CassandraTimelineStore, followers: list[int]
+) -> None:
+    from rookery.workloads.adapters.cassandra.hot import HotColdTimelineStore
+    from rookery.workloads.adapters.redis.keys import connect
+    from rookery.workloads.adapters.redis.timelines import RedisTimelineStore
+
+    client = connect(args.redis)
+    try:
+        layered = HotColdTimelineStore(RedisTimelineStore(client, "bench" + uuid.uuid4().hex[:8], 800), store)
+        owners = random.sample(followers, min(args.reads, len(followers)))
+        for owner in owners:  # cold: from Cassandra, copied into Redis
+            await layered.range(owner, PageRequest(limit=20))
+        latencies = []
+        for owner in owners:
+            started = time.perf_counter()
+            await layered.range(owner, PageRequest(limit=20))
+            latencies.append(time.perf_counter() - started)
+        report("home page reads, Redis in front (warm)", latencies)
+    finally:
+        await client.aclose()
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -64,12 +97,9 @@ async def main(args: argparse.Namespace) -> None:
             page = await store.range(owner, PageRequest(limit=20))
             latencies.append(time.perf_counter() - started)
             assert len(page) == min(args.posts, 20)
-        latencies.sort()
-        p99 = latencies[int(len(latencies) * 0.99) - 1]
-        print(
-            f"home page reads: {len(latencies)} x range(limit=20):"
-            f" p50 {statistics.median(latencies) * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms"
-        )
+        report("home page reads from Cassandra", latencies)
+        if args.redis:
+            await layered_reads(args, store, followers)
     finally:
         await session.close()
         drop_keyspace_blocking(settings)
@@ -87,4 +117,5 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=256, help="requests in flight per fan-out")
     parser.add_argument("--write-consistency", default="LOCAL_QUORUM")
     parser.add_argument("--read-consistency", default="LOCAL_QUORUM")
+    parser.add_argument("--redis", default="", help="also read through Redis in front (redis://...)")
     asyncio.run(main(parser.parse_args()))

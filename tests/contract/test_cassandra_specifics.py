@@ -231,3 +231,31 @@ async def test_redis_in_front_serves_full_pages_and_warms_from_cassandra(
             newest[1],
             newest[2],
         ]
+
+
+@pytest.mark.needs("redis", "cassandra")
+async def test_a_short_timeline_is_served_whole_from_redis_once_warm(
+    request: pytest.FixtureRequest, timelines: CassandraTimelineStore
+) -> None:
+    from contract_support import redis_client, unique_tenant
+
+    from rookery.workloads.adapters.cassandra.hot import HotColdTimelineStore
+    from rookery.workloads.adapters.redis.timelines import RedisTimelineStore
+
+    ids = [at(0, n) for n in range(3)]
+    for status_id in ids:
+        await timelines.push([7], entry(status_id))
+    async with redis_client(request) as client:
+        layered = HotColdTimelineStore(RedisTimelineStore(client, unique_tenant(), 800), timelines)
+        assert [e.status_id for e in await layered.range(7, PageRequest(limit=20))] == ids[::-1]  # warms
+        await timelines.remove([ids[2]])  # behind the hot layer's back: the next page comes from Redis
+        assert [e.status_id for e in await layered.range(7, PageRequest(limit=20))] == ids[::-1]
+        assert [e.status_id for e in await layered.range(7, PageRequest(max_id=ids[1], limit=20))] == [ids[0]]
+        assert not await layered.contains(7, 1 + 7)  # the marker is never an entry
+        await layered.push([7], entry(at(1, 0)))
+        page = await layered.range(7, PageRequest(limit=20))
+        assert [e.status_id for e in page] == [at(1, 0), *ids[::-1]]
+        assert all(e.account_id == 7 for e in page)
+        # an owner with nothing anywhere: one durable read, then Redis answers
+        assert await layered.range(8, PageRequest()) == []
+        assert await layered.range(8, PageRequest()) == []
