@@ -21,6 +21,8 @@ class LiveUser:
     id: str
     username: str
     token: str
+    client_id: str = ""
+    client_secret: str = ""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -58,7 +60,8 @@ async def register(
     assert response.status_code == 200, response.text
     token = response.json()["access_token"]
     me = await client.get("/api/v1/accounts/verify_credentials", headers={"Authorization": f"Bearer {token}"})
-    return LiveUser(me.json()["id"] if me.status_code == 200 else "", username, token)
+    account_id = me.json()["id"] if me.status_code == 200 else ""
+    return LiveUser(account_id, username, token, app["client_id"], app["client_secret"])
 
 
 async def post(client: httpx.AsyncClient, user: LiveUser, text: str, **fields: Any) -> dict[str, Any]:

@@ -213,6 +213,27 @@ async def test_handshakes_refused(server: LiveServer, client: httpx.AsyncClient)
         await sock.until(is_update(status["id"]))
 
 
+async def test_revoked_token_closes_its_streams(server: LiveServer, client: httpx.AsyncClient) -> None:
+    (ana,) = await users(client, "ana")
+    sock = await open_socket(server.url, stream="user", access_token=ana.token)
+    async with client.stream("GET", "/api/v1/streaming/user", headers=ana.headers) as sse:
+        assert sse.status_code == 200
+        revoked = await client.post(
+            "/oauth/revoke",
+            data={"token": ana.token, "client_id": ana.client_id, "client_secret": ana.client_secret},
+        )
+        assert revoked.status_code == 200
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(10):
+                while True:
+                    await sock.ws.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        async with asyncio.timeout(10):  # the event stream ends (heartbeats stop with it)
+            async for _ in sse.aiter_lines():
+                pass
+    assert await refused(ws_url(server.url, stream="user", access_token=ana.token)) == 401
+
+
 async def test_server_sent_events_and_health(server: LiveServer, client: httpx.AsyncClient) -> None:
     health = await client.get("/api/v1/streaming/health")
     assert health.status_code == 200 and health.text == "OK"

@@ -164,7 +164,9 @@ class Settings(BaseSettings):
     streaming_queue_size: int = Field(
         256, description="Messages a streaming connection may have waiting; a slower client is dropped."
     )
-    streaming_heartbeat_s: float = Field(15.0, description="Server-sent events: seconds between heartbeats.")
+    streaming_heartbeat_s: float = Field(
+        15.0, description="Seconds between SSE heartbeats and between checks of a socket's token."
+    )
     search_refresh: str = Field(
         "false", description="Search writes: 'false' (searchable within ~1 s), 'wait_for' or 'true'."
     )

@@ -27,9 +27,10 @@ from fastapi import APIRouter, Depends, Request, WebSocket
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from rookery.workloads.api.deps import AuthContext, optional_auth, websocket_auth
+from rookery.workloads.api.deps import AuthContext, bearer_token, optional_auth, websocket_auth
 from rookery.workloads.api.errors import ApiError
 from rookery.workloads.services.streaming import Connection, StreamHub, StreamRejected, resolve_stream
+from rookery.workloads.services.tokens import InvalidToken, TokenValidator
 
 router = APIRouter(tags=["streaming"])
 log = logging.getLogger("rookery.streaming")
@@ -83,6 +84,7 @@ async def streaming_socket(websocket: WebSocket) -> None:
         await _deny(websocket, exc.status, exc.message)
         return
     connection = Connection(ctx, container.settings.streaming_queue_size)
+    connection.token = _token_of(websocket.headers, websocket.scope.get("query_string", b""))
     query = websocket.query_params
     try:
         if query.get("stream"):  # subscribed before the handshake completes: nothing is missed
@@ -94,12 +96,32 @@ async def streaming_socket(websocket: WebSocket) -> None:
     offered = websocket.headers.get("sec-websocket-protocol")
     try:
         await websocket.accept(subprotocol=offered.split(",")[0].strip() if offered else None)
-        await _serve_socket(websocket, hub, connection)
+        await _serve_socket(websocket, hub, connection, container)
     finally:
         await hub.detach(connection)
 
 
-async def _serve_socket(websocket: WebSocket, hub: StreamHub, connection: Connection) -> None:
+def _token_of(headers: Any, query_string: bytes) -> str | None:
+    return bearer_token(headers, query_string) or headers.get("sec-websocket-protocol") or None
+
+
+async def _token_lapsed(container: Any, connection: Connection) -> None:
+    """Returns once the socket's token expired or was revoked (re-checked every heartbeat
+    interval with the validator's cache and deny list); never for an anonymous socket."""
+    token = connection.token
+    if connection.ctx is None or token is None:
+        await asyncio.Event().wait()
+        return
+    validator: TokenValidator = container.services["tokens"]
+    while True:
+        await asyncio.sleep(container.settings.streaming_heartbeat_s)
+        try:
+            await validator.validate(token)
+        except InvalidToken:
+            return
+
+
+async def _serve_socket(websocket: WebSocket, hub: StreamHub, connection: Connection, container: Any) -> None:
     send_lock = asyncio.Lock()
 
     async def send(body: dict[str, Any]) -> None:
@@ -122,10 +144,12 @@ async def _serve_socket(websocket: WebSocket, hub: StreamHub, connection: Connec
             if error is not None:
                 await send({"error": error[1], "status": error[0]})
 
+    lapsed = asyncio.create_task(_token_lapsed(container, connection))
     tasks = [
         asyncio.create_task(sender()),
         asyncio.create_task(receiver()),
         asyncio.create_task(connection.slow.wait()),
+        lapsed,
     ]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -141,6 +165,13 @@ async def _serve_socket(websocket: WebSocket, hub: StreamHub, connection: Connec
         with contextlib.suppress(Exception):
             async with asyncio.timeout(2.0):
                 await websocket.close(code=SLOW_CONSUMER, reason="too slow")
+        return
+    if lapsed.done() and not lapsed.cancelled():
+        log.info("closed a streaming socket whose token expired or was revoked")
+        await hub.detach(connection)
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(2.0):
+                await websocket.close(code=POLICY, reason="The access token is invalid")
         return
     if websocket.application_state == WebSocketState.CONNECTED:
         with contextlib.suppress(Exception):
@@ -191,6 +222,8 @@ async def _sse(request: Request, stream: str, ctx: AuthContext | None) -> Stream
     except StreamRejected as exc:
         raise ApiError(exc.status, exc.message) from None
     connection = Connection(ctx, container.settings.streaming_queue_size)
+    connection.token = _token_of(request.headers, request.scope.get("query_string", b""))
+    validator: TokenValidator = container.services["tokens"]
     await hub.add(connection, spec)  # live before the response starts
     heartbeat = container.settings.streaming_heartbeat_s
 
@@ -202,6 +235,11 @@ async def _sse(request: Request, stream: str, ctx: AuthContext | None) -> Stream
                     async with asyncio.timeout(heartbeat):
                         _, event, payload = await connection.queue.get()
                 except TimeoutError:
+                    if connection.ctx is not None and connection.token is not None:
+                        try:
+                            await validator.validate(connection.token)
+                        except InvalidToken:
+                            return  # expired or revoked: the stream ends
                     yield b":thump\n\n"
                     continue
                 yield f"event: {event}\ndata: {payload}\n\n".encode()

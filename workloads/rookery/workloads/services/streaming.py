@@ -174,6 +174,7 @@ class Connection:
         self.queue: asyncio.Queue[tuple[str, str, str]] = asyncio.Queue(maxsize=queue_size)
         self.streams: dict[tuple[str, ...], StreamSpec] = {}
         self.slow = asyncio.Event()  # set when the queue overflowed: close the socket
+        self.token: str | None = None  # re-checked while the socket lives (expiry, revocation)
 
     def specs_for(self, channel: str) -> list[StreamSpec]:
         return [spec for spec in self.streams.values() if spec.channel == channel]
