@@ -1,0 +1,138 @@
+"""The AI layer over the ModelClient port, against a real model server (`rookery inference
+--models moderation,ranking` in a subprocess): abusive posts reach the admin queue through the
+real moderation model; with the server down, posting and (ranked) home timelines keep working
+and statuses are allowed; once it is back, moderation decisions resume."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pathlib
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from api_support import Api, User
+from live_support import free_port
+from social_support import eventually, follow, home_ids, post, settle
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+ADMIN_SCOPES = "read write follow push admin:read admin:write"
+ABUSIVE = (
+    "You are a fucking idiot and everyone here knows it.",
+    "Shut the fuck up, nobody asked for your opinion, moron.",
+    "Go fuck yourself, you worthless piece of shit.",
+)
+
+
+class ModelServer:
+    def __init__(self, log: pathlib.Path) -> None:
+        self.port = free_port()
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 240.0) -> None:
+        command = [sys.executable, "-m", "rookery.workloads.cli", "inference", "--port", str(self.port)]
+        command += ["--models", "moderation,ranking"]
+        env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+        env.pop("ROOKERY_MODEL_STORAGE_URI", None)
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(
+                command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"model server exited ({self.process.returncode}); see {self.log}")
+            try:
+                if httpx.get(f"{self.url}/v2/health/ready", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"model server not ready within {timeout_s}s; see {self.log}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModelServer]:
+    server = ModelServer(tmp_path_factory.mktemp("models") / "server.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def reported_status_ids(api: Api, moderator: User) -> set[str]:
+    response = await api.client.get("/api/v1/admin/reports", headers=moderator.headers)
+    assert response.status_code == 200, response.text
+    return {s["id"] for r in response.json() for s in r["statuses"]}
+
+
+async def test_moderation_and_ranking_survive_the_model_server_going_away(
+    app_factory, model_server: ModelServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROOKERY_INFERENCE_COOLDOWN_S", "0.5")  # the breaker's trial comes quickly
+    overrides = {"inference_url": model_server.url, "ranking_enabled": True, "ranking_timeout_s": 2.0}
+    async with app_factory(**overrides) as api:
+        alice, troll = await api.make_user("alice"), await api.make_user("troll")
+        mod = await api.make_user("mod", scopes=ADMIN_SCOPES, role="moderator")
+        await follow(api, alice, troll)
+        await settle(api)
+        worker = api.container.services["moderation_worker"]
+
+        # up: the real moderation model puts the abusive post in the queue; the kind one stays out
+        kind = await post(api, troll, "What a lovely morning for a walk in the park.")
+        abusive = await post(api, troll, ABUSIVE[0])
+        await settle(api)
+        await eventually(lambda: _contains(api, mod, abusive["id"]), timeout_s=10)
+        assert kind["id"] not in await reported_status_ids(api, mod)
+        report = (await api.client.get("/api/v1/admin/reports", headers=mod.headers)).json()[0]
+        assert report["source"] == "model:moderation" and report["account"] is None
+        assert "toxic" in report["labels"]
+        assert kind["id"] in await home_ids(api, alice)  # ranked first page
+
+        # down: posting, reading and the ranked home page keep working; statuses are allowed
+        await asyncio.to_thread(model_server.stop)
+        unavailable_before = worker.unavailable
+        during = await post(api, troll, ABUSIVE[1])
+        await settle(api)
+        assert worker.unavailable == unavailable_before + 1
+        assert during["id"] in await home_ids(api, alice)
+        assert during["id"] not in await reported_status_ids(api, mod)
+        more = await post(api, alice, "still here")
+        assert more["id"] in await home_ids(api, alice)
+        paged = await api.client.get("/api/v1/timelines/home", headers=alice.headers, params={"limit": 2})
+        assert paged.status_code == 200 and len(paged.json()) == 2 and 'rel="next"' in paged.headers["link"]
+
+        # back: decisions resume
+        await settle(api)
+        unavailable_down = worker.unavailable
+        await asyncio.to_thread(model_server.start)
+        await asyncio.sleep(0.6)  # past the breaker's cool-down
+        after = await post(api, troll, ABUSIVE[2])
+        await settle(api)
+        await eventually(lambda: _contains(api, mod, after["id"]), timeout_s=10)
+        assert worker.unavailable == unavailable_down  # answered by the model again
+
+
+async def _contains(api: Api, moderator: User, status_id: str) -> bool:
+    return status_id in await reported_status_ids(api, moderator)
