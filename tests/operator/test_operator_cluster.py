@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -14,9 +17,11 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from cassandra.cluster import Cluster as CassandraCluster
 from cassandra.policies import RoundRobinPolicy
 from kubernetes.client.exceptions import ApiException
+from kubernetes.dynamic import DynamicClient
 from operator_harness import (
     GROUP_VERSION,
     RESYNC_S,
+    ROOT,
     Cluster,
     cassandra_points,
     condition,
@@ -509,3 +514,49 @@ def test_metrics_report_reconciles_per_kind(
     text = httpx.get(operator["metrics"], timeout=5).text
     assert 'rookery_operator_reconcile_duration_seconds_bucket{kind="SocialTenant"' in text
     assert "rookery_operator_reconcile_errors_total" in text or "rookery_operator_reconcile_errors" in text
+
+
+def test_peering_registers_the_operator_for_leader_election(
+    cluster: Cluster, operator_kubeconfig: pathlib.Path, operator: dict[str, Any], tmp_path: pathlib.Path
+) -> None:
+    """With operator/deploy/peering.yaml installed, `rookery operator --peering` (the ServiceAccount's
+    rights only) announces itself in the ClusterKopfPeering, where replicas elect the active one."""
+    for doc in yaml.safe_load_all((ROOT / "operator" / "deploy" / "peering.yaml").read_text()):
+        if doc["kind"] == "CustomResourceDefinition":
+            cluster.apply(doc)
+            cluster.wait_for(
+                f"CRD {doc['metadata']['name']}",
+                lambda n=doc["metadata"]["name"]: (
+                    condition(
+                        cluster.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", n), "Established"
+                    ).get("status")
+                    == "True"
+                ),
+            )
+    cluster.dyn = DynamicClient(cluster.api)
+    docs = yaml.safe_load_all((ROOT / "operator" / "deploy" / "peering.yaml").read_text())
+    peering = next(d for d in docs if d["kind"] == "ClusterKopfPeering")
+    cluster.apply(peering)
+    log = tmp_path / "peer.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "rookery.workloads.cli", "operator", "--peering", "rookery-operator",
+             "--priority", "7", "--metrics-port", "0", "--liveness", ""],
+            env={**os.environ, "KUBECONFIG": str(operator_kubeconfig)}, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+
+        def announced() -> list[Any]:
+            assert proc.poll() is None, log.read_text()[-3000:]
+            obj = cluster.get("kopf.dev/v1", "ClusterKopfPeering", "rookery-operator") or {}
+            return [
+                p
+                for p in (obj.get("status") or {}).values()
+                if isinstance(p, dict) and p.get("priority") == 7
+            ]
+
+        cluster.wait_for("the operator in the ClusterKopfPeering", announced, timeout=60)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert "Forbidden" not in log.read_text()
