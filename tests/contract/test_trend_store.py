@@ -82,3 +82,13 @@ async def test_behaviour_keeps_the_newest(store: TrendStore) -> None:
         assert total == i + 1
     assert [e["n"] for e in await store.behaviour(9)] == [2, 3, 4]
     assert await store.behaviour(10) == []
+
+
+async def test_interaction_log_pages_in_order(store: TrendStore) -> None:
+    for i in range(5):
+        await store.log({"type": "favourite", "n": i})
+    first = await store.read_log(None, 2)
+    assert [e["n"] for _, e in first] == [0, 1]
+    rest = await store.read_log(first[-1][0], 10)
+    assert [e["n"] for _, e in rest] == [2, 3, 4]
+    assert await store.read_log(rest[-1][0], 10) == []

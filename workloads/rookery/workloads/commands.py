@@ -5,6 +5,7 @@ rookery serve [--role R[,R...]] [--host H] [--port P]  the same on the configure
 rookery worker NAME [--host H] [--port P]             one background worker (fanout, notify, ...)
 rookery migrate                                       apply the production schemas (PostgreSQL ...)
 rookery admin create-account USER --email E --password P [--admin] [--data-dir DIR]
+rookery admin export-events --out FILE [--data-dir DIR]   interaction events for `rookery inference train`
 
 Production mode is chosen by settings only (ROOKERY_POSTGRES_DSN, ROOKERY_REDIS_URL,
 ROOKERY_KAFKA_BOOTSTRAP, ROOKERY_CASSANDRA_CONTACT_POINTS ...; README "Production mode").
@@ -233,6 +234,38 @@ def admin(argv: list[str]) -> int:
     create.add_argument("--password", required=True)
     create.add_argument("--admin", action="store_true", help="give the account the admin role")
     create.add_argument("--data-dir", type=pathlib.Path, help="embedded data directory (default .rookery)")
+    export = commands.add_parser("export-events", help="write the interaction log as JSONL (training data)")
+    export.add_argument("--out", type=pathlib.Path, required=True, help="JSONL file to write ('-': stdout)")
+    export.add_argument("--data-dir", type=pathlib.Path, help="embedded data directory (default .rookery)")
     args = parser.parse_args(argv)
     settings = _settings(args)
+    if args.command == "export-events":
+        return asyncio.run(_export_events(settings, args.out))
     return asyncio.run(_create_account(settings, args.username, args.email, args.password, args.admin))
+
+
+async def _export_events(settings: Settings, out: pathlib.Path) -> int:
+    """The aggregator's interaction log, one event per line (rookery.inference.events' format)."""
+    import orjson
+
+    from rookery.workloads.ports import StoreUnavailable
+
+    container = build(settings, ("accounts", "posts", "analytics"))
+    try:
+        await container.start()
+        stream = sys.stdout.buffer if str(out) == "-" else out.open("wb")
+        count = 0
+        try:
+            async for item in container.services["analytics"].export():
+                stream.write(orjson.dumps(item) + b"\n")
+                count += 1
+        finally:
+            if stream is not sys.stdout.buffer:
+                stream.close()
+    except (StoreUnavailable, OSError) as exc:
+        print(f"rookery admin export-events: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await container.close()
+    print(f"exported {count} interaction events to {out}", file=sys.stderr)
+    return 0

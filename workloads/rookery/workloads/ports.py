@@ -875,6 +875,14 @@ class TrendStore(Protocol):
         """The account's recent interaction events, oldest first."""
         ...
 
+    async def log(self, event: dict[str, Any]) -> None:
+        """Append to the interaction log (the training export; bounded retention)."""
+        ...
+
+    async def read_log(self, after: str | None, limit: int) -> list[tuple[str, dict[str, Any]]]:
+        """(cursor, event) in log order after ``after`` (None: from the start)."""
+        ...
+
     async def close(self) -> None: ...
 
 

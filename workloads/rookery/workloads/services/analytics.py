@@ -9,7 +9,7 @@ reads drop statuses hidden or deleted since.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from rookery.workloads.domain import analytics
@@ -131,8 +131,9 @@ class AnalyticsService:
                 await self.store.add(analytics.STATUS, str(item["status_id"]), bucket, weight)
         elif kind == "follow":
             await self.store.count(analytics.INTERACTIONS, day)
-        behaviour = {k: v for k, v in item.items() if k not in ("visibility", "sensitive", "tags")}
-        return await self.store.append_behaviour(account_id, behaviour, BEHAVIOUR_KEEP)
+        exported = {k: v for k, v in item.items() if k not in ("visibility", "sensitive", "tags")}
+        await self.store.log(exported)
+        return await self.store.append_behaviour(account_id, exported, BEHAVIOUR_KEEP)
 
     def _trendable(self, item: dict[str, Any]) -> bool:
         author = int(item.get("author_id") or item["account_id"])
@@ -168,6 +169,17 @@ class AnalyticsService:
 
     async def behaviour(self, account_id: int) -> list[dict[str, Any]]:
         return await self.store.behaviour(account_id)
+
+    async def export(self, batch: int = 1000) -> AsyncIterator[dict[str, Any]]:
+        """Every logged interaction event, oldest first (`rookery inference train`'s JSONL lines)."""
+        after: str | None = None
+        while True:
+            found = await self.store.read_log(after, batch)
+            for cursor, item in found:
+                after = cursor
+                yield item
+            if len(found) < batch:
+                return
 
 
 def days_between(start: dt.date, end: dt.date) -> list[dt.date]:

@@ -7,6 +7,7 @@
   (``PFADD`` / ``PFCOUNT`` over several days: approximate, ~0.8% error).
 - behaviour: a capped list per account (``RPUSH`` + ``LTRIM``) and its running total.
 - ``first_time``: ``SET NX EX`` per analytics event id (at-least-once delivery counted once).
+- the interaction log (training export): a capped Redis stream (``XADD MAXLEN ~``, ``XRANGE``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rookery.workloads.adapters.redis.keys import Keys, guard
 TREND_TTL_S = 8 * 24 * 3600
 COUNTER_TTL_S = 400 * 24 * 3600  # measures look back a year
 SEEN_TTL_S = 7 * 24 * 3600
+LOG_KEEP = 1_000_000  # newest interaction events kept for the training export (a capped stream)
 
 
 def _text(value: Any) -> str:
@@ -108,6 +110,21 @@ class RedisTrendStore:
         with guard():
             items = await self._redis.lrange(self._keys("behaviour", str(account_id)), 0, -1)
         return [orjson.loads(item) for item in items]
+
+    async def log(self, event: dict[str, Any]) -> None:
+        with guard():
+            await self._redis.xadd(
+                self._keys("interactions", "log"),
+                {"e": orjson.dumps(event)},
+                maxlen=LOG_KEEP,
+                approximate=True,
+            )
+
+    async def read_log(self, after: str | None, limit: int) -> list[tuple[str, dict[str, Any]]]:
+        start = f"({after}" if after else "-"
+        with guard():
+            entries: Any = await self._redis.xrange(self._keys("interactions", "log"), min=start, count=limit)
+        return [(_text(entry_id), orjson.loads(fields[b"e"])) for entry_id, fields in entries or ()]
 
     async def close(self) -> None:
         """The shared client is closed by its owner."""

@@ -37,7 +37,13 @@ MIGRATIONS = (
             ) WITHOUT ROWID""",
         ),
     ),
+    Migration(
+        "analytics",
+        2,
+        ("CREATE TABLE analytics_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL)",),
+    ),
 )
+LOG_KEEP = 1_000_000  # newest interaction events kept for the training export
 TREND_RETENTION_BUCKETS = 24 * 8  # a week and a day of hourly buckets
 
 
@@ -141,6 +147,22 @@ class SqliteTrendStore:
             "SELECT event FROM analytics_behaviour WHERE account_id = ? ORDER BY seq", (account_id,)
         )
         return [orjson.loads(row["event"]) for row in rows]
+
+    async def log(self, event: dict[str, Any]) -> None:
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "INSERT INTO analytics_log (event) VALUES (?)", (orjson.dumps(event).decode(),)
+            )
+            seq = cursor.lastrowid or 0
+            if seq % 1000 == 0:  # trim now and then, not on every append
+                await tx.execute("DELETE FROM analytics_log WHERE seq <= ?", (seq - LOG_KEEP,))
+
+    async def read_log(self, after: str | None, limit: int) -> list[tuple[str, dict[str, Any]]]:
+        rows = await self.db.fetchall(
+            "SELECT seq, event FROM analytics_log WHERE seq > ? ORDER BY seq LIMIT ?",
+            (int(after or 0), limit),
+        )
+        return [(str(row["seq"]), orjson.loads(row["event"])) for row in rows]
 
     async def close(self) -> None:
         """The shared database is closed by its owner."""
