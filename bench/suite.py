@@ -450,8 +450,9 @@ def run_mode(
     try:
         seed_path = tmp / f"{mode}-seed.json"
         log(f"{mode}: seeding")
+        concurrency = ["--concurrency", "32" if mode == "embedded" else "128"]  # SQLite: one writer
         subprocess.run(
-            [PY, "-m", "bench.seed", *plan.seed_args, "--out", str(seed_path)],
+            [PY, "-m", "bench.seed", *plan.seed_args, *concurrency, "--out", str(seed_path)],
             env={**os.environ, **seed_env},
             check=True,
             timeout=900,

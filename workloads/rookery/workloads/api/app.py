@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from rookery.workloads.api.errors import install_error_handlers
+from rookery.workloads.api.fastpath import FastPath
 from rookery.workloads.api.gateway import Gateway
 from rookery.workloads.api.responses import JsonResponse
 from rookery.workloads.bootstrap import Container
@@ -64,6 +65,9 @@ def create_app(container: Container) -> FastAPI:
     # ---- reports, admin API, trends (see _mount_moderation_trends) ------------------------------
     _mount_moderation_trends(app, container)
 
+    # the hottest reads (home, account statuses) answered without FastAPI's routing, behind the edge
+    if container.settings.fast_path_enabled:
+        app.add_middleware(FastPath)
     # the edge wraps every route (pure ASGI); added last so it runs first
     app.add_middleware(Gateway, container=container)
     return app
