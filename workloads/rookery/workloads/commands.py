@@ -124,6 +124,8 @@ WORKERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "conversations": (("posts",), ("conversations",)),
     "streaming": (("posts", "notifications"), ("streaming",)),
     "outbox-relay": (("posts", "media"), ()),
+    "moderation": (("posts", "admin"), ("moderation",)),
+    "analytics": (("posts", "analytics"), ("analytics", "trends")),
 }
 
 
