@@ -602,6 +602,8 @@ def _keycloak(container: Container) -> None:
 
 
 def _media(container: Container) -> None:
+    import datetime as dt
+
     from rookery.workloads.adapters.local.media import LocalMediaStore
     from rookery.workloads.adapters.sqlite import media as sqlite_media
     from rookery.workloads.services.imaging import Limits
@@ -631,10 +633,23 @@ def _media(container: Container) -> None:
         small_size=settings.media_small_size,
     )
     service = MediaService(
-        repo, store, limits, tenant=settings.tenant, threads=settings.media_threads, locks=container.ports["locks"]
+        repo,
+        store,
+        limits,
+        tenant=settings.tenant,
+        threads=settings.media_threads,
+        locks=container.ports["locks"],
     )
     container.services["media"] = service
     media_worker.register(container.ports["bus"], service)
+    sweeper = media_worker.OrphanSweeper(
+        service,
+        container.ports["locks"],
+        max_age=dt.timedelta(hours=settings.media_orphan_max_age_h),
+        interval_s=settings.media_orphan_sweep_s,
+    )
+    container.starters.append(sweeper.start)
+    container.stoppers.append(sweeper.stop)
 
     async def stop() -> None:
         service.close()
