@@ -11,7 +11,7 @@ from contract_support import REDIS_PARAMS, redis_client
 
 from rookery.workloads.adapters.sqlite import analytics as sqlite_analytics
 from rookery.workloads.adapters.sqlite.db import Database
-from rookery.workloads.domain.analytics import TrendWindow, bucket_of
+from rookery.workloads.domain.analytics import Tally, TrendWindow, bucket_of
 from rookery.workloads.ports import TrendStore
 
 NOW = dt.datetime(2026, 11, 20, 12, 30, tzinfo=dt.UTC)
@@ -92,3 +92,37 @@ async def test_interaction_log_pages_in_order(store: TrendStore) -> None:
     rest = await store.read_log(first[-1][0], 10)
     assert [e["n"] for _, e in rest] == [2, 3, 4]
     assert await store.read_log(rest[-1][0], 10) == []
+
+
+async def test_record_applies_a_tally_once(store: TrendStore) -> None:
+    current = bucket_of(NOW)
+    event = {"type": "status", "account_id": "5", "status_id": "70"}
+    tally = Tally(
+        "ev1",
+        5,
+        NOW.date(),
+        event,
+        counters=(("statuses", 1), ("account:5:status", 1)),
+        trends=(("tag", "cats", current, 1.0),),
+        trend_claim="tags:70",
+        keep=2,
+    )
+    assert await store.record(tally) == 1
+    assert await store.record(tally) is None  # redelivered: nothing counted twice
+    assert await store.counts("statuses", [NOW.date()]) == [1]
+    assert await store.active([NOW.date()]) == 1
+    assert await store.top("tag", TrendWindow().weights(NOW), 5) == [("cats", pytest.approx(1.0))]
+    assert await store.behaviour(5) == [event]
+    assert [e for _, e in await store.read_log(None, 10)] == [event]
+    # another event claiming the same status's tags (a hidden status took the claim) adds no trend
+    again = Tally("ev2", 5, NOW.date(), event, trends=(("tag", "cats", current, 1.0),), trend_claim="tags:70")
+    assert await store.record(again) == 2
+    assert await store.top("tag", TrendWindow().weights(NOW), 5) == [("cats", pytest.approx(1.0))]
+    assert await store.first_time("tags:71") is True  # the hide path claims first ...
+    late = Tally("ev3", 6, NOW.date(), event, trends=(("tag", "dogs", current, 1.0),), trend_claim="tags:71")
+    assert await store.record(late) == 1
+    assert [k for k, _ in await store.top("tag", TrendWindow().weights(NOW), 5)] == ["cats"]  # ... no dogs
+    engagement = Tally("ev4", 6, NOW.date(), event, trends=(("status", "70", current, 2.0),))
+    assert await store.record(engagement) == 2
+    assert await store.top("status", TrendWindow().weights(NOW), 5) == [("70", pytest.approx(2.0))]
+    assert len(await store.behaviour(6)) == 2

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from rookery.workloads.domain.accounts import Account
+from rookery.workloads.domain.analytics import Tally
 from rookery.workloads.domain.chats import Chat, ChatMember, ChatMessage
 from rookery.workloads.domain.conversations import Conversation
 from rookery.workloads.domain.events import Event
@@ -842,6 +843,12 @@ class ModerationStore(Protocol):
 
 
 class TrendStore(Protocol):
+    async def record(self, tally: Tally) -> int | None:
+        """Apply one event's tally at once (counters, active account, trends when its claim is
+        new, behaviour, log); None when ``tally.event_id`` was recorded before, else the
+        account's event total."""
+        ...
+
     async def first_time(self, event_id: str) -> bool:
         """False when this analytics event was counted already (redelivery)."""
         ...

@@ -83,3 +83,18 @@ def tag_claim(status_id: int) -> str:
     """The once-only key of a status's hashtag uses in the trends (the aggregator and a later
     hide race for it: see services.moderation.hide_status)."""
     return f"tags:{status_id}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Tally:
+    """Everything one interaction event changes in the aggregates, written by the store at once
+    (one SQLite transaction, one Redis MULTI) and only the first time ``event_id`` is seen."""
+
+    event_id: str
+    account_id: int
+    day: dt.date
+    event: dict[str, Any]  # appended to the account's behaviour and to the interaction log
+    counters: tuple[tuple[str, int], ...] = ()  # (name, amount) on ``day``
+    trends: tuple[tuple[str, str, int, float], ...] = ()  # (kind, key, bucket, amount)
+    trend_claim: str | None = None  # the trends count only if this claim is new (tag_claim)
+    keep: int = 200  # behaviour events kept per account

@@ -108,32 +108,37 @@ class AnalyticsService:
 
     async def aggregate(self, event_id: str, item: dict[str, Any]) -> int | None:
         """Count one interaction event; returns the account's event total (None when seen before)."""
-        if not await self.store.first_time(event_id):
-            return None
         moment = analytics.parse_time(item.get("created_at"))
-        day = analytics.day_of(moment)
         bucket = analytics.bucket_of(moment)
         account_id = int(item["account_id"])
         kind = item["type"]
-        await self.store.mark_active(day, account_id)
-        await self.store.count(f"account:{account_id}:{kind}", day)
+        counters: list[tuple[str, int]] = [(f"account:{account_id}:{kind}", 1)]
+        trends: list[tuple[str, str, int, float]] = []
+        claim = None
         if kind == "status":
-            await self.store.count(analytics.STATUSES, day)
-            if self._trendable(item) and await self.store.first_time(
-                analytics.tag_claim(int(item["status_id"]))
-            ):
-                for tag in item.get("tags") or ():
-                    await self.store.add(analytics.TAG, str(tag).lower(), bucket, 1.0)
+            counters.append((analytics.STATUSES, 1))
+            if self._trendable(item):
+                trends = [(analytics.TAG, str(tag).lower(), bucket, 1.0) for tag in item.get("tags") or ()]
+                claim = analytics.tag_claim(int(item["status_id"]))
         elif kind in analytics.ENGAGEMENT_WEIGHTS:
-            await self.store.count(analytics.INTERACTIONS, day)
+            counters.append((analytics.INTERACTIONS, 1))
             if self._trendable(item):
                 weight = analytics.ENGAGEMENT_WEIGHTS[kind]
-                await self.store.add(analytics.STATUS, str(item["status_id"]), bucket, weight)
+                trends = [(analytics.STATUS, str(item["status_id"]), bucket, weight)]
         elif kind == "follow":
-            await self.store.count(analytics.INTERACTIONS, day)
+            counters.append((analytics.INTERACTIONS, 1))
         exported = {k: v for k, v in item.items() if k not in ("visibility", "sensitive", "tags")}
-        await self.store.log(exported)
-        return await self.store.append_behaviour(account_id, exported, BEHAVIOUR_KEEP)
+        tally = analytics.Tally(
+            event_id,
+            account_id,
+            analytics.day_of(moment),
+            exported,
+            tuple(counters),
+            tuple(trends),
+            claim,
+            BEHAVIOUR_KEEP,
+        )
+        return await self.store.record(tally)
 
     def _trendable(self, item: dict[str, Any]) -> bool:
         author = int(item.get("author_id") or item["account_id"])

@@ -20,6 +20,7 @@ import orjson
 import redis.asyncio as aioredis
 
 from rookery.workloads.adapters.redis.keys import Keys, guard
+from rookery.workloads.domain.analytics import Tally
 
 TREND_TTL_S = 8 * 24 * 3600
 COUNTER_TTL_S = 400 * 24 * 3600  # measures look back a year
@@ -38,6 +39,37 @@ class RedisTrendStore:
 
     def _bucket(self, kind: str, bucket: int) -> str:
         return self._keys("trend", kind, f":{bucket}")
+
+    async def record(self, tally: Tally) -> int | None:
+        if not await self.first_time(tally.event_id):
+            return None
+        claimed = tally.trend_claim is None or (
+            bool(tally.trends) and await self.first_time(tally.trend_claim)
+        )
+        day = tally.day.isoformat()
+        tag = str(tally.account_id)
+        events, total = self._keys("behaviour", tag), self._keys("behaviour", tag, ":total")
+        encoded = orjson.dumps(tally.event)
+        with guard():
+            async with self._redis.pipeline(transaction=False) as pipe:  # keys of several slots
+                pipe.pfadd(self._active(tally.day), str(tally.account_id))
+                pipe.expire(self._active(tally.day), COUNTER_TTL_S)
+                for name, delta in tally.counters:
+                    key = self._keys("count", name, f":{day}")
+                    pipe.incrby(key, delta)
+                    pipe.expire(key, COUNTER_TTL_S)
+                if claimed:
+                    for kind, key, bucket, amount in tally.trends:
+                        pipe.zincrby(self._bucket(kind, bucket), amount, key)
+                        pipe.expire(self._bucket(kind, bucket), TREND_TTL_S)
+                pipe.xadd(
+                    self._keys("interactions", "log"), {"e": encoded}, maxlen=LOG_KEEP, approximate=True
+                )
+                pipe.rpush(events, encoded)
+                pipe.ltrim(events, -tally.keep, -1)
+                pipe.incr(total)
+                results = await pipe.execute()
+        return int(results[-1])
 
     async def first_time(self, event_id: str) -> bool:
         with guard():

@@ -11,6 +11,7 @@ import orjson
 
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.adapters.sqlite.statuses import placeholders
+from rookery.workloads.domain.analytics import Tally
 
 MIGRATIONS = (
     Migration(
@@ -50,6 +51,65 @@ TREND_RETENTION_BUCKETS = 24 * 8  # a week and a day of hourly buckets
 class SqliteTrendStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def record(self, tally: Tally) -> int | None:
+        now = dt.datetime.now(dt.UTC).isoformat()
+        day = tally.day.isoformat()
+        async with self.db.transaction() as tx:
+            seen = await tx.execute(
+                "INSERT OR IGNORE INTO analytics_seen (event_id, seen_at) VALUES (?, ?)",
+                (tally.event_id, now),
+            )
+            if seen.rowcount == 0:
+                return None
+            await tx.execute(
+                "INSERT OR IGNORE INTO analytics_active (day, account_id) VALUES (?, ?)",
+                (day, tally.account_id),
+            )
+            if tally.counters:
+                await tx.executemany(
+                    "INSERT INTO analytics_counters (name, day, amount) VALUES (?, ?, ?)"
+                    " ON CONFLICT (name, day) DO UPDATE SET amount = amount + excluded.amount",
+                    [(name, day, amount) for name, amount in tally.counters],
+                )
+            claimed = tally.trend_claim is None
+            if tally.trend_claim is not None and tally.trends:
+                claim = await tx.execute(
+                    "INSERT OR IGNORE INTO analytics_seen (event_id, seen_at) VALUES (?, ?)",
+                    (tally.trend_claim, now),
+                )
+                claimed = claim.rowcount > 0
+            if claimed and tally.trends:
+                await tx.executemany(
+                    "INSERT INTO trend_buckets (kind, key, bucket, amount) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (kind, bucket, key) DO UPDATE SET amount = amount + excluded.amount",
+                    list(tally.trends),
+                )
+            encoded = orjson.dumps(tally.event).decode()
+            logged = await tx.execute("INSERT INTO analytics_log (event) VALUES (?)", (encoded,))
+            if (logged.lastrowid or 0) % 1000 == 0:  # housekeeping now and then, not on every event
+                await self._trim(tx, logged.lastrowid or 0)
+            cursor = await tx.execute(
+                "SELECT coalesce(max(seq), 0) FROM analytics_behaviour WHERE account_id = ?",
+                (tally.account_id,),
+            )
+            row = await cursor.fetchone()
+            seq = int(row[0]) + 1 if row else 1
+            await tx.execute(
+                "INSERT INTO analytics_behaviour (account_id, seq, event) VALUES (?, ?, ?)",
+                (tally.account_id, seq, encoded),
+            )
+            await tx.execute(
+                "DELETE FROM analytics_behaviour WHERE account_id = ? AND seq <= ?",
+                (tally.account_id, seq - tally.keep),
+            )
+            return seq
+
+    @staticmethod
+    async def _trim(tx: Any, log_seq: int) -> None:
+        await tx.execute("DELETE FROM analytics_log WHERE seq <= ?", (log_seq - LOG_KEEP,))
+        oldest = int(dt.datetime.now(dt.UTC).timestamp()) // 3600 - TREND_RETENTION_BUCKETS
+        await tx.execute("DELETE FROM trend_buckets WHERE bucket < ?", (oldest,))
 
     async def first_time(self, event_id: str) -> bool:
         async with self.db.transaction() as tx:
