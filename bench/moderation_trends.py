@@ -1,0 +1,121 @@
+"""What the admin and analytics roles and the AI layer cost, embedded mode, in-process over ASGI.
+
+    .venv/bin/python -m bench.moderation_trends [--statuses 300] [--reads 200]
+
+* write path: POST /api/v1/statuses one after the other, then the time until every consumer has
+  caught up, with the admin + analytics roles (forwarder, trend aggregator, anomaly watcher;
+  moderation model off) and without them: statuses/s end to end.
+* moderation: the same with the in-process moderation model on (ROOKERY_MODERATION_ENABLED).
+* home timeline: GET /api/v1/timelines/home?limit=20 latency (p50/p99) with ranking off and on
+  (the in-process ranking model, ROOKERY_RANKING_ENABLED).
+Results go to bench/results/moderation_trends.json. Timings, not pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import pathlib
+import statistics
+import tempfile
+import time
+from typing import Any
+
+import httpx
+
+from rookery.workloads.api.app import create_app
+from rookery.workloads.bootstrap import ALL_ROLES, build
+from rookery.workloads.domain.oauth import parse_scopes
+from rookery.workloads.settings import Settings
+
+RESULTS = pathlib.Path(__file__).parent / "results" / "moderation_trends.json"
+SETTINGS: dict[str, Any] = {
+    "password_time_cost": 1,
+    "password_memory_kib": 8192,
+    "rate_limits_enabled": False,
+    "public_url": "http://bench",
+}
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def run(statuses: int, reads: int, roles: tuple[str, ...], **overrides: Any) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="rookery-bench-") as tmp:
+        container = build(Settings(**SETTINGS, **overrides, data_dir=pathlib.Path(tmp)), roles)
+        app = create_app(container)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
+                accounts, oauth = container.services["accounts"], container.services["oauth"]
+                registered = await oauth.register_app("bench", OOB, "read write follow", None)
+                headers = []
+                for name in ("alice", "bob"):
+                    account = await accounts.register(name, f"{name}@example.org", "correct horse battery")
+                    grant = await oauth.issue(registered, account.id, parse_scopes("read write follow"))
+                    headers.append(({"Authorization": f"Bearer {grant.access_token}"}, str(account.id)))
+                (alice, _), (bob, bob_id) = headers
+                await client.post(f"/api/v1/accounts/{bob_id}/follow", headers=alice)
+                outboxes = container.ports.get("outboxes") or [container.ports["outbox"]]
+                bus = container.ports["bus"]
+
+                async def settled() -> None:
+                    while any([await o.pending(1) for o in outboxes]) or await bus.lag() > 0:  # noqa: ASYNC110  (polls two stores)
+                        await asyncio.sleep(0.01)
+
+                await settled()
+                start = time.perf_counter()
+                for i in range(statuses):
+                    response = await client.post(
+                        "/api/v1/statuses", headers=bob, json={"status": f"post {i} #tag{i % 5}"}
+                    )
+                    assert response.status_code == 200, response.text
+                posted = time.perf_counter()
+                await settled()
+                done = time.perf_counter()
+                latencies = []
+                for _ in range(reads):
+                    begin = time.perf_counter()
+                    response = await client.get("/api/v1/timelines/home", headers=alice, params={"limit": 20})
+                    latencies.append(time.perf_counter() - begin)
+                    assert response.status_code == 200
+                return {
+                    "post_per_s": round(statuses / (posted - start), 1),
+                    "end_to_end_statuses_per_s": round(statuses / (done - start), 1),
+                    "home_p50_ms": round(statistics.median(latencies) * 1000, 2),
+                    "home_p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+                }
+
+
+async def main(statuses: int, reads: int) -> dict[str, Any]:
+    without = tuple(r for r in ALL_ROLES if r not in ("admin", "analytics"))
+    results = {
+        "without_admin_analytics": await run(statuses, reads, without),
+        "with_admin_analytics": await run(statuses, reads, ALL_ROLES, moderation_enabled=False),
+        "with_moderation_model": await run(statuses, reads, ALL_ROLES, moderation_enabled=True),
+        "with_ranking": await run(statuses, reads, ALL_ROLES, moderation_enabled=False, ranking_enabled=True),
+    }
+    return {
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "load_average": os.getloadavg(),
+        "statuses": statuses,
+        "reads": reads,
+        "results": results,
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--statuses", type=int, default=300)
+    parser.add_argument("--reads", type=int, default=200)
+    args = parser.parse_args()
+    report = asyncio.run(main(args.statuses, args.reads))
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
