@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from live_support import LiveServer
+from live_support import LiveServer, free_port
 from streaming_support import LiveUser, Socket, eventually, open_socket, payload, post, register, ws_url
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -337,3 +337,16 @@ async def test_subscriber_on_one_process_gets_a_post_made_on_another(
                 assert payload(frame)["account"]["username"] == ana.username
             finally:
                 await sock.ws.close()
+
+
+async def test_realtime_server_down_refuses_sockets_with_503(live_server_factory: Callable[..., Any]) -> None:
+    """With the Realtime port's Redis unreachable the handshake answers 503 {"error"} (never a
+    crash), and the process keeps serving."""
+    dead_redis = f"redis://127.0.0.1:{free_port()}/0"
+    with live_server_factory(ROOKERY_REDIS_URL=dead_redis, ROOKERY_RATE_LIMITS_ENABLED="false") as down:
+        assert await refused(ws_url(down.url, stream="public")) == 503
+        async with httpx.AsyncClient(base_url=down.url) as http:
+            assert (await http.get("/healthz")).status_code == 200
+            sse = await http.get("/api/v1/streaming/public")
+            assert sse.status_code == 503 and "error" in sse.json()
+        assert await refused(ws_url(down.url, stream="public")) == 503  # still answering

@@ -29,6 +29,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from rookery.workloads.api.deps import AuthContext, bearer_token, optional_auth, websocket_auth
 from rookery.workloads.api.errors import ApiError
+from rookery.workloads.ports import StoreUnavailable
 from rookery.workloads.services.streaming import Connection, StreamHub, StreamRejected, resolve_stream
 from rookery.workloads.services.tokens import InvalidToken, TokenValidator
 
@@ -37,6 +38,7 @@ log = logging.getLogger("rookery.streaming")
 SLOW_CONSUMER = 1013  # "try again later": the client did not read fast enough
 POLICY = 1008
 MAX_CLIENT_MESSAGE = 4096
+UNAVAILABLE = "Streaming is unavailable right now; try again later"
 
 # SSE path -> Mastodon stream name
 SSE_STREAMS = {
@@ -92,6 +94,9 @@ async def streaming_socket(websocket: WebSocket) -> None:
             await hub.add(connection, spec)
     except StreamRejected as exc:
         await _deny(websocket, exc.status, exc.message)
+        return
+    except StoreUnavailable:
+        await _deny(websocket, 503, UNAVAILABLE)
         return
     offered = websocket.headers.get("sec-websocket-protocol")
     try:
@@ -195,10 +200,13 @@ async def _client_message(hub: StreamHub, connection: Connection, text: str) -> 
         spec = resolve_stream(stream, connection.ctx, tag=str(tag) if tag is not None else None)
     except StreamRejected as exc:
         return exc.status, exc.message
-    if message["type"] == "subscribe":
-        await hub.add(connection, spec)
-    else:
-        await hub.remove(connection, spec.key)
+    try:
+        if message["type"] == "subscribe":
+            await hub.add(connection, spec)
+        else:
+            await hub.remove(connection, spec.key)
+    except StoreUnavailable:
+        return 503, UNAVAILABLE
     return None
 
 
