@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from api_support import Api, User
+from live_support import free_port
 from social_support import follow, post, settle
 
 
@@ -202,3 +203,19 @@ async def test_follow_and_unfollow_hashtags(api: Api) -> None:
     reader = await api.make_user("reader", scopes="read")
     assert (await api.client.post("/api/v1/tags/cats/follow", headers=reader.headers)).status_code == 403
     assert (await api.client.get("/api/v1/followed_tags")).status_code == 401
+
+
+@pytest.mark.parametrize("api_mode", ["embedded"], indirect=True)
+async def test_search_cluster_down_answers_503_and_the_rest_works(app_factory: Any) -> None:
+    """A search cluster that is away at start does not stop the process: search answers 503
+    {"error"}, registration and posting still work."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    async with app_factory(search_url=dead, search_timeout_s=1.0) as api:
+        ana = await api.make_user("ana", via_http=True)
+        assert (
+            await api.client.post("/api/v1/statuses", headers=ana.headers, json={"status": "hi"})
+        ).status_code == 200
+        response = await api.client.get("/api/v2/search", headers=ana.headers, params={"q": "hi"})
+        assert response.status_code == 503 and "error" in response.json()
+        tag = await api.client.get("/api/v1/tags/cats", headers=ana.headers)
+        assert tag.status_code == 503

@@ -832,7 +832,12 @@ def _streaming_conversations_search(container: Container) -> None:
 
 
 def _search(container: Container) -> None:
+    import logging
+
+    from rookery.workloads.ports import StoreUnavailable
     from rookery.workloads.services.search import IndexedAccountRepository, SearchService
+
+    log = logging.getLogger("rookery.search")
 
     settings = container.settings
     index: Any
@@ -856,7 +861,14 @@ def _search(container: Container) -> None:
                 refresh=settings.search_refresh,
                 timeout_s=settings.search_timeout_s,
             )
-        container.starters.append(index.setup)
+
+        async def setup_search() -> None:  # a cluster that is away must not stop the process
+            try:
+                await index.setup()
+            except StoreUnavailable as exc:
+                log.warning("search cluster unavailable at start (set up on first use): %s", exc)
+
+        container.starters.append(setup_search)
     else:
         from rookery.workloads.adapters.sqlite import search as sqlite_search
 

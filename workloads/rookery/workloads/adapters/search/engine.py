@@ -233,6 +233,7 @@ class EngineSearchIndex(abc.ABC):
         self.accounts_index = f"{self.prefix}-accounts"
         self.statuses_index = f"{self.prefix}-statuses"
         self.refresh = refresh
+        self._ready = False  # templates and indices in place (setup() succeeded once)
 
     # --- engine calls (subclasses) ---------------------------------------------------------
 
@@ -258,10 +259,18 @@ class EngineSearchIndex(abc.ABC):
             await self._put_template(name, body)
         for index in (self.accounts_index, self.statuses_index):
             await self._ensure_index(index)
+        self._ready = True
+
+    async def _ensure_ready(self) -> None:
+        """A process that started while the cluster was away sets it up on first use (never
+        writing into an index created without the templates' mappings)."""
+        if not self._ready:
+            await self.setup()
 
     async def _write(self, operations: list[dict[str, Any]]) -> None:
         if not operations:
             return
+        await self._ensure_ready()
         response = await self._bulk(operations)
         if response.get("errors"):
             failed = [
@@ -300,16 +309,23 @@ class EngineSearchIndex(abc.ABC):
         if among is not None and not among:
             return []
         body = accounts_query(text, limit=limit, offset=offset, among=among)
-        return hit_ids(await self._search(self.accounts_index, body)) if body else []
+        if body is None:
+            return []
+        await self._ensure_ready()
+        return hit_ids(await self._search(self.accounts_index, body))
 
     async def search_statuses(self, query: StatusSearch) -> list[int]:
         body = statuses_query(query)
-        return hit_ids(await self._search(self.statuses_index, body)) if body else []
+        if body is None:
+            return []
+        await self._ensure_ready()
+        return hit_ids(await self._search(self.statuses_index, body))
 
     async def search_hashtags(self, text: str, *, limit: int, offset: int = 0) -> list[str]:
         body = hashtags_query(text, limit=limit, offset=offset)
         if body is None:
             return []
+        await self._ensure_ready()
         response = await self._search(self.statuses_index, body)
         buckets = response.get("aggregations", {}).get("tags", {}).get("buckets", [])
         return [str(b["key"]) for b in buckets][offset : offset + limit]
@@ -317,6 +333,7 @@ class EngineSearchIndex(abc.ABC):
     async def hashtag_history(self, name: str, days: int, today: dt.date) -> list[TagUse]:
         if not TAG_RE.match(name):
             return [TagUse(today - dt.timedelta(days=i), 0, 0) for i in range(days)]
+        await self._ensure_ready()
         response = await self._search(self.statuses_index, history_query(name, days, today))
         by_day = {
             dt.date.fromisoformat(b["key_as_string"]): (int(b["doc_count"]), int(b["accounts"]["value"]))
