@@ -218,3 +218,22 @@ async def test_automated_flag_of_an_account_is_a_system_report(api: Api, decisio
     reports = await queue(api, mod, target_account_id=bob.id)
     assert len(reports) == 1 and reports[0]["source"] == "model:anomaly"
     assert reports[0]["statuses"] == []
+
+
+async def test_hidden_and_suspended_content_leaves_merged_home_timelines_too(app_factory) -> None:
+    async with app_factory(fanout_threshold=0) as api:  # every author is merged on read
+        alice, bob, mod = await api.make_user("alice"), await api.make_user("bob"), await staff(api)
+        await follow(api, alice, bob)
+        await settle(api)
+        bad, fine = await post(api, bob, "awful"), await post(api, bob, "fine")
+        await settle(api)
+        assert {bad["id"], fine["id"]} <= set(await home_ids(api, alice))
+        await api.container.services["moderation"].apply_automated_decision(
+            status_id=int(bad["id"]), decision="hide"
+        )
+        home = await home_ids(api, alice)
+        assert bad["id"] not in home and fine["id"] in home
+        await api.client.post(
+            f"/api/v1/admin/accounts/{bob.id}/action", headers=mod.headers, json={"type": "suspend"}
+        )
+        assert fine["id"] not in await home_ids(api, alice)

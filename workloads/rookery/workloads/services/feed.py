@@ -93,6 +93,8 @@ class FeedService:
             followed = await self.graph.following_among(viewer_id, sorted(celebrities))
             if followed:
                 merged = await self.statuses.by_authors(sorted(followed), wide)
+                if merged and self.posts.moderation is not None:  # pushed entries are removed on hide
+                    merged = [e for e in merged if self.posts.moderation.entry_visible(e, viewer_id)]
         raw = select_page(merge(stored, merged), wide, key=lambda e: e.status_id)
         accounts = {a for e in raw for a in (*e.accounts(), e.in_reply_to_account_id) if a is not None}
         relations = await self.graph.viewer_relations(viewer_id, sorted(accounts))

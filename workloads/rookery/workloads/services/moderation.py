@@ -28,6 +28,7 @@ from rookery.workloads.domain.moderation import (
 )
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import DIRECT, PRIVATE, PUBLIC, UNLISTED, Status
+from rookery.workloads.domain.timelines import TimelineEntry
 from rookery.workloads.ids import new_id
 from rookery.workloads.ports import (
     AccountFilter,
@@ -75,6 +76,13 @@ class ReadFilter:
 
     def in_public(self, status: Status) -> bool:
         return status.account_id not in self.silenced
+
+    def entry_visible(self, entry: TimelineEntry, viewer_id: int | None) -> bool:
+        """A home timeline entry merged on read (a celebrity's post, or a reblog of one)."""
+        for status_id in (entry.status_id, entry.reblog_of_id):
+            if status_id in self.hidden and self.hidden[status_id] != viewer_id:
+                return False
+        return not (self.suspended and (set(entry.accounts()) & self.suspended))
 
 
 class ModerationService:

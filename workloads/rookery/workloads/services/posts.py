@@ -25,6 +25,7 @@ from rookery.workloads.domain.statuses import (
     validate_draft,
 )
 from rookery.workloads.domain.text import MentionTarget, extract_hashtags, extract_mentions, render_content
+from rookery.workloads.domain.timelines import TimelineEntry
 from rookery.workloads.ids import new_id
 from rookery.workloads.ports import Cache, GraphStore, StatusRepository
 from rookery.workloads.services.social import (
@@ -65,6 +66,8 @@ class ModerationFilter(Protocol):
     def visible(self, status: Status, viewer_id: int | None) -> bool: ...
 
     def in_public(self, status: Status) -> bool: ...
+
+    def entry_visible(self, entry: TimelineEntry, viewer_id: int | None) -> bool: ...
 
 
 class PostsService:
