@@ -175,7 +175,7 @@ def main() -> int:
     finally:
         for obj in tenants.get(namespace=ns).to_dict()["items"]:
             tenants.delete(name=obj["metadata"]["name"], namespace=ns)
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 900
         while tenants.get(namespace=ns).to_dict()["items"] and time.monotonic() < deadline:
             time.sleep(1)
         proc.terminate()

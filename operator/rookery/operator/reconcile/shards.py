@@ -180,8 +180,13 @@ async def delete(rt: Runtime, body: dict[str, Any]) -> str:
         event(body, "Retained", message)
         return message
     spec = shard.tenant.spec.datastores
-    bootstrap = await rt.secret(meta["namespace"], spec.kafka.name, spec.kafka.key)
-    points = await rt.secret(meta["namespace"], spec.cassandra.name, spec.cassandra.key)
+    try:
+        bootstrap = await rt.secret(meta["namespace"], spec.kafka.name, spec.kafka.key)
+        points = await rt.secret(meta["namespace"], spec.cassandra.name, spec.cassandra.key)
+    except MissingSetting as exc:
+        message = f"cannot delete topic {shard.topic} and table {shard.table}: {exc}; left in place"
+        event(body, "CleanupSkipped", message, warning=True)
+        return message
     await kafka.delete_topics(bootstrap, [shard.topic])
     await asyncio.to_thread(cassandra.drop_table, points, shard_table(shard))
     message = f"deleted topic {shard.topic} and dropped table {shard.table}"

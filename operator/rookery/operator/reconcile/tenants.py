@@ -237,8 +237,17 @@ async def delete(rt: Runtime, body: dict[str, Any]) -> str:
         message = f"kept Kafka topics {tenant.name}.* and keyspace {tenant.keyspace} (retentionPolicy Retain)"
         event(body, "Retained", message)
         return message
-    bootstrap = await rt.secret(tenant.namespace, spec.datastores.kafka.name, spec.datastores.kafka.key)
-    points = await rt.secret(tenant.namespace, spec.datastores.cassandra.name, spec.datastores.cassandra.key)
+    try:
+        bootstrap = await rt.secret(tenant.namespace, spec.datastores.kafka.name, spec.datastores.kafka.key)
+        points = await rt.secret(
+            tenant.namespace, spec.datastores.cassandra.name, spec.datastores.cassandra.key
+        )
+    except MissingSetting as exc:
+        # without the datastores Secret (e.g. the namespace is being deleted) nothing can be reached;
+        # holding the finalizer would block the namespace forever
+        message = f"cannot drop topics {tenant.name}.* and keyspace {tenant.keyspace}: {exc}; left in place"
+        event(body, "CleanupSkipped", message, warning=True)
+        return message
     names = await kafka.list_topics(bootstrap, prefix=f"{tenant.name}.")
     deleted = await kafka.delete_topics(bootstrap, names)
     await asyncio.to_thread(cassandra.drop_keyspace, points, tenant.keyspace)
