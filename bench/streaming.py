@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Any
 
 import httpx
 import orjson
@@ -75,7 +76,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run(base: str, subscribers: int, authenticated: int, posts: int) -> dict[str, float]:
+async def run(base: str, subscribers: int, authenticated: int, posts: int) -> dict[str, Any]:
     ws_base = base.replace("http://", "ws://") + "/api/v1/streaming?stream=public"
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
         poster = await register(http, "poster")

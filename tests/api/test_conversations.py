@@ -3,11 +3,13 @@ conversations consumer; each participant sees their own; others' stay private.""
 
 from __future__ import annotations
 
-from api_support import Api
+from typing import Any
+
+from api_support import Api, User
 from social_support import post, settle
 
 
-async def conversations(api: Api, user, **params) -> list[dict]:  # type: ignore[no-untyped-def]
+async def conversations(api: Api, user: User, **params: Any) -> list[dict[str, Any]]:
     response = await api.client.get("/api/v1/conversations", headers=user.headers, params=params)
     assert response.status_code == 200, response.text
     return list(response.json())

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -206,7 +209,7 @@ async def test_handshakes_refused(server: LiveServer, client: httpx.AsyncClient)
     push_only = await register(client, f"push{next(_names)}", scopes="write:accounts push")
     assert await refused(ws_url(server.url, stream="user", access_token=push_only.token)) == 403
     # the token in Sec-WebSocket-Protocol (Mastodon's third way) is accepted and echoed
-    async with connect(ws_url(server.url, stream="user"), subprotocols=[ana.token]) as ws:  # type: ignore[list-item]
+    async with connect(ws_url(server.url, stream="user"), subprotocols=[ana.token]) as ws:
         assert ws.subprotocol == ana.token
         sock = Socket(ws)
         status = await post(client, ana, "via subprotocol")
@@ -350,3 +353,50 @@ async def test_realtime_server_down_refuses_sockets_with_503(live_server_factory
             sse = await http.get("/api/v1/streaming/public")
             assert sse.status_code == 503 and "error" in sse.json()
         assert await refused(ws_url(down.url, stream="public")) == 503  # still answering
+
+
+@pytest.mark.parametrize(
+    "api_mode",
+    [pytest.param("production", marks=pytest.mark.needs("postgres", "redis", "kafka", "cassandra"))],
+    indirect=True,
+)
+async def test_streaming_in_production_mode(
+    api_settings_overrides: dict[str, Any], live_server_factory: Callable[..., Any]
+) -> None:
+    """The whole production path: a `rookery up` process on PostgreSQL, Cassandra, Kafka and Redis
+    (`rookery migrate` first); the post goes outbox -> Kafka -> streaming publisher -> Redis pub/sub
+    -> hub -> WebSocket, and a followers-only post reaches the follower only."""
+    env = {
+        f"ROOKERY_{name.upper()}": (str(value).lower() if isinstance(value, bool) else str(value))
+        for name, value in api_settings_overrides.items()
+    }
+    env["ROOKERY_RATE_LIMITS_ENABLED"] = "false"
+    migrated = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "rookery.workloads.cli", "migrate"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    with live_server_factory(**env) as prod:
+        async with httpx.AsyncClient(base_url=prod.url, timeout=30) as http:
+            ana, ben, eve = await users(http, "ana", "ben", "eve")
+            await http.post(f"/api/v1/accounts/{ana.id}/follow", headers=ben.headers)
+            ben_home = await open_socket(prod.url, stream="user", access_token=ben.token)
+            eve_home = await open_socket(prod.url, stream="user", access_token=eve.token)
+            public = await open_socket(prod.url, stream="public")
+            try:
+                private = await post(http, ana, "for followers, via Kafka", visibility="private")
+                open_post = await post(http, ana, "for everyone, via Kafka")
+                await ben_home.until(is_update(private["id"]), timeout_s=30)
+                await ben_home.until(is_update(open_post["id"]), timeout_s=30)
+                await public.until(is_update(open_post["id"]), timeout_s=30)
+                eve_post = await post(http, eve, "sentinel")
+                await eve_home.until(is_update(eve_post["id"]), timeout_s=30)
+                assert [payload(f)["id"] for f in eve_home.frames] == [eve_post["id"]]
+                assert private["id"] not in {payload(f)["id"] for f in public.frames}
+            finally:
+                for sock in (ben_home, eve_home, public):
+                    await sock.ws.close()

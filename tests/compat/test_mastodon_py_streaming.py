@@ -40,7 +40,7 @@ def users(server: LiveServer) -> dict[str, Mastodon]:
     return made
 
 
-class Collector(StreamListener):  # type: ignore[misc]
+class Collector(StreamListener):
     def __init__(self) -> None:
         super().__init__()
         self.updates: list[Any] = []

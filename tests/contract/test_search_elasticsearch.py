@@ -178,7 +178,7 @@ async def test_queries_are_the_opensearch_ones_and_responses_are_read(
     double: tuple[ElasticsearchDouble, str], index: ElasticsearchIndex
 ) -> None:
     fake, _ = double
-    hits = {
+    hits: dict[str, Any] = {
         "took": 1,
         "timed_out": False,
         "hits": {"total": {"value": 2, "relation": "eq"}, "max_score": None},
