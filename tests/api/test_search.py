@@ -219,3 +219,17 @@ async def test_search_cluster_down_answers_503_and_the_rest_works(app_factory: A
         assert response.status_code == 503 and "error" in response.json()
         tag = await api.client.get("/api/v1/tags/cats", headers=ana.headers)
         assert tag.status_code == 503
+
+
+async def test_accounts_written_around_the_index_are_indexed_when_they_post(api: Api) -> None:
+    """A write that bypasses the indexing repository (another role writing the account store
+    directly) is caught up by the indexer when the account next posts."""
+    ana = await api.make_user("ana")
+    raw = api.container.ports["accounts"]
+    account = await raw.get(ana.account_id)
+    account.display_name = "Zanzibar"
+    await raw.update(account)
+    assert (await search(api, ana, "zanzi", type="accounts"))["accounts"] == []
+    await post(api, ana, "hello")
+    await settle(api)
+    assert [a["id"] for a in (await search(api, ana, "zanzi", type="accounts"))["accounts"]] == [ana.id]

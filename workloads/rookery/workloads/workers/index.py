@@ -1,8 +1,10 @@
 """Search indexer (consumer group "index"): keeps the SearchIndex in step with the posts and graph
 streams. StatusCreated / StatusUpdated index the stored status (its current text: a redelivered
 or late event indexes the same document again, which is idempotent), StatusDeleted removes it;
-Followed / Unfollowed / Blocked re-index the accounts whose follower counts rank them.
-Accounts themselves are indexed as they are written (services/search.IndexedAccountRepository)."""
+StatusCreated also re-indexes its author and Followed / Unfollowed both accounts (follower counts
+rank account results; and an account created by a path that bypasses the indexing repository,
+such as Keycloak mode's first sight, is indexed once it posts or follows). Accounts are otherwise
+indexed as they are written (services/search.IndexedAccountRepository)."""
 
 from __future__ import annotations
 
@@ -40,13 +42,16 @@ class IndexWorker:
             status = await self.statuses.get(status_id)
             if status is not None:
                 await self.search.index_status(status)
+                if event.type == STATUS_CREATED:
+                    await self._reindex_accounts([status.account_id])
         elif event.type == STATUS_DELETED:
             await self.search.remove_statuses([status_id])
 
     async def on_graph(self, event: Event) -> None:
         if event.type not in (FOLLOWED, UNFOLLOWED):
             return
-        for account_id in (int(event.payload["target_id"]),):
-            account = await self.accounts.get(account_id)
-            if account is not None:
-                await self.search.index_account(account)
+        await self._reindex_accounts([int(event.payload["account_id"]), int(event.payload["target_id"])])
+
+    async def _reindex_accounts(self, account_ids: list[int]) -> None:
+        for account in (await self.accounts.get_many(account_ids)).values():
+            await self.search.index_account(account)
