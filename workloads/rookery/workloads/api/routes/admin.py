@@ -238,9 +238,32 @@ async def reopen(request: Request, report_id: str, ctx: AuthContext = Depends(WR
 # --- accounts --------------------------------------------------------------------------------
 
 
+V2_STATUSES = ("active", "disabled", "silenced", "suspended", "sensitized")
+
+
 @router.get("/api/v1/admin/accounts", summary="Accounts (known to moderation)", responses=ADMIN_ACCOUNTS)
 async def list_accounts(request: Request, ctx: AuthContext = Depends(READ_ACCOUNTS)) -> Response:
+    return await _list_accounts(request, await read_params(request), None)
+
+
+@router.get(
+    "/api/v2/admin/accounts",
+    summary="Accounts (known to moderation), v2 filters: status, username",
+    responses=ADMIN_ACCOUNTS,
+)
+async def list_accounts_v2(request: Request, ctx: AuthContext = Depends(READ_ACCOUNTS)) -> Response:
     params = await read_params(request)
+    status = params.text("status")
+    if status is not None and status not in (*V2_STATUSES, "pending"):
+        raise Unprocessable(
+            f"Validation failed: status must be one of {', '.join((*V2_STATUSES, 'pending'))}"
+        )
+    if status == "pending" or params.text("origin") == "remote":  # no approvals, no federation yet
+        return JsonResponse([])
+    return await _list_accounts(request, params, status)
+
+
+async def _list_accounts(request: Request, params: Params, status: str | None) -> Response:
     username = params.text("username", None, max_length=30)
     if username:  # an exact lookup, whatever the store tracks
         account = await container(request).services["accounts"].lookup(username)
@@ -248,11 +271,11 @@ async def list_accounts(request: Request, ctx: AuthContext = Depends(READ_ACCOUN
         rendered = await _admin_accounts(request, ids)
         return JsonResponse([rendered[i] for i in ids if i in rendered])
     query = AccountFilter(
-        suspended=bool(params.flag("suspended", False)),
-        silenced=bool(params.flag("silenced", False)),
-        sensitized=bool(params.flag("sensitized", False)),
-        disabled=bool(params.flag("disabled", False)),
-        active=bool(params.flag("active", False)),
+        suspended=status == "suspended" or bool(params.flag("suspended", False)),
+        silenced=status == "silenced" or bool(params.flag("silenced", False)),
+        sensitized=status == "sensitized" or bool(params.flag("sensitized", False)),
+        disabled=status == "disabled" or bool(params.flag("disabled", False)),
+        active=status == "active" or bool(params.flag("active", False)),
     )
     page = page_of(params, 100, 200)
     found = await moderation(request).known_accounts(query, page)
