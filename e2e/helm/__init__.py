@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import tempfile
@@ -20,7 +22,8 @@ from collections.abc import Iterator
 
 from e2e.stack.versions import section
 
-MODULE = "helm.sh/helm/v3/cmd/helm"
+ROOT_MODULE = "helm.sh/helm/v3"
+MODULE = f"{ROOT_MODULE}/cmd/helm"
 BUILD_TIMEOUT_S = 1800
 
 
@@ -65,6 +68,29 @@ def _built_version(path: pathlib.Path) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+def _ldflags(go: str, wanted: str) -> str:
+    """What helm's Makefile links in: its version, and the Kubernetes version it assumes when it
+    renders without a cluster (the client-go it is built with, 0.N -> 1.N), which `kubeVersion`
+    constraints of charts and the linter's deprecation checks compare against."""
+    found = subprocess.run(
+        [go, "mod", "download", "-json", f"{ROOT_MODULE}@{wanted}"],
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+    )
+    if found.returncode != 0:
+        raise HelmUnavailable(f"go mod download {ROOT_MODULE}@{wanted} failed:\n{found.stderr[-4000:]}")
+    go_mod = pathlib.Path(json.loads(found.stdout)["GoMod"]).read_text()
+    client_go = re.search(r"^\s*k8s\.io/client-go v0\.(\d+)\.", go_mod, re.M)
+    if client_go is None:
+        raise HelmUnavailable(f"{ROOT_MODULE}@{wanted}: no k8s.io/client-go requirement in its go.mod")
+    flags = ["-s", "-w", f"-X {ROOT_MODULE}/internal/version.version={wanted}"]
+    for package in ("pkg/lint/rules", "pkg/chartutil"):
+        flags += [f"-X {ROOT_MODULE}/{package}.k8sVersionMajor=1"]
+        flags += [f"-X {ROOT_MODULE}/{package}.k8sVersionMinor={client_go.group(1)}"]
+    return " ".join(flags)
+
+
 def ensure() -> pathlib.Path:
     """The pinned helm binary, built first if the cache does not hold it."""
     target = binary()
@@ -79,7 +105,7 @@ def ensure() -> pathlib.Path:
             return target
         with tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
             env = {**os.environ, "GOBIN": tmp, "CGO_ENABLED": "0"}
-            argv = [go, "install", "-trimpath", "-ldflags", "-s -w", f"{MODULE}@{wanted}"]
+            argv = [go, "install", "-trimpath", "-ldflags", _ldflags(go, wanted), f"{MODULE}@{wanted}"]
             built = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
             if built.returncode != 0:
                 raise HelmUnavailable(f"{' '.join(argv)} failed:\n{built.stderr[-4000:]}")
