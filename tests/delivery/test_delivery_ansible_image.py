@@ -22,7 +22,9 @@ def _defaults() -> dict[str, Any]:
 
 
 def _render(name: str, **extra: Any) -> str:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROLE / "templates"), undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(ROLE / "templates"), undefined=jinja2.StrictUndefined
+    )
     return env.get_template(name).render(ansible_managed="managed by Ansible", **(_defaults() | extra))
 
 
@@ -55,7 +57,10 @@ def test_tasks_use_builtin_modules_only_and_have_names() -> None:
 def test_kernel_parameters_suit_cassandra_and_opensearch() -> None:
     rendered = _render("sysctl.conf.j2")
     values = dict(
-        (k.strip(), v.strip()) for k, v in (line.split("=", 1) for line in rendered.splitlines() if "=" in line and not line.startswith("#"))
+        (k.strip(), v.strip())
+        for k, v in (
+            line.split("=", 1) for line in rendered.splitlines() if "=" in line and not line.startswith("#")
+        )
     )
     assert int(values["vm.max_map_count"]) >= 262144  # OpenSearch refuses to start below
     assert int(values["vm.swappiness"]) <= 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import pathlib
 from typing import Any
@@ -265,15 +266,24 @@ def test_platform_gpu_values_render_shards_covering_the_hash_space_and_gpu_model
 @pytest.mark.parametrize("count", [1, 3, 7])
 def test_feed_shards_split_the_hash_space_without_gaps(helm: pathlib.Path, count: int) -> None:
     docs = template(helm, PLATFORM_CHART, sets={"feedShards.count": str(count)})
-    ranges = [(s["spec"]["hashRange"]["start"], s["spec"]["hashRange"]["end"]) for s in by_kind(docs, "FeedShard")]
+    ranges = [
+        (s["spec"]["hashRange"]["start"], s["spec"]["hashRange"]["end"]) for s in by_kind(docs, "FeedShard")
+    ]
     assert len(ranges) == count
     assert ranges[0][0] == 0 and ranges[-1][1] == HASH_SPACE
-    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
     assert all(start < end for start, end in ranges)
 
 
 def test_platform_datastores_secret_when_asked(helm: pathlib.Path) -> None:
-    keys = ["postgres-dsn", "redis-url", "kafka-bootstrap", "cassandra-contact-points", "search-url", "oidc-issuer"]
+    keys = [
+        "postgres-dsn",
+        "redis-url",
+        "kafka-bootstrap",
+        "cassandra-contact-points",
+        "search-url",
+        "oidc-issuer",
+    ]
     sets = {"datastores.create": "true"} | {f"datastores.values.{k}": f"value-of-{k}" for k in keys}
     secret = one(template(helm, PLATFORM_CHART, sets=sets), "Secret")
     assert secret["metadata"]["name"] == "rookery-datastores"

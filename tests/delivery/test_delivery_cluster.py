@@ -88,14 +88,20 @@ def _release(prefix: str) -> str:
 def test_operator_chart_objects_pass_the_api_server(
     dyn: DynamicClient, namespace: str, helm: pathlib.Path, sets: dict[str, str]
 ) -> None:
-    docs = template(helm, OPERATOR_CHART, release=_release("rookery-operator"), namespace=namespace, sets=sets)
+    docs = template(
+        helm, OPERATOR_CHART, release=_release("rookery-operator"), namespace=namespace, sets=sets
+    )
     kinds = []
     for obj in docs:
         created = dry_run_create(dyn, obj, namespace)
         assert created["metadata"]["name"] == obj["metadata"]["name"]
         kinds.append(obj["kind"])
     assert {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service"} <= set(kinds)
-    # what the Deployment controller would create, admitted by Pod Security (restricted)
+    # what the Deployment controller would create, admitted by Pod Security (restricted); the
+    # ServiceAccount admission wants the account to exist, so it is created for real (the
+    # namespace is thrown away)
+    (account,) = by_kind(docs, "ServiceAccount")
+    dyn.resources.get(api_version="v1", kind="ServiceAccount").create(body=account, namespace=namespace)
     (deployment,) = by_kind(docs, "Deployment")
     template_ = deployment["spec"]["template"]
     pod = {
@@ -131,7 +137,14 @@ def test_pod_security_admission_is_really_enforced(dyn: DynamicClient, namespace
             {"datastores.create": "true"}
             | {
                 f"datastores.values.{k}": "x"
-                for k in ("postgres-dsn", "redis-url", "kafka-bootstrap", "cassandra-contact-points", "search-url", "oidc-issuer")
+                for k in (
+                    "postgres-dsn",
+                    "redis-url",
+                    "kafka-bootstrap",
+                    "cassandra-contact-points",
+                    "search-url",
+                    "oidc-issuer",
+                )
             },
         ),
     ],
@@ -140,7 +153,9 @@ def test_pod_security_admission_is_really_enforced(dyn: DynamicClient, namespace
 def test_platform_chart_objects_pass_the_api_server(
     dyn: DynamicClient, namespace: str, helm: pathlib.Path, values: tuple, sets: dict[str, str]
 ) -> None:
-    docs = template(helm, PLATFORM_CHART, release=_release("tenant"), namespace=namespace, values=values, sets=sets)
+    docs = template(
+        helm, PLATFORM_CHART, release=_release("tenant"), namespace=namespace, values=values, sets=sets
+    )
     for obj in docs:
         created = dry_run_create(dyn, obj, namespace)
         if obj["kind"] == "SocialTenant":
@@ -178,4 +193,3 @@ def test_cel_rules_refuse_values_the_chart_schema_lets_through(
         dry_run_create(dyn, tenant, namespace)
     assert refused.value.status == 422
     assert "only apply with topology: split" in refused.value.body
-

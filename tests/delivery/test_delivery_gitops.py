@@ -75,7 +75,9 @@ def test_bump_pins_revision_and_image_tag_and_keeps_comments(tmp_path: pathlib.P
     shutil.copytree(ARGOCD, tmp_path / "argocd")
     bump = _bump_module()
     sha = "0123456789abcdef0123456789abcdef01234567"
-    assert bump.main(["--revision", sha, "--image-tag", "0.2.0-0123456789ab"], argocd=tmp_path / "argocd") == 0
+    assert (
+        bump.main(["--revision", sha, "--image-tag", "0.2.0-0123456789ab"], argocd=tmp_path / "argocd") == 0
+    )
     for name, parameter in bump.TAG_PARAMETERS.items():
         text = (tmp_path / "argocd" / name).read_text()
         assert text.splitlines()[0] == (ARGOCD / name).read_text().splitlines()[0]  # comments kept
@@ -94,4 +96,6 @@ def test_bump_refuses_what_is_not_a_revision(tmp_path: pathlib.Path) -> None:
     bump = _bump_module()
     with pytest.raises(SystemExit):
         bump.main(["--revision", "main\nevil: 1", "--image-tag", "1"], argocd=tmp_path / "argocd")
-    assert (tmp_path / "argocd" / "rookery-operator.yaml").read_text() == (ARGOCD / "rookery-operator.yaml").read_text()
+    assert (tmp_path / "argocd" / "rookery-operator.yaml").read_text() == (
+        ARGOCD / "rookery-operator.yaml"
+    ).read_text()

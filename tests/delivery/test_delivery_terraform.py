@@ -37,7 +37,9 @@ def parsed() -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def text() -> str:
     # references only: comments are dropped so that prose cannot satisfy a check
-    lines = [line for path in FILES for line in path.read_text().splitlines() if not line.lstrip().startswith("#")]
+    lines = [
+        line for path in FILES for line in path.read_text().splitlines() if not line.lstrip().startswith("#")
+    ]
     return "\n".join(lines)
 
 
@@ -64,7 +66,9 @@ def test_every_file_parses_and_the_layout_is_complete(parsed: dict[str, dict[str
     assert (TERRAFORM / "README.md").is_file()
 
 
-def test_variables_are_declared_documented_typed_and_used(parsed: dict[str, dict[str, Any]], text: str) -> None:
+def test_variables_are_declared_documented_typed_and_used(
+    parsed: dict[str, dict[str, Any]], text: str
+) -> None:
     variables = _blocks(parsed, "variable")
     assert {"kubeconfig_path", "tenant_host", "datastores", "install_mode"} <= set(variables)
     for name, body in variables.items():
