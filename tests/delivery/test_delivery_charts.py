@@ -174,6 +174,43 @@ def test_operator_values_image_standalone_namespaces_and_service_monitor(helm: p
     assert monitor["spec"]["endpoints"][0]["port"] == "metrics"
 
 
+def test_peering_in_watched_namespaces_when_not_watching_all(helm: pathlib.Path) -> None:
+    """Kopf peers through a KopfPeering in each watched namespace; the chart makes it and a Role."""
+    docs = template(
+        helm,
+        OPERATOR_CHART,
+        release="rookery-operator",
+        namespace="rookery-system",
+        sets={"watchNamespaces[0]": "tenant-a", "watchNamespaces[1]": "tenant-b"},
+    )
+    assert by_kind(docs, "ClusterKopfPeering") == []
+    peerings = by_kind(docs, "KopfPeering")
+    assert [(p["metadata"]["namespace"], p["metadata"]["name"]) for p in peerings] == [
+        ("tenant-a", "rookery-operator"),
+        ("tenant-b", "rookery-operator"),
+    ]
+    assert "--peering=rookery-operator" in _container(one(docs, "Deployment"))["args"]
+    roles = by_kind(docs, "Role")
+    assert [r["metadata"]["namespace"] for r in roles] == ["tenant-a", "tenant-b"]
+    assert all(
+        r["rules"]
+        == [
+            {
+                "apiGroups": ["kopf.dev"],
+                "resources": ["kopfpeerings"],
+                "verbs": ["get", "list", "watch", "patch"],
+            }
+        ]
+        for r in roles
+    )
+    for binding in by_kind(docs, "RoleBinding"):
+        assert binding["subjects"] == [
+            {"kind": "ServiceAccount", "name": "rookery-operator", "namespace": "rookery-system"}
+        ]
+    # the ClusterRole stays exactly operator/deploy's
+    assert one(docs, "ClusterRole")["rules"] == _source_rules()
+
+
 @pytest.mark.parametrize(
     ("sets", "complaint"),
     [

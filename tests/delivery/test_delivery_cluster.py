@@ -82,12 +82,14 @@ def _release(prefix: str) -> str:
     [
         {},
         {"peering.enabled": "false", "watchNamespaces[0]": "a", "rbac.extraSecretNames[0]": "more-stores"},
+        {"watchNamespaces[0]": "{namespace}"},  # KopfPeering + Role in the watched namespace
     ],
-    ids=["defaults", "standalone"],
+    ids=["defaults", "standalone", "watched-namespace-peering"],
 )
 def test_operator_chart_objects_pass_the_api_server(
     dyn: DynamicClient, namespace: str, helm: pathlib.Path, sets: dict[str, str]
 ) -> None:
+    sets = {key: value.format(namespace=namespace) for key, value in sets.items()}
     docs = template(
         helm, OPERATOR_CHART, release=_release("rookery-operator"), namespace=namespace, sets=sets
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from delivery_support import ARGOCD, CHARTS, ROOT
+from delivery_support import ARGOCD, CHARTS, GPU_VALUES, OPERATOR_CHART, PLATFORM_CHART, ROOT, template
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -60,6 +60,38 @@ def test_project_allows_exactly_the_cluster_kinds_the_operator_chart_installs() 
     assert ("rbac.authorization.k8s.io", "ClusterRole") in allowed
     assert ("kopf.dev", "ClusterKopfPeering") in allowed
     assert all(kind != "*" for _, kind in allowed)
+
+
+def test_project_admits_every_kind_the_charts_render(helm: pathlib.Path) -> None:
+    spec = _load("project.yaml")["spec"]
+    cluster = {(k["group"], k["kind"]) for k in spec["clusterResourceWhitelist"]}
+    namespaced = {(k["group"], k["kind"]) for k in spec["namespaceResourceWhitelist"]}
+    docs = [
+        *template(helm, OPERATOR_CHART, include_crds=True, sets={"metrics.serviceMonitor.enabled": "true"}),
+        *template(helm, OPERATOR_CHART, sets={"watchNamespaces[0]": "rookery"}),
+        *template(helm, PLATFORM_CHART, values=(GPU_VALUES,)),
+        *template(
+            helm,
+            PLATFORM_CHART,
+            sets={"datastores.create": "true"}
+            | {
+                f"datastores.values.{k}": "x"
+                for k in (
+                    "postgres-dsn",
+                    "redis-url",
+                    "kafka-bootstrap",
+                    "cassandra-contact-points",
+                    "search-url",
+                    "oidc-issuer",
+                )
+            },
+        ),
+    ]
+    for doc in docs:
+        group = doc["apiVersion"].rpartition("/")[0]
+        key = (group, doc["kind"])
+        allowed = namespaced if "namespace" in doc["metadata"] else cluster
+        assert key in allowed, f"the AppProject refuses {key}"
 
 
 def test_kustomization_and_root_app_cover_every_application() -> None:
