@@ -108,3 +108,20 @@ def test_jenkinsfile_stages_in_order() -> None:
     for command in ("make lint", "make test", "helm package", "platform-charts/bump.py", "trivy image"):
         assert command in text.replace('"$HELM"', "helm"), command
     assert text.count("{") == text.count("}")
+
+
+def test_the_image_installs_production_and_operator_packages_without_dev_or_ml() -> None:
+    """What the Containerfile's `uv sync` installs, resolved from uv.lock the same way."""
+    uv = ROOT / ".tools" / "bin" / "uv"  # made by the Makefile (make venv / make test)
+    assert uv.exists(), "run make venv-all first (it installs uv under .tools/)"
+    out = subprocess.run(
+        [str(uv), "export", "--frozen", "--no-dev", "--extra", "prod", "--extra", "operator", "--no-hashes"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    names = {line.split("==")[0].lower() for line in out.stdout.splitlines() if "==" in line}
+    assert {"fastapi", "uvicorn", "kopf", "kubernetes"} <= names
+    assert not names & {"pytest", "ansible-core", "mypy", "torch", "sentence-transformers"}
