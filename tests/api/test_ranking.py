@@ -64,3 +64,18 @@ async def test_ranking_service_over_the_in_process_model_and_its_fallback(api: A
     unserved = InProcessModelClient(models=())  # every call: ModelUnavailable
     fallback = await RankingService(unserved, statuses).rank(alice.account_id, entries)
     assert fallback == entries
+
+
+async def test_a_refreshed_first_page_reuses_the_cached_order(api: Api) -> None:
+    alice, bob = await api.make_user("alice"), await api.make_user("bob")
+    ids = [int((await post(api, bob, f"p{i}"))["id"]) for i in range(3)]
+    # oldest first: the (untrained, recency-first) model's order differs from the fallback's
+    entries = [TimelineEntry(i, bob.account_id, None, None, "public", None) for i in ids]
+    models = InProcessModelClient(models=("ranking",))
+    await models.warm_up()
+    cache = api.container.ports["cache"]
+    ranking = RankingService(models, api.container.ports["statuses"], timeout_s=5.0, cache=cache)
+    first = await ranking.rank(alice.account_id, entries)
+    assert first != entries
+    cached = RankingService(InProcessModelClient(models=()), api.container.ports["statuses"], cache=cache)
+    assert await cached.rank(alice.account_id, entries) == first  # no model needed the second time

@@ -897,3 +897,129 @@ def _search(container: Container) -> None:
         from rookery.workloads.workers.index import IndexWorker
 
         IndexWorker(search, container.ports["statuses"], container.ports["accounts"]).subscribe(bus)
+
+
+# -------------------------------------------------------------------------------------------
+# admin + analytics roles and the AI layer (README "Moderation, trends and the AI layer")
+#   moderation store: SQLite, or PostgreSQL by ROOKERY_POSTGRES_DSN (migration 0010)
+#   trend store: SQLite, or Redis by ROOKERY_REDIS_URL (sorted sets per hourly bucket)
+#   ModelClient: HttpModelClient when ROOKERY_INFERENCE_URL / ROOKERY_MODEL_ENDPOINT_* are set,
+#     else the process-wide InProcessModelClient
+#   consumers: "moderation" (posts), "analytics" (posts, interactions, graph -> analytics stream),
+#     "trends" (analytics: aggregator + anomaly watcher)
+# -------------------------------------------------------------------------------------------
+
+
+def _model_client(container: Container) -> Any:
+    from rookery.workloads.adapters.inference import HttpModelClient, InferenceClientSettings
+
+    settings = container.settings
+    inference = InferenceClientSettings()
+    if settings.inference_url:
+        inference = InferenceClientSettings(inference_url=settings.inference_url)
+    if inference.endpoints():
+        client = HttpModelClient.from_settings(inference)
+        container.stoppers.append(client.aclose)
+        return client
+    return _inprocess_models()
+
+
+@functools.lru_cache(maxsize=1)
+def _inprocess_models() -> Any:
+    """One per process: the models load once, whatever the number of containers."""
+    from rookery.workloads.adapters.inference import InProcessModelClient
+
+    return InProcessModelClient()
+
+
+def _moderation_analytics_ai(container: Container) -> None:
+    roles = set(container.roles)
+    posts = container.services.get("posts")
+    if not roles & {"admin", "analytics"} or posts is None or "accounts" not in container.services:
+        return
+    from rookery.workloads.domain.analytics import TrendWindow
+    from rookery.workloads.services.analytics import AnalyticsService
+    from rookery.workloads.services.moderation import ModerationService
+    from rookery.workloads.workers.analytics import AnalyticsForwarder, TrendAggregator
+    from rookery.workloads.workers.anomaly import AnomalyWatcher
+    from rookery.workloads.workers.moderation import ModerationWorker
+
+    settings = container.settings
+    db: Database = container.ports["db"]
+    store: Any
+    if "postgres" in container.ports:
+        from rookery.workloads.adapters.postgres.moderation import PostgresModerationStore
+
+        store = PostgresModerationStore(container.ports["postgres"])
+    else:
+        from rookery.workloads.adapters.sqlite import moderation as sqlite_moderation
+
+        container.migrations += [*sqlite_moderation.MIGRATIONS]
+        store = sqlite_moderation.SqliteModerationStore(db)
+    trends: Any
+    if "redis" in container.ports:
+        from rookery.workloads.adapters.redis.trends import RedisTrendStore
+
+        trends = RedisTrendStore(container.ports["redis"], settings.tenant)
+    else:
+        from rookery.workloads.adapters.sqlite import analytics as sqlite_analytics
+
+        container.migrations += [*sqlite_analytics.MIGRATIONS]
+        trends = sqlite_analytics.SqliteTrendStore(db)
+    container.ports.update(moderation=store, trends=trends)
+    search = container.services.get("search")
+    moderation = ModerationService(
+        store,
+        container.services["accounts"],
+        posts,
+        container.ports.get("timelines"),
+        counters=trends,
+        search=search,
+        refresh_s=settings.moderation_refresh_s,
+    )
+    window = TrendWindow(settings.trends_window_hours, settings.trends_half_life_hours)
+    stats = AnalyticsService(trends, container.ports["statuses"], window, moderation.filter)
+    posts.moderation = moderation.filter
+    container.services.update(moderation=moderation, analytics=stats)
+    container.starters.append(moderation.start)
+    container.stoppers.append(moderation.stop)
+    accounts = container.services["accounts"]
+    accounts.repo = _TrackedAccounts(accounts.repo, store, stats)
+
+    client = _model_client(container)
+    container.ports["models"] = client
+    bus = container.ports.get("bus")
+    if bus is not None:
+        anomaly = AnomalyWatcher(client, stats, moderation, settings.anomaly_every_events)
+        AnalyticsForwarder(stats, bus, settings.tenant).subscribe(bus)
+        TrendAggregator(stats, anomaly.on_account).subscribe(bus)
+        if settings.moderation_enabled:
+            cache = container.ports["cache"]
+            worker = ModerationWorker(client, container.ports["statuses"], moderation, cache)
+            container.services["moderation_worker"] = worker
+            worker.subscribe(bus)
+    feed = container.services.get("feed")
+    if settings.ranking_enabled and feed is not None:
+        from rookery.workloads.services.ranking import RankingService
+
+        feed.ranker = RankingService(
+            client, container.ports["statuses"], settings.ranking_timeout_s, container.ports["cache"]
+        )
+
+
+class _TrackedAccounts:
+    """The account repository as the admin role sees it: a new account is known to the admin
+    accounts list and counted as a sign-up (the same decorator shape as search's)."""
+
+    def __init__(self, inner: Any, store: Any, stats: Any) -> None:
+        self._inner = inner
+        self._store = store
+        self._stats = stats
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def create(self, account: Any) -> None:
+        await self._inner.create(account)
+        await self._store.track_account(account.id)
+        await self._stats.sign_up(account.created_at)

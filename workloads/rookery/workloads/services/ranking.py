@@ -8,6 +8,7 @@ computed from the page's id range before ranking, so paging on stays exact.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -15,9 +16,10 @@ from typing import Any
 from prometheus_client import Counter
 
 from rookery.workloads.domain.timelines import TimelineEntry
-from rookery.workloads.ports import ModelClient, ModelUnavailable, StatusRepository
+from rookery.workloads.ports import Cache, ModelClient, ModelUnavailable, StatusRepository
 
 log = logging.getLogger(__name__)
+ORDER_TTL_S = 30.0
 RANKINGS = Counter(
     "rookery_home_rankings_total",
     "Home timeline first pages by outcome: ranked by the model, or chronological fallback.",
@@ -26,7 +28,14 @@ RANKINGS = Counter(
 
 
 class RankingService:
-    def __init__(self, client: ModelClient, statuses: StatusRepository, timeout_s: float = 0.15) -> None:
+    def __init__(
+        self,
+        client: ModelClient,
+        statuses: StatusRepository,
+        timeout_s: float = 0.15,
+        cache: Cache | None = None,
+    ) -> None:
+        self.cache = cache  # a refreshed first page with the same entries reuses its order
         self.client = client
         self.statuses = statuses
         self.timeout_s = timeout_s
@@ -34,9 +43,21 @@ class RankingService:
     async def rank(self, viewer_id: int, entries: Sequence[TimelineEntry]) -> list[TimelineEntry]:
         if len(entries) < 2:
             return list(entries)
+        key = (
+            f"ranking:{viewer_id}:"
+            + hashlib.sha1(
+                ",".join(str(e.status_id) for e in entries).encode(), usedforsecurity=False
+            ).hexdigest()
+        )
         try:
             async with asyncio.timeout(self.timeout_s):
-                order = await self._order(viewer_id, entries)
+                cached = await self.cache.get(key) if self.cache is not None else None
+                if cached is not None:
+                    order = [int(i) for i in cached.split(b",") if i]
+                else:
+                    order = await self._order(viewer_id, entries)
+                    if self.cache is not None:
+                        await self.cache.set(key, ",".join(map(str, order)).encode(), ttl_s=ORDER_TTL_S)
         except (ModelUnavailable, TimeoutError) as exc:
             RANKINGS.labels("fallback").inc()
             log.debug("ranking fell back to chronological: %s", exc)

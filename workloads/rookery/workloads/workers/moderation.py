@@ -5,16 +5,20 @@ posting never waits for the AI layer."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from typing import Any
 
+import orjson
 from prometheus_client import Counter
 
 from rookery.workloads.domain.events import POSTS, Event
-from rookery.workloads.ports import EventBus, ModelClient, ModelUnavailable, StatusRepository
+from rookery.workloads.ports import Cache, EventBus, ModelClient, ModelUnavailable, StatusRepository
 from rookery.workloads.services.moderation import ModerationService
 from rookery.workloads.services.social import STATUS_CREATED, STATUS_UPDATED
 
 GROUP = "moderation"
+VERDICT_TTL_S = 3600.0
 log = logging.getLogger(__name__)
 DECISIONS = Counter(
     "rookery_moderation_decisions_total",
@@ -25,9 +29,14 @@ DECISIONS = Counter(
 
 class ModerationWorker:
     def __init__(
-        self, client: ModelClient, statuses: StatusRepository, moderation: ModerationService
+        self,
+        client: ModelClient,
+        statuses: StatusRepository,
+        moderation: ModerationService,
+        cache: Cache | None = None,
     ) -> None:
         self.client = client
+        self.cache = cache  # verdicts by text: a flood of one spam text costs one model call
         self.statuses = statuses
         self.moderation = moderation
         self.unavailable = 0  # statuses allowed because the model could not answer (also a metric)
@@ -48,8 +57,7 @@ class ModerationWorker:
         if not text.strip():
             return
         try:
-            predictions = await self.client.predict("moderation", [{"text": text, "id": str(status.id)}])
-            verdict = predictions[0]
+            verdict = await self._verdict(text, status.id)
             decision = str(verdict["action"])
         except (ModelUnavailable, KeyError, IndexError, TypeError) as exc:
             self.unavailable += 1
@@ -64,3 +72,15 @@ class ModerationWorker:
             scores=verdict.get("scores") or {},
             source="model:moderation",
         )
+
+    async def _verdict(self, text: str, status_id: int) -> dict[str, Any]:
+        key = "moderation:" + hashlib.sha256(text.encode()).hexdigest()
+        if self.cache is not None:
+            cached = await self.cache.get(key)
+            if cached is not None:
+                found: dict[str, Any] = orjson.loads(cached)
+                return found
+        verdict = (await self.client.predict("moderation", [{"text": text, "id": str(status_id)}]))[0]
+        if self.cache is not None and isinstance(verdict, dict) and "action" in verdict:
+            await self.cache.set(key, orjson.dumps(verdict), ttl_s=VERDICT_TTL_S)
+        return verdict
