@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -89,6 +90,7 @@ def build(settings: Settings, roles: tuple[str, ...] = ALL_ROLES) -> Container:
     if "notifications" in roles:
         _push(container)
     _streaming_conversations_search(container)  # section at the end of this module
+    _moderation_analytics_ai(container)  # admin + analytics roles, the AI layer (section at the end)
     _postgres_relay(container)
     _start_production_bus(container)  # last: consumers start once every store they call is up
     return container
