@@ -274,7 +274,7 @@ async def test_update_propagates_rolls_pods_and_refuses_fewer_partitions(
 ) -> None:
     name = unique("upd")
     cluster.create(small_tenant(name), namespace=namespace)
-    wait_ready(cluster, namespace, "SocialTenant", name)
+    wait_provisioned(cluster, namespace, name)
     platform = f"{name}-platform"
     before = cluster.get("apps/v1", "Deployment", platform, namespace)
     old_hash = before["spec"]["template"]["metadata"]["annotations"][HASH]
