@@ -12,7 +12,7 @@ from rookery.operator.apply import cassandra, kafka
 from rookery.operator.conditions import Check, deployment_ready, job_state, merge, summarise
 from rookery.operator.metrics import timed
 from rookery.operator.models import SocialTenantSpec, model_endpoint_variable
-from rookery.operator.reconcile.runtime import FULL, OBSERVE, MissingSetting, Runtime, event, now
+from rookery.operator.reconcile.runtime import FULL, MissingSetting, Runtime, event, now
 from rookery.operator.render.children import TENANT_CHILD_KINDS, tenant_children
 from rookery.operator.render.common import MANAGED_BY, TENANT_LABEL, Owner, ShardInfo, Tenant
 from rookery.operator.render.configmaps import config_hash
@@ -254,6 +254,3 @@ async def delete(rt: Runtime, body: dict[str, Any]) -> str:
     message = f"deleted {len(deleted)} Kafka topics {tenant.name}.* and dropped keyspace {tenant.keyspace}"
     event(body, "Deleted", message)
     return message
-
-
-__all__ = ["EXTERNAL", "KIND", "OBSERVE", "delete", "reconcile", "selector"]
