@@ -175,7 +175,7 @@ def test_operator_values_image_standalone_namespaces_and_service_monitor(helm: p
 
 
 def test_peering_in_watched_namespaces_when_not_watching_all(helm: pathlib.Path) -> None:
-    """Kopf peers through a KopfPeering in each watched namespace; the chart makes it and a Role."""
+    """Kopf peers through a KopfPeering in each watched namespace; the chart makes them."""
     docs = template(
         helm,
         OPERATOR_CHART,
@@ -190,23 +190,7 @@ def test_peering_in_watched_namespaces_when_not_watching_all(helm: pathlib.Path)
         ("tenant-b", "rookery-operator"),
     ]
     assert "--peering=rookery-operator" in _container(one(docs, "Deployment"))["args"]
-    roles = by_kind(docs, "Role")
-    assert [r["metadata"]["namespace"] for r in roles] == ["tenant-a", "tenant-b"]
-    assert all(
-        r["rules"]
-        == [
-            {
-                "apiGroups": ["kopf.dev"],
-                "resources": ["kopfpeerings"],
-                "verbs": ["get", "list", "watch", "patch"],
-            }
-        ]
-        for r in roles
-    )
-    for binding in by_kind(docs, "RoleBinding"):
-        assert binding["subjects"] == [
-            {"kind": "ServiceAccount", "name": "rookery-operator", "namespace": "rookery-system"}
-        ]
+    assert by_kind(docs, "Role") == []  # the ClusterRole covers kopfpeerings
     # the ClusterRole stays exactly operator/deploy's
     assert one(docs, "ClusterRole")["rules"] == _source_rules()
 
