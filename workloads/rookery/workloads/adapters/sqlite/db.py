@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import dataclasses
 import pathlib
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
@@ -83,15 +84,27 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        # The statements run on aiosqlite's thread, in the order they were queued. A task cancelled
+        # while BEGIN or COMMIT is in flight there must still end the transaction: ROLLBACK/COMMIT
+        # are shielded from the cancellation and queued behind whatever is running.
         async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
             try:
+                await self.conn.execute("BEGIN IMMEDIATE")
                 yield self.conn
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.OperationalError):  # "no transaction is active"
+                    await asyncio.shield(self._end("ROLLBACK"))
                 raise
             else:
-                await self.conn.execute("COMMIT")
+                try:
+                    await asyncio.shield(self._end("COMMIT"))
+                except sqlite3.Error:  # a failed COMMIT leaves the transaction open: end it
+                    with contextlib.suppress(sqlite3.Error):
+                        await asyncio.shield(self._end("ROLLBACK"))
+                    raise
+
+    async def _end(self, statement: str) -> None:
+        await self.conn.execute(statement)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         async with self.conn.execute(sql, params) as cursor:
