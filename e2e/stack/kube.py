@@ -174,6 +174,9 @@ class KubeControlPlane(Service):
                 f"--config={self.stages(ctx)}",
                 "--manage-all-nodes=false",
                 f"--manage-nodes-with-annotation-selector={KWOK_ANNOTATION}=fake",
+                # renew node leases: without them the node controller marks the fake nodes
+                # NotReady every ~50 s and their pods lose Ready
+                "--node-lease-duration-seconds=40",
             ],
         )
         self._register_fake_nodes(ctx)
@@ -327,6 +330,8 @@ def _controller_manager_args(pki: pathlib.Path, kubeconfig: pathlib.Path) -> lis
         f"--cluster-signing-key-file={pki / 'ca.key'}",
         f"--service-cluster-ip-range={SERVICE_CIDR}",
         "--use-service-account-credentials=true",
+        # a loaded 2-core machine can delay kwok's heartbeats; don't evict the fake nodes for it
+        "--node-monitor-grace-period=120s",
     ]
 
 
