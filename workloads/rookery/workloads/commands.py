@@ -48,11 +48,18 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_server(
-    settings: Settings, roles: tuple[str, ...], *, worker: str | None = None, groups: tuple[str, ...] = ()
+    settings: Settings,
+    roles: tuple[str, ...],
+    *,
+    worker: str | None = None,
+    groups: tuple[str, ...] = (),
+    log_format: str = "json",
 ) -> int:
+    from rookery.workloads import observability
     from rookery.workloads.api import ops
     from rookery.workloads.api.app import create_app
 
+    log_format = observability.configure_logging(settings, log_format)
     container = build(settings, roles)
     if worker is not None:  # only this worker's consumer groups, not every one its roles bring
         container.ports["bus"].only_groups(groups)
@@ -61,15 +68,16 @@ def _run_server(
         ops.install(app, container)
         print(f"Rookery is serving {settings.base_url}  (data: {settings.data_dir.resolve()})", flush=True)
     else:
+        observability.tracer_provider(settings, worker)  # consumer spans to Zipkin when configured
         app = ops.ops_app(container)
         print(
             f"Rookery worker {worker} is running (health, readiness, metrics on {settings.base_url})",
             flush=True,
         )
-    return _uvicorn(app, settings)
+    return _uvicorn(app, settings, observability.uvicorn_logging(log_format))
 
 
-def _uvicorn(app: Any, settings: Settings) -> int:
+def _uvicorn(app: Any, settings: Settings, logging_options: dict[str, Any] | None = None) -> int:
     import uvicorn
 
     config = uvicorn.Config(
@@ -83,6 +91,7 @@ def _uvicorn(app: Any, settings: Settings) -> int:
         lifespan="on",
         proxy_headers=False,
         server_header=False,
+        **(logging_options or {}),
     )
     server = uvicorn.Server(config)
     server.run()
@@ -93,7 +102,7 @@ def up(argv: list[str]) -> int:
     parser = _Parser(prog="rookery up", description="Run every role in one process on embedded defaults.")
     _server_options(parser)
     args = parser.parse_args(argv)
-    return _run_server(_settings(args), ALL_ROLES)
+    return _run_server(_settings(args), ALL_ROLES, log_format="text")
 
 
 def serve(argv: list[str]) -> int:

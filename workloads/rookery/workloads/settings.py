@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import pathlib
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -196,7 +197,13 @@ class Settings(BaseSettings):
     # --- observability ------------------------------------------------------------------------
     prometheus_url: str = Field("", description="Prometheus base URL (for the admin dashboard).")
     zipkin_url: str = Field("", description="Zipkin base URL; traces are exported there when set.")
+    trace_sample_ratio: float = Field(
+        1.0, ge=0.0, le=1.0, description="Share of new traces sampled when ZIPKIN_URL is set (0..1)."
+    )
     log_level: str = Field("info", description="Log level.")
+    log_format: Literal["", "json", "text"] = Field(
+        "", description="'json' (one object a line, with trace ids) or 'text'; default: `up` text, else json."
+    )
 
     @property
     def base_url(self) -> str:

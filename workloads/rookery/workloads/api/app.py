@@ -10,6 +10,7 @@ from rookery.workloads.api.errors import install_error_handlers
 from rookery.workloads.api.fastpath import FastPath
 from rookery.workloads.api.gateway import Gateway
 from rookery.workloads.api.responses import JsonResponse
+from rookery.workloads import observability
 from rookery.workloads.bootstrap import Container
 
 
@@ -70,6 +71,8 @@ def create_app(container: Container) -> FastAPI:
         app.add_middleware(FastPath)
     # the edge wraps every route (pure ASGI); added last so it runs first
     app.add_middleware(Gateway, container=container)
+    # traces to Zipkin when ROOKERY_ZIPKIN_URL is set (outermost: the span covers the edge); else nothing
+    observability.install(app, container)
     return app
 
 

@@ -30,6 +30,7 @@ import orjson
 from rookery.workloads.api.deps import STATE_KEY, bearer_token, resolve_auth
 from rookery.workloads.bootstrap import Container
 from rookery.workloads.domain.oauth import AuthContext
+from rookery.workloads.observability import REQUEST_ID
 from rookery.workloads.ports import (
     IdempotencyStore,
     RateDecision,
@@ -120,6 +121,7 @@ class Gateway:
         request_id = supplied if supplied and _REQUEST_ID.match(supplied) else _next_request_id()
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
+        REQUEST_ID.set(request_id)  # for the JSON logs of this request
         extra: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode())]
 
         async def send_with_headers(message: Message) -> None:

@@ -27,8 +27,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.errors import CommitFailedError, KafkaError
 from rookery.workloads.adapters.kafka.admin import ensure_topics
 from rookery.workloads.adapters.kafka.metrics import CONSUMER_LAG, EVENTS_HANDLED
-from rookery.workloads.adapters.kafka.tracing import TRACE_HEADERS, current_trace, trace_context
+from rookery.workloads.adapters.kafka.tracing import TRACE_HEADERS, current_trace
 from rookery.workloads.domain.events import DEAD_LETTER, Event, topic
+from rookery.workloads.observability import consumer_span
 from rookery.workloads.ports import EventHandler, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -310,7 +311,7 @@ class KafkaEventBus:
             return
         for attempt in range(1, self.max_attempts + 1):
             try:
-                with trace_context(event.trace):
+                with consumer_span(group.name, record.topic, event.trace):
                     await handler(event)
             except Exception as exc:
                 if attempt == self.max_attempts:
