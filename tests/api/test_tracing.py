@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -26,6 +26,14 @@ Factory = Callable[..., contextlib.AbstractAsyncContextManager[Api]]
 @pytest.fixture
 def api_mode() -> str:  # tracing is the same on every adapter: the embedded one only
     return "embedded"
+
+
+@pytest.fixture(autouse=True)
+def restore_consumer_tracer() -> Iterator[None]:
+    """Building an app with Zipkin turns on the bus's consumer spans for the process: not for later tests."""
+    saved = observability._consumer_tracer
+    yield
+    observability._consumer_tracer = saved
 
 
 def _middleware(api: Api) -> list[type]:
