@@ -243,17 +243,28 @@ class PrivatePostgres:
         time.sleep(0.3)  # accepting connections right after the port opens
 
     def signal_all(self, signum: int) -> None:
-        """The postmaster and every child (backends lead their own process groups, so no killpg)."""
+        """The postmaster and every child (backends lead their own process groups, so no killpg).
+
+        To freeze, the postmaster stops first (so it forks nothing more), then its children are
+        listed and stopped; to thaw, children first, then the postmaster."""
         pid = process.read_pid(self.pid_file)
         assert pid is not None
+        if signum != signal.SIGCONT:
+            os.kill(pid, signum)
+        for child in self._children(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signum)
+        if signum == signal.SIGCONT:
+            os.kill(pid, signum)
+
+    @staticmethod
+    def _children(pid: int) -> list[int]:
         children = []
         for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
             with contextlib.suppress(OSError, ValueError, IndexError):
                 if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
                     children.append(int(stat.parent.name))
-        for target in (pid, *children) if signum != signal.SIGCONT else (*children, pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(target, signum)
+        return children
 
     def stop(self) -> None:
         process.stop_pid_file(self.pid_file, signum=signal.SIGINT, timeout=20)
