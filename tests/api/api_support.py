@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+
 from rookery.workloads.bootstrap import Container
 from rookery.workloads.domain.oauth import OOB_REDIRECT, parse_scopes
 from rookery.workloads.settings import Settings

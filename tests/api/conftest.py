@@ -52,6 +52,7 @@ import httpx
 import pytest
 from api_support import TEST_SETTINGS, Api
 from postgres_support import fresh_database_sync
+
 from rookery.workloads.adapters.local.keys import LocalSigningKeys
 from rookery.workloads.api.app import create_app
 from rookery.workloads.bootstrap import build

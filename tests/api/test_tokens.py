@@ -199,9 +199,10 @@ async def test_access_token_query_parameter(api: Api, alice: User) -> None:
 
 
 async def test_websocket_auth_reads_mastodon_streaming_tokens(api: Api, alice: User) -> None:
+    from starlette.websockets import WebSocket
+
     from rookery.workloads.api.deps import websocket_auth
     from rookery.workloads.api.errors import ApiError
-    from starlette.websockets import WebSocket
 
     def socket(headers: list[tuple[bytes, bytes]], query: bytes = b"") -> WebSocket:
         scope = {

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from contract_support import REDIS_PARAMS, redis_client
+
 from rookery.workloads.adapters.memory.cache import MemoryCache
 from rookery.workloads.adapters.redis.cache import RedisCache
 from rookery.workloads.ports import Cache

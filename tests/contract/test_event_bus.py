@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from contract_support import eventually
+
 from rookery.workloads.adapters.kafka.bus import KafkaEventBus
 from rookery.workloads.adapters.sqlite.db import Database
 from rookery.workloads.adapters.sqlite.eventlog import MIGRATIONS, SqliteEventBus

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from contract_support import REDIS_PARAMS, redis_client
+
 from rookery.workloads.adapters.memory.idempotency import MemoryIdempotencyStore
 from rookery.workloads.adapters.redis.idempotency import RedisIdempotencyStore
 from rookery.workloads.ports import IdempotencyStore, StoredResponse

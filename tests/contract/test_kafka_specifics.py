@@ -20,6 +20,7 @@ from contract_support import eventually, redis_client
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from prometheus_client import REGISTRY
+
 from rookery.workloads.adapters.kafka.bus import KafkaEventBus
 from rookery.workloads.adapters.redis.keys import Keys
 from rookery.workloads.domain.events import DEAD_LETTER, POSTS, Event, topic

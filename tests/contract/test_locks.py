@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from contract_support import REDIS_PARAMS, redis_client
+
 from rookery.workloads.adapters.memory.locks import MemoryLockManager
 from rookery.workloads.adapters.redis.locks import RedisLockManager
 from rookery.workloads.ports import LockManager

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from cloudinary_double import CloudinaryDouble, documented_signature, running_double
 from PIL import Image
+
 from rookery.workloads.adapters.cloudinary.media import CloudinaryMediaStore
 from rookery.workloads.adapters.local.media import LocalMediaStore
 from rookery.workloads.domain.media import ORIGINAL, SMALL, UPLOAD

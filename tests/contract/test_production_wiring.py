@@ -7,6 +7,7 @@ import pathlib
 
 import pytest
 from contract_support import eventually
+
 from rookery.workloads.adapters.kafka.bus import KafkaEventBus
 from rookery.workloads.adapters.redis.cache import RedisCache
 from rookery.workloads.adapters.redis.ratelimit import RedisRateLimiter

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from contract_support import REDIS_PARAMS, redis_client
+
 from rookery.workloads.adapters.memory.ratelimit import MemoryRateLimiter
 from rookery.workloads.adapters.redis.ratelimit import RedisRateLimiter
 from rookery.workloads.ports import RateLimiter

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from contract_support import REDIS_PARAMS, eventually, redis_client
+
 from rookery.workloads.adapters.memory.realtime import MemoryRealtime
 from rookery.workloads.adapters.redis.realtime import RedisRealtime
 from rookery.workloads.ports import Realtime

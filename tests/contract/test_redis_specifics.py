@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 import redis.exceptions
 from contract_support import eventually, redis_client
 from redis.crc import key_slot
+
 from rookery.workloads.adapters.redis.cache import RedisCache
 from rookery.workloads.adapters.redis.dedupe import ProcessedEvents
 from rookery.workloads.adapters.redis.keys import Keys, connect

@@ -11,6 +11,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from inference_support import ModelServerProcess, behaviour_events, ranking_events
+
 from rookery.inference.events import InteractionEvent, write_events
 
 

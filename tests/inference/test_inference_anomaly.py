@@ -5,6 +5,7 @@ import random
 
 import pytest
 from inference_support import ordinary_account_events, spam_account_events
+
 from rookery.inference.anomaly import BEHAVIOUR_FEATURES, AnomalyModel, train_detector
 from rookery.inference.events import InteractionEvent
 from rookery.inference.ranking import TrainingError

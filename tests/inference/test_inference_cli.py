@@ -3,6 +3,7 @@ from __future__ import annotations
 import pathlib
 
 import pytest
+
 from rookery.inference.cli import main
 from rookery.inference.storage import KSERVE_MODEL_DIR, StorageError, resolve_storage
 

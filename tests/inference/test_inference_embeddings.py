@@ -4,6 +4,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
+
 from rookery.inference.embeddings import DIMENSIONS, AccountInstance, EmbeddingsModel, decayed_mean
 
 PARAPHRASES = [

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import pytest
 from inference_support import behaviour_events, spam_account_events
+
 from rookery.inference.anomaly import AnomalyModel
 from rookery.inference.cli import main
 from rookery.inference.envelopes import from_envelope

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from inference_support import REPO, ModelServerProcess
+
 from rookery.inference.anomaly import BEHAVIOUR_FEATURES
 from rookery.workloads.adapters.inference import (
     CircuitBreaker,

@@ -4,6 +4,7 @@ import json
 
 import pytest
 from moderation_samples import ABUSIVE, BENIGN
+
 from rookery.inference.moderation import ModerationModel, ModerationPolicy, plain_text, spam_signals
 
 PRECISION_FLOOR = 0.9

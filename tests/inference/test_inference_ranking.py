@@ -6,6 +6,7 @@ import pathlib
 
 import pytest
 from inference_support import NOW, iso, ranking_events
+
 from rookery.inference.cli import main
 from rookery.inference.events import InteractionEvent
 from rookery.inference.ranking import FEATURES, RankingInstance, RankingModel, TrainingError, train_ranker

@@ -6,6 +6,7 @@ import base64
 import hashlib
 
 import pytest
+
 from rookery.workloads.domain.oauth import (
     AuthContext,
     OAuthError,

@@ -4,6 +4,7 @@ timeline filters and notification filters."""
 from __future__ import annotations
 
 import pytest
+
 from rookery.workloads.domain.graph import ViewerRelations
 from rookery.workloads.domain.notifications import should_notify, type_filter
 from rookery.workloads.domain.pagination import PageRequest, clamp_limit, select_page, trim

@@ -10,6 +10,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 from rookery.workloads.adapters.local.keys import LocalJwksSource, LocalSigningKeys
 from rookery.workloads.services.tokens import InvalidToken, TokenIssuer, TokenValidator
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
 from rookery.inference.events import ENGAGEMENTS, InteractionEvent
 from rookery.inference.ranking import TrainingError
 from rookery.inference.serving import InstanceModel

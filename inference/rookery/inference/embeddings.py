@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
 from rookery.inference._kserve import InferOutput, InferRequest
 from rookery.inference.device import pick_device
 from rookery.inference.serving import InstanceModel, string_tensor

@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
+
 from rookery.inference.events import EventFileError, InteractionEvent
 
 STREAMS = ("posts", "interactions", "graph")

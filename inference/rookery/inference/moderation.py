@@ -23,6 +23,7 @@ from collections import Counter
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
 from rookery.inference._kserve import InferOutput, InferRequest
 from rookery.inference.serving import InstanceModel, string_tensor
 from rookery.inference.storage import artifact

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+
 from rookery.inference.events import ENGAGEMENTS, InteractionEvent
 from rookery.inference.serving import InstanceModel
 from rookery.inference.storage import artifact

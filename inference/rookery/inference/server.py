@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+
 from rookery.inference import MODEL_NAMES
 from rookery.inference._kserve import kserve
 from rookery.inference.serving import InstanceModel

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 import orjson
 from pydantic import TypeAdapter, ValidationError
+
 from rookery.inference._kserve import InferOutput, InferRequest, InferResponse, InvalidInput, Model
 
 MAX_INSTANCES = 512

@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request, WebSocket
+
 from rookery.workloads.api.errors import ApiError
 from rookery.workloads.bootstrap import Container
 from rookery.workloads.domain.oauth import AuthContext

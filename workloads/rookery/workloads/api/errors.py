@@ -6,9 +6,10 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
 from rookery.workloads.api.responses import JsonResponse
 from rookery.workloads.ports import StoreUnavailable
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("rookery.api")
 

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
+
 from rookery.workloads.api.deps import STATE_KEY, bearer_token, resolve_auth
 from rookery.workloads.bootstrap import Container
 from rookery.workloads.domain.oauth import AuthContext

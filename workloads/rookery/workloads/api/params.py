@@ -15,8 +15,9 @@ from typing import Any
 
 import orjson
 from fastapi import Request
-from rookery.workloads.api.errors import ApiError, Unprocessable
 from starlette.datastructures import UploadFile
+
+from rookery.workloads.api.errors import ApiError, Unprocessable
 
 _KEY_PART = re.compile(r"\[([^\]]*)\]")
 TRUE = {"1", "true", "t", "on", "yes", "y"}

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi import Request
+
 from rookery.workloads.api.deps import container
 from rookery.workloads.api.entities.statuses import StatusViews
 from rookery.workloads.api.errors import ApiError, Forbidden, NotFound, Unprocessable

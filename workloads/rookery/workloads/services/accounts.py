@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import argon2
+
 from rookery.workloads.domain.accounts import (
     EXTERNAL_SUBJECT_MARK,
     ROLES,

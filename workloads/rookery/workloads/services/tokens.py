@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import jwt
+
 from rookery.workloads.domain.oauth import AuthContext
 from rookery.workloads.ports import JwksSource, Realtime, SigningKeys
 

@@ -20,6 +20,7 @@ import cloudinary.exceptions
 import cloudinary.uploader
 import cloudinary.utils
 import httpx
+
 from rookery.workloads.domain.media import UPLOAD
 from rookery.workloads.ports import StoreUnavailable
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from rookery.workloads.adapters.inference.circuit import CircuitBreaker
 from rookery.workloads.ports import ModelUnavailable
 

@@ -25,6 +25,7 @@ from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
+
 from rookery.workloads.adapters.kafka.admin import ensure_topics
 from rookery.workloads.adapters.kafka.metrics import CONSUMER_LAG, EVENTS_HANDLED
 from rookery.workloads.adapters.kafka.tracing import TRACE_HEADERS, current_trace

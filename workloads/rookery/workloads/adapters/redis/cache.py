@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 import redis.asyncio as aioredis
+
 from rookery.workloads.adapters.redis.keys import Keys, guard
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
+
 from rookery.workloads.adapters.redis.keys import Keys, guard
 from rookery.workloads.domain.events import Event
 from rookery.workloads.ports import EventHandler

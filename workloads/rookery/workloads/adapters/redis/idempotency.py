@@ -8,6 +8,7 @@ from typing import cast
 
 import orjson
 import redis.asyncio as aioredis
+
 from rookery.workloads.adapters.redis.keys import Keys, guard
 from rookery.workloads.ports import StoredResponse
 

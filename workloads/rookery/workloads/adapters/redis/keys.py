@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Iterator
 
 import redis.asyncio as aioredis
+
 from rookery.workloads.ports import StoreUnavailable
 
 

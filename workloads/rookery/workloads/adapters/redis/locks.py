@@ -12,6 +12,7 @@ import secrets
 import time
 
 import redis.asyncio as aioredis
+
 from rookery.workloads.adapters.redis.keys import Keys, guard
 from rookery.workloads.ports import Lock
 

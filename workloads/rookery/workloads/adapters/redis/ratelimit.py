@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import redis.asyncio as aioredis
+
 from rookery.workloads.adapters.redis.keys import Keys, guard
 from rookery.workloads.ports import RateDecision
 

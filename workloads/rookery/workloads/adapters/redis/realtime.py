@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 
 import redis.asyncio as aioredis
+
 from rookery.workloads.adapters.redis.keys import guard
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import cast
 
 import redis.asyncio as aioredis
+
 from rookery.workloads.adapters.redis.keys import Keys, guard
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.timelines import TimelineEntry

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
+
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.domain.accounts import Account, AccountTaken, ProfileField
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import aiosqlite
 import orjson
+
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox

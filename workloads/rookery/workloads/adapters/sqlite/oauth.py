@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import orjson
+
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.domain.oauth import AuthorizationCode, OAuthApp, TokenRecord
 

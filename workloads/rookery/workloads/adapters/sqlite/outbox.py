@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 
 import aiosqlite
+
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.domain.events import Event
 from rookery.workloads.ports import OutboxEvents

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
+
 from rookery.workloads.domain.accounts import Account, note_html
 from rookery.workloads.ports import Cache
 from rookery.workloads.services.accounts import AccountsService, account_cache_key

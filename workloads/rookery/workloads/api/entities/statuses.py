@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import orjson
+
 from rookery.workloads.api.entities.accounts import ACCOUNT_SCHEMA, AccountViews
 from rookery.workloads.domain.statuses import Status, StatusEdit
 from rookery.workloads.ports import Cache, StatusRepository, ViewerFlags

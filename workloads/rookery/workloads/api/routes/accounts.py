@@ -11,6 +11,8 @@ import dataclasses
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import UploadFile
+
 from rookery.workloads.api.deps import AuthContext, container, optional_auth, require_scopes, require_user
 from rookery.workloads.api.entities.accounts import (
     ACCOUNT_SCHEMA,
@@ -31,7 +33,6 @@ from rookery.workloads.domain.media import IMAGE, READY, MediaRejected
 from rookery.workloads.ids import parse_id
 from rookery.workloads.services.accounts import AccountsService
 from rookery.workloads.services.oauth import OAuthService
-from starlette.datastructures import UploadFile
 
 router = APIRouter(tags=["accounts"])
 MAX_PROFILE_IMAGE_BYTES = 8 * 1024 * 1024

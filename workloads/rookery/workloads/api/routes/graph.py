@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+
 from rookery.workloads.api.deps import AuthContext, container, optional_auth, require_user
 from rookery.workloads.api.entities.accounts import ACCOUNT_SCHEMA, AccountViews
 from rookery.workloads.api.entities.social import RELATIONSHIP_SCHEMA, render_relationship

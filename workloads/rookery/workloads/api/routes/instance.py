@@ -9,6 +9,7 @@ import zlib
 from typing import Any
 
 from fastapi import APIRouter, Request
+
 from rookery.workloads.api.deps import container
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.settings import Settings

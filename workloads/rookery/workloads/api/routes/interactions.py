@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Depends, Request
+
 from rookery.workloads.api.deps import AuthContext, container, require_user
 from rookery.workloads.api.entities.accounts import AccountViews
 from rookery.workloads.api.params import read_params

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+
 from rookery.workloads.api.deps import AuthContext, container, require_user
 from rookery.workloads.api.entities.social import NOTIFICATION_SCHEMA, render_notifications
 from rookery.workloads.api.errors import NotFound, Unprocessable

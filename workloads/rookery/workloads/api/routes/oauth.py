@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
 from rookery.workloads.api.deps import AuthContext, container, require_scopes
 from rookery.workloads.api.errors import ApiError, NotFound
 from rookery.workloads.api.params import read_params

@@ -6,6 +6,7 @@ import datetime as dt
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+
 from rookery.workloads.api.deps import AuthContext, container, require_user
 from rookery.workloads.api.errors import ApiError, Unprocessable
 from rookery.workloads.api.params import Params, read_params

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+
 from rookery.workloads.api.deps import AuthContext, container, optional_auth, require_user
 from rookery.workloads.api.entities.statuses import STATUS_SCHEMA
 from rookery.workloads.api.errors import ApiError, Forbidden, Unprocessable

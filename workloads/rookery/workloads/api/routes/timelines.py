@@ -6,6 +6,7 @@ caches, the viewer's flags in one query, one orjson encode."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+
 from rookery.workloads.api.deps import AuthContext, require_user
 from rookery.workloads.api.errors import Unprocessable
 from rookery.workloads.api.params import read_params
