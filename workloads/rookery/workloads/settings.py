@@ -119,7 +119,8 @@ class Settings(BaseSettings):
     )
     rate_limits_enabled: bool = Field(True, description="Token-bucket rate limits per IP and per account.")
     fast_path_enabled: bool = Field(
-        True, description="Serve the hottest reads (home, account statuses) without FastAPI's routing (api/fastpath.py)."
+        True,
+        description="Serve the hottest reads (home, account statuses) without FastAPI's routing (api/fastpath.py).",
     )
     rate_limit_requests: int = Field(300, description="Default class: requests per period per IP and per account.")
     rate_limit_period_s: float = Field(300.0, description="Default class: bucket refill period (seconds).")
