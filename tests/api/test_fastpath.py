@@ -1,19 +1,21 @@
 """The raw-ASGI fast path (api/fastpath.py) answers exactly as the FastAPI routes do.
 
-Two replicas on the same stores, one with the fast path (the default) and one without
-(``fast_path_enabled=False``), get the same requests: home and account-statuses pages, cursors,
+The test app (fast path on, the default) and a second app built on the same running container
+with ``fast_path_enabled=False`` get the same requests: home and account-statuses pages, cursors,
 ``Link`` headers, and their errors (no token, an app-only token, a token without read scope,
 bad cursors, unknown or malformed account ids). Status, body and ``Link`` must be identical.
 """
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 from typing import Any
 
+import httpx
 from api_support import Api
 from social_support import follow, post, settle
 
+from rookery.workloads.api.app import create_app
 from rookery.workloads.api.fastpath import FastPath
 
 
@@ -31,11 +33,16 @@ async def _answer(api: Api, path: str, headers: dict[str, str], params: dict[str
     )
 
 
-async def test_fast_path_answers_like_the_routes(app_factory: Any, tmp_path: Any) -> None:
-    data_dir = tmp_path / "shared"
-    async with contextlib.AsyncExitStack() as stack:
-        fast = await stack.enter_async_context(app_factory(data_dir=data_dir))
-        slow = await stack.enter_async_context(app_factory(data_dir=data_dir, fast_path_enabled=False))
+async def test_fast_path_answers_like_the_routes(api: Api) -> None:
+    fast = api
+    container = dataclasses.replace(
+        api.container, settings=api.settings.model_copy(update={"fast_path_enabled": False})
+    )
+    routes_only = create_app(container)  # shares the started stores; no second lifespan
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=routes_only), base_url="http://testserver"
+    ) as client:
+        slow = Api(routes_only, container, client)
         assert _uses_fast_path(fast) and not _uses_fast_path(slow)
         alice, bob = await fast.make_user("alice"), await fast.make_user("bob")
         carol = await fast.make_user("carol", scopes="write")  # no read scope

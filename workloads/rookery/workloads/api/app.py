@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 from rookery.workloads.api.errors import install_error_handlers
@@ -12,6 +13,23 @@ from rookery.workloads.api.gateway import Gateway
 from rookery.workloads.api.responses import JsonResponse
 from rookery.workloads import observability
 from rookery.workloads.bootstrap import Container
+
+
+def _telemetry() -> Any:
+    """FastAPI's native OpenTelemetry instrumentation asks on every request whether a tracer,
+    meter or logger provider is configured (reading environment variables each time). Ask once,
+    when the app is built: with none configured by then (no SDK installed by the process or by
+    `opentelemetry-instrument`), it is switched off; configured, it stays as FastAPI sets it."""
+    try:
+        from fastapi.telemetry._api import _unconfigured
+        from opentelemetry import metrics, trace
+        from opentelemetry._logs import get_logger_provider
+    except ImportError:
+        return None
+    providers = (trace.get_tracer_provider(), metrics.get_meter_provider(), get_logger_provider())
+    if all(_unconfigured(provider) for provider in providers):
+        return {"tracing": False, "metrics": False, "logs": False}
+    return None
 
 
 def create_app(container: Container) -> FastAPI:
@@ -29,6 +47,7 @@ def create_app(container: Container) -> FastAPI:
         description="Mastodon-compatible client API, plus chats.",
         default_response_class=JsonResponse,
         lifespan=lifespan,
+        telemetry=_telemetry(),
     )
     app.state.container = container
     install_error_handlers(app)
