@@ -303,7 +303,8 @@ class SqliteStatusRepository:
         if not account_ids:
             return []
         where, params, order = page_clause(page, "s.id")
-        rows = await self.db.fetchall(
+        # inline: merged into every home read that follows an account above the fan-out threshold
+        rows = self.reader.fetchall(
             "SELECT s.id, s.account_id, s.reblog_of_id, o.account_id AS reblog_account_id, s.visibility,"
             " s.in_reply_to_account_id"
             " FROM statuses s LEFT JOIN statuses o ON o.id = s.reblog_of_id"
