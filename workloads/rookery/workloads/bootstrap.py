@@ -56,8 +56,8 @@ class Container:
     # embedded schema of every role in this container; applied by the database starter
     migrations: list[Migration] = dataclasses.field(default_factory=list)
     # awaited in order by start() / in reverse by close()
-    starters: list[Callable[[], Awaitable[None]]] = dataclasses.field(default_factory=list)
-    stoppers: list[Callable[[], Awaitable[None]]] = dataclasses.field(default_factory=list)
+    starters: list[Callable[[], Awaitable[object]]] = dataclasses.field(default_factory=list)
+    stoppers: list[Callable[[], Awaitable[object]]] = dataclasses.field(default_factory=list)
 
     async def start(self) -> None:
         for starter in self.starters:

@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
+
+from rookery.workloads import observability
 from rookery.workloads.api.errors import install_error_handlers
 from rookery.workloads.api.fastpath import FastPath
 from rookery.workloads.api.gateway import Gateway
 from rookery.workloads.api.responses import JsonResponse
-from rookery.workloads import observability
 from rookery.workloads.bootstrap import Container
 
 
@@ -106,7 +107,7 @@ def _mount_media_chats_push(app: FastAPI, container: Container) -> None:
     if "media" in container.roles:
         app.include_router(media.router)
         store = container.ports.get("media_store")
-        if hasattr(store, "asgi_app"):  # local disk: serve the files (production: the CDN does)
+        if store is not None and hasattr(store, "asgi_app"):  # local disk: serve the files (production: the CDN does)
             app.mount(store.mount_path, store.asgi_app(), name="media-files")
 
 
