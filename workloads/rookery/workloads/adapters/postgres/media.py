@@ -6,53 +6,21 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
-
+from rookery.workloads.adapters.media_rows import COLUMNS, meta_json, row_to_media
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
-from rookery.workloads.domain.media import FAILED, Dimensions, Focus, MediaAttachment
+from rookery.workloads.domain.media import FAILED, MediaAttachment
 from rookery.workloads.ports import OutboxEvents
 
-_COLUMNS = (
-    "id, account_id, status_id, type, content_type, file_size, state, description, focus_x, focus_y,"
-    " url, preview_url, blurhash, meta, error, created_at"
-)
-
-
-def _dims(raw: Any) -> Dimensions | None:
-    return Dimensions(raw["width"], raw["height"]) if raw else None
+_COLUMNS = COLUMNS
 
 
 def _row_to_media(row: Any) -> MediaAttachment:
-    meta = orjson.loads(row["meta"])
-    return MediaAttachment(
-        id=row["id"],
-        account_id=row["account_id"],
-        status_id=row["status_id"],
-        type=row["type"],
-        content_type=row["content_type"],
-        file_size=row["file_size"],
-        state=row["state"],
-        description=row["description"],
-        focus=Focus(row["focus_x"], row["focus_y"]) if row["focus_x"] is not None else None,
-        url=row["url"],
-        preview_url=row["preview_url"],
-        blurhash=row["blurhash"],
-        original=_dims(meta.pop("original", None)),
-        small=_dims(meta.pop("small", None)),
-        extra_meta=meta,
-        error=row["error"],
-        created_at=row["created_at"],
-    )
+    return row_to_media(row, row["created_at"])
 
 
 def _meta(media: MediaAttachment) -> str:
-    meta = dict(media.extra_meta)
-    if media.original:
-        meta["original"] = {"width": media.original.width, "height": media.original.height}
-    if media.small:
-        meta["small"] = {"width": media.small.width, "height": media.small.height}
-    return orjson.dumps(meta).decode()
+    return meta_json(media).decode()
 
 
 class PostgresMediaRepository:

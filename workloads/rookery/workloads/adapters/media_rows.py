@@ -1,0 +1,53 @@
+"""The media_attachments row shape shared by the SQLite and PostgreSQL MediaRepository adapters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import orjson
+
+from rookery.workloads.domain.media import Dimensions, Focus, MediaAttachment
+
+COLUMNS = (
+    "id, account_id, status_id, type, content_type, file_size, state, description, focus_x, focus_y,"
+    " url, preview_url, blurhash, meta, error, created_at"
+)
+
+
+def _dims(raw: Any) -> Dimensions | None:
+    return Dimensions(raw["width"], raw["height"]) if raw else None
+
+
+def row_to_media(row: Any, created_at: dt.datetime) -> MediaAttachment:
+    """A row (mapping by column name) as a MediaAttachment; the store parses created_at its own way."""
+    meta = orjson.loads(row["meta"])
+    return MediaAttachment(
+        id=row["id"],
+        account_id=row["account_id"],
+        status_id=row["status_id"],
+        type=row["type"],
+        content_type=row["content_type"],
+        file_size=row["file_size"],
+        state=row["state"],
+        description=row["description"],
+        focus=Focus(row["focus_x"], row["focus_y"]) if row["focus_x"] is not None else None,
+        url=row["url"],
+        preview_url=row["preview_url"],
+        blurhash=row["blurhash"],
+        original=_dims(meta.pop("original", None)),
+        small=_dims(meta.pop("small", None)),
+        extra_meta=meta,
+        error=row["error"],
+        created_at=created_at,
+    )
+
+
+def meta_json(media: MediaAttachment) -> bytes:
+    """The `meta` column: the variants' dimensions plus whatever else processing recorded."""
+    meta = dict(media.extra_meta)
+    if media.original:
+        meta["original"] = {"width": media.original.width, "height": media.original.height}
+    if media.small:
+        meta["small"] = {"width": media.small.width, "height": media.small.height}
+    return orjson.dumps(meta)
