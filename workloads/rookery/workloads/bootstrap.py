@@ -24,11 +24,14 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.settings import Settings
+
+log = logging.getLogger("rookery.bootstrap")
 
 ALL_ROLES = (
     "gateway",
@@ -64,8 +67,18 @@ class Container:
             await starter()
 
     async def close(self) -> None:
+        # each step is bounded: a consumer stuck in a handler (a model still loading, a frozen
+        # store) must not keep the process from shutting down; what is left is logged
+        limit = self.settings.shutdown_step_timeout_s
         for stopper in reversed(self.stoppers):
-            await stopper()
+            try:
+                await asyncio.wait_for(stopper(), limit)
+            except TimeoutError:
+                log.warning("shutdown step %s took longer than %.0fs; skipped", _name(stopper), limit)
+
+
+def _name(func: Callable[..., object]) -> str:
+    return getattr(func, "__qualname__", None) or repr(func)
 
 
 def build(settings: Settings, roles: tuple[str, ...] = ALL_ROLES) -> Container:

@@ -202,6 +202,9 @@ class Settings(BaseSettings):
         1.0, ge=0.0, le=1.0, description="Share of new traces sampled when ZIPKIN_URL is set (0..1)."
     )
     log_level: str = Field("info", description="Log level.")
+    shutdown_step_timeout_s: float = Field(
+        15.0, gt=0, description="Longest wait for each shutdown step (stopping consumers, closing stores)."
+    )
     log_format: Literal["", "json", "text"] = Field(
         "", description="'json' (one object a line, with trace ids) or 'text'; default: `up` text, else json."
     )
