@@ -12,7 +12,7 @@ from e2e.stack.service import StackContext
 from e2e.stack.versions import section
 
 PORT, CONTROLLER_PORT = 9092, 9093
-HEAP = "512m"
+HEAP = "1g"  # thousands of per-test tenant topics accumulate in a long-lived dev stack
 HEALTH_TOPIC = "rookery-stack-health"
 
 SERVER_PROPERTIES = """\
