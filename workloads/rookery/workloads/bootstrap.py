@@ -604,6 +604,7 @@ def _keycloak(container: Container) -> None:
         container.ports["oauth"],
         validator,
         settings.account_domain,
+        container.services["accounts"].account_for_external_subject,
     )
     validator.grant_resolver = mode.grant
     validator.subject_resolver = mode.account_for

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rookery.workloads.adapters.keycloak.client import KeycloakClient, UserExists, UserRejected
 from rookery.workloads.domain.accounts import (
+    EXTERNAL_SUBJECT_MARK,
     Account,
     AccountTaken,
     InvalidAccount,
+    external_subject_mark,
     validate_email,
     validate_password,
     validate_username,
@@ -43,11 +46,8 @@ from rookery.workloads.ports import AccountRepository, OAuthStore, StoreUnavaila
 from rookery.workloads.services.oauth import INVALID_GRANT, OAuthService
 from rookery.workloads.services.tokens import InvalidToken, TokenValidator
 
-SUBJECT_MARK = "!oidc:"  # password_hash of a Keycloak-linked account: never verifies locally
-
-
-def subject_mark(sub: str) -> str:
-    return SUBJECT_MARK + sub
+# password_hash of a Keycloak-linked account: never verifies locally
+SUBJECT_MARK, subject_mark = EXTERNAL_SUBJECT_MARK, external_subject_mark
 
 
 class KeycloakMode:
@@ -59,6 +59,7 @@ class KeycloakMode:
         store: OAuthStore,
         validator: TokenValidator,
         local_domain: str,
+        subject_accounts: Callable[[dict[str, Any]], Awaitable[int | None]],
     ) -> None:
         self.keycloak = keycloak
         self.oauth = oauth
@@ -66,6 +67,7 @@ class KeycloakMode:
         self.store = store
         self.validator = validator
         self.local_domain = local_domain
+        self.subject_accounts = subject_accounts
 
     # -- registration -----------------------------------------------------------------------------
 
@@ -216,39 +218,9 @@ class KeycloakMode:
         return record.account_id, record.app_id, record.scopes
 
     async def account_for(self, claims: dict[str, Any]) -> int | None:
-        """The local account linked to the token's ``sub``; created on first sight."""
-        sub, username = claims.get("sub"), claims.get("preferred_username")
-        if not isinstance(sub, str) or not sub or not isinstance(username, str):
-            return None
-        mark = subject_mark(sub)
-        account = await self.accounts.by_username(username)
-        if account is not None:
-            if account.password_hash.startswith(SUBJECT_MARK) and account.password_hash != mark:
-                return None  # bound to another Keycloak user
-            if account.password_hash != mark:  # an account from before Keycloak mode: bind it now
-                account.password_hash = mark
-                await self.accounts.update(account)
-            return None if account.suspended else account.id
-        email = claims.get("email")
-        try:
-            validate_username(username)
-            account = Account(
-                id=new_id(),
-                username=username,
-                email=validate_email(email if isinstance(email, str) else f"{username}@{self.local_domain}"),
-                password_hash=mark,
-                created_at=dt.datetime.now(dt.UTC),
-                display_name=str(claims.get("name") or "")[:30],
-            )
-            await self.accounts.create(account)
-        except AccountTaken:
-            existing = await self.accounts.by_username(username)
-            if existing is None or existing.password_hash != mark or existing.suspended:
-                return None
-            return existing.id
-        except InvalidAccount:
-            return None
-        return account.id
+        """The local account linked to the token's ``sub``; created on first sight (the accounts
+        role's rule for any external issuer)."""
+        return await self.subject_accounts(claims)
 
 
 def _description(body: dict[str, Any]) -> str:
