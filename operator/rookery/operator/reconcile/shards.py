@@ -126,6 +126,8 @@ async def _reconcile(rt: Runtime, body: dict[str, Any], mode: str) -> None:
             body, {"phase": "Pending", "observedGeneration": generation, "conditions": conditions}
         )
         return
+    if tenant_body["metadata"].get("deletionTimestamp"):
+        return  # the tenant's finalizer is dropping the topics and keyspace: creating them again would leak
     shard = build(body, tenant_body)
     deployment: dict[str, Any] | None
     if mode == FULL:

@@ -248,6 +248,14 @@ async def delete(rt: Runtime, body: dict[str, Any]) -> str:
         message = f"cannot drop topics {tenant.name}.* and keyspace {tenant.keyspace}: {exc}; left in place"
         event(body, "CleanupSkipped", message, warning=True)
         return message
+    # a reconcile of the tenant or one of its shards already past its deletion check may still (re)create
+    # topics: wait for any in flight; later ones see the deletionTimestamp and leave the datastores alone
+    async with rt.lock(KIND, tenant.namespace, tenant.name):
+        pass
+    for shard in await rt.list_objects(API_VERSION, "FeedShard", tenant.namespace):
+        if shard["spec"]["tenantRef"]["name"] == tenant.name:
+            async with rt.lock("FeedShard", tenant.namespace, shard["metadata"]["name"]):
+                pass
     names = await kafka.list_topics(bootstrap, prefix=f"{tenant.name}.")
     deleted = await kafka.delete_topics(bootstrap, names)
     await asyncio.to_thread(cassandra.drop_keyspace, points, tenant.keyspace)
