@@ -13,10 +13,11 @@ by `make stack-up` are left alone.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import pathlib
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 
 import pytest
 
@@ -107,6 +108,39 @@ def stack_env(request: pytest.FixtureRequest) -> dict[str, str]:
     """Client settings of the real servers the selected tests need (started before the first test)."""
     stack = request.config.stash.get(STACK_KEY, None)
     return dict(stack.env) if stack is not None else {}
+
+
+@pytest.fixture(scope="session")
+def kafka_tenants(request: pytest.FixtureRequest, stack_env: dict[str, str]) -> Iterator[set[str]]:
+    """Tenants whose Kafka topics (``<tenant>.*``) this session created; deleted at the session's end.
+
+    Tests make a fresh tenant each, so a long-lived broker would otherwise collect thousands of
+    partitions run after run (a 512m broker once ran out of heap that way). Add a tenant here
+    when a test may have created its topics.
+    """
+    tenants: set[str] = set()
+    yield tenants
+    bootstrap = stack_env.get("ROOKERY_KAFKA_BOOTSTRAP")
+    if tenants and bootstrap:
+        deleted = asyncio.run(_delete_tenant_topics(bootstrap, tenants))
+        _reporter(request.config)(f"kafka: deleted {deleted} topics of {len(tenants)} test tenants")
+
+
+async def _delete_tenant_topics(bootstrap: str, tenants: set[str]) -> int:
+    from aiokafka.admin import AIOKafkaAdminClient  # only where Kafka is used (the prod extra)
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
+    try:
+        await admin.start()
+        names = [t for t in await admin.list_topics() if t.split(".", 1)[0] in tenants]
+        for start in range(0, len(names), 200):
+            await admin.delete_topics(names[start : start + 200], timeout_ms=30000)
+        return len(names)
+    except Exception as exc:  # cleanup is best effort: a failing broker fails the tests that used it
+        print(f"rookery stack kafka: topic cleanup failed: {type(exc).__name__}: {exc}", flush=True)
+        return 0
+    finally:
+        await admin.close()
 
 
 @pytest.fixture(autouse=True)

@@ -91,6 +91,7 @@ def api_settings_overrides(request: pytest.FixtureRequest, api_mode: str) -> dic
         return {}
     stack: dict[str, str] = request.getfixturevalue("stack_env")
     tenant = "t" + uuid.uuid4().hex[:12]
+    request.getfixturevalue("kafka_tenants").add(tenant)
     overrides: dict[str, Any] = {
         "tenant": tenant,
         "postgres_dsn": request.getfixturevalue("api_postgres_dsn"),

@@ -18,8 +18,10 @@ from redis_cluster import redis_cluster
 
 
 @pytest.fixture
-def tenant() -> str:
-    return unique_tenant()
+def tenant(kafka_tenants: set[str]) -> str:
+    made = unique_tenant()
+    kafka_tenants.add(made)  # its topics, if a test makes any, are deleted at the session's end
+    return made
 
 
 @pytest.fixture
