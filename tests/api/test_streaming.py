@@ -119,7 +119,7 @@ async def test_multiplexed_hashtag_subscribe_and_unsubscribe(
         await sock.send({"type": "subscribe", "stream": "hashtag"})  # no tag
         assert (await sock.next())["status"] == 400
         await sock.send({"type": "subscribe", "stream": "list", "list": "1"})
-        assert "not supported" in (await sock.next())["error"]
+        assert await sock.next() == {"error": "List not found", "status": 404}
         dogs = await post(client, ana, "woof #dogs")
         cats = await post(client, ana, "meow #cats")
         got = [await sock.next(), await sock.next()]
@@ -196,7 +196,8 @@ async def test_handshakes_refused(server: LiveServer, client: httpx.AsyncClient)
     assert await refused(ws_url(server.url, stream="public", access_token="not-a-token")) == 401
     assert await refused(ws_url(server.url, stream="user")) == 401  # user streams need a token
     assert await refused(ws_url(server.url, stream="lists", access_token=ana.token)) == 400
-    assert await refused(ws_url(server.url, stream="list", list="1", access_token=ana.token)) == 400
+    assert await refused(ws_url(server.url, stream="list", list="1", access_token=ana.token)) == 404
+    assert await refused(ws_url(server.url, stream="list", list="x", access_token=ana.token)) == 400
     assert await refused(ws_url(server.url, stream="hashtag", access_token=ana.token)) == 400
     tampered = ana.token[:-4] + ("AAAA" if not ana.token.endswith("AAAA") else "BBBB")
     assert (

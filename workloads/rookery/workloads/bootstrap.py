@@ -95,6 +95,7 @@ def build(settings: Settings, roles: tuple[str, ...] = ALL_ROLES) -> Container:
     # ---- F2: posts, graph, feed, notifications, events/outbox sections go here -------------
     if SOCIAL_ROLES & set(roles):
         _social(container)
+        _lists(container)  # feed role's lists (section at the end of this module)
     # ---- media, messaging, push (sections at the end of this module) ------------------------
     if "media" in roles:
         _media(container)
@@ -819,6 +820,7 @@ def _streaming_conversations_search(container: Container) -> None:
         from rookery.workloads.services.streaming import StreamHub
 
         hub = StreamHub(realtime, container.ports.get("graph"))
+        hub.lists = container.ports.get("lists")
         container.services["streaming_hub"] = hub
         container.starters.append(hub.start)
         container.stoppers.append(hub.stop)  # stops before the stores it filters with
@@ -837,6 +839,7 @@ def _streaming_conversations_search(container: Container) -> None:
             rendered = await render_notifications([notification], owner, account_views, views)
             return rendered[0] if rendered else None
 
+        lists = container.services.get("lists")
         StreamingPublisher(
             realtime,
             container.ports["statuses"],
@@ -844,6 +847,7 @@ def _streaming_conversations_search(container: Container) -> None:
             container.ports.get("notifications"),
             render_status,
             render_notification,
+            lists=lists.receiving if lists is not None else None,
         ).subscribe(bus)
 
 
@@ -1039,3 +1043,39 @@ class _TrackedAccounts:
         await self._inner.create(account)
         await self._store.track_account(account.id)
         await self._stats.sign_up(account.created_at)
+
+
+# -------------------------------------------------------------------------------------------
+# lists (feed role): Mastodon lists, their members and timelines (merged on read)
+#   store: SQLite, or PostgreSQL by ROOKERY_POSTGRES_DSN (migration 0020)
+#   consumer "lists" (graph stream): an unfollow or a block takes the account out of the lists
+#   the `list` stream: the streaming publisher asks ListsService.receiving which lists a status enters
+# -------------------------------------------------------------------------------------------
+
+
+def _lists(container: Container) -> None:
+    if "feed" not in container.roles or "feed" not in container.services:
+        return
+    from rookery.workloads.services.lists import ListsService
+    from rookery.workloads.workers.lists import ListsWorker
+
+    store: Any
+    if container.ports.get("postgres") is not None:
+        from rookery.workloads.adapters.postgres.lists import PostgresListStore
+
+        store = PostgresListStore(container.ports["postgres"])
+    else:
+        from rookery.workloads.adapters.sqlite import lists as sqlite_lists
+
+        container.migrations += [*sqlite_lists.MIGRATIONS]
+        store = sqlite_lists.SqliteListStore(container.ports["db"])
+    container.ports["lists"] = store
+    service = ListsService(
+        store,
+        container.ports["graph"],
+        container.services["accounts"],
+        container.ports["statuses"],
+        container.services["posts"],
+    )
+    container.services["lists"] = service
+    ListsWorker(service).subscribe(container.ports["bus"])

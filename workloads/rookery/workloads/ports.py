@@ -18,6 +18,7 @@ from rookery.workloads.domain.chats import Chat, ChatMember, ChatMessage
 from rookery.workloads.domain.conversations import Conversation
 from rookery.workloads.domain.events import Event
 from rookery.workloads.domain.graph import Follow, Mute, Relationship, ViewerRelations
+from rookery.workloads.domain.lists import TimelineList
 from rookery.workloads.domain.media import MediaAttachment
 from rookery.workloads.domain.moderation import AccountRestrictions, HiddenStatus, Report
 from rookery.workloads.domain.notifications import Notification
@@ -908,4 +909,51 @@ class TagFollowStore(Protocol):
 
     async def followed(self, account_id: int, page: PageRequest) -> list[tuple[int, str]]:
         """(row id, tag), newest first; the page applies to the row id."""
+        ...
+
+
+# --------------------------------------------------------------------------------------------
+# lists: named groups of followed accounts and their timelines (owner: feed role)
+# --------------------------------------------------------------------------------------------
+
+
+class ListStore(Protocol):
+    """Mastodon lists and their members (account ids); a list's members go with it."""
+
+    async def create(self, timeline_list: TimelineList) -> None: ...
+
+    async def get(self, list_id: int) -> TimelineList | None: ...
+
+    async def update(self, timeline_list: TimelineList) -> None:
+        """Replace title, replies_policy and exclusive."""
+        ...
+
+    async def delete(self, list_id: int) -> bool: ...
+
+    async def of_owner(self, owner_id: int) -> list[TimelineList]:
+        """The owner's lists, oldest first."""
+        ...
+
+    async def add_members(self, timeline_list: TimelineList, account_ids: Sequence[int]) -> None:
+        """Idempotent: an account already in the list stays once."""
+        ...
+
+    async def remove_members(self, list_id: int, account_ids: Sequence[int]) -> None: ...
+
+    async def member_ids(self, list_id: int) -> list[int]: ...
+
+    async def members(self, list_id: int, page: PageRequest) -> list[int]:
+        """Member account ids, highest first; the page applies to the account id."""
+        ...
+
+    async def with_member(self, owner_id: int, account_id: int) -> list[TimelineList]:
+        """The owner's lists that hold the account, oldest first."""
+        ...
+
+    async def containing(self, account_id: int) -> list[TimelineList]:
+        """Every list (of any owner) that holds the account: where its new posts are streamed."""
+        ...
+
+    async def forget_member(self, owner_id: int, account_id: int) -> None:
+        """Take the account out of every list of the owner (the owner stopped following it)."""
         ...

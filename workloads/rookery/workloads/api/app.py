@@ -76,6 +76,10 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(interactions.router)
         app.include_router(graph.router)
         app.include_router(notifications.router)
+    if "lists" in container.services:
+        from rookery.workloads.api.routes import lists
+
+        app.include_router(lists.router)
 
     # ---- media, chats, push (see _mount_media_chats_push below) ---------------------------------
     _mount_media_chats_push(app, container)

@@ -197,7 +197,12 @@ async def _client_message(hub: StreamHub, connection: Connection, text: str) -> 
     if not isinstance(stream, str) or not all(v is None or isinstance(v, str | int) for v in (tag, list_id)):
         return 400, "Missing or invalid parameter: stream"
     try:
-        spec = resolve_stream(stream, connection.ctx, tag=str(tag) if tag is not None else None)
+        spec = resolve_stream(
+            stream,
+            connection.ctx,
+            tag=str(tag) if tag is not None else None,
+            list_id=str(list_id) if list_id is not None else None,
+        )
     except StreamRejected as exc:
         return exc.status, exc.message
     try:
@@ -205,6 +210,8 @@ async def _client_message(hub: StreamHub, connection: Connection, text: str) -> 
             await hub.add(connection, spec)
         else:
             await hub.remove(connection, spec.key)
+    except StreamRejected as exc:
+        return exc.status, exc.message
     except StoreUnavailable:
         return 503, UNAVAILABLE
     return None
@@ -232,7 +239,10 @@ async def _sse(request: Request, stream: str, ctx: AuthContext | None) -> Stream
     connection = Connection(ctx, container.settings.streaming_queue_size)
     connection.token = _token_of(request.headers, request.scope.get("query_string", b""))
     validator: TokenValidator = container.services["tokens"]
-    await hub.add(connection, spec)  # live before the response starts
+    try:
+        await hub.add(connection, spec)  # live before the response starts
+    except StreamRejected as exc:
+        raise ApiError(exc.status, exc.message) from None
     heartbeat = container.settings.streaming_heartbeat_s
 
     async def events() -> AsyncIterator[bytes]:

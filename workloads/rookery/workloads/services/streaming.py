@@ -8,7 +8,8 @@ without ``meta`` (``delete``, ``notification``, ``conversation``, ``chat.message
 the messaging role) are delivered as they are; they go to channels only their audience reads.
 
 Channels: ``user:<id>`` (home updates, notifications, chat messages), ``direct:<id>``
-(conversations), ``public`` (public, not reblogs, not replies to others), ``hashtag:<tag>``.
+(conversations), ``public`` (public, not reblogs, not replies to others), ``hashtag:<tag>``,
+``list:<id>`` (new statuses entering a list; only its owner may subscribe).
 Everything here is local, so ``public:local`` reads ``public`` and ``hashtag:local`` reads
 ``hashtag:<tag>``.
 
@@ -31,7 +32,8 @@ import orjson
 
 from rookery.workloads.domain.graph import ViewerRelations
 from rookery.workloads.domain.oauth import AuthContext
-from rookery.workloads.ports import GraphStore, Realtime, RealtimeListener
+from rookery.workloads.ids import parse_id
+from rookery.workloads.ports import GraphStore, ListStore, Realtime, RealtimeListener
 
 log = logging.getLogger("rookery.streaming")
 
@@ -72,6 +74,7 @@ class StreamSpec:
     only_notifications: bool = False
     only_media: bool = False
     status_only: bool = False  # public/hashtag streams: a reblog or private post never belongs
+    list_id: int | None = None  # the list stream: the hub checks the list is the viewer's
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -86,7 +89,14 @@ def resolve_stream(
     if stream not in STREAMS:
         raise StreamRejected(400, f"Unknown stream type: {stream}")
     if stream == "list":
-        raise StreamRejected(400, "Lists are not supported by this server")
+        if ctx is None or ctx.account_id is None:
+            raise StreamRejected(401, "This stream requires an authenticated user")
+        if not ctx.allows("read:statuses", "read:lists"):
+            raise StreamRejected(403, "This action is outside the authorized scopes")
+        parsed = parse_id(list_id)
+        if parsed is None:
+            raise StreamRejected(400, "Missing or invalid parameter: list")
+        return StreamSpec(("list", str(parsed)), f"list:{parsed}", list_id=parsed)
     if stream in ("user", "user:notification", "direct"):
         if ctx is None or ctx.account_id is None:
             raise StreamRejected(401, "This stream requires an authenticated user")
@@ -197,6 +207,7 @@ class StreamHub:
     def __init__(self, realtime: Realtime, graph: GraphStore | None) -> None:
         self.realtime = realtime
         self.graph = graph
+        self.lists: ListStore | None = None  # the list stream's owner check (feed role's store)
         self._listener: RealtimeListener | None = None
         self._reader: asyncio.Task[None] | None = None
         self._members: dict[str, set[Connection]] = {}
@@ -219,6 +230,8 @@ class StreamHub:
     async def add(self, connection: Connection, spec: StreamSpec) -> None:
         if spec.key in connection.streams:
             return
+        if spec.list_id is not None:
+            await self._check_list(connection, spec.list_id)
         connection.streams[spec.key] = spec
         async with self._lock:
             members = self._members.setdefault(spec.channel, set())
@@ -233,6 +246,13 @@ class StreamHub:
                     if not members:
                         self._members.pop(spec.channel, None)
                     raise
+
+    async def _check_list(self, connection: Connection, list_id: int) -> None:
+        if self.lists is None:
+            raise StreamRejected(400, "Lists are not available on this server")
+        found = await self.lists.get(list_id)
+        if found is None or found.account_id != connection.viewer_id:
+            raise StreamRejected(404, "List not found")
 
     async def remove(self, connection: Connection, key: tuple[str, ...]) -> None:
         spec = connection.streams.pop(key, None)

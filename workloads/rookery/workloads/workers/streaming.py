@@ -6,6 +6,7 @@ posts: StatusCreated -> ``update`` (home recipients: the author, followers, or t
 direct post; ``public`` for public non-reblog non-reply-to-others; ``hashtag:<tag>`` for public
 non-reblogs); StatusUpdated -> ``status.update`` on the same; StatusDeleted -> ``delete``.
 notifications: NotificationCreated -> ``notification`` on the recipient's ``user:<id>``.
+lists: a created status also goes to ``list:<id>`` of each list it enters (ListsService.receiving).
 Realtime is best effort: a failed publish is logged, never retried into duplicates.
 """
 
@@ -16,9 +17,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from rookery.workloads.domain.events import NOTIFICATIONS, POSTS, Event
+from rookery.workloads.domain.lists import TimelineList
 from rookery.workloads.domain.notifications import Notification
 from rookery.workloads.domain.statuses import DIRECT, PUBLIC, Status
-from rookery.workloads.domain.timelines import home_recipients
+from rookery.workloads.domain.timelines import TimelineEntry, home_recipients
 from rookery.workloads.ports import EventBus, GraphStore, NotificationStore, Realtime, StatusRepository
 from rookery.workloads.services.social import STATUS_CREATED, STATUS_DELETED, STATUS_UPDATED
 from rookery.workloads.services.streaming import frame, status_meta
@@ -28,6 +30,7 @@ NOTIFICATION_CREATED = "NotificationCreated"
 
 RenderStatus = Callable[[int], Awaitable[dict[str, Any] | None]]
 RenderNotification = Callable[[Notification], Awaitable[dict[str, Any] | None]]
+ListsReceiving = Callable[[TimelineEntry], Awaitable[Sequence[TimelineList]]]
 
 log = logging.getLogger("rookery.streaming")
 
@@ -41,6 +44,8 @@ class StreamingPublisher:
         notifications: NotificationStore | None,
         render_status: RenderStatus,
         render_notification: RenderNotification,
+        *,
+        lists: ListsReceiving | None = None,
     ) -> None:
         self.realtime = realtime
         self.statuses = statuses
@@ -48,6 +53,7 @@ class StreamingPublisher:
         self.notifications = notifications
         self.render_status = render_status
         self.render_notification = render_notification
+        self.lists = lists
 
     def subscribe(self, bus: EventBus) -> None:
         bus.subscribe(POSTS, GROUP, self.on_post)
@@ -71,8 +77,20 @@ class StreamingPublisher:
         if entity is None:
             return
         name = "update" if event.type == STATUS_CREATED else "status.update"
-        message = frame(name, entity, status_meta(entity))
-        for channel in await self._channels(status):
+        meta = status_meta(entity)
+        message = frame(name, entity, meta)
+        channels = await self._channels(status)
+        if self.lists is not None and event.type == STATUS_CREATED:
+            entry = TimelineEntry(
+                status.id,
+                status.account_id,
+                status.reblog_of_id,
+                meta["r"],
+                status.visibility,
+                status.in_reply_to_account_id,
+            )
+            channels.extend(f"list:{found.id}" for found in await self.lists(entry))
+        for channel in channels:
             await self.realtime.publish(channel, message)
 
     async def _channels(self, status: Status) -> list[str]:
