@@ -96,3 +96,31 @@ async def test_deleted_status_takes_its_notifications(api: Api) -> None:
     assert len(await notifications(api, alice)) == 1
     await api.client.delete(f"/api/v1/statuses/{mention['id']}", headers=bob.headers)
     assert await notifications(api, alice) == []
+
+
+async def test_follow_with_notify_brings_status_notifications(api: Api) -> None:
+    alice = await api.make_user("alice")
+    bob = await api.make_user("bob")
+    carol = await api.make_user("carol")
+    subscribed = await api.client.post(
+        f"/api/v1/accounts/{alice.id}/follow", headers=bob.headers, json={"notify": True}
+    )
+    assert subscribed.status_code == 200 and subscribed.json()["notifying"] is True
+    await follow(api, carol, alice)  # follows without notify: hears nothing of alice's posts
+    original = await post(api, alice, "a new post")
+    await post(api, alice, "a thread continues", in_reply_to_id=original["id"])  # a self-reply counts
+    other = await post(api, carol, "carol's post")
+    await post(api, alice, "@carol a reply to someone else", in_reply_to_id=other["id"])
+    await post(api, alice, "@bob just us", visibility="direct")
+    await post(api, alice, "@bob mentioned anyway")
+    await api.client.post(f"/api/v1/statuses/{other['id']}/reblog", headers=alice.headers)
+    await settle(api)
+    got = [(n["type"], n["status"]["content"]) for n in await notifications(api, bob)]
+    assert [t for t, _ in got] == ["mention", "mention", "status", "status"]
+    assert "a thread continues" in got[2][1] and "a new post" in got[3][1]
+    assert [n["type"] for n in await notifications(api, carol, **{"types[]": "status"})] == []
+    # notify turned off again: no more
+    await api.client.post(f"/api/v1/accounts/{alice.id}/follow", headers=bob.headers, json={"notify": False})
+    await post(api, alice, "quiet now")
+    await settle(api)
+    assert len(await notifications(api, bob, **{"types[]": "status"})) == 2

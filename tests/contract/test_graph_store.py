@@ -176,3 +176,19 @@ async def test_mutes_and_relationships(graph: Graph) -> None:
     assert not await store.unmute(a, b)
     assert await store.relationships(a, []) == {}
     assert await store.viewer_relations(a, [a]) == type(seen)()
+
+
+async def test_subscribers_are_the_followers_who_asked_to_be_notified(graph: Graph) -> None:
+    author, loud, quiet, blocked, *_ = ids()
+    store = graph.store
+    await store.follow(Follow(loud, author, notify=True))
+    await store.follow(Follow(quiet, author))
+    await store.follow(Follow(blocked, author, notify=True))
+    assert sorted(await store.subscriber_ids(author)) == sorted([loud, blocked])
+    assert await store.subscriber_ids(loud) == []
+    await store.follow(Follow(loud, author, notify=False))  # options changed: no longer subscribed
+    await store.follow(Follow(quiet, author, notify=True))
+    assert sorted(await store.subscriber_ids(author)) == sorted([quiet, blocked])
+    await store.block(author, blocked)  # a block ends the follow and its subscription
+    await store.unfollow(quiet, author)
+    assert await store.subscriber_ids(author) == []

@@ -1,11 +1,14 @@
 """Notifications consumer (group "notify"): turns events into notifications.
 
-mention (also a reply that mentions), reblog, favourite, follow, follow_request, and update (a
-status the recipient reblogged was edited). Each is stored once per (recipient, type, actor,
+mention (also a reply that mentions), reblog, favourite, follow, follow_request, update (a
+status the recipient reblogged was edited) and status (a new post by an account the recipient
+follows with ``notify``: not reblogs, direct posts or replies to others, as Mastodon does). Each is stored once per (recipient, type, actor,
 status), so a redelivered event changes nothing.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from rookery.workloads.domain import notifications as kinds
 from rookery.workloads.domain.events import GRAPH, INTERACTIONS, POSTS, Event
@@ -21,6 +24,14 @@ from rookery.workloads.services.social import (
 )
 
 GROUP = "notify"
+
+
+def subscribed_worthy(payload: dict[str, Any]) -> bool:
+    """A post subscribers hear of: not direct, and not a reply to someone else."""
+    if payload.get("visibility") == "direct":
+        return False
+    replied_to = payload.get("in_reply_to_account_id")
+    return replied_to is None or replied_to == payload["account_id"]
 
 
 class NotifyWorker:
@@ -44,6 +55,11 @@ class NotifyWorker:
             else:
                 for mentioned in p.get("mentions", ()):
                     await notify(mentioned, kinds.MENTION, p["account_id"], p["status_id"])
+                if subscribed_worthy(p):
+                    mentioned = set(p.get("mentions", ()))
+                    for subscriber in await self.notifications.graph.subscriber_ids(p["account_id"]):
+                        if subscriber not in mentioned:  # a mention already told them
+                            await notify(subscriber, kinds.STATUS, p["account_id"], p["status_id"])
         elif event.type == STATUS_UPDATED:
             for reblogger in await self.statuses.reblogger_ids(p["status_id"]):
                 await notify(reblogger, kinds.UPDATE, p["account_id"], p["status_id"])

@@ -27,6 +27,8 @@ from rookery.workloads.ids import new_id
 from rookery.workloads.ports import OutboxEvents
 
 FOLLOW, REQUEST, BLOCK, MUTE = "follow", "request", "block", "mute"
+# a marker row in relations_by_target only, present while a follow asks for notifications of new posts
+SUBSCRIBED = "subscribed"
 KINDS = (FOLLOW, REQUEST, BLOCK, MUTE)
 TOP = (1 << 63) - 1
 
@@ -162,7 +164,15 @@ class CassandraGraphStore:
                 if not created:
                     await self.session.execute(self._update_options, (*options, account_id, kind, target_id))
         await self._mirrors(kind, account_id, target_id, relation_id, add=True)
+        if kind == FOLLOW:
+            await self._subscription(account_id, target_id, relation_id, on=bool(options[1]))
         return created
+
+    async def _subscription(self, account_id: int, target_id: int, relation_id: int, *, on: bool) -> None:
+        if on:
+            await self.session.execute(self._mirror_target, (target_id, SUBSCRIBED, account_id, relation_id))
+        else:
+            await self.session.execute(self._unmirror_target, (target_id, SUBSCRIBED, account_id))
 
     async def _remove(self, kind: str, account_id: int, target_id: int) -> dict[str, Any] | None:
         """Remove the relation; its stored row when this call removed it, else None."""
@@ -172,6 +182,8 @@ class CassandraGraphStore:
         relation_id, show_reblogs, notify, languages, notifications = rows[0]
         deleted = _applied(await self.session.execute(self._delete_if_exists, (account_id, kind, target_id)))
         await self._mirrors(kind, account_id, target_id, relation_id, add=False)
+        if kind == FOLLOW:
+            await self._subscription(account_id, target_id, relation_id, on=False)
         if not deleted:
             return None
         return {
@@ -252,6 +264,9 @@ class CassandraGraphStore:
 
     async def follower_ids(self, target_id: int) -> list[int]:
         return [row[0] for row in await self.session.execute(self._all_sources, (target_id, FOLLOW))]
+
+    async def subscriber_ids(self, target_id: int) -> list[int]:
+        return [row[0] for row in await self.session.execute(self._all_sources, (target_id, SUBSCRIBED))]
 
     async def _out(self, account_id: int, kinds: Sequence[str], ids: Sequence[int]) -> list[Any]:
         if not ids:

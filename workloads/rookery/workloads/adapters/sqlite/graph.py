@@ -175,6 +175,12 @@ class SqliteGraphStore:
         rows = await self.db.fetchall("SELECT account_id FROM follows WHERE target_id = ?", (target_id,))
         return [row["account_id"] for row in rows]
 
+    async def subscriber_ids(self, target_id: int) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT account_id FROM follows WHERE target_id = ? AND notify = 1", (target_id,)
+        )
+        return [row["account_id"] for row in rows]
+
     async def following_among(self, account_id: int, target_ids: Sequence[int]) -> set[int]:
         if not target_ids:
             return set()
