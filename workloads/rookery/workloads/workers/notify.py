@@ -2,8 +2,8 @@
 
 mention (also a reply that mentions), reblog, favourite, follow, follow_request, update (a
 status the recipient reblogged was edited) and status (a new post by an account the recipient
-follows with ``notify``: not reblogs, direct posts or replies to others, as Mastodon does). Each is stored once per (recipient, type, actor,
-status), so a redelivered event changes nothing.
+follows with ``notify``: not reblogs, direct posts or replies to others, as Mastodon does). Each
+is stored once per (recipient, type, actor, status), so a redelivered event changes nothing.
 """
 
 from __future__ import annotations
