@@ -137,6 +137,29 @@ async def test_multiplexed_hashtag_subscribe_and_unsubscribe(
         await sock.ws.close()
 
 
+async def test_list_stream_over_a_websocket(server: LiveServer, client: httpx.AsyncClient) -> None:
+    ana, ben, cy = await users(client, "ana", "ben", "cy")
+    for other in (ben, cy):
+        followed = await client.post(f"/api/v1/accounts/{other.id}/follow", headers=ana.headers)
+        assert followed.status_code == 200, followed.text
+    created = await client.post("/api/v1/lists", headers=ana.headers, json={"title": "Ben"})
+    list_id = created.json()["id"]
+    added = await client.post(
+        f"/api/v1/lists/{list_id}/accounts", headers=ana.headers, json={"account_ids": [ben.id]}
+    )
+    assert added.status_code == 200, added.text
+    assert await refused(ws_url(server.url, stream="list", list=list_id, access_token=cy.token)) == 404
+    sock = await open_socket(server.url, stream="list", list=list_id, access_token=ana.token)
+    try:
+        await post(client, cy, "cy is not in the list")
+        by_ben = await post(client, ben, "ben is")
+        frame = await sock.next()
+        assert frame["stream"] == ["list", list_id] and frame["event"] == "update"
+        assert payload(frame)["id"] == by_ben["id"]
+    finally:
+        await sock.ws.close()
+
+
 async def test_private_and_direct_posts_reach_only_their_audience(
     server: LiveServer, client: httpx.AsyncClient
 ) -> None:
