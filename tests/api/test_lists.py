@@ -181,7 +181,8 @@ async def test_members_only_followed_accounts(api: Api) -> None:
         assert response.status_code == 422 and "must follow" in response.json()["error"], response.text
     unknown = await api.client.post(path, headers=alice.headers, json={"account_ids": ["123456789"]})
     assert unknown.status_code == 404
-    for body in ({"account_ids": ["x"]}, {"account_ids": []}, {}, {"account_ids": [{"id": 1}]}):
+    bodies: list[dict[str, Any]] = [{"account_ids": ["x"]}, {"account_ids": []}, {}, {"account_ids": [{"id": 1}]}]
+    for body in bodies:
         response = await api.client.post(path, headers=alice.headers, json=body)
         assert response.status_code == 422 and "error" in response.json(), (body, response.text)
     assert await member_ids(api, alice, friends["id"]) == [carol.id, bob.id]  # all or nothing

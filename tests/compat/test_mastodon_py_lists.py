@@ -43,8 +43,9 @@ def test_lists_with_mastodon_py(users: dict[str, Mastodon]) -> None:
     first = lia.timeline_list(created, limit=2)
     assert [s.id for s in first] == posted[::-1][:2]
     second = lia.fetch_next(first)
-    assert [s.id for s in second] == posted[::-1][2:4]
-    assert [s.id for s in lia.fetch_previous(second)] == posted[::-1][:2]
+    assert second is not None and [s.id for s in second] == posted[::-1][2:4]
+    back = lia.fetch_previous(second)
+    assert back is not None and [s.id for s in back] == posted[::-1][:2]
     renamed = lia.list_update(created, "Lou only", replies_policy="none", exclusive=True)
     assert renamed.title == "Lou only" and renamed.replies_policy == "none" and renamed.exclusive is True
     assert lia.list(created).title == "Lou only"
