@@ -8,8 +8,10 @@ Writes bench/results/latest.json and latest.md (or <label>.json/.md). Steps, bou
 2. per mode: a seeded power-law graph loaded through the ports (bench.seed), then the server
    (`rookery up` / `rookery serve --role all` on the stack's PostgreSQL, Redis, Kafka, Cassandra)
    pinned to CPU 0, the load generators to CPU 1 (``taskset``); per scenario, the peak with wrk
-   (closed loop, ``--connections``), then p50/p95/p99 at 70% of that peak with bench.loadgen
-   (open loop, coordinated-omission corrected);
+   (closed loop, ``--connections``), then p50/p95/p99 at 70% of that peak, open loop and
+   coordinated-omission corrected: ``oha -q`` for GET-only scenarios (installed once with cargo,
+   see ``oha_binary``), bench.loadgen for the mixes with writes; the bare endpoint gets the same
+   oha run at 70% of its own peak, the latency floor of this machine and load generator;
 3. fan-out delivery: a post by authors with ~100, ~1,000, ~10,000 followers (quick: 10/100/1,000),
    timed from the compose response until every follower's home timeline holds it: the
    TimelineStore polled for every follower when the author is pushed; above the fan-out threshold
@@ -224,6 +226,85 @@ def wrk(url: str, seconds: int, connections: int, script: pathlib.Path | None = 
     return parse_wrk(done.stdout)
 
 
+OHA_VERSION = "1.16.0"
+OHA_HOME = pathlib.Path.home() / ".cache" / "rookery" / "bench"
+
+
+def oha_binary() -> str | None:
+    """``oha`` (crates.io), installed once with cargo under ~/.cache/rookery/bench; None without cargo.
+
+    The open-loop latency of GET-only scenarios comes from it: bench.loadgen (Python, aiohttp) tops
+    out near 1,700 req/s on one core and its own scheduling stalls showed as a p99 of 580 ms against
+    the bare ASGI endpoint at 1,000 req/s, which oha serves there with a p99 of a few ms."""
+    found = shutil.which("oha") or (str(OHA_HOME / "bin" / "oha") if (OHA_HOME / "bin" / "oha").exists() else None)
+    if found or not shutil.which("cargo"):
+        return found
+    log(f"installing oha {OHA_VERSION} with cargo (once, a few minutes)")
+    done = subprocess.run(
+        ["cargo", "install", "oha", "--locked", "--version", OHA_VERSION, "--root", str(OHA_HOME)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if done.returncode != 0:
+        log(f"oha install failed, open-loop latency falls back to bench.loadgen: {done.stderr[-500:]}")
+        return None
+    return str(OHA_HOME / "bin" / "oha")
+
+
+def oha_urls(spec: dict[str, Any], count: int = 2000) -> list[str] | None:
+    """One URL per request kind and token for a GET-only mix (the token as Mastodon's
+    ``access_token`` query parameter: oha sends one set of headers); None for a mix with writes."""
+    if any(k["method"] != "GET" for k in spec["mix"]):
+        return None
+    import random
+
+    rng = random.Random(1)
+    urls = []
+    for _ in range(count):
+        kind = rng.choices(spec["mix"], [k["weight"] for k in spec["mix"]])[0]
+        path = kind["path"].replace("{id}", rng.choice(spec["users"]))
+        urls.append(f"{spec['base']}{path}?access_token={rng.choice(spec[kind['tokens']])}")
+    return urls
+
+
+def open_loop_oha(
+    oha: str, urls: list[str], tmp: pathlib.Path, rate: float, seconds: int, connections: int
+) -> dict[str, Any]:
+    """oha at a fixed rate with its coordinated-omission correction (latency from the intended
+    start, as bench.loadgen measures it), the same result keys as bench.loadgen."""
+    url_file = tmp / "oha-urls.txt"
+    url_file.write_text("\n".join(urls) + "\n")
+    argv = [
+        oha, "-z", f"{seconds}s", "-q", f"{rate:.1f}", "--latency-correction", "-c", str(connections),
+        "-w", "--no-tui", "--output-format", "json", "--urls-from-file", str(url_file),
+    ]  # fmt: skip
+    done = subprocess.run(pinned(LOAD_CPU, argv), capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode != 0:
+        raise RuntimeError(f"oha failed: {done.stderr[-2000:]}")
+    data = json.loads(done.stdout)
+    codes = {str(k): int(v) for k, v in (data.get("statusCodeDistribution") or {}).items()}
+    errors = {k: v for k, v in codes.items() if int(k) >= 400}
+    errors.update({str(k): int(v) for k, v in (data.get("errorDistribution") or {}).items()})
+    pct = data.get("latencyPercentiles") or {}
+
+    def ms(key: str) -> float | None:
+        value = pct.get(key)
+        return None if value is None else float(value) * 1000
+
+    return {
+        "tool": "oha",
+        "rate": rate,
+        "ok": sum(v for k, v in codes.items() if int(k) < 400),
+        "errors": errors,
+        "achieved_rps": float(data["summary"]["requestsPerSec"] or 0.0),
+        "p50_ms": ms("p50"),
+        "p95_ms": ms("p95"),
+        "p99_ms": ms("p99"),
+        "max_ms": None if data["summary"].get("slowest") is None else data["summary"]["slowest"] * 1000,
+    }
+
+
 def open_loop(spec_path: pathlib.Path, rate: float, seconds: int, connections: int) -> dict[str, Any]:
     argv = [
         PY,
@@ -251,11 +332,19 @@ def open_loop(spec_path: pathlib.Path, rate: float, seconds: int, connections: i
 # -- ceilings ---------------------------------------------------------------------------------------
 
 
-def http_ceiling(plan: Plan, tmp: pathlib.Path) -> float:
+def http_ceiling(plan: Plan, tmp: pathlib.Path, oha: str | None = None) -> tuple[float, dict[str, Any] | None]:
+    """The bare endpoint's peak and, with oha, its latency at 70% of that peak (the floor that
+    the load generator and this machine put under every scenario's p99)."""
     port = free_port()
     with server([PY, "-m", "bench.bare_app", "--port", str(port)], {}, port, tmp / "bare.log") as base:
         wrk(base + "/", 2, plan.connections)
-        return wrk(base + "/", plan.seconds, plan.connections)["rps"]
+        peak = wrk(base + "/", plan.seconds, plan.connections)["rps"]
+        latency = (
+            open_loop_oha(oha, [base + "/"], tmp, 0.7 * peak, plan.seconds, plan.connections * 2)
+            if oha
+            else None
+        )
+        return peak, latency
 
 
 def cache_ceiling(plan: Plan, redis_url: str) -> float | None:
@@ -383,6 +472,10 @@ async def fanout(base: str, seeded: dict[str, Any], mode: str, env: dict[str, st
     return rows
 
 
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
 def _finite(value: float) -> float | None:
     return value if value != float("inf") else None
 
@@ -426,6 +519,7 @@ def run_mode(
     stack: dict[str, str],
     tmp: pathlib.Path,
     scenarios: list[str],
+    oha: str | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     data_dir = tmp / f"{mode}-data"
     keyspace = ""
@@ -497,7 +591,12 @@ def run_mode(
                 if peak["non_2xx"]:
                     log(f"{mode} {name}: {peak['non_2xx']:.0f} non-2xx responses under peak load")
                 rate = max(1.0, 0.7 * peak["rps"])
-                latency = open_loop(spec_path, rate, plan.seconds, plan.connections * 2)
+                urls = oha_urls(spec) if oha else None
+                latency = (
+                    open_loop_oha(oha, urls, tmp, rate, plan.seconds, plan.connections * 2)
+                    if oha and urls
+                    else open_loop(spec_path, rate, plan.seconds, plan.connections * 2)
+                )
                 if latency["errors"]:
                     log(f"{mode} {name}: open-loop errors {latency['errors']}")
                 on_path = (
@@ -571,14 +670,21 @@ def main(argv: list[str] | None = None) -> int:
     machine["quick"] = plan.quick
     machine["notes"] = [
         f"{machine['cores']} cores shared with the real stack's servers and other engineers' test runs; "
-        f"server pinned to CPU {SERVER_CPU}, load generators (wrk, bench.loadgen) to CPU {LOAD_CPU}"
+        f"server pinned to CPU {SERVER_CPU}, load generators (wrk, oha, bench.loadgen) to CPU {LOAD_CPU}"
         " (taskset)",
-        f"peak: wrk -t1 -c{plan.connections} -d{plan.seconds}s (closed loop); latency: bench.loadgen"
-        f" open loop at 70% of that peak for {plan.seconds}s, latency from the intended start"
-        " (coordinated omission corrected)",
+        f"peak: wrk -t1 -c{plan.connections} -d{plan.seconds}s (closed loop); latency: open loop at 70%"
+        f" of that peak for {plan.seconds}s with {plan.connections * 2} connections, latency from the"
+        " intended start (coordinated omission corrected)",
         "fan-out: time from the compose response until every follower's home timeline holds the post "
         f"({plan.fanout_reps} posts per author; p99 of so few is their maximum)",
     ]
+    oha = oha_binary()
+    machine["notes"].append(
+        f"latency at 70%: oha {OHA_VERSION} -q RATE --latency-correction for GET-only scenarios (token as"
+        " the access_token query parameter), bench.loadgen for the mixes with writes"
+        if oha
+        else "latency at 70%: bench.loadgen (oha not installed: needs cargo); it tops out near 1,700 req/s"
+    )
     log(f"machine {machine}")
     stack: dict[str, str] = {}
     if "production" in modes:
@@ -590,7 +696,15 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="rookery-bench-") as tmp_name:
         tmp = pathlib.Path(tmp_name)
-        ceilings: dict[str, float | None] = {"http": http_ceiling(plan, tmp)}
+        http_peak, http_latency = http_ceiling(plan, tmp, oha)
+        ceilings: dict[str, float | None] = {"http": http_peak}
+        if http_latency is not None:
+            machine["http_ceiling_at_70"] = http_latency
+            machine["notes"].append(
+                "the bare endpoint itself at 70% of its peak (oha): "
+                f"p50 {_fmt(http_latency['p50_ms'])} / p95 {_fmt(http_latency['p95_ms'])}"
+                f" / p99 {_fmt(http_latency['p99_ms'])} ms"
+            )
         if stack:
             ceilings["cache"] = cache_ceiling(plan, stack["ROOKERY_REDIS_URL"])
             ceilings["database"] = database_ceiling(plan, stack["ROOKERY_POSTGRES_DSN"])
@@ -600,7 +714,7 @@ def main(argv: list[str] | None = None) -> int:
         fan: list[dict[str, Any]] = []
         for mode in modes:
             try:
-                mode_rows, mode_fan = run_mode(mode, plan, ceilings, stack, tmp, scenarios)
+                mode_rows, mode_fan = run_mode(mode, plan, ceilings, stack, tmp, scenarios, oha)
             except Exception as exc:  # the other mode's rows are still written
                 traceback.print_exc()
                 log(f"{mode}: failed: {exc}")
