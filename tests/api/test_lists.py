@@ -45,7 +45,7 @@ async def test_create_read_update_delete(api: Api) -> None:
     assert (await api.client.get("/api/v1/lists", headers=alice.headers)).json() == []
     created = await make_list(api, alice, "  Friends  ")
     assert created["title"] == "Friends"
-    assert created["replies_policy"] == "followed" and created["exclusive"] is False
+    assert created["replies_policy"] == "list" and created["exclusive"] is False
     work = await make_list(api, alice, "Work", replies_policy="none", exclusive=True)
     assert work["replies_policy"] == "none" and work["exclusive"] is True
     listed = (await api.client.get("/api/v1/lists", headers=alice.headers)).json()

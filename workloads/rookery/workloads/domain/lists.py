@@ -32,7 +32,7 @@ class TimelineList:
     id: int
     account_id: int  # the owner
     title: str
-    replies_policy: str = FOLLOWED
+    replies_policy: str = LIST  # Mastodon's default
     exclusive: bool = False
 
 

@@ -61,7 +61,7 @@ class ListsService:
         return found
 
     async def create(
-        self, owner_id: int, title: str | None, *, replies_policy: str = "followed", exclusive: bool = False
+        self, owner_id: int, title: str | None, *, replies_policy: str = "list", exclusive: bool = False
     ) -> TimelineList:
         created = TimelineList(new_id(), owner_id, check_title(title), check_replies_policy(replies_policy), exclusive)
         check_room(len(await self.store.of_owner(owner_id)))

@@ -89,7 +89,7 @@ async def create(request: Request, ctx: AuthContext = Depends(WRITE)) -> Respons
         created = await _lists(request).create(
             ctx.user_id,
             title,
-            replies_policy=params.text("replies_policy", "followed") or "followed",
+            replies_policy=params.text("replies_policy", "list") or "list",
             exclusive=bool(params.flag("exclusive", False)),
         )
     return JsonResponse(render_list(created))
