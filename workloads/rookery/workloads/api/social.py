@@ -104,15 +104,28 @@ def page_of(params: Params, default_limit: int = 20, max_limit: int = 40) -> Pag
 
 
 def link_header(request: Request, next_max_id: int | None, prev_min_id: int | None) -> dict[str, str]:
-    """``Link: <...max_id=N>; rel="next", <...min_id=M>; rel="prev"`` on the public base URL."""
-    base = container(request).settings.base_url + request.url.path
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in CURSORS]
+    """``Link: <...max_id=N>; rel="next", <...min_id=M>; rel="prev"`` on the public base URL.
+
+    Built from the raw scope: ``request.url`` and ``request.query_params`` cost more than the rest
+    of the header on a home-timeline read, and a plain path and an empty query need neither."""
+    if next_max_id is None and prev_min_id is None:
+        return {}
+    scope = request.scope
+    path: str = scope["path"]
+    if "?" in path or "#" in path or "\\" in path:  # what Starlette's URL escapes
+        path = request.url.path
+    base = container(request).settings.base_url + path
+    if scope.get("query_string"):
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k not in CURSORS]
+        before = urllib.parse.urlencode(kept) + "&" if kept else ""
+    else:
+        before = ""
     links = []
     if next_max_id is not None:
-        links.append(f'<{base}?{urllib.parse.urlencode([*kept, ("max_id", str(next_max_id))])}>; rel="next"')
+        links.append(f'<{base}?{before}max_id={next_max_id}>; rel="next"')
     if prev_min_id is not None:
-        links.append(f'<{base}?{urllib.parse.urlencode([*kept, ("min_id", str(prev_min_id))])}>; rel="prev"')
-    return {"Link": ", ".join(links)} if links else {}
+        links.append(f'<{base}?{before}min_id={prev_min_id}>; rel="prev"')
+    return {"Link": ", ".join(links)}
 
 
 def paged(
