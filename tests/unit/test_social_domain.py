@@ -232,3 +232,11 @@ def test_notification_rules() -> None:
     assert type_filter(None, ["follow"]) == frozenset(
         {"mention", "status", "reblog", "follow_request", "favourite", "poll", "update"}
     )
+
+
+def test_client_ids_are_ascii_digits_only() -> None:
+    from rookery.workloads.ids import parse_id
+
+    assert parse_id("42") == 42 and parse_id(" 42 ") == 42
+    for bad in ("\u00b2", "4\u00b2", "\u0661", "-1", "0", "9" * 20, "", "1e3", str(1 << 63)):
+        assert parse_id(bad) is None, bad

@@ -51,7 +51,7 @@ def parse_id(value: str | int | None) -> int | None:
         number = value
     else:
         text = value.strip()
-        if not text.isdigit() or len(text) > 19:
+        if not (text.isascii() and text.isdigit()) or len(text) > 19:  # '²'.isdigit() is True
             return None
         number = int(text)
     return number if 0 < number < (1 << 63) else None

@@ -139,7 +139,7 @@ class Gateway:
         )
         length = headers.get("content-length")
         if length is not None:
-            if not length.isdigit():
+            if not (length.isascii() and length.isdigit()):
                 await send_error(send_with_headers, 400, "Invalid Content-Length header")
                 return
             if int(length) > limit:

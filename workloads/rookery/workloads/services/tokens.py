@@ -129,7 +129,7 @@ class TokenValidator:
             try:
                 async for channel, message in realtime.subscribe([REVOCATIONS_CHANNEL, SUSPENSIONS_CHANNEL]):
                     text = message.decode()
-                    if channel == SUSPENSIONS_CHANNEL and text[1:].isdigit():
+                    if channel == SUSPENSIONS_CHANNEL and text[1:].isascii() and text[1:].isdigit():
                         self.set_suspended(int(text[1:]), text[0] == "+")
                     elif channel == REVOCATIONS_CHANNEL:
                         self._revoked.add(text)
@@ -207,7 +207,7 @@ class TokenValidator:
                 token_id=str(claims["jti"]),
                 expires_at=float(claims["exp"]),
             )
-        account_id = int(subject) if subject.isdigit() else None
+        account_id = int(subject) if subject.isascii() and subject.isdigit() else None
         if account_id is None and self.subject_resolver is not None and not subject.startswith("app:"):
             account_id = await self.subject_resolver(claims)
         return AuthContext(
