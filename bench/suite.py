@@ -9,8 +9,8 @@ Writes bench/results/latest.json and latest.md (or <label>.json/.md). Steps, bou
    (`rookery up` / `rookery serve --role all` on the stack's PostgreSQL, Redis, Kafka, Cassandra)
    pinned to CPU 0, the load generators to CPU 1 (``taskset``); per scenario, the peak with wrk
    (closed loop, ``--connections``), then p50/p95/p99 at 70% of that peak, open loop and
-   coordinated-omission corrected: ``oha -q`` for GET-only scenarios (installed once with cargo,
-   see ``oha_binary``), bench.loadgen for the mixes with writes; the bare endpoint gets the same
+   coordinated-omission corrected: ``oha -q``, one process per method of the mix (installed once
+   with cargo, see ``oha_binary``; bench.loadgen without cargo); the bare endpoint gets the same
    oha run at 70% of its own peak, the latency floor of this machine and load generator;
 3. fan-out delivery: a post by authors with ~100, ~1,000, ~10,000 followers (quick: 10/100/1,000),
    timed from the compose response until every follower's home timeline holds it: the
@@ -29,8 +29,10 @@ import dataclasses
 import json
 import os
 import pathlib
+import random
 import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -44,6 +46,7 @@ from typing import Any
 import httpx
 
 from bench import report
+from bench.loadgen import percentile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -233,7 +236,7 @@ OHA_HOME = pathlib.Path.home() / ".cache" / "rookery" / "bench"
 def oha_binary() -> str | None:
     """``oha`` (crates.io), installed once with cargo under ~/.cache/rookery/bench; None without cargo.
 
-    The open-loop latency of GET-only scenarios comes from it: bench.loadgen (Python, aiohttp) tops
+    The open-loop latency of every scenario comes from it: bench.loadgen (Python, aiohttp) tops
     out near 1,700 req/s on one core and its own scheduling stalls showed as a p99 of 580 ms against
     the bare ASGI endpoint at 1,000 req/s, which oha serves there with a p99 of a few ms."""
     found = shutil.which("oha") or (str(OHA_HOME / "bin" / "oha") if (OHA_HOME / "bin" / "oha").exists() else None)
@@ -252,56 +255,93 @@ def oha_binary() -> str | None:
     return str(OHA_HOME / "bin" / "oha")
 
 
-def oha_urls(spec: dict[str, Any], count: int = 2000) -> list[str] | None:
-    """One URL per request kind and token for a GET-only mix (the token as Mastodon's
-    ``access_token`` query parameter: oha sends one set of headers); None for a mix with writes."""
-    if any(k["method"] != "GET" for k in spec["mix"]):
-        return None
-    import random
+@dataclasses.dataclass(frozen=True)
+class OhaGroup:
+    """The requests of one method in a scenario's mix: one oha process sends them at ``share`` of
+    the scenario's rate (oha sends one method and one set of headers per run)."""
 
+    method: str
+    share: float
+    urls: list[str]
+    bodies: list[str]  # one JSON body per line, for POST
+
+
+def oha_groups(spec: dict[str, Any], count: int = 2000) -> list[OhaGroup]:
+    """URLs drawn like bench.loadgen draws requests, one group per method, the token as Mastodon's
+    ``access_token`` query parameter; unique compose bodies."""
     rng = random.Random(1)
-    urls = []
-    for _ in range(count):
-        kind = rng.choices(spec["mix"], [k["weight"] for k in spec["mix"]])[0]
-        path = kind["path"].replace("{id}", rng.choice(spec["users"]))
-        urls.append(f"{spec['base']}{path}?access_token={rng.choice(spec[kind['tokens']])}")
-    return urls
+    total = sum(k["weight"] for k in spec["mix"])
+    groups = []
+    for method in ("GET", "POST"):
+        kinds = [k for k in spec["mix"] if k["method"] == method]
+        if not kinds:
+            continue
+        urls = []
+        for _ in range(count):
+            kind = rng.choices(kinds, [k["weight"] for k in kinds])[0]
+            path = kind["path"].replace("{id}", rng.choice(spec["users"]))
+            urls.append(f"{spec['base']}{path}?access_token={rng.choice(spec[kind['tokens']])}")
+        bodies = (
+            [json.dumps({"status": f"oha post {i} {rng.randrange(10**9)} #bench"}) for i in range(5 * count)]
+            if method == "POST"
+            else []
+        )
+        groups.append(OhaGroup(method, sum(k["weight"] for k in kinds) / total, urls, bodies))
+    return groups
 
 
 def open_loop_oha(
-    oha: str, urls: list[str], tmp: pathlib.Path, rate: float, seconds: int, connections: int
+    oha: str, groups: list[OhaGroup], tmp: pathlib.Path, rate: float, seconds: int, connections: int
 ) -> dict[str, Any]:
     """oha at a fixed rate with its coordinated-omission correction (latency from the intended
-    start, as bench.loadgen measures it), the same result keys as bench.loadgen."""
-    url_file = tmp / "oha-urls.txt"
-    url_file.write_text("\n".join(urls) + "\n")
-    argv = [
-        oha, "-z", f"{seconds}s", "-q", f"{rate:.1f}", "--latency-correction", "-c", str(connections),
-        "-w", "--no-tui", "--output-format", "json", "--urls-from-file", str(url_file),
-    ]  # fmt: skip
-    done = subprocess.run(pinned(LOAD_CPU, argv), capture_output=True, text=True, timeout=seconds + 60)
-    if done.returncode != 0:
-        raise RuntimeError(f"oha failed: {done.stderr[-2000:]}")
-    data = json.loads(done.stdout)
-    codes = {str(k): int(v) for k, v in (data.get("statusCodeDistribution") or {}).items()}
-    errors = {k: v for k, v in codes.items() if int(k) >= 400}
-    errors.update({str(k): int(v) for k, v in (data.get("errorDistribution") or {}).items()})
-    pct = data.get("latencyPercentiles") or {}
-
-    def ms(key: str) -> float | None:
-        value = pct.get(key)
-        return None if value is None else float(value) * 1000
-
+    start, as bench.loadgen measures it), one process per group, all at once, each with all the
+    connections (a group's slow writes must not queue behind a share of them); percentiles over
+    every successful request of all of them (oha's SQLite record); bench.loadgen's result keys."""
+    runs = []
+    for index, group in enumerate(groups):
+        url_file, db_file = tmp / f"oha-urls-{index}.txt", tmp / f"oha-{index}.db"
+        url_file.write_text("\n".join(group.urls) + "\n")
+        db_file.unlink(missing_ok=True)
+        argv = [
+            oha, "-z", f"{seconds}s", "-q", f"{rate * group.share:.1f}", "--latency-correction",
+            "-c", str(connections), "-w", "--no-tui",
+            "--output-format", "json", "--urls-from-file", str(url_file), "--db-url", str(db_file),
+        ]  # fmt: skip
+        if group.method != "GET":
+            body_file = tmp / f"oha-bodies-{index}.txt"
+            body_file.write_text("\n".join(group.bodies) + "\n")
+            argv += ["-m", group.method, "-T", "application/json", "-Z", str(body_file)]
+        out = (tmp / f"oha-{index}.json").open("w")
+        runs.append((subprocess.Popen(pinned(LOAD_CPU, argv), stdout=out, stderr=subprocess.PIPE), out, db_file))
+    codes: dict[str, int] = {}
+    errors: dict[str, int] = {}
+    durations: list[float] = []
+    elapsed = 0.0
+    for index, (process, out, db_file) in enumerate(runs):
+        _, stderr = process.communicate(timeout=seconds + 60)
+        out.close()
+        if process.returncode != 0:
+            raise RuntimeError(f"oha failed: {stderr.decode()[-2000:]}")
+        data = json.loads((tmp / f"oha-{index}.json").read_text())
+        elapsed = max(elapsed, float(data["summary"]["total"] or 0.0))
+        for code, n in (data.get("statusCodeDistribution") or {}).items():
+            codes[str(code)] = codes.get(str(code), 0) + int(n)
+        for error, n in (data.get("errorDistribution") or {}).items():
+            errors[str(error)] = errors.get(str(error), 0) + int(n)
+        with contextlib.closing(sqlite3.connect(db_file)) as db:  # duration: from the intended start
+            durations += [row[0] for row in db.execute("SELECT duration FROM oha WHERE status < 400")]
+    errors.update({code: n for code, n in codes.items() if int(code) >= 400})
+    ms = sorted(d * 1000 for d in durations)
     return {
         "tool": "oha",
         "rate": rate,
-        "ok": sum(v for k, v in codes.items() if int(k) < 400),
+        "ok": len(ms),
         "errors": errors,
-        "achieved_rps": float(data["summary"]["requestsPerSec"] or 0.0),
-        "p50_ms": ms("p50"),
-        "p95_ms": ms("p95"),
-        "p99_ms": ms("p99"),
-        "max_ms": None if data["summary"].get("slowest") is None else data["summary"]["slowest"] * 1000,
+        "achieved_rps": len(ms) / elapsed if elapsed > 0 else 0.0,
+        "p50_ms": percentile(ms, 50),
+        "p95_ms": percentile(ms, 95),
+        "p99_ms": percentile(ms, 99),
+        "max_ms": ms[-1] if ms else None,
     }
 
 
@@ -340,7 +380,9 @@ def http_ceiling(plan: Plan, tmp: pathlib.Path, oha: str | None = None) -> tuple
         wrk(base + "/", 2, plan.connections)
         peak = wrk(base + "/", plan.seconds, plan.connections)["rps"]
         latency = (
-            open_loop_oha(oha, [base + "/"], tmp, 0.7 * peak, plan.seconds, plan.connections * 2)
+            open_loop_oha(
+                oha, [OhaGroup("GET", 1.0, [base + "/"], [])], tmp, 0.7 * peak, plan.seconds, plan.connections * 2
+            )
             if oha
             else None
         )
@@ -591,10 +633,9 @@ def run_mode(
                 if peak["non_2xx"]:
                     log(f"{mode} {name}: {peak['non_2xx']:.0f} non-2xx responses under peak load")
                 rate = max(1.0, 0.7 * peak["rps"])
-                urls = oha_urls(spec) if oha else None
                 latency = (
-                    open_loop_oha(oha, urls, tmp, rate, plan.seconds, plan.connections * 2)
-                    if oha and urls
+                    open_loop_oha(oha, oha_groups(spec), tmp, rate, plan.seconds, plan.connections * 2)
+                    if oha
                     else open_loop(spec_path, rate, plan.seconds, plan.connections * 2)
                 )
                 if latency["errors"]:
@@ -680,8 +721,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     oha = oha_binary()
     machine["notes"].append(
-        f"latency at 70%: oha {OHA_VERSION} -q RATE --latency-correction for GET-only scenarios (token as"
-        " the access_token query parameter), bench.loadgen for the mixes with writes"
+        f"latency at 70%: oha {OHA_VERSION} -q RATE --latency-correction, one process per method of the"
+        " mix at its share of the rate, percentiles over all their requests (token as the access_token"
+        " query parameter)"
         if oha
         else "latency at 70%: bench.loadgen (oha not installed: needs cargo); it tops out near 1,700 req/s"
     )
