@@ -137,6 +137,23 @@ def pinned(cpu: str, argv: list[str]) -> list[str]:
     return ["taskset", "-c", cpu, *argv] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else argv
 
 
+SERVER_PIDS: dict[str, int] = {}  # base URL -> the server's pid (taskset execs it)
+
+
+def cpu_wait_ms(pid: int | None) -> float | None:
+    """How long the process's threads have been runnable but waiting for a CPU (schedstat's second
+    field, summed over threads): what other work on the shared core cost it."""
+    if pid is None:
+        return None
+    total = 0
+    try:
+        for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+            total += int((task / "schedstat").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return total / 1e6
+
+
 def free_port() -> int:
     import socket
 
@@ -166,6 +183,7 @@ def server(argv: list[str], env: dict[str, str], port: int, log_path: pathlib.Pa
         try:
             base = f"http://127.0.0.1:{port}"
             wait_ready(base + "/healthz", process)
+            SERVER_PIDS[base] = process.pid
             yield base
         finally:
             process.terminate()
@@ -313,6 +331,16 @@ def open_loop_oha(
             argv += ["-m", group.method, "-T", "application/json", "-Z", str(body_file)]
         out = (tmp / f"oha-{index}.json").open("w")
         runs.append((subprocess.Popen(pinned(LOAD_CPU, argv), stdout=out, stderr=subprocess.PIPE), out, db_file))
+    # oha's threads' wait for a CPU, kept in the result: lateness of the sender counts as latency,
+    # but its runtime's threads also wait for each other on the one load CPU, so it is no clean
+    # measure of the other work there
+    waited: dict[int, float] = {}
+    while any(process.poll() is None for process, _, _ in runs):
+        for process, _, _ in runs:
+            now = cpu_wait_ms(process.pid)
+            if now is not None:
+                waited[process.pid] = now
+        time.sleep(0.1)
     codes: dict[str, int] = {}
     errors: dict[str, int] = {}
     durations: list[float] = []
@@ -342,6 +370,7 @@ def open_loop_oha(
         "p95_ms": percentile(ms, 95),
         "p99_ms": percentile(ms, 99),
         "max_ms": ms[-1] if ms else None,
+        "load_cpu_wait_ms": round(sum(waited.values()), 1),
     }
 
 
@@ -379,6 +408,7 @@ def http_ceiling(plan: Plan, tmp: pathlib.Path, oha: str | None = None) -> tuple
     with server([PY, "-m", "bench.bare_app", "--port", str(port)], {}, port, tmp / "bare.log") as base:
         wrk(base + "/", 2, plan.connections)
         peak = wrk(base + "/", plan.seconds, plan.connections)["rps"]
+        waited = cpu_wait_ms(SERVER_PIDS.get(base))
         latency = (
             open_loop_oha(
                 oha, [OhaGroup("GET", 1.0, [base + "/"], [])], tmp, 0.7 * peak, plan.seconds, plan.connections * 2
@@ -386,6 +416,9 @@ def http_ceiling(plan: Plan, tmp: pathlib.Path, oha: str | None = None) -> tuple
             if oha
             else None
         )
+        after = cpu_wait_ms(SERVER_PIDS.get(base))
+        if latency is not None and waited is not None and after is not None:
+            latency["server_cpu_wait_ms"] = round(after - waited, 1)
         return peak, latency
 
 
@@ -562,7 +595,9 @@ def run_mode(
     tmp: pathlib.Path,
     scenarios: list[str],
     oha: str | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    notes = [] if notes is None else notes
     data_dir = tmp / f"{mode}-data"
     keyspace = ""
     port = free_port()  # before seeding: the tokens' issuer is the server's public URL
@@ -633,11 +668,19 @@ def run_mode(
                 if peak["non_2xx"]:
                     log(f"{mode} {name}: {peak['non_2xx']:.0f} non-2xx responses under peak load")
                 rate = max(1.0, 0.7 * peak["rps"])
+                waited_before = cpu_wait_ms(SERVER_PIDS.get(base))
                 latency = (
                     open_loop_oha(oha, oha_groups(spec), tmp, rate, plan.seconds, plan.connections * 2)
                     if oha
                     else open_loop(spec_path, rate, plan.seconds, plan.connections * 2)
                 )
+                waited_after = cpu_wait_ms(SERVER_PIDS.get(base))
+                if waited_before is not None and waited_after is not None:
+                    latency["server_cpu_wait_ms"] = round(waited_after - waited_before, 1)
+                    notes.append(
+                        f"{mode} {name}: during the {plan.seconds} s latency run the server waited"
+                        f" {waited_after - waited_before:,.0f} ms for a CPU (runnable, not running)"
+                    )
                 if latency["errors"]:
                     log(f"{mode} {name}: open-loop errors {latency['errors']}")
                 on_path = (
@@ -745,7 +788,8 @@ def main(argv: list[str] | None = None) -> int:
             machine["notes"].append(
                 "the bare endpoint itself at 70% of its peak (oha): "
                 f"p50 {_fmt(http_latency['p50_ms'])} / p95 {_fmt(http_latency['p95_ms'])}"
-                f" / p99 {_fmt(http_latency['p99_ms'])} ms"
+                f" / p99 {_fmt(http_latency['p99_ms'])} ms; the server waited"
+                f" {_fmt(http_latency.get('server_cpu_wait_ms'))} ms for a CPU during it"
             )
         if stack:
             ceilings["cache"] = cache_ceiling(plan, stack["ROOKERY_REDIS_URL"])
@@ -756,7 +800,7 @@ def main(argv: list[str] | None = None) -> int:
         fan: list[dict[str, Any]] = []
         for mode in modes:
             try:
-                mode_rows, mode_fan = run_mode(mode, plan, ceilings, stack, tmp, scenarios, oha)
+                mode_rows, mode_fan = run_mode(mode, plan, ceilings, stack, tmp, scenarios, oha, machine["notes"])
             except Exception as exc:  # the other mode's rows are still written
                 traceback.print_exc()
                 log(f"{mode}: failed: {exc}")
