@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import io
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -69,12 +70,20 @@ class Container:
     async def close(self) -> None:
         # each step is bounded: a consumer stuck in a handler (a model still loading, a frozen
         # store) must not keep the process from shutting down; what is left is logged
+        # (asyncio.wait, not wait_for: wait_for waits for the cancelled step to end, forever if it
+        # swallows the cancel; here a step past its time is cancelled and left behind)
         limit = self.settings.shutdown_step_timeout_s
         for stopper in reversed(self.stoppers):
-            try:
-                await asyncio.wait_for(stopper(), limit)
-            except TimeoutError:
-                log.warning("shutdown step %s took longer than %.0fs; skipped", _name(stopper), limit)
+            step = asyncio.ensure_future(stopper())
+            done, _ = await asyncio.wait({step}, timeout=limit)
+            if done:
+                if not step.cancelled() and step.exception() is not None:
+                    log.error("shutdown step %s failed", _name(stopper), exc_info=step.exception())
+                continue
+            where = io.StringIO()
+            step.print_stack(limit=8, file=where)  # where it is stuck, for whoever reads the log
+            step.cancel()
+            log.warning("shutdown step %s took longer than %.0fs; skipped\n%s", _name(stopper), limit, where.getvalue())
 
 
 def _name(func: Callable[..., object]) -> str:
@@ -416,15 +425,21 @@ def _social(container: Container) -> None:
     pg = container.ports.get("postgres")
     statuses: Any
     interaction_store: Any
+    conversation_mutes: Any
     if pg is not None:  # production: statuses and interactions in PostgreSQL, their own outbox
         from rookery.workloads.adapters.postgres import statuses as pg_statuses
+        from rookery.workloads.adapters.postgres.conversation_mutes import PostgresConversationMuteStore
 
         pg_outbox = container.ports["postgres_outbox"]
         statuses = pg_statuses.PostgresStatusRepository(pg, pg_outbox)
         interaction_store = pg_statuses.PostgresInteractionStore(pg, pg_outbox)
+        conversation_mutes = PostgresConversationMuteStore(pg)
     else:
+        from rookery.workloads.adapters.sqlite.conversation_mutes import SqliteConversationMuteStore
+
         statuses = sqlite_statuses.SqliteStatusRepository(db, outbox)
         interaction_store = sqlite_interactions.SqliteInteractionStore(db, outbox)
+        conversation_mutes = SqliteConversationMuteStore(db)
     graph_store: Any
     timelines: Any
     notification_store: Any
@@ -437,6 +452,7 @@ def _social(container: Container) -> None:
     container.ports.update(
         statuses=statuses,
         interactions=interaction_store,
+        conversation_mutes=conversation_mutes,
         graph=graph_store,
         timelines=timelines,
         notifications=notification_store,
@@ -448,7 +464,7 @@ def _social(container: Container) -> None:
     posts = PostsService(
         statuses, graph_store, accounts, cache, base_url=settings.base_url, tenant=settings.tenant
     )
-    interactions = InteractionsService(posts, interaction_store)
+    interactions = InteractionsService(posts, interaction_store, conversation_mutes)
     feed = FeedService(timelines, statuses, interaction_store, graph_store, posts)
     notifications = NotificationsService(notification_store, graph_store, posts)
     account_views = container.services["account_views"]
@@ -479,7 +495,7 @@ def _social(container: Container) -> None:
         fanout = FanoutWorker(timelines, graph_store, statuses, accounts, threshold=settings.fanout_threshold)
         fanout.subscribe(bus)
     if "notifications" in container.roles:
-        NotifyWorker(notifications, notification_store, statuses).subscribe(bus)
+        NotifyWorker(notifications, notification_store, statuses, conversation_mutes).subscribe(bus)
 
 
 # -------------------------------------------------------------------------------------------

@@ -325,6 +325,19 @@ class ViewerFlags:
     reblogged: frozenset[int] = frozenset()
     bookmarked: frozenset[int] = frozenset()
     pinned: frozenset[int] = frozenset()
+    muted: frozenset[int] = frozenset()  # statuses in a conversation the viewer muted
+
+
+class ConversationMuteStore(Protocol):
+    """Muted conversations (threads, by their root status id) per account: no notifications from them."""
+
+    async def mute(self, account_id: int, conversation_id: int) -> None: ...
+
+    async def unmute(self, account_id: int, conversation_id: int) -> None: ...
+
+    async def muted(self, account_id: int, conversation_ids: Sequence[int]) -> set[int]:
+        """Which of the conversations the account muted."""
+        ...
 
 
 class StatusRepository(Protocol):

@@ -52,6 +52,12 @@ class Status:
     replies_count: int = 0
     reblogs_count: int = 0
     favourites_count: int = 0
+    conversation_id: int | None = None  # the thread's root status (None: this status is the root)
+
+    @property
+    def thread_id(self) -> int:
+        """The conversation this status belongs to: its root's id (replies inherit the parent's)."""
+        return self.conversation_id if self.conversation_id is not None else self.id
 
     @property
     def created_at(self) -> dt.datetime:
@@ -143,6 +149,15 @@ def check_editable(status: Status, actor_id: int) -> None:
     check_author(status, actor_id)
     if status.is_reblog:
         raise StatusRuleError("Reblogs can't be edited")
+
+
+def check_participant(status: Status, root: Status | None, actor_id: int) -> None:
+    """Muting a conversation needs a part in it: the actor wrote or is mentioned in the status or
+    in the thread's root."""
+    for candidate in (status, root):
+        if candidate is not None and (candidate.account_id == actor_id or actor_id in candidate.mentions):
+            return
+    raise StatusRuleError("You can only mute conversations you are part of")
 
 
 def check_pinnable(status: Status, actor_id: int, pinned_count: int) -> None:

@@ -11,11 +11,12 @@ from rookery.workloads.domain.statuses import (
     Status,
     StatusRuleError,
     check_author,
+    check_participant,
     check_pinnable,
     check_reblog,
 )
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import InteractionStore, ViewerFlags
+from rookery.workloads.ports import ConversationMuteStore, InteractionStore, ViewerFlags
 from rookery.workloads.services.posts import PostsService, status_cache_key
 from rookery.workloads.services.social import (
     FAVOURITED,
@@ -29,9 +30,10 @@ REBLOG_VISIBILITIES = (PUBLIC, UNLISTED, PRIVATE)
 
 
 class InteractionsService:
-    def __init__(self, posts: PostsService, interactions: InteractionStore) -> None:
+    def __init__(self, posts: PostsService, interactions: InteractionStore, mutes: ConversationMuteStore) -> None:
         self.posts = posts
         self.store = interactions
+        self.mutes = mutes
 
     async def _refreshed(self, status_id: int) -> Status:
         await self.posts.cache.delete(status_cache_key(status_id))
@@ -108,6 +110,20 @@ class InteractionsService:
         status = await self.posts.visible(status_id, actor_id)
         check_author(status, actor_id)
         await self.store.unpin(actor_id, status.id)
+        return status
+
+    async def mute_conversation(self, actor_id: int, status_id: int) -> Status:
+        """Mute the thread of the status (the original of a reblog) for the actor, who must take
+        part in it; muting twice changes nothing."""
+        status = await self.posts.original(status_id, actor_id)
+        root = await self.posts.statuses.get(status.thread_id) if status.conversation_id is not None else None
+        check_participant(status, root, actor_id)
+        await self.mutes.mute(actor_id, status.thread_id)
+        return status
+
+    async def unmute_conversation(self, actor_id: int, status_id: int) -> Status:
+        status = await self.posts.original(status_id, actor_id)
+        await self.mutes.unmute(actor_id, status.thread_id)
         return status
 
     async def favourited_by(

@@ -202,6 +202,7 @@ class PostsService:
             language=draft.language,
             in_reply_to_id=parent.id if parent else None,
             in_reply_to_account_id=parent.account_id if parent else None,
+            conversation_id=parent.thread_id if parent else None,
             mentions=mentions,
             tags=tags,
             application=application,

@@ -4,6 +4,7 @@ mention (also a reply that mentions), reblog, favourite, follow, follow_request,
 status the recipient reblogged was edited) and status (a new post by an account the recipient
 follows with ``notify``: not reblogs, direct posts or replies to others, as Mastodon does). Each
 is stored once per (recipient, type, actor, status), so a redelivered event changes nothing.
+None of these about a status reaches a recipient who muted its conversation (thread).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from rookery.workloads.domain import notifications as kinds
 from rookery.workloads.domain.events import GRAPH, INTERACTIONS, POSTS, Event
-from rookery.workloads.ports import EventBus, NotificationStore, StatusRepository
+from rookery.workloads.ports import ConversationMuteStore, EventBus, NotificationStore, StatusRepository
 from rookery.workloads.services.notifications import NotificationsService
 from rookery.workloads.services.social import (
     FAVOURITED,
@@ -36,11 +37,30 @@ def subscribed_worthy(payload: dict[str, Any]) -> bool:
 
 class NotifyWorker:
     def __init__(
-        self, notifications: NotificationsService, store: NotificationStore, statuses: StatusRepository
+        self,
+        notifications: NotificationsService,
+        store: NotificationStore,
+        statuses: StatusRepository,
+        mutes: ConversationMuteStore,
     ) -> None:
         self.notifications = notifications
         self.store = store
         self.statuses = statuses
+        self.mutes = mutes
+        self._thread: dict[int, int | None] = {}  # status id -> thread id, for one event
+
+    async def _muted(self, recipient_id: int, status_id: int) -> bool:
+        """Whether the recipient muted the conversation of the status (gone statuses: no)."""
+        if status_id not in self._thread:
+            status = await self.statuses.get(status_id)
+            self._thread[status_id] = status.thread_id if status is not None else None
+        thread_id = self._thread[status_id]
+        return thread_id is not None and thread_id in await self.mutes.muted(recipient_id, [thread_id])
+
+    async def _notify(self, recipient_id: int, kind: str, actor_id: int, status_id: int | None = None) -> None:
+        if status_id is not None and await self._muted(recipient_id, status_id):
+            return
+        await self.notifications.notify(recipient_id, kind, actor_id, status_id)
 
     def subscribe(self, bus: EventBus) -> None:
         for stream in (POSTS, INTERACTIONS, GRAPH):
@@ -48,7 +68,8 @@ class NotifyWorker:
 
     async def handle(self, event: Event) -> None:
         p = event.payload
-        notify = self.notifications.notify
+        notify = self._notify
+        self._thread = {}
         if event.type == STATUS_CREATED:
             if p.get("reblog_of_id") is not None:
                 await notify(p["reblog_account_id"], kinds.REBLOG, p["account_id"], p["reblog_of_id"])

@@ -18,7 +18,7 @@ from rookery.workloads.ports import OutboxEvents, StatusQuery, ViewerFlags
 COLUMNS = (
     "id, account_id, text, content, visibility, spoiler_text, sensitive, language, in_reply_to_id,"
     " in_reply_to_account_id, reblog_of_id, mentions, tags, media_ids, application, edited_at,"
-    " replies_count, reblogs_count, favourites_count"
+    " replies_count, reblogs_count, favourites_count, conversation_id"
 )
 
 
@@ -43,6 +43,7 @@ def row_to_status(row: Any) -> Status:
         replies_count=row["replies_count"],
         reblogs_count=row["reblogs_count"],
         favourites_count=row["favourites_count"],
+        conversation_id=row["conversation_id"],
     )
 
 
@@ -94,11 +95,11 @@ class PostgresStatusRepository:
         async with self.db.transaction() as tx:
             await tx.execute(
                 f"INSERT INTO statuses ({COLUMNS}) VALUES"
-                " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, 0, 0, 0)",
+                " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, 0, 0, 0, $16)",
                 status.id, status.account_id, status.text, status.content, status.visibility,
                 status.spoiler_text, status.sensitive, status.language, status.in_reply_to_id,
                 status.in_reply_to_account_id, status.reblog_of_id, list(status.mentions),
-                list(status.tags), list(status.media_ids), status.application,
+                list(status.tags), list(status.media_ids), status.application, status.conversation_id,
             )  # fmt: skip
             if status.tags:
                 await tx.execute(
@@ -365,7 +366,7 @@ class PostgresInteractionStore:
     async def viewer_flags(self, account_id: int, status_ids: Sequence[int]) -> ViewerFlags:
         if not status_ids:
             return ViewerFlags()
-        found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set(), "p": set()}
+        found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set(), "p": set(), "m": set()}
         rows = await self.db.fetch(
             "SELECT 'f' AS kind, status_id FROM favourites"
             " WHERE account_id = $1 AND status_id = ANY($2::bigint[])"
@@ -374,7 +375,10 @@ class PostgresInteractionStore:
             " UNION ALL SELECT 'p', status_id FROM status_pins"
             " WHERE account_id = $1 AND status_id = ANY($2::bigint[])"
             " UNION ALL SELECT 'r', reblog_of_id FROM statuses"
-            " WHERE account_id = $1 AND reblog_of_id = ANY($2::bigint[])",
+            " WHERE account_id = $1 AND reblog_of_id = ANY($2::bigint[])"
+            " UNION ALL SELECT 'm', s.id FROM statuses s JOIN conversation_mutes m"
+            " ON m.account_id = $1 AND m.conversation_id = COALESCE(s.conversation_id, s.id)"
+            " WHERE s.id = ANY($2::bigint[])",
             account_id,
             list(status_ids),
         )
@@ -385,4 +389,5 @@ class PostgresInteractionStore:
             reblogged=frozenset(found["r"]),
             bookmarked=frozenset(found["b"]),
             pinned=frozenset(found["p"]),
+            muted=frozenset(found["m"]),
         )

@@ -118,15 +118,18 @@ class SqliteInteractionStore:
             return ViewerFlags()
         ids = list(status_ids)
         marks = placeholders(ids)
-        found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set(), "p": set()}
+        found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set(), "p": set(), "m": set()}
         rows = self.reader.fetchall(
             f"SELECT 'f' AS kind, status_id FROM favourites WHERE account_id = ? AND status_id IN ({marks})"
             f" UNION ALL SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks})"
             " UNION ALL SELECT 'p', status_id FROM status_pins"
             f" WHERE account_id = ? AND status_id IN ({marks})"
             " UNION ALL SELECT 'r', reblog_of_id FROM statuses"
-            f" WHERE account_id = ? AND reblog_of_id IN ({marks})",
-            [account_id, *ids] * 4,
+            f" WHERE account_id = ? AND reblog_of_id IN ({marks})"
+            " UNION ALL SELECT 'm', s.id FROM statuses s JOIN conversation_mutes m"
+            " ON m.account_id = ? AND m.conversation_id = COALESCE(s.conversation_id, s.id)"
+            f" WHERE s.id IN ({marks})",
+            [account_id, *ids] * 5,
         )
         for row in rows:
             found[row["kind"]].add(row["status_id"])
@@ -135,4 +138,5 @@ class SqliteInteractionStore:
             reblogged=frozenset(found["r"]),
             bookmarked=frozenset(found["b"]),
             pinned=frozenset(found["p"]),
+            muted=frozenset(found["m"]),
         )

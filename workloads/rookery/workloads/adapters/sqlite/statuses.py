@@ -67,12 +67,31 @@ MIGRATIONS = (
             "CREATE INDEX status_edits_status ON status_edits (status_id, id)",
         ),
     ),
+    Migration(
+        "posts",
+        3,  # 2: interactions.py
+        (
+            # the thread's root (NULL: the status is a root); replies made before get it backfilled
+            "ALTER TABLE statuses ADD COLUMN conversation_id INTEGER",
+            "WITH RECURSIVE thread (id, root) AS ("
+            " SELECT id, id FROM statuses WHERE in_reply_to_id IS NULL"
+            " UNION ALL SELECT s.id, thread.root FROM statuses s JOIN thread ON s.in_reply_to_id = thread.id)"
+            " UPDATE statuses SET conversation_id = (SELECT root FROM thread WHERE thread.id = statuses.id)"
+            " WHERE in_reply_to_id IS NOT NULL",
+            # the conversations accounts muted (adapters/sqlite/conversation_mutes.py)
+            """CREATE TABLE conversation_mutes (
+                account_id INTEGER NOT NULL,
+                conversation_id INTEGER NOT NULL,
+                PRIMARY KEY (account_id, conversation_id)
+            ) WITHOUT ROWID""",
+        ),
+    ),
 )
 
 COLUMNS = (
     "id, account_id, text, content, visibility, spoiler_text, sensitive, language, in_reply_to_id,"
     " in_reply_to_account_id, reblog_of_id, mentions, tags, application, edited_at,"
-    " replies_count, reblogs_count, favourites_count, media_ids, has_media"
+    " replies_count, reblogs_count, favourites_count, media_ids, has_media, conversation_id"
 )
 HOME_VISIBILITIES = ("public", "unlisted", "private")
 
@@ -98,6 +117,7 @@ def row_to_status(row: Any) -> Status:
         reblogs_count=row["reblogs_count"],
         favourites_count=row["favourites_count"],
         media_ids=tuple(orjson.loads(row["media_ids"])),
+        conversation_id=row["conversation_id"],
     )
 
 
@@ -133,7 +153,7 @@ class SqliteStatusRepository:
                     status.spoiler_text, int(status.sensitive), status.language, status.in_reply_to_id,
                     status.in_reply_to_account_id, status.reblog_of_id, orjson.dumps(list(status.mentions)),
                     orjson.dumps(list(status.tags)), status.application, None, 0, 0, 0,
-                    orjson.dumps(list(status.media_ids)), int(bool(status.media_ids)),
+                    orjson.dumps(list(status.media_ids)), int(bool(status.media_ids)), status.conversation_id,
                 ),
             )  # fmt: skip
             if status.tags:

@@ -2,8 +2,8 @@
 
 The cached part (``status:<id>``, orjson bytes) holds everything that is the same for every reader;
 accounts come from the account cache, and the viewer's flags (favourited, reblogged, bookmarked,
-pinned) from one batched query per request. Rendering N statuses costs one cache round trip for
-the statuses, one for the reblogged originals, one for the accounts and one flag query.
+pinned, muted conversation) from one batched query per request. Rendering N statuses costs one
+cache round trip for the statuses, one for the reblogged originals, one for the accounts and one flag query.
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ class StatusViews:
         if viewer_id is not None:
             entity["favourited"] = content_id in flags.favourited
             entity["reblogged"] = content_id in flags.reblogged
-            entity["muted"] = False
+            entity["muted"] = content_id in flags.muted
             entity["bookmarked"] = content_id in flags.bookmarked
             if reblog_of is None and int(base["_a"]) == viewer_id:
                 entity["pinned"] = content_id in flags.pinned

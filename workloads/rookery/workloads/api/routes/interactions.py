@@ -59,6 +59,13 @@ _simple("bookmark", "Bookmark a status", "write:bookmarks", lambda s, a, i: s.bo
 _simple("unbookmark", "Undo a bookmark", "write:bookmarks", lambda s, a, i: s.unbookmark(a, i))
 _simple("pin", "Pin a status to the profile", "write:accounts", lambda s, a, i: s.pin(a, i))
 _simple("unpin", "Unpin a status", "write:accounts", lambda s, a, i: s.unpin(a, i))
+_simple(
+    "mute",
+    "Mute the status's conversation: no more notifications from the thread (the viewer takes part in it)",
+    "write:mutes",
+    lambda s, a, i: s.mute_conversation(a, i),
+)
+_simple("unmute", "Unmute the status's conversation", "write:mutes", lambda s, a, i: s.unmute_conversation(a, i))
 
 
 @router.post("/api/v1/statuses/{status_id}/reblog", summary="Reblog a status", responses=STATUS)
