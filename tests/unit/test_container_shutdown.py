@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from rookery.workloads.bootstrap import Container
 from rookery.workloads.settings import Settings
 
@@ -43,3 +45,38 @@ async def test_steps_that_finish_run_in_reverse_order() -> None:
         container.stoppers.append(step)
     await container.close()
     assert ran == [2, 1, 0]
+
+
+async def test_a_step_that_swallows_its_cancel_does_not_hang_shutdown() -> None:
+    # asyncio.wait_for would wait for such a step forever (seen as a 300 s test teardown)
+    container = Container(settings=Settings(shutdown_step_timeout_s=0.1), roles=())
+    ran: list[str] = []
+
+    async def deaf() -> None:  # swallows the first cancel (the loop's own at the end stops it)
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            await asyncio.sleep(3600)
+
+    async def first() -> None:
+        ran.append("first")
+
+    container.stoppers.extend([first, deaf])
+    await asyncio.wait_for(container.close(), 5)
+    assert ran == ["first"]
+
+
+async def test_a_failing_step_is_logged_and_the_rest_still_run(caplog: pytest.LogCaptureFixture) -> None:
+    container = Container(settings=Settings(), roles=())
+    ran: list[str] = []
+
+    async def first() -> None:
+        ran.append("first")
+
+    async def broken() -> None:
+        raise RuntimeError("store already gone")
+
+    container.stoppers.extend([first, broken])
+    await container.close()
+    assert ran == ["first"]
+    assert "store already gone" in caplog.text

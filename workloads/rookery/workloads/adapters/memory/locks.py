@@ -37,8 +37,9 @@ class MemoryLockManager:
             # wake on release, or when the current lease would expire, whichever comes first
             timeout = min(deadline, holder[1] if holder else deadline) - time.monotonic()
             async with self._released:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._released.wait(), timeout=max(timeout, 0.001))
+                with contextlib.suppress(TimeoutError):  # asyncio.timeout: see SqliteOutbox.wait
+                    async with asyncio.timeout(max(timeout, 0.001)):
+                        await self._released.wait()
 
     async def release(self, lock: Lock) -> bool:
         holder = self._held.get(lock.name)

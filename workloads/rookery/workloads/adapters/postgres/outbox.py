@@ -78,8 +78,9 @@ class PostgresOutbox:
             await self._listen()
         except StoreUnavailable as exc:  # the poll interval is the fallback until it is back
             log.debug("outbox LISTEN unavailable: %s", exc)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), timeout_s)
+        with contextlib.suppress(TimeoutError):  # asyncio.timeout: see SqliteOutbox.wait
+            async with asyncio.timeout(timeout_s):
+                await self._wakeup.wait()
         self._wakeup.clear()
 
     async def _listen(self) -> None:

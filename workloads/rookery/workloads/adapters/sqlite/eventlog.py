@@ -227,8 +227,11 @@ class SqliteEventBus:
                     (sub.stream, partition, position, self.batch),
                 )
                 if not rows:
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that lands as
+                    # the event fires, and the consumer would run on after stop() (a hung shutdown)
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(wakeup.wait(), self.poll_interval_s)
+                        async with asyncio.timeout(self.poll_interval_s):
+                            await wakeup.wait()
                     continue
                 for row in rows:
                     await self._deliver(sub, partition, row["offset"], Event.from_json(row["body"]))
