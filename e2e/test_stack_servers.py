@@ -118,6 +118,7 @@ def test_cassandra_keyspace_and_prepared_statement(stack_env: dict[str, str]) ->
         hosts,
         port=int(stack_env["ROOKERY_CASSANDRA_PORT"]),
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+        protocol_version=4,
     )
     keyspace = f"stack_test_{uuid.uuid4().hex[:8]}"
     session = cluster.connect()

@@ -181,7 +181,7 @@ class Cassandra(ProcessService):
             [process.HOST],
             port=PORT,
             connect_timeout=5,
-            protocol_version=5,
+            protocol_version=4,  # as the workloads: see adapters/cassandra/session.py
             execution_profiles={EXEC_PROFILE_DEFAULT: profile},
         )
         try:

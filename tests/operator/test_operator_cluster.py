@@ -82,7 +82,7 @@ def cql(kube_env: dict[str, str]) -> Any:
     points = cassandra_points(kube_env)
     hosts = [p.rsplit(":", 1)[0] for p in points.split(",")]
     port = int(points.split(",")[0].rsplit(":", 1)[1]) if ":" in points else 9042
-    cluster = CassandraCluster(hosts, port=port, load_balancing_policy=RoundRobinPolicy())
+    cluster = CassandraCluster(hosts, port=port, load_balancing_policy=RoundRobinPolicy(), protocol_version=4)
     session = cluster.connect()
     yield session
     cluster.shutdown()

@@ -48,6 +48,7 @@ def session(contact_points: str) -> Session:
                 load_balancing_policy=RoundRobinPolicy(),
                 connect_timeout=10,
                 control_connection_timeout=10,
+                protocol_version=4,  # v5's frame checksums sometimes fail a fresh connection (driver)
             )
             _sessions[contact_points] = cluster.connect()
         return _sessions[contact_points]
