@@ -252,7 +252,7 @@ OHA_HOME = pathlib.Path.home() / ".cache" / "rookery" / "bench"
 
 
 def oha_binary() -> str | None:
-    """``oha`` (crates.io), installed once with cargo under ~/.cache/rookery/bench; None without cargo.
+    """``oha`` (Rust package registry), installed once with cargo under ~/.cache/rookery/bench; None without cargo.
 
     The open-loop latency of every scenario comes from it: bench.loadgen (Python, aiohttp) tops
     out near 1,700 req/s on one core and its own scheduling stalls showed as a p99 of 580 ms against
