@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.adapters.postgres.statuses import Params, page_clause
 from rookery.workloads.domain.lists import TimelineList
 from rookery.workloads.domain.pagination import PageRequest
 
@@ -78,19 +79,12 @@ class PostgresListStore:
         return [row["account_id"] for row in rows]
 
     async def members(self, list_id: int, page: PageRequest) -> list[int]:
-        clauses, args = ["list_id = $1"], [list_id]
-        if page.max_id is not None:
-            args.append(page.max_id)
-            clauses.append(f"account_id < ${len(args)}")
-        if page.lower is not None:
-            args.append(page.lower)
-            clauses.append(f"account_id > ${len(args)}")
-        args.append(page.limit)
-        order = "ASC" if page.ascending else "DESC"
+        p = Params()
+        owner = f"list_id = {p(list_id)}"
+        where, order = page_clause(page, p, "account_id")
         rows = await self.db.fetch(
-            f"SELECT account_id FROM list_accounts WHERE {' AND '.join(clauses)}"
-            f" ORDER BY account_id {order} LIMIT ${len(args)}",
-            *args,
+            f"SELECT account_id FROM list_accounts WHERE {owner} AND {where} ORDER BY {order} LIMIT {p(page.limit)}",
+            *p.values,
         )
         return sorted((row["account_id"] for row in rows), reverse=True)
 
