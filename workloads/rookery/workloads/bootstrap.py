@@ -219,10 +219,10 @@ def _accounts(container: Container) -> None:
     from rookery.workloads.adapters.sqlite import accounts as sqlite_accounts
     from rookery.workloads.adapters.sqlite import markers as sqlite_markers
     from rookery.workloads.adapters.sqlite import oauth as sqlite_oauth
-    from rookery.workloads.api.entities.accounts import AccountViews
     from rookery.workloads.services.accounts import AccountsService, PasswordPolicy, Passwords
     from rookery.workloads.services.oauth import OAuthService, TokenLifetimes
     from rookery.workloads.services.tokens import TokenIssuer
+    from rookery.workloads.views.accounts import AccountViews
 
     settings = container.settings
     db: Database = container.ports["db"]
@@ -401,12 +401,12 @@ def _social(container: Container) -> None:
     from rookery.workloads.adapters.sqlite import notifications as sqlite_notifications
     from rookery.workloads.adapters.sqlite import statuses as sqlite_statuses
     from rookery.workloads.adapters.sqlite import timelines as sqlite_timelines
-    from rookery.workloads.api.entities.statuses import StatusViews
     from rookery.workloads.services.feed import FeedService
     from rookery.workloads.services.graph import GraphService
     from rookery.workloads.services.interactions import InteractionsService
     from rookery.workloads.services.notifications import NotificationsService
     from rookery.workloads.services.posts import PostsService
+    from rookery.workloads.views.statuses import StatusViews
     from rookery.workloads.workers.fanout import FanoutWorker
     from rookery.workloads.workers.notify import NotifyWorker
 
@@ -697,8 +697,8 @@ def _media(container: Container) -> None:
 
 def _messaging(container: Container) -> None:
     from rookery.workloads.adapters.sqlite import messaging as sqlite_messaging
-    from rookery.workloads.api.routes.chats import ChatRenderer
     from rookery.workloads.services.messaging import MessagingService
+    from rookery.workloads.views.chats import ChatRenderer
 
     _ensure_events(container)
     db: Database = container.ports["db"]
@@ -812,8 +812,8 @@ def _streaming_conversations_search(container: Container) -> None:
     views = container.services.get("status_views")
     if "posts" in roles and views is not None and bus is not None:
         from rookery.workloads.adapters.sqlite import conversations as sqlite_conversations
-        from rookery.workloads.api.routes.conversations import ConversationViews
         from rookery.workloads.services.conversations import ConversationsService
+        from rookery.workloads.views.conversations import ConversationViews
         from rookery.workloads.workers.conversations import ConversationsWorker
 
         store: Any
@@ -841,7 +841,7 @@ def _streaming_conversations_search(container: Container) -> None:
         container.starters.append(hub.start)
         container.stoppers.append(hub.stop)  # stops before the stores it filters with
     if views is not None and bus is not None and "statuses" in container.ports:
-        from rookery.workloads.api.entities.social import render_notifications
+        from rookery.workloads.views.social import render_notifications
         from rookery.workloads.workers.streaming import StreamingPublisher
 
         account_views = container.services["account_views"]

@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import Request
 
 from rookery.workloads.api.deps import container
-from rookery.workloads.api.entities.statuses import StatusViews
 from rookery.workloads.api.errors import ApiError, Forbidden, NotFound, Unprocessable
 from rookery.workloads.api.params import Params
 from rookery.workloads.api.responses import JsonResponse
@@ -26,6 +25,7 @@ from rookery.workloads.services.interactions import InteractionsService
 from rookery.workloads.services.notifications import NotificationsService
 from rookery.workloads.services.posts import PostsService
 from rookery.workloads.services.social import NotFoundError
+from rookery.workloads.views.statuses import StatusViews
 
 CURSORS = ("max_id", "since_id", "min_id")
 

@@ -14,11 +14,6 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import UploadFile
 
 from rookery.workloads.api.deps import AuthContext, container, optional_auth, require_scopes, require_user
-from rookery.workloads.api.entities.accounts import (
-    ACCOUNT_SCHEMA,
-    AccountViews,
-    render_credential_account,
-)
 from rookery.workloads.api.errors import ApiError, Forbidden, NotFound, Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
@@ -33,6 +28,11 @@ from rookery.workloads.domain.media import IMAGE, READY, MediaRejected
 from rookery.workloads.ids import parse_id
 from rookery.workloads.services.accounts import AccountsService
 from rookery.workloads.services.oauth import OAuthService
+from rookery.workloads.views.accounts import (
+    ACCOUNT_SCHEMA,
+    AccountViews,
+    render_credential_account,
+)
 
 router = APIRouter(tags=["accounts"])
 MAX_PROFILE_IMAGE_BYTES = 8 * 1024 * 1024

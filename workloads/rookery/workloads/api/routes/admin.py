@@ -16,8 +16,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import AuthContext, container, require_user
-from rookery.workloads.api.entities.accounts import render_account
-from rookery.workloads.api.entities.statuses import iso
 from rookery.workloads.api.errors import Forbidden, NotFound, Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
@@ -29,6 +27,8 @@ from rookery.workloads.domain.moderation import ACCOUNT_ACTIONS, AccountRestrict
 from rookery.workloads.ids import parse_id
 from rookery.workloads.ports import AccountFilter, ReportFilter
 from rookery.workloads.services.analytics import days_between
+from rookery.workloads.views.accounts import render_account
+from rookery.workloads.views.statuses import iso
 
 router = APIRouter(tags=["admin"])
 NOT_STAFF = "This action is not allowed"

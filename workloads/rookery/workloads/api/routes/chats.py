@@ -16,10 +16,11 @@ from rookery.workloads.api.deps import AuthContext, container, require_user
 from rookery.workloads.api.errors import ApiError, NotFound
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse
-from rookery.workloads.domain.chats import MEMBER, ChatMessage, ChatNotFound, ChatRejected
+from rookery.workloads.domain.chats import MEMBER, ChatNotFound, ChatRejected
 from rookery.workloads.domain.pagination import PageRequest, clamp_limit
 from rookery.workloads.ids import parse_id
 from rookery.workloads.services.messaging import ChatView, MessagingService
+from rookery.workloads.views.chats import CHAT_SCHEMA, MESSAGE_SCHEMA, ChatRenderer
 
 TAG = "chats"
 router = APIRouter(tags=[TAG])
@@ -34,44 +35,6 @@ OPENAPI_TAG = {
     ),
 }
 
-_ACCOUNT = {"type": "object", "description": "Mastodon Account entity"}
-MESSAGE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "title": "ChatMessage",
-    "properties": {
-        "id": {"type": "string"},
-        "chat_id": {"type": "string"},
-        "account": _ACCOUNT,
-        "text": {"type": "string", "description": "plain text, as sent (render it escaped)"},
-        "created_at": {"type": "string", "format": "date-time"},
-    },
-}
-CHAT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "title": "Chat",
-    "properties": {
-        "id": {"type": "string"},
-        "type": {"type": "string", "enum": ["direct", "group"]},
-        "title": {"type": "string", "nullable": True},
-        "owner_id": {"type": "string"},
-        "members": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "account": _ACCOUNT,
-                    "role": {"type": "string", "enum": ["owner", "admin", "member"]},
-                    "joined_at": {"type": "string", "format": "date-time"},
-                },
-            },
-        },
-        "last_message": {**MESSAGE_SCHEMA, "nullable": True},
-        "unread_count": {"type": "integer"},
-        "last_read_id": {"type": "string", "nullable": True},
-        "created_at": {"type": "string", "format": "date-time"},
-        "updated_at": {"type": "string", "format": "date-time"},
-    },
-}
 _ERROR = {
     "content": {
         "application/json": {"schema": {"type": "object", "properties": {"error": {"type": "string"}}}}
@@ -154,64 +117,6 @@ def _paged(request: Request, body: list[dict[str, Any]], cursor_ids: list[int]) 
 
 def _rejected(exc: ChatRejected) -> ApiError:
     return ApiError(exc.status, str(exc))
-
-
-class ChatRenderer:
-    """Chat and message entities with Account entities batched in one lookup (AccountViews)."""
-
-    def __init__(self, account_views: Any) -> None:
-        self.views = account_views
-
-    async def _accounts(self, ids: list[int]) -> dict[int, dict[str, Any]]:
-        found: dict[int, dict[str, Any]] = await self.views.many(ids)
-        return found
-
-    @staticmethod
-    def _message(message: ChatMessage, accounts: dict[int, dict[str, Any]]) -> dict[str, Any]:
-        return {
-            "id": str(message.id),
-            "chat_id": str(message.chat_id),
-            "account": accounts.get(message.account_id) or {"id": str(message.account_id)},
-            "text": message.text,
-            "created_at": message.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        }
-
-    async def messages(self, messages: list[ChatMessage]) -> list[dict[str, Any]]:
-        accounts = await self._accounts([m.account_id for m in messages])
-        return [self._message(m, accounts) for m in messages]
-
-    async def message(self, message: ChatMessage) -> dict[str, Any]:
-        return (await self.messages([message]))[0]
-
-    async def chats(self, views: list[ChatView]) -> list[dict[str, Any]]:
-        ids = [m.account_id for view in views for m in view.members]
-        ids += [view.last_message.account_id for view in views if view.last_message]
-        accounts = await self._accounts(ids)
-        return [
-            {
-                "id": str(view.chat.id),
-                "type": view.chat.type,
-                "title": view.chat.title,
-                "owner_id": str(view.chat.owner_id),
-                "members": [
-                    {
-                        "account": accounts.get(m.account_id) or {"id": str(m.account_id)},
-                        "role": m.role,
-                        "joined_at": m.joined_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                    }
-                    for m in view.members
-                ],
-                "last_message": self._message(view.last_message, accounts) if view.last_message else None,
-                "unread_count": view.unread_count,
-                "last_read_id": str(view.last_read_id) if view.last_read_id else None,
-                "created_at": view.chat.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                "updated_at": view.chat.updated_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            }
-            for view in views
-        ]
-
-    async def chat(self, view: ChatView) -> dict[str, Any]:
-        return (await self.chats([view]))[0]
 
 
 def _renderer(request: Request) -> ChatRenderer:

@@ -8,14 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import AuthContext, container, optional_auth, require_user
-from rookery.workloads.api.entities.accounts import ACCOUNT_SCHEMA, AccountViews
-from rookery.workloads.api.entities.social import RELATIONSHIP_SCHEMA, render_relationship
 from rookery.workloads.api.errors import Forbidden, Unprocessable
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.social import domain_errors, graph, page_of, paged, pair_cursors, path_id
 from rookery.workloads.domain.graph import Relationship
 from rookery.workloads.ids import parse_id
+from rookery.workloads.views.accounts import ACCOUNT_SCHEMA, AccountViews
+from rookery.workloads.views.social import RELATIONSHIP_SCHEMA, render_relationship
 
 router = APIRouter(tags=["graph"])
 

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import AuthContext, container, require_user
-from rookery.workloads.api.entities.accounts import AccountViews
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.routes.statuses import STATUS, STATUSES, reader
@@ -24,6 +23,7 @@ from rookery.workloads.api.social import (
 )
 from rookery.workloads.domain.statuses import PUBLIC, Status
 from rookery.workloads.services.interactions import InteractionsService
+from rookery.workloads.views.accounts import AccountViews
 
 router = APIRouter(tags=["statuses"])
 

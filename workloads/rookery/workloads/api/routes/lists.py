@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import AuthContext, container, require_user
-from rookery.workloads.api.entities.accounts import AccountViews
 from rookery.workloads.api.errors import Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
@@ -20,6 +19,7 @@ from rookery.workloads.domain.lists import MAX_MEMBERS, MAX_TITLE, TimelineList
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import parse_id
 from rookery.workloads.services.lists import ListsService
+from rookery.workloads.views.accounts import AccountViews
 
 router = APIRouter(tags=["lists"])
 

@@ -7,13 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import AuthContext, container, require_user
-from rookery.workloads.api.entities.social import NOTIFICATION_SCHEMA, render_notifications
 from rookery.workloads.api.errors import NotFound, Unprocessable
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.social import domain_errors, notifications, page_of, paged, path_id, status_views
 from rookery.workloads.domain.notifications import Notification
 from rookery.workloads.ids import parse_id
+from rookery.workloads.views.social import NOTIFICATION_SCHEMA, render_notifications
 
 router = APIRouter(tags=["notifications"])
 

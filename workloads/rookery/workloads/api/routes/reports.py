@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import AuthContext, container, require_user
-from rookery.workloads.api.entities.statuses import iso
 from rookery.workloads.api.errors import NotFound, Unprocessable
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
@@ -17,6 +16,7 @@ from rookery.workloads.domain.moderation import MAX_COMMENT, ModerationError, Re
 from rookery.workloads.ids import parse_id
 from rookery.workloads.services.moderation import ModerationService
 from rookery.workloads.services.social import NotFoundError
+from rookery.workloads.views.statuses import iso
 
 router = APIRouter(tags=["moderation"])
 REPORT_SCHEMA: dict[str, Any] = {

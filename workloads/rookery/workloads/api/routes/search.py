@@ -12,14 +12,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import OUTSIDE_SCOPES, AuthContext, container, optional_auth
-from rookery.workloads.api.entities.accounts import ACCOUNT_SCHEMA
-from rookery.workloads.api.entities.statuses import STATUS_SCHEMA
 from rookery.workloads.api.errors import ApiError, Forbidden, Unprocessable
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.routes.tags import TAG_SCHEMA, render_tags
 from rookery.workloads.ids import parse_id
 from rookery.workloads.services.search import SearchService
+from rookery.workloads.views.accounts import ACCOUNT_SCHEMA
+from rookery.workloads.views.statuses import STATUS_SCHEMA
 
 router = APIRouter(tags=["search"])
 TYPES = ("accounts", "hashtags", "statuses")

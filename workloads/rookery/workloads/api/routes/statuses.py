@@ -7,13 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import AuthContext, container, optional_auth, require_user
-from rookery.workloads.api.entities.statuses import STATUS_SCHEMA
 from rookery.workloads.api.errors import ApiError, Forbidden, Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.social import domain_errors, feed, path_id, posts, status_views
 from rookery.workloads.domain.statuses import MAX_CHARS, MAX_SPOILER_CHARS, VISIBILITIES, Draft
 from rookery.workloads.ids import parse_id
+from rookery.workloads.views.statuses import STATUS_SCHEMA
 
 router = APIRouter(tags=["statuses"])
 

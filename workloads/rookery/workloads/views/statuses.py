@@ -14,11 +14,11 @@ from typing import Any, Protocol
 
 import orjson
 
-from rookery.workloads.api.entities.accounts import ACCOUNT_SCHEMA, AccountViews
 from rookery.workloads.domain.statuses import Status, StatusEdit
 from rookery.workloads.ports import Cache, StatusRepository, ViewerFlags
 from rookery.workloads.services.interactions import InteractionsService
 from rookery.workloads.services.posts import status_cache_key
+from rookery.workloads.views.accounts import ACCOUNT_SCHEMA, AccountViews
 
 CACHE_TTL_S = 3600.0
 

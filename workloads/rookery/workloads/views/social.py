@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rookery.workloads.api.entities.accounts import ACCOUNT_SCHEMA, AccountViews
-from rookery.workloads.api.entities.statuses import STATUS_SCHEMA, StatusViews, iso
 from rookery.workloads.domain.graph import Relationship
 from rookery.workloads.domain.notifications import Notification
+from rookery.workloads.views.accounts import ACCOUNT_SCHEMA, AccountViews
+from rookery.workloads.views.statuses import STATUS_SCHEMA, StatusViews, iso
 
 
 def render_relationship(rel: Relationship) -> dict[str, Any]:
