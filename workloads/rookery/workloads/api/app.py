@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
@@ -13,7 +13,9 @@ from rookery.workloads.api.errors import install_error_handlers
 from rookery.workloads.api.fastpath import FastPath
 from rookery.workloads.api.gateway import Gateway
 from rookery.workloads.api.responses import JsonResponse
-from rookery.workloads.bootstrap import Container
+
+if TYPE_CHECKING:
+    from rookery.workloads.bootstrap import Container
 
 
 def _telemetry() -> Any:

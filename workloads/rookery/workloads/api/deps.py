@@ -29,14 +29,16 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request, WebSocket
 
 from rookery.workloads.api.errors import ApiError
-from rookery.workloads.bootstrap import Container
 from rookery.workloads.domain.oauth import AuthContext
 from rookery.workloads.services.tokens import AccountDisabled, InvalidToken, TokenValidator
+
+if TYPE_CHECKING:
+    from rookery.workloads.bootstrap import Container
 
 __all__ = [
     "AuthContext",

@@ -24,12 +24,11 @@ import os
 import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from rookery.workloads.api.deps import STATE_KEY, bearer_token, resolve_auth
-from rookery.workloads.bootstrap import Container
 from rookery.workloads.domain.oauth import AuthContext
 from rookery.workloads.observability import REQUEST_ID
 from rookery.workloads.ports import (
@@ -40,6 +39,9 @@ from rookery.workloads.ports import (
     StoreUnavailable,
 )
 from rookery.workloads.services.tokens import TokenValidator
+
+if TYPE_CHECKING:
+    from rookery.workloads.bootstrap import Container
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from fastapi import FastAPI
@@ -20,7 +20,9 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rookery.workloads.bootstrap import Container
+if TYPE_CHECKING:
+    from rookery.workloads.bootstrap import Container
+
 
 REQUESTS = Counter(
     "rookery_http_requests_total",
