@@ -11,6 +11,9 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# Roles, workers and streams are named in rookery.workloads.catalogue; these Literals write them out
+# for the CRD schemas and mypy, and tests/operator/test_catalogue_agreement.py proves they agree.
+# The operator deploys only some workers as "<tenant>-worker-<name>" (catalogue.DEPLOYED_WORKERS).
 Role = Literal[
     "gateway",
     "accounts",
@@ -58,6 +61,11 @@ def _cel(*rules: tuple[str, str]) -> ConfigDict:
         extra="forbid",
         json_schema_extra={"x-kubernetes-validations": [{"rule": r, "message": m} for r, m in rules]},
     )
+
+
+def _cel_list(names: tuple[str, ...]) -> str:
+    """A CEL list literal of strings: ['a','b']."""
+    return "[" + ",".join(f"'{name}'" for name in names) + "]"
 
 
 def _default(factory: Any, description: str, **kwargs: Any) -> Any:
@@ -315,16 +323,12 @@ class SocialTenantSpec(Spec):
             "spec.roles holds per-role overrides, which only apply with topology: split",
         ),
         (
-            "!has(self.roles) || self.roles.all(r, r in "
-            "['gateway','accounts','posts','graph','feed','messaging',"
-            "'notifications','search','media','admin','analytics'])",
-            "spec.roles keys must be roles: gateway, accounts, posts, graph, feed, messaging, notifications, "
-            "search, media, admin, analytics",
+            f"!has(self.roles) || self.roles.all(r, r in {_cel_list(ROLES)})",
+            f"spec.roles keys must be roles: {', '.join(ROLES)}",
         ),
         (
-            "!has(self.workers) || self.workers.all(w, w in "
-            "['outbox-relay','notify','index','media','analytics','moderation'])",
-            "spec.workers keys must be workers: outbox-relay, notify, index, media, analytics, moderation",
+            f"!has(self.workers) || self.workers.all(w, w in {_cel_list(WORKERS)})",
+            f"spec.workers keys must be workers: {', '.join(WORKERS)}",
         ),
         (
             "!has(self.settings) || self.settings.all(k, k.matches('^[A-Z][A-Z0-9_]*$'))",
@@ -349,13 +353,12 @@ class SocialTenantSpec(Spec):
     roles: dict[str, WorkloadOverride] = Field(
         default_factory=dict,
         description="Per-role overrides (topology split), keyed by role.",
-        json_schema_extra={"maxProperties": 11},
+        json_schema_extra={"maxProperties": len(ROLES)},
     )
     workers: dict[str, WorkloadOverride] = Field(
         default_factory=dict,
-        description="Per-worker overrides, keyed by worker "
-        "(outbox-relay, notify, index, media, analytics, moderation).",
-        json_schema_extra={"maxProperties": 6},
+        description=f"Per-worker overrides, keyed by worker ({', '.join(WORKERS)}).",
+        json_schema_extra={"maxProperties": len(WORKERS)},
     )
     datastores: Datastores = _default(
         Datastores, "Secret keys for PostgreSQL, Redis, Kafka, Cassandra, search, OIDC."

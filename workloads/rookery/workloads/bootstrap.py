@@ -29,24 +29,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rookery.workloads import catalogue
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.settings import Settings
 
 log = logging.getLogger("rookery.bootstrap")
 
-ALL_ROLES = (
-    "gateway",
-    "accounts",
-    "posts",
-    "graph",
-    "feed",
-    "messaging",
-    "notifications",
-    "search",
-    "media",
-    "admin",
-    "analytics",
-)
+ALL_ROLES = catalogue.ROLES  # every role (rookery.workloads.catalogue names them)
 
 
 @dataclasses.dataclass
@@ -392,7 +381,7 @@ def _start_production_bus(container: Container) -> None:
 # database; events leave through the outbox; fan-out and notify consume them)
 # -------------------------------------------------------------------------------------------
 
-SOCIAL_ROLES = {"posts", "graph", "feed", "notifications"}
+SOCIAL_ROLES = catalogue.SOCIAL_ROLES
 
 
 def _social(container: Container) -> None:

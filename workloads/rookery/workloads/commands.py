@@ -21,7 +21,8 @@ import pathlib
 import sys
 from typing import Any
 
-from rookery.workloads.bootstrap import ALL_ROLES, build
+from rookery.workloads.bootstrap import build
+from rookery.workloads.catalogue import ROLES, WORKERS
 from rookery.workloads.settings import Settings
 
 
@@ -108,40 +109,23 @@ def up(argv: list[str]) -> int:
     parser = _Parser(prog="rookery up", description="Run every role in one process on embedded defaults.")
     _server_options(parser)
     args = parser.parse_args(argv)
-    return _run_server(_settings(args), ALL_ROLES, log_format="text")
+    return _run_server(_settings(args), ROLES, log_format="text")
 
 
 def serve(argv: list[str]) -> int:
     parser = _Parser(prog="rookery serve", description="Run one role (or all) on the configured adapters.")
     parser.add_argument(
-        "--role", default="all", help=f"'all' or a comma-separated list of {', '.join(ALL_ROLES)}"
+        "--role", default="all", help=f"'all' or a comma-separated list of {', '.join(ROLES)}"
     )
     _server_options(parser)
     args = parser.parse_args(argv)
-    roles = ALL_ROLES if args.role == "all" else tuple(r.strip() for r in args.role.split(",") if r.strip())
-    unknown = sorted(set(roles) - set(ALL_ROLES))
+    roles = ROLES if args.role == "all" else tuple(r.strip() for r in args.role.split(",") if r.strip())
+    unknown = sorted(set(roles) - set(ROLES))
     if unknown:
         parser.error(f"unknown role(s): {', '.join(unknown)}")
     if "gateway" not in roles:
         roles = ("gateway", *roles)
     return _run_server(_settings(args), roles)
-
-
-# worker name -> (the roles it builds: their sections subscribe the consumers; the consumer groups
-# it keeps). Every process that builds a role writing an outbox also relays it (SKIP LOCKED makes
-# parallel relays safe); "outbox-relay" does only that.
-WORKERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "fanout": (("feed",), ("fanout",)),
-    "notify": (("notifications",), ("notify",)),
-    "push": (("notifications",), ("push",)),
-    "media": (("media",), ("media-processor",)),
-    "index": (("search",), ("index",)),
-    "conversations": (("posts",), ("conversations",)),
-    "streaming": (("posts", "notifications"), ("streaming",)),
-    "outbox-relay": (("posts", "media"), ()),
-    "moderation": (("posts", "admin"), ("moderation",)),
-    "analytics": (("posts", "analytics"), ("analytics", "trends")),
-}
 
 
 def worker(argv: list[str]) -> int:
@@ -161,8 +145,8 @@ def worker(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    roles, groups = WORKERS[args.name]
-    return _run_server(settings, ("accounts", *roles), worker=args.name, groups=groups)
+    spec = WORKERS[args.name]  # the roles it builds (their sections subscribe the consumers), its groups
+    return _run_server(settings, ("accounts", *spec.roles), worker=args.name, groups=spec.groups)
 
 
 async def migrate_stores(settings: Settings) -> list[str]:

@@ -31,6 +31,8 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from rookery.workloads import catalogue
+
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
@@ -54,10 +56,8 @@ _consumer_tracer: trace.Tracer | None = None  # set once tracing is configured i
 
 def role_name(roles: Iterable[str]) -> str:
     """The <role> of ``rookery-<role>``: 'all' for every role, else the roles but the gateway."""
-    from rookery.workloads.bootstrap import ALL_ROLES
-
     roles = tuple(roles)
-    if set(ALL_ROLES) <= set(roles):
+    if set(catalogue.ROLES) <= set(roles):
         return "all"
     return "+".join(r for r in roles if r != "gateway") or "gateway"
 

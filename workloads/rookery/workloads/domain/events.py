@@ -8,19 +8,35 @@ from typing import Any
 
 import orjson
 
+# streams: topics are named "<tenant>.<stream>"; the names live in the catalogue (re-exported here)
+from rookery.workloads.catalogue import (
+    ANALYTICS,
+    DEAD_LETTER,
+    GRAPH,
+    INTERACTIONS,
+    MEDIA,
+    MESSAGES,
+    MODERATION,
+    NOTIFICATIONS,
+    POSTS,
+    STREAMS,
+)
 from rookery.workloads.ids import new_id
 
-# streams: topics are named "<tenant>.<stream>"
-POSTS = "posts"
-INTERACTIONS = "interactions"
-GRAPH = "graph"
-MESSAGES = "messages"
-NOTIFICATIONS = "notifications"
-MEDIA = "media"
-ANALYTICS = "analytics"
-MODERATION = "moderation"
-DEAD_LETTER = "dead-letter"
-STREAMS = (POSTS, INTERACTIONS, GRAPH, MESSAGES, NOTIFICATIONS, MEDIA, ANALYTICS, MODERATION, DEAD_LETTER)
+__all__ = [
+    "ANALYTICS",
+    "DEAD_LETTER",
+    "GRAPH",
+    "INTERACTIONS",
+    "MEDIA",
+    "MESSAGES",
+    "MODERATION",
+    "NOTIFICATIONS",
+    "POSTS",
+    "STREAMS",
+    "Event",
+    "topic",
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

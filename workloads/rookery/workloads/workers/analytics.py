@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from rookery.workloads.domain.events import ANALYTICS, GRAPH, INTERACTIONS, POSTS, Event
+from rookery.workloads.catalogue import ANALYTICS_GROUP, TRENDS_GROUP
+from rookery.workloads.domain.events import ANALYTICS, Event
 from rookery.workloads.ports import EventBus
 from rookery.workloads.services.analytics import AnalyticsService
 
-FORWARD_GROUP = "analytics"
-AGGREGATE_GROUP = "trends"
+FORWARD_GROUP = ANALYTICS_GROUP.name
+AGGREGATE_GROUP = TRENDS_GROUP.name
 INTERACTION = "Interaction"
 
 
@@ -29,7 +30,7 @@ class AnalyticsForwarder:
         self.tenant = tenant
 
     def subscribe(self, bus: EventBus) -> None:
-        for stream in (POSTS, INTERACTIONS, GRAPH):
+        for stream in ANALYTICS_GROUP.streams:  # posts, interactions, graph
             bus.subscribe(stream, FORWARD_GROUP, self.on_event)
 
     async def on_event(self, source: Event) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 
+from rookery.workloads.catalogue import CONVERSATIONS_GROUP
 from rookery.workloads.domain.events import POSTS, Event
 from rookery.workloads.domain.statuses import DIRECT
 from rookery.workloads.ports import EventBus
 from rookery.workloads.services.conversations import ConversationsService
 from rookery.workloads.services.social import STATUS_CREATED, STATUS_DELETED
 
-GROUP = "conversations"
+GROUP = CONVERSATIONS_GROUP.name
 log = logging.getLogger("rookery.conversations")
 
 

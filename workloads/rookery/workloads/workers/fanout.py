@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rookery.workloads.catalogue import FANOUT_GROUP
 from rookery.workloads.domain.events import GRAPH, POSTS, Event
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import DIRECT
@@ -24,7 +25,7 @@ from rookery.workloads.services.social import (
     AccountDirectory,
 )
 
-GROUP = "fanout"
+GROUP = FANOUT_GROUP.name
 MERGE_ON_FOLLOW = 40  # recent posts of a newly followed author merged into the follower's home
 
 

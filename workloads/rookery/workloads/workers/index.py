@@ -8,6 +8,7 @@ indexed as they are written (services/search.IndexedAccountRepository)."""
 
 from __future__ import annotations
 
+from rookery.workloads.catalogue import INDEX_GROUP
 from rookery.workloads.domain.events import GRAPH, POSTS, Event
 from rookery.workloads.ports import AccountRepository, EventBus, StatusRepository
 from rookery.workloads.services.search import SearchService
@@ -19,7 +20,7 @@ from rookery.workloads.services.social import (
     UNFOLLOWED,
 )
 
-GROUP = "index"
+GROUP = INDEX_GROUP.name
 
 
 class IndexWorker:

@@ -5,12 +5,13 @@ other's lists. Idempotent: a redelivered event removes what is already gone."""
 
 from __future__ import annotations
 
+from rookery.workloads.catalogue import LISTS_GROUP
 from rookery.workloads.domain.events import GRAPH, Event
 from rookery.workloads.ports import EventBus
 from rookery.workloads.services.lists import ListsService
 from rookery.workloads.services.social import BLOCKED, UNFOLLOWED
 
-GROUP = "lists"
+GROUP = LISTS_GROUP.name
 
 
 class ListsWorker:

@@ -14,14 +14,15 @@ import contextlib
 import datetime as dt
 import logging
 
+from rookery.workloads.catalogue import MEDIA_PROCESSOR_GROUP, MEDIA_STATUSES_GROUP
 from rookery.workloads.domain.events import MEDIA, POSTS
 from rookery.workloads.ports import EventBus, LockManager
 from rookery.workloads.services.media import MediaService
 
 log = logging.getLogger("rookery.media")
 
-GROUP = "media-processor"
-STATUS_GROUP = "media-statuses"  # detaches the media of deleted statuses
+GROUP = MEDIA_PROCESSOR_GROUP.name
+STATUS_GROUP = MEDIA_STATUSES_GROUP.name  # detaches the media of deleted statuses
 SWEEP_LOCK = "media:orphan-sweep"
 
 

@@ -12,12 +12,13 @@ from typing import Any
 import orjson
 from prometheus_client import Counter
 
+from rookery.workloads.catalogue import MODERATION_GROUP
 from rookery.workloads.domain.events import POSTS, Event
 from rookery.workloads.ports import Cache, EventBus, ModelClient, ModelUnavailable, StatusRepository
 from rookery.workloads.services.moderation import ModerationService
 from rookery.workloads.services.social import STATUS_CREATED, STATUS_UPDATED
 
-GROUP = "moderation"
+GROUP = MODERATION_GROUP.name
 VERDICT_TTL_S = 3600.0
 log = logging.getLogger(__name__)
 DECISIONS = Counter(

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from rookery.workloads.catalogue import NOTIFY_GROUP
 from rookery.workloads.domain import notifications as kinds
-from rookery.workloads.domain.events import GRAPH, INTERACTIONS, POSTS, Event
+from rookery.workloads.domain.events import Event
 from rookery.workloads.ports import ConversationMuteStore, EventBus, NotificationStore, StatusRepository
 from rookery.workloads.services.notifications import NotificationsService
 from rookery.workloads.services.social import (
@@ -24,7 +25,7 @@ from rookery.workloads.services.social import (
     STATUS_UPDATED,
 )
 
-GROUP = "notify"
+GROUP = NOTIFY_GROUP.name
 
 
 def subscribed_worthy(payload: dict[str, Any]) -> bool:
@@ -63,7 +64,7 @@ class NotifyWorker:
         await self.notifications.notify(recipient_id, kind, actor_id, status_id)
 
     def subscribe(self, bus: EventBus) -> None:
-        for stream in (POSTS, INTERACTIONS, GRAPH):
+        for stream in NOTIFY_GROUP.streams:  # posts, interactions, graph
             bus.subscribe(stream, GROUP, self.handle)
 
     async def handle(self, event: Event) -> None:

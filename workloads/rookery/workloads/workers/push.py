@@ -3,11 +3,12 @@ subscriptions. Consumer group ``push``; a redelivered event may push twice (push
 
 from __future__ import annotations
 
+from rookery.workloads.catalogue import PUSH_GROUP
 from rookery.workloads.domain.events import NOTIFICATIONS
 from rookery.workloads.ports import EventBus
 from rookery.workloads.services.push import PushService
 
-GROUP = "push"
+GROUP = PUSH_GROUP.name
 
 
 def register(bus: EventBus, push: PushService) -> None:

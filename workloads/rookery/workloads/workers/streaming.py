@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from rookery.workloads.catalogue import STREAMING_GROUP
 from rookery.workloads.domain.events import NOTIFICATIONS, POSTS, Event
 from rookery.workloads.domain.lists import TimelineList
 from rookery.workloads.domain.notifications import Notification
@@ -25,7 +26,7 @@ from rookery.workloads.ports import EventBus, GraphStore, NotificationStore, Rea
 from rookery.workloads.services.social import STATUS_CREATED, STATUS_DELETED, STATUS_UPDATED
 from rookery.workloads.services.streaming import frame, status_meta
 
-GROUP = "streaming"
+GROUP = STREAMING_GROUP.name
 NOTIFICATION_CREATED = "NotificationCreated"
 
 RenderStatus = Callable[[int], Awaitable[dict[str, Any] | None]]
