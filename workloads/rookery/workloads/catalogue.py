@@ -22,34 +22,11 @@ import dataclasses
 
 # ---- roles ----------------------------------------------------------------------------------------
 
-GATEWAY = "gateway"
-ACCOUNTS = "accounts"
-POSTS_ROLE = "posts"
-GRAPH_ROLE = "graph"
-FEED = "feed"
-MESSAGING = "messaging"
-NOTIFICATIONS_ROLE = "notifications"
-SEARCH = "search"
-MEDIA_ROLE = "media"
-ADMIN = "admin"
-ANALYTICS_ROLE = "analytics"
-
 # every role, in the order `rookery serve --role all` builds them and the operator deploys them
-ROLES: tuple[str, ...] = (
-    GATEWAY,
-    ACCOUNTS,
-    POSTS_ROLE,
-    GRAPH_ROLE,
-    FEED,
-    MESSAGING,
-    NOTIFICATIONS_ROLE,
-    SEARCH,
-    MEDIA_ROLE,
-    ADMIN,
-    ANALYTICS_ROLE,
-)
+ROLES: tuple[str, ...] = ("gateway", "accounts", "posts", "graph", "feed", "messaging")
+ROLES += ("notifications", "search", "media", "admin", "analytics")
 # the roles whose stores share the social core's embedded database (bootstrap's social section)
-SOCIAL_ROLES = frozenset({POSTS_ROLE, GRAPH_ROLE, FEED, NOTIFICATIONS_ROLE})
+SOCIAL_ROLES = frozenset({"posts", "graph", "feed", "notifications"})
 
 # ---- streams: topics are named "<tenant>.<stream>" --------------------------------------------------
 
@@ -62,17 +39,7 @@ MEDIA = "media"
 ANALYTICS = "analytics"
 MODERATION = "moderation"
 DEAD_LETTER = "dead-letter"
-STREAMS: tuple[str, ...] = (
-    POSTS,
-    INTERACTIONS,
-    GRAPH,
-    MESSAGES,
-    NOTIFICATIONS,
-    MEDIA,
-    ANALYTICS,
-    MODERATION,
-    DEAD_LETTER,
-)
+STREAMS = (POSTS, INTERACTIONS, GRAPH, MESSAGES, NOTIFICATIONS, MEDIA, ANALYTICS, MODERATION, DEAD_LETTER)
 
 # ---- consumer groups --------------------------------------------------------------------------------
 
@@ -85,23 +52,23 @@ class ConsumerGroup:
     consumer: str  # the class or function in workers/ that handles its events
 
 
-FANOUT_GROUP = ConsumerGroup("fanout", (POSTS, GRAPH), FEED, "workers.fanout.FanoutWorker")
-LISTS_GROUP = ConsumerGroup("lists", (GRAPH,), FEED, "workers.lists.ListsWorker")
-NOTIFY_GROUP = ConsumerGroup("notify", (POSTS, INTERACTIONS, GRAPH), NOTIFICATIONS_ROLE, "workers.notify.NotifyWorker")
-PUSH_GROUP = ConsumerGroup("push", (NOTIFICATIONS,), NOTIFICATIONS_ROLE, "workers.push.register")
-MEDIA_PROCESSOR_GROUP = ConsumerGroup("media-processor", (MEDIA,), MEDIA_ROLE, "workers.media.register")
+FANOUT_GROUP = ConsumerGroup("fanout", (POSTS, GRAPH), "feed", "workers.fanout.FanoutWorker")
+LISTS_GROUP = ConsumerGroup("lists", (GRAPH,), "feed", "workers.lists.ListsWorker")
+NOTIFY_GROUP = ConsumerGroup("notify", (POSTS, INTERACTIONS, GRAPH), "notifications", "workers.notify.NotifyWorker")
+PUSH_GROUP = ConsumerGroup("push", (NOTIFICATIONS,), "notifications", "workers.push.register")
+MEDIA_PROCESSOR_GROUP = ConsumerGroup("media-processor", (MEDIA,), "media", "workers.media.register")
 # detaches the media of deleted statuses
-MEDIA_STATUSES_GROUP = ConsumerGroup("media-statuses", (POSTS,), MEDIA_ROLE, "workers.media.register")
-INDEX_GROUP = ConsumerGroup("index", (POSTS, GRAPH), SEARCH, "workers.index.IndexWorker")
-CONVERSATIONS_GROUP = ConsumerGroup("conversations", (POSTS,), POSTS_ROLE, "workers.conversations.ConversationsWorker")
+MEDIA_STATUSES_GROUP = ConsumerGroup("media-statuses", (POSTS,), "media", "workers.media.register")
+INDEX_GROUP = ConsumerGroup("index", (POSTS, GRAPH), "search", "workers.index.IndexWorker")
+CONVERSATIONS_GROUP = ConsumerGroup("conversations", (POSTS,), "posts", "workers.conversations.ConversationsWorker")
 # the notifications stream only where the notifications store is built in the same process
-STREAMING_GROUP = ConsumerGroup("streaming", (POSTS, NOTIFICATIONS), POSTS_ROLE, "workers.streaming.StreamingPublisher")
+STREAMING_GROUP = ConsumerGroup("streaming", (POSTS, NOTIFICATIONS), "posts", "workers.streaming.StreamingPublisher")
 # only with ROOKERY_MODERATION_ENABLED (on by default)
-MODERATION_GROUP = ConsumerGroup("moderation", (POSTS,), ADMIN, "workers.moderation.ModerationWorker")
+MODERATION_GROUP = ConsumerGroup("moderation", (POSTS,), "admin", "workers.moderation.ModerationWorker")
 ANALYTICS_GROUP = ConsumerGroup(
-    "analytics", (POSTS, INTERACTIONS, GRAPH), ANALYTICS_ROLE, "workers.analytics.AnalyticsForwarder"
+    "analytics", (POSTS, INTERACTIONS, GRAPH), "analytics", "workers.analytics.AnalyticsForwarder"
 )
-TRENDS_GROUP = ConsumerGroup("trends", (ANALYTICS,), ANALYTICS_ROLE, "workers.analytics.TrendAggregator")
+TRENDS_GROUP = ConsumerGroup("trends", (ANALYTICS,), "analytics", "workers.analytics.TrendAggregator")
 
 GROUPS: dict[str, ConsumerGroup] = {
     group.name: group
@@ -141,18 +108,18 @@ class Worker:
 WORKERS: dict[str, Worker] = {
     worker.name: worker
     for worker in (
-        Worker("outbox-relay", (POSTS_ROLE, MEDIA_ROLE), (), deployed=True),
-        Worker("notify", (NOTIFICATIONS_ROLE,), (NOTIFY_GROUP.name,), deployed=True),
+        Worker("outbox-relay", ("posts", "media"), (), deployed=True),
+        Worker("notify", ("notifications",), (NOTIFY_GROUP.name,), deployed=True),
         # the indexer reads the statuses store: it builds the posts role too (with search alone it
         # subscribed nothing, tests/unit/test_catalogue.py)
-        Worker("index", (POSTS_ROLE, SEARCH), (INDEX_GROUP.name,), deployed=True),
-        Worker("media", (MEDIA_ROLE,), (MEDIA_PROCESSOR_GROUP.name,), deployed=True),
-        Worker("analytics", (POSTS_ROLE, ANALYTICS_ROLE), (ANALYTICS_GROUP.name, TRENDS_GROUP.name), deployed=True),
-        Worker("moderation", (POSTS_ROLE, ADMIN), (MODERATION_GROUP.name,), deployed=True),
-        Worker("fanout", (FEED,), (FANOUT_GROUP.name,), deployed=False),
-        Worker("push", (NOTIFICATIONS_ROLE,), (PUSH_GROUP.name,), deployed=False),
-        Worker("conversations", (POSTS_ROLE,), (CONVERSATIONS_GROUP.name,), deployed=False),
-        Worker("streaming", (POSTS_ROLE, NOTIFICATIONS_ROLE), (STREAMING_GROUP.name,), deployed=False),
+        Worker("index", ("posts", "search"), (INDEX_GROUP.name,), deployed=True),
+        Worker("media", ("media",), (MEDIA_PROCESSOR_GROUP.name,), deployed=True),
+        Worker("analytics", ("posts", "analytics"), (ANALYTICS_GROUP.name, TRENDS_GROUP.name), deployed=True),
+        Worker("moderation", ("posts", "admin"), (MODERATION_GROUP.name,), deployed=True),
+        Worker("fanout", ("feed",), (FANOUT_GROUP.name,), deployed=False),
+        Worker("push", ("notifications",), (PUSH_GROUP.name,), deployed=False),
+        Worker("conversations", ("posts",), (CONVERSATIONS_GROUP.name,), deployed=False),
+        Worker("streaming", ("posts", "notifications"), (STREAMING_GROUP.name,), deployed=False),
     )
 }
 # the tenant's "<tenant>-worker-<name>" Deployments (the operator's models.Worker)
