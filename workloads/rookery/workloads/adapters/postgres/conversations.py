@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.adapters.sql.paging import Params, keyset
 from rookery.workloads.domain.conversations import Conversation
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import new_id
@@ -85,20 +86,9 @@ class PostgresConversationStore:
         return changed
 
     async def of_owner(self, owner_id: int, page: PageRequest) -> list[Conversation]:
-        clauses, args = ["owner_id = $1"], [owner_id]
-        if page.max_id is not None:
-            args.append(page.max_id)
-            clauses.append(f"last_status_id < ${len(args)}")
-        if page.lower is not None:
-            args.append(page.lower)
-            clauses.append(f"last_status_id > ${len(args)}")
-        order = "ASC" if page.ascending else "DESC"
-        args.append(page.limit)
-        rows = await self.db.fetch(
-            f"SELECT {_COLUMNS} FROM conversations WHERE {' AND '.join(clauses)}"
-            f" ORDER BY last_status_id {order} LIMIT ${len(args)}",
-            *args,
-        )
+        p = Params(owner_id)
+        tail = keyset(page, p, ["owner_id = $1"], "last_status_id")
+        rows = await self.db.fetch(f"SELECT {_COLUMNS} FROM conversations {tail}", *p.values)
         return sorted((_row(r) for r in rows), key=lambda c: c.last_status_id, reverse=True)
 
     async def get(self, owner_id: int, conversation_id: int) -> Conversation | None:

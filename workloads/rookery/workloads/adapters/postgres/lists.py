@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
-from rookery.workloads.adapters.postgres.statuses import Params, page_clause
+from rookery.workloads.adapters.sql.paging import Params, keyset
 from rookery.workloads.domain.lists import TimelineList
 from rookery.workloads.domain.pagination import PageRequest
 
@@ -80,12 +80,9 @@ class PostgresListStore:
 
     async def members(self, list_id: int, page: PageRequest) -> list[int]:
         p = Params()
-        owner = f"list_id = {p(list_id)}"
-        where, order = page_clause(page, p, "account_id")
-        rows = await self.db.fetch(
-            f"SELECT account_id FROM list_accounts WHERE {owner} AND {where} ORDER BY {order} LIMIT {p(page.limit)}",
-            *p.values,
-        )
+        of_list = f"list_id = {p(list_id)}"
+        tail = keyset(page, p, [of_list], "account_id")
+        rows = await self.db.fetch(f"SELECT account_id FROM list_accounts {tail}", *p.values)
         return sorted((row["account_id"] for row in rows), reverse=True)
 
     async def with_member(self, owner_id: int, account_id: int) -> list[TimelineList]:

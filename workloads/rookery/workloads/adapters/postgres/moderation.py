@@ -8,6 +8,8 @@ from typing import Any
 import orjson
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.adapters.sql.moderation import RESTRICTION_FLAGS, report_conditions
+from rookery.workloads.adapters.sql.paging import Params, keyset, newest_first
 from rookery.workloads.domain.moderation import AccountRestrictions, HiddenStatus, Report
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ports import AccountFilter, ReportFilter
@@ -72,18 +74,6 @@ def _restrictions(row: Any) -> AccountRestrictions:
     )
 
 
-def _page(page: PageRequest, column: str, args: list[Any]) -> tuple[str, str]:
-    """WHERE fragment (appending its arguments) and ORDER BY of a cursor page."""
-    clauses = []
-    if page.max_id is not None:
-        args.append(page.max_id)
-        clauses.append(f"{column} < ${len(args)}")
-    if page.lower is not None:
-        args.append(page.lower)
-        clauses.append(f"{column} > ${len(args)}")
-    return " AND ".join(clauses) or "true", f"{column} {'ASC' if page.ascending else 'DESC'}"
-
-
 _REPORT_MARKS = ", ".join(f"${i}" for i in range(1, 17))
 
 
@@ -112,22 +102,10 @@ class PostgresModerationStore:
         )
 
     async def reports(self, query: ReportFilter, page: PageRequest) -> list[Report]:
-        args: list[Any] = []
-        where, order = _page(page, "id", args)
-        if query.resolved is not None:
-            where += " AND action_taken_at IS NOT NULL" if query.resolved else " AND action_taken_at IS NULL"
-        if query.account_id is not None:
-            args.append(query.account_id)
-            where += f" AND account_id = ${len(args)}"
-        if query.target_account_id is not None:
-            args.append(query.target_account_id)
-            where += f" AND target_account_id = ${len(args)}"
-        args.append(page.limit)
-        rows = await self.db.fetch(
-            f"SELECT {_REPORT_COLUMNS} FROM reports WHERE {where} ORDER BY {order} LIMIT ${len(args)}", *args
-        )
-        found = [_report(row) for row in rows]
-        return found[::-1] if page.ascending else found
+        p = Params()
+        tail = keyset(page, p, report_conditions(query, p))
+        rows = await self.db.fetch(f"SELECT {_REPORT_COLUMNS} FROM reports {tail}", *p.values)
+        return newest_first([_report(row) for row in rows], page)
 
     async def open_report_for(self, target_account_id: int, source: str) -> Report | None:
         row = await self.db.fetchrow(
@@ -180,21 +158,13 @@ class PostgresModerationStore:
         )
 
     async def accounts(self, query: AccountFilter, page: PageRequest) -> list[AccountRestrictions]:
-        args: list[Any] = []
-        where, order = _page(page, "account_id", args)
-        for flag in ("suspended", "silenced", "sensitized", "disabled"):
-            if getattr(query, flag):
-                where += f" AND {flag}"
+        clauses = [flag for flag in RESTRICTION_FLAGS if getattr(query, flag)]
         if query.active:
-            where += " AND NOT (suspended OR silenced OR disabled)"
-        args.append(page.limit)
-        rows = await self.db.fetch(
-            f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions WHERE {where}"
-            f" ORDER BY {order} LIMIT ${len(args)}",
-            *args,
-        )
-        found = [_restrictions(row) for row in rows]
-        return found[::-1] if page.ascending else found
+            clauses.append("NOT (suspended OR silenced OR disabled)")
+        p = Params()
+        tail = keyset(page, p, clauses, "account_id")
+        rows = await self.db.fetch(f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions {tail}", *p.values)
+        return newest_first([_restrictions(row) for row in rows], page)
 
     async def restricted(self) -> tuple[set[int], set[int]]:
         rows = await self.db.fetch(

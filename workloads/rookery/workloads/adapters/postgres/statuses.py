@@ -10,6 +10,7 @@ import asyncpg
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
+from rookery.workloads.adapters.sql.paging import Params, keyset, newest_first
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import DIRECT, Status, StatusEdit
 from rookery.workloads.domain.timelines import TimelineEntry
@@ -45,32 +46,6 @@ def row_to_status(row: Any) -> Status:
         favourites_count=row["favourites_count"],
         conversation_id=row["conversation_id"],
     )
-
-
-class Params:
-    """Numbered placeholders ($1, $2 ...) for a query assembled piece by piece."""
-
-    def __init__(self) -> None:
-        self.values: list[Any] = []
-
-    def __call__(self, value: Any) -> str:
-        self.values.append(value)
-        return f"${len(self.values)}"
-
-
-def page_clause(page: PageRequest, p: Params, column: str = "id") -> tuple[str, str]:
-    """WHERE fragment and ORDER BY of a cursor page."""
-    clauses = []
-    if page.max_id is not None:
-        clauses.append(f"{column} < {p(page.max_id)}")
-    if page.lower is not None:
-        clauses.append(f"{column} > {p(page.lower)}")
-    order = f"{column} ASC" if page.ascending else f"{column} DESC"
-    return (" AND ".join(clauses) or "true"), order
-
-
-def _newest_first(items: list[Any], page: PageRequest) -> list[Any]:
-    return items[::-1] if page.ascending else items
 
 
 async def _add_edit(conn: asyncpg.Connection, edit: StatusEdit) -> None:
@@ -210,14 +185,9 @@ class PostgresStatusRepository:
 
     async def reblogs_of(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
         p = Params()
-        first = p(status_id)
-        where, order = page_clause(page, p)
-        rows = await self.db.fetch(
-            f"SELECT id, account_id FROM statuses WHERE reblog_of_id = {first} AND {where}"
-            f" ORDER BY {order} LIMIT {p(page.limit)}",
-            *p.values,
-        )
-        return _newest_first([(row["id"], row["account_id"]) for row in rows], page)
+        reblogs = f"reblog_of_id = {p(status_id)}"
+        rows = await self.db.fetch(f"SELECT id, account_id FROM statuses {keyset(page, p, [reblogs])}", *p.values)
+        return newest_first([(row["id"], row["account_id"]) for row in rows], page)
 
     async def replies_to(self, status_ids: Sequence[int]) -> list[Status]:
         if not status_ids:
@@ -250,29 +220,21 @@ class PostgresStatusRepository:
                 "id NOT IN (SELECT status_id FROM status_tags"
                 f" WHERE tag = ANY({p(list(query.none_tags))}::text[]))"
             )
-        where, order = page_clause(page, p)
-        rows = await self.db.fetch(
-            f"SELECT {COLUMNS} FROM statuses WHERE {' AND '.join(clauses)} AND {where}"
-            f" ORDER BY {order} LIMIT {p(page.limit)}",
-            *p.values,
-        )
-        return _newest_first([row_to_status(row) for row in rows], page)
+        rows = await self.db.fetch(f"SELECT {COLUMNS} FROM statuses {keyset(page, p, clauses)}", *p.values)
+        return newest_first([row_to_status(row) for row in rows], page)
 
     async def by_authors(self, account_ids: Sequence[int], page: PageRequest) -> list[TimelineEntry]:
         if not account_ids:
             return []
         p = Params()
-        authors, direct = p(list(account_ids)), p(DIRECT)
-        where, order = page_clause(page, p, "s.id")
+        authors = [f"s.account_id = ANY({p(list(account_ids))}::bigint[])", f"s.visibility != {p(DIRECT)}"]
+        tail = keyset(page, p, authors, "s.id")
         rows = await self.db.fetch(
             "SELECT s.id, s.account_id, s.reblog_of_id, o.account_id AS reblog_account_id, s.visibility,"
-            " s.in_reply_to_account_id"
-            " FROM statuses s LEFT JOIN statuses o ON o.id = s.reblog_of_id"
-            f" WHERE s.account_id = ANY({authors}::bigint[]) AND s.visibility != {direct} AND {where}"
-            f" ORDER BY {order} LIMIT {p(page.limit)}",
+            f" s.in_reply_to_account_id FROM statuses s LEFT JOIN statuses o ON o.id = s.reblog_of_id {tail}",
             *p.values,
         )
-        return _newest_first([TimelineEntry(*row) for row in rows], page)
+        return newest_first([TimelineEntry(*row) for row in rows], page)
 
 
 _INTERACTION_TABLES = frozenset({"favourites", "bookmarks", "status_pins"})
@@ -345,14 +307,9 @@ class PostgresInteractionStore:
         self, table: str, column: str, value: int, out: str, page: PageRequest
     ) -> list[tuple[int, int]]:
         p = Params()
-        first = p(value)
-        where, order = page_clause(page, p)
-        rows = await self.db.fetch(
-            f"SELECT id, {out} FROM {table} WHERE {column} = {first} AND {where}"
-            f" ORDER BY {order} LIMIT {p(page.limit)}",
-            *p.values,
-        )
-        return _newest_first([(row["id"], row[out]) for row in rows], page)
+        of_value = f"{column} = {p(value)}"
+        rows = await self.db.fetch(f"SELECT id, {out} FROM {table} {keyset(page, p, [of_value])}", *p.values)
+        return newest_first([(row["id"], row[out]) for row in rows], page)
 
     async def favourited_by(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
         return await self._page("favourites", "status_id", status_id, "account_id", page)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.adapters.sql.paging import Params, keyset
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import new_id
 
@@ -39,18 +40,7 @@ class PostgresTagFollowStore:
         return {row["tag"] for row in rows}
 
     async def followed(self, account_id: int, page: PageRequest) -> list[tuple[int, str]]:
-        clauses, args = ["account_id = $1"], [account_id]
-        if page.max_id is not None:
-            args.append(page.max_id)
-            clauses.append(f"id < ${len(args)}")
-        if page.lower is not None:
-            args.append(page.lower)
-            clauses.append(f"id > ${len(args)}")
-        args.append(page.limit)
-        order = "ASC" if page.ascending else "DESC"
-        rows = await self.db.fetch(
-            f"SELECT id, tag FROM followed_tags WHERE {' AND '.join(clauses)}"
-            f" ORDER BY id {order} LIMIT ${len(args)}",
-            *args,
-        )
+        p = Params(account_id)
+        tail = keyset(page, p, ["account_id = $1"])
+        rows = await self.db.fetch(f"SELECT id, tag FROM followed_tags {tail}", *p.values)
         return sorted(((row["id"], row["tag"]) for row in rows), reverse=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rookery.workloads.adapters.sql.paging import QmarkParams, keyset
 from rookery.workloads.adapters.sqlite.db import Database, Migration
-from rookery.workloads.adapters.sqlite.statuses import page_clause
 from rookery.workloads.domain.conversations import Conversation
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import new_id
@@ -118,11 +118,9 @@ class SqliteConversationStore:
         return changed
 
     async def of_owner(self, owner_id: int, page: PageRequest) -> list[Conversation]:
-        where, params, order = page_clause(page, "last_status_id")
-        rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM conversations WHERE owner_id = ? AND {where} ORDER BY {order} LIMIT ?",
-            (owner_id, *params, page.limit),
-        )
+        p = QmarkParams(owner_id)
+        tail = keyset(page, p, ["owner_id = ?"], "last_status_id")
+        rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM conversations {tail}", p.values)
         found = [_row(row) for row in rows]
         return sorted(found, key=lambda c: c.last_status_id, reverse=True)
 

@@ -8,10 +8,11 @@ from typing import Any
 import aiosqlite
 import orjson
 
+from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
-from rookery.workloads.adapters.sqlite.statuses import page_clause, placeholders
+from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.graph import Follow, Mute, Relationship, ViewerRelations
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ports import OutboxEvents
@@ -148,13 +149,9 @@ class SqliteGraphStore:
     async def _pairs(
         self, table: str, column: str, value: int, out: str, page: PageRequest
     ) -> list[tuple[int, int]]:
-        where, params, order = page_clause(page)
-        rows = await self.db.fetchall(
-            f"SELECT id, {out} FROM {table} WHERE {column} = ? AND {where} ORDER BY {order} LIMIT ?",
-            [value, *params, page.limit],
-        )
-        pairs = [(row["id"], row[out]) for row in rows]
-        return pairs[::-1] if page.ascending else pairs
+        p = QmarkParams(value)
+        rows = await self.db.fetchall(f"SELECT id, {out} FROM {table} {keyset(page, p, [f'{column} = ?'])}", p.values)
+        return newest_first([(row["id"], row[out]) for row in rows], page)
 
     async def follow_requests(self, target_id: int, page: PageRequest) -> list[tuple[int, int]]:
         return await self._pairs("follow_requests", "target_id", target_id, "account_id", page)

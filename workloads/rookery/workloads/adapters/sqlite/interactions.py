@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
-from rookery.workloads.adapters.sqlite.statuses import page_clause, placeholders
+from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ports import OutboxEvents, ViewerFlags
 
@@ -96,13 +97,9 @@ class SqliteInteractionStore:
     async def _page(
         self, table: str, column: str, value: int, out: str, page: PageRequest
     ) -> list[tuple[int, int]]:
-        where, params, order = page_clause(page)
-        rows = await self.db.fetchall(
-            f"SELECT id, {out} FROM {table} WHERE {column} = ? AND {where} ORDER BY {order} LIMIT ?",
-            [value, *params, page.limit],
-        )
-        pairs = [(row["id"], row[out]) for row in rows]
-        return pairs[::-1] if page.ascending else pairs
+        p = QmarkParams(value)
+        rows = await self.db.fetchall(f"SELECT id, {out} FROM {table} {keyset(page, p, [f'{column} = ?'])}", p.values)
+        return newest_first([(row["id"], row[out]) for row in rows], page)
 
     async def favourited_by(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
         return await self._page("favourites", "status_id", status_id, "account_id", page)

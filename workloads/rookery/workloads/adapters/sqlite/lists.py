@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rookery.workloads.adapters.sql.paging import QmarkParams, keyset
 from rookery.workloads.adapters.sqlite.db import Database, Migration
-from rookery.workloads.adapters.sqlite.statuses import page_clause, placeholders
+from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.lists import TimelineList
 from rookery.workloads.domain.pagination import PageRequest
 
@@ -104,11 +105,9 @@ class SqliteListStore:
         return [row[0] for row in rows]
 
     async def members(self, list_id: int, page: PageRequest) -> list[int]:
-        where, params, order = page_clause(page, "account_id")
-        rows = await self.db.fetchall(
-            f"SELECT account_id FROM list_accounts WHERE list_id = ? AND {where} ORDER BY {order} LIMIT ?",
-            (list_id, *params, page.limit),
-        )
+        p = QmarkParams(list_id)
+        tail = keyset(page, p, ["list_id = ?"], "account_id")
+        rows = await self.db.fetchall(f"SELECT account_id FROM list_accounts {tail}", p.values)
         return sorted((row[0] for row in rows), reverse=True)
 
     async def with_member(self, owner_id: int, account_id: int) -> list[TimelineList]:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.domain.chats import DIRECT, OWNER, Chat, ChatMember, ChatMessage
@@ -89,17 +90,6 @@ def _message(row: Any) -> ChatMessage:
     )
 
 
-def _bounds(column: str, page: PageRequest) -> tuple[str, list[int]]:
-    clauses, params = [], []
-    if page.max_id is not None:
-        clauses.append(f"{column} < ?")
-        params.append(page.max_id)
-    if page.lower is not None:
-        clauses.append(f"{column} > ?")
-        params.append(page.lower)
-    return "".join(f" AND {clause}" for clause in clauses), params
-
-
 class SqliteMessageStore:
     def __init__(self, db: Database, outbox: SqliteOutbox) -> None:
         self.db = db
@@ -165,15 +155,12 @@ class SqliteMessageStore:
         self.outbox.notify()
 
     async def chats_of(self, account_id: int, page: PageRequest) -> list[Chat]:
-        where, params = _bounds("c.activity_id", page)
-        order = "ASC" if page.ascending else "DESC"
+        p = QmarkParams(account_id)
+        tail = keyset(page, p, ["m.account_id = ?"], "c.activity_id")
         rows = await self.db.fetchall(
-            f"SELECT {_CHAT} FROM chat_members m JOIN chats c ON c.id = m.chat_id"
-            f" WHERE m.account_id = ?{where} ORDER BY c.activity_id {order} LIMIT ?",
-            (account_id, *params, page.limit),
+            f"SELECT {_CHAT} FROM chat_members m JOIN chats c ON c.id = m.chat_id {tail}", p.values
         )
-        chats = [_chat(row) for row in rows]
-        return chats[::-1] if page.ascending else chats
+        return newest_first([_chat(row) for row in rows], page)
 
     async def members(self, chat_id: int) -> list[ChatMember]:
         return (await self.members_of([chat_id])).get(chat_id, [])
@@ -251,15 +238,12 @@ class SqliteMessageStore:
         self.outbox.notify()
 
     async def messages(self, chat_id: int, page: PageRequest) -> list[ChatMessage]:
-        where, params = _bounds("id", page)
-        order = "ASC" if page.ascending else "DESC"
+        p = QmarkParams(chat_id)
         rows = await self.db.fetchall(
-            f"SELECT id, chat_id, account_id, text, created_at FROM chat_messages"
-            f" WHERE chat_id = ?{where} ORDER BY id {order} LIMIT ?",
-            (chat_id, *params, page.limit),
+            f"SELECT id, chat_id, account_id, text, created_at FROM chat_messages {keyset(page, p, ['chat_id = ?'])}",
+            p.values,
         )
-        found = [_message(row) for row in rows]
-        return found[::-1] if page.ascending else found
+        return newest_first([_message(row) for row in rows], page)
 
     async def last_messages(self, chat_ids: Sequence[int]) -> dict[int, ChatMessage]:
         if not chat_ids:

@@ -8,8 +8,10 @@ from typing import Any
 
 import orjson
 
+from rookery.workloads.adapters.sql.moderation import RESTRICTION_FLAGS, report_conditions
+from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
 from rookery.workloads.adapters.sqlite.db import Database, Migration
-from rookery.workloads.adapters.sqlite.statuses import page_clause, placeholders
+from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.moderation import AccountRestrictions, HiddenStatus, Report
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ports import AccountFilter, ReportFilter
@@ -144,21 +146,10 @@ class SqliteModerationStore:
             )
 
     async def reports(self, query: ReportFilter, page: PageRequest) -> list[Report]:
-        where, params, order = page_clause(page)
-        if query.resolved is not None:
-            where += " AND action_taken_at IS NOT NULL" if query.resolved else " AND action_taken_at IS NULL"
-        if query.account_id is not None:
-            where += " AND account_id = ?"
-            params.append(query.account_id)
-        if query.target_account_id is not None:
-            where += " AND target_account_id = ?"
-            params.append(query.target_account_id)
-        rows = await self.db.fetchall(
-            f"SELECT {_REPORT_COLUMNS} FROM reports WHERE {where} ORDER BY {order} LIMIT ?",
-            (*params, page.limit),
-        )
-        found = [_report(row) for row in rows]
-        return found[::-1] if page.ascending else found
+        p = QmarkParams()
+        tail = keyset(page, p, report_conditions(query, p))
+        rows = await self.db.fetchall(f"SELECT {_REPORT_COLUMNS} FROM reports {tail}", p.values)
+        return newest_first([_report(row) for row in rows], page)
 
     async def open_report_for(self, target_account_id: int, source: str) -> Report | None:
         row = await self.db.fetchone(
@@ -214,18 +205,13 @@ class SqliteModerationStore:
             )
 
     async def accounts(self, query: AccountFilter, page: PageRequest) -> list[AccountRestrictions]:
-        where, params, order = page_clause(page, "account_id")
-        for flag in ("suspended", "silenced", "sensitized", "disabled"):
-            if getattr(query, flag):
-                where += f" AND {flag} = 1"
+        clauses = [f"{flag} = 1" for flag in RESTRICTION_FLAGS if getattr(query, flag)]
         if query.active:
-            where += " AND suspended = 0 AND silenced = 0 AND disabled = 0"
-        rows = await self.db.fetchall(
-            f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions WHERE {where} ORDER BY {order} LIMIT ?",
-            (*params, page.limit),
-        )
-        found = [_restrictions(row) for row in rows]
-        return found[::-1] if page.ascending else found
+            clauses.append("suspended = 0 AND silenced = 0 AND disabled = 0")
+        p = QmarkParams()
+        tail = keyset(page, p, clauses, "account_id")
+        rows = await self.db.fetchall(f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions {tail}", p.values)
+        return newest_first([_restrictions(row) for row in rows], page)
 
     async def restricted(self) -> tuple[set[int], set[int]]:
         rows = await self.db.fetchall(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
 from rookery.workloads.adapters.sqlite.db import Database, Migration
-from rookery.workloads.adapters.sqlite.statuses import page_clause, placeholders
+from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.notifications import Notification
 from rookery.workloads.domain.pagination import PageRequest
 
@@ -67,13 +68,9 @@ class SqliteNotificationStore:
         if from_account_id is not None:
             clauses.append("from_account_id = ?")
             params.append(from_account_id)
-        where, page_params, order = page_clause(page)
-        rows = await self.db.fetchall(
-            f"SELECT * FROM notifications WHERE {' AND '.join(clauses)} AND {where} ORDER BY {order} LIMIT ?",
-            [*params, *page_params, page.limit],
-        )
-        found = [_row(row) for row in rows]
-        return found[::-1] if page.ascending else found
+        p = QmarkParams(*params)
+        rows = await self.db.fetchall(f"SELECT * FROM notifications {keyset(page, p, clauses)}", p.values)
+        return newest_first([_row(row) for row in rows], page)
 
     async def get(self, account_id: int, notification_id: int) -> Notification | None:
         row = await self.db.fetchone(

@@ -9,6 +9,7 @@ from typing import Any
 import aiosqlite
 import orjson
 
+from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
@@ -119,19 +120,6 @@ def row_to_status(row: Any) -> Status:
         media_ids=tuple(orjson.loads(row["media_ids"])),
         conversation_id=row["conversation_id"],
     )
-
-
-def page_clause(page: PageRequest, column: str = "id") -> tuple[str, list[Any], str]:
-    """WHERE fragment, its parameters, and the ORDER BY for a cursor page."""
-    clauses, params = [], []
-    if page.max_id is not None:
-        clauses.append(f"{column} < ?")
-        params.append(page.max_id)
-    if page.lower is not None:
-        clauses.append(f"{column} > ?")
-        params.append(page.lower)
-    order = f"{column} ASC" if page.ascending else f"{column} DESC"
-    return (" AND ".join(clauses) or "1"), params, order
 
 
 def placeholders(values: Sequence[Any]) -> str:
@@ -266,13 +254,11 @@ class SqliteStatusRepository:
         return [row["account_id"] for row in rows]
 
     async def reblogs_of(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
-        where, params, order = page_clause(page)
+        p = QmarkParams(status_id)
         rows = await self.db.fetchall(
-            "SELECT id, account_id FROM statuses"
-            f" WHERE reblog_of_id = ? AND {where} ORDER BY {order} LIMIT ?",
-            [status_id, *params, page.limit],
+            f"SELECT id, account_id FROM statuses {keyset(page, p, ['reblog_of_id = ?'])}", p.values
         )
-        return _newest_first([(row["id"], row["account_id"]) for row in rows], page)
+        return newest_first([(row["id"], row["account_id"]) for row in rows], page)
 
     async def replies_to(self, status_ids: Sequence[int]) -> list[Status]:
         if not status_ids:
@@ -310,30 +296,22 @@ class SqliteStatusRepository:
                 f" WHERE tag IN ({placeholders(query.none_tags)}))"
             )
             params.extend(query.none_tags)
-        where, page_params, order = page_clause(page)
-        rows = await self.db.fetchall(
-            f"SELECT {COLUMNS} FROM statuses WHERE {' AND '.join(clauses)} AND {where}"
-            f" ORDER BY {order} LIMIT ?",
-            [*params, *page_params, page.limit],
-        )
-        statuses = [row_to_status(row) for row in rows]
-        return statuses[::-1] if page.ascending else statuses
+        p = QmarkParams(*params)
+        rows = await self.db.fetchall(f"SELECT {COLUMNS} FROM statuses {keyset(page, p, clauses)}", p.values)
+        return newest_first([row_to_status(row) for row in rows], page)
 
     async def by_authors(self, account_ids: Sequence[int], page: PageRequest) -> list[TimelineEntry]:
         if not account_ids:
             return []
-        where, params, order = page_clause(page, "s.id")
+        p = QmarkParams(*account_ids, DIRECT)
+        tail = keyset(page, p, [f"s.account_id IN ({placeholders(account_ids)})", "s.visibility != ?"], "s.id")
         # inline: merged into every home read that follows an account above the fan-out threshold
         rows = self.reader.fetchall(
             "SELECT s.id, s.account_id, s.reblog_of_id, o.account_id AS reblog_account_id, s.visibility,"
-            " s.in_reply_to_account_id"
-            " FROM statuses s LEFT JOIN statuses o ON o.id = s.reblog_of_id"
-            f" WHERE s.account_id IN ({placeholders(account_ids)}) AND s.visibility != ? AND {where}"
-            f" ORDER BY {order} LIMIT ?",
-            [*account_ids, DIRECT, *params, page.limit],
+            f" s.in_reply_to_account_id FROM statuses s LEFT JOIN statuses o ON o.id = s.reblog_of_id {tail}",
+            p.values,
         )
-        entries = [TimelineEntry(*row) for row in rows]
-        return entries[::-1] if page.ascending else entries
+        return newest_first([TimelineEntry(*row) for row in rows], page)
 
     async def _add_edit(self, tx: aiosqlite.Connection, edit: StatusEdit) -> None:
         await tx.execute(
@@ -352,7 +330,3 @@ class SqliteStatusRepository:
 
 def _edit_of(status: Status, at: dt.datetime) -> StatusEdit:
     return StatusEdit(status.id, status.text, status.content, status.spoiler_text, status.sensitive, at)
-
-
-def _newest_first(rows: list[tuple[int, int]], page: PageRequest) -> list[tuple[int, int]]:
-    return rows[::-1] if page.ascending else rows

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rookery.workloads.adapters.sql.paging import QmarkParams, keyset
 from rookery.workloads.adapters.sqlite.db import Database, Migration
-from rookery.workloads.adapters.sqlite.statuses import page_clause, placeholders
+from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import new_id
 
@@ -53,9 +54,7 @@ class SqliteTagFollowStore:
         return {row[0] for row in rows}
 
     async def followed(self, account_id: int, page: PageRequest) -> list[tuple[int, str]]:
-        where, params, order = page_clause(page)
-        rows = await self.db.fetchall(
-            f"SELECT id, tag FROM followed_tags WHERE account_id = ? AND {where} ORDER BY {order} LIMIT ?",
-            (account_id, *params, page.limit),
-        )
+        p = QmarkParams(account_id)
+        tail = keyset(page, p, ["account_id = ?"])
+        rows = await self.db.fetchall(f"SELECT id, tag FROM followed_tags {tail}", p.values)
         return sorted(((row[0], row[1]) for row in rows), reverse=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.adapters.sqlite.inline import InlineReader
-from rookery.workloads.adapters.sqlite.statuses import page_clause, placeholders
+from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.timelines import TimelineEntry
 
@@ -82,15 +83,13 @@ class SqliteTimelineStore:
             await tx.execute(_TRIM, (owner_id, owner_id, self.max_entries - 1))
 
     async def range(self, owner_id: int, page: PageRequest) -> list[TimelineEntry]:
-        where, params, order = page_clause(page, "status_id")
+        p = QmarkParams(owner_id)
         rows = self.reader.fetchall(
             "SELECT status_id, account_id, reblog_of_id, reblog_account_id, visibility,"
-            " in_reply_to_account_id FROM home_timelines"
-            f" WHERE owner_id = ? AND {where} ORDER BY {order} LIMIT ?",
-            [owner_id, *params, page.limit],
+            f" in_reply_to_account_id FROM home_timelines {keyset(page, p, ['owner_id = ?'], 'status_id')}",
+            p.values,
         )
-        entries = [TimelineEntry(*row) for row in rows]
-        return entries[::-1] if page.ascending else entries
+        return newest_first([TimelineEntry(*row) for row in rows], page)
 
     async def remove(self, status_ids: Sequence[int]) -> None:
         if not status_ids:
