@@ -1,0 +1,57 @@
+"""render/configmaps.py: the tenant's ConfigMap of ROOKERY_* settings and its hash."""
+
+from __future__ import annotations
+
+from render_support import monolith, tenant
+
+from rookery.operator.render.common import CONFIG_HASH_ANNOTATION, ShardInfo, Tenant
+from rookery.operator.render.configmaps import config_hash, tenant_config_map
+from rookery.operator.render.deployments import tenant_deployments
+
+
+def test_config_map_carries_settings_shards_and_models() -> None:
+    t = Tenant(
+        tenant().owner,
+        tenant().spec,
+        shards=(ShardInfo("birdhouse-feed-0", 0, 2**31),),
+        model_endpoints={"ROOKERY_MODEL_ENDPOINT_MODERATION": "http://mod.social.svc"},
+    )
+    data = tenant_config_map(t)["data"]
+    assert data["ROOKERY_TENANT"] == "birdhouse"
+    assert data["ROOKERY_PUBLIC_URL"] == "https://birdhouse.example.org"
+    assert data["ROOKERY_CASSANDRA_KEYSPACE"] == "birdhouse"
+    assert data["ROOKERY_FANOUT_THRESHOLD"] == "1000"
+    assert data["ROOKERY_RATE_LIMIT_AUTHENTICATION"] == "20"
+    assert data["ROOKERY_INSTANCE_TITLE"] == "Birdhouse"
+    assert data["ROOKERY_ROLE_URL_POSTS"] == "http://birdhouse-posts.social.svc:8080"
+    assert data["ROOKERY_FEED_SHARDS"] == "birdhouse-feed-0=0-2147483648"
+    assert data["ROOKERY_MODEL_ENDPOINT_MODERATION"] == "http://mod.social.svc"
+
+
+def test_a_config_change_changes_the_pod_template_hash() -> None:
+    before, after = tenant(), tenant(settings={"INSTANCE_TITLE": "Nest"})
+    assert config_hash(before) != config_hash(after)
+    hashes = {
+        d["spec"]["template"]["metadata"]["annotations"][CONFIG_HASH_ANNOTATION]
+        for d in tenant_deployments(after)
+    }
+    assert hashes == {config_hash(after)}
+    assert config_hash(tenant()) == config_hash(before)  # deterministic
+
+
+def test_a_monolith_routes_nothing_and_names_its_keyspace_after_the_tenant() -> None:
+    config = tenant_config_map(monolith())
+    assert config["metadata"]["name"] == "tiny-config"
+    data = config["data"]
+    assert data["ROOKERY_TOPOLOGY"] == "monolith"
+    assert not any(key.startswith("ROOKERY_ROLE_URL_") for key in data)
+    assert "ROOKERY_FEED_SHARDS" not in data
+    assert data["ROOKERY_CASSANDRA_KEYSPACE"] == "tiny"
+    assert data["ROOKERY_MODERATION_ENABLED"] == "true"  # the features default
+
+
+def test_model_endpoint_variables_match_the_workloads_model_names() -> None:
+    from rookery.operator.models import model_endpoint_variable
+
+    assert model_endpoint_variable("embedding") == "ROOKERY_MODEL_ENDPOINT_EMBEDDINGS"
+    assert model_endpoint_variable("moderation") == "ROOKERY_MODEL_ENDPOINT_MODERATION"
