@@ -20,7 +20,16 @@ Failures (Mastodon's bodies):
 
 The gateway middleware validates the bearer token once per request and leaves the outcome in
 ``scope["state"]["rookery.auth"]``; these dependencies reuse it (or validate themselves when the
-app runs without the gateway). ``container(request)`` returns the Container.
+app runs without the gateway).
+
+Services, ports and settings reach routes as typed dependencies, never through the Container:
+
+    async def route(posts: Posts, views: StatusViewsDep, ctx: AuthContext = Depends(...)) -> ...
+
+Each ``Annotated`` alias below names one service; its accessor (``posts_service``, ...) is an
+``async def`` (FastAPI would run a plain ``def`` in a thread pool) and the one place the API reads
+the Container. The accessors take only the ``Request``, so they add no OpenAPI parameters; the
+fast path (api/fastpath.py) awaits them directly.
 The token comes from ``Authorization: Bearer`` or, like Mastodon, an ``access_token`` query
 parameter. WebSockets (which the gateway does not see): ``await websocket_auth(ws, "read")``.
 """
@@ -29,13 +38,34 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Request, WebSocket
+from fastapi import Depends, Request, WebSocket
 
-from rookery.workloads.api.errors import ApiError
+from rookery.workloads.api.errors import ApiError, Forbidden
 from rookery.workloads.domain.oauth import AuthContext
+from rookery.workloads.ports import MarkerStore, SigningKeys
+from rookery.workloads.services.accounts import AccountsService
+from rookery.workloads.services.analytics import AnalyticsService
+from rookery.workloads.services.conversations import ConversationsService
+from rookery.workloads.services.feed import FeedService
+from rookery.workloads.services.graph import GraphService
+from rookery.workloads.services.interactions import InteractionsService
+from rookery.workloads.services.keycloak_mode import KeycloakMode
+from rookery.workloads.services.lists import ListsService
+from rookery.workloads.services.media import MediaService
+from rookery.workloads.services.messaging import MessagingService
+from rookery.workloads.services.moderation import ModerationService
+from rookery.workloads.services.notifications import NotificationsService
+from rookery.workloads.services.oauth import OAuthService
+from rookery.workloads.services.posts import PostsService
+from rookery.workloads.services.push import PushService
+from rookery.workloads.services.search import SearchService
 from rookery.workloads.services.tokens import AccountDisabled, InvalidToken, TokenValidator
+from rookery.workloads.settings import Settings
+from rookery.workloads.views.accounts import AccountViews
+from rookery.workloads.views.conversations import ConversationViews
+from rookery.workloads.views.statuses import StatusViews
 
 if TYPE_CHECKING:
     from rookery.workloads.bootstrap import Container
@@ -63,6 +93,150 @@ _INVALID_HEADERS = {
 def container(request: Request) -> Container:
     found: Container = request.app.state.container
     return found
+
+
+# ---- services, ports and settings ------------------------------------------------------------
+
+
+def settings_of(request: Request) -> Settings:
+    """The settings, for helpers that have the request but are no route (Link headers)."""
+    return container(request).settings
+
+
+async def app_settings(request: Request) -> Settings:
+    return container(request).settings
+
+
+async def accounts_service(request: Request) -> AccountsService:
+    return container(request).services["accounts"]
+
+
+async def account_views(request: Request) -> AccountViews:
+    return container(request).services["account_views"]
+
+
+async def status_views(request: Request) -> StatusViews:
+    return container(request).services["status_views"]
+
+
+async def conversation_views(request: Request) -> ConversationViews:
+    return container(request).services["conversation_views"]
+
+
+async def oauth_service(request: Request) -> OAuthService:
+    return container(request).services["oauth"]
+
+
+async def keycloak_mode(request: Request) -> KeycloakMode | None:
+    """Keycloak mode's sign-up and logout, when the server runs it (else None)."""
+    return container(request).services.get("keycloak")
+
+
+async def posts_service(request: Request) -> PostsService:
+    return container(request).services["posts"]
+
+
+async def interactions_service(request: Request) -> InteractionsService:
+    return container(request).services["interactions"]
+
+
+async def graph_service(request: Request) -> GraphService:
+    return container(request).services["graph"]
+
+
+async def feed_service(request: Request) -> FeedService:
+    return container(request).services["feed"]
+
+
+async def notifications_service(request: Request) -> NotificationsService:
+    return container(request).services["notifications"]
+
+
+async def conversations_service(request: Request) -> ConversationsService:
+    return container(request).services["conversations"]
+
+
+async def lists_service(request: Request) -> ListsService:
+    return container(request).services["lists"]
+
+
+async def media_service(request: Request) -> MediaService:
+    return container(request).services["media"]
+
+
+async def optional_media_service(request: Request) -> MediaService | None:
+    """The media role's service where this server runs it (profile images use it), else None."""
+    return container(request).services.get("media")
+
+
+async def messaging_service(request: Request) -> MessagingService:
+    return container(request).services["messaging"]
+
+
+async def push_service(request: Request) -> PushService:
+    return container(request).services["push"]
+
+
+async def optional_push_service(request: Request) -> PushService | None:
+    return container(request).services.get("push")
+
+
+async def search_service(request: Request) -> SearchService:
+    return container(request).services["search"]
+
+
+async def optional_search_service(request: Request) -> SearchService | None:
+    """The search role's index where this server runs it, else None (accounts fall back to SQL)."""
+    return container(request).services.get("search")
+
+
+async def moderation_service(request: Request) -> ModerationService:
+    return container(request).services["moderation"]
+
+
+async def analytics_service(request: Request) -> AnalyticsService:
+    return container(request).services["analytics"]
+
+
+async def marker_store(request: Request) -> MarkerStore:
+    return container(request).ports["markers"]
+
+
+async def signing_keys(request: Request) -> SigningKeys | None:
+    return container(request).ports.get("signing_keys")
+
+
+AppSettings = Annotated[Settings, Depends(app_settings)]
+Accounts = Annotated[AccountsService, Depends(accounts_service)]
+AccountViewsDep = Annotated[AccountViews, Depends(account_views)]
+StatusViewsDep = Annotated[StatusViews, Depends(status_views)]
+ConversationViewsDep = Annotated[ConversationViews, Depends(conversation_views)]
+OAuth = Annotated[OAuthService, Depends(oauth_service)]
+Keycloak = Annotated[KeycloakMode | None, Depends(keycloak_mode)]
+Posts = Annotated[PostsService, Depends(posts_service)]
+Interactions = Annotated[InteractionsService, Depends(interactions_service)]
+Graph = Annotated[GraphService, Depends(graph_service)]
+Feed = Annotated[FeedService, Depends(feed_service)]
+Notifications = Annotated[NotificationsService, Depends(notifications_service)]
+Conversations = Annotated[ConversationsService, Depends(conversations_service)]
+Lists = Annotated[ListsService, Depends(lists_service)]
+Media = Annotated[MediaService, Depends(media_service)]
+OptionalMedia = Annotated[MediaService | None, Depends(optional_media_service)]
+Messaging = Annotated[MessagingService, Depends(messaging_service)]
+Push = Annotated[PushService, Depends(push_service)]
+OptionalPush = Annotated[PushService | None, Depends(optional_push_service)]
+Search = Annotated[SearchService, Depends(search_service)]
+OptionalSearch = Annotated[SearchService | None, Depends(optional_search_service)]
+Moderation = Annotated[ModerationService, Depends(moderation_service)]
+Analytics = Annotated[AnalyticsService, Depends(analytics_service)]
+Markers = Annotated[MarkerStore, Depends(marker_store)]
+Keys = Annotated[SigningKeys | None, Depends(signing_keys)]
+
+
+def token_validator(built: Container) -> TokenValidator:
+    """The token validator (the gateway and the streaming sockets take it from the app's Container)."""
+    validator: TokenValidator = built.services["tokens"]
+    return validator
 
 
 def bearer_token(headers: Any, query_string: bytes = b"") -> str | None:
@@ -94,7 +268,7 @@ async def _auth(request: Request) -> AuthContext | None:
     if STATE_KEY in state:
         outcome = state[STATE_KEY]
     else:
-        validator: TokenValidator = container(request).services["tokens"]
+        validator = token_validator(container(request))
         outcome = await resolve_auth(
             validator, bearer_token(request.headers, request.scope.get("query_string", b""))
         )
@@ -134,12 +308,25 @@ def require_user(*scopes: str) -> Callable[[Request], Awaitable[AuthContext]]:
     return dependency
 
 
+async def reader(ctx: AuthContext | None = Depends(optional_auth)) -> int | None:
+    """The viewer of a public read: None without a token; a token must allow reading statuses."""
+    if ctx is None:
+        return None
+    if not ctx.allows("read:statuses"):
+        raise Forbidden(OUTSIDE_SCOPES)
+    return ctx.account_id
+
+
+OptionalAuth = Annotated[AuthContext | None, Depends(optional_auth)]
+Reader = Annotated[int | None, Depends(reader)]
+
+
 async def websocket_auth(websocket: WebSocket, *scopes: str) -> AuthContext | None:
     """Who opened a streaming socket: the token from the Authorization header, the
     ``access_token`` query parameter or the ``Sec-WebSocket-Protocol`` header (Mastodon's three
     ways). None without a token; ApiError 401/403 for a bad token or missing scope (close the
     socket with code 1008 on it)."""
-    validator: TokenValidator = websocket.app.state.container.services["tokens"]
+    validator = token_validator(websocket.app.state.container)
     token = bearer_token(websocket.headers, websocket.scope.get("query_string", b""))
     token = token or websocket.headers.get("sec-websocket-protocol") or None
     if token is None:

@@ -3,10 +3,11 @@
 ``GET /api/v1/timelines/home`` and ``GET /api/v1/accounts/:id/statuses`` are matched here, behind
 the gateway (request id, body limits, token validation, rate limits already done), and answered
 by calling the same route functions with the same access checks the FastAPI routes declare
-(``require_user("read:statuses")``, ``reader``): the responses, errors, pagination and ``Link``
-headers are the routes' own. What FastAPI would add per request (matching every route in order,
-building the dependency graph, the exception middleware) is skipped: on `rookery up` that was
-about half of a home-timeline request (bench/results/profile.md).
+(``require_user("read:statuses")``, ``reader``) and the same service accessors (api/deps.py): the
+responses, errors, pagination and ``Link`` headers are the routes' own. What FastAPI would add
+per request (matching every route in order, building the dependency graph, the exception
+middleware) is skipped: on `rookery up` that was about half of a home-timeline request
+(bench/results/profile.md).
 
 Client errors (ApiError, StoreUnavailable, HTTPException) are answered by the app's own exception
 handlers; anything else propagates exactly as it would from the router. Every other request, and
@@ -23,8 +24,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from rookery.workloads.api.deps import optional_auth, require_user
-from rookery.workloads.api.routes import statuses as statuses_routes
+from rookery.workloads.api.deps import feed_service, graph_service, optional_auth, reader, require_user, status_views
 from rookery.workloads.api.routes import timelines
 
 Scope = MutableMapping[str, Any]
@@ -52,13 +52,14 @@ ACCOUNT_ROUTE = RouteTemplate("/api/v1/accounts/{account_id}/statuses")
 
 async def _home(request: Request) -> Response:
     ctx = await _home_access(request)
-    return await timelines.home(request, ctx)
+    return await timelines.home(request, await feed_service(request), await status_views(request), ctx)
 
 
 def _account_statuses(account_id: str) -> Callable[[Request], Awaitable[Response]]:
     async def handler(request: Request) -> Response:
-        viewer = statuses_routes.reader(await optional_auth(request))
-        return await timelines.account_statuses(request, account_id, viewer)
+        viewer = await reader(await optional_auth(request))
+        feed, views = await feed_service(request), await status_views(request)
+        return await timelines.account_statuses(request, account_id, viewer, await graph_service(request), feed, views)
 
     return handler
 

@@ -6,12 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from rookery.workloads.api.deps import AuthContext, container, require_user
+from rookery.workloads.api.deps import AuthContext, Conversations, ConversationViewsDep, require_user
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.social import domain_errors, page_of, paged, path_id
-from rookery.workloads.services.conversations import ConversationsService
-from rookery.workloads.views.conversations import CONVERSATION_SCHEMA, ConversationViews
+from rookery.workloads.views.conversations import CONVERSATION_SCHEMA
 
 router = APIRouter(tags=["conversations"])
 CONVERSATION: dict[int | str, dict[str, Any]] = {
@@ -25,34 +24,31 @@ CONVERSATIONS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _service(request: Request) -> ConversationsService:
-    service: ConversationsService = container(request).services["conversations"]
-    return service
-
-
-def _views(request: Request) -> ConversationViews:
-    views: ConversationViews = container(request).services["conversation_views"]
-    return views
-
-
 @router.get("/api/v1/conversations", summary="Direct conversations", responses=CONVERSATIONS)
 async def conversations(
-    request: Request, ctx: AuthContext = Depends(require_user("read:statuses"))
+    request: Request,
+    conversations: Conversations,
+    views: ConversationViewsDep,
+    ctx: AuthContext = Depends(require_user("read:statuses")),
 ) -> Response:
     page = page_of(await read_params(request))
-    found = await _service(request).of_owner(ctx.user_id, page)
-    body = await _views(request).render(found, ctx.user_id)
+    found = await conversations.of_owner(ctx.user_id, page)
+    body = await views.render(found, ctx.user_id)
     ids = [c.last_status_id for c in found]
     return paged(request, body, ids[-1] if ids else None, ids[0] if ids else None)
 
 
 @router.post("/api/v1/conversations/{conversation_id}/read", summary="Mark as read", responses=CONVERSATION)
 async def mark_read(
-    request: Request, conversation_id: str, ctx: AuthContext = Depends(require_user("write:conversations"))
+    request: Request,
+    conversation_id: str,
+    conversations: Conversations,
+    views: ConversationViewsDep,
+    ctx: AuthContext = Depends(require_user("write:conversations")),
 ) -> Response:
     with domain_errors():
-        found = await _service(request).mark_read(ctx.user_id, path_id(conversation_id))
-    entity = await _views(request).one(found)
+        found = await conversations.mark_read(ctx.user_id, path_id(conversation_id))
+    entity = await views.one(found)
     return JsonResponse(
         entity
         if entity is not None
@@ -62,8 +58,11 @@ async def mark_read(
 
 @router.delete("/api/v1/conversations/{conversation_id}", summary="Remove a conversation")
 async def delete(
-    request: Request, conversation_id: str, ctx: AuthContext = Depends(require_user("write:conversations"))
+    request: Request,
+    conversation_id: str,
+    conversations: Conversations,
+    ctx: AuthContext = Depends(require_user("write:conversations")),
 ) -> Response:
     with domain_errors():
-        await _service(request).delete(ctx.user_id, path_id(conversation_id))
+        await conversations.delete(ctx.user_id, path_id(conversation_id))
     return JsonResponse({})

@@ -7,11 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from rookery.workloads.api.deps import AuthContext, container, optional_auth, require_user
+from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Graph, optional_auth, require_user
 from rookery.workloads.api.errors import Forbidden, Unprocessable
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.social import domain_errors, graph, page_of, paged, pair_cursors, path_id
+from rookery.workloads.api.social import domain_errors, page_of, paged, pair_cursors, path_id
 from rookery.workloads.domain.graph import Relationship
 from rookery.workloads.ids import parse_id
 from rookery.workloads.views.accounts import ACCOUNT_SCHEMA, AccountViews
@@ -36,17 +36,12 @@ ACCOUNTS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _views(request: Request) -> AccountViews:
-    views: AccountViews = container(request).services["account_views"]
-    return views
-
-
 def _relationship(rel: Relationship) -> Response:
     return JsonResponse(render_relationship(rel))
 
 
-async def _account_page(request: Request, pairs: list[tuple[int, int]]) -> Response:
-    found = await _views(request).many([account_id for _, account_id in pairs])
+async def _account_page(request: Request, views: AccountViews, pairs: list[tuple[int, int]]) -> Response:
+    found = await views.many([account_id for _, account_id in pairs])
     return paged(request, [found[a] for _, a in pairs if a in found], *pair_cursors(pairs))
 
 
@@ -54,12 +49,12 @@ async def _account_page(request: Request, pairs: list[tuple[int, int]]) -> Respo
     "/api/v1/accounts/{account_id}/follow", summary="Follow (or request to follow)", responses=RELATIONSHIP
 )
 async def follow(
-    request: Request, account_id: str, ctx: AuthContext = Depends(require_user("write:follows"))
+    request: Request, account_id: str, graph: Graph, ctx: AuthContext = Depends(require_user("write:follows"))
 ) -> Response:
     params = await read_params(request)
     languages = params.strings("languages") if "languages" in params else None
     with domain_errors():
-        rel = await graph(request).follow(
+        rel = await graph.follow(
             ctx.user_id,
             path_id(account_id),
             reblogs=bool(params.flag("reblogs", True)),
@@ -71,10 +66,10 @@ async def follow(
 
 def _graph_action(path: str, summary: str, scope: str, method: str) -> None:
     async def endpoint(
-        request: Request, account_id: str, ctx: AuthContext = Depends(require_user(scope))
+        request: Request, account_id: str, graph: Graph, ctx: AuthContext = Depends(require_user(scope))
     ) -> Response:
         with domain_errors():
-            rel = await getattr(graph(request), method)(ctx.user_id, path_id(account_id))
+            rel = await getattr(graph, method)(ctx.user_id, path_id(account_id))
         return _relationship(rel)
 
     endpoint.__name__ = f"account_{method}"
@@ -95,11 +90,11 @@ _graph_action("unmute", "Unmute", "write:mutes", "unmute")
 
 @router.post("/api/v1/accounts/{account_id}/mute", summary="Mute", responses=RELATIONSHIP)
 async def mute(
-    request: Request, account_id: str, ctx: AuthContext = Depends(require_user("write:mutes"))
+    request: Request, account_id: str, graph: Graph, ctx: AuthContext = Depends(require_user("write:mutes"))
 ) -> Response:
     params = await read_params(request)
     with domain_errors():
-        rel = await graph(request).mute(
+        rel = await graph.mute(
             ctx.user_id, path_id(account_id), notifications=bool(params.flag("notifications", True))
         )
     return _relationship(rel)
@@ -107,47 +102,55 @@ async def mute(
 
 @router.get("/api/v1/accounts/relationships", summary="Relationships to accounts", responses=RELATIONSHIPS)
 async def relationships(
-    request: Request, ctx: AuthContext = Depends(require_user("read:follows"))
+    request: Request, graph: Graph, ctx: AuthContext = Depends(require_user("read:follows"))
 ) -> Response:
     params = await read_params(request)
     raw = params.strings("id")
     if len(raw) > 80:
         raise Unprocessable("At most 80 ids may be requested")
     ids = [parsed for value in raw if (parsed := parse_id(value)) is not None]
-    found = await graph(request).relationships(ctx.user_id, ids)
+    found = await graph.relationships(ctx.user_id, ids)
     return JsonResponse([render_relationship(rel) for rel in found])
 
 
 @router.get("/api/v1/accounts/{account_id}/followers", summary="Followers", responses=ACCOUNTS)
 async def followers(
-    request: Request, account_id: str, ctx: AuthContext | None = Depends(optional_auth)
+    request: Request,
+    account_id: str,
+    graph: Graph,
+    views: AccountViewsDep,
+    ctx: AuthContext | None = Depends(optional_auth),
 ) -> Response:
     if ctx is not None and not ctx.allows("read:accounts"):
         raise Forbidden("This action is outside the authorized scopes")
     page = page_of(await read_params(request), 40, 80)
     with domain_errors():
-        pairs = await graph(request).followers(path_id(account_id), page)
-    return await _account_page(request, pairs)
+        pairs = await graph.followers(path_id(account_id), page)
+    return await _account_page(request, views, pairs)
 
 
 @router.get("/api/v1/accounts/{account_id}/following", summary="Followed accounts", responses=ACCOUNTS)
 async def following(
-    request: Request, account_id: str, ctx: AuthContext | None = Depends(optional_auth)
+    request: Request,
+    account_id: str,
+    graph: Graph,
+    views: AccountViewsDep,
+    ctx: AuthContext | None = Depends(optional_auth),
 ) -> Response:
     if ctx is not None and not ctx.allows("read:accounts"):
         raise Forbidden("This action is outside the authorized scopes")
     page = page_of(await read_params(request), 40, 80)
     with domain_errors():
-        pairs = await graph(request).following(path_id(account_id), page)
-    return await _account_page(request, pairs)
+        pairs = await graph.following(path_id(account_id), page)
+    return await _account_page(request, views, pairs)
 
 
 @router.get("/api/v1/follow_requests", summary="Pending follow requests", responses=ACCOUNTS)
 async def follow_requests(
-    request: Request, ctx: AuthContext = Depends(require_user("read:follows"))
+    request: Request, graph: Graph, views: AccountViewsDep, ctx: AuthContext = Depends(require_user("read:follows"))
 ) -> Response:
     page = page_of(await read_params(request), 40, 80)
-    return await _account_page(request, await graph(request).follow_requests(ctx.user_id, page))
+    return await _account_page(request, views, await graph.follow_requests(ctx.user_id, page))
 
 
 @router.post(
@@ -156,29 +159,33 @@ async def follow_requests(
     responses=RELATIONSHIP,
 )
 async def authorize(
-    request: Request, account_id: str, ctx: AuthContext = Depends(require_user("write:follows"))
+    request: Request, account_id: str, graph: Graph, ctx: AuthContext = Depends(require_user("write:follows"))
 ) -> Response:
     with domain_errors():
-        return _relationship(await graph(request).authorize(ctx.user_id, path_id(account_id)))
+        return _relationship(await graph.authorize(ctx.user_id, path_id(account_id)))
 
 
 @router.post(
     "/api/v1/follow_requests/{account_id}/reject", summary="Reject a follow request", responses=RELATIONSHIP
 )
 async def reject(
-    request: Request, account_id: str, ctx: AuthContext = Depends(require_user("write:follows"))
+    request: Request, account_id: str, graph: Graph, ctx: AuthContext = Depends(require_user("write:follows"))
 ) -> Response:
     with domain_errors():
-        return _relationship(await graph(request).reject(ctx.user_id, path_id(account_id)))
+        return _relationship(await graph.reject(ctx.user_id, path_id(account_id)))
 
 
 @router.get("/api/v1/blocks", summary="Blocked accounts", responses=ACCOUNTS)
-async def blocks(request: Request, ctx: AuthContext = Depends(require_user("read:blocks"))) -> Response:
+async def blocks(
+    request: Request, graph: Graph, views: AccountViewsDep, ctx: AuthContext = Depends(require_user("read:blocks"))
+) -> Response:
     page = page_of(await read_params(request), 40, 80)
-    return await _account_page(request, await graph(request).blocks(ctx.user_id, page))
+    return await _account_page(request, views, await graph.blocks(ctx.user_id, page))
 
 
 @router.get("/api/v1/mutes", summary="Muted accounts", responses=ACCOUNTS)
-async def mutes(request: Request, ctx: AuthContext = Depends(require_user("read:mutes"))) -> Response:
+async def mutes(
+    request: Request, graph: Graph, views: AccountViewsDep, ctx: AuthContext = Depends(require_user("read:mutes"))
+) -> Response:
     page = page_of(await read_params(request), 40, 80)
-    return await _account_page(request, await graph(request).mutes(ctx.user_id, page))
+    return await _account_page(request, views, await graph.mutes(ctx.user_id, page))

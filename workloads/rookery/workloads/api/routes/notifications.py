@@ -6,12 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from rookery.workloads.api.deps import AuthContext, container, require_user
+from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Notifications, StatusViewsDep, require_user
 from rookery.workloads.api.errors import NotFound, Unprocessable
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.social import domain_errors, notifications, page_of, paged, path_id, status_views
-from rookery.workloads.domain.notifications import Notification
+from rookery.workloads.api.social import domain_errors, page_of, paged, path_id
 from rookery.workloads.ids import parse_id
 from rookery.workloads.views.social import NOTIFICATION_SCHEMA, render_notifications
 
@@ -28,14 +27,13 @@ NOTIFICATIONS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _render(request: Request, found: list[Notification], viewer: int) -> list[dict[str, Any]]:
-    accounts = container(request).services["account_views"]
-    return await render_notifications(found, viewer, accounts, status_views(request))
-
-
 @router.get("/api/v1/notifications", summary="Notifications, newest first", responses=NOTIFICATIONS)
 async def list_notifications(
-    request: Request, ctx: AuthContext = Depends(require_user("read:notifications"))
+    request: Request,
+    notifications: Notifications,
+    accounts: AccountViewsDep,
+    views: StatusViewsDep,
+    ctx: AuthContext = Depends(require_user("read:notifications")),
 ) -> Response:
     params = await read_params(request)
     page = page_of(params, 40, 80)
@@ -44,23 +42,28 @@ async def list_notifications(
         account_filter = parse_id(params.text("account_id") or "")
         if account_filter is None:
             raise Unprocessable("account_id must be an account id")
-    found, next_max, prev_min = await notifications(request).recent(
+    found, next_max, prev_min = await notifications.recent(
         ctx.user_id,
         page,
         types=params.strings("types"),
         exclude_types=params.strings("exclude_types"),
         from_account_id=account_filter,
     )
-    return paged(request, await _render(request, found, ctx.user_id), next_max, prev_min)
+    return paged(request, await render_notifications(found, ctx.user_id, accounts, views), next_max, prev_min)
 
 
 @router.get("/api/v1/notifications/{notification_id}", summary="One notification", responses=NOTIFICATION)
 async def get_notification(
-    request: Request, notification_id: str, ctx: AuthContext = Depends(require_user("read:notifications"))
+    request: Request,
+    notification_id: str,
+    notifications: Notifications,
+    accounts: AccountViewsDep,
+    views: StatusViewsDep,
+    ctx: AuthContext = Depends(require_user("read:notifications")),
 ) -> Response:
     with domain_errors():
-        found = await notifications(request).get(ctx.user_id, path_id(notification_id))
-    rendered = await _render(request, [found], ctx.user_id)
+        found = await notifications.get(ctx.user_id, path_id(notification_id))
+    rendered = await render_notifications([found], ctx.user_id, accounts, views)
     if not rendered:
         raise NotFound()
     return JsonResponse(rendered[0])
@@ -68,16 +71,19 @@ async def get_notification(
 
 @router.post("/api/v1/notifications/clear", summary="Clear all notifications")
 async def clear_notifications(
-    request: Request, ctx: AuthContext = Depends(require_user("write:notifications"))
+    request: Request, notifications: Notifications, ctx: AuthContext = Depends(require_user("write:notifications"))
 ) -> Response:
-    await notifications(request).clear(ctx.user_id)
+    await notifications.clear(ctx.user_id)
     return JsonResponse({})
 
 
 @router.post("/api/v1/notifications/{notification_id}/dismiss", summary="Dismiss one notification")
 async def dismiss_notification(
-    request: Request, notification_id: str, ctx: AuthContext = Depends(require_user("write:notifications"))
+    request: Request,
+    notification_id: str,
+    notifications: Notifications,
+    ctx: AuthContext = Depends(require_user("write:notifications")),
 ) -> Response:
     with domain_errors():
-        await notifications(request).dismiss(ctx.user_id, path_id(notification_id))
+        await notifications.dismiss(ctx.user_id, path_id(notification_id))
     return JsonResponse({})

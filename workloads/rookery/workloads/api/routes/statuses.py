@@ -6,11 +6,20 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from rookery.workloads.api.deps import AuthContext, container, optional_auth, require_user
+from rookery.workloads.api.deps import (
+    Accounts,
+    AuthContext,
+    Feed,
+    OAuth,
+    Posts,
+    Reader,
+    StatusViewsDep,
+    require_user,
+)
 from rookery.workloads.api.errors import ApiError, Forbidden, Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.social import domain_errors, feed, path_id, posts, status_views
+from rookery.workloads.api.social import domain_errors, path_id
 from rookery.workloads.domain.statuses import MAX_CHARS, MAX_SPOILER_CHARS, VISIBILITIES, Draft
 from rookery.workloads.ids import parse_id
 from rookery.workloads.views.statuses import STATUS_SCHEMA
@@ -42,15 +51,6 @@ CONTEXT: dict[int | str, dict[str, Any]] = {
         },
     }
 }
-
-
-def reader(ctx: AuthContext | None = Depends(optional_auth)) -> int | None:
-    """The viewer of a public read: None without a token; a token must allow reading statuses."""
-    if ctx is None:
-        return None
-    if not ctx.allows("read:statuses"):
-        raise Forbidden("This action is outside the authorized scopes")
-    return ctx.account_id
 
 
 def media_ids_of(params: Params) -> list[int]:
@@ -87,93 +87,110 @@ def draft_of(params: Params, default_visibility: str, *, in_reply_to: bool = Tru
 
 @router.post("/api/v1/statuses", summary="Post a status", responses=STATUS)
 async def create_status(
-    request: Request, ctx: AuthContext = Depends(require_user("write:statuses"))
+    request: Request,
+    accounts: Accounts,
+    oauth: OAuth,
+    posts: Posts,
+    feed: Feed,
+    views: StatusViewsDep,
+    ctx: AuthContext = Depends(require_user("write:statuses")),
 ) -> Response:
     params = await read_params(request)
-    services = container(request).services
-    author = await services["accounts"].get(ctx.user_id)
+    author = await accounts.get(ctx.user_id)
     draft = draft_of(params, author.privacy if author else "public")
     media_ids = media_ids_of(params)
     application = None
-    if ctx.app_id is not None and (app := await services["oauth"].app(ctx.app_id)) is not None:
+    if ctx.app_id is not None and (app := await oauth.app(ctx.app_id)) is not None:
         application = app.name
     with domain_errors():
-        status = await posts(request).create(ctx.user_id, draft, application=application, media_ids=media_ids)
-    await feed(request).deliver_to_author(status)
-    return JsonResponse(await status_views(request).one(status, ctx.user_id))
+        status = await posts.create(ctx.user_id, draft, application=application, media_ids=media_ids)
+    await feed.deliver_to_author(status)
+    return JsonResponse(await views.one(status, ctx.user_id))
 
 
 @router.get("/api/v1/statuses", summary="Several statuses by id", responses=STATUSES)
-async def many_statuses(request: Request, viewer: int | None = Depends(reader)) -> Response:
+async def many_statuses(request: Request, viewer: Reader, posts: Posts, views: StatusViewsDep) -> Response:
     params = await read_params(request)
     raw = params.strings("id")
     if len(raw) > 40:
         raise Unprocessable("At most 40 ids may be requested")
     ids = [parsed for value in raw if (parsed := parse_id(value)) is not None]
-    visible = await posts(request).get_many_visible(ids, viewer)
-    return JsonResponse(await status_views(request).render([s.id for s in visible], viewer, known=visible))
+    visible = await posts.get_many_visible(ids, viewer)
+    return JsonResponse(await views.render([s.id for s in visible], viewer, known=visible))
 
 
 @router.get("/api/v1/statuses/{status_id}", summary="One status", responses=STATUS)
-async def get_status(request: Request, status_id: str, viewer: int | None = Depends(reader)) -> Response:
+async def get_status(
+    request: Request, status_id: str, viewer: Reader, posts: Posts, views: StatusViewsDep
+) -> Response:
     with domain_errors():
-        status = await posts(request).visible(path_id(status_id), viewer)
-    return JsonResponse(await status_views(request).one(status, viewer))
+        status = await posts.visible(path_id(status_id), viewer)
+    return JsonResponse(await views.one(status, viewer))
 
 
 @router.put("/api/v1/statuses/{status_id}", summary="Edit a status", responses=STATUS)
 async def edit_status(
-    request: Request, status_id: str, ctx: AuthContext = Depends(require_user("write:statuses"))
+    request: Request,
+    status_id: str,
+    posts: Posts,
+    views: StatusViewsDep,
+    ctx: AuthContext = Depends(require_user("write:statuses")),
 ) -> Response:
     params = await read_params(request)
     with domain_errors():
-        current = await posts(request).visible(path_id(status_id), ctx.user_id)
+        current = await posts.visible(path_id(status_id), ctx.user_id)
         draft = draft_of(params, current.visibility, in_reply_to=False)
         if media_ids_of(params):
             raise Unprocessable("Validation failed: media can't be changed by an edit yet")
-        edited = await posts(request).edit(ctx.user_id, current.id, draft)
-    return JsonResponse(await status_views(request).one(edited, ctx.user_id))
+        edited = await posts.edit(ctx.user_id, current.id, draft)
+    return JsonResponse(await views.one(edited, ctx.user_id))
 
 
 @router.delete(
     "/api/v1/statuses/{status_id}", summary="Delete a status (returns it, with text)", responses=STATUS
 )
 async def delete_status(
-    request: Request, status_id: str, ctx: AuthContext = Depends(require_user("write:statuses"))
+    request: Request,
+    status_id: str,
+    posts: Posts,
+    views: StatusViewsDep,
+    ctx: AuthContext = Depends(require_user("write:statuses")),
 ) -> Response:
-    views = status_views(request)
     with domain_errors():
-        status = await posts(request).visible(path_id(status_id), ctx.user_id)
+        status = await posts.visible(path_id(status_id), ctx.user_id)
         if status.account_id != ctx.user_id:
             raise Forbidden()
         entity = await views.one(status, ctx.user_id)
-        await posts(request).delete(ctx.user_id, status.id)
+        await posts.delete(ctx.user_id, status.id)
     entity["text"] = status.text
     return JsonResponse(entity)
 
 
 @router.get("/api/v1/statuses/{status_id}/context", summary="Ancestors and descendants", responses=CONTEXT)
-async def status_context(request: Request, status_id: str, viewer: int | None = Depends(reader)) -> Response:
+async def status_context(
+    request: Request, status_id: str, viewer: Reader, posts: Posts, views: StatusViewsDep
+) -> Response:
     with domain_errors():
-        context = await posts(request).context(path_id(status_id), viewer)
-    views = status_views(request)
+        context = await posts.context(path_id(status_id), viewer)
     ancestors = await views.render([s.id for s in context.ancestors], viewer, known=context.ancestors)
     descendants = await views.render([s.id for s in context.descendants], viewer, known=context.descendants)
     return JsonResponse({"ancestors": ancestors, "descendants": descendants})
 
 
 @router.get("/api/v1/statuses/{status_id}/history", summary="Edit history, oldest first")
-async def status_history(request: Request, status_id: str, viewer: int | None = Depends(reader)) -> Response:
+async def status_history(
+    request: Request, status_id: str, viewer: Reader, posts: Posts, views: StatusViewsDep
+) -> Response:
     with domain_errors():
-        status = await posts(request).visible(path_id(status_id), viewer)
-        edits = await posts(request).history(status.id, viewer)
-    return JsonResponse(await status_views(request).history(status, edits))
+        status = await posts.visible(path_id(status_id), viewer)
+        edits = await posts.history(status.id, viewer)
+    return JsonResponse(await views.history(status, edits))
 
 
 @router.get("/api/v1/statuses/{status_id}/source", summary="The plain text of a status, for editing")
 async def status_source(
-    request: Request, status_id: str, ctx: AuthContext = Depends(require_user("read:statuses"))
+    request: Request, status_id: str, posts: Posts, ctx: AuthContext = Depends(require_user("read:statuses"))
 ) -> Response:
     with domain_errors():
-        status = await posts(request).visible(path_id(status_id), ctx.user_id)
+        status = await posts.visible(path_id(status_id), ctx.user_id)
     return JsonResponse({"id": str(status.id), "text": status.text, "spoiler_text": status.spoiler_text})

@@ -7,50 +7,55 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from rookery.workloads.api.deps import AuthContext, require_user
+from rookery.workloads.api.deps import AuthContext, Feed, Graph, Reader, StatusViewsDep, require_user
 from rookery.workloads.api.errors import Unprocessable
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import Response
-from rookery.workloads.api.routes.statuses import STATUSES, reader
-from rookery.workloads.api.social import domain_errors, feed, page_of, paged, path_id, status_views
+from rookery.workloads.api.routes.statuses import STATUSES
+from rookery.workloads.api.social import domain_errors, page_of, paged, path_id
 from rookery.workloads.services.feed import TimelinePage
+from rookery.workloads.views.statuses import StatusViews
 
 router = APIRouter(tags=["timelines"])
 
 
-async def _render(request: Request, page: TimelinePage, viewer: int | None) -> Response:
-    body = await status_views(request).render([e.status_id for e in page.entries], viewer)
+async def _render(request: Request, views: StatusViews, page: TimelinePage, viewer: int | None) -> Response:
+    body = await views.render([e.status_id for e in page.entries], viewer)
     return paged(request, body, page.next_max_id, page.prev_min_id)
 
 
 @router.get("/api/v1/timelines/home", summary="Home timeline", responses=STATUSES)
-async def home(request: Request, ctx: AuthContext = Depends(require_user("read:statuses"))) -> Response:
+async def home(
+    request: Request, feed: Feed, views: StatusViewsDep, ctx: AuthContext = Depends(require_user("read:statuses"))
+) -> Response:
     page = page_of(await read_params(request))
-    return await _render(request, await feed(request).home(ctx.user_id, page), ctx.user_id)
+    return await _render(request, views, await feed.home(ctx.user_id, page), ctx.user_id)
 
 
 @router.get("/api/v1/timelines/public", summary="Public timeline", responses=STATUSES)
-async def public(request: Request, viewer: int | None = Depends(reader)) -> Response:
+async def public(request: Request, viewer: Reader, feed: Feed, views: StatusViewsDep) -> Response:
     params = await read_params(request)
     page = page_of(params)
-    timeline = await feed(request).public(
+    timeline = await feed.public(
         viewer,
         page,
         local=bool(params.flag("local", False)),
         remote=bool(params.flag("remote", False)),
         only_media=bool(params.flag("only_media", False)),
     )
-    return await _render(request, timeline, viewer)
+    return await _render(request, views, timeline, viewer)
 
 
 @router.get("/api/v1/timelines/tag/{hashtag}", summary="Hashtag timeline", responses=STATUSES)
-async def hashtag(request: Request, hashtag: str, viewer: int | None = Depends(reader)) -> Response:
+async def hashtag(
+    request: Request, hashtag: str, viewer: Reader, feed: Feed, views: StatusViewsDep
+) -> Response:
     params = await read_params(request)
     page = page_of(params)
     tag = hashtag.lstrip("#")
     if not tag or len(tag) > 100:
         raise Unprocessable("Validation failed: hashtag must be 1-100 characters")
-    timeline = await feed(request).hashtag(
+    timeline = await feed.hashtag(
         tag,
         viewer,
         page,
@@ -60,19 +65,19 @@ async def hashtag(request: Request, hashtag: str, viewer: int | None = Depends(r
         remote=bool(params.flag("remote", False)),
         only_media=bool(params.flag("only_media", False)),
     )
-    return await _render(request, timeline, viewer)
+    return await _render(request, views, timeline, viewer)
 
 
 @router.get("/api/v1/accounts/{account_id}/statuses", summary="An account's statuses", responses=STATUSES)
 async def account_statuses(
-    request: Request, account_id: str, viewer: int | None = Depends(reader)
+    request: Request, account_id: str, viewer: Reader, graph: Graph, feed: Feed, views: StatusViewsDep
 ) -> Response:
     params = await read_params(request)
     page = page_of(params)
     with domain_errors():
         target = path_id(account_id)
-        await request.app.state.container.services["graph"].target(target)
-        timeline = await feed(request).account(
+        await graph.target(target)
+        timeline = await feed.account(
             target,
             viewer,
             page,
@@ -82,4 +87,4 @@ async def account_statuses(
             pinned=bool(params.flag("pinned", False)),
             tagged=params.text("tagged", None, max_length=100),
         )
-    return await _render(request, timeline, viewer)
+    return await _render(request, views, timeline, viewer)

@@ -12,11 +12,22 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from rookery.workloads.api.deps import AuthContext, container, optional_auth
+from rookery.workloads.api.deps import (
+    Analytics,
+    AppSettings,
+    AuthContext,
+    OptionalSearch,
+    Posts,
+    Reader,
+    StatusViewsDep,
+    optional_auth,
+)
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.routes.statuses import STATUSES, reader
+from rookery.workloads.api.routes.statuses import STATUSES
 from rookery.workloads.services.analytics import TRENDS_MAX, AnalyticsService
+from rookery.workloads.services.search import SearchService
+from rookery.workloads.settings import Settings
 
 router = APIRouter(tags=["trends"])
 TAG_SCHEMA: dict[str, Any] = {
@@ -45,44 +56,52 @@ async def render_trending_tag(search: Any, name: str, base_url: str) -> dict[str
     }
 
 
-def analytics_service(request: Request) -> AnalyticsService:
-    service: AnalyticsService = container(request).services["analytics"]
-    return service
-
-
-async def _tags(request: Request, ctx: AuthContext | None) -> Response:
+async def _tags(
+    request: Request, analytics: AnalyticsService, search: SearchService | None, settings: Settings
+) -> Response:
     params = await read_params(request)
     limit = params.integer("limit", 10, minimum=1, maximum=TRENDS_MAX) or 10
     offset = params.integer("offset", 0, minimum=0) or 0
-    ranked = await analytics_service(request).trending_tags(limit, offset)
-    built = container(request)
-    search = built.services.get("search")
-    body = [await render_trending_tag(search, name, built.settings.base_url) for name, _score in ranked]
+    ranked = await analytics.trending_tags(limit, offset)
+    body = [await render_trending_tag(search, name, settings.base_url) for name, _score in ranked]
     return JsonResponse(body)
 
 
 @router.get("/api/v1/trends/tags", summary="Trending hashtags", responses=TAGS)
-async def trending_tags(request: Request, ctx: AuthContext | None = Depends(optional_auth)) -> Response:
-    return await _tags(request, ctx)
+async def trending_tags(
+    request: Request,
+    analytics: Analytics,
+    search: OptionalSearch,
+    settings: AppSettings,
+    ctx: AuthContext | None = Depends(optional_auth),
+) -> Response:
+    return await _tags(request, analytics, search, settings)
 
 
 @router.get("/api/v1/trends", summary="Trending hashtags (deprecated name)", responses=TAGS)
-async def trends(request: Request, ctx: AuthContext | None = Depends(optional_auth)) -> Response:
-    return await _tags(request, ctx)
+async def trends(
+    request: Request,
+    analytics: Analytics,
+    search: OptionalSearch,
+    settings: AppSettings,
+    ctx: AuthContext | None = Depends(optional_auth),
+) -> Response:
+    return await _tags(request, analytics, search, settings)
 
 
 @router.get("/api/v1/trends/statuses", summary="Trending statuses", responses=STATUSES)
-async def trending_statuses(request: Request, viewer: int | None = Depends(reader)) -> Response:
+async def trending_statuses(
+    request: Request, viewer: Reader, analytics: Analytics, posts: Posts, views: StatusViewsDep
+) -> Response:
     params = await read_params(request)
     limit = params.integer("limit", 20, minimum=1, maximum=40) or 20
     offset = params.integer("offset", 0, minimum=0) or 0
-    built = container(request)
-    ids = await analytics_service(request).trending_status_ids(limit * 2, offset)
-    visible = await built.services["posts"].get_many_visible(ids, viewer)
+    ids = await analytics.trending_status_ids(limit * 2, offset)
+    visible = await posts.get_many_visible(ids, viewer)
     shown = [s for s in visible if s.visibility == "public" and not s.sensitive and s.reblog_of_id is None][
         :limit
     ]
-    body = await built.services["status_views"].render([s.id for s in shown], viewer, known=shown)
+    body = await views.render([s.id for s in shown], viewer, known=shown)
     return JsonResponse(body)
 
 
