@@ -44,7 +44,7 @@ from fastapi import Depends, Request, WebSocket
 
 from rookery.workloads.api.errors import ApiError, Forbidden
 from rookery.workloads.domain.oauth import AuthContext
-from rookery.workloads.ports import MarkerStore, SigningKeys
+from rookery.workloads.ports import EventBus, MarkerStore, Outbox, SigningKeys
 from rookery.workloads.services.accounts import AccountsService
 from rookery.workloads.services.analytics import AnalyticsService
 from rookery.workloads.services.conversations import ConversationsService
@@ -206,6 +206,16 @@ async def signing_keys(request: Request) -> SigningKeys | None:
     return container(request).ports.get("signing_keys")
 
 
+async def outboxes(request: Request) -> list[Outbox]:
+    """The outboxes whose backlog the admin dashboard counts (one per store that has one)."""
+    ports = container(request).ports
+    return [outbox for outbox in ports.get("outboxes") or [ports.get("outbox")] if outbox is not None]
+
+
+async def event_bus(request: Request) -> EventBus | None:
+    return container(request).ports.get("bus")
+
+
 AppSettings = Annotated[Settings, Depends(app_settings)]
 Accounts = Annotated[AccountsService, Depends(accounts_service)]
 AccountViewsDep = Annotated[AccountViews, Depends(account_views)]
@@ -231,6 +241,8 @@ Moderation = Annotated[ModerationService, Depends(moderation_service)]
 Analytics = Annotated[AnalyticsService, Depends(analytics_service)]
 Markers = Annotated[MarkerStore, Depends(marker_store)]
 Keys = Annotated[SigningKeys | None, Depends(signing_keys)]
+Outboxes = Annotated[list[Outbox], Depends(outboxes)]
+Bus = Annotated[EventBus | None, Depends(event_bus)]
 
 
 def token_validator(built: Container) -> TokenValidator:

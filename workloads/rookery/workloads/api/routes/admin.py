@@ -9,26 +9,39 @@ Every route needs an ``admin:read`` / ``admin:write`` scope (or the granular ``a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from rookery.workloads.api.deps import AuthContext, container, require_user
+from rookery.workloads.api.deps import (
+    Accounts,
+    Analytics,
+    AppSettings,
+    AuthContext,
+    Bus,
+    Moderation,
+    Outboxes,
+    StatusViewsDep,
+    require_user,
+)
 from rookery.workloads.api.errors import Forbidden, NotFound, Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.routes.reports import moderation, moderation_errors, report_base
+from rookery.workloads.api.routes.reports import moderation_errors, report_base
 from rookery.workloads.api.social import page_of, paged, path_id
 from rookery.workloads.domain import analytics
 from rookery.workloads.domain.accounts import Account
 from rookery.workloads.domain.moderation import ACCOUNT_ACTIONS, AccountRestrictions, Report
 from rookery.workloads.ids import parse_id
-from rookery.workloads.ports import AccountFilter, ReportFilter
+from rookery.workloads.ports import AccountFilter, EventBus, Outbox, ReportFilter
+from rookery.workloads.services.accounts import AccountsService
 from rookery.workloads.services.analytics import days_between
+from rookery.workloads.services.moderation import ModerationService
 from rookery.workloads.views.accounts import render_account
-from rookery.workloads.views.statuses import iso
+from rookery.workloads.views.statuses import StatusViews, iso
 
 router = APIRouter(tags=["admin"])
 NOT_STAFF = "This action is not allowed"
@@ -62,12 +75,12 @@ DASHBOARD = _doc(
 )
 
 
-def staff(*scopes: str) -> Callable[[Request], Awaitable[AuthContext]]:
+def staff(*scopes: str) -> Callable[..., Awaitable[AuthContext]]:
     check = require_user(*scopes)
 
-    async def dependency(request: Request) -> AuthContext:
+    async def dependency(request: Request, accounts: Accounts) -> AuthContext:
         ctx = await check(request)
-        account = await container(request).services["accounts"].get(ctx.user_id)
+        account = await accounts.get(ctx.user_id)
         if account is None or not account.is_staff:
             raise Forbidden(NOT_STAFF)
         return ctx
@@ -116,25 +129,39 @@ def admin_account(
     }
 
 
-async def _admin_accounts(request: Request, ids: list[int]) -> dict[int, dict[str, Any]]:
-    built = container(request)
-    accounts = await built.services["accounts"].get_many(ids)
-    restrictions = await built.services["moderation"].store.restrictions_many(ids)
-    base = built.settings.base_url
-    return {i: admin_account(a, restrictions.get(i), base) for i, a in accounts.items()}
+@dataclasses.dataclass(frozen=True)
+class Desk:
+    """What the admin API works with: accounts, moderation, Status entities, the public base URL."""
+
+    accounts: AccountsService
+    moderation: ModerationService
+    statuses: StatusViews
+    base_url: str
 
 
-async def _admin_reports(request: Request, reports: list[Report]) -> list[dict[str, Any]]:
+async def desk(accounts: Accounts, moderation: Moderation, statuses: StatusViewsDep, settings: AppSettings) -> Desk:
+    return Desk(accounts, moderation, statuses, settings.base_url)
+
+
+AdminDesk = Annotated[Desk, Depends(desk)]
+
+
+async def _admin_accounts(desk: Desk, ids: list[int]) -> dict[int, dict[str, Any]]:
+    accounts = await desk.accounts.get_many(ids)
+    restrictions = await desk.moderation.store.restrictions_many(ids)
+    return {i: admin_account(a, restrictions.get(i), desk.base_url) for i, a in accounts.items()}
+
+
+async def _admin_reports(desk: Desk, reports: list[Report]) -> list[dict[str, Any]]:
     account_ids = {
         i
         for r in reports
         for i in (r.account_id, r.target_account_id, r.assigned_account_id, r.action_taken_by_account_id)
         if i is not None
     }
-    accounts = await _admin_accounts(request, sorted(account_ids))
+    accounts = await _admin_accounts(desk, sorted(account_ids))
     status_ids = sorted({i for r in reports for i in r.status_ids})
-    views = container(request).services["status_views"]
-    statuses = {int(s["id"]): s for s in await views.render(status_ids, None)} if status_ids else {}
+    statuses = {int(s["id"]): s for s in await desk.statuses.render(status_ids, None)} if status_ids else {}
     rendered = []
     for report in reports:
         entity = report_base(report)
@@ -171,7 +198,9 @@ def _optional_id(params: Params, name: str) -> int | None:
 
 
 @router.get("/api/v1/admin/reports", summary="The moderation queue", responses=ADMIN_REPORTS)
-async def list_reports(request: Request, ctx: AuthContext = Depends(READ_REPORTS)) -> Response:
+async def list_reports(
+    request: Request, desk: AdminDesk, ctx: AuthContext = Depends(READ_REPORTS)
+) -> Response:
     params = await read_params(request)
     page = page_of(params, 100, 200)
     query = ReportFilter(
@@ -183,21 +212,23 @@ async def list_reports(request: Request, ctx: AuthContext = Depends(READ_REPORTS
         query = ReportFilter(
             False, query.account_id, query.target_account_id
         )  # Mastodon: unresolved by default
-    reports = await moderation(request).reports(query, page)
-    body = await _admin_reports(request, reports)
+    reports = await desk.moderation.reports(query, page)
+    body = await _admin_reports(desk, reports)
     ids = [r.id for r in reports]
     return paged(request, body, min(ids) if ids else None, max(ids) if ids else None)
 
 
 @router.get("/api/v1/admin/reports/{report_id}", summary="One report", responses=ADMIN_REPORT)
-async def get_report(request: Request, report_id: str, ctx: AuthContext = Depends(READ_REPORTS)) -> Response:
+async def get_report(
+    request: Request, report_id: str, desk: AdminDesk, ctx: AuthContext = Depends(READ_REPORTS)
+) -> Response:
     with moderation_errors():
-        report = await moderation(request).get_report(path_id(report_id))
-    return JsonResponse((await _admin_reports(request, [report]))[0])
+        report = await desk.moderation.get_report(path_id(report_id))
+    return JsonResponse((await _admin_reports(desk, [report]))[0])
 
 
-async def _report_change(request: Request, report_id: str, change: str, ctx: AuthContext) -> Response:
-    service = moderation(request)
+async def _report_change(desk: Desk, report_id: str, change: str, ctx: AuthContext) -> Response:
+    service = desk.moderation
     with moderation_errors():
         rid = path_id(report_id)
         if change == "assign_to_self":
@@ -208,31 +239,37 @@ async def _report_change(request: Request, report_id: str, change: str, ctx: Aut
             report = await service.resolve(rid, ctx.user_id)
         else:
             report = await service.reopen(rid)
-    return JsonResponse((await _admin_reports(request, [report]))[0])
+    return JsonResponse((await _admin_reports(desk, [report]))[0])
 
 
 @router.post(
     "/api/v1/admin/reports/{report_id}/assign_to_self", summary="Assign to self", responses=ADMIN_REPORT
 )
 async def assign_to_self(
-    request: Request, report_id: str, ctx: AuthContext = Depends(WRITE_REPORTS)
+    request: Request, report_id: str, desk: AdminDesk, ctx: AuthContext = Depends(WRITE_REPORTS)
 ) -> Response:
-    return await _report_change(request, report_id, "assign_to_self", ctx)
+    return await _report_change(desk, report_id, "assign_to_self", ctx)
 
 
 @router.post("/api/v1/admin/reports/{report_id}/unassign", summary="Unassign", responses=ADMIN_REPORT)
-async def unassign(request: Request, report_id: str, ctx: AuthContext = Depends(WRITE_REPORTS)) -> Response:
-    return await _report_change(request, report_id, "unassign", ctx)
+async def unassign(
+    request: Request, report_id: str, desk: AdminDesk, ctx: AuthContext = Depends(WRITE_REPORTS)
+) -> Response:
+    return await _report_change(desk, report_id, "unassign", ctx)
 
 
 @router.post("/api/v1/admin/reports/{report_id}/resolve", summary="Mark as resolved", responses=ADMIN_REPORT)
-async def resolve(request: Request, report_id: str, ctx: AuthContext = Depends(WRITE_REPORTS)) -> Response:
-    return await _report_change(request, report_id, "resolve", ctx)
+async def resolve(
+    request: Request, report_id: str, desk: AdminDesk, ctx: AuthContext = Depends(WRITE_REPORTS)
+) -> Response:
+    return await _report_change(desk, report_id, "resolve", ctx)
 
 
 @router.post("/api/v1/admin/reports/{report_id}/reopen", summary="Reopen", responses=ADMIN_REPORT)
-async def reopen(request: Request, report_id: str, ctx: AuthContext = Depends(WRITE_REPORTS)) -> Response:
-    return await _report_change(request, report_id, "reopen", ctx)
+async def reopen(
+    request: Request, report_id: str, desk: AdminDesk, ctx: AuthContext = Depends(WRITE_REPORTS)
+) -> Response:
+    return await _report_change(desk, report_id, "reopen", ctx)
 
 
 # --- accounts --------------------------------------------------------------------------------
@@ -242,8 +279,8 @@ V2_STATUSES = ("active", "disabled", "silenced", "suspended", "sensitized")
 
 
 @router.get("/api/v1/admin/accounts", summary="Accounts (known to moderation)", responses=ADMIN_ACCOUNTS)
-async def list_accounts(request: Request, ctx: AuthContext = Depends(READ_ACCOUNTS)) -> Response:
-    return await _list_accounts(request, await read_params(request), None)
+async def list_accounts(request: Request, desk: AdminDesk, ctx: AuthContext = Depends(READ_ACCOUNTS)) -> Response:
+    return await _list_accounts(request, desk, await read_params(request), None)
 
 
 @router.get(
@@ -251,7 +288,7 @@ async def list_accounts(request: Request, ctx: AuthContext = Depends(READ_ACCOUN
     summary="Accounts (known to moderation), v2 filters: status, username",
     responses=ADMIN_ACCOUNTS,
 )
-async def list_accounts_v2(request: Request, ctx: AuthContext = Depends(READ_ACCOUNTS)) -> Response:
+async def list_accounts_v2(request: Request, desk: AdminDesk, ctx: AuthContext = Depends(READ_ACCOUNTS)) -> Response:
     params = await read_params(request)
     status = params.text("status")
     if status is not None and status not in (*V2_STATUSES, "pending"):
@@ -260,15 +297,15 @@ async def list_accounts_v2(request: Request, ctx: AuthContext = Depends(READ_ACC
         )
     if status == "pending" or params.text("origin") == "remote":  # no approvals, no federation yet
         return JsonResponse([])
-    return await _list_accounts(request, params, status)
+    return await _list_accounts(request, desk, params, status)
 
 
-async def _list_accounts(request: Request, params: Params, status: str | None) -> Response:
+async def _list_accounts(request: Request, desk: Desk, params: Params, status: str | None) -> Response:
     username = params.text("username", None, max_length=30)
     if username:  # an exact lookup, whatever the store tracks
-        account = await container(request).services["accounts"].lookup(username)
+        account = await desk.accounts.lookup(username)
         ids = [account.id] if account is not None else []
-        rendered = await _admin_accounts(request, ids)
+        rendered = await _admin_accounts(desk, ids)
         return JsonResponse([rendered[i] for i in ids if i in rendered])
     query = AccountFilter(
         suspended=status == "suspended" or bool(params.flag("suspended", False)),
@@ -278,17 +315,17 @@ async def _list_accounts(request: Request, params: Params, status: str | None) -
         active=status == "active" or bool(params.flag("active", False)),
     )
     page = page_of(params, 100, 200)
-    found = await moderation(request).known_accounts(query, page)
+    found = await desk.moderation.known_accounts(query, page)
     ids = [r.account_id for r in found]
-    rendered = await _admin_accounts(request, ids)
+    rendered = await _admin_accounts(desk, ids)
     body = [rendered[i] for i in ids if i in rendered]
     return paged(request, body, min(ids) if ids else None, max(ids) if ids else None)
 
 
-async def _one_account(request: Request, account_id: int) -> dict[str, Any]:
+async def _one_account(desk: Desk, account_id: int) -> dict[str, Any]:
     with moderation_errors():
-        await moderation(request).restrictions(account_id)  # 404 for unknown; tracks the account
-    rendered = await _admin_accounts(request, [account_id])
+        await desk.moderation.restrictions(account_id)  # 404 for unknown; tracks the account
+    rendered = await _admin_accounts(desk, [account_id])
     if account_id not in rendered:
         raise NotFound()
     return rendered[account_id]
@@ -296,9 +333,9 @@ async def _one_account(request: Request, account_id: int) -> dict[str, Any]:
 
 @router.get("/api/v1/admin/accounts/{account_id}", summary="One account", responses=ADMIN_ACCOUNT)
 async def get_account(
-    request: Request, account_id: str, ctx: AuthContext = Depends(READ_ACCOUNTS)
+    request: Request, account_id: str, desk: AdminDesk, ctx: AuthContext = Depends(READ_ACCOUNTS)
 ) -> Response:
-    return JsonResponse(await _one_account(request, path_id(account_id)))
+    return JsonResponse(await _one_account(desk, path_id(account_id)))
 
 
 @router.post(
@@ -307,7 +344,7 @@ async def get_account(
     responses=_doc("Empty object"),
 )
 async def account_action(
-    request: Request, account_id: str, ctx: AuthContext = Depends(WRITE_ACCOUNTS)
+    request: Request, account_id: str, moderation: Moderation, ctx: AuthContext = Depends(WRITE_ACCOUNTS)
 ) -> Response:
     params = await read_params(request)
     action = params.text("type") or ""
@@ -316,43 +353,45 @@ async def account_action(
     target = path_id(account_id)
     report_id = _optional_id(params, "report_id")
     with moderation_errors():
-        await moderation(request).act(ctx.user_id, target, action, report_id=report_id)
+        await moderation.act(ctx.user_id, target, action, report_id=report_id)
     return JsonResponse({})
 
 
-async def _lift(request: Request, account_id: str, what: str) -> Response:
+async def _lift(desk: Desk, account_id: str, what: str) -> Response:
     target = path_id(account_id)
     with moderation_errors():
-        await moderation(request).lift(target, what)
-    return JsonResponse(await _one_account(request, target))
+        await desk.moderation.lift(target, what)
+    return JsonResponse(await _one_account(desk, target))
 
 
 @router.post("/api/v1/admin/accounts/{account_id}/unsuspend", summary="Unsuspend", responses=ADMIN_ACCOUNT)
 async def unsuspend(
-    request: Request, account_id: str, ctx: AuthContext = Depends(WRITE_ACCOUNTS)
+    request: Request, account_id: str, desk: AdminDesk, ctx: AuthContext = Depends(WRITE_ACCOUNTS)
 ) -> Response:
-    return await _lift(request, account_id, "unsuspend")
+    return await _lift(desk, account_id, "unsuspend")
 
 
 @router.post("/api/v1/admin/accounts/{account_id}/unsilence", summary="Unsilence", responses=ADMIN_ACCOUNT)
 async def unsilence(
-    request: Request, account_id: str, ctx: AuthContext = Depends(WRITE_ACCOUNTS)
+    request: Request, account_id: str, desk: AdminDesk, ctx: AuthContext = Depends(WRITE_ACCOUNTS)
 ) -> Response:
-    return await _lift(request, account_id, "unsilence")
+    return await _lift(desk, account_id, "unsilence")
 
 
 @router.post(
     "/api/v1/admin/accounts/{account_id}/unsensitive", summary="Unsensitive", responses=ADMIN_ACCOUNT
 )
 async def unsensitive(
-    request: Request, account_id: str, ctx: AuthContext = Depends(WRITE_ACCOUNTS)
+    request: Request, account_id: str, desk: AdminDesk, ctx: AuthContext = Depends(WRITE_ACCOUNTS)
 ) -> Response:
-    return await _lift(request, account_id, "unsensitive")
+    return await _lift(desk, account_id, "unsensitive")
 
 
 @router.post("/api/v1/admin/accounts/{account_id}/enable", summary="Re-enable login", responses=ADMIN_ACCOUNT)
-async def enable(request: Request, account_id: str, ctx: AuthContext = Depends(WRITE_ACCOUNTS)) -> Response:
-    return await _lift(request, account_id, "enable")
+async def enable(
+    request: Request, account_id: str, desk: AdminDesk, ctx: AuthContext = Depends(WRITE_ACCOUNTS)
+) -> Response:
+    return await _lift(desk, account_id, "enable")
 
 
 # --- statuses (extension) -------------------------------------------------------------------------
@@ -364,13 +403,16 @@ async def enable(request: Request, account_id: str, ctx: AuthContext = Depends(W
     responses=_doc("The deleted Status"),
 )
 async def delete_status(
-    request: Request, status_id: str, ctx: AuthContext = Depends(WRITE_REPORTS)
+    request: Request,
+    status_id: str,
+    moderation: Moderation,
+    views: StatusViewsDep,
+    ctx: AuthContext = Depends(WRITE_REPORTS),
 ) -> Response:
-    views = container(request).services["status_views"]
     sid = path_id(status_id)
     rendered = await views.render([sid], None)
     with moderation_errors():
-        status = await moderation(request).delete_status(ctx.user_id, sid)
+        status = await moderation.delete_status(ctx.user_id, sid)
     return JsonResponse(rendered[0] if rendered else {"id": str(status.id)})
 
 
@@ -380,9 +422,9 @@ async def delete_status(
     responses=_doc("Empty object"),
 )
 async def unhide_status(
-    request: Request, status_id: str, ctx: AuthContext = Depends(WRITE_REPORTS)
+    request: Request, status_id: str, moderation: Moderation, ctx: AuthContext = Depends(WRITE_REPORTS)
 ) -> Response:
-    if not await moderation(request).unhide_status(path_id(status_id)):
+    if not await moderation.unhide_status(path_id(status_id)):
         raise NotFound()
     return JsonResponse({})
 
@@ -390,15 +432,11 @@ async def unhide_status(
 # --- numbers -------------------------------------------------------------------------------------
 
 
-async def _queues(request: Request) -> dict[str, int]:
-    built = container(request)
-    outboxes = built.ports.get("outboxes") or [built.ports.get("outbox")]
+async def _queues(outboxes: list[Outbox], bus: EventBus | None) -> dict[str, int]:
     backlog = 0
     for outbox in outboxes:
-        if outbox is not None:
-            backlog += len(await outbox.pending(1000))
+        backlog += len(await outbox.pending(1000))
     lag = 0
-    bus = built.ports.get("bus")
     if bus is not None and hasattr(bus, "lag"):  # the embedded event log
         lag = int(await bus.lag())
     else:  # Kafka: this process's consumers' lag, as exported on /metrics
@@ -409,10 +447,15 @@ async def _queues(request: Request) -> dict[str, int]:
 
 
 @router.get("/api/v1/admin/dashboard", summary="Platform numbers (Rookery extension)", responses=DASHBOARD)
-async def dashboard(request: Request, ctx: AuthContext = Depends(READ_ACCOUNTS)) -> Response:
-    built = container(request)
-    stats = built.services["analytics"]
-    service = moderation(request)
+async def dashboard(
+    request: Request,
+    moderation: Moderation,
+    stats: Analytics,
+    outboxes: Outboxes,
+    bus: Bus,
+    ctx: AuthContext = Depends(READ_ACCOUNTS),
+) -> Response:
+    service = moderation
     today = dt.datetime.now(dt.UTC).date()
     week = days_between(today - dt.timedelta(days=6), today)
 
@@ -439,7 +482,7 @@ async def dashboard(request: Request, ctx: AuthContext = Depends(READ_ACCOUNTS))
             "suspended_accounts": len(service.filter.suspended),
             "silenced_accounts": len(service.filter.silenced),
         },
-        "queues": await _queues(request),
+        "queues": await _queues(outboxes, bus),
     }
     return JsonResponse(body)
 
@@ -467,7 +510,7 @@ def _date(params: Params, name: str) -> dt.date:
     summary="Daily measures (new_users, active_users, interactions, opened_reports, resolved_reports)",
     responses=_doc("Admin::Measure list", {"type": "array", "items": OBJECT}),
 )
-async def measures(request: Request, ctx: AuthContext = Depends(READ_ACCOUNTS)) -> Response:
+async def measures(request: Request, stats: Analytics, ctx: AuthContext = Depends(READ_ACCOUNTS)) -> Response:
     params = await read_params(request)
     keys = params.strings("keys")
     unknown = [k for k in keys if k not in (*MEASURES, "active_users")]
@@ -480,7 +523,6 @@ async def measures(request: Request, ctx: AuthContext = Depends(READ_ACCOUNTS)) 
     days = days_between(start, end)
     span = len(days)
     previous = days_between(start - dt.timedelta(days=span), start - dt.timedelta(days=1))
-    stats = container(request).services["analytics"]
     body = []
     for key in keys:
         if key == "active_users":

@@ -12,14 +12,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from rookery.workloads.api.deps import AuthContext, container, require_user
+from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Messaging, require_user
 from rookery.workloads.api.errors import ApiError, NotFound
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse
 from rookery.workloads.domain.chats import MEMBER, ChatNotFound, ChatRejected
 from rookery.workloads.domain.pagination import PageRequest, clamp_limit
 from rookery.workloads.ids import parse_id
-from rookery.workloads.services.messaging import ChatView, MessagingService
+from rookery.workloads.services.messaging import ChatView
 from rookery.workloads.views.chats import CHAT_SCHEMA, MESSAGE_SCHEMA, ChatRenderer
 
 TAG = "chats"
@@ -60,11 +60,6 @@ def _body(properties: dict[str, Any], required: list[str] | None = None) -> dict
 
 
 _IDS = {"type": "array", "items": {"type": "string"}}
-
-
-def _service(request: Request) -> MessagingService:
-    service: MessagingService = container(request).services["messaging"]
-    return service
 
 
 def _chat_id(raw: str) -> int:
@@ -119,10 +114,6 @@ def _rejected(exc: ChatRejected) -> ApiError:
     return ApiError(exc.status, str(exc))
 
 
-def _renderer(request: Request) -> ChatRenderer:
-    return ChatRenderer(container(request).services["account_views"])
-
-
 # --- chats -------------------------------------------------------------------------------------
 
 
@@ -140,16 +131,19 @@ def _renderer(request: Request) -> ChatRenderer:
     ),
 )
 async def create_chat(
-    request: Request, ctx: AuthContext = Depends(require_user("write:conversations"))
+    request: Request,
+    messaging: Messaging,
+    accounts: AccountViewsDep,
+    ctx: AuthContext = Depends(require_user("write:conversations")),
 ) -> Response:
     params = await read_params(request)
     try:
-        view, created = await _service(request).create(
+        view, created = await messaging.create(
             ctx.user_id, _ids(params, "account_ids"), params.text("title", max_length=1000)
         )
     except ChatRejected as exc:
         raise _rejected(exc) from None
-    return JsonResponse(await _renderer(request).chat(view), status_code=201 if created else 200)
+    return JsonResponse(await ChatRenderer(accounts).chat(view), status_code=201 if created else 200)
 
 
 @router.get(
@@ -158,22 +152,29 @@ async def create_chat(
     responses={200: {**_CHATS, **_PAGED}, 422: _ERROR},
 )
 async def list_chats(
-    request: Request, ctx: AuthContext = Depends(require_user("read:conversations"))
+    request: Request,
+    messaging: Messaging,
+    accounts: AccountViewsDep,
+    ctx: AuthContext = Depends(require_user("read:conversations")),
 ) -> Response:
-    views = await _service(request).list_chats(ctx.user_id, _page(request))
-    body = await _renderer(request).chats(views)
+    views = await messaging.list_chats(ctx.user_id, _page(request))
+    body = await ChatRenderer(accounts).chats(views)
     return _paged(request, body, [view.chat.activity_id for view in views])
 
 
 @router.get("/api/v1/chats/{chat_id}", summary="One chat", responses={200: _CHAT, 404: _ERROR})
 async def get_chat(
-    chat_id: str, request: Request, ctx: AuthContext = Depends(require_user("read:conversations"))
+    chat_id: str,
+    request: Request,
+    messaging: Messaging,
+    accounts: AccountViewsDep,
+    ctx: AuthContext = Depends(require_user("read:conversations")),
 ) -> Response:
     try:
-        view = await _service(request).view(ctx.user_id, _chat_id(chat_id))
+        view = await messaging.view(ctx.user_id, _chat_id(chat_id))
     except ChatNotFound:
         raise NotFound() from None
-    return JsonResponse(await _renderer(request).chat(view))
+    return JsonResponse(await ChatRenderer(accounts).chat(view))
 
 
 @router.patch(
@@ -183,18 +184,22 @@ async def get_chat(
     openapi_extra=_body({"title": {"type": "string", "maxLength": 100}}),
 )
 async def update_chat(
-    chat_id: str, request: Request, ctx: AuthContext = Depends(require_user("write:conversations"))
+    chat_id: str,
+    request: Request,
+    messaging: Messaging,
+    accounts: AccountViewsDep,
+    ctx: AuthContext = Depends(require_user("write:conversations")),
 ) -> Response:
     params = await read_params(request)
     try:
-        view = await _service(request).rename(
+        view = await messaging.rename(
             ctx.user_id, _chat_id(chat_id), params.text("title", max_length=1000)
         )
     except ChatNotFound:
         raise NotFound() from None
     except ChatRejected as exc:
         raise _rejected(exc) from None
-    return JsonResponse(await _renderer(request).chat(view))
+    return JsonResponse(await ChatRenderer(accounts).chat(view))
 
 
 @router.delete(
@@ -203,10 +208,13 @@ async def update_chat(
     responses={200: {"description": "{}"}, 403: _ERROR, 404: _ERROR},
 )
 async def delete_chat(
-    chat_id: str, request: Request, ctx: AuthContext = Depends(require_user("write:conversations"))
+    chat_id: str,
+    request: Request,
+    messaging: Messaging,
+    ctx: AuthContext = Depends(require_user("write:conversations")),
 ) -> Response:
     try:
-        await _service(request).delete(ctx.user_id, _chat_id(chat_id))
+        await messaging.delete(ctx.user_id, _chat_id(chat_id))
     except ChatNotFound:
         raise NotFound() from None
     except ChatRejected as exc:
@@ -226,18 +234,22 @@ async def delete_chat(
     ),
 )
 async def add_members(
-    chat_id: str, request: Request, ctx: AuthContext = Depends(require_user("write:conversations"))
+    chat_id: str,
+    request: Request,
+    messaging: Messaging,
+    accounts: AccountViewsDep,
+    ctx: AuthContext = Depends(require_user("write:conversations")),
 ) -> Response:
     params = await read_params(request)
     try:
-        view = await _service(request).add_members(
+        view = await messaging.add_members(
             ctx.user_id, _chat_id(chat_id), _ids(params, "account_ids"), params.text("role") or MEMBER
         )
     except ChatNotFound:
         raise NotFound() from None
     except ChatRejected as exc:
         raise _rejected(exc) from None
-    return JsonResponse(await _renderer(request).chat(view))
+    return JsonResponse(await ChatRenderer(accounts).chat(view))
 
 
 @router.delete(
@@ -247,24 +259,27 @@ async def add_members(
     responses={200: _CHAT, 403: _ERROR, 404: _ERROR, 422: _ERROR},
 )
 async def remove_members(
-    chat_id: str, request: Request, ctx: AuthContext = Depends(require_user("write:conversations"))
+    chat_id: str,
+    request: Request,
+    messaging: Messaging,
+    accounts: AccountViewsDep,
+    ctx: AuthContext = Depends(require_user("write:conversations")),
 ) -> Response:
     params = await read_params(request)
     targets = _ids(params, "account_ids") or _ids(params, "account_id")
     if not targets:
         raise ApiError(422, "account_ids must name at least one member")
-    service = _service(request)
     view: ChatView | None = None
     try:
         for target in dict.fromkeys(targets):
-            view = await service.remove_member(ctx.user_id, _chat_id(chat_id), target)
+            view = await messaging.remove_member(ctx.user_id, _chat_id(chat_id), target)
             if view is None:
                 break
     except ChatNotFound:
         raise NotFound() from None
     except ChatRejected as exc:
         raise _rejected(exc) from None
-    return JsonResponse(await _renderer(request).chat(view) if view is not None else {})
+    return JsonResponse(await ChatRenderer(accounts).chat(view) if view is not None else {})
 
 
 # --- messages ----------------------------------------------------------------------------------
@@ -276,13 +291,17 @@ async def remove_members(
     responses={200: {**_MESSAGES, **_PAGED}, 404: _ERROR, 422: _ERROR},
 )
 async def list_messages(
-    chat_id: str, request: Request, ctx: AuthContext = Depends(require_user("read:conversations"))
+    chat_id: str,
+    request: Request,
+    messaging: Messaging,
+    accounts: AccountViewsDep,
+    ctx: AuthContext = Depends(require_user("read:conversations")),
 ) -> Response:
     try:
-        messages = await _service(request).messages(ctx.user_id, _chat_id(chat_id), _page(request))
+        messages = await messaging.messages(ctx.user_id, _chat_id(chat_id), _page(request))
     except ChatNotFound:
         raise NotFound() from None
-    body = await _renderer(request).messages(messages)
+    body = await ChatRenderer(accounts).messages(messages)
     return _paged(request, body, [m.id for m in messages])
 
 
@@ -294,16 +313,20 @@ async def list_messages(
     openapi_extra=_body({"text": {"type": "string", "maxLength": 5000}}, ["text"]),
 )
 async def post_message(
-    chat_id: str, request: Request, ctx: AuthContext = Depends(require_user("write:conversations"))
+    chat_id: str,
+    request: Request,
+    messaging: Messaging,
+    accounts: AccountViewsDep,
+    ctx: AuthContext = Depends(require_user("write:conversations")),
 ) -> Response:
     params = await read_params(request)
     try:
-        message = await _service(request).post(ctx.user_id, _chat_id(chat_id), params.text("text") or "")
+        message = await messaging.post(ctx.user_id, _chat_id(chat_id), params.text("text") or "")
     except ChatNotFound:
         raise NotFound() from None
     except ChatRejected as exc:
         raise _rejected(exc) from None
-    return JsonResponse(await _renderer(request).message(message))
+    return JsonResponse(await ChatRenderer(accounts).message(message))
 
 
 @router.post(
@@ -313,15 +336,19 @@ async def post_message(
     openapi_extra=_body({"last_read_id": {"type": "string"}}, ["last_read_id"]),
 )
 async def mark_read(
-    chat_id: str, request: Request, ctx: AuthContext = Depends(require_user("write:conversations"))
+    chat_id: str,
+    request: Request,
+    messaging: Messaging,
+    accounts: AccountViewsDep,
+    ctx: AuthContext = Depends(require_user("write:conversations")),
 ) -> Response:
     params = await read_params(request)
     raw = params.text("last_read_id")
     last_read_id = parse_id(raw) if raw is not None else None
     try:
-        view = await _service(request).mark_read(ctx.user_id, _chat_id(chat_id), last_read_id)
+        view = await messaging.mark_read(ctx.user_id, _chat_id(chat_id), last_read_id)
     except ChatNotFound:
         raise NotFound() from None
     except ChatRejected as exc:
         raise _rejected(exc) from None
-    return JsonResponse(await _renderer(request).chat(view))
+    return JsonResponse(await ChatRenderer(accounts).chat(view))

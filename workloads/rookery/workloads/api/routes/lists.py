@@ -8,18 +8,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from rookery.workloads.api.deps import AuthContext, container, require_user
+from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Lists, StatusViewsDep, require_user
 from rookery.workloads.api.errors import Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.routes.graph import ACCOUNTS
 from rookery.workloads.api.routes.statuses import STATUSES
-from rookery.workloads.api.social import domain_errors, page_of, paged, path_id, status_views
+from rookery.workloads.api.social import domain_errors, page_of, paged, path_id
 from rookery.workloads.domain.lists import MAX_MEMBERS, MAX_TITLE, TimelineList
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import parse_id
-from rookery.workloads.services.lists import ListsService
-from rookery.workloads.views.accounts import AccountViews
 
 router = APIRouter(tags=["lists"])
 
@@ -50,11 +48,6 @@ READ = require_user("read:lists")
 WRITE = require_user("write:lists")
 
 
-def _lists(request: Request) -> ListsService:
-    service: ListsService = container(request).services["lists"]
-    return service
-
-
 def render_list(found: TimelineList) -> dict[str, Any]:
     return {
         "id": str(found.id),
@@ -77,16 +70,16 @@ def _account_ids(params: Params) -> list[int]:
 
 
 @router.get("/api/v1/lists", summary="Your lists", responses=LISTS)
-async def lists(request: Request, ctx: AuthContext = Depends(READ)) -> Response:
-    return JsonResponse([render_list(found) for found in await _lists(request).lists(ctx.user_id)])
+async def lists(request: Request, lists: Lists, ctx: AuthContext = Depends(READ)) -> Response:
+    return JsonResponse([render_list(found) for found in await lists.lists(ctx.user_id)])
 
 
 @router.post("/api/v1/lists", summary="Create a list", responses=LIST)
-async def create(request: Request, ctx: AuthContext = Depends(WRITE)) -> Response:
+async def create(request: Request, lists: Lists, ctx: AuthContext = Depends(WRITE)) -> Response:
     params = await read_params(request)
     title = params.text("title", max_length=MAX_TITLE)
     with domain_errors():
-        created = await _lists(request).create(
+        created = await lists.create(
             ctx.user_id,
             title,
             replies_policy=params.text("replies_policy", "list") or "list",
@@ -96,17 +89,17 @@ async def create(request: Request, ctx: AuthContext = Depends(WRITE)) -> Respons
 
 
 @router.get("/api/v1/lists/{list_id}", summary="One of your lists", responses=LIST)
-async def one(request: Request, list_id: str, ctx: AuthContext = Depends(READ)) -> Response:
+async def one(request: Request, list_id: str, lists: Lists, ctx: AuthContext = Depends(READ)) -> Response:
     with domain_errors():
-        found = await _lists(request).get(ctx.user_id, path_id(list_id))
+        found = await lists.get(ctx.user_id, path_id(list_id))
     return JsonResponse(render_list(found))
 
 
 @router.put("/api/v1/lists/{list_id}", summary="Change a list", responses=LIST)
-async def update(request: Request, list_id: str, ctx: AuthContext = Depends(WRITE)) -> Response:
+async def update(request: Request, list_id: str, lists: Lists, ctx: AuthContext = Depends(WRITE)) -> Response:
     params = await read_params(request)
     with domain_errors():
-        changed = await _lists(request).update(
+        changed = await lists.update(
             ctx.user_id,
             path_id(list_id),
             title=params.text("title", max_length=MAX_TITLE),
@@ -117,20 +110,21 @@ async def update(request: Request, list_id: str, ctx: AuthContext = Depends(WRIT
 
 
 @router.delete("/api/v1/lists/{list_id}", summary="Delete a list", responses=EMPTY)
-async def delete(request: Request, list_id: str, ctx: AuthContext = Depends(WRITE)) -> Response:
+async def delete(request: Request, list_id: str, lists: Lists, ctx: AuthContext = Depends(WRITE)) -> Response:
     with domain_errors():
-        await _lists(request).delete(ctx.user_id, path_id(list_id))
+        await lists.delete(ctx.user_id, path_id(list_id))
     return JsonResponse({})
 
 
 @router.get("/api/v1/lists/{list_id}/accounts", summary="Accounts in a list", responses=ACCOUNTS)
-async def accounts(request: Request, list_id: str, ctx: AuthContext = Depends(READ)) -> Response:
+async def accounts(
+    request: Request, list_id: str, lists: Lists, views: AccountViewsDep, ctx: AuthContext = Depends(READ)
+) -> Response:
     params = await read_params(request)
     everything = params.integer("limit") == 0  # Mastodon: limit=0 answers every member, unpaged
     page = PageRequest(limit=MAX_MEMBERS) if everything else page_of(params, 40, 80)
     with domain_errors():
-        ids = await _lists(request).members(ctx.user_id, path_id(list_id), page)
-    views: AccountViews = container(request).services["account_views"]
+        ids = await lists.members(ctx.user_id, path_id(list_id), page)
     found = await views.many(ids)
     body = [found[i] for i in ids if i in found and not found[i].get("suspended")]
     if everything or not ids:
@@ -139,36 +133,38 @@ async def accounts(request: Request, list_id: str, ctx: AuthContext = Depends(RE
 
 
 @router.post("/api/v1/lists/{list_id}/accounts", summary="Add accounts you follow to a list", responses=EMPTY)
-async def add_accounts(request: Request, list_id: str, ctx: AuthContext = Depends(WRITE)) -> Response:
+async def add_accounts(request: Request, list_id: str, lists: Lists, ctx: AuthContext = Depends(WRITE)) -> Response:
     params = await read_params(request)
     with domain_errors():
         target = path_id(list_id)
-        await _lists(request).get(ctx.user_id, target)  # an unknown list is a 404 before bad ids
-        await _lists(request).add(ctx.user_id, target, _account_ids(params))
+        await lists.get(ctx.user_id, target)  # an unknown list is a 404 before bad ids
+        await lists.add(ctx.user_id, target, _account_ids(params))
     return JsonResponse({})
 
 
 @router.delete("/api/v1/lists/{list_id}/accounts", summary="Remove accounts from a list", responses=EMPTY)
-async def remove_accounts(request: Request, list_id: str, ctx: AuthContext = Depends(WRITE)) -> Response:
+async def remove_accounts(request: Request, list_id: str, lists: Lists, ctx: AuthContext = Depends(WRITE)) -> Response:
     params = await read_params(request)
     with domain_errors():
         target = path_id(list_id)
-        await _lists(request).get(ctx.user_id, target)
-        await _lists(request).remove(ctx.user_id, target, _account_ids(params))
+        await lists.get(ctx.user_id, target)
+        await lists.remove(ctx.user_id, target, _account_ids(params))
     return JsonResponse({})
 
 
 @router.get("/api/v1/accounts/{account_id}/lists", summary="Your lists that hold this account", responses=LISTS)
-async def account_lists(request: Request, account_id: str, ctx: AuthContext = Depends(READ)) -> Response:
+async def account_lists(request: Request, account_id: str, lists: Lists, ctx: AuthContext = Depends(READ)) -> Response:
     with domain_errors():
-        found = await _lists(request).lists_with(ctx.user_id, path_id(account_id))
+        found = await lists.lists_with(ctx.user_id, path_id(account_id))
     return JsonResponse([render_list(one) for one in found])
 
 
 @router.get("/api/v1/timelines/list/{list_id}", summary="List timeline", responses=STATUSES)
-async def timeline(request: Request, list_id: str, ctx: AuthContext = Depends(READ)) -> Response:
+async def timeline(
+    request: Request, list_id: str, lists: Lists, views: StatusViewsDep, ctx: AuthContext = Depends(READ)
+) -> Response:
     page = page_of(await read_params(request))
     with domain_errors():
-        found = await _lists(request).timeline(ctx.user_id, path_id(list_id), page)
-    body = await status_views(request).render([e.status_id for e in found.entries], ctx.user_id)
+        found = await lists.timeline(ctx.user_id, path_id(list_id), page)
+    body = await views.render([e.status_id for e in found.entries], ctx.user_id)
     return paged(request, body, found.next_max_id, found.prev_min_id)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from rookery.workloads.api.deps import AuthContext, container, require_user
+from rookery.workloads.api.deps import AuthContext, Media, require_user
 from rookery.workloads.api.errors import ApiError, NotFound
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse
@@ -53,21 +53,15 @@ _UPLOAD_BODY = {
 }
 
 
-def _media(request: Request) -> MediaService:
-    service: MediaService = container(request).services["media"]
-    return service
-
-
 def _api_error(exc: MediaRejected) -> ApiError:
     return ApiError(exc.status, str(exc))
 
 
-async def _upload(request: Request, ctx: AuthContext) -> MediaAttachment:
+async def _upload(request: Request, service: MediaService, ctx: AuthContext) -> MediaAttachment:
     params: Params = await read_params(request)
     upload = params.file("file")
     if upload is None:
         raise ApiError(422, "file is required (multipart/form-data field 'file')")
-    service = _media(request)
     ceiling = max(service.limits.max_image_bytes, service.limits.max_video_bytes)
     data = await upload.read(ceiling + 1)
     await upload.close()
@@ -91,9 +85,9 @@ async def _upload(request: Request, ctx: AuthContext) -> MediaAttachment:
     openapi_extra=_UPLOAD_BODY,
 )
 async def upload_v2(
-    request: Request, ctx: AuthContext = Depends(require_user("write:media"))
+    request: Request, service: Media, ctx: AuthContext = Depends(require_user("write:media"))
 ) -> JsonResponse:
-    media = await _upload(request, ctx)
+    media = await _upload(request, service, ctx)
     return JsonResponse(render(media), status_code=200 if media.processed else 202)
 
 
@@ -104,10 +98,9 @@ async def upload_v2(
     openapi_extra=_UPLOAD_BODY,
 )
 async def upload_v1(
-    request: Request, ctx: AuthContext = Depends(require_user("write:media"))
+    request: Request, service: Media, ctx: AuthContext = Depends(require_user("write:media"))
 ) -> JsonResponse:
-    media = await _upload(request, ctx)
-    service = _media(request)
+    media = await _upload(request, service, ctx)
     processed = await service.process(media.id)
     if processed is None or processed.state == FAILED:
         await service.discard(media.id)  # a refused upload leaves nothing behind
@@ -115,9 +108,9 @@ async def upload_v1(
     return JsonResponse(render(processed))
 
 
-async def _own(request: Request, ctx: AuthContext, media_id: str) -> MediaAttachment:
+async def _own(service: MediaService, ctx: AuthContext, media_id: str) -> MediaAttachment:
     try:
-        return await _media(request).get(ctx.user_id, parse_id(media_id))
+        return await service.get(ctx.user_id, parse_id(media_id))
     except MediaNotFound:
         raise NotFound() from None
 
@@ -129,9 +122,9 @@ async def _own(request: Request, ctx: AuthContext, media_id: str) -> MediaAttach
     responses={200: _ENTITY, 206: _ENTITY, 404: _ERROR, 422: _ERROR},
 )
 async def get_media(
-    media_id: str, request: Request, ctx: AuthContext = Depends(require_user("write:media"))
+    media_id: str, request: Request, service: Media, ctx: AuthContext = Depends(require_user("write:media"))
 ) -> JsonResponse:
-    media = await _own(request, ctx, media_id)
+    media = await _own(service, ctx, media_id)
     if media.state == FAILED:
         raise ApiError(422, media.error or "file could not be processed")
     return JsonResponse(render(media), status_code=200 if media.processed else 206)
@@ -143,11 +136,11 @@ async def get_media(
     responses={200: _ENTITY, 206: _ENTITY, 404: _ERROR, 422: _ERROR},
 )
 async def update_media(
-    media_id: str, request: Request, ctx: AuthContext = Depends(require_user("write:media"))
+    media_id: str, request: Request, service: Media, ctx: AuthContext = Depends(require_user("write:media"))
 ) -> JsonResponse:
     params = await read_params(request)
     try:
-        media = await _media(request).update(
+        media = await service.update(
             ctx.user_id, parse_id(media_id), params.text("description"), params.text("focus")
         )
     except MediaNotFound:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from rookery.workloads.api.deps import AuthContext, container, require_user
+from rookery.workloads.api.deps import AuthContext, Push, require_user
 from rookery.workloads.api.errors import ApiError, NotFound
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse
@@ -60,11 +60,6 @@ _SUBSCRIBE_BODY = {
 }
 
 
-def _push(request: Request) -> PushService:
-    service: PushService = container(request).services["push"]
-    return service
-
-
 def _entity(service: PushService, subscription: Any) -> JsonResponse:
     return JsonResponse(render(subscription, service.server_key))
 
@@ -75,9 +70,9 @@ def _entity(service: PushService, subscription: Any) -> JsonResponse:
     responses={200: _ENTITY, 422: _ERROR},
     openapi_extra=_SUBSCRIBE_BODY,
 )
-async def subscribe(request: Request, ctx: AuthContext = Depends(require_user("push"))) -> Response:
+async def subscribe(request: Request, push: Push, ctx: AuthContext = Depends(require_user("push"))) -> Response:
     params = await read_params(request)
-    service = _push(request)
+    service = push
     try:
         created = await service.subscribe(
             ctx.user_id, ctx.token_id, params.raw("subscription"), params.raw("data"), params.raw("policy")
@@ -88,8 +83,8 @@ async def subscribe(request: Request, ctx: AuthContext = Depends(require_user("p
 
 
 @router.get(PATH, summary="This access token's Web Push subscription", responses={200: _ENTITY, 404: _ERROR})
-async def current(request: Request, ctx: AuthContext = Depends(require_user("push"))) -> Response:
-    service = _push(request)
+async def current(request: Request, push: Push, ctx: AuthContext = Depends(require_user("push"))) -> Response:
+    service = push
     try:
         return _entity(service, await service.get(ctx.token_id))
     except PushSubscriptionNotFound:
@@ -111,9 +106,9 @@ async def current(request: Request, ctx: AuthContext = Depends(require_user("pus
         }
     },
 )
-async def update(request: Request, ctx: AuthContext = Depends(require_user("push"))) -> Response:
+async def update(request: Request, push: Push, ctx: AuthContext = Depends(require_user("push"))) -> Response:
     params = await read_params(request)
-    service = _push(request)
+    service = push
     try:
         return _entity(service, await service.update(ctx.token_id, params.raw("data"), params.raw("policy")))
     except PushSubscriptionNotFound:
@@ -123,6 +118,6 @@ async def update(request: Request, ctx: AuthContext = Depends(require_user("push
 
 
 @router.delete(PATH, summary="Unsubscribe this access token", responses={200: {"description": "{}"}})
-async def unsubscribe(request: Request, ctx: AuthContext = Depends(require_user("push"))) -> Response:
-    await _push(request).unsubscribe(ctx.token_id)
+async def unsubscribe(request: Request, push: Push, ctx: AuthContext = Depends(require_user("push"))) -> Response:
+    await push.unsubscribe(ctx.token_id)
     return JsonResponse({})

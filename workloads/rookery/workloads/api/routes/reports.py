@@ -8,13 +8,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from rookery.workloads.api.deps import AuthContext, container, require_user
+from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Moderation, require_user
 from rookery.workloads.api.errors import NotFound, Unprocessable
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.domain.moderation import MAX_COMMENT, ModerationError, Report
 from rookery.workloads.ids import parse_id
-from rookery.workloads.services.moderation import ModerationService
 from rookery.workloads.services.social import NotFoundError
 from rookery.workloads.views.statuses import iso
 
@@ -38,11 +37,6 @@ REPORT_SCHEMA: dict[str, Any] = {
 REPORT: dict[int | str, dict[str, Any]] = {
     200: {"description": "Report", "content": {"application/json": {"schema": REPORT_SCHEMA}}}
 }
-
-
-def moderation(request: Request) -> ModerationService:
-    service: ModerationService = container(request).services["moderation"]
-    return service
 
 
 @contextlib.contextmanager
@@ -81,7 +75,10 @@ def report_base(report: Report) -> dict[str, Any]:
 
 @router.post("/api/v1/reports", summary="File a report", responses=REPORT)
 async def file_report(
-    request: Request, ctx: AuthContext = Depends(require_user("write:reports"))
+    request: Request,
+    moderation: Moderation,
+    accounts: AccountViewsDep,
+    ctx: AuthContext = Depends(require_user("write:reports")),
 ) -> Response:
     params = await read_params(request)
     raw_account = params.text("account_id")
@@ -91,7 +88,7 @@ async def file_report(
     if target is None:
         raise NotFound()
     with moderation_errors():
-        report = await moderation(request).report(
+        report = await moderation.report(
             ctx.user_id,
             target,
             status_ids=id_list(params.strings("status_ids"), "status_ids"),
@@ -101,5 +98,5 @@ async def file_report(
             forward=bool(params.flag("forward", False)),
         )
     entity = report_base(report)
-    entity["target_account"] = await container(request).services["account_views"].one(target)
+    entity["target_account"] = await accounts.one(target)
     return JsonResponse(entity)
