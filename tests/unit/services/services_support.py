@@ -1,0 +1,135 @@
+"""The use cases under test, built over the embedded adapters (SQLite in tmp_path, the memory
+cache, locks and realtime, the in-process event log): the one place these tests construct them.
+
+``house`` is a started container of every role, so each service gets the collaborators and
+decorators the application gives it; a change to how services are built (constructor
+injection, a typed container) is an edit here, not in the tests. Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import pathlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from rookery.workloads.bootstrap import ALL_ROLES, Container, build
+from rookery.workloads.domain.accounts import Account
+from rookery.workloads.domain.statuses import Draft, Status
+from rookery.workloads.services.accounts import AccountsService
+from rookery.workloads.services.conversations import ConversationsService
+from rookery.workloads.services.feed import FeedService
+from rookery.workloads.services.graph import GraphService
+from rookery.workloads.services.interactions import InteractionsService
+from rookery.workloads.services.lists import ListsService
+from rookery.workloads.services.media import MediaService
+from rookery.workloads.services.messaging import MessagingService
+from rookery.workloads.services.moderation import ModerationService
+from rookery.workloads.services.notifications import NotificationsService
+from rookery.workloads.services.oauth import OAuthService
+from rookery.workloads.services.posts import PostsService
+from rookery.workloads.services.search import SearchService
+from rookery.workloads.settings import Settings
+
+PASSWORD = "a-long-enough-password"
+_names = itertools.count(1)
+
+
+class House:
+    """Typed access to the services of one embedded container."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+
+    def _service(self, name: str) -> Any:
+        return self.container.services[name]
+
+    def port(self, name: str) -> Any:
+        return self.container.ports[name]
+
+    @property
+    def accounts(self) -> AccountsService:
+        return self._service("accounts")
+
+    @property
+    def oauth(self) -> OAuthService:
+        return self._service("oauth")
+
+    @property
+    def posts(self) -> PostsService:
+        return self._service("posts")
+
+    @property
+    def interactions(self) -> InteractionsService:
+        return self._service("interactions")
+
+    @property
+    def graph(self) -> GraphService:
+        return self._service("graph")
+
+    @property
+    def feed(self) -> FeedService:
+        return self._service("feed")
+
+    @property
+    def notifications(self) -> NotificationsService:
+        return self._service("notifications")
+
+    @property
+    def lists(self) -> ListsService:
+        return self._service("lists")
+
+    @property
+    def messaging(self) -> MessagingService:
+        return self._service("messaging")
+
+    @property
+    def media(self) -> MediaService:
+        return self._service("media")
+
+    @property
+    def search(self) -> SearchService:
+        return self._service("search")
+
+    @property
+    def moderation(self) -> ModerationService:
+        return self._service("moderation")
+
+    @property
+    def conversations(self) -> ConversationsService:
+        return self._service("conversations")
+
+    # ---- arranging ---------------------------------------------------------------------------
+
+    async def user(self, name: str | None = None, *, locked: bool = False, role: str = "user") -> Account:
+        name = name or f"user{next(_names)}"
+        return await self.accounts.register(name, f"{name}@example.org", PASSWORD, locked=locked, role=role)
+
+    async def post(self, author: Account, text: str = "hello", **draft: Any) -> Status:
+        return await self.posts.create(author.id, Draft(text, **draft))
+
+    async def account(self, account_id: int) -> Account:
+        account = await self.accounts.get(account_id)
+        assert account is not None
+        return account
+
+
+def settings(data_dir: pathlib.Path, **overrides: Any) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        password_time_cost=1,
+        password_memory_kib=8192,
+        moderation_enabled=False,  # no model here: the moderation consumer would only fall back
+        **overrides,
+    )
+
+
+@contextlib.asynccontextmanager
+async def started_house(data_dir: pathlib.Path, **overrides: Any) -> AsyncIterator[House]:
+    container = build(settings(data_dir, **overrides), ALL_ROLES)
+    await container.start()
+    try:
+        yield House(container)
+    finally:
+        await container.close()
