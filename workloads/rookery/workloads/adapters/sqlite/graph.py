@@ -17,16 +17,6 @@ from rookery.workloads.domain.graph import Follow, Mute, Relationship, ViewerRel
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ports import OutboxEvents
 
-_FOLLOW_COLUMNS = """
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    account_id INTEGER NOT NULL,
-    target_id INTEGER NOT NULL,
-    show_reblogs INTEGER NOT NULL DEFAULT 1,
-    notify INTEGER NOT NULL DEFAULT 0,
-    languages TEXT,
-    UNIQUE (account_id, target_id)
-"""
-
 MIGRATIONS = load_migrations("graph", 1)
 
 
