@@ -41,6 +41,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request, WebSocket
+from starlette.requests import HTTPConnection
 
 from rookery.workloads.api.errors import ApiError, Forbidden
 from rookery.workloads.domain.oauth import AuthContext
@@ -61,6 +62,7 @@ from rookery.workloads.services.oauth import OAuthService
 from rookery.workloads.services.posts import PostsService
 from rookery.workloads.services.push import PushService
 from rookery.workloads.services.search import SearchService
+from rookery.workloads.services.streaming import StreamHub
 from rookery.workloads.services.tokens import AccountDisabled, InvalidToken, TokenValidator
 from rookery.workloads.settings import Settings
 from rookery.workloads.views.accounts import AccountViews
@@ -90,17 +92,22 @@ _INVALID_HEADERS = {
 }
 
 
-def container(request: Request) -> Container:
-    found: Container = request.app.state.container
+def container(connection: HTTPConnection) -> Container:
+    found: Container = connection.app.state.container
     return found
 
 
 # ---- services, ports and settings ------------------------------------------------------------
 
 
-def settings_of(request: Request) -> Settings:
-    """The settings, for helpers that have the request but are no route (Link headers)."""
-    return container(request).settings
+def settings_of(connection: HTTPConnection) -> Settings:
+    """The settings, for code that has the request or socket but is no route (Link headers, streaming)."""
+    return container(connection).settings
+
+
+def streaming_hub_of(connection: HTTPConnection) -> StreamHub | None:
+    """The streaming role's hub, None where this process does not run it."""
+    return container(connection).services.get("streaming_hub")
 
 
 async def app_settings(request: Request) -> Settings:
@@ -117,6 +124,13 @@ async def account_views(request: Request) -> AccountViews:
 
 async def status_views(request: Request) -> StatusViews:
     return container(request).services["status_views"]
+
+
+async def posts_status_views(request: Request) -> StatusViews | None:
+    """Status entities where this process runs the posts role (search answers statuses only
+    then), else None."""
+    services = container(request).services
+    return services["status_views"] if "posts" in services else None
 
 
 async def conversation_views(request: Request) -> ConversationViews:
@@ -220,6 +234,7 @@ AppSettings = Annotated[Settings, Depends(app_settings)]
 Accounts = Annotated[AccountsService, Depends(accounts_service)]
 AccountViewsDep = Annotated[AccountViews, Depends(account_views)]
 StatusViewsDep = Annotated[StatusViews, Depends(status_views)]
+PostsStatusViews = Annotated[StatusViews | None, Depends(posts_status_views)]
 ConversationViewsDep = Annotated[ConversationViews, Depends(conversation_views)]
 OAuth = Annotated[OAuthService, Depends(oauth_service)]
 Keycloak = Annotated[KeycloakMode | None, Depends(keycloak_mode)]
@@ -245,9 +260,9 @@ Outboxes = Annotated[list[Outbox], Depends(outboxes)]
 Bus = Annotated[EventBus | None, Depends(event_bus)]
 
 
-def token_validator(built: Container) -> TokenValidator:
-    """The token validator (the gateway and the streaming sockets take it from the app's Container)."""
-    validator: TokenValidator = built.services["tokens"]
+def token_validator(connection: HTTPConnection) -> TokenValidator:
+    """The token validator, for the auth dependencies and the streaming connections."""
+    validator: TokenValidator = container(connection).services["tokens"]
     return validator
 
 
@@ -280,7 +295,7 @@ async def _auth(request: Request) -> AuthContext | None:
     if STATE_KEY in state:
         outcome = state[STATE_KEY]
     else:
-        validator = token_validator(container(request))
+        validator = token_validator(request)
         outcome = await resolve_auth(
             validator, bearer_token(request.headers, request.scope.get("query_string", b""))
         )
@@ -338,7 +353,7 @@ async def websocket_auth(websocket: WebSocket, *scopes: str) -> AuthContext | No
     ``access_token`` query parameter or the ``Sec-WebSocket-Protocol`` header (Mastodon's three
     ways). None without a token; ApiError 401/403 for a bad token or missing scope (close the
     socket with code 1008 on it)."""
-    validator = token_validator(websocket.app.state.container)
+    validator = token_validator(websocket)
     token = bearer_token(websocket.headers, websocket.scope.get("query_string", b""))
     token = token or websocket.headers.get("sec-websocket-protocol") or None
     if token is None:

@@ -1,16 +1,17 @@
 """Shared by the social routers (statuses, interactions, graph, timelines, notifications): reading
-cursor pages, writing ``Link`` headers, mapping domain errors to API errors, and the services."""
+cursor pages, writing ``Link`` headers, mapping domain errors to API errors. (The services come
+from api/deps.py.)"""
 
 from __future__ import annotations
 
 import contextlib
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from fastapi import Request
 
-from rookery.workloads.api.deps import container
+from rookery.workloads.api.deps import settings_of
 from rookery.workloads.api.errors import ApiError, Forbidden, NotFound, Unprocessable
 from rookery.workloads.api.params import Params
 from rookery.workloads.api.responses import JsonResponse
@@ -19,45 +20,9 @@ from rookery.workloads.domain.pagination import PageRequest, clamp_limit
 from rookery.workloads.domain.statuses import Forbidden as StatusForbidden
 from rookery.workloads.domain.statuses import StatusRuleError
 from rookery.workloads.ids import parse_id
-from rookery.workloads.services.feed import FeedService
-from rookery.workloads.services.graph import GraphService
-from rookery.workloads.services.interactions import InteractionsService
-from rookery.workloads.services.notifications import NotificationsService
-from rookery.workloads.services.posts import PostsService
 from rookery.workloads.services.social import NotFoundError
-from rookery.workloads.views.statuses import StatusViews
 
 CURSORS = ("max_id", "since_id", "min_id")
-
-
-def posts(request: Request) -> PostsService:
-    service: PostsService = container(request).services["posts"]
-    return service
-
-
-def interactions(request: Request) -> InteractionsService:
-    service: InteractionsService = container(request).services["interactions"]
-    return service
-
-
-def graph(request: Request) -> GraphService:
-    service: GraphService = container(request).services["graph"]
-    return service
-
-
-def feed(request: Request) -> FeedService:
-    service: FeedService = container(request).services["feed"]
-    return service
-
-
-def notifications(request: Request) -> NotificationsService:
-    service: NotificationsService = container(request).services["notifications"]
-    return service
-
-
-def status_views(request: Request) -> StatusViews:
-    views: StatusViews = container(request).services["status_views"]
-    return views
 
 
 @contextlib.contextmanager
@@ -114,7 +79,7 @@ def link_header(request: Request, next_max_id: int | None, prev_min_id: int | No
     path: str = scope["path"]
     if "?" in path or "#" in path or "\\" in path:  # what Starlette's URL escapes
         path = request.url.path
-    base = container(request).settings.base_url + path
+    base = settings_of(request).base_url + path
     if scope.get("query_string"):
         kept = [(k, v) for k, v in request.query_params.multi_items() if k not in CURSORS]
         before = urllib.parse.urlencode(kept) + "&" if kept else ""
@@ -134,7 +99,7 @@ def paged(
     return JsonResponse(body, headers=link_header(request, next_max_id, prev_min_id))
 
 
-def pair_cursors(pairs: list[tuple[int, int]]) -> tuple[int | None, int | None]:
+def pair_cursors(pairs: Sequence[tuple[int, object]]) -> tuple[int | None, int | None]:
     """Cursors of (row id, other id) pages: opaque row ids, as Mastodon does for favourites etc."""
     if not pairs:
         return None, None

@@ -24,14 +24,23 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request, WebSocket
+from starlette.requests import HTTPConnection
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from rookery.workloads.api.deps import AuthContext, bearer_token, optional_auth, websocket_auth
+from rookery.workloads.api.deps import (
+    AuthContext,
+    bearer_token,
+    optional_auth,
+    settings_of,
+    streaming_hub_of,
+    token_validator,
+    websocket_auth,
+)
 from rookery.workloads.api.errors import ApiError
 from rookery.workloads.ports import StoreUnavailable
 from rookery.workloads.services.streaming import Connection, StreamHub, StreamRejected, resolve_stream
-from rookery.workloads.services.tokens import InvalidToken, TokenValidator
+from rookery.workloads.services.tokens import InvalidToken
 
 router = APIRouter(tags=["streaming"])
 log = logging.getLogger("rookery.streaming")
@@ -56,12 +65,11 @@ SSE_STREAMS = {
 }
 
 
-def _hub(container: Any) -> StreamHub:
-    hub = container.services.get("streaming_hub")
+def _hub(connection: HTTPConnection) -> StreamHub:
+    hub = streaming_hub_of(connection)
     if hub is None:
         raise ApiError(503, "Streaming is not available on this server")
-    found: StreamHub = hub
-    return found
+    return hub
 
 
 async def _deny(websocket: WebSocket, status: int, message: str) -> None:
@@ -78,14 +86,13 @@ async def _deny(websocket: WebSocket, status: int, message: str) -> None:
 @router.websocket("/api/v1/streaming")
 @router.websocket("/api/v1/streaming/")
 async def streaming_socket(websocket: WebSocket) -> None:
-    container = websocket.app.state.container
     try:
-        hub = _hub(container)
+        hub = _hub(websocket)
         ctx = await websocket_auth(websocket, "read:statuses", "read:notifications")
     except ApiError as exc:
         await _deny(websocket, exc.status, exc.message)
         return
-    connection = Connection(ctx, container.settings.streaming_queue_size)
+    connection = Connection(ctx, settings_of(websocket).streaming_queue_size)
     connection.token = _token_of(websocket.headers, websocket.scope.get("query_string", b""))
     query = websocket.query_params
     try:
@@ -101,7 +108,7 @@ async def streaming_socket(websocket: WebSocket) -> None:
     offered = websocket.headers.get("sec-websocket-protocol")
     try:
         await websocket.accept(subprotocol=offered.split(",")[0].strip() if offered else None)
-        await _serve_socket(websocket, hub, connection, container)
+        await _serve_socket(websocket, hub, connection)
     finally:
         await hub.detach(connection)
 
@@ -110,23 +117,23 @@ def _token_of(headers: Any, query_string: bytes) -> str | None:
     return bearer_token(headers, query_string) or headers.get("sec-websocket-protocol") or None
 
 
-async def _token_lapsed(container: Any, connection: Connection) -> None:
+async def _token_lapsed(websocket: WebSocket, connection: Connection) -> None:
     """Returns once the socket's token expired or was revoked (re-checked every heartbeat
     interval with the validator's cache and deny list); never for an anonymous socket."""
     token = connection.token
     if connection.ctx is None or token is None:
         await asyncio.Event().wait()
         return
-    validator: TokenValidator = container.services["tokens"]
+    validator = token_validator(websocket)
     while True:
-        await asyncio.sleep(container.settings.streaming_heartbeat_s)
+        await asyncio.sleep(settings_of(websocket).streaming_heartbeat_s)
         try:
             await validator.validate(token)
         except InvalidToken:
             return
 
 
-async def _serve_socket(websocket: WebSocket, hub: StreamHub, connection: Connection, container: Any) -> None:
+async def _serve_socket(websocket: WebSocket, hub: StreamHub, connection: Connection) -> None:
     send_lock = asyncio.Lock()
 
     async def send(body: dict[str, Any]) -> None:
@@ -149,7 +156,7 @@ async def _serve_socket(websocket: WebSocket, hub: StreamHub, connection: Connec
             if error is not None:
                 await send({"error": error[1], "status": error[0]})
 
-    lapsed = asyncio.create_task(_token_lapsed(container, connection))
+    lapsed = asyncio.create_task(_token_lapsed(websocket, connection))
     tasks = [
         asyncio.create_task(sender()),
         asyncio.create_task(receiver()),
@@ -228,22 +235,22 @@ async def health() -> PlainTextResponse:
 
 
 async def _sse(request: Request, stream: str, ctx: AuthContext | None) -> StreamingResponse:
-    container = request.app.state.container
-    hub = _hub(container)
+    hub = _hub(request)
     try:
         spec = resolve_stream(
             stream, ctx, tag=request.query_params.get("tag"), list_id=request.query_params.get("list")
         )
     except StreamRejected as exc:
         raise ApiError(exc.status, exc.message) from None
-    connection = Connection(ctx, container.settings.streaming_queue_size)
+    settings = settings_of(request)
+    connection = Connection(ctx, settings.streaming_queue_size)
     connection.token = _token_of(request.headers, request.scope.get("query_string", b""))
-    validator: TokenValidator = container.services["tokens"]
+    validator = token_validator(request)
     try:
         await hub.add(connection, spec)  # live before the response starts
     except StreamRejected as exc:
         raise ApiError(exc.status, exc.message) from None
-    heartbeat = container.settings.streaming_heartbeat_s
+    heartbeat = settings.streaming_heartbeat_s
 
     async def events() -> AsyncIterator[bytes]:
         try:

@@ -13,7 +13,19 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import UploadFile
 
-from rookery.workloads.api.deps import AuthContext, container, optional_auth, require_scopes, require_user
+from rookery.workloads.api.deps import (
+    Accounts,
+    AccountViewsDep,
+    AppSettings,
+    AuthContext,
+    Keycloak,
+    OAuth,
+    OptionalMedia,
+    OptionalSearch,
+    optional_auth,
+    require_scopes,
+    require_user,
+)
 from rookery.workloads.api.errors import ApiError, Forbidden, NotFound, Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
@@ -26,11 +38,9 @@ from rookery.workloads.domain.accounts import (
 )
 from rookery.workloads.domain.media import IMAGE, READY, MediaRejected
 from rookery.workloads.ids import parse_id
-from rookery.workloads.services.accounts import AccountsService
-from rookery.workloads.services.oauth import OAuthService
+from rookery.workloads.services.media import MediaService
 from rookery.workloads.views.accounts import (
     ACCOUNT_SCHEMA,
-    AccountViews,
     render_credential_account,
 )
 
@@ -47,16 +57,6 @@ ACCOUNTS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _accounts(request: Request) -> AccountsService:
-    service: AccountsService = container(request).services["accounts"]
-    return service
-
-
-def _views(request: Request) -> AccountViews:
-    views: AccountViews = container(request).services["account_views"]
-    return views
-
-
 def _registration_error(exc: InvalidAccount) -> Response:
     """Mastodon's 422 for sign-up: the message plus per-field ``details`` (Mastodon.py reads them)."""
     body: dict[str, Any] = {"error": f"Validation failed: {exc}"}
@@ -67,29 +67,31 @@ def _registration_error(exc: InvalidAccount) -> Response:
 
 @router.post("/api/v1/accounts", summary="Register an account (app token)")
 async def register(
-    request: Request, ctx: AuthContext = Depends(require_scopes("write:accounts"))
+    request: Request,
+    settings: AppSettings,
+    accounts: Accounts,
+    oauth: OAuth,
+    keycloak: Keycloak,
+    ctx: AuthContext = Depends(require_scopes("write:accounts")),
 ) -> Response:
-    settings = container(request).settings
     if not settings.registrations_open:
         raise Forbidden("Registrations are closed on this server")
-    if settings.oidc_issuer and "keycloak" not in container(request).services:
+    if settings.oidc_issuer and keycloak is None:
         raise Forbidden(f"Accounts are created at the identity provider ({settings.oidc_issuer})")
     params = await read_params(request)
     if not params.flag("agreement", False):
         return _registration_error(InvalidAccount("Agreement must be accepted", "agreement", "ERR_ACCEPTED"))
-    oauth: OAuthService = container(request).services["oauth"]
     app = await oauth.app(ctx.app_id) if ctx.app_id is not None else None
     if app is None:
         raise Forbidden("Registration needs an application token")
     username = params.text("username", "", max_length=30) or ""
     email = params.text("email", "", max_length=254) or ""
     password = params.text("password", "", max_length=200) or ""
-    keycloak = container(request).services.get("keycloak")
     try:
         if keycloak is not None:  # Keycloak mode: the user is created in Keycloak, the token is Keycloak's
             _, body = await keycloak.register(app, username, email, password, ctx.scopes)
             return JsonResponse(body)
-        account = await _accounts(request).register(username, email, password)
+        account = await accounts.register(username, email, password)
     except InvalidAccount as exc:
         return _registration_error(exc)
     grant = await oauth.issue(app, account.id, ctx.scopes)
@@ -99,12 +101,15 @@ async def register(
 
 @router.get("/api/v1/accounts/verify_credentials", summary="The token's own account", responses=ACCOUNT)
 async def verify_credentials(
-    request: Request, ctx: AuthContext = Depends(require_user("read:accounts", "profile"))
+    request: Request,
+    accounts: Accounts,
+    settings: AppSettings,
+    ctx: AuthContext = Depends(require_user("read:accounts", "profile")),
 ) -> Response:
-    account = await _accounts(request).get(ctx.user_id)
+    account = await accounts.get(ctx.user_id)
     if account is None:
         raise ApiError(401, "The access token is invalid")
-    return JsonResponse(render_credential_account(account, container(request).settings.base_url))
+    return JsonResponse(render_credential_account(account, settings.base_url))
 
 
 def _profile_changes(params: Params) -> ProfileChanges:
@@ -135,9 +140,8 @@ def _profile_changes(params: Params) -> ProfileChanges:
     )
 
 
-async def _profile_image(request: Request, account_id: int, name: str, upload: UploadFile) -> str:
+async def _profile_image(media: MediaService | None, account_id: int, name: str, upload: UploadFile) -> str:
     """Store an avatar or header through the media role; the profile keeps its URL."""
-    media = container(request).services.get("media")
     if media is None:
         raise ApiError(422, f"{name} uploads need the media role, which this server does not run")
     data = await upload.read(MAX_PROFILE_IMAGE_BYTES + 1)
@@ -158,13 +162,17 @@ async def _profile_image(request: Request, account_id: int, name: str, upload: U
 
 @router.patch("/api/v1/accounts/update_credentials", summary="Update the profile", responses=ACCOUNT)
 async def update_credentials(
-    request: Request, ctx: AuthContext = Depends(require_user("write:accounts"))
+    request: Request,
+    accounts: Accounts,
+    media: OptionalMedia,
+    settings: AppSettings,
+    ctx: AuthContext = Depends(require_user("write:accounts")),
 ) -> Response:
     params = await read_params(request)
     changes = _profile_changes(params)
     avatar, header = params.file("avatar"), params.file("header")
     if avatar is not None or header is not None:  # check the rest first: no orphan uploads on 422
-        current = await _accounts(request).get(ctx.user_id)
+        current = await accounts.get(ctx.user_id)
         try:
             if current is not None:
                 apply_profile_changes(current, changes)
@@ -172,31 +180,33 @@ async def update_credentials(
             raise Unprocessable(f"Validation failed: {exc}") from None
     if avatar is not None:
         changes = dataclasses.replace(
-            changes, avatar=await _profile_image(request, ctx.user_id, "avatar", avatar)
+            changes, avatar=await _profile_image(media, ctx.user_id, "avatar", avatar)
         )
     if header is not None:
         changes = dataclasses.replace(
-            changes, header=await _profile_image(request, ctx.user_id, "header", header)
+            changes, header=await _profile_image(media, ctx.user_id, "header", header)
         )
     try:
-        account = await _accounts(request).update_profile(ctx.user_id, changes)
+        account = await accounts.update_profile(ctx.user_id, changes)
     except AccountTaken as exc:
         raise Unprocessable(f"Validation failed: {exc}") from None
     except InvalidAccount as exc:
         raise Unprocessable(f"Validation failed: {exc}") from None
-    return JsonResponse(render_credential_account(account, container(request).settings.base_url))
+    return JsonResponse(render_credential_account(account, settings.base_url))
 
 
 @router.get("/api/v1/accounts/lookup", summary="Find an account by acct", responses=ACCOUNT)
-async def lookup(request: Request, _: AuthContext | None = Depends(optional_auth)) -> Response:
+async def lookup(
+    request: Request, accounts: Accounts, views: AccountViewsDep, _: AuthContext | None = Depends(optional_auth)
+) -> Response:
     params = await read_params(request)
     acct = params.text("acct", max_length=400)
     if not acct:
         raise ApiError(400, "Missing required parameter: acct")
-    account = await _accounts(request).lookup(acct)
+    account = await accounts.lookup(acct)
     if account is None or account.suspended:
         raise NotFound()
-    entity = await _views(request).one(account.id)
+    entity = await views.one(account.id)
     if entity is None:
         raise NotFound()
     return JsonResponse(entity)
@@ -205,45 +215,50 @@ async def lookup(request: Request, _: AuthContext | None = Depends(optional_auth
 @router.get(
     "/api/v1/accounts/search", summary="Search accounts by username or display name", responses=ACCOUNTS
 )
-async def search(request: Request, ctx: AuthContext = Depends(require_scopes("read:accounts"))) -> Response:
+async def search(
+    request: Request,
+    accounts: Accounts,
+    views: AccountViewsDep,
+    index: OptionalSearch,
+    ctx: AuthContext = Depends(require_scopes("read:accounts")),
+) -> Response:
     params = await read_params(request)
     query = params.text("q", max_length=400)
     if query is None:
         raise ApiError(400, "Missing required parameter: q")
     limit = params.integer("limit", 40, minimum=1, maximum=80) or 40
     offset = params.integer("offset", 0, minimum=0) or 0
-    index = container(request).services.get("search")
     if index is not None:  # the search role's index (same ranking: exact, prefix, followers)
         following = bool(params.flag("following", False))
         ids = await index.accounts(
             query, viewer_id=ctx.account_id, limit=limit, offset=offset, following=following
         )
-        by_id = await _views(request).many(ids)
+        by_id = await views.many(ids)
         return JsonResponse([by_id[i] for i in ids if i in by_id])
-    found = await _accounts(request).search(query, limit=limit, offset=offset)
-    entities = await _views(request).many([a.id for a in found])
+    found = await accounts.search(query, limit=limit, offset=offset)
+    entities = await views.many([a.id for a in found])
     return JsonResponse([entities[a.id] for a in found if a.id in entities])
 
 
 @router.get("/api/v1/accounts", summary="Several accounts by id", responses=ACCOUNTS)
-async def many(request: Request, _: AuthContext | None = Depends(optional_auth)) -> Response:
+async def many(request: Request, views: AccountViewsDep, _: AuthContext | None = Depends(optional_auth)) -> Response:
     params = await read_params(request)
     raw = params.strings("id") or params.strings("ids")
     if len(raw) > 80:
         raise Unprocessable("At most 80 ids may be requested")
     ids = [parsed for value in raw if (parsed := parse_id(value)) is not None]
-    entities = await _views(request).many(ids)
+    entities = await views.many(ids)
     ordered: list[dict[str, Any]] = [entities[i] for i in dict.fromkeys(ids) if i in entities]
     return JsonResponse(ordered)
 
 
 @router.get("/api/v1/accounts/{account_id:int}", summary="One account", responses=ACCOUNT)
 async def get_account(
-    request: Request, account_id: int, _: AuthContext | None = Depends(optional_auth)
+    request: Request, account_id: int, views: AccountViewsDep, _: AuthContext | None = Depends(optional_auth)
 ) -> Response:
     if parse_id(account_id) is None:
         raise NotFound()
-    entity = await _views(request).one(account_id)
+    entity = await views.one(account_id)
     if entity is None:
         raise NotFound()
     return JsonResponse(entity)

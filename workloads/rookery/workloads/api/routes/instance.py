@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from rookery.workloads.api.deps import container
+from rookery.workloads.api.deps import AppSettings, OptionalPush
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.settings import Settings
 
@@ -101,15 +101,13 @@ def instance_v2(settings: Settings) -> dict[str, Any]:
 
 
 @router.get("/api/v1/instance", summary="Instance metadata (v1)")
-async def get_instance_v1(request: Request) -> Response:
-    return JsonResponse(instance_v1(container(request).settings))
+async def get_instance_v1(request: Request, settings: AppSettings) -> Response:
+    return JsonResponse(instance_v1(settings))
 
 
 @router.get("/api/v2/instance", summary="Instance metadata (v2)")
-async def get_instance_v2(request: Request) -> Response:
-    built = container(request)
-    entity = instance_v2(built.settings)
-    push = built.services.get("push")
+async def get_instance_v2(request: Request, settings: AppSettings, push: OptionalPush) -> Response:
+    entity = instance_v2(settings)
     if push is not None:  # the VAPID key Web Push subscriptions are made with
         entity["configuration"]["vapid"]["public_key"] = push.server_key
     return JsonResponse(entity)

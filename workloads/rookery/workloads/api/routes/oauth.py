@@ -12,34 +12,39 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from rookery.workloads.api.deps import AuthContext, container, require_scopes
+from rookery.workloads.api.deps import (
+    Accounts,
+    AppSettings,
+    AuthContext,
+    Keycloak,
+    Keys,
+    OAuth,
+    OptionalPush,
+    require_scopes,
+)
 from rookery.workloads.api.errors import ApiError, NotFound
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse
 from rookery.workloads.domain.oauth import GRANT_TYPES, OOB_REDIRECT, VALID_SCOPES, OAuthApp, OAuthError
 from rookery.workloads.services.oauth import OAuthService
+from rookery.workloads.services.push import PushService
+from rookery.workloads.settings import Settings
 
 router = APIRouter(tags=["oauth"])
 CSRF_COOKIE = "rookery_csrf"
 AUTHORIZE_FIELDS = ("client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method")
 
 
-def _oauth(request: Request) -> OAuthService:
-    service: OAuthService = container(request).services["oauth"]
-    return service
-
-
-def _embedded_issuer_only(request: Request, *, keycloak_mode_serves: bool = False) -> None:
+def _embedded_issuer_only(settings: Settings, *, keycloak_mode_serves: bool = False) -> None:
     """With an external issuer this server signs no tokens: say where to log in. Keycloak mode
-    (services["keycloak"]) serves some of these endpoints by forwarding to Keycloak."""
-    built = container(request)
-    issuer = built.settings.oidc_issuer
-    if issuer and not (keycloak_mode_serves and "keycloak" in built.services):
+    (when the server runs it) serves some of these endpoints by forwarding to Keycloak."""
+    issuer = settings.oidc_issuer
+    if issuer and not keycloak_mode_serves:
         raise ApiError(400, f"This server uses an external identity provider; sign in at {issuer}")
 
 
-def _vapid_key(request: Request) -> str:
-    push = container(request).services.get("push")  # the key Web Push subscriptions are made with
+def _vapid_key(push: PushService | None) -> str:
+    """The key Web Push subscriptions are made with ("" without the push service)."""
     return str(push.server_key) if push is not None else ""
 
 
@@ -67,13 +72,13 @@ def application_entity(app: OAuthApp, *, with_secret: bool, vapid_key: str = "")
 
 
 @router.post("/api/v1/apps", summary="Register a client application")
-async def create_app(request: Request) -> Response:
+async def create_app(request: Request, oauth: OAuth, push: OptionalPush) -> Response:
     params = await read_params(request)
     redirect = params.raw("redirect_uris")
     if redirect is not None and not isinstance(redirect, str | list):
         raise ApiError(422, "redirect_uris must be a string or a list of strings")
     try:
-        app = await _oauth(request).register_app(
+        app = await oauth.register_app(
             params.text("client_name", "", max_length=255) or "",
             params.strings("redirect_uris") if isinstance(redirect, list) else params.text("redirect_uris"),
             params.text("scopes"),
@@ -81,15 +86,17 @@ async def create_app(request: Request) -> Response:
         )
     except OAuthError as exc:
         raise ApiError(422, f"Validation failed: {exc.description}") from None
-    return JsonResponse(application_entity(app, with_secret=True, vapid_key=_vapid_key(request)))
+    return JsonResponse(application_entity(app, with_secret=True, vapid_key=_vapid_key(push)))
 
 
 @router.get("/api/v1/apps/verify_credentials", summary="The application of the token")
-async def verify_app(request: Request, ctx: AuthContext = Depends(require_scopes())) -> Response:
-    app = await _oauth(request).app(ctx.app_id) if ctx.app_id is not None else None
+async def verify_app(
+    request: Request, oauth: OAuth, push: OptionalPush, ctx: AuthContext = Depends(require_scopes())
+) -> Response:
+    app = await oauth.app(ctx.app_id) if ctx.app_id is not None else None
     if app is None:
         raise NotFound("Application not found")
-    return JsonResponse(application_entity(app, with_secret=False, vapid_key=_vapid_key(request)))
+    return JsonResponse(application_entity(app, with_secret=False, vapid_key=_vapid_key(push)))
 
 
 # -- the authorize page ------------------------------------------------------------------------
@@ -136,8 +143,7 @@ def _login_form(
     )
 
 
-async def _checked_request(request: Request, fields: dict[str, str]) -> tuple[OAuthApp, frozenset[str]]:
-    oauth = _oauth(request)
+async def _checked_request(oauth: OAuthService, fields: dict[str, str]) -> tuple[OAuthApp, frozenset[str]]:
     try:
         app = await oauth.client(fields.get("client_id"))
         scopes = oauth.check_authorization_request(
@@ -149,13 +155,13 @@ async def _checked_request(request: Request, fields: dict[str, str]) -> tuple[OA
 
 
 @router.get("/oauth/authorize", summary="Login and consent page (HTML)", response_class=HTMLResponse)
-async def authorize_page(request: Request) -> Response:
-    _embedded_issuer_only(request)
+async def authorize_page(request: Request, oauth: OAuth, settings: AppSettings) -> Response:
+    _embedded_issuer_only(settings)
     params = await read_params(request)
     if params.text("response_type", "code") != "code":
         raise ApiError(400, "response_type must be code")
     fields = {name: params.text(name, "") or "" for name in AUTHORIZE_FIELDS}
-    app, scopes = await _checked_request(request, fields)
+    app, scopes = await _checked_request(oauth, fields)
     csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     response = _page(f"Authorize {app.name}", _login_form(app, fields, csrf, scopes))
     response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/oauth")
@@ -163,30 +169,26 @@ async def authorize_page(request: Request) -> Response:
 
 
 @router.post("/oauth/authorize", summary="Submit the login and consent form", include_in_schema=False)
-async def authorize_submit(request: Request) -> Response:
-    _embedded_issuer_only(request)
+async def authorize_submit(request: Request, oauth: OAuth, accounts: Accounts, settings: AppSettings) -> Response:
+    _embedded_issuer_only(settings)
     params = await read_params(request)
     fields = {name: params.text(name, "") or "" for name in AUTHORIZE_FIELDS}
     cookie = request.cookies.get(CSRF_COOKIE, "")
     form_token = params.text("csrf_token", "") or ""
     if not cookie or not secrets.compare_digest(cookie, form_token):
         raise ApiError(403, "Invalid or missing CSRF token; reload the authorization page")
-    app, scopes = await _checked_request(request, fields)
+    app, scopes = await _checked_request(oauth, fields)
     redirect_uri = fields["redirect_uri"]
     if params.text("decision", "approve") == "deny":
         if redirect_uri == OOB_REDIRECT:
             return _page("Denied", "<h1>Authorization denied</h1>", 403)
         query = {"error": "access_denied", **({"state": fields["state"]} if fields["state"] else {})}
         return RedirectResponse(_with_query(redirect_uri, query), status_code=302)
-    account = (
-        await container(request)
-        .services["accounts"]
-        .authenticate(params.text("username", "") or "", params.text("password", "") or "")
-    )
+    account = await accounts.authenticate(params.text("username", "") or "", params.text("password", "") or "")
     if account is None:
         form = _login_form(app, fields, cookie, scopes, "Invalid e-mail address or password.")
         return _page(f"Authorize {app.name}", form, 401)
-    code = await _oauth(request).create_code(
+    code = await oauth.create_code(
         app,
         account,
         scopes,
@@ -227,8 +229,8 @@ def _client_basic_auth(request: Request, fields: dict[str, str]) -> None:
 @router.post(
     "/oauth/token", summary="Obtain a token (authorization_code, password, client_credentials, refresh)"
 )
-async def token(request: Request) -> Response:
-    _embedded_issuer_only(request, keycloak_mode_serves=True)
+async def token(request: Request, oauth: OAuth, keycloak: Keycloak, settings: AppSettings) -> Response:
+    _embedded_issuer_only(settings, keycloak_mode_serves=keycloak is not None)
     params = await read_params(request)
     fields = {
         name: value
@@ -249,19 +251,18 @@ async def token(request: Request) -> Response:
     if "scope" not in fields and (scopes := params.text("scopes")) is not None:
         fields["scope"] = scopes
     _client_basic_auth(request, fields)
-    keycloak = container(request).services.get("keycloak")
     try:
         if keycloak is not None:  # Keycloak mode: Keycloak's token endpoint, Mastodon's answer
             body = await keycloak.token(fields)
             return JsonResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
-        grant = await _oauth(request).token(fields)
+        grant = await oauth.token(fields)
     except OAuthError as exc:
         return _oauth_error(exc)
     return JsonResponse(grant.to_dict(), headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
 @router.post("/oauth/revoke", summary="Revoke an access or refresh token")
-async def revoke(request: Request) -> Response:
+async def revoke(request: Request, oauth: OAuth) -> Response:
     params = await read_params(request)
     fields = {
         name: value for name in ("client_id", "client_secret") if (value := params.text(name)) is not None
@@ -271,7 +272,7 @@ async def revoke(request: Request) -> Response:
     if not token_value:
         return _oauth_error(OAuthError("invalid_request", "token is required"))
     try:
-        await _oauth(request).revoke(token_value, fields.get("client_id"), fields.get("client_secret"))
+        await oauth.revoke(token_value, fields.get("client_id"), fields.get("client_secret"))
     except OAuthError as exc:
         return _oauth_error(exc)
     return JsonResponse({})
@@ -281,15 +282,13 @@ async def revoke(request: Request) -> Response:
 
 
 @router.get("/.well-known/jwks.json", summary="The embedded issuer's public signing keys")
-async def jwks(request: Request) -> Response:
-    keys = container(request).ports.get("signing_keys")
+async def jwks(request: Request, keys: Keys) -> Response:
     if keys is None:
         raise NotFound("This instance uses an external OIDC issuer")
     return JsonResponse(keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
-def _server_metadata(request: Request) -> dict[str, Any]:
-    base = container(request).settings.base_url
+def _server_metadata(base: str) -> dict[str, Any]:
     return {
         "issuer": base,
         "authorization_endpoint": f"{base}/oauth/authorize",
@@ -310,14 +309,14 @@ def _server_metadata(request: Request) -> dict[str, Any]:
 
 
 @router.get("/.well-known/openid-configuration", summary="OIDC discovery document")
-async def openid_configuration(request: Request) -> Response:
-    issuer = container(request).settings.oidc_issuer
+async def openid_configuration(request: Request, settings: AppSettings) -> Response:
+    issuer = settings.oidc_issuer
     if issuer:  # the identity provider's own document
         return RedirectResponse(f"{issuer.rstrip('/')}/.well-known/openid-configuration", status_code=302)
-    return JsonResponse(_server_metadata(request))
+    return JsonResponse(_server_metadata(settings.base_url))
 
 
 @router.get("/.well-known/oauth-authorization-server", summary="RFC 8414 server metadata")
-async def oauth_server_metadata(request: Request) -> Response:
-    _embedded_issuer_only(request)
-    return JsonResponse(_server_metadata(request))
+async def oauth_server_metadata(request: Request, settings: AppSettings) -> Response:
+    _embedded_issuer_only(settings)
+    return JsonResponse(_server_metadata(settings.base_url))

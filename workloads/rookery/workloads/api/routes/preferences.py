@@ -7,12 +7,12 @@ import datetime as dt
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from rookery.workloads.api.deps import AuthContext, container, require_user
+from rookery.workloads.api.deps import Accounts, AuthContext, Markers, require_user
 from rookery.workloads.api.errors import ApiError, Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse
 from rookery.workloads.ids import parse_id
-from rookery.workloads.ports import Marker, MarkerStore
+from rookery.workloads.ports import Marker
 
 router = APIRouter(tags=["accounts"])
 TIMELINES = ("home", "notifications")
@@ -20,9 +20,9 @@ TIMELINES = ("home", "notifications")
 
 @router.get("/api/v1/preferences", summary="Posting and reading preferences")
 async def preferences(
-    request: Request, ctx: AuthContext = Depends(require_user("read:accounts"))
+    request: Request, accounts: Accounts, ctx: AuthContext = Depends(require_user("read:accounts"))
 ) -> Response:
-    account = await container(request).services["accounts"].get(ctx.user_id)
+    account = await accounts.get(ctx.user_id)
     if account is None:
         raise ApiError(401, "The access token is invalid")
     return JsonResponse(
@@ -36,11 +36,6 @@ async def preferences(
     )
 
 
-def _markers(request: Request) -> MarkerStore:
-    store: MarkerStore = container(request).ports["markers"]
-    return store
-
-
 def _entity(marker: Marker) -> dict[str, object]:
     return {
         "last_read_id": str(marker.last_read_id),
@@ -52,17 +47,17 @@ def _entity(marker: Marker) -> dict[str, object]:
 
 @router.get("/api/v1/markers", summary="Read markers of timelines")
 async def get_markers(
-    request: Request, ctx: AuthContext = Depends(require_user("read:statuses"))
+    request: Request, markers: Markers, ctx: AuthContext = Depends(require_user("read:statuses"))
 ) -> Response:
     params = await read_params(request)
     wanted = [t for t in params.strings("timeline") if t in TIMELINES]
-    found = await _markers(request).get(ctx.user_id, wanted)
+    found = await markers.get(ctx.user_id, wanted)
     return JsonResponse({name: _entity(marker) for name, marker in found.items()})
 
 
 @router.post("/api/v1/markers", summary="Save read markers")
 async def save_markers(
-    request: Request, ctx: AuthContext = Depends(require_user("write:statuses"))
+    request: Request, markers: Markers, ctx: AuthContext = Depends(require_user("write:statuses"))
 ) -> Response:
     params = await read_params(request)
     updates: dict[str, int] = {}
@@ -79,5 +74,5 @@ async def save_markers(
     if not updates:
         raise Unprocessable("Give home[last_read_id] and/or notifications[last_read_id]")
     now = dt.datetime.now(dt.UTC)
-    saved = {t: await _markers(request).save(ctx.user_id, t, last_id, now) for t, last_id in updates.items()}
+    saved = {t: await markers.save(ctx.user_id, t, last_id, now) for t, last_id in updates.items()}
     return JsonResponse({name: _entity(marker) for name, marker in saved.items()})

@@ -11,13 +11,20 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from rookery.workloads.api.deps import OUTSIDE_SCOPES, AuthContext, container, optional_auth
+from rookery.workloads.api.deps import (
+    OUTSIDE_SCOPES,
+    AccountViewsDep,
+    AppSettings,
+    AuthContext,
+    PostsStatusViews,
+    Search,
+    optional_auth,
+)
 from rookery.workloads.api.errors import ApiError, Forbidden, Unprocessable
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.routes.tags import TAG_SCHEMA, render_tags
 from rookery.workloads.ids import parse_id
-from rookery.workloads.services.search import SearchService
 from rookery.workloads.views.accounts import ACCOUNT_SCHEMA
 from rookery.workloads.views.statuses import STATUS_SCHEMA
 
@@ -54,7 +61,14 @@ def _cursor(params: Any, name: str) -> int | None:
 
 
 @router.get("/api/v2/search", summary="Search accounts, statuses and hashtags", responses=RESULTS)
-async def search(request: Request, ctx: AuthContext | None = Depends(optional_auth)) -> Response:
+async def search(
+    request: Request,
+    service: Search,
+    accounts: AccountViewsDep,
+    statuses: PostsStatusViews,
+    settings: AppSettings,
+    ctx: AuthContext | None = Depends(optional_auth),
+) -> Response:
     if ctx is not None and not ctx.allows("read:search"):
         raise Forbidden(OUTSIDE_SCOPES)
     params = await read_params(request)
@@ -77,14 +91,12 @@ async def search(request: Request, ctx: AuthContext | None = Depends(optional_au
     if ctx is None and (offset or resolve):
         raise ApiError(401, "Search queries pagination is not supported without authentication")
     viewer = ctx.account_id if ctx is not None else None
-    built = container(request)
-    service: SearchService = built.services["search"]
     body: dict[str, list[Any]] = {"accounts": [], "statuses": [], "hashtags": []}
     if kind in (None, "accounts"):
         ids = await service.accounts(text, viewer_id=viewer, limit=limit, offset=offset, following=following)
-        entities = await built.services["account_views"].many(ids)
+        entities = await accounts.many(ids)
         body["accounts"] = [entities[i] for i in ids if i in entities]
-    if kind in (None, "statuses") and "posts" in built.services:
+    if kind in (None, "statuses") and statuses is not None:
         found = await service.statuses(
             text,
             viewer_id=viewer,
@@ -94,11 +106,9 @@ async def search(request: Request, ctx: AuthContext | None = Depends(optional_au
             max_id=max_id,
             min_id=min_id,
         )
-        body["statuses"] = await built.services["status_views"].render(
-            [s.id for s in found], viewer, known=found
-        )
+        body["statuses"] = await statuses.render([s.id for s in found], viewer, known=found)
     if kind in (None, "hashtags"):
         names = await service.hashtags(text, limit=limit, offset=offset)
-        body["hashtags"] = await render_tags(service, names, built.settings.base_url, viewer)
+        body["hashtags"] = await render_tags(service, names, settings.base_url, viewer)
 
     return JsonResponse(body)

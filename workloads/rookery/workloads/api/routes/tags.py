@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from rookery.workloads.api.deps import AuthContext, container, optional_auth, require_user
+from rookery.workloads.api.deps import AppSettings, AuthContext, Search, optional_auth, require_user
 from rookery.workloads.api.errors import NotFound
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
@@ -92,44 +92,54 @@ def _name(raw: str) -> str:
     return name.lower()
 
 
-async def _one(request: Request, name: str, viewer_id: int | None) -> Response:
-    built = container(request)
-    (entity,) = await render_tags(built.services["search"], [name], built.settings.base_url, viewer_id)
+async def _one(search: SearchService, base_url: str, name: str, viewer_id: int | None) -> Response:
+    (entity,) = await render_tags(search, [name], base_url, viewer_id)
     return JsonResponse(entity)
 
 
 @router.get("/api/v1/tags/{name}", summary="A hashtag and its use over the last week", responses=TAG)
-async def tag(request: Request, name: str, ctx: AuthContext | None = Depends(optional_auth)) -> Response:
-    return await _one(request, _name(name), ctx.account_id if ctx is not None else None)
+async def tag(
+    request: Request,
+    name: str,
+    search: Search,
+    settings: AppSettings,
+    ctx: AuthContext | None = Depends(optional_auth),
+) -> Response:
+    return await _one(search, settings.base_url, _name(name), ctx.account_id if ctx is not None else None)
 
 
 @router.post("/api/v1/tags/{name}/follow", summary="Follow a hashtag", responses=TAG)
 async def follow(
-    request: Request, name: str, ctx: AuthContext = Depends(require_user("write:follows"))
+    request: Request,
+    name: str,
+    search: Search,
+    settings: AppSettings,
+    ctx: AuthContext = Depends(require_user("write:follows")),
 ) -> Response:
     tag_name = _name(name)
-    await container(request).services["search"].follow_tag(ctx.user_id, tag_name)
-    return await _one(request, tag_name, ctx.user_id)
+    await search.follow_tag(ctx.user_id, tag_name)
+    return await _one(search, settings.base_url, tag_name, ctx.user_id)
 
 
 @router.post("/api/v1/tags/{name}/unfollow", summary="Stop following a hashtag", responses=TAG)
 async def unfollow(
-    request: Request, name: str, ctx: AuthContext = Depends(require_user("write:follows"))
+    request: Request,
+    name: str,
+    search: Search,
+    settings: AppSettings,
+    ctx: AuthContext = Depends(require_user("write:follows")),
 ) -> Response:
     tag_name = _name(name)
-    await container(request).services["search"].unfollow_tag(ctx.user_id, tag_name)
-    return await _one(request, tag_name, ctx.user_id)
+    await search.unfollow_tag(ctx.user_id, tag_name)
+    return await _one(search, settings.base_url, tag_name, ctx.user_id)
 
 
 @router.get("/api/v1/followed_tags", summary="Hashtags you follow", responses=TAGS)
 async def followed_tags(
-    request: Request, ctx: AuthContext = Depends(require_user("read:follows"))
+    request: Request, search: Search, settings: AppSettings, ctx: AuthContext = Depends(require_user("read:follows"))
 ) -> Response:
-    built = container(request)
     page = page_of(await read_params(request), default_limit=100, max_limit=200)
-    rows = await built.services["search"].followed_tags(ctx.user_id, page)
-    body = await render_tags(
-        built.services["search"], [tag for _, tag in rows], built.settings.base_url, ctx.user_id
-    )
+    rows = await search.followed_tags(ctx.user_id, page)
+    body = await render_tags(search, [tag for _, tag in rows], settings.base_url, ctx.user_id)
     next_max, prev_min = pair_cursors(rows)
     return paged(request, body, next_max, prev_min)
