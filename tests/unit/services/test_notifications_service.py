@@ -1,0 +1,81 @@
+"""NotificationsService: who is notified, filters, paging, and what later hides a notification.
+
+(Notifications here are written by the use case directly; the notify consumer's own rules are
+tested with the API. No test here follows, favourites or mentions, so the consumer adds nothing.)"""
+
+from __future__ import annotations
+
+import pytest
+from services_support import House
+
+from rookery.workloads.domain.notifications import FAVOURITE, MENTION, REBLOG
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.domain.statuses import PRIVATE
+from rookery.workloads.services.social import NotFoundError
+
+
+async def test_nobody_is_notified_of_their_own_acts_or_twice(house: House) -> None:
+    alice, bob = await house.user(), await house.user()
+    status = await house.post(alice, "hello")
+    assert not await house.notifications.notify(alice.id, FAVOURITE, alice.id, status.id)
+    assert await house.notifications.notify(alice.id, FAVOURITE, bob.id, status.id)
+    assert not await house.notifications.notify(alice.id, FAVOURITE, bob.id, status.id)  # stored once
+    found, _, _ = await house.notifications.recent(alice.id, PageRequest())
+    assert [(n.type, n.from_account_id, n.status_id) for n in found] == [(FAVOURITE, bob.id, status.id)]
+
+
+async def test_blocks_and_muted_notifications_silence_an_account(house: House) -> None:
+    alice, blocked, muted, quiet_mute = await house.user(), await house.user(), await house.user(), await house.user()
+    status = await house.post(alice, "hello")
+    await house.graph.block(alice.id, blocked.id)
+    await house.graph.mute(alice.id, muted.id)
+    await house.graph.mute(alice.id, quiet_mute.id, notifications=False)
+    assert not await house.notifications.notify(alice.id, REBLOG, blocked.id, status.id)
+    assert not await house.notifications.notify(alice.id, REBLOG, muted.id, status.id)
+    assert await house.notifications.notify(alice.id, REBLOG, quiet_mute.id, status.id)
+
+
+async def test_later_blocks_and_deleted_statuses_hide_stored_notifications(house: House) -> None:
+    alice, bob, carol = await house.user(), await house.user(), await house.user()
+    kept, gone = await house.post(alice, "kept"), await house.post(alice, "gone")
+    await house.notifications.notify(alice.id, FAVOURITE, bob.id, kept.id)
+    await house.notifications.notify(alice.id, FAVOURITE, carol.id, gone.id)
+    await house.notifications.notify(alice.id, FAVOURITE, carol.id, kept.id)
+    await house.posts.delete(alice.id, gone.id)
+    await house.graph.block(alice.id, bob.id)
+    found, _, _ = await house.notifications.recent(alice.id, PageRequest())
+    assert [(n.from_account_id, n.status_id) for n in found] == [(carol.id, kept.id)]
+    hidden = [n for n in await house.port("notifications").recent(alice.id, PageRequest(), None, bob.id)]
+    assert hidden  # still stored, only not shown
+    with pytest.raises(NotFoundError):
+        await house.notifications.get(alice.id, hidden[0].id)
+
+
+async def test_type_filters_paging_dismiss_and_clear(house: House) -> None:
+    alice, bob = await house.user(), await house.user()
+    status = await house.post(alice, "hello")
+    for kind in (MENTION, FAVOURITE, REBLOG):
+        await house.notifications.notify(alice.id, kind, bob.id, status.id)
+    only, _, _ = await house.notifications.recent(alice.id, PageRequest(), types=[MENTION, "nonsense"])
+    assert [n.type for n in only] == [MENTION]
+    rest, _, _ = await house.notifications.recent(alice.id, PageRequest(), exclude_types=[MENTION])
+    assert [n.type for n in rest] == [REBLOG, FAVOURITE]
+    first, next_max, prev_min = await house.notifications.recent(alice.id, PageRequest(limit=2))
+    assert [n.type for n in first] == [REBLOG, FAVOURITE] and prev_min == first[0].id
+    older, _, _ = await house.notifications.recent(alice.id, PageRequest(max_id=next_max))
+    assert [n.type for n in older] == [MENTION]
+    assert (await house.notifications.get(alice.id, older[0].id)).type == MENTION
+    with pytest.raises(NotFoundError):  # someone else's notification is unknown
+        await house.notifications.get(bob.id, older[0].id)
+    await house.notifications.dismiss(alice.id, older[0].id)
+    with pytest.raises(NotFoundError):
+        await house.notifications.dismiss(alice.id, older[0].id)
+    await house.notifications.clear(alice.id)
+    assert (await house.notifications.recent(alice.id, PageRequest()))[0] == []
+
+
+async def test_a_notification_about_a_status_the_recipient_cannot_see_is_hidden(house: House) -> None:
+    alice, bob = await house.user(), await house.user()
+    secret = await house.post(bob, "followers only", visibility=PRIVATE)
+    await house.notifications.notify(alice.id, MENTION, bob.id, secret.id)
+    assert (await house.notifications.recent(alice.id, PageRequest()))[0] == []
