@@ -8,6 +8,7 @@ injection, a typed container) is an edit here, not in the tests. Nothing is mock
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import pathlib
@@ -99,6 +100,20 @@ class House:
     @property
     def conversations(self) -> ConversationsService:
         return self._service("conversations")
+
+    async def settle(self, timeout_s: float = 10.0) -> None:
+        """Until the outbox is relayed and every event consumer (fan-out, notify, index, lists ...)
+        has handled everything published: what they do in the background has happened."""
+        outbox, bus = self.port("outbox"), self.port("bus")
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while True:
+            while await outbox.pending(1):
+                if asyncio.get_running_loop().time() > deadline:
+                    raise TimeoutError("the outbox was not relayed")
+                await asyncio.sleep(0.01)
+            await bus.wait_idle(timeout_s)
+            if not await outbox.pending(1):  # consumers may have written events of their own
+                return
 
     # ---- arranging ---------------------------------------------------------------------------
 

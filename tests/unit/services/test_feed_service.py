@@ -92,3 +92,18 @@ async def test_home_hides_blocked_and_muted_authors_at_read_time(house: House) -
     await house.graph.mute(alice.id, bob.id)
     assert ids(await house.feed.home(alice.id, PageRequest())) == [own.id]
 
+
+
+async def test_the_fan_out_consumer_fills_and_empties_followers_homes(house: House) -> None:
+    alice, bob, carol = await house.user(), await house.user(), await house.user()
+    await house.graph.follow(bob.id, alice.id)
+    status = await house.post(alice, "to my followers")
+    await house.settle()
+    assert ids(await house.feed.home(bob.id, PageRequest())) == [status.id]
+    assert ids(await house.feed.home(carol.id, PageRequest())) == []
+    await house.graph.follow(carol.id, alice.id)  # a new follow merges the author's recent posts in
+    await house.settle()
+    assert ids(await house.feed.home(carol.id, PageRequest())) == [status.id]
+    await house.posts.delete(alice.id, status.id)
+    await house.settle()
+    assert ids(await house.feed.home(bob.id, PageRequest())) == []

@@ -84,3 +84,13 @@ async def test_the_timeline_merges_followed_members_and_applies_the_replies_poli
 
 def ids(page: TimelinePage) -> list[int]:
     return [entry.status_id for entry in page.entries]
+
+
+async def test_unfollowing_takes_the_account_out_of_the_followers_lists(house: House) -> None:
+    alice, bob = await house.user(), await house.user()
+    await house.graph.follow(alice.id, bob.id)
+    friends = await house.lists.create(alice.id, "Friends")
+    await house.lists.add(alice.id, friends.id, [bob.id])
+    await house.graph.unfollow(alice.id, bob.id)
+    await house.settle()  # the lists consumer has handled Unfollowed
+    assert await house.lists.members(alice.id, friends.id, PageRequest()) == []

@@ -1,7 +1,7 @@
 """NotificationsService: who is notified, filters, paging, and what later hides a notification.
 
-(Notifications here are written by the use case directly; the notify consumer's own rules are
-tested with the API. No test here follows, favourites or mentions, so the consumer adds nothing.)"""
+(Most notifications here are written by the use case directly; the last test lets the notify
+consumer write them. The others neither follow, favourite nor mention, so the consumer adds nothing.)"""
 
 from __future__ import annotations
 
@@ -79,3 +79,18 @@ async def test_a_notification_about_a_status_the_recipient_cannot_see_is_hidden(
     secret = await house.post(bob, "followers only", visibility=PRIVATE)
     await house.notifications.notify(alice.id, MENTION, bob.id, secret.id)
     assert (await house.notifications.recent(alice.id, PageRequest()))[0] == []
+
+
+async def test_the_notify_consumer_notifies_mentions_and_follows_but_not_muted_threads(house: House) -> None:
+    alice, bob = await house.user(), await house.user()
+    await house.graph.follow(bob.id, alice.id)
+    root = await house.post(alice, f"hey @{bob.username}")
+    await house.settle()
+    found, _, _ = await house.notifications.recent(bob.id, PageRequest())
+    assert [(n.type, n.from_account_id, n.status_id) for n in found] == [(MENTION, alice.id, root.id)]
+    found, _, _ = await house.notifications.recent(alice.id, PageRequest())
+    assert [(n.type, n.from_account_id) for n in found] == [("follow", bob.id)]
+    await house.interactions.mute_conversation(bob.id, root.id)
+    await house.post(alice, f"again @{bob.username}", in_reply_to_id=root.id)
+    await house.settle()
+    assert len((await house.notifications.recent(bob.id, PageRequest()))[0]) == 1  # the muted thread adds none
