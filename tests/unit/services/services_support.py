@@ -19,6 +19,7 @@ from rookery.workloads.bootstrap import ALL_ROLES, Container, build
 from rookery.workloads.domain.accounts import Account
 from rookery.workloads.domain.statuses import Draft, Status
 from rookery.workloads.services.accounts import AccountsService
+from rookery.workloads.services.analytics import AnalyticsService
 from rookery.workloads.services.conversations import ConversationsService
 from rookery.workloads.services.feed import FeedService
 from rookery.workloads.services.graph import GraphService
@@ -52,6 +53,10 @@ class House:
     @property
     def accounts(self) -> AccountsService:
         return self._service("accounts")
+
+    @property
+    def analytics(self) -> AnalyticsService:
+        return self._service("analytics")
 
     @property
     def oauth(self) -> OAuthService:
