@@ -83,7 +83,7 @@ def test_migrated_errors_answer_as_before() -> None:
     app = AppRejected("client_name can't be blank")
     assert isinstance(app, OAuthError) and app.status == 422
     assert answer(app) == (422, {"error": "Validation failed: client_name can't be blank"})
-    assert answer(AuthorizationRejected("The redirect uri included is not valid.")) == (
+    assert answer(AuthorizationRejected("invalid_redirect_uri", "The redirect uri included is not valid.")) == (
         400,
         {"error": "The redirect uri included is not valid."},
     )

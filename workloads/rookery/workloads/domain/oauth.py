@@ -107,9 +107,12 @@ class AppRejected(errors.RuleViolation, OAuthError):
         OAuthError.__init__(self, error, description, 422)
 
 
-class AuthorizationRejected(errors.BadRequest):
+class AuthorizationRejected(errors.BadRequest, OAuthError):
     """An authorization request (the login page) naming an unknown app, a redirect URI or scopes
-    the app was not registered with: 400, with RFC 6749's description as the message."""
+    the app was not registered with: the API answers 400 with the description as the message."""
+
+    def __init__(self, error: str, description: str) -> None:
+        OAuthError.__init__(self, error, description, 400)
 
 
 def parse_scopes(text: str | None, default: frozenset[str] = DEFAULT_SCOPES) -> frozenset[str]:

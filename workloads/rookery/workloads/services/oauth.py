@@ -152,24 +152,30 @@ class OAuthService:
 
     # -- authorization codes -------------------------------------------------------------------
 
-    async def authorization_request(
-        self, client_id: str | None, redirect_uri: str, scope: str | None, method: str | None
-    ) -> tuple[OAuthApp, frozenset[str]]:
-        """The app and scopes of a login-page request; AuthorizationRejected (400) says what is wrong."""
-        app = await self.store.app_by_client_id(client_id) if client_id else None
-        if app is None:
-            raise AuthorizationRejected(UNKNOWN_CLIENT)
+    def check_authorization_request(
+        self, app: OAuthApp, redirect_uri: str, scope: str | None, method: str | None
+    ) -> frozenset[str]:
+        """The scopes a login-page request gets; AuthorizationRejected (400) says what is wrong."""
         if not app.accepts_redirect(redirect_uri):
-            raise AuthorizationRejected("The redirect uri included is not valid.")
+            raise AuthorizationRejected("invalid_redirect_uri", "The redirect uri included is not valid.")
         try:
             scopes = parse_scopes(scope, default=app.scopes)
         except OAuthError as exc:
-            raise AuthorizationRejected(exc.description) from None
+            raise AuthorizationRejected(exc.error, exc.description) from None
         if not scopes_within(scopes, app.scopes):
-            raise AuthorizationRejected("The requested scope is invalid, unknown, or malformed.")
+            raise AuthorizationRejected("invalid_scope", "The requested scope is invalid, unknown, or malformed.")
         if method not in (None, "", "S256", "plain"):
-            raise AuthorizationRejected("code_challenge_method must be S256 or plain")
-        return app, scopes
+            raise AuthorizationRejected("invalid_request", "code_challenge_method must be S256 or plain")
+        return scopes
+
+    async def authorization_request(
+        self, client_id: str | None, redirect_uri: str, scope: str | None, method: str | None
+    ) -> tuple[OAuthApp, frozenset[str]]:
+        """The app and scopes of a login-page request (an unknown app is a 400 there, too)."""
+        app = await self.store.app_by_client_id(client_id) if client_id else None
+        if app is None:
+            raise AuthorizationRejected("invalid_client", UNKNOWN_CLIENT)
+        return app, self.check_authorization_request(app, redirect_uri, scope, method)
 
     async def create_code(
         self,
