@@ -73,10 +73,10 @@ async def main(n: int) -> None:
     container = build(settings)
     app = create_app(container)
     async with app.router.lifespan_context(app):
-        account = await container.services["accounts"].register(
+        account = await container.accounts.service.register(
             "bench", "bench@example.org", "bench password"
         )
-        oauth = container.services["oauth"]
+        oauth = container.accounts.oauth
         client = await oauth.register_app("bench", "urn:ietf:wg:oauth:2.0:oob", "read", None)
         token = (await oauth.issue(client, account.id, frozenset({"read"}))).access_token
         auth = [(b"authorization", f"Bearer {token}".encode())]

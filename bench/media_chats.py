@@ -83,7 +83,7 @@ async def bench_api(uploads: int, messages: int) -> dict[str, Any]:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
-                accounts, oauth = container.services["accounts"], container.services["oauth"]
+                accounts, oauth = container.accounts.service, container.accounts.oauth
                 registered = await oauth.register_app("bench", OOB_REDIRECT, "read write follow push", None)
                 tokens = []
                 for name in ("alice", "bob"):

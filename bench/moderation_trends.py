@@ -53,7 +53,7 @@ async def run(statuses: int, reads: int, roles: tuple[str, ...], **overrides: An
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
-                accounts, oauth = container.services["accounts"], container.services["oauth"]
+                accounts, oauth = container.accounts.service, container.accounts.oauth
                 registered = await oauth.register_app("bench", OOB, "read write follow", None)
                 headers = []
                 for name in ("alice", "bob"):
@@ -62,8 +62,8 @@ async def run(statuses: int, reads: int, roles: tuple[str, ...], **overrides: An
                     headers.append(({"Authorization": f"Bearer {grant.access_token}"}, str(account.id)))
                 (alice, _), (bob, bob_id) = headers
                 await client.post(f"/api/v1/accounts/{bob_id}/follow", headers=alice)
-                outboxes = container.ports.get("outboxes") or [container.ports["outbox"]]
-                bus = container.ports["bus"]
+                outboxes = container.events.outboxes
+                bus = container.bus
 
                 async def settled() -> None:
                     while any([await o.pending(1) for o in outboxes]) or await bus.lag() > 0:  # noqa: ASYNC110  (polls two stores)

@@ -114,12 +114,12 @@ async def load(graph: Graph, out: pathlib.Path, posts_each: int, concurrency: in
     await container.start()
     started = time.monotonic()
     try:
-        accounts_service = container.services["accounts"]
-        repo = container.ports["accounts"]
+        accounts_service = container.accounts.service
+        repo = container.accounts.repository
         graph_store, statuses, timelines = (
-            container.ports["graph"],
-            container.ports["statuses"],
-            container.ports["timelines"],
+            container.social.stores.graph,
+            container.social.stores.statuses,
+            container.social.stores.timelines,
         )
         password_hash = await accounts_service.passwords.hash("bench password")
         now = dt.datetime.now(dt.UTC)
@@ -201,7 +201,7 @@ async def load(graph: Graph, out: pathlib.Path, posts_each: int, concurrency: in
             ),
             concurrency,
         )
-        oauth = container.services["oauth"]
+        oauth = container.accounts.oauth
         app = await oauth.register_app("bench", "urn:ietf:wg:oauth:2.0:oob", "read write follow", None)
         scopes = frozenset({"read", "write", "follow"})
 

@@ -108,8 +108,8 @@ class Api:
                 )
                 assert updated.status_code == 200, updated.text
             return User(str(account_id), username, user_token, email, password)
-        accounts = self.container.services["accounts"]
-        oauth = self.container.services["oauth"]
+        accounts = self.container.accounts.service
+        oauth = self.container.accounts.oauth
         account = await accounts.register(username, email, password, locked=locked, role=role)
         if self._test_app is None:
             self._test_app = await oauth.register_app("rookery tests", OOB_REDIRECT, DEFAULT_SCOPES, None)

@@ -25,8 +25,8 @@ async def follow(api: Api, follower: User, target: User) -> dict[str, Any]:
 
 async def settle(api: Api) -> None:
     """Until the outbox is relayed and every consumer has caught up (fan-out, notifications)."""
-    outboxes = api.container.ports.get("outboxes") or [api.container.ports["outbox"]]  # + PostgreSQL's
-    bus = api.container.ports["bus"]
+    outboxes = api.container.events.outboxes  # the embedded one + PostgreSQL's
+    bus = api.container.bus
     for _ in range(500):
         if not any([await outbox.pending(1) for outbox in outboxes]) and await bus.lag() == 0:
             return

@@ -247,8 +247,8 @@ async def test_counts_adjusted_by_other_roles_show_in_the_entity(api: Api) -> No
     alice = await api.make_user("alice")
     first = (await api.client.get(f"/api/v1/accounts/{alice.id}")).json()
     assert first["followers_count"] == 0
-    await api.container.services["accounts"].adjust_counts(alice.account_id, followers=2, statuses=1)
-    await api.container.services["accounts"].adjust_counts(alice.account_id, followers=-5)
+    await api.container.accounts.service.adjust_counts(alice.account_id, followers=2, statuses=1)
+    await api.container.accounts.service.adjust_counts(alice.account_id, followers=-5)
     after = (await api.client.get(f"/api/v1/accounts/{alice.id}")).json()
     assert after["followers_count"] == 0 and after["statuses_count"] == 1
 
@@ -275,7 +275,7 @@ async def test_avatar_and_header_uploads(api: Api) -> None:
     response = await api.client.patch(
         "/api/v1/accounts/update_credentials", headers=alice.headers, files=files
     )
-    if "media" not in api.container.services:  # the media role stores profile images
+    if api.container.media is None:  # the media role stores profile images
         assert response.status_code == 422 and "media role" in response.json()["error"]
         return
     assert response.status_code == 200, response.text
@@ -315,7 +315,7 @@ async def test_suspension_locks_the_account_out_and_empties_its_profile(api: Api
         data={"display_name": "Alice", "note": "hi"},
     )
     assert (await api.client.get(f"/api/v1/accounts/{alice.id}")).json()["display_name"] == "Alice"  # cached
-    accounts = api.container.services["accounts"]
+    accounts = api.container.accounts.service
     await accounts.moderate(alice.account_id, suspended=True)
     me = await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)
     assert me.status_code == 403 and me.json() == {"error": "Your login is currently disabled"}
@@ -345,8 +345,8 @@ async def test_a_token_of_a_suspended_account_is_refused_on_first_sight(api: Api
     bob = await api.make_user("bob")
     # suspended behind the validator's back (another replica, an operator's SQL): the first
     # validation of a token still checks the account
-    account = await api.container.services["accounts"].get(bob.account_id)
+    account = await api.container.accounts.service.get(bob.account_id)
     account.suspended = True
-    await api.container.ports["accounts"].update(account)
+    await api.container.accounts.repository.update(account)
     response = await api.client.get("/api/v1/accounts/verify_credentials", headers=bob.headers)
     assert response.status_code == 403

@@ -97,7 +97,7 @@ async def test_moderation_and_ranking_survive_the_model_server_going_away(
         mod = await api.make_user("mod", scopes=ADMIN_SCOPES, role="moderator")
         await follow(api, alice, troll)
         await settle(api)
-        worker = api.container.services["moderation_worker"]
+        worker = api.container.admin.moderation_worker
 
         # up: the real moderation model puts the abusive post in the queue; the kind one stays out
         kind = await post(api, troll, "What a lovely morning for a walk in the park.")

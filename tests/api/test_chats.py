@@ -311,7 +311,7 @@ async def test_messages_go_to_the_messages_stream(api: Api) -> None:
     alice, bob = await api.make_user("alice"), await api.make_user("bob")
     chat_id = (await chat(api, alice, [bob.id])).json()["id"]
     message = (await say(api, alice, chat_id, "over the bus")).json()
-    bus = api.container.ports["bus"]
+    bus = api.container.bus
     for _ in range(100):
         events = await bus.read("messages")
         created = [e for e in events if e.type == "ChatMessageCreated"]
@@ -329,7 +329,7 @@ async def test_members_get_chat_message_on_their_realtime_channel(app_factory: A
     async with app_factory() as api:
         alice, bob, eve = [await api.make_user(n) for n in ("alice", "bob", "eve")]
         chat_id = (await chat(api, alice, [bob.id])).json()["id"]
-        realtime = api.container.ports["realtime"]
+        realtime = api.container.infra.realtime
         got: list[tuple[str, bytes]] = []
 
         async def listen() -> None:

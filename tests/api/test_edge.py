@@ -163,7 +163,7 @@ async def test_concurrent_duplicates_wait_for_the_first_response(api: Api) -> No
     )
     assert [r.status_code for r in responses] == [200, 200, 200]
     assert len({r.json()["access_token"] for r in responses}) == 1
-    found = await api.container.services["accounts"].search("racer")
+    found = await api.container.accounts.service.search("racer")
     assert len(found) == 1
 
 

@@ -253,7 +253,7 @@ async def test_a_local_account_bound_to_another_sub_is_not_handed_over(
 ) -> None:
     from rookery.workloads.services.keycloak_mode import subject_mark
 
-    accounts = kc_api.container.ports["accounts"]
+    accounts = kc_api.container.accounts.repository
     username = keycloak["ROOKERY_OIDC_TEST_USERNAME"]
     with contextlib.suppress(Exception):
         await kc_api.make_user(username)

@@ -36,10 +36,10 @@ def stored_files(api: Api) -> list[pathlib.Path]:
 
 
 async def media_rows(api: Api) -> int:
-    postgres = api.container.ports.get("postgres")  # production mode keeps the records there
+    postgres = api.container.infra.postgres  # production mode keeps the records there
     if postgres is not None:
         return int(await postgres.fetchval("SELECT COUNT(*) FROM media_attachments"))
-    row = await api.container.ports["db"].fetchone("SELECT COUNT(*) AS n FROM media_attachments")
+    row = await api.container.infra.db.fetchone("SELECT COUNT(*) AS n FROM media_attachments")
     return int(row["n"])
 
 
@@ -249,7 +249,7 @@ async def test_media_files_cannot_escape_their_directory(api: Api, path: str) ->
 
 
 async def test_attachments_for_statuses(api: Api) -> None:
-    media = api.container.services["media"]
+    media = api.container.media.service
     alice = await api.make_user("alice")
     bob = await api.make_user("bob")
     first = (
@@ -422,8 +422,8 @@ async def test_uploads_no_status_took_are_swept(api: Api) -> None:
         "/api/v1/statuses", headers=alice.headers, data={"status": "keep", "media_ids[]": [kept["id"]]}
     )
     assert posted.status_code == 200
-    media = api.container.services["media"]
-    sweeper = OrphanSweeper(media, api.container.ports["locks"], max_age=dt.timedelta(hours=24), interval_s=0)
+    media = api.container.media.service
+    sweeper = OrphanSweeper(media, api.container.infra.locks, max_age=dt.timedelta(hours=24), interval_s=0)
     assert await sweeper.sweep_once() == 0  # nothing is a day old yet
     assert (
         await media.remove_orphans(dt.timedelta(0), now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))

@@ -167,7 +167,7 @@ async def test_automated_hide_removes_the_status_and_files_a_report(api: Api) ->
     await settle(api)
     assert bad["id"] in await home_ids(api, alice)
 
-    moderation = api.container.services["moderation"]
+    moderation = api.container.admin.moderation
     filed = await moderation.apply_automated_decision(
         status_id=int(bad["id"]),
         decision="hide",
@@ -212,7 +212,7 @@ async def test_automated_hide_removes_the_status_and_files_a_report(api: Api) ->
 @pytest.mark.parametrize("decision", ["flag"])
 async def test_automated_flag_of_an_account_is_a_system_report(api: Api, decision: str) -> None:
     bob, mod = await api.make_user("bob"), await staff(api)
-    await api.container.services["moderation"].apply_automated_decision(
+    await api.container.admin.moderation.apply_automated_decision(
         account_id=bob.account_id, decision=decision, labels=["burst of follows"], source="model:anomaly"
     )
     reports = await queue(api, mod, target_account_id=bob.id)
@@ -228,7 +228,7 @@ async def test_hidden_and_suspended_content_leaves_merged_home_timelines_too(app
         bad, fine = await post(api, bob, "awful"), await post(api, bob, "fine")
         await settle(api)
         assert {bad["id"], fine["id"]} <= set(await home_ids(api, alice))
-        await api.container.services["moderation"].apply_automated_decision(
+        await api.container.admin.moderation.apply_automated_decision(
             status_id=int(bad["id"]), decision="hide"
         )
         home = await home_ids(api, alice)

@@ -325,7 +325,7 @@ async def test_discovery_documents(api: Api) -> None:
         .endswith("/oauth/token")
     )
     jwks = (await api.client.get("/.well-known/jwks.json")).json()
-    assert [key["kid"] for key in jwks["keys"]] == [api.container.ports["signing_keys"].kid]
+    assert [key["kid"] for key in jwks["keys"]] == [api.container.infra.signing_keys.kid]
     assert all("d" not in key and key["alg"] == "RS256" for key in jwks["keys"])
 
 
@@ -334,13 +334,13 @@ async def test_keys_tokens_and_revocations_survive_a_restart(app_factory, tmp_pa
     async with app_factory(fresh_keys=True, data_dir=data_dir) as first:
         alice = await first.make_user("alice")
         bob = await first.make_user("bob")
-        kid = first.container.ports["signing_keys"].kid
-        await first.container.services["oauth"].revoke_token_id(
-            (await first.container.services["tokens"].validate(bob.token)).token_id
+        kid = first.container.infra.signing_keys.kid
+        await first.container.accounts.oauth.revoke_token_id(
+            (await first.container.tokens.validate(bob.token)).token_id
         )
     assert oct((data_dir / "keys" / "signing-key.pem").stat().st_mode & 0o777) == "0o600"
     async with app_factory(data_dir=data_dir) as second:
-        assert second.container.ports["signing_keys"].kid == kid
+        assert second.container.infra.signing_keys.kid == kid
         me = await second.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)
         assert me.status_code == 200 and me.json()["username"] == "alice"
         revoked = await second.client.get("/api/v1/accounts/verify_credentials", headers=bob.headers)

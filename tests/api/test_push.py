@@ -331,7 +331,7 @@ async def test_vapid_keys_survive_a_restart(app_factory: Any, tmp_path: Any) -> 
     keys = []
     for _ in range(2):
         async with app_factory(data_dir=data_dir) as api:
-            keys.append(api.container.services["push"].server_key)
+            keys.append(api.container.push.service.server_key)
     assert keys[0] == keys[1]
     with contextlib.suppress(AttributeError):
         mode = (data_dir / "keys" / "vapid-private.pem").stat().st_mode & 0o777

@@ -26,7 +26,7 @@ class NewestLast:
 
 
 async def test_ranking_is_off_by_default_and_reorders_only_the_first_page(api: Api) -> None:
-    feed = api.container.services["feed"]
+    feed = api.container.social.feed
     assert feed.ranker is None
     alice, bob = await api.make_user("alice"), await api.make_user("bob")
     await follow(api, alice, bob)
@@ -55,7 +55,7 @@ async def test_ranking_is_off_by_default_and_reorders_only_the_first_page(api: A
 async def test_ranking_service_over_the_in_process_model_and_its_fallback(api: Api) -> None:
     alice, bob = await api.make_user("alice"), await api.make_user("bob")
     ids = [int((await post(api, bob, f"p{i}"))["id"]) for i in range(4)]
-    statuses = api.container.ports["statuses"]
+    statuses = api.container.social.stores.statuses
     entries = [TimelineEntry(i, bob.account_id, None, None, "public", None) for i in reversed(ids)]
     models = InProcessModelClient(models=("ranking",))
     await models.warm_up()
@@ -73,9 +73,9 @@ async def test_a_refreshed_first_page_reuses_the_cached_order(api: Api) -> None:
     entries = [TimelineEntry(i, bob.account_id, None, None, "public", None) for i in ids]
     models = InProcessModelClient(models=("ranking",))
     await models.warm_up()
-    cache = api.container.ports["cache"]
-    ranking = RankingService(models, api.container.ports["statuses"], timeout_s=5.0, cache=cache)
+    cache = api.container.infra.cache
+    ranking = RankingService(models, api.container.social.stores.statuses, timeout_s=5.0, cache=cache)
     first = await ranking.rank(alice.account_id, entries)
     assert first != entries
-    cached = RankingService(InProcessModelClient(models=()), api.container.ports["statuses"], cache=cache)
+    cached = RankingService(InProcessModelClient(models=()), api.container.social.stores.statuses, cache=cache)
     assert await cached.rank(alice.account_id, entries) == first  # no model needed the second time

@@ -26,8 +26,8 @@ async def test_revocation_reaches_the_other_replica(
             await two.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)
         ).status_code == 200
         await asyncio.sleep(0.2)  # both replicas are subscribed to the revocation feed
-        ctx = await one.container.services["tokens"].validate(alice.token)
-        await one.container.services["oauth"].revoke_token_id(ctx.token_id)
+        ctx = await one.container.tokens.validate(alice.token)
+        await one.container.accounts.oauth.revoke_token_id(ctx.token_id)
         status = 200
         for _ in range(50):
             status = (

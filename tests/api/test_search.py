@@ -225,7 +225,7 @@ async def test_accounts_written_around_the_index_are_indexed_when_they_post(api:
     """A write that bypasses the indexing repository (another role writing the account store
     directly) is caught up by the indexer when the account next posts."""
     ana = await api.make_user("ana")
-    raw = api.container.ports["accounts"]
+    raw = api.container.accounts.repository
     account = await raw.get(ana.account_id)
     account.display_name = "Zanzibar"
     await raw.update(account)

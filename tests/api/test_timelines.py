@@ -103,7 +103,7 @@ async def test_fan_out_on_both_sides_of_the_threshold(app_factory) -> None:  # t
         small_post = await post(api, small, "from a small account")
         big_post = await post(api, big, "from a big account")
         await settle(api)
-        timelines = api.container.ports["timelines"]
+        timelines = api.container.social.stores.timelines
         for f in followers[:2]:
             assert await home_ids(api, f) == [big_post["id"], small_post["id"]]
             assert await timelines.contains(f.account_id, int(small_post["id"]))  # pushed
@@ -211,9 +211,9 @@ async def test_an_author_back_under_the_threshold_keeps_earlier_posts_in_homes(a
             await follow(api, f, author)
         merged = await post(api, author, "posted while above the threshold")
         await settle(api)
-        assert not await api.container.ports["timelines"].contains(first.account_id, int(merged["id"]))
+        assert not await api.container.social.stores.timelines.contains(first.account_id, int(merged["id"]))
         await api.client.post(f"/api/v1/accounts/{author.id}/unfollow", headers=second.headers)
         pushed = await post(api, author, "posted back under it")
         await settle(api)
         assert await home_ids(api, first) == [pushed["id"], merged["id"]]
-        assert await api.container.ports["timelines"].contains(first.account_id, int(merged["id"]))
+        assert await api.container.social.stores.timelines.contains(first.account_id, int(merged["id"]))

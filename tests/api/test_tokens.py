@@ -30,7 +30,7 @@ def claims_of(api: Api, user: User, **changes: Any) -> dict[str, Any]:
 
 
 def sign(api: Api, claims: dict[str, Any], **headers: Any) -> str:
-    keys = api.container.ports["signing_keys"]
+    keys = api.container.infra.signing_keys
     return jwt.encode(claims, keys.private_key_pem(), algorithm="RS256", headers={"kid": keys.kid, **headers})
 
 
@@ -46,7 +46,7 @@ async def assert_rejected(api: Api, token: str, user: User) -> None:
     # a token that is sent must be valid even on public endpoints
     public = await api.client.get(f"/api/v1/accounts/{user.id}", headers=headers)
     assert public.status_code == 401
-    account = await api.container.services["accounts"].get(user.account_id)
+    account = await api.container.accounts.service.get(user.account_id)
     assert account is not None and account.note == ""
 
 
@@ -94,7 +94,7 @@ async def test_bad_claims_are_rejected(api: Api, alice: User, changes: dict[str,
 
 async def test_alg_none_is_rejected(api: Api, alice: User) -> None:
     header = b64(
-        json.dumps({"alg": "none", "typ": "JWT", "kid": api.container.ports["signing_keys"].kid}).encode()
+        json.dumps({"alg": "none", "typ": "JWT", "kid": api.container.infra.signing_keys.kid}).encode()
     )
     payload = b64(json.dumps(claims_of(api, alice)).encode())
     for token in (f"{header}.{payload}.", f"{header}.{payload}"):
@@ -102,7 +102,7 @@ async def test_alg_none_is_rejected(api: Api, alice: User) -> None:
 
 
 async def test_hs256_signed_with_the_public_key_is_rejected(api: Api, alice: User) -> None:
-    keys = api.container.ports["signing_keys"]
+    keys = api.container.infra.signing_keys
     public_pem = (
         serialization.load_pem_private_key(keys.private_key_pem(), password=None)
         .public_key()
@@ -131,7 +131,7 @@ async def test_foreign_keys_and_unknown_kids_are_rejected(api: Api, alice: User)
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     claims = claims_of(api, alice)
-    kid = api.container.ports["signing_keys"].kid
+    kid = api.container.infra.signing_keys.kid
     await assert_rejected(api, jwt.encode(claims, pem, algorithm="RS256", headers={"kid": kid}), alice)
     await assert_rejected(api, jwt.encode(claims, pem, algorithm="RS256", headers={"kid": "other"}), alice)
     await assert_rejected(api, jwt.encode(claims, pem, algorithm="RS256"), alice)
@@ -141,8 +141,8 @@ async def test_revocation_takes_effect_on_the_next_request(api: Api, alice: User
     assert (
         await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)
     ).status_code == 200
-    ctx = await api.container.services["tokens"].validate(alice.token)
-    await api.container.services["oauth"].revoke_token_id(ctx.token_id)
+    ctx = await api.container.tokens.validate(alice.token)
+    await api.container.accounts.oauth.revoke_token_id(ctx.token_id)
     await assert_rejected(api, alice.token, alice)
 
 

@@ -34,7 +34,7 @@ async def test_trending_tags_rank_public_use_only(api: Api) -> None:
         await post(api, users[3], "#spoiler stuff", sensitive=True)
     hidden = [await post(api, users[3], f"#hidden number {i}") for i in range(5)]
     await drain(api)
-    moderation = api.container.services["moderation"]
+    moderation = api.container.admin.moderation
     for status in hidden:
         await moderation.apply_automated_decision(status_id=int(status["id"]), decision="hide")
 
@@ -67,7 +67,7 @@ async def test_trending_statuses_follow_engagement(api: Api) -> None:
     response = await api.client.get("/api/v1/trends/statuses")
     assert response.status_code == 200
     assert [s["id"] for s in response.json()] == [loved["id"], liked["id"]]
-    await api.container.services["moderation"].apply_automated_decision(
+    await api.container.admin.moderation.apply_automated_decision(
         status_id=int(loved["id"]), decision="hide"
     )
     assert [s["id"] for s in (await api.client.get("/api/v1/trends/statuses")).json()] == [liked["id"]]

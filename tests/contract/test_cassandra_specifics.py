@@ -173,22 +173,22 @@ async def test_contact_points_pick_the_cassandra_stores(
 
     settings = cassandra_settings.model_copy(update={"data_dir": tmp_path, "password_time_cost": 1})
     container = build(settings)
-    ports = container.ports
-    assert isinstance(ports["graph"], CassandraGraphStore)
-    assert isinstance(ports["timelines"], CassandraTimelineStore)
-    assert isinstance(ports["notifications"], CassandraNotificationStore)
-    assert isinstance(ports["messages"], CassandraMessageStore)
+    stores = container.social.stores
+    assert isinstance(stores.graph, CassandraGraphStore)
+    assert isinstance(stores.timelines, CassandraTimelineStore)
+    assert isinstance(stores.notifications, CassandraNotificationStore)
+    assert isinstance(container.messaging.store, CassandraMessageStore)
     await container.start()
     try:
-        accounts = container.services["accounts"]
+        accounts = container.accounts.service
         a = await accounts.register("wiring_a", "wa@example.test", "password-123")
         b = await accounts.register("wiring_b", "wb@example.test", "password-123")
-        await container.services["graph"].follow(a.id, b.id)
-        assert await ports["graph"].follower_ids(b.id) == [a.id]
+        await container.social.graph.follow(a.id, b.id)
+        assert await stores.graph.follower_ids(b.id) == [a.id]
         assert (await accounts.get(b.id)).followers_count == 1
 
         async def followed_event_relayed() -> bool:
-            return not await ports["outbox"].pending(10)
+            return not await container.events.outbox.pending(10)
 
         from contract_support import eventually
 

@@ -1,4 +1,4 @@
-"""bootstrap.py picks the production adapters from settings alone, and a container built that way
+"""bootstrap/ picks the production adapters from settings alone, and a container built that way
 starts, carries events over Kafka and stops."""
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ from rookery.workloads.settings import Settings
 
 def test_embedded_when_unset(tmp_path: pathlib.Path) -> None:
     container = build(Settings(data_dir=tmp_path), roles=("gateway",))
-    assert not isinstance(container.ports["cache"], RedisCache)
-    assert not isinstance(container.ports.get("realtime"), RedisRealtime)
-    assert not isinstance(container.ports.get("bus"), KafkaEventBus)
+    assert not isinstance(container.infra.cache, RedisCache)
+    assert not isinstance(container.infra.realtime, RedisRealtime)
+    assert not isinstance(container.bus, KafkaEventBus)
 
 
 def test_cloudinary_url_picks_cloudinary(tmp_path: pathlib.Path) -> None:
     settings = Settings(
         data_dir=tmp_path, cloudinary_url="cloudinary://key:secret@cloud", cloudinary_folder="acme"
     )
-    store = build(settings, roles=("gateway",)).ports["media_store"]
+    store = build(settings, roles=("gateway",)).infra.media_store
     assert type(store).__name__ == "CloudinaryMediaStore" and store.folder == "acme"
 
 
@@ -44,8 +44,8 @@ async def test_production_container_runs(
         kafka_create_topics=True,
     )
     container = build(settings, roles=("gateway",))
-    bus = container.ports["bus"]
-    assert isinstance(bus, KafkaEventBus) and isinstance(container.ports["rate_limiter"], RedisRateLimiter)
+    bus = container.bus
+    assert isinstance(bus, KafkaEventBus) and isinstance(container.infra.rate_limiter, RedisRateLimiter)
     got: list[str] = []
 
     async def handle(event: Event) -> None:
@@ -61,7 +61,7 @@ async def test_production_container_runs(
         await bus.publish(POSTS, after)
         await eventually(lambda: after.id in got, what="the events over Kafka")
         assert got == [sent.id, after.id]  # the Redis dedupe kept the duplicate out
-        await container.ports["cache"].set("k", b"v")
-        assert await container.ports["cache"].get("k") == b"v"
+        await container.infra.cache.set("k", b"v")
+        assert await container.infra.cache.get("k") == b"v"
     finally:
         await container.close()

@@ -13,11 +13,12 @@ import contextlib
 import itertools
 import pathlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 
 from rookery.workloads.bootstrap import ALL_ROLES, Container, build
 from rookery.workloads.domain.accounts import Account
 from rookery.workloads.domain.statuses import Draft, Status
+from rookery.workloads.ports import ConversationMuteStore, MediaRepository, NotificationStore, Realtime
 from rookery.workloads.services.accounts import AccountsService
 from rookery.workloads.services.analytics import AnalyticsService
 from rookery.workloads.services.conversations import ConversationsService
@@ -35,7 +36,13 @@ from rookery.workloads.services.search import SearchService
 from rookery.workloads.settings import Settings
 
 PASSWORD = "a-long-enough-password"
+T = TypeVar("T")
 _names = itertools.count(1)
+
+
+def need(part: T | None) -> T:
+    assert part is not None, "every role is in the house"
+    return part
 
 
 class House:
@@ -44,72 +51,83 @@ class House:
     def __init__(self, container: Container) -> None:
         self.container = container
 
-    def _service(self, name: str) -> Any:
-        return self.container.services[name]
+    @property
+    def conversation_mutes(self) -> ConversationMuteStore:
+        return need(self.container.social).stores.conversation_mutes
 
-    def port(self, name: str) -> Any:
-        return self.container.ports[name]
+    @property
+    def notification_store(self) -> NotificationStore:
+        return need(self.container.social).stores.notifications
+
+    @property
+    def media_repository(self) -> MediaRepository:
+        return need(self.container.media).stores.repository
+
+    @property
+    def realtime(self) -> Realtime:
+        return self.container.infra.realtime
 
     @property
     def accounts(self) -> AccountsService:
-        return self._service("accounts")
+        return need(self.container.accounts).service
 
     @property
     def analytics(self) -> AnalyticsService:
-        return self._service("analytics")
+        return need(self.container.admin).analytics
 
     @property
     def oauth(self) -> OAuthService:
-        return self._service("oauth")
+        return need(self.container.accounts).oauth
 
     @property
     def posts(self) -> PostsService:
-        return self._service("posts")
+        return need(self.container.social).posts
 
     @property
     def interactions(self) -> InteractionsService:
-        return self._service("interactions")
+        return need(self.container.social).interactions
 
     @property
     def graph(self) -> GraphService:
-        return self._service("graph")
+        return need(self.container.social).graph
 
     @property
     def feed(self) -> FeedService:
-        return self._service("feed")
+        return need(self.container.social).feed
 
     @property
     def notifications(self) -> NotificationsService:
-        return self._service("notifications")
+        return need(self.container.social).notifications
 
     @property
     def lists(self) -> ListsService:
-        return self._service("lists")
+        return need(self.container.lists).service
 
     @property
     def messaging(self) -> MessagingService:
-        return self._service("messaging")
+        return need(self.container.messaging).service
 
     @property
     def media(self) -> MediaService:
-        return self._service("media")
+        return need(self.container.media).service
 
     @property
     def search(self) -> SearchService:
-        return self._service("search")
+        return need(self.container.search).service
 
     @property
     def moderation(self) -> ModerationService:
-        return self._service("moderation")
+        return need(self.container.admin).moderation
 
     @property
     def conversations(self) -> ConversationsService:
-        return self._service("conversations")
+        return need(self.container.conversations).service
 
     async def settle(self, timeout_s: float = 10.0) -> None:
         """Until the outbox is relayed and every event consumer (fan-out, notify, index, lists ...)
         has handled everything published: what they do in the background has happened."""
-        outbox, bus = self.port("outbox"), self.port("bus")
+        events = need(self.container.events)
+        outbox, bus = events.outbox, events.bus  # the embedded event log (wait_idle)
         deadline = asyncio.get_running_loop().time() + timeout_s
         while True:
             while await outbox.pending(1):

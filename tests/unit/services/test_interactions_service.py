@@ -92,8 +92,8 @@ async def test_only_participants_mute_a_conversation(house: House) -> None:
     reply = await house.post(bob, "answer", in_reply_to_id=root.id)
     await house.interactions.mute_conversation(bob.id, reply.id)
     await house.interactions.mute_conversation(alice.id, reply.id)
-    assert root.id in await house.port("conversation_mutes").muted(bob.id, [root.id])
+    assert root.id in await house.conversation_mutes.muted(bob.id, [root.id])
     with pytest.raises(StatusRuleError):
         await house.interactions.mute_conversation(carol.id, root.id)
     await house.interactions.unmute_conversation(bob.id, root.id)
-    assert root.id not in await house.port("conversation_mutes").muted(bob.id, [root.id])
+    assert root.id not in await house.conversation_mutes.muted(bob.id, [root.id])

@@ -40,7 +40,7 @@ async def test_what_a_status_may_not_carry(house: House) -> None:
     alice, bob = await house.user(), await house.user()
     # an upload the media consumer has not reached yet (added without its MediaUploaded event)
     waiting = MediaAttachment(new_id(), alice.id, "image", "image/png", 10)
-    await house.port("media").add(waiting)
+    await house.media_repository.add(waiting)
     with pytest.raises(MediaRejected, match="not finished"):
         await house.media.attachments_for(alice.id, [waiting.id])
     pending = await house.media.upload(alice.id, png())

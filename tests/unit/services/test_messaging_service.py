@@ -102,7 +102,7 @@ async def test_group_roles_rename_add_remove_and_succession(house: House) -> Non
 async def test_a_message_reaches_each_members_user_channel(house: House) -> None:
     alice, bob = await house.user(), await house.user()
     chat, _ = await house.messaging.create(alice.id, [bob.id], None)
-    listener = house.port("realtime").listen()
+    listener = house.realtime.listen()
     await listener.add([f"user:{bob.id}"])
     message = await house.messaging.post(alice.id, chat.chat.id, "hi bob")
     frames = listener.messages()

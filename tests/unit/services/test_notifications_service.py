@@ -45,7 +45,7 @@ async def test_later_blocks_and_deleted_statuses_hide_stored_notifications(house
     await house.graph.block(alice.id, bob.id)
     found, _, _ = await house.notifications.recent(alice.id, PageRequest())
     assert [(n.from_account_id, n.status_id) for n in found] == [(carol.id, kept.id)]
-    hidden = [n for n in await house.port("notifications").recent(alice.id, PageRequest(), None, bob.id)]
+    hidden = [n for n in await house.notification_store.recent(alice.id, PageRequest(), None, bob.id)]
     assert hidden  # still stored, only not shown
     with pytest.raises(NotFoundError):
         await house.notifications.get(alice.id, hidden[0].id)

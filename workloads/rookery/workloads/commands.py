@@ -64,7 +64,8 @@ def _run_server(
     log_format = observability.configure_logging(settings, log_format)
     container = build(settings, roles)
     if worker is not None:  # only this worker's consumer groups, not every one its roles bring
-        container.ports["bus"].only_groups(groups)
+        assert container.infra.kafka is not None  # `rookery worker` refuses to run without Kafka
+        container.infra.kafka.only_groups(groups)
     if worker is None:
         app = create_app(container)
         ops.install(app, container)
@@ -208,9 +209,11 @@ async def _create_account(settings: Settings, username: str, email: str, passwor
     from rookery.workloads.domain.accounts import AccountTaken, InvalidAccount
 
     container = build(settings, ("accounts",))
+    assert container.accounts is not None
+    accounts = container.accounts.service
     await container.start()
     try:
-        account = await container.services["accounts"].register(
+        account = await accounts.register(
             username, email, password, role="admin" if admin else "user"
         )
     except AccountTaken as exc:
@@ -252,12 +255,14 @@ async def _export_events(settings: Settings, out: pathlib.Path) -> int:
     from rookery.workloads.ports import StoreUnavailable
 
     container = build(settings, ("accounts", "posts", "analytics"))
+    assert container.admin is not None
+    analytics = container.admin.analytics
     try:
         await container.start()
         stream = sys.stdout.buffer if str(out) == "-" else out.open("wb")
         count = 0
         try:
-            async for item in container.services["analytics"].export():
+            async for item in analytics.export():
                 stream.write(orjson.dumps(item) + b"\n")
                 count += 1
         finally:

@@ -1,7 +1,7 @@
 """Every knob is a ``ROOKERY_*`` environment variable (pydantic-settings). README lists them all.
 
-Adapters are chosen from these settings in bootstrap.py: a store whose production URL is set uses
-its production adapter, otherwise the embedded one under ``data_dir``.
+Adapters are chosen from these settings in bootstrap/ (infrastructure.py, stores.py): a store whose
+production URL is set uses its production adapter, otherwise the embedded one under ``data_dir``.
 """
 
 from __future__ import annotations

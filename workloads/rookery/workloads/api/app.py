@@ -78,7 +78,7 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(interactions.router)
         app.include_router(graph.router)
         app.include_router(notifications.router)
-    if "lists" in container.services:
+    if container.lists is not None:
         from rookery.workloads.api.routes import lists
 
         app.include_router(lists.router)
@@ -112,8 +112,9 @@ def _mount_media_chats_push(app: FastAPI, container: Container) -> None:
         app.include_router(push.router)
     if "media" in container.roles:
         app.include_router(media.router)
-        store = container.ports.get("media_store")
-        if store is not None and hasattr(store, "asgi_app"):  # local disk: serve the files (production: the CDN does)
+        store = container.media.stores.files if container.media is not None else container.infra.media_store
+        # local disk: serve the files (production: the CDN does)
+        if store is not None and hasattr(store, "asgi_app") and hasattr(store, "mount_path"):
             app.mount(store.mount_path, store.asgi_app(), name="media-files")
 
 
@@ -121,11 +122,11 @@ def _mount_streaming_conversations_search(app: FastAPI, container: Container) ->
     from rookery.workloads.api import streaming
     from rookery.workloads.api.routes import conversations, search, tags
 
-    if "streaming_hub" in container.services:
+    if container.streaming_hub is not None:
         app.include_router(streaming.router)
-    if "conversations" in container.services:
+    if container.conversations is not None:
         app.include_router(conversations.router)
-    if "search" in container.services:
+    if container.search is not None:
         app.include_router(search.router)
         app.include_router(tags.router)
 
@@ -133,8 +134,8 @@ def _mount_streaming_conversations_search(app: FastAPI, container: Container) ->
 def _mount_moderation_trends(app: FastAPI, container: Container) -> None:
     from rookery.workloads.api.routes import admin, reports, trends
 
-    if "moderation" in container.services:
+    if container.admin is not None:
         app.include_router(reports.router)
         app.include_router(admin.router)
-    if "analytics" in container.services:
+    if container.admin is not None:
         app.include_router(trends.router)

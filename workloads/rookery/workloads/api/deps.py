@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, WebSocket
 from starlette.requests import HTTPConnection
@@ -82,6 +82,7 @@ __all__ = [
     "websocket_auth",
 ]
 
+T = TypeVar("T")
 STATE_KEY = "rookery.auth"
 INVALID_TOKEN = "The access token is invalid"
 OUTSIDE_SCOPES = "This action is outside the authorized scopes"
@@ -90,6 +91,14 @@ ACCOUNT_DISABLED = "Your login is currently disabled"
 _INVALID_HEADERS = {
     "WWW-Authenticate": 'Bearer error="invalid_token", error_description="The access token is invalid"'
 }
+
+
+def _role(part: T | None) -> T:
+    """A role's part of the container (``_role(container(request).social).posts``); a route of a
+    role this process lacks is never mounted, so None here is a bug (500)."""
+    if part is None:
+        raise LookupError("that role is not in this process")
+    return part
 
 
 def container(connection: HTTPConnection) -> Container:
@@ -107,7 +116,7 @@ def settings_of(connection: HTTPConnection) -> Settings:
 
 def streaming_hub_of(connection: HTTPConnection) -> StreamHub | None:
     """The streaming role's hub, None where this process does not run it."""
-    return container(connection).services.get("streaming_hub")
+    return container(connection).streaming_hub
 
 
 async def app_settings(request: Request) -> Settings:
@@ -115,119 +124,119 @@ async def app_settings(request: Request) -> Settings:
 
 
 async def accounts_service(request: Request) -> AccountsService:
-    return container(request).services["accounts"]
+    return _role(container(request).accounts).service
 
 
 async def account_views(request: Request) -> AccountViews:
-    return container(request).services["account_views"]
+    return _role(container(request).accounts).views
 
 
 async def status_views(request: Request) -> StatusViews:
-    return container(request).services["status_views"]
+    return _role(container(request).social).status_views
 
 
 async def posts_status_views(request: Request) -> StatusViews | None:
     """Status entities where this process runs the posts role (search answers statuses only
     then), else None."""
-    services = container(request).services
-    return services["status_views"] if "posts" in services else None
+    social = container(request).social
+    return social.status_views if social is not None else None
 
 
 async def conversation_views(request: Request) -> ConversationViews:
-    return container(request).services["conversation_views"]
+    return _role(container(request).conversations).views
 
 
 async def oauth_service(request: Request) -> OAuthService:
-    return container(request).services["oauth"]
+    return _role(container(request).accounts).oauth
 
 
 async def keycloak_mode(request: Request) -> KeycloakMode | None:
     """Keycloak mode's sign-up and logout, when the server runs it (else None)."""
-    return container(request).services.get("keycloak")
+    return role.keycloak if (role := container(request).accounts) else None
 
 
 async def posts_service(request: Request) -> PostsService:
-    return container(request).services["posts"]
+    return _role(container(request).social).posts
 
 
 async def interactions_service(request: Request) -> InteractionsService:
-    return container(request).services["interactions"]
+    return _role(container(request).social).interactions
 
 
 async def graph_service(request: Request) -> GraphService:
-    return container(request).services["graph"]
+    return _role(container(request).social).graph
 
 
 async def feed_service(request: Request) -> FeedService:
-    return container(request).services["feed"]
+    return _role(container(request).social).feed
 
 
 async def notifications_service(request: Request) -> NotificationsService:
-    return container(request).services["notifications"]
+    return _role(container(request).social).notifications
 
 
 async def conversations_service(request: Request) -> ConversationsService:
-    return container(request).services["conversations"]
+    return _role(container(request).conversations).service
 
 
 async def lists_service(request: Request) -> ListsService:
-    return container(request).services["lists"]
+    return _role(container(request).lists).service
 
 
 async def media_service(request: Request) -> MediaService:
-    return container(request).services["media"]
+    return _role(container(request).media).service
 
 
 async def optional_media_service(request: Request) -> MediaService | None:
     """The media role's service where this server runs it (profile images use it), else None."""
-    return container(request).services.get("media")
+    return role.service if (role := container(request).media) else None
 
 
 async def messaging_service(request: Request) -> MessagingService:
-    return container(request).services["messaging"]
+    return _role(container(request).messaging).service
 
 
 async def push_service(request: Request) -> PushService:
-    return container(request).services["push"]
+    return _role(container(request).push).service
 
 
 async def optional_push_service(request: Request) -> PushService | None:
-    return container(request).services.get("push")
+    return role.service if (role := container(request).push) else None
 
 
 async def search_service(request: Request) -> SearchService:
-    return container(request).services["search"]
+    return _role(container(request).search).service
 
 
 async def optional_search_service(request: Request) -> SearchService | None:
     """The search role's index where this server runs it, else None (accounts fall back to SQL)."""
-    return container(request).services.get("search")
+    return role.service if (role := container(request).search) else None
 
 
 async def moderation_service(request: Request) -> ModerationService:
-    return container(request).services["moderation"]
+    return _role(container(request).admin).moderation
 
 
 async def analytics_service(request: Request) -> AnalyticsService:
-    return container(request).services["analytics"]
+    return _role(container(request).admin).analytics
 
 
 async def marker_store(request: Request) -> MarkerStore:
-    return container(request).ports["markers"]
+    return _role(container(request).accounts).markers
 
 
 async def signing_keys(request: Request) -> SigningKeys | None:
-    return container(request).ports.get("signing_keys")
+    return container(request).infra.signing_keys
 
 
 async def outboxes(request: Request) -> list[Outbox]:
     """The outboxes whose backlog the admin dashboard counts (one per store that has one)."""
-    ports = container(request).ports
-    return [outbox for outbox in ports.get("outboxes") or [ports.get("outbox")] if outbox is not None]
+    events = container(request).events
+    return list(events.outboxes) if events is not None else []
 
 
 async def event_bus(request: Request) -> EventBus | None:
-    return container(request).ports.get("bus")
+    return container(request).bus
 
 
 AppSettings = Annotated[Settings, Depends(app_settings)]
@@ -262,8 +271,7 @@ Bus = Annotated[EventBus | None, Depends(event_bus)]
 
 def token_validator(connection: HTTPConnection) -> TokenValidator:
     """The token validator, for the auth dependencies and the streaming connections."""
-    validator: TokenValidator = container(connection).services["tokens"]
-    return validator
+    return container(connection).tokens
 
 
 def bearer_token(headers: Any, query_string: bytes = b"") -> str | None:

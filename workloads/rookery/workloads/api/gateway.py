@@ -100,9 +100,9 @@ class Gateway:
         self.app = app
         settings = container.settings
         self.settings = settings
-        self.validator: TokenValidator = container.services["tokens"]
-        self.limiter: RateLimiter = container.ports["rate_limiter"]
-        self.idempotency: IdempotencyStore = container.ports["idempotency"]
+        self.validator: TokenValidator = container.tokens
+        self.limiter: RateLimiter = container.infra.rate_limiter
+        self.idempotency: IdempotencyStore = container.infra.idempotency
         self.trusted_proxies = {p.strip() for p in settings.trusted_proxies.split(",") if p.strip()}
         self.classes = {
             "default": (settings.rate_limit_requests, settings.rate_limit_period_s),

@@ -73,19 +73,18 @@ Check = Callable[[], Awaitable[Any]]
 
 def readiness_checks(container: Container) -> dict[str, Check]:
     """One real round trip per store this process is configured with."""
-    ports = container.ports
+    infra = container.infra
     checks: dict[str, Check] = {}
-    if "postgres" in ports:
-        checks["postgres"] = ports["postgres"].ping
-    if "redis" in ports:
-        checks["redis"] = ports["redis"].ping
-    if container.settings.kafka_bootstrap and hasattr(ports.get("bus"), "ping"):
-        checks["kafka"] = ports["bus"].ping
-    if "db" in ports:  # the embedded SQLite file (still used by stores without a production setting)
-        checks["sqlite"] = lambda: ports["db"].fetchone("SELECT 1")
-    for name in ("cassandra", "search"):
-        if hasattr(ports.get(name), "ping"):
-            checks[name] = ports[name].ping
+    if infra.postgres is not None:
+        checks["postgres"] = infra.postgres.ping
+    if infra.redis is not None:
+        checks["redis"] = infra.redis.ping
+    if container.settings.kafka_bootstrap and infra.kafka is not None:
+        checks["kafka"] = infra.kafka.ping
+    # the embedded SQLite file (still used by stores without a production setting)
+    checks["sqlite"] = lambda: infra.db.fetchone("SELECT 1")
+    if infra.cassandra is not None:
+        checks["cassandra"] = infra.cassandra.ping
     return checks
 
 

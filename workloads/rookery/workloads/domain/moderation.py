@@ -12,8 +12,6 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from rookery.workloads.domain import errors
-
 CATEGORIES = ("spam", "legal", "violation", "other")
 ACCOUNT_ACTIONS = ("none", "sensitive", "disable", "silence", "suspend")
 DECISIONS = ("allow", "flag", "hide")
@@ -22,7 +20,7 @@ MAX_REPORTED_STATUSES = 100
 USER_SOURCE = "user"
 
 
-class ModerationError(errors.RuleViolation):
+class ModerationError(ValueError):
     """A report or action breaks a rule; the message is client-visible (422)."""
 
 

@@ -13,8 +13,6 @@ import ipaddress
 import urllib.parse
 from typing import Any
 
-from rookery.workloads.domain import errors
-
 ALERTS = (
     "mention",
     "status",
@@ -30,10 +28,8 @@ ALERTS = (
 POLICIES = ("all", "followed", "follower", "none")
 
 
-class PushRejected(errors.RuleViolation):
-    """A subscription request that breaks a rule: the API answers 422 with the message as it is."""
-
-    prefixed = False
+class PushRejected(ValueError):
+    """A subscription request that breaks a rule: the API answers 422."""
 
 
 class PushGone(Exception):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from rookery.workloads.domain import errors
 from rookery.workloads.ids import timestamp_ms
 
 PUBLIC = "public"
@@ -20,11 +19,11 @@ MAX_PINNED = 5
 MAX_MEDIA = 4
 
 
-class StatusRuleError(errors.RuleViolation):
-    """A use of a status the rules do not allow (the API answers 422; ``Forbidden`` 403)."""
+class StatusRuleError(Exception):
+    """A use of a status the rules do not allow (the API answers 422 or 403)."""
 
 
-class Forbidden(errors.Forbidden, StatusRuleError):
+class Forbidden(StatusRuleError):
     """The viewer may not act on this status at all."""
 
 

@@ -68,7 +68,13 @@ class Passwords:
 
 class AccountsService:
     def __init__(
-        self, repo: AccountRepository, cache: Cache, passwords: Passwords, local_domain: str
+        self,
+        repo: AccountRepository,
+        cache: Cache,
+        passwords: Passwords,
+        local_domain: str,
+        *,
+        on_suspension: Callable[[int, bool], Awaitable[None]] | None = None,
     ) -> None:
         self.repo = repo
         self.cache = cache
@@ -77,7 +83,7 @@ class AccountsService:
         # a valid hash to verify against when the login is unknown, so timing does not reveal it
         self._dummy_hash: str | None = None
         # told when an account is suspended or reinstated (the token validator, other replicas)
-        self.on_suspension: Callable[[int, bool], Awaitable[None]] | None = None
+        self.on_suspension = on_suspension
 
     async def register(
         self,

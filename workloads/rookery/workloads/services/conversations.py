@@ -17,10 +17,12 @@ RenderConversation = Callable[[Conversation], Awaitable[dict[str, Any] | None]]
 
 
 class ConversationsService:
-    def __init__(self, store: ConversationStore, realtime: Realtime | None = None) -> None:
+    def __init__(
+        self, store: ConversationStore, realtime: Realtime | None = None, *, render: RenderConversation | None = None
+    ) -> None:
         self.store = store
         self.realtime = realtime
-        self.render: RenderConversation | None = None
+        self.render = render
 
     async def of_owner(self, owner_id: int, page: PageRequest) -> list[Conversation]:
         return await self.store.of_owner(owner_id, page)

@@ -64,6 +64,8 @@ class FeedService:
         interactions: InteractionStore,
         graph: GraphStore,
         posts: PostsService,
+        *,
+        ranker: HomeRanker | None = None,
     ) -> None:
         self.timelines = timelines
         self.statuses = statuses
@@ -71,7 +73,7 @@ class FeedService:
         self.graph = graph
         self.posts = posts
         self._celebrities: tuple[float, set[int]] = (0.0, set())
-        self.ranker: HomeRanker | None = None  # ROOKERY_RANKING_ENABLED (services/ranking.py)
+        self.ranker = ranker  # ROOKERY_RANKING_ENABLED (services/ranking.py)
 
     async def celebrities(self) -> set[int]:
         loaded_at, found = self._celebrities

@@ -212,15 +212,27 @@ class KeycloakMode:
 
     async def grant(self, claims: dict[str, Any]) -> tuple[int | None, int | None, frozenset[str]] | None:
         """(account, app, Mastodon scopes) of a token issued through /oauth/token, else None."""
-        record = await self.store.token(str(claims.get("jti", "")))
-        if record is None:
-            return None
-        return record.account_id, record.app_id, record.scopes
+        return await RecordedGrants(self.store)(claims)
 
     async def account_for(self, claims: dict[str, Any]) -> int | None:
         """The local account linked to the token's ``sub``; created on first sight (the accounts
         role's rule for any external issuer)."""
         return await self.subject_accounts(claims)
+
+
+class RecordedGrants:
+    """The token validator's grant hook in Keycloak mode: (account, app, Mastodon scopes) of a token
+    issued through our /oauth/token (its record in the OAuth store), else None. Needs only the
+    store, so the validator is built before the KeycloakMode that uses it."""
+
+    def __init__(self, store: OAuthStore) -> None:
+        self.store = store
+
+    async def __call__(self, claims: dict[str, Any]) -> tuple[int | None, int | None, frozenset[str]] | None:
+        record = await self.store.token(str(claims.get("jti", "")))
+        if record is None:
+            return None
+        return record.account_id, record.app_id, record.scopes
 
 
 def _description(body: dict[str, Any]) -> str:

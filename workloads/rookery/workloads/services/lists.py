@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rookery.workloads.domain import errors
 from rookery.workloads.domain.lists import (
     TimelineList,
     check_members,
@@ -30,7 +29,7 @@ from rookery.workloads.services.posts import PostsService
 from rookery.workloads.services.social import AccountDirectory, NotFoundError
 
 
-class NotFollowed(errors.RuleViolation):
+class NotFollowed(ValueError):
     """Adding an account the owner does not follow (the API answers 422)."""
 
 

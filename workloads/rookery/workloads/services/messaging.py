@@ -21,13 +21,10 @@ from rookery.workloads.domain.chats import (
     MEMBER,
     OWNER,
     Chat,
-    ChatConflict,
-    ChatForbidden,
     ChatMember,
     ChatMessage,
     ChatNotFound,
     ChatRejected,
-    NotAMember,
 )
 from rookery.workloads.domain.events import MESSAGES, Event
 from rookery.workloads.domain.pagination import PageRequest
@@ -66,13 +63,14 @@ class MessagingService:
         realtime: Realtime | None,
         *,
         tenant: str = "rookery",
+        render_message: MessageRenderer | None = None,
     ) -> None:
         self.store = store
         self.accounts = accounts
         self.graph = graph
         self.realtime = realtime
         self.tenant = tenant
-        self.render_message: MessageRenderer | None = None
+        self.render_message = render_message
 
     def _event(self, kind: str, chat_id: int, payload: dict[str, Any]) -> tuple[str, Event]:
         return MESSAGES, Event(
@@ -100,7 +98,7 @@ class MessagingService:
             return
         relations = await self.graph.viewer_relations(account_id, others)
         if any(relations.blocked_either_way(other) for other in others):
-            raise ChatForbidden("you cannot chat with this account")
+            raise ChatRejected("you cannot chat with this account", 403)
 
     # --- chats -----------------------------------------------------------------------------------
 
@@ -124,7 +122,7 @@ class MessagingService:
         if not await self.store.create_chat(chat, members, [event]):
             existing = await self.store.direct_chat(account_id, others[0])
             if existing is None:
-                raise ChatConflict("the chat could not be created, try again")
+                raise ChatRejected("the chat could not be created, try again", 409)
             return await self._reopen(account_id, existing), False
         return await self.view(account_id, chat.id), True
 
@@ -209,7 +207,7 @@ class MessagingService:
         members = await self.store.members(chat.id)
         target = next((m for m in members if m.account_id == target_id), None)
         if target is None:
-            raise NotAMember("that account is not a member of this chat")
+            raise ChatRejected("that account is not a member of this chat", 404)
         rules.can_remove(chat, actor, target)
         event = self._event(
             CHAT_MEMBER_REMOVED, chat.id, {"by": str(account_id), "member": str(target.account_id)}

@@ -54,7 +54,7 @@ class ModeratedAccounts(Protocol):
         self, account_id: int, *, suspended: bool | None = None, silenced: bool | None = None
     ) -> Any: ...
 
-    async def adjust_counts(self, account_id: int, statuses: int = 0) -> None: ...
+    async def adjust_counts(self, account_id: int, *, statuses: int = 0) -> None: ...
 
 
 class SearchRemover(Protocol):
@@ -96,6 +96,7 @@ class ModerationService:
         counters: TrendStore | None = None,
         search: SearchRemover | None = None,
         refresh_s: float = 5.0,
+        read_filter: ReadFilter | None = None,
     ) -> None:
         self.store = store
         self.accounts = accounts
@@ -104,7 +105,7 @@ class ModerationService:
         self.counters = counters
         self.search = search
         self.refresh_s = refresh_s
-        self.filter = ReadFilter()
+        self.filter = read_filter if read_filter is not None else ReadFilter()
         self._refresher: asyncio.Task[None] | None = None
         self.on_decision: Callable[[str], Awaitable[None]] | None = None
 

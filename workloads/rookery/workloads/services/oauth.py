@@ -16,9 +16,7 @@ from urllib.parse import urlsplit
 from rookery.workloads.domain.accounts import Account
 from rookery.workloads.domain.oauth import (
     OOB_REDIRECT,
-    AppRejected,
     AuthorizationCode,
-    AuthorizationRejected,
     OAuthApp,
     OAuthError,
     TokenRecord,
@@ -67,9 +65,6 @@ class TokenGrant:
         return body
 
 
-UNKNOWN_CLIENT = "Client authentication failed due to unknown client"
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -78,11 +73,11 @@ def parse_redirect_uris(value: str | list[str] | None) -> tuple[str, ...]:
     items = value if isinstance(value, list) else (value or "").split()
     uris = tuple(dict.fromkeys(u.strip() for u in items if u.strip()))
     if not uris:
-        raise AppRejected("redirect_uris can't be blank", "invalid_redirect_uri")
+        raise OAuthError("invalid_redirect_uri", "redirect_uris can't be blank", 422)
     for uri in uris:
         parts = urlsplit(uri)
         if uri != OOB_REDIRECT and (not parts.scheme or parts.fragment or len(uri) > 2000):
-            raise AppRejected(f"redirect_uris must be absolute URIs: {uri[:100]}", "invalid_redirect_uri")
+            raise OAuthError("invalid_redirect_uri", f"redirect_uris must be absolute URIs: {uri[:100]}", 422)
     return uris
 
 
@@ -94,13 +89,15 @@ class OAuthService:
         issuer: TokenIssuer,
         validator: TokenValidator,
         lifetimes: TokenLifetimes,
+        *,
+        realtime: Realtime | None = None,
     ) -> None:
         self.store = store
         self.accounts = accounts
         self.issuer = issuer
         self.validator = validator
         self.lifetimes = lifetimes
-        self.realtime: Realtime | None = None
+        self.realtime = realtime  # the other replicas' deny lists
 
     async def load_revocations(self) -> None:
         self.validator.load_revoked(await self.store.revoked_since(_now()))
@@ -112,23 +109,20 @@ class OAuthService:
     ) -> OAuthApp:
         name = (name or "").strip()
         if not name:
-            raise AppRejected("client_name can't be blank")
+            raise OAuthError("invalid_client_metadata", "client_name can't be blank", 422)
         if len(name) > 255:
-            raise AppRejected("client_name is too long (maximum is 255 characters)")
+            raise OAuthError(
+                "invalid_client_metadata", "client_name is too long (maximum is 255 characters)", 422
+            )
         if website and (len(website) > 2000 or not urlsplit(website).scheme):
-            raise AppRejected("website must be an absolute URL")
-        uris = parse_redirect_uris(redirect_uris)
-        try:
-            granted = parse_scopes(scopes)
-        except OAuthError as exc:  # the token endpoint answers it RFC 6749's way; an app is a 422
-            raise AppRejected(exc.description, exc.error) from None
+            raise OAuthError("invalid_client_metadata", "website must be an absolute URL", 422)
         app = OAuthApp(
             id=new_id(),
             name=name,
             client_id=secrets.token_urlsafe(32),
             client_secret=secrets.token_urlsafe(32),
-            redirect_uris=uris,
-            scopes=granted,
+            redirect_uris=parse_redirect_uris(redirect_uris),
+            scopes=parse_scopes(scopes),
             website=website or None,
             created_at=_now(),
         )
@@ -141,7 +135,7 @@ class OAuthService:
     async def client(self, client_id: str | None) -> OAuthApp:
         app = await self.store.app_by_client_id(client_id) if client_id else None
         if app is None:
-            raise OAuthError("invalid_client", UNKNOWN_CLIENT, 401)
+            raise OAuthError("invalid_client", "Client authentication failed due to unknown client", 401)
         return app
 
     async def authenticate_client(self, client_id: str | None, client_secret: str | None) -> OAuthApp:
@@ -155,27 +149,14 @@ class OAuthService:
     def check_authorization_request(
         self, app: OAuthApp, redirect_uri: str, scope: str | None, method: str | None
     ) -> frozenset[str]:
-        """The scopes a login-page request gets; AuthorizationRejected (400) says what is wrong."""
         if not app.accepts_redirect(redirect_uri):
-            raise AuthorizationRejected("invalid_redirect_uri", "The redirect uri included is not valid.")
-        try:
-            scopes = parse_scopes(scope, default=app.scopes)
-        except OAuthError as exc:
-            raise AuthorizationRejected(exc.error, exc.description) from None
+            raise OAuthError("invalid_redirect_uri", "The redirect uri included is not valid.")
+        scopes = parse_scopes(scope, default=app.scopes)
         if not scopes_within(scopes, app.scopes):
-            raise AuthorizationRejected("invalid_scope", "The requested scope is invalid, unknown, or malformed.")
+            raise OAuthError("invalid_scope", "The requested scope is invalid, unknown, or malformed.")
         if method not in (None, "", "S256", "plain"):
-            raise AuthorizationRejected("invalid_request", "code_challenge_method must be S256 or plain")
+            raise OAuthError("invalid_request", "code_challenge_method must be S256 or plain")
         return scopes
-
-    async def authorization_request(
-        self, client_id: str | None, redirect_uri: str, scope: str | None, method: str | None
-    ) -> tuple[OAuthApp, frozenset[str]]:
-        """The app and scopes of a login-page request (an unknown app is a 400 there, too)."""
-        app = await self.store.app_by_client_id(client_id) if client_id else None
-        if app is None:
-            raise AuthorizationRejected("invalid_client", UNKNOWN_CLIENT)
-        return app, self.check_authorization_request(app, redirect_uri, scope, method)
 
     async def create_code(
         self,

@@ -81,9 +81,10 @@ class PostsService:
         base_url: str,
         tenant: str,
         media: MediaAttacher | None = None,
+        moderation: ModerationFilter | None = None,
     ) -> None:
         self.media = media
-        self.moderation: ModerationFilter | None = None  # hidden statuses, suspended authors
+        self.moderation = moderation  # hidden statuses, suspended authors
         self.statuses = statuses
         self.graph = graph
         self.accounts = accounts

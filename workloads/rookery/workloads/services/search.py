@@ -77,10 +77,7 @@ class SearchService:
     # --- indexing ---------------------------------------------------------------------------
 
     async def index_account(self, account: Account) -> None:
-        if account.suspended:
-            await self.index.delete_account(account.id)
-        else:
-            await self.index.index_accounts([account_document(account)])
+        await index_account(self.index, account)
 
     async def index_status(self, status: Status) -> None:
         if status.reblog_of_id is None:
@@ -169,20 +166,29 @@ class SearchService:
         return await self.tag_follows.followed(account_id, page)
 
 
+async def index_account(index: SearchIndex, account: Account) -> None:
+    """A suspended account leaves the index; any other is (re)indexed."""
+    if account.suspended:
+        await index.delete_account(account.id)
+    else:
+        await index.index_accounts([account_document(account)])
+
+
 class IndexedAccountRepository:
     """AccountRepository decorator: accounts are indexed as they are written (the accounts role has
-    no events yet); an indexing failure is logged, the account write stands."""
+    no events yet); an indexing failure is logged, the account write stands. It writes to the index
+    directly (not through SearchService), so it wraps the repository before the services exist."""
 
-    def __init__(self, inner: AccountRepository, search: SearchService) -> None:
+    def __init__(self, inner: AccountRepository, index: SearchIndex) -> None:
         self._inner = inner
-        self._search = search
+        self._index_port = index
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
     async def _index(self, account: Account) -> None:
         try:
-            await self._search.index_account(account)
+            await index_account(self._index_port, account)
         except Exception:
             log.warning("indexing account %s failed", account.id, exc_info=True)
 

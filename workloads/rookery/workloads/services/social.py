@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from rookery.workloads.domain import errors
 from rookery.workloads.domain.accounts import Account
 from rookery.workloads.domain.events import Event
 from rookery.workloads.domain.statuses import Status
@@ -42,7 +41,7 @@ class AccountDirectory(Protocol):
     ) -> None: ...
 
 
-class NotFoundError(errors.NotFound):
+class NotFoundError(LookupError):
     """An id that does not exist, or that the viewer may not know exists (API: 404)."""
 
 

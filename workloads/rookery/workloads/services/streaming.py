@@ -30,7 +30,6 @@ from typing import Any
 
 import orjson
 
-from rookery.workloads.domain import errors
 from rookery.workloads.domain.graph import ViewerRelations
 from rookery.workloads.domain.oauth import AuthContext
 from rookery.workloads.ids import parse_id
@@ -56,12 +55,13 @@ TAG_RE = re.compile(r"^[\w]{1,100}$", re.UNICODE)
 STATUS_EVENTS = frozenset({"update", "status.update"})
 
 
-class StreamRejected(errors.DomainError):
-    """A stream the caller may not read, or does not exist (HTTP 400/401/403/404, or an error frame)."""
+class StreamRejected(Exception):
+    """A stream the caller may not read, or does not exist (HTTP 400/401/403, or an error frame)."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+        self.message = message
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -204,10 +204,10 @@ RelationsLookup = Callable[[int, Sequence[int]], Any]
 class StreamHub:
     """One per process: one Realtime listener for every socket, channels reference-counted."""
 
-    def __init__(self, realtime: Realtime, graph: GraphStore | None) -> None:
+    def __init__(self, realtime: Realtime, graph: GraphStore | None, *, lists: ListStore | None = None) -> None:
         self.realtime = realtime
         self.graph = graph
-        self.lists: ListStore | None = None  # the list stream's owner check (feed role's store)
+        self.lists = lists  # the list stream's owner check (feed role's store)
         self._listener: RealtimeListener | None = None
         self._reader: asyncio.Task[None] | None = None
         self._members: dict[str, set[Connection]] = {}

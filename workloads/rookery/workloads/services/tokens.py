@@ -18,7 +18,6 @@ from typing import Any
 
 import jwt
 
-from rookery.workloads.domain import errors
 from rookery.workloads.domain.oauth import AuthContext
 from rookery.workloads.ports import JwksSource, Realtime, SigningKeys
 
@@ -32,7 +31,7 @@ SubjectResolver = Callable[[dict[str, Any]], Awaitable[int | None]]
 GrantResolver = Callable[[dict[str, Any]], Awaitable[tuple[int | None, int | None, frozenset[str]] | None]]
 
 
-class InvalidToken(errors.Unauthorized):
+class InvalidToken(Exception):
     """The bearer token is malformed, forged, expired, revoked or from another issuer."""
 
 
@@ -43,6 +42,41 @@ class AccountDisabled(InvalidToken):
 # whether a local account may act (not suspended); called once per new token
 AccountGate = Callable[[int], Awaitable[bool]]
 SUSPENSIONS_CHANNEL = "auth.suspensions"  # "+<account id>" / "-<account id>"
+
+
+class SuspendedAccounts:
+    """The accounts whose tokens are refused on this replica. Shared by the validator and the
+    suspension fan-out (created first, so neither needs the other)."""
+
+    def __init__(self) -> None:
+        self._ids: set[int] = set()
+
+    def set(self, account_id: int, suspended: bool) -> None:
+        if suspended:
+            self._ids.add(account_id)
+        else:
+            self._ids.discard(account_id)
+
+    def add(self, account_id: int) -> None:
+        self._ids.add(account_id)
+
+    def __contains__(self, account_id: object) -> bool:
+        return account_id in self._ids
+
+
+class SuspensionFanout:
+    """Told by the accounts service when an account is suspended or reinstated: locks the account's
+    tokens out on this replica at once, and on the others through the Realtime port (their
+    validators listen on SUSPENSIONS_CHANNEL)."""
+
+    def __init__(self, suspended: SuspendedAccounts, realtime: Realtime | None) -> None:
+        self._suspended = suspended
+        self._realtime = realtime
+
+    async def __call__(self, account_id: int, suspended: bool) -> None:
+        self._suspended.set(account_id, suspended)
+        if self._realtime is not None:
+            await self._realtime.publish(SUSPENSIONS_CHANNEL, f"{'+' if suspended else '-'}{account_id}".encode())
 
 
 class TokenIssuer:
@@ -91,6 +125,10 @@ class TokenValidator:
         leeway_s: float = 30.0,
         cache_size: int = 100_000,
         refresh_interval_s: float = 30.0,
+        suspended: SuspendedAccounts | None = None,
+        account_gate: AccountGate | None = None,
+        subject_resolver: SubjectResolver | None = None,
+        grant_resolver: GrantResolver | None = None,
     ) -> None:
         self.jwks = jwks
         self.issuer = issuer
@@ -102,10 +140,10 @@ class TokenValidator:
         self._fetched_at = float("-inf")
         self._cache: OrderedDict[str, AuthContext] = OrderedDict()
         self._revoked: set[str] = set()
-        self.subject_resolver: SubjectResolver | None = None
-        self.grant_resolver: GrantResolver | None = None
-        self.account_gate: AccountGate | None = None
-        self._suspended: set[int] = set()
+        self.subject_resolver = subject_resolver
+        self.grant_resolver = grant_resolver
+        self.account_gate = account_gate
+        self._suspended = suspended if suspended is not None else SuspendedAccounts()
 
     # -- revocation ----------------------------------------------------------------------------
 
@@ -119,10 +157,7 @@ class TokenValidator:
         return jti in self._revoked
 
     def set_suspended(self, account_id: int, suspended: bool) -> None:
-        if suspended:
-            self._suspended.add(account_id)
-        else:
-            self._suspended.discard(account_id)
+        self._suspended.set(account_id, suspended)
 
     async def watch_revocations(self, realtime: Realtime) -> None:
         """Add the token ids other replicas revoke to this one's deny list; runs until cancelled."""

@@ -1,6 +1,6 @@
 """Mastodon Account entities, rendered once and cached by account id.
 
-Other roles embed accounts through ``AccountViews`` (``container.services["account_views"]``):
+Other roles embed accounts through ``AccountViews`` (``container.accounts.views``):
 ``await views.many(ids)`` returns ``{id: dict}`` in one cache round trip plus one batched read for
 misses; the dicts are shared, so copy before changing one.
 """

@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rookery.workloads.adapters.sqlite.db import Database, load_migrations
+from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.ports import Marker
 
-MIGRATIONS = load_migrations("markers", 1)
+MIGRATIONS = (
+    Migration(
+        "markers",
+        1,
+        (
+            """CREATE TABLE markers (
+                account_id INTEGER NOT NULL,
+                timeline TEXT NOT NULL,
+                last_read_id INTEGER NOT NULL,
+                version INTEGER NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (account_id, timeline)
+            )""",
+        ),
+    ),
+)
 
 
 class SqliteMarkerStore:

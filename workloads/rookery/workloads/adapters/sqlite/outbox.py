@@ -11,11 +11,24 @@ import contextlib
 
 import aiosqlite
 
-from rookery.workloads.adapters.sqlite.db import Database, load_migrations
+from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.domain.events import Event
 from rookery.workloads.ports import OutboxEvents
 
-MIGRATIONS = load_migrations("events", 1)
+MIGRATIONS = (
+    Migration(
+        "events",
+        1,
+        (
+            """CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                stream TEXT NOT NULL,
+                event BLOB NOT NULL,
+                created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+            )""",
+        ),
+    ),
+)
 
 
 class SqliteOutbox:

@@ -7,13 +7,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import AuthContext, Media, require_user
-from rookery.workloads.api.errors import ApiError
+from rookery.workloads.api.errors import ApiError, NotFound
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse
 from rookery.workloads.domain.media import (
     FAILED,
     MEDIA_ATTACHMENT_SCHEMA,
     MediaAttachment,
+    MediaNotFound,
+    MediaRejected,
     render,
 )
 from rookery.workloads.ids import parse_id
@@ -51,6 +53,10 @@ _UPLOAD_BODY = {
 }
 
 
+def _api_error(exc: MediaRejected) -> ApiError:
+    return ApiError(exc.status, str(exc))
+
+
 async def _upload(request: Request, service: MediaService, ctx: AuthContext) -> MediaAttachment:
     params: Params = await read_params(request)
     upload = params.file("file")
@@ -59,12 +65,15 @@ async def _upload(request: Request, service: MediaService, ctx: AuthContext) -> 
     ceiling = max(service.limits.max_image_bytes, service.limits.max_video_bytes)
     data = await upload.read(ceiling + 1)
     await upload.close()
-    return await service.upload(
-        ctx.user_id,
-        data,
-        description=params.text("description"),
-        focus=params.text("focus"),
-    )
+    try:
+        return await service.upload(
+            ctx.user_id,
+            data,
+            description=params.text("description"),
+            focus=params.text("focus"),
+        )
+    except MediaRejected as exc:
+        raise _api_error(exc) from None
 
 
 @router.post(
@@ -100,7 +109,10 @@ async def upload_v1(
 
 
 async def _own(service: MediaService, ctx: AuthContext, media_id: str) -> MediaAttachment:
-    return await service.get(ctx.user_id, parse_id(media_id))
+    try:
+        return await service.get(ctx.user_id, parse_id(media_id))
+    except MediaNotFound:
+        raise NotFound() from None
 
 
 @router.get(
@@ -127,9 +139,14 @@ async def update_media(
     media_id: str, request: Request, service: Media, ctx: AuthContext = Depends(require_user("write:media"))
 ) -> JsonResponse:
     params = await read_params(request)
-    media = await service.update(
-        ctx.user_id, parse_id(media_id), params.text("description"), params.text("focus")
-    )
+    try:
+        media = await service.update(
+            ctx.user_id, parse_id(media_id), params.text("description"), params.text("focus")
+        )
+    except MediaNotFound:
+        raise NotFound() from None
+    except MediaRejected as exc:
+        raise _api_error(exc) from None
     return JsonResponse(render(media), status_code=200 if media.processed else 206)
 
 

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from rookery.workloads.api.deps import AuthContext, Push, require_user
+from rookery.workloads.api.errors import ApiError, NotFound
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse
-from rookery.workloads.domain.push import WEB_PUSH_SUBSCRIPTION_SCHEMA
-from rookery.workloads.services.push import PushService, render
+from rookery.workloads.domain.push import WEB_PUSH_SUBSCRIPTION_SCHEMA, PushRejected
+from rookery.workloads.services.push import PushService, PushSubscriptionNotFound, render
 
 router = APIRouter(tags=["push"])
 PATH = "/api/v1/push/subscription"
@@ -72,16 +73,22 @@ def _entity(service: PushService, subscription: Any) -> JsonResponse:
 async def subscribe(request: Request, push: Push, ctx: AuthContext = Depends(require_user("push"))) -> Response:
     params = await read_params(request)
     service = push
-    created = await service.subscribe(
-        ctx.user_id, ctx.token_id, params.raw("subscription"), params.raw("data"), params.raw("policy")
-    )
+    try:
+        created = await service.subscribe(
+            ctx.user_id, ctx.token_id, params.raw("subscription"), params.raw("data"), params.raw("policy")
+        )
+    except PushRejected as exc:
+        raise ApiError(422, str(exc)) from None
     return _entity(service, created)
 
 
 @router.get(PATH, summary="This access token's Web Push subscription", responses={200: _ENTITY, 404: _ERROR})
 async def current(request: Request, push: Push, ctx: AuthContext = Depends(require_user("push"))) -> Response:
     service = push
-    return _entity(service, await service.get(ctx.token_id))
+    try:
+        return _entity(service, await service.get(ctx.token_id))
+    except PushSubscriptionNotFound:
+        raise NotFound() from None
 
 
 @router.put(
@@ -102,7 +109,12 @@ async def current(request: Request, push: Push, ctx: AuthContext = Depends(requi
 async def update(request: Request, push: Push, ctx: AuthContext = Depends(require_user("push"))) -> Response:
     params = await read_params(request)
     service = push
-    return _entity(service, await service.update(ctx.token_id, params.raw("data"), params.raw("policy")))
+    try:
+        return _entity(service, await service.update(ctx.token_id, params.raw("data"), params.raw("policy")))
+    except PushSubscriptionNotFound:
+        raise NotFound() from None
+    except PushRejected as exc:
+        raise ApiError(422, str(exc)) from None
 
 
 @router.delete(PATH, summary="Unsubscribe this access token", responses={200: {"description": "{}"}})

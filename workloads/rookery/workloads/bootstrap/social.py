@@ -1,0 +1,120 @@
+"""The social core: posts, graph, feed and notifications roles (their stores share one store set;
+events leave through the outbox; the fan-out and notify consumers take them), the feed role's
+lists, and the posts role's direct conversations.
+
+  lists: Mastodon lists, their members and timelines (merged on read); consumer "lists" (graph
+    stream): an unfollow or a block takes the account out of the lists
+  conversations: maintained by the "conversations" consumer
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rookery.workloads.bootstrap import stores as choose
+from rookery.workloads.bootstrap.container import (
+    ConversationsRole,
+    Events,
+    Infrastructure,
+    Lifecycle,
+    ListsRole,
+    SocialRole,
+    SocialStores,
+)
+from rookery.workloads.settings import Settings
+
+if TYPE_CHECKING:
+    from rookery.workloads.ports import NotificationStore
+    from rookery.workloads.services.accounts import AccountsService
+    from rookery.workloads.services.feed import HomeRanker
+    from rookery.workloads.services.media import MediaService
+    from rookery.workloads.services.posts import ModerationFilter
+    from rookery.workloads.views.accounts import AccountViews
+
+
+def social(
+    settings: Settings,
+    infra: Infrastructure,
+    events: Events,
+    roles: set[str],
+    stores: SocialStores,
+    *,
+    accounts: AccountsService,
+    account_views: AccountViews,
+    notification_store: NotificationStore,
+    media: MediaService | None,
+    moderation: ModerationFilter | None,
+    ranker: HomeRanker | None,
+) -> SocialRole:
+    """``notification_store``: the store the notifications service writes through (the push
+    role announces stored notifications on the notifications stream); the notify consumer reads
+    ``stores.notifications`` itself."""
+    from rookery.workloads.services.feed import FeedService
+    from rookery.workloads.services.graph import GraphService
+    from rookery.workloads.services.interactions import InteractionsService
+    from rookery.workloads.services.notifications import NotificationsService
+    from rookery.workloads.services.posts import PostsService
+    from rookery.workloads.views.statuses import StatusViews
+    from rookery.workloads.workers.fanout import FanoutWorker
+    from rookery.workloads.workers.notify import NotifyWorker
+
+    posts = PostsService(
+        stores.statuses,
+        stores.graph,
+        accounts,
+        infra.cache,
+        base_url=settings.base_url,
+        tenant=settings.tenant,
+        media=media,
+        moderation=moderation,
+    )
+    interactions = InteractionsService(posts, stores.interactions, stores.conversation_mutes)
+    feed = FeedService(stores.timelines, stores.statuses, stores.interactions, stores.graph, posts, ranker=ranker)
+    notifications = NotificationsService(notification_store, stores.graph, posts)
+    status_views = StatusViews(
+        stores.statuses, interactions, account_views, infra.cache, settings.base_url, media=media
+    )
+    if "feed" in roles:
+        fanout = FanoutWorker(
+            stores.timelines, stores.graph, stores.statuses, accounts, threshold=settings.fanout_threshold
+        )
+        fanout.subscribe(events.bus)
+    if "notifications" in roles:
+        NotifyWorker(notifications, stores.notifications, stores.statuses, stores.conversation_mutes).subscribe(
+            events.bus
+        )
+    return SocialRole(
+        stores=stores,
+        posts=posts,
+        interactions=interactions,
+        graph=GraphService(stores.graph, accounts, tenant=settings.tenant),
+        feed=feed,
+        notifications=notifications,
+        status_views=status_views,
+    )
+
+
+def lists(
+    infra: Infrastructure, events: Events, life: Lifecycle, social: SocialRole, accounts: AccountsService
+) -> ListsRole:
+    from rookery.workloads.services.lists import ListsService
+    from rookery.workloads.workers.lists import ListsWorker
+
+    store = choose.lists(infra, life)
+    service = ListsService(store, social.stores.graph, accounts, social.stores.statuses, social.posts)
+    ListsWorker(service).subscribe(events.bus)
+    return ListsRole(store=store, service=service)
+
+
+def conversations(
+    infra: Infrastructure, events: Events, life: Lifecycle, social: SocialRole, account_views: AccountViews
+) -> ConversationsRole:
+    from rookery.workloads.services.conversations import ConversationsService
+    from rookery.workloads.views.conversations import ConversationViews
+    from rookery.workloads.workers.conversations import ConversationsWorker
+
+    store = choose.conversations(infra, life)
+    views = ConversationViews(account_views, social.status_views)
+    service = ConversationsService(store, infra.realtime, render=views.one)
+    ConversationsWorker(service).subscribe(events.bus)
+    return ConversationsRole(store=store, service=service, views=views)
