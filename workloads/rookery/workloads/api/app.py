@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
-from rookery.workloads import observability
+from rookery.workloads import catalogue, observability
 from rookery.workloads.api.errors import install_error_handlers
 from rookery.workloads.api.fastpath import FastPath
 from rookery.workloads.api.gateway import Gateway
@@ -70,7 +70,7 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(preferences.router)
 
     # ---- F2: posts, graph, feed, notifications routers are included here -----------------------
-    if roles & {"posts", "graph", "feed", "notifications"}:
+    if roles & catalogue.SOCIAL_ROLES:  # posts, graph, feed, notifications
         from rookery.workloads.api.routes import graph, interactions, notifications, statuses, timelines
 
         app.include_router(timelines.router)  # first: the home timeline is the hottest read
