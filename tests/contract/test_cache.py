@@ -10,7 +10,7 @@ from contract_support import REDIS_PARAMS, redis_client
 
 from rookery.workloads.adapters.memory.cache import MemoryCache
 from rookery.workloads.adapters.redis.cache import RedisCache
-from rookery.workloads.ports import Cache
+from rookery.workloads.ports.edge import Cache
 
 
 @pytest.fixture(params=["memory", *REDIS_PARAMS])

@@ -152,7 +152,7 @@ async def test_migrate_is_idempotent_and_recorded(cassandra_settings: Settings) 
 
 
 async def test_migrate_refuses_a_missing_keyspace_without_the_flag(cassandra_settings: Settings) -> None:  # noqa: F811
-    from rookery.workloads.ports import StoreUnavailable
+    from rookery.workloads.domain.unavailable import StoreUnavailable
 
     settings = cassandra_settings.model_copy(
         update={"cassandra_keyspace": "absent_keyspace_x", "cassandra_create_keyspace": False}

@@ -11,7 +11,7 @@ from postgres_stores import StoreDb
 from rookery.workloads.adapters.sqlite.conversation_mutes import SqliteConversationMuteStore
 from rookery.workloads.domain.statuses import Status
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import ConversationMuteStore
+from rookery.workloads.ports.posts import ConversationMuteStore
 
 ALICE, BOB = 11, 22
 

@@ -9,7 +9,7 @@ from postgres_stores import StoreDb
 
 from rookery.workloads.adapters.sqlite import conversations as sqlite_conversations
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.ports import ConversationStore
+from rookery.workloads.ports.posts import ConversationStore
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from rookery.workloads.adapters.kafka.bus import KafkaEventBus
 from rookery.workloads.adapters.sqlite.db import Database
 from rookery.workloads.adapters.sqlite.eventlog import MIGRATIONS, SqliteEventBus
 from rookery.workloads.domain.events import DEAD_LETTER, POSTS, Event
-from rookery.workloads.ports import EventBus
+from rookery.workloads.ports.events import EventBus
 
 MAX_ATTEMPTS = 3
 MakeBus = Callable[[], EventBus]

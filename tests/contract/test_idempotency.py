@@ -10,7 +10,8 @@ from contract_support import REDIS_PARAMS, redis_client
 
 from rookery.workloads.adapters.memory.idempotency import MemoryIdempotencyStore
 from rookery.workloads.adapters.redis.idempotency import RedisIdempotencyStore
-from rookery.workloads.ports import IdempotencyStore, StoredResponse
+from rookery.workloads.domain.edge import StoredResponse
+from rookery.workloads.ports.edge import IdempotencyStore
 
 RESPONSE = StoredResponse(
     status=200,

@@ -24,7 +24,7 @@ from prometheus_client import REGISTRY
 from rookery.workloads.adapters.kafka.bus import KafkaEventBus
 from rookery.workloads.adapters.redis.keys import Keys
 from rookery.workloads.domain.events import DEAD_LETTER, POSTS, Event, topic
-from rookery.workloads.ports import StoreUnavailable
+from rookery.workloads.domain.unavailable import StoreUnavailable
 
 pytestmark = pytest.mark.needs("kafka")
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"

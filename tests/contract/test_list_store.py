@@ -10,7 +10,7 @@ from postgres_stores import StoreDb
 from rookery.workloads.adapters.sqlite import lists as sqlite_lists
 from rookery.workloads.domain.lists import TimelineList
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.ports import ListStore
+from rookery.workloads.ports.feed import ListStore
 
 
 @pytest.fixture

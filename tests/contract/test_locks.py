@@ -10,7 +10,7 @@ from contract_support import REDIS_PARAMS, redis_client
 
 from rookery.workloads.adapters.memory.locks import MemoryLockManager
 from rookery.workloads.adapters.redis.locks import RedisLockManager
-from rookery.workloads.ports import LockManager
+from rookery.workloads.ports.edge import LockManager
 
 
 @pytest.fixture(params=["memory", *REDIS_PARAMS])

@@ -14,7 +14,8 @@ from PIL import Image
 from rookery.workloads.adapters.cloudinary.media import CloudinaryMediaStore
 from rookery.workloads.adapters.local.media import LocalMediaStore
 from rookery.workloads.domain.media import ORIGINAL, SMALL, UPLOAD
-from rookery.workloads.ports import MediaStore, StoreUnavailable
+from rookery.workloads.domain.unavailable import StoreUnavailable
+from rookery.workloads.ports.media import MediaStore
 
 
 def png(width: int, height: int, colour: str = "red") -> bytes:

@@ -9,9 +9,9 @@ import pytest
 from postgres_stores import StoreDb
 
 from rookery.workloads.adapters.sqlite import moderation as sqlite_moderation
-from rookery.workloads.domain.moderation import AccountRestrictions, HiddenStatus, Report
+from rookery.workloads.domain.moderation import AccountFilter, AccountRestrictions, HiddenStatus, Report, ReportFilter
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.ports import AccountFilter, ModerationStore, ReportFilter
+from rookery.workloads.ports.admin import ModerationStore
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from rookery.workloads.adapters.sqlite.db import Database
 from rookery.workloads.domain.notifications import Notification
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import NotificationStore
+from rookery.workloads.ports.notifications import NotificationStore
 
 TABLES = ("notifications", "notification_keys", "notifications_by_status")
 

@@ -12,7 +12,7 @@ from postgres_support import unique_schema
 from rookery.workloads.adapters.postgres.db import PostgresDatabase, load_migrations
 from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
 from rookery.workloads.domain.events import POSTS, Event
-from rookery.workloads.ports import StoreUnavailable
+from rookery.workloads.domain.unavailable import StoreUnavailable
 from rookery.workloads.workers.outbox_relay import ClaimingOutboxRelay
 
 pytestmark = pytest.mark.needs("postgres")

@@ -11,7 +11,7 @@ from contract_support import REDIS_PARAMS, redis_client
 
 from rookery.workloads.adapters.memory.ratelimit import MemoryRateLimiter
 from rookery.workloads.adapters.redis.ratelimit import RedisRateLimiter
-from rookery.workloads.ports import RateLimiter
+from rookery.workloads.ports.edge import RateLimiter
 
 
 @pytest.fixture(params=["memory", *REDIS_PARAMS])

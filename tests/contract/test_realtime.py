@@ -12,7 +12,7 @@ from contract_support import REDIS_PARAMS, eventually, redis_client
 
 from rookery.workloads.adapters.memory.realtime import MemoryRealtime
 from rookery.workloads.adapters.redis.realtime import RedisRealtime
-from rookery.workloads.ports import Realtime
+from rookery.workloads.ports.edge import Realtime
 
 # (publisher A, publisher B): two handles on the same backend, like two gateway replicas
 Pair = tuple[Realtime, Realtime]

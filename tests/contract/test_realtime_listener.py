@@ -13,7 +13,7 @@ from contract_support import eventually, redis_client
 
 from rookery.workloads.adapters.memory.realtime import MemoryRealtime
 from rookery.workloads.adapters.redis.realtime import RedisRealtime
-from rookery.workloads.ports import Realtime, RealtimeListener
+from rookery.workloads.ports.edge import Realtime, RealtimeListener
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.needs("redis"))])

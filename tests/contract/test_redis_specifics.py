@@ -23,7 +23,7 @@ from rookery.workloads.adapters.redis.timelines import RedisTimelineStore
 from rookery.workloads.domain.events import Event
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.timelines import TimelineEntry
-from rookery.workloads.ports import StoreUnavailable
+from rookery.workloads.domain.unavailable import StoreUnavailable
 
 needs_redis = pytest.mark.needs("redis")
 

@@ -19,7 +19,8 @@ from aiohttp import web
 
 from rookery.workloads.adapters.search import engine
 from rookery.workloads.adapters.search.elasticsearch import ElasticsearchIndex
-from rookery.workloads.ports import AccountDocument, StatusDocument, StatusSearch, StoreUnavailable, TagUse
+from rookery.workloads.domain.search import AccountDocument, StatusDocument, StatusSearch, TagUse
+from rookery.workloads.domain.unavailable import StoreUnavailable
 
 PRODUCT = {
     "X-Elastic-Product": "Elasticsearch",

@@ -14,7 +14,8 @@ import pytest
 
 from rookery.workloads.adapters.sqlite import search as sqlite_search
 from rookery.workloads.adapters.sqlite.db import Database
-from rookery.workloads.ports import AccountDocument, SearchIndex, StatusDocument, StatusSearch, TagUse
+from rookery.workloads.domain.search import AccountDocument, StatusDocument, StatusSearch, TagUse
+from rookery.workloads.ports.search import SearchIndex
 
 
 @pytest.fixture(params=["sqlite", pytest.param("opensearch", marks=pytest.mark.needs("search"))])

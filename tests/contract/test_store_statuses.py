@@ -13,9 +13,8 @@ from postgres_stores import StoreDb
 
 from rookery.workloads.domain.events import POSTS, Event
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.domain.statuses import Status, StatusEdit
+from rookery.workloads.domain.statuses import Status, StatusEdit, StatusQuery
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import StatusQuery
 
 AUTHOR, OTHER = 101, 202
 

@@ -9,7 +9,7 @@ from postgres_stores import StoreDb
 
 from rookery.workloads.adapters.sqlite import tags as sqlite_tags
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.ports import TagFollowStore
+from rookery.workloads.ports.search import TagFollowStore
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from rookery.workloads.adapters.sqlite import timelines as sqlite_timelines
 from rookery.workloads.adapters.sqlite.db import Database
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.timelines import TimelineEntry
-from rookery.workloads.ports import TimelineStore
+from rookery.workloads.ports.feed import TimelineStore
 
 MAX = 30
 REDIS_OVER_CASSANDRA = pytest.param("redis+cassandra", marks=pytest.mark.needs("redis", "cassandra"))

@@ -12,7 +12,7 @@ from contract_support import REDIS_PARAMS, redis_client
 from rookery.workloads.adapters.sqlite import analytics as sqlite_analytics
 from rookery.workloads.adapters.sqlite.db import Database
 from rookery.workloads.domain.analytics import Tally, TrendWindow, bucket_of
-from rookery.workloads.ports import TrendStore
+from rookery.workloads.ports.analytics import TrendStore
 
 NOW = dt.datetime(2026, 11, 20, 12, 30, tzinfo=dt.UTC)
 

@@ -22,7 +22,8 @@ from rookery.workloads.adapters.inference import (
     InferenceClientSettings,
     InProcessModelClient,
 )
-from rookery.workloads.ports import ModelClient, ModelUnavailable
+from rookery.workloads.domain.unavailable import ModelUnavailable
+from rookery.workloads.ports.inference import ModelClient
 
 QUIET = [{"account_id": "1", "features": dict.fromkeys(BEHAVIOUR_FEATURES, 0.0)}]
 
@@ -198,7 +199,7 @@ def test_inprocess_client_without_the_ml_extra_raises_model_unavailable() -> Non
         "import asyncio, sys\n"
         "sys.modules['kserve'] = None\n"
         "from rookery.workloads.adapters.inference import InProcessModelClient\n"
-        "from rookery.workloads.ports import ModelUnavailable\n"
+        "from rookery.workloads.domain.unavailable import ModelUnavailable\n"
         "async def main():\n"
         "    client = InProcessModelClient(models=['moderation'], load_wait_s=30)\n"
         "    try:\n"

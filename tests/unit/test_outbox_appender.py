@@ -6,8 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from rookery.workloads.adapters.outbox_appender import OutboxAppender
-from rookery.workloads.domain.events import POSTS, Event
-from rookery.workloads.ports import OutboxEvents
+from rookery.workloads.domain.events import POSTS, Event, OutboxEvents
 
 
 class FakeOutbox:

@@ -18,7 +18,10 @@ from typing import Any, TypeVar
 from rookery.workloads.bootstrap import ALL_ROLES, Container, build
 from rookery.workloads.domain.accounts import Account
 from rookery.workloads.domain.statuses import Draft, Status
-from rookery.workloads.ports import ConversationMuteStore, MediaRepository, NotificationStore, Realtime
+from rookery.workloads.ports.edge import Realtime
+from rookery.workloads.ports.media import MediaRepository
+from rookery.workloads.ports.notifications import NotificationStore
+from rookery.workloads.ports.posts import ConversationMuteStore
 from rookery.workloads.services.accounts import AccountsService
 from rookery.workloads.services.analytics import AnalyticsService
 from rookery.workloads.services.conversations import ConversationsService

@@ -192,7 +192,7 @@ def migrate(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    from rookery.workloads.ports import StoreUnavailable
+    from rookery.workloads.domain.unavailable import StoreUnavailable
 
     try:
         applied = asyncio.run(migrate_stores(settings))
@@ -252,7 +252,7 @@ async def _export_events(settings: Settings, out: pathlib.Path) -> int:
     """The aggregator's interaction log, one event per line (rookery.inference.events' format)."""
     import orjson
 
-    from rookery.workloads.ports import StoreUnavailable
+    from rookery.workloads.domain.unavailable import StoreUnavailable
 
     container = build(settings, ("accounts", "posts", "analytics"))
     assert container.admin is not None

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Generic, Protocol, TypeVar
 
-from rookery.workloads.ports import OutboxEvents
+from rookery.workloads.domain.events import OutboxEvents
 
 Conn = TypeVar("Conn")
 Conn_contra = TypeVar("Conn_contra", contravariant=True)

@@ -45,7 +45,8 @@ from starlette.requests import HTTPConnection
 
 from rookery.workloads.api.errors import ApiError, Forbidden
 from rookery.workloads.domain.oauth import AuthContext
-from rookery.workloads.ports import EventBus, MarkerStore, Outbox, SigningKeys
+from rookery.workloads.ports.accounts import MarkerStore, SigningKeys
+from rookery.workloads.ports.events import EventBus, Outbox
 from rookery.workloads.services.accounts import AccountsService
 from rookery.workloads.services.analytics import AnalyticsService
 from rookery.workloads.services.conversations import ConversationsService

@@ -29,15 +29,11 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from rookery.workloads.api.deps import STATE_KEY, bearer_token, resolve_auth
+from rookery.workloads.domain.edge import RateDecision, StoredResponse
 from rookery.workloads.domain.oauth import AuthContext
+from rookery.workloads.domain.unavailable import StoreUnavailable
 from rookery.workloads.observability import REQUEST_ID
-from rookery.workloads.ports import (
-    IdempotencyStore,
-    RateDecision,
-    RateLimiter,
-    StoredResponse,
-    StoreUnavailable,
-)
+from rookery.workloads.ports.edge import IdempotencyStore, RateLimiter
 from rookery.workloads.services.tokens import TokenValidator
 
 if TYPE_CHECKING:

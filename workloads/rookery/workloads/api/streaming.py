@@ -38,7 +38,7 @@ from rookery.workloads.api.deps import (
     websocket_auth,
 )
 from rookery.workloads.api.errors import ApiError
-from rookery.workloads.ports import StoreUnavailable
+from rookery.workloads.domain.unavailable import StoreUnavailable
 from rookery.workloads.services.streaming import Connection, StreamHub, StreamRejected, resolve_stream
 from rookery.workloads.services.tokens import InvalidToken
 

@@ -30,7 +30,8 @@ from rookery.workloads.services.tokens import (
 from rookery.workloads.settings import Settings
 
 if TYPE_CHECKING:
-    from rookery.workloads.ports import AccountRepository, SearchIndex
+    from rookery.workloads.ports.accounts import AccountRepository
+    from rookery.workloads.ports.search import SearchIndex
     from rookery.workloads.services.tracked_accounts import AccountTracker, SignUpCounter
 
 

@@ -17,7 +17,8 @@ from rookery.workloads.bootstrap.container import AdminRole, AdminStores, Events
 from rookery.workloads.settings import Settings
 
 if TYPE_CHECKING:
-    from rookery.workloads.ports import StatusRepository, TimelineStore
+    from rookery.workloads.ports.feed import TimelineStore
+    from rookery.workloads.ports.posts import StatusRepository
     from rookery.workloads.services.accounts import AccountsService
     from rookery.workloads.services.analytics import AnalyticsService
     from rookery.workloads.services.feed import HomeRanker

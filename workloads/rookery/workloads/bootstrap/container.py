@@ -28,37 +28,24 @@ if TYPE_CHECKING:
     from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
     from rookery.workloads.adapters.redis.dedupe import ProcessedEvents
     from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
-    from rookery.workloads.ports import (
-        AccountRepository,
-        Cache,
+    from rookery.workloads.ports.accounts import AccountRepository, MarkerStore, OAuthStore
+    from rookery.workloads.ports.admin import ModerationStore
+    from rookery.workloads.ports.analytics import TrendStore
+    from rookery.workloads.ports.edge import Cache, IdempotencyStore, LockManager, RateLimiter, Realtime
+    from rookery.workloads.ports.events import EventBus, Outbox
+    from rookery.workloads.ports.feed import ListStore, TimelineStore
+    from rookery.workloads.ports.graph import GraphStore
+    from rookery.workloads.ports.inference import ModelClient
+    from rookery.workloads.ports.media import MediaRepository, MediaStore
+    from rookery.workloads.ports.messaging import MessageStore
+    from rookery.workloads.ports.notifications import EmailSender, NotificationStore, PushSender, PushSubscriptionStore
+    from rookery.workloads.ports.posts import (
         ConversationMuteStore,
         ConversationStore,
-        EmailSender,
-        EventBus,
-        GraphStore,
-        IdempotencyStore,
         InteractionStore,
-        ListStore,
-        LockManager,
-        MarkerStore,
-        MediaRepository,
-        MediaStore,
-        MessageStore,
-        ModelClient,
-        ModerationStore,
-        NotificationStore,
-        OAuthStore,
-        Outbox,
-        PushSender,
-        PushSubscriptionStore,
-        RateLimiter,
-        Realtime,
-        SearchIndex,
         StatusRepository,
-        TagFollowStore,
-        TimelineStore,
-        TrendStore,
     )
+    from rookery.workloads.ports.search import SearchIndex, TagFollowStore
     from rookery.workloads.services.accounts import AccountsService
     from rookery.workloads.services.analytics import AnalyticsService
     from rookery.workloads.services.conversations import ConversationsService

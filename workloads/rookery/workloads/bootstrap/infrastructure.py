@@ -28,19 +28,12 @@ if TYPE_CHECKING:
     from rookery.workloads.adapters.postgres.db import PostgresDatabase
     from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
     from rookery.workloads.adapters.redis.dedupe import ProcessedEvents
-    from rookery.workloads.ports import (
-        Cache,
-        EventBus,
-        IdempotencyStore,
-        JwksSource,
-        LockManager,
-        MediaStore,
-        ModelClient,
-        Outbox,
-        RateLimiter,
-        Realtime,
-        TimelineStore,
-    )
+    from rookery.workloads.ports.accounts import JwksSource
+    from rookery.workloads.ports.edge import Cache, IdempotencyStore, LockManager, RateLimiter, Realtime
+    from rookery.workloads.ports.events import EventBus, Outbox
+    from rookery.workloads.ports.feed import TimelineStore
+    from rookery.workloads.ports.inference import ModelClient
+    from rookery.workloads.ports.media import MediaStore
 
 
 def infrastructure(settings: Settings, life: Lifecycle) -> Infrastructure:

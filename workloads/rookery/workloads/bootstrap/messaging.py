@@ -19,7 +19,9 @@ from rookery.workloads.bootstrap.container import (
 from rookery.workloads.settings import Settings
 
 if TYPE_CHECKING:
-    from rookery.workloads.ports import AccountRepository, GraphStore, StatusRepository
+    from rookery.workloads.ports.accounts import AccountRepository
+    from rookery.workloads.ports.graph import GraphStore
+    from rookery.workloads.ports.posts import StatusRepository
 
 
 def messaging(

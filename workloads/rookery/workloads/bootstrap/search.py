@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rookery.workloads.bootstrap.container import Events, SearchRole, SearchStores, SocialRole
 
 if TYPE_CHECKING:
-    from rookery.workloads.ports import AccountRepository
+    from rookery.workloads.ports.accounts import AccountRepository
 
 
 def search(

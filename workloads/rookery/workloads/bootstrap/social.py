@@ -24,7 +24,7 @@ from rookery.workloads.bootstrap.container import (
 from rookery.workloads.settings import Settings
 
 if TYPE_CHECKING:
-    from rookery.workloads.ports import NotificationStore
+    from rookery.workloads.ports.notifications import NotificationStore
     from rookery.workloads.services.accounts import AccountsService
     from rookery.workloads.services.feed import HomeRanker
     from rookery.workloads.services.media import MediaService

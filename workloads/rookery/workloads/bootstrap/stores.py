@@ -33,14 +33,10 @@ if TYPE_CHECKING:
     from rookery.workloads.adapters.cassandra.graph import EventSink
     from rookery.workloads.adapters.keycloak.client import KeycloakClient
     from rookery.workloads.adapters.local.keys import LocalSigningKeys
-    from rookery.workloads.ports import (
-        AccountRepository,
-        ConversationStore,
-        ListStore,
-        MarkerStore,
-        MessageStore,
-        OAuthStore,
-    )
+    from rookery.workloads.ports.accounts import AccountRepository, MarkerStore, OAuthStore
+    from rookery.workloads.ports.feed import ListStore
+    from rookery.workloads.ports.messaging import MessageStore
+    from rookery.workloads.ports.posts import ConversationStore
 
 log = logging.getLogger("rookery.search")
 
@@ -106,14 +102,10 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
     from rookery.workloads.adapters.sqlite import notifications as sqlite_notifications
     from rookery.workloads.adapters.sqlite import statuses as sqlite_statuses
     from rookery.workloads.adapters.sqlite import timelines as sqlite_timelines
-    from rookery.workloads.ports import (
-        ConversationMuteStore,
-        GraphStore,
-        InteractionStore,
-        NotificationStore,
-        StatusRepository,
-        TimelineStore,
-    )
+    from rookery.workloads.ports.feed import TimelineStore
+    from rookery.workloads.ports.graph import GraphStore
+    from rookery.workloads.ports.notifications import NotificationStore
+    from rookery.workloads.ports.posts import ConversationMuteStore, InteractionStore, StatusRepository
 
     db, outbox = infra.db, events.outbox
     life.migrations += [
@@ -215,7 +207,7 @@ def push(settings: Settings, infra: Infrastructure, life: Lifecycle) -> PushChan
     ROOKERY_SMTP_HOST is set, else logged), APNs and FCM (logged)."""
     from rookery.workloads.adapters.local.email import LoggingEmailSender, SmtpEmailSender
     from rookery.workloads.adapters.local.push import LoggingPushSender, VapidKeys, WebPushSender
-    from rookery.workloads.ports import EmailSender, PushSubscriptionStore
+    from rookery.workloads.ports.notifications import EmailSender, PushSubscriptionStore
 
     subscriptions: PushSubscriptionStore
     if infra.postgres is not None:  # production: subscriptions in PostgreSQL
@@ -251,7 +243,8 @@ def push(settings: Settings, infra: Infrastructure, life: Lifecycle) -> PushChan
 
 def search(settings: Settings, infra: Infrastructure, life: Lifecycle) -> SearchStores:
     """SearchIndex = SQLite FTS5, or OpenSearch / Elasticsearch by ROOKERY_SEARCH_URL; tag follows."""
-    from rookery.workloads.ports import SearchIndex, StoreUnavailable, TagFollowStore
+    from rookery.workloads.domain.unavailable import StoreUnavailable
+    from rookery.workloads.ports.search import SearchIndex, TagFollowStore
 
     index: SearchIndex
     if settings.search_url:
@@ -318,7 +311,8 @@ def conversations(infra: Infrastructure, life: Lifecycle) -> ConversationStore:
 def admin(settings: Settings, infra: Infrastructure, life: Lifecycle) -> AdminStores:
     """Moderation store (SQLite or PostgreSQL), trend store (SQLite or Redis sorted sets per hourly
     bucket), the ModelClient of the AI layer."""
-    from rookery.workloads.ports import ModerationStore, TrendStore
+    from rookery.workloads.ports.admin import ModerationStore
+    from rookery.workloads.ports.analytics import TrendStore
 
     moderation: ModerationStore
     if infra.postgres is not None:

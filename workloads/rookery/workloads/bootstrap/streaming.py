@@ -9,7 +9,8 @@ from rookery.workloads.bootstrap.container import Events, Infrastructure, Lifecy
 
 if TYPE_CHECKING:
     from rookery.workloads.domain.notifications import Notification
-    from rookery.workloads.ports import GraphStore, ListStore
+    from rookery.workloads.ports.feed import ListStore
+    from rookery.workloads.ports.graph import GraphStore
     from rookery.workloads.services.lists import ListsService
     from rookery.workloads.services.streaming import StreamHub
     from rookery.workloads.views.accounts import AccountViews

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -35,6 +36,7 @@ __all__ = [
     "POSTS",
     "STREAMS",
     "Event",
+    "OutboxEvents",
     "topic",
 ]
 
@@ -63,3 +65,6 @@ class Event:
 
 def topic(tenant: str, stream: str) -> str:
     return f"{tenant}.{stream}"
+
+
+OutboxEvents = Sequence[tuple[str, Event]]

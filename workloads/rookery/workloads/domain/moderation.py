@@ -163,3 +163,21 @@ class AutomatedDecision:
     def comment(self) -> str:
         shown = ", ".join(self.labels) or "no labels"
         return f"Automated {self.decision} by {self.source}: {shown}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReportFilter:
+    resolved: bool | None = None
+    account_id: int | None = None  # the reporter
+    target_account_id: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AccountFilter:
+    """Admin accounts list filters (Mastodon's v1 names); every flag set must hold."""
+
+    suspended: bool = False
+    silenced: bool = False
+    sensitized: bool = False
+    disabled: bool = False
+    active: bool = False  # none of the above

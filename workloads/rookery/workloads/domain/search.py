@@ -4,13 +4,15 @@ each kind of search matches.
 * accounts: every word is a prefix of a word of the username or display name; an exact username
   ranks first, then usernames starting with the query, then by followers.
 * statuses: every word must occur, the last one as a prefix (typing "hello wor" finds "hello
-  world"); newest first. Who may find what is decided by the viewer rules (ports.StatusSearch).
+  world"); newest first. Who may find what is decided by the viewer rules (StatusSearch, below).
 * hashtags: names starting with the query (without '#'), most used first.
 Words are runs of letters, digits and '_', lower-cased, at most MAX_WORDS of them.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
 
 MAX_WORDS = 8
@@ -49,3 +51,46 @@ def fts_status_query(text: str) -> str | None:
 def tag_prefix(text: str) -> str | None:
     name = text.strip().lstrip("#").lower()
     return name if TAG_RE.match(name) else None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AccountDocument:
+    id: int
+    username: str
+    display_name: str = ""
+    note: str = ""
+    followers_count: int = 0
+    discoverable: bool = True
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatusDocument:
+    id: int
+    account_id: int
+    text: str  # plain text (content warning included) as typed
+    visibility: str
+    tags: tuple[str, ...] = ()
+    mentions: tuple[int, ...] = ()
+    created_at: dt.datetime | None = None  # default: from the snowflake id
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatusSearch:
+    """Which statuses a viewer may find: public and unlisted ones, plus the viewer's own and those
+    mentioning the viewer (any visibility); never by an excluded (blocked, muted) author."""
+
+    text: str
+    viewer_id: int | None = None
+    exclude_account_ids: frozenset[int] = frozenset()
+    account_id: int | None = None  # only this author's
+    max_id: int | None = None
+    min_id: int | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TagUse:
+    day: dt.date
+    uses: int  # public/unlisted statuses with the tag that day
+    accounts: int  # distinct authors among them

@@ -168,3 +168,30 @@ def check_pinnable(status: Status, actor_id: int, pinned_count: int) -> None:
         raise StatusRuleError("Direct posts can't be pinned")
     if pinned_count >= MAX_PINNED:
         raise StatusRuleError(f"You can pin at most {MAX_PINNED} posts")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatusQuery:
+    """Filters of the account, hashtag and public timelines (all optional)."""
+
+    account_id: int | None = None
+    exclude_replies: bool = False
+    exclude_reblogs: bool = False
+    only_media: bool = False
+    tagged: str | None = None
+    any_tags: tuple[str, ...] = ()
+    all_tags: tuple[str, ...] = ()
+    none_tags: tuple[str, ...] = ()
+    visibilities: tuple[str, ...] = ("public",)
+    include_reblogs: bool = True
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ViewerFlags:
+    """Which of a batch of statuses the viewer has favourited, reblogged, bookmarked, pinned."""
+
+    favourited: frozenset[int] = frozenset()
+    reblogged: frozenset[int] = frozenset()
+    bookmarked: frozenset[int] = frozenset()
+    pinned: frozenset[int] = frozenset()
+    muted: frozenset[int] = frozenset()  # statuses in a conversation the viewer muted

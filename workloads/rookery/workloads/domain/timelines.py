@@ -7,6 +7,7 @@ follower's stored home timeline; a bigger author's posts are merged in when a fo
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable
 
 from rookery.workloads.domain.graph import ViewerRelations
@@ -95,3 +96,11 @@ def home_recipients(
     else:
         recipients.update(followers)
     return recipients
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Marker:
+    timeline: str  # "home" | "notifications"
+    last_read_id: int
+    version: int
+    updated_at: dt.datetime

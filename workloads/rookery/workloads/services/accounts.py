@@ -28,7 +28,8 @@ from rookery.workloads.domain.accounts import (
     validate_username,
 )
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import AccountRepository, Cache
+from rookery.workloads.ports.accounts import AccountRepository
+from rookery.workloads.ports.edge import Cache
 
 
 def account_cache_key(account_id: int) -> str:

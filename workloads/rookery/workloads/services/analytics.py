@@ -16,7 +16,8 @@ from rookery.workloads.domain import analytics
 from rookery.workloads.domain.analytics import TrendWindow
 from rookery.workloads.domain.events import Event
 from rookery.workloads.domain.statuses import PUBLIC, Status
-from rookery.workloads.ports import StatusRepository, TrendStore
+from rookery.workloads.ports.analytics import TrendStore
+from rookery.workloads.ports.posts import StatusRepository
 from rookery.workloads.services.moderation import ReadFilter
 from rookery.workloads.services.social import FAVOURITED, FOLLOWED, STATUS_CREATED, UNFOLLOWED
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from rookery.workloads.domain.conversations import Conversation, deliveries
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.ports import ConversationStore, Realtime
+from rookery.workloads.ports.edge import Realtime
+from rookery.workloads.ports.posts import ConversationStore
 from rookery.workloads.services.social import NotFoundError
 from rookery.workloads.services.streaming import frame
 

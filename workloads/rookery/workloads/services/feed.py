@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from rookery.workloads.domain.pagination import PageRequest, select_page, trim
-from rookery.workloads.domain.statuses import DIRECT, PRIVATE, PUBLIC, UNLISTED, Status
+from rookery.workloads.domain.statuses import DIRECT, PRIVATE, PUBLIC, UNLISTED, Status, StatusQuery
 from rookery.workloads.domain.timelines import (
     TimelineEntry,
     collapse_reblogs,
@@ -21,7 +21,9 @@ from rookery.workloads.domain.timelines import (
     still_visible,
     without_hidden,
 )
-from rookery.workloads.ports import GraphStore, InteractionStore, StatusQuery, StatusRepository, TimelineStore
+from rookery.workloads.ports.feed import TimelineStore
+from rookery.workloads.ports.graph import GraphStore
+from rookery.workloads.ports.posts import InteractionStore, StatusRepository
 from rookery.workloads.services.posts import PostsService
 
 OVERFETCH = 10  # entries read beyond the limit, so filtering rarely leaves a page short

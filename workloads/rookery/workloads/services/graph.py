@@ -18,7 +18,7 @@ from rookery.workloads.domain.graph import (
     follow_is_request,
 )
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.ports import GraphStore
+from rookery.workloads.ports.graph import GraphStore
 from rookery.workloads.services.social import (
     BLOCKED,
     FOLLOW_REQUESTED,

@@ -10,13 +10,14 @@ from rookery.workloads.domain.statuses import (
     UNLISTED,
     Status,
     StatusRuleError,
+    ViewerFlags,
     check_author,
     check_participant,
     check_pinnable,
     check_reblog,
 )
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import ConversationMuteStore, InteractionStore, ViewerFlags
+from rookery.workloads.ports.posts import ConversationMuteStore, InteractionStore
 from rookery.workloads.services.posts import PostsService, status_cache_key
 from rookery.workloads.services.social import (
     FAVOURITED,

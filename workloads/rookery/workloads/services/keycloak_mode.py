@@ -41,8 +41,9 @@ from rookery.workloads.domain.oauth import (
     scopes_within,
     secret_digest,
 )
+from rookery.workloads.domain.unavailable import StoreUnavailable
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import AccountRepository, OAuthStore, StoreUnavailable
+from rookery.workloads.ports.accounts import AccountRepository, OAuthStore
 from rookery.workloads.services.oauth import INVALID_GRANT, OAuthService
 from rookery.workloads.services.tokens import InvalidToken, TokenValidator
 

@@ -23,7 +23,9 @@ from rookery.workloads.domain.pagination import PageRequest, trim
 from rookery.workloads.domain.statuses import DIRECT
 from rookery.workloads.domain.timelines import TimelineEntry, collapse_reblogs, without_hidden
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import GraphStore, ListStore, StatusRepository
+from rookery.workloads.ports.feed import ListStore
+from rookery.workloads.ports.graph import GraphStore
+from rookery.workloads.ports.posts import StatusRepository
 from rookery.workloads.services.feed import OVERFETCH, TimelinePage, cursors
 from rookery.workloads.services.posts import PostsService
 from rookery.workloads.services.social import AccountDirectory, NotFoundError

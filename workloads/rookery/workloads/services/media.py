@@ -32,7 +32,8 @@ from rookery.workloads.domain.media import (
     MediaRejected,
 )
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import LockManager, MediaRepository, MediaStore
+from rookery.workloads.ports.edge import LockManager
+from rookery.workloads.ports.media import MediaRepository, MediaStore
 from rookery.workloads.services import imaging
 from rookery.workloads.services.imaging import Limits
 

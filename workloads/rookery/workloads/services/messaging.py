@@ -29,7 +29,10 @@ from rookery.workloads.domain.chats import (
 from rookery.workloads.domain.events import MESSAGES, Event
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import AccountRepository, GraphStore, MessageStore, Realtime
+from rookery.workloads.ports.accounts import AccountRepository
+from rookery.workloads.ports.edge import Realtime
+from rookery.workloads.ports.graph import GraphStore
+from rookery.workloads.ports.messaging import MessageStore
 
 log = logging.getLogger("rookery.messaging")
 

@@ -18,26 +18,23 @@ from typing import Any, Protocol
 from rookery.workloads.domain import analytics
 from rookery.workloads.domain.events import POSTS
 from rookery.workloads.domain.moderation import (
+    AccountFilter,
     AccountRestrictions,
     AutomatedDecision,
     HiddenStatus,
     ModerationError,
     Report,
+    ReportFilter,
     now,
     validate_report,
 )
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.domain.statuses import DIRECT, PRIVATE, PUBLIC, UNLISTED, Status
+from rookery.workloads.domain.statuses import DIRECT, PRIVATE, PUBLIC, UNLISTED, Status, StatusQuery
 from rookery.workloads.domain.timelines import TimelineEntry
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import (
-    AccountFilter,
-    ModerationStore,
-    ReportFilter,
-    StatusQuery,
-    TimelineStore,
-    TrendStore,
-)
+from rookery.workloads.ports.admin import ModerationStore
+from rookery.workloads.ports.analytics import TrendStore
+from rookery.workloads.ports.feed import TimelineStore
 from rookery.workloads.services.posts import PostsService, status_cache_key
 from rookery.workloads.services.social import STATUS_DELETED, NotFoundError, event, status_payload
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from rookery.workloads.domain.notifications import Notification, should_notify, type_filter
 from rookery.workloads.domain.pagination import PageRequest, trim
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import GraphStore, NotificationStore
+from rookery.workloads.ports.graph import GraphStore
+from rookery.workloads.ports.notifications import NotificationStore
 from rookery.workloads.services.posts import PostsService
 from rookery.workloads.services.social import NotFoundError
 

@@ -25,8 +25,10 @@ from rookery.workloads.domain.oauth import (
     scopes_within,
     secret_digest,
 )
+from rookery.workloads.domain.unavailable import StoreUnavailable
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import OAuthStore, Realtime, StoreUnavailable
+from rookery.workloads.ports.accounts import OAuthStore
+from rookery.workloads.ports.edge import Realtime
 from rookery.workloads.services.accounts import AccountsService
 from rookery.workloads.services.tokens import REVOCATIONS_CHANNEL, InvalidToken, TokenIssuer, TokenValidator
 

@@ -27,7 +27,9 @@ from rookery.workloads.domain.statuses import (
 from rookery.workloads.domain.text import MentionTarget, extract_hashtags, extract_mentions, render_content
 from rookery.workloads.domain.timelines import TimelineEntry
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import Cache, GraphStore, StatusRepository
+from rookery.workloads.ports.edge import Cache
+from rookery.workloads.ports.graph import GraphStore
+from rookery.workloads.ports.posts import StatusRepository
 from rookery.workloads.services.social import (
     STATUS_CREATED,
     STATUS_DELETED,

@@ -17,15 +17,11 @@ from rookery.workloads.domain import push as rules
 from rookery.workloads.domain.events import NOTIFICATIONS, Event
 from rookery.workloads.domain.push import DeliveryFailed, PushGone, PushKeys, PushSubscription
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import (
-    AccountRepository,
-    EventBus,
-    GraphStore,
-    NotificationStore,
-    PushSender,
-    PushSubscriptionStore,
-    StatusRepository,
-)
+from rookery.workloads.ports.accounts import AccountRepository
+from rookery.workloads.ports.events import EventBus
+from rookery.workloads.ports.graph import GraphStore
+from rookery.workloads.ports.notifications import NotificationStore, PushSender, PushSubscriptionStore
+from rookery.workloads.ports.posts import StatusRepository
 
 log = logging.getLogger("rookery.push")
 

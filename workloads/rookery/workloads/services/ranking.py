@@ -16,7 +16,10 @@ from typing import Any
 from prometheus_client import Counter
 
 from rookery.workloads.domain.timelines import TimelineEntry
-from rookery.workloads.ports import Cache, ModelClient, ModelUnavailable, StatusRepository
+from rookery.workloads.domain.unavailable import ModelUnavailable
+from rookery.workloads.ports.edge import Cache
+from rookery.workloads.ports.inference import ModelClient
+from rookery.workloads.ports.posts import StatusRepository
 
 log = logging.getLogger(__name__)
 ORDER_TTL_S = 30.0

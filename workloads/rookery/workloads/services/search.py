@@ -18,17 +18,11 @@ from typing import Any
 
 from rookery.workloads.domain.accounts import Account
 from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.domain.search import AccountDocument, StatusDocument, StatusSearch, TagUse
 from rookery.workloads.domain.statuses import Status
-from rookery.workloads.ports import (
-    AccountDocument,
-    AccountRepository,
-    GraphStore,
-    SearchIndex,
-    StatusDocument,
-    StatusSearch,
-    TagFollowStore,
-    TagUse,
-)
+from rookery.workloads.ports.accounts import AccountRepository
+from rookery.workloads.ports.graph import GraphStore
+from rookery.workloads.ports.search import SearchIndex, TagFollowStore
 from rookery.workloads.services.posts import PostsService
 
 log = logging.getLogger("rookery.search")

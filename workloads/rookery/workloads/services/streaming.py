@@ -33,7 +33,9 @@ import orjson
 from rookery.workloads.domain.graph import ViewerRelations
 from rookery.workloads.domain.oauth import AuthContext
 from rookery.workloads.ids import parse_id
-from rookery.workloads.ports import GraphStore, ListStore, Realtime, RealtimeListener
+from rookery.workloads.ports.edge import Realtime, RealtimeListener
+from rookery.workloads.ports.feed import ListStore
+from rookery.workloads.ports.graph import GraphStore
 
 log = logging.getLogger("rookery.streaming")
 

@@ -19,7 +19,8 @@ from typing import Any
 import jwt
 
 from rookery.workloads.domain.oauth import AuthContext
-from rookery.workloads.ports import JwksSource, Realtime, SigningKeys
+from rookery.workloads.ports.accounts import JwksSource, SigningKeys
+from rookery.workloads.ports.edge import Realtime
 
 ALGORITHMS = ["RS256"]
 REVOCATIONS_CHANNEL = "auth.revocations"  # on the Realtime port: every replica's deny list

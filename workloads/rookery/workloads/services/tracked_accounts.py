@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any, Protocol
 
 from rookery.workloads.domain.accounts import Account
-from rookery.workloads.ports import AccountRepository
+from rookery.workloads.ports.accounts import AccountRepository
 
 
 class AccountTracker(Protocol):

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from rookery.workloads.domain.accounts import Account, note_html
-from rookery.workloads.ports import Cache
+from rookery.workloads.ports.edge import Cache
 from rookery.workloads.services.accounts import AccountsService, account_cache_key
 
 MISSING_AVATAR = "/avatars/original/missing.png"

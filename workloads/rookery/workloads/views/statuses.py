@@ -14,8 +14,9 @@ from typing import Any, Protocol
 
 import orjson
 
-from rookery.workloads.domain.statuses import Status, StatusEdit
-from rookery.workloads.ports import Cache, StatusRepository, ViewerFlags
+from rookery.workloads.domain.statuses import Status, StatusEdit, ViewerFlags
+from rookery.workloads.ports.edge import Cache
+from rookery.workloads.ports.posts import StatusRepository
 from rookery.workloads.services.interactions import InteractionsService
 from rookery.workloads.services.posts import status_cache_key
 from rookery.workloads.views.accounts import ACCOUNT_SCHEMA, AccountViews

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from rookery.workloads.catalogue import ANALYTICS_GROUP, TRENDS_GROUP
 from rookery.workloads.domain.events import ANALYTICS, Event
-from rookery.workloads.ports import EventBus
+from rookery.workloads.ports.events import EventBus
 from rookery.workloads.services.analytics import AnalyticsService
 
 FORWARD_GROUP = ANALYTICS_GROUP.name

@@ -8,7 +8,8 @@ import logging
 
 from prometheus_client import Counter
 
-from rookery.workloads.ports import ModelClient, ModelUnavailable
+from rookery.workloads.domain.unavailable import ModelUnavailable
+from rookery.workloads.ports.inference import ModelClient
 from rookery.workloads.services.analytics import AnalyticsService
 from rookery.workloads.services.moderation import ModerationService
 

@@ -8,7 +8,7 @@ import logging
 from rookery.workloads.catalogue import CONVERSATIONS_GROUP
 from rookery.workloads.domain.events import POSTS, Event
 from rookery.workloads.domain.statuses import DIRECT
-from rookery.workloads.ports import EventBus
+from rookery.workloads.ports.events import EventBus
 from rookery.workloads.services.conversations import ConversationsService
 from rookery.workloads.services.social import STATUS_CREATED, STATUS_DELETED
 

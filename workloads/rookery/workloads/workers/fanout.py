@@ -15,7 +15,10 @@ from rookery.workloads.domain.events import GRAPH, POSTS, Event
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import DIRECT
 from rookery.workloads.domain.timelines import TimelineEntry, home_recipients, pushes
-from rookery.workloads.ports import EventBus, GraphStore, StatusRepository, TimelineStore
+from rookery.workloads.ports.events import EventBus
+from rookery.workloads.ports.feed import TimelineStore
+from rookery.workloads.ports.graph import GraphStore
+from rookery.workloads.ports.posts import StatusRepository
 from rookery.workloads.services.social import (
     BLOCKED,
     FOLLOWED,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from rookery.workloads.catalogue import INDEX_GROUP
 from rookery.workloads.domain.events import GRAPH, POSTS, Event
-from rookery.workloads.ports import AccountRepository, EventBus, StatusRepository
+from rookery.workloads.ports.accounts import AccountRepository
+from rookery.workloads.ports.events import EventBus
+from rookery.workloads.ports.posts import StatusRepository
 from rookery.workloads.services.search import SearchService
 from rookery.workloads.services.social import (
     FOLLOWED,

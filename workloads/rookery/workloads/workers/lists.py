@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from rookery.workloads.catalogue import LISTS_GROUP
 from rookery.workloads.domain.events import GRAPH, Event
-from rookery.workloads.ports import EventBus
+from rookery.workloads.ports.events import EventBus
 from rookery.workloads.services.lists import ListsService
 from rookery.workloads.services.social import BLOCKED, UNFOLLOWED
 

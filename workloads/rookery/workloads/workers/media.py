@@ -16,7 +16,8 @@ import logging
 
 from rookery.workloads.catalogue import MEDIA_PROCESSOR_GROUP, MEDIA_STATUSES_GROUP
 from rookery.workloads.domain.events import MEDIA, POSTS
-from rookery.workloads.ports import EventBus, LockManager
+from rookery.workloads.ports.edge import LockManager
+from rookery.workloads.ports.events import EventBus
 from rookery.workloads.services.media import MediaService
 
 log = logging.getLogger("rookery.media")

@@ -14,7 +14,11 @@ from prometheus_client import Counter
 
 from rookery.workloads.catalogue import MODERATION_GROUP
 from rookery.workloads.domain.events import POSTS, Event
-from rookery.workloads.ports import Cache, EventBus, ModelClient, ModelUnavailable, StatusRepository
+from rookery.workloads.domain.unavailable import ModelUnavailable
+from rookery.workloads.ports.edge import Cache
+from rookery.workloads.ports.events import EventBus
+from rookery.workloads.ports.inference import ModelClient
+from rookery.workloads.ports.posts import StatusRepository
 from rookery.workloads.services.moderation import ModerationService
 from rookery.workloads.services.social import STATUS_CREATED, STATUS_UPDATED
 

@@ -14,7 +14,9 @@ from typing import Any
 from rookery.workloads.catalogue import NOTIFY_GROUP
 from rookery.workloads.domain import notifications as kinds
 from rookery.workloads.domain.events import Event
-from rookery.workloads.ports import ConversationMuteStore, EventBus, NotificationStore, StatusRepository
+from rookery.workloads.ports.events import EventBus
+from rookery.workloads.ports.notifications import NotificationStore
+from rookery.workloads.ports.posts import ConversationMuteStore, StatusRepository
 from rookery.workloads.services.notifications import NotificationsService
 from rookery.workloads.services.social import (
     FAVOURITED,

@@ -14,7 +14,7 @@ import logging
 from typing import Protocol
 
 from rookery.workloads.domain.events import Event
-from rookery.workloads.ports import EventBus, Outbox
+from rookery.workloads.ports.events import EventBus, Outbox
 
 log = logging.getLogger("rookery.outbox")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rookery.workloads.catalogue import PUSH_GROUP
 from rookery.workloads.domain.events import NOTIFICATIONS
-from rookery.workloads.ports import EventBus
+from rookery.workloads.ports.events import EventBus
 from rookery.workloads.services.push import PushService
 
 GROUP = PUSH_GROUP.name

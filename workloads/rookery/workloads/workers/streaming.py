@@ -22,7 +22,11 @@ from rookery.workloads.domain.lists import TimelineList
 from rookery.workloads.domain.notifications import Notification
 from rookery.workloads.domain.statuses import DIRECT, PUBLIC, Status
 from rookery.workloads.domain.timelines import TimelineEntry, home_recipients
-from rookery.workloads.ports import EventBus, GraphStore, NotificationStore, Realtime, StatusRepository
+from rookery.workloads.ports.edge import Realtime
+from rookery.workloads.ports.events import EventBus
+from rookery.workloads.ports.graph import GraphStore
+from rookery.workloads.ports.notifications import NotificationStore
+from rookery.workloads.ports.posts import StatusRepository
 from rookery.workloads.services.social import STATUS_CREATED, STATUS_DELETED, STATUS_UPDATED
 from rookery.workloads.services.streaming import frame, status_meta
 

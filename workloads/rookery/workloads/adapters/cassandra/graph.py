@@ -21,10 +21,10 @@ from typing import Any
 from cassandra.query import BatchStatement, BatchType
 
 from rookery.workloads.adapters.cassandra.session import CassandraSession
+from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.graph import Follow, Mute, Relationship, ViewerRelations
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports import OutboxEvents
 
 FOLLOW, REQUEST, BLOCK, MUTE = "follow", "request", "block", "mute"
 # a marker row in relations_by_target only, present while a follow asks for notifications of new posts

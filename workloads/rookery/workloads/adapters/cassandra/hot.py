@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.timelines import TimelineEntry
-from rookery.workloads.ports import TimelineStore
+from rookery.workloads.ports.feed import TimelineStore
 
 MARKER_IDS = 1 << 20  # no status id is this small (a snowflake 16 ms after 1970)
 

@@ -19,8 +19,8 @@ from typing import Any
 from rookery.workloads.adapters.cassandra.graph import EventSink, _no_events
 from rookery.workloads.adapters.cassandra.session import CassandraSession
 from rookery.workloads.domain.chats import DIRECT, OWNER, Chat, ChatMember, ChatMessage
+from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.ports import OutboxEvents
 
 TOP = (1 << 63) - 1
 

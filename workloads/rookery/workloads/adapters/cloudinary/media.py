@@ -22,7 +22,7 @@ import cloudinary.utils
 import httpx
 
 from rookery.workloads.domain.media import UPLOAD
-from rookery.workloads.ports import StoreUnavailable
+from rookery.workloads.domain.unavailable import StoreUnavailable
 
 IMAGE, VIDEO, RAW = "image", "video", "raw"
 PUBLIC, PRIVATE = "upload", "private"  # Cloudinary delivery types

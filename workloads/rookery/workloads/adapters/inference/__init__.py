@@ -1,7 +1,7 @@
 """ModelClient adapters: HTTP to KServe endpoints (production) and in-process (`rookery up`).
 
 Both return ``list[dict]`` predictions in the instances' order and raise
-``rookery.workloads.ports.ModelUnavailable`` on timeout, error or open circuit; callers fall back
+``rookery.workloads.domain.unavailable.ModelUnavailable`` on timeout, error or open circuit; callers fall back
 (allow the status, keep chronological order, skip the embedding).
 """
 

@@ -17,7 +17,7 @@ import httpx
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rookery.workloads.adapters.inference.circuit import CircuitBreaker
-from rookery.workloads.ports import ModelUnavailable
+from rookery.workloads.domain.unavailable import ModelUnavailable
 
 MODEL_NAMES = ("moderation", "embeddings", "ranking", "anomaly")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from rookery.workloads.adapters.inference.circuit import CircuitBreaker
 from rookery.workloads.adapters.inference.http import MODEL_NAMES
-from rookery.workloads.ports import ModelUnavailable
+from rookery.workloads.domain.unavailable import ModelUnavailable
 
 
 class InProcessModelClient:

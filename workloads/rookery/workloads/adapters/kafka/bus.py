@@ -30,8 +30,9 @@ from rookery.workloads.adapters.kafka.admin import ensure_topics
 from rookery.workloads.adapters.kafka.metrics import CONSUMER_LAG, EVENTS_HANDLED
 from rookery.workloads.adapters.kafka.tracing import TRACE_HEADERS, current_trace
 from rookery.workloads.domain.events import DEAD_LETTER, Event, topic
+from rookery.workloads.domain.unavailable import StoreUnavailable
 from rookery.workloads.observability import consumer_span
-from rookery.workloads.ports import EventHandler, StoreUnavailable
+from rookery.workloads.ports.events import EventHandler
 
 log = logging.getLogger(__name__)
 

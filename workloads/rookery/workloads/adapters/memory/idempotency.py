@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from rookery.workloads.ports import StoredResponse
+from rookery.workloads.domain.edge import StoredResponse
 
 
 class MemoryIdempotencyStore:

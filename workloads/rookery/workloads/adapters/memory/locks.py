@@ -7,7 +7,7 @@ import contextlib
 import secrets
 import time
 
-from rookery.workloads.ports import Lock
+from rookery.workloads.domain.edge import Lock
 
 
 class MemoryLockManager:

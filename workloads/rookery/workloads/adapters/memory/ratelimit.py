@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 
-from rookery.workloads.ports import RateDecision
+from rookery.workloads.domain.edge import RateDecision
 
 
 class MemoryRateLimiter:

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from rookery.workloads.ports import StoreUnavailable
+from rookery.workloads.domain.unavailable import StoreUnavailable
 
 
 class HttpJwksSource:

@@ -11,7 +11,7 @@ import orjson
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.domain.accounts import Account, AccountTaken, ProfileField
-from rookery.workloads.ports import Marker
+from rookery.workloads.domain.timelines import Marker
 
 _NAMES = (
     "id", "username", "email", "password_hash", "created_at", "display_name", "note", "locked", "bot",

@@ -24,7 +24,7 @@ from typing import Any
 
 import asyncpg
 
-from rookery.workloads.ports import StoreUnavailable
+from rookery.workloads.domain.unavailable import StoreUnavailable
 
 log = logging.getLogger("rookery.postgres")
 

@@ -10,9 +10,8 @@ import orjson
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.sql.moderation import RESTRICTION_FLAGS, report_conditions
 from rookery.workloads.adapters.sql.paging import Params, keyset, newest_first
-from rookery.workloads.domain.moderation import AccountRestrictions, HiddenStatus, Report
+from rookery.workloads.domain.moderation import AccountFilter, AccountRestrictions, HiddenStatus, Report, ReportFilter
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.ports import AccountFilter, ReportFilter
 
 _REPORT_COLUMNS = (
     "id, target_account_id, account_id, category, comment, status_ids, rule_ids, forward, created_at,"

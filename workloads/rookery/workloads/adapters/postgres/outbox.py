@@ -19,8 +19,8 @@ from collections.abc import AsyncIterator
 import asyncpg
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
-from rookery.workloads.domain.events import Event
-from rookery.workloads.ports import OutboxEvents, StoreUnavailable
+from rookery.workloads.domain.events import Event, OutboxEvents
+from rookery.workloads.domain.unavailable import StoreUnavailable
 
 log = logging.getLogger("rookery.outbox")
 

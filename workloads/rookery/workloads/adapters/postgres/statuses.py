@@ -11,10 +11,10 @@ import asyncpg
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
 from rookery.workloads.adapters.sql.paging import Params, keyset, newest_first
+from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.domain.statuses import DIRECT, Status, StatusEdit
+from rookery.workloads.domain.statuses import DIRECT, Status, StatusEdit, StatusQuery, ViewerFlags
 from rookery.workloads.domain.timelines import TimelineEntry
-from rookery.workloads.ports import OutboxEvents, StatusQuery, ViewerFlags
 
 COLUMNS = (
     "id, account_id, text, content, visibility, spoiler_text, sensitive, language, in_reply_to_id,"

@@ -14,7 +14,7 @@ from redis.asyncio.client import Pipeline
 
 from rookery.workloads.adapters.redis.keys import Keys, guard
 from rookery.workloads.domain.events import Event
-from rookery.workloads.ports import EventHandler
+from rookery.workloads.ports.events import EventHandler
 
 DEFAULT_TTL_S = 7 * 24 * 3600  # longer than any redelivery window (topic retention)
 

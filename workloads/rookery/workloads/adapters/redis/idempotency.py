@@ -10,7 +10,7 @@ import orjson
 import redis.asyncio as aioredis
 
 from rookery.workloads.adapters.redis.keys import Keys, guard
-from rookery.workloads.ports import StoredResponse
+from rookery.workloads.domain.edge import StoredResponse
 
 PENDING = b"\x00pending"
 

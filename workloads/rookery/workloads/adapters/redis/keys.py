@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import redis.asyncio as aioredis
 
-from rookery.workloads.ports import StoreUnavailable
+from rookery.workloads.domain.unavailable import StoreUnavailable
 
 
 class Keys:

@@ -14,7 +14,7 @@ import time
 import redis.asyncio as aioredis
 
 from rookery.workloads.adapters.redis.keys import Keys, guard
-from rookery.workloads.ports import Lock
+from rookery.workloads.domain.edge import Lock
 
 ACQUIRE = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then

@@ -12,7 +12,7 @@ import math
 import redis.asyncio as aioredis
 
 from rookery.workloads.adapters.redis.keys import Keys, guard
-from rookery.workloads.ports import RateDecision
+from rookery.workloads.domain.edge import RateDecision
 
 TOKEN_BUCKET = """
 local capacity = tonumber(ARGV[1])

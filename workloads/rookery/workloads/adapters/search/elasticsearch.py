@@ -11,7 +11,7 @@ from elasticsearch import ConnectionError as EsConnectionError
 from elasticsearch import TransportError as EsTransportError
 
 from rookery.workloads.adapters.search.engine import EngineSearchIndex
-from rookery.workloads.ports import StoreUnavailable
+from rookery.workloads.domain.unavailable import StoreUnavailable
 
 
 class ElasticsearchIndex(EngineSearchIndex):

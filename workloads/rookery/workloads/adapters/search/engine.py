@@ -6,7 +6,7 @@ client call (opensearch.py, elasticsearch.py).
 
 Indices are ``<tenant>-accounts`` and ``<tenant>-statuses``; hashtags are aggregated from the
 statuses index (public and unlisted ones), so there is nothing else to keep in step.
-Semantics: domain/search.py and ports.StatusSearch, identical to the SQLite FTS5 adapter.
+Semantics: domain/search.py and its StatusSearch, identical to the SQLite FTS5 adapter.
 """
 
 from __future__ import annotations
@@ -16,9 +16,18 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from rookery.workloads.domain.search import TAG_RE, account_terms, tag_prefix, words
+from rookery.workloads.domain.search import (
+    TAG_RE,
+    AccountDocument,
+    StatusDocument,
+    StatusSearch,
+    TagUse,
+    account_terms,
+    tag_prefix,
+    words,
+)
 from rookery.workloads.domain.statuses import created_at_of
-from rookery.workloads.ports import AccountDocument, StatusDocument, StatusSearch, StoreUnavailable, TagUse
+from rookery.workloads.domain.unavailable import StoreUnavailable
 
 LISTED = ["public", "unlisted"]
 

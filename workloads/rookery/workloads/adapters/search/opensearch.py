@@ -9,7 +9,7 @@ from opensearchpy.exceptions import ConnectionError as OsConnectionError
 from opensearchpy.exceptions import ConnectionTimeout, RequestError, TransportError
 
 from rookery.workloads.adapters.search.engine import EngineSearchIndex
-from rookery.workloads.ports import StoreUnavailable
+from rookery.workloads.domain.unavailable import StoreUnavailable
 
 
 class OpenSearchIndex(EngineSearchIndex):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rookery.workloads.adapters.sql.paging import Params
-from rookery.workloads.ports import ReportFilter
+from rookery.workloads.domain.moderation import ReportFilter
 
 RESTRICTION_FLAGS = ("suspended", "silenced", "sensitized", "disabled")
 

@@ -23,7 +23,7 @@ import zlib
 
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.domain.events import DEAD_LETTER, Event
-from rookery.workloads.ports import EventHandler
+from rookery.workloads.ports.events import EventHandler
 
 log = logging.getLogger("rookery.events")
 

@@ -13,9 +13,9 @@ from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.adapters.sqlite.statuses import placeholders
+from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.graph import Follow, Mute, Relationship, ViewerRelations
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.ports import OutboxEvents
 
 _FOLLOW_COLUMNS = """
     id INTEGER PRIMARY KEY AUTOINCREMENT,

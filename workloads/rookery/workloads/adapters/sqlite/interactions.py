@@ -9,8 +9,9 @@ from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.adapters.sqlite.statuses import placeholders
+from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.ports import OutboxEvents, ViewerFlags
+from rookery.workloads.domain.statuses import ViewerFlags
 
 MIGRATIONS = (
     Migration(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from rookery.workloads.adapters.sqlite.db import Database, Migration
-from rookery.workloads.ports import Marker
+from rookery.workloads.domain.timelines import Marker
 
 MIGRATIONS = (
     Migration(

@@ -9,8 +9,8 @@ from typing import Any
 from rookery.workloads.adapters.media_rows import COLUMNS, meta_json, row_to_media
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
+from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.media import FAILED, MediaAttachment
-from rookery.workloads.ports import OutboxEvents
 
 MIGRATIONS = (
     Migration(

@@ -10,8 +10,8 @@ from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_fi
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.domain.chats import DIRECT, OWNER, Chat, ChatMember, ChatMessage
+from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.ports import OutboxEvents
 
 MIGRATIONS = (
     Migration(

@@ -12,9 +12,8 @@ from rookery.workloads.adapters.sql.moderation import RESTRICTION_FLAGS, report_
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.adapters.sqlite.statuses import placeholders
-from rookery.workloads.domain.moderation import AccountRestrictions, HiddenStatus, Report
+from rookery.workloads.domain.moderation import AccountFilter, AccountRestrictions, HiddenStatus, Report, ReportFilter
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.ports import AccountFilter, ReportFilter
 
 MIGRATIONS = (
     Migration(

@@ -12,8 +12,7 @@ import contextlib
 import aiosqlite
 
 from rookery.workloads.adapters.sqlite.db import Database, Migration
-from rookery.workloads.domain.events import Event
-from rookery.workloads.ports import OutboxEvents
+from rookery.workloads.domain.events import Event, OutboxEvents
 
 MIGRATIONS = (
     Migration(

@@ -14,9 +14,16 @@ from collections.abc import Sequence
 
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.adapters.sqlite.statuses import placeholders
-from rookery.workloads.domain.search import fts_account_query, fts_status_query, tag_prefix
+from rookery.workloads.domain.search import (
+    AccountDocument,
+    StatusDocument,
+    StatusSearch,
+    TagUse,
+    fts_account_query,
+    fts_status_query,
+    tag_prefix,
+)
 from rookery.workloads.domain.statuses import created_at_of
-from rookery.workloads.ports import AccountDocument, StatusDocument, StatusSearch, TagUse
 
 LISTED = ("public", "unlisted")
 

@@ -13,10 +13,10 @@ from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_fi
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
+from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.domain.statuses import DIRECT, Status, StatusEdit
+from rookery.workloads.domain.statuses import DIRECT, Status, StatusEdit, StatusQuery
 from rookery.workloads.domain.timelines import TimelineEntry
-from rookery.workloads.ports import OutboxEvents, StatusQuery
 
 MIGRATIONS = (
     Migration(

@@ -34,9 +34,15 @@ from rookery.workloads.api.routes.reports import moderation_errors, report_base
 from rookery.workloads.api.social import page_of, paged, path_id
 from rookery.workloads.domain import analytics
 from rookery.workloads.domain.accounts import Account
-from rookery.workloads.domain.moderation import ACCOUNT_ACTIONS, AccountRestrictions, Report
+from rookery.workloads.domain.moderation import (
+    ACCOUNT_ACTIONS,
+    AccountFilter,
+    AccountRestrictions,
+    Report,
+    ReportFilter,
+)
 from rookery.workloads.ids import parse_id
-from rookery.workloads.ports import AccountFilter, EventBus, Outbox, ReportFilter
+from rookery.workloads.ports.events import EventBus, Outbox
 from rookery.workloads.services.accounts import AccountsService
 from rookery.workloads.services.analytics import days_between
 from rookery.workloads.services.moderation import ModerationService

@@ -11,8 +11,8 @@ from rookery.workloads.api.deps import Accounts, AuthContext, Markers, require_u
 from rookery.workloads.api.errors import ApiError, Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse
+from rookery.workloads.domain.timelines import Marker
 from rookery.workloads.ids import parse_id
-from rookery.workloads.ports import Marker
 
 router = APIRouter(tags=["accounts"])
 TIMELINES = ("home", "notifications")

@@ -23,7 +23,7 @@ from cassandra.cluster import Session
 from cassandra.metadata import protect_name
 
 from rookery.workloads.adapters.cassandra.session import UNAVAILABLE, CassandraSession
-from rookery.workloads.ports import StoreUnavailable
+from rookery.workloads.domain.unavailable import StoreUnavailable
 from rookery.workloads.settings import Settings
 
 MIGRATIONS_DIR = pathlib.Path(__file__).parent

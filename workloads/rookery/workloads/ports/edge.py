@@ -1,0 +1,77 @@
+"""Edge infrastructure the gateway and workers share: cache, rate limits, locks, idempotency keys,
+realtime pub/sub for streaming sockets. In-process embedded; Redis in production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
+
+from rookery.workloads.domain.edge import Lock, RateDecision, StoredResponse
+
+
+class Cache(Protocol):
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def get_many(self, keys: list[str]) -> list[bytes | None]: ...
+
+    async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None: ...
+
+    async def set_many(self, items: dict[str, bytes], ttl_s: float | None = None) -> None: ...
+
+    async def delete(self, *keys: str) -> None: ...
+
+    async def incr(self, key: str, amount: int = 1) -> int: ...
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str, *, capacity: int, refill_per_s: float, cost: int = 1) -> RateDecision:
+        """Token bucket: take ``cost`` tokens from bucket ``key`` if it has them."""
+        ...
+
+
+class LockManager(Protocol):
+    async def acquire(self, name: str, ttl_ms: int, wait_ms: int = 0) -> Lock | None: ...
+
+    async def release(self, lock: Lock) -> bool: ...
+
+
+class IdempotencyStore(Protocol):
+    async def reserve(self, key: str, ttl_s: float) -> bool:
+        """True if this caller is the first with ``key`` (and must run the request)."""
+        ...
+
+    async def get(self, key: str) -> StoredResponse | None: ...
+
+    async def put(self, key: str, response: StoredResponse, ttl_s: float) -> None: ...
+
+    async def release(self, key: str) -> None:
+        """Forget a reservation whose request failed, so a retry may run it."""
+        ...
+
+
+class Realtime(Protocol):
+    """Cross-process pub/sub for streaming sockets (Redis pub/sub in production)."""
+
+    async def publish(self, channel: str, message: bytes) -> None: ...
+
+    def subscribe(self, channels: list[str]) -> AsyncIterator[tuple[str, bytes]]: ...
+
+    def listen(self) -> RealtimeListener:
+        """One subscriber connection whose channels change while it runs (the streaming hub of a
+        process holds one, whatever the number of sockets)."""
+        ...
+
+
+class RealtimeListener(Protocol):
+    async def add(self, channels: Sequence[str]) -> None:
+        """Subscribe; returns once the server confirmed, so later publishes reach this listener."""
+        ...
+
+    async def remove(self, channels: Sequence[str]) -> None: ...
+
+    def messages(self) -> AsyncIterator[tuple[str, bytes]]:
+        """(channel, message) as they arrive; iterate from one task only."""
+        ...
+
+    async def close(self) -> None: ...

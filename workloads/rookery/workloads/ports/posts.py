@@ -1,0 +1,125 @@
+"""Posts role: statuses, edits, favourites, bookmarks, pins, conversation mutes and direct-message
+conversations.
+
+Writes take ``events``: (stream, Event) pairs the adapter stores in the outbox in the SAME
+transaction as the state change, so nothing is published that did not commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from rookery.workloads.domain.conversations import Conversation
+from rookery.workloads.domain.events import OutboxEvents
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.domain.statuses import Status, StatusEdit, StatusQuery, ViewerFlags
+from rookery.workloads.domain.timelines import TimelineEntry
+
+
+class ConversationMuteStore(Protocol):
+    """Muted conversations (threads, by their root status id) per account: no notifications from them."""
+
+    async def mute(self, account_id: int, conversation_id: int) -> None: ...
+
+    async def unmute(self, account_id: int, conversation_id: int) -> None: ...
+
+    async def muted(self, account_id: int, conversation_ids: Sequence[int]) -> set[int]:
+        """Which of the conversations the account muted."""
+        ...
+
+
+class StatusRepository(Protocol):
+    async def create(self, status: Status, events: OutboxEvents = ()) -> None:
+        """Store a status (and its first history version); bumps the parent's replies_count or the
+        original's reblogs_count."""
+        ...
+
+    async def get(self, status_id: int) -> Status | None: ...
+
+    async def get_many(self, status_ids: Sequence[int]) -> dict[int, Status]: ...
+
+    async def update(self, status: Status, edit: StatusEdit, events: OutboxEvents = ()) -> None:
+        """Replace the editable fields and append ``edit`` to the history."""
+        ...
+
+    async def delete(self, status_id: int, events: OutboxEvents = ()) -> list[int]:
+        """Delete a status and the reblogs of it; returns every status id removed."""
+        ...
+
+    async def history(self, status_id: int) -> list[StatusEdit]: ...
+
+    async def reblog_by(self, account_id: int, status_id: int) -> Status | None: ...
+
+    async def reblogger_ids(self, status_id: int) -> list[int]: ...
+
+    async def reblogs_of(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        """(reblog status id, reblogger account id), newest first."""
+        ...
+
+    async def replies_to(self, status_ids: Sequence[int]) -> list[Status]: ...
+
+    async def query(self, query: StatusQuery, page: PageRequest) -> list[Status]:
+        """Statuses matching ``query``, newest first (min_id pages: the ones right after min_id)."""
+        ...
+
+    async def by_authors(self, account_ids: Sequence[int], page: PageRequest) -> list[TimelineEntry]:
+        """Recent non-direct statuses and reblogs of these authors (celebrity merge on read)."""
+        ...
+
+
+class InteractionStore(Protocol):
+    """Favourites, bookmarks and pins; counters on the status change in the same transaction."""
+
+    async def favourite(self, account_id: int, status_id: int, events: OutboxEvents = ()) -> bool: ...
+
+    async def unfavourite(self, account_id: int, status_id: int) -> bool: ...
+
+    async def bookmark(self, account_id: int, status_id: int) -> bool: ...
+
+    async def unbookmark(self, account_id: int, status_id: int) -> bool: ...
+
+    async def pin(self, account_id: int, status_id: int) -> bool: ...
+
+    async def unpin(self, account_id: int, status_id: int) -> bool: ...
+
+    async def pinned_ids(self, account_id: int) -> list[int]: ...
+
+    async def favourited_by(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        """(favourite row id, account id), newest first."""
+        ...
+
+    async def favourites_of(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        """(favourite row id, status id), newest first."""
+        ...
+
+    async def bookmarks_of(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]: ...
+
+    async def viewer_flags(self, account_id: int, status_ids: Sequence[int]) -> ViewerFlags: ...
+
+
+class ConversationStore(Protocol):
+    """Mastodon's account conversations: one row per (owner, set of other participants), moved
+    by every direct status among them."""
+
+    async def record(
+        self, owner_id: int, participants: Sequence[int], status_id: int, *, unread: bool
+    ) -> Conversation:
+        """Add ``status_id`` to the owner's conversation with ``participants`` (created on first
+        use); the newest status becomes ``last_status_id``. Idempotent per (owner, status)."""
+        ...
+
+    async def remove_status(self, status_id: int) -> list[Conversation]:
+        """Forget a deleted status; conversations left without statuses are deleted. Returns the
+        conversations that still exist and changed."""
+        ...
+
+    async def of_owner(self, owner_id: int, page: PageRequest) -> list[Conversation]:
+        """Newest ``last_status_id`` first; the page applies to ``last_status_id``."""
+        ...
+
+    async def get(self, owner_id: int, conversation_id: int) -> Conversation | None: ...
+
+    async def mark_read(self, owner_id: int, conversation_id: int) -> Conversation | None: ...
+
+    async def delete(self, owner_id: int, conversation_id: int) -> bool: ...
