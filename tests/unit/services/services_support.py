@@ -20,7 +20,7 @@ from rookery.workloads.domain.accounts import Account
 from rookery.workloads.domain.statuses import Draft, Status
 from rookery.workloads.ports.edge import Realtime
 from rookery.workloads.ports.media import MediaRepository
-from rookery.workloads.ports.notifications import NotificationStore
+from rookery.workloads.ports.notifications import NotificationStore, PushSender
 from rookery.workloads.ports.posts import ConversationMuteStore
 from rookery.workloads.services.accounts import AccountsService
 from rookery.workloads.services.analytics import AnalyticsService
@@ -35,6 +35,7 @@ from rookery.workloads.services.moderation import ModerationService
 from rookery.workloads.services.notifications import NotificationsService
 from rookery.workloads.services.oauth import OAuthService
 from rookery.workloads.services.posts import PostsService
+from rookery.workloads.services.push import PushService
 from rookery.workloads.services.search import SearchService
 from rookery.workloads.settings import Settings
 
@@ -125,6 +126,24 @@ class House:
     @property
     def conversations(self) -> ConversationsService:
         return need(self.container.conversations).service
+
+    @property
+    def push(self) -> PushService:
+        return need(self.container.push).service
+
+    def push_through(self, sender: PushSender) -> PushService:
+        """The push use case over this house's subscriptions, accounts, graph and statuses, delivering
+        through ``sender`` (the push services themselves are out of reach here); no retry backoff."""
+        social = need(self.container.social)
+        return PushService(
+            need(self.container.push).channels.subscriptions,
+            sender,
+            self.push.server_key,
+            need(self.container.accounts).repository,
+            graph=social.stores.graph,
+            statuses=social.stores.statuses,
+            retry_backoff_s=0.0,
+        )
 
     async def settle(self, timeout_s: float = 10.0) -> None:
         """Until the outbox is relayed and every event consumer (fan-out, notify, index, lists ...)
