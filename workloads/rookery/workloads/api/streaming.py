@@ -23,15 +23,15 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request, WebSocket
+from fastapi import APIRouter, Request, WebSocket
 from starlette.requests import HTTPConnection
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from rookery.workloads.api.deps import (
     AuthContext,
+    OptionalAuth,
     bearer_token,
-    optional_auth,
     settings_of,
     streaming_hub_of,
     token_validator,
@@ -281,7 +281,7 @@ async def _sse(request: Request, stream: str, ctx: AuthContext | None) -> Stream
 
 def _sse_route(path: str, stream: str) -> None:
     async def endpoint(
-        request: Request, ctx: AuthContext | None = Depends(optional_auth)
+        request: Request, ctx: OptionalAuth
     ) -> StreamingResponse:
         return await _sse(request, stream, ctx)
 

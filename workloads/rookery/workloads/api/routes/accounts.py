@@ -20,9 +20,9 @@ from rookery.workloads.api.deps import (
     AuthContext,
     Keycloak,
     OAuth,
+    OptionalAuth,
     OptionalMedia,
     OptionalSearch,
-    optional_auth,
     require_scopes,
     require_user,
 )
@@ -197,7 +197,7 @@ async def update_credentials(
 
 @router.get("/api/v1/accounts/lookup", summary="Find an account by acct", responses=ACCOUNT)
 async def lookup(
-    request: Request, accounts: Accounts, views: AccountViewsDep, _: AuthContext | None = Depends(optional_auth)
+    request: Request, accounts: Accounts, views: AccountViewsDep, _: OptionalAuth
 ) -> Response:
     params = await read_params(request)
     acct = params.text("acct", max_length=400)
@@ -241,7 +241,7 @@ async def search(
 
 
 @router.get("/api/v1/accounts", summary="Several accounts by id", responses=ACCOUNTS)
-async def many(request: Request, views: AccountViewsDep, _: AuthContext | None = Depends(optional_auth)) -> Response:
+async def many(request: Request, views: AccountViewsDep, _: OptionalAuth) -> Response:
     params = await read_params(request)
     raw = params.strings("id") or params.strings("ids")
     if len(raw) > 80:
@@ -254,7 +254,7 @@ async def many(request: Request, views: AccountViewsDep, _: AuthContext | None =
 
 @router.get("/api/v1/accounts/{account_id:int}", summary="One account", responses=ACCOUNT)
 async def get_account(
-    request: Request, account_id: int, views: AccountViewsDep, _: AuthContext | None = Depends(optional_auth)
+    request: Request, account_id: int, views: AccountViewsDep, _: OptionalAuth
 ) -> Response:
     if parse_id(account_id) is None:
         raise NotFound()

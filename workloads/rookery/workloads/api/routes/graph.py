@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Graph, optional_auth, require_user
+from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Graph, OptionalAuth, require_user
 from rookery.workloads.api.errors import Forbidden, Unprocessable
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
@@ -119,7 +119,7 @@ async def followers(
     account_id: str,
     graph: Graph,
     views: AccountViewsDep,
-    ctx: AuthContext | None = Depends(optional_auth),
+    ctx: OptionalAuth,
 ) -> Response:
     if ctx is not None and not ctx.allows("read:accounts"):
         raise Forbidden("This action is outside the authorized scopes")
@@ -135,7 +135,7 @@ async def following(
     account_id: str,
     graph: Graph,
     views: AccountViewsDep,
-    ctx: AuthContext | None = Depends(optional_auth),
+    ctx: OptionalAuth,
 ) -> Response:
     if ctx is not None and not ctx.allows("read:accounts"):
         raise Forbidden("This action is outside the authorized scopes")

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from rookery.workloads.api.deps import (
     OUTSIDE_SCOPES,
     AccountViewsDep,
     AppSettings,
-    AuthContext,
+    OptionalAuth,
     PostsStatusViews,
     Search,
-    optional_auth,
 )
 from rookery.workloads.api.errors import ApiError, Forbidden, Unprocessable
 from rookery.workloads.api.params import read_params
@@ -67,7 +66,7 @@ async def search(
     accounts: AccountViewsDep,
     statuses: PostsStatusViews,
     settings: AppSettings,
-    ctx: AuthContext | None = Depends(optional_auth),
+    ctx: OptionalAuth,
 ) -> Response:
     if ctx is not None and not ctx.allows("read:search"):
         raise Forbidden(OUTSIDE_SCOPES)

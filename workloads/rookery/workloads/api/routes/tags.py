@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from rookery.workloads.api.deps import AppSettings, AuthContext, Search, optional_auth, require_user
+from rookery.workloads.api.deps import AppSettings, AuthContext, OptionalAuth, Search, require_user
 from rookery.workloads.api.errors import NotFound
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
@@ -103,7 +103,7 @@ async def tag(
     name: str,
     search: Search,
     settings: AppSettings,
-    ctx: AuthContext | None = Depends(optional_auth),
+    ctx: OptionalAuth,
 ) -> Response:
     return await _one(search, settings.base_url, _name(name), ctx.account_id if ctx is not None else None)
 

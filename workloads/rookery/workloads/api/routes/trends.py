@@ -10,17 +10,16 @@ from __future__ import annotations
 import calendar
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from rookery.workloads.api.deps import (
     Analytics,
     AppSettings,
-    AuthContext,
+    OptionalAuth,
     OptionalSearch,
     Posts,
     Reader,
     StatusViewsDep,
-    optional_auth,
 )
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
@@ -73,7 +72,7 @@ async def trending_tags(
     analytics: Analytics,
     search: OptionalSearch,
     settings: AppSettings,
-    ctx: AuthContext | None = Depends(optional_auth),
+    ctx: OptionalAuth,
 ) -> Response:
     return await _tags(request, analytics, search, settings)
 
@@ -84,7 +83,7 @@ async def trends(
     analytics: Analytics,
     search: OptionalSearch,
     settings: AppSettings,
-    ctx: AuthContext | None = Depends(optional_auth),
+    ctx: OptionalAuth,
 ) -> Response:
     return await _tags(request, analytics, search, settings)
 
