@@ -177,7 +177,7 @@ async def test_contact_points_pick_the_cassandra_stores(
     assert isinstance(stores.graph, CassandraGraphStore)
     assert isinstance(stores.timelines, CassandraTimelineStore)
     assert isinstance(stores.notifications, CassandraNotificationStore)
-    assert isinstance(container.messaging.store, CassandraMessageStore)
+    assert isinstance(container.messaging.stores, CassandraMessageStore)
     await container.start()
     try:
         accounts = container.accounts.service

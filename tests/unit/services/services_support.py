@@ -136,7 +136,7 @@ class House:
         through ``sender`` (the push services themselves are out of reach here); no retry backoff."""
         social = need(self.container.social)
         return PushService(
-            need(self.container.push).channels.subscriptions,
+            need(self.container.push).stores.subscriptions,
             sender,
             self.push.server_key,
             need(self.container.accounts).repository,

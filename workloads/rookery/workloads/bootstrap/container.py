@@ -2,7 +2,9 @@
 
 Every part is a dataclass whose fields are typed by their Protocols (ports) or service classes;
 a role that is not in this process is ``None``. ``Infrastructure`` holds the edge ports and the
-database handles every role shares; each role's dataclass holds its stores and its services.
+database handles every role shares; each role's dataclass holds its stores and its services
+(lists, media, messaging, push and search: ``Role[stores, service]``; accounts, the social core,
+conversations and admin: a dataclass of their own, as they have several services or views).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import dataclasses
 import io
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from rookery.workloads.adapters.sqlite.db import Database, Migration
 from rookery.workloads.settings import Settings
@@ -72,6 +74,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("rookery.bootstrap")
 
 Step = Callable[[], Awaitable[object]]
+Stores = TypeVar("Stores")
+Service = TypeVar("Service")
 
 
 @dataclasses.dataclass
@@ -115,6 +119,15 @@ class Events:
 
 
 @dataclasses.dataclass(frozen=True)
+class Role(Generic[Stores, Service]):
+    """A role that is a set of stores (one store, or a dataclass of them) and one use-case service:
+    lists, media, messaging, push, search."""
+
+    stores: Stores
+    service: Service
+
+
+@dataclasses.dataclass(frozen=True)
 class AccountsRole:
     repository: AccountRepository  # the store itself (decorated only inside AccountsService)
     oauth_store: OAuthStore
@@ -149,27 +162,9 @@ class SocialRole:
 
 
 @dataclasses.dataclass(frozen=True)
-class ListsRole:
-    store: ListStore
-    service: ListsService
-
-
-@dataclasses.dataclass(frozen=True)
 class MediaStores:
     repository: MediaRepository
     files: MediaStore
-
-
-@dataclasses.dataclass(frozen=True)
-class MediaRole:
-    stores: MediaStores
-    service: MediaService
-
-
-@dataclasses.dataclass(frozen=True)
-class MessagingRole:
-    store: MessageStore
-    service: MessagingService
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,21 +177,9 @@ class PushChannels:
 
 
 @dataclasses.dataclass(frozen=True)
-class PushRole:
-    channels: PushChannels
-    service: PushService
-
-
-@dataclasses.dataclass(frozen=True)
 class SearchStores:
     index: SearchIndex
     tag_follows: TagFollowStore
-
-
-@dataclasses.dataclass(frozen=True)
-class SearchRole:
-    stores: SearchStores
-    service: SearchService
 
 
 @dataclasses.dataclass(frozen=True)
@@ -238,11 +221,11 @@ class Container:
     events: Events | None = None
     accounts: AccountsRole | None = None
     social: SocialRole | None = None
-    lists: ListsRole | None = None
-    media: MediaRole | None = None
-    messaging: MessagingRole | None = None
-    push: PushRole | None = None
-    search: SearchRole | None = None
+    lists: Role[ListStore, ListsService] | None = None
+    media: Role[MediaStores, MediaService] | None = None
+    messaging: Role[MessageStore, MessagingService] | None = None
+    push: Role[PushChannels, PushService] | None = None
+    search: Role[SearchStores, SearchService] | None = None
     conversations: ConversationsRole | None = None
     streaming_hub: StreamHub | None = None
     admin: AdminRole | None = None

@@ -4,13 +4,19 @@ store served at /system/media, or Cloudinary (stores.py chooses)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from rookery.workloads.bootstrap import stores as choose
-from rookery.workloads.bootstrap.container import Events, Infrastructure, Lifecycle, MediaRole
+from rookery.workloads.bootstrap.container import Events, Infrastructure, Lifecycle, MediaStores, Role
 from rookery.workloads.settings import Settings
 
+if TYPE_CHECKING:
+    from rookery.workloads.services.media import MediaService
 
-def media(settings: Settings, infra: Infrastructure, events: Events, life: Lifecycle) -> MediaRole:
+
+def media(
+    settings: Settings, infra: Infrastructure, events: Events, life: Lifecycle
+) -> Role[MediaStores, MediaService]:
     from rookery.workloads.services.imaging import Limits
     from rookery.workloads.services.media import MediaService
     from rookery.workloads.workers import media as media_worker
@@ -44,4 +50,4 @@ def media(settings: Settings, infra: Infrastructure, events: Events, life: Lifec
         service.close()
 
     life.stoppers.insert(0, stop)  # after the bus stopped delivering uploads to it
-    return MediaRole(stores=stores, service=service)
+    return Role(stores, service)

@@ -11,9 +11,8 @@ from rookery.workloads.bootstrap.container import (
     Events,
     Infrastructure,
     Lifecycle,
-    MessagingRole,
     PushChannels,
-    PushRole,
+    Role,
     SocialStores,
 )
 from rookery.workloads.settings import Settings
@@ -21,7 +20,10 @@ from rookery.workloads.settings import Settings
 if TYPE_CHECKING:
     from rookery.workloads.ports.accounts import AccountRepository
     from rookery.workloads.ports.graph import GraphStore
+    from rookery.workloads.ports.messaging import MessageStore
     from rookery.workloads.ports.posts import StatusRepository
+    from rookery.workloads.services.messaging import MessagingService
+    from rookery.workloads.services.push import PushService
 
 
 def messaging(
@@ -31,7 +33,7 @@ def messaging(
     life: Lifecycle,
     accounts: AccountsRole,
     graph: GraphStore | None,  # blocks; None only when the graph role is not in this process
-) -> MessagingRole:
+) -> Role[MessageStore, MessagingService]:
     from rookery.workloads.services.messaging import MessagingService
     from rookery.workloads.views.chats import ChatRenderer
 
@@ -44,7 +46,7 @@ def messaging(
         tenant=settings.tenant,
         render_message=ChatRenderer(accounts.views).message,
     )
-    return MessagingRole(store=store, service=service)
+    return Role(store, service)
 
 
 def push(
@@ -53,7 +55,7 @@ def push(
     channels: PushChannels,
     accounts: AccountRepository,
     social: SocialStores | None,
-) -> PushRole:
+) -> Role[PushChannels, PushService]:
     from rookery.workloads.services.push import PushService
     from rookery.workloads.workers import push as push_worker
 
@@ -68,4 +70,4 @@ def push(
         allow_private_endpoints=settings.push_allow_private_endpoints,
     )
     push_worker.register(events.bus, service)
-    return PushRole(channels=channels, service=service)
+    return Role(channels, service)

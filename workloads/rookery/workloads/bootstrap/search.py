@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rookery.workloads.bootstrap.container import Events, SearchRole, SearchStores, SocialRole
+from rookery.workloads.bootstrap.container import Events, Role, SearchStores, SocialRole
 
 if TYPE_CHECKING:
     from rookery.workloads.ports.accounts import AccountRepository
+    from rookery.workloads.services.search import SearchService
 
 
 def search(
     stores: SearchStores, events: Events | None, social: SocialRole | None, accounts: AccountRepository | None
-) -> SearchRole:
+) -> Role[SearchStores, SearchService]:
     from rookery.workloads.services.search import SearchService
 
     service = SearchService(
@@ -27,4 +28,4 @@ def search(
         from rookery.workloads.workers.index import IndexWorker
 
         IndexWorker(service, social.stores.statuses, accounts).subscribe(events.bus)
-    return SearchRole(stores=stores, service=service)
+    return Role(stores, service)

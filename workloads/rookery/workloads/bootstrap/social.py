@@ -17,16 +17,18 @@ from rookery.workloads.bootstrap.container import (
     Events,
     Infrastructure,
     Lifecycle,
-    ListsRole,
+    Role,
     SocialRole,
     SocialStores,
 )
 from rookery.workloads.settings import Settings
 
 if TYPE_CHECKING:
+    from rookery.workloads.ports.feed import ListStore
     from rookery.workloads.ports.notifications import NotificationStore
     from rookery.workloads.services.accounts import AccountsService
     from rookery.workloads.services.feed import HomeRanker
+    from rookery.workloads.services.lists import ListsService
     from rookery.workloads.services.media import MediaService
     from rookery.workloads.services.posts import ModerationFilter
     from rookery.workloads.views.accounts import AccountViews
@@ -96,14 +98,14 @@ def social(
 
 def lists(
     infra: Infrastructure, events: Events, life: Lifecycle, social: SocialRole, accounts: AccountsService
-) -> ListsRole:
+) -> Role[ListStore, ListsService]:
     from rookery.workloads.services.lists import ListsService
     from rookery.workloads.workers.lists import ListsWorker
 
     store = choose.lists(infra, life)
     service = ListsService(store, social.stores.graph, accounts, social.stores.statuses, social.posts)
     ListsWorker(service).subscribe(events.bus)
-    return ListsRole(store=store, service=service)
+    return Role(store, service)
 
 
 def conversations(

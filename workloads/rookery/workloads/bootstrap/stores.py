@@ -62,30 +62,27 @@ def accounts(settings: Settings, infra: Infrastructure, life: Lifecycle, *, keyc
 
         client = KeycloakClient(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret)
         life.stoppers.append(client.close)
+    repository: AccountRepository
+    oauth: OAuthStore
+    markers: MarkerStore
     if infra.postgres is not None:  # production: PostgreSQL (schema applied by `rookery migrate`)
         from rookery.workloads.adapters.postgres import accounts as pg_accounts
         from rookery.workloads.adapters.postgres import oauth as pg_oauth
 
-        return AccountStores(
-            pg_accounts.PostgresAccountRepository(infra.postgres),
-            pg_oauth.PostgresOAuthStore(infra.postgres),
-            pg_accounts.PostgresMarkerStore(infra.postgres),
-            keys,
-            client,
-        )
-    from rookery.workloads.adapters.sqlite import accounts as sqlite_accounts
-    from rookery.workloads.adapters.sqlite import markers as sqlite_markers
-    from rookery.workloads.adapters.sqlite import oauth as sqlite_oauth
+        repository = pg_accounts.PostgresAccountRepository(infra.postgres)
+        oauth = pg_oauth.PostgresOAuthStore(infra.postgres)
+        markers = pg_accounts.PostgresMarkerStore(infra.postgres)
+    else:
+        from rookery.workloads.adapters.sqlite import accounts as sqlite_accounts
+        from rookery.workloads.adapters.sqlite import markers as sqlite_markers
+        from rookery.workloads.adapters.sqlite import oauth as sqlite_oauth
 
-    life.migrations += [*sqlite_accounts.MIGRATIONS, *sqlite_oauth.MIGRATIONS]
-    life.migrations += sqlite_markers.MIGRATIONS
-    return AccountStores(
-        sqlite_accounts.SqliteAccountRepository(infra.db),
-        sqlite_oauth.SqliteOAuthStore(infra.db),
-        sqlite_markers.SqliteMarkerStore(infra.db),
-        keys,
-        client,
-    )
+        life.migrations += [*sqlite_accounts.MIGRATIONS, *sqlite_oauth.MIGRATIONS]
+        life.migrations += sqlite_markers.MIGRATIONS
+        repository = sqlite_accounts.SqliteAccountRepository(infra.db)
+        oauth = sqlite_oauth.SqliteOAuthStore(infra.db)
+        markers = sqlite_markers.SqliteMarkerStore(infra.db)
+    return AccountStores(repository, oauth, markers, keys, client)
 
 
 def event_sink(infra: Infrastructure, events: Events) -> EventSink:
