@@ -10,6 +10,7 @@ Malformed JSON gets 400, a body that is not a JSON object 422, an unknown conten
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -103,6 +104,16 @@ class Params:
         if maximum is not None and number > maximum:
             raise Unprocessable(f"{name} must be at most {maximum}")
         return number
+
+    def date(self, name: str) -> dt.date:
+        """A required ``YYYY-MM-DD`` (a longer ISO timestamp is cut to its date)."""
+        raw = self.text(name)
+        if not raw:
+            raise Unprocessable(f"Validation failed: {name} is required")
+        try:
+            return dt.date.fromisoformat(raw[:10])
+        except ValueError:
+            raise Unprocessable(f"Validation failed: {name} must be a date (YYYY-MM-DD)") from None
 
     def strings(self, name: str) -> list[str]:
         """``name[]`` / ``name`` (repeated or single) / a JSON array, as strings."""

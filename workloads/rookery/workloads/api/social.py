@@ -4,40 +4,20 @@ from api/deps.py.)"""
 
 from __future__ import annotations
 
-import contextlib
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import Request
 
 from rookery.workloads.api.deps import settings_of
-from rookery.workloads.api.errors import ApiError, Forbidden, NotFound, Unprocessable
+from rookery.workloads.api.errors import ApiError, NotFound, Unprocessable
 from rookery.workloads.api.params import Params
 from rookery.workloads.api.responses import JsonResponse
-from rookery.workloads.domain.graph import GraphRuleError
 from rookery.workloads.domain.pagination import PageRequest, clamp_limit
-from rookery.workloads.domain.statuses import Forbidden as StatusForbidden
-from rookery.workloads.domain.statuses import StatusRuleError
 from rookery.workloads.ids import parse_id
-from rookery.workloads.services.social import NotFoundError
 
 CURSORS = ("max_id", "since_id", "min_id")
-
-
-@contextlib.contextmanager
-def domain_errors() -> Iterator[None]:
-    """Use-case errors as Mastodon answers them: 404, 403 or 422."""
-    try:
-        yield
-    except NotFoundError:
-        raise NotFound() from None
-    except StatusForbidden as exc:
-        raise Forbidden(str(exc)) from None
-    except (StatusRuleError, GraphRuleError) as exc:
-        raise Unprocessable(f"Validation failed: {exc}") from None
-    except ValueError as exc:  # the media role's rejections (MediaRejected ...)
-        raise Unprocessable(f"Validation failed: {exc}") from None
 
 
 def path_id(value: str) -> int:

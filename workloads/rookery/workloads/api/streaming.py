@@ -236,20 +236,14 @@ async def health() -> PlainTextResponse:
 
 async def _sse(request: Request, stream: str, ctx: AuthContext | None) -> StreamingResponse:
     hub = _hub(request)
-    try:
-        spec = resolve_stream(
-            stream, ctx, tag=request.query_params.get("tag"), list_id=request.query_params.get("list")
-        )
-    except StreamRejected as exc:
-        raise ApiError(exc.status, exc.message) from None
+    spec = resolve_stream(
+        stream, ctx, tag=request.query_params.get("tag"), list_id=request.query_params.get("list")
+    )
     settings = settings_of(request)
     connection = Connection(ctx, settings.streaming_queue_size)
     connection.token = _token_of(request.headers, request.scope.get("query_string", b""))
     validator = token_validator(request)
-    try:
-        await hub.add(connection, spec)  # live before the response starts
-    except StreamRejected as exc:
-        raise ApiError(exc.status, exc.message) from None
+    await hub.add(connection, spec)  # live before the response starts
     heartbeat = settings.streaming_heartbeat_s
 
     async def events() -> AsyncIterator[bytes]:

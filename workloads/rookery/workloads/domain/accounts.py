@@ -7,6 +7,8 @@ import datetime as dt
 import html
 import re
 
+from rookery.workloads.domain import errors
+
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_DISPLAY_NAME = 30
@@ -28,7 +30,7 @@ def external_subject_mark(sub: str) -> str:
     return EXTERNAL_SUBJECT_MARK + sub
 
 
-class InvalidAccount(ValueError):
+class InvalidAccount(errors.RuleViolation):
     """A profile or registration value breaks an invariant; the message is client-visible.
 
     ``field`` and ``code`` feed Mastodon's registration error details (``ERR_INVALID``,

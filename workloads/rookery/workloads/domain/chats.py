@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import ClassVar
+
+from rookery.workloads.domain import errors
 
 DIRECT = "direct"  # exactly two people, at most one such chat per pair
 GROUP = "group"
@@ -27,15 +30,33 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class ChatRejected(ValueError):
-    """A request that breaks a chat rule: 422 by default, 403 for a forbidden action by a member."""
+class ChatRejected(errors.RuleViolation):
+    """A request that breaks a chat rule (422, the message as it is); the subclasses below are
+    the rules whose answer is another status (``status`` says which)."""
 
-    def __init__(self, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.status = status
+    prefixed = False
+    status: ClassVar[int] = 422
 
 
-class ChatNotFound(LookupError):
+class ChatForbidden(errors.Forbidden, ChatRejected):
+    """A member's action their role does not allow."""
+
+    status = 403
+
+
+class ChatConflict(errors.Conflict, ChatRejected):
+    """A concurrent change got there first; trying again may work."""
+
+    status = 409
+
+
+class NotAMember(errors.NotFound, ChatRejected):
+    """The account named is not a member of this chat."""
+
+    status = 404
+
+
+class ChatNotFound(errors.NotFound):
     """Unknown chat, or one the caller is not a member of (same answer, on purpose)."""
 
 
@@ -108,13 +129,13 @@ def can_rename(chat: Chat, actor: ChatMember) -> None:
     if chat.type == DIRECT:
         raise ChatRejected("a direct chat has no title")
     if _RANK[actor.role] < _RANK[ADMIN]:
-        raise ChatRejected("only the owner or an admin may change the chat", 403)
+        raise ChatForbidden("only the owner or an admin may change the chat")
 
 
 def can_delete(chat: Chat, actor: ChatMember) -> None:
     """Groups are deleted by their owner; either person may delete a direct chat."""
     if chat.type == GROUP and actor.role != OWNER:
-        raise ChatRejected("only the owner may delete the chat; leave it instead", 403)
+        raise ChatForbidden("only the owner may delete the chat; leave it instead")
 
 
 def can_add(chat: Chat, actor: ChatMember, role: str, member_count: int, adding: int) -> None:
@@ -123,9 +144,9 @@ def can_add(chat: Chat, actor: ChatMember, role: str, member_count: int, adding:
     if role not in (ADMIN, MEMBER):
         raise ChatRejected("role must be 'member' or 'admin'")
     if _RANK[actor.role] < _RANK[ADMIN]:
-        raise ChatRejected("only the owner or an admin may add members", 403)
+        raise ChatForbidden("only the owner or an admin may add members")
     if role == ADMIN and actor.role != OWNER:
-        raise ChatRejected("only the owner may add admins", 403)
+        raise ChatForbidden("only the owner may add admins")
     if member_count + adding > MAX_MEMBERS:
         raise ChatRejected(f"a chat has at most {MAX_MEMBERS} members")
 
@@ -135,9 +156,9 @@ def can_remove(chat: Chat, actor: ChatMember, target: ChatMember) -> None:
     if actor.account_id == target.account_id:
         return
     if chat.type == DIRECT:
-        raise ChatRejected("nobody can be removed from a direct chat", 403)
+        raise ChatForbidden("nobody can be removed from a direct chat")
     if _RANK[actor.role] <= _RANK[target.role] or _RANK[actor.role] < _RANK[ADMIN]:
-        raise ChatRejected("not allowed to remove this member", 403)
+        raise ChatForbidden("not allowed to remove this member")
 
 
 def successor(members: list[ChatMember], leaving: int) -> ChatMember | None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
+from rookery.workloads.domain import errors
 
-class GraphRuleError(Exception):
-    """A graph change the rules do not allow (the API answers 403 or 422)."""
+
+class GraphRuleError(errors.RuleViolation):
+    """A graph change the rules do not allow (the API answers 422)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from rookery.workloads.domain import errors
 from rookery.workloads.domain.graph import ViewerRelations
 from rookery.workloads.domain.timelines import TimelineEntry, still_visible
 
@@ -23,7 +24,7 @@ MAX_LISTS_PER_ACCOUNT = 50  # Mastodon's per-account limit
 MAX_MEMBERS = 500  # members are merged on read: one author query per timeline page
 
 
-class ListRuleError(ValueError):
+class ListRuleError(errors.RuleViolation):
     """A list change that breaks a rule (the API answers 422)."""
 
 

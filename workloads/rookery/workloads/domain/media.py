@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
+
+from rookery.workloads.domain import errors
 
 # attachment types of Mastodon's MediaAttachment entity
 IMAGE = "image"
@@ -41,19 +43,32 @@ EXTENSIONS = {content_type: ext for _, content_type, ext in FORMATS.values()}
 DESCRIPTION_MAX = 1500
 
 
-class MediaRejected(ValueError):
-    """An upload or an update that breaks a media rule; the API answers 422 (or 413 for size)."""
+class MediaRejected(errors.RuleViolation):
+    """An upload or an update that breaks a media rule; the API answers 422 with the message as
+    it is (``MediaTooLarge``: 413)."""
 
-    def __init__(self, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.status = status
+    prefixed = False
+    status: ClassVar[int] = 422
 
 
-class MediaNotFound(LookupError):
+class MediaTooLarge(errors.TooLarge, MediaRejected):
+    """A file over the size limit of its type."""
+
+    status = 413
+
+
+class MediaNotFound(errors.NotFound):
     """Unknown id, or an attachment of another account (existence is not revealed)."""
 
 
-class MediaAlreadyAttached(ValueError):
+class AttachmentRejected(MediaRejected):
+    """Media ids of a new status that cannot be attached (unknown, foreign, failed, not ready):
+    a status rule, answered ``Validation failed: ...`` like the others."""
+
+    prefixed = True
+
+
+class MediaAlreadyAttached(AttachmentRejected):
     """The attachment already belongs to a status."""
 
 

@@ -12,6 +12,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from rookery.workloads.domain import errors
+
 CATEGORIES = ("spam", "legal", "violation", "other")
 ACCOUNT_ACTIONS = ("none", "sensitive", "disable", "silence", "suspend")
 DECISIONS = ("allow", "flag", "hide")
@@ -20,7 +22,7 @@ MAX_REPORTED_STATUSES = 100
 USER_SOURCE = "user"
 
 
-class ModerationError(ValueError):
+class ModerationError(errors.RuleViolation):
     """A report or action breaks a rule; the message is client-visible (422)."""
 
 

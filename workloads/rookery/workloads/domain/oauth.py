@@ -14,6 +14,8 @@ import datetime as dt
 import hashlib
 import hmac
 
+from rookery.workloads.domain import errors
+
 TOP_LEVEL = frozenset({"read", "write", "follow", "push", "profile", "admin:read", "admin:write"})
 GRANULAR = frozenset(
     {
@@ -86,14 +88,31 @@ OOB_REDIRECT = "urn:ietf:wg:oauth:2.0:oob"
 GRANT_TYPES = ("authorization_code", "password", "client_credentials", "refresh_token")
 
 
-class OAuthError(Exception):
-    """An RFC 6749 error: ``error`` is the code (invalid_grant ...), ``status`` the HTTP status."""
+class OAuthError(errors.DomainError):
+    """An RFC 6749 error: ``error`` is the code (invalid_grant ...), ``status`` the HTTP status;
+    the OAuth endpoints answer it in RFC 6749's shape, ``{"error", "error_description"}``."""
 
     def __init__(self, error: str, description: str, status: int = 400) -> None:
         super().__init__(description)
         self.error = error
         self.description = description
         self.status = status
+
+
+class AppRejected(errors.RuleViolation, OAuthError):
+    """An app registration that breaks a rule (blank name, bad redirect URI, unknown scope): the
+    API answers 422 ``Validation failed: <description>``."""
+
+    def __init__(self, description: str, error: str = "invalid_client_metadata") -> None:
+        OAuthError.__init__(self, error, description, 422)
+
+
+class AuthorizationRejected(errors.BadRequest, OAuthError):
+    """An authorization request (the login page) naming an unknown app, a redirect URI or scopes
+    the app was not registered with: the API answers 400 with the description as the message."""
+
+    def __init__(self, error: str, description: str) -> None:
+        OAuthError.__init__(self, error, description, 400)
 
 
 def parse_scopes(text: str | None, default: frozenset[str] = DEFAULT_SCOPES) -> frozenset[str]:

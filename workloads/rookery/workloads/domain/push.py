@@ -13,6 +13,8 @@ import ipaddress
 import urllib.parse
 from typing import Any
 
+from rookery.workloads.domain import errors
+
 ALERTS = (
     "mention",
     "status",
@@ -28,8 +30,10 @@ ALERTS = (
 POLICIES = ("all", "followed", "follower", "none")
 
 
-class PushRejected(ValueError):
-    """A subscription request that breaks a rule: the API answers 422."""
+class PushRejected(errors.RuleViolation):
+    """A subscription request that breaks a rule: the API answers 422 with the message as it is."""
+
+    prefixed = False
 
 
 class PushGone(Exception):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from rookery.workloads.domain import errors
 from rookery.workloads.ids import timestamp_ms
 
 PUBLIC = "public"
@@ -19,11 +20,11 @@ MAX_PINNED = 5
 MAX_MEDIA = 4
 
 
-class StatusRuleError(Exception):
-    """A use of a status the rules do not allow (the API answers 422 or 403)."""
+class StatusRuleError(errors.RuleViolation):
+    """A use of a status the rules do not allow (the API answers 422; ``Forbidden`` 403)."""
 
 
-class Forbidden(StatusRuleError):
+class Forbidden(errors.Forbidden, StatusRuleError):
     """The viewer may not act on this status at all."""
 
 

@@ -19,7 +19,7 @@ import warnings
 import blurhash
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from rookery.workloads.domain.media import FORMATS, Dimensions, MediaRejected
+from rookery.workloads.domain.media import FORMATS, Dimensions, MediaRejected, MediaTooLarge
 
 IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 ANIMATION_PIXEL_BUDGET = 400_000_000  # frames x width x height an animated GIF may decode to
@@ -86,10 +86,10 @@ def sniff(data: bytes, limits: Limits) -> Sniffed:
     video = sniff_video(data)
     if video is not None:
         if len(data) > limits.max_video_bytes:
-            raise MediaRejected(f"video is larger than {limits.max_video_bytes} bytes", 413)
+            raise MediaTooLarge(f"video is larger than {limits.max_video_bytes} bytes")
         return Sniffed(video, None)
     if len(data) > limits.max_image_bytes:
-        raise MediaRejected(f"image is larger than {limits.max_image_bytes} bytes", 413)
+        raise MediaTooLarge(f"image is larger than {limits.max_image_bytes} bytes")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

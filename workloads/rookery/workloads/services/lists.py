@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rookery.workloads.domain import errors
 from rookery.workloads.domain.lists import (
     TimelineList,
     check_members,
@@ -31,7 +32,7 @@ from rookery.workloads.services.posts import PostsService
 from rookery.workloads.services.social import AccountDirectory, NotFoundError
 
 
-class NotFollowed(ValueError):
+class NotFollowed(errors.RuleViolation):
     """Adding an account the owner does not follow (the API answers 422)."""
 
 

@@ -22,9 +22,11 @@ from rookery.workloads.domain import media as domain
 from rookery.workloads.domain.events import MEDIA, Event
 from rookery.workloads.domain.media import (
     FAILED,
+    IMAGE,
     PROCESSING,
     READY,
     UPLOAD,
+    AttachmentRejected,
     Focus,
     MediaAlreadyAttached,
     MediaAttachment,
@@ -103,6 +105,20 @@ class MediaService:
             await self.store.delete(media.id)
             raise
         return media
+
+    async def profile_image(self, account_id: int, data: bytes, field: str) -> str:
+        """An avatar or header, uploaded and processed at once: its URL. A rejection names the
+        field (``avatar: image is larger than ...``)."""
+        try:
+            uploaded = await self.upload(account_id, data)
+        except MediaRejected as exc:
+            raise type(exc)(f"{field}: {exc}") from None
+        if uploaded.type != IMAGE:
+            raise MediaRejected(f"{field} must be an image")
+        processed = await self.process(uploaded.id)
+        if processed is None or processed.state != READY or not processed.url:
+            raise MediaRejected(f"{field} could not be processed")
+        return str(processed.url)
 
     async def process(self, media_id: int) -> MediaAttachment | None:
         """Make the variants of a processing attachment; idempotent (a ready one is left alone).
@@ -233,23 +249,23 @@ class MediaService:
     # --- statuses (called by the posts role) -----------------------------------------------------
 
     async def attachments_for(self, account_id: int, media_ids: Sequence[int]) -> list[MediaAttachment]:
-        """The attachments a new status may carry, in the order given; raises MediaRejected when an
+        """The attachments a new status may carry, in the order given; raises AttachmentRejected when an
         id is unknown, another account's, already attached, failed, or there are too many."""
         ids = list(dict.fromkeys(media_ids))
         if len(ids) > MAX_ATTACHMENTS:
-            raise MediaRejected(f"a status has at most {MAX_ATTACHMENTS} attachments")
+            raise AttachmentRejected(f"a status has at most {MAX_ATTACHMENTS} attachments")
         found = await self.repo.get_many(ids)
         result = []
         for media_id in ids:
             media = found.get(media_id)
             if media is None or media.account_id != account_id:
-                raise MediaRejected(f"media {media_id} not found")
+                raise AttachmentRejected(f"media {media_id} not found")
             if media.status_id is not None:
-                raise MediaRejected(f"media {media_id} is already attached to a status")
+                raise AttachmentRejected(f"media {media_id} is already attached to a status")
             if media.state == FAILED:
-                raise MediaRejected(f"media {media_id} could not be processed")
+                raise AttachmentRejected(f"media {media_id} could not be processed")
             if media.state == PROCESSING:  # Mastodon's rule too: statuses carry finished media only
-                raise MediaRejected(f"media {media_id} has not finished processing; try again in a moment")
+                raise AttachmentRejected(f"media {media_id} has not finished processing; try again in a moment")
             result.append(media)
         return result
 

@@ -21,10 +21,13 @@ from rookery.workloads.domain.chats import (
     MEMBER,
     OWNER,
     Chat,
+    ChatConflict,
+    ChatForbidden,
     ChatMember,
     ChatMessage,
     ChatNotFound,
     ChatRejected,
+    NotAMember,
 )
 from rookery.workloads.domain.events import MESSAGES, Event
 from rookery.workloads.domain.pagination import PageRequest
@@ -101,7 +104,7 @@ class MessagingService:
             return
         relations = await self.graph.viewer_relations(account_id, others)
         if any(relations.blocked_either_way(other) for other in others):
-            raise ChatRejected("you cannot chat with this account", 403)
+            raise ChatForbidden("you cannot chat with this account")
 
     # --- chats -----------------------------------------------------------------------------------
 
@@ -125,7 +128,7 @@ class MessagingService:
         if not await self.store.create_chat(chat, members, [event]):
             existing = await self.store.direct_chat(account_id, others[0])
             if existing is None:
-                raise ChatRejected("the chat could not be created, try again", 409)
+                raise ChatConflict("the chat could not be created, try again")
             return await self._reopen(account_id, existing), False
         return await self.view(account_id, chat.id), True
 
@@ -210,7 +213,7 @@ class MessagingService:
         members = await self.store.members(chat.id)
         target = next((m for m in members if m.account_id == target_id), None)
         if target is None:
-            raise ChatRejected("that account is not a member of this chat", 404)
+            raise NotAMember("that account is not a member of this chat")
         rules.can_remove(chat, actor, target)
         event = self._event(
             CHAT_MEMBER_REMOVED, chat.id, {"by": str(account_id), "member": str(target.account_id)}

@@ -16,7 +16,9 @@ from urllib.parse import urlsplit
 from rookery.workloads.domain.accounts import Account
 from rookery.workloads.domain.oauth import (
     OOB_REDIRECT,
+    AppRejected,
     AuthorizationCode,
+    AuthorizationRejected,
     OAuthApp,
     OAuthError,
     TokenRecord,
@@ -67,6 +69,9 @@ class TokenGrant:
         return body
 
 
+UNKNOWN_CLIENT = "Client authentication failed due to unknown client"
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -75,11 +80,11 @@ def parse_redirect_uris(value: str | list[str] | None) -> tuple[str, ...]:
     items = value if isinstance(value, list) else (value or "").split()
     uris = tuple(dict.fromkeys(u.strip() for u in items if u.strip()))
     if not uris:
-        raise OAuthError("invalid_redirect_uri", "redirect_uris can't be blank", 422)
+        raise AppRejected("redirect_uris can't be blank", "invalid_redirect_uri")
     for uri in uris:
         parts = urlsplit(uri)
         if uri != OOB_REDIRECT and (not parts.scheme or parts.fragment or len(uri) > 2000):
-            raise OAuthError("invalid_redirect_uri", f"redirect_uris must be absolute URIs: {uri[:100]}", 422)
+            raise AppRejected(f"redirect_uris must be absolute URIs: {uri[:100]}", "invalid_redirect_uri")
     return uris
 
 
@@ -111,20 +116,23 @@ class OAuthService:
     ) -> OAuthApp:
         name = (name or "").strip()
         if not name:
-            raise OAuthError("invalid_client_metadata", "client_name can't be blank", 422)
+            raise AppRejected("client_name can't be blank")
         if len(name) > 255:
-            raise OAuthError(
-                "invalid_client_metadata", "client_name is too long (maximum is 255 characters)", 422
-            )
+            raise AppRejected("client_name is too long (maximum is 255 characters)")
         if website and (len(website) > 2000 or not urlsplit(website).scheme):
-            raise OAuthError("invalid_client_metadata", "website must be an absolute URL", 422)
+            raise AppRejected("website must be an absolute URL")
+        uris = parse_redirect_uris(redirect_uris)
+        try:
+            granted = parse_scopes(scopes)
+        except OAuthError as exc:  # the token endpoint answers it RFC 6749's way; an app is a 422
+            raise AppRejected(exc.description, exc.error) from None
         app = OAuthApp(
             id=new_id(),
             name=name,
             client_id=secrets.token_urlsafe(32),
             client_secret=secrets.token_urlsafe(32),
-            redirect_uris=parse_redirect_uris(redirect_uris),
-            scopes=parse_scopes(scopes),
+            redirect_uris=uris,
+            scopes=granted,
             website=website or None,
             created_at=_now(),
         )
@@ -137,7 +145,7 @@ class OAuthService:
     async def client(self, client_id: str | None) -> OAuthApp:
         app = await self.store.app_by_client_id(client_id) if client_id else None
         if app is None:
-            raise OAuthError("invalid_client", "Client authentication failed due to unknown client", 401)
+            raise OAuthError("invalid_client", UNKNOWN_CLIENT, 401)
         return app
 
     async def authenticate_client(self, client_id: str | None, client_secret: str | None) -> OAuthApp:
@@ -151,14 +159,27 @@ class OAuthService:
     def check_authorization_request(
         self, app: OAuthApp, redirect_uri: str, scope: str | None, method: str | None
     ) -> frozenset[str]:
+        """The scopes a login-page request gets; AuthorizationRejected (400) says what is wrong."""
         if not app.accepts_redirect(redirect_uri):
-            raise OAuthError("invalid_redirect_uri", "The redirect uri included is not valid.")
-        scopes = parse_scopes(scope, default=app.scopes)
+            raise AuthorizationRejected("invalid_redirect_uri", "The redirect uri included is not valid.")
+        try:
+            scopes = parse_scopes(scope, default=app.scopes)
+        except OAuthError as exc:
+            raise AuthorizationRejected(exc.error, exc.description) from None
         if not scopes_within(scopes, app.scopes):
-            raise OAuthError("invalid_scope", "The requested scope is invalid, unknown, or malformed.")
+            raise AuthorizationRejected("invalid_scope", "The requested scope is invalid, unknown, or malformed.")
         if method not in (None, "", "S256", "plain"):
-            raise OAuthError("invalid_request", "code_challenge_method must be S256 or plain")
+            raise AuthorizationRejected("invalid_request", "code_challenge_method must be S256 or plain")
         return scopes
+
+    async def authorization_request(
+        self, client_id: str | None, redirect_uri: str, scope: str | None, method: str | None
+    ) -> tuple[OAuthApp, frozenset[str]]:
+        """The app and scopes of a login-page request (an unknown app is a 400 there, too)."""
+        app = await self.store.app_by_client_id(client_id) if client_id else None
+        if app is None:
+            raise AuthorizationRejected("invalid_client", UNKNOWN_CLIENT)
+        return app, self.check_authorization_request(app, redirect_uri, scope, method)
 
     async def create_code(
         self,

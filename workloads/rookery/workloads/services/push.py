@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from rookery.workloads.domain import errors
 from rookery.workloads.domain import push as rules
 from rookery.workloads.domain.events import NOTIFICATIONS, Event
 from rookery.workloads.domain.push import DeliveryFailed, PushGone, PushKeys, PushSubscription
@@ -29,8 +30,8 @@ NOTIFICATION_CREATED = "NotificationCreated"
 ATTEMPTS = 3
 
 
-class PushSubscriptionNotFound(LookupError):
-    pass
+class PushSubscriptionNotFound(errors.NotFound):
+    """The token has no push subscription."""
 
 
 class PushService:

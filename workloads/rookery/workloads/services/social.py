@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from rookery.workloads.domain import errors
 from rookery.workloads.domain.accounts import Account
 from rookery.workloads.domain.events import Event
 from rookery.workloads.domain.statuses import Status
@@ -41,7 +42,7 @@ class AccountDirectory(Protocol):
     ) -> None: ...
 
 
-class NotFoundError(LookupError):
+class NotFoundError(errors.NotFound):
     """An id that does not exist, or that the viewer may not know exists (API: 404)."""
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import orjson
 
+from rookery.workloads.domain import errors
 from rookery.workloads.domain.graph import ViewerRelations
 from rookery.workloads.domain.oauth import AuthContext
 from rookery.workloads.ids import parse_id
@@ -57,13 +58,12 @@ TAG_RE = re.compile(r"^[\w]{1,100}$", re.UNICODE)
 STATUS_EVENTS = frozenset({"update", "status.update"})
 
 
-class StreamRejected(Exception):
-    """A stream the caller may not read, or does not exist (HTTP 400/401/403, or an error frame)."""
+class StreamRejected(errors.DomainError):
+    """A stream the caller may not read, or does not exist (HTTP 400/401/403/404, or an error frame)."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
-        self.message = message
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

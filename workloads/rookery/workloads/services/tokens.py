@@ -18,6 +18,7 @@ from typing import Any
 
 import jwt
 
+from rookery.workloads.domain import errors
 from rookery.workloads.domain.oauth import AuthContext
 from rookery.workloads.ports.accounts import JwksSource, SigningKeys
 from rookery.workloads.ports.edge import Realtime
@@ -32,7 +33,7 @@ SubjectResolver = Callable[[dict[str, Any]], Awaitable[int | None]]
 GrantResolver = Callable[[dict[str, Any]], Awaitable[tuple[int | None, int | None, frozenset[str]] | None]]
 
 
-class InvalidToken(Exception):
+class InvalidToken(errors.Unauthorized):
     """The bearer token is malformed, forged, expired, revoked or from another issuer."""
 
 

@@ -30,13 +30,11 @@ from rookery.workloads.api.errors import ApiError, Forbidden, NotFound, Unproces
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.domain.accounts import (
-    AccountTaken,
     InvalidAccount,
     ProfileChanges,
     ProfileField,
     apply_profile_changes,
 )
-from rookery.workloads.domain.media import IMAGE, READY, MediaRejected
 from rookery.workloads.ids import parse_id
 from rookery.workloads.services.media import MediaService
 from rookery.workloads.views.accounts import (
@@ -148,16 +146,7 @@ async def _profile_image(media: MediaService | None, account_id: int, name: str,
     await upload.close()
     if len(data) > MAX_PROFILE_IMAGE_BYTES:
         raise ApiError(413, f"{name} is too large (limit {MAX_PROFILE_IMAGE_BYTES} bytes)")
-    try:
-        uploaded = await media.upload(account_id, data)
-        if uploaded.type != IMAGE:
-            raise ApiError(422, f"{name} must be an image")
-        processed = await media.process(uploaded.id)
-    except MediaRejected as exc:
-        raise ApiError(exc.status, f"{name}: {exc}") from None
-    if processed is None or processed.state != READY or not processed.url:
-        raise ApiError(422, f"{name} could not be processed")
-    return str(processed.url)
+    return await media.profile_image(account_id, data, name)
 
 
 @router.patch("/api/v1/accounts/update_credentials", summary="Update the profile", responses=ACCOUNT)
@@ -173,11 +162,8 @@ async def update_credentials(
     avatar, header = params.file("avatar"), params.file("header")
     if avatar is not None or header is not None:  # check the rest first: no orphan uploads on 422
         current = await accounts.get(ctx.user_id)
-        try:
-            if current is not None:
-                apply_profile_changes(current, changes)
-        except InvalidAccount as exc:
-            raise Unprocessable(f"Validation failed: {exc}") from None
+        if current is not None:
+            apply_profile_changes(current, changes)
     if avatar is not None:
         changes = dataclasses.replace(
             changes, avatar=await _profile_image(media, ctx.user_id, "avatar", avatar)
@@ -186,12 +172,7 @@ async def update_credentials(
         changes = dataclasses.replace(
             changes, header=await _profile_image(media, ctx.user_id, "header", header)
         )
-    try:
-        account = await accounts.update_profile(ctx.user_id, changes)
-    except AccountTaken as exc:
-        raise Unprocessable(f"Validation failed: {exc}") from None
-    except InvalidAccount as exc:
-        raise Unprocessable(f"Validation failed: {exc}") from None
+    account = await accounts.update_profile(ctx.user_id, changes)
     return JsonResponse(render_credential_account(account, settings.base_url))
 
 

@@ -30,7 +30,7 @@ from rookery.workloads.api.deps import (
 from rookery.workloads.api.errors import Forbidden, NotFound, Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.routes.reports import moderation_errors, report_base
+from rookery.workloads.api.routes.reports import report_base
 from rookery.workloads.api.social import page_of, paged, path_id
 from rookery.workloads.domain import analytics
 from rookery.workloads.domain.accounts import Account
@@ -228,23 +228,21 @@ async def list_reports(
 async def get_report(
     request: Request, report_id: str, desk: AdminDesk, ctx: AuthContext = Depends(READ_REPORTS)
 ) -> Response:
-    with moderation_errors():
-        report = await desk.moderation.get_report(path_id(report_id))
+    report = await desk.moderation.get_report(path_id(report_id))
     return JsonResponse((await _admin_reports(desk, [report]))[0])
 
 
 async def _report_change(desk: Desk, report_id: str, change: str, ctx: AuthContext) -> Response:
     service = desk.moderation
-    with moderation_errors():
-        rid = path_id(report_id)
-        if change == "assign_to_self":
-            report = await service.assign(rid, ctx.user_id)
-        elif change == "unassign":
-            report = await service.assign(rid, None)
-        elif change == "resolve":
-            report = await service.resolve(rid, ctx.user_id)
-        else:
-            report = await service.reopen(rid)
+    rid = path_id(report_id)
+    if change == "assign_to_self":
+        report = await service.assign(rid, ctx.user_id)
+    elif change == "unassign":
+        report = await service.assign(rid, None)
+    elif change == "resolve":
+        report = await service.resolve(rid, ctx.user_id)
+    else:
+        report = await service.reopen(rid)
     return JsonResponse((await _admin_reports(desk, [report]))[0])
 
 
@@ -329,8 +327,7 @@ async def _list_accounts(request: Request, desk: Desk, params: Params, status: s
 
 
 async def _one_account(desk: Desk, account_id: int) -> dict[str, Any]:
-    with moderation_errors():
-        await desk.moderation.restrictions(account_id)  # 404 for unknown; tracks the account
+    await desk.moderation.restrictions(account_id)  # 404 for unknown; tracks the account
     rendered = await _admin_accounts(desk, [account_id])
     if account_id not in rendered:
         raise NotFound()
@@ -358,15 +355,13 @@ async def account_action(
         raise Unprocessable(f"Validation failed: type must be one of {', '.join(ACCOUNT_ACTIONS)}")
     target = path_id(account_id)
     report_id = _optional_id(params, "report_id")
-    with moderation_errors():
-        await moderation.act(ctx.user_id, target, action, report_id=report_id)
+    await moderation.act(ctx.user_id, target, action, report_id=report_id)
     return JsonResponse({})
 
 
 async def _lift(desk: Desk, account_id: str, what: str) -> Response:
     target = path_id(account_id)
-    with moderation_errors():
-        await desk.moderation.lift(target, what)
+    await desk.moderation.lift(target, what)
     return JsonResponse(await _one_account(desk, target))
 
 
@@ -417,8 +412,7 @@ async def delete_status(
 ) -> Response:
     sid = path_id(status_id)
     rendered = await views.render([sid], None)
-    with moderation_errors():
-        status = await moderation.delete_status(ctx.user_id, sid)
+    status = await moderation.delete_status(ctx.user_id, sid)
     return JsonResponse(rendered[0] if rendered else {"id": str(status.id)})
 
 
@@ -501,16 +495,6 @@ MEASURES = {
 }
 
 
-def _date(params: Params, name: str) -> dt.date:
-    raw = params.text(name)
-    if not raw:
-        raise Unprocessable(f"Validation failed: {name} is required")
-    try:
-        return dt.date.fromisoformat(raw[:10])
-    except ValueError:
-        raise Unprocessable(f"Validation failed: {name} must be a date (YYYY-MM-DD)") from None
-
-
 @router.post(
     "/api/v1/admin/measures",
     summary="Daily measures (new_users, active_users, interactions, opened_reports, resolved_reports)",
@@ -523,7 +507,7 @@ async def measures(request: Request, stats: Analytics, ctx: AuthContext = Depend
     if not keys or unknown:
         allowed = ", ".join((*MEASURES, "active_users"))
         raise Unprocessable(f"Validation failed: keys must be some of {allowed}")
-    start, end = _date(params, "start_at"), _date(params, "end_at")
+    start, end = params.date("start_at"), params.date("end_at")
     if end < start:
         raise Unprocessable("Validation failed: end_at is before start_at")
     days = days_between(start, end)

@@ -16,7 +16,7 @@ from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Messaging, 
 from rookery.workloads.api.errors import ApiError, NotFound
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse
-from rookery.workloads.domain.chats import MEMBER, ChatNotFound, ChatRejected
+from rookery.workloads.domain.chats import MEMBER
 from rookery.workloads.domain.pagination import PageRequest, clamp_limit
 from rookery.workloads.ids import parse_id
 from rookery.workloads.services.messaging import ChatView
@@ -110,10 +110,6 @@ def _paged(request: Request, body: list[dict[str, Any]], cursor_ids: list[int]) 
     return response
 
 
-def _rejected(exc: ChatRejected) -> ApiError:
-    return ApiError(exc.status, str(exc))
-
-
 # --- chats -------------------------------------------------------------------------------------
 
 
@@ -137,12 +133,9 @@ async def create_chat(
     ctx: AuthContext = Depends(require_user("write:conversations")),
 ) -> Response:
     params = await read_params(request)
-    try:
-        view, created = await messaging.create(
-            ctx.user_id, _ids(params, "account_ids"), params.text("title", max_length=1000)
-        )
-    except ChatRejected as exc:
-        raise _rejected(exc) from None
+    view, created = await messaging.create(
+        ctx.user_id, _ids(params, "account_ids"), params.text("title", max_length=1000)
+    )
     return JsonResponse(await ChatRenderer(accounts).chat(view), status_code=201 if created else 200)
 
 
@@ -170,10 +163,7 @@ async def get_chat(
     accounts: AccountViewsDep,
     ctx: AuthContext = Depends(require_user("read:conversations")),
 ) -> Response:
-    try:
-        view = await messaging.view(ctx.user_id, _chat_id(chat_id))
-    except ChatNotFound:
-        raise NotFound() from None
+    view = await messaging.view(ctx.user_id, _chat_id(chat_id))
     return JsonResponse(await ChatRenderer(accounts).chat(view))
 
 
@@ -191,14 +181,9 @@ async def update_chat(
     ctx: AuthContext = Depends(require_user("write:conversations")),
 ) -> Response:
     params = await read_params(request)
-    try:
-        view = await messaging.rename(
-            ctx.user_id, _chat_id(chat_id), params.text("title", max_length=1000)
-        )
-    except ChatNotFound:
-        raise NotFound() from None
-    except ChatRejected as exc:
-        raise _rejected(exc) from None
+    view = await messaging.rename(
+        ctx.user_id, _chat_id(chat_id), params.text("title", max_length=1000)
+    )
     return JsonResponse(await ChatRenderer(accounts).chat(view))
 
 
@@ -213,12 +198,7 @@ async def delete_chat(
     messaging: Messaging,
     ctx: AuthContext = Depends(require_user("write:conversations")),
 ) -> Response:
-    try:
-        await messaging.delete(ctx.user_id, _chat_id(chat_id))
-    except ChatNotFound:
-        raise NotFound() from None
-    except ChatRejected as exc:
-        raise _rejected(exc) from None
+    await messaging.delete(ctx.user_id, _chat_id(chat_id))
     return JsonResponse({})
 
 
@@ -241,14 +221,9 @@ async def add_members(
     ctx: AuthContext = Depends(require_user("write:conversations")),
 ) -> Response:
     params = await read_params(request)
-    try:
-        view = await messaging.add_members(
-            ctx.user_id, _chat_id(chat_id), _ids(params, "account_ids"), params.text("role") or MEMBER
-        )
-    except ChatNotFound:
-        raise NotFound() from None
-    except ChatRejected as exc:
-        raise _rejected(exc) from None
+    view = await messaging.add_members(
+        ctx.user_id, _chat_id(chat_id), _ids(params, "account_ids"), params.text("role") or MEMBER
+    )
     return JsonResponse(await ChatRenderer(accounts).chat(view))
 
 
@@ -270,15 +245,10 @@ async def remove_members(
     if not targets:
         raise ApiError(422, "account_ids must name at least one member")
     view: ChatView | None = None
-    try:
-        for target in dict.fromkeys(targets):
-            view = await messaging.remove_member(ctx.user_id, _chat_id(chat_id), target)
-            if view is None:
-                break
-    except ChatNotFound:
-        raise NotFound() from None
-    except ChatRejected as exc:
-        raise _rejected(exc) from None
+    for target in dict.fromkeys(targets):
+        view = await messaging.remove_member(ctx.user_id, _chat_id(chat_id), target)
+        if view is None:
+            break
     return JsonResponse(await ChatRenderer(accounts).chat(view) if view is not None else {})
 
 
@@ -297,10 +267,7 @@ async def list_messages(
     accounts: AccountViewsDep,
     ctx: AuthContext = Depends(require_user("read:conversations")),
 ) -> Response:
-    try:
-        messages = await messaging.messages(ctx.user_id, _chat_id(chat_id), _page(request))
-    except ChatNotFound:
-        raise NotFound() from None
+    messages = await messaging.messages(ctx.user_id, _chat_id(chat_id), _page(request))
     body = await ChatRenderer(accounts).messages(messages)
     return _paged(request, body, [m.id for m in messages])
 
@@ -320,12 +287,7 @@ async def post_message(
     ctx: AuthContext = Depends(require_user("write:conversations")),
 ) -> Response:
     params = await read_params(request)
-    try:
-        message = await messaging.post(ctx.user_id, _chat_id(chat_id), params.text("text") or "")
-    except ChatNotFound:
-        raise NotFound() from None
-    except ChatRejected as exc:
-        raise _rejected(exc) from None
+    message = await messaging.post(ctx.user_id, _chat_id(chat_id), params.text("text") or "")
     return JsonResponse(await ChatRenderer(accounts).message(message))
 
 
@@ -345,10 +307,5 @@ async def mark_read(
     params = await read_params(request)
     raw = params.text("last_read_id")
     last_read_id = parse_id(raw) if raw is not None else None
-    try:
-        view = await messaging.mark_read(ctx.user_id, _chat_id(chat_id), last_read_id)
-    except ChatNotFound:
-        raise NotFound() from None
-    except ChatRejected as exc:
-        raise _rejected(exc) from None
+    view = await messaging.mark_read(ctx.user_id, _chat_id(chat_id), last_read_id)
     return JsonResponse(await ChatRenderer(accounts).chat(view))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from rookery.workloads.api.deps import AuthContext, Conversations, ConversationViewsDep, require_user
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.social import domain_errors, page_of, paged, path_id
+from rookery.workloads.api.social import page_of, paged, path_id
 from rookery.workloads.views.conversations import CONVERSATION_SCHEMA
 
 router = APIRouter(tags=["conversations"])
@@ -46,8 +46,7 @@ async def mark_read(
     views: ConversationViewsDep,
     ctx: AuthContext = Depends(require_user("write:conversations")),
 ) -> Response:
-    with domain_errors():
-        found = await conversations.mark_read(ctx.user_id, path_id(conversation_id))
+    found = await conversations.mark_read(ctx.user_id, path_id(conversation_id))
     entity = await views.one(found)
     return JsonResponse(
         entity
@@ -63,6 +62,5 @@ async def delete(
     conversations: Conversations,
     ctx: AuthContext = Depends(require_user("write:conversations")),
 ) -> Response:
-    with domain_errors():
-        await conversations.delete(ctx.user_id, path_id(conversation_id))
+    await conversations.delete(ctx.user_id, path_id(conversation_id))
     return JsonResponse({})

@@ -11,7 +11,7 @@ from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Graph, Opti
 from rookery.workloads.api.errors import Forbidden, Unprocessable
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.social import domain_errors, page_of, paged, pair_cursors, path_id
+from rookery.workloads.api.social import page_of, paged, pair_cursors, path_id
 from rookery.workloads.domain.graph import Relationship
 from rookery.workloads.ids import parse_id
 from rookery.workloads.views.accounts import ACCOUNT_SCHEMA, AccountViews
@@ -53,14 +53,13 @@ async def follow(
 ) -> Response:
     params = await read_params(request)
     languages = params.strings("languages") if "languages" in params else None
-    with domain_errors():
-        rel = await graph.follow(
-            ctx.user_id,
-            path_id(account_id),
-            reblogs=bool(params.flag("reblogs", True)),
-            notify=bool(params.flag("notify", False)),
-            languages=tuple(languages) if languages else None,
-        )
+    rel = await graph.follow(
+        ctx.user_id,
+        path_id(account_id),
+        reblogs=bool(params.flag("reblogs", True)),
+        notify=bool(params.flag("notify", False)),
+        languages=tuple(languages) if languages else None,
+    )
     return _relationship(rel)
 
 
@@ -68,8 +67,7 @@ def _graph_action(path: str, summary: str, scope: str, method: str) -> None:
     async def endpoint(
         request: Request, account_id: str, graph: Graph, ctx: AuthContext = Depends(require_user(scope))
     ) -> Response:
-        with domain_errors():
-            rel = await getattr(graph, method)(ctx.user_id, path_id(account_id))
+        rel = await getattr(graph, method)(ctx.user_id, path_id(account_id))
         return _relationship(rel)
 
     endpoint.__name__ = f"account_{method}"
@@ -93,10 +91,9 @@ async def mute(
     request: Request, account_id: str, graph: Graph, ctx: AuthContext = Depends(require_user("write:mutes"))
 ) -> Response:
     params = await read_params(request)
-    with domain_errors():
-        rel = await graph.mute(
-            ctx.user_id, path_id(account_id), notifications=bool(params.flag("notifications", True))
-        )
+    rel = await graph.mute(
+        ctx.user_id, path_id(account_id), notifications=bool(params.flag("notifications", True))
+    )
     return _relationship(rel)
 
 
@@ -124,8 +121,7 @@ async def followers(
     if ctx is not None and not ctx.allows("read:accounts"):
         raise Forbidden("This action is outside the authorized scopes")
     page = page_of(await read_params(request), 40, 80)
-    with domain_errors():
-        pairs = await graph.followers(path_id(account_id), page)
+    pairs = await graph.followers(path_id(account_id), page)
     return await _account_page(request, views, pairs)
 
 
@@ -140,8 +136,7 @@ async def following(
     if ctx is not None and not ctx.allows("read:accounts"):
         raise Forbidden("This action is outside the authorized scopes")
     page = page_of(await read_params(request), 40, 80)
-    with domain_errors():
-        pairs = await graph.following(path_id(account_id), page)
+    pairs = await graph.following(path_id(account_id), page)
     return await _account_page(request, views, pairs)
 
 
@@ -161,8 +156,7 @@ async def follow_requests(
 async def authorize(
     request: Request, account_id: str, graph: Graph, ctx: AuthContext = Depends(require_user("write:follows"))
 ) -> Response:
-    with domain_errors():
-        return _relationship(await graph.authorize(ctx.user_id, path_id(account_id)))
+    return _relationship(await graph.authorize(ctx.user_id, path_id(account_id)))
 
 
 @router.post(
@@ -171,8 +165,7 @@ async def authorize(
 async def reject(
     request: Request, account_id: str, graph: Graph, ctx: AuthContext = Depends(require_user("write:follows"))
 ) -> Response:
-    with domain_errors():
-        return _relationship(await graph.reject(ctx.user_id, path_id(account_id)))
+    return _relationship(await graph.reject(ctx.user_id, path_id(account_id)))
 
 
 @router.get("/api/v1/blocks", summary="Blocked accounts", responses=ACCOUNTS)

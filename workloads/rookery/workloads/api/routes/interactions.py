@@ -19,7 +19,7 @@ from rookery.workloads.api.deps import (
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.routes.statuses import STATUS, STATUSES
-from rookery.workloads.api.social import domain_errors, page_of, paged, pair_cursors, path_id
+from rookery.workloads.api.social import page_of, paged, pair_cursors, path_id
 from rookery.workloads.domain.statuses import PUBLIC, Status
 from rookery.workloads.services.interactions import InteractionsService
 from rookery.workloads.views.statuses import StatusViews
@@ -32,8 +32,7 @@ Action = Callable[[InteractionsService, int, int], Awaitable[Status]]
 async def _act(
     service: InteractionsService, views: StatusViews, status_id: str, actor_id: int, action: Action
 ) -> Response:
-    with domain_errors():
-        status = await action(service, actor_id, path_id(status_id))
+    status = await action(service, actor_id, path_id(status_id))
     return JsonResponse(await views.one(status, actor_id))
 
 
@@ -83,8 +82,7 @@ async def reblog(
 ) -> Response:
     params = await read_params(request)
     visibility = params.text("visibility", PUBLIC) or PUBLIC
-    with domain_errors():
-        reblogged = await interactions.reblog(ctx.user_id, path_id(status_id), visibility)
+    reblogged = await interactions.reblog(ctx.user_id, path_id(status_id), visibility)
     original = await interactions.posts.statuses.get(reblogged.reblog_of_id or 0)
     if original is not None:
         await feed.deliver_to_author(reblogged, original.account_id)
@@ -96,8 +94,7 @@ async def favourited_by(
     request: Request, status_id: str, viewer: Reader, interactions: Interactions, accounts: AccountViewsDep
 ) -> Response:
     page = page_of(await read_params(request), 40, 80)
-    with domain_errors():
-        pairs = await interactions.favourited_by(path_id(status_id), viewer, page)
+    pairs = await interactions.favourited_by(path_id(status_id), viewer, page)
     found = await accounts.many([account_id for _, account_id in pairs])
     return paged(request, [found[a] for _, a in pairs if a in found], *pair_cursors(pairs))
 
@@ -107,8 +104,7 @@ async def reblogged_by(
     request: Request, status_id: str, viewer: Reader, interactions: Interactions, accounts: AccountViewsDep
 ) -> Response:
     page = page_of(await read_params(request), 40, 80)
-    with domain_errors():
-        pairs = await interactions.reblogged_by(path_id(status_id), viewer, page)
+    pairs = await interactions.reblogged_by(path_id(status_id), viewer, page)
     found = await accounts.many([account_id for _, account_id in pairs])
     return paged(request, [found[a] for _, a in pairs if a in found], *pair_cursors(pairs))
 

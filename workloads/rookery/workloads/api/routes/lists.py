@@ -14,7 +14,7 @@ from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.routes.graph import ACCOUNTS
 from rookery.workloads.api.routes.statuses import STATUSES
-from rookery.workloads.api.social import domain_errors, page_of, paged, path_id
+from rookery.workloads.api.social import page_of, paged, path_id
 from rookery.workloads.domain.lists import MAX_MEMBERS, MAX_TITLE, TimelineList
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import parse_id
@@ -78,41 +78,37 @@ async def lists(request: Request, lists: Lists, ctx: AuthContext = Depends(READ)
 async def create(request: Request, lists: Lists, ctx: AuthContext = Depends(WRITE)) -> Response:
     params = await read_params(request)
     title = params.text("title", max_length=MAX_TITLE)
-    with domain_errors():
-        created = await lists.create(
-            ctx.user_id,
-            title,
-            replies_policy=params.text("replies_policy", "list") or "list",
-            exclusive=bool(params.flag("exclusive", False)),
-        )
+    created = await lists.create(
+        ctx.user_id,
+        title,
+        replies_policy=params.text("replies_policy", "list") or "list",
+        exclusive=bool(params.flag("exclusive", False)),
+    )
     return JsonResponse(render_list(created))
 
 
 @router.get("/api/v1/lists/{list_id}", summary="One of your lists", responses=LIST)
 async def one(request: Request, list_id: str, lists: Lists, ctx: AuthContext = Depends(READ)) -> Response:
-    with domain_errors():
-        found = await lists.get(ctx.user_id, path_id(list_id))
+    found = await lists.get(ctx.user_id, path_id(list_id))
     return JsonResponse(render_list(found))
 
 
 @router.put("/api/v1/lists/{list_id}", summary="Change a list", responses=LIST)
 async def update(request: Request, list_id: str, lists: Lists, ctx: AuthContext = Depends(WRITE)) -> Response:
     params = await read_params(request)
-    with domain_errors():
-        changed = await lists.update(
-            ctx.user_id,
-            path_id(list_id),
-            title=params.text("title", max_length=MAX_TITLE),
-            replies_policy=params.text("replies_policy"),
-            exclusive=params.flag("exclusive"),
-        )
+    changed = await lists.update(
+        ctx.user_id,
+        path_id(list_id),
+        title=params.text("title", max_length=MAX_TITLE),
+        replies_policy=params.text("replies_policy"),
+        exclusive=params.flag("exclusive"),
+    )
     return JsonResponse(render_list(changed))
 
 
 @router.delete("/api/v1/lists/{list_id}", summary="Delete a list", responses=EMPTY)
 async def delete(request: Request, list_id: str, lists: Lists, ctx: AuthContext = Depends(WRITE)) -> Response:
-    with domain_errors():
-        await lists.delete(ctx.user_id, path_id(list_id))
+    await lists.delete(ctx.user_id, path_id(list_id))
     return JsonResponse({})
 
 
@@ -123,8 +119,7 @@ async def accounts(
     params = await read_params(request)
     everything = params.integer("limit") == 0  # Mastodon: limit=0 answers every member, unpaged
     page = PageRequest(limit=MAX_MEMBERS) if everything else page_of(params, 40, 80)
-    with domain_errors():
-        ids = await lists.members(ctx.user_id, path_id(list_id), page)
+    ids = await lists.members(ctx.user_id, path_id(list_id), page)
     found = await views.many(ids)
     body = [found[i] for i in ids if i in found and not found[i].get("suspended")]
     if everything or not ids:
@@ -135,27 +130,24 @@ async def accounts(
 @router.post("/api/v1/lists/{list_id}/accounts", summary="Add accounts you follow to a list", responses=EMPTY)
 async def add_accounts(request: Request, list_id: str, lists: Lists, ctx: AuthContext = Depends(WRITE)) -> Response:
     params = await read_params(request)
-    with domain_errors():
-        target = path_id(list_id)
-        await lists.get(ctx.user_id, target)  # an unknown list is a 404 before bad ids
-        await lists.add(ctx.user_id, target, _account_ids(params))
+    target = path_id(list_id)
+    await lists.get(ctx.user_id, target)  # an unknown list is a 404 before bad ids
+    await lists.add(ctx.user_id, target, _account_ids(params))
     return JsonResponse({})
 
 
 @router.delete("/api/v1/lists/{list_id}/accounts", summary="Remove accounts from a list", responses=EMPTY)
 async def remove_accounts(request: Request, list_id: str, lists: Lists, ctx: AuthContext = Depends(WRITE)) -> Response:
     params = await read_params(request)
-    with domain_errors():
-        target = path_id(list_id)
-        await lists.get(ctx.user_id, target)
-        await lists.remove(ctx.user_id, target, _account_ids(params))
+    target = path_id(list_id)
+    await lists.get(ctx.user_id, target)
+    await lists.remove(ctx.user_id, target, _account_ids(params))
     return JsonResponse({})
 
 
 @router.get("/api/v1/accounts/{account_id}/lists", summary="Your lists that hold this account", responses=LISTS)
 async def account_lists(request: Request, account_id: str, lists: Lists, ctx: AuthContext = Depends(READ)) -> Response:
-    with domain_errors():
-        found = await lists.lists_with(ctx.user_id, path_id(account_id))
+    found = await lists.lists_with(ctx.user_id, path_id(account_id))
     return JsonResponse([render_list(one) for one in found])
 
 
@@ -164,7 +156,6 @@ async def timeline(
     request: Request, list_id: str, lists: Lists, views: StatusViewsDep, ctx: AuthContext = Depends(READ)
 ) -> Response:
     page = page_of(await read_params(request))
-    with domain_errors():
-        found = await lists.timeline(ctx.user_id, path_id(list_id), page)
+    found = await lists.timeline(ctx.user_id, path_id(list_id), page)
     body = await views.render([e.status_id for e in found.entries], ctx.user_id)
     return paged(request, body, found.next_max_id, found.prev_min_id)

@@ -7,15 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import AuthContext, Media, require_user
-from rookery.workloads.api.errors import ApiError, NotFound
+from rookery.workloads.api.errors import ApiError
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse
 from rookery.workloads.domain.media import (
     FAILED,
     MEDIA_ATTACHMENT_SCHEMA,
     MediaAttachment,
-    MediaNotFound,
-    MediaRejected,
     render,
 )
 from rookery.workloads.ids import parse_id
@@ -53,10 +51,6 @@ _UPLOAD_BODY = {
 }
 
 
-def _api_error(exc: MediaRejected) -> ApiError:
-    return ApiError(exc.status, str(exc))
-
-
 async def _upload(request: Request, service: MediaService, ctx: AuthContext) -> MediaAttachment:
     params: Params = await read_params(request)
     upload = params.file("file")
@@ -65,15 +59,12 @@ async def _upload(request: Request, service: MediaService, ctx: AuthContext) -> 
     ceiling = max(service.limits.max_image_bytes, service.limits.max_video_bytes)
     data = await upload.read(ceiling + 1)
     await upload.close()
-    try:
-        return await service.upload(
-            ctx.user_id,
-            data,
-            description=params.text("description"),
-            focus=params.text("focus"),
-        )
-    except MediaRejected as exc:
-        raise _api_error(exc) from None
+    return await service.upload(
+        ctx.user_id,
+        data,
+        description=params.text("description"),
+        focus=params.text("focus"),
+    )
 
 
 @router.post(
@@ -109,10 +100,7 @@ async def upload_v1(
 
 
 async def _own(service: MediaService, ctx: AuthContext, media_id: str) -> MediaAttachment:
-    try:
-        return await service.get(ctx.user_id, parse_id(media_id))
-    except MediaNotFound:
-        raise NotFound() from None
+    return await service.get(ctx.user_id, parse_id(media_id))
 
 
 @router.get(
@@ -139,14 +127,9 @@ async def update_media(
     media_id: str, request: Request, service: Media, ctx: AuthContext = Depends(require_user("write:media"))
 ) -> JsonResponse:
     params = await read_params(request)
-    try:
-        media = await service.update(
-            ctx.user_id, parse_id(media_id), params.text("description"), params.text("focus")
-        )
-    except MediaNotFound:
-        raise NotFound() from None
-    except MediaRejected as exc:
-        raise _api_error(exc) from None
+    media = await service.update(
+        ctx.user_id, parse_id(media_id), params.text("description"), params.text("focus")
+    )
     return JsonResponse(render(media), status_code=200 if media.processed else 206)
 
 

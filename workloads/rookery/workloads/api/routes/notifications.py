@@ -10,7 +10,7 @@ from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Notificatio
 from rookery.workloads.api.errors import NotFound, Unprocessable
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.social import domain_errors, page_of, paged, path_id
+from rookery.workloads.api.social import page_of, paged, path_id
 from rookery.workloads.ids import parse_id
 from rookery.workloads.views.social import NOTIFICATION_SCHEMA, render_notifications
 
@@ -61,8 +61,7 @@ async def get_notification(
     views: StatusViewsDep,
     ctx: AuthContext = Depends(require_user("read:notifications")),
 ) -> Response:
-    with domain_errors():
-        found = await notifications.get(ctx.user_id, path_id(notification_id))
+    found = await notifications.get(ctx.user_id, path_id(notification_id))
     rendered = await render_notifications([found], ctx.user_id, accounts, views)
     if not rendered:
         raise NotFound()
@@ -84,6 +83,5 @@ async def dismiss_notification(
     notifications: Notifications,
     ctx: AuthContext = Depends(require_user("write:notifications")),
 ) -> Response:
-    with domain_errors():
-        await notifications.dismiss(ctx.user_id, path_id(notification_id))
+    await notifications.dismiss(ctx.user_id, path_id(notification_id))
     return JsonResponse({})

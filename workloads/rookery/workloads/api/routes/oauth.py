@@ -48,10 +48,6 @@ def _vapid_key(push: PushService | None) -> str:
     return str(push.server_key) if push is not None else ""
 
 
-def _oauth_error(exc: OAuthError) -> JsonResponse:
-    return JsonResponse({"error": exc.error, "error_description": exc.description}, status_code=exc.status)
-
-
 def application_entity(app: OAuthApp, *, with_secret: bool, vapid_key: str = "") -> dict[str, Any]:
     entity: dict[str, Any] = {
         "id": str(app.id),
@@ -77,15 +73,12 @@ async def create_app(request: Request, oauth: OAuth, push: OptionalPush) -> Resp
     redirect = params.raw("redirect_uris")
     if redirect is not None and not isinstance(redirect, str | list):
         raise ApiError(422, "redirect_uris must be a string or a list of strings")
-    try:
-        app = await oauth.register_app(
-            params.text("client_name", "", max_length=255) or "",
-            params.strings("redirect_uris") if isinstance(redirect, list) else params.text("redirect_uris"),
-            params.text("scopes"),
-            params.text("website", max_length=2000),
-        )
-    except OAuthError as exc:
-        raise ApiError(422, f"Validation failed: {exc.description}") from None
+    app = await oauth.register_app(
+        params.text("client_name", "", max_length=255) or "",
+        params.strings("redirect_uris") if isinstance(redirect, list) else params.text("redirect_uris"),
+        params.text("scopes"),
+        params.text("website", max_length=2000),
+    )
     return JsonResponse(application_entity(app, with_secret=True, vapid_key=_vapid_key(push)))
 
 
@@ -144,14 +137,12 @@ def _login_form(
 
 
 async def _checked_request(oauth: OAuthService, fields: dict[str, str]) -> tuple[OAuthApp, frozenset[str]]:
-    try:
-        app = await oauth.client(fields.get("client_id"))
-        scopes = oauth.check_authorization_request(
-            app, fields.get("redirect_uri", ""), fields.get("scope"), fields.get("code_challenge_method")
-        )
-    except OAuthError as exc:
-        raise ApiError(400, exc.description) from None
-    return app, scopes
+    return await oauth.authorization_request(
+        fields.get("client_id"),
+        fields.get("redirect_uri", ""),
+        fields.get("scope"),
+        fields.get("code_challenge_method"),
+    )
 
 
 @router.get("/oauth/authorize", summary="Login and consent page (HTML)", response_class=HTMLResponse)
@@ -251,13 +242,10 @@ async def token(request: Request, oauth: OAuth, keycloak: Keycloak, settings: Ap
     if "scope" not in fields and (scopes := params.text("scopes")) is not None:
         fields["scope"] = scopes
     _client_basic_auth(request, fields)
-    try:
-        if keycloak is not None:  # Keycloak mode: Keycloak's token endpoint, Mastodon's answer
-            body = await keycloak.token(fields)
-            return JsonResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
-        grant = await oauth.token(fields)
-    except OAuthError as exc:
-        return _oauth_error(exc)
+    if keycloak is not None:  # Keycloak mode: Keycloak's token endpoint, Mastodon's answer
+        body = await keycloak.token(fields)
+        return JsonResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+    grant = await oauth.token(fields)
     return JsonResponse(grant.to_dict(), headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
@@ -270,11 +258,8 @@ async def revoke(request: Request, oauth: OAuth) -> Response:
     _client_basic_auth(request, fields)
     token_value = params.text("token")
     if not token_value:
-        return _oauth_error(OAuthError("invalid_request", "token is required"))
-    try:
-        await oauth.revoke(token_value, fields.get("client_id"), fields.get("client_secret"))
-    except OAuthError as exc:
-        return _oauth_error(exc)
+        raise OAuthError("invalid_request", "token is required")
+    await oauth.revoke(token_value, fields.get("client_id"), fields.get("client_secret"))
     return JsonResponse({})
 
 

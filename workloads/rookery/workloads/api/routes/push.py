@@ -8,11 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from rookery.workloads.api.deps import AuthContext, Push, require_user
-from rookery.workloads.api.errors import ApiError, NotFound
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse
-from rookery.workloads.domain.push import WEB_PUSH_SUBSCRIPTION_SCHEMA, PushRejected
-from rookery.workloads.services.push import PushService, PushSubscriptionNotFound, render
+from rookery.workloads.domain.push import WEB_PUSH_SUBSCRIPTION_SCHEMA
+from rookery.workloads.services.push import PushService, render
 
 router = APIRouter(tags=["push"])
 PATH = "/api/v1/push/subscription"
@@ -73,22 +72,16 @@ def _entity(service: PushService, subscription: Any) -> JsonResponse:
 async def subscribe(request: Request, push: Push, ctx: AuthContext = Depends(require_user("push"))) -> Response:
     params = await read_params(request)
     service = push
-    try:
-        created = await service.subscribe(
-            ctx.user_id, ctx.token_id, params.raw("subscription"), params.raw("data"), params.raw("policy")
-        )
-    except PushRejected as exc:
-        raise ApiError(422, str(exc)) from None
+    created = await service.subscribe(
+        ctx.user_id, ctx.token_id, params.raw("subscription"), params.raw("data"), params.raw("policy")
+    )
     return _entity(service, created)
 
 
 @router.get(PATH, summary="This access token's Web Push subscription", responses={200: _ENTITY, 404: _ERROR})
 async def current(request: Request, push: Push, ctx: AuthContext = Depends(require_user("push"))) -> Response:
     service = push
-    try:
-        return _entity(service, await service.get(ctx.token_id))
-    except PushSubscriptionNotFound:
-        raise NotFound() from None
+    return _entity(service, await service.get(ctx.token_id))
 
 
 @router.put(
@@ -109,12 +102,7 @@ async def current(request: Request, push: Push, ctx: AuthContext = Depends(requi
 async def update(request: Request, push: Push, ctx: AuthContext = Depends(require_user("push"))) -> Response:
     params = await read_params(request)
     service = push
-    try:
-        return _entity(service, await service.update(ctx.token_id, params.raw("data"), params.raw("policy")))
-    except PushSubscriptionNotFound:
-        raise NotFound() from None
-    except PushRejected as exc:
-        raise ApiError(422, str(exc)) from None
+    return _entity(service, await service.update(ctx.token_id, params.raw("data"), params.raw("policy")))
 
 
 @router.delete(PATH, summary="Unsubscribe this access token", responses={200: {"description": "{}"}})

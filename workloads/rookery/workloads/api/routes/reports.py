@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -12,9 +10,8 @@ from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Moderation,
 from rookery.workloads.api.errors import NotFound, Unprocessable
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.domain.moderation import MAX_COMMENT, ModerationError, Report
+from rookery.workloads.domain.moderation import MAX_COMMENT, Report
 from rookery.workloads.ids import parse_id
-from rookery.workloads.services.social import NotFoundError
 from rookery.workloads.views.statuses import iso
 
 router = APIRouter(tags=["moderation"])
@@ -37,16 +34,6 @@ REPORT_SCHEMA: dict[str, Any] = {
 REPORT: dict[int | str, dict[str, Any]] = {
     200: {"description": "Report", "content": {"application/json": {"schema": REPORT_SCHEMA}}}
 }
-
-
-@contextlib.contextmanager
-def moderation_errors() -> Iterator[None]:
-    try:
-        yield
-    except NotFoundError:
-        raise NotFound() from None
-    except ModerationError as exc:
-        raise Unprocessable(f"Validation failed: {exc}") from None
 
 
 def id_list(raw: list[str], name: str) -> list[int]:
@@ -87,16 +74,15 @@ async def file_report(
     target = parse_id(raw_account)
     if target is None:
         raise NotFound()
-    with moderation_errors():
-        report = await moderation.report(
-            ctx.user_id,
-            target,
-            status_ids=id_list(params.strings("status_ids"), "status_ids"),
-            comment=params.text("comment", "", max_length=MAX_COMMENT) or "",
-            category=params.text("category"),
-            rule_ids=params.strings("rule_ids"),
-            forward=bool(params.flag("forward", False)),
-        )
+    report = await moderation.report(
+        ctx.user_id,
+        target,
+        status_ids=id_list(params.strings("status_ids"), "status_ids"),
+        comment=params.text("comment", "", max_length=MAX_COMMENT) or "",
+        category=params.text("category"),
+        rule_ids=params.strings("rule_ids"),
+        forward=bool(params.flag("forward", False)),
+    )
     entity = report_base(report)
     entity["target_account"] = await accounts.one(target)
     return JsonResponse(entity)

@@ -19,7 +19,7 @@ from rookery.workloads.api.deps import (
 from rookery.workloads.api.errors import ApiError, Forbidden, Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.social import domain_errors, path_id
+from rookery.workloads.api.social import path_id
 from rookery.workloads.domain.statuses import MAX_CHARS, MAX_SPOILER_CHARS, VISIBILITIES, Draft
 from rookery.workloads.ids import parse_id
 from rookery.workloads.views.statuses import STATUS_SCHEMA
@@ -102,8 +102,7 @@ async def create_status(
     application = None
     if ctx.app_id is not None and (app := await oauth.app(ctx.app_id)) is not None:
         application = app.name
-    with domain_errors():
-        status = await posts.create(ctx.user_id, draft, application=application, media_ids=media_ids)
+    status = await posts.create(ctx.user_id, draft, application=application, media_ids=media_ids)
     await feed.deliver_to_author(status)
     return JsonResponse(await views.one(status, ctx.user_id))
 
@@ -123,8 +122,7 @@ async def many_statuses(request: Request, viewer: Reader, posts: Posts, views: S
 async def get_status(
     request: Request, status_id: str, viewer: Reader, posts: Posts, views: StatusViewsDep
 ) -> Response:
-    with domain_errors():
-        status = await posts.visible(path_id(status_id), viewer)
+    status = await posts.visible(path_id(status_id), viewer)
     return JsonResponse(await views.one(status, viewer))
 
 
@@ -137,12 +135,11 @@ async def edit_status(
     ctx: AuthContext = Depends(require_user("write:statuses")),
 ) -> Response:
     params = await read_params(request)
-    with domain_errors():
-        current = await posts.visible(path_id(status_id), ctx.user_id)
-        draft = draft_of(params, current.visibility, in_reply_to=False)
-        if media_ids_of(params):
-            raise Unprocessable("Validation failed: media can't be changed by an edit yet")
-        edited = await posts.edit(ctx.user_id, current.id, draft)
+    current = await posts.visible(path_id(status_id), ctx.user_id)
+    draft = draft_of(params, current.visibility, in_reply_to=False)
+    if media_ids_of(params):
+        raise Unprocessable("Validation failed: media can't be changed by an edit yet")
+    edited = await posts.edit(ctx.user_id, current.id, draft)
     return JsonResponse(await views.one(edited, ctx.user_id))
 
 
@@ -156,12 +153,11 @@ async def delete_status(
     views: StatusViewsDep,
     ctx: AuthContext = Depends(require_user("write:statuses")),
 ) -> Response:
-    with domain_errors():
-        status = await posts.visible(path_id(status_id), ctx.user_id)
-        if status.account_id != ctx.user_id:
-            raise Forbidden()
-        entity = await views.one(status, ctx.user_id)
-        await posts.delete(ctx.user_id, status.id)
+    status = await posts.visible(path_id(status_id), ctx.user_id)
+    if status.account_id != ctx.user_id:
+        raise Forbidden()
+    entity = await views.one(status, ctx.user_id)
+    await posts.delete(ctx.user_id, status.id)
     entity["text"] = status.text
     return JsonResponse(entity)
 
@@ -170,8 +166,7 @@ async def delete_status(
 async def status_context(
     request: Request, status_id: str, viewer: Reader, posts: Posts, views: StatusViewsDep
 ) -> Response:
-    with domain_errors():
-        context = await posts.context(path_id(status_id), viewer)
+    context = await posts.context(path_id(status_id), viewer)
     ancestors = await views.render([s.id for s in context.ancestors], viewer, known=context.ancestors)
     descendants = await views.render([s.id for s in context.descendants], viewer, known=context.descendants)
     return JsonResponse({"ancestors": ancestors, "descendants": descendants})
@@ -181,9 +176,8 @@ async def status_context(
 async def status_history(
     request: Request, status_id: str, viewer: Reader, posts: Posts, views: StatusViewsDep
 ) -> Response:
-    with domain_errors():
-        status = await posts.visible(path_id(status_id), viewer)
-        edits = await posts.history(status.id, viewer)
+    status = await posts.visible(path_id(status_id), viewer)
+    edits = await posts.history(status.id, viewer)
     return JsonResponse(await views.history(status, edits))
 
 
@@ -191,6 +185,5 @@ async def status_history(
 async def status_source(
     request: Request, status_id: str, posts: Posts, ctx: AuthContext = Depends(require_user("read:statuses"))
 ) -> Response:
-    with domain_errors():
-        status = await posts.visible(path_id(status_id), ctx.user_id)
+    status = await posts.visible(path_id(status_id), ctx.user_id)
     return JsonResponse({"id": str(status.id), "text": status.text, "spoiler_text": status.spoiler_text})

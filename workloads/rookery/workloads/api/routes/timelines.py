@@ -12,7 +12,7 @@ from rookery.workloads.api.errors import Unprocessable
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import Response
 from rookery.workloads.api.routes.statuses import STATUSES
-from rookery.workloads.api.social import domain_errors, page_of, paged, path_id
+from rookery.workloads.api.social import page_of, paged, path_id
 from rookery.workloads.services.feed import TimelinePage
 from rookery.workloads.views.statuses import StatusViews
 
@@ -74,17 +74,16 @@ async def account_statuses(
 ) -> Response:
     params = await read_params(request)
     page = page_of(params)
-    with domain_errors():
-        target = path_id(account_id)
-        await graph.target(target)
-        timeline = await feed.account(
-            target,
-            viewer,
-            page,
-            exclude_replies=bool(params.flag("exclude_replies", False)),
-            exclude_reblogs=bool(params.flag("exclude_reblogs", False)),
-            only_media=bool(params.flag("only_media", False)),
-            pinned=bool(params.flag("pinned", False)),
-            tagged=params.text("tagged", None, max_length=100),
-        )
+    target = path_id(account_id)
+    await graph.target(target)
+    timeline = await feed.account(
+        target,
+        viewer,
+        page,
+        exclude_replies=bool(params.flag("exclude_replies", False)),
+        exclude_reblogs=bool(params.flag("exclude_reblogs", False)),
+        only_media=bool(params.flag("only_media", False)),
+        pinned=bool(params.flag("pinned", False)),
+        tagged=params.text("tagged", None, max_length=100),
+    )
     return await _render(request, views, timeline, viewer)
