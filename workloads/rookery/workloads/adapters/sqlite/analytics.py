@@ -9,41 +9,11 @@ from typing import Any
 
 import orjson
 
-from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.analytics import Tally
 
-MIGRATIONS = (
-    Migration(
-        "analytics",
-        1,
-        (
-            """CREATE TABLE trend_buckets (
-                kind TEXT NOT NULL, key TEXT NOT NULL, bucket INTEGER NOT NULL, amount REAL NOT NULL,
-                PRIMARY KEY (kind, bucket, key)
-            ) WITHOUT ROWID""",
-            """CREATE TABLE analytics_counters (
-                name TEXT NOT NULL, day TEXT NOT NULL, amount INTEGER NOT NULL,
-                PRIMARY KEY (name, day)
-            ) WITHOUT ROWID""",
-            """CREATE TABLE analytics_active (
-                day TEXT NOT NULL, account_id INTEGER NOT NULL, PRIMARY KEY (day, account_id)
-            ) WITHOUT ROWID""",
-            """CREATE TABLE analytics_behaviour (
-                account_id INTEGER NOT NULL, seq INTEGER NOT NULL, event TEXT NOT NULL,
-                PRIMARY KEY (account_id, seq)
-            ) WITHOUT ROWID""",
-            """CREATE TABLE analytics_seen (
-                event_id TEXT PRIMARY KEY, seen_at TEXT NOT NULL
-            ) WITHOUT ROWID""",
-        ),
-    ),
-    Migration(
-        "analytics",
-        2,
-        ("CREATE TABLE analytics_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL)",),
-    ),
-)
+MIGRATIONS = load_migrations("analytics", 1, 2)
 LOG_KEEP = 1_000_000  # newest interaction events kept for the training export
 TREND_RETENTION_BUCKETS = 24 * 8  # a week and a day of hourly buckets
 

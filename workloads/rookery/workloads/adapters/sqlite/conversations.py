@@ -6,34 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset
-from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.domain.conversations import Conversation
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import new_id
 
-MIGRATIONS = (
-    Migration(
-        "conversations",
-        1,
-        (
-            """CREATE TABLE conversations (
-                id INTEGER PRIMARY KEY,
-                owner_id INTEGER NOT NULL,
-                participants TEXT NOT NULL,
-                last_status_id INTEGER NOT NULL,
-                unread INTEGER NOT NULL DEFAULT 0
-            )""",
-            "CREATE UNIQUE INDEX conversations_owner_participants ON conversations (owner_id, participants)",
-            "CREATE INDEX conversations_owner_last ON conversations (owner_id, last_status_id)",
-            """CREATE TABLE conversation_statuses (
-                conversation_id INTEGER NOT NULL,
-                status_id INTEGER NOT NULL,
-                PRIMARY KEY (conversation_id, status_id)
-            ) WITHOUT ROWID""",
-            "CREATE INDEX conversation_statuses_status ON conversation_statuses (status_id)",
-        ),
-    ),
-)
+MIGRATIONS = load_migrations("conversations", 1)
 
 
 def _key(participants: Sequence[int]) -> str:

@@ -2,7 +2,8 @@
 
 Writes go through ``transaction()``, which serialises writers in-process (SQLite has one writer)
 and commits or rolls back as a unit: a state change and its outbox row commit together.
-Each role registers its own versioned migrations; ``migrate()`` applies the missing ones.
+Each role registers its own versioned migrations; ``migrate()`` applies the missing ones. They are
+numbered files, ``migrations/<role>/NNNN_name.sql``: the database records (role, NNNN) as applied.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import contextlib
 import dataclasses
 import pathlib
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
@@ -32,6 +34,46 @@ class Migration:
     role: str  # "accounts", "posts", ...
     version: int  # per role, strictly increasing
     statements: tuple[str, ...]
+
+
+MIGRATIONS_DIR = pathlib.Path(__file__).with_name("migrations")
+_MIGRATION_FILE = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
+
+
+def load_migrations(role: str, *versions: int, directory: pathlib.Path = MIGRATIONS_DIR) -> tuple[Migration, ...]:
+    """Versions ``versions`` of ``role`` from ``directory/<role>/NNNN_name.sql`` (a role's versions can
+    belong to several stores, so each store names its own)."""
+    found: dict[int, pathlib.Path] = {}
+    for path in sorted((directory / role).glob("*.sql")):
+        match = _MIGRATION_FILE.fullmatch(path.name)
+        if match is None:
+            raise ValueError(f"{path}: a migration file is named NNNN_name.sql")
+        version = int(match.group(1))
+        if version in found:
+            raise ValueError(f"{path}: {role} {version} is also {found[version].name}")
+        found[version] = path
+    missing = [version for version in versions if version not in found]
+    if missing:
+        raise ValueError(f"no migration file for {role} {missing} in {directory / role}")
+    return tuple(Migration(role, version, split_statements(found[version].read_text())) for version in versions)
+
+
+def split_statements(text: str) -> tuple[str, ...]:
+    """The statements of a migration file, ``;`` ending each one as SQLite reads it (so a trigger's
+    BEGIN ... END stays whole); comment lines between statements are left out."""
+    statements: list[str] = []
+    lines: list[str] = []
+    for line in text.splitlines():
+        if not lines and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        lines.append(line)
+        statement = "\n".join(lines)
+        if sqlite3.complete_statement(statement):
+            statements.append(statement.strip().removesuffix(";").rstrip())
+            lines = []
+    if lines:
+        raise ValueError(f"a statement without its closing ';': {lines[0]}")
+    return tuple(statements)
 
 
 class Database:

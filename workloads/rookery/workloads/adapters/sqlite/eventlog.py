@@ -21,40 +21,13 @@ import dataclasses
 import logging
 import zlib
 
-from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.domain.events import DEAD_LETTER, Event
 from rookery.workloads.ports.events import EventHandler
 
 log = logging.getLogger("rookery.events")
 
-MIGRATIONS = (
-    Migration(
-        "events",
-        2,
-        (
-            """CREATE TABLE event_log (
-                stream TEXT NOT NULL,
-                partition INTEGER NOT NULL,
-                offset INTEGER NOT NULL,
-                event_id TEXT NOT NULL,
-                body BLOB NOT NULL,
-                PRIMARY KEY (stream, partition, offset)
-            ) WITHOUT ROWID""",
-            """CREATE TABLE consumer_offsets (
-                grp TEXT NOT NULL,
-                stream TEXT NOT NULL,
-                partition INTEGER NOT NULL,
-                offset INTEGER NOT NULL,
-                PRIMARY KEY (grp, stream, partition)
-            ) WITHOUT ROWID""",
-            """CREATE TABLE processed_events (
-                grp TEXT NOT NULL,
-                event_id TEXT NOT NULL,
-                PRIMARY KEY (grp, event_id)
-            ) WITHOUT ROWID""",
-        ),
-    ),
-)
+MIGRATIONS = load_migrations("events", 2)
 
 
 def partition_of(key: str, partitions: int) -> int:

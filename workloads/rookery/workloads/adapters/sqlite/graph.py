@@ -9,7 +9,7 @@ import aiosqlite
 import orjson
 
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
-from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.adapters.sqlite.statuses import placeholders
@@ -17,42 +17,7 @@ from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.graph import Follow, Mute, Relationship, ViewerRelations
 from rookery.workloads.domain.pagination import PageRequest
 
-_FOLLOW_COLUMNS = """
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    account_id INTEGER NOT NULL,
-    target_id INTEGER NOT NULL,
-    show_reblogs INTEGER NOT NULL DEFAULT 1,
-    notify INTEGER NOT NULL DEFAULT 0,
-    languages TEXT,
-    UNIQUE (account_id, target_id)
-"""
-
-MIGRATIONS = (
-    Migration(
-        "graph",
-        1,
-        (
-            f"CREATE TABLE follows ({_FOLLOW_COLUMNS})",
-            "CREATE INDEX follows_target ON follows (target_id, id)",
-            f"CREATE TABLE follow_requests ({_FOLLOW_COLUMNS})",
-            "CREATE INDEX follow_requests_target ON follow_requests (target_id, id)",
-            """CREATE TABLE blocks (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                account_id INTEGER NOT NULL,
-                target_id INTEGER NOT NULL,
-                UNIQUE (account_id, target_id)
-            )""",
-            "CREATE INDEX blocks_target ON blocks (target_id)",
-            """CREATE TABLE mutes (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                account_id INTEGER NOT NULL,
-                target_id INTEGER NOT NULL,
-                notifications INTEGER NOT NULL DEFAULT 1,
-                UNIQUE (account_id, target_id)
-            )""",
-        ),
-    ),
-)
+MIGRATIONS = load_migrations("graph", 1)
 
 
 def _row_to_follow(row: Any) -> Follow:

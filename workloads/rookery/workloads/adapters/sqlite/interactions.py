@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
-from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.adapters.sqlite.statuses import placeholders
@@ -13,26 +13,7 @@ from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import ViewerFlags
 
-MIGRATIONS = (
-    Migration(
-        "posts",
-        2,
-        tuple(
-            statement
-            for table in ("favourites", "bookmarks", "status_pins")
-            for statement in (
-                f"""CREATE TABLE {table} (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    account_id INTEGER NOT NULL,
-                    status_id INTEGER NOT NULL,
-                    UNIQUE (account_id, status_id)
-                )""",
-                f"CREATE INDEX {table}_status ON {table} (status_id, id)",
-                f"CREATE INDEX {table}_account ON {table} (account_id, id)",
-            )
-        ),
-    ),
-)
+MIGRATIONS = load_migrations("posts", 2)
 
 
 class SqliteInteractionStore:

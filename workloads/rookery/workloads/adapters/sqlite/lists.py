@@ -6,35 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset
-from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.lists import TimelineList
 from rookery.workloads.domain.pagination import PageRequest
 
-MIGRATIONS = (
-    Migration(
-        "lists",
-        1,
-        (
-            """CREATE TABLE lists (
-                id INTEGER PRIMARY KEY,
-                account_id INTEGER NOT NULL,
-                title TEXT NOT NULL,
-                replies_policy TEXT NOT NULL,
-                exclusive INTEGER NOT NULL
-            )""",
-            "CREATE INDEX lists_account ON lists (account_id, id)",
-            # owner_id repeats the list's owner: unfollowing takes an account out of all their lists
-            """CREATE TABLE list_accounts (
-                list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,
-                account_id INTEGER NOT NULL,
-                owner_id INTEGER NOT NULL,
-                PRIMARY KEY (list_id, account_id)
-            )""",
-            "CREATE INDEX list_accounts_account ON list_accounts (account_id, owner_id)",
-        ),
-    ),
-)
+MIGRATIONS = load_migrations("lists", 1)
 
 COLUMNS = "l.id, l.account_id, l.title, l.replies_policy, l.exclusive"
 

@@ -4,25 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.domain.timelines import Marker
 
-MIGRATIONS = (
-    Migration(
-        "markers",
-        1,
-        (
-            """CREATE TABLE markers (
-                account_id INTEGER NOT NULL,
-                timeline TEXT NOT NULL,
-                last_read_id INTEGER NOT NULL,
-                version INTEGER NOT NULL,
-                updated_at TEXT NOT NULL,
-                PRIMARY KEY (account_id, timeline)
-            )""",
-        ),
-    ),
-)
+MIGRATIONS = load_migrations("markers", 1)
 
 
 class SqliteMarkerStore:

@@ -7,40 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from rookery.workloads.adapters.media_rows import COLUMNS, meta_json, row_to_media
-from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.media import FAILED, MediaAttachment
 
-MIGRATIONS = (
-    Migration(
-        "media",
-        1,
-        (
-            """CREATE TABLE media_attachments (
-                id INTEGER PRIMARY KEY,
-                account_id INTEGER NOT NULL,
-                status_id INTEGER,
-                type TEXT NOT NULL,
-                content_type TEXT NOT NULL,
-                file_size INTEGER NOT NULL,
-                state TEXT NOT NULL,
-                description TEXT,
-                focus_x REAL,
-                focus_y REAL,
-                url TEXT,
-                preview_url TEXT,
-                blurhash TEXT,
-                meta TEXT NOT NULL DEFAULT '{}',
-                error TEXT,
-                created_at TEXT NOT NULL
-            )""",
-            "CREATE INDEX media_attachments_status ON media_attachments (status_id)"
-            " WHERE status_id IS NOT NULL",
-            "CREATE INDEX media_attachments_account ON media_attachments (account_id, id)",
-        ),
-    ),
-)
+MIGRATIONS = load_migrations("media", 1)
 
 _COLUMNS = COLUMNS
 

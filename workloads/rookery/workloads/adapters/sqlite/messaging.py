@@ -7,48 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
-from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.domain.chats import DIRECT, OWNER, Chat, ChatMember, ChatMessage
 from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.pagination import PageRequest
 
-MIGRATIONS = (
-    Migration(
-        "messaging",
-        1,
-        (
-            """CREATE TABLE chats (
-                id INTEGER PRIMARY KEY,
-                type TEXT NOT NULL,
-                owner_id INTEGER NOT NULL,
-                title TEXT,
-                direct_key TEXT UNIQUE,
-                created_at TEXT NOT NULL,
-                updated_at TEXT NOT NULL,
-                last_message_id INTEGER,
-                activity_id INTEGER NOT NULL
-            )""",
-            """CREATE TABLE chat_members (
-                chat_id INTEGER NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
-                account_id INTEGER NOT NULL,
-                role TEXT NOT NULL,
-                joined_at TEXT NOT NULL,
-                last_read_id INTEGER NOT NULL DEFAULT 0,
-                PRIMARY KEY (chat_id, account_id)
-            ) WITHOUT ROWID""",
-            "CREATE INDEX chat_members_account ON chat_members (account_id, chat_id)",
-            """CREATE TABLE chat_messages (
-                id INTEGER PRIMARY KEY,
-                chat_id INTEGER NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
-                account_id INTEGER NOT NULL,
-                text TEXT NOT NULL,
-                created_at TEXT NOT NULL
-            )""",
-            "CREATE INDEX chat_messages_chat ON chat_messages (chat_id, id)",
-        ),
-    ),
-)
+MIGRATIONS = load_migrations("messaging", 1)
 
 _CHAT = "c.id, c.type, c.owner_id, c.title, c.created_at, c.updated_at, c.last_message_id"
 

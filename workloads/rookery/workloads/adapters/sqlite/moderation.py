@@ -10,53 +10,12 @@ import orjson
 
 from rookery.workloads.adapters.sql.moderation import RESTRICTION_FLAGS, report_conditions
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
-from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.moderation import AccountFilter, AccountRestrictions, HiddenStatus, Report, ReportFilter
 from rookery.workloads.domain.pagination import PageRequest
 
-MIGRATIONS = (
-    Migration(
-        "admin",
-        1,
-        (
-            """CREATE TABLE reports (
-                id INTEGER PRIMARY KEY,
-                target_account_id INTEGER NOT NULL,
-                account_id INTEGER,
-                category TEXT NOT NULL,
-                comment TEXT NOT NULL DEFAULT '',
-                status_ids TEXT NOT NULL DEFAULT '[]',
-                rule_ids TEXT NOT NULL DEFAULT '[]',
-                forward INTEGER NOT NULL DEFAULT 0,
-                created_at TEXT NOT NULL,
-                updated_at TEXT NOT NULL,
-                action_taken_at TEXT,
-                action_taken_by_account_id INTEGER,
-                assigned_account_id INTEGER,
-                source TEXT NOT NULL DEFAULT 'user',
-                labels TEXT NOT NULL DEFAULT '[]',
-                scores TEXT NOT NULL DEFAULT '{}'
-            )""",
-            "CREATE INDEX reports_target ON reports (target_account_id, id)",
-            "CREATE INDEX reports_open ON reports (action_taken_at, id)",
-            """CREATE TABLE account_restrictions (
-                account_id INTEGER PRIMARY KEY,
-                silenced INTEGER NOT NULL DEFAULT 0,
-                suspended INTEGER NOT NULL DEFAULT 0,
-                sensitized INTEGER NOT NULL DEFAULT 0,
-                disabled INTEGER NOT NULL DEFAULT 0,
-                updated_at TEXT NOT NULL
-            )""",
-            """CREATE TABLE hidden_statuses (
-                status_id INTEGER PRIMARY KEY,
-                account_id INTEGER NOT NULL,
-                report_id INTEGER,
-                hidden_at TEXT NOT NULL
-            )""",
-        ),
-    ),
-)
+MIGRATIONS = load_migrations("admin", 1)
 
 _REPORT_COLUMNS = (
     "id, target_account_id, account_id, category, comment, status_ids, rule_ids, forward, created_at,"

@@ -6,30 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
-from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.notifications import Notification
 from rookery.workloads.domain.pagination import PageRequest
 
-MIGRATIONS = (
-    Migration(
-        "notifications",
-        1,
-        (
-            """CREATE TABLE notifications (
-                id INTEGER PRIMARY KEY,
-                account_id INTEGER NOT NULL,
-                type TEXT NOT NULL,
-                from_account_id INTEGER NOT NULL,
-                status_id INTEGER NOT NULL DEFAULT 0
-            )""",
-            "CREATE UNIQUE INDEX notifications_unique"
-            " ON notifications (account_id, type, from_account_id, status_id)",
-            "CREATE INDEX notifications_account ON notifications (account_id, id)",
-            "CREATE INDEX notifications_status ON notifications (status_id) WHERE status_id != 0",
-        ),
-    ),
-)
+MIGRATIONS = load_migrations("notifications", 1)
 
 
 def _row(row: Any) -> Notification:

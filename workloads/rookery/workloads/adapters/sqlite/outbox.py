@@ -11,23 +11,10 @@ import contextlib
 
 import aiosqlite
 
-from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.domain.events import Event, OutboxEvents
 
-MIGRATIONS = (
-    Migration(
-        "events",
-        1,
-        (
-            """CREATE TABLE outbox (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                stream TEXT NOT NULL,
-                event BLOB NOT NULL,
-                created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-            )""",
-        ),
-    ),
-)
+MIGRATIONS = load_migrations("events", 1)
 
 
 class SqliteOutbox:

@@ -7,30 +7,10 @@ from typing import Any
 
 import orjson
 
-from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.domain.push import PushKeys, PushSubscription
 
-MIGRATIONS = (
-    Migration(
-        "push",
-        1,
-        (
-            """CREATE TABLE push_subscriptions (
-                id INTEGER PRIMARY KEY,
-                token_id TEXT NOT NULL UNIQUE,
-                account_id INTEGER NOT NULL,
-                endpoint TEXT NOT NULL,
-                p256dh TEXT NOT NULL,
-                auth TEXT NOT NULL,
-                alerts TEXT NOT NULL,
-                policy TEXT NOT NULL,
-                created_at TEXT NOT NULL
-            )""",
-            "CREATE INDEX push_subscriptions_account ON push_subscriptions (account_id)",
-        ),
-    ),
-    Migration("push", 2, ("ALTER TABLE push_subscriptions ADD COLUMN standard INTEGER NOT NULL DEFAULT 0",)),
-)
+MIGRATIONS = load_migrations("push", 1, 2)
 
 _COLUMNS = "id, token_id, account_id, endpoint, p256dh, auth, alerts, policy, created_at, standard"
 

@@ -10,7 +10,7 @@ import aiosqlite
 import orjson
 
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
-from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.domain.events import OutboxEvents
@@ -18,76 +18,7 @@ from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import DIRECT, Status, StatusEdit, StatusQuery
 from rookery.workloads.domain.timelines import TimelineEntry
 
-MIGRATIONS = (
-    Migration(
-        "posts",
-        1,
-        (
-            """CREATE TABLE statuses (
-                id INTEGER PRIMARY KEY,
-                account_id INTEGER NOT NULL,
-                text TEXT NOT NULL,
-                content TEXT NOT NULL,
-                visibility TEXT NOT NULL,
-                spoiler_text TEXT NOT NULL DEFAULT '',
-                sensitive INTEGER NOT NULL DEFAULT 0,
-                language TEXT,
-                in_reply_to_id INTEGER,
-                in_reply_to_account_id INTEGER,
-                reblog_of_id INTEGER,
-                mentions TEXT NOT NULL DEFAULT '[]',
-                tags TEXT NOT NULL DEFAULT '[]',
-                application TEXT,
-                edited_at TEXT,
-                media_ids TEXT NOT NULL DEFAULT '[]',
-                has_media INTEGER NOT NULL DEFAULT 0,
-                replies_count INTEGER NOT NULL DEFAULT 0,
-                reblogs_count INTEGER NOT NULL DEFAULT 0,
-                favourites_count INTEGER NOT NULL DEFAULT 0
-            )""",
-            "CREATE INDEX statuses_account ON statuses (account_id, id)",
-            "CREATE INDEX statuses_visibility ON statuses (visibility, id)",
-            "CREATE INDEX statuses_replies ON statuses (in_reply_to_id) WHERE in_reply_to_id IS NOT NULL",
-            "CREATE UNIQUE INDEX statuses_reblogs ON statuses (reblog_of_id, account_id)"
-            " WHERE reblog_of_id IS NOT NULL",
-            """CREATE TABLE status_tags (
-                tag TEXT NOT NULL,
-                status_id INTEGER NOT NULL,
-                PRIMARY KEY (tag, status_id)
-            ) WITHOUT ROWID""",
-            "CREATE INDEX status_tags_status ON status_tags (status_id)",
-            """CREATE TABLE status_edits (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                status_id INTEGER NOT NULL,
-                text TEXT NOT NULL,
-                content TEXT NOT NULL,
-                spoiler_text TEXT NOT NULL,
-                sensitive INTEGER NOT NULL,
-                created_at TEXT NOT NULL
-            )""",
-            "CREATE INDEX status_edits_status ON status_edits (status_id, id)",
-        ),
-    ),
-    Migration(
-        "posts",
-        3,  # 2: interactions.py
-        (
-            # the thread's root (NULL: the status is a root); replies made before get it backfilled
-            "ALTER TABLE statuses ADD COLUMN conversation_id INTEGER",
-            "WITH RECURSIVE thread (id, root) AS ("
-            " SELECT id, id FROM statuses WHERE in_reply_to_id IS NULL"
-            " UNION ALL SELECT s.id, thread.root FROM statuses s JOIN thread ON s.in_reply_to_id = thread.id)"
-            " UPDATE statuses SET conversation_id = (SELECT root FROM thread WHERE thread.id = statuses.id)"
-            " WHERE in_reply_to_id IS NOT NULL",
-            # the conversations accounts muted (adapters/sqlite/conversation_mutes.py)
-            """CREATE TABLE conversation_mutes (
-                account_id INTEGER NOT NULL,
-                conversation_id INTEGER NOT NULL,
-                PRIMARY KEY (account_id, conversation_id)
-            ) WITHOUT ROWID""",
-        ),
-    ),
-)
+MIGRATIONS = load_migrations("posts", 1, 3)
 
 COLUMNS = (
     "id, account_id, text, content, visibility, spoiler_text, sensitive, language, in_reply_to_id,"

@@ -5,25 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset
-from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import new_id
 
-MIGRATIONS = (
-    Migration(
-        "tags",
-        1,
-        (
-            """CREATE TABLE followed_tags (
-                id INTEGER PRIMARY KEY,
-                account_id INTEGER NOT NULL,
-                tag TEXT NOT NULL
-            )""",
-            "CREATE UNIQUE INDEX followed_tags_account_tag ON followed_tags (account_id, tag)",
-        ),
-    ),
-)
+MIGRATIONS = load_migrations("tags", 1)
 
 
 class SqliteTagFollowStore:

@@ -5,34 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
-from rookery.workloads.adapters.sqlite.db import Database, Migration
+from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.timelines import TimelineEntry
 
-MIGRATIONS = (
-    Migration(
-        "feed",
-        1,
-        (
-            """CREATE TABLE home_timelines (
-                owner_id INTEGER NOT NULL,
-                status_id INTEGER NOT NULL,
-                account_id INTEGER NOT NULL,
-                reblog_of_id INTEGER,
-                reblog_account_id INTEGER,
-                visibility TEXT NOT NULL DEFAULT 'public',
-                in_reply_to_account_id INTEGER,
-                PRIMARY KEY (owner_id, status_id)
-            ) WITHOUT ROWID""",
-            "CREATE INDEX home_timelines_status ON home_timelines (status_id)",
-            "CREATE INDEX home_timelines_reblog ON home_timelines (reblog_of_id)"
-            " WHERE reblog_of_id IS NOT NULL",
-            "CREATE TABLE celebrities (account_id INTEGER PRIMARY KEY)",
-        ),
-    ),
-)
+MIGRATIONS = load_migrations("feed", 1)
 
 _INSERT = (
     "INSERT OR IGNORE INTO home_timelines (owner_id, status_id, account_id, reblog_of_id, reblog_account_id,"
