@@ -10,7 +10,9 @@ import asyncpg
 import orjson
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
-from rookery.workloads.domain.accounts import Account, AccountTaken, ProfileField
+from rookery.workloads.adapters.sql import from_row
+from rookery.workloads.adapters.sql.from_row import POSTGRES
+from rookery.workloads.domain.accounts import Account, AccountTaken
 from rookery.workloads.domain.timelines import Marker
 
 _NAMES = (
@@ -19,34 +21,6 @@ _NAMES = (
     "language", "followers_count", "following_count", "statuses_count", "last_status_at",
 )  # fmt: skip
 _COLUMNS = ", ".join(_NAMES)
-
-
-def _row_to_account(row: Any) -> Account:
-    return Account(
-        id=row["id"],
-        username=row["username"],
-        email=row["email"],
-        password_hash=row["password_hash"],
-        created_at=row["created_at"],
-        display_name=row["display_name"],
-        note=row["note"],
-        locked=row["locked"],
-        bot=row["bot"],
-        discoverable=row["discoverable"],
-        role=row["role"],
-        suspended=row["suspended"],
-        silenced=row["silenced"],
-        fields=tuple(ProfileField(**f) for f in orjson.loads(row["fields"])),
-        avatar=row["avatar"],
-        header=row["header"],
-        privacy=row["privacy"],
-        sensitive=row["sensitive"],
-        language=row["language"],
-        followers_count=row["followers_count"],
-        following_count=row["following_count"],
-        statuses_count=row["statuses_count"],
-        last_status_at=row["last_status_at"],
-    )
 
 
 def _values(account: Account) -> tuple[Any, ...]:
@@ -77,7 +51,7 @@ class PostgresAccountRepository:
 
     async def get(self, account_id: int) -> Account | None:
         row = await self.db.fetchrow(f"SELECT {_COLUMNS} FROM accounts WHERE id = $1", account_id)
-        return _row_to_account(row) if row else None
+        return from_row.account(row, POSTGRES) if row else None
 
     async def get_many(self, account_ids: Sequence[int]) -> dict[int, Account]:
         if not account_ids:
@@ -85,17 +59,17 @@ class PostgresAccountRepository:
         rows = await self.db.fetch(
             f"SELECT {_COLUMNS} FROM accounts WHERE id = ANY($1::bigint[])", list(set(account_ids))
         )
-        return {row["id"]: _row_to_account(row) for row in rows}
+        return {row["id"]: from_row.account(row, POSTGRES) for row in rows}
 
     async def by_username(self, username: str) -> Account | None:
         row = await self.db.fetchrow(
             f"SELECT {_COLUMNS} FROM accounts WHERE lower(username) = lower($1)", username
         )
-        return _row_to_account(row) if row else None
+        return from_row.account(row, POSTGRES) if row else None
 
     async def by_email(self, email: str) -> Account | None:
         row = await self.db.fetchrow(f"SELECT {_COLUMNS} FROM accounts WHERE lower(email) = lower($1)", email)
-        return _row_to_account(row) if row else None
+        return from_row.account(row, POSTGRES) if row else None
 
     async def search(self, query: str, limit: int, offset: int = 0) -> list[Account]:
         text = query.strip().lstrip("@").lower()
@@ -114,7 +88,7 @@ class PostgresAccountRepository:
             limit,
             offset,
         )
-        return [_row_to_account(row) for row in rows]
+        return [from_row.account(row, POSTGRES) for row in rows]
 
     async def create(self, account: Account) -> None:
         marks = ", ".join(f"${i}" for i in range(1, len(_NAMES) + 1))

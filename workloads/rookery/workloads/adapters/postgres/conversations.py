@@ -4,24 +4,15 @@ conversation (INSERT ... ON CONFLICT), so concurrent deliveries to one owner ser
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.adapters.sql import from_row
 from rookery.workloads.adapters.sql.paging import Params, keyset
 from rookery.workloads.domain.conversations import Conversation
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import new_id
 
 _COLUMNS = "id, owner_id, participants, last_status_id, unread"
-
-
-def _key(participants: Sequence[int]) -> str:
-    return ",".join(str(p) for p in sorted(set(participants)))
-
-
-def _row(row: Any) -> Conversation:
-    ids = tuple(int(p) for p in row["participants"].split(",") if p)
-    return Conversation(row["id"], row["owner_id"], ids, row["last_status_id"], bool(row["unread"]))
 
 
 class PostgresConversationStore:
@@ -39,7 +30,7 @@ class PostgresConversationStore:
                 " RETURNING id",
                 new_id(),
                 owner_id,
-                _key(participants),
+                from_row.participants_key(participants),
                 status_id,
             )
             added = await tx.fetchval(
@@ -57,7 +48,7 @@ class PostgresConversationStore:
                     unread,
                 )
             row = await tx.fetchrow(f"SELECT {_COLUMNS} FROM conversations WHERE id = $1", conversation_id)
-        return _row(row)
+        return from_row.conversation(row)
 
     async def remove_status(self, status_id: int) -> list[Conversation]:
         changed = []
@@ -82,20 +73,20 @@ class PostgresConversationStore:
                     conversation_id,
                     last,
                 )
-                changed.append(_row(row))
+                changed.append(from_row.conversation(row))
         return changed
 
     async def of_owner(self, owner_id: int, page: PageRequest) -> list[Conversation]:
         p = Params(owner_id)
         tail = keyset(page, p, ["owner_id = $1"], "last_status_id")
         rows = await self.db.fetch(f"SELECT {_COLUMNS} FROM conversations {tail}", *p.values)
-        return sorted((_row(r) for r in rows), key=lambda c: c.last_status_id, reverse=True)
+        return sorted((from_row.conversation(r) for r in rows), key=lambda c: c.last_status_id, reverse=True)
 
     async def get(self, owner_id: int, conversation_id: int) -> Conversation | None:
         row = await self.db.fetchrow(
             f"SELECT {_COLUMNS} FROM conversations WHERE id = $1 AND owner_id = $2", conversation_id, owner_id
         )
-        return _row(row) if row is not None else None
+        return from_row.conversation(row) if row is not None else None
 
     async def mark_read(self, owner_id: int, conversation_id: int) -> Conversation | None:
         row = await self.db.fetchrow(
@@ -103,7 +94,7 @@ class PostgresConversationStore:
             conversation_id,
             owner_id,
         )
-        return _row(row) if row is not None else None
+        return from_row.conversation(row) if row is not None else None
 
     async def delete(self, owner_id: int, conversation_id: int) -> bool:
         deleted = await self.db.fetchval(

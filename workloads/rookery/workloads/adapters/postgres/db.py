@@ -24,6 +24,8 @@ from typing import Any
 
 import asyncpg
 
+from rookery.workloads.adapters.sql.paging import Params, id_pairs_query, newest_first
+from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.unavailable import StoreUnavailable
 
 log = logging.getLogger("rookery.postgres")
@@ -169,6 +171,12 @@ class PostgresDatabase:
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         async with self.connection() as conn:
             return list(await conn.fetch(sql, *args))
+
+    async def id_pairs(self, table: str, column: str, value: int, out: str, page: PageRequest) -> list[tuple[int, int]]:
+        """(row id, ``out``) of the rows of ``table`` whose ``column`` is ``value``, a page newest first."""
+        p = Params()
+        rows = await self.fetch(id_pairs_query(page, p, table, column, value, out), *p.values)
+        return newest_first([(row["id"], row[out]) for row in rows], page)
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
         async with self.connection() as conn:

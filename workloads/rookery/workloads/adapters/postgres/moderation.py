@@ -8,6 +8,8 @@ from typing import Any
 import orjson
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.adapters.sql import from_row
+from rookery.workloads.adapters.sql.from_row import POSTGRES
 from rookery.workloads.adapters.sql.moderation import RESTRICTION_FLAGS, report_conditions
 from rookery.workloads.adapters.sql.paging import Params, keyset, newest_first
 from rookery.workloads.domain.moderation import AccountFilter, AccountRestrictions, HiddenStatus, Report, ReportFilter
@@ -18,27 +20,6 @@ _REPORT_COLUMNS = (
     " updated_at, action_taken_at, action_taken_by_account_id, assigned_account_id, source, labels, scores"
 )
 _RESTRICTION_COLUMNS = "account_id, silenced, suspended, sensitized, disabled, updated_at"
-
-
-def _report(row: Any) -> Report:
-    return Report(
-        id=row["id"],
-        target_account_id=row["target_account_id"],
-        account_id=row["account_id"],
-        category=row["category"],
-        comment=row["comment"],
-        status_ids=tuple(row["status_ids"]),
-        rule_ids=tuple(row["rule_ids"]),
-        forward=row["forward"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        action_taken_at=row["action_taken_at"],
-        action_taken_by_account_id=row["action_taken_by_account_id"],
-        assigned_account_id=row["assigned_account_id"],
-        source=row["source"],
-        labels=tuple(row["labels"]),
-        scores=orjson.loads(row["scores"]),
-    )
 
 
 def _report_values(r: Report) -> tuple[Any, ...]:
@@ -62,17 +43,6 @@ def _report_values(r: Report) -> tuple[Any, ...]:
     )
 
 
-def _restrictions(row: Any) -> AccountRestrictions:
-    return AccountRestrictions(
-        row["account_id"],
-        silenced=row["silenced"],
-        suspended=row["suspended"],
-        sensitized=row["sensitized"],
-        disabled=row["disabled"],
-        updated_at=row["updated_at"],
-    )
-
-
 _REPORT_MARKS = ", ".join(f"${i}" for i in range(1, 17))
 
 
@@ -87,7 +57,7 @@ class PostgresModerationStore:
 
     async def get_report(self, report_id: int) -> Report | None:
         row = await self.db.fetchrow(f"SELECT {_REPORT_COLUMNS} FROM reports WHERE id = $1", report_id)
-        return _report(row) if row else None
+        return from_row.report(row, POSTGRES) if row else None
 
     async def save_report(self, report: Report) -> None:
         await self.db.execute(
@@ -104,7 +74,7 @@ class PostgresModerationStore:
         p = Params()
         tail = keyset(page, p, report_conditions(query, p))
         rows = await self.db.fetch(f"SELECT {_REPORT_COLUMNS} FROM reports {tail}", *p.values)
-        return newest_first([_report(row) for row in rows], page)
+        return newest_first([from_row.report(row, POSTGRES) for row in rows], page)
 
     async def open_report_for(self, target_account_id: int, source: str) -> Report | None:
         row = await self.db.fetchrow(
@@ -113,7 +83,7 @@ class PostgresModerationStore:
             target_account_id,
             source,
         )
-        return _report(row) if row else None
+        return from_row.report(row, POSTGRES) if row else None
 
     async def count_reports(self, resolved: bool) -> int:
         condition = "IS NOT NULL" if resolved else "IS NULL"
@@ -130,7 +100,7 @@ class PostgresModerationStore:
         row = await self.db.fetchrow(
             f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions WHERE account_id = $1", account_id
         )
-        return _restrictions(row) if row else None
+        return from_row.restrictions(row, POSTGRES) if row else None
 
     async def restrictions_many(self, account_ids: Sequence[int]) -> dict[int, AccountRestrictions]:
         if not account_ids:
@@ -139,7 +109,7 @@ class PostgresModerationStore:
             f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions WHERE account_id = ANY($1::bigint[])",
             list(dict.fromkeys(account_ids)),
         )
-        return {row["account_id"]: _restrictions(row) for row in rows}
+        return {row["account_id"]: from_row.restrictions(row, POSTGRES) for row in rows}
 
     async def save_restrictions(self, restrictions: AccountRestrictions) -> None:
         r = restrictions
@@ -163,7 +133,7 @@ class PostgresModerationStore:
         p = Params()
         tail = keyset(page, p, clauses, "account_id")
         rows = await self.db.fetch(f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions {tail}", *p.values)
-        return newest_first([_restrictions(row) for row in rows], page)
+        return newest_first([from_row.restrictions(row, POSTGRES) for row in rows], page)
 
     async def restricted(self) -> tuple[set[int], set[int]]:
         rows = await self.db.fetch(

@@ -3,43 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import orjson
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.adapters.sql import from_row
+from rookery.workloads.adapters.sql.from_row import POSTGRES
 from rookery.workloads.domain.oauth import AuthorizationCode, OAuthApp, TokenRecord
-
-
-def _scopes(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-def _row_to_app(row: Any) -> OAuthApp:
-    return OAuthApp(
-        id=row["id"],
-        name=row["name"],
-        client_id=row["client_id"],
-        client_secret=row["client_secret"],
-        redirect_uris=tuple(orjson.loads(row["redirect_uris"])),
-        scopes=_scopes(row["scopes"]),
-        website=row["website"],
-        created_at=row["created_at"],
-    )
-
-
-def _row_to_token(row: Any) -> TokenRecord:
-    return TokenRecord(
-        jti=row["jti"],
-        app_id=row["app_id"],
-        account_id=row["account_id"],
-        scopes=_scopes(row["scopes"]),
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        refresh_digest=row["refresh_digest"],
-        refresh_expires_at=row["refresh_expires_at"],
-        revoked_at=row["revoked_at"],
-    )
 
 
 class PostgresOAuthStore:
@@ -62,11 +32,11 @@ class PostgresOAuthStore:
 
     async def app(self, app_id: int) -> OAuthApp | None:
         row = await self.db.fetchrow("SELECT * FROM oauth_apps WHERE id = $1", app_id)
-        return _row_to_app(row) if row else None
+        return from_row.oauth_app(row, POSTGRES) if row else None
 
     async def app_by_client_id(self, client_id: str) -> OAuthApp | None:
         row = await self.db.fetchrow("SELECT * FROM oauth_apps WHERE client_id = $1", client_id)
-        return _row_to_app(row) if row else None
+        return from_row.oauth_app(row, POSTGRES) if row else None
 
     async def save_code(self, code: AuthorizationCode) -> None:
         await self.db.execute(
@@ -87,16 +57,7 @@ class PostgresOAuthStore:
         row = await self.db.fetchrow("DELETE FROM oauth_codes WHERE digest = $1 RETURNING *", digest)
         if row is None:
             return None
-        return AuthorizationCode(
-            digest=row["digest"],
-            app_id=row["app_id"],
-            account_id=row["account_id"],
-            scopes=_scopes(row["scopes"]),
-            redirect_uri=row["redirect_uri"],
-            code_challenge=row["code_challenge"],
-            code_challenge_method=row["code_challenge_method"],
-            expires_at=row["expires_at"],
-        )
+        return from_row.authorization_code(row, POSTGRES)
 
     async def save_token(self, token: TokenRecord) -> None:
         await self.db.execute(
@@ -115,11 +76,11 @@ class PostgresOAuthStore:
 
     async def token(self, jti: str) -> TokenRecord | None:
         row = await self.db.fetchrow("SELECT * FROM oauth_tokens WHERE jti = $1", jti)
-        return _row_to_token(row) if row else None
+        return from_row.token(row, POSTGRES) if row else None
 
     async def token_by_refresh(self, refresh_digest: str) -> TokenRecord | None:
         row = await self.db.fetchrow("SELECT * FROM oauth_tokens WHERE refresh_digest = $1", refresh_digest)
-        return _row_to_token(row) if row else None
+        return from_row.token(row, POSTGRES) if row else None
 
     async def revoke(self, jti: str, at: dt.datetime) -> bool:
         result = await self.db.execute(

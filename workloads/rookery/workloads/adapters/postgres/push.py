@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
-from rookery.workloads.domain.push import PushKeys, PushSubscription
+from rookery.workloads.adapters.sql import from_row
+from rookery.workloads.adapters.sql.from_row import POSTGRES
+from rookery.workloads.domain.push import PushSubscription
 
 _COLUMNS = "id, token_id, account_id, endpoint, p256dh, auth, alerts, policy, created_at, standard"
-
-
-def _row(row: Any) -> PushSubscription:
-    return PushSubscription(
-        id=row["id"],
-        token_id=row["token_id"],
-        account_id=row["account_id"],
-        endpoint=row["endpoint"],
-        keys=PushKeys(row["p256dh"], row["auth"]),
-        alerts=orjson.loads(row["alerts"]),
-        policy=row["policy"],
-        standard=row["standard"],
-        created_at=row["created_at"],
-    )
 
 
 class PostgresPushSubscriptionStore:
@@ -52,7 +38,7 @@ class PostgresPushSubscriptionStore:
         row = await self.db.fetchrow(
             f"SELECT {_COLUMNS} FROM push_subscriptions WHERE token_id = $1", token_id
         )
-        return _row(row) if row else None
+        return from_row.push_subscription(row, POSTGRES) if row else None
 
     async def delete(self, token_id: str) -> bool:
         deleted = await self.db.fetchval(
@@ -67,4 +53,4 @@ class PostgresPushSubscriptionStore:
         rows = await self.db.fetch(
             f"SELECT {_COLUMNS} FROM push_subscriptions WHERE account_id = $1 ORDER BY id", account_id
         )
-        return [_row(row) for row in rows]
+        return [from_row.push_subscription(row, POSTGRES) for row in rows]

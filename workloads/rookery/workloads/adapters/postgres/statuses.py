@@ -4,12 +4,14 @@ bookmarks and pins. Every write runs in one transaction with its outbox rows."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import asyncpg
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
+from rookery.workloads.adapters.sql import from_row
+from rookery.workloads.adapters.sql.from_row import POSTGRES
+from rookery.workloads.adapters.sql.interactions import TABLES, InteractionTables, viewer_flags
 from rookery.workloads.adapters.sql.paging import Params, keyset, newest_first
 from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.pagination import PageRequest
@@ -21,31 +23,6 @@ COLUMNS = (
     " in_reply_to_account_id, reblog_of_id, mentions, tags, media_ids, application, edited_at,"
     " replies_count, reblogs_count, favourites_count, conversation_id"
 )
-
-
-def row_to_status(row: Any) -> Status:
-    return Status(
-        id=row["id"],
-        account_id=row["account_id"],
-        text=row["text"],
-        content=row["content"],
-        visibility=row["visibility"],
-        spoiler_text=row["spoiler_text"],
-        sensitive=row["sensitive"],
-        language=row["language"],
-        in_reply_to_id=row["in_reply_to_id"],
-        in_reply_to_account_id=row["in_reply_to_account_id"],
-        reblog_of_id=row["reblog_of_id"],
-        mentions=tuple(row["mentions"]),
-        tags=tuple(row["tags"]),
-        media_ids=tuple(row["media_ids"]),
-        application=row["application"],
-        edited_at=row["edited_at"],
-        replies_count=row["replies_count"],
-        reblogs_count=row["reblogs_count"],
-        favourites_count=row["favourites_count"],
-        conversation_id=row["conversation_id"],
-    )
 
 
 async def _add_edit(conn: asyncpg.Connection, edit: StatusEdit) -> None:
@@ -105,7 +82,7 @@ class PostgresStatusRepository:
 
     async def get(self, status_id: int) -> Status | None:
         row = await self.db.fetchrow(f"SELECT {COLUMNS} FROM statuses WHERE id = $1", status_id)
-        return row_to_status(row) if row else None
+        return from_row.status(row, POSTGRES) if row else None
 
     async def get_many(self, status_ids: Sequence[int]) -> dict[int, Status]:
         if not status_ids:
@@ -113,7 +90,7 @@ class PostgresStatusRepository:
         rows = await self.db.fetch(
             f"SELECT {COLUMNS} FROM statuses WHERE id = ANY($1::bigint[])", list(set(status_ids))
         )
-        return {row["id"]: row_to_status(row) for row in rows}
+        return {row["id"]: from_row.status(row, POSTGRES) for row in rows}
 
     async def update(self, status: Status, edit: StatusEdit, events: OutboxEvents = ()) -> None:
         async with self.db.transaction() as tx:
@@ -177,17 +154,14 @@ class PostgresStatusRepository:
             status_id,
             account_id,
         )
-        return row_to_status(row) if row else None
+        return from_row.status(row, POSTGRES) if row else None
 
     async def reblogger_ids(self, status_id: int) -> list[int]:
         rows = await self.db.fetch("SELECT account_id FROM statuses WHERE reblog_of_id = $1", status_id)
         return [row["account_id"] for row in rows]
 
     async def reblogs_of(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
-        p = Params()
-        reblogs = f"reblog_of_id = {p(status_id)}"
-        rows = await self.db.fetch(f"SELECT id, account_id FROM statuses {keyset(page, p, [reblogs])}", *p.values)
-        return newest_first([(row["id"], row["account_id"]) for row in rows], page)
+        return await self.db.id_pairs("statuses", "reblog_of_id", status_id, "account_id", page)
 
     async def replies_to(self, status_ids: Sequence[int]) -> list[Status]:
         if not status_ids:
@@ -195,7 +169,7 @@ class PostgresStatusRepository:
         rows = await self.db.fetch(
             f"SELECT {COLUMNS} FROM statuses WHERE in_reply_to_id = ANY($1::bigint[])", list(status_ids)
         )
-        return [row_to_status(row) for row in rows]
+        return [from_row.status(row, POSTGRES) for row in rows]
 
     async def query(self, query: StatusQuery, page: PageRequest) -> list[Status]:
         p = Params()
@@ -221,7 +195,7 @@ class PostgresStatusRepository:
                 f" WHERE tag = ANY({p(list(query.none_tags))}::text[]))"
             )
         rows = await self.db.fetch(f"SELECT {COLUMNS} FROM statuses {keyset(page, p, clauses)}", *p.values)
-        return newest_first([row_to_status(row) for row in rows], page)
+        return newest_first([from_row.status(row, POSTGRES) for row in rows], page)
 
     async def by_authors(self, account_ids: Sequence[int], page: PageRequest) -> list[TimelineEntry]:
         if not account_ids:
@@ -237,16 +211,13 @@ class PostgresStatusRepository:
         return newest_first([TimelineEntry(*row) for row in rows], page)
 
 
-_INTERACTION_TABLES = frozenset({"favourites", "bookmarks", "status_pins"})
-
-
-class PostgresInteractionStore:
+class PostgresInteractionStore(InteractionTables):
     def __init__(self, db: PostgresDatabase, outbox: PostgresOutbox) -> None:
         self.db = db
         self.outbox = outbox
 
     async def _add(self, table: str, account_id: int, status_id: int, events: OutboxEvents = ()) -> bool:
-        assert table in _INTERACTION_TABLES
+        assert table in TABLES
         async with self.db.transaction() as tx:
             added = await tx.fetchval(
                 f"INSERT INTO {table} (account_id, status_id) VALUES ($1, $2)"
@@ -265,7 +236,7 @@ class PostgresInteractionStore:
         return added is not None
 
     async def _remove(self, table: str, account_id: int, status_id: int) -> bool:
-        assert table in _INTERACTION_TABLES
+        assert table in TABLES
         async with self.db.transaction() as tx:
             removed = await tx.fetchval(
                 f"DELETE FROM {table} WHERE account_id = $1 AND status_id = $2 RETURNING id",
@@ -279,24 +250,6 @@ class PostgresInteractionStore:
                 )
         return removed is not None
 
-    async def favourite(self, account_id: int, status_id: int, events: OutboxEvents = ()) -> bool:
-        return await self._add("favourites", account_id, status_id, events)
-
-    async def unfavourite(self, account_id: int, status_id: int) -> bool:
-        return await self._remove("favourites", account_id, status_id)
-
-    async def bookmark(self, account_id: int, status_id: int) -> bool:
-        return await self._add("bookmarks", account_id, status_id)
-
-    async def unbookmark(self, account_id: int, status_id: int) -> bool:
-        return await self._remove("bookmarks", account_id, status_id)
-
-    async def pin(self, account_id: int, status_id: int) -> bool:
-        return await self._add("status_pins", account_id, status_id)
-
-    async def unpin(self, account_id: int, status_id: int) -> bool:
-        return await self._remove("status_pins", account_id, status_id)
-
     async def pinned_ids(self, account_id: int) -> list[int]:
         rows = await self.db.fetch(
             "SELECT status_id FROM status_pins WHERE account_id = $1 ORDER BY id DESC", account_id
@@ -306,24 +259,11 @@ class PostgresInteractionStore:
     async def _page(
         self, table: str, column: str, value: int, out: str, page: PageRequest
     ) -> list[tuple[int, int]]:
-        p = Params()
-        of_value = f"{column} = {p(value)}"
-        rows = await self.db.fetch(f"SELECT id, {out} FROM {table} {keyset(page, p, [of_value])}", *p.values)
-        return newest_first([(row["id"], row[out]) for row in rows], page)
-
-    async def favourited_by(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
-        return await self._page("favourites", "status_id", status_id, "account_id", page)
-
-    async def favourites_of(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]:
-        return await self._page("favourites", "account_id", account_id, "status_id", page)
-
-    async def bookmarks_of(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]:
-        return await self._page("bookmarks", "account_id", account_id, "status_id", page)
+        return await self.db.id_pairs(table, column, value, out, page)
 
     async def viewer_flags(self, account_id: int, status_ids: Sequence[int]) -> ViewerFlags:
         if not status_ids:
             return ViewerFlags()
-        found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set(), "p": set(), "m": set()}
         rows = await self.db.fetch(
             "SELECT 'f' AS kind, status_id FROM favourites"
             " WHERE account_id = $1 AND status_id = ANY($2::bigint[])"
@@ -339,12 +279,4 @@ class PostgresInteractionStore:
             account_id,
             list(status_ids),
         )
-        for row in rows:
-            found[row["kind"]].add(row["status_id"])
-        return ViewerFlags(
-            favourited=frozenset(found["f"]),
-            reblogged=frozenset(found["r"]),
-            bookmarked=frozenset(found["b"]),
-            pinned=frozenset(found["p"]),
-            muted=frozenset(found["m"]),
-        )
+        return viewer_flags(rows)

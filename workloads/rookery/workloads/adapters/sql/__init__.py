@@ -1,2 +1,3 @@
-"""What the SQLite and PostgreSQL adapters share: keyset paging (``paging``) and the row -> domain
-mappers (``rows``). The SQL text itself stays in each dialect's store, written out in full."""
+"""What the SQLite and PostgreSQL adapters share: keyset paging (``paging``), the row -> domain
+mappers (``from_row``), the InteractionStore methods that only name a table (``interactions``) and
+the report filter (``moderation``). The SQL text itself stays in each dialect's store, written out."""

@@ -61,6 +61,12 @@ def keyset(page: PageRequest, p: Params, conditions: Sequence[str] = (), column:
     return f"WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT {p(page.limit)}"
 
 
+def id_pairs_query(page: PageRequest, p: Params, table: str, column: str, value: int, out: str) -> str:
+    """A page of (row id, ``out``) from ``table`` where ``column`` is ``value``: relations and
+    interactions paged by their own row ids (follows, blocks, favourites, reblogs ...)."""
+    return f"SELECT id, {out} FROM {table} {keyset(page, p, [f'{column} = {p(value)}'])}"
+
+
 def newest_first(items: list[T], page: PageRequest) -> list[T]:
     """Rows read upward from ``min_id`` come oldest first; pages are answered newest first."""
     return items[::-1] if page.ascending else items

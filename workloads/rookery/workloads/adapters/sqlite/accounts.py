@@ -9,8 +9,10 @@ from typing import Any
 
 import orjson
 
+from rookery.workloads.adapters.sql import from_row
+from rookery.workloads.adapters.sql.from_row import SQLITE
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
-from rookery.workloads.domain.accounts import Account, AccountTaken, ProfileField
+from rookery.workloads.domain.accounts import Account, AccountTaken
 
 MIGRATIONS = load_migrations("accounts", 1)
 
@@ -19,34 +21,6 @@ _COLUMNS = (
     " suspended, silenced, fields, avatar, header, privacy, sensitive, language, followers_count,"
     " following_count, statuses_count, last_status_at"
 )
-
-
-def _row_to_account(row: Any) -> Account:
-    return Account(
-        id=row["id"],
-        username=row["username"],
-        email=row["email"],
-        password_hash=row["password_hash"],
-        created_at=dt.datetime.fromisoformat(row["created_at"]),
-        display_name=row["display_name"],
-        note=row["note"],
-        locked=bool(row["locked"]),
-        bot=bool(row["bot"]),
-        discoverable=bool(row["discoverable"]),
-        role=row["role"],
-        suspended=bool(row["suspended"]),
-        silenced=bool(row["silenced"]),
-        fields=tuple(ProfileField(**f) for f in orjson.loads(row["fields"])),
-        avatar=row["avatar"],
-        header=row["header"],
-        privacy=row["privacy"],
-        sensitive=bool(row["sensitive"]),
-        language=row["language"],
-        followers_count=row["followers_count"],
-        following_count=row["following_count"],
-        statuses_count=row["statuses_count"],
-        last_status_at=dt.date.fromisoformat(row["last_status_at"]) if row["last_status_at"] else None,
-    )
 
 
 def _account_values(account: Account) -> tuple[Any, ...]:
@@ -90,7 +64,7 @@ class SqliteAccountRepository:
 
     async def get(self, account_id: int) -> Account | None:
         row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM accounts WHERE id = ?", (account_id,))
-        return _row_to_account(row) if row else None
+        return from_row.account(row, SQLITE) if row else None
 
     async def get_many(self, account_ids: Sequence[int]) -> dict[int, Account]:
         unique = list(dict.fromkeys(account_ids))
@@ -99,16 +73,16 @@ class SqliteAccountRepository:
             chunk = unique[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM accounts WHERE id IN ({marks})", chunk)
-            found.update((row["id"], _row_to_account(row)) for row in rows)
+            found.update((row["id"], from_row.account(row, SQLITE)) for row in rows)
         return found
 
     async def by_username(self, username: str) -> Account | None:
         row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM accounts WHERE username = ?", (username,))
-        return _row_to_account(row) if row else None
+        return from_row.account(row, SQLITE) if row else None
 
     async def by_email(self, email: str) -> Account | None:
         row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM accounts WHERE email = ?", (email,))
-        return _row_to_account(row) if row else None
+        return from_row.account(row, SQLITE) if row else None
 
     async def search(self, query: str, limit: int, offset: int = 0) -> list[Account]:
         text = query.strip().lstrip("@")
@@ -123,7 +97,7 @@ class SqliteAccountRepository:
             " LIMIT ? OFFSET ?",
             (prefix, anywhere, text, prefix, limit, offset),
         )
-        return [_row_to_account(row) for row in rows]
+        return [from_row.account(row, SQLITE) for row in rows]
 
     async def create(self, account: Account) -> None:
         marks = ",".join("?" * 23)

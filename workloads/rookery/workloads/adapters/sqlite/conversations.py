@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
+from rookery.workloads.adapters.sql import from_row
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.domain.conversations import Conversation
@@ -12,15 +12,6 @@ from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import new_id
 
 MIGRATIONS = load_migrations("conversations", 1)
-
-
-def _key(participants: Sequence[int]) -> str:
-    return ",".join(str(p) for p in sorted(set(participants)))
-
-
-def _row(row: Any) -> Conversation:
-    ids = tuple(int(p) for p in row["participants"].split(",") if p)
-    return Conversation(row["id"], row["owner_id"], ids, row["last_status_id"], bool(row["unread"]))
 
 
 _COLUMNS = "id, owner_id, participants, last_status_id, unread"
@@ -33,7 +24,7 @@ class SqliteConversationStore:
     async def record(
         self, owner_id: int, participants: Sequence[int], status_id: int, *, unread: bool
     ) -> Conversation:
-        key = _key(participants)
+        key = from_row.participants_key(participants)
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
                 f"SELECT {_COLUMNS} FROM conversations WHERE owner_id = ? AND participants = ?",
@@ -66,7 +57,7 @@ class SqliteConversationStore:
             cursor = await tx.execute(
                 f"SELECT {_COLUMNS} FROM conversations WHERE id = ?", (conversation_id,)
             )
-            return _row(await cursor.fetchone())
+            return from_row.conversation(await cursor.fetchone())
 
     async def remove_status(self, status_id: int) -> list[Conversation]:
         changed = []
@@ -92,21 +83,21 @@ class SqliteConversationStore:
                 cursor = await tx.execute(
                     f"SELECT {_COLUMNS} FROM conversations WHERE id = ?", (conversation_id,)
                 )
-                changed.append(_row(await cursor.fetchone()))
+                changed.append(from_row.conversation(await cursor.fetchone()))
         return changed
 
     async def of_owner(self, owner_id: int, page: PageRequest) -> list[Conversation]:
         p = QmarkParams(owner_id)
         tail = keyset(page, p, ["owner_id = ?"], "last_status_id")
         rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM conversations {tail}", p.values)
-        found = [_row(row) for row in rows]
+        found = [from_row.conversation(row) for row in rows]
         return sorted(found, key=lambda c: c.last_status_id, reverse=True)
 
     async def get(self, owner_id: int, conversation_id: int) -> Conversation | None:
         row = await self.db.fetchone(
             f"SELECT {_COLUMNS} FROM conversations WHERE id = ? AND owner_id = ?", (conversation_id, owner_id)
         )
-        return _row(row) if row is not None else None
+        return from_row.conversation(row) if row is not None else None
 
     async def mark_read(self, owner_id: int, conversation_id: int) -> Conversation | None:
         async with self.db.transaction() as tx:

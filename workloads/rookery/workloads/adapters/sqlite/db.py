@@ -19,6 +19,9 @@ from typing import Any
 
 import aiosqlite
 
+from rookery.workloads.adapters.sql.paging import QmarkParams, id_pairs_query, newest_first
+from rookery.workloads.domain.pagination import PageRequest
+
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
@@ -155,6 +158,12 @@ class Database:
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         async with self.conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
+
+    async def id_pairs(self, table: str, column: str, value: int, out: str, page: PageRequest) -> list[tuple[int, int]]:
+        """(row id, ``out``) of the rows of ``table`` whose ``column`` is ``value``, a page newest first."""
+        p = QmarkParams()
+        rows = await self.fetchall(id_pairs_query(page, p, table, column, value, out), p.values)
+        return newest_first([(row["id"], row[out]) for row in rows], page)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """A single autocommitted write (prefer transaction() for anything that must be atomic)."""

@@ -8,7 +8,6 @@ from typing import Any
 import aiosqlite
 import orjson
 
-from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
@@ -111,27 +110,20 @@ class SqliteGraphStore:
             row = await cursor.fetchone()
         return _row_to_follow(row) if row else None
 
-    async def _pairs(
-        self, table: str, column: str, value: int, out: str, page: PageRequest
-    ) -> list[tuple[int, int]]:
-        p = QmarkParams(value)
-        rows = await self.db.fetchall(f"SELECT id, {out} FROM {table} {keyset(page, p, [f'{column} = ?'])}", p.values)
-        return newest_first([(row["id"], row[out]) for row in rows], page)
-
     async def follow_requests(self, target_id: int, page: PageRequest) -> list[tuple[int, int]]:
-        return await self._pairs("follow_requests", "target_id", target_id, "account_id", page)
+        return await self.db.id_pairs("follow_requests", "target_id", target_id, "account_id", page)
 
     async def followers(self, target_id: int, page: PageRequest) -> list[tuple[int, int]]:
-        return await self._pairs("follows", "target_id", target_id, "account_id", page)
+        return await self.db.id_pairs("follows", "target_id", target_id, "account_id", page)
 
     async def following(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]:
-        return await self._pairs("follows", "account_id", account_id, "target_id", page)
+        return await self.db.id_pairs("follows", "account_id", account_id, "target_id", page)
 
     async def blocks(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]:
-        return await self._pairs("blocks", "account_id", account_id, "target_id", page)
+        return await self.db.id_pairs("blocks", "account_id", account_id, "target_id", page)
 
     async def mutes(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]:
-        return await self._pairs("mutes", "account_id", account_id, "target_id", page)
+        return await self.db.id_pairs("mutes", "account_id", account_id, "target_id", page)
 
     async def follower_ids(self, target_id: int) -> list[int]:
         rows = await self.db.fetchall("SELECT account_id FROM follows WHERE target_id = ?", (target_id,))

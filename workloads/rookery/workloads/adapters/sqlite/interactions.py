@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
+from rookery.workloads.adapters.sql.interactions import InteractionTables, viewer_flags
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
@@ -16,7 +16,7 @@ from rookery.workloads.domain.statuses import ViewerFlags
 MIGRATIONS = load_migrations("posts", 2)
 
 
-class SqliteInteractionStore:
+class SqliteInteractionStore(InteractionTables):
     def __init__(self, db: Database, outbox: SqliteOutbox) -> None:
         self.db = db
         self.outbox = outbox
@@ -52,24 +52,6 @@ class SqliteInteractionStore:
                 )
         return removed
 
-    async def favourite(self, account_id: int, status_id: int, events: OutboxEvents = ()) -> bool:
-        return await self._add("favourites", account_id, status_id, events)
-
-    async def unfavourite(self, account_id: int, status_id: int) -> bool:
-        return await self._remove("favourites", account_id, status_id)
-
-    async def bookmark(self, account_id: int, status_id: int) -> bool:
-        return await self._add("bookmarks", account_id, status_id)
-
-    async def unbookmark(self, account_id: int, status_id: int) -> bool:
-        return await self._remove("bookmarks", account_id, status_id)
-
-    async def pin(self, account_id: int, status_id: int) -> bool:
-        return await self._add("status_pins", account_id, status_id)
-
-    async def unpin(self, account_id: int, status_id: int) -> bool:
-        return await self._remove("status_pins", account_id, status_id)
-
     async def pinned_ids(self, account_id: int) -> list[int]:
         rows = await self.db.fetchall(
             "SELECT status_id FROM status_pins WHERE account_id = ? ORDER BY id DESC", (account_id,)
@@ -79,25 +61,13 @@ class SqliteInteractionStore:
     async def _page(
         self, table: str, column: str, value: int, out: str, page: PageRequest
     ) -> list[tuple[int, int]]:
-        p = QmarkParams(value)
-        rows = await self.db.fetchall(f"SELECT id, {out} FROM {table} {keyset(page, p, [f'{column} = ?'])}", p.values)
-        return newest_first([(row["id"], row[out]) for row in rows], page)
-
-    async def favourited_by(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
-        return await self._page("favourites", "status_id", status_id, "account_id", page)
-
-    async def favourites_of(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]:
-        return await self._page("favourites", "account_id", account_id, "status_id", page)
-
-    async def bookmarks_of(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]:
-        return await self._page("bookmarks", "account_id", account_id, "status_id", page)
+        return await self.db.id_pairs(table, column, value, out, page)
 
     async def viewer_flags(self, account_id: int, status_ids: Sequence[int]) -> ViewerFlags:
         if not status_ids:
             return ViewerFlags()
         ids = list(status_ids)
         marks = placeholders(ids)
-        found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set(), "p": set(), "m": set()}
         rows = self.reader.fetchall(
             f"SELECT 'f' AS kind, status_id FROM favourites WHERE account_id = ? AND status_id IN ({marks})"
             f" UNION ALL SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks})"
@@ -110,12 +80,4 @@ class SqliteInteractionStore:
             f" WHERE s.id IN ({marks})",
             [account_id, *ids] * 5,
         )
-        for row in rows:
-            found[row["kind"]].add(row["status_id"])
-        return ViewerFlags(
-            favourited=frozenset(found["f"]),
-            reblogged=frozenset(found["r"]),
-            bookmarked=frozenset(found["b"]),
-            pinned=frozenset(found["p"]),
-            muted=frozenset(found["m"]),
-        )
+        return viewer_flags(rows)

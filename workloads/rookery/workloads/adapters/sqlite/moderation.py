@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 
+from rookery.workloads.adapters.sql import from_row
+from rookery.workloads.adapters.sql.from_row import SQLITE
 from rookery.workloads.adapters.sql.moderation import RESTRICTION_FLAGS, report_conditions
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
@@ -22,31 +24,6 @@ _REPORT_COLUMNS = (
     " updated_at, action_taken_at, action_taken_by_account_id, assigned_account_id, source, labels, scores"
 )
 _RESTRICTION_COLUMNS = "account_id, silenced, suspended, sensitized, disabled, updated_at"
-
-
-def _time(value: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(value) if value else None
-
-
-def _report(row: Any) -> Report:
-    return Report(
-        id=row["id"],
-        target_account_id=row["target_account_id"],
-        account_id=row["account_id"],
-        category=row["category"],
-        comment=row["comment"],
-        status_ids=tuple(orjson.loads(row["status_ids"])),
-        rule_ids=tuple(orjson.loads(row["rule_ids"])),
-        forward=bool(row["forward"]),
-        created_at=dt.datetime.fromisoformat(row["created_at"]),
-        updated_at=dt.datetime.fromisoformat(row["updated_at"]),
-        action_taken_at=_time(row["action_taken_at"]),
-        action_taken_by_account_id=row["action_taken_by_account_id"],
-        assigned_account_id=row["assigned_account_id"],
-        source=row["source"],
-        labels=tuple(orjson.loads(row["labels"])),
-        scores=orjson.loads(row["scores"]),
-    )
 
 
 def _report_values(report: Report) -> tuple[Any, ...]:
@@ -70,17 +47,6 @@ def _report_values(report: Report) -> tuple[Any, ...]:
     )
 
 
-def _restrictions(row: Any) -> AccountRestrictions:
-    return AccountRestrictions(
-        row["account_id"],
-        silenced=bool(row["silenced"]),
-        suspended=bool(row["suspended"]),
-        sensitized=bool(row["sensitized"]),
-        disabled=bool(row["disabled"]),
-        updated_at=dt.datetime.fromisoformat(row["updated_at"]),
-    )
-
-
 class SqliteModerationStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -94,7 +60,7 @@ class SqliteModerationStore:
 
     async def get_report(self, report_id: int) -> Report | None:
         row = await self.db.fetchone(f"SELECT {_REPORT_COLUMNS} FROM reports WHERE id = ?", (report_id,))
-        return _report(row) if row else None
+        return from_row.report(row, SQLITE) if row else None
 
     async def save_report(self, report: Report) -> None:
         async with self.db.transaction() as tx:
@@ -107,7 +73,7 @@ class SqliteModerationStore:
         p = QmarkParams()
         tail = keyset(page, p, report_conditions(query, p))
         rows = await self.db.fetchall(f"SELECT {_REPORT_COLUMNS} FROM reports {tail}", p.values)
-        return newest_first([_report(row) for row in rows], page)
+        return newest_first([from_row.report(row, SQLITE) for row in rows], page)
 
     async def open_report_for(self, target_account_id: int, source: str) -> Report | None:
         row = await self.db.fetchone(
@@ -115,7 +81,7 @@ class SqliteModerationStore:
             " AND action_taken_at IS NULL ORDER BY id DESC LIMIT 1",
             (target_account_id, source),
         )
-        return _report(row) if row else None
+        return from_row.report(row, SQLITE) if row else None
 
     async def count_reports(self, resolved: bool) -> int:
         condition = "IS NOT NULL" if resolved else "IS NULL"
@@ -133,7 +99,7 @@ class SqliteModerationStore:
         row = await self.db.fetchone(
             f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions WHERE account_id = ?", (account_id,)
         )
-        return _restrictions(row) if row else None
+        return from_row.restrictions(row, SQLITE) if row else None
 
     async def restrictions_many(self, account_ids: Sequence[int]) -> dict[int, AccountRestrictions]:
         ids = list(dict.fromkeys(account_ids))
@@ -144,7 +110,7 @@ class SqliteModerationStore:
             f" WHERE account_id IN ({placeholders(ids)})",
             ids,
         )
-        return {row["account_id"]: _restrictions(row) for row in rows}
+        return {row["account_id"]: from_row.restrictions(row, SQLITE) for row in rows}
 
     async def save_restrictions(self, restrictions: AccountRestrictions) -> None:
         r = restrictions
@@ -169,7 +135,7 @@ class SqliteModerationStore:
         p = QmarkParams()
         tail = keyset(page, p, clauses, "account_id")
         rows = await self.db.fetchall(f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions {tail}", p.values)
-        return newest_first([_restrictions(row) for row in rows], page)
+        return newest_first([from_row.restrictions(row, SQLITE) for row in rows], page)
 
     async def restricted(self) -> tuple[set[int], set[int]]:
         rows = await self.db.fetchall(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import orjson
 
+from rookery.workloads.adapters.sql import from_row
+from rookery.workloads.adapters.sql.from_row import SQLITE
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.domain.oauth import AuthorizationCode, OAuthApp, TokenRecord
 
@@ -15,41 +16,6 @@ MIGRATIONS = load_migrations("oauth", 1)
 
 def _ts(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _dt(value: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(value) if value else None
-
-
-def _scopes(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-def _row_to_app(row: Any) -> OAuthApp:
-    return OAuthApp(
-        id=row["id"],
-        name=row["name"],
-        client_id=row["client_id"],
-        client_secret=row["client_secret"],
-        redirect_uris=tuple(orjson.loads(row["redirect_uris"])),
-        scopes=_scopes(row["scopes"]),
-        website=row["website"],
-        created_at=dt.datetime.fromisoformat(row["created_at"]),
-    )
-
-
-def _row_to_token(row: Any) -> TokenRecord:
-    return TokenRecord(
-        jti=row["jti"],
-        app_id=row["app_id"],
-        account_id=row["account_id"],
-        scopes=_scopes(row["scopes"]),
-        created_at=dt.datetime.fromisoformat(row["created_at"]),
-        expires_at=dt.datetime.fromisoformat(row["expires_at"]),
-        refresh_digest=row["refresh_digest"],
-        refresh_expires_at=_dt(row["refresh_expires_at"]),
-        revoked_at=_dt(row["revoked_at"]),
-    )
 
 
 class SqliteOAuthStore:
@@ -75,11 +41,11 @@ class SqliteOAuthStore:
 
     async def app(self, app_id: int) -> OAuthApp | None:
         row = await self.db.fetchone("SELECT * FROM oauth_apps WHERE id = ?", (app_id,))
-        return _row_to_app(row) if row else None
+        return from_row.oauth_app(row, SQLITE) if row else None
 
     async def app_by_client_id(self, client_id: str) -> OAuthApp | None:
         row = await self.db.fetchone("SELECT * FROM oauth_apps WHERE client_id = ?", (client_id,))
-        return _row_to_app(row) if row else None
+        return from_row.oauth_app(row, SQLITE) if row else None
 
     async def save_code(self, code: AuthorizationCode) -> None:
         async with self.db.transaction() as tx:
@@ -105,16 +71,7 @@ class SqliteOAuthStore:
             if row is None:
                 return None
             await tx.execute("DELETE FROM oauth_codes WHERE digest = ?", (digest,))
-        return AuthorizationCode(
-            digest=row["digest"],
-            app_id=row["app_id"],
-            account_id=row["account_id"],
-            scopes=_scopes(row["scopes"]),
-            redirect_uri=row["redirect_uri"],
-            code_challenge=row["code_challenge"],
-            code_challenge_method=row["code_challenge_method"],
-            expires_at=dt.datetime.fromisoformat(row["expires_at"]),
-        )
+        return from_row.authorization_code(row, SQLITE)
 
     async def save_token(self, token: TokenRecord) -> None:
         async with self.db.transaction() as tx:
@@ -136,11 +93,11 @@ class SqliteOAuthStore:
 
     async def token(self, jti: str) -> TokenRecord | None:
         row = await self.db.fetchone("SELECT * FROM oauth_tokens WHERE jti = ?", (jti,))
-        return _row_to_token(row) if row else None
+        return from_row.token(row, SQLITE) if row else None
 
     async def token_by_refresh(self, refresh_digest: str) -> TokenRecord | None:
         row = await self.db.fetchone("SELECT * FROM oauth_tokens WHERE refresh_digest = ?", (refresh_digest,))
-        return _row_to_token(row) if row else None
+        return from_row.token(row, SQLITE) if row else None
 
     async def revoke(self, jti: str, at: dt.datetime) -> bool:
         async with self.db.transaction() as tx:

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 import orjson
 
+from rookery.workloads.adapters.sql import from_row
+from rookery.workloads.adapters.sql.from_row import SQLITE
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
-from rookery.workloads.domain.push import PushKeys, PushSubscription
+from rookery.workloads.domain.push import PushSubscription
 
 MIGRATIONS = load_migrations("push", 1, 2)
 
 _COLUMNS = "id, token_id, account_id, endpoint, p256dh, auth, alerts, policy, created_at, standard"
-
-
-def _row(row: Any) -> PushSubscription:
-    return PushSubscription(
-        id=row["id"],
-        token_id=row["token_id"],
-        account_id=row["account_id"],
-        endpoint=row["endpoint"],
-        keys=PushKeys(row["p256dh"], row["auth"]),
-        alerts=orjson.loads(row["alerts"]),
-        policy=row["policy"],
-        standard=bool(row["standard"]),
-        created_at=dt.datetime.fromisoformat(row["created_at"]),
-    )
 
 
 class SqlitePushSubscriptionStore:
@@ -58,7 +43,7 @@ class SqlitePushSubscriptionStore:
         row = await self.db.fetchone(
             f"SELECT {_COLUMNS} FROM push_subscriptions WHERE token_id = ?", (token_id,)
         )
-        return _row(row) if row else None
+        return from_row.push_subscription(row, SQLITE) if row else None
 
     async def delete(self, token_id: str) -> bool:
         async with self.db.transaction() as tx:
@@ -72,4 +57,4 @@ class SqlitePushSubscriptionStore:
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM push_subscriptions WHERE account_id = ? ORDER BY id", (account_id,)
         )
-        return [_row(row) for row in rows]
+        return [from_row.push_subscription(row, SQLITE) for row in rows]

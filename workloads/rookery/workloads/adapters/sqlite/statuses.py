@@ -9,6 +9,8 @@ from typing import Any
 import aiosqlite
 import orjson
 
+from rookery.workloads.adapters.sql import from_row
+from rookery.workloads.adapters.sql.from_row import SQLITE
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.inline import InlineReader
@@ -26,31 +28,6 @@ COLUMNS = (
     " replies_count, reblogs_count, favourites_count, media_ids, has_media, conversation_id"
 )
 HOME_VISIBILITIES = ("public", "unlisted", "private")
-
-
-def row_to_status(row: Any) -> Status:
-    return Status(
-        id=row["id"],
-        account_id=row["account_id"],
-        text=row["text"],
-        content=row["content"],
-        visibility=row["visibility"],
-        spoiler_text=row["spoiler_text"],
-        sensitive=bool(row["sensitive"]),
-        language=row["language"],
-        in_reply_to_id=row["in_reply_to_id"],
-        in_reply_to_account_id=row["in_reply_to_account_id"],
-        reblog_of_id=row["reblog_of_id"],
-        mentions=tuple(orjson.loads(row["mentions"])),
-        tags=tuple(orjson.loads(row["tags"])),
-        application=row["application"],
-        edited_at=dt.datetime.fromisoformat(row["edited_at"]) if row["edited_at"] else None,
-        replies_count=row["replies_count"],
-        reblogs_count=row["reblogs_count"],
-        favourites_count=row["favourites_count"],
-        media_ids=tuple(orjson.loads(row["media_ids"])),
-        conversation_id=row["conversation_id"],
-    )
 
 
 def placeholders(values: Sequence[Any]) -> str:
@@ -97,14 +74,14 @@ class SqliteStatusRepository:
 
     async def get(self, status_id: int) -> Status | None:
         row = self.reader.fetchone(f"SELECT {COLUMNS} FROM statuses WHERE id = ?", (status_id,))
-        return row_to_status(row) if row else None
+        return from_row.status(row, SQLITE) if row else None
 
     async def get_many(self, status_ids: Sequence[int]) -> dict[int, Status]:
         if not status_ids:
             return {}
         ids = list(dict.fromkeys(status_ids))
         rows = self.reader.fetchall(f"SELECT {COLUMNS} FROM statuses WHERE id IN ({placeholders(ids)})", ids)
-        return {row["id"]: row_to_status(row) for row in rows}
+        return {row["id"]: from_row.status(row, SQLITE) for row in rows}
 
     async def update(self, status: Status, edit: StatusEdit, events: OutboxEvents = ()) -> None:
         async with self.db.transaction() as tx:
@@ -178,18 +155,14 @@ class SqliteStatusRepository:
             f"SELECT {COLUMNS} FROM statuses WHERE reblog_of_id = ? AND account_id = ?",
             (status_id, account_id),
         )
-        return row_to_status(row) if row else None
+        return from_row.status(row, SQLITE) if row else None
 
     async def reblogger_ids(self, status_id: int) -> list[int]:
         rows = await self.db.fetchall("SELECT account_id FROM statuses WHERE reblog_of_id = ?", (status_id,))
         return [row["account_id"] for row in rows]
 
     async def reblogs_of(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
-        p = QmarkParams(status_id)
-        rows = await self.db.fetchall(
-            f"SELECT id, account_id FROM statuses {keyset(page, p, ['reblog_of_id = ?'])}", p.values
-        )
-        return newest_first([(row["id"], row["account_id"]) for row in rows], page)
+        return await self.db.id_pairs("statuses", "reblog_of_id", status_id, "account_id", page)
 
     async def replies_to(self, status_ids: Sequence[int]) -> list[Status]:
         if not status_ids:
@@ -198,7 +171,7 @@ class SqliteStatusRepository:
             f"SELECT {COLUMNS} FROM statuses WHERE in_reply_to_id IN ({placeholders(status_ids)})",
             list(status_ids),
         )
-        return [row_to_status(row) for row in rows]
+        return [from_row.status(row, SQLITE) for row in rows]
 
     async def query(self, query: StatusQuery, page: PageRequest) -> list[Status]:
         clauses = [f"visibility IN ({placeholders(query.visibilities)})"]
@@ -229,7 +202,7 @@ class SqliteStatusRepository:
             params.extend(query.none_tags)
         p = QmarkParams(*params)
         rows = await self.db.fetchall(f"SELECT {COLUMNS} FROM statuses {keyset(page, p, clauses)}", p.values)
-        return newest_first([row_to_status(row) for row in rows], page)
+        return newest_first([from_row.status(row, SQLITE) for row in rows], page)
 
     async def by_authors(self, account_ids: Sequence[int], page: PageRequest) -> list[TimelineEntry]:
         if not account_ids:
