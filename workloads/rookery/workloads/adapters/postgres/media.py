@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
-from rookery.workloads.adapters.media_rows import COLUMNS, meta_json, row_to_media
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
+from rookery.workloads.adapters.sql.from_row import POSTGRES
+from rookery.workloads.adapters.sql.media import COLUMNS, meta_json, row_to_media
 from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.media import FAILED, MediaAttachment
-
-_COLUMNS = COLUMNS
-
-
-def _row_to_media(row: Any) -> MediaAttachment:
-    return row_to_media(row, row["created_at"])
 
 
 def _meta(media: MediaAttachment) -> str:
@@ -31,7 +25,7 @@ class PostgresMediaRepository:
     async def add(self, media: MediaAttachment, events: OutboxEvents = ()) -> None:
         async with self.db.transaction() as tx:
             await tx.execute(
-                f"INSERT INTO media_attachments ({_COLUMNS}) VALUES"
+                f"INSERT INTO media_attachments ({COLUMNS}) VALUES"
                 " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                 media.id, media.account_id, media.status_id, media.type, media.content_type,
                 media.file_size, media.state, media.description,
@@ -42,16 +36,16 @@ class PostgresMediaRepository:
         self.outbox.notify()
 
     async def get(self, media_id: int) -> MediaAttachment | None:
-        row = await self.db.fetchrow(f"SELECT {_COLUMNS} FROM media_attachments WHERE id = $1", media_id)
-        return _row_to_media(row) if row else None
+        row = await self.db.fetchrow(f"SELECT {COLUMNS} FROM media_attachments WHERE id = $1", media_id)
+        return row_to_media(row, POSTGRES) if row else None
 
     async def get_many(self, media_ids: Sequence[int]) -> dict[int, MediaAttachment]:
         if not media_ids:
             return {}
         rows = await self.db.fetch(
-            f"SELECT {_COLUMNS} FROM media_attachments WHERE id = ANY($1::bigint[])", list(set(media_ids))
+            f"SELECT {COLUMNS} FROM media_attachments WHERE id = ANY($1::bigint[])", list(set(media_ids))
         )
-        return {row["id"]: _row_to_media(row) for row in rows}
+        return {row["id"]: row_to_media(row, POSTGRES) for row in rows}
 
     async def save(self, media: MediaAttachment) -> None:
         await self.db.execute(
@@ -106,12 +100,12 @@ class PostgresMediaRepository:
         if not status_ids:
             return {}
         rows = await self.db.fetch(
-            f"SELECT {_COLUMNS} FROM media_attachments WHERE status_id = ANY($1::bigint[]) ORDER BY id",
+            f"SELECT {COLUMNS} FROM media_attachments WHERE status_id = ANY($1::bigint[]) ORDER BY id",
             list(status_ids),
         )
         found: dict[int, list[MediaAttachment]] = {}
         for row in rows:
-            found.setdefault(row["status_id"], []).append(_row_to_media(row))
+            found.setdefault(row["status_id"], []).append(row_to_media(row, POSTGRES))
         return found
 
     async def delete(self, media_id: int) -> None:

@@ -47,98 +47,73 @@ SQLITE = Decoding(time=dt.datetime.fromisoformat, day=dt.date.fromisoformat, arr
 POSTGRES = Decoding(time=_identity, day=_identity, array=tuple)
 
 
+def same_named(row: Any, names: str) -> dict[str, Any]:
+    """The columns (``names``, space separated) that are their field's value as the driver answers."""
+    return {name: row[name] for name in names.split()}
+
+
 def scopes(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
 def status(row: Any, d: Decoding) -> Status:
     return Status(
-        id=row["id"],
-        account_id=row["account_id"],
-        text=row["text"],
-        content=row["content"],
-        visibility=row["visibility"],
-        spoiler_text=row["spoiler_text"],
+        **same_named(
+            row,
+            "id account_id text content visibility spoiler_text language in_reply_to_id"
+            " in_reply_to_account_id reblog_of_id application replies_count reblogs_count favourites_count"
+            " conversation_id",
+        ),
         sensitive=bool(row["sensitive"]),
-        language=row["language"],
-        in_reply_to_id=row["in_reply_to_id"],
-        in_reply_to_account_id=row["in_reply_to_account_id"],
-        reblog_of_id=row["reblog_of_id"],
         mentions=d.array(row["mentions"]),
         tags=d.array(row["tags"]),
-        application=row["application"],
         edited_at=d.optional_time(row["edited_at"]),
-        replies_count=row["replies_count"],
-        reblogs_count=row["reblogs_count"],
-        favourites_count=row["favourites_count"],
         media_ids=d.array(row["media_ids"]),
-        conversation_id=row["conversation_id"],
     )
 
 
 def account(row: Any, d: Decoding) -> Account:
     return Account(
-        id=row["id"],
-        username=row["username"],
-        email=row["email"],
-        password_hash=row["password_hash"],
+        **same_named(
+            row,
+            "id username email password_hash display_name note role avatar header privacy language"
+            " followers_count following_count statuses_count",
+        ),
         created_at=d.time(row["created_at"]),
-        display_name=row["display_name"],
-        note=row["note"],
         locked=bool(row["locked"]),
         bot=bool(row["bot"]),
         discoverable=bool(row["discoverable"]),
-        role=row["role"],
         suspended=bool(row["suspended"]),
         silenced=bool(row["silenced"]),
         fields=tuple(ProfileField(**f) for f in orjson.loads(row["fields"])),
-        avatar=row["avatar"],
-        header=row["header"],
-        privacy=row["privacy"],
         sensitive=bool(row["sensitive"]),
-        language=row["language"],
-        followers_count=row["followers_count"],
-        following_count=row["following_count"],
-        statuses_count=row["statuses_count"],
         last_status_at=d.day(row["last_status_at"]) if row["last_status_at"] else None,
     )
 
 
 def oauth_app(row: Any, d: Decoding) -> OAuthApp:
     return OAuthApp(
-        id=row["id"],
-        name=row["name"],
-        client_id=row["client_id"],
-        client_secret=row["client_secret"],
+        **same_named(row, "id name client_id client_secret website"),
         redirect_uris=tuple(orjson.loads(row["redirect_uris"])),
         scopes=scopes(row["scopes"]),
-        website=row["website"],
         created_at=d.time(row["created_at"]),
     )
 
 
 def authorization_code(row: Any, d: Decoding) -> AuthorizationCode:
     return AuthorizationCode(
-        digest=row["digest"],
-        app_id=row["app_id"],
-        account_id=row["account_id"],
+        **same_named(row, "digest app_id account_id redirect_uri code_challenge code_challenge_method"),
         scopes=scopes(row["scopes"]),
-        redirect_uri=row["redirect_uri"],
-        code_challenge=row["code_challenge"],
-        code_challenge_method=row["code_challenge_method"],
         expires_at=d.time(row["expires_at"]),
     )
 
 
 def token(row: Any, d: Decoding) -> TokenRecord:
     return TokenRecord(
-        jti=row["jti"],
-        app_id=row["app_id"],
-        account_id=row["account_id"],
+        **same_named(row, "jti app_id account_id refresh_digest"),
         scopes=scopes(row["scopes"]),
         created_at=d.time(row["created_at"]),
         expires_at=d.time(row["expires_at"]),
-        refresh_digest=row["refresh_digest"],
         refresh_expires_at=d.optional_time(row["refresh_expires_at"]),
         revoked_at=d.optional_time(row["revoked_at"]),
     )
@@ -146,20 +121,16 @@ def token(row: Any, d: Decoding) -> TokenRecord:
 
 def report(row: Any, d: Decoding) -> Report:
     return Report(
-        id=row["id"],
-        target_account_id=row["target_account_id"],
-        account_id=row["account_id"],
-        category=row["category"],
-        comment=row["comment"],
+        **same_named(
+            row,
+            "id target_account_id account_id category comment action_taken_by_account_id assigned_account_id source",
+        ),
         status_ids=d.array(row["status_ids"]),
         rule_ids=d.array(row["rule_ids"]),
         forward=bool(row["forward"]),
         created_at=d.time(row["created_at"]),
         updated_at=d.time(row["updated_at"]),
         action_taken_at=d.optional_time(row["action_taken_at"]),
-        action_taken_by_account_id=row["action_taken_by_account_id"],
-        assigned_account_id=row["assigned_account_id"],
-        source=row["source"],
         labels=d.array(row["labels"]),
         scores=orjson.loads(row["scores"]),
     )
@@ -178,13 +149,9 @@ def restrictions(row: Any, d: Decoding) -> AccountRestrictions:
 
 def push_subscription(row: Any, d: Decoding) -> PushSubscription:
     return PushSubscription(
-        id=row["id"],
-        token_id=row["token_id"],
-        account_id=row["account_id"],
-        endpoint=row["endpoint"],
+        **same_named(row, "id token_id account_id endpoint policy"),
         keys=PushKeys(row["p256dh"], row["auth"]),
         alerts=orjson.loads(row["alerts"]),
-        policy=row["policy"],
         standard=bool(row["standard"]),
         created_at=d.time(row["created_at"]),
     )

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
-from rookery.workloads.adapters.media_rows import COLUMNS, meta_json, row_to_media
+from rookery.workloads.adapters.sql.from_row import SQLITE
+from rookery.workloads.adapters.sql.media import COLUMNS, meta_json, row_to_media
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.media import FAILED, MediaAttachment
 
 MIGRATIONS = load_migrations("media", 1)
-
-_COLUMNS = COLUMNS
-
-
-def _row_to_media(row: Any) -> MediaAttachment:
-    return row_to_media(row, dt.datetime.fromisoformat(row["created_at"]))
 
 
 def _meta(media: MediaAttachment) -> bytes:
@@ -34,7 +28,7 @@ class SqliteMediaRepository:
         async with self.db.transaction() as tx:
             await self.outbox.append(tx, events)
             await tx.execute(
-                f"INSERT INTO media_attachments ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO media_attachments ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     media.id,
                     media.account_id,
@@ -57,17 +51,17 @@ class SqliteMediaRepository:
         self.outbox.notify()
 
     async def get(self, media_id: int) -> MediaAttachment | None:
-        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM media_attachments WHERE id = ?", (media_id,))
-        return _row_to_media(row) if row else None
+        row = await self.db.fetchone(f"SELECT {COLUMNS} FROM media_attachments WHERE id = ?", (media_id,))
+        return row_to_media(row, SQLITE) if row else None
 
     async def get_many(self, media_ids: Sequence[int]) -> dict[int, MediaAttachment]:
         if not media_ids:
             return {}
         marks = ",".join("?" * len(media_ids))
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM media_attachments WHERE id IN ({marks})", tuple(media_ids)
+            f"SELECT {COLUMNS} FROM media_attachments WHERE id IN ({marks})", tuple(media_ids)
         )
-        return {row["id"]: _row_to_media(row) for row in rows}
+        return {row["id"]: row_to_media(row, SQLITE) for row in rows}
 
     async def save(self, media: MediaAttachment) -> None:
         async with self.db.transaction() as tx:
@@ -110,12 +104,12 @@ class SqliteMediaRepository:
             return {}
         marks = ",".join("?" * len(status_ids))
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM media_attachments WHERE status_id IN ({marks}) ORDER BY id",
+            f"SELECT {COLUMNS} FROM media_attachments WHERE status_id IN ({marks}) ORDER BY id",
             tuple(status_ids),
         )
         found: dict[int, list[MediaAttachment]] = {}
         for row in rows:
-            found.setdefault(row["status_id"], []).append(_row_to_media(row))
+            found.setdefault(row["status_id"], []).append(row_to_media(row, SQLITE))
         return found
 
     async def detach(self, status_ids: Sequence[int]) -> int:

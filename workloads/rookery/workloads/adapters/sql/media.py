@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import orjson
 
+from rookery.workloads.adapters.sql.from_row import Decoding, same_named
 from rookery.workloads.domain.media import Dimensions, Focus, MediaAttachment
 
 COLUMNS = (
@@ -19,27 +19,18 @@ def _dims(raw: Any) -> Dimensions | None:
     return Dimensions(raw["width"], raw["height"]) if raw else None
 
 
-def row_to_media(row: Any, created_at: dt.datetime) -> MediaAttachment:
-    """A row (mapping by column name) as a MediaAttachment; the store parses created_at its own way."""
+def row_to_media(row: Any, d: Decoding) -> MediaAttachment:
+    """A row (mapping by column name) as a MediaAttachment."""
     meta = orjson.loads(row["meta"])
     return MediaAttachment(
-        id=row["id"],
-        account_id=row["account_id"],
-        status_id=row["status_id"],
-        type=row["type"],
-        content_type=row["content_type"],
-        file_size=row["file_size"],
-        state=row["state"],
-        description=row["description"],
+        **same_named(
+            row, "id account_id status_id type content_type file_size state description url preview_url blurhash error"
+        ),
         focus=Focus(row["focus_x"], row["focus_y"]) if row["focus_x"] is not None else None,
-        url=row["url"],
-        preview_url=row["preview_url"],
-        blurhash=row["blurhash"],
         original=_dims(meta.pop("original", None)),
         small=_dims(meta.pop("small", None)),
         extra_meta=meta,
-        error=row["error"],
-        created_at=created_at,
+        created_at=d.time(row["created_at"]),
     )
 
 
