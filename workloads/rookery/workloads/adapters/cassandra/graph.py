@@ -20,7 +20,9 @@ from typing import Any
 
 from cassandra.query import BatchStatement, BatchType
 
+from rookery.workloads.adapters.cassandra.paging import bounds, register_keyset
 from rookery.workloads.adapters.cassandra.session import CassandraSession
+from rookery.workloads.adapters.sql.paging import newest_first
 from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.graph import Follow, Mute, Relationship, ViewerRelations
 from rookery.workloads.domain.pagination import PageRequest
@@ -30,7 +32,6 @@ FOLLOW, REQUEST, BLOCK, MUTE = "follow", "request", "block", "mute"
 # a marker row in relations_by_target only, present while a follow asks for notifications of new posts
 SUBSCRIBED = "subscribed"
 KINDS = (FOLLOW, REQUEST, BLOCK, MUTE)
-TOP = (1 << 63) - 1
 
 # appends events to an outbox in their own transaction (see bootstrap: the posts store's outbox)
 EventSink = Callable[[OutboxEvents], Awaitable[None]]
@@ -92,25 +93,17 @@ class CassandraGraphStore:
             "DELETE FROM relations_by_target_time WHERE target_id = ? AND kind = ? AND relation_id = ?",
             write=True,
         )
-        self._source_page = r(
-            "SELECT relation_id, target_id FROM relations_by_source_time WHERE account_id = ? AND kind = ?"
-            " AND relation_id < ? AND relation_id > ? LIMIT ?",
-            write=False,
+        self._source_page = register_keyset(
+            session,
+            "SELECT relation_id, target_id FROM relations_by_source_time WHERE account_id = ? AND kind = ?",
+            "relation_id",
+            "kind DESC, relation_id ASC",
         )
-        self._source_page_asc = r(
-            "SELECT relation_id, target_id FROM relations_by_source_time WHERE account_id = ? AND kind = ?"
-            " AND relation_id < ? AND relation_id > ? ORDER BY kind DESC, relation_id ASC LIMIT ?",
-            write=False,
-        )
-        self._target_page = r(
-            "SELECT relation_id, account_id FROM relations_by_target_time WHERE target_id = ? AND kind = ?"
-            " AND relation_id < ? AND relation_id > ? LIMIT ?",
-            write=False,
-        )
-        self._target_page_asc = r(
-            "SELECT relation_id, account_id FROM relations_by_target_time WHERE target_id = ? AND kind = ?"
-            " AND relation_id < ? AND relation_id > ? ORDER BY kind DESC, relation_id ASC LIMIT ?",
-            write=False,
+        self._target_page = register_keyset(
+            session,
+            "SELECT relation_id, account_id FROM relations_by_target_time WHERE target_id = ? AND kind = ?",
+            "relation_id",
+            "kind DESC, relation_id ASC",
         )
         self._all_sources = r(
             "SELECT account_id FROM relations_by_target WHERE target_id = ? AND kind = ?", write=False
@@ -237,15 +230,9 @@ class CassandraGraphStore:
     # -- lists ------------------------------------------------------------------------------------
 
     async def _page(self, by_target: bool, owner: int, kind: str, page: PageRequest) -> list[tuple[int, int]]:
-        upper = page.max_id if page.max_id is not None else TOP
-        lower = page.lower if page.lower is not None else -1
-        if page.ascending:
-            key = self._target_page_asc if by_target else self._source_page_asc
-        else:
-            key = self._target_page if by_target else self._source_page
-        rows = await self.session.execute(key, (owner, kind, upper, lower, page.limit))
-        pairs = [(row[0], row[1]) for row in rows]
-        return pairs[::-1] if page.ascending else pairs
+        statements = self._target_page if by_target else self._source_page
+        rows = await self.session.execute(statements.of(page), (owner, kind, *bounds(page), page.limit))
+        return newest_first([(row[0], row[1]) for row in rows], page)
 
     async def follow_requests(self, target_id: int, page: PageRequest) -> list[tuple[int, int]]:
         return await self._page(True, target_id, REQUEST, page)

@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from rookery.workloads.adapters.cassandra.graph import EventSink, _no_events
+from rookery.workloads.adapters.cassandra.paging import bounds, register_keyset
 from rookery.workloads.adapters.cassandra.session import CassandraSession
+from rookery.workloads.adapters.sql.paging import newest_first
 from rookery.workloads.domain.chats import DIRECT, OWNER, Chat, ChatMember, ChatMessage
 from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.pagination import PageRequest
-
-TOP = (1 << 63) - 1
 
 
 def _pair(a: int, b: int) -> tuple[int, int]:
@@ -91,15 +91,8 @@ class CassandraMessageStore:
             "INSERT INTO chat_messages (chat_id, id, account_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
             write=True,
         )
-        self._messages = r(
-            "SELECT id, chat_id, account_id, text, created_at FROM chat_messages"
-            " WHERE chat_id = ? AND id < ? AND id > ? LIMIT ?",
-            write=False,
-        )
-        self._messages_asc = r(
-            "SELECT id, chat_id, account_id, text, created_at FROM chat_messages"
-            " WHERE chat_id = ? AND id < ? AND id > ? ORDER BY id ASC LIMIT ?",
-            write=False,
+        self._messages = register_keyset(
+            session, "SELECT id, chat_id, account_id, text, created_at FROM chat_messages WHERE chat_id = ?", "id"
         )
         self._last_message = r(
             "SELECT id, chat_id, account_id, text, created_at FROM chat_messages WHERE chat_id = ? LIMIT 1",
@@ -124,15 +117,11 @@ class CassandraMessageStore:
             write=False,
         )
         self._drop_activity = r("DELETE FROM chat_activity WHERE account_id = ? AND chat_id = ?", write=True)
-        self._chats_page = r(
-            "SELECT activity_id, chat_id FROM chats_by_account WHERE account_id = ?"
-            " AND activity_id < ? AND activity_id > ? LIMIT ?",
-            write=False,
-        )
-        self._chats_page_asc = r(
-            "SELECT activity_id, chat_id FROM chats_by_account WHERE account_id = ?"
-            " AND activity_id < ? AND activity_id > ? ORDER BY activity_id ASC, chat_id DESC LIMIT ?",
-            write=False,
+        self._chats_page = register_keyset(
+            session,
+            "SELECT activity_id, chat_id FROM chats_by_account WHERE account_id = ?",
+            "activity_id",
+            "activity_id ASC, chat_id DESC",
         )
 
     # -- chats ------------------------------------------------------------------------------------
@@ -220,9 +209,8 @@ class CassandraMessageStore:
         await self.session.execute(self._drop_activity, (account_id, chat_id))
 
     async def chats_of(self, account_id: int, page: PageRequest) -> list[Chat]:
-        upper = page.max_id if page.max_id is not None else TOP
-        lower = page.lower if page.lower is not None else -1
-        key = self._chats_page_asc if page.ascending else self._chats_page
+        upper, lower = bounds(page)
+        key = self._chats_page.of(page)
         found: list[int] = []
         while len(found) < page.limit:
             want = page.limit - len(found)
@@ -244,7 +232,7 @@ class CassandraMessageStore:
             else:
                 upper = rows[-1][0]
         chats = [c for c in await asyncio.gather(*(self.get_chat(i) for i in found)) if c is not None]
-        return chats[::-1] if page.ascending else chats
+        return newest_first(chats, page)
 
     # -- members ----------------------------------------------------------------------------------
 
@@ -303,13 +291,8 @@ class CassandraMessageStore:
             await self.events(events)
 
     async def messages(self, chat_id: int, page: PageRequest) -> list[ChatMessage]:
-        upper = page.max_id if page.max_id is not None else TOP
-        lower = page.lower if page.lower is not None else -1
-        key = self._messages_asc if page.ascending else self._messages
-        found = [
-            _message(row) for row in await self.session.execute(key, (chat_id, upper, lower, page.limit))
-        ]
-        return found[::-1] if page.ascending else found
+        rows = await self.session.execute(self._messages.of(page), (chat_id, *bounds(page), page.limit))
+        return newest_first([_message(row) for row in rows], page)
 
     async def last_messages(self, chat_ids: Sequence[int]) -> dict[int, ChatMessage]:
         ids = list(dict.fromkeys(chat_ids))

@@ -13,11 +13,12 @@ from typing import Any
 
 from cassandra.query import BatchStatement, BatchType
 
+from rookery.workloads.adapters.cassandra.paging import bounds, register_keyset
 from rookery.workloads.adapters.cassandra.session import CassandraSession
+from rookery.workloads.adapters.sql.paging import newest_first
 from rookery.workloads.domain.notifications import Notification
 from rookery.workloads.domain.pagination import PageRequest
 
-TOP = (1 << 63) - 1
 _COLUMNS = "id, account_id, type, from_account_id, status_id"
 
 
@@ -50,15 +51,7 @@ class CassandraNotificationStore:
             " VALUES (?, ?, ?, ?, ?) USING TTL ?",
             write=True,
         )
-        self._page = r(
-            f"SELECT {_COLUMNS} FROM notifications WHERE account_id = ? AND id < ? AND id > ? LIMIT ?",
-            write=False,
-        )
-        self._page_asc = r(
-            f"SELECT {_COLUMNS} FROM notifications WHERE account_id = ? AND id < ? AND id > ?"
-            " ORDER BY id ASC LIMIT ?",
-            write=False,
-        )
+        self._page = register_keyset(session, f"SELECT {_COLUMNS} FROM notifications WHERE account_id = ?", "id")
         self._get = r(f"SELECT {_COLUMNS} FROM notifications WHERE account_id = ? AND id = ?", write=False)
         self._delete = r("DELETE FROM notifications WHERE account_id = ? AND id = ?", write=True)
         self._delete_key = r(
@@ -111,13 +104,11 @@ class CassandraNotificationStore:
     ) -> list[Notification]:
         if types is not None and not types:
             return []
-        upper = page.max_id if page.max_id is not None else TOP
-        lower = page.lower if page.lower is not None else -1
+        upper, lower = bounds(page)
         found: list[Notification] = []
         batch = max(page.limit, 20) if types is None and from_account_id is None else max(4 * page.limit, 80)
         while len(found) < page.limit:
-            key = self._page_asc if page.ascending else self._page
-            rows = await self.session.execute(key, (account_id, upper, lower, batch))
+            rows = await self.session.execute(self._page.of(page), (account_id, upper, lower, batch))
             for row in rows:
                 n = _notification(row)
                 if (types is None or n.type in types) and (
@@ -132,7 +123,7 @@ class CassandraNotificationStore:
                 lower = rows[-1][0]
             else:
                 upper = rows[-1][0]
-        return found[::-1] if page.ascending else found
+        return newest_first(found, page)
 
     async def get(self, account_id: int, notification_id: int) -> Notification | None:
         rows = await self.session.execute(self._get, (account_id, notification_id))

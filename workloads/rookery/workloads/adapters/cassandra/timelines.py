@@ -17,6 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 
+from rookery.workloads.adapters.cassandra.paging import bounds, register_keyset
 from rookery.workloads.adapters.cassandra.session import CassandraSession
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.timelines import TimelineEntry
@@ -59,15 +60,8 @@ class CassandraTimelineStore:
             "SELECT day FROM home_timeline_days WHERE owner_id = ? AND day >= ? ORDER BY day ASC",
             write=False,
         )
-        self._page_desc = r(
-            f"SELECT {_COLUMNS} FROM home_timeline WHERE owner_id = ? AND day = ?"
-            " AND status_id < ? AND status_id > ? LIMIT ?",
-            write=False,
-        )
-        self._page_asc = r(
-            f"SELECT {_COLUMNS} FROM home_timeline WHERE owner_id = ? AND day = ?"
-            " AND status_id < ? AND status_id > ? ORDER BY status_id ASC LIMIT ?",
-            write=False,
+        self._page = register_keyset(
+            session, f"SELECT {_COLUMNS} FROM home_timeline WHERE owner_id = ? AND day = ?", "status_id"
         )
         self._ids = r(
             "SELECT status_id FROM home_timeline WHERE owner_id = ? AND day = ? LIMIT ?", write=False
@@ -193,8 +187,7 @@ class CassandraTimelineStore:
     async def range(self, owner_id: int, page: PageRequest) -> list[TimelineEntry]:
         if page.limit <= 0:
             return []
-        upper = page.max_id if page.max_id is not None else (1 << 63) - 1
-        lower = page.lower if page.lower is not None else -1
+        upper, lower = bounds(page)
         if upper - 1 <= lower:
             return []
         found: list[TimelineEntry] = []
@@ -204,7 +197,7 @@ class CassandraTimelineStore:
                 if day > day_of(upper - 1):
                     break
                 rows = await self.session.execute(
-                    self._page_asc, (owner_id, day, upper, lower, page.limit - len(found))
+                    self._page.oldest, (owner_id, day, upper, lower, page.limit - len(found))
                 )
                 found.extend(TimelineEntry(*row) for row in rows)
                 if len(found) >= page.limit:
@@ -220,7 +213,7 @@ class CassandraTimelineStore:
             if lower >= 0 and day < day_of(lower):
                 break
             rows = await self.session.execute(
-                self._page_desc, (owner_id, day, upper, lower, limit - len(found))
+                self._page.newest, (owner_id, day, upper, lower, limit - len(found))
             )
             found.extend(TimelineEntry(*row) for row in rows)
             if len(found) >= limit:
