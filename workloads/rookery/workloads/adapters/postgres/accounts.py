@@ -4,36 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 import asyncpg
-import orjson
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
-from rookery.workloads.adapters.sql import from_row
-from rookery.workloads.adapters.sql.from_row import POSTGRES
+from rookery.workloads.adapters.sql import from_row, to_row
+from rookery.workloads.adapters.sql.dialect import POSTGRES
+from rookery.workloads.adapters.sql.to_row import ACCOUNT_COLUMNS, ACCOUNT_NAMES
 from rookery.workloads.domain.accounts import Account, AccountTaken
 from rookery.workloads.domain.timelines import Marker
-
-_NAMES = (
-    "id", "username", "email", "password_hash", "created_at", "display_name", "note", "locked", "bot",
-    "discoverable", "role", "suspended", "silenced", "fields", "avatar", "header", "privacy", "sensitive",
-    "language", "followers_count", "following_count", "statuses_count", "last_status_at",
-)  # fmt: skip
-_COLUMNS = ", ".join(_NAMES)
-
-
-def _values(account: Account) -> tuple[Any, ...]:
-    fields = orjson.dumps(
-        [{"name": f.name, "value": f.value, "verified_at": f.verified_at} for f in account.fields]
-    ).decode()
-    return (
-        account.id, account.username, account.email, account.password_hash, account.created_at,
-        account.display_name, account.note, account.locked, account.bot, account.discoverable,
-        account.role, account.suspended, account.silenced, fields, account.avatar, account.header,
-        account.privacy, account.sensitive, account.language, account.followers_count,
-        account.following_count, account.statuses_count, account.last_status_at,
-    )  # fmt: skip
 
 
 def _like_escape(text: str) -> str:
@@ -50,25 +29,25 @@ class PostgresAccountRepository:
         self.db = db
 
     async def get(self, account_id: int) -> Account | None:
-        row = await self.db.fetchrow(f"SELECT {_COLUMNS} FROM accounts WHERE id = $1", account_id)
+        row = await self.db.fetchrow(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1", account_id)
         return from_row.account(row, POSTGRES) if row else None
 
     async def get_many(self, account_ids: Sequence[int]) -> dict[int, Account]:
         if not account_ids:
             return {}
         rows = await self.db.fetch(
-            f"SELECT {_COLUMNS} FROM accounts WHERE id = ANY($1::bigint[])", list(set(account_ids))
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ANY($1::bigint[])", list(set(account_ids))
         )
         return {row["id"]: from_row.account(row, POSTGRES) for row in rows}
 
     async def by_username(self, username: str) -> Account | None:
         row = await self.db.fetchrow(
-            f"SELECT {_COLUMNS} FROM accounts WHERE lower(username) = lower($1)", username
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE lower(username) = lower($1)", username
         )
         return from_row.account(row, POSTGRES) if row else None
 
     async def by_email(self, email: str) -> Account | None:
-        row = await self.db.fetchrow(f"SELECT {_COLUMNS} FROM accounts WHERE lower(email) = lower($1)", email)
+        row = await self.db.fetchrow(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE lower(email) = lower($1)", email)
         return from_row.account(row, POSTGRES) if row else None
 
     async def search(self, query: str, limit: int, offset: int = 0) -> list[Account]:
@@ -78,7 +57,7 @@ class PostgresAccountRepository:
         prefix = _like_escape(text) + "%"
         anywhere = "%" + _like_escape(text) + "%"
         rows = await self.db.fetch(
-            f"SELECT {_COLUMNS} FROM accounts"
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts"
             " WHERE NOT suspended AND (lower(username) LIKE $1 OR lower(display_name) LIKE $2)"
             " ORDER BY (lower(username) = $3) DESC, (lower(username) LIKE $1) DESC, followers_count DESC, id"
             " LIMIT $4 OFFSET $5",
@@ -91,16 +70,19 @@ class PostgresAccountRepository:
         return [from_row.account(row, POSTGRES) for row in rows]
 
     async def create(self, account: Account) -> None:
-        marks = ", ".join(f"${i}" for i in range(1, len(_NAMES) + 1))
+        marks = ", ".join(f"${i}" for i in range(1, len(ACCOUNT_NAMES) + 1))
         try:
-            await self.db.execute(f"INSERT INTO accounts ({_COLUMNS}) VALUES ({marks})", *_values(account))
+            await self.db.execute(
+                f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ({marks})", *to_row.account(account, POSTGRES)
+            )
         except asyncpg.UniqueViolationError as exc:
             raise _taken(exc) from exc
 
     async def update(self, account: Account) -> None:
-        assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(_NAMES[1:], start=2))
+        assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(ACCOUNT_NAMES[1:], start=2))
         try:
-            await self.db.execute(f"UPDATE accounts SET {assignments} WHERE id = $1", *_values(account))
+            values = to_row.account(account, POSTGRES)
+            await self.db.execute(f"UPDATE accounts SET {assignments} WHERE id = $1", *values)
         except asyncpg.UniqueViolationError as exc:
             raise AccountTaken("Username or e-mail address is already taken") from exc
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
-from rookery.workloads.adapters.sql.from_row import POSTGRES
+from rookery.workloads.adapters.sql.dialect import POSTGRES
 from rookery.workloads.adapters.sql.media import COLUMNS, meta_json, row_to_media
 from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.media import FAILED, MediaAttachment

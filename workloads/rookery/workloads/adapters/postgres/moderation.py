@@ -3,45 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-import orjson
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
-from rookery.workloads.adapters.sql import from_row
-from rookery.workloads.adapters.sql.from_row import POSTGRES
+from rookery.workloads.adapters.sql import from_row, to_row
+from rookery.workloads.adapters.sql.dialect import POSTGRES
 from rookery.workloads.adapters.sql.moderation import RESTRICTION_FLAGS, report_conditions
 from rookery.workloads.adapters.sql.paging import Params, keyset, newest_first
+from rookery.workloads.adapters.sql.to_row import REPORT_COLUMNS, RESTRICTION_COLUMNS
 from rookery.workloads.domain.moderation import AccountFilter, AccountRestrictions, HiddenStatus, Report, ReportFilter
 from rookery.workloads.domain.pagination import PageRequest
-
-_REPORT_COLUMNS = (
-    "id, target_account_id, account_id, category, comment, status_ids, rule_ids, forward, created_at,"
-    " updated_at, action_taken_at, action_taken_by_account_id, assigned_account_id, source, labels, scores"
-)
-_RESTRICTION_COLUMNS = "account_id, silenced, suspended, sensitized, disabled, updated_at"
-
-
-def _report_values(r: Report) -> tuple[Any, ...]:
-    return (
-        r.id,
-        r.target_account_id,
-        r.account_id,
-        r.category,
-        r.comment,
-        list(r.status_ids),
-        list(r.rule_ids),
-        r.forward,
-        r.created_at,
-        r.updated_at,
-        r.action_taken_at,
-        r.action_taken_by_account_id,
-        r.assigned_account_id,
-        r.source,
-        list(r.labels),
-        orjson.dumps(r.scores).decode(),
-    )
-
 
 _REPORT_MARKS = ", ".join(f"${i}" for i in range(1, 17))
 
@@ -52,33 +22,33 @@ class PostgresModerationStore:
 
     async def add_report(self, report: Report) -> None:
         await self.db.execute(
-            f"INSERT INTO reports ({_REPORT_COLUMNS}) VALUES ({_REPORT_MARKS})", *_report_values(report)
+            f"INSERT INTO reports ({REPORT_COLUMNS}) VALUES ({_REPORT_MARKS})", *to_row.report(report, POSTGRES)
         )
 
     async def get_report(self, report_id: int) -> Report | None:
-        row = await self.db.fetchrow(f"SELECT {_REPORT_COLUMNS} FROM reports WHERE id = $1", report_id)
+        row = await self.db.fetchrow(f"SELECT {REPORT_COLUMNS} FROM reports WHERE id = $1", report_id)
         return from_row.report(row, POSTGRES) if row else None
 
     async def save_report(self, report: Report) -> None:
         await self.db.execute(
-            f"INSERT INTO reports ({_REPORT_COLUMNS}) VALUES ({_REPORT_MARKS})"
+            f"INSERT INTO reports ({REPORT_COLUMNS}) VALUES ({_REPORT_MARKS})"
             " ON CONFLICT (id) DO UPDATE SET comment = excluded.comment, status_ids = excluded.status_ids,"
             " updated_at = excluded.updated_at, action_taken_at = excluded.action_taken_at,"
             " action_taken_by_account_id = excluded.action_taken_by_account_id,"
             " assigned_account_id = excluded.assigned_account_id, labels = excluded.labels,"
             " scores = excluded.scores",
-            *_report_values(report),
+            *to_row.report(report, POSTGRES),
         )
 
     async def reports(self, query: ReportFilter, page: PageRequest) -> list[Report]:
         p = Params()
         tail = keyset(page, p, report_conditions(query, p))
-        rows = await self.db.fetch(f"SELECT {_REPORT_COLUMNS} FROM reports {tail}", *p.values)
+        rows = await self.db.fetch(f"SELECT {REPORT_COLUMNS} FROM reports {tail}", *p.values)
         return newest_first([from_row.report(row, POSTGRES) for row in rows], page)
 
     async def open_report_for(self, target_account_id: int, source: str) -> Report | None:
         row = await self.db.fetchrow(
-            f"SELECT {_REPORT_COLUMNS} FROM reports WHERE target_account_id = $1 AND source = $2"
+            f"SELECT {REPORT_COLUMNS} FROM reports WHERE target_account_id = $1 AND source = $2"
             " AND action_taken_at IS NULL ORDER BY id DESC LIMIT 1",
             target_account_id,
             source,
@@ -98,7 +68,7 @@ class PostgresModerationStore:
 
     async def restrictions(self, account_id: int) -> AccountRestrictions | None:
         row = await self.db.fetchrow(
-            f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions WHERE account_id = $1", account_id
+            f"SELECT {RESTRICTION_COLUMNS} FROM account_restrictions WHERE account_id = $1", account_id
         )
         return from_row.restrictions(row, POSTGRES) if row else None
 
@@ -106,24 +76,18 @@ class PostgresModerationStore:
         if not account_ids:
             return {}
         rows = await self.db.fetch(
-            f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions WHERE account_id = ANY($1::bigint[])",
+            f"SELECT {RESTRICTION_COLUMNS} FROM account_restrictions WHERE account_id = ANY($1::bigint[])",
             list(dict.fromkeys(account_ids)),
         )
         return {row["account_id"]: from_row.restrictions(row, POSTGRES) for row in rows}
 
     async def save_restrictions(self, restrictions: AccountRestrictions) -> None:
-        r = restrictions
         await self.db.execute(
-            f"INSERT INTO account_restrictions ({_RESTRICTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
+            f"INSERT INTO account_restrictions ({RESTRICTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
             " ON CONFLICT (account_id) DO UPDATE SET silenced = excluded.silenced,"
             " suspended = excluded.suspended, sensitized = excluded.sensitized,"
             " disabled = excluded.disabled, updated_at = excluded.updated_at",
-            r.account_id,
-            r.silenced,
-            r.suspended,
-            r.sensitized,
-            r.disabled,
-            r.updated_at,
+            *to_row.restrictions(restrictions, POSTGRES),
         )
 
     async def accounts(self, query: AccountFilter, page: PageRequest) -> list[AccountRestrictions]:
@@ -132,7 +96,7 @@ class PostgresModerationStore:
             clauses.append("NOT (suspended OR silenced OR disabled)")
         p = Params()
         tail = keyset(page, p, clauses, "account_id")
-        rows = await self.db.fetch(f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions {tail}", *p.values)
+        rows = await self.db.fetch(f"SELECT {RESTRICTION_COLUMNS} FROM account_restrictions {tail}", *p.values)
         return newest_first([from_row.restrictions(row, POSTGRES) for row in rows], page)
 
     async def restricted(self) -> tuple[set[int], set[int]]:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import orjson
-
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
-from rookery.workloads.adapters.sql import from_row
-from rookery.workloads.adapters.sql.from_row import POSTGRES
+from rookery.workloads.adapters.sql import from_row, to_row
+from rookery.workloads.adapters.sql.dialect import POSTGRES
+from rookery.workloads.adapters.sql.to_row import APP_COLUMNS, CODE_COLUMNS, TOKEN_COLUMNS
 from rookery.workloads.domain.oauth import AuthorizationCode, OAuthApp, TokenRecord
 
 
@@ -18,16 +17,8 @@ class PostgresOAuthStore:
 
     async def create_app(self, app: OAuthApp) -> None:
         await self.db.execute(
-            "INSERT INTO oauth_apps (id, name, client_id, client_secret, redirect_uris, scopes, website,"
-            " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            app.id,
-            app.name,
-            app.client_id,
-            app.client_secret,
-            orjson.dumps(list(app.redirect_uris)).decode(),
-            " ".join(sorted(app.scopes)),
-            app.website,
-            app.created_at,
+            f"INSERT INTO oauth_apps ({APP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            *to_row.oauth_app(app, POSTGRES),
         )
 
     async def app(self, app_id: int) -> OAuthApp | None:
@@ -40,16 +31,8 @@ class PostgresOAuthStore:
 
     async def save_code(self, code: AuthorizationCode) -> None:
         await self.db.execute(
-            "INSERT INTO oauth_codes (digest, app_id, account_id, scopes, redirect_uri, code_challenge,"
-            " code_challenge_method, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            code.digest,
-            code.app_id,
-            code.account_id,
-            " ".join(sorted(code.scopes)),
-            code.redirect_uri,
-            code.code_challenge,
-            code.code_challenge_method,
-            code.expires_at,
+            f"INSERT INTO oauth_codes ({CODE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            *to_row.authorization_code(code, POSTGRES),
         )
 
     async def take_code(self, digest: str) -> AuthorizationCode | None:
@@ -61,17 +44,8 @@ class PostgresOAuthStore:
 
     async def save_token(self, token: TokenRecord) -> None:
         await self.db.execute(
-            "INSERT INTO oauth_tokens (jti, app_id, account_id, scopes, created_at, expires_at,"
-            " refresh_digest, refresh_expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            token.jti,
-            token.app_id,
-            token.account_id,
-            " ".join(sorted(token.scopes)),
-            token.created_at,
-            token.expires_at,
-            token.refresh_digest,
-            token.refresh_expires_at,
-            token.revoked_at,
+            f"INSERT INTO oauth_tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            *to_row.token(token, POSTGRES),
         )
 
     async def token(self, jti: str) -> TokenRecord | None:

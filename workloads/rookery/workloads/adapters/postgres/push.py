@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import orjson
-
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
-from rookery.workloads.adapters.sql import from_row
-from rookery.workloads.adapters.sql.from_row import POSTGRES
+from rookery.workloads.adapters.sql import from_row, to_row
+from rookery.workloads.adapters.sql.dialect import POSTGRES
+from rookery.workloads.adapters.sql.to_row import PUSH_COLUMNS
 from rookery.workloads.domain.push import PushSubscription
-
-_COLUMNS = "id, token_id, account_id, endpoint, p256dh, auth, alerts, policy, created_at, standard"
 
 
 class PostgresPushSubscriptionStore:
@@ -18,25 +15,16 @@ class PostgresPushSubscriptionStore:
 
     async def put(self, subscription: PushSubscription) -> None:
         await self.db.execute(
-            f"INSERT INTO push_subscriptions ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            f"INSERT INTO push_subscriptions ({PUSH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
             " ON CONFLICT (token_id) DO UPDATE SET id = excluded.id, endpoint = excluded.endpoint,"
             " p256dh = excluded.p256dh, auth = excluded.auth, alerts = excluded.alerts,"
             " policy = excluded.policy, created_at = excluded.created_at, standard = excluded.standard",
-            subscription.id,
-            subscription.token_id,
-            subscription.account_id,
-            subscription.endpoint,
-            subscription.keys.p256dh,
-            subscription.keys.auth,
-            orjson.dumps(subscription.alerts).decode(),
-            subscription.policy,
-            subscription.created_at,
-            subscription.standard,
+            *to_row.push_subscription(subscription, POSTGRES),
         )
 
     async def get(self, token_id: str) -> PushSubscription | None:
         row = await self.db.fetchrow(
-            f"SELECT {_COLUMNS} FROM push_subscriptions WHERE token_id = $1", token_id
+            f"SELECT {PUSH_COLUMNS} FROM push_subscriptions WHERE token_id = $1", token_id
         )
         return from_row.push_subscription(row, POSTGRES) if row else None
 
@@ -51,6 +39,6 @@ class PostgresPushSubscriptionStore:
 
     async def for_account(self, account_id: int) -> list[PushSubscription]:
         rows = await self.db.fetch(
-            f"SELECT {_COLUMNS} FROM push_subscriptions WHERE account_id = $1 ORDER BY id", account_id
+            f"SELECT {PUSH_COLUMNS} FROM push_subscriptions WHERE account_id = $1 ORDER BY id", account_id
         )
         return [from_row.push_subscription(row, POSTGRES) for row in rows]

@@ -10,7 +10,7 @@ import asyncpg
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
 from rookery.workloads.adapters.sql import from_row
-from rookery.workloads.adapters.sql.from_row import POSTGRES
+from rookery.workloads.adapters.sql.dialect import POSTGRES
 from rookery.workloads.adapters.sql.interactions import TABLES, InteractionTables, viewer_flags
 from rookery.workloads.adapters.sql.paging import Params, keyset, newest_first
 from rookery.workloads.domain.events import OutboxEvents

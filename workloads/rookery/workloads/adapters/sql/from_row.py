@@ -1,50 +1,23 @@
 """Row -> domain mappers shared by the SQLite and PostgreSQL stores.
 
-The two dialects keep the same columns; what differs is how a driver hands some of them back:
-SQLite stores times as ISO-8601 text, booleans as 0/1 and arrays as JSON text, PostgreSQL answers
-datetimes, booleans and arrays. A ``Decoding`` says which, so one mapper per entity serves both.
+The two dialects keep the same columns; what differs is how a driver hands some of them back,
+which the ``Dialect`` (adapters/sql/dialect.py) says, so one mapper per entity serves both.
 A row is anything indexable by column name (``aiosqlite.Row``, ``asyncpg.Record``).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import orjson
 
+from rookery.workloads.adapters.sql.dialect import Dialect
 from rookery.workloads.domain.accounts import Account, ProfileField
 from rookery.workloads.domain.conversations import Conversation
 from rookery.workloads.domain.moderation import AccountRestrictions, Report
 from rookery.workloads.domain.oauth import AuthorizationCode, OAuthApp, TokenRecord
 from rookery.workloads.domain.push import PushKeys, PushSubscription
 from rookery.workloads.domain.statuses import Status
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _json_tuple(raw: Any) -> tuple[Any, ...]:
-    return tuple(orjson.loads(raw))
-
-
-@dataclasses.dataclass(frozen=True)
-class Decoding:
-    """How one dialect's driver answers the column types the two dialects store differently."""
-
-    time: Callable[[Any], dt.datetime]
-    day: Callable[[Any], dt.date]
-    array: Callable[[Any], tuple[Any, ...]]
-
-    def optional_time(self, raw: Any) -> dt.datetime | None:
-        return self.time(raw) if raw else None
-
-
-SQLITE = Decoding(time=dt.datetime.fromisoformat, day=dt.date.fromisoformat, array=_json_tuple)
-POSTGRES = Decoding(time=_identity, day=_identity, array=tuple)
 
 
 def same_named(row: Any, names: str) -> dict[str, Any]:
@@ -56,7 +29,7 @@ def scopes(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-def status(row: Any, d: Decoding) -> Status:
+def status(row: Any, d: Dialect) -> Status:
     return Status(
         **same_named(
             row,
@@ -72,7 +45,7 @@ def status(row: Any, d: Decoding) -> Status:
     )
 
 
-def account(row: Any, d: Decoding) -> Account:
+def account(row: Any, d: Dialect) -> Account:
     return Account(
         **same_named(
             row,
@@ -91,7 +64,7 @@ def account(row: Any, d: Decoding) -> Account:
     )
 
 
-def oauth_app(row: Any, d: Decoding) -> OAuthApp:
+def oauth_app(row: Any, d: Dialect) -> OAuthApp:
     return OAuthApp(
         **same_named(row, "id name client_id client_secret website"),
         redirect_uris=tuple(orjson.loads(row["redirect_uris"])),
@@ -100,7 +73,7 @@ def oauth_app(row: Any, d: Decoding) -> OAuthApp:
     )
 
 
-def authorization_code(row: Any, d: Decoding) -> AuthorizationCode:
+def authorization_code(row: Any, d: Dialect) -> AuthorizationCode:
     return AuthorizationCode(
         **same_named(row, "digest app_id account_id redirect_uri code_challenge code_challenge_method"),
         scopes=scopes(row["scopes"]),
@@ -108,7 +81,7 @@ def authorization_code(row: Any, d: Decoding) -> AuthorizationCode:
     )
 
 
-def token(row: Any, d: Decoding) -> TokenRecord:
+def token(row: Any, d: Dialect) -> TokenRecord:
     return TokenRecord(
         **same_named(row, "jti app_id account_id refresh_digest"),
         scopes=scopes(row["scopes"]),
@@ -119,7 +92,7 @@ def token(row: Any, d: Decoding) -> TokenRecord:
     )
 
 
-def report(row: Any, d: Decoding) -> Report:
+def report(row: Any, d: Dialect) -> Report:
     return Report(
         **same_named(
             row,
@@ -136,7 +109,7 @@ def report(row: Any, d: Decoding) -> Report:
     )
 
 
-def restrictions(row: Any, d: Decoding) -> AccountRestrictions:
+def restrictions(row: Any, d: Dialect) -> AccountRestrictions:
     return AccountRestrictions(
         row["account_id"],
         silenced=bool(row["silenced"]),
@@ -147,7 +120,7 @@ def restrictions(row: Any, d: Decoding) -> AccountRestrictions:
     )
 
 
-def push_subscription(row: Any, d: Decoding) -> PushSubscription:
+def push_subscription(row: Any, d: Dialect) -> PushSubscription:
     return PushSubscription(
         **same_named(row, "id token_id account_id endpoint policy"),
         keys=PushKeys(row["p256dh"], row["auth"]),

@@ -6,7 +6,8 @@ from typing import Any
 
 import orjson
 
-from rookery.workloads.adapters.sql.from_row import Decoding, same_named
+from rookery.workloads.adapters.sql.dialect import Dialect
+from rookery.workloads.adapters.sql.from_row import same_named
 from rookery.workloads.domain.media import Dimensions, Focus, MediaAttachment
 
 COLUMNS = (
@@ -19,7 +20,7 @@ def _dims(raw: Any) -> Dimensions | None:
     return Dimensions(raw["width"], raw["height"]) if raw else None
 
 
-def row_to_media(row: Any, d: Decoding) -> MediaAttachment:
+def row_to_media(row: Any, d: Dialect) -> MediaAttachment:
     """A row (mapping by column name) as a MediaAttachment."""
     meta = orjson.loads(row["meta"])
     return MediaAttachment(

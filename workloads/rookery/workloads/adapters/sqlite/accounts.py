@@ -5,54 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
 
-import orjson
-
-from rookery.workloads.adapters.sql import from_row
-from rookery.workloads.adapters.sql.from_row import SQLITE
+from rookery.workloads.adapters.sql import from_row, to_row
+from rookery.workloads.adapters.sql.dialect import SQLITE
+from rookery.workloads.adapters.sql.to_row import ACCOUNT_COLUMNS, ACCOUNT_NAMES
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.domain.accounts import Account, AccountTaken
 
 MIGRATIONS = load_migrations("accounts", 1)
-
-_COLUMNS = (
-    "id, username, email, password_hash, created_at, display_name, note, locked, bot, discoverable, role,"
-    " suspended, silenced, fields, avatar, header, privacy, sensitive, language, followers_count,"
-    " following_count, statuses_count, last_status_at"
-)
-
-
-def _account_values(account: Account) -> tuple[Any, ...]:
-    fields = orjson.dumps(
-        [{"name": f.name, "value": f.value, "verified_at": f.verified_at} for f in account.fields]
-    ).decode()
-    return (
-        account.id,
-        account.username,
-        account.email,
-        account.password_hash,
-        account.created_at.isoformat(),
-        account.display_name,
-        account.note,
-        int(account.locked),
-        int(account.bot),
-        int(account.discoverable),
-        account.role,
-        int(account.suspended),
-        int(account.silenced),
-        fields,
-        account.avatar,
-        account.header,
-        account.privacy,
-        int(account.sensitive),
-        account.language,
-        account.followers_count,
-        account.following_count,
-        account.statuses_count,
-        account.last_status_at.isoformat() if account.last_status_at else None,
-    )
-
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -63,7 +23,7 @@ class SqliteAccountRepository:
         self.db = db
 
     async def get(self, account_id: int) -> Account | None:
-        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM accounts WHERE id = ?", (account_id,))
+        row = await self.db.fetchone(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?", (account_id,))
         return from_row.account(row, SQLITE) if row else None
 
     async def get_many(self, account_ids: Sequence[int]) -> dict[int, Account]:
@@ -72,16 +32,16 @@ class SqliteAccountRepository:
         for start in range(0, len(unique), 500):
             chunk = unique[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM accounts WHERE id IN ({marks})", chunk)
+            rows = await self.db.fetchall(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN ({marks})", chunk)
             found.update((row["id"], from_row.account(row, SQLITE)) for row in rows)
         return found
 
     async def by_username(self, username: str) -> Account | None:
-        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM accounts WHERE username = ?", (username,))
+        row = await self.db.fetchone(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = ?", (username,))
         return from_row.account(row, SQLITE) if row else None
 
     async def by_email(self, email: str) -> Account | None:
-        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM accounts WHERE email = ?", (email,))
+        row = await self.db.fetchone(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = ?", (email,))
         return from_row.account(row, SQLITE) if row else None
 
     async def search(self, query: str, limit: int, offset: int = 0) -> list[Account]:
@@ -91,7 +51,7 @@ class SqliteAccountRepository:
         prefix = _like_escape(text) + "%"
         anywhere = "%" + _like_escape(text) + "%"
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM accounts"
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts"
             " WHERE suspended = 0 AND (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')"
             " ORDER BY (username = ?) DESC, (username LIKE ? ESCAPE '\\') DESC, followers_count DESC, id"
             " LIMIT ? OFFSET ?",
@@ -104,16 +64,15 @@ class SqliteAccountRepository:
         try:
             async with self.db.transaction() as tx:
                 await tx.execute(
-                    f"INSERT INTO accounts ({_COLUMNS}) VALUES ({marks})", _account_values(account)
+                    f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ({marks})", to_row.account(account, SQLITE)
                 )
         except sqlite3.IntegrityError as exc:
             what = "E-mail address" if "email" in str(exc) else "Username"
             raise AccountTaken(f"{what} is already taken") from exc
 
     async def update(self, account: Account) -> None:
-        names = [c.strip() for c in _COLUMNS.split(",")][1:]
-        assignments = ", ".join(f"{name} = ?" for name in names)
-        values = _account_values(account)
+        assignments = ", ".join(f"{name} = ?" for name in ACCOUNT_NAMES[1:])
+        values = to_row.account(account, SQLITE)
         try:
             async with self.db.transaction() as tx:
                 await tx.execute(f"UPDATE accounts SET {assignments} WHERE id = ?", (*values[1:], account.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from rookery.workloads.adapters.sql.from_row import SQLITE
+from rookery.workloads.adapters.sql.dialect import SQLITE
 from rookery.workloads.adapters.sql.media import COLUMNS, meta_json, row_to_media
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox

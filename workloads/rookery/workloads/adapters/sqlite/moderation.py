@@ -4,48 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
-import orjson
-
-from rookery.workloads.adapters.sql import from_row
-from rookery.workloads.adapters.sql.from_row import SQLITE
+from rookery.workloads.adapters.sql import from_row, to_row
+from rookery.workloads.adapters.sql.dialect import SQLITE
 from rookery.workloads.adapters.sql.moderation import RESTRICTION_FLAGS, report_conditions
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
+from rookery.workloads.adapters.sql.to_row import REPORT_COLUMNS, RESTRICTION_COLUMNS
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.moderation import AccountFilter, AccountRestrictions, HiddenStatus, Report, ReportFilter
 from rookery.workloads.domain.pagination import PageRequest
 
 MIGRATIONS = load_migrations("admin", 1)
-
-_REPORT_COLUMNS = (
-    "id, target_account_id, account_id, category, comment, status_ids, rule_ids, forward, created_at,"
-    " updated_at, action_taken_at, action_taken_by_account_id, assigned_account_id, source, labels, scores"
-)
-_RESTRICTION_COLUMNS = "account_id, silenced, suspended, sensitized, disabled, updated_at"
-
-
-def _report_values(report: Report) -> tuple[Any, ...]:
-    return (
-        report.id,
-        report.target_account_id,
-        report.account_id,
-        report.category,
-        report.comment,
-        orjson.dumps(list(report.status_ids)).decode(),
-        orjson.dumps(list(report.rule_ids)).decode(),
-        int(report.forward),
-        report.created_at.isoformat(),
-        report.updated_at.isoformat(),
-        report.action_taken_at.isoformat() if report.action_taken_at else None,
-        report.action_taken_by_account_id,
-        report.assigned_account_id,
-        report.source,
-        orjson.dumps(list(report.labels)).decode(),
-        orjson.dumps(report.scores).decode(),
-    )
-
 
 class SqliteModerationStore:
     def __init__(self, db: Database) -> None:
@@ -54,30 +24,30 @@ class SqliteModerationStore:
     async def add_report(self, report: Report) -> None:
         async with self.db.transaction() as tx:
             await tx.execute(
-                f"INSERT INTO reports ({_REPORT_COLUMNS}) VALUES ({placeholders(range(16))})",
-                _report_values(report),
+                f"INSERT INTO reports ({REPORT_COLUMNS}) VALUES ({placeholders(range(16))})",
+                to_row.report(report, SQLITE),
             )
 
     async def get_report(self, report_id: int) -> Report | None:
-        row = await self.db.fetchone(f"SELECT {_REPORT_COLUMNS} FROM reports WHERE id = ?", (report_id,))
+        row = await self.db.fetchone(f"SELECT {REPORT_COLUMNS} FROM reports WHERE id = ?", (report_id,))
         return from_row.report(row, SQLITE) if row else None
 
     async def save_report(self, report: Report) -> None:
         async with self.db.transaction() as tx:
             await tx.execute(
-                f"INSERT OR REPLACE INTO reports ({_REPORT_COLUMNS}) VALUES ({placeholders(range(16))})",
-                _report_values(report),
+                f"INSERT OR REPLACE INTO reports ({REPORT_COLUMNS}) VALUES ({placeholders(range(16))})",
+                to_row.report(report, SQLITE),
             )
 
     async def reports(self, query: ReportFilter, page: PageRequest) -> list[Report]:
         p = QmarkParams()
         tail = keyset(page, p, report_conditions(query, p))
-        rows = await self.db.fetchall(f"SELECT {_REPORT_COLUMNS} FROM reports {tail}", p.values)
+        rows = await self.db.fetchall(f"SELECT {REPORT_COLUMNS} FROM reports {tail}", p.values)
         return newest_first([from_row.report(row, SQLITE) for row in rows], page)
 
     async def open_report_for(self, target_account_id: int, source: str) -> Report | None:
         row = await self.db.fetchone(
-            f"SELECT {_REPORT_COLUMNS} FROM reports WHERE target_account_id = ? AND source = ?"
+            f"SELECT {REPORT_COLUMNS} FROM reports WHERE target_account_id = ? AND source = ?"
             " AND action_taken_at IS NULL ORDER BY id DESC LIMIT 1",
             (target_account_id, source),
         )
@@ -97,7 +67,7 @@ class SqliteModerationStore:
 
     async def restrictions(self, account_id: int) -> AccountRestrictions | None:
         row = await self.db.fetchone(
-            f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions WHERE account_id = ?", (account_id,)
+            f"SELECT {RESTRICTION_COLUMNS} FROM account_restrictions WHERE account_id = ?", (account_id,)
         )
         return from_row.restrictions(row, SQLITE) if row else None
 
@@ -106,26 +76,18 @@ class SqliteModerationStore:
         if not ids:
             return {}
         rows = await self.db.fetchall(
-            f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions"
+            f"SELECT {RESTRICTION_COLUMNS} FROM account_restrictions"
             f" WHERE account_id IN ({placeholders(ids)})",
             ids,
         )
         return {row["account_id"]: from_row.restrictions(row, SQLITE) for row in rows}
 
     async def save_restrictions(self, restrictions: AccountRestrictions) -> None:
-        r = restrictions
         async with self.db.transaction() as tx:
             await tx.execute(
-                f"INSERT OR REPLACE INTO account_restrictions ({_RESTRICTION_COLUMNS})"
+                f"INSERT OR REPLACE INTO account_restrictions ({RESTRICTION_COLUMNS})"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    r.account_id,
-                    int(r.silenced),
-                    int(r.suspended),
-                    int(r.sensitized),
-                    int(r.disabled),
-                    r.updated_at.isoformat(),
-                ),
+                to_row.restrictions(restrictions, SQLITE),
             )
 
     async def accounts(self, query: AccountFilter, page: PageRequest) -> list[AccountRestrictions]:
@@ -134,7 +96,7 @@ class SqliteModerationStore:
             clauses.append("suspended = 0 AND silenced = 0 AND disabled = 0")
         p = QmarkParams()
         tail = keyset(page, p, clauses, "account_id")
-        rows = await self.db.fetchall(f"SELECT {_RESTRICTION_COLUMNS} FROM account_restrictions {tail}", p.values)
+        rows = await self.db.fetchall(f"SELECT {RESTRICTION_COLUMNS} FROM account_restrictions {tail}", p.values)
         return newest_first([from_row.restrictions(row, SQLITE) for row in rows], page)
 
     async def restricted(self) -> tuple[set[int], set[int]]:

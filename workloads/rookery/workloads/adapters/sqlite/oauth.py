@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import orjson
-
-from rookery.workloads.adapters.sql import from_row
-from rookery.workloads.adapters.sql.from_row import SQLITE
+from rookery.workloads.adapters.sql import from_row, to_row
+from rookery.workloads.adapters.sql.dialect import SQLITE
+from rookery.workloads.adapters.sql.to_row import APP_COLUMNS, CODE_COLUMNS, TOKEN_COLUMNS
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.domain.oauth import AuthorizationCode, OAuthApp, TokenRecord
 
 MIGRATIONS = load_migrations("oauth", 1)
-
-
-def _ts(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 class SqliteOAuthStore:
@@ -25,18 +20,8 @@ class SqliteOAuthStore:
     async def create_app(self, app: OAuthApp) -> None:
         async with self.db.transaction() as tx:
             await tx.execute(
-                "INSERT INTO oauth_apps (id, name, client_id, client_secret, redirect_uris, scopes, website,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    app.id,
-                    app.name,
-                    app.client_id,
-                    app.client_secret,
-                    orjson.dumps(list(app.redirect_uris)).decode(),
-                    " ".join(sorted(app.scopes)),
-                    app.website,
-                    app.created_at.isoformat(),
-                ),
+                f"INSERT INTO oauth_apps ({APP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                to_row.oauth_app(app, SQLITE),
             )
 
     async def app(self, app_id: int) -> OAuthApp | None:
@@ -50,18 +35,8 @@ class SqliteOAuthStore:
     async def save_code(self, code: AuthorizationCode) -> None:
         async with self.db.transaction() as tx:
             await tx.execute(
-                "INSERT INTO oauth_codes (digest, app_id, account_id, scopes, redirect_uri, code_challenge,"
-                " code_challenge_method, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    code.digest,
-                    code.app_id,
-                    code.account_id,
-                    " ".join(sorted(code.scopes)),
-                    code.redirect_uri,
-                    code.code_challenge,
-                    code.code_challenge_method,
-                    code.expires_at.isoformat(),
-                ),
+                f"INSERT INTO oauth_codes ({CODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                to_row.authorization_code(code, SQLITE),
             )
 
     async def take_code(self, digest: str) -> AuthorizationCode | None:
@@ -76,19 +51,8 @@ class SqliteOAuthStore:
     async def save_token(self, token: TokenRecord) -> None:
         async with self.db.transaction() as tx:
             await tx.execute(
-                "INSERT INTO oauth_tokens (jti, app_id, account_id, scopes, created_at, expires_at,"
-                " refresh_digest, refresh_expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    token.jti,
-                    token.app_id,
-                    token.account_id,
-                    " ".join(sorted(token.scopes)),
-                    token.created_at.isoformat(),
-                    token.expires_at.isoformat(),
-                    token.refresh_digest,
-                    _ts(token.refresh_expires_at),
-                    _ts(token.revoked_at),
-                ),
+                f"INSERT INTO oauth_tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                to_row.token(token, SQLITE),
             )
 
     async def token(self, jti: str) -> TokenRecord | None:

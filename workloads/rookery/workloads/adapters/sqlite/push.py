@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import orjson
-
-from rookery.workloads.adapters.sql import from_row
-from rookery.workloads.adapters.sql.from_row import SQLITE
+from rookery.workloads.adapters.sql import from_row, to_row
+from rookery.workloads.adapters.sql.dialect import SQLITE
+from rookery.workloads.adapters.sql.to_row import PUSH_COLUMNS
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.domain.push import PushSubscription
 
 MIGRATIONS = load_migrations("push", 1, 2)
-
-_COLUMNS = "id, token_id, account_id, endpoint, p256dh, auth, alerts, policy, created_at, standard"
-
 
 class SqlitePushSubscriptionStore:
     def __init__(self, db: Database) -> None:
@@ -21,27 +17,16 @@ class SqlitePushSubscriptionStore:
     async def put(self, subscription: PushSubscription) -> None:
         async with self.db.transaction() as tx:
             await tx.execute(
-                f"INSERT INTO push_subscriptions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                f"INSERT INTO push_subscriptions ({PUSH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (token_id) DO UPDATE SET id = excluded.id, endpoint = excluded.endpoint,"
                 " p256dh = excluded.p256dh, auth = excluded.auth, alerts = excluded.alerts,"
                 " policy = excluded.policy, created_at = excluded.created_at, standard = excluded.standard",
-                (
-                    subscription.id,
-                    subscription.token_id,
-                    subscription.account_id,
-                    subscription.endpoint,
-                    subscription.keys.p256dh,
-                    subscription.keys.auth,
-                    orjson.dumps(subscription.alerts).decode(),
-                    subscription.policy,
-                    subscription.created_at.isoformat(),
-                    int(subscription.standard),
-                ),
+                to_row.push_subscription(subscription, SQLITE),
             )
 
     async def get(self, token_id: str) -> PushSubscription | None:
         row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM push_subscriptions WHERE token_id = ?", (token_id,)
+            f"SELECT {PUSH_COLUMNS} FROM push_subscriptions WHERE token_id = ?", (token_id,)
         )
         return from_row.push_subscription(row, SQLITE) if row else None
 
@@ -55,6 +40,6 @@ class SqlitePushSubscriptionStore:
 
     async def for_account(self, account_id: int) -> list[PushSubscription]:
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM push_subscriptions WHERE account_id = ? ORDER BY id", (account_id,)
+            f"SELECT {PUSH_COLUMNS} FROM push_subscriptions WHERE account_id = ? ORDER BY id", (account_id,)
         )
         return [from_row.push_subscription(row, SQLITE) for row in rows]

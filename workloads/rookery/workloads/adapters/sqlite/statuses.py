@@ -10,7 +10,7 @@ import aiosqlite
 import orjson
 
 from rookery.workloads.adapters.sql import from_row
-from rookery.workloads.adapters.sql.from_row import SQLITE
+from rookery.workloads.adapters.sql.dialect import SQLITE
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.inline import InlineReader
