@@ -5,30 +5,23 @@ stopping it never disturbs other tests sharing the stack."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import pathlib
 import shutil
 import signal
 import tempfile
-import time
 from typing import Any
 
 import httpx
 import pytest
 
 from e2e.production_support import Client, PrivatePostgres, Proc, production_env, rookery, running
+from e2e.waiting import eventually
 
 pytestmark = pytest.mark.needs("redis", "kafka")
 
 
-def wait_for(probe: Any, what: str, deadline_s: float = 30.0) -> Any:
-    end = time.monotonic() + deadline_s
-    while True:
-        result = probe()
-        if result:
-            return result
-        if time.monotonic() > end:
-            pytest.fail(f"{what} did not happen within {deadline_s:.0f}s")
-        time.sleep(0.25)
+wait_for = functools.partial(eventually, timeout_s=30.0, interval_s=0.25)
 
 
 @pytest.fixture

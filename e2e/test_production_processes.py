@@ -4,15 +4,16 @@ configured only by ROOKERY_* settings, on the real PostgreSQL, Redis, Kafka and 
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import pathlib
 import shutil
 import tempfile
-import time
 from typing import Any
 
 import httpx
 import pytest
 
+from e2e import waiting
 from e2e.production_support import (
     Client,
     PrivateKafka,
@@ -32,15 +33,7 @@ def keyspace(stack_env: dict[str, str]) -> Any:
         yield name
 
 
-def eventually(probe: Any, what: str, deadline_s: float = 60.0) -> Any:
-    end = time.monotonic() + deadline_s
-    while True:
-        result = probe()
-        if result:
-            return result
-        if time.monotonic() > end:
-            pytest.fail(f"{what} did not happen within {deadline_s:.0f}s")
-        time.sleep(0.25)
+eventually = functools.partial(waiting.eventually, timeout_s=60.0, interval_s=0.25)
 
 
 def home_ids(http: httpx.Client, user: dict[str, Any], limit: int = 40) -> list[str]:

@@ -8,11 +8,11 @@ honoured; and the locally made certificates are what the apiserver needs.
 
 from __future__ import annotations
 
+import functools
 import pathlib
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -20,23 +20,17 @@ from cryptography.x509.oid import NameOID
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
+from e2e import waiting
 from e2e.stack import kube_pki
 
-T = TypeVar("T")
 GROUP = "e2e.rookery.dev"
 DEADLINE_S = 90.0
 
 
-def eventually(probe: Callable[[], T | None], what: str, deadline_s: float = DEADLINE_S) -> T:
-    """Poll until probe returns something truthy; fail naming what never happened."""
-    end = time.monotonic() + deadline_s
-    while True:
-        result = probe()
-        if result:
-            return result
-        if time.monotonic() > end:
-            pytest.fail(f"{what}: not within {deadline_s:.0f}s")
-        time.sleep(0.5)
+# Poll until probe returns something truthy; fail naming what never happened.
+eventually = functools.partial(
+    waiting.eventually, timeout_s=DEADLINE_S, interval_s=0.5, message="{what}: not within {timeout_s:.0f}s"
+)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import pathlib
 import secrets
@@ -13,17 +14,10 @@ import httpx
 import jwt
 import pytest
 
+from e2e import waiting
 
-def eventually(probe, what: str, deadline_s: float = 60.0, interval_s: float = 0.5):
-    """Poll probe until it returns something truthy; fail naming what never happened."""
-    end = time.monotonic() + deadline_s
-    while True:
-        result = probe()
-        if result:
-            return result
-        if time.monotonic() > end:
-            pytest.fail(f"{what} did not happen within {deadline_s:.0f}s")
-        time.sleep(interval_s)
+# Poll probe until it returns something truthy; fail naming what never happened.
+eventually = functools.partial(waiting.eventually, timeout_s=60.0, interval_s=0.5)
 
 
 @pytest.mark.needs("postgres")
@@ -287,7 +281,7 @@ def test_zipkin_returns_a_posted_span(stack_env: dict[str, str]) -> None:
         r = httpx.get(f"{stack_env['ROOKERY_ZIPKIN_URL']}/api/v2/trace/{trace_id}", timeout=10)
         return r.json() if r.status_code == 200 else None
 
-    trace = eventually(fetch, "Zipkin returning the posted trace", deadline_s=30)
+    trace = eventually(fetch, "Zipkin returning the posted trace", timeout_s=30)
     assert [(s["id"], s["name"], s["localEndpoint"]["serviceName"]) for s in trace] == [
         (span_id, "get /api/v1/timelines/home", "rookery-gateway")
     ]

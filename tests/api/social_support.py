@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import functools
 from typing import Any
 
 from api_support import Api, User
+
+from e2e.waiting import eventually_async
 
 
 async def post(api: Api, user: User, text: str, **fields: Any) -> dict[str, Any]:
@@ -34,13 +36,9 @@ async def settle(api: Api) -> None:
     raise AssertionError("events did not settle")
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not await check():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
+eventually = functools.partial(
+    eventually_async, timeout_s=5.0, interval_s=0.02, message="condition not met in time"
+)
 
 
 async def ids(api: Api, path: str, user: User | None = None, **params: Any) -> list[str]:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
+
+from e2e.waiting import eventually_async
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 PASSWORD = "correct horse battery"
@@ -113,10 +116,6 @@ async def open_socket(base: str, **query: str) -> Socket:
     return Socket(await connect(ws_url(base, **query)))
 
 
-async def eventually(
-    check: Callable[[], Awaitable[bool]], timeout_s: float = 10.0, what: str = "condition"
-) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not await check():
-        assert time.monotonic() < deadline, f"{what} not met within {timeout_s}s"
-        await asyncio.sleep(0.05)
+eventually = functools.partial(
+    eventually_async, what="condition", timeout_s=10.0, interval_s=0.05, message="{what} not met within {timeout_s}s"
+)

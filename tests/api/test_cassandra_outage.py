@@ -8,19 +8,18 @@ shared Cassandra itself (SIGSTOP) would stall every other test session using it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import pathlib
 import socket
 import threading
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
 from api_support import TEST_SETTINGS, Api
 
+from e2e.waiting import eventually_async
 from rookery.workloads.api.app import create_app
 from rookery.workloads.bootstrap import build
 from rookery.workloads.commands import migrate_stores
@@ -117,15 +116,6 @@ async def proxied(
         proxy.close()
 
 
-async def eventually_status(call: Any, status: int, within_s: float) -> httpx.Response:
-    deadline = time.monotonic() + within_s
-    while True:
-        response = await call()
-        if response.status_code == status or time.monotonic() > deadline:
-            return response
-        await asyncio.sleep(0.5)
-
-
 async def test_cassandra_outage_answers_503_and_recovers(proxied: tuple[Api, Proxy]) -> None:
     api, proxy = proxied
     alice, bob = await api.make_user("alice"), await api.make_user("bob")
@@ -154,8 +144,12 @@ async def test_cassandra_outage_answers_503_and_recovers(proxied: tuple[Api, Pro
     finally:
         proxy.up()
 
-    home = await eventually_status(
-        lambda: api.client.get("/api/v1/timelines/home", headers=alice.headers), 200, within_s=60
+    home = await eventually_async(
+        lambda: api.client.get("/api/v1/timelines/home", headers=alice.headers),
+        until=lambda response: response.status_code == 200,
+        timeout_s=60,
+        interval_s=0.5,
+        message=lambda response: response.text,
     )
     assert home.status_code == 200, home.text
     relation = await api.client.get(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import http.server
 import os
 import threading
@@ -21,6 +22,8 @@ import pytest
 from api_support import Api, User
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from e2e.waiting import eventually_async
 
 
 def b64url(data: bytes) -> str:
@@ -112,12 +115,7 @@ async def subscribe(
     )
 
 
-async def wait_for(predicate: Any, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
+wait_for = functools.partial(eventually_async, timeout_s=10.0, interval_s=0.05, message="condition not reached in time")
 
 
 async def test_follow_is_pushed_encrypted_with_a_vapid_signature(

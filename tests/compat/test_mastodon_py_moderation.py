@@ -4,24 +4,20 @@ account actions, measures) and trends."""
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable
+import functools
 
 import pytest
 from live_support import LiveServer, run_cli
 from mastodon import Mastodon, MastodonAPIError
+
+from e2e.waiting import eventually
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = ["read", "write", "follow", "admin:read", "admin:write"]
 PASSWORD = "correct horse battery"
 
 
-def wait_for(check: Callable[[], bool], timeout_s: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.1)
+wait_for = functools.partial(eventually, timeout_s=15.0, interval_s=0.1, message="condition not met in time")
 
 
 @pytest.fixture(scope="module")

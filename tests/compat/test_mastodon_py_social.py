@@ -3,13 +3,13 @@ the home timeline with fetch_next / fetch_previous, notifications, and events ac
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any
+import functools
 
 import pytest
 from live_support import LiveServer
 from mastodon import Mastodon, MastodonNotFoundError
+
+from e2e import waiting
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = ["read", "write", "follow"]
@@ -37,14 +37,7 @@ def users(live_server: LiveServer, app_credentials: tuple[str, str]) -> dict[str
     return made
 
 
-def eventually(check: Callable[[], Any], timeout_s: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
+eventually = functools.partial(waiting.eventually, timeout_s=10.0, interval_s=0.05, message="condition not met in time")
 
 
 def test_post_read_reply_delete(users: dict[str, Mastodon]) -> None:

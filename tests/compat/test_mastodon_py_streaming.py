@@ -3,6 +3,7 @@ StreamListener gets updates, notifications and deletes, and stream_healthy() hol
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -11,6 +12,8 @@ from typing import Any
 import pytest
 from live_support import LiveServer
 from mastodon import Mastodon, StreamListener
+
+from e2e.waiting import eventually
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = ["read", "write", "follow"]
@@ -65,12 +68,7 @@ class Collector(StreamListener):
         self.heartbeats += 1
 
 
-def wait_for(check: Callable[[], Any], timeout_s: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while not (result := check()):
-        assert time.monotonic() < deadline, "nothing arrived in time"
-        time.sleep(0.05)
-    return result
+wait_for = functools.partial(eventually, timeout_s=15.0, interval_s=0.05, message="nothing arrived in time")
 
 
 def test_stream_user_and_public_with_mastodon_py(users: dict[str, Mastodon]) -> None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
+import functools
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
 
+from e2e.waiting import eventually_async
 from rookery.workloads.adapters.redis.keys import connect
 
 
@@ -18,20 +18,10 @@ def unique_tenant() -> str:
     return "t" + uuid.uuid4().hex[:12]
 
 
-async def eventually(
-    check: Callable[[], bool | Awaitable[bool]], timeout_s: float = 30.0, what: str = ""
-) -> None:
-    """Poll ``check`` until it holds; fail naming ``what`` after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = check()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout_s}s waiting for {what or check}")
-        await asyncio.sleep(0.02)
+# Poll a check (sync or async) until it holds; fail naming ``what`` (or the check) after ``timeout_s``.
+eventually = functools.partial(
+    eventually_async, timeout_s=30.0, interval_s=0.02, message="timed out after {timeout_s}s waiting for {what}"
+)
 
 
 REDIS_PARAMS = [

@@ -161,7 +161,7 @@ async def test_members_of_one_group_share_the_partitions(kafka_bootstrap: str, t
 
     try:
         await eventually(
-            lambda: [assigned(b) for b in members] in ([1, 2], [2, 1]), 60, "a 2+1 partition split"
+            lambda: [assigned(b) for b in members] in ([1, 2], [2, 1]), timeout_s=60, what="a 2+1 partition split"
         )
         sent = [Event(type="T", key=f"author{i}", payload={}, tenant=tenant) for i in range(60)]
         for e in sent:
@@ -229,7 +229,7 @@ async def test_sigkilled_consumer_loses_nothing_and_repeats_no_effect(
         first = consumer()
         try:
             await eventually(
-                lambda: redis.exists(armed), 60, "the consumer to reach the middle of the stream"
+                lambda: redis.exists(armed), timeout_s=60, what="the consumer to reach the middle of the stream"
             )
             first.send_signal(signal.SIGKILL)
             first.wait(10)
@@ -237,7 +237,7 @@ async def test_sigkilled_consumer_loses_nothing_and_repeats_no_effect(
             assert done_before >= 100  # killed while the batch in hand was not committed
             second = consumer()
             try:
-                await eventually(lambda: llen_is(redis, effects, 300), 90, "every event's effect")
+                await eventually(lambda: llen_is(redis, effects, 300), timeout_s=90, what="every event's effect")
                 await asyncio.sleep(1.0)  # let any stray redelivery show itself
                 applied = [raw.decode() for raw in await redis.lrange(effects, 0, -1)]
                 delivered = await redis.llen(deliveries)

@@ -73,7 +73,7 @@ async def test_fan_in_to_two_subscribers(realtime: Pair) -> None:
             await publisher.publish("user:1", message)
             sent.append(message)
         await eventually(
-            lambda: len(first.payloads()) == 20 and len(second.payloads()) == 20, 10, "20 messages"
+            lambda: len(first.payloads()) == 20 and len(second.payloads()) == 20, timeout_s=10, what="20 messages"
         )
         assert sorted(first.payloads()) == sorted(second.payloads()) == sorted(sent)
         for listener in (first, second):  # each publisher's messages arrive in the order sent
@@ -96,7 +96,7 @@ async def test_one_subscription_many_channels(realtime: Pair) -> None:
         await one.publish("hashtag:cats", b"msg-cat")
         await one.publish("hashtag:dogs", b"msg-dog")
         await one.publish("public", b"msg-public")
-        await eventually(lambda: len(listener.payloads()) == 2, 10, "two messages")
+        await eventually(lambda: len(listener.payloads()) == 2, timeout_s=10, what="two messages")
         assert [item for item in listener.got if item[1].startswith(b"msg")] == [
             ("hashtag:cats", b"msg-cat"),
             ("public", b"msg-public"),
@@ -129,13 +129,13 @@ async def test_listener_subscriptions_are_live_when_add_returns(realtime: Pair) 
         await listener.add(["status:1", "status:2"])  # confirmed: no ping needed
         await one.publish("status:1", b"msg-1")
         await one.publish("status:3", b"msg-other")
-        await eventually(lambda: got == [("status:1", b"msg-1")], 10, "the first message")
+        await eventually(lambda: got == [("status:1", b"msg-1")], timeout_s=10, what="the first message")
         await listener.remove(["status:1"])
         await listener.add(["status:3"])
         await one.publish("status:1", b"msg-gone")
         await one.publish("status:2", b"msg-2")
         await one.publish("status:3", b"msg-3")
-        await eventually(lambda: len(got) == 3, 10, "two more messages")
+        await eventually(lambda: len(got) == 3, timeout_s=10, what="two more messages")
         assert got == [("status:1", b"msg-1"), ("status:2", b"msg-2"), ("status:3", b"msg-3")]
     finally:
         await listener.close()

@@ -53,15 +53,15 @@ async def test_added_channels_receive_at_once_removed_ones_stop(pair: tuple[Real
         await publisher.publish("public", b"one")
         await publisher.publish("user:2", b"not mine")
         await publisher.publish("user:1", b"two")
-        await eventually(lambda: len(reader.got) == 2, 10, "two messages")
+        await eventually(lambda: len(reader.got) == 2, timeout_s=10, what="two messages")
         assert reader.got == [("public", b"one"), ("user:1", b"two")]
         await reader.listener.add(["hashtag:cats"])
         await reader.listener.remove(["public"])
         await publisher.publish("hashtag:cats", b"three")
-        await eventually(lambda: len(reader.got) == 3, 10, "the new channel's message")
+        await eventually(lambda: len(reader.got) == 3, timeout_s=10, what="the new channel's message")
         await publisher.publish("public", b"late")
         await publisher.publish("user:1", b"four")
-        await eventually(lambda: len(reader.got) == 4, 10, "the kept channel's message")
+        await eventually(lambda: len(reader.got) == 4, timeout_s=10, what="the kept channel's message")
         assert reader.got[2:] == [("hashtag:cats", b"three"), ("user:1", b"four")]
     finally:
         await reader.close()
@@ -75,12 +75,12 @@ async def test_listeners_are_independent(pair: tuple[Realtime, Realtime]) -> Non
         await second.listener.add(["public", "direct:7"])
         await publisher.publish("direct:7", b"dm")
         await publisher.publish("public", b"all")
-        await eventually(lambda: len(first.got) == 1 and len(second.got) == 2, 10, "fan-out")
+        await eventually(lambda: len(first.got) == 1 and len(second.got) == 2, timeout_s=10, what="fan-out")
         assert first.got == [("public", b"all")]
         assert second.got == [("direct:7", b"dm"), ("public", b"all")]
         await first.close()
         await publisher.publish("public", b"after close")
-        await eventually(lambda: len(second.got) == 3, 10, "the open listener")
+        await eventually(lambda: len(second.got) == 3, timeout_s=10, what="the open listener")
         assert first.got == [("public", b"all")]
     finally:
         await second.close()

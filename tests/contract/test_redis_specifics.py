@@ -131,11 +131,11 @@ async def test_closed_subscription_is_released_on_the_server(client: aioredis.Re
             pass
 
     task = asyncio.create_task(consume())
-    await eventually(lambda: numsub_is(1), 10, "the subscription on the server")
+    await eventually(lambda: numsub_is(1), timeout_s=10, what="the subscription on the server")
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-    await eventually(lambda: numsub_is(0), 10, "the subscription to be released")
+    await eventually(lambda: numsub_is(0), timeout_s=10, what="the subscription to be released")
 
 
 async def test_unreachable_redis_is_store_unavailable() -> None:

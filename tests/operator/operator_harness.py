@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import pathlib
 import socket
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -13,6 +12,8 @@ from typing import Any, TypeVar
 from kubernetes import config
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import NotFoundError
+
+from e2e.waiting import eventually
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
@@ -88,16 +89,11 @@ class Cluster:
             self.res(api_version, kind).delete(name=name, namespace=namespace)
 
     def wait_for(self, what: str, probe: Callable[[], T | None], timeout: float = 180) -> T:
-        deadline, last = time.monotonic() + timeout, None
-        while time.monotonic() < deadline:
-            last = probe()
-            if last:
-                return last
-            time.sleep(0.3)
-        tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-40:]) if self.log.exists() else ""
-        raise AssertionError(
-            f"timed out after {timeout}s waiting for {what}; last: {last!r}\noperator log:\n{tail}"
-        )
+        def timed_out(last: object) -> str:
+            tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-40:]) if self.log.exists() else ""
+            return f"timed out after {timeout}s waiting for {what}; last: {last!r}\noperator log:\n{tail}"
+
+        return eventually(probe, what, timeout_s=timeout, interval_s=0.3, message=timed_out)
 
 
 def condition(obj: dict[str, Any] | None, type_: str) -> dict[str, Any]:

@@ -8,13 +8,15 @@ and nothing lost when the process stops between commit and delivery.
 from __future__ import annotations
 
 import asyncio
+import functools
 import pathlib
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
+from e2e.waiting import eventually_async
 from rookery.workloads.adapters.sqlite import eventlog, outbox, statuses
 from rookery.workloads.adapters.sqlite.db import Database
 from rookery.workloads.domain.events import DEAD_LETTER, POSTS, Event
@@ -32,12 +34,7 @@ async def db(tmp_path: pathlib.Path) -> AsyncIterator[Database]:
     await database.close()
 
 
-async def wait_for(condition: Callable[[], bool], timeout_s: float = 3.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not condition():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
+wait_for = functools.partial(eventually_async, timeout_s=3.0, interval_s=0.01, message="condition not met in time")
 
 
 def a_status(status_id: int | None = None) -> Status:
