@@ -9,8 +9,9 @@ import signal
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from e2e.stack import process
+from e2e.stack import apt, archive, maven, process
 from e2e.stack.service import Service, StackContext, StackError
+from e2e.stack.versions import section
 
 T = TypeVar("T")
 
@@ -27,6 +28,13 @@ class ProcessService(Service):
     stop_timeout_s: float = 30.0
     stop_signal: int = signal.SIGTERM
 
+    def __init__(self) -> None:
+        self.pins = section(self.name)  # its versions.toml section
+
+    def url(self) -> str:
+        """The HTTP base URL of the first port (for the servers that speak HTTP)."""
+        return f"http://{process.HOST}:{self.ports[0]}"
+
     def pid_file(self, ctx: StackContext) -> pathlib.Path:
         return ctx.service_dir(self.name) / f"{self.name}.pid"
 
@@ -41,6 +49,14 @@ class ProcessService(Service):
         busy = [p for p in self.ports if process.port_open(p)]
         if busy:
             raise self.error(ctx, f"port(s) {busy} in use by a process that is not a healthy {self.name}")
+
+    def healthy(self, ctx: StackContext) -> bool:
+        """Its (first) port listens and a real request succeeds right now."""
+        return process.port_open(self.ports[0]) and self.answers(ctx)
+
+    def answers(self, ctx: StackContext) -> bool:
+        """The real request: a query, a produce, GET /ready ...; False when it fails."""
+        raise NotImplementedError
 
     def wait_healthy(self, ctx: StackContext) -> None:
         process.wait_until(
@@ -66,3 +82,49 @@ class ProcessService(Service):
 
     def version(self) -> str:
         return ""
+
+
+class DebianService(ProcessService):
+    """A server from Debian's package (pins: debian_package, major), installed with apt-get."""
+
+    def server(self) -> pathlib.Path:
+        """A file the package provides: its presence means installed."""
+        raise NotImplementedError
+
+    def version(self) -> str:
+        return f"{self.pins['major']} (Debian {self.pins['debian_package']})"
+
+    def install(self, ctx: StackContext) -> None:
+        apt.ensure(self.name, [self.pins["debian_package"]], self.server(), self.log(ctx))
+
+
+class JavaService(ProcessService):
+    """A server from Maven Central (pins: artifact, version) run on the stack's Java."""
+
+    def version(self) -> str:
+        return str(self.pins["version"])
+
+    def java(self, ctx: StackContext) -> str:
+        return apt.ensure_java(self.name, self.log(ctx))
+
+    def fetch(self, ctx: StackContext) -> pathlib.Path:
+        """Download what the server runs from (a jar, a distribution, a classpath) into the cache."""
+        raise NotImplementedError
+
+    def install(self, ctx: StackContext) -> None:
+        self.java(ctx)
+        self.fetch(ctx)
+
+    def artifact(self, ctx: StackContext, **kind: str) -> pathlib.Path:
+        """The pinned artifact itself (``packaging=``, ``classifier=`` as maven.fetch takes them)."""
+        return maven.fetch(ctx, self.name, self.pins["artifact"], self.pins["version"], self.log(ctx), **kind)
+
+    def distribution(self, ctx: StackContext, product: str) -> pathlib.Path:
+        """The pinned distribution zip, unpacked once into the cache: its top folder."""
+        zip_path = self.artifact(ctx, packaging=self.pins["packaging"])
+        return archive.unpack_once(zip_path, ctx.cache_dir / "dist" / f"{product}-{self.pins['version']}")
+
+    def classpath(self, ctx: StackContext) -> pathlib.Path:
+        """The folder of jars the pinned artifact (and pins' extra_artifacts) need at run time."""
+        artifacts = [f"{self.pins['artifact']}:{self.pins['version']}", *self.pins.get("extra_artifacts", [])]
+        return maven.runtime_classpath(ctx, self.name, artifacts, self.log(ctx))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
+import pathlib
 
-from e2e.stack import apt, maven, process
-from e2e.stack.base import ProcessService
+from e2e.stack import process
+from e2e.stack.base import JavaService
 from e2e.stack.service import StackContext
-from e2e.stack.versions import section
 
 PORT, STORAGE_PORT = 9042, 7000
 HEAP = "1g"
@@ -111,28 +111,18 @@ JVM17_OPTIONS = [
 ]
 
 
-class Cassandra(ProcessService):
+class Cassandra(JavaService):
     name = "cassandra"
     ports = (PORT, STORAGE_PORT)
     ready_timeout_s = 240.0
 
-    def __init__(self) -> None:
-        self.pins = section("cassandra")
-
-    def version(self) -> str:
-        return self.pins["version"]
-
-    def artifacts(self) -> list[str]:
-        return [f"{self.pins['artifact']}:{self.pins['version']}"]
-
-    def install(self, ctx: StackContext) -> None:
-        apt.ensure_java(self.name, self.log(ctx))
-        maven.runtime_classpath(ctx, self.name, self.artifacts(), self.log(ctx))
+    def fetch(self, ctx: StackContext) -> pathlib.Path:
+        return self.classpath(ctx)
 
     def start(self, ctx: StackContext) -> None:
         self.ports_free(ctx)
         home = ctx.service_dir(self.name)
-        lib = maven.runtime_classpath(ctx, self.name, self.artifacts(), self.log(ctx))
+        lib = self.fetch(ctx)
         config = home / "cassandra.yaml"
         config.write_text(
             CASSANDRA_YAML.format(host=process.HOST, port=PORT, storage_port=STORAGE_PORT, home=home)
@@ -140,7 +130,7 @@ class Cassandra(ProcessService):
         (home / "logback.xml").write_text(LOGBACK.format())
         jamm = next(lib.glob("jamm-*.jar"), None)
         argv = [
-            apt.ensure_java(self.name, self.log(ctx)),
+            self.java(ctx),
             f"-Xms{HEAP}",
             f"-Xmx{HEAP}",
             "-Xss256k",
@@ -167,9 +157,7 @@ class Cassandra(ProcessService):
         ]
         process.spawn(argv, log=self.log(ctx), pid_file=self.pid_file(ctx), cwd=home)
 
-    def healthy(self, ctx: StackContext) -> bool:
-        if not process.port_open(PORT):
-            return False
+    def answers(self, ctx: StackContext) -> bool:
         from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
         from cassandra.policies import DCAwareRoundRobinPolicy
 

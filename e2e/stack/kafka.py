@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 import logging
+import pathlib
 import uuid
 
-from e2e.stack import apt, maven, process
-from e2e.stack.base import ProcessService, run_async
+from e2e.stack import process
+from e2e.stack.base import JavaService, run_async
 from e2e.stack.service import StackContext
-from e2e.stack.versions import section
 
 PORT, CONTROLLER_PORT = 9092, 9093
 HEAP = "1g"  # thousands of per-test tenant topics accumulate in a long-lived dev stack
@@ -50,29 +50,19 @@ log4j.logger.org.apache.kafka.clients=WARN
 """
 
 
-class Kafka(ProcessService):
+class Kafka(JavaService):
     name = "kafka"
     ports = (PORT, CONTROLLER_PORT)
     ready_timeout_s = 120.0
 
-    def __init__(self) -> None:
-        self.pins = section("kafka")
-
-    def version(self) -> str:
-        return self.pins["version"]
-
-    def artifacts(self) -> list[str]:
-        return [f"{self.pins['artifact']}:{self.pins['version']}", *self.pins.get("extra_artifacts", [])]
-
-    def install(self, ctx: StackContext) -> None:
-        apt.ensure_java(self.name, self.log(ctx))
-        maven.runtime_classpath(ctx, self.name, self.artifacts(), self.log(ctx))
+    def fetch(self, ctx: StackContext) -> pathlib.Path:
+        return self.classpath(ctx)
 
     def _java(self, ctx: StackContext, main: str, *args: str) -> list[str]:
-        lib = maven.runtime_classpath(ctx, self.name, self.artifacts(), self.log(ctx))
+        lib = self.fetch(ctx)
         home = ctx.service_dir(self.name)
         return [
-            apt.ensure_java(self.name, self.log(ctx)),
+            self.java(ctx),
             f"-Xms{HEAP}",
             f"-Xmx{HEAP}",
             "-XX:+UseG1GC",
@@ -109,9 +99,7 @@ class Kafka(ProcessService):
             cwd=home,
         )
 
-    def healthy(self, ctx: StackContext) -> bool:
-        if not process.port_open(PORT):
-            return False
+    def answers(self, ctx: StackContext) -> bool:
         try:
             return run_async(self._produce(), timeout=20)
         except Exception:

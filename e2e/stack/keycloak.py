@@ -8,12 +8,9 @@ import pathlib
 import shutil
 from typing import Any
 
-import httpx
-
-from e2e.stack import apt, archive, maven, process
-from e2e.stack.base import ProcessService
+from e2e.stack import process
+from e2e.stack.base import JavaService
 from e2e.stack.service import StackContext
-from e2e.stack.versions import section
 
 PORT = 8180
 HEAP = "-Xms128m -Xmx512m"
@@ -81,31 +78,13 @@ def realm() -> dict[str, Any]:
     }
 
 
-class Keycloak(ProcessService):
+class Keycloak(JavaService):
     name = "keycloak"
     ports = (PORT,)
     ready_timeout_s = 300.0
 
-    def __init__(self) -> None:
-        self.pins = section("keycloak")
-
-    def version(self) -> str:
-        return self.pins["version"]
-
-    def _distribution(self, ctx: StackContext) -> pathlib.Path:
-        zip_path = maven.fetch(
-            ctx,
-            self.name,
-            self.pins["artifact"],
-            self.pins["version"],
-            self.log(ctx),
-            packaging=self.pins["packaging"],
-        )
-        return archive.unpack_once(zip_path, ctx.cache_dir / "dist" / f"keycloak-{self.pins['version']}")
-
-    def install(self, ctx: StackContext) -> None:
-        apt.ensure_java(self.name, self.log(ctx))
-        self._distribution(ctx)
+    def fetch(self, ctx: StackContext) -> pathlib.Path:
+        return self.distribution(ctx, "keycloak")
 
     def _server_home(self, ctx: StackContext) -> pathlib.Path:
         """A private copy of the distribution: Keycloak writes its build and H2 database into its home."""
@@ -116,18 +95,18 @@ class Keycloak(ProcessService):
         if home.exists() and (not marker.exists() or marker.read_text() != digest):
             shutil.rmtree(home)  # a different realm definition: start from a clean database
         if not home.exists():
-            shutil.copytree(self._distribution(ctx), home, symlinks=True)
+            shutil.copytree(self.fetch(ctx), home, symlinks=True)
             (home / "data" / "import").mkdir(parents=True, exist_ok=True)
             (home / "data" / "import" / "rookery-realm.json").write_text(realm_json)
             marker.write_text(digest)
         return home
 
     def issuer(self) -> str:
-        return f"http://{process.HOST}:{PORT}/realms/{REALM}"
+        return f"{self.url()}/realms/{REALM}"
 
     def start(self, ctx: StackContext) -> None:
         self.ports_free(ctx)
-        java = apt.ensure_java(self.name, self.log(ctx))
+        java = self.java(ctx)
         home = self._server_home(ctx)
         process.spawn(
             [
@@ -136,7 +115,7 @@ class Keycloak(ProcessService):
                 "--import-realm",
                 f"--http-host={process.HOST}",
                 f"--http-port={PORT}",
-                f"--hostname=http://{process.HOST}:{PORT}",
+                f"--hostname={self.url()}",
                 "--health-enabled=false",
                 "--metrics-enabled=false",
             ],
@@ -152,14 +131,9 @@ class Keycloak(ProcessService):
             },
         )
 
-    def healthy(self, ctx: StackContext) -> bool:
-        if not process.port_open(PORT):
-            return False
-        try:
-            r = httpx.get(f"{self.issuer()}/.well-known/openid-configuration", timeout=10)
-            return r.status_code == 200 and r.json().get("issuer") == self.issuer()
-        except (httpx.HTTPError, ValueError):
-            return False
+    def answers(self, ctx: StackContext) -> bool:
+        discovery = f"{self.issuer()}/.well-known/openid-configuration"
+        return process.http_ok(discovery, lambda r: r.json().get("issuer") == self.issuer(), timeout=10)
 
     def env(self, ctx: StackContext) -> dict[str, str]:
         return {
@@ -170,7 +144,7 @@ class Keycloak(ProcessService):
             "ROOKERY_OIDC_TEST_CLIENT_ID": TEST_CLIENT,
             "ROOKERY_OIDC_TEST_USERNAME": TEST_USER,
             "ROOKERY_OIDC_TEST_PASSWORD": TEST_PASSWORD,
-            "ROOKERY_KEYCLOAK_URL": f"http://{process.HOST}:{PORT}",
+            "ROOKERY_KEYCLOAK_URL": self.url(),
             "ROOKERY_KEYCLOAK_ADMIN_USER": ADMIN_USER,
             "ROOKERY_KEYCLOAK_ADMIN_PASSWORD": ADMIN_PASSWORD,
         }

@@ -5,33 +5,29 @@ from __future__ import annotations
 import pathlib
 import signal
 
-from e2e.stack import apt, process
-from e2e.stack.base import ProcessService, run_async
+from e2e.stack import process
+from e2e.stack.base import DebianService, run_async
 from e2e.stack.service import StackContext
-from e2e.stack.versions import section
 
 PORT = 5432
 USER = PASSWORD = DATABASE = "rookery"
 
 
-class Postgres(ProcessService):
+class Postgres(DebianService):
     name = "postgres"
     ports = (PORT,)
     ready_timeout_s = 60.0
     stop_signal = signal.SIGINT  # "fast" shutdown: SIGTERM would wait for every client to leave
 
     def __init__(self) -> None:
-        self.pins = section("postgres")
+        super().__init__()
         self.bin = pathlib.Path(self.pins["bin_dir"])
-
-    def version(self) -> str:
-        return f"{self.pins['major']} (Debian {self.pins['debian_package']})"
 
     def dsn(self, database: str = DATABASE) -> str:
         return f"postgresql://{USER}:{PASSWORD}@{process.HOST}:{PORT}/{database}"
 
-    def install(self, ctx: StackContext) -> None:
-        apt.ensure(self.name, [self.pins["debian_package"]], self.bin / "postgres", self.log(ctx))
+    def server(self) -> pathlib.Path:
+        return self.bin / "postgres"
 
     def data_dir(self, ctx: StackContext) -> pathlib.Path:
         return ctx.service_dir(self.name) / "data"
@@ -66,7 +62,7 @@ class Postgres(ProcessService):
         process.give_to(user, home)
         process.spawn(
             [
-                self.bin / "postgres",
+                self.server(),
                 "-D",
                 data,
                 "-c",
@@ -90,9 +86,7 @@ class Postgres(ProcessService):
             user=user,
         )
 
-    def healthy(self, ctx: StackContext) -> bool:
-        if not process.port_open(PORT):
-            return False
+    def answers(self, ctx: StackContext) -> bool:
         try:
             return run_async(self._ensure_database(), timeout=10)
         except Exception:

@@ -14,6 +14,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 
+import httpx
+
 from e2e.stack.service import StackError
 
 HOST = "127.0.0.1"
@@ -25,6 +27,21 @@ def port_open(port: int, host: str = HOST, timeout: float = 0.5) -> bool:
     with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=timeout):
         return True
     return False
+
+
+def http_ok(
+    url: str,
+    accept: Callable[[httpx.Response], bool] | None = None,
+    *,
+    timeout: float = 5,
+    params: Mapping[str, str] | None = None,
+) -> bool:
+    """GET url answers 200 (and ``accept`` takes the response); False on an HTTP or JSON error."""
+    try:
+        response = httpx.get(url, params=params, timeout=timeout)
+        return response.status_code == 200 and (accept is None or bool(accept(response)))
+    except (httpx.HTTPError, ValueError):
+        return False
 
 
 def wait_ports_closed(ports: Sequence[int], timeout: float = 30.0) -> list[int]:

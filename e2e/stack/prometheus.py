@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import pathlib
 
-import httpx
-
-from e2e.stack import apt, process
-from e2e.stack.base import ProcessService
+from e2e.stack import process
+from e2e.stack.base import DebianService
 from e2e.stack.service import StackContext
-from e2e.stack.versions import section
 
 PORT = 9090
 SERVER = pathlib.Path("/usr/bin/prometheus")
@@ -30,19 +27,13 @@ scrape_configs:
 """
 
 
-class Prometheus(ProcessService):
+class Prometheus(DebianService):
     name = "prometheus"
     ports = (PORT,)
     ready_timeout_s = 60.0
 
-    def __init__(self) -> None:
-        self.pins = section("prometheus")
-
-    def version(self) -> str:
-        return f"{self.pins['major']} (Debian {self.pins['debian_package']})"
-
-    def install(self, ctx: StackContext) -> None:
-        apt.ensure(self.name, [self.pins["debian_package"]], SERVER, self.log(ctx))
+    def server(self) -> pathlib.Path:
+        return SERVER
 
     def targets_dir(self, ctx: StackContext) -> pathlib.Path:
         path = ctx.service_dir(self.name) / "targets"
@@ -68,16 +59,8 @@ class Prometheus(ProcessService):
             cwd=home,
         )
 
-    def url(self) -> str:
-        return f"http://{process.HOST}:{PORT}"
-
-    def healthy(self, ctx: StackContext) -> bool:
-        if not process.port_open(PORT):
-            return False
-        try:
-            return httpx.get(f"{self.url()}/-/ready", timeout=5).status_code == 200
-        except httpx.HTTPError:
-            return False
+    def answers(self, ctx: StackContext) -> bool:
+        return process.http_ok(f"{self.url()}/-/ready")
 
     def env(self, ctx: StackContext) -> dict[str, str]:
         return {

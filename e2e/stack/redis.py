@@ -5,28 +5,21 @@ from __future__ import annotations
 import pathlib
 import uuid
 
-from e2e.stack import apt, process
-from e2e.stack.base import ProcessService
+from e2e.stack import process
+from e2e.stack.base import DebianService
 from e2e.stack.service import StackContext
-from e2e.stack.versions import section
 
 PORT = 6379
 SERVER = pathlib.Path("/usr/bin/redis-server")
 
 
-class Redis(ProcessService):
+class Redis(DebianService):
     name = "redis"
     ports = (PORT,)
     ready_timeout_s = 30.0
 
-    def __init__(self) -> None:
-        self.pins = section("redis")
-
-    def version(self) -> str:
-        return f"{self.pins['major']} (Debian {self.pins['debian_package']})"
-
-    def install(self, ctx: StackContext) -> None:
-        apt.ensure(self.name, [self.pins["debian_package"]], SERVER, self.log(ctx))
+    def server(self) -> pathlib.Path:
+        return SERVER
 
     def start(self, ctx: StackContext) -> None:
         self.ports_free(ctx)
@@ -53,9 +46,7 @@ class Redis(ProcessService):
             pid_file=self.pid_file(ctx),
         )
 
-    def healthy(self, ctx: StackContext) -> bool:
-        if not process.port_open(PORT):
-            return False
+    def answers(self, ctx: StackContext) -> bool:
         import redis
 
         try:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+import pathlib
 import shutil
 
-import httpx
-
-from e2e.stack import apt, archive, maven, process
-from e2e.stack.base import ProcessService
+from e2e.stack import process
+from e2e.stack.base import JavaService
 from e2e.stack.service import StackContext
-from e2e.stack.versions import section
 
 PORT, TRANSPORT_PORT = 9200, 9300
 HEAP = "512m"
@@ -29,38 +27,21 @@ cluster.routing.allocation.disk.threshold_enabled: false
 """
 
 
-class Search(ProcessService):
+class Search(JavaService):
     name = "search"
     ports = (PORT, TRANSPORT_PORT)
     ready_timeout_s = 180.0
 
-    def __init__(self) -> None:
-        self.pins = section("search")
-
     def version(self) -> str:
         return f"{self.pins['engine']} {self.pins['version']}"
 
-    def _distribution(self, ctx: StackContext):
-        zip_path = maven.fetch(
-            ctx,
-            self.name,
-            self.pins["artifact"],
-            self.pins["version"],
-            self.log(ctx),
-            packaging=self.pins["packaging"],
-        )
-        return archive.unpack_once(
-            zip_path, ctx.cache_dir / "dist" / f"{self.pins['engine']}-{self.pins['version']}"
-        )
-
-    def install(self, ctx: StackContext) -> None:
-        apt.ensure_java(self.name, self.log(ctx))
-        self._distribution(ctx)
+    def fetch(self, ctx: StackContext) -> pathlib.Path:
+        return self.distribution(ctx, self.pins["engine"])
 
     def start(self, ctx: StackContext) -> None:
         self.ports_free(ctx)
-        dist = self._distribution(ctx)
-        java = apt.ensure_java(self.name, self.log(ctx))
+        dist = self.fetch(ctx)
+        java = self.java(ctx)
         home = ctx.service_dir(self.name)
         config = home / "config"
         config.mkdir(exist_ok=True)
@@ -92,21 +73,13 @@ class Search(ProcessService):
             },
         )
 
-    def url(self) -> str:
-        return f"http://{process.HOST}:{PORT}"
-
-    def healthy(self, ctx: StackContext) -> bool:
-        if not process.port_open(PORT):
-            return False
-        try:
-            r = httpx.get(
-                f"{self.url()}/_cluster/health",
-                params={"wait_for_status": "yellow", "timeout": "5s"},
-                timeout=10,
-            )
-            return r.status_code == 200 and r.json().get("status") in ("green", "yellow")
-        except (httpx.HTTPError, ValueError):
-            return False
+    def answers(self, ctx: StackContext) -> bool:
+        return process.http_ok(
+            f"{self.url()}/_cluster/health",
+            lambda r: r.json().get("status") in ("green", "yellow"),
+            params={"wait_for_status": "yellow", "timeout": "5s"},
+            timeout=10,
+        )
 
     def env(self, ctx: StackContext) -> dict[str, str]:
         return {"ROOKERY_SEARCH_URL": self.url(), "ROOKERY_SEARCH_ENGINE": self.pins["engine"]}

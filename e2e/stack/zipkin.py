@@ -2,45 +2,27 @@
 
 from __future__ import annotations
 
-import httpx
+import pathlib
 
-from e2e.stack import apt, maven, process
-from e2e.stack.base import ProcessService
+from e2e.stack import process
+from e2e.stack.base import JavaService
 from e2e.stack.service import StackContext
-from e2e.stack.versions import section
 
 PORT = 9411
 HEAP = "256m"
 
 
-class Zipkin(ProcessService):
+class Zipkin(JavaService):
     name = "zipkin"
     ports = (PORT,)
     ready_timeout_s = 120.0
 
-    def __init__(self) -> None:
-        self.pins = section("zipkin")
-
-    def version(self) -> str:
-        return self.pins["version"]
-
-    def _jar(self, ctx: StackContext):
-        return maven.fetch(
-            ctx,
-            self.name,
-            self.pins["artifact"],
-            self.pins["version"],
-            self.log(ctx),
-            classifier=self.pins["classifier"],
-        )
-
-    def install(self, ctx: StackContext) -> None:
-        apt.ensure_java(self.name, self.log(ctx))
-        self._jar(ctx)
+    def fetch(self, ctx: StackContext) -> pathlib.Path:
+        return self.artifact(ctx, classifier=self.pins["classifier"])
 
     def start(self, ctx: StackContext) -> None:
         self.ports_free(ctx)
-        java = apt.ensure_java(self.name, self.log(ctx))
+        java = self.java(ctx)
         process.spawn(
             [
                 java,
@@ -48,7 +30,7 @@ class Zipkin(ProcessService):
                 f"-Xmx{HEAP}",
                 "-XX:+UseSerialGC",
                 "-jar",
-                self._jar(ctx),
+                self.fetch(ctx),
                 f"--armeria.ports[0].ip={process.HOST}",
                 f"--armeria.ports[0].port={PORT}",
                 "--armeria.ports[0].protocols=http",
@@ -59,17 +41,8 @@ class Zipkin(ProcessService):
             env={"STORAGE_TYPE": "mem", "QUERY_PORT": str(PORT), "MEM_MAX_SPANS": "200000"},
         )
 
-    def url(self) -> str:
-        return f"http://{process.HOST}:{PORT}"
-
-    def healthy(self, ctx: StackContext) -> bool:
-        if not process.port_open(PORT):
-            return False
-        try:
-            r = httpx.get(f"{self.url()}/health", timeout=5)
-            return r.status_code == 200 and r.json().get("status") == "UP"
-        except (httpx.HTTPError, ValueError):
-            return False
+    def answers(self, ctx: StackContext) -> bool:
+        return process.http_ok(f"{self.url()}/health", lambda r: r.json().get("status") == "UP")
 
     def env(self, ctx: StackContext) -> dict[str, str]:
         return {"ROOKERY_ZIPKIN_URL": self.url(), "ROOKERY_ZIPKIN_ENDPOINT": f"{self.url()}/api/v2/spans"}
