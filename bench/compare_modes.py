@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import pathlib
-import re
 import subprocess
 import sys
 import tempfile
@@ -28,12 +27,10 @@ from typing import Any
 
 import httpx
 
-BASE_ENV = {
-    "ROOKERY_RATE_LIMITS_ENABLED": "false",
-    "ROOKERY_LOG_LEVEL": "warning",
-    "ROOKERY_PASSWORD_TIME_COST": "1",
-    "ROOKERY_PASSWORD_MEMORY_KIB": "8192",
-}
+from bench.common import FAST_ENV, free_port, wait_ready, wrk_latency
+from e2e.forms import bearer, grant, signup
+
+BASE_ENV = FAST_ENV
 AUTH_LUA = 'wrk.headers["Authorization"] = "Bearer {token}"\n'
 COMPOSE_LUA = (
     'wrk.method = "POST"\n'
@@ -43,40 +40,8 @@ COMPOSE_LUA = (
 )
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited with {process.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"server at {url} did not start")
-
-
 def wrk(url: str, seconds: int, connections: int, script: pathlib.Path) -> dict[str, float]:
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
-    for pct in ("50", "90", "99"):
-        match = re.search(rf"\s{pct}(?:\.000)?%\s+([\d.]+)(us|ms|s)\b", out)
-        if match:
-            value, unit = float(match.group(1)), match.group(2)
-            result[f"p{pct}_ms"] = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    result["non_2xx"] = float(non_2xx.group(1)) if non_2xx else 0.0
-    return result
+    return wrk_latency(url, seconds, connections, str(script))
 
 
 def seed(base: str) -> tuple[str, str]:
@@ -90,27 +55,12 @@ def seed(base: str) -> tuple[str, str]:
                 "scopes": "read write follow",
             },
         ).json()
-        app_token = client.post(
-            "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": app["client_id"],
-                "client_secret": app["client_secret"],
-                "scope": "read write follow",
-            },
-        ).json()["access_token"]
+        granted = client.post("/oauth/token", data=grant(app, "client_credentials", scope="read write follow"))
+        app_token = granted.json()["access_token"]
 
         def register(name: str) -> dict[str, str]:
-            response = client.post(
-                "/api/v1/accounts",
-                headers={"Authorization": f"Bearer {app_token}"},
-                data={
-                    "username": name,
-                    "email": f"{name}@example.org",
-                    "password": "bench password",
-                    "agreement": "1",
-                },
-            )
+            form = signup(name, "bench password", agreement="1")
+            response = client.post("/api/v1/accounts", headers=bearer(app_token), data=form)
             response.raise_for_status()
             return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
@@ -175,16 +125,9 @@ def run_mode(mode: str, seconds: int, connections: int, stack: dict[str, str]) -
 
 
 def drop_keyspace(env: dict[str, str]) -> None:
-    from rookery.workloads.adapters.cassandra.migrations import drop_keyspace_blocking
-    from rookery.workloads.settings import Settings
+    from e2e.production_support import drop_cassandra_keyspace
 
-    drop_keyspace_blocking(
-        Settings(
-            cassandra_contact_points=env["ROOKERY_CASSANDRA_CONTACT_POINTS"],
-            cassandra_local_dc=env.get("ROOKERY_CASSANDRA_LOCAL_DC", ""),
-            cassandra_keyspace=env["ROOKERY_CASSANDRA_KEYSPACE"],
-        )
-    )
+    drop_cassandra_keyspace(env, env["ROOKERY_CASSANDRA_KEYSPACE"])
 
 
 def stack_env() -> dict[str, str]:

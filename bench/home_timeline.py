@@ -17,13 +17,15 @@ import asyncio
 import json
 import os
 import pathlib
-import re
 import subprocess
 import sys
 import tempfile
-import time
 
 import httpx
+
+from bench import common
+from bench.common import free_port
+from e2e.forms import bearer, grant, signup
 
 BARE_APP = """
 import orjson
@@ -39,40 +41,12 @@ async def app(scope, receive, send):
 LUA_AUTH = 'wrk.headers["Authorization"] = "Bearer {token}"\n'
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_ready(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"server at {url} did not start")
+    common.wait_ready(url, timeout_s=60)
 
 
 def wrk(url: str, seconds: int, connections: int, script: str | None = None) -> dict[str, float]:
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
-    if script:
-        cmd[1:1] = ["-s", script]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
-    for pct in ("50", "90", "99"):
-        match = re.search(rf"\s{pct}(?:\.000)?%\s+([\d.]+)(us|ms|s)", out)
-        if match:
-            value, unit = float(match.group(1)), match.group(2)
-            result[f"p{pct}_ms"] = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    result["non_2xx"] = float(non_2xx.group(1)) if non_2xx else 0.0
-    return result
+    return common.wrk_latency(url, seconds, connections, script)
 
 
 async def seed(base: str) -> str:
@@ -89,27 +63,10 @@ async def seed(base: str) -> str:
         ).json()
 
         async def register(name: str) -> str:
-            token = (
-                await client.post(
-                    "/oauth/token",
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": app["client_id"],
-                        "client_secret": app["client_secret"],
-                        "scope": "read write follow",
-                    },
-                )
-            ).json()["access_token"]
-            response = await client.post(
-                "/api/v1/accounts",
-                headers={"Authorization": f"Bearer {token}"},
-                data={
-                    "username": name,
-                    "email": f"{name}@example.org",
-                    "password": "bench password",
-                    "agreement": "1",
-                },
-            )
+            form = grant(app, "client_credentials", scope="read write follow")
+            app_token = (await client.post("/oauth/token", data=form)).json()["access_token"]
+            form = signup(name, "bench password", agreement="1")
+            response = await client.post("/api/v1/accounts", headers=bearer(app_token), data=form)
             return str(response.json()["access_token"])
 
         reader = await register("reader")
@@ -154,8 +111,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--out", default="bench/results/home_timeline.json")
     args = parser.parse_args()
-    env = {**os.environ, "ROOKERY_RATE_LIMITS_ENABLED": "false", "ROOKERY_LOG_LEVEL": "warning",
-           "ROOKERY_PASSWORD_TIME_COST": "1", "ROOKERY_PASSWORD_MEMORY_KIB": "8192"}  # fmt: skip
+    env = {**os.environ, **common.FAST_ENV}
     rookery = pathlib.Path(sys.executable).with_name("rookery")
     with tempfile.TemporaryDirectory() as tmp:
         port, bare_port = free_port(), free_port()

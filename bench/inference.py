@@ -20,7 +20,6 @@ import os
 import pathlib
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,8 @@ import time
 from typing import Any
 
 import httpx
+
+from e2e.servers import free_port, wait_serving
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 MODELS = ("moderation", "embeddings", "ranking", "anomaly")
@@ -97,12 +98,6 @@ def device() -> str:
     return os.environ.get("ROOKERY_INFERENCE_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(
     models: list[str], storage: pathlib.Path, log: pathlib.Path
 ) -> tuple[subprocess.Popen[bytes], str]:
@@ -112,18 +107,13 @@ def start_server(
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"model server exited ({process.returncode}); see {log}")
-        try:
-            if httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    process.terminate()
-    raise SystemExit(f"model server not ready in 300s; see {log}")
+    wait_serving(
+        f"{url}/v2/health/ready", process, timeout_s=300, interval_s=0.5, error=SystemExit,
+        on_timeout=process.terminate,
+        exited=lambda code: f"model server exited ({code}); see {log}",
+        not_ready=lambda: f"model server not ready in 300s; see {log}",
+    )  # fmt: skip
+    return process, url
 
 
 async def measure(url: str, model: str, requests: int, concurrency: int, batch: int) -> dict[str, Any]:

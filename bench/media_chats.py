@@ -26,12 +26,10 @@ import tempfile
 import time
 from typing import Any
 
-import httpx
 from PIL import Image
 
-from rookery.workloads.api.app import create_app
+from bench.common import asgi_client, signed_in
 from rookery.workloads.bootstrap import build
-from rookery.workloads.domain.oauth import OOB_REDIRECT, parse_scopes
 from rookery.workloads.services import imaging
 from rookery.workloads.settings import Settings
 
@@ -79,50 +77,41 @@ def bench_imaging() -> dict[str, Any]:
 async def bench_api(uploads: int, messages: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="rookery-bench-") as tmp:
         container = build(Settings(**SETTINGS, data_dir=pathlib.Path(tmp)))
-        app = create_app(container)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
-                accounts, oauth = container.accounts.service, container.accounts.oauth
-                registered = await oauth.register_app("bench", OOB_REDIRECT, "read write follow push", None)
-                tokens = []
-                for name in ("alice", "bob"):
-                    account = await accounts.register(name, f"{name}@example.org", "correct horse battery")
-                    grant = await oauth.issue(registered, account.id, parse_scopes("read write follow push"))
-                    tokens.append(({"Authorization": f"Bearer {grant.access_token}"}, str(account.id)))
-                (alice, _), (_, bob_id) = tokens
+        async with asgi_client(container) as client:
+            tokens = await signed_in(container, "read write follow push", ("alice", "bob"))
+            (alice, _), (_, bob_id) = tokens
 
-                picture = photo(1920, 1080)
-                accepted, ready = [], []
-                for _ in range(uploads):
-                    start = time.perf_counter()
-                    response = await client.post(
-                        "/api/v2/media", headers=alice, files={"file": ("p.jpg", picture, "image/jpeg")}
-                    )
-                    accepted.append(time.perf_counter() - start)
-                    media_id = response.json()["id"]
-                    while (await client.get(f"/api/v1/media/{media_id}", headers=alice)).status_code != 200:  # noqa: ASYNC110
-                        await asyncio.sleep(0.005)
-                    ready.append(time.perf_counter() - start)
+            picture = photo(1920, 1080)
+            accepted, ready = [], []
+            for _ in range(uploads):
+                start = time.perf_counter()
+                response = await client.post(
+                    "/api/v2/media", headers=alice, files={"file": ("p.jpg", picture, "image/jpeg")}
+                )
+                accepted.append(time.perf_counter() - start)
+                media_id = response.json()["id"]
+                while (await client.get(f"/api/v1/media/{media_id}", headers=alice)).status_code != 200:  # noqa: ASYNC110
+                    await asyncio.sleep(0.005)
+                ready.append(time.perf_counter() - start)
 
-                chat = (
-                    await client.post("/api/v1/chats", headers=alice, json={"account_ids": [bob_id]})
-                ).json()
-                path = f"/api/v1/chats/{chat['id']}/messages"
-                posts = []
-                begin = time.perf_counter()
-                for n in range(messages):
-                    start = time.perf_counter()
-                    response = await client.post(path, headers=alice, json={"text": f"message {n}"})
-                    assert response.status_code == 200, response.text
-                    posts.append(time.perf_counter() - start)
-                elapsed = time.perf_counter() - begin
-                reads = []
-                for _ in range(200):
-                    start = time.perf_counter()
-                    response = await client.get(f"{path}?limit=40", headers=alice)
-                    assert len(response.json()) == 40
-                    reads.append(time.perf_counter() - start)
+            chat = (
+                await client.post("/api/v1/chats", headers=alice, json={"account_ids": [bob_id]})
+            ).json()
+            path = f"/api/v1/chats/{chat['id']}/messages"
+            posts = []
+            begin = time.perf_counter()
+            for n in range(messages):
+                start = time.perf_counter()
+                response = await client.post(path, headers=alice, json={"text": f"message {n}"})
+                assert response.status_code == 200, response.text
+                posts.append(time.perf_counter() - start)
+            elapsed = time.perf_counter() - begin
+            reads = []
+            for _ in range(200):
+                start = time.perf_counter()
+                response = await client.get(f"{path}?limit=40", headers=alice)
+                assert len(response.json()) == 40
+                reads.append(time.perf_counter() - start)
     return {
         "uploads": {
             "input": f"1920x1080 JPEG, {len(picture)} bytes",

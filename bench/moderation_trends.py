@@ -24,11 +24,8 @@ import tempfile
 import time
 from typing import Any
 
-import httpx
-
-from rookery.workloads.api.app import create_app
+from bench.common import asgi_client, signed_in
 from rookery.workloads.bootstrap import ALL_ROLES, build
-from rookery.workloads.domain.oauth import parse_scopes
 from rookery.workloads.settings import Settings
 
 RESULTS = pathlib.Path(__file__).parent / "results" / "moderation_trends.json"
@@ -38,7 +35,6 @@ SETTINGS: dict[str, Any] = {
     "rate_limits_enabled": False,
     "public_url": "http://bench",
 }
-OOB = "urn:ietf:wg:oauth:2.0:oob"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -49,48 +45,39 @@ def percentile(values: list[float], q: float) -> float:
 async def run(statuses: int, reads: int, roles: tuple[str, ...], **overrides: Any) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="rookery-bench-") as tmp:
         container = build(Settings(**SETTINGS, **overrides, data_dir=pathlib.Path(tmp)), roles)
-        app = create_app(container)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
-                accounts, oauth = container.accounts.service, container.accounts.oauth
-                registered = await oauth.register_app("bench", OOB, "read write follow", None)
-                headers = []
-                for name in ("alice", "bob"):
-                    account = await accounts.register(name, f"{name}@example.org", "correct horse battery")
-                    grant = await oauth.issue(registered, account.id, parse_scopes("read write follow"))
-                    headers.append(({"Authorization": f"Bearer {grant.access_token}"}, str(account.id)))
-                (alice, _), (bob, bob_id) = headers
-                await client.post(f"/api/v1/accounts/{bob_id}/follow", headers=alice)
-                outboxes = container.events.outboxes
-                bus = container.bus
+        async with asgi_client(container) as client:
+            headers = await signed_in(container, "read write follow", ("alice", "bob"))
+            (alice, _), (bob, bob_id) = headers
+            await client.post(f"/api/v1/accounts/{bob_id}/follow", headers=alice)
+            outboxes = container.events.outboxes
+            bus = container.bus
 
-                async def settled() -> None:
-                    while any([await o.pending(1) for o in outboxes]) or await bus.lag() > 0:  # noqa: ASYNC110  (polls two stores)
-                        await asyncio.sleep(0.01)
+            async def settled() -> None:
+                while any([await o.pending(1) for o in outboxes]) or await bus.lag() > 0:  # noqa: ASYNC110  (polls two stores)
+                    await asyncio.sleep(0.01)
 
-                await settled()
-                start = time.perf_counter()
-                for i in range(statuses):
-                    response = await client.post(
-                        "/api/v1/statuses", headers=bob, json={"status": f"post {i} #tag{i % 5}"}
-                    )
-                    assert response.status_code == 200, response.text
-                posted = time.perf_counter()
-                await settled()
-                done = time.perf_counter()
-                latencies = []
-                for _ in range(reads):
-                    begin = time.perf_counter()
-                    response = await client.get("/api/v1/timelines/home", headers=alice, params={"limit": 20})
-                    latencies.append(time.perf_counter() - begin)
-                    assert response.status_code == 200
-                return {
-                    "post_per_s": round(statuses / (posted - start), 1),
-                    "end_to_end_statuses_per_s": round(statuses / (done - start), 1),
-                    "home_p50_ms": round(statistics.median(latencies) * 1000, 2),
-                    "home_p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
-                }
+            await settled()
+            start = time.perf_counter()
+            for i in range(statuses):
+                response = await client.post(
+                    "/api/v1/statuses", headers=bob, json={"status": f"post {i} #tag{i % 5}"}
+                )
+                assert response.status_code == 200, response.text
+            posted = time.perf_counter()
+            await settled()
+            done = time.perf_counter()
+            latencies = []
+            for _ in range(reads):
+                begin = time.perf_counter()
+                response = await client.get("/api/v1/timelines/home", headers=alice, params={"limit": 20})
+                latencies.append(time.perf_counter() - begin)
+                assert response.status_code == 200
+            return {
+                "post_per_s": round(statuses / (posted - start), 1),
+                "end_to_end_statuses_per_s": round(statuses / (done - start), 1),
+                "home_p50_ms": round(statistics.median(latencies) * 1000, 2),
+                "home_p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+            }
 
 
 async def main(statuses: int, reads: int) -> dict[str, Any]:

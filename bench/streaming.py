@@ -20,7 +20,6 @@ import asyncio
 import json
 import os
 import pathlib
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,11 +31,8 @@ import httpx
 import orjson
 from websockets.asyncio.client import connect
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from bench.common import FAST_ENV, free_port, wait_ready
+from e2e.forms import bearer, grant, signup
 
 
 async def register(http: httpx.AsyncClient, name: str) -> str:
@@ -47,27 +43,10 @@ async def register(http: httpx.AsyncClient, name: str) -> str:
             data={"client_name": "bench", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": scopes},
         )
     ).json()
-    token = (
-        await http.post(
-            "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": app["client_id"],
-                "client_secret": app["client_secret"],
-                "scope": scopes,
-            },
-        )
-    ).json()["access_token"]
-    created = await http.post(
-        "/api/v1/accounts",
-        headers={"Authorization": f"Bearer {token}"},
-        data={
-            "username": name,
-            "email": f"{name}@example.org",
-            "password": "correct horse battery",
-            "agreement": "true",
-        },
-    )
+    granted = await http.post("/oauth/token", data=grant(app, "client_credentials", scope=scopes))
+    token = granted.json()["access_token"]
+    form = signup(name, "correct horse battery")
+    created = await http.post("/api/v1/accounts", headers=bearer(token), data=form)
     return str(created.json()["access_token"])
 
 
@@ -141,25 +120,14 @@ def main() -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as data:
-        env = {
-            **os.environ,
-            "ROOKERY_RATE_LIMITS_ENABLED": "false",
-            "ROOKERY_LOG_LEVEL": "warning",
-            "ROOKERY_PASSWORD_TIME_COST": "1",
-            "ROOKERY_PASSWORD_MEMORY_KIB": "8192",
-        }
+        env = {**os.environ, **FAST_ENV}
         server = subprocess.Popen(
             [sys.executable, "-m", "rookery.workloads.cli", "up", "--port", str(port), "--data-dir", data],
             env=env,
             stdout=subprocess.DEVNULL,
         )
         try:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/healthz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+            wait_ready(f"{base}/healthz", server, timeout_s=60)
             result = asyncio.run(run(base, args.subscribers, args.authenticated, args.posts))
         finally:
             server.terminate()

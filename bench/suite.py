@@ -45,8 +45,10 @@ from typing import Any
 
 import httpx
 
-from bench import report
+from bench import common, report
+from bench.common import free_port
 from bench.loadgen import percentile
+from e2e import servers
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -154,24 +156,8 @@ def cpu_wait_ms(pid: int | None) -> float | None:
     return total / 1e6
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float = 120) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"server at {url} did not start")
+    common.wait_ready(url, process, timeout_s, error=RuntimeError)
 
 
 @contextlib.contextmanager
@@ -186,12 +172,7 @@ def server(argv: list[str], env: dict[str, str], port: int, log_path: pathlib.Pa
             SERVER_PIDS[base] = process.pid
             yield base
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            servers.stop(process, timeout_s=30)
 
 
 # -- load: wrk (closed loop, peak) and bench.loadgen (open loop, latency) ------------------------------
@@ -714,17 +695,9 @@ def run_mode(
 
 
 def _drop_production(env: dict[str, str], keyspace: str) -> None:
-    from rookery.workloads.adapters.cassandra.migrations import drop_keyspace_blocking
-    from rookery.workloads.settings import Settings
+    from e2e.production_support import drop_cassandra_keyspace
 
-    with contextlib.suppress(Exception):
-        drop_keyspace_blocking(
-            Settings(
-                cassandra_contact_points=env["ROOKERY_CASSANDRA_CONTACT_POINTS"],
-                cassandra_local_dc=env.get("ROOKERY_CASSANDRA_LOCAL_DC", ""),
-                cassandra_keyspace=keyspace,
-            )
-        )
+    drop_cassandra_keyspace(env, keyspace)
     with contextlib.suppress(Exception):
         subprocess.run(
             [

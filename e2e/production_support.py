@@ -9,7 +9,6 @@ import dataclasses
 import os
 import pathlib
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,9 @@ from typing import Any
 
 import httpx
 
+from e2e import servers
+from e2e.forms import bearer, grant, signup
+from e2e.servers import free_port
 from e2e.stack import process
 from e2e.stack.versions import section
 
@@ -29,12 +31,6 @@ FAST = {
     "ROOKERY_RATE_LIMITS_ENABLED": "false",
     "ROOKERY_KAFKA_CREATE_TOPICS": "true",
 }
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def production_env(
@@ -91,19 +87,11 @@ class Proc:
         env = {**os.environ, **self.env, "ROOKERY_PUBLIC_URL": self.env.get("ROOKERY_PUBLIC_URL", self.url)}
         argv = [sys.executable, "-m", "rookery.workloads.cli", *self.args, "--port", str(self.port)]
         log = self.log_path.open("ab")
-        self.popen = subprocess.Popen(argv, env=env, stdout=log, stderr=log)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.popen.poll() is not None:
-                raise RuntimeError(
-                    f"{' '.join(self.args)} exited with {self.popen.returncode}:\n{self.log()}"
-                )
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
-                    return self
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"{' '.join(self.args)} did not answer /healthz:\n{self.log()}")
+        self.popen = servers.launch(
+            argv, health_url=f"{self.url}/healthz", name=" ".join(self.args), timeout_s=timeout_s, interval_s=0.2,
+            evidence=self.log, env=env, stdout=log, stderr=log,
+        )  # fmt: skip
+        return self
 
     def kill(self) -> None:
         """SIGKILL: no goodbye to Kafka, no commit of the batch in hand."""
@@ -114,12 +102,7 @@ class Proc:
 
     def stop(self) -> None:
         if self.popen is not None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
+            servers.stop(self.popen, timeout_s=30)
             self.popen = None
 
     def alive(self) -> bool:
@@ -160,30 +143,13 @@ class Client:
         )
         app.raise_for_status()
         self.app = app.json()
-        token = self.http.post(
-            "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": self.app["client_id"],
-                "client_secret": self.app["client_secret"],
-                "scope": "read write follow",
-            },
-        )
+        token = self.http.post("/oauth/token", data=grant(self.app, "client_credentials", scope="read write follow"))
         token.raise_for_status()
         self.app_token = token.json()["access_token"]
 
     def register(self, username: str) -> dict[str, Any]:
-        response = self.http.post(
-            "/api/v1/accounts",
-            headers={"Authorization": f"Bearer {self.app_token}"},
-            data={
-                "username": username,
-                "email": f"{username}@example.com",
-                "password": "correct horse battery",
-                "agreement": "true",
-                "locale": "en",
-            },
-        )
+        form = signup(username, "correct horse battery", email=f"{username}@example.com", locale="en")
+        response = self.http.post("/api/v1/accounts", headers=bearer(self.app_token), data=form)
         assert response.status_code == 200, response.text
         token = response.json()["access_token"]
         me = self.http.get(
@@ -191,6 +157,10 @@ class Client:
         )
         assert me.status_code == 200, me.text
         return {"id": me.json()["id"], "headers": {"Authorization": f"Bearer {token}"}}
+
+    def follow(self, follower: dict[str, Any], target: dict[str, Any]) -> None:
+        followed = self.http.post(f"/api/v1/accounts/{target['id']}/follow", headers=follower["headers"])
+        assert followed.status_code == 200, followed.text
 
     def close(self) -> None:
         self.http.close()
@@ -271,23 +241,28 @@ class PrivatePostgres:
 
 
 @contextlib.contextmanager
-def cassandra_keyspace(stack: dict[str, str]) -> Iterator[str]:
+def cassandra_keyspace(stack: dict[str, str], prefix: str = "e2e_") -> Iterator[str]:
     """A keyspace name for one test module (created by `rookery migrate`), dropped afterwards."""
-    from rookery.workloads.adapters.cassandra.migrations import drop_keyspace_blocking
-    from rookery.workloads.settings import Settings
-
-    keyspace = "e2e_" + uuid.uuid4().hex[:12]
+    keyspace = prefix + uuid.uuid4().hex[:12]
     try:
         yield keyspace
     finally:
-        with contextlib.suppress(Exception):
-            drop_keyspace_blocking(
-                Settings(
-                    cassandra_contact_points=stack["ROOKERY_CASSANDRA_CONTACT_POINTS"],
-                    cassandra_local_dc=stack.get("ROOKERY_CASSANDRA_LOCAL_DC", ""),
-                    cassandra_keyspace=keyspace,
-                )
+        drop_cassandra_keyspace(stack, keyspace)
+
+
+def drop_cassandra_keyspace(stack: dict[str, str], keyspace: str) -> None:
+    """Drop a keyspace on the stack's Cassandra; best effort (a test's cleanup, never its failure)."""
+    from rookery.workloads.adapters.cassandra.migrations import drop_keyspace_blocking
+    from rookery.workloads.settings import Settings
+
+    with contextlib.suppress(Exception):
+        drop_keyspace_blocking(
+            Settings(
+                cassandra_contact_points=stack["ROOKERY_CASSANDRA_CONTACT_POINTS"],
+                cassandra_local_dc=stack.get("ROOKERY_CASSANDRA_LOCAL_DC", ""),
+                cassandra_keyspace=keyspace,
             )
+        )
 
 
 # -- a private Kafka broker (restarted mid-stream without touching the shared stack's) -------------

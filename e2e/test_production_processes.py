@@ -99,10 +99,7 @@ def test_sigkilled_fanout_worker_loses_and_repeats_nothing(
         followers = [client.register(f"reader{i}") for i in range(4)]
         for reader in followers:
             for author in authors:
-                followed = client.http.post(
-                    f"/api/v1/accounts/{author['id']}/follow", headers=reader["headers"]
-                )
-                assert followed.status_code == 200, followed.text
+                client.follow(reader, author)
         first = Proc(["worker", "fanout"], env, tmp_path / "fanout-1.log").start()
         second: Proc | None = None
         posted: list[str] = []
@@ -159,10 +156,7 @@ def test_kafka_restarted_mid_stream_loses_and_repeats_nothing(
             readers = [client.register(f"reader{i}") for i in range(3)]
             for reader in readers:
                 for author in authors:
-                    followed = client.http.post(
-                        f"/api/v1/accounts/{author['id']}/follow", headers=reader["headers"]
-                    )
-                    assert followed.status_code == 200, followed.text
+                    client.follow(reader, author)
             posted: list[str] = []
             for n in range(30):
                 author = authors[n % 2]
@@ -180,7 +174,7 @@ def test_kafka_restarted_mid_stream_loses_and_repeats_nothing(
                 eventually(
                     lambda reader=reader: len(home_ids(client.http, reader)) >= len(expected),
                     f"every post in {reader['id']}'s home",
-                    deadline_s=120,
+                    timeout_s=120,
                 )
                 assert home_ids(client.http, reader) == expected  # none lost, none twice
             assert api.alive() and worker.alive()

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from e2e.forms import bearer, grant, signup
 from rookery.workloads.bootstrap import Container
 from rookery.workloads.domain.oauth import OOB_REDIRECT, parse_scopes
 from rookery.workloads.settings import Settings
@@ -61,15 +62,7 @@ class Api:
 
     async def app_token(self, scopes: str = "read write", app: dict[str, Any] | None = None) -> str:
         app = app or await self.register_app()
-        response = await self.client.post(
-            "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": app["client_id"],
-                "client_secret": app["client_secret"],
-                "scope": scopes,
-            },
-        )
+        response = await self.client.post("/oauth/token", data=grant(app, "client_credentials", scope=scopes))
         assert response.status_code == 200, response.text
         return str(response.json()["access_token"])
 
@@ -89,9 +82,7 @@ class Api:
             app = await self.register_app(scopes)
             token = await self.app_token(scopes, app)
             response = await self.client.post(
-                "/api/v1/accounts",
-                headers={"Authorization": f"Bearer {token}"},
-                data={"username": username, "email": email, "password": password, "agreement": "true"},
+                "/api/v1/accounts", headers=bearer(token), data=signup(username, password, email=email)
             )
             assert response.status_code == 200, response.text
             user_token = response.json()["access_token"]

@@ -53,6 +53,7 @@ import pytest
 from api_support import TEST_SETTINGS, Api
 from postgres_support import fresh_database_sync
 
+from e2e.production_support import cassandra_keyspace
 from rookery.workloads.adapters.local.keys import LocalSigningKeys
 from rookery.workloads.api.app import create_app
 from rookery.workloads.bootstrap import build
@@ -113,19 +114,8 @@ def api_settings_overrides(request: pytest.FixtureRequest, api_mode: str) -> dic
 @pytest.fixture(scope="session")
 def api_cassandra_keyspace(request: pytest.FixtureRequest) -> Iterator[str]:
     """This session's Cassandra keyspace (dropped at the end)."""
-    stack: dict[str, str] = request.getfixturevalue("stack_env")
-    keyspace = "api_" + uuid.uuid4().hex[:12]
-    yield keyspace
-    from rookery.workloads.adapters.cassandra.migrations import drop_keyspace_blocking
-
-    with contextlib.suppress(Exception):
-        drop_keyspace_blocking(
-            Settings(
-                cassandra_contact_points=stack["ROOKERY_CASSANDRA_CONTACT_POINTS"],
-                cassandra_local_dc=stack.get("ROOKERY_CASSANDRA_LOCAL_DC", ""),
-                cassandra_keyspace=keyspace,
-            )
-        )
+    with cassandra_keyspace(request.getfixturevalue("stack_env"), prefix="api_") as keyspace:
+        yield keyspace
 
 
 async def prepare_production_stores(container: Any) -> None:

@@ -13,6 +13,7 @@ import httpx
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
 
+from e2e.forms import bearer, grant, signup
 from e2e.waiting import eventually_async
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
@@ -39,27 +40,9 @@ async def register(
     app = (
         await client.post("/api/v1/apps", data={"client_name": "t", "redirect_uris": OOB, "scopes": scopes})
     ).json()
-    app_token = (
-        await client.post(
-            "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": app["client_id"],
-                "client_secret": app["client_secret"],
-                "scope": scopes,
-            },
-        )
-    ).json()["access_token"]
-    response = await client.post(
-        "/api/v1/accounts",
-        headers={"Authorization": f"Bearer {app_token}"},
-        data={
-            "username": username,
-            "email": f"{username}@example.org",
-            "password": PASSWORD,
-            "agreement": "true",
-        },
-    )
+    granted = await client.post("/oauth/token", data=grant(app, "client_credentials", scope=scopes))
+    app_token = granted.json()["access_token"]
+    response = await client.post("/api/v1/accounts", headers=bearer(app_token), data=signup(username, PASSWORD))
     assert response.status_code == 200, response.text
     token = response.json()["access_token"]
     me = await client.get("/api/v1/accounts/verify_credentials", headers={"Authorization": f"Bearer {token}"})

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from api_support import Api
 
+from e2e.forms import bearer, grant, signup
+
 
 async def test_registration_over_http_returns_a_working_token(api: Api) -> None:
     user = await api.make_user("alice", via_http=True)
@@ -68,16 +70,8 @@ async def test_registration_requires_an_app_token_with_write_scope(api: Api) -> 
 async def test_registrations_closed(app_factory) -> None:  # type: ignore[no-untyped-def]
     async with app_factory(registrations_open=False) as api:
         token = await api.app_token("read write")
-        response = await api.client.post(
-            "/api/v1/accounts",
-            headers={"Authorization": f"Bearer {token}"},
-            data={
-                "username": "dave",
-                "email": "d@example.org",
-                "password": "long enough pw",
-                "agreement": "1",
-            },
-        )
+        form = signup("dave", "long enough pw", email="d@example.org", agreement="1")
+        response = await api.client.post("/api/v1/accounts", headers=bearer(token), data=form)
         assert response.status_code == 403
         instance = (await api.client.get("/api/v1/instance")).json()
         assert instance["registrations"] is False
@@ -323,17 +317,8 @@ async def test_suspension_locks_the_account_out_and_empties_its_profile(api: Api
     assert public["suspended"] is True and public["display_name"] == "" and public["note"] == ""
     assert (await api.client.get("/api/v1/accounts/lookup", params={"acct": "alice"})).status_code == 404
     app = await api.register_app("read")
-    login = await api.client.post(
-        "/oauth/token",
-        data={
-            "grant_type": "password",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "username": alice.email,
-            "password": alice.password,
-            "scope": "read",
-        },
-    )
+    form = grant(app, "password", username=alice.email, password=alice.password, scope="read")
+    login = await api.client.post("/oauth/token", data=form)
     assert login.status_code == 400
     await accounts.moderate(alice.account_id, suspended=False, silenced=True)
     again = await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)

@@ -6,20 +6,13 @@ and statuses are allowed; once it is back, moderation decisions resume."""
 from __future__ import annotations
 
 import asyncio
-import os
-import pathlib
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from api_support import Api, User
-from live_support import free_port
+from live_support import ModelServerProcess
 from social_support import eventually, follow, home_ids, post, settle
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
 ADMIN_SCOPES = "read write follow push admin:read admin:write"
 ABUSIVE = (
     "You are a fucking idiot and everyone here knows it.",
@@ -28,52 +21,9 @@ ABUSIVE = (
 )
 
 
-class ModelServer:
-    def __init__(self, log: pathlib.Path) -> None:
-        self.port = free_port()
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout_s: float = 240.0) -> None:
-        command = [sys.executable, "-m", "rookery.workloads.cli", "inference", "--port", str(self.port)]
-        command += ["--models", "moderation,ranking"]
-        env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-        env.pop("ROOKERY_MODEL_STORAGE_URI", None)
-        with self.log.open("ab") as output:
-            self.process = subprocess.Popen(
-                command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"model server exited ({self.process.returncode}); see {self.log}")
-            try:
-                if httpx.get(f"{self.url}/v2/health/ready", timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise RuntimeError(f"model server not ready within {timeout_s}s; see {self.log}")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
-def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModelServer]:
-    server = ModelServer(tmp_path_factory.mktemp("models") / "server.log")
+def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModelServerProcess]:
+    server = ModelServerProcess("moderation,ranking", log=tmp_path_factory.mktemp("models") / "server.log")
     server.start()
     try:
         yield server
@@ -88,7 +38,7 @@ async def reported_status_ids(api: Api, moderator: User) -> set[str]:
 
 
 async def test_moderation_and_ranking_survive_the_model_server_going_away(
-    app_factory, model_server: ModelServer, monkeypatch: pytest.MonkeyPatch
+    app_factory, model_server: ModelServerProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ROOKERY_INFERENCE_COOLDOWN_S", "0.5")  # the breaker's trial comes quickly
     overrides = {"inference_url": model_server.url, "ranking_enabled": True, "ranking_timeout_s": 2.0}

@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 from api_support import Api
 
+from e2e.forms import grant, signup
+
 
 async def test_request_ids_are_echoed_or_generated(api: Api) -> None:
     generated = await api.client.get("/api/v1/instance")
@@ -87,11 +89,7 @@ async def test_authentication_and_creation_classes_are_stricter(app_factory) -> 
         rate_limit_auth_requests=2, rate_limit_create_requests=1, rate_limit_requests=1000
     ) as api:
         app = await api.register_app()
-        body = {
-            "grant_type": "client_credentials",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-        }
+        body = grant(app, "client_credentials")
         assert (await api.client.post("/oauth/token", data=body)).status_code == 200
         second = await api.client.post("/oauth/token", data=body)
         assert second.status_code == 200 and second.headers["x-ratelimit-limit"] == "2"
@@ -152,12 +150,7 @@ async def test_idempotency_keys_are_scoped_per_account(api: Api) -> None:
 async def test_concurrent_duplicates_wait_for_the_first_response(api: Api) -> None:
     token = await api.app_token("read write")
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "signup-1"}
-    data = {
-        "username": "racer",
-        "email": "racer@example.org",
-        "password": "long enough pw",
-        "agreement": "true",
-    }
+    data = signup("racer", "long enough pw")
     responses = await asyncio.gather(
         *(api.client.post("/api/v1/accounts", headers=headers, data=data) for _ in range(3))
     )
@@ -171,12 +164,7 @@ async def test_concurrent_duplicate_gets_409_when_it_cannot_wait(app_factory) ->
     async with app_factory(idempotency_wait_s=0) as api:
         token = await api.app_token("read write")
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "signup-2"}
-        data = {
-            "username": "racer",
-            "email": "racer@example.org",
-            "password": "long enough pw",
-            "agreement": "true",
-        }
+        data = signup("racer", "long enough pw")
         first, second = await asyncio.gather(
             api.client.post("/api/v1/accounts", headers=headers, data=data),
             api.client.post("/api/v1/accounts", headers=headers, data=data),

@@ -19,6 +19,8 @@ from api_support import Api
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from e2e.forms import bearer, grant, signup
+
 pytestmark = pytest.mark.needs("keycloak")
 
 
@@ -60,24 +62,11 @@ async def admin_get(env: dict[str, str], path: str) -> Any:
         return response.json()
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 async def password_grant(
     api: Api, app: dict[str, Any], username: str, password: str, scope: str
 ) -> httpx.Response:
-    return await api.client.post(
-        "/oauth/token",
-        data={
-            "grant_type": "password",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "username": username,
-            "password": password,
-            "scope": scope,
-        },
-    )
+    form = grant(app, "password", username=username, password=password, scope=scope)
+    return await api.client.post("/oauth/token", data=form)
 
 
 async def test_registration_creates_the_keycloak_user(kc_api: Api, keycloak: dict[str, str]) -> None:
@@ -87,16 +76,8 @@ async def test_registration_creates_the_keycloak_user(kc_api: Api, keycloak: dic
         jwt.decode(app_token, options={"verify_signature": False})["iss"] == keycloak["ROOKERY_OIDC_ISSUER"]
     )
     username = "kc" + uuid.uuid4().hex[:10]
-    registered = await kc_api.client.post(
-        "/api/v1/accounts",
-        headers=bearer(app_token),
-        data={
-            "username": username,
-            "email": f"{username}@example.test",
-            "password": "kc-password-1",
-            "agreement": "true",
-        },
-    )
+    form = signup(username, "kc-password-1", email=f"{username}@example.test")
+    registered = await kc_api.client.post("/api/v1/accounts", headers=bearer(app_token), data=form)
     assert registered.status_code == 200, registered.text
     body = registered.json()
     assert body["token_type"] == "Bearer" and body["scope"] == "read write" and body["refresh_token"]
@@ -108,16 +89,8 @@ async def test_registration_creates_the_keycloak_user(kc_api: Api, keycloak: dic
     assert me.status_code == 200, me.text
     assert me.json()["username"] == username
     # the same name again: taken (locally and in Keycloak), a clear 422
-    again = await kc_api.client.post(
-        "/api/v1/accounts",
-        headers=bearer(app_token),
-        data={
-            "username": username,
-            "email": f"other-{username}@example.test",
-            "password": "kc-password-1",
-            "agreement": "true",
-        },
-    )
+    form = signup(username, "kc-password-1", email=f"other-{username}@example.test")
+    again = await kc_api.client.post("/api/v1/accounts", headers=bearer(app_token), data=form)
     assert again.status_code == 422, again.text
     assert "error" in again.json()
     # and the new user signs in through /oauth/token like any Mastodon client's user
@@ -150,15 +123,8 @@ async def test_password_and_refresh_grants_are_keycloaks(kc_api: Api, keycloak: 
     post = await kc_api.client.post("/api/v1/statuses", headers=bearer(token), data={"status": "hi"})
     assert post.status_code == 403
     # refresh: a new Keycloak token; the old one stops working (refresh rotates, as in embedded mode)
-    refreshed = await kc_api.client.post(
-        "/oauth/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": body["refresh_token"],
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-        },
-    )
+    refresh = grant(app, "refresh_token", refresh_token=body["refresh_token"])
+    refreshed = await kc_api.client.post("/oauth/token", data=refresh)
     assert refreshed.status_code == 200, refreshed.text
     fresh = refreshed.json()["access_token"]
     assert fresh != token and refreshed.json()["scope"] == "read"
@@ -177,15 +143,7 @@ async def test_password_and_refresh_grants_are_keycloaks(kc_api: Api, keycloak: 
         kc_api, await kc_api.register_app(scopes="read"), username, password, "write"
     )
     assert too_wide.status_code == 400 and too_wide.json()["error"] == "invalid_scope"
-    stale = await kc_api.client.post(
-        "/oauth/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": body["refresh_token"],
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-        },
-    )
+    stale = await kc_api.client.post("/oauth/token", data=refresh)
     assert stale.status_code == 400
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import urllib.parse
 
+import httpx
 import pytest
 from api_support import PASSWORD, Api
 from oauth_flow import OOB, authorize, code_from_page, pkce_pair
+
+from e2e.forms import grant
 
 
 async def test_register_app_and_verify_it(api: Api) -> None:
@@ -112,16 +115,7 @@ async def test_authorization_code_flow_out_of_band(api: Api) -> None:
     page = await authorize(api.client, app, login=alice.email, password=PASSWORD, scope="read")
     assert page.status_code == 200
     code = code_from_page(page)
-    token = await api.client.post(
-        "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "redirect_uri": OOB,
-        },
-    )
+    token = await api.client.post("/oauth/token", data=grant(app, "authorization_code", code=code, redirect_uri=OOB))
     assert token.status_code == 200, token.text
     assert token.json()["scope"] == "read"
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
@@ -132,15 +126,7 @@ async def test_authorization_code_flow_out_of_band(api: Api) -> None:
     patch = await api.client.patch("/api/v1/accounts/update_credentials", headers=headers, data={"note": "x"})
     assert patch.status_code == 403
     # a code works once
-    again = await api.client.post(
-        "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-        },
-    )
+    again = await api.client.post("/oauth/token", data=grant(app, "authorization_code", code=code))
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
 
 
@@ -148,16 +134,23 @@ async def test_authorization_code_with_pkce_and_redirect(api: Api) -> None:
     alice = await api.make_user("alice")
     app = await api.register_app("read write", redirect_uris="https://app.example/callback")
     verifier, challenge = pkce_pair()
-    response = await authorize(
-        api.client,
-        app,
-        login="alice",
-        password=PASSWORD,
-        redirect_uri="https://app.example/callback",
-        state="xyz",
-        code_challenge=challenge,
-        code_challenge_method="S256",
-    )
+
+    async def authorized(**extra: str) -> httpx.Response:
+        return await authorize(
+            api.client,
+            app,
+            login="alice",
+            password=PASSWORD,
+            redirect_uri="https://app.example/callback",
+            code_challenge=challenge,
+            code_challenge_method="S256",
+            **extra,
+        )
+
+    def code_of(response: httpx.Response) -> str:
+        return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(response.headers["location"]).query))["code"]
+
+    response = await authorized(state="xyz")
     assert response.status_code == 302
     location = urllib.parse.urlsplit(response.headers["location"])
     assert location.netloc == "app.example"
@@ -172,31 +165,13 @@ async def test_authorization_code_with_pkce_and_redirect(api: Api) -> None:
     wrong = await api.client.post("/oauth/token", data={**token_request, "code_verifier": "wrong" * 10})
     assert wrong.status_code == 400
     # the failed attempt consumed the code: a fresh one is needed
-    response = await authorize(
-        api.client,
-        app,
-        login="alice",
-        password=PASSWORD,
-        redirect_uri="https://app.example/callback",
-        code_challenge=challenge,
-        code_challenge_method="S256",
-    )
-    code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(response.headers["location"]).query))["code"]
+    code = code_of(await authorized())
     mismatched_redirect = await api.client.post(
         "/oauth/token",
         data={**token_request, "code": code, "code_verifier": verifier, "redirect_uri": "https://x.y/"},
     )
     assert mismatched_redirect.status_code == 400
-    response = await authorize(
-        api.client,
-        app,
-        login="alice",
-        password=PASSWORD,
-        redirect_uri="https://app.example/callback",
-        code_challenge=challenge,
-        code_challenge_method="S256",
-    )
-    code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(response.headers["location"]).query))["code"]
+    code = code_of(await authorized())
     ok = await api.client.post(
         "/oauth/token", data={**token_request, "code": code, "code_verifier": verifier}
     )
@@ -263,13 +238,7 @@ async def test_refresh_token_rotates_the_pair(api: Api) -> None:
     assert replay.status_code == 400
     other_app = await api.register_app("read write")
     stolen = await api.client.post(
-        "/oauth/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": second["refresh_token"],
-            "client_id": other_app["client_id"],
-            "client_secret": other_app["client_secret"],
-        },
+        "/oauth/token", data=grant(other_app, "refresh_token", refresh_token=second["refresh_token"])
     )
     assert stolen.status_code == 400
 
@@ -351,14 +320,7 @@ async def test_with_an_external_issuer_the_embedded_one_signs_nothing(app_factor
     issuer = "http://127.0.0.1:9/realms/elsewhere"  # never contacted: no token is validated here
     async with app_factory(oidc_issuer=issuer) as api:
         app = await api.register_app("read write")
-        token = await api.client.post(
-            "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": app["client_id"],
-                "client_secret": app["client_secret"],
-            },
-        )
+        token = await api.client.post("/oauth/token", data=grant(app, "client_credentials"))
         assert token.status_code == 400 and issuer in token.json()["error"]
         page = await api.client.get(
             "/oauth/authorize",

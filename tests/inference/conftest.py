@@ -10,7 +10,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from inference_support import ModelServerProcess, behaviour_events, ranking_events
+from inference_support import behaviour_events, ranking_events
+from live_support import ModelServerProcess
 
 from rookery.inference.events import InteractionEvent, write_events
 

@@ -1,21 +1,12 @@
-"""Helpers for the inference tests: synthetic platform events and a model server in a subprocess."""
+"""Helpers for the inference tests: synthetic platform events (the model server in a subprocess,
+ModelServerProcess, lives in tests/live_support.py beside `rookery up`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import pathlib
 import random
-import signal
-import socket
-import subprocess
-import sys
-import time
 from typing import Any
 
-import httpx
-
-REPO = pathlib.Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 
 
@@ -158,88 +149,3 @@ def behaviour_events(ordinary: int = 120, spammers: int = 2, seed: int = 5) -> l
     for i in range(spammers):
         events += spam_account_events(f"spammer{i}")
     return events
-
-
-# --------------------------------------------------------------------------------------------
-# a model server in a subprocess
-# --------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ModelServerProcess:
-    """`rookery inference` started through the top-level CLI, on a loopback port."""
-
-    def __init__(
-        self,
-        models: str,
-        port: int | None = None,
-        storage: pathlib.Path | None = None,
-        log: pathlib.Path | None = None,
-        grpc: bool = False,
-    ) -> None:
-        self.models = models
-        self.grpc_port = free_port() if grpc else None
-        self.port = port or free_port()
-        self.storage = storage
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, ready_timeout: float = 240.0) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "rookery.workloads.cli",
-            "inference",
-            "--port",
-            str(self.port),
-            "--models",
-            self.models,
-        ]
-        if self.storage is not None:
-            command += ["--storage-uri", f"file://{self.storage}"]
-        if self.grpc_port is not None:
-            command += ["--grpc-port", str(self.grpc_port)]
-        env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-        env.pop("ROOKERY_MODEL_STORAGE_URI", None)
-        output = self.log.open("ab") if self.log else subprocess.DEVNULL
-        self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + ready_timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"model server exited with {self.process.returncode}; see {self.log}")
-            try:
-                if httpx.get(f"{self.url}/v2/health/ready", timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise RuntimeError(f"model server not ready within {ready_timeout}s; see {self.log}")
-
-    def pause(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGCONT)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGCONT)
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from inference_support import REPO, ModelServerProcess
+from live_support import REPO, ModelServerProcess
 
 from rookery.inference.anomaly import BEHAVIOUR_FEATURES
 from rookery.workloads.adapters.inference import (

@@ -8,7 +8,8 @@ import httpx
 import numpy as np
 import orjson
 import pytest
-from inference_support import NOW, ModelServerProcess, iso, spam_account_events
+from inference_support import NOW, iso, spam_account_events
+from live_support import ModelServerProcess
 
 MODELS = ["moderation", "embeddings", "ranking", "anomaly"]
 
