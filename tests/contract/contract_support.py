@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import pathlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 import pytest
 import redis.asyncio as aioredis
 
 from e2e.waiting import eventually_async
 from rookery.workloads.adapters.redis.keys import connect
+from rookery.workloads.adapters.sqlite.db import Database
+
+T = TypeVar("T")
 
 
 def unique_tenant() -> str:
@@ -47,3 +52,28 @@ async def redis_client(
         yield client
     finally:
         await client.aclose()
+
+
+@contextlib.asynccontextmanager
+async def memory_or_redis(
+    request: pytest.FixtureRequest, memory: Callable[[], T], redis: Callable[[Any, str], T], tenant: str
+) -> AsyncIterator[T]:
+    """The adapter a ``params=["memory", *REDIS_PARAMS]`` fixture yields: ``memory()``, or
+    ``redis(client, tenant)`` on a (cluster) client that is closed afterwards."""
+    if request.param == "memory":
+        yield memory()
+    else:
+        async with redis_client(request, cluster=request.param == "redis-cluster") as client:
+            yield redis(client, tenant)
+
+
+@contextlib.asynccontextmanager
+async def sqlite_database(path: pathlib.Path, migrations: list[Any]) -> AsyncIterator[Database]:
+    """A SQLite database file with ``migrations`` applied, closed afterwards."""
+    db = Database(path)
+    await db.connect()
+    await db.migrate(migrations)
+    try:
+        yield db
+    finally:
+        await db.close()

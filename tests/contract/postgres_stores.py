@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import dataclasses
 import pathlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
+from contract_support import sqlite_database
 from postgres_support import fresh_database_sync, unique_schema
 
+from rookery.workloads.adapters.postgres.accounts import PostgresAccountRepository, PostgresMarkerStore
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.adapters.postgres.media import PostgresMediaRepository
+from rookery.workloads.adapters.postgres.oauth import PostgresOAuthStore
 from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
+from rookery.workloads.adapters.postgres.push import PostgresPushSubscriptionStore
+from rookery.workloads.adapters.postgres.statuses import PostgresInteractionStore, PostgresStatusRepository
 from rookery.workloads.adapters.sqlite import accounts as sqlite_accounts
 from rookery.workloads.adapters.sqlite import interactions as sqlite_interactions
 from rookery.workloads.adapters.sqlite import markers as sqlite_markers
@@ -25,7 +31,6 @@ from rookery.workloads.adapters.sqlite import oauth as sqlite_oauth
 from rookery.workloads.adapters.sqlite import outbox as sqlite_outbox
 from rookery.workloads.adapters.sqlite import push as sqlite_push
 from rookery.workloads.adapters.sqlite import statuses as sqlite_statuses
-from rookery.workloads.adapters.sqlite.db import Database
 
 STORE_PARAMS = ["sqlite", pytest.param("postgres", marks=pytest.mark.needs("postgres"))]
 
@@ -36,54 +41,37 @@ class StoreDb:
     db: Any  # Database | PostgresDatabase
     outbox: Any  # SqliteOutbox | PostgresOutbox
 
-    def accounts(self) -> Any:
-        if self.kind == "sqlite":
-            return sqlite_accounts.SqliteAccountRepository(self.db)
-        from rookery.workloads.adapters.postgres.accounts import PostgresAccountRepository
+    def pick(self, sqlite: Callable[..., Any], postgres: Callable[..., Any], *, outbox: bool = False) -> Any:
+        """The store class of this backend over the database (and, with ``outbox``, the outbox)."""
+        adapter = sqlite if self.kind == "sqlite" else postgres
+        return adapter(self.db, self.outbox) if outbox else adapter(self.db)
 
-        return PostgresAccountRepository(self.db)
+    async def store(self, migrations: list[Any], sqlite: Callable[..., Any], postgres: Callable[..., Any]) -> Any:
+        """A store whose SQLite tables ``store_db`` does not make: its migrations run first there."""
+        if self.kind == "sqlite":
+            await self.db.migrate(migrations)
+        return self.pick(sqlite, postgres)
+
+    def accounts(self) -> Any:
+        return self.pick(sqlite_accounts.SqliteAccountRepository, PostgresAccountRepository)
 
     def markers(self) -> Any:
-        if self.kind == "sqlite":
-            return sqlite_markers.SqliteMarkerStore(self.db)
-        from rookery.workloads.adapters.postgres.accounts import PostgresMarkerStore
-
-        return PostgresMarkerStore(self.db)
+        return self.pick(sqlite_markers.SqliteMarkerStore, PostgresMarkerStore)
 
     def oauth(self) -> Any:
-        if self.kind == "sqlite":
-            return sqlite_oauth.SqliteOAuthStore(self.db)
-        from rookery.workloads.adapters.postgres.oauth import PostgresOAuthStore
-
-        return PostgresOAuthStore(self.db)
+        return self.pick(sqlite_oauth.SqliteOAuthStore, PostgresOAuthStore)
 
     def statuses(self) -> Any:
-        if self.kind == "sqlite":
-            return sqlite_statuses.SqliteStatusRepository(self.db, self.outbox)
-        from rookery.workloads.adapters.postgres.statuses import PostgresStatusRepository
-
-        return PostgresStatusRepository(self.db, self.outbox)
+        return self.pick(sqlite_statuses.SqliteStatusRepository, PostgresStatusRepository, outbox=True)
 
     def media(self) -> Any:
-        if self.kind == "sqlite":
-            return sqlite_media.SqliteMediaRepository(self.db, self.outbox)
-        from rookery.workloads.adapters.postgres.media import PostgresMediaRepository
-
-        return PostgresMediaRepository(self.db, self.outbox)
+        return self.pick(sqlite_media.SqliteMediaRepository, PostgresMediaRepository, outbox=True)
 
     def push(self) -> Any:
-        if self.kind == "sqlite":
-            return sqlite_push.SqlitePushSubscriptionStore(self.db)
-        from rookery.workloads.adapters.postgres.push import PostgresPushSubscriptionStore
-
-        return PostgresPushSubscriptionStore(self.db)
+        return self.pick(sqlite_push.SqlitePushSubscriptionStore, PostgresPushSubscriptionStore)
 
     def interactions(self) -> Any:
-        if self.kind == "sqlite":
-            return sqlite_interactions.SqliteInteractionStore(self.db, self.outbox)
-        from rookery.workloads.adapters.postgres.statuses import PostgresInteractionStore
-
-        return PostgresInteractionStore(self.db, self.outbox)
+        return self.pick(sqlite_interactions.SqliteInteractionStore, PostgresInteractionStore, outbox=True)
 
 
 @pytest.fixture(scope="session")
@@ -96,24 +84,18 @@ def pg_session_dsn(request: pytest.FixtureRequest) -> Iterator[str]:
 @pytest.fixture(params=STORE_PARAMS)
 async def store_db(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> AsyncIterator[StoreDb]:
     if request.param == "sqlite":
-        db = Database(tmp_path / "rookery.db")
-        await db.connect()
-        await db.migrate(
-            [
-                *sqlite_accounts.MIGRATIONS,
-                *sqlite_oauth.MIGRATIONS,
-                *sqlite_markers.MIGRATIONS,
-                *sqlite_statuses.MIGRATIONS,
-                *sqlite_interactions.MIGRATIONS,
-                *sqlite_outbox.MIGRATIONS,
-                *sqlite_media.MIGRATIONS,
-                *sqlite_push.MIGRATIONS,
-            ]
-        )
-        try:
+        migrations = [
+            *sqlite_accounts.MIGRATIONS,
+            *sqlite_oauth.MIGRATIONS,
+            *sqlite_markers.MIGRATIONS,
+            *sqlite_statuses.MIGRATIONS,
+            *sqlite_interactions.MIGRATIONS,
+            *sqlite_outbox.MIGRATIONS,
+            *sqlite_media.MIGRATIONS,
+            *sqlite_push.MIGRATIONS,
+        ]
+        async with sqlite_database(tmp_path / "rookery.db", migrations) as db:
             yield StoreDb("sqlite", db, sqlite_outbox.SqliteOutbox(db))
-        finally:
-            await db.close()
         return
     pg = PostgresDatabase(request.getfixturevalue("pg_session_dsn"), schema=unique_schema(), max_size=4)
     await pg.migrate()

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from contract_support import REDIS_PARAMS, redis_client
+from contract_support import REDIS_PARAMS, memory_or_redis
 
 from rookery.workloads.adapters.memory.cache import MemoryCache
 from rookery.workloads.adapters.redis.cache import RedisCache
@@ -15,11 +15,8 @@ from rookery.workloads.ports.edge import Cache
 
 @pytest.fixture(params=["memory", *REDIS_PARAMS])
 async def cache(request: pytest.FixtureRequest, tenant: str) -> AsyncIterator[Cache]:
-    if request.param == "memory":
-        yield MemoryCache()
-    else:
-        async with redis_client(request, cluster=request.param == "redis-cluster") as client:
-            yield RedisCache(client, tenant)
+    async with memory_or_redis(request, MemoryCache, RedisCache, tenant) as adapter:
+        yield adapter
 
 
 async def test_missing_key_is_none(cache: Cache) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from postgres_stores import StoreDb
 
+from rookery.workloads.adapters.postgres.conversation_mutes import PostgresConversationMuteStore
 from rookery.workloads.adapters.sqlite.conversation_mutes import SqliteConversationMuteStore
 from rookery.workloads.domain.statuses import Status
 from rookery.workloads.ids import new_id
@@ -18,11 +19,7 @@ ALICE, BOB = 11, 22
 
 @pytest.fixture
 def store(store_db: StoreDb) -> Any:
-    if store_db.kind == "sqlite":
-        return SqliteConversationMuteStore(store_db.db)
-    from rookery.workloads.adapters.postgres.conversation_mutes import PostgresConversationMuteStore
-
-    return PostgresConversationMuteStore(store_db.db)
+    return store_db.pick(SqliteConversationMuteStore, PostgresConversationMuteStore)
 
 
 def status(account_id: int, parent: Status | None = None) -> Status:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from postgres_stores import StoreDb
 
+from rookery.workloads.adapters.postgres.conversations import PostgresConversationStore
 from rookery.workloads.adapters.sqlite import conversations as sqlite_conversations
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ports.posts import ConversationStore
@@ -14,12 +15,8 @@ from rookery.workloads.ports.posts import ConversationStore
 
 @pytest.fixture
 async def store(store_db: StoreDb) -> Any:
-    if store_db.kind == "sqlite":
-        await store_db.db.migrate(sqlite_conversations.MIGRATIONS)
-        return sqlite_conversations.SqliteConversationStore(store_db.db)
-    from rookery.workloads.adapters.postgres.conversations import PostgresConversationStore
-
-    return PostgresConversationStore(store_db.db)
+    sqlite = sqlite_conversations
+    return await store_db.store(sqlite.MIGRATIONS, sqlite.SqliteConversationStore, PostgresConversationStore)
 
 
 async def test_record_moves_one_conversation_per_participant_set(store: ConversationStore) -> None:

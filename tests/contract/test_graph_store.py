@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from cassandra_support import CASSANDRA, cassandra_settings, cassandra_store  # noqa: F401
+from contract_support import sqlite_database
 
 from rookery.workloads.adapters.cassandra.graph import CassandraGraphStore
 from rookery.workloads.adapters.sqlite import graph as sqlite_graph
 from rookery.workloads.adapters.sqlite import outbox as sqlite_outbox
-from rookery.workloads.adapters.sqlite.db import Database
 from rookery.workloads.domain.events import GRAPH, Event
 from rookery.workloads.domain.graph import Follow, Mute
 from rookery.workloads.domain.pagination import PageRequest
@@ -43,16 +43,13 @@ class Graph:
 @pytest.fixture(params=["sqlite", CASSANDRA])
 async def graph(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> AsyncIterator[Graph]:
     if request.param == "sqlite":
-        db = Database(tmp_path / "graph.db")
-        await db.connect()
-        await db.migrate([*sqlite_outbox.MIGRATIONS, *sqlite_graph.MIGRATIONS])
-        outbox = sqlite_outbox.SqliteOutbox(db)
+        async with sqlite_database(tmp_path / "graph.db", [*sqlite_outbox.MIGRATIONS, *sqlite_graph.MIGRATIONS]) as db:
+            outbox = sqlite_outbox.SqliteOutbox(db)
 
-        async def pending() -> list[str]:
-            return [event.type for _, _, event in await outbox.pending(100)]
+            async def pending() -> list[str]:
+                return [event.type for _, _, event in await outbox.pending(100)]
 
-        yield Graph(sqlite_graph.SqliteGraphStore(db, outbox), pending)
-        await db.close()
+            yield Graph(sqlite_graph.SqliteGraphStore(db, outbox), pending)
     else:
         sunk: list[str] = []
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from contract_support import REDIS_PARAMS, redis_client
+from contract_support import REDIS_PARAMS, memory_or_redis
 
 from rookery.workloads.adapters.memory.idempotency import MemoryIdempotencyStore
 from rookery.workloads.adapters.redis.idempotency import RedisIdempotencyStore
@@ -23,11 +23,8 @@ RESPONSE = StoredResponse(
 
 @pytest.fixture(params=["memory", *REDIS_PARAMS])
 async def store(request: pytest.FixtureRequest, tenant: str) -> AsyncIterator[IdempotencyStore]:
-    if request.param == "memory":
-        yield MemoryIdempotencyStore()
-    else:
-        async with redis_client(request, cluster=request.param == "redis-cluster") as client:
-            yield RedisIdempotencyStore(client, tenant)
+    async with memory_or_redis(request, MemoryIdempotencyStore, RedisIdempotencyStore, tenant) as adapter:
+        yield adapter
 
 
 async def test_first_caller_reserves(store: IdempotencyStore) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from postgres_stores import StoreDb
 
+from rookery.workloads.adapters.postgres.lists import PostgresListStore
 from rookery.workloads.adapters.sqlite import lists as sqlite_lists
 from rookery.workloads.domain.lists import TimelineList
 from rookery.workloads.domain.pagination import PageRequest
@@ -15,12 +16,7 @@ from rookery.workloads.ports.feed import ListStore
 
 @pytest.fixture
 async def store(store_db: StoreDb) -> Any:
-    if store_db.kind == "sqlite":
-        await store_db.db.migrate(sqlite_lists.MIGRATIONS)
-        return sqlite_lists.SqliteListStore(store_db.db)
-    from rookery.workloads.adapters.postgres.lists import PostgresListStore
-
-    return PostgresListStore(store_db.db)
+    return await store_db.store(sqlite_lists.MIGRATIONS, sqlite_lists.SqliteListStore, PostgresListStore)
 
 
 async def test_lists_of_an_owner(store: ListStore) -> None:

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from contract_support import REDIS_PARAMS, redis_client
+from contract_support import REDIS_PARAMS, memory_or_redis
 
 from rookery.workloads.adapters.memory.locks import MemoryLockManager
 from rookery.workloads.adapters.redis.locks import RedisLockManager
@@ -15,11 +15,8 @@ from rookery.workloads.ports.edge import LockManager
 
 @pytest.fixture(params=["memory", *REDIS_PARAMS])
 async def locks(request: pytest.FixtureRequest, tenant: str) -> AsyncIterator[LockManager]:
-    if request.param == "memory":
-        yield MemoryLockManager()
-    else:
-        async with redis_client(request, cluster=request.param == "redis-cluster") as client:
-            yield RedisLockManager(client, tenant)
+    async with memory_or_redis(request, MemoryLockManager, RedisLockManager, tenant) as adapter:
+        yield adapter
 
 
 async def test_exclusive_until_released(locks: LockManager) -> None:

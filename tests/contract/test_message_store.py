@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from cassandra_support import CASSANDRA, cassandra_settings, cassandra_store  # noqa: F401
+from contract_support import sqlite_database
 
 from rookery.workloads.adapters.cassandra.messaging import CassandraMessageStore
 from rookery.workloads.adapters.sqlite import messaging as sqlite_messaging
 from rookery.workloads.adapters.sqlite import outbox as sqlite_outbox
-from rookery.workloads.adapters.sqlite.db import Database
 from rookery.workloads.domain.chats import DIRECT, GROUP, MEMBER, OWNER, Chat, ChatMember, ChatMessage
 from rookery.workloads.domain.events import MESSAGES, Event
 from rookery.workloads.domain.pagination import PageRequest
@@ -25,11 +25,9 @@ TABLES = ("chats", "direct_chats", "chat_members", "chat_messages", "chats_by_ac
 @pytest.fixture(params=["sqlite", CASSANDRA])
 async def store(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> AsyncIterator[Any]:
     if request.param == "sqlite":
-        db = Database(tmp_path / "chats.db")
-        await db.connect()
-        await db.migrate([*sqlite_outbox.MIGRATIONS, *sqlite_messaging.MIGRATIONS])
-        yield sqlite_messaging.SqliteMessageStore(db, sqlite_outbox.SqliteOutbox(db))
-        await db.close()
+        migrations = [*sqlite_outbox.MIGRATIONS, *sqlite_messaging.MIGRATIONS]
+        async with sqlite_database(tmp_path / "chats.db", migrations) as db:
+            yield sqlite_messaging.SqliteMessageStore(db, sqlite_outbox.SqliteOutbox(db))
     else:
 
         async def sink(events: Any) -> None:

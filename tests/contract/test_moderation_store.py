@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from postgres_stores import StoreDb
 
+from rookery.workloads.adapters.postgres.moderation import PostgresModerationStore
 from rookery.workloads.adapters.sqlite import moderation as sqlite_moderation
 from rookery.workloads.domain.moderation import AccountFilter, AccountRestrictions, HiddenStatus, Report, ReportFilter
 from rookery.workloads.domain.pagination import PageRequest
@@ -16,12 +17,8 @@ from rookery.workloads.ports.admin import ModerationStore
 
 @pytest.fixture
 async def store(store_db: StoreDb) -> Any:
-    if store_db.kind == "sqlite":
-        await store_db.db.migrate(sqlite_moderation.MIGRATIONS)
-        return sqlite_moderation.SqliteModerationStore(store_db.db)
-    from rookery.workloads.adapters.postgres.moderation import PostgresModerationStore
-
-    return PostgresModerationStore(store_db.db)
+    sqlite = sqlite_moderation
+    return await store_db.store(sqlite.MIGRATIONS, sqlite.SqliteModerationStore, PostgresModerationStore)
 
 
 def page(**cursors: int) -> PageRequest:

@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 from cassandra_support import CASSANDRA, cassandra_settings, cassandra_store  # noqa: F401
+from contract_support import sqlite_database
 
 from rookery.workloads.adapters.cassandra.notifications import CassandraNotificationStore
 from rookery.workloads.adapters.sqlite import notifications as sqlite_notifications
-from rookery.workloads.adapters.sqlite.db import Database
 from rookery.workloads.domain.notifications import Notification
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import new_id
@@ -24,11 +24,8 @@ TABLES = ("notifications", "notification_keys", "notifications_by_status")
 @pytest.fixture(params=["sqlite", CASSANDRA])
 async def store(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> AsyncIterator[NotificationStore]:
     if request.param == "sqlite":
-        db = Database(tmp_path / "notifications.db")
-        await db.connect()
-        await db.migrate(sqlite_notifications.MIGRATIONS)
-        yield sqlite_notifications.SqliteNotificationStore(db)
-        await db.close()
+        async with sqlite_database(tmp_path / "notifications.db", sqlite_notifications.MIGRATIONS) as db:
+            yield sqlite_notifications.SqliteNotificationStore(db)
     else:
         async with cassandra_store(request, TABLES, CassandraNotificationStore) as cassandra:
             yield cassandra

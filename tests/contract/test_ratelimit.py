@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from contract_support import REDIS_PARAMS, redis_client
+from contract_support import REDIS_PARAMS, memory_or_redis
 
 from rookery.workloads.adapters.memory.ratelimit import MemoryRateLimiter
 from rookery.workloads.adapters.redis.ratelimit import RedisRateLimiter
@@ -16,11 +16,8 @@ from rookery.workloads.ports.edge import RateLimiter
 
 @pytest.fixture(params=["memory", *REDIS_PARAMS])
 async def limiter(request: pytest.FixtureRequest, tenant: str) -> AsyncIterator[RateLimiter]:
-    if request.param == "memory":
-        yield MemoryRateLimiter()
-    else:
-        async with redis_client(request, cluster=request.param == "redis-cluster") as client:
-            yield RedisRateLimiter(client, tenant)
+    async with memory_or_redis(request, MemoryRateLimiter, RedisRateLimiter, tenant) as adapter:
+        yield adapter
 
 
 async def test_rejects_beyond_capacity_with_retry_after(limiter: RateLimiter) -> None:

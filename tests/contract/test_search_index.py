@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from contract_support import sqlite_database
 
 from rookery.workloads.adapters.sqlite import search as sqlite_search
-from rookery.workloads.adapters.sqlite.db import Database
 from rookery.workloads.domain.search import AccountDocument, StatusDocument, StatusSearch, TagUse
 from rookery.workloads.ports.search import SearchIndex
 
@@ -23,11 +23,8 @@ async def index(
     request: pytest.FixtureRequest, tmp_path: pathlib.Path, tenant: str
 ) -> AsyncIterator[SearchIndex]:
     if request.param == "sqlite":
-        db = Database(tmp_path / "search.db")
-        await db.connect()
-        await db.migrate(sqlite_search.MIGRATIONS)
-        yield sqlite_search.SqliteSearchIndex(db)
-        await db.close()
+        async with sqlite_database(tmp_path / "search.db", sqlite_search.MIGRATIONS) as db:
+            yield sqlite_search.SqliteSearchIndex(db)
         return
     from rookery.workloads.adapters.search.opensearch import OpenSearchIndex
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from postgres_stores import StoreDb
 
+from rookery.workloads.adapters.postgres.tags import PostgresTagFollowStore
 from rookery.workloads.adapters.sqlite import tags as sqlite_tags
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ports.search import TagFollowStore
@@ -14,12 +15,7 @@ from rookery.workloads.ports.search import TagFollowStore
 
 @pytest.fixture
 async def store(store_db: StoreDb) -> Any:
-    if store_db.kind == "sqlite":
-        await store_db.db.migrate(sqlite_tags.MIGRATIONS)
-        return sqlite_tags.SqliteTagFollowStore(store_db.db)
-    from rookery.workloads.adapters.postgres.tags import PostgresTagFollowStore
-
-    return PostgresTagFollowStore(store_db.db)
+    return await store_db.store(sqlite_tags.MIGRATIONS, sqlite_tags.SqliteTagFollowStore, PostgresTagFollowStore)
 
 
 async def test_follow_unfollow_and_pages(store: TagFollowStore) -> None:

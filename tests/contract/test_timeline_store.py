@@ -8,13 +8,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 from cassandra_support import CASSANDRA, cassandra_settings, cassandra_store  # noqa: F401
-from contract_support import REDIS_PARAMS, redis_client
+from contract_support import REDIS_PARAMS, redis_client, sqlite_database
 
 from rookery.workloads.adapters.cassandra.hot import HotColdTimelineStore
 from rookery.workloads.adapters.cassandra.timelines import CassandraTimelineStore
 from rookery.workloads.adapters.redis.timelines import RedisTimelineStore
 from rookery.workloads.adapters.sqlite import timelines as sqlite_timelines
-from rookery.workloads.adapters.sqlite.db import Database
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.timelines import TimelineEntry
 from rookery.workloads.ports.feed import TimelineStore
@@ -30,11 +29,8 @@ async def store(
     request: pytest.FixtureRequest, tenant: str, tmp_path: pathlib.Path
 ) -> AsyncIterator[TimelineStore]:
     if request.param == "sqlite":
-        db = Database(tmp_path / "timelines.db")
-        await db.connect()
-        await db.migrate(sqlite_timelines.MIGRATIONS)
-        yield sqlite_timelines.SqliteTimelineStore(db, max_entries=MAX)
-        await db.close()
+        async with sqlite_database(tmp_path / "timelines.db", sqlite_timelines.MIGRATIONS) as db:
+            yield sqlite_timelines.SqliteTimelineStore(db, max_entries=MAX)
     elif request.param == "cassandra":
         async with cassandra_store(
             request, TIMELINE_TABLES, lambda session: CassandraTimelineStore(session, max_entries=MAX)

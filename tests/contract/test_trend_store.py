@@ -7,10 +7,9 @@ import pathlib
 from collections.abc import AsyncIterator
 
 import pytest
-from contract_support import REDIS_PARAMS, redis_client
+from contract_support import REDIS_PARAMS, redis_client, sqlite_database
 
 from rookery.workloads.adapters.sqlite import analytics as sqlite_analytics
-from rookery.workloads.adapters.sqlite.db import Database
 from rookery.workloads.domain.analytics import Tally, TrendWindow, bucket_of
 from rookery.workloads.ports.analytics import TrendStore
 
@@ -22,13 +21,8 @@ async def store(
     request: pytest.FixtureRequest, tmp_path: pathlib.Path, tenant: str
 ) -> AsyncIterator[TrendStore]:
     if request.param == "sqlite":
-        db = Database(tmp_path / "rookery.db")
-        await db.connect()
-        await db.migrate(sqlite_analytics.MIGRATIONS)
-        try:
+        async with sqlite_database(tmp_path / "rookery.db", sqlite_analytics.MIGRATIONS) as db:
             yield sqlite_analytics.SqliteTrendStore(db)
-        finally:
-            await db.close()
     else:
         from rookery.workloads.adapters.redis.trends import RedisTrendStore
 
