@@ -170,20 +170,28 @@ def test_embedded():
 """
 
 
+def run_plugin(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, selection: str, **env: str
+) -> tuple[pytest.RunResult, pathlib.Path]:
+    """PLUGIN_TESTS run by the plugin in a pytest subprocess over the fake stack (``env`` set for
+    it); the result and the file the fake stack records its up/down calls in."""
+    calls = pytester.path / "calls.jsonl"
+    monkeypatch.setenv("STACK_CALLS", str(calls))
+    monkeypatch.setenv("ROOKERY_STACK_DIR", str(pytester.path / "stack"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    pytester.makeconftest(PLUGIN_CONFTEST)
+    pytester.makepyfile(test_needs=PLUGIN_TESTS)
+    result = pytester.runpytest_subprocess("-p", "e2e.pytest_plugin", "-k", selection, "-p", "no:cacheprovider")
+    return result, calls
+
+
 @pytest.mark.parametrize("keep", ["0", "1"])
 def test_plugin_starts_the_union_of_selected_needs(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, keep: str
 ) -> None:
-    calls = pytester.path / "calls.jsonl"
-    monkeypatch.setenv("STACK_CALLS", str(calls))
-    monkeypatch.setenv("ROOKERY_STACK_DIR", str(pytester.path / "stack"))
-    monkeypatch.setenv("ROOKERY_STACK_KEEP", keep)
-    monkeypatch.setenv("PYTHONPATH", str(REPO))
-    pytester.makeconftest(PLUGIN_CONFTEST)
-    pytester.makepyfile(test_needs=PLUGIN_TESTS)
-    result = pytester.runpytest_subprocess(
-        "-p", "e2e.pytest_plugin", "-k", "not deselected", "-p", "no:cacheprovider"
-    )
+    result, calls = run_plugin(pytester, monkeypatch, "not deselected", ROOKERY_STACK_KEEP=keep)
     result.assert_outcomes(passed=3, deselected=1)
     lines = calls.read_text().splitlines()
     expected = ['["up", ["cassandra", "kafka", "redis"]]']
@@ -195,15 +203,7 @@ def test_plugin_starts_the_union_of_selected_needs(
 def test_plugin_starts_nothing_for_embedded_tests(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = pytester.path / "calls.jsonl"
-    monkeypatch.setenv("STACK_CALLS", str(calls))
-    monkeypatch.setenv("ROOKERY_STACK_DIR", str(pytester.path / "stack"))
-    monkeypatch.setenv("PYTHONPATH", str(REPO))
-    pytester.makeconftest(PLUGIN_CONFTEST)
-    pytester.makepyfile(test_needs=PLUGIN_TESTS)
-    result = pytester.runpytest_subprocess(
-        "-p", "e2e.pytest_plugin", "-k", "embedded", "-p", "no:cacheprovider"
-    )
+    result, calls = run_plugin(pytester, monkeypatch, "embedded")
     result.assert_outcomes(passed=1, deselected=3)
     assert not calls.exists()
 
@@ -211,17 +211,8 @@ def test_plugin_starts_nothing_for_embedded_tests(
 def test_plugin_fails_only_the_tests_whose_server_broke(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = pytester.path / "calls.jsonl"
-    monkeypatch.setenv("STACK_CALLS", str(calls))
-    monkeypatch.setenv("ROOKERY_STACK_DIR", str(pytester.path / "stack"))
-    monkeypatch.setenv("BREAK_CASSANDRA", "1")
     monkeypatch.delenv("ROOKERY_STACK_KEEP", raising=False)
-    monkeypatch.setenv("PYTHONPATH", str(REPO))
-    pytester.makeconftest(PLUGIN_CONFTEST)
-    pytester.makepyfile(test_needs=PLUGIN_TESTS)
-    result = pytester.runpytest_subprocess(
-        "-p", "e2e.pytest_plugin", "-k", "not deselected", "-p", "no:cacheprovider"
-    )
+    result, calls = run_plugin(pytester, monkeypatch, "not deselected", BREAK_CASSANDRA="1")
     result.assert_outcomes(passed=2, errors=1, deselected=1)
     result.stdout.fnmatch_lines(["*cassandra: not healthy after 240s (log: /tmp/cassandra.log)*"])
     # what did start is still stopped at the end (the broken server was already stopped by the stack)

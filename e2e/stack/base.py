@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
 import pathlib
 import signal
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
 
 from e2e.stack import apt, archive, maven, process
@@ -43,6 +44,17 @@ class ProcessService(Service):
 
     def error(self, ctx: StackContext, message: str) -> StackError:
         return StackError(self.name, message, self.log(ctx))
+
+    def spawn(self, ctx: StackContext, argv: Sequence[str | os.PathLike[str]], **how: Any) -> int:
+        """process.spawn with this server's log and pid file (``how``: cwd, env, user)."""
+        return process.spawn(argv, log=self.log(ctx), pid_file=self.pid_file(ctx), **how)
+
+    def probe(self, check: Coroutine[Any, Any, bool], timeout: float) -> bool:
+        """Run an async client check from healthy(); any failure (refused, timed out) is False."""
+        try:
+            return run_async(check, timeout=timeout)
+        except Exception:
+            return False
 
     def ports_free(self, ctx: StackContext) -> None:
         """Before starting: our ports must be free, else another server (not healthy) holds them."""
@@ -108,8 +120,9 @@ class JavaService(ProcessService):
         return apt.ensure_java(self.name, self.log(ctx))
 
     def fetch(self, ctx: StackContext) -> pathlib.Path:
-        """Download what the server runs from (a jar, a distribution, a classpath) into the cache."""
-        raise NotImplementedError
+        """Download what the server runs from into the cache: by default the classpath (the artifact
+        and its dependencies); a server run from one jar or a distribution says so."""
+        return self.classpath(ctx)
 
     def install(self, ctx: StackContext) -> None:
         self.java(ctx)
@@ -124,7 +137,10 @@ class JavaService(ProcessService):
         zip_path = self.artifact(ctx, packaging=self.pins["packaging"])
         return archive.unpack_once(zip_path, ctx.cache_dir / "dist" / f"{product}-{self.pins['version']}")
 
+    def artifacts(self) -> list[str]:
+        """The pinned artifact and the pins' extra_artifacts, as "group:name:version"."""
+        return [f"{self.pins['artifact']}:{self.pins['version']}", *self.pins.get("extra_artifacts", [])]
+
     def classpath(self, ctx: StackContext) -> pathlib.Path:
-        """The folder of jars the pinned artifact (and pins' extra_artifacts) need at run time."""
-        artifacts = [f"{self.pins['artifact']}:{self.pins['version']}", *self.pins.get("extra_artifacts", [])]
-        return maven.runtime_classpath(ctx, self.name, artifacts, self.log(ctx))
+        """The folder of jars the artifacts and their dependencies need at run time."""
+        return maven.runtime_classpath(ctx, self.name, self.artifacts(), self.log(ctx))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import pathlib
 
 from e2e.stack import process
 from e2e.stack.base import JavaService
@@ -116,9 +115,6 @@ class Cassandra(JavaService):
     ports = (PORT, STORAGE_PORT)
     ready_timeout_s = 240.0
 
-    def fetch(self, ctx: StackContext) -> pathlib.Path:
-        return self.classpath(ctx)
-
     def start(self, ctx: StackContext) -> None:
         self.ports_free(ctx)
         home = ctx.service_dir(self.name)
@@ -155,7 +151,7 @@ class Cassandra(JavaService):
             f"{lib}/*",
             "org.apache.cassandra.service.CassandraDaemon",
         ]
-        process.spawn(argv, log=self.log(ctx), pid_file=self.pid_file(ctx), cwd=home)
+        self.spawn(ctx, argv, cwd=home)
 
     def answers(self, ctx: StackContext) -> bool:
         from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import base64
 import logging
-import pathlib
 import uuid
 
 from e2e.stack import process
-from e2e.stack.base import JavaService, run_async
+from e2e.stack.base import JavaService
 from e2e.stack.service import StackContext
 
 PORT, CONTROLLER_PORT = 9092, 9093
@@ -55,9 +54,6 @@ class Kafka(JavaService):
     ports = (PORT, CONTROLLER_PORT)
     ready_timeout_s = 120.0
 
-    def fetch(self, ctx: StackContext) -> pathlib.Path:
-        return self.classpath(ctx)
-
     def _java(self, ctx: StackContext, main: str, *args: str) -> list[str]:
         lib = self.fetch(ctx)
         home = ctx.service_dir(self.name)
@@ -92,18 +88,14 @@ class Kafka(JavaService):
                 self._java(ctx, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)),
                 log=self.log(ctx),
             )
-        process.spawn(
+        self.spawn(
+            ctx,
             self._java(ctx, "kafka.Kafka", str(config)),
-            log=self.log(ctx),
-            pid_file=self.pid_file(ctx),
             cwd=home,
         )
 
     def answers(self, ctx: StackContext) -> bool:
-        try:
-            return run_async(self._produce(), timeout=20)
-        except Exception:
-            return False
+        return self.probe(self._produce(), timeout=20)
 
     async def _produce(self) -> bool:
         from aiokafka import AIOKafkaProducer

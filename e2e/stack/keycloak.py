@@ -108,7 +108,8 @@ class Keycloak(JavaService):
         self.ports_free(ctx)
         java = self.java(ctx)
         home = self._server_home(ctx)
-        process.spawn(
+        self.spawn(
+            ctx,
             [
                 home / "bin" / "kc.sh",
                 "start-dev",
@@ -119,8 +120,6 @@ class Keycloak(JavaService):
                 "--health-enabled=false",
                 "--metrics-enabled=false",
             ],
-            log=self.log(ctx),
-            pid_file=self.pid_file(ctx),
             cwd=home,
             env={
                 "JAVA": java,

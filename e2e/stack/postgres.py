@@ -6,7 +6,7 @@ import pathlib
 import signal
 
 from e2e.stack import process
-from e2e.stack.base import DebianService, run_async
+from e2e.stack.base import DebianService
 from e2e.stack.service import StackContext
 
 PORT = 5432
@@ -60,7 +60,8 @@ class Postgres(DebianService):
             )
             pwfile.unlink()
         process.give_to(user, home)
-        process.spawn(
+        self.spawn(
+            ctx,
             [
                 self.server(),
                 "-D",
@@ -81,16 +82,11 @@ class Postgres(DebianService):
                 "-c",
                 "full_page_writes=off",
             ],
-            log=self.log(ctx),
-            pid_file=self.pid_file(ctx),
             user=user,
         )
 
     def answers(self, ctx: StackContext) -> bool:
-        try:
-            return run_async(self._ensure_database(), timeout=10)
-        except Exception:
-            return False
+        return self.probe(self._ensure_database(), timeout=10)
 
     async def _ensure_database(self) -> bool:
         import asyncpg

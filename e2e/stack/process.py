@@ -12,7 +12,8 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 import httpx
 
@@ -102,6 +103,28 @@ def _identity(user: str | None, env: dict[str, str]) -> tuple[int | None, int | 
     return entry.pw_uid, entry.pw_gid, []
 
 
+@contextlib.contextmanager
+def _logged(
+    doing: str,
+    argv: Sequence[str | os.PathLike[str]],
+    log: pathlib.Path,
+    env: Mapping[str, str] | None,
+    user: str | None,
+) -> Iterator[dict[str, Any]]:
+    """The log opened for appending, headed by a line naming the command; yields the keywords
+    Popen/run share: no stdin, output (stderr too) to the log, the environment, the user."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    full_env = {**os.environ, **(env or {})}
+    uid, gid, groups = _identity(user, full_env)
+    with log.open("ab") as out:
+        out.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} {doing}: {' '.join(map(str, argv))}\n".encode())
+        out.flush()
+        yield {
+            "stdin": subprocess.DEVNULL, "stdout": out, "stderr": subprocess.STDOUT, "env": full_env,
+            "user": uid, "group": gid, "extra_groups": groups,
+        }  # fmt: skip
+
+
 def spawn(
     argv: Sequence[str | os.PathLike[str]],
     *,
@@ -112,26 +135,8 @@ def spawn(
     user: str | None = None,
 ) -> int:
     """Start argv detached in its own session (so the whole group can be signalled), output to log."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    full_env = {**os.environ, **(env or {})}
-    with log.open("ab") as out:
-        out.write(
-            f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting: {' '.join(map(str, argv))}\n".encode()
-        )
-        out.flush()
-        uid, gid, groups = _identity(user, full_env)
-        proc = subprocess.Popen(
-            [str(a) for a in argv],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=cwd,
-            env=full_env,
-            start_new_session=True,
-            user=uid,
-            group=gid,
-            extra_groups=groups,
-        )
+    with _logged("starting", argv, log, env, user) as how:
+        proc = subprocess.Popen([str(a) for a in argv], cwd=cwd, start_new_session=True, **how)
     write_pid(pid_file, proc.pid)
     # reap it in the background if it dies while we are still around, so it never lingers as a zombie
     threading.Thread(target=proc.wait, daemon=True).start()
@@ -193,28 +198,9 @@ def run(
     timeout: float = 900,
 ) -> None:
     """Run an install step to completion, output appended to log; a failure is a StackError."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    full_env = {**os.environ, **(env or {})}
-    uid, gid, groups = _identity(user, full_env)
-    with log.open("ab") as out:
-        out.write(
-            f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} running: {' '.join(map(str, argv))}\n".encode()
-        )
-        out.flush()
+    with _logged("running", argv, log, env, user) as how:
         try:
-            proc = subprocess.run(
-                [str(a) for a in argv],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=cwd,
-                env=full_env,
-                timeout=timeout,
-                check=False,
-                user=uid,
-                group=gid,
-                extra_groups=groups,
-            )
+            proc = subprocess.run([str(a) for a in argv], cwd=cwd, timeout=timeout, check=False, **how)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise StackError(service, f"{argv[0]} failed: {exc}", log) from exc
     if proc.returncode != 0:

@@ -45,7 +45,8 @@ class Prometheus(DebianService):
         home = ctx.service_dir(self.name)
         config = home / "prometheus.yml"
         config.write_text(CONFIG.format(host=process.HOST, port=PORT, targets=self.targets_dir(ctx)))
-        process.spawn(
+        self.spawn(
+            ctx,
             [
                 SERVER,
                 f"--config.file={config}",
@@ -54,8 +55,6 @@ class Prometheus(DebianService):
                 "--storage.tsdb.retention.time=1d",
                 "--web.enable-lifecycle",
             ],
-            log=self.log(ctx),
-            pid_file=self.pid_file(ctx),
             cwd=home,
         )
 

@@ -24,7 +24,8 @@ class Redis(DebianService):
     def start(self, ctx: StackContext) -> None:
         self.ports_free(ctx)
         home = ctx.service_dir(self.name)
-        process.spawn(
+        self.spawn(
+            ctx,
             [
                 SERVER,
                 "--bind",
@@ -42,8 +43,6 @@ class Redis(DebianService):
                 "--protected-mode",
                 "yes",
             ],
-            log=self.log(ctx),
-            pid_file=self.pid_file(ctx),
         )
 
     def answers(self, ctx: StackContext) -> bool:

@@ -59,10 +59,9 @@ class Search(JavaService):
             (home / sub).mkdir(exist_ok=True)
         user = process.stack_user()  # OpenSearch refuses to run as root
         process.give_to(user, home)  # the distribution itself only needs to be readable
-        process.spawn(
+        self.spawn(
+            ctx,
             [dist / "bin" / "opensearch"],
-            log=self.log(ctx),
-            pid_file=self.pid_file(ctx),
             cwd=home,
             user=user,
             env={

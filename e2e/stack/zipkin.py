@@ -23,7 +23,8 @@ class Zipkin(JavaService):
     def start(self, ctx: StackContext) -> None:
         self.ports_free(ctx)
         java = self.java(ctx)
-        process.spawn(
+        self.spawn(
+            ctx,
             [
                 java,
                 f"-Xms{HEAP}",
@@ -35,8 +36,6 @@ class Zipkin(JavaService):
                 f"--armeria.ports[0].port={PORT}",
                 "--armeria.ports[0].protocols=http",
             ],
-            log=self.log(ctx),
-            pid_file=self.pid_file(ctx),
             cwd=ctx.service_dir(self.name),
             env={"STORAGE_TYPE": "mem", "QUERY_PORT": str(PORT), "MEM_MAX_SPANS": "200000"},
         )
