@@ -10,32 +10,22 @@ import re
 
 import httpx
 import pytest
-from live_support import LiveServer, run_cli
+from compat_support import OOB, PASSWORD, cli_admin, create_app
+from live_support import LiveServer
 from mastodon import Mastodon, MastodonAPIError, MastodonIllegalArgumentError, MastodonUnauthorizedError
 
-OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = ["read", "write", "follow"]
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
 def app_credentials(live_server: LiveServer) -> tuple[str, str]:
-    client_id, client_secret = Mastodon.create_app(
-        "rookery-compat", api_base_url=live_server.url, scopes=SCOPES, redirect_uris=OOB
-    )
-    return str(client_id), str(client_secret)
+    return create_app(live_server, "rookery-compat", SCOPES)
 
 
 @pytest.fixture(scope="module")
 def admin_user(live_server: LiveServer) -> str:
     """An account made with the CLI while the server runs (same data directory)."""
-    result = run_cli(
-        live_server,
-        "admin", "create-account", "admin",
-        "--email", "admin@example.org", "--password", PASSWORD, "--admin",
-        "--data-dir", str(live_server.data_dir),
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    result = cli_admin(live_server, "admin")
     assert "created admin @admin" in result.stdout
     return "admin@example.org"
 

@@ -3,26 +3,17 @@ timeline with fetch_next."""
 
 from __future__ import annotations
 
+import compat_support
 import pytest
 from live_support import LiveServer
 from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
 
-OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = ["read", "write", "follow"]
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
 def users(live_server: LiveServer) -> dict[str, Mastodon]:
-    client_id, client_secret = Mastodon.create_app(
-        "rookery-compat-lists", api_base_url=live_server.url, scopes=SCOPES, redirect_uris=OOB
-    )
-    made = {}
-    for name in ("lia", "lou", "lee"):
-        api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=live_server.url)
-        api.create_account(name, PASSWORD, f"{name}@example.org", agreement=True, scopes=SCOPES)
-        made[name] = api
-    return made
+    return compat_support.users(live_server, "rookery-compat-lists", SCOPES, "lia", "lou", "lee")
 
 
 def test_lists_with_mastodon_py(users: dict[str, Mastodon]) -> None:

@@ -13,13 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
+from compat_support import create_app, signed_up
 from live_support import LiveServer
 from mastodon import Mastodon, MastodonAPIError
 from PIL import Image
 
-OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = ["read", "write", "follow", "push"]
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
@@ -33,16 +32,11 @@ def server(
 
 @pytest.fixture(scope="module")
 def creds(server: LiveServer) -> tuple[str, str]:
-    client_id, client_secret = Mastodon.create_app(
-        "rookery-media-push", api_base_url=server.url, scopes=SCOPES, redirect_uris=OOB
-    )
-    return str(client_id), str(client_secret)
+    return create_app(server, "rookery-media-push", SCOPES)
 
 
 def account(server: LiveServer, creds: tuple[str, str], username: str) -> Mastodon:
-    api = Mastodon(client_id=creds[0], client_secret=creds[1], api_base_url=server.url)
-    api.create_account(username, PASSWORD, f"{username}@example.org", agreement=True, scopes=SCOPES)
-    return api
+    return signed_up(server, creds, username, SCOPES)
 
 
 def png(size: tuple[int, int]) -> bytes:

@@ -7,14 +7,13 @@ import datetime as dt
 import functools
 
 import pytest
-from live_support import LiveServer, run_cli
+from compat_support import PASSWORD, cli_admin, create_app
+from live_support import LiveServer
 from mastodon import Mastodon, MastodonAPIError
 
 from e2e.waiting import eventually
 
-OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = ["read", "write", "follow", "admin:read", "admin:write"]
-PASSWORD = "correct horse battery"
 
 
 wait_for = functools.partial(eventually, timeout_s=15.0, interval_s=0.1, message="condition not met in time")
@@ -22,10 +21,7 @@ wait_for = functools.partial(eventually, timeout_s=15.0, interval_s=0.1, message
 
 @pytest.fixture(scope="module")
 def creds(live_server: LiveServer) -> tuple[str, str]:
-    client_id, client_secret = Mastodon.create_app(
-        "rookery-moderation", api_base_url=live_server.url, scopes=SCOPES, redirect_uris=OOB
-    )
-    return str(client_id), str(client_secret)
+    return create_app(live_server, "rookery-moderation", SCOPES)
 
 
 def user(live_server: LiveServer, creds: tuple[str, str], name: str) -> Mastodon:
@@ -38,13 +34,7 @@ def user(live_server: LiveServer, creds: tuple[str, str], name: str) -> Mastodon
 
 @pytest.fixture(scope="module")
 def moderator(live_server: LiveServer, creds: tuple[str, str]) -> Mastodon:
-    created = run_cli(
-        live_server,
-        "admin", "create-account", "boss",
-        "--email", "boss@example.org", "--password", PASSWORD, "--admin",
-        "--data-dir", str(live_server.data_dir),
-    )  # fmt: skip
-    assert created.returncode == 0, created.stderr
+    cli_admin(live_server, "boss")
     api = Mastodon(client_id=creds[0], client_secret=creds[1], api_base_url=live_server.url)
     api.log_in("boss@example.org", PASSWORD, scopes=SCOPES, allow_http=True)
     return api

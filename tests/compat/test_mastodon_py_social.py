@@ -5,34 +5,19 @@ from __future__ import annotations
 
 import functools
 
+import compat_support
 import pytest
 from live_support import LiveServer
 from mastodon import Mastodon, MastodonNotFoundError
 
 from e2e import waiting
 
-OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = ["read", "write", "follow"]
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
-def app_credentials(live_server: LiveServer) -> tuple[str, str]:
-    client_id, client_secret = Mastodon.create_app(
-        "rookery-compat-social", api_base_url=live_server.url, scopes=SCOPES, redirect_uris=OOB
-    )
-    return str(client_id), str(client_secret)
-
-
-@pytest.fixture(scope="module")
-def users(live_server: LiveServer, app_credentials: tuple[str, str]) -> dict[str, Mastodon]:
-    made = {}
-    for name in ("ana", "ben"):
-        api = Mastodon(
-            client_id=app_credentials[0], client_secret=app_credentials[1], api_base_url=live_server.url
-        )
-        api.create_account(name, PASSWORD, f"{name}@example.org", agreement=True, scopes=SCOPES)
-        made[name] = api
+def users(live_server: LiveServer) -> dict[str, Mastodon]:
+    made = compat_support.users(live_server, "rookery-compat-social", SCOPES, "ana", "ben")
     made["ben"].account_follow(made["ana"].me().id)
     return made
 

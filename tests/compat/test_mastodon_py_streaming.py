@@ -9,15 +9,14 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import compat_support
 import pytest
 from live_support import LiveServer
 from mastodon import Mastodon, StreamListener
 
 from e2e.waiting import eventually
 
-OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = ["read", "write", "follow"]
-PASSWORD = "correct horse battery"
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -31,14 +30,7 @@ def server(live_server_factory: Callable[..., Any]) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def users(server: LiveServer) -> dict[str, Mastodon]:
-    client_id, client_secret = Mastodon.create_app(
-        "rookery-compat-streaming", api_base_url=server.url, scopes=SCOPES, redirect_uris=OOB
-    )
-    made = {}
-    for name in ("sam", "tia"):
-        api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=server.url)
-        api.create_account(name, PASSWORD, f"{name}@example.org", agreement=True, scopes=SCOPES)
-        made[name] = api
+    made = compat_support.users(server, "rookery-compat-streaming", SCOPES, "sam", "tia")
     made["tia"].account_follow(made["sam"].me().id)
     return made
 
