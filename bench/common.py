@@ -4,6 +4,8 @@ wrk with latency percentiles, and an app over ASGI with signed-in users."""
 from __future__ import annotations
 
 import contextlib
+import json
+import pathlib
 import re
 import subprocess
 from collections.abc import AsyncIterator, Callable
@@ -13,7 +15,7 @@ import httpx
 
 from e2e.servers import free_port, wait_serving
 
-__all__ = ["FAST_ENV", "asgi_client", "free_port", "signed_in", "wait_ready", "wrk_latency"]
+__all__ = ["FAST_ENV", "asgi_client", "free_port", "signed_in", "wait_ready", "write_report", "wrk_latency"]
 
 # what every benchmark's server runs with: no rate limits, cheap password hashing, quiet logs
 FAST_ENV = {
@@ -52,6 +54,16 @@ def wrk_latency(url: str, seconds: int, connections: int, script: str | None = N
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     result["non_2xx"] = float(non_2xx.group(1)) if non_2xx else 0.0
     return result
+
+
+def write_report(report: dict[str, Any], out: str | pathlib.Path, *, show: bool = True) -> None:
+    """Print the result (unless ``show`` is off) and write it, as indented JSON, to ``out``."""
+    text = json.dumps(report, indent=2)
+    if show:
+        print(text)
+    path = pathlib.Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n")
 
 
 @contextlib.asynccontextmanager

@@ -15,7 +15,6 @@ Closed loop (wrk -t1 -cN), loopback, one server process. Not a test: no pass/fai
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pathlib
 import subprocess
@@ -27,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import FAST_ENV, free_port, wait_ready, wrk_latency
+from bench.common import FAST_ENV, free_port, wait_ready, write_report, wrk_latency
 from e2e.forms import bearer, grant, signup
 
 BASE_ENV = FAST_ENV
@@ -158,10 +157,7 @@ def main() -> int:
     }
     for mode in modes:
         report[mode] = run_mode(mode, args.seconds, args.connections, stack)
-    print(json.dumps(report, indent=2))
-    out = pathlib.Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
+    write_report(report, args.out)
     return 0
 
 

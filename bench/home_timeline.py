@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import pathlib
 import subprocess
@@ -147,10 +146,7 @@ def main() -> int:
         "seconds": args.seconds,
         "cpus": os.cpu_count(),
     }
-    print(json.dumps(report, indent=2))
-    out = pathlib.Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
+    common.write_report(report, args.out)
     return 0
 
 

@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from bench.common import write_report
 from e2e.servers import free_port, wait_serving
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -222,10 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         "protocol": "KServe V1 REST over loopback",
         "results": results,
     }
-    out = pathlib.Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {out}")
+    write_report(report, args.out, show=False)
+    print(f"wrote {pathlib.Path(args.out)}")
     return 0
 
 

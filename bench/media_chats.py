@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import datetime as dt
 import io
-import json
 import os
 import pathlib
 import statistics
@@ -28,7 +27,7 @@ from typing import Any
 
 from PIL import Image
 
-from bench.common import asgi_client, signed_in
+from bench.common import asgi_client, signed_in, write_report
 from rookery.workloads.bootstrap import build
 from rookery.workloads.services import imaging
 from rookery.workloads.settings import Settings
@@ -145,8 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         "imaging": bench_imaging(),
         **asyncio.run(bench_api(args.uploads, args.messages)),
     }
-    print(json.dumps(results, indent=2))
-    pathlib.Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    write_report(results, args.out)
     return 0
 
 

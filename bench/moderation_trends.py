@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import json
 import os
 import pathlib
 import statistics
@@ -24,7 +23,7 @@ import tempfile
 import time
 from typing import Any
 
-from bench.common import asgi_client, signed_in
+from bench.common import asgi_client, signed_in, write_report
 from rookery.workloads.bootstrap import ALL_ROLES, build
 from rookery.workloads.settings import Settings
 
@@ -103,6 +102,4 @@ if __name__ == "__main__":
     parser.add_argument("--reads", type=int, default=200)
     args = parser.parse_args()
     report = asyncio.run(main(args.statuses, args.reads))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
+    write_report(report, RESULTS)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import pathlib
 import statistics
@@ -31,7 +30,7 @@ import httpx
 import orjson
 from websockets.asyncio.client import connect
 
-from bench.common import FAST_ENV, free_port, wait_ready
+from bench.common import FAST_ENV, free_port, wait_ready, write_report
 from e2e.forms import bearer, grant, signup
 
 
@@ -134,9 +133,7 @@ def main() -> int:
             server.wait(15)
     result["command"] = " ".join(["python -m bench.streaming", *sys.argv[1:]])
     result["cpus"] = os.cpu_count() or 0
-    print(json.dumps(result, indent=2))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    write_report(result, args.out)
     return 0
 
 

@@ -47,7 +47,7 @@ import httpx
 
 from bench import common, report
 from bench.common import free_port
-from bench.loadgen import percentile
+from bench.loadgen import latency_summary
 from e2e import servers
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -346,11 +346,7 @@ def open_loop_oha(
         "rate": rate,
         "ok": len(ms),
         "errors": errors,
-        "achieved_rps": len(ms) / elapsed if elapsed > 0 else 0.0,
-        "p50_ms": percentile(ms, 50),
-        "p95_ms": percentile(ms, 95),
-        "p99_ms": percentile(ms, 99),
-        "max_ms": ms[-1] if ms else None,
+        **latency_summary(ms, elapsed),
         "load_cpu_wait_ms": round(sum(waited.values()), 1),
     }
 

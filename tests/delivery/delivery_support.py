@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import pathlib
 import subprocess
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -14,6 +16,31 @@ OPERATOR_CHART = CHARTS / "rookery-operator"
 PLATFORM_CHART = CHARTS / "rookery-platform"
 GPU_VALUES = PLATFORM_CHART / "values-gpu.yaml"
 ARGOCD = CHARTS / "argocd"
+
+
+# the keys of the platform chart's datastores Secret (datastores.values.<key>)
+DATASTORE_KEYS = (
+    "postgres-dsn",
+    "redis-url",
+    "kafka-bootstrap",
+    "cassandra-contact-points",
+    "search-url",
+    "oidc-issuer",
+)
+
+
+def datastore_sets(value: Callable[[str], str] = lambda key: "x") -> dict[str, str]:
+    """--set values that make the platform chart create its datastores Secret with every key."""
+    return {"datastores.create": "true"} | {f"datastores.values.{k}": value(k) for k in DATASTORE_KEYS}
+
+
+def chart_script(name: str) -> Any:
+    """A script beside the charts (platform-charts/NAME.py), imported as a module."""
+    spec = importlib.util.spec_from_file_location(f"chart_{name}", CHARTS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class HelmFailed(AssertionError):

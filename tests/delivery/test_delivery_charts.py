@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import pathlib
@@ -11,13 +10,15 @@ from typing import Any
 import pytest
 import yaml
 from delivery_support import (
-    CHARTS,
+    DATASTORE_KEYS,
     GPU_VALUES,
     OPERATOR_CHART,
     PLATFORM_CHART,
     ROOT,
     HelmFailed,
     by_kind,
+    chart_script,
+    datastore_sets,
     helm_run,
     one,
     template,
@@ -27,11 +28,7 @@ HASH_SPACE = 2**32
 
 
 def _sync_module() -> Any:
-    spec = importlib.util.spec_from_file_location("chart_sync", CHARTS / "sync.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return chart_script("sync")
 
 
 def _source_rules() -> list[dict[str, Any]]:
@@ -297,15 +294,8 @@ def test_feed_shards_split_the_hash_space_without_gaps(helm: pathlib.Path, count
 
 
 def test_platform_datastores_secret_when_asked(helm: pathlib.Path) -> None:
-    keys = [
-        "postgres-dsn",
-        "redis-url",
-        "kafka-bootstrap",
-        "cassandra-contact-points",
-        "search-url",
-        "oidc-issuer",
-    ]
-    sets = {"datastores.create": "true"} | {f"datastores.values.{k}": f"value-of-{k}" for k in keys}
+    keys = DATASTORE_KEYS
+    sets = datastore_sets(lambda k: f"value-of-{k}")
     secret = one(template(helm, PLATFORM_CHART, sets=sets), "Secret")
     assert secret["metadata"]["name"] == "rookery-datastores"
     assert secret["stringData"] == {k: f"value-of-{k}" for k in keys}

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from delivery_support import GPU_VALUES, OPERATOR_CHART, PLATFORM_CHART, by_kind, template
+from delivery_support import GPU_VALUES, OPERATOR_CHART, PLATFORM_CHART, by_kind, datastore_sets, template
 from kubernetes import config
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ApiException
@@ -134,21 +134,7 @@ def test_pod_security_admission_is_really_enforced(dyn: DynamicClient, namespace
     [
         ((), {}),
         ((GPU_VALUES,), {}),
-        (
-            (),
-            {"datastores.create": "true"}
-            | {
-                f"datastores.values.{k}": "x"
-                for k in (
-                    "postgres-dsn",
-                    "redis-url",
-                    "kafka-bootstrap",
-                    "cassandra-contact-points",
-                    "search-url",
-                    "oidc-issuer",
-                )
-            },
-        ),
+        ((), datastore_sets()),
     ],
     ids=["defaults", "gpu", "with-secret"],
 )

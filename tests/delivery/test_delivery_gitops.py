@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
 import shutil
 from typing import Any
 
 import pytest
 import yaml
-from delivery_support import ARGOCD, CHARTS, GPU_VALUES, OPERATOR_CHART, PLATFORM_CHART, ROOT, template
+from delivery_support import (
+    ARGOCD,
+    GPU_VALUES,
+    OPERATOR_CHART,
+    PLATFORM_CHART,
+    ROOT,
+    chart_script,
+    datastore_sets,
+    template,
+)
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -17,11 +25,7 @@ def _load(name: str) -> dict[str, Any]:
 
 
 def _bump_module() -> Any:
-    spec = importlib.util.spec_from_file_location("chart_bump", CHARTS / "bump.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return chart_script("bump")
 
 
 def _wave(doc: dict[str, Any]) -> int:
@@ -70,22 +74,7 @@ def test_project_admits_every_kind_the_charts_render(helm: pathlib.Path) -> None
         *template(helm, OPERATOR_CHART, include_crds=True, sets={"metrics.serviceMonitor.enabled": "true"}),
         *template(helm, OPERATOR_CHART, sets={"watchNamespaces[0]": "rookery"}),
         *template(helm, PLATFORM_CHART, values=(GPU_VALUES,)),
-        *template(
-            helm,
-            PLATFORM_CHART,
-            sets={"datastores.create": "true"}
-            | {
-                f"datastores.values.{k}": "x"
-                for k in (
-                    "postgres-dsn",
-                    "redis-url",
-                    "kafka-bootstrap",
-                    "cassandra-contact-points",
-                    "search-url",
-                    "oidc-issuer",
-                )
-            },
-        ),
+        *template(helm, PLATFORM_CHART, sets=datastore_sets()),
     ]
     for doc in docs:
         group = doc["apiVersion"].rpartition("/")[0]
