@@ -10,7 +10,7 @@ import urllib.parse
 import pytest
 from starlette.requests import Request
 
-from rookery.workloads.api.social import CURSORS, link_header
+from rookery.workloads.api.pagination import CURSORS, link_header
 
 BASE = "https://social.example"
 

@@ -18,10 +18,6 @@ MAX_LIMIT = 40
 T = TypeVar("T")
 
 
-class PageError(ValueError):
-    """A cursor or limit that is not a valid value (the API answers 422)."""
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class PageRequest:
     max_id: int | None = None

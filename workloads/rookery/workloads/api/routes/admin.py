@@ -28,10 +28,11 @@ from rookery.workloads.api.deps import (
     require_user,
 )
 from rookery.workloads.api.errors import Forbidden, NotFound, Unprocessable
+from rookery.workloads.api.pagination import page_of, paged
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.routes.reports import report_base
-from rookery.workloads.api.social import page_of, paged, path_id
+from rookery.workloads.api.social import path_id
 from rookery.workloads.domain import analytics
 from rookery.workloads.domain.accounts import Account
 from rookery.workloads.domain.moderation import (

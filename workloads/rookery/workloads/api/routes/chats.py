@@ -7,17 +7,16 @@ Paths live under /api/v1/chats. Pagination works like the rest of the API: ``max
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Messaging, require_user
 from rookery.workloads.api.errors import ApiError, NotFound
+from rookery.workloads.api.pagination import id_cursors, page_of, paged
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse
 from rookery.workloads.domain.chats import MEMBER
-from rookery.workloads.domain.pagination import PageRequest, clamp_limit
 from rookery.workloads.ids import parse_id
 from rookery.workloads.services.messaging import ChatView
 from rookery.workloads.views.chats import CHAT_SCHEMA, MESSAGE_SCHEMA, ChatRenderer
@@ -77,39 +76,6 @@ def _ids(params: Params, name: str) -> list[int]:
     return [value for value in ids if value is not None]
 
 
-def _page(request: Request) -> PageRequest:
-    query = request.query_params
-    cursors: dict[str, int | None] = {}
-    for name in ("max_id", "since_id", "min_id"):
-        raw = query.get(name)
-        if raw in (None, ""):
-            cursors[name] = None
-            continue
-        value = parse_id(raw)
-        if value is None:
-            raise ApiError(422, f"{name} must be an id")
-        cursors[name] = value
-    raw_limit = query.get("limit")
-    try:
-        limit = int(raw_limit) if raw_limit not in (None, "") else None
-    except ValueError:
-        raise ApiError(422, "limit must be an integer") from None
-    return PageRequest(limit=clamp_limit(limit), **cursors)
-
-
-def _paged(request: Request, body: list[dict[str, Any]], cursor_ids: list[int]) -> JsonResponse:
-    response = JsonResponse(body)
-    if cursor_ids:
-        base = str(request.url.remove_query_params(["max_id", "since_id", "min_id"])).split("?")[0]
-        keep = [
-            (k, v) for k, v in request.query_params.multi_items() if k not in ("max_id", "since_id", "min_id")
-        ]
-        older = urlencode([*keep, ("max_id", str(cursor_ids[-1]))])
-        newer = urlencode([*keep, ("min_id", str(cursor_ids[0]))])
-        response.headers["Link"] = f'<{base}?{older}>; rel="next", <{base}?{newer}>; rel="prev"'
-    return response
-
-
 # --- chats -------------------------------------------------------------------------------------
 
 
@@ -150,9 +116,9 @@ async def list_chats(
     accounts: AccountViewsDep,
     ctx: AuthContext = Depends(require_user("read:conversations")),
 ) -> Response:
-    views = await messaging.list_chats(ctx.user_id, _page(request))
+    views = await messaging.list_chats(ctx.user_id, page_of(await read_params(request), kind="an id"))
     body = await ChatRenderer(accounts).chats(views)
-    return _paged(request, body, [view.chat.activity_id for view in views])
+    return paged(request, body, *id_cursors([view.chat.activity_id for view in views]))
 
 
 @router.get("/api/v1/chats/{chat_id}", summary="One chat", responses={200: _CHAT, 404: _ERROR})
@@ -267,9 +233,10 @@ async def list_messages(
     accounts: AccountViewsDep,
     ctx: AuthContext = Depends(require_user("read:conversations")),
 ) -> Response:
-    messages = await messaging.messages(ctx.user_id, _chat_id(chat_id), _page(request))
+    chat = _chat_id(chat_id)
+    messages = await messaging.messages(ctx.user_id, chat, page_of(await read_params(request), kind="an id"))
     body = await ChatRenderer(accounts).messages(messages)
-    return _paged(request, body, [m.id for m in messages])
+    return paged(request, body, *id_cursors([m.id for m in messages]))
 
 
 @router.post(

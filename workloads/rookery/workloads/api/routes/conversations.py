@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import AuthContext, Conversations, ConversationViewsDep, require_user
+from rookery.workloads.api.pagination import page_of, paged
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.social import page_of, paged, path_id
+from rookery.workloads.api.social import path_id
 from rookery.workloads.views.conversations import CONVERSATION_SCHEMA
 
 router = APIRouter(tags=["conversations"])

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Graph, OptionalAuth, require_user
 from rookery.workloads.api.errors import Forbidden, Unprocessable
+from rookery.workloads.api.pagination import page_of, paged, pair_cursors
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.social import page_of, paged, pair_cursors, path_id
+from rookery.workloads.api.social import path_id
 from rookery.workloads.domain.graph import Relationship
 from rookery.workloads.ids import parse_id
 from rookery.workloads.views.accounts import ACCOUNT_SCHEMA, AccountViews

@@ -16,10 +16,11 @@ from rookery.workloads.api.deps import (
     StatusViewsDep,
     require_user,
 )
+from rookery.workloads.api.pagination import page_of, paged, pair_cursors
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.routes.statuses import STATUS, STATUSES
-from rookery.workloads.api.social import page_of, paged, pair_cursors, path_id
+from rookery.workloads.api.social import path_id
 from rookery.workloads.domain.statuses import PUBLIC, Status
 from rookery.workloads.services.interactions import InteractionsService
 from rookery.workloads.views.statuses import StatusViews

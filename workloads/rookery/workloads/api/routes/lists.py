@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Lists, StatusViewsDep, require_user
 from rookery.workloads.api.errors import Unprocessable
+from rookery.workloads.api.pagination import page_of, paged
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.routes.graph import ACCOUNTS
 from rookery.workloads.api.routes.statuses import STATUSES
-from rookery.workloads.api.social import page_of, paged, path_id
+from rookery.workloads.api.social import path_id
 from rookery.workloads.domain.lists import MAX_MEMBERS, MAX_TITLE, TimelineList
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import parse_id

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Notifications, StatusViewsDep, require_user
 from rookery.workloads.api.errors import NotFound, Unprocessable
+from rookery.workloads.api.pagination import page_of, paged
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.social import page_of, paged, path_id
+from rookery.workloads.api.social import path_id
 from rookery.workloads.ids import parse_id
 from rookery.workloads.views.social import NOTIFICATION_SCHEMA, render_notifications
 

@@ -20,6 +20,7 @@ from rookery.workloads.api.deps import (
     Search,
 )
 from rookery.workloads.api.errors import ApiError, Forbidden, Unprocessable
+from rookery.workloads.api.pagination import cursor
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.routes.tags import TAG_SCHEMA, render_tags
@@ -49,16 +50,6 @@ RESULTS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _cursor(params: Any, name: str) -> int | None:
-    raw = params.raw(name)
-    if raw is None or raw == "":
-        return None
-    parsed = parse_id(raw) if isinstance(raw, str | int) and not isinstance(raw, bool) else None
-    if parsed is None:
-        raise Unprocessable(f"{name} must be a status id (a positive integer)")
-    return parsed
-
-
 @router.get("/api/v2/search", summary="Search accounts, statuses and hashtags", responses=RESULTS)
 async def search(
     request: Request,
@@ -86,7 +77,7 @@ async def search(
     account_id = parse_id(account_raw) if account_raw else None
     if account_raw and account_id is None:
         raise Unprocessable("account_id must be an account id")
-    max_id, min_id = _cursor(params, "max_id"), _cursor(params, "min_id")
+    max_id, min_id = cursor(params, "max_id"), cursor(params, "min_id")
     if ctx is None and (offset or resolve):
         raise ApiError(401, "Search queries pagination is not supported without authentication")
     viewer = ctx.account_id if ctx is not None else None

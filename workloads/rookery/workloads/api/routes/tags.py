@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import AppSettings, AuthContext, OptionalAuth, Search, require_user
 from rookery.workloads.api.errors import NotFound
+from rookery.workloads.api.pagination import page_of, paged, pair_cursors
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.social import page_of, paged, pair_cursors
 from rookery.workloads.domain.search import TAG_RE
 from rookery.workloads.services.search import SearchService
 

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import AuthContext, Feed, Graph, Reader, StatusViewsDep, require_user
 from rookery.workloads.api.errors import Unprocessable
+from rookery.workloads.api.pagination import page_of, paged
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import Response
 from rookery.workloads.api.routes.statuses import STATUSES
-from rookery.workloads.api.social import page_of, paged, path_id
+from rookery.workloads.api.social import path_id
 from rookery.workloads.services.feed import TimelinePage
 from rookery.workloads.views.statuses import StatusViews
 
