@@ -99,6 +99,7 @@ def _uvicorn(app: Any, settings: Settings, logging_options: dict[str, Any] | Non
         lifespan="on",
         proxy_headers=False,
         server_header=False,
+        timeout_keep_alive=settings.http_keep_alive_s,  # uvicorn's 5 s races clients polling every 5 s
         **(logging_options or {}),
     )
     server = uvicorn.Server(config)
