@@ -66,6 +66,10 @@ class Api:
         assert response.status_code == 200, response.text
         return str(response.json()["access_token"])
 
+    async def make_users(self, *usernames: str) -> list[User]:
+        """make_user with the defaults for each name, one after the other (ids in that order)."""
+        return [await self.make_user(username) for username in usernames]
+
     async def make_user(
         self,
         username: str,

@@ -25,6 +25,7 @@ Interface (kept stable for every role's tests; import them with ``from api_suppo
         email=None, password=PASSWORD, role="user") -> User
         via_http=False: the use cases (fast); True: POST /api/v1/apps, client_credentials token,
         POST /api/v1/accounts, exactly as a client does
+    await Api.make_users(*usernames) -> list[User]   make_user with the defaults, in order
     await Api.app_token(scopes="read write") -> str   an app-only (client_credentials) token
     User.id (str, as the API renders it), User.account_id (int), User.username, User.token,
     User.headers ({"Authorization": "Bearer ..."}), User.password, User.email

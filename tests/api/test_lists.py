@@ -117,9 +117,7 @@ async def test_at_most_fifty_lists(api: Api) -> None:
 
 
 async def test_someone_elses_list_is_not_found(api: Api) -> None:
-    alice = await api.make_user("alice")
-    mallory = await api.make_user("mallory")
-    bob = await api.make_user("bob")
+    alice, mallory, bob = await api.make_users("alice", "mallory", "bob")
     await follow(api, alice, bob)
     await follow(api, mallory, bob)
     owned = await make_list(api, alice)
@@ -161,10 +159,7 @@ async def test_scopes(api: Api) -> None:
 
 
 async def test_members_only_followed_accounts(api: Api) -> None:
-    alice = await api.make_user("alice")
-    bob = await api.make_user("bob")
-    carol = await api.make_user("carol")
-    dave = await api.make_user("dave")
+    alice, bob, carol, dave = await api.make_users("alice", "bob", "carol", "dave")
     locked = await api.make_user("locked", locked=True)
     await follow(api, alice, bob)
     await follow(api, alice, carol)
@@ -208,9 +203,7 @@ async def test_members_only_followed_accounts(api: Api) -> None:
 
 
 async def test_unfollow_and_block_take_accounts_out_of_lists(api: Api) -> None:
-    alice = await api.make_user("alice")
-    bob = await api.make_user("bob")
-    carol = await api.make_user("carol")
+    alice, bob, carol = await api.make_users("alice", "bob", "carol")
     await follow(api, alice, bob)
     await follow(api, alice, carol)
     await follow(api, bob, alice)
@@ -233,10 +226,7 @@ async def test_unfollow_and_block_take_accounts_out_of_lists(api: Api) -> None:
 
 
 async def test_list_timeline_shows_members_with_home_filters(api: Api) -> None:
-    alice = await api.make_user("alice")
-    bob = await api.make_user("bob")
-    carol = await api.make_user("carol")
-    erin = await api.make_user("erin")
+    alice, bob, carol, erin = await api.make_users("alice", "bob", "carol", "erin")
     for other in (bob, carol, erin):
         await follow(api, alice, other)
     friends = await make_list(api, alice)
@@ -267,11 +257,7 @@ async def test_list_timeline_shows_members_with_home_filters(api: Api) -> None:
 
 
 async def test_replies_policy(api: Api) -> None:
-    alice = await api.make_user("alice")
-    bob = await api.make_user("bob")
-    carol = await api.make_user("carol")
-    erin = await api.make_user("erin")
-    frank = await api.make_user("frank")
+    alice, bob, carol, erin, frank = await api.make_users("alice", "bob", "carol", "erin", "frank")
     for other in (bob, carol, erin):
         await follow(api, alice, other)
     friends = await make_list(api, alice)
@@ -293,10 +279,7 @@ async def test_replies_policy(api: Api) -> None:
 
 
 async def test_list_stream_delivers_members_posts_to_the_owner(api: Api) -> None:
-    alice = await api.make_user("alice")
-    bob = await api.make_user("bob")
-    erin = await api.make_user("erin")
-    mallory = await api.make_user("mallory")
+    alice, bob, erin, mallory = await api.make_users("alice", "bob", "erin", "mallory")
     await follow(api, alice, bob)
     await follow(api, alice, erin)
     friends = await make_list(api, alice)

@@ -43,6 +43,12 @@ async def media_rows(api: Api) -> int:
     return int(row["n"])
 
 
+async def small_png_uploaded(api: Api, user: User, name: str) -> dict[str, Any]:
+    """POST /api/v1/media of a 20x20 PNG: the attachment."""
+    files = {"file": (name, png((20, 20)), "image/png")}
+    return dict((await api.client.post("/api/v1/media", headers=user.headers, files=files)).json())
+
+
 async def wait_processed(api: Api, user: User, media_id: str) -> dict[str, Any]:
     for _ in range(200):
         response = await api.client.get(f"/api/v1/media/{media_id}", headers=user.headers)
@@ -252,16 +258,8 @@ async def test_attachments_for_statuses(api: Api) -> None:
     media = api.container.media.service
     alice = await api.make_user("alice")
     bob = await api.make_user("bob")
-    first = (
-        await api.client.post(
-            "/api/v1/media", headers=alice.headers, files={"file": ("a.png", png((20, 20)), "image/png")}
-        )
-    ).json()
-    second = (
-        await api.client.post(
-            "/api/v1/media", headers=bob.headers, files={"file": ("b.png", png((20, 20)), "image/png")}
-        )
-    ).json()
+    first = await small_png_uploaded(api, alice, "a.png")
+    second = await small_png_uploaded(api, bob, "b.png")
     mine = await media.attachments_for(alice.account_id, [int(first["id"])])
     assert [m.id for m in mine] == [int(first["id"])]
     with pytest.raises(MediaRejected, match="not found"):
@@ -408,16 +406,8 @@ async def test_uploads_no_status_took_are_swept(api: Api) -> None:
     from rookery.workloads.workers.media import OrphanSweeper
 
     alice = await api.make_user("alice")
-    kept = (
-        await api.client.post(
-            "/api/v1/media", headers=alice.headers, files={"file": ("a.png", png((20, 20)), "image/png")}
-        )
-    ).json()
-    orphan = (
-        await api.client.post(
-            "/api/v1/media", headers=alice.headers, files={"file": ("b.png", png((20, 20)), "image/png")}
-        )
-    ).json()
+    kept = await small_png_uploaded(api, alice, "a.png")
+    orphan = await small_png_uploaded(api, alice, "b.png")
     posted = await api.client.post(
         "/api/v1/statuses", headers=alice.headers, data={"status": "keep", "media_ids[]": [kept["id"]]}
     )

@@ -42,9 +42,7 @@ async def test_every_type(api: Api) -> None:
 
 
 async def test_filters_get_dismiss_clear(api: Api) -> None:
-    alice = await api.make_user("alice")
-    bob = await api.make_user("bob")
-    carol = await api.make_user("carol")
+    alice, bob, carol = await api.make_users("alice", "bob", "carol")
     await follow(api, bob, alice)
     await follow(api, carol, alice)
     await post(api, bob, "hey @alice")
@@ -72,10 +70,7 @@ async def test_filters_get_dismiss_clear(api: Api) -> None:
 
 
 async def test_muted_and_blocked_accounts_produce_none(api: Api) -> None:
-    alice = await api.make_user("alice")
-    muted = await api.make_user("muted")
-    quiet = await api.make_user("quiet")
-    blocked = await api.make_user("blocked")
+    alice, muted, quiet, blocked = await api.make_users("alice", "muted", "quiet", "blocked")
     await api.client.post(f"/api/v1/accounts/{muted.id}/mute", headers=alice.headers)
     await api.client.post(
         f"/api/v1/accounts/{quiet.id}/mute", headers=alice.headers, json={"notifications": False}
@@ -99,9 +94,7 @@ async def test_deleted_status_takes_its_notifications(api: Api) -> None:
 
 
 async def test_follow_with_notify_brings_status_notifications(api: Api) -> None:
-    alice = await api.make_user("alice")
-    bob = await api.make_user("bob")
-    carol = await api.make_user("carol")
+    alice, bob, carol = await api.make_users("alice", "bob", "carol")
     subscribed = await api.client.post(
         f"/api/v1/accounts/{alice.id}/follow", headers=bob.headers, json={"notify": True}
     )

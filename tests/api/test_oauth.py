@@ -211,10 +211,7 @@ async def test_refresh_token_rotates_the_pair(api: Api) -> None:
     app = await api.register_app("read write")
     creds = {"client_id": app["client_id"], "client_secret": app["client_secret"]}
     first = (
-        await api.client.post(
-            "/oauth/token",
-            data={**creds, "grant_type": "password", "username": "alice", "password": PASSWORD},
-        )
+        await api.client.post("/oauth/token", data=grant(app, "password", username="alice", password=PASSWORD))
     ).json()
     refreshed = await api.client.post(
         "/oauth/token", data={**creds, "grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
@@ -247,32 +244,29 @@ async def test_revoke(api: Api) -> None:
     await api.make_user("alice")
     app = await api.register_app("read write")
     creds = {"client_id": app["client_id"], "client_secret": app["client_secret"]}
-    grant = (
-        await api.client.post(
-            "/oauth/token",
-            data={**creds, "grant_type": "password", "username": "alice", "password": PASSWORD},
-        )
+    issued = (
+        await api.client.post("/oauth/token", data=grant(app, "password", username="alice", password=PASSWORD))
     ).json()
-    headers = {"Authorization": f"Bearer {grant['access_token']}"}
+    headers = {"Authorization": f"Bearer {issued['access_token']}"}
     assert (await api.client.get("/api/v1/accounts/verify_credentials", headers=headers)).status_code == 200
     other = await api.register_app("read")
     refused = await api.client.post(
         "/oauth/revoke",
         data={
-            "token": grant["access_token"],
+            "token": issued["access_token"],
             "client_id": other["client_id"],
             "client_secret": other["client_secret"],
         },
     )
     assert refused.status_code == 403
     assert (await api.client.get("/api/v1/accounts/verify_credentials", headers=headers)).status_code == 200
-    revoked = await api.client.post("/oauth/revoke", data={**creds, "token": grant["access_token"]})
+    revoked = await api.client.post("/oauth/revoke", data={**creds, "token": issued["access_token"]})
     assert revoked.status_code == 200 and revoked.json() == {}
     response = await api.client.get("/api/v1/accounts/verify_credentials", headers=headers)
     assert response.status_code == 401 and response.json() == {"error": "The access token is invalid"}
     # its refresh token went with it
     refresh = await api.client.post(
-        "/oauth/token", data={**creds, "grant_type": "refresh_token", "refresh_token": grant["refresh_token"]}
+        "/oauth/token", data={**creds, "grant_type": "refresh_token", "refresh_token": issued["refresh_token"]}
     )
     assert refresh.status_code == 400
     unknown = await api.client.post("/oauth/revoke", data={**creds, "token": "not-a-token"})

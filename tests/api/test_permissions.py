@@ -120,9 +120,7 @@ async def test_locked_accounts_need_approval(api: Api) -> None:
 
 
 async def test_muted_accounts_vanish_from_home(api: Api) -> None:
-    alice = await api.make_user("alice")
-    bob = await api.make_user("bob")
-    carol = await api.make_user("carol")
+    alice, bob, carol = await api.make_users("alice", "bob", "carol")
     await follow(api, alice, bob)
     await follow(api, alice, carol)
     from_bob = await post(api, bob, "bob speaks")

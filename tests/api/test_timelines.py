@@ -116,10 +116,7 @@ async def test_fan_out_on_both_sides_of_the_threshold(app_factory) -> None:  # t
 
 
 async def test_reblogs_of_a_seen_status_collapse(api: Api) -> None:
-    alice = await api.make_user("alice")
-    bob = await api.make_user("bob")
-    carol = await api.make_user("carol")
-    dave = await api.make_user("dave")
+    alice, bob, carol, dave = await api.make_users("alice", "bob", "carol", "dave")
     for target in (alice, bob, carol):
         await follow(api, dave, target)
     original = await post(api, alice, "worth sharing")
@@ -186,9 +183,7 @@ async def test_account_timeline_filters(api: Api, param: str) -> None:
 
 
 async def test_follow_without_reblogs_hides_their_reblogs(api: Api) -> None:
-    alice = await api.make_user("alice")
-    bob = await api.make_user("bob")
-    reader = await api.make_user("reader")
+    alice, bob, reader = await api.make_users("alice", "bob", "reader")
     response = await api.client.post(
         f"/api/v1/accounts/{bob.id}/follow", headers=reader.headers, json={"reblogs": False}
     )
