@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
 from rookery.workloads.adapters.sql.dialect import POSTGRES
-from rookery.workloads.adapters.sql.media import COLUMNS, meta_json, row_to_media
+from rookery.workloads.adapters.sql.media import COLUMNS, meta_json, processed, row_to_media
 from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.media import FAILED, MediaAttachment
 
@@ -27,10 +27,8 @@ class PostgresMediaRepository:
             await tx.execute(
                 f"INSERT INTO media_attachments ({COLUMNS}) VALUES"
                 " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-                media.id, media.account_id, media.status_id, media.type, media.content_type,
-                media.file_size, media.state, media.description,
-                media.focus.x if media.focus else None, media.focus.y if media.focus else None,
-                media.url, media.preview_url, media.blurhash, _meta(media), media.error, media.created_at,
+                media.id, media.account_id, media.status_id, media.type, media.content_type, media.file_size,
+                *processed(media), _meta(media), media.error, media.created_at,
             )  # fmt: skip
             await self.outbox.append(tx, events)
         self.outbox.notify()
@@ -51,9 +49,7 @@ class PostgresMediaRepository:
         await self.db.execute(
             "UPDATE media_attachments SET state = $2, description = $3, focus_x = $4, focus_y = $5, url = $6,"
             " preview_url = $7, blurhash = $8, meta = $9, error = $10 WHERE id = $1",
-            media.id, media.state, media.description,
-            media.focus.x if media.focus else None, media.focus.y if media.focus else None,
-            media.url, media.preview_url, media.blurhash, _meta(media), media.error,
+            media.id, *processed(media), _meta(media), media.error,
         )  # fmt: skip
 
     async def attach(self, account_id: int, media_ids: Sequence[int], status_id: int) -> bool:

@@ -25,6 +25,15 @@ COLUMNS = (
 )
 
 
+async def _add_tags(conn: asyncpg.Connection, status: Status) -> None:
+    if status.tags:
+        await conn.execute(
+            "INSERT INTO status_tags (tag, status_id) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING",
+            list(status.tags),
+            status.id,
+        )
+
+
 async def _add_edit(conn: asyncpg.Connection, edit: StatusEdit) -> None:
     await conn.execute(
         "INSERT INTO status_edits (status_id, text, content, spoiler_text, sensitive, created_at)"
@@ -53,13 +62,7 @@ class PostgresStatusRepository:
                 status.in_reply_to_account_id, status.reblog_of_id, list(status.mentions),
                 list(status.tags), list(status.media_ids), status.application, status.conversation_id,
             )  # fmt: skip
-            if status.tags:
-                await tx.execute(
-                    "INSERT INTO status_tags (tag, status_id) SELECT unnest($1::text[]), $2"
-                    " ON CONFLICT DO NOTHING",
-                    list(status.tags),
-                    status.id,
-                )
+            await _add_tags(tx, status)
             if status.in_reply_to_id is not None:
                 await tx.execute(
                     "UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $1",
@@ -101,13 +104,7 @@ class PostgresStatusRepository:
                 status.language, list(status.mentions), list(status.tags), status.edited_at,
             )  # fmt: skip
             await tx.execute("DELETE FROM status_tags WHERE status_id = $1", status.id)
-            if status.tags:
-                await tx.execute(
-                    "INSERT INTO status_tags (tag, status_id) SELECT unnest($1::text[]), $2"
-                    " ON CONFLICT DO NOTHING",
-                    list(status.tags),
-                    status.id,
-                )
+            await _add_tags(tx, status)
             await _add_edit(tx, edit)
             await self.outbox.append(tx, events)
         self.outbox.notify()
@@ -212,6 +209,8 @@ class PostgresStatusRepository:
 
 
 class PostgresInteractionStore(InteractionTables):
+    db: PostgresDatabase
+
     def __init__(self, db: PostgresDatabase, outbox: PostgresOutbox) -> None:
         self.db = db
         self.outbox = outbox
@@ -255,11 +254,6 @@ class PostgresInteractionStore(InteractionTables):
             "SELECT status_id FROM status_pins WHERE account_id = $1 ORDER BY id DESC", account_id
         )
         return [row["status_id"] for row in rows]
-
-    async def _page(
-        self, table: str, column: str, value: int, out: str, page: PageRequest
-    ) -> list[tuple[int, int]]:
-        return await self.db.id_pairs(table, column, value, out, page)
 
     async def viewer_flags(self, account_id: int, status_ids: Sequence[int]) -> ViewerFlags:
         if not status_ids:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.pagination import PageRequest
@@ -15,7 +15,15 @@ from rookery.workloads.domain.statuses import ViewerFlags
 TABLES = frozenset({"favourites", "bookmarks", "status_pins"})
 
 
+class PairsSource(Protocol):
+    async def id_pairs(
+        self, table: str, column: str, value: int, out: str, page: PageRequest
+    ) -> list[tuple[int, int]]: ...
+
+
 class InteractionTables(abc.ABC):
+    db: PairsSource  # the dialect's Database (both have id_pairs)
+
     @abc.abstractmethod
     async def _add(self, table: str, account_id: int, status_id: int, events: OutboxEvents = ()) -> bool:
         """Insert the (account, status) row; a favourite counts on the status. False: it was there."""
@@ -23,10 +31,6 @@ class InteractionTables(abc.ABC):
     @abc.abstractmethod
     async def _remove(self, table: str, account_id: int, status_id: int) -> bool:
         """Delete the (account, status) row; an unfavourite counts down. False: it was not there."""
-
-    @abc.abstractmethod
-    async def _page(self, table: str, column: str, value: int, out: str, page: PageRequest) -> list[tuple[int, int]]:
-        """(row id, ``out``) of the rows whose ``column`` is ``value``, newest first."""
 
     async def favourite(self, account_id: int, status_id: int, events: OutboxEvents = ()) -> bool:
         return await self._add("favourites", account_id, status_id, events)
@@ -45,6 +49,9 @@ class InteractionTables(abc.ABC):
 
     async def unpin(self, account_id: int, status_id: int) -> bool:
         return await self._remove("status_pins", account_id, status_id)
+
+    async def _page(self, table: str, column: str, value: int, out: str, page: PageRequest) -> list[tuple[int, int]]:
+        return await self.db.id_pairs(table, column, value, out, page)
 
     async def favourited_by(self, status_id: int, page: PageRequest) -> list[tuple[int, int]]:
         return await self._page("favourites", "status_id", status_id, "account_id", page)

@@ -35,6 +35,15 @@ def row_to_media(row: Any, d: Dialect) -> MediaAttachment:
     )
 
 
+def processed(media: MediaAttachment) -> tuple[Any, ...]:
+    """The columns processing changes, state to blurhash (meta and error follow them in both statements)."""
+    focus = media.focus
+    return (
+        media.state, media.description, focus.x if focus else None, focus.y if focus else None, media.url,
+        media.preview_url, media.blurhash,
+    )  # fmt: skip
+
+
 def meta_json(media: MediaAttachment) -> bytes:
     """The `meta` column: the variants' dimensions plus whatever else processing recorded."""
     meta = dict(media.extra_meta)

@@ -10,13 +10,14 @@ from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.events import OutboxEvents
-from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import ViewerFlags
 
 MIGRATIONS = load_migrations("posts", 2)
 
 
 class SqliteInteractionStore(InteractionTables):
+    db: Database
+
     def __init__(self, db: Database, outbox: SqliteOutbox) -> None:
         self.db = db
         self.outbox = outbox
@@ -57,11 +58,6 @@ class SqliteInteractionStore(InteractionTables):
             "SELECT status_id FROM status_pins WHERE account_id = ? ORDER BY id DESC", (account_id,)
         )
         return [row["status_id"] for row in rows]
-
-    async def _page(
-        self, table: str, column: str, value: int, out: str, page: PageRequest
-    ) -> list[tuple[int, int]]:
-        return await self.db.id_pairs(table, column, value, out, page)
 
     async def viewer_flags(self, account_id: int, status_ids: Sequence[int]) -> ViewerFlags:
         if not status_ids:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from rookery.workloads.adapters.sql.dialect import SQLITE
-from rookery.workloads.adapters.sql.media import COLUMNS, meta_json, row_to_media
+from rookery.workloads.adapters.sql.media import COLUMNS, meta_json, processed, row_to_media
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.domain.events import OutboxEvents
@@ -30,22 +30,8 @@ class SqliteMediaRepository:
             await tx.execute(
                 f"INSERT INTO media_attachments ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    media.id,
-                    media.account_id,
-                    media.status_id,
-                    media.type,
-                    media.content_type,
-                    media.file_size,
-                    media.state,
-                    media.description,
-                    media.focus.x if media.focus else None,
-                    media.focus.y if media.focus else None,
-                    media.url,
-                    media.preview_url,
-                    media.blurhash,
-                    _meta(media),
-                    media.error,
-                    media.created_at.isoformat(),
+                    media.id, media.account_id, media.status_id, media.type, media.content_type, media.file_size,
+                    *processed(media), _meta(media), media.error, media.created_at.isoformat(),
                 ),
             )
         self.outbox.notify()
@@ -68,18 +54,7 @@ class SqliteMediaRepository:
             await tx.execute(
                 "UPDATE media_attachments SET state = ?, description = ?, focus_x = ?, focus_y = ?, url = ?,"
                 " preview_url = ?, blurhash = ?, meta = ?, error = ? WHERE id = ?",
-                (
-                    media.state,
-                    media.description,
-                    media.focus.x if media.focus else None,
-                    media.focus.y if media.focus else None,
-                    media.url,
-                    media.preview_url,
-                    media.blurhash,
-                    _meta(media),
-                    media.error,
-                    media.id,
-                ),
+                (*processed(media), _meta(media), media.error, media.id),
             )
 
     async def attach(self, account_id: int, media_ids: Sequence[int], status_id: int) -> bool:
