@@ -202,8 +202,8 @@ class Settings(BaseSettings):
         1.0, ge=0.0, le=1.0, description="Share of new traces sampled when ZIPKIN_URL is set (0..1)."
     )
     log_level: str = Field("info", description="Log level.")
-    http_keep_alive_s: float = Field(
-        75.0,
+    http_keep_alive_s: int = Field(
+        75,
         gt=0,
         description="Idle keep-alive of client connections (s); above the 5 s clients poll at (nginx keeps 75).",
     )
