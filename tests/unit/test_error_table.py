@@ -15,6 +15,7 @@ from rookery.workloads.domain.oauth import AppRejected, AuthorizationRejected, O
 from rookery.workloads.domain.statuses import Forbidden as StatusForbidden
 from rookery.workloads.domain.statuses import StatusRuleError
 from rookery.workloads.services.streaming import StreamRejected
+from rookery.workloads.services.tokens import AccountDisabled, InvalidToken
 
 
 def answer(exc: errors.DomainError) -> tuple[int, dict[str, object]]:
@@ -87,6 +88,12 @@ def test_migrated_errors_answer_as_before() -> None:
         400,
         {"error": "The redirect uri included is not valid."},
     )
+
+
+def test_tokens_say_who_you_are_not() -> None:
+    assert answer(InvalidToken("token revoked")) == (401, {"error": "token revoked"})
+    disabled = AccountDisabled("account suspended")
+    assert isinstance(disabled, InvalidToken) and answer(disabled) == (403, {"error": "account suspended"})
 
 
 def test_a_value_error_is_no_domain_error() -> None:

@@ -9,7 +9,7 @@ per request (matching every route in order, building the dependency graph, the e
 middleware) is skipped: on `rookery up` that was about half of a home-timeline request
 (bench/results/profile.md).
 
-Client errors (ApiError, StoreUnavailable, HTTPException) are answered by the app's own exception
+Client errors (DomainError, ApiError, StoreUnavailable, HTTPException) are answered by the app's own exception
 handlers; anything else propagates exactly as it would from the router. Every other request, and
 any method but GET, goes to the FastAPI app unchanged; the FastAPI routes stay for OpenAPI and as
 the path for everything else. ``scope["route"]`` carries the route template for the RED metrics.

@@ -37,7 +37,7 @@ class InvalidToken(errors.Unauthorized):
     """The bearer token is malformed, forged, expired, revoked or from another issuer."""
 
 
-class AccountDisabled(InvalidToken):
+class AccountDisabled(errors.Forbidden, InvalidToken):
     """The token is genuine but its account is suspended (403, not 401)."""
 
 
