@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from bench.common import FAST_ENV, free_port, wait_ready, write_report, wrk_latency
-from e2e.forms import bearer, grant, signup
+from e2e.forms import app_form, bearer, grant, signup
 
 BASE_ENV = FAST_ENV
 AUTH_LUA = 'wrk.headers["Authorization"] = "Bearer {token}"\n'
@@ -46,14 +46,7 @@ def wrk(url: str, seconds: int, connections: int, script: pathlib.Path) -> dict[
 def seed(base: str) -> tuple[str, str]:
     """(reader token, author token) after a reader follows 20 authors who posted 10 times each."""
     with httpx.Client(base_url=base, timeout=30) as client:
-        app = client.post(
-            "/api/v1/apps",
-            data={
-                "client_name": "bench",
-                "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-                "scopes": "read write follow",
-            },
-        ).json()
+        app = client.post("/api/v1/apps", data=app_form("bench", "read write follow")).json()
         granted = client.post("/oauth/token", data=grant(app, "client_credentials", scope="read write follow"))
         app_token = granted.json()["access_token"]
 

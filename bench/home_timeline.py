@@ -24,7 +24,7 @@ import httpx
 
 from bench import common
 from bench.common import free_port
-from e2e.forms import bearer, grant, signup
+from e2e.forms import app_form, bearer, grant, signup
 
 BARE_APP = """
 import orjson
@@ -51,14 +51,7 @@ def wrk(url: str, seconds: int, connections: int, script: str | None = None) -> 
 async def seed(base: str) -> str:
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         app = (
-            await client.post(
-                "/api/v1/apps",
-                data={
-                    "client_name": "bench",
-                    "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-                    "scopes": "read write follow",
-                },
-            )
+            await client.post("/api/v1/apps", data=app_form("bench", "read write follow"))
         ).json()
 
         async def register(name: str) -> str:

@@ -31,16 +31,13 @@ import orjson
 from websockets.asyncio.client import connect
 
 from bench.common import FAST_ENV, free_port, wait_ready, write_report
-from e2e.forms import bearer, grant, signup
+from e2e.forms import app_form, bearer, grant, signup
 
 
 async def register(http: httpx.AsyncClient, name: str) -> str:
     scopes = "read write follow"
     app = (
-        await http.post(
-            "/api/v1/apps",
-            data={"client_name": "bench", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": scopes},
-        )
+        await http.post("/api/v1/apps", data=app_form("bench", scopes))
     ).json()
     granted = await http.post("/oauth/token", data=grant(app, "client_credentials", scope=scopes))
     token = granted.json()["access_token"]

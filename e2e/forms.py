@@ -9,6 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+
+
+def app_form(name: str, scopes: str, redirect_uris: str = OOB) -> dict[str, str]:
+    """The POST /api/v1/apps form: register an app."""
+    return {"client_name": name, "redirect_uris": redirect_uris, "scopes": scopes}
+
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}

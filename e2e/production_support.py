@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from e2e import servers
-from e2e.forms import bearer, grant, signup
+from e2e.forms import app_form, bearer, grant, signup
 from e2e.servers import free_port
 from e2e.stack import process
 from e2e.stack.versions import section
@@ -133,14 +133,7 @@ class Client:
 
     def __post_init__(self) -> None:
         self.http = httpx.Client(base_url=self.base, timeout=30)
-        app = self.http.post(
-            "/api/v1/apps",
-            data={
-                "client_name": "e2e",
-                "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-                "scopes": "read write follow",
-            },
-        )
+        app = self.http.post("/api/v1/apps", data=app_form("e2e", "read write follow"))
         app.raise_for_status()
         self.app = app.json()
         token = self.http.post("/oauth/token", data=grant(self.app, "client_credentials", scope="read write follow"))
@@ -161,6 +154,12 @@ class Client:
     def follow(self, follower: dict[str, Any], target: dict[str, Any]) -> None:
         followed = self.http.post(f"/api/v1/accounts/{target['id']}/follow", headers=follower["headers"])
         assert followed.status_code == 200, followed.text
+
+    def follow_each(self, followers: list[dict[str, Any]], targets: list[dict[str, Any]]) -> None:
+        """Every follower follows every target."""
+        for follower in followers:
+            for target in targets:
+                self.follow(follower, target)
 
     def close(self) -> None:
         self.http.close()

@@ -97,9 +97,7 @@ def test_sigkilled_fanout_worker_loses_and_repeats_nothing(
         client = Client(api.url)
         authors = [client.register(f"author{i}") for i in range(3)]
         followers = [client.register(f"reader{i}") for i in range(4)]
-        for reader in followers:
-            for author in authors:
-                client.follow(reader, author)
+        client.follow_each(followers, authors)
         first = Proc(["worker", "fanout"], env, tmp_path / "fanout-1.log").start()
         second: Proc | None = None
         posted: list[str] = []
@@ -154,9 +152,7 @@ def test_kafka_restarted_mid_stream_loses_and_repeats_nothing(
             client = Client(api.url)
             authors = [client.register(f"author{i}") for i in range(2)]
             readers = [client.register(f"reader{i}") for i in range(3)]
-            for reader in readers:
-                for author in authors:
-                    client.follow(reader, author)
+            client.follow_each(readers, authors)
             posted: list[str] = []
             for n in range(30):
                 author = authors[n % 2]

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from e2e.forms import bearer, grant, signup
+from e2e.forms import app_form, bearer, grant, signup
 from rookery.workloads.bootstrap import Container
 from rookery.workloads.domain.oauth import OOB_REDIRECT, parse_scopes
 from rookery.workloads.settings import Settings
@@ -53,10 +53,7 @@ class Api:
     async def register_app(
         self, scopes: str = DEFAULT_SCOPES, redirect_uris: str = OOB_REDIRECT
     ) -> dict[str, Any]:
-        response = await self.client.post(
-            "/api/v1/apps",
-            data={"client_name": "rookery tests", "redirect_uris": redirect_uris, "scopes": scopes},
-        )
+        response = await self.client.post("/api/v1/apps", data=app_form("rookery tests", scopes, redirect_uris))
         assert response.status_code == 200, response.text
         return dict(response.json())
 

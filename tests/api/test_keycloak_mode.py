@@ -40,19 +40,24 @@ async def kc_api(app_factory: Any, keycloak: dict[str, str]) -> AsyncIterator[Ap
         yield api
 
 
+async def master_admin_login(client: httpx.AsyncClient, env: dict[str, str]) -> httpx.Response:
+    """A password grant of the master realm's admin (admin-cli): a real Keycloak token of another realm."""
+    return await client.post(
+        f"{env['ROOKERY_KEYCLOAK_URL']}/realms/master/protocol/openid-connect/token",
+        data={
+            "grant_type": "password",
+            "client_id": "admin-cli",
+            "username": env["ROOKERY_KEYCLOAK_ADMIN_USER"],
+            "password": env["ROOKERY_KEYCLOAK_ADMIN_PASSWORD"],
+        },
+    )
+
+
 async def admin_get(env: dict[str, str], path: str) -> Any:
     """Keycloak's admin API as the master realm's admin (the test's own view, not the gateway's)."""
     base = env["ROOKERY_KEYCLOAK_URL"]
     async with httpx.AsyncClient(timeout=30) as client:
-        login = await client.post(
-            f"{base}/realms/master/protocol/openid-connect/token",
-            data={
-                "grant_type": "password",
-                "client_id": "admin-cli",
-                "username": env["ROOKERY_KEYCLOAK_ADMIN_USER"],
-                "password": env["ROOKERY_KEYCLOAK_ADMIN_PASSWORD"],
-            },
-        )
+        login = await master_admin_login(client, env)
         assert login.status_code == 200, login.text
         token = login.json()["access_token"]
         response = await client.get(
@@ -170,17 +175,8 @@ async def test_tokens_of_another_issuer_or_audience_are_rejected(
     kc_api: Api, keycloak: dict[str, str], app_factory: Any
 ) -> None:
     issuer, audience = keycloak["ROOKERY_OIDC_ISSUER"], keycloak["ROOKERY_OIDC_AUDIENCE"]
-    base = keycloak["ROOKERY_KEYCLOAK_URL"]
     async with httpx.AsyncClient(timeout=30) as client:  # a real Keycloak token, but of the master realm
-        master = await client.post(
-            f"{base}/realms/master/protocol/openid-connect/token",
-            data={
-                "grant_type": "password",
-                "client_id": "admin-cli",
-                "username": keycloak["ROOKERY_KEYCLOAK_ADMIN_USER"],
-                "password": keycloak["ROOKERY_KEYCLOAK_ADMIN_PASSWORD"],
-            },
-        )
+        master = await master_admin_login(client, keycloak)
     assert master.status_code == 200
     for bad in (
         master.json()["access_token"],
