@@ -34,7 +34,7 @@ async def db(tmp_path: pathlib.Path) -> AsyncIterator[Database]:
     await database.close()
 
 
-wait_for = functools.partial(eventually_async, timeout_s=3.0, interval_s=0.01, message="condition not met in time")
+wait_for = functools.partial(eventually_async, timeout_s=15.0, interval_s=0.01, message="condition not met in time")
 
 
 def a_status(status_id: int | None = None) -> Status:
