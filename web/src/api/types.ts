@@ -1,0 +1,104 @@
+// The Mastodon entities the client reads (only the fields it uses).
+
+export type Visibility = "public" | "unlisted" | "private" | "direct";
+
+export interface CustomField {
+  name: string;
+  value: string;
+}
+
+export interface Account {
+  id: string;
+  username: string;
+  acct: string;
+  display_name: string;
+  note: string;
+  url: string;
+  avatar: string;
+  header: string;
+  locked: boolean;
+  bot?: boolean;
+  fields: CustomField[];
+  followers_count: number;
+  following_count: number;
+  statuses_count: number;
+}
+
+export interface MediaAttachment {
+  id: string;
+  type: "image" | "video" | "gifv" | "audio" | "unknown";
+  url: string;
+  preview_url: string | null;
+  description: string | null;
+}
+
+export interface Mention {
+  id: string;
+  username: string;
+  acct: string;
+  url: string;
+}
+
+export interface Tag {
+  name: string;
+  url: string;
+}
+
+export interface Status {
+  id: string;
+  created_at: string;
+  edited_at?: string | null;
+  in_reply_to_id: string | null;
+  in_reply_to_account_id: string | null;
+  sensitive: boolean;
+  spoiler_text: string;
+  visibility: Visibility;
+  language: string | null;
+  url: string | null;
+  replies_count: number;
+  reblogs_count: number;
+  favourites_count: number;
+  favourited?: boolean;
+  reblogged?: boolean;
+  bookmarked?: boolean;
+  content: string;
+  reblog: Status | null;
+  account: Account;
+  media_attachments: MediaAttachment[];
+  mentions: Mention[];
+  tags: Tag[];
+}
+
+export interface Notification {
+  id: string;
+  type: string;
+  created_at: string;
+  account: Account;
+  status?: Status | null;
+}
+
+export interface Context {
+  ancestors: Status[];
+  descendants: Status[];
+}
+
+export interface SearchResults {
+  accounts: Account[];
+  statuses: Status[];
+  hashtags: Tag[];
+}
+
+export interface Application {
+  id?: string;
+  name: string;
+  client_id: string;
+  client_secret: string;
+  redirect_uri: string;
+}
+
+export interface TokenGrant {
+  access_token: string;
+  token_type: string;
+  scope: string;
+  created_at?: number;
+}
