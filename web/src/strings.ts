@@ -46,7 +46,6 @@ export const en = {
   new_posts_other: "{n} new posts",
   retry: "Try again",
 
-  stream_connecting: "Connecting to live updates…",
   stream_lost: "Live updates lost; reconnecting in {seconds} s…",
 
   error_network: "Rookery could not be reached. Check your connection and try again.",

@@ -16,7 +16,7 @@ describe("API errors", () => {
 
   it("turns a 429 into a message with the wait", async () => {
     const api = new ApiClient("http://r.test", () => "tok", answer(429, { error: "Too many requests" }, { "Retry-After": "12" }));
-    const error = await api.get("/api/v1/timelines/home").catch((caught) => caught);
+    const error = (await api.get("/api/v1/timelines/home").catch((caught: unknown) => caught)) as ApiError;
     expect(error).toBeInstanceOf(ApiError);
     expect(error.retryAfter).toBe(12);
     expect(describeError(error)).toBe("Too many requests. Try again in 12 s.");

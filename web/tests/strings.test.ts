@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { en, plural, t } from "../src/strings";
 
@@ -11,7 +12,7 @@ function sources(dir: string): string[] {
   });
 }
 
-const srcDir = join(__dirname, "..", "src");
+const srcDir = fileURLToPath(new URL("../src", import.meta.url));
 const code = sources(srcDir).map((path) => readFileSync(path, "utf8")).join("\n");
 
 describe("string catalogue", () => {
@@ -23,11 +24,12 @@ describe("string catalogue", () => {
   });
 
   it("has no key that nothing uses", () => {
+    // notification_<type> keys are looked up by the notification's type
     const unused = Object.keys(en).filter((key) => {
       const base = key.replace(/_(one|other)$/, "");
-      return !code.includes(`"${key}"`) && !code.includes(`"${base}"`) && !code.includes(`notification_\${`) ;
+      return !code.includes(`"${key}"`) && !code.includes(`"${base}"`) && !key.startsWith("notification_");
     });
-    expect(unused.filter((key) => !key.startsWith("notification_"))).toEqual([]);
+    expect(unused).toEqual([]);
   });
 
   it("has no empty strings", () => {

@@ -1,0 +1,124 @@
+import { useEffect } from "preact/hooks";
+import { Compose } from "./compose/Compose";
+import { Callback } from "./pages/Callback";
+import { Notifications } from "./pages/Notifications";
+import { Profile } from "./pages/Profile";
+import { Search } from "./pages/Search";
+import { Settings } from "./pages/Settings";
+import { StatusPage } from "./pages/StatusPage";
+import { Welcome } from "./pages/Welcome";
+import { type Route, navigate, paths, useRoute } from "./router";
+import { useMe } from "./session";
+import { type StringKey, t } from "./strings";
+import { Timeline } from "./timeline/Timeline";
+
+const navItems: { href: string; label: StringKey; icon: string; route: Route["name"]; member?: boolean }[] = [
+  { href: "/home", label: "nav_home", icon: "⌂", route: "home", member: true },
+  { href: "/notifications", label: "nav_notifications", icon: "🔔", route: "notifications", member: true },
+  { href: "/local", label: "nav_local", icon: "◎", route: "local" },
+  { href: "/public", label: "nav_public", icon: "🌐", route: "public" },
+  { href: "/search", label: "nav_search", icon: "⌕", route: "search" },
+  { href: "/chats", label: "nav_chats", icon: "✉", route: "chats", member: true },
+  { href: "/settings", label: "nav_settings", icon: "⚙", route: "settings", member: true },
+];
+
+/** Pages that need a signed-in member; the others are readable by anyone. */
+const membersOnly = new Set<Route["name"]>(["home", "notifications", "chats", "settings"]);
+
+function title(route: Route): string {
+  switch (route.name) {
+    case "home": return t("title_home");
+    case "local": return t("title_local");
+    case "public": return t("title_public");
+    case "notifications": return t("title_notifications");
+    case "tag": return t("title_tag", { tag: route.tag });
+    case "search": return t("title_search");
+    case "chats": return t("title_chats");
+    case "settings": return t("title_settings");
+    case "status": return t("title_status");
+    case "profile": return `@${route.acct}`;
+    case "notFound": return t("title_not_found");
+    default: return t("app_name");
+  }
+}
+
+function Page({ route }: { route: Route }) {
+  switch (route.name) {
+    case "welcome":
+      return <Welcome notice={new URLSearchParams(location.search).has("signed_out") ? t("signed_out_notice") : undefined} />;
+    case "oauthCallback":
+      return <Callback code={route.code} state={route.state} error={route.error} />;
+    case "home":
+      return <Timeline key="home" path="/api/v1/timelines/home" stream={{ name: "user" }} compose label={t("title_home")} />;
+    case "local":
+      return <Timeline key="local" path="/api/v1/timelines/public" query={{ local: true }} stream={{ name: "public:local" }} compose label={t("title_local")} />;
+    case "public":
+      return <Timeline key="public" path="/api/v1/timelines/public" stream={{ name: "public" }} compose label={t("title_public")} />;
+    case "tag":
+      return <Timeline key={`tag-${route.tag}`} path={`/api/v1/timelines/tag/${encodeURIComponent(route.tag)}`} stream={{ name: "hashtag", tag: route.tag }} label={t("title_tag", { tag: route.tag })} />;
+    case "notifications":
+      return <Notifications />;
+    case "profile":
+      return <Profile acct={route.acct} />;
+    case "status":
+      return <StatusPage id={route.id} />;
+    case "search":
+      return <Search q={route.q} />;
+    case "settings":
+      return <Settings />;
+    case "chats":
+      return <p class="muted">{t("coming_soon")}</p>;
+    case "notFound":
+      return <p>{t("not_found_body")}</p>;
+  }
+}
+
+export function App() {
+  const route = useRoute();
+  const { me, signedIn } = useMe();
+  const needsSignIn = membersOnly.has(route.name) && !signedIn;
+
+  useEffect(() => {
+    if (route.name === "welcome" && signedIn) navigate("/home", true);
+    else if (needsSignIn) navigate("/", true);
+  }, [route.name, signedIn]);
+
+  useEffect(() => {
+    document.title = route.name === "welcome" ? t("app_name") : `${title(route)} · ${t("app_name")}`;
+    document.getElementById("main")?.focus({ preventScroll: true });
+  }, [route]);
+
+  const showTitle = route.name !== "welcome" && route.name !== "oauthCallback" && route.name !== "profile";
+  return (
+    <div class="shell">
+      <a class="skip-link" href="#main">{t("skip_to_content")}</a>
+      <header class="topbar">
+        <a class="brand" href={signedIn ? "/home" : "/"}>{t("app_name")}</a>
+        {me && (
+          <a class="me" href={paths.profile(me.acct)} aria-label={t("nav_profile")}>
+            <img src={me.avatar} alt="" width={32} height={32} />
+          </a>
+        )}
+      </header>
+      <nav class="sidebar" aria-label={t("nav_main")}>
+        <ul>
+          {navItems
+            .filter((item) => signedIn || !item.member)
+            .map((item) => (
+              <li key={item.href}>
+                <a href={item.href} aria-current={route.name === item.route ? "page" : undefined}>
+                  <span class="nav-icon" aria-hidden="true">{item.icon}</span>
+                  <span class="nav-label">{t(item.label)}</span>
+                </a>
+              </li>
+            ))}
+        </ul>
+      </nav>
+      <main id="main" tabIndex={-1}>
+        {showTitle && <h1 class="page-title">{title(route)}</h1>}
+        {needsSignIn ? null : <Page route={route} />}
+      </main>
+      <aside class="side-compose">{signedIn && route.name !== "home" && route.name !== "local" && route.name !== "public" && <Compose />}</aside>
+    </div>
+  );
+}

@@ -1,0 +1,76 @@
+import { useEffect, useState } from "preact/hooks";
+import { describeError } from "../api/errors";
+import { openStream, streamingUrl } from "../api/streaming";
+import { storedToken } from "../api/auth";
+import type { Notification } from "../api/types";
+import { displayName, shortTime } from "../format";
+import { paths } from "../router";
+import { api, stores } from "../session";
+import { type StringKey, t } from "../strings";
+import { StatusCard } from "../timeline/StatusCard";
+
+const known = new Set(["mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update"]);
+
+export function notificationText(notification: Notification): string {
+  const name = displayName(notification.account);
+  if (known.has(notification.type)) return t(`notification_${notification.type}` as StringKey, { name });
+  return t("notification_other", { name, type: notification.type });
+}
+
+function dedupe(list: Notification[]): Notification[] {
+  const seen = new Set<string>();
+  return list.filter((item) => (seen.has(item.id) ? false : (seen.add(item.id), true)));
+}
+
+export function Notifications() {
+  const [items, setItems] = useState<Notification[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = async (from: string | null) => {
+    setLoading(true);
+    setError(null);
+    try {
+      const page = from ? await api.page<Notification>(from) : await api.page<Notification>("/api/v1/notifications");
+      setItems((old) => dedupe([...old, ...page.items]));
+      setNext(page.items.length ? page.next : null);
+    } catch (caught) {
+      setError(describeError(caught));
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  useEffect(() => {
+    void load(null);
+    return openStream({
+      url: streamingUrl(api.origin, "user", storedToken(stores)),
+      onEvent: ({ event, payload }) => {
+        if (event === "notification") setItems((old) => dedupe([payload as Notification, ...old]));
+      },
+    });
+  }, []);
+
+  return (
+    <section aria-label={t("title_notifications")}>
+      <ol class="notifications">
+        {items.map((item) => (
+          <li key={item.id} class={`notification notification-${item.type}`}>
+            <p>
+              <a href={paths.profile(item.account.acct)}>{notificationText(item)}</a>{" "}
+              <time class="muted" dateTime={item.created_at}>{shortTime(item.created_at)}</time>
+            </p>
+            {item.status && <StatusCard status={item.status} />}
+          </li>
+        ))}
+      </ol>
+      {error && <p class="error" role="alert">{error}</p>}
+      {loading && <p class="muted" role="status">{t("loading")}</p>}
+      {!loading && !items.length && !error && <p class="muted">{t("empty_timeline")}</p>}
+      {next && !loading && (
+        <button type="button" class="secondary load-more" onClick={() => load(next)}>{t("load_more")}</button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,49 @@
+// The signed-in session: one API client for the page, the token, and who we are.
+import { useEffect, useState } from "preact/hooks";
+import { type AuthStores, storedToken } from "./api/auth";
+import { ApiClient } from "./api/client";
+import type { Account } from "./api/types";
+
+export const stores: AuthStores = { local: window.localStorage, session: window.sessionStorage };
+export const api = new ApiClient(window.location.origin, () => storedToken(stores));
+
+const CHANGED = "rookery:session";
+let me: Account | null = null;
+
+export function signedIn(): boolean {
+  return storedToken(stores) !== null;
+}
+
+/** Call after signing in or out so every view re-reads the session. */
+export function sessionChanged(): void {
+  me = null;
+  window.dispatchEvent(new Event(CHANGED));
+}
+
+/** The signed-in account (verify_credentials, fetched once), or null when signed out. */
+export function useMe(): { me: Account | null; signedIn: boolean } {
+  const [state, setState] = useState({ me, signedIn: signedIn() });
+  useEffect(() => {
+    const refresh = () => {
+      const isIn = signedIn();
+      setState({ me, signedIn: isIn });
+      if (isIn && !me) {
+        api
+          .get<Account>("/api/v1/accounts/verify_credentials")
+          .then((account) => {
+            me = account;
+            setState({ me, signedIn: true });
+          })
+          .catch(() => undefined);
+      }
+    };
+    refresh();
+    window.addEventListener(CHANGED, refresh);
+    window.addEventListener("storage", refresh);
+    return () => {
+      window.removeEventListener(CHANGED, refresh);
+      window.removeEventListener("storage", refresh);
+    };
+  }, []);
+  return state;
+}

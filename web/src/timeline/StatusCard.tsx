@@ -1,0 +1,150 @@
+import { useState } from "preact/hooks";
+import type { Status } from "../api/types";
+import { describeError } from "../api/errors";
+import { displayName, fullTime, shortTime } from "../format";
+import { navigate, paths } from "../router";
+import { sanitiseHtml } from "../sanitise";
+import { api } from "../session";
+import { t } from "../strings";
+import { type Toggle, flip, isOn } from "./actions";
+
+interface Props {
+  status: Status;
+  onChange?: (status: Status) => void;
+  onReply?: (status: Status) => void;
+  /** The post a thread page is about: shown larger, no link to itself. */
+  focused?: boolean;
+}
+
+type Key = Parameters<typeof t>[0];
+const toggles: { toggle: Toggle; on: Key; off: Key; count?: Key; icon: string }[] = [
+  { toggle: "reblog", on: "unboost", off: "boost", count: "boosts_count", icon: "⟲" },
+  { toggle: "favourite", on: "unfavourite", off: "favourite", count: "favourites_count", icon: "★" },
+  { toggle: "bookmark", on: "unbookmark", off: "bookmark", icon: "🔖" },
+];
+
+/** "Favourite, 3 favourites": the action first, then the count a sighted reader sees. */
+function actionLabel(action: string, count: Key | undefined, n: number): string {
+  return count && n ? `${action}, ${t(count, { n })}` : action;
+}
+
+/** Mention and hashtag links in content open inside the app. */
+function followContentLink(event: MouseEvent, status: Status): void {
+  const anchor = (event.target as Element).closest?.("a");
+  if (!anchor || event.button !== 0 || event.metaKey || event.ctrlKey) return;
+  const href = anchor.getAttribute("href");
+  const mention = status.mentions.find((item) => item.url === href);
+  if (mention && !anchor.classList.contains("hashtag")) {
+    event.preventDefault();
+    navigate(paths.profile(mention.acct));
+    return;
+  }
+  const tag = anchor.classList.contains("hashtag")
+    ? status.tags.find((item) => item.url === href || anchor.textContent?.replace(/^#/, "").toLowerCase() === item.name.toLowerCase())
+    : undefined;
+  if (tag) {
+    event.preventDefault();
+    navigate(paths.tag(tag.name));
+  }
+}
+
+export function StatusCard({ status: shown, onChange, onReply, focused }: Props) {
+  const boost = shown.reblog ? shown : null;
+  const status = shown.reblog ?? shown;
+  const [revealed, setRevealed] = useState(false);
+  const [mediaShown, setMediaShown] = useState(false);
+  const [busy, setBusy] = useState<Toggle | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const author = status.account;
+  const permalink = paths.status(author.acct, status.id);
+  const hidden = Boolean(status.spoiler_text) && !revealed;
+
+  const act = async (toggle: Toggle) => {
+    setBusy(toggle);
+    setError(null);
+    try {
+      onChange?.(await flip(api, status, toggle));
+    } catch (caught) {
+      setError(describeError(caught));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <article class={focused ? "status status-focused" : "status"} aria-labelledby={`status-${shown.id}-author`}>
+      {boost && (
+        <p class="status-boosted">
+          <a href={paths.profile(boost.account.acct)}>{t("boosted_by", { name: displayName(boost.account) })}</a>
+        </p>
+      )}
+      <header class="status-header">
+        <a class="status-avatar" href={paths.profile(author.acct)} tabIndex={-1} aria-hidden="true">
+          <img src={author.avatar} alt="" width={46} height={46} loading="lazy" />
+        </a>
+        <a class="status-author" id={`status-${shown.id}-author`} href={paths.profile(author.acct)}>
+          <bdi class="status-name">{displayName(author)}</bdi> <span class="status-acct">@{author.acct}</span>
+        </a>
+        <a class="status-time" href={permalink} title={fullTime(status.created_at)}>
+          <time dateTime={status.created_at}>{shortTime(status.created_at)}</time>
+          {status.edited_at ? ` · ${t("edited")}` : ""}
+        </a>
+      </header>
+      {status.spoiler_text && (
+        <p class="status-spoiler">
+          <span>{status.spoiler_text}</span>{" "}
+          <button type="button" class="link-button" aria-expanded={revealed} onClick={() => setRevealed(!revealed)}>
+            {revealed ? t("content_warning_hide") : t("content_warning_show")}
+          </button>
+        </p>
+      )}
+      {!hidden && (
+        <div
+          class="status-content"
+          lang={status.language ?? undefined}
+          onClick={(event) => followContentLink(event, status)}
+          dangerouslySetInnerHTML={{ __html: sanitiseHtml(status.content) }}
+        />
+      )}
+      {!hidden && status.sensitive && status.media_attachments.length > 0 && !mediaShown && (
+        <button type="button" class="secondary sensitive" onClick={() => setMediaShown(true)}>{t("sensitive_media")}</button>
+      )}
+      {!hidden && (!status.sensitive || mediaShown) && status.media_attachments.length > 0 && (
+        <div class={`status-media media-${Math.min(status.media_attachments.length, 4)}`}>
+          {status.media_attachments.map((media) =>
+            media.type === "video" || media.type === "gifv" ? (
+              <video key={media.id} src={media.url} controls={media.type === "video"} autoPlay={media.type === "gifv"} loop={media.type === "gifv"} muted={media.type === "gifv"} aria-label={media.description ?? undefined} />
+            ) : (
+              <a key={media.id} href={media.url} target="_blank" rel="noopener noreferrer">
+                <img src={media.preview_url ?? media.url} alt={media.description ?? ""} loading="lazy" />
+              </a>
+            ),
+          )}
+        </div>
+      )}
+      <footer class="status-actions">
+        <button type="button" onClick={() => onReply?.(status)} aria-label={actionLabel(t("reply"), "replies_count", status.replies_count)} disabled={!onReply}>
+          ↩ <span aria-hidden="true">{status.replies_count || ""}</span>
+        </button>
+        {toggles.map(({ toggle, on, off, count: countKey, icon }) => {
+          const active = isOn(status, toggle);
+          const count = toggle === "reblog" ? status.reblogs_count : toggle === "favourite" ? status.favourites_count : 0;
+          return (
+            <button
+              key={toggle}
+              type="button"
+              class={active ? "active" : ""}
+              aria-pressed={active}
+              aria-label={actionLabel(active ? t(on) : t(off), countKey, count)}
+              disabled={busy !== null || !onChange || (toggle === "reblog" && (status.visibility === "private" || status.visibility === "direct"))}
+              onClick={() => act(toggle)}
+            >
+              {icon} <span aria-hidden="true">{count || ""}</span>
+            </button>
+          );
+        })}
+      </footer>
+      {error && <p class="error" role="alert">{error}</p>}
+    </article>
+  );
+}
