@@ -16,5 +16,5 @@ export default defineConfig({
       "/system": { target: api },
     },
   },
-  test: { environment: "node", include: ["tests/**/*.test.ts"] },
+  test: { environment: "node", include: ["tests/**/*.test.ts", "tests/**/*.test.tsx"] },
 });

@@ -5,6 +5,7 @@ import { Notifications } from "./pages/Notifications";
 import { Profile } from "./pages/Profile";
 import { Search } from "./pages/Search";
 import { Settings } from "./pages/Settings";
+import { SignUp } from "./pages/SignUp";
 import { StatusPage } from "./pages/StatusPage";
 import { Welcome } from "./pages/Welcome";
 import { type Route, navigate, paths, useRoute } from "./router";
@@ -46,6 +47,8 @@ function Page({ route }: { route: Route }) {
   switch (route.name) {
     case "welcome":
       return <Welcome notice={new URLSearchParams(location.search).has("signed_out") ? t("signed_out_notice") : undefined} />;
+    case "signup":
+      return <SignUp />;
     case "oauthCallback":
       return <Callback code={route.code} state={route.state} error={route.error} />;
     case "home":
@@ -79,7 +82,7 @@ export function App() {
   const needsSignIn = membersOnly.has(route.name) && !signedIn;
 
   useEffect(() => {
-    if (route.name === "welcome" && signedIn) navigate("/home", true);
+    if ((route.name === "welcome" || route.name === "signup") && signedIn) navigate("/home", true);
     else if (needsSignIn) navigate("/", true);
   }, [route.name, signedIn]);
 
@@ -88,7 +91,7 @@ export function App() {
     document.getElementById("main")?.focus({ preventScroll: true });
   }, [route]);
 
-  const showTitle = route.name !== "welcome" && route.name !== "oauthCallback" && route.name !== "profile";
+  const showTitle = !["welcome", "signup", "oauthCallback", "profile"].includes(route.name);
   return (
     <div class="shell">
       <a class="skip-link" href="#main">{t("skip_to_content")}</a>

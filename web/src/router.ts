@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 
 export type Route =
   | { name: "welcome" }
+  | { name: "signup" }
   | { name: "home" }
   | { name: "local" }
   | { name: "public" }
@@ -18,6 +19,7 @@ export type Route =
 
 const fixed: Record<string, Route> = {
   "/": { name: "welcome" },
+  "/signup": { name: "signup" },
   "/home": { name: "home" },
   "/local": { name: "local" },
   "/public": { name: "public" },

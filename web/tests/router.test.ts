@@ -5,6 +5,7 @@ describe("router", () => {
   it("matches every page", () => {
     expect(matchRoute("/")).toEqual({ name: "welcome" });
     expect(matchRoute("/home/")).toEqual({ name: "home" });
+    expect(matchRoute("/signup").name).toBe("signup");
     expect(matchRoute("/local").name).toBe("local");
     expect(matchRoute("/public").name).toBe("public");
     expect(matchRoute("/notifications").name).toBe("notifications");

@@ -104,6 +104,35 @@ export async function completeSignIn(
   return grant.access_token;
 }
 
+export interface Registration {
+  username: string;
+  email: string;
+  password: string;
+  locale?: string;
+}
+
+/** Sign-up the Mastodon way: an app token (client_credentials), then POST /api/v1/accounts,
+ * which answers with the new member's token. */
+export async function signUp(api: ApiClient, stores: AuthStores, registration: Registration): Promise<string> {
+  const app = await ensureApp(api, stores);
+  const appToken = await api.post<TokenGrant>(
+    "/oauth/token",
+    new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: app.client_id,
+      client_secret: app.client_secret,
+      scope: SCOPES,
+    }),
+  );
+  const grant = await api.post<TokenGrant>(
+    "/api/v1/accounts",
+    { ...registration, agreement: true, locale: registration.locale ?? "en" },
+    { Authorization: `Bearer ${appToken.access_token}` },
+  );
+  stores.local.setItem(TOKEN_KEY, grant.access_token);
+  return grant.access_token;
+}
+
 /** Revoke the token on the server (best effort) and forget it here either way. */
 export async function signOut(api: ApiClient, stores: AuthStores): Promise<void> {
   const token = storedToken(stores);

@@ -42,7 +42,7 @@ export class ApiClient {
     const url = new URL(withQuery(path, options.query), this.origin).toString();
     const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
     const token = this.token();
-    if (token) headers.Authorization = `Bearer ${token}`;
+    if (token && !headers.Authorization) headers.Authorization = `Bearer ${token}`;
     let body: BodyInit | undefined;
     if (options.body instanceof URLSearchParams || options.body instanceof FormData) body = options.body;
     else if (options.body !== undefined) {

@@ -4,7 +4,7 @@ import { describeError } from "../api/errors";
 import { api, stores } from "../session";
 import { t } from "../strings";
 
-export function SignInButton({ label = t("sign_in") }: { label?: string }) {
+export function SignInButton() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const start = async () => {
@@ -19,7 +19,7 @@ export function SignInButton({ label = t("sign_in") }: { label?: string }) {
   };
   return (
     <>
-      <button type="button" onClick={start} disabled={busy}>{label}</button>
+      <button type="button" onClick={start} disabled={busy}>{t("sign_in")}</button>
       {error && <p class="error" role="alert">{error}</p>}
     </>
   );
@@ -33,7 +33,7 @@ export function Welcome({ notice }: { notice?: string }) {
       {notice && <p class="notice" role="status">{notice}</p>}
       <div class="welcome-actions">
         <SignInButton />
-        <SignInButton label={t("sign_up")} />
+        <a class="button" href="/signup">{t("sign_up")}</a>
         <a class="button secondary" href="/public">{t("browse_public")}</a>
       </div>
     </section>

@@ -1,0 +1,89 @@
+// Against a running Rookery (ROOKERY_URL=http://127.0.0.1:8080 npm test): the client's sign-up,
+// OAuth code flow with PKCE, posting, timelines with Link pagination, toggles and sign-out.
+// Skipped when ROOKERY_URL is not set, so plain `npm test` needs no server.
+import { describe, expect, it } from "vitest";
+import { beginSignIn, completeSignIn, ensureApp, signOut, signUp, storedToken } from "../src/api/auth";
+import { ApiClient } from "../src/api/client";
+import { ApiError } from "../src/api/errors";
+import type { Account, Status } from "../src/api/types";
+import { flip } from "../src/timeline/actions";
+
+const origin = process.env.ROOKERY_URL;
+
+function memoryStore() {
+  const data = new Map<string, string>();
+  return {
+    getItem: (key: string) => data.get(key) ?? null,
+    setItem: (key: string, value: string) => void data.set(key, value),
+    removeItem: (key: string) => void data.delete(key),
+  };
+}
+
+/** What a person does on the authorize page: fill the form, press Authorize. */
+async function approve(authorizeUrl: string, username: string, password: string): Promise<URL> {
+  const page = await fetch(authorizeUrl);
+  expect(page.status).toBe(200);
+  const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
+  const html = await page.text();
+  const form = new URLSearchParams();
+  for (const match of html.matchAll(/<input type='hidden' name='([^']+)' value='([^']*)'>/g)) {
+    form.append(match[1], match[2].replace(/&amp;/g, "&").replace(/&#x27;/g, "'").replace(/&quot;/g, '"'));
+  }
+  form.set("username", username);
+  form.set("password", password);
+  form.set("decision", "approve");
+  const answer = await fetch(new URL("/oauth/authorize", authorizeUrl), {
+    method: "POST",
+    body: form,
+    headers: { Cookie: cookie },
+    redirect: "manual",
+  });
+  expect(answer.status).toBe(302);
+  return new URL(answer.headers.get("location")!);
+}
+
+describe.skipIf(!origin)("against a live Rookery", () => {
+  it("signs up, signs in with PKCE, posts, pages, favourites and signs out", async () => {
+    const stores = { local: memoryStore(), session: memoryStore() };
+    const api = new ApiClient(origin!, () => storedToken(stores));
+    const app = await ensureApp(api, stores);
+    expect(app.client_id).toBeTruthy();
+    expect((await ensureApp(api, stores)).client_id).toBe(app.client_id);
+
+    const username = `web${Date.now().toString(36)}`;
+    const password = "correct horse battery staple";
+    await signUp(api, stores, { username, email: `${username}@example.com`, password });
+    expect((await api.get<Account>("/api/v1/accounts/verify_credentials")).username).toBe(username);
+    await signOut(api, stores);
+
+    const back = await approve(await beginSignIn(api, stores), username, password);
+    expect(back.pathname).toBe("/oauth-callback");
+    await completeSignIn(api, stores, back.searchParams.get("code")!, back.searchParams.get("state"));
+    const me = await api.get<Account>("/api/v1/accounts/verify_credentials");
+    expect(me.username).toBe(username);
+
+    const posted: Status[] = [];
+    for (const n of [1, 2, 3]) {
+      posted.push(await api.post<Status>("/api/v1/statuses", { status: `post ${n} <script>x</script>`, visibility: "public" }));
+    }
+    const first = await api.page<Status>("/api/v1/timelines/home", { limit: 2 });
+    expect(first.items.map((s) => s.id)).toEqual([posted[2].id, posted[1].id]);
+    expect(first.next).toBeTruthy();
+    const second = await api.page<Status>(first.next!);
+    expect(second.items[0].id).toBe(posted[0].id);
+
+    const liked = await flip(api, posted[0], "favourite");
+    expect(liked.favourited).toBe(true);
+    const boosted = await flip(api, liked, "reblog");
+    expect(boosted.id).toBe(posted[0].id);
+    expect(boosted.reblogged).toBe(true);
+
+    const token = storedToken(stores);
+    await signOut(api, stores);
+    expect(storedToken(stores)).toBe(null);
+    const revoked = new ApiClient(origin!, () => token);
+    const error = await revoked.get("/api/v1/accounts/verify_credentials").catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(401);
+  });
+});
