@@ -1,4 +1,6 @@
 import { useEffect } from "preact/hooks";
+import { ChatRoom } from "./chats/ChatRoom";
+import { Chats } from "./chats/Chats";
 import { Compose } from "./compose/Compose";
 import { Callback } from "./pages/Callback";
 import { Notifications } from "./pages/Notifications";
@@ -24,7 +26,7 @@ const navItems: { href: string; label: StringKey; icon: string; route: Route["na
 ];
 
 /** Pages that need a signed-in member; the others are readable by anyone. */
-const membersOnly = new Set<Route["name"]>(["home", "notifications", "chats", "settings"]);
+const membersOnly = new Set<Route["name"]>(["home", "notifications", "chats", "chat", "settings"]);
 
 function title(route: Route): string {
   switch (route.name) {
@@ -34,7 +36,8 @@ function title(route: Route): string {
     case "notifications": return t("title_notifications");
     case "tag": return t("title_tag", { tag: route.tag });
     case "search": return t("title_search");
-    case "chats": return t("title_chats");
+    case "chats":
+    case "chat": return t("title_chats");
     case "settings": return t("title_settings");
     case "status": return t("title_status");
     case "profile": return `@${route.acct}`;
@@ -70,7 +73,9 @@ function Page({ route }: { route: Route }) {
     case "settings":
       return <Settings />;
     case "chats":
-      return <p class="muted">{t("coming_soon")}</p>;
+      return <Chats />;
+    case "chat":
+      return <ChatRoom id={route.id} />;
     case "notFound":
       return <p>{t("not_found_body")}</p>;
   }
@@ -109,7 +114,7 @@ export function App() {
             .filter((item) => signedIn || !item.member)
             .map((item) => (
               <li key={item.href}>
-                <a href={item.href} aria-current={route.name === item.route ? "page" : undefined}>
+                <a href={item.href} aria-current={route.name === item.route || (item.route === "chats" && route.name === "chat") ? "page" : undefined}>
                   <span class="nav-icon" aria-hidden="true">{item.icon}</span>
                   <span class="nav-label">{t(item.label)}</span>
                 </a>

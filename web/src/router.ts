@@ -13,6 +13,7 @@ export type Route =
   | { name: "tag"; tag: string }
   | { name: "search"; q: string }
   | { name: "chats" }
+  | { name: "chat"; id: string }
   | { name: "settings" }
   | { name: "oauthCallback"; code: string | null; state: string | null; error: string | null }
   | { name: "notFound" };
@@ -50,6 +51,7 @@ export function matchRoute(pathname: string, search = ""): Route {
     const tag = decode(parts[1]);
     return tag ? { name: "tag", tag } : { name: "notFound" };
   }
+  if (parts.length === 2 && parts[0] === "chats" && /^\d+$/.test(parts[1])) return { name: "chat", id: parts[1] };
   if (parts[0]?.startsWith("@") && parts[0].length > 1) {
     const acct = decode(parts[0].slice(1));
     if (!acct) return { name: "notFound" };
@@ -64,6 +66,7 @@ export const paths = {
   profile: (acct: string) => `/@${encodeURIComponent(acct).replace(/%40/g, "@")}`,
   status: (acct: string, id: string) => `${paths.profile(acct)}/${id}`,
   tag: (tag: string) => `/tags/${encodeURIComponent(tag)}`,
+  chat: (id: string) => `/chats/${id}`,
   search: (q: string) => `/search?q=${encodeURIComponent(q)}`,
 };
 

@@ -1,7 +1,8 @@
 // The signed-in session: one API client for the page, the token, and who we are.
 import { useEffect, useState } from "preact/hooks";
-import { type AuthStores, storedToken } from "./api/auth";
+import { type AuthStores, forgetToken, storedToken } from "./api/auth";
 import { ApiClient } from "./api/client";
+import { ApiError } from "./api/errors";
 import type { Account } from "./api/types";
 
 export const stores: AuthStores = { local: window.localStorage, session: window.sessionStorage };
@@ -34,7 +35,12 @@ export function useMe(): { me: Account | null; signedIn: boolean } {
             me = account;
             setState({ me, signedIn: true });
           })
-          .catch(() => undefined);
+          .catch((error) => {
+            if (error instanceof ApiError && error.status === 401) {
+              forgetToken(stores);
+              sessionChanged();
+            }
+          });
       }
     };
     refresh();

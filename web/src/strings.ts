@@ -46,7 +46,6 @@ export const en = {
   title_status: "Post",
   title_not_found: "Page not found",
   not_found_body: "There is nothing at this address.",
-  coming_soon: "This page is not built yet.",
 
   loading: "Loading…",
   load_more: "Load more",
@@ -122,6 +121,17 @@ export const en = {
   search_hashtags: "Hashtags",
   search_statuses: "Posts",
   search_nothing: "No results.",
+
+  chats_empty: "No chats yet. Start one with someone you know.",
+  chat_new_label: "Start a chat with (username)",
+  chat_new_submit: "Start chat",
+  chat_unread: "{n} unread",
+  chat_with: "Chat with {names}",
+  chat_untitled_group: "Group chat",
+  chat_message_label: "Message",
+  chat_send: "Send",
+  chat_older: "Older messages",
+  chat_messages: "Messages",
 
   settings_signed_in_as: "Signed in as @{acct}",
   settings_theme: "Colours follow your system's light or dark setting.",

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { beginSignIn, completeSignIn, ensureApp, signOut, signUp, storedToken } from "../src/api/auth";
 import { ApiClient } from "../src/api/client";
 import { ApiError } from "../src/api/errors";
-import type { Account, Status } from "../src/api/types";
+import type { Account, Chat, ChatMessage, Status } from "../src/api/types";
 import { flip } from "../src/timeline/actions";
 
 const origin = process.env.ROOKERY_URL;
@@ -85,5 +85,28 @@ describe.skipIf(!origin)("against a live Rookery", () => {
     const error = await revoked.get("/api/v1/accounts/verify_credentials").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(401);
+  });
+});
+
+describe.skipIf(!origin)("chats against a live Rookery", () => {
+  it("starts a direct chat, sends a message kept as plain text, counts it unread for the other", async () => {
+    const people = [];
+    for (const who of ["a", "b"]) {
+      const stores = { local: memoryStore(), session: memoryStore() };
+      const api = new ApiClient(origin!, () => storedToken(stores));
+      const username = `chat${who}${Date.now().toString(36)}`;
+      await signUp(api, stores, { username, email: `${username}@example.com`, password: "correct horse battery staple" });
+      people.push({ api, me: await api.get<Account>("/api/v1/accounts/verify_credentials") });
+    }
+    const [ana, bo] = people;
+    const chat = await ana.api.post<Chat>("/api/v1/chats", { account_ids: [bo.me.id] });
+    const sent = await ana.api.post<ChatMessage>(`/api/v1/chats/${chat.id}/messages`, { text: "<b>hi</b>" });
+    expect(sent.text).toBe("<b>hi</b>");
+    const theirs = await bo.api.get<Chat[]>("/api/v1/chats");
+    expect(theirs.map((c) => [c.id, c.unread_count])).toEqual([[chat.id, 1]]);
+    const page = await bo.api.page<ChatMessage>(`/api/v1/chats/${chat.id}/messages`);
+    expect(page.items.map((m) => m.id)).toEqual([sent.id]);
+    await bo.api.post(`/api/v1/chats/${chat.id}/read`, { last_read_id: sent.id });
+    expect((await bo.api.get<Chat>(`/api/v1/chats/${chat.id}`)).unread_count).toBe(0);
   });
 });

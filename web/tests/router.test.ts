@@ -10,6 +10,8 @@ describe("router", () => {
     expect(matchRoute("/public").name).toBe("public");
     expect(matchRoute("/notifications").name).toBe("notifications");
     expect(matchRoute("/chats").name).toBe("chats");
+    expect(matchRoute("/chats/77")).toEqual({ name: "chat", id: "77" });
+    expect(matchRoute(paths.chat("78"))).toEqual({ name: "chat", id: "78" });
     expect(matchRoute("/settings").name).toBe("settings");
     expect(matchRoute("/@ana")).toEqual({ name: "profile", acct: "ana" });
     expect(matchRoute("/@ana@other.example/1234")).toEqual({ name: "status", acct: "ana@other.example", id: "1234" });
@@ -19,7 +21,7 @@ describe("router", () => {
   });
 
   it("answers notFound for anything else", () => {
-    for (const path of ["/nope", "/@", "/@ana/notanid", "/tags/", "/tags/%E0%A4%A", "/@ana/1/2"]) {
+    for (const path of ["/nope", "/@", "/@ana/notanid", "/tags/", "/tags/%E0%A4%A", "/@ana/1/2", "/chats/x"]) {
       expect(matchRoute(path).name).toBe("notFound");
     }
   });

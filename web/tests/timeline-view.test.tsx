@@ -1,8 +1,9 @@
 // @vitest-environment jsdom
 import { render } from "preact";
 import { act } from "preact/test-utils";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { Timeline } from "../src/timeline/Timeline";
+import { json, page, settle, usePage } from "./dom";
 import { status } from "./fixtures";
 
 class FakeSocket {
@@ -24,48 +25,32 @@ const pages: Record<string, { body: unknown; link?: string }> = {
   "/api/v1/timelines/public?max_id=20": { body: [status("20"), status("10")] },
 };
 let requested: string[] = [];
-let root: HTMLElement;
-
-async function settle() {
-  for (let i = 0; i < 5; i++) await act(() => new Promise((resolve) => setTimeout(resolve, 0)));
-}
-
 beforeEach(() => {
   requested = [];
-  vi.stubGlobal("fetch", async (url: string) => {
-    const { pathname, search } = new URL(url);
-    requested.push(pathname + search);
-    const page = pages[pathname + search];
-    if (!page) return new Response(JSON.stringify({ error: "Record not found" }), { status: 404 });
-    return new Response(JSON.stringify(page.body), { headers: page.link ? { Link: page.link } : {} });
-  });
-  vi.stubGlobal("WebSocket", FakeSocket);
-  vi.stubGlobal("IntersectionObserver", class { observe() {} disconnect() {} });
-  root = document.createElement("div");
-  document.body.append(root);
 });
-afterEach(() => {
-  render(null, root);
-  root.remove();
-  vi.unstubAllGlobals();
-});
+usePage((pathAndQuery) => {
+  requested.push(pathAndQuery);
+  const found = pages[pathAndQuery];
+  return found ? json(found.body, 200, found.link ? { Link: found.link } : {}) : json({ error: "Record not found" }, 404);
+}, FakeSocket);
+const root = () => page.root;
 
-const shown = () => [...root.querySelectorAll(".status-time")].map((a) => a.getAttribute("href")!.split("/").pop());
+const shown = () => [...root().querySelectorAll(".status-time")].map((a) => a.getAttribute("href")!.split("/").pop());
 
 describe("Timeline", () => {
   it("loads the first page, then the Link next page without repeating posts", async () => {
-    act(() => render(<Timeline path="/api/v1/timelines/public" label="Public" />, root));
+    act(() => render(<Timeline path="/api/v1/timelines/public" label="Public" />, root()));
     await settle();
     expect(shown()).toEqual(["30", "20"]);
-    act(() => root.querySelector<HTMLButtonElement>(".load-more")!.click());
+    act(() => root().querySelector<HTMLButtonElement>(".load-more")!.click());
     await settle();
     expect(requested).toEqual(["/api/v1/timelines/public", "/api/v1/timelines/public?max_id=20"]);
     expect(shown()).toEqual(["30", "20", "10"]);
-    expect(root.textContent).toContain("You have reached the end.");
+    expect(root().textContent).toContain("You have reached the end.");
   });
 
   it("puts live posts behind an 'n new posts' bar while scrolled, and removes deleted ones", async () => {
-    act(() => render(<Timeline path="/api/v1/timelines/public" stream={{ name: "public" }} label="Public" />, root));
+    act(() => render(<Timeline path="/api/v1/timelines/public" stream={{ name: "public" }} label="Public" />, root()));
     await settle();
     expect(FakeSocket.last!.url).toContain("stream=public");
     Object.defineProperty(window, "scrollY", { value: 500, configurable: true });
@@ -73,9 +58,8 @@ describe("Timeline", () => {
       FakeSocket.last!.push("update", status("40"));
       FakeSocket.last!.push("update", status("50"));
     });
-    const bar = root.querySelector<HTMLButtonElement>(".new-posts")!;
+    const bar = root().querySelector<HTMLButtonElement>(".new-posts")!;
     expect(bar.textContent).toBe("2 new posts");
-    window.scrollTo = () => undefined;
     act(() => bar.click());
     expect(shown()).toEqual(["50", "40", "30", "20"]);
     act(() => FakeSocket.last!.onmessage?.({ data: JSON.stringify({ event: "delete", payload: "30" }) }));
@@ -84,9 +68,9 @@ describe("Timeline", () => {
   });
 
   it("says what went wrong and offers to try again", async () => {
-    act(() => render(<Timeline path="/api/v1/timelines/tag/none" label="Tag" />, root));
+    act(() => render(<Timeline path="/api/v1/timelines/tag/none" label="Tag" />, root()));
     await settle();
-    expect(root.querySelector("[role=alert]")!.textContent).toContain("That could not be found");
-    expect(root.querySelector("[role=alert] button")!.textContent).toBe("Try again");
+    expect(root().querySelector("[role=alert]")!.textContent).toContain("That could not be found");
+    expect(root().querySelector("[role=alert] button")!.textContent).toBe("Try again");
   });
 });

@@ -26,6 +26,11 @@ export function storedToken(stores: AuthStores): string | null {
   return stores.local.getItem(TOKEN_KEY);
 }
 
+/** The server no longer honours the token (401): sign out locally. */
+export function forgetToken(stores: AuthStores): void {
+  stores.local.removeItem(TOKEN_KEY);
+}
+
 function storedApp(stores: AuthStores, origin: string): Application | null {
   const raw = stores.local.getItem(APP_KEY);
   if (!raw) return null;
@@ -137,7 +142,7 @@ export async function signUp(api: ApiClient, stores: AuthStores, registration: R
 export async function signOut(api: ApiClient, stores: AuthStores): Promise<void> {
   const token = storedToken(stores);
   const app = storedApp(stores, api.origin);
-  stores.local.removeItem(TOKEN_KEY);
+  forgetToken(stores);
   if (!token || !app) return;
   try {
     await api.post(

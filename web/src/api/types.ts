@@ -102,3 +102,24 @@ export interface TokenGrant {
   scope: string;
   created_at?: number;
 }
+
+export interface ChatMessage {
+  id: string;
+  chat_id: string;
+  account: Account;
+  /** Plain text as sent: always rendered as text. */
+  text: string;
+  created_at: string;
+}
+
+export interface Chat {
+  id: string;
+  type: "direct" | "group";
+  title: string | null;
+  owner_id: string;
+  members: { account: Account; role: "owner" | "admin" | "member" }[];
+  last_message: ChatMessage | null;
+  unread_count: number;
+  last_read_id: string | null;
+  updated_at: string;
+}

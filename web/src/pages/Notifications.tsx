@@ -1,13 +1,12 @@
 import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../api/errors";
-import { openStream, streamingUrl } from "../api/streaming";
-import { storedToken } from "../api/auth";
 import type { Notification } from "../api/types";
 import { displayName, shortTime } from "../format";
 import { paths } from "../router";
-import { api, stores } from "../session";
+import { api } from "../session";
 import { type StringKey, t } from "../strings";
 import { StatusCard } from "../timeline/StatusCard";
+import { useStream } from "../useStream";
 
 const known = new Set(["mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update"]);
 
@@ -42,15 +41,10 @@ export function Notifications() {
     }
   };
 
-  useEffect(() => {
-    void load(null);
-    return openStream({
-      url: streamingUrl(api.origin, "user", storedToken(stores)),
-      onEvent: ({ event, payload }) => {
-        if (event === "notification") setItems((old) => dedupe([payload as Notification, ...old]));
-      },
-    });
-  }, []);
+  useEffect(() => void load(null), []);
+  useStream({ name: "user" }, ({ event, payload }) => {
+    if (event === "notification") setItems((old) => dedupe([payload as Notification, ...old]));
+  });
 
   return (
     <section aria-label={t("title_notifications")}>

@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Query } from "../api/client";
 import { describeError } from "../api/errors";
-import { type StreamName, type StreamStatus, openStream, streamingUrl } from "../api/streaming";
+import type { StreamName, StreamStatus } from "../api/streaming";
 import type { Status } from "../api/types";
 import { Compose } from "../compose/Compose";
-import { api, signedIn, stores } from "../session";
-import { storedToken } from "../api/auth";
+import { api, signedIn } from "../session";
+import { useStream } from "../useStream";
 import { plural, t } from "../strings";
 import { StatusCard } from "./StatusCard";
 import { appendPage, emptyTimeline, receive, removeStatus, replaceStatus, showPending } from "./state";
@@ -69,18 +69,15 @@ export function Timeline({ path, query, stream, compose, label }: Props) {
   }, [state.next, state.ended, error, load]);
 
   // Live updates from the streaming API.
-  useEffect(() => {
-    if (!stream || (stream.name === "user" && !signedIn())) return;
-    return openStream({
-      url: streamingUrl(api.origin, stream.name, storedToken(stores), stream.tag),
-      onStatus: setLive,
-      onEvent: ({ event, payload }) => {
-        if (event === "update") setState((old) => receive(old, payload as Status, atTop()));
-        else if (event === "status.update") setState((old) => replaceStatus(old, payload as Status));
-        else if (event === "delete") setState((old) => removeStatus(old, String(payload)));
-      },
-    });
-  }, [stream?.name, stream?.tag]);
+  useStream(
+    stream ?? null,
+    ({ event, payload }) => {
+      if (event === "update") setState((old) => receive(old, payload as Status, atTop()));
+      else if (event === "status.update") setState((old) => replaceStatus(old, payload as Status));
+      else if (event === "delete") setState((old) => removeStatus(old, String(payload)));
+    },
+    setLive,
+  );
 
   // Scrolling back to the top shows what waited.
   useEffect(() => {

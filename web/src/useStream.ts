@@ -1,0 +1,25 @@
+// One streaming connection for as long as a view is shown.
+import { useEffect, useRef } from "preact/hooks";
+import { storedToken } from "./api/auth";
+import { type StreamEvent, type StreamName, type StreamStatus, openStream, streamingUrl } from "./api/streaming";
+import { api, signedIn, stores } from "./session";
+
+export function useStream(
+  stream: { name: StreamName; tag?: string } | null,
+  onEvent: (event: StreamEvent) => void,
+  onStatus?: (status: StreamStatus) => void,
+): void {
+  // The latest handlers, without reconnecting when they change.
+  const handlers = useRef({ onEvent, onStatus });
+  handlers.current = { onEvent, onStatus };
+  const name = stream?.name ?? null;
+  const tag = stream?.tag;
+  useEffect(() => {
+    if (!name || (name === "user" && !signedIn())) return;
+    return openStream({
+      url: streamingUrl(api.origin, name, storedToken(stores), tag),
+      onEvent: (event) => handlers.current.onEvent(event),
+      onStatus: (status) => handlers.current.onStatus?.(status),
+    });
+  }, [name, tag]);
+}
