@@ -10,10 +10,11 @@ export default defineConfig({
   build: { outDir: "dist", assetsDir: "assets", sourcemap: false, target: "es2022" },
   server: {
     proxy: {
-      "/api": { target: api, ws: true },
-      "/oauth": { target: api },
-      "/media": { target: api },
-      "/system": { target: api },
+      "/api/": { target: api, ws: true },
+      // not /oauth-callback: that is the client's own route
+      "^/oauth/": { target: api },
+      "/system/": { target: api },
+      "/.well-known/": { target: api },
     },
   },
   test: { environment: "node", include: ["tests/**/*.test.ts", "tests/**/*.test.tsx"] },

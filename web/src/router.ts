@@ -114,5 +114,5 @@ export function interceptLinks(root: HTMLElement): void {
 
 /** Paths the server answers itself (API, OAuth pages, media) are never routed in the client. */
 export function isClientPath(pathname: string): boolean {
-  return !/^\/(api|oauth|media|system|\.well-known|health)(\/|$)/.test(pathname);
+  return !/^\/(api|oauth|system|\.well-known|healthz|readyz|metrics)(\/|$)/.test(pathname);
 }

@@ -34,6 +34,7 @@ describe("router", () => {
   it("leaves server paths to the server", () => {
     expect(isClientPath("/api/v1/timelines/home")).toBe(false);
     expect(isClientPath("/oauth/authorize")).toBe(false);
+    expect(isClientPath("/system/media/1/a.png")).toBe(false);
     expect(isClientPath("/oauth-callback")).toBe(true);
     expect(isClientPath("/@ana")).toBe(true);
   });
