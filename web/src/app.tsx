@@ -4,7 +4,7 @@ import { Chats } from "./chats/Chats";
 import { Compose } from "./compose/Compose";
 import { Callback } from "./pages/Callback";
 import { Notifications } from "./pages/Notifications";
-import { Profile } from "./pages/Profile";
+import { Profile } from "./profile/Profile";
 import { Search } from "./pages/Search";
 import { Settings } from "./pages/Settings";
 import { SignUp } from "./pages/SignUp";

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { beginSignIn, completeSignIn, ensureApp, signOut, signUp, storedToken } from "../src/api/auth";
 import { ApiClient } from "../src/api/client";
 import { ApiError } from "../src/api/errors";
-import type { Account, Chat, ChatMessage, Status } from "../src/api/types";
+import type { Account, Chat, ChatMessage, Notification, Relationship, Status } from "../src/api/types";
+import { followAction } from "../src/profile/relationship";
 import { flip } from "../src/timeline/actions";
 
 const origin = process.env.ROOKERY_URL;
@@ -88,8 +89,12 @@ describe.skipIf(!origin)("against a live Rookery", () => {
   });
 });
 
-describe.skipIf(!origin)("chats against a live Rookery", () => {
-  it("starts a direct chat, sends a message kept as plain text, counts it unread for the other", async () => {
+async function relationship(api: ApiClient, id: string): Promise<Relationship> {
+  return (await api.get<Relationship[]>("/api/v1/accounts/relationships", { id: [id] }))[0];
+}
+
+describe.skipIf(!origin)("two people on a live Rookery", () => {
+  it("follow each other's way, get notified, chat with plain-text messages and unread counts", async () => {
     const people = [];
     for (const who of ["a", "b"]) {
       const stores = { local: memoryStore(), session: memoryStore() };
@@ -99,6 +104,16 @@ describe.skipIf(!origin)("chats against a live Rookery", () => {
       people.push({ api, me: await api.get<Account>("/api/v1/accounts/verify_credentials") });
     }
     const [ana, bo] = people;
+    const following = await ana.api.post<Relationship>(`/api/v1/accounts/${bo.me.id}/${followAction(await relationship(ana.api, bo.me.id)).verb}`);
+    expect(following.following || following.requested).toBe(true);
+    expect(followAction(await relationship(ana.api, bo.me.id)).verb).toBe("unfollow");
+    // notifications are made by a worker after the follow: wait for it
+    let notes: Notification[] = [];
+    for (let tries = 0; tries < 50 && !notes.length; tries++) {
+      notes = await bo.api.get<Notification[]>("/api/v1/notifications");
+      if (!notes.length) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(notes.map((n) => [n.type, n.account.id])).toContainEqual(["follow", ana.me.id]);
     const chat = await ana.api.post<Chat>("/api/v1/chats", { account_ids: [bo.me.id] });
     const sent = await ana.api.post<ChatMessage>(`/api/v1/chats/${chat.id}/messages`, { text: "<b>hi</b>" });
     expect(sent.text).toBe("<b>hi</b>");

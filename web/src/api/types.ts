@@ -123,3 +123,12 @@ export interface Chat {
   last_read_id: string | null;
   updated_at: string;
 }
+
+export interface Relationship {
+  id: string;
+  following: boolean;
+  requested: boolean;
+  followed_by: boolean;
+  blocking: boolean;
+  muting: boolean;
+}

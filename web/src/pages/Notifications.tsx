@@ -16,6 +16,15 @@ export function notificationText(notification: Notification): string {
   return t("notification_other", { name, type: notification.type });
 }
 
+/** The filter chips: a name and the notification types it shows (all when empty). */
+export const filters: { label: StringKey; types: string[] }[] = [
+  { label: "filter_all", types: [] },
+  { label: "filter_mentions", types: ["mention"] },
+  { label: "filter_follows", types: ["follow", "follow_request"] },
+  { label: "filter_boosts", types: ["reblog"] },
+  { label: "filter_favourites", types: ["favourite"] },
+];
+
 function dedupe(list: Notification[]): Notification[] {
   const seen = new Set<string>();
   return list.filter((item) => (seen.has(item.id) ? false : (seen.add(item.id), true)));
@@ -26,12 +35,15 @@ export function Notifications() {
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
+  const [filter, setFilter] = useState(filters[0]);
 
   const load = async (from: string | null) => {
     setLoading(true);
     setError(null);
     try {
-      const page = from ? await api.page<Notification>(from) : await api.page<Notification>("/api/v1/notifications");
+      const page = from
+        ? await api.page<Notification>(from)
+        : await api.page<Notification>("/api/v1/notifications", { types: filter.types.length ? filter.types : undefined });
       setItems((old) => dedupe([...old, ...page.items]));
       setNext(page.items.length ? page.next : null);
     } catch (caught) {
@@ -41,13 +53,26 @@ export function Notifications() {
     }
   };
 
-  useEffect(() => void load(null), []);
+  useEffect(() => {
+    setItems([]);
+    void load(null);
+  }, [filter]);
   useStream({ name: "user" }, ({ event, payload }) => {
-    if (event === "notification") setItems((old) => dedupe([payload as Notification, ...old]));
+    const notification = payload as Notification;
+    if (event === "notification" && (!filter.types.length || filter.types.includes(notification.type))) {
+      setItems((old) => dedupe([notification, ...old]));
+    }
   });
 
   return (
     <section aria-label={t("title_notifications")}>
+      <div class="filters" role="group" aria-label={t("filter_label")}>
+        {filters.map((option) => (
+          <button key={option.label} type="button" class={option === filter ? "chip active" : "chip"} aria-pressed={option === filter} onClick={() => setFilter(option)}>
+            {t(option.label)}
+          </button>
+        ))}
+      </div>
       <ol class="notifications">
         {items.map((item) => (
           <li key={item.id} class={`notification notification-${item.type}`}>

@@ -1,13 +1,50 @@
 import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../api/errors";
-import type { Account } from "../api/types";
+import type { Account, Relationship } from "../api/types";
 import { displayName } from "../format";
 import { sanitiseHtml } from "../sanitise";
-import { api } from "../session";
+import { api, useMe } from "../session";
 import { t } from "../strings";
 import { Timeline } from "../timeline/Timeline";
+import { type GraphAction, blockAction, followAction, muteAction } from "./relationship";
+
+/** Follow, mute and block for a signed-in member looking at someone else. */
+function RelationshipBar({ account }: { account: Account }) {
+  const [rel, setRel] = useState<Relationship | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api
+      .get<Relationship[]>("/api/v1/accounts/relationships", { id: [account.id] })
+      .then((found) => setRel(found[0] ?? null), (caught) => setError(describeError(caught)));
+  }, [account.id]);
+  if (!rel) return error ? <p class="error" role="alert">{error}</p> : null;
+  const act = async (action: GraphAction) => {
+    setBusy(true);
+    setError(null);
+    try {
+      setRel(await api.post<Relationship>(`/api/v1/accounts/${encodeURIComponent(account.id)}/${action.verb}`));
+    } catch (caught) {
+      setError(describeError(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="relationship">
+      {rel.followed_by && <span class="badge">{t("profile_follows_you")}</span>}
+      {[followAction(rel), muteAction(rel), blockAction(rel)].map((action, index) => (
+        <button key={action.label} type="button" class={index ? "secondary" : ""} aria-pressed={action.pressed} disabled={busy} onClick={() => act(action)}>
+          {t(action.label)}
+        </button>
+      ))}
+      {error && <p class="error" role="alert">{error}</p>}
+    </div>
+  );
+}
 
 export function Profile({ acct }: { acct: string }) {
+  const { me } = useMe();
   const [account, setAccount] = useState<Account | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -29,6 +66,7 @@ export function Profile({ acct }: { acct: string }) {
         <h1>
           <bdi>{displayName(account)}</bdi> <span class="muted">@{account.acct}</span>
         </h1>
+        {me && me.id !== account.id && <RelationshipBar account={account} />}
         <div class="profile-note" dangerouslySetInnerHTML={{ __html: sanitiseHtml(account.note) }} />
         {account.fields.length > 0 && (
           <dl class="profile-fields" aria-label={t("profile_fields")}>
