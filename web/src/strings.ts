@@ -97,6 +97,13 @@ export const en = {
   compose_reply_submit: "Reply",
   compose_sending: "Posting…",
   compose_cancel: "Cancel",
+  compose_add_media: "Add images or a video",
+  compose_alt_label: "Describe media {n} for people who cannot see it",
+  compose_upload_progress: "Uploading media {n}",
+  compose_remove_media: "Remove media {n}",
+  compose_media_too_many: "A post can have up to four images.",
+  compose_media_video_alone: "A video cannot be posted together with other media.",
+  compose_media_unsupported: "Only images (JPEG, PNG, WebP, GIF) and videos (MP4, WebM) can be attached.",
   compose_replying_to: "Replying to @{acct}",
 
   filter_label: "Show notifications of type",

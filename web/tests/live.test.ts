@@ -1,11 +1,13 @@
 // Against a running Rookery (ROOKERY_URL=http://127.0.0.1:8080 npm test): the client's sign-up,
 // OAuth code flow with PKCE, posting, timelines with Link pagination, toggles and sign-out.
-// Skipped when ROOKERY_URL is not set, so plain `npm test` needs no server.
+// Skipped when ROOKERY_URL is not set, so plain `npm test` needs no server. Each run makes about
+// eight authentication-class requests (30 per 5 minutes per IP by default): for repeated runs,
+// start the server with ROOKERY_RATE_LIMITS_ENABLED=false.
 import { describe, expect, it } from "vitest";
 import { beginSignIn, completeSignIn, ensureApp, signOut, signUp, storedToken } from "../src/api/auth";
 import { ApiClient } from "../src/api/client";
 import { ApiError } from "../src/api/errors";
-import type { Account, Chat, ChatMessage, Notification, Relationship, Status } from "../src/api/types";
+import type { Account, Chat, ChatMessage, MediaAttachment, Notification, Relationship, Status } from "../src/api/types";
 import { followAction } from "../src/profile/relationship";
 import { flip } from "../src/timeline/actions";
 
@@ -43,6 +45,9 @@ async function approve(authorizeUrl: string, username: string, password: string)
   return new URL(answer.headers.get("location")!);
 }
 
+// A real server does real work (password hashing, media processing): give each test time.
+const LIVE_TIMEOUT_MS = 30_000;
+
 describe.skipIf(!origin)("against a live Rookery", () => {
   it("signs up, signs in with PKCE, posts, pages, favourites and signs out", async () => {
     const stores = { local: memoryStore(), session: memoryStore() };
@@ -73,6 +78,19 @@ describe.skipIf(!origin)("against a live Rookery", () => {
     const second = await api.page<Status>(first.next!);
     expect(second.items[0].id).toBe(posted[0].id);
 
+    // What Compose does with an image: upload, describe (PUT), wait for processing, post with media_ids.
+    const png = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="), (c) => c.charCodeAt(0));
+    const form = new FormData();
+    form.append("file", new File([png], "dot.png", { type: "image/png" }));
+    let media = (await api.request<MediaAttachment>("POST", "/api/v2/media", { body: form })).items;
+    for (let tries = 0; !media.url && tries < 50; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      media = await api.get<MediaAttachment>(`/api/v1/media/${media.id}`);
+    }
+    await api.request("PUT", `/api/v1/media/${media.id}`, { body: { description: "a <b>dot</b>" } });
+    const withImage = await api.post<Status>("/api/v1/statuses", { status: "", media_ids: [media.id], visibility: "public" });
+    expect(withImage.media_attachments.map((m) => m.description)).toEqual(["a <b>dot</b>"]);
+
     const liked = await flip(api, posted[0], "favourite");
     expect(liked.favourited).toBe(true);
     const boosted = await flip(api, liked, "reblog");
@@ -86,7 +104,7 @@ describe.skipIf(!origin)("against a live Rookery", () => {
     const error = await revoked.get("/api/v1/accounts/verify_credentials").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(401);
-  });
+  }, LIVE_TIMEOUT_MS);
 });
 
 async function relationship(api: ApiClient, id: string): Promise<Relationship> {
@@ -123,5 +141,5 @@ describe.skipIf(!origin)("two people on a live Rookery", () => {
     expect(page.items.map((m) => m.id)).toEqual([sent.id]);
     await bo.api.post(`/api/v1/chats/${chat.id}/read`, { last_read_id: sent.id });
     expect((await bo.api.get<Chat>(`/api/v1/chats/${chat.id}`)).unread_count).toBe(0);
-  });
+  }, LIVE_TIMEOUT_MS);
 });

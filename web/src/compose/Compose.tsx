@@ -1,7 +1,10 @@
 import { useRef, useState } from "preact/hooks";
 import { describeError } from "../api/errors";
-import type { Status, Visibility } from "../api/types";
-import { api } from "../session";
+import { storedToken } from "../api/auth";
+import type { MediaAttachment, Status, Visibility } from "../api/types";
+import { api, stores } from "../session";
+import { type DraftAttachment, Attachments } from "./Attachments";
+import { attachmentProblem, uploadMedia } from "./media";
 import { t } from "../strings";
 
 const MAX_CHARS = 500;
@@ -22,6 +25,22 @@ function newKey(): string {
   return crypto.randomUUID?.() ?? `${Date.now()}-${Math.random()}`;
 }
 
+const problems = {
+  too_many: "compose_media_too_many",
+  video_alone: "compose_media_video_alone",
+  unsupported: "compose_media_unsupported",
+} as const;
+
+/** Uploads answer 202 with url null while variants are made: wait until the server has them. */
+async function processed(media: MediaAttachment): Promise<MediaAttachment> {
+  let current = media;
+  for (let tries = 0; !current.url && tries < 60; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    current = await api.get<MediaAttachment>(`/api/v1/media/${encodeURIComponent(media.id)}`);
+  }
+  return current;
+}
+
 export function Compose({ replyTo, onPosted, onCancel }: Props) {
   const mention = replyTo ? `@${replyTo.account.acct} ` : "";
   const [text, setText] = useState(mention);
@@ -32,17 +51,47 @@ export function Compose({ replyTo, onPosted, onCancel }: Props) {
   );
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [attachments, setAttachments] = useState<DraftAttachment[]>([]);
   // One idempotency key per draft: a retried POST never makes a second post.
   const key = useRef(newKey());
   const left = MAX_CHARS - [...text].length - (warn ? [...spoiler].length : 0);
   const id = replyTo ? `compose-${replyTo.id}` : "compose";
 
+  const patch = (key: string, change: Partial<DraftAttachment>) =>
+    setAttachments((old) => old.map((item) => (item.key === key ? { ...item, ...change } : item)));
+  const uploading = attachments.some((item) => !item.media && !item.error);
+  const attached = attachments.filter((item) => item.media);
+
+  const attach = (files: File[]) => {
+    const problem = attachmentProblem(attachments.map((item) => item.type), files.map((file) => file.type));
+    if (problem) {
+      setError(t(problems[problem]));
+      return;
+    }
+    setError(null);
+    for (const file of files) {
+      const item: DraftAttachment = { key: newKey(), type: file.type, preview: URL.createObjectURL(file), progress: 0, media: null, description: "", error: null };
+      setAttachments((old) => [...old, item]);
+      uploadMedia(api.origin, storedToken(stores), file, (progress) => patch(item.key, { progress }))
+        .then((media) => patch(item.key, { media }))
+        .catch((caught) => patch(item.key, { error: describeError(caught) }));
+    }
+  };
+  const remove = (key: string) => setAttachments((old) => old.filter((item) => item.key !== key));
+
   const submit = async (event: Event) => {
     event.preventDefault();
-    if (!text.trim() || left < 0) return;
+    if ((!text.trim() && !attached.length) || left < 0 || uploading) return;
     setSending(true);
     setError(null);
     try {
+      for (const item of attached) {
+        await processed(item.media!);
+        // After processing: a description PUT while the server still processes the file is lost.
+        if (item.description) {
+          await api.request("PUT", `/api/v1/media/${encodeURIComponent(item.media!.id)}`, { body: { description: item.description } });
+        }
+      }
       const status = await api.post<Status>(
         "/api/v1/statuses",
         {
@@ -51,6 +100,7 @@ export function Compose({ replyTo, onPosted, onCancel }: Props) {
           sensitive: warn && Boolean(spoiler),
           visibility,
           in_reply_to_id: replyTo?.id,
+          media_ids: attached.map((item) => item.media!.id),
         },
         { "Idempotency-Key": key.current },
       );
@@ -58,6 +108,8 @@ export function Compose({ replyTo, onPosted, onCancel }: Props) {
       setText("");
       setSpoiler("");
       setWarn(false);
+      attachments.forEach((item) => URL.revokeObjectURL(item.preview));
+      setAttachments([]);
       onPosted?.(status);
     } catch (caught) {
       setError(describeError(caught));
@@ -84,7 +136,21 @@ export function Compose({ replyTo, onPosted, onCancel }: Props) {
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={(e) => (e.ctrlKey || e.metaKey) && e.key === "Enter" && submit(e)}
       />
+      <Attachments items={attachments} onDescribe={(key, description) => patch(key, { description })} onRemove={remove} />
       <div class="compose-bar">
+        <label class="chip file-chip">
+          {t("compose_add_media")}
+          <input
+            type="file"
+            class="visually-hidden"
+            accept="image/jpeg,image/png,image/webp,image/gif,video/mp4,video/webm"
+            multiple
+            onChange={(e) => {
+              attach([...(e.currentTarget.files ?? [])]);
+              e.currentTarget.value = "";
+            }}
+          />
+        </label>
         <button type="button" class={warn ? "chip active" : "chip"} aria-pressed={warn} onClick={() => setWarn(!warn)}>
           {t("compose_cw_toggle")}
         </button>
@@ -100,7 +166,7 @@ export function Compose({ replyTo, onPosted, onCancel }: Props) {
         {onCancel && (
           <button type="button" class="secondary" onClick={onCancel}>{t("compose_cancel")}</button>
         )}
-        <button type="submit" disabled={sending || !text.trim() || left < 0}>
+        <button type="submit" disabled={sending || uploading || (!text.trim() && !attached.length) || left < 0}>
           {sending ? t("compose_sending") : replyTo ? t("compose_reply_submit") : t("compose_submit")}
         </button>
       </div>
