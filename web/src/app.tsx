@@ -9,24 +9,28 @@ import { Search } from "./pages/Search";
 import { Settings } from "./pages/Settings";
 import { SignUp } from "./pages/SignUp";
 import { StatusPage } from "./pages/StatusPage";
+import { TagPage } from "./pages/TagPage";
 import { Welcome } from "./pages/Welcome";
 import { type Route, navigate, paths, useRoute } from "./router";
 import { useMe } from "./session";
 import { type StringKey, t } from "./strings";
 import { Timeline } from "./timeline/Timeline";
 
-const navItems: { href: string; label: StringKey; icon: string; route: Route["name"]; member?: boolean }[] = [
+// `wide`: only in the desktop sidebar (the phone tab bar has room for five or six).
+const navItems: { href: string; label: StringKey; icon: string; route: Route["name"]; member?: boolean; wide?: boolean }[] = [
   { href: "/home", label: "nav_home", icon: "⌂", route: "home", member: true },
   { href: "/notifications", label: "nav_notifications", icon: "🔔", route: "notifications", member: true },
   { href: "/local", label: "nav_local", icon: "◎", route: "local" },
   { href: "/public", label: "nav_public", icon: "🌐", route: "public" },
   { href: "/search", label: "nav_search", icon: "⌕", route: "search" },
   { href: "/chats", label: "nav_chats", icon: "✉", route: "chats", member: true },
+  { href: "/bookmarks", label: "nav_bookmarks", icon: "🔖", route: "bookmarks", member: true, wide: true },
+  { href: "/favourites", label: "nav_favourites", icon: "★", route: "favourites", member: true, wide: true },
   { href: "/settings", label: "nav_settings", icon: "⚙", route: "settings", member: true },
 ];
 
 /** Pages that need a signed-in member; the others are readable by anyone. */
-const membersOnly = new Set<Route["name"]>(["home", "notifications", "chats", "chat", "settings"]);
+const membersOnly = new Set<Route["name"]>(["home", "notifications", "chats", "chat", "settings", "bookmarks", "favourites"]);
 
 function title(route: Route): string {
   switch (route.name) {
@@ -36,6 +40,8 @@ function title(route: Route): string {
     case "notifications": return t("title_notifications");
     case "tag": return t("title_tag", { tag: route.tag });
     case "search": return t("title_search");
+    case "bookmarks": return t("title_bookmarks");
+    case "favourites": return t("title_favourites");
     case "chats":
     case "chat": return t("title_chats");
     case "settings": return t("title_settings");
@@ -60,8 +66,12 @@ function Page({ route }: { route: Route }) {
       return <Timeline key="local" path="/api/v1/timelines/public" query={{ local: true }} stream={{ name: "public:local" }} compose label={t("title_local")} />;
     case "public":
       return <Timeline key="public" path="/api/v1/timelines/public" stream={{ name: "public" }} compose label={t("title_public")} />;
+    case "bookmarks":
+      return <Timeline key="bookmarks" path="/api/v1/bookmarks" label={t("title_bookmarks")} />;
+    case "favourites":
+      return <Timeline key="favourites" path="/api/v1/favourites" label={t("title_favourites")} />;
     case "tag":
-      return <Timeline key={`tag-${route.tag}`} path={`/api/v1/timelines/tag/${encodeURIComponent(route.tag)}`} stream={{ name: "hashtag", tag: route.tag }} label={t("title_tag", { tag: route.tag })} />;
+      return <TagPage tag={route.tag} />;
     case "notifications":
       return <Notifications />;
     case "profile":
@@ -113,7 +123,7 @@ export function App() {
           {navItems
             .filter((item) => signedIn || !item.member)
             .map((item) => (
-              <li key={item.href}>
+              <li key={item.href} class={item.wide ? "nav-wide" : undefined}>
                 <a href={item.href} aria-current={route.name === item.route || (item.route === "chats" && route.name === "chat") ? "page" : undefined}>
                   <span class="nav-icon" aria-hidden="true">{item.icon}</span>
                   <span class="nav-label">{t(item.label)}</span>

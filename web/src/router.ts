@@ -12,6 +12,8 @@ export type Route =
   | { name: "status"; acct: string; id: string }
   | { name: "tag"; tag: string }
   | { name: "search"; q: string }
+  | { name: "bookmarks" }
+  | { name: "favourites" }
   | { name: "chats" }
   | { name: "chat"; id: string }
   | { name: "settings" }
@@ -25,6 +27,8 @@ const fixed: Record<string, Route> = {
   "/local": { name: "local" },
   "/public": { name: "public" },
   "/notifications": { name: "notifications" },
+  "/bookmarks": { name: "bookmarks" },
+  "/favourites": { name: "favourites" },
   "/chats": { name: "chats" },
   "/settings": { name: "settings" },
 };

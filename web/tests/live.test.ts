@@ -97,6 +97,11 @@ describe.skipIf(!origin)("against a live Rookery", () => {
     expect(boosted.id).toBe(posted[0].id);
     expect(boosted.reblogged).toBe(true);
 
+    expect((await api.post<{ following: boolean }>("/api/v1/tags/rookeryweb/follow")).following).toBe(true);
+    await api.delete(`/api/v1/statuses/${posted[2].id}`);
+    const afterDelete = await api.page<Status>("/api/v1/timelines/home", { limit: 5 });
+    expect(afterDelete.items.map((s) => s.id)).not.toContain(posted[2].id);
+
     const token = storedToken(stores);
     await signOut(api, stores);
     expect(storedToken(stores)).toBe(null);

@@ -10,6 +10,8 @@ describe("router", () => {
     expect(matchRoute("/public").name).toBe("public");
     expect(matchRoute("/notifications").name).toBe("notifications");
     expect(matchRoute("/chats").name).toBe("chats");
+    expect(matchRoute("/bookmarks").name).toBe("bookmarks");
+    expect(matchRoute("/favourites").name).toBe("favourites");
     expect(matchRoute("/chats/77")).toEqual({ name: "chat", id: "77" });
     expect(matchRoute(paths.chat("78"))).toEqual({ name: "chat", id: "78" });
     expect(matchRoute("/settings").name).toBe("settings");

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { render } from "preact";
 import { act } from "preact/test-utils";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { StatusCard } from "../src/timeline/StatusCard";
 import { account, status } from "./fixtures";
 
@@ -56,5 +56,22 @@ describe("StatusCard", () => {
     act(() => render(<StatusCard status={status("7", { favourites_count: 3 })} onChange={() => undefined} onReply={() => undefined} />, root));
     const names = [...root.querySelectorAll("button")].map((button) => button.getAttribute("aria-label"));
     expect(names).toEqual(["Reply", "Boost", "Favourite, 3 favourites", "Bookmark"]);
+  });
+
+  it("deletes one's own post after confirming", async () => {
+    const calls: string[] = [];
+    vi.stubGlobal("fetch", async (url: string, init: RequestInit) => {
+      calls.push(`${init.method} ${new URL(url).pathname}`);
+      return new Response("{}");
+    });
+    vi.stubGlobal("confirm", () => true);
+    const deleted: string[] = [];
+    act(() => render(<StatusCard status={status("7")} onDelete={(gone) => deleted.push(gone.id)} />, root));
+    const button = [...root.querySelectorAll("button")].find((b) => b.textContent === "Delete")!;
+    await act(async () => button.click());
+    await act(() => new Promise((resolve) => setTimeout(resolve, 0)));
+    expect(calls).toEqual(["DELETE /api/v1/statuses/7"]);
+    expect(deleted).toEqual(["7"]);
+    vi.unstubAllGlobals();
   });
 });

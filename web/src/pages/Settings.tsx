@@ -9,6 +9,9 @@ export function Settings() {
     <section class="settings">
       {me && <p>{t("settings_signed_in_as", { acct: me.acct })}</p>}
       <p class="muted">{t("settings_theme")}</p>
+      <p>
+        <a href="/bookmarks">{t("nav_bookmarks")}</a> · <a href="/favourites">{t("nav_favourites")}</a>
+      </p>
       <button
         type="button"
         onClick={async () => {

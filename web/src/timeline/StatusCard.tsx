@@ -14,6 +14,8 @@ interface Props {
   onReply?: (status: Status) => void;
   /** The post a thread page is about: shown larger, no link to itself. */
   focused?: boolean;
+  /** Given for the signed-in member's own posts: offers Delete. */
+  onDelete?: (status: Status) => void;
 }
 
 type Key = Parameters<typeof t>[0];
@@ -48,7 +50,7 @@ function followContentLink(event: MouseEvent, status: Status): void {
   }
 }
 
-export function StatusCard({ status: shown, onChange, onReply, focused }: Props) {
+export function StatusCard({ status: shown, onChange, onReply, focused, onDelete }: Props) {
   const boost = shown.reblog ? shown : null;
   const status = shown.reblog ?? shown;
   const [revealed, setRevealed] = useState(false);
@@ -68,6 +70,17 @@ export function StatusCard({ status: shown, onChange, onReply, focused }: Props)
       setError(describeError(caught));
     } finally {
       setBusy(null);
+    }
+  };
+
+  const remove = async () => {
+    if (!window.confirm(t("delete_post_confirm"))) return;
+    setError(null);
+    try {
+      await api.delete(`/api/v1/statuses/${encodeURIComponent(status.id)}`);
+      onDelete?.(status);
+    } catch (caught) {
+      setError(describeError(caught));
     }
   };
 
@@ -143,6 +156,9 @@ export function StatusCard({ status: shown, onChange, onReply, focused }: Props)
             </button>
           );
         })}
+        {onDelete && !boost && (
+          <button type="button" class="status-delete" onClick={remove}>{t("delete_post")}</button>
+        )}
       </footer>
       {error && <p class="error" role="alert">{error}</p>}
     </article>

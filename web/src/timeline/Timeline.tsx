@@ -4,7 +4,7 @@ import { describeError } from "../api/errors";
 import type { StreamName, StreamStatus } from "../api/streaming";
 import type { Status } from "../api/types";
 import { Compose } from "../compose/Compose";
-import { api, signedIn } from "../session";
+import { api, signedIn, useMe } from "../session";
 import { useStream } from "../useStream";
 import { plural, t } from "../strings";
 import { StatusCard } from "./StatusCard";
@@ -28,6 +28,7 @@ export function Timeline({ path, query, stream, compose, label }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState<StreamStatus | null>(null);
   const [replyTo, setReplyTo] = useState<Status | null>(null);
+  const { me } = useMe();
   const sentinel = useRef<HTMLDivElement>(null);
   const busy = useRef(false);
   const key = `${path}?${JSON.stringify(query ?? {})}`;
@@ -113,7 +114,12 @@ export function Timeline({ path, query, stream, compose, label }: Props) {
       )}
       {state.items.map((status) => (
         <div key={status.id}>
-          <StatusCard status={status} onChange={signedIn() ? change : undefined} onReply={signedIn() ? setReplyTo : undefined} />
+          <StatusCard
+            status={status}
+            onChange={signedIn() ? change : undefined}
+            onReply={signedIn() ? setReplyTo : undefined}
+            onDelete={me && status.account.id === me.id ? (gone) => setState((old) => removeStatus(old, gone.id)) : undefined}
+          />
           {replyTo && replyTo.id === (status.reblog ?? status).id && (
             <Compose replyTo={replyTo} onPosted={posted} onCancel={() => setReplyTo(null)} />
           )}
