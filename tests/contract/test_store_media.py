@@ -32,7 +32,7 @@ async def test_add_round_trips_and_writes_the_outbox(store_db: StoreDb) -> None:
     assert await repo.get_many([]) == {}
 
 
-async def test_save_replaces_the_mutable_fields(store_db: StoreDb) -> None:
+async def test_processing_and_description_write_their_own_fields(store_db: StoreDb) -> None:
     repo = store_db.media()
     media = upload()
     await repo.add(media)
@@ -40,8 +40,28 @@ async def test_save_replaces_the_mutable_fields(store_db: StoreDb) -> None:
         media, state=READY, url="https://cdn/x.png", preview_url="https://cdn/x-small.png", blurhash="LEHV6n",
         original=Dimensions(64, 48), small=Dimensions(32, 24), description="d", focus=Focus(0.0, 1.0),
     )  # fmt: skip
-    await repo.save(ready)
+    await repo.record_processing(ready)
+    await repo.describe(media.id, "d", Focus(0.0, 1.0))
     assert await repo.get(media.id) == ready
+
+
+async def test_a_description_written_during_processing_survives_it(store_db: StoreDb) -> None:
+    # the service read the row (no description yet), processed, and writes its outcome after the
+    # owner described the attachment: both are kept, whichever lands last
+    repo = store_db.media()
+    media = upload()
+    await repo.add(media)
+    read_before = await repo.get(media.id)
+    assert read_before is not None
+    await repo.describe(media.id, "a green field", Focus(0.25, -0.5))
+    await repo.record_processing(dataclasses.replace(read_before, state=READY, url="https://cdn/y.png"))
+    found = await repo.get(media.id)
+    assert found is not None and found.state == READY and found.url == "https://cdn/y.png"
+    assert found.description == "a green field" and found.focus == Focus(0.25, -0.5)
+    # and the other way round: a description from a stale read never puts processing back
+    await repo.describe(media.id, None, None)
+    found = await repo.get(media.id)
+    assert found is not None and found.state == READY and found.description is None and found.focus is None
 
 
 async def test_attach_is_all_or_none(store_db: StoreDb) -> None:

@@ -88,3 +88,15 @@ async def test_a_deleted_status_gives_its_media_back_and_orphans_are_swept(house
     assert await house.media.remove_orphans(dt.timedelta(days=1), now=later) == 1
     with pytest.raises(MediaNotFound):
         await house.media.get(alice.id, media.id)
+
+
+async def test_describing_and_processing_keep_each_others_writes(house: House) -> None:
+    alice = await house.user()
+    media = await house.media.upload(alice.id, png(), None, None)
+    described = await house.media.update(alice.id, media.id, "a red square", "0.25,0.75")
+    assert described.state == "processing" and described.description == "a red square"
+    ready = await house.media.process(media.id)
+    assert ready is not None and ready.state == "ready" and ready.description == "a red square"
+    again = await house.media.update(alice.id, media.id, "still red", None)
+    assert again.state == "ready" and again.url == ready.url and again.description == "still red"
+    assert again.focus is not None and (again.focus.x, again.focus.y) == (0.25, 0.75)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from rookery.workloads.domain.events import OutboxEvents
-from rookery.workloads.domain.media import MediaAttachment
+from rookery.workloads.domain.media import Focus, MediaAttachment
 
 
 class MediaStore(Protocol):
@@ -34,8 +34,13 @@ class MediaRepository(Protocol):
 
     async def get_many(self, media_ids: Sequence[int]) -> dict[int, MediaAttachment]: ...
 
-    async def save(self, media: MediaAttachment) -> None:
-        """Replace the mutable fields (state, urls, meta, description, focus)."""
+    async def record_processing(self, media: MediaAttachment) -> None:
+        """Write what processing decided (state, urls, blurhash, meta, error) and nothing else: a
+        description or focus written meanwhile stays."""
+        ...
+
+    async def describe(self, media_id: int, description: str | None, focus: Focus | None) -> None:
+        """Write the description and focus and nothing else: processing finishing meanwhile stays."""
         ...
 
     async def attach(self, account_id: int, media_ids: Sequence[int], status_id: int) -> bool:

@@ -167,7 +167,7 @@ class MediaService:
         if current is None:
             await self.store.delete(media_id)
             return None
-        done = dataclasses.replace(
+        done = dataclasses.replace(  # only the processing columns are written: a description set now stays
             current,
             state=READY,
             url=url,
@@ -177,7 +177,7 @@ class MediaService:
             small=processed.small.dimensions if processed.small else None,
             extra_meta={**current.extra_meta, **processed.extra_meta},
         )
-        await self.repo.save(done)
+        await self.repo.record_processing(done)
         await self.store.delete(media_id, UPLOAD)
         return done
 
@@ -204,7 +204,7 @@ class MediaService:
 
     async def _fail(self, media: MediaAttachment, reason: str) -> MediaAttachment:
         failed = dataclasses.replace(media, state=FAILED, error=reason)
-        await self.repo.save(failed)
+        await self.repo.record_processing(failed)
         await self.store.delete(media.id)
         return failed
 
@@ -241,10 +241,11 @@ class MediaService:
             changes["focus"] = point
         if not changes:
             return media
-        current = await self.repo.get(media.id)  # the worker may have finished in between
-        updated = dataclasses.replace(current or media, **changes)
-        await self.repo.save(updated)
-        return updated
+        # only description and focus are written, so processing finishing meanwhile is kept
+        described = dataclasses.replace(media, **changes)
+        await self.repo.describe(media.id, described.description, described.focus)
+        current = await self.repo.get(media.id)
+        return current if current is not None else described
 
     # --- statuses (called by the posts role) -----------------------------------------------------
 

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
 from rookery.workloads.adapters.sql.dialect import POSTGRES
-from rookery.workloads.adapters.sql.media import COLUMNS, meta_json, processed, row_to_media
+from rookery.workloads.adapters.sql.media import COLUMNS, focus_columns, meta_json, outcome, processed, row_to_media
 from rookery.workloads.domain.events import OutboxEvents
-from rookery.workloads.domain.media import FAILED, MediaAttachment
+from rookery.workloads.domain.media import FAILED, Focus, MediaAttachment
 
 
 def _meta(media: MediaAttachment) -> str:
@@ -45,11 +45,18 @@ class PostgresMediaRepository:
         )
         return {row["id"]: row_to_media(row, POSTGRES) for row in rows}
 
-    async def save(self, media: MediaAttachment) -> None:
+    async def record_processing(self, media: MediaAttachment) -> None:
+        state, url, preview_url, blurhash, meta, error = outcome(media)
         await self.db.execute(
-            "UPDATE media_attachments SET state = $2, description = $3, focus_x = $4, focus_y = $5, url = $6,"
-            " preview_url = $7, blurhash = $8, meta = $9, error = $10 WHERE id = $1",
-            media.id, *processed(media), _meta(media), media.error,
+            "UPDATE media_attachments SET state = $2, url = $3, preview_url = $4, blurhash = $5, meta = $6,"
+            " error = $7 WHERE id = $1",
+            media.id, state, url, preview_url, blurhash, meta.decode(), error,
+        )  # fmt: skip
+
+    async def describe(self, media_id: int, description: str | None, focus: Focus | None) -> None:
+        await self.db.execute(
+            "UPDATE media_attachments SET description = $2, focus_x = $3, focus_y = $4 WHERE id = $1",
+            media_id, description, *focus_columns(focus),
         )  # fmt: skip
 
     async def attach(self, account_id: int, media_ids: Sequence[int], status_id: int) -> bool:

@@ -44,6 +44,16 @@ def processed(media: MediaAttachment) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+def outcome(media: MediaAttachment) -> tuple[Any, ...]:
+    """The columns processing decides, in the order both dialects' UPDATE names them: state, url,
+    preview_url, blurhash, meta (without its dialect's encoding), error."""
+    return media.state, media.url, media.preview_url, media.blurhash, meta_json(media), media.error
+
+
+def focus_columns(focus: Focus | None) -> tuple[float | None, float | None]:
+    return (focus.x, focus.y) if focus else (None, None)
+
+
 def meta_json(media: MediaAttachment) -> bytes:
     """The `meta` column: the variants' dimensions plus whatever else processing recorded."""
     meta = dict(media.extra_meta)

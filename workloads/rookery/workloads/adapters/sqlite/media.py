@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Sequence
 
 from rookery.workloads.adapters.sql.dialect import SQLITE
-from rookery.workloads.adapters.sql.media import COLUMNS, meta_json, processed, row_to_media
+from rookery.workloads.adapters.sql.media import COLUMNS, focus_columns, meta_json, outcome, processed, row_to_media
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.domain.events import OutboxEvents
-from rookery.workloads.domain.media import FAILED, MediaAttachment
+from rookery.workloads.domain.media import FAILED, Focus, MediaAttachment
 
 MIGRATIONS = load_migrations("media", 1)
 
@@ -49,12 +49,19 @@ class SqliteMediaRepository:
         )
         return {row["id"]: row_to_media(row, SQLITE) for row in rows}
 
-    async def save(self, media: MediaAttachment) -> None:
+    async def record_processing(self, media: MediaAttachment) -> None:
         async with self.db.transaction() as tx:
             await tx.execute(
-                "UPDATE media_attachments SET state = ?, description = ?, focus_x = ?, focus_y = ?, url = ?,"
-                " preview_url = ?, blurhash = ?, meta = ?, error = ? WHERE id = ?",
-                (*processed(media), _meta(media), media.error, media.id),
+                "UPDATE media_attachments SET state = ?, url = ?, preview_url = ?, blurhash = ?, meta = ?,"
+                " error = ? WHERE id = ?",
+                (*outcome(media), media.id),
+            )
+
+    async def describe(self, media_id: int, description: str | None, focus: Focus | None) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE media_attachments SET description = ?, focus_x = ?, focus_y = ? WHERE id = ?",
+                (description, *focus_columns(focus), media_id),
             )
 
     async def attach(self, account_id: int, media_ids: Sequence[int], status_id: int) -> bool:
