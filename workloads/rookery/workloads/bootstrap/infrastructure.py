@@ -147,6 +147,8 @@ def _kafka(settings: Settings, life: Lifecycle, dedupe: ProcessedEvents | None) 
         max_attempts=settings.kafka_max_attempts,
         backoff_s=settings.kafka_retry_backoff_s,
         create_topics=settings.kafka_create_topics,
+        partitions=settings.kafka_partitions,
+        client_id=f"rookery-{settings.tenant}",
         dedupe=dedupe,
     )
     life.stoppers.append(bus.stop)  # registered first: stops last, after the outbox relay
