@@ -2,7 +2,8 @@
 
 Pods live in their own network namespaces, where 127.0.0.1 is the pod itself. The stack therefore
 puts one more address on this machine, POD_HOST on a dummy interface, and each server listens on
-it too; a pod reaches it through its default route (the CNI bridge on the host), so nothing is
+it too. The address sits on the loopback interface (this kernel has no dummy links), so it is local
+to the host: a pod reaches it through its default route (the CNI bridge on the host), nothing is
 NATed and nothing leaves the machine. `make stack-secret` writes these addresses for pods.
 """
 
@@ -13,7 +14,7 @@ import subprocess
 
 from e2e.stack.service import StackError
 
-INTERFACE = "rookery0"
+INTERFACE = "lo"
 POD_HOST = "10.250.0.1"
 # the pod network (the node's podCIDR is its first /24) and the Service network (kube.SERVICE_CIDR)
 POD_CIDR = "10.244.0.0/16"
@@ -34,14 +35,11 @@ def present() -> bool:
 
 
 def ensure() -> None:
-    """Add the dummy interface and POD_HOST (idempotent); needs root, as the node does."""
+    """Add POD_HOST to the loopback interface (idempotent); needs root, as the node does."""
     if present():
         return
     try:
-        if _ip("link", "show", INTERFACE, check=False).returncode != 0:
-            _ip("link", "add", INTERFACE, "type", "dummy")
         _ip("addr", "replace", f"{POD_HOST}/32", "dev", INTERFACE)
-        _ip("link", "set", INTERFACE, "up")
     except (subprocess.CalledProcessError, OSError) as exc:
         detail = exc.stderr.strip() if isinstance(exc, subprocess.CalledProcessError) else str(exc)
         raise StackError("hostnet", f"cannot add {POD_HOST} on {INTERFACE} (root needed): {detail}") from exc
