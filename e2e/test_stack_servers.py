@@ -15,6 +15,7 @@ import jwt
 import pytest
 
 from e2e import waiting
+from e2e.stack import runner
 
 # Poll probe until it returns something truthy; fail naming what never happened.
 eventually = functools.partial(waiting.eventually, timeout_s=60.0, interval_s=0.5)
@@ -138,11 +139,13 @@ def test_cassandra_keyspace_and_prepared_statement(stack_env: dict[str, str]) ->
 
 
 @pytest.mark.needs("search")
-def test_search_indexes_and_finds_a_document(stack_env: dict[str, str]) -> None:
+@pytest.mark.parametrize("clients", ["here", "pods"])
+def test_search_indexes_and_finds_a_document(stack_env: dict[str, str], clients: str) -> None:
     from opensearchpy import OpenSearch
 
-    assert stack_env["ROOKERY_SEARCH_ENGINE"] == "opensearch"
-    client = OpenSearch(stack_env["ROOKERY_SEARCH_URL"])
+    env = stack_env if clients == "here" else runner.pod_env(["search"])
+    assert env["ROOKERY_SEARCH_ENGINE"] == "opensearch"
+    client = OpenSearch(env["ROOKERY_SEARCH_URL"])
     index = f"stack-test-{uuid.uuid4().hex[:8]}"
     try:
         client.indices.create(index=index, body={"mappings": {"properties": {"text": {"type": "text"}}}})

@@ -10,7 +10,7 @@ import signal
 from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
 
-from e2e.stack import apt, archive, maven, process
+from e2e.stack import apt, archive, hostnet, maven, process
 from e2e.stack.service import Service, StackContext, StackError
 from e2e.stack.versions import section
 
@@ -28,6 +28,8 @@ class ProcessService(Service):
 
     stop_timeout_s: float = 30.0
     stop_signal: int = signal.SIGTERM
+    # the ports pods use: they listen on hostnet.POD_HOST too (beside 127.0.0.1, unless only there)
+    pod_ports: tuple[int, ...] = ()
 
     def __init__(self) -> None:
         self.pins = section(self.name)  # its versions.toml section
@@ -56,15 +58,31 @@ class ProcessService(Service):
         except Exception:
             return False
 
+    def pod_url(self) -> str:
+        """The HTTP base URL pods use: the first pod port on POD_HOST."""
+        return f"http://{hostnet.POD_HOST}:{self.pod_ports[0]}"
+
     def ports_free(self, ctx: StackContext) -> None:
-        """Before starting: our ports must be free, else another server (not healthy) holds them."""
-        busy = [p for p in self.ports if process.port_open(p)]
+        """Before starting: POD_HOST is on this machine, and our ports are free on both addresses,
+        else another server (not healthy) holds them. Our own server, still running but not
+        healthy (e.g. started by an older checkout without its POD_HOST listener), is stopped first."""
+        hostnet.ensure()
+        if self.running(ctx):
+            with self.log(ctx).open("a") as log:
+                log.write(f"\n--- our {self.name} runs but is not healthy: stopping it to start it again\n")
+            self.stop(ctx)
+        busy = [f"{process.HOST}:{p}" for p in self.ports if process.port_open(p)]
+        busy += [f"{hostnet.POD_HOST}:{p}" for p in self.pod_ports if process.port_open(p, hostnet.POD_HOST)]
         if busy:
-            raise self.error(ctx, f"port(s) {busy} in use by a process that is not a healthy {self.name}")
+            raise self.error(ctx, f"port(s) {', '.join(busy)} in use by a process that is not a healthy {self.name}")
+
+    def reachable_from_pods(self) -> bool:
+        """Every pod port accepts connections on POD_HOST (False while that address is absent)."""
+        return all(process.port_open(p, hostnet.POD_HOST) for p in self.pod_ports)
 
     def healthy(self, ctx: StackContext) -> bool:
-        """Its (first) port listens and a real request succeeds right now."""
-        return process.port_open(self.ports[0]) and self.answers(ctx)
+        """Its (first) port listens, pods can connect, and a real request succeeds right now."""
+        return process.port_open(self.ports[0]) and self.reachable_from_pods() and self.answers(ctx)
 
     def answers(self, ctx: StackContext) -> bool:
         """The real request: a query, a produce, GET /ready ...; False when it fails."""
@@ -82,6 +100,7 @@ class ProcessService(Service):
     def stop(self, ctx: StackContext) -> None:
         process.stop_pid_file(self.pid_file(ctx), timeout=self.stop_timeout_s, signum=self.stop_signal)
         still = process.wait_ports_closed(self.ports, timeout=15)
+        still += process.wait_ports_closed(self.pod_ports, timeout=5, host=hostnet.POD_HOST)
         if still:
             raise self.error(ctx, f"stopped our process but port(s) {still} still listen (not ours?)")
 

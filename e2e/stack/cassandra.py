@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from e2e.stack import process
+from e2e.stack import hostnet, process
 from e2e.stack.base import JavaService
 from e2e.stack.service import StackContext
 
@@ -23,7 +23,11 @@ seed_provider:
     parameters:
       - seeds: "{host}:{storage_port}"
 listen_address: {host}
-rpc_address: {host}
+# the native transport binds one address: all of them, so that clients here (127.0.0.1) and pods
+# (POD_HOST) both reach it; it tells clients POD_HOST, an address both can reach (one node: the
+# drivers use the contact point they connected through for it anyway)
+rpc_address: 0.0.0.0
+broadcast_rpc_address: {pod_host}
 storage_port: {storage_port}
 native_transport_port: {port}
 start_native_transport: true
@@ -113,6 +117,7 @@ JVM17_OPTIONS = [
 class Cassandra(JavaService):
     name = "cassandra"
     ports = (PORT, STORAGE_PORT)
+    pod_ports = (PORT,)
     ready_timeout_s = 240.0
 
     def start(self, ctx: StackContext) -> None:
@@ -121,7 +126,9 @@ class Cassandra(JavaService):
         lib = self.fetch(ctx)
         config = home / "cassandra.yaml"
         config.write_text(
-            CASSANDRA_YAML.format(host=process.HOST, port=PORT, storage_port=STORAGE_PORT, home=home)
+            CASSANDRA_YAML.format(
+                host=process.HOST, pod_host=hostnet.POD_HOST, port=PORT, storage_port=STORAGE_PORT, home=home
+            )
         )
         (home / "logback.xml").write_text(LOGBACK.format())
         jamm = next(lib.glob("jamm-*.jar"), None)
@@ -183,3 +190,6 @@ class Cassandra(JavaService):
             "ROOKERY_CASSANDRA_PORT": str(PORT),
             "ROOKERY_CASSANDRA_LOCAL_DC": LOCAL_DC,
         }
+
+    def pod_env(self, ctx: StackContext) -> dict[str, str]:
+        return {**self.env(ctx), "ROOKERY_CASSANDRA_CONTACT_POINTS": f"{hostnet.POD_HOST}:{PORT}"}

@@ -6,11 +6,14 @@ import base64
 import logging
 import uuid
 
-from e2e.stack import process
+from e2e.stack import hostnet, process
 from e2e.stack.base import JavaService
 from e2e.stack.service import StackContext
 
 PORT, CONTROLLER_PORT = 9092, 9093
+# a listener of its own for pods: a client gets the advertised address of the listener it came in
+# through, so clients here keep 127.0.0.1:9092 and pods get POD_HOST:9094 in their metadata
+POD_PORT = 9094
 HEAP = "1g"  # thousands of per-test tenant topics accumulate in a long-lived dev stack
 HEALTH_TOPIC = "rookery-stack-health"
 
@@ -18,11 +21,11 @@ SERVER_PROPERTIES = """\
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@{host}:{controller_port}
-listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller_port}
-advertised.listeners=PLAINTEXT://{host}:{port}
+listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller_port},PODS://{pod_host}:{pod_port}
+advertised.listeners=PLAINTEXT://{host}:{port},PODS://{pod_host}:{pod_port}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PODS:PLAINTEXT
 log.dirs={data}
 num.partitions=3
 default.replication.factor=1
@@ -52,6 +55,7 @@ log4j.logger.org.apache.kafka.clients=WARN
 class Kafka(JavaService):
     name = "kafka"
     ports = (PORT, CONTROLLER_PORT)
+    pod_ports = (POD_PORT,)
     ready_timeout_s = 120.0
 
     def _java(self, ctx: StackContext, main: str, *args: str) -> list[str]:
@@ -78,7 +82,14 @@ class Kafka(JavaService):
         data = home / "data"
         config = home / "server.properties"
         config.write_text(
-            SERVER_PROPERTIES.format(host=process.HOST, port=PORT, controller_port=CONTROLLER_PORT, data=data)
+            SERVER_PROPERTIES.format(
+                host=process.HOST,
+                port=PORT,
+                controller_port=CONTROLLER_PORT,
+                pod_host=hostnet.POD_HOST,
+                pod_port=POD_PORT,
+                data=data,
+            )
         )
         (home / "log4j.properties").write_text(LOG4J)
         if not (data / "meta.properties").exists():
@@ -114,3 +125,6 @@ class Kafka(JavaService):
 
     def env(self, ctx: StackContext) -> dict[str, str]:
         return {"ROOKERY_KAFKA_BOOTSTRAP": f"{process.HOST}:{PORT}"}
+
+    def pod_env(self, ctx: StackContext) -> dict[str, str]:
+        return {"ROOKERY_KAFKA_BOOTSTRAP": f"{hostnet.POD_HOST}:{POD_PORT}"}

@@ -81,6 +81,7 @@ def realm() -> dict[str, Any]:
 class Keycloak(JavaService):
     name = "keycloak"
     ports = (PORT,)
+    pod_ports = (PORT,)
     ready_timeout_s = 300.0
 
     def fetch(self, ctx: StackContext) -> pathlib.Path:
@@ -101,8 +102,9 @@ class Keycloak(JavaService):
             marker.write_text(digest)
         return home
 
-    def issuer(self) -> str:
-        return f"{self.url()}/realms/{REALM}"
+    def issuer(self, base: str | None = None) -> str:
+        """The realm's issuer as seen through base (default 127.0.0.1; pod_url() for pods)."""
+        return f"{base or self.url()}/realms/{REALM}"
 
     def start(self, ctx: StackContext) -> None:
         self.ports_free(ctx)
@@ -114,9 +116,12 @@ class Keycloak(JavaService):
                 home / "bin" / "kc.sh",
                 "start-dev",
                 "--import-realm",
-                f"--http-host={process.HOST}",
+                # one HTTP address only: every address, so that clients here (127.0.0.1) and pods
+                # (POD_HOST) both reach it. No fixed hostname (dev mode is not strict): the issuer is
+                # the address a client asked through, so clients here keep http://127.0.0.1:8180 and
+                # pods use Keycloak through POD_HOST only (a token names the address it came from)
+                "--http-host=0.0.0.0",
                 f"--http-port={PORT}",
-                f"--hostname={self.url()}",
                 "--health-enabled=false",
                 "--metrics-enabled=false",
             ],
@@ -146,4 +151,12 @@ class Keycloak(JavaService):
             "ROOKERY_KEYCLOAK_URL": self.url(),
             "ROOKERY_KEYCLOAK_ADMIN_USER": ADMIN_USER,
             "ROOKERY_KEYCLOAK_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        }
+
+    def pod_env(self, ctx: StackContext) -> dict[str, str]:
+        return {
+            "ROOKERY_OIDC_ISSUER": self.issuer(self.pod_url()),
+            "ROOKERY_OIDC_AUDIENCE": AUDIENCE,
+            "ROOKERY_OIDC_CLIENT_ID": GATEWAY_CLIENT,
+            "ROOKERY_OIDC_CLIENT_SECRET": GATEWAY_SECRET,
         }

@@ -5,17 +5,26 @@ from __future__ import annotations
 import pathlib
 import signal
 
-from e2e.stack import process
+from e2e.stack import hostnet, process
 from e2e.stack.base import DebianService
 from e2e.stack.service import StackContext
 
 PORT = 5432
 USER = PASSWORD = DATABASE = "rookery"
+# who may connect, by password: this machine (127.0.0.1, and POD_HOST itself: the source address of
+# a connection made to it from here) and the pods
+PG_HBA = """\
+local all all scram-sha-256
+host all all 127.0.0.1/32 scram-sha-256
+host all all {pod_host}/32 scram-sha-256
+host all all {pod_cidr} scram-sha-256
+"""
 
 
 class Postgres(DebianService):
     name = "postgres"
     ports = (PORT,)
+    pod_ports = (PORT,)
     ready_timeout_s = 60.0
     stop_signal = signal.SIGINT  # "fast" shutdown: SIGTERM would wait for every client to leave
 
@@ -23,8 +32,8 @@ class Postgres(DebianService):
         super().__init__()
         self.bin = pathlib.Path(self.pins["bin_dir"])
 
-    def dsn(self, database: str = DATABASE) -> str:
-        return f"postgresql://{USER}:{PASSWORD}@{process.HOST}:{PORT}/{database}"
+    def dsn(self, database: str = DATABASE, host: str = process.HOST) -> str:
+        return f"postgresql://{USER}:{PASSWORD}@{host}:{PORT}/{database}"
 
     def server(self) -> pathlib.Path:
         return self.bin / "postgres"
@@ -59,6 +68,8 @@ class Postgres(DebianService):
                 user=user,
             )
             pwfile.unlink()
+        hba = home / "pg_hba.conf"
+        hba.write_text(PG_HBA.format(pod_host=hostnet.POD_HOST, pod_cidr=hostnet.POD_CIDR))
         process.give_to(user, home)
         self.spawn(
             ctx,
@@ -67,7 +78,9 @@ class Postgres(DebianService):
                 "-D",
                 data,
                 "-c",
-                f"listen_addresses={process.HOST}",
+                f"listen_addresses={process.HOST},{hostnet.POD_HOST}",
+                "-c",
+                f"hba_file={hba}",
                 "-c",
                 f"port={PORT}",
                 "-c",
@@ -105,3 +118,6 @@ class Postgres(DebianService):
 
     def env(self, ctx: StackContext) -> dict[str, str]:
         return {"ROOKERY_POSTGRES_DSN": self.dsn()}
+
+    def pod_env(self, ctx: StackContext) -> dict[str, str]:
+        return {"ROOKERY_POSTGRES_DSN": self.dsn(host=hostnet.POD_HOST)}

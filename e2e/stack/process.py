@@ -45,11 +45,11 @@ def http_ok(
         return False
 
 
-def wait_ports_closed(ports: Sequence[int], timeout: float = 30.0) -> list[int]:
+def wait_ports_closed(ports: Sequence[int], timeout: float = 30.0, host: str = HOST) -> list[int]:
     """Wait until none of ports accepts connections; returns those still open at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
-        still = [p for p in ports if port_open(p)]
+        still = [p for p in ports if port_open(p, host)]
         if not still or time.monotonic() > deadline:
             return still
         time.sleep(0.2)

@@ -30,6 +30,7 @@ scrape_configs:
 class Prometheus(DebianService):
     name = "prometheus"
     ports = (PORT,)
+    pod_ports = (PORT,)
     ready_timeout_s = 60.0
 
     def server(self) -> pathlib.Path:
@@ -51,7 +52,8 @@ class Prometheus(DebianService):
                 SERVER,
                 f"--config.file={config}",
                 f"--storage.tsdb.path={home / 'data'}",
-                f"--web.listen-address={process.HOST}:{PORT}",
+                # one listen address only (this release): every address, so that pods reach it too
+                f"--web.listen-address=0.0.0.0:{PORT}",
                 "--storage.tsdb.retention.time=1d",
                 "--web.enable-lifecycle",
             ],
@@ -66,3 +68,6 @@ class Prometheus(DebianService):
             "ROOKERY_PROMETHEUS_URL": self.url(),
             "ROOKERY_PROMETHEUS_TARGETS_DIR": str(self.targets_dir(ctx)),
         }
+
+    def pod_env(self, ctx: StackContext) -> dict[str, str]:
+        return {"ROOKERY_PROMETHEUS_URL": self.pod_url()}

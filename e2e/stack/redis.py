@@ -5,7 +5,7 @@ from __future__ import annotations
 import pathlib
 import uuid
 
-from e2e.stack import process
+from e2e.stack import hostnet, process
 from e2e.stack.base import DebianService
 from e2e.stack.service import StackContext
 
@@ -16,6 +16,7 @@ SERVER = pathlib.Path("/usr/bin/redis-server")
 class Redis(DebianService):
     name = "redis"
     ports = (PORT,)
+    pod_ports = (PORT,)
     ready_timeout_s = 30.0
 
     def server(self) -> pathlib.Path:
@@ -30,6 +31,7 @@ class Redis(DebianService):
                 SERVER,
                 "--bind",
                 process.HOST,
+                hostnet.POD_HOST,
                 "--port",
                 str(PORT),
                 "--dir",
@@ -40,16 +42,21 @@ class Redis(DebianService):
                 "",
                 "--appendonly",
                 "no",
+                # protected mode refuses every client not on 127.0.0.1 (pods too) while there is no
+                # password; the binds above are this machine's own (POD_HOST is not routed out)
                 "--protected-mode",
-                "yes",
+                "no",
             ],
         )
 
     def answers(self, ctx: StackContext) -> bool:
+        return all(self._round_trip(host) for host in (process.HOST, hostnet.POD_HOST))
+
+    def _round_trip(self, host: str) -> bool:
         import redis
 
         try:
-            client = redis.Redis(host=process.HOST, port=PORT, socket_timeout=3)
+            client = redis.Redis(host=host, port=PORT, socket_timeout=3)
             try:
                 token = uuid.uuid4().hex
                 ok = client.ping() and client.set("rookery:stack:health", token, ex=60)
@@ -61,3 +68,6 @@ class Redis(DebianService):
 
     def env(self, ctx: StackContext) -> dict[str, str]:
         return {"ROOKERY_REDIS_URL": f"redis://{process.HOST}:{PORT}/0"}
+
+    def pod_env(self, ctx: StackContext) -> dict[str, str]:
+        return {"ROOKERY_REDIS_URL": f"redis://{hostnet.POD_HOST}:{PORT}/0"}

@@ -163,8 +163,12 @@ def status(names: list[str] | set[str] | None, ctx: StackContext | None = None) 
 
 
 def env(names: list[str] | set[str] | None, ctx: StackContext | None = None) -> dict[str, str]:
-    ctx = ctx or StackContext.default()
-    merged: dict[str, str] = {}
-    for svc in select(names):
-        merged.update(svc.env(ctx))
-    return merged
+    """The client settings of the named servers (all when none), for clients on this machine."""
+    context = ctx or StackContext.default()
+    return {k: v for svc in select(names) for k, v in svc.env(context).items()}
+
+
+def pod_env(names: list[str] | set[str] | None, ctx: StackContext | None = None) -> dict[str, str]:
+    """The client settings for pods: the same names as env(), with addresses pods reach (POD_HOST)."""
+    context = ctx or StackContext.default()
+    return {k: v for svc in select(names) for k, v in svc.pod_env(context).items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pathlib
 import shutil
 
-from e2e.stack import process
+from e2e.stack import hostnet, process
 from e2e.stack.base import JavaService
 from e2e.stack.service import StackContext
 
@@ -15,8 +15,12 @@ HEAP = "512m"
 OPENSEARCH_YML = """\
 cluster.name: rookery
 node.name: rookery-1
-network.host: {host}
+# HTTP for clients here and in pods; the transport (node to node) stays on loopback, which also
+# keeps the production bootstrap checks (meant for multi-node clusters) off
+http.host: [{host}, {pod_host}]
+http.publish_host: {host}
 http.port: {port}
+transport.host: {host}
 transport.port: {transport_port}
 discovery.type: single-node
 path.data: {home}/data
@@ -30,6 +34,7 @@ cluster.routing.allocation.disk.threshold_enabled: false
 class Search(JavaService):
     name = "search"
     ports = (PORT, TRANSPORT_PORT)
+    pod_ports = (PORT,)
     ready_timeout_s = 180.0
 
     def version(self) -> str:
@@ -53,7 +58,9 @@ class Search(JavaService):
             jvm_options = jvm_options.replace(relative, absolute)
         (config / "jvm.options").write_text(jvm_options)
         (config / "opensearch.yml").write_text(
-            OPENSEARCH_YML.format(host=process.HOST, port=PORT, transport_port=TRANSPORT_PORT, home=home)
+            OPENSEARCH_YML.format(
+                host=process.HOST, pod_host=hostnet.POD_HOST, port=PORT, transport_port=TRANSPORT_PORT, home=home
+            )
         )
         for sub in ("data", "logs"):
             (home / sub).mkdir(exist_ok=True)
@@ -82,3 +89,6 @@ class Search(JavaService):
 
     def env(self, ctx: StackContext) -> dict[str, str]:
         return {"ROOKERY_SEARCH_URL": self.url(), "ROOKERY_SEARCH_ENGINE": self.pins["engine"]}
+
+    def pod_env(self, ctx: StackContext) -> dict[str, str]:
+        return {**self.env(ctx), "ROOKERY_SEARCH_URL": self.pod_url()}

@@ -69,4 +69,9 @@ class Service:
         """Settings for clients, e.g. {"ROOKERY_REDIS_URL": "redis://127.0.0.1:6379/0"}."""
         raise NotImplementedError
 
+    def pod_env(self, ctx: StackContext) -> dict[str, str]:
+        """The same settings for clients in pods, with the addresses pods reach (hostnet.POD_HOST);
+        empty when pods have no use for the server."""
+        return {}
+
     ready_timeout_s: float = 180.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pathlib
 
-from e2e.stack import process
+from e2e.stack import hostnet, process
 from e2e.stack.base import JavaService
 from e2e.stack.service import StackContext
 
@@ -15,6 +15,7 @@ HEAP = "256m"
 class Zipkin(JavaService):
     name = "zipkin"
     ports = (PORT,)
+    pod_ports = (PORT,)
     ready_timeout_s = 120.0
 
     def fetch(self, ctx: StackContext) -> pathlib.Path:
@@ -35,6 +36,9 @@ class Zipkin(JavaService):
                 f"--armeria.ports[0].ip={process.HOST}",
                 f"--armeria.ports[0].port={PORT}",
                 "--armeria.ports[0].protocols=http",
+                f"--armeria.ports[1].ip={hostnet.POD_HOST}",
+                f"--armeria.ports[1].port={PORT}",
+                "--armeria.ports[1].protocols=http",
             ],
             cwd=ctx.service_dir(self.name),
             env={"STORAGE_TYPE": "mem", "QUERY_PORT": str(PORT), "MEM_MAX_SPANS": "200000"},
@@ -45,3 +49,6 @@ class Zipkin(JavaService):
 
     def env(self, ctx: StackContext) -> dict[str, str]:
         return {"ROOKERY_ZIPKIN_URL": self.url(), "ROOKERY_ZIPKIN_ENDPOINT": f"{self.url()}/api/v2/spans"}
+
+    def pod_env(self, ctx: StackContext) -> dict[str, str]:
+        return {"ROOKERY_ZIPKIN_URL": self.pod_url(), "ROOKERY_ZIPKIN_ENDPOINT": f"{self.pod_url()}/api/v2/spans"}
