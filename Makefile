@@ -9,13 +9,14 @@ PY := $(VENV)/bin/python
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help up test test-fast lint fmt venv venv-all stack-up stack-down stack-status stack-env bench bench-quick crds
+.PHONY: help up test test-fast lint fmt venv venv-all stack-up stack-down stack-status stack-env stack-secret bench bench-quick crds
 
 help:
 	@echo "make up          run Rookery on embedded defaults (http://127.0.0.1:8080)"
 	@echo "make test        run the whole test suite (starts the real servers it needs)"
 	@echo "make lint        ruff + mypy"
 	@echo "make stack-up    start the real stack (SERVICES=\"kafka cassandra\" for some)"
+	@echo "make stack-secret NAMESPACE=ns   the datastores Secret for tenants on the stack's cluster"
 	@echo "make bench       run the benchmarks"
 
 $(UV):
@@ -55,6 +56,11 @@ stack-status: venv-all
 
 stack-env: venv-all
 	@$(PY) -m e2e.stack env $(SERVICES)
+
+# Secret rookery-datastores in NAMESPACE (created when absent): the stack's addresses pods reach
+stack-secret: venv-all
+	@test -n "$(NAMESPACE)" || { echo "usage: make stack-secret NAMESPACE=ns [OIDC=embedded]" >&2; exit 2; }
+	$(PY) -m e2e.stack secret --namespace "$(NAMESPACE)" $(if $(OIDC),--oidc "$(OIDC)")
 
 crds: venv-all
 	$(VENV)/bin/rookery crds --out crds/

@@ -1,4 +1,4 @@
-"""python -m e2e.stack up|down|status|env [SERVER ...]"""
+"""python -m e2e.stack up|down|status|env [SERVER ...] | secret --namespace NS"""
 
 from __future__ import annotations
 
@@ -6,20 +6,33 @@ import argparse
 import shlex
 import sys
 
-from e2e.stack import leases, runner
+from e2e.stack import datastores_secret, leases, runner
 from e2e.stack.registry import all_services, select
 from e2e.stack.service import StackContext, StackError
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m e2e.stack", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status", "env"])
+    parser.add_argument("command", choices=["up", "down", "status", "env", "secret"])
     parser.add_argument(
         "servers", nargs="*", metavar="SERVER", help=f"some of: {' '.join(all_services())} (default: all)"
     )
+    secret = parser.add_argument_group("secret: Secret rookery-datastores with the addresses pods reach")
+    secret.add_argument("--namespace", help="the namespace to write it into (created when absent)")
+    secret.add_argument(
+        "--oidc",
+        choices=["keycloak", "embedded"],
+        default="keycloak",
+        help="keycloak: the stack's realm (and the gateway client's keys); embedded: Rookery issues tokens",
+    )
+    secret.add_argument("--kubeconfig", help="default: the stack's admin kubeconfig")
     args = parser.parse_args(argv)
+    if args.command == "secret" and (not args.namespace or args.servers):
+        parser.error("secret takes --namespace NS and no SERVER")
     try:
-        if args.command == "up":
+        if args.command == "secret":
+            datastores_secret.write(args.namespace, oidc=args.oidc, kubeconfig=args.kubeconfig)
+        elif args.command == "up":
             runner.up(args.servers, out=lambda line: print(line, flush=True))
             # started or reused by hand: test sessions must not stop these when they end
             leases.unmark(StackContext.default(), [s.name for s in select(args.servers)])
