@@ -56,6 +56,7 @@ def _run_server(
     worker: str | None = None,
     groups: tuple[str, ...] = (),
     log_format: str = "json",
+    split_role: str | None = None,
 ) -> int:
     from rookery.workloads import observability
     from rookery.workloads.api import ops
@@ -66,8 +67,14 @@ def _run_server(
     if worker is not None:  # only this worker's consumer groups, not every one its roles bring
         assert container.infra.kafka is not None  # `rookery worker` refuses to run without Kafka
         container.infra.kafka.only_groups(groups)
-    if worker is None:
-        app = create_app(container)
+    if split_role == "gateway":
+        from rookery.workloads.api.proxy import create_gateway_app
+
+        app = create_gateway_app(container)
+        ops.install(app, container)
+    elif worker is None:
+        # topology split: a role's process serves only that role's routes, to the gateway only
+        app = create_app(container, serve=(split_role,) if split_role else None)
         ops.install(app, container)
         print(f"Rookery is serving {settings.base_url}  (data: {settings.data_dir.resolve()})", flush=True)
     else:
@@ -127,7 +134,17 @@ def serve(argv: list[str]) -> int:
         parser.error(f"unknown role(s): {', '.join(unknown)}")
     if "gateway" not in roles:
         roles = ("gateway", *roles)
-    return _run_server(_settings(args), roles)
+    settings = _settings(args)
+    if settings.topology == "split" and args.role != "all":
+        served = [r for r in roles if r != "gateway"]
+        if len(served) > 1:
+            parser.error("with ROOKERY_TOPOLOGY=split a process serves one role (--role gateway or --role R)")
+        if not served:  # the gateway: the edge, token checks (the accounts store), the route table
+            return _run_server(settings, ("gateway", "accounts"), split_role="gateway")
+        # a role builds every role (account writes feed the search index and the admin's
+        # counters in-process, posts read the moderation filter...) and serves its own routes
+        return _run_server(settings, ROLES, split_role=served[0])
+    return _run_server(settings, roles)
 
 
 def worker(argv: list[str]) -> int:

@@ -98,6 +98,13 @@ def install(app: Any, container: Any) -> TracerProvider | None:
     return provider
 
 
+def inject_trace(carrier: dict[str, str]) -> None:
+    """Put the current span's ``traceparent`` (and ``tracestate``) in ``carrier``; nothing when no
+    span is recording (tracing off): the caller's own headers then pass on unchanged."""
+    if trace.get_current_span().get_span_context().is_valid:
+        _PROPAGATOR.inject(carrier)
+
+
 class TracingMiddleware:
     """One SERVER span per HTTP request (pure ASGI): parent from the caller's ``traceparent``,
     renamed to "METHOD route-template" once the router (or the fast path) set ``scope["route"]``."""

@@ -141,6 +141,36 @@ class Settings(BaseSettings):
     )
     cache_max_entries: int = Field(100000, description="Embedded in-process cache: most entries kept (LRU).")
 
+    # --- topology split: the gateway routes each path to its role (README "Topology split") -----
+    topology: Literal["monolith", "split"] = Field(
+        "monolith",
+        description="'split': `serve --role gateway` proxies every API path to the role that owns it, and"
+        " `serve --role R` serves only R's routes (from the gateway).",
+    )
+    role_url_gateway: str = Field("", description="Split: base URL of the gateway role (unused by the gateway).")
+    role_url_accounts: str = Field("", description="Split: base URL of the accounts role's Service.")
+    role_url_posts: str = Field("", description="Split: base URL of the posts role's Service.")
+    role_url_graph: str = Field("", description="Split: base URL of the graph role's Service.")
+    role_url_feed: str = Field("", description="Split: base URL of the feed role's Service (streaming too).")
+    role_url_messaging: str = Field("", description="Split: base URL of the messaging role's Service.")
+    role_url_notifications: str = Field("", description="Split: base URL of the notifications role's Service.")
+    role_url_search: str = Field("", description="Split: base URL of the search role's Service.")
+    role_url_media: str = Field("", description="Split: base URL of the media role's Service.")
+    role_url_admin: str = Field("", description="Split: base URL of the admin role's Service.")
+    role_url_analytics: str = Field("", description="Split: base URL of the analytics role's Service (trends).")
+    internal_token: str = Field(
+        "",
+        description="Split: shared secret the gateway sends as X-Rookery-Internal; roles refuse requests"
+        " without it (health and metrics probes excepted). Unset: roles accept any caller.",
+    )
+    proxy_connect_timeout_s: float = Field(2.0, gt=0, description="Split gateway: connect timeout to a role.")
+    proxy_read_timeout_s: float = Field(
+        60.0, gt=0, description="Split gateway: longest wait for a role's response (streaming excepted); 504 past it."
+    )
+    proxy_max_connections: int = Field(
+        200, gt=0, description="Split gateway: most pooled connections to each role (keep-alive as many)."
+    )
+
     # --- media, chats, push ---------------------------------------------------------------------
     media_max_image_bytes: int = Field(16777216, description="Largest image upload (bytes); 413 above it.")
     media_max_video_bytes: int = Field(41943040, description="Largest video upload (bytes); 413 above it.")
@@ -217,6 +247,10 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def role_url(self, role: str) -> str:
+        """Split topology: the base URL of a role's Service (ROOKERY_ROLE_URL_<ROLE>), '' when unset."""
+        return str(getattr(self, f"role_url_{role}", "")).rstrip("/")
 
     @property
     def account_domain(self) -> str:

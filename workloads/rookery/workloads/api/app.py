@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
@@ -13,6 +13,7 @@ from rookery.workloads.api.errors import install_error_handlers
 from rookery.workloads.api.fastpath import FastPath
 from rookery.workloads.api.gateway import Gateway
 from rookery.workloads.api.responses import JsonResponse
+from rookery.workloads.api.roles import ROUTES, RouterModule, router_of
 
 if TYPE_CHECKING:
     from rookery.workloads.bootstrap import Container
@@ -35,13 +36,18 @@ def _telemetry() -> Any:
     return None
 
 
-def create_app(container: Container) -> FastAPI:
+def base_app(container: Container, *, on_close: Sequence[Callable[[], Awaitable[None]]] = ()) -> FastAPI:
+    """What every serving app starts from: the container's lifespan (``on_close`` runs first at
+    shutdown), JSON error handlers, /healthz."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await container.start()
         try:
             yield
         finally:
+            for close in on_close:
+                await close()
             await container.close()
 
     app = FastAPI(
@@ -59,83 +65,60 @@ def create_app(container: Container) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    roles = set(container.roles)
-    # ---- accounts role: OAuth, accounts, instance metadata ------------------------------------
-    if "accounts" in roles:
-        from rookery.workloads.api.routes import accounts, instance, oauth, preferences
+    return app
 
-        app.include_router(oauth.router)
-        app.include_router(accounts.router)
-        app.include_router(instance.router)
-        app.include_router(preferences.router)
 
-    # ---- F2: posts, graph, feed, notifications routers are included here -----------------------
-    if roles & catalogue.SOCIAL_ROLES:  # posts, graph, feed, notifications
-        from rookery.workloads.api.routes import graph, interactions, notifications, statuses, timelines
-
-        app.include_router(timelines.router)  # first: the home timeline is the hottest read
-        app.include_router(statuses.router)
-        app.include_router(interactions.router)
-        app.include_router(graph.router)
-        app.include_router(notifications.router)
-    if container.lists is not None:
-        from rookery.workloads.api.routes import lists
-
-        app.include_router(lists.router)
-
-    # ---- media, chats, push (see _mount_media_chats_push below) ---------------------------------
-    _mount_media_chats_push(app, container)
-
-    # ---- streaming, conversations, search (see _mount_streaming_conversations_search) ------------
-    _mount_streaming_conversations_search(app, container)
-
-    # ---- reports, admin API, trends (see _mount_moderation_trends) ------------------------------
-    _mount_moderation_trends(app, container)
+def create_app(container: Container, serve: Collection[str] | None = None) -> FastAPI:
+    """The API app of this process: every role it built, or with ``serve`` only those roles' routes
+    (topology split: a role's process; the gateway routes the rest elsewhere)."""
+    app = base_app(container)
+    _mount_role_routers(app, container, serve)
 
     # the hottest reads (home, account statuses) answered without FastAPI's routing, behind the edge
     if container.settings.fast_path_enabled:
         app.add_middleware(FastPath)
     # the edge wraps every route (pure ASGI); added last so it runs first
-    app.add_middleware(Gateway, container=container)
+    # (a role's process in topology split: from the gateway only, when ROOKERY_INTERNAL_TOKEN is set)
+    app.add_middleware(Gateway, container=container, internal_only=serve is not None)
     # traces to Zipkin when ROOKERY_ZIPKIN_URL is set (outermost: the span covers the edge); else nothing
     observability.install(app, container)
     return app
 
 
-def _mount_media_chats_push(app: FastAPI, container: Container) -> None:
-    from rookery.workloads.api.routes import chats, media, push
-
-    if "messaging" in container.roles:
-        app.include_router(chats.router)
-        app.openapi_tags = [*(app.openapi_tags or []), chats.OPENAPI_TAG]
-    if "notifications" in container.roles:
-        app.include_router(push.router)
-    if "media" in container.roles:
-        app.include_router(media.router)
-        store = container.media.stores.files if container.media is not None else container.infra.media_store
-        # local disk: serve the files (production: the CDN does)
-        if store is not None and hasattr(store, "asgi_app") and hasattr(store, "mount_path"):
-            app.mount(store.mount_path, store.asgi_app(), name="media-files")
-
-
-def _mount_streaming_conversations_search(app: FastAPI, container: Container) -> None:
-    from rookery.workloads.api import streaming
-    from rookery.workloads.api.routes import conversations, search, tags
-
-    if container.streaming_hub is not None:
-        app.include_router(streaming.router)
-    if container.conversations is not None:
-        app.include_router(conversations.router)
-    if container.search is not None:
-        app.include_router(search.router)
-        app.include_router(tags.router)
+def _available(container: Container, entry: RouterModule) -> bool:
+    """Whether this process built what the module's routes call."""
+    roles = set(container.roles)
+    module = entry.module
+    if module == "routes.lists":
+        return container.lists is not None
+    if module == "streaming":
+        return container.streaming_hub is not None
+    if module == "routes.conversations":
+        return container.conversations is not None
+    if module in ("routes.search", "routes.tags"):
+        return container.search is not None
+    if module in ("routes.reports", "routes.admin", "routes.trends"):
+        return container.admin is not None
+    if entry.role in catalogue.SOCIAL_ROLES and module not in ("routes.push",):
+        return bool(roles & catalogue.SOCIAL_ROLES)  # the social core serves all of its routers
+    return entry.role in roles
 
 
-def _mount_moderation_trends(app: FastAPI, container: Container) -> None:
-    from rookery.workloads.api.routes import admin, reports, trends
+def _mount_role_routers(app: FastAPI, container: Container, serve: Collection[str] | None) -> None:
+    """Each role's routers (api/roles.py), in the monolith's order; ``serve`` keeps only those roles'
+    (a role's process in topology split), else everything this process built."""
+    from rookery.workloads.api.routes import chats
 
-    if container.admin is not None:
-        app.include_router(reports.router)
-        app.include_router(admin.router)
-    if container.admin is not None:
-        app.include_router(trends.router)
+    for entry in ROUTES:
+        if serve is not None and entry.role not in serve:
+            continue
+        if not _available(container, entry):
+            continue
+        app.include_router(router_of(entry))
+        if entry.module == "routes.chats":
+            app.openapi_tags = [*(app.openapi_tags or []), chats.OPENAPI_TAG]
+        if entry.module == "routes.media":
+            store = container.media.stores.files if container.media is not None else container.infra.media_store
+            # local disk: serve the files (production: the CDN does)
+            if store is not None and hasattr(store, "asgi_app") and hasattr(store, "mount_path"):
+                app.mount(store.mount_path, store.asgi_app(), name="media-files")

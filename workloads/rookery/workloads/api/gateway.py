@@ -11,6 +11,15 @@ In order, for each HTTP request:
 5. ``Idempotency-Key`` on POST (IdempotencyStore port), scoped to the account (or token, or IP):
    a replay returns the first response, a concurrent duplicate waits for it (409 if it takes
    longer than ``idempotency_wait_s``), the same key with a different request gets 422.
+
+Topology split (api/proxy.py): the gateway process runs steps 1-4 with ``proxy=True`` (bodies
+stream through unread; idempotency stays with the role, whose store is shared) and forwards the
+resolved token as ``X-Rookery-Auth`` beside the internal credential ``X-Rookery-Internal``. A
+role's process runs with ``internal_only=True``: with ``ROOKERY_INTERNAL_TOKEN`` set it refuses
+(403) every request but the probes (/healthz, /readyz, /metrics) that lacks the credential, and a
+request that carries it is trusted as the gateway's: its forwarded token outcome is used as is
+(the token is resolved once), its rate limits were drawn at the gateway, and its client address
+is the last X-Forwarded-For hop.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import hmac
 import itertools
 import math
 import os
@@ -34,7 +44,7 @@ from rookery.workloads.domain.oauth import AuthContext
 from rookery.workloads.domain.unavailable import StoreUnavailable
 from rookery.workloads.observability import REQUEST_ID
 from rookery.workloads.ports.edge import IdempotencyStore, RateLimiter
-from rookery.workloads.services.tokens import TokenValidator
+from rookery.workloads.services.tokens import AccountDisabled, InvalidToken, TokenValidator
 
 if TYPE_CHECKING:
     from rookery.workloads.bootstrap import Container
@@ -59,8 +69,13 @@ _EDGE_HEADERS = frozenset(
         b"authorization",
         b"idempotency-key",
         b"x-forwarded-for",
+        b"x-rookery-internal",
+        b"x-rookery-auth",
     }
 )
+INTERNAL_HEADER = "x-rookery-internal"  # the gateway's credential (ROOKERY_INTERNAL_TOKEN)
+AUTH_HEADER = "x-rookery-auth"  # the token outcome the gateway resolved
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
 
@@ -91,11 +106,56 @@ async def send_error(send: Send, status: int, message: str, headers: list[tuple[
     await send({"type": "http.response.body", "body": body})
 
 
+def encode_auth(outcome: AuthContext | InvalidToken | None) -> bytes | None:
+    """The gateway's token outcome as the ``X-Rookery-Auth`` value (None: no token)."""
+    if outcome is None:
+        return None
+    if isinstance(outcome, AccountDisabled):
+        return b'{"invalid":"disabled"}'
+    if isinstance(outcome, InvalidToken):
+        return b'{"invalid":"token"}'
+    return orjson.dumps(
+        {
+            "account": outcome.account_id,
+            "app": outcome.app_id,
+            "scopes": sorted(outcome.scopes),
+            "jti": outcome.token_id,
+            "exp": outcome.expires_at,
+        }
+    )
+
+
+def decode_auth(value: str | None) -> AuthContext | InvalidToken | None:
+    """``encode_auth``'s inverse; a value that does not parse is an invalid token."""
+    if not value:
+        return None
+    try:
+        data = orjson.loads(value)
+        if data.get("invalid") == "disabled":
+            return AccountDisabled("account suspended")
+        if "invalid" in data:
+            return InvalidToken("token refused by the gateway")
+        return AuthContext(
+            account_id=data["account"],
+            app_id=data["app"],
+            scopes=frozenset(data["scopes"]),
+            token_id=data["jti"],
+            expires_at=float(data["exp"]),
+        )
+    except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError):
+        return InvalidToken("malformed forwarded credentials")
+
+
 class Gateway:
-    def __init__(self, app: ASGIApp, container: Container) -> None:
+    def __init__(
+        self, app: ASGIApp, container: Container, *, proxy: bool = False, internal_only: bool = False
+    ) -> None:
         self.app = app
         settings = container.settings
         self.settings = settings
+        self.proxy = proxy  # the split gateway: nothing read or replayed, the role does that
+        self.internal_only = internal_only  # a role's process in topology split
+        self.internal_token = settings.internal_token.encode()
         self.validator: TokenValidator = container.tokens
         self.limiter: RateLimiter = container.infra.rate_limiter
         self.idempotency: IdempotencyStore = container.infra.idempotency
@@ -106,8 +166,24 @@ class Gateway:
             "create": (settings.rate_limit_create_requests, settings.rate_limit_create_period_s),
         }
 
+    def _from_gateway(self, headers: dict[str, str]) -> bool:
+        """Whether the request carries the internal credential (never, when none is configured)."""
+        supplied = headers.get(INTERNAL_HEADER)
+        return bool(self.internal_token) and supplied is not None and hmac.compare_digest(
+            supplied.encode("latin-1"), self.internal_token
+        )
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            if scope["type"] == "websocket" and self.internal_only and self.internal_token:
+                supplied = {
+                    name.decode("latin-1"): value.decode("latin-1")
+                    for name, value in scope["headers"]
+                    if name == INTERNAL_HEADER.encode()
+                }
+                if not self._from_gateway(supplied):
+                    await send({"type": "websocket.close", "code": 1008, "reason": "gateway only"})
+                    return
             await self.app(scope, receive, send)
             return
         # one pass over the raw headers, decoding only the few the edge reads
@@ -116,6 +192,7 @@ class Gateway:
             for name, value in scope["headers"]
             if name in _EDGE_HEADERS
         }
+        from_gateway = self.internal_only and self._from_gateway(headers)
         supplied = headers.get("x-request-id", "")
         request_id = supplied if supplied and _REQUEST_ID.match(supplied) else _next_request_id()
         state = scope.setdefault("state", {})
@@ -130,6 +207,9 @@ class Gateway:
 
         method: str = scope["method"]
         path: str = scope["path"]
+        if self.internal_only and self.internal_token and not from_gateway and path not in PROBE_PATHS:
+            await send_error(send_with_headers, 403, "This service answers the gateway only")
+            return
         limit = (
             self.settings.max_media_body_bytes
             if path.startswith(MEDIA_PATHS)
@@ -145,17 +225,20 @@ class Gateway:
                 return
 
         token = bearer_token(headers, scope.get("query_string", b""))
-        try:
-            outcome = await resolve_auth(self.validator, token)
-        except StoreUnavailable as exc:
-            await send_error(
-                send_with_headers, 503, f"Token issuer unavailable: {exc}", [(b"retry-after", b"5")]
-            )
-            return
+        if from_gateway:  # resolved once, at the gateway
+            outcome = decode_auth(headers.get(AUTH_HEADER))
+        else:
+            try:
+                outcome = await resolve_auth(self.validator, token)
+            except StoreUnavailable as exc:
+                await send_error(
+                    send_with_headers, 503, f"Token issuer unavailable: {exc}", [(b"retry-after", b"5")]
+                )
+                return
         state[STATE_KEY] = outcome
         ctx = outcome if isinstance(outcome, AuthContext) else None
 
-        if self.settings.rate_limits_enabled:
+        if self.settings.rate_limits_enabled and not from_gateway:  # drawn at the gateway
             kind = rate_class(method, path)
             if kind is not None:
                 decision = await self._rate_limit(kind, ctx, self._client_ip(scope, headers))
@@ -165,7 +248,9 @@ class Gateway:
                     await send_error(send_with_headers, 429, "Too many requests", [(b"retry-after", retry)])
                     return
 
-        if method in _BODYLESS and length is None and "transfer-encoding" not in headers:
+        if from_gateway:
+            state["client_ip"] = _last_hop(headers.get("x-forwarded-for", ""))
+        if self.proxy or (method in _BODYLESS and length is None and "transfer-encoding" not in headers):
             await self.app(scope, receive, send_with_headers)  # nothing to count or replay
             return
         body = await _read_body(receive, limit)
@@ -183,6 +268,9 @@ class Gateway:
     # -- rate limits -------------------------------------------------------------------------------
 
     def _client_ip(self, scope: Scope, headers: dict[str, str]) -> str:
+        forwarded = scope.get("state", {}).get("client_ip")
+        if forwarded:  # the gateway's view of the client
+            return str(forwarded)
         peer = scope["client"][0] if scope.get("client") else "unknown"
         if peer in self.trusted_proxies:
             hops = [hop.strip() for hop in headers.get("x-forwarded-for", "").split(",") if hop.strip()]
@@ -275,6 +363,11 @@ class Gateway:
             if stored is not None:
                 return stored
         return None
+
+
+def _last_hop(forwarded_for: str) -> str:
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    return hops[-1] if hops else ""
 
 
 @functools.lru_cache(maxsize=256)
