@@ -17,6 +17,7 @@ help:
 	@echo "make lint        ruff + mypy"
 	@echo "make stack-up    start the real stack (SERVICES=\"kafka cassandra\" for some)"
 	@echo "make stack-secret NAMESPACE=ns   the datastores Secret for tenants on the stack's cluster"
+	@echo "make stack-env   export lines for clients: ROOKERY_*, KUBECONFIG, kubectl on PATH"
 	@echo "make bench       run the benchmarks"
 
 $(UV):

@@ -22,6 +22,7 @@ from kubernetes.client.rest import ApiException
 
 from e2e import waiting
 from e2e.stack import kube_pki
+from e2e.stack.kube import KWOK_NAMESPACE_ANNOTATIONS
 
 GROUP = "e2e.rookery.dev"
 DEADLINE_S = 90.0
@@ -43,7 +44,9 @@ def api(stack_env: dict[str, str]) -> Iterator[client.ApiClient]:
 def namespace(api: client.ApiClient) -> Iterator[str]:
     name = f"e2e-kube-{uuid.uuid4().hex[:8]}"
     core = client.CoreV1Api(api)
-    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+    # fake pods on kwok's fake nodes only, never on the real node (PodNodeSelector)
+    metadata = client.V1ObjectMeta(name=name, annotations=dict(KWOK_NAMESPACE_ANNOTATIONS))
+    core.create_namespace(client.V1Namespace(metadata=metadata))
     yield name
     core.delete_namespace(name)
 

@@ -1,6 +1,6 @@
 //go:build tools
 
-// Package tools pins the commands e2e/stack/kube.py builds; it is never compiled itself.
+// Package tools pins the commands e2e/stack/kube.py and e2e/stack/node.py build; it is never compiled itself.
 package tools
 
 import (
@@ -8,5 +8,8 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubelet"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
+	_ "k8s.io/kubernetes/cmd/kubectl"
 	_ "sigs.k8s.io/kwok/cmd/kwok"
 )

@@ -1,9 +1,10 @@
 """A real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver, controller-manager, scheduler, kwok.
 
 The binaries are built with `go build` from the Go module proxy by the module in e2e/kube, whose
-go.mod requires the releases pinned in versions.toml [kube]. There are no kubelets: kwok plays the
-kubelet for fake Nodes it manages (selected by an annotation), so Deployments get pods that the
-scheduler binds and that report Ready.
+go.mod requires the releases pinned in versions.toml [kube]. kwok plays the kubelet for fake Nodes
+it manages (selected by an annotation, labelled type=kwok), so Deployments get pods that the
+scheduler binds and that report Ready; the real node beside them is e2e/stack/node.py. The
+PodNodeSelector admission plugin lets a namespace pick one or the other by annotation.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from e2e.stack import kube_pki, process
+from e2e.stack import hostnet, kube_pki, process
 from e2e.stack.service import Service, StackContext, StackError
 from e2e.stack.versions import section
 
@@ -29,6 +30,9 @@ APISERVER_PORT = 6443
 CONTROLLER_MANAGER_PORT, SCHEDULER_PORT = 10257, 10259
 SERVICE_CIDR = "10.96.0.0/16"
 KWOK_ANNOTATION = "kwok.x-k8s.io/node"
+# PodNodeSelector: a namespace with this annotation has its pods' nodeSelector set to the value
+NODE_SELECTOR_ANNOTATION = "scheduler.alpha.kubernetes.io/node-selector"
+KWOK_NAMESPACE_ANNOTATIONS = {NODE_SELECTOR_ANNOTATION: "type=kwok"}  # pods only on kwok's fake nodes
 FAKE_NODES = ("kwok-node-0", "kwok-node-1")
 FAKE_NODE_ALLOCATABLE = {"cpu": "32", "memory": "128Gi", "pods": "110", "nvidia.com/gpu": "4"}
 # kwok's own stage definitions (in its module source) that make nodes and pods behave like kubelet's
@@ -150,6 +154,7 @@ class KubeControlPlane(Service):
         busy = [p for p in self.ports if process.port_open(p)]
         if busy:
             raise StackError(self.name, f"port(s) {busy} in use by something that is not a healthy kube")
+        hostnet.ensure()  # the apiserver's advertised address (pods reach it there)
         pki = kube_pki.ensure(self.pki(ctx), host=HOST, service_cidr=SERVICE_CIDR)
         self.kubeconfig(ctx).write_text(kube_pki.kubeconfig(pki, f"https://{HOST}:{APISERVER_PORT}"))
         try:
@@ -297,8 +302,11 @@ def _etcd_args(home: pathlib.Path) -> list[str]:
 
 def _apiserver_args(pki: pathlib.Path) -> list[str]:
     return [
-        f"--bind-address={HOST}",
-        f"--advertise-address={HOST}",
+        # every address: 127.0.0.1 for the stack's clients, POD_HOST for pods, which reach it as the
+        # `kubernetes` Service (10.96.0.1:443), advertised at POD_HOST (a loopback address would
+        # leave that Service without endpoints)
+        "--bind-address=0.0.0.0",
+        f"--advertise-address={hostnet.POD_HOST}",
         f"--secure-port={APISERVER_PORT}",
         f"--etcd-servers=http://{HOST}:{ETCD_CLIENT_PORT}",
         f"--tls-cert-file={pki / 'apiserver.crt'}",
@@ -310,6 +318,13 @@ def _apiserver_args(pki: pathlib.Path) -> list[str]:
         f"--service-cluster-ip-range={SERVICE_CIDR}",
         "--authorization-mode=Node,RBAC",
         "--allow-privileged=true",
+        # namespaces pick their nodes by annotation: kwok's fake ones (type=kwok) or the real node
+        "--enable-admission-plugins=PodNodeSelector",
+        # logs, exec and port-forward go to the real node's kubelet (e2e/stack/node.py)
+        f"--kubelet-client-certificate={pki / 'apiserver-kubelet-client.crt'}",
+        f"--kubelet-client-key={pki / 'apiserver-kubelet-client.key'}",
+        f"--kubelet-certificate-authority={pki / 'ca.crt'}",
+        "--kubelet-preferred-address-types=InternalIP,Hostname",  # the node's name is in no DNS
         # front proxy, so aggregated APIs (metrics-server, ...) can authenticate requests
         f"--requestheader-client-ca-file={pki / 'ca.crt'}",
         f"--requestheader-allowed-names={kube_pki.FRONT_PROXY_CLIENT}",

@@ -2,7 +2,9 @@
 
 One CA signs everything: the apiserver's serving certificate, the admin client certificate
 (group system:masters, used by clients, controller-manager, scheduler and kwok) and the
-front-proxy client certificate (aggregated APIs); plus the service-account signing key pair.
+front-proxy client certificate (aggregated APIs), the apiserver's client certificate towards
+kubelets; plus the service-account signing key pair. The real node (e2e/stack/node.py) adds its
+own leaves with ensure_leaf.
 """
 
 from __future__ import annotations
@@ -18,17 +20,41 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-FILES = ("ca", "apiserver", "admin", "front-proxy-client")
 FRONT_PROXY_CLIENT = "front-proxy-client"
 VALID_FOR = datetime.timedelta(days=365)
 
 
 def ensure(pki: pathlib.Path, *, host: str, service_cidr: str) -> pathlib.Path:
-    """Make the files under pki unless all of them are already there (kept across restarts)."""
-    wanted = [pki / f"{name}.{ext}" for name in FILES for ext in ("crt", "key")]
-    if all(p.exists() for p in [*wanted, pki / "sa.key", pki / "sa.pub"]):
-        return pki
+    """Make the files under pki that are missing (kept across restarts). With a CA already there,
+    only the missing leaves are made, signed by it: a running control plane keeps its certificates."""
     pki.mkdir(parents=True, exist_ok=True)
+    if not ((pki / "ca.crt").exists() and (pki / "ca.key").exists()):
+        for stale in pki.glob("*.crt"):  # leaves of a lost CA are worthless
+            stale.unlink()
+        _make_ca(pki)
+    service_ip = ipaddress.ip_network(service_cidr)[1]  # the `kubernetes` Service's ClusterIP
+    names = ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"]
+    names.append("kubernetes.default.svc.cluster.local")
+    sans: list[x509.GeneralName] = [x509.DNSName(n) for n in names]
+    sans += [x509.IPAddress(ipaddress.ip_address(host)), x509.IPAddress(service_ip)]
+    server, client = ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH
+    ensure_leaf(pki, "apiserver", "kube-apiserver", [], server, sans)
+    ensure_leaf(pki, "admin", "rookery-admin", ["system:masters"], client)
+    ensure_leaf(pki, "front-proxy-client", FRONT_PROXY_CLIENT, [], client)
+    # the apiserver's identity towards kubelets (logs, exec, port-forward)
+    ensure_leaf(pki, "apiserver-kubelet-client", "kube-apiserver-kubelet-client", ["system:masters"], client)
+    if not ((pki / "sa.key").exists() and (pki / "sa.pub").exists()):
+        sa_key = ec.generate_private_key(ec.SECP256R1())
+        (pki / "sa.key").write_bytes(_private_pem(sa_key))
+        (pki / "sa.key").chmod(0o600)
+        public = sa_key.public_key()
+        (pki / "sa.pub").write_bytes(
+            public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        )
+    return pki
+
+
+def _make_ca(pki: pathlib.Path) -> None:
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "rookery-kube-ca")])
     ca = (
@@ -52,28 +78,29 @@ def ensure(pki: pathlib.Path, *, host: str, service_cidr: str) -> pathlib.Path:
     )
     _write(pki, "ca", ca, ca_key)
 
-    service_ip = ipaddress.ip_network(service_cidr)[1]  # the `kubernetes` Service's ClusterIP
-    names = ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"]
-    names.append("kubernetes.default.svc.cluster.local")
-    sans: list[x509.GeneralName] = [x509.DNSName(n) for n in names]
-    sans += [x509.IPAddress(ipaddress.ip_address(host)), x509.IPAddress(service_ip)]
-    server, client = ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH
-    _leaf(pki, "apiserver", ca, ca_key, "kube-apiserver", [], server, sans)
-    _leaf(pki, "admin", ca, ca_key, "rookery-admin", ["system:masters"], client, [])
-    _leaf(pki, "front-proxy-client", ca, ca_key, FRONT_PROXY_CLIENT, [], client, [])
 
-    sa_key = ec.generate_private_key(ec.SECP256R1())
-    (pki / "sa.key").write_bytes(_private_pem(sa_key))
-    (pki / "sa.key").chmod(0o600)
-    public = sa_key.public_key()
-    (pki / "sa.pub").write_bytes(
-        public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
-    return pki
+def ensure_leaf(
+    pki: pathlib.Path,
+    name: str,
+    common_name: str,
+    organizations: list[str],
+    usage: x509.ObjectIdentifier,
+    sans: list[x509.GeneralName] | None = None,
+) -> tuple[pathlib.Path, pathlib.Path]:
+    """pki/name.crt and .key signed by the CA in pki, made unless both exist; returns their paths."""
+    crt, key = pki / f"{name}.crt", pki / f"{name}.key"
+    if not (crt.exists() and key.exists()):
+        ca = x509.load_pem_x509_certificate((pki / "ca.crt").read_bytes())
+        ca_key = serialization.load_pem_private_key((pki / "ca.key").read_bytes(), password=None)
+        if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+            raise TypeError(f"{pki / 'ca.key'} is not an EC key")
+        _leaf(pki, name, ca, ca_key, common_name, organizations, usage, sans or [])
+    return crt, key
 
 
-def kubeconfig(pki: pathlib.Path, server: str) -> str:
-    """An admin kubeconfig with the certificates inlined, so it works from any directory."""
+def kubeconfig(pki: pathlib.Path, server: str, cert: str = "admin") -> str:
+    """A kubeconfig for the client certificate pki/cert.crt (admin by default), inlined so it works
+    from any directory."""
 
     def inline(file: str) -> str:
         return base64.b64encode((pki / file).read_bytes()).decode()
@@ -90,22 +117,20 @@ def kubeconfig(pki: pathlib.Path, server: str) -> str:
             ],
             "users": [
                 {
-                    "name": "rookery-admin",
+                    "name": f"rookery-{cert}",
                     "user": {
-                        "client-certificate-data": inline("admin.crt"),
-                        "client-key-data": inline("admin.key"),
+                        "client-certificate-data": inline(f"{cert}.crt"),
+                        "client-key-data": inline(f"{cert}.key"),
                     },
                 }
             ],
-            "contexts": [{"name": "rookery", "context": {"cluster": "rookery", "user": "rookery-admin"}}],
+            "contexts": [{"name": "rookery", "context": {"cluster": "rookery", "user": f"rookery-{cert}"}}],
             "current-context": "rookery",
         }
     )
 
 
-def _builder(
-    subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticCurvePublicKey
-) -> x509.CertificateBuilder:
+def _builder(subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticCurvePublicKey) -> x509.CertificateBuilder:
     now = datetime.datetime.now(datetime.UTC)
     return (
         x509.CertificateBuilder()

@@ -30,6 +30,9 @@ def all_services() -> dict[str, Service]:
         pass
     else:
         services.append(KubeControlPlane())
+        from e2e.stack.node import Node  # the real node beside it (e2e/stack/node.py, e2e/node/)
+
+        services.append(Node())
     return {s.name: s for s in services}
 
 

@@ -22,6 +22,8 @@ from kubernetes import config
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ApiException
 
+from e2e.stack.kube import KWOK_NAMESPACE_ANNOTATIONS
+
 pytestmark = pytest.mark.needs("kube")
 
 FIELD_MANAGER = "tests"  # the operator tests apply the same CRDs under this manager
@@ -59,7 +61,11 @@ def namespace(dyn: DynamicClient) -> Iterator[str]:
         body={
             "apiVersion": "v1",
             "kind": "Namespace",
-            "metadata": {"name": name, "labels": {"pod-security.kubernetes.io/enforce": "restricted"}},
+            "metadata": {
+                "name": name,
+                "labels": {"pod-security.kubernetes.io/enforce": "restricted"},
+                "annotations": dict(KWOK_NAMESPACE_ANNOTATIONS),  # pods only on kwok's fake nodes
+            },
         }
     )
     yield name

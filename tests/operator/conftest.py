@@ -31,6 +31,8 @@ from operator_harness import (
     free_port,
 )
 
+from e2e.stack.kube import KWOK_NAMESPACE_ANNOTATIONS
+
 
 @pytest.fixture(scope="session")
 def kube_env(stack_env: dict[str, str]) -> dict[str, str]:
@@ -136,7 +138,9 @@ def operator(
 def namespace(cluster: Cluster, operator: dict[str, Any], kube_env: dict[str, str]) -> Iterator[str]:
     """A fresh namespace with the `rookery-datastores` Secret pointing at the real stack."""
     name = f"op-{uuid.uuid4().hex[:8]}"
-    cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    # the operator's pods land on kwok's fake nodes, never on the real node (PodNodeSelector)
+    metadata = {"name": name, "annotations": dict(KWOK_NAMESPACE_ANNOTATIONS)}
+    cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": metadata})
     data = {
         "postgres-dsn": kube_env.get("ROOKERY_POSTGRES_DSN", "postgresql://rookery@127.0.0.1:5432/rookery"),
         "redis-url": kube_env.get("ROOKERY_REDIS_URL", "redis://127.0.0.1:6379/0"),
