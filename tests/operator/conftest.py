@@ -6,7 +6,6 @@ resync period so that drift correction shows within a test.
 
 from __future__ import annotations
 
-import base64
 import os
 import pathlib
 import subprocess
@@ -26,12 +25,10 @@ from operator_harness import (
     RESYNC_S,
     ROOT,
     Cluster,
-    cassandra_points,
     condition,
+    create_datastores_namespace,
     free_port,
 )
-
-from e2e.stack.kube import KWOK_NAMESPACE_ANNOTATIONS
 
 
 @pytest.fixture(scope="session")
@@ -134,28 +131,29 @@ def operator(
         proc.kill()
 
 
+@pytest.fixture(scope="session")
+def peering_crds(cluster: Cluster) -> None:
+    """Kopf's peering CRDs from operator/deploy/peering.yaml, Established."""
+    for doc in yaml.safe_load_all((ROOT / "operator" / "deploy" / "peering.yaml").read_text()):
+        if doc["kind"] == "CustomResourceDefinition":
+            cluster.apply(doc)
+            cluster.wait_for(
+                f"CRD {doc['metadata']['name']}",
+                lambda n=doc["metadata"]["name"]: (
+                    condition(
+                        cluster.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", n), "Established"
+                    ).get("status")
+                    == "True"
+                ),
+            )
+    cluster.dyn = DynamicClient(cluster.api)
+
+
 @pytest.fixture()
 def namespace(cluster: Cluster, operator: dict[str, Any], kube_env: dict[str, str]) -> Iterator[str]:
     """A fresh namespace with the `rookery-datastores` Secret pointing at the real stack."""
     name = f"op-{uuid.uuid4().hex[:8]}"
-    # the operator's pods land on kwok's fake nodes, never on the real node (PodNodeSelector)
-    metadata = {"name": name, "annotations": dict(KWOK_NAMESPACE_ANNOTATIONS)}
-    cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": metadata})
-    data = {
-        "postgres-dsn": kube_env.get("ROOKERY_POSTGRES_DSN", "postgresql://rookery@127.0.0.1:5432/rookery"),
-        "redis-url": kube_env.get("ROOKERY_REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "kafka-bootstrap": kube_env["ROOKERY_KAFKA_BOOTSTRAP"],
-        "cassandra-contact-points": cassandra_points(kube_env),
-        "search-url": kube_env.get("ROOKERY_SEARCH_URL", "http://127.0.0.1:9200"),
-        "oidc-issuer": kube_env.get("ROOKERY_OIDC_ISSUER", "http://127.0.0.1:8180/realms/rookery"),
-    }
-    secret = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": "rookery-datastores", "namespace": name},
-        "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
-    }
-    cluster.create(secret, namespace=name)
+    create_datastores_namespace(cluster, kube_env, name)
     yield name
     # custom resources first, while the operator runs to release their finalizers
     for kind in ("ModelDeployment", "FeedShard", "SocialTenant"):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import os
 import pathlib
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -13,6 +17,7 @@ from kubernetes import config
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import NotFoundError
 
+from e2e.stack.kube import KWOK_NAMESPACE_ANNOTATIONS
 from e2e.waiting import eventually
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -111,6 +116,28 @@ def cassandra_points(env: dict[str, str]) -> str:
     return points
 
 
+def create_datastores_namespace(cluster: Cluster, kube_env: dict[str, str], name: str) -> None:
+    """Namespace name with the `rookery-datastores` Secret pointing at the real stack; its pods land
+    on kwok's fake nodes, never on the real node (PodNodeSelector)."""
+    metadata = {"name": name, "annotations": dict(KWOK_NAMESPACE_ANNOTATIONS)}
+    cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": metadata})
+    data = {
+        "postgres-dsn": kube_env.get("ROOKERY_POSTGRES_DSN", "postgresql://rookery@127.0.0.1:5432/rookery"),
+        "redis-url": kube_env.get("ROOKERY_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "kafka-bootstrap": kube_env["ROOKERY_KAFKA_BOOTSTRAP"],
+        "cassandra-contact-points": cassandra_points(kube_env),
+        "search-url": kube_env.get("ROOKERY_SEARCH_URL", "http://127.0.0.1:9200"),
+        "oidc-issuer": kube_env.get("ROOKERY_OIDC_ISSUER", "http://127.0.0.1:8180/realms/rookery"),
+    }
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "rookery-datastores", "namespace": name},
+        "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
+    }
+    cluster.create(secret, namespace=name)
+
+
 def small_tenant(name: str, **spec: Any) -> dict[str, Any]:
     """A monolith tenant with few pods; retentionPolicy Delete so that tests leave no topics behind."""
     body = {
@@ -127,3 +154,14 @@ def small_tenant(name: str, **spec: Any) -> dict[str, Any]:
 
 def unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:6]}"
+
+
+def start_operator(kubeconfig: str | pathlib.Path, log: pathlib.Path, *args: str) -> subprocess.Popen[bytes]:
+    """`rookery operator ARGS` in a subprocess, as in a pod, its output (stderr too) into log."""
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "rookery.workloads.cli", "operator", *args],
+            env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )

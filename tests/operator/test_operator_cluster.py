@@ -17,7 +17,6 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from cassandra.cluster import Cluster as CassandraCluster
 from cassandra.policies import RoundRobinPolicy
 from kubernetes.client.exceptions import ApiException
-from kubernetes.dynamic import DynamicClient
 from operator_harness import (
     GROUP_VERSION,
     RESYNC_S,
@@ -517,23 +516,14 @@ def test_metrics_report_reconciles_per_kind(
 
 
 def test_peering_registers_the_operator_for_leader_election(
-    cluster: Cluster, operator_kubeconfig: pathlib.Path, operator: dict[str, Any], tmp_path: pathlib.Path
+    cluster: Cluster,
+    operator_kubeconfig: pathlib.Path,
+    operator: dict[str, Any],
+    tmp_path: pathlib.Path,
+    peering_crds: None,
 ) -> None:
     """With operator/deploy/peering.yaml installed, `rookery operator --peering` (the ServiceAccount's
     rights only) announces itself in the ClusterKopfPeering, where replicas elect the active one."""
-    for doc in yaml.safe_load_all((ROOT / "operator" / "deploy" / "peering.yaml").read_text()):
-        if doc["kind"] == "CustomResourceDefinition":
-            cluster.apply(doc)
-            cluster.wait_for(
-                f"CRD {doc['metadata']['name']}",
-                lambda n=doc["metadata"]["name"]: (
-                    condition(
-                        cluster.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", n), "Established"
-                    ).get("status")
-                    == "True"
-                ),
-            )
-    cluster.dyn = DynamicClient(cluster.api)
     docs = yaml.safe_load_all((ROOT / "operator" / "deploy" / "peering.yaml").read_text())
     peering = next(d for d in docs if d["kind"] == "ClusterKopfPeering")
     cluster.apply(peering)

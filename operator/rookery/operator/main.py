@@ -26,8 +26,15 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="no peering: for one replica, or clusters without Kopf's peering CRDs",
     )
     parser.add_argument(
-        "--priority", type=int, default=0, help="peering priority (the highest one is active)"
-    )
+        "--priority", type=int, default=None,
+        help="peering priority: the live replica with the highest one works (default: random, so "
+        "that replicas of one Deployment differ)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--peering-lifetime", type=int, default=20,
+        help="seconds a replica's peering entry lives without a keep-alive: how soon a standby takes "
+        "over from a leader that died without saying goodbye",
+    )  # fmt: skip
     parser.add_argument("--metrics-port", type=int, default=9108, help="port of /metrics (0: off)")
     parser.add_argument(
         "--liveness", default="http://0.0.0.0:8081/healthz", help="liveness endpoint URL ('' off)"
@@ -48,17 +55,33 @@ def run(argv: list[str]) -> int:
     import kopf
 
     import rookery.operator.handlers  # noqa: F401  (registers the handlers)
+    from rookery.operator import peering
+    from rookery.operator.apply.kube import load_config
 
+    log = logging.getLogger("rookery.operator")
+    settings = kopf.OperatorSettings()
+    priority = args.priority if args.priority is not None else peering.random_priority()
+    if args.standalone:
+        log.info("Standalone: no leader election, this process acts alone (run one replica only)")
+    else:
+        settings.peering.lifetime = args.peering_lifetime
+        kind = f"KopfPeering in {', '.join(args.namespace)}" if args.namespace else "ClusterKopfPeering"
+        log.info("Leader election through %s %r, priority %d (the highest live one acts)", kind, args.peering, priority)
+        try:
+            peering.wait_for_peering(load_config(), args.peering, args.namespace)
+        except KeyboardInterrupt:
+            return 0
     if args.metrics_port:
         start_http_server(args.metrics_port)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(
             kopf.operator(
+                settings=settings,
                 clusterwide=not args.namespace,
                 namespaces=args.namespace,
                 standalone=args.standalone,
                 peering_name=None if args.standalone else args.peering,
-                priority=args.priority,
+                priority=priority,
                 liveness_endpoint=args.liveness or None,
             )
         )
