@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import pathlib
 import socket
 import sys
+import tarfile
 
 import httpx
 import pytest
 
-from e2e.stack import process, runner
+from e2e.stack import oci, process, runner
 from e2e.stack.base import ProcessService
-from e2e.stack.registry import all_services, select
+from e2e.stack.node import archive_names
+from e2e.stack.registry import all_services, select, select_to_stop
 from e2e.stack.service import StackContext, StackError
 from e2e.stack.versions import load
 
@@ -52,6 +57,14 @@ def test_every_server_has_fixed_ports_and_pinned_versions() -> None:
     for name in ("kafka", "cassandra", "search", "keycloak", "zipkin"):
         assert versions[name]["artifact"] and versions[name]["version"], name
     assert "kube" in versions
+
+
+def test_stopping_a_server_stops_what_depends_on_it_but_not_what_it_needs() -> None:
+    assert [s.name for s in select(["node"])] == ["kube", "node"]  # starting the node starts kube
+    assert [s.name for s in select_to_stop(["node"])] == ["node"]  # stopping it leaves kube running
+    assert [s.name for s in select_to_stop(["kube"])] == ["kube", "node"]  # the node cannot outlive it
+    with pytest.raises(StackError, match="mongodb"):
+        select_to_stop(["mongodb"])
 
 
 def test_selecting_an_unknown_server_names_it() -> None:
@@ -290,3 +303,29 @@ def test_cli_names_an_unknown_server_and_exits_non_zero() -> None:
     )
     assert result.returncode == 1
     assert "mongodb: unknown server" in result.stderr
+
+
+def _members(archive: bytes) -> dict[str, tuple[int, bytes]]:
+    """name -> (mode, bytes) of the regular files in a tar."""
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        return {m.name: (m.mode, tar.extractfile(m).read()) for m in tar if m.isfile()}  # type: ignore[union-attr]
+
+
+def test_oci_archives_are_complete_deterministic_and_named(tmp_path: pathlib.Path) -> None:
+    files = [oci.File("/bin/tool", b"\x7fELF fake", 0o755), oci.File("/etc/motd", b"hi\n", 0o644)]
+    first = oci.write(tmp_path / "a.tar", "localhost/probe:1", files, entrypoint=["/bin/tool"])
+    again = oci.write(tmp_path / "b.tar", "localhost/probe:1", files[::-1], entrypoint=["/bin/tool"])
+    assert first == again  # the same files make the same image
+    assert archive_names(tmp_path / "a.tar") == ["localhost/probe:1"]
+    members = _members((tmp_path / "a.tar").read_bytes())
+    blobs = {name.rsplit("/", 1)[1]: data for name, (_, data) in members.items() if name.startswith("blobs/")}
+    assert all(hashlib.sha256(data).hexdigest() == digest for digest, data in blobs.items())
+    index = json.loads(members["index.json"][1])
+    manifest = json.loads(blobs[index["manifests"][0]["digest"].split(":")[1]])
+    config = json.loads(blobs[manifest["config"]["digest"].split(":")[1]])
+    assert config["config"]["Entrypoint"] == ["/bin/tool"]
+    assert config["rootfs"]["diff_ids"] == [layer["digest"] for layer in manifest["layers"]]
+    layer = _members(blobs[manifest["layers"][0]["digest"].split(":")[1]])
+    assert {name: mode for name, (mode, _) in layer.items()} == {"bin/tool": 0o755, "etc/motd": 0o644}
+    with pytest.raises(ValueError, match="needs a tag"):
+        oci.write(tmp_path / "c.tar", "localhost/probe", files, entrypoint=["/bin/tool"])

@@ -96,7 +96,7 @@ def write(
         "os": "linux",
         "config": {"Entrypoint": list(entrypoint), "Cmd": list(cmd), "Env": list(env), "User": user},
         "rootfs": {"type": "layers", "diff_ids": [layer_desc["digest"]]},  # uncompressed: same digest
-        "history": [{"created_by": "e2e/stack/oci.py", "comment": ", ".join(f.path for f in files)}],
+        "history": [{"created_by": "e2e/stack/oci.py", "comment": ", ".join(sorted(f.path for f in files))}],
     }
     config_desc = _blob(blobs, _json(config), CONFIG)
     manifest = {"schemaVersion": 2, "mediaType": MANIFEST, "config": config_desc, "layers": [layer_desc]}

@@ -52,3 +52,21 @@ def select(names: list[str] | tuple[str, ...] | set[str] | None) -> list[Service
             wanted.add(name)
             todo.extend(services[name].depends_on)
     return [s for name, s in services.items() if name in wanted]
+
+
+def select_to_stop(names: list[str] | tuple[str, ...] | set[str] | None) -> list[Service]:
+    """The named services (all when none) plus those that depend on them, never what they depend on
+    (stopping the node leaves the control plane running), in start order."""
+    services = all_services()
+    if not names:
+        return list(services.values())
+    unknown = sorted(set(names) - set(services))
+    if unknown:
+        raise StackError(",".join(unknown), f"unknown server; the stack has: {', '.join(services)}")
+    wanted = set(names)
+    grew = True
+    while grew:
+        more = {s.name for s in services.values() if wanted & set(s.depends_on)} - wanted
+        wanted |= more
+        grew = bool(more)
+    return [s for name, s in services.items() if name in wanted]

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from e2e.stack import process
-from e2e.stack.registry import select
+from e2e.stack.registry import select, select_to_stop
 from e2e.stack.service import Service, StackContext, StackError
 
 Printer = Callable[[str], None]
@@ -115,13 +115,20 @@ def up(
 
 
 def down(names: list[str] | set[str] | None, ctx: StackContext | None = None, out: Printer = print) -> None:
-    """Stop the named servers (all when none) that this stack started; leaves others' servers alone."""
+    """Stop the named servers (all when none) that this stack started, and those that depend on them
+    (first); leaves others' servers, and what the named ones depend on, alone."""
     ctx = ctx or StackContext.default()
-    services = list(reversed(select(names)))
+    services = list(reversed(select_to_stop(names)))
     say = Progress(out)
     errors: list[StackError] = []
 
+    futures: dict[str, concurrent.futures.Future[None]] = {}
+
     def stop(svc: Service) -> None:
+        for other in services:  # what depends on svc stops first (the node before the control plane)
+            if svc.name in other.depends_on and other.name in futures:
+                with contextlib.suppress(Exception):
+                    futures[other.name].result()
         ours = getattr(svc, "running", None)
         if ours is not None and not ours(ctx):
             busy = [p for p in svc.ports if process.port_open(p)]
@@ -131,7 +138,9 @@ def down(names: list[str] | set[str] | None, ctx: StackContext | None = None, ou
         say(svc.name, "stopped")
 
     with stack_lock(ctx), concurrent.futures.ThreadPoolExecutor(max_workers=len(services) or 1) as pool:
-        for svc, fut in [(s, pool.submit(stop, s)) for s in services]:
+        for s in services:  # reverse start order: dependents are submitted before what they need
+            futures[s.name] = pool.submit(stop, s)
+        for svc, fut in [(s, futures[s.name]) for s in services]:
             try:
                 fut.result()
             except StackError as exc:
