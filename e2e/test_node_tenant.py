@@ -1,0 +1,131 @@
+"""End to end on the real node: the operator, run as operator/deploy's Deployment of the image built
+here, runs the example tenant, whose pods use the real stack through `make stack-secret`.
+
+The fixtures, in the order a platform team works:
+- ``rookery_image``: `make image` (python -m e2e.image build) builds localhost/rookery:dev (the
+  dependency layer from the cache after the first time) and imports it into the node's containerd;
+- ``operator_deployed``: crds/, operator/deploy/rbac.yaml (namespace rookery-system, annotated so
+  its pods go to the real node), peering.yaml and operator.yaml with the image overridden to
+  localhost/rookery:dev (never pulled), until both replicas are Ready;
+- ``tenant_namespace``: a namespace made by `python -m e2e.stack secret` (annotated for the real
+  node; Secret rookery-datastores with the stack's pod addresses; the embedded issuer);
+- ``tenant``: crds/examples/tenant.yaml in the topology asked for (``monolith`` or ``split``), with
+  the image overridden, replication 1, fewer pods, no Ingress, retentionPolicy Delete, applied and
+  waited for until the SocialTenant is Ready. Torn down in reverse order, each waited for.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+
+from e2e.stack.node_config import NODE_LABEL
+from e2e.test_stack_node import Kubectl
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "operator" / "deploy"
+IMAGE = "localhost/rookery:dev"
+REAL_NODE = {"scheduler.alpha.kubernetes.io/node-selector": f"{NODE_LABEL[0]}={NODE_LABEL[1]}"}
+READY_S = 600  # a cold tenant: migrations, topics, keyspace, every Deployment's pods Ready on 2 cores
+TENANT_NEEDS = ("node", "postgres", "redis", "kafka", "cassandra", "search", "keycloak")
+
+
+def _run(*argv: str, timeout: float = READY_S) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+    output = done.stdout[-2000:] + done.stderr[-3000:]
+    assert done.returncode == 0, f"{' '.join(argv)} exited {done.returncode}:\n{output}"
+    return done
+
+
+@pytest.fixture(scope="session")
+def rookery_image() -> str:
+    """localhost/rookery:dev built here and imported into the node's containerd (`make image`)."""
+    _run(sys.executable, "-m", "e2e.image", "build", timeout=3600)
+    return IMAGE
+
+
+def with_image(docs: list[dict[str, Any]], image: str) -> list[dict[str, Any]]:
+    """operator/deploy/operator.yaml's objects with the operator's image replaced (never pulled)."""
+    for doc in docs:
+        if doc["kind"] == "Deployment":
+            for container in doc["spec"]["template"]["spec"]["containers"]:
+                container["image"], container["imagePullPolicy"] = image, "Never"
+    return docs
+
+
+@pytest.fixture(scope="module")
+def operator_deployed(stack_env: dict[str, str], rookery_image: str) -> Iterator[Kubectl]:
+    """The operator as a Deployment of the image in rookery-system, both replicas Ready."""
+    kubectl = Kubectl(stack_env, "rookery-system")
+    for crd in sorted((ROOT / "crds").glob("*.yaml")):
+        kubectl.run("apply", "--server-side", "--force-conflicts", "-f", str(crd))
+    kubectl.run("wait", "--for=condition=Established", "crd", "--all", "--timeout=120s")
+    kubectl.run("apply", "-f", str(DEPLOY / "rbac.yaml"))
+    kubectl.run("annotate", "--overwrite", "namespace", "rookery-system", *(f"{k}={v}" for k, v in REAL_NODE.items()))
+    kubectl.run("apply", "-f", str(DEPLOY / "peering.yaml"))
+    deploy = with_image(list(yaml.safe_load_all((DEPLOY / "operator.yaml").read_text())), rookery_image)
+    kubectl.apply(*deploy)
+    kubectl.run("rollout", "status", "deployment/rookery-operator", f"--timeout={READY_S}s")
+    yield kubectl
+    kubectl.run("delete", "-f", "-", "--wait=true", stdin="\n---\n".join(json.dumps(d) for d in deploy))
+
+
+def example_tenant(name: str, topology: str, image: str) -> dict[str, Any]:
+    """crds/examples/tenant.yaml, made to fit this machine: the image built here, replication 1, one
+    pod per Deployment, no autoscaling, no Ingress (clients use the gateway Service), deleted with
+    its topics and keyspace."""
+    body = yaml.safe_load((ROOT / "crds" / "examples" / "tenant.yaml").read_text())
+    spec = body["spec"]
+    spec.update(
+        image=image,
+        imagePullPolicy="Never",
+        host=f"{name}.example.test",
+        topology=topology,
+        retentionPolicy="Delete",
+        ingress={"enabled": False},
+    )
+    spec["workloads"]["replicas"] = 1
+    spec["roles"] = {"gateway": {"replicas": 1}} if topology == "split" else {}
+    spec["workers"] = {"outbox-relay": {"replicas": 1}}
+    spec["kafka"] = {"partitions": 2, "replicationFactor": 1}
+    spec["cassandra"] = {"replication": {"strategy": "SimpleStrategy", "replicationFactor": 1}}
+    spec["features"]["ranking"] = False  # no model server on this machine
+    body["metadata"] = {"name": name}
+    return body
+
+
+@pytest.fixture(scope="module")
+def tenant_namespace(operator_deployed: Kubectl, stack_env: dict[str, str]) -> Iterator[Kubectl]:
+    """A namespace for the real node with the datastores Secret from `make stack-secret`."""
+    namespace = f"e2e-tenant-{uuid.uuid4().hex[:8]}"
+    _run(sys.executable, "-m", "e2e.stack", "secret", "--namespace", namespace, "--oidc", "embedded", timeout=120)
+    kubectl = Kubectl(stack_env, namespace)
+    yield kubectl
+    kubectl.run("delete", "namespace", namespace, "--wait=false", check=False)
+
+
+@pytest.fixture(scope="module", params=["monolith", "split"])
+def tenant(request: pytest.FixtureRequest, tenant_namespace: Kubectl, kafka_tenants: set[str]) -> Iterator[dict]:
+    """The example tenant in one topology, Ready; deleted (and waited for) afterwards."""
+    name = f"bird{request.param[:1]}{uuid.uuid4().hex[:5]}"
+    kafka_tenants.add(name)
+    body = example_tenant(name, request.param, IMAGE)
+    tenant_namespace.apply(body)
+    try:
+        tenant_namespace.run(
+            "wait", "--for=jsonpath={.status.phase}=Ready", f"socialtenant/{name}", f"--timeout={READY_S}s"
+        )
+        yield tenant_namespace.json("socialtenant", name)
+    finally:
+        tenant_namespace.run("delete", "socialtenant", name, f"--timeout={READY_S}s", check=False)
+
+
+pytestmark = pytest.mark.needs(*TENANT_NEEDS)
