@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import pathlib
 import signal
@@ -33,6 +34,16 @@ FAST = {
 }
 
 
+@functools.lru_cache(maxsize=1)
+def tenant_keys() -> dict[str, str]:
+    """What the operator's <tenant>-keys Secret gives every pod: one signing key and one VAPID key,
+    generated once per test session (shared by every process, as replicas share the Secret)."""
+    from rookery.workloads.adapters.local.keys import generate_pem
+    from rookery.workloads.adapters.local.push import generate_vapid_pem
+
+    return {"ROOKERY_SIGNING_KEYS": generate_pem(), "ROOKERY_VAPID_PRIVATE_KEY": generate_vapid_pem()}
+
+
 def production_env(
     stack: dict[str, str], data_dir: pathlib.Path, *, cassandra_keyspace: str = "", **overrides: str
 ) -> dict[str, str]:
@@ -49,6 +60,7 @@ def production_env(
         }
     return {
         **FAST,
+        **tenant_keys(),
         "ROOKERY_TENANT": tenant,
         "ROOKERY_POSTGRES_DSN": stack["ROOKERY_POSTGRES_DSN"],
         "ROOKERY_POSTGRES_SCHEMA": tenant,
@@ -78,6 +90,7 @@ class Proc:
     log_path: pathlib.Path
     port: int = dataclasses.field(default_factory=free_port)
     popen: subprocess.Popen[bytes] | None = None
+    cwd: pathlib.Path | None = None  # the working directory (default: this process's)
 
     @property
     def url(self) -> str:
@@ -89,7 +102,7 @@ class Proc:
         log = self.log_path.open("ab")
         self.popen = servers.launch(
             argv, health_url=f"{self.url}/healthz", name=" ".join(self.args), timeout_s=timeout_s, interval_s=0.2,
-            evidence=self.log, env=env, stdout=log, stderr=log,
+            evidence=self.log, env=env, stdout=log, stderr=log, cwd=self.cwd,
         )  # fmt: skip
         return self
 

@@ -54,8 +54,8 @@ import pytest
 from api_support import TEST_SETTINGS, Api
 from postgres_support import fresh_database_sync
 
-from e2e.production_support import cassandra_keyspace
-from rookery.workloads.adapters.local.keys import LocalSigningKeys
+from e2e.production_support import cassandra_keyspace, tenant_keys
+from rookery.workloads.adapters.local.keys import LocalSigningKeys, generate_pem
 from rookery.workloads.api.app import create_app
 from rookery.workloads.bootstrap import build
 from rookery.workloads.settings import Settings
@@ -103,6 +103,9 @@ def api_settings_overrides(request: pytest.FixtureRequest, api_mode: str) -> dic
         "kafka_bootstrap": stack["ROOKERY_KAFKA_BOOTSTRAP"],
         "kafka_create_topics": True,
         "kafka_partitions": 1,
+        # the operator's <tenant>-keys Secret: every process of the tenant signs and verifies alike
+        "signing_keys": tenant_keys()["ROOKERY_SIGNING_KEYS"],
+        "vapid_private_key": tenant_keys()["ROOKERY_VAPID_PRIVATE_KEY"],
     }
     if CASSANDRA_READY:  # one keyspace per session, created and migrated by the first test's migrate
         overrides["cassandra_contact_points"] = stack["ROOKERY_CASSANDRA_CONTACT_POINTS"]
@@ -134,6 +137,7 @@ def app_factory(
 ) -> Callable[..., contextlib.AbstractAsyncContextManager[Api]]:
     template = tmp_path_factory.getbasetemp() / "signing-key-template"
     counter = 0
+    secret_keys: dict[pathlib.Path, str] = {}  # production fresh_keys: the "Secret" of that data dir
 
     @contextlib.asynccontextmanager
     async def factory(
@@ -142,9 +146,17 @@ def app_factory(
         nonlocal counter
         counter += 1
         directory = data_dir or tmp_path / f"data{counter}"
-        if not fresh_keys and not (directory / "keys" / "signing-key.pem").exists():
+        keys: dict[str, str] = {}
+        if api_settings_overrides.get("signing_keys"):  # production: the keys come from the settings
+            if fresh_keys:
+                secret_keys[directory] = generate_pem()
+            if directory in secret_keys:
+                keys["signing_keys"] = secret_keys[directory]
+        elif not fresh_keys and not (directory / "keys" / "signing-key.pem").exists():
             _seed_signing_key(directory, template)
-        settings = Settings(**{**TEST_SETTINGS, **api_settings_overrides, **overrides, "data_dir": directory})
+        settings = Settings(
+            **{**TEST_SETTINGS, **api_settings_overrides, **keys, **overrides, "data_dir": directory}
+        )
         container = build(settings)
         if settings.postgres_dsn or settings.cassandra_contact_points:
             await prepare_production_stores(container)

@@ -84,6 +84,23 @@ async def test_rate_limits_per_account(app_factory) -> None:  # type: ignore[no-
         ).status_code == 200
 
 
+async def test_per_account_capacity_differs_from_per_address(app_factory) -> None:  # type: ignore[no-untyped-def]
+    """spec.rateLimits.perIp / perAccount (ROOKERY_RATE_LIMIT_REQUESTS / _ACCOUNT_REQUESTS)."""
+    async with app_factory(
+        rate_limit_requests=2, rate_limit_account_requests=4, rate_limit_period_s=3600
+    ) as api:
+        alice = await api.make_user("alice")
+        for _ in range(4):
+            ok = await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)
+            assert ok.status_code == 200 and ok.headers["x-ratelimit-limit"] == "4"
+        assert (
+            await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)
+        ).status_code == 429
+        for _ in range(2):  # anonymous requests from the same address: the per-address bucket
+            assert (await api.client.get("/api/v1/instance")).status_code == 200
+        assert (await api.client.get("/api/v1/instance")).status_code == 429
+
+
 async def test_authentication_and_creation_classes_are_stricter(app_factory) -> None:  # type: ignore[no-untyped-def]
     async with app_factory(
         rate_limit_auth_requests=2, rate_limit_create_requests=1, rate_limit_requests=1000

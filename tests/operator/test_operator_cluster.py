@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import pathlib
 import subprocess
@@ -500,8 +501,105 @@ async def test_delete_follows_retention_policy(
         "shard collected", lambda: cluster.get(GROUP_VERSION, "FeedShard", f"{dropped}-s0", namespace) is None
     )
 
+    # the keys Secret follows the same policy: gone with the dropped tenant, kept with the other
+    cluster.wait_for(
+        "keys Secret collected", lambda: cluster.get("v1", "Secret", f"{dropped}-keys", namespace) is None, timeout=60
+    )
+    assert cluster.get("v1", "Secret", f"{kept}-keys", namespace) is not None
+
     await delete_kafka_topics(bootstrap, f"{kept}.")
     cql.execute(f'DROP KEYSPACE IF EXISTS "{kept}"', timeout=120)
+    cluster.delete("v1", "Secret", f"{kept}-keys", namespace)
+
+
+# -- keys and pods ----------------------------------------------------------------------------------
+
+
+def test_keys_secret_is_created_once_read_by_every_pod_and_never_overwritten(
+    cluster: Cluster, namespace: str, operator: dict[str, Any]
+) -> None:
+    name = unique("keys")
+    cluster.create(small_tenant(name), namespace=namespace)
+    secret = cluster.wait_for("the keys Secret", lambda: cluster.get("v1", "Secret", f"{name}-keys", namespace))
+    assert set(secret["data"]) == {"signing-keys", "vapid-private-key"}
+    [owner] = secret["metadata"]["ownerReferences"]  # retentionPolicy Delete: it goes with the tenant
+    assert (owner["kind"], owner["name"]) == ("SocialTenant", name)
+    wait_provisioned(cluster, namespace, name)
+    for dep in cluster.list("apps/v1", "Deployment", namespace, f"rookery.dev/tenant={name}"):
+        env = {e["name"]: e for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
+        for variable, key in (
+            ("ROOKERY_SIGNING_KEYS", "signing-keys"),
+            ("ROOKERY_VAPID_PRIVATE_KEY", "vapid-private-key"),
+        ):
+            assert env[variable]["valueFrom"]["secretKeyRef"] == {"name": f"{name}-keys", "key": key}
+    # a person rotates a key (or brings their own): the operator never writes the data again
+    rotated = {"signing-keys": base64.b64encode(b"rotated by a person").decode()}
+    cluster.patch("v1", "Secret", f"{name}-keys", namespace, {"data": rotated})
+    runs = _reconciles(operator)
+    cluster.wait_for("a resync", lambda: _reconciles(operator) >= runs + 1, timeout=RESYNC_S * 10)
+    after = cluster.get("v1", "Secret", f"{name}-keys", namespace)
+    assert after["data"]["signing-keys"] == rotated["signing-keys"]
+    assert after["data"]["vapid-private-key"] == secret["data"]["vapid-private-key"]
+    # retentionPolicy Retain: the owner reference goes, so the Secret outlives the tenant
+    cluster.patch(GROUP_VERSION, "SocialTenant", name, namespace, {"spec": {"retentionPolicy": "Retain"}})
+    cluster.wait_for(
+        "the owner reference removed",
+        lambda: not (cluster.get("v1", "Secret", f"{name}-keys", namespace)["metadata"].get("ownerReferences")),
+    )
+    cluster.patch(GROUP_VERSION, "SocialTenant", name, namespace, {"spec": {"retentionPolicy": "Delete"}})
+    cluster.wait_for(
+        "the owner reference back",
+        lambda: cluster.get("v1", "Secret", f"{name}-keys", namespace)["metadata"].get("ownerReferences"),
+    )
+    cluster.delete(GROUP_VERSION, "SocialTenant", name, namespace)
+
+
+def test_a_pod_that_cannot_start_makes_the_tenant_degraded(cluster: Cluster, namespace: str) -> None:
+    """kwok runs no container, so the kubelet's verdict is written by hand on an unschedulable pod
+    carrying the tenant's labels: the operator's pod watch must turn it into Degraded."""
+    name = unique("crash")
+    cluster.create(small_tenant(name), namespace=namespace)
+    wait_provisioned(cluster, namespace, name)
+    labels = {"rookery.dev/tenant": name, "app.kubernetes.io/managed-by": "rookery-operator"}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": f"{name}-platform-broken", "labels": labels},
+        "spec": {
+            "nodeSelector": {"rookery.dev/no-such-node": "true"},  # never scheduled: kwok leaves it alone
+            "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [
+                {
+                    "name": "rookery",
+                    "image": "localhost/rookery:missing",
+                    "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+                }
+            ],
+        },
+    }
+    cluster.create(pod, namespace=namespace)
+    waiting = {"reason": "ImagePullBackOff", "message": 'Back-off pulling image "localhost/rookery:missing"'}
+    status = {
+        "containerStatuses": [
+            {"name": "rookery", "image": "localhost/rookery:missing", "imageID": "", "ready": False,
+             "restartCount": 0, "state": {"waiting": waiting}}
+        ]
+    }  # fmt: skip
+    cluster.patch_status("v1", "Pod", f"{name}-platform-broken", namespace, status)
+
+    def degraded() -> dict[str, Any] | None:
+        cond = condition(tenant(cluster, namespace, name), "Degraded")
+        return cond if cond.get("status") == "True" else None
+
+    cond = cluster.wait_for("Degraded", degraded, timeout=60)
+    assert cond["reason"] == "ImagePullBackOff"
+    assert f"{name}-platform-broken" in cond["message"]
+    assert tenant(cluster, namespace, name)["status"]["phase"] == "Degraded"
+    cluster.delete("v1", "Pod", f"{name}-platform-broken", namespace)
+    cluster.wait_for(
+        "recovered", lambda: condition(tenant(cluster, namespace, name), "Degraded").get("status") == "False"
+    )
+    cluster.delete(GROUP_VERSION, "SocialTenant", name, namespace)
 
 
 def test_metrics_report_reconciles_per_kind(

@@ -75,10 +75,72 @@ def job_state(job: dict[str, Any] | None) -> tuple[bool | None, str]:
     return None, "running"
 
 
+# a container that cannot start: kubelet's waiting reasons that need a person (a bad image, a crashing
+# process, a missing Secret or key), as opposed to ContainerCreating / PodInitializing
+POD_FAILURES = frozenset(
+    {
+        "CrashLoopBackOff",
+        "ImagePullBackOff",
+        "ErrImagePull",
+        "InvalidImageName",
+        "CreateContainerConfigError",
+        "CreateContainerError",
+        "RunContainerError",
+    }
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class PodFailure:
+    pod: str
+    container: str
+    reason: str
+    message: str
+
+    def describe(self) -> str:
+        why = f": {self.message}" if self.message else ""
+        return f"pod {self.pod} container {self.container}: {self.reason}{why}"
+
+
+def pod_failures(pods: list[dict[str, Any]]) -> list[PodFailure]:
+    """Containers of ``pods`` (init containers included) waiting for a reason that needs a person,
+    with the last exit of a crashing one; pods being deleted are left out."""
+    out = []
+    for pod in sorted(pods, key=lambda p: p["metadata"]["name"]):
+        if pod["metadata"].get("deletionTimestamp"):
+            continue
+        status = pod.get("status") or {}
+        for cs in [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]:
+            waiting = (cs.get("state") or {}).get("waiting") or {}
+            reason = waiting.get("reason") or ""
+            if reason not in POD_FAILURES:
+                continue
+            message = " ".join((waiting.get("message") or "").split())[:300]
+            last = (cs.get("lastState") or {}).get("terminated") or {}
+            if reason == "CrashLoopBackOff" and last:
+                exited = f"last exit {last.get('exitCode')} ({last.get('reason') or 'Error'})"
+                message = f"{exited}; {message}" if message else exited
+            out.append(PodFailure(pod["metadata"]["name"], cs.get("name", "?"), reason, message))
+    return out
+
+
+def pods_check(pods: list[dict[str, Any]]) -> Check:
+    """PodsHealthy: False, with the first failing reason and which pods, when containers cannot start."""
+    failures = pod_failures(pods)
+    if not failures:
+        return Check("PodsHealthy", True, "NoFailingPods", "no container is failing to start")
+    shown = "; ".join(f.describe() for f in failures[:3])
+    more = f" and {len(failures) - 3} more" if len(failures) > 3 else ""
+    return Check("PodsHealthy", False, failures[0].reason, shown + more)
+
+
 def summarise(checks: list[Check], *, deleting: bool = False) -> tuple[str, list[Check]]:
     """Phase plus Ready / Progressing / Degraded from the per-dependency checks."""
     failed = [
-        c for c in checks if c.ok is False and c.reason.endswith(("Refused", "Failed", "Missing", "Error"))
+        c
+        for c in checks
+        if c.ok is False
+        and (c.reason.endswith(("Refused", "Failed", "Missing", "Error")) or c.reason in POD_FAILURES)
     ]
     waiting = [c for c in checks if c.ok is not True and c not in failed]
     if deleting:

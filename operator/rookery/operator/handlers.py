@@ -165,6 +165,14 @@ async def job_event(type: str | None, body: kopf.Body, memo: Any, **_: Any) -> N
     _owner_changed(runtime(memo), type, body)
 
 
+@kopf.on.event("", "v1", "pods", labels={**MANAGED, tenants.TENANT_LABEL: kopf.PRESENT})
+async def pod_event(body: kopf.Body, memo: Any, **_: Any) -> None:
+    """A tenant's pod changed (a container crashing, an image that cannot be pulled, recovery):
+    report it in the tenant's conditions (PodsHealthy, Degraded) without waiting for the resync."""
+    tenant = body["metadata"]["labels"][tenants.TENANT_LABEL]
+    _schedule(runtime(memo), tenants.KIND, _key(body)[0], tenant, OBSERVE)
+
+
 @kopf.on.event("serving.kserve.io", "v1beta1", "inferenceservices", labels=MANAGED)
 async def inference_service_event(type: str | None, body: kopf.Body, memo: Any, **_: Any) -> None:
     _owner_changed(runtime(memo), type, body)

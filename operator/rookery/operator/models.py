@@ -266,6 +266,18 @@ class Datastores(Spec):
     cassandra: SecretKeyRef = _ref("cassandra-contact-points", "Cassandra contact points (host:port,...)")
     search: SecretKeyRef = _ref("search-url", "OpenSearch / Elasticsearch URL")
     oidcIssuer: SecretKeyRef = _ref("oidc-issuer", "OIDC issuer URL (Keycloak realm)")
+    oidcClientId: SecretKeyRef | None = Field(
+        None,
+        description="Keycloak mode: the gateway's confidential client id (Secret key; with oidcClientSecret).",
+    )
+    oidcClientSecret: SecretKeyRef | None = Field(
+        None, description="Keycloak mode: that client's secret (Secret key; with oidcClientId)."
+    )
+    cloudinary: SecretKeyRef | None = Field(
+        None,
+        description="cloudinary://<api key>:<api secret>@<cloud> (Secret key): media on Cloudinary. "
+        "Unset: media files on each pod's disk, which needs a shared volume.",
+    )
 
 
 class Features(Spec):

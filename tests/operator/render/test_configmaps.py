@@ -21,7 +21,7 @@ def test_config_map_carries_settings_shards_and_models() -> None:
     assert data["ROOKERY_PUBLIC_URL"] == "https://birdhouse.example.org"
     assert data["ROOKERY_CASSANDRA_KEYSPACE"] == "birdhouse"
     assert data["ROOKERY_FANOUT_THRESHOLD"] == "1000"
-    assert data["ROOKERY_RATE_LIMIT_AUTHENTICATION"] == "20"
+    assert data["ROOKERY_RATE_LIMIT_AUTH_REQUESTS"] == "20"
     assert data["ROOKERY_INSTANCE_TITLE"] == "Birdhouse"
     assert data["ROOKERY_ROLE_URL_POSTS"] == "http://birdhouse-posts.social.svc:8080"
     assert data["ROOKERY_FEED_SHARDS"] == "birdhouse-feed-0=0-2147483648"

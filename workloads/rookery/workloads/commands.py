@@ -19,11 +19,14 @@ import asyncio
 import gc
 import pathlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rookery.workloads.bootstrap import build
 from rookery.workloads.catalogue import ROLES, WORKERS
-from rookery.workloads.settings import Settings
+from rookery.workloads.settings import ConfigurationError, Settings
+
+if TYPE_CHECKING:
+    from rookery.workloads.bootstrap.container import Container
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,6 +45,15 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+def _build(prog: str, settings: Settings, roles: tuple[str, ...]) -> Container:
+    """The container, or a one-line error and exit code 2 for settings it cannot start with."""
+    try:
+        return build(settings, roles)
+    except ConfigurationError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def _server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1, ROOKERY_HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8080, ROOKERY_PORT)")
@@ -57,13 +69,14 @@ def _run_server(
     groups: tuple[str, ...] = (),
     log_format: str = "json",
     split_role: str | None = None,
+    prog: str = "rookery serve",
 ) -> int:
     from rookery.workloads import observability
     from rookery.workloads.api import ops
     from rookery.workloads.api.app import create_app
 
     log_format = observability.configure_logging(settings, log_format)
-    container = build(settings, roles)
+    container = _build(prog, settings, roles)
     if worker is not None:  # only this worker's consumer groups, not every one its roles bring
         assert container.infra.kafka is not None  # `rookery worker` refuses to run without Kafka
         container.infra.kafka.only_groups(groups)
@@ -118,7 +131,7 @@ def up(argv: list[str]) -> int:
     parser = _Parser(prog="rookery up", description="Run every role in one process on embedded defaults.")
     _server_options(parser)
     args = parser.parse_args(argv)
-    return _run_server(_settings(args), ROLES, log_format="text")
+    return _run_server(_settings(args), ROLES, log_format="text", prog="rookery up")
 
 
 def serve(argv: list[str]) -> int:
@@ -165,7 +178,8 @@ def worker(argv: list[str]) -> int:
         )
         return 2
     spec = WORKERS[args.name]  # the roles it builds (their sections subscribe the consumers), its groups
-    return _run_server(settings, ("accounts", *spec.roles), worker=args.name, groups=spec.groups)
+    roles = ("accounts", *spec.roles)
+    return _run_server(settings, roles, worker=args.name, groups=spec.groups, prog="rookery worker")
 
 
 async def migrate_stores(settings: Settings) -> list[str]:
@@ -226,7 +240,7 @@ def migrate(argv: list[str]) -> int:
 async def _create_account(settings: Settings, username: str, email: str, password: str, admin: bool) -> int:
     from rookery.workloads.domain.accounts import AccountTaken, InvalidAccount
 
-    container = build(settings, ("accounts",))
+    container = _build("rookery admin create-account", settings, ("accounts",))
     assert container.accounts is not None
     accounts = container.accounts.service
     await container.start()
@@ -272,7 +286,7 @@ async def _export_events(settings: Settings, out: pathlib.Path) -> int:
 
     from rookery.workloads.domain.unavailable import StoreUnavailable
 
-    container = build(settings, ("accounts", "posts", "analytics"))
+    container = _build("rookery admin export-events", settings, ("accounts", "posts", "analytics"))
     assert container.admin is not None
     analytics = container.admin.analytics
     try:

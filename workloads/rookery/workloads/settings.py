@@ -105,6 +105,16 @@ class Settings(BaseSettings):
         "", description="Keycloak mode: the gateway's confidential client (admin API, token endpoint proxy)."
     )
     oidc_client_secret: str = Field("", description="Keycloak mode: that client's secret.")
+    signing_keys: str = Field(
+        "",
+        description="Embedded issuer's RS256 keys, PEM, concatenated: the first signs, all verify "
+        "(docs/key-rotation.md). Required with POSTGRES_DSN unless OIDC_ISSUER; unset: DATA_DIR/keys.",
+    )
+    vapid_private_key: str = Field(
+        "",
+        description="Web Push VAPID P-256 private key (PEM or base64url). Required with POSTGRES_DSN; "
+        "unset: DATA_DIR/keys.",
+    )
     access_token_ttl_s: int = Field(2592000, description="Lifetime of embedded-issuer access tokens (seconds).")
     refresh_token_ttl_s: int = Field(15552000, description="Lifetime of refresh tokens (seconds).")
     token_leeway_s: float = Field(30.0, description="Clock skew tolerated when checking exp/nbf/iat.")
@@ -122,7 +132,10 @@ class Settings(BaseSettings):
         True,
         description="Serve the hottest reads (home, account statuses) without FastAPI's routing (api/fastpath.py).",
     )
-    rate_limit_requests: int = Field(300, description="Default class: requests per period per IP and per account.")
+    rate_limit_requests: int = Field(300, description="Default class: requests per period per IP (and per account).")
+    rate_limit_account_requests: int = Field(
+        0, description="Default class, signed-in requests: per period per account; 0 = RATE_LIMIT_REQUESTS."
+    )
     rate_limit_period_s: float = Field(300.0, description="Default class: bucket refill period (seconds).")
     rate_limit_auth_requests: int = Field(
         30, description="Authentication class (POST /oauth/token, registration): requests per period per IP."
@@ -245,6 +258,20 @@ class Settings(BaseSettings):
     )
 
     @property
+    def shared(self) -> bool:
+        """Accounts and OAuth live in a shared database (PostgreSQL): every process of the tenant serves
+        the same users, so the keys come from the settings (a Secret), never from a per-process data dir."""
+        return bool(self.postgres_dsn)
+
+    @property
+    def embedded_database_file(self) -> bool:
+        """Whether some store may keep data in the embedded SQLite file under DATA_DIR: not when every
+        store has its production adapter (then the file would only hold empty tables; it stays in memory
+        and the process writes nothing outside /tmp)."""
+        production = (self.postgres_dsn, self.cassandra_contact_points, self.kafka_bootstrap, self.redis_url)
+        return not (all(production) and self.search_url)
+
+    @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
@@ -257,6 +284,10 @@ class Settings(BaseSettings):
         if self.domain:
             return self.domain
         return self.base_url.split("://", 1)[-1].split("/", 1)[0]
+
+
+class ConfigurationError(Exception):
+    """Settings a process cannot start with; the CLI prints the message (no traceback) and exits 2."""
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from typing import Any
 
 from kubernetes import client, config
 from kubernetes.dynamic import DynamicClient
-from kubernetes.dynamic.exceptions import NotFoundError, ResourceNotFoundError
+from kubernetes.dynamic.exceptions import ConflictError, NotFoundError, ResourceNotFoundError
 from kubernetes.dynamic.resource import Resource
 
 from rookery.operator import FIELD_MANAGER
@@ -68,6 +68,25 @@ class Kube:
             field_manager=FIELD_MANAGER,
             force_conflicts=True,
         )
+        return live.to_dict()
+
+    def create_if_absent(self, manifest: dict[str, Any], field_manager: str) -> bool:
+        """Create ``manifest`` unless an object of that name exists (left untouched); True if created."""
+        res = self.resource(manifest["apiVersion"], manifest["kind"])
+        try:
+            res.create(body=manifest, namespace=manifest["metadata"].get("namespace"), field_manager=field_manager)
+        except ConflictError:
+            return False
+        return True
+
+    def apply_as(self, manifest: dict[str, Any], field_manager: str) -> dict[str, Any]:
+        """Server-side apply under another field manager: only the fields of ``manifest`` are its own."""
+        res = self.resource(manifest["apiVersion"], manifest["kind"])
+        meta = manifest["metadata"]
+        live = self.dynamic.server_side_apply(
+            res, body=manifest, name=meta["name"], namespace=meta.get("namespace"),
+            field_manager=field_manager, force_conflicts=True,
+        )  # fmt: skip
         return live.to_dict()
 
     def get(self, api_version: str, kind: str, name: str, namespace: str | None) -> dict[str, Any] | None:

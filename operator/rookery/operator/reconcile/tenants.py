@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from rookery.operator import API_VERSION
 from rookery.operator.apply import cassandra, kafka
-from rookery.operator.conditions import Check, deployment_ready, job_state, merge, summarise
+from rookery.operator.conditions import Check, deployment_ready, job_state, merge, pods_check, summarise
 from rookery.operator.metrics import timed
 from rookery.operator.models import SocialTenantSpec, model_endpoint_variable
 from rookery.operator.reconcile.runtime import FULL, MissingSetting, Runtime, event, now
@@ -17,10 +17,18 @@ from rookery.operator.render.children import TENANT_CHILD_KINDS, tenant_children
 from rookery.operator.render.common import MANAGED_BY, TENANT_LABEL, Owner, ShardInfo, Tenant
 from rookery.operator.render.configmaps import config_hash
 from rookery.operator.render.keyspaces import tenant_keyspace
+from rookery.operator.render.secrets import (
+    generate_keys,
+    keys_secret_name,
+    keys_secret_owner_patch,
+    tenant_keys_secret,
+)
 from rookery.operator.render.topics import tenant_topics
 
 KIND = "SocialTenant"
-EXTERNAL = ("KafkaReady", "CassandraReady")
+EXTERNAL = ("KafkaReady", "CassandraReady", "KeysReady")
+KEYS_CREATOR = "rookery-operator-keygen"  # creates the keys Secret once (its data is never re-applied)
+KEYS_OWNER = "rookery-operator-keys"  # applies the keys Secret's labels and owner reference
 
 
 def selector(tenant: str) -> str:
@@ -120,6 +128,23 @@ async def provision_cassandra(rt: Runtime, tenant: Tenant, body: dict[str, Any])
     )
 
 
+async def ensure_keys(rt: Runtime, tenant: Tenant, body: dict[str, Any]) -> Check:
+    """The tenant's keys Secret: created with fresh keys when absent, never overwritten; its owner
+    reference follows retentionPolicy (Delete: it goes with the tenant; Retain: it stays)."""
+    name = keys_secret_name(tenant.name)
+    try:
+        created = await asyncio.to_thread(
+            rt.kube.create_if_absent, tenant_keys_secret(tenant, generate_keys()), KEYS_CREATOR
+        )
+        await asyncio.to_thread(rt.kube.apply_as, keys_secret_owner_patch(tenant), KEYS_OWNER)
+    except Exception as exc:  # RBAC, quota, an unreachable API server: say so, retry on the next tick
+        return Check("KeysReady", False, "KeysSecretFailed", f"Secret {name}: {type(exc).__name__}: {exc}")
+    kept = "deleted with the tenant" if tenant.spec.retentionPolicy == "Delete" else "kept after the tenant"
+    if created:  # an Event, not the condition: a later reconcile must not rewrite the status for it
+        event(body, "KeysCreated", f"created Secret {name}: a fresh signing key and VAPID key")
+    return Check("KeysReady", True, "KeysPresent", f"Secret {name} holds the signing and VAPID keys ({kept})")
+
+
 def workload_checks(tenant: Tenant, live: dict[tuple[str, str], dict[str, Any]]) -> tuple[list[Check], str]:
     desired = tenant_children(tenant)
     deployments = [d["metadata"]["name"] for d in desired if d["kind"] == "Deployment"]
@@ -179,8 +204,8 @@ async def _reconcile(rt: Runtime, body: dict[str, Any], mode: str) -> None:
     desired = tenant_children(tenant)
     keep = {(d["kind"], d["metadata"]["name"]) for d in desired}
     if mode == FULL:
-        kafka_check, cassandra_check = await asyncio.gather(
-            provision_kafka(rt, tenant, body), provision_cassandra(rt, tenant, body)
+        kafka_check, cassandra_check, keys_check = await asyncio.gather(
+            provision_kafka(rt, tenant, body), provision_cassandra(rt, tenant, body), ensure_keys(rt, tenant, body)
         )
         existing, deleted = await rt.prune(
             TENANT_CHILD_KINDS, tenant.namespace, selector(tenant.name), tenant.owner.uid, keep
@@ -191,14 +216,16 @@ async def _reconcile(rt: Runtime, body: dict[str, Any], mode: str) -> None:
             more = len(changed) + len(deleted) - min(8, len(changed)) - min(4, len(deleted))
             event(body, "Applied", what + (f" and {more} more" if more > 0 else ""))
     else:
-        kafka_check, cassandra_check = (carried(status, t) for t in EXTERNAL)
+        kafka_check, cassandra_check, keys_check = (carried(status, t) for t in EXTERNAL)
         live = {}
         for api_version, kind in (("apps/v1", "Deployment"), ("batch/v1", "Job")):
             for obj in await rt.list_objects(api_version, kind, tenant.namespace, selector(tenant.name)):
                 live[(kind, obj["metadata"]["name"])] = obj
 
     work_checks, summary = workload_checks(tenant, live)
-    phase, checks = summarise([kafka_check, cassandra_check, *work_checks])
+    pods = await rt.list_objects("v1", "Pod", tenant.namespace, selector(tenant.name))
+    # first: a pod that cannot start is what a person must see (Degraded's reason)
+    phase, checks = summarise([pods_check(pods), kafka_check, cassandra_check, keys_check, *work_checks])
     new_status = {
         "phase": phase,
         "observedGeneration": generation,
@@ -229,7 +256,8 @@ async def _reconcile(rt: Runtime, body: dict[str, Any], mode: str) -> None:
 
 
 async def delete(rt: Runtime, body: dict[str, Any]) -> str:
-    """Finalizer: keep or drop the tenant's topics and keyspace, per spec.retentionPolicy."""
+    """Finalizer: keep or drop the tenant's topics and keyspace, per spec.retentionPolicy (its keys
+    Secret follows the same policy through its owner reference)."""
     spec = SocialTenantSpec.model_validate(body["spec"])
     meta = body["metadata"]
     tenant = Tenant(Owner(KIND, meta["name"], meta["namespace"], meta["uid"]), spec)

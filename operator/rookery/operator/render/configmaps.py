@@ -27,10 +27,14 @@ def settings(tenant: Tenant) -> dict[str, str]:
         "ROOKERY_HOME_TIMELINE_MAX": str(spec.features.homeTimelineMax),
         "ROOKERY_MODERATION_ENABLED": str(spec.features.moderation).lower(),
         "ROOKERY_RANKING_ENABLED": str(spec.features.ranking).lower(),
-        "ROOKERY_RATE_LIMIT_PER_IP": str(spec.rateLimits.perIp),
-        "ROOKERY_RATE_LIMIT_PER_ACCOUNT": str(spec.rateLimits.perAccount),
-        "ROOKERY_RATE_LIMIT_AUTHENTICATION": str(spec.rateLimits.authentication),
-        "ROOKERY_RATE_LIMIT_CONTENT_CREATION": str(spec.rateLimits.contentCreation),
+        # spec.rateLimits are per minute: each class's bucket refills its capacity every 60 s
+        "ROOKERY_RATE_LIMIT_REQUESTS": str(spec.rateLimits.perIp),
+        "ROOKERY_RATE_LIMIT_ACCOUNT_REQUESTS": str(spec.rateLimits.perAccount),
+        "ROOKERY_RATE_LIMIT_PERIOD_S": "60",
+        "ROOKERY_RATE_LIMIT_AUTH_REQUESTS": str(spec.rateLimits.authentication),
+        "ROOKERY_RATE_LIMIT_AUTH_PERIOD_S": "60",
+        "ROOKERY_RATE_LIMIT_CREATE_REQUESTS": str(spec.rateLimits.contentCreation),
+        "ROOKERY_RATE_LIMIT_CREATE_PERIOD_S": "60",
     }
     if spec.topology == "split":
         # the gateway routes each role's API to its Service

@@ -16,6 +16,7 @@ from rookery.operator.render.common import (
 )
 from rookery.operator.render.configmaps import config_hash, config_map_name
 from rookery.operator.render.pods import pod_template
+from rookery.operator.render.secrets import keys_secret_name
 
 
 def _deployment(
@@ -40,6 +41,7 @@ def component_deployment(tenant: Tenant, comp: Component, hash_: str) -> dict[st
         config_map=config_map_name(tenant.name),
         config_hash=hash_,
         res=comp.workload.resources,
+        keys_secret=keys_secret_name(tenant.name),
     )
     replicas = None if comp.workload.autoscaling.enabled else comp.workload.replicas
     meta = metadata(tenant.owner, comp.name, tenant.name, comp.component)
@@ -80,6 +82,7 @@ def shard_deployment(shard: Shard) -> dict[str, Any]:
         config_hash=hash_,
         res=shard.spec.resources,
         extra_env=env,
+        keys_secret=keys_secret_name(tenant.name),
     )
     meta = metadata(shard.owner, f"{shard.name}-fanout", tenant.name, component)
     meta["labels"]["rookery.dev/feed-shard"] = shard.name

@@ -6,6 +6,7 @@ from typing import Any
 
 from rookery.operator.models import Resources, SocialTenantSpec
 from rookery.operator.render.common import CONFIG_HASH_ANNOTATION, HTTP_PORT
+from rookery.operator.render.secrets import KEYS_SECRET_ENV
 
 # the Secret keys the pods read, and the settings they become; values are never copied
 SECRET_ENV = {
@@ -15,6 +16,12 @@ SECRET_ENV = {
     "ROOKERY_CASSANDRA_CONTACT_POINTS": "cassandra",
     "ROOKERY_SEARCH_URL": "search",
     "ROOKERY_OIDC_ISSUER": "oidcIssuer",
+}
+# optional references: rendered only when the tenant names a Secret key for them
+OPTIONAL_SECRET_ENV = {
+    "ROOKERY_OIDC_CLIENT_ID": "oidcClientId",
+    "ROOKERY_OIDC_CLIENT_SECRET": "oidcClientSecret",
+    "ROOKERY_CLOUDINARY_URL": "cloudinary",
 }
 
 POD_SECURITY = {
@@ -33,11 +40,23 @@ CONTAINER_SECURITY = {
 }
 
 
-def secret_env(spec: SocialTenantSpec) -> list[dict[str, Any]]:
+def _from_secret(variable: str, name: str, key: str) -> dict[str, Any]:
+    return {"name": variable, "valueFrom": {"secretKeyRef": {"name": name, "key": key}}}
+
+
+def secret_env(spec: SocialTenantSpec, keys_secret: str | None = None) -> list[dict[str, Any]]:
+    """The datastores (and optional Cloudinary / OIDC client) Secret keys the tenant names, and the
+    tenant's keys Secret (signing and VAPID keys, created by the operator) when ``keys_secret``."""
     out = []
     for variable, field in SECRET_ENV.items():
         ref = getattr(spec.datastores, field)
-        out.append({"name": variable, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}})
+        out.append(_from_secret(variable, ref.name, ref.key))
+    for variable, field in OPTIONAL_SECRET_ENV.items():
+        optional = getattr(spec.datastores, field)
+        if optional is not None:
+            out.append(_from_secret(variable, optional.name, optional.key))
+    if keys_secret is not None:
+        out += [_from_secret(variable, keys_secret, key) for variable, key in KEYS_SECRET_ENV.items()]
     return out
 
 
@@ -61,6 +80,7 @@ def pod_template(
     config_hash: str,
     res: Resources,
     extra_env: list[dict[str, Any]] | None = None,
+    keys_secret: str | None = None,
     probes: bool = True,
     restart_policy: str | None = None,
 ) -> dict[str, Any]:
@@ -71,7 +91,7 @@ def pod_template(
         "command": ["rookery"],
         "args": args,
         "envFrom": [{"configMapRef": {"name": config_map}}],
-        "env": [*secret_env(spec), *(extra_env or [])],
+        "env": [*secret_env(spec, keys_secret), *(extra_env or [])],
         "resources": resources(res),
         "securityContext": CONTAINER_SECURITY,
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],

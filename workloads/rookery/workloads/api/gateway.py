@@ -165,6 +165,8 @@ class Gateway:
             "auth": (settings.rate_limit_auth_requests, settings.rate_limit_auth_period_s),
             "create": (settings.rate_limit_create_requests, settings.rate_limit_create_period_s),
         }
+        # the default class per account (a signed-in client) may differ from the one per address
+        self.account_capacity = settings.rate_limit_account_requests or settings.rate_limit_requests
 
     def _from_gateway(self, headers: dict[str, str]) -> bool:
         """Whether the request carries the internal credential (never, when none is configured)."""
@@ -284,6 +286,8 @@ class Gateway:
         who = f"acct:{ctx.account_id}" if ctx is not None and ctx.account_id is not None else f"ip:{ip}"
         if kind == "auth":  # sign-in and sign-up are limited per address whatever the token
             who = f"ip:{ip}"
+        elif kind == "default" and who.startswith("acct:"):
+            capacity = self.account_capacity
         return await self.limiter.hit(f"rl:{kind}:{who}", capacity=capacity, refill_per_s=capacity / period)
 
     # -- idempotency keys --------------------------------------------------------------------------

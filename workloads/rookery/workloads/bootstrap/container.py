@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from rookery.workloads.adapters.cassandra.session import CassandraSession
     from rookery.workloads.adapters.kafka.bus import KafkaEventBus
-    from rookery.workloads.adapters.local.keys import LocalSigningKeys
+    from rookery.workloads.adapters.local.keys import SigningKeys
     from rookery.workloads.adapters.local.push import WebPushSender
     from rookery.workloads.adapters.postgres.db import PostgresDatabase
     from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
@@ -98,7 +98,7 @@ class Infrastructure:
     idempotency: IdempotencyStore
     realtime: Realtime  # in-process pub/sub, or Redis
     db: Database  # the embedded SQLite file, connected and migrated on start
-    signing_keys: LocalSigningKeys | None  # the embedded token issuer's keys (no external issuer)
+    signing_keys: SigningKeys | None  # the embedded token issuer's keys (no external issuer)
     redis: Redis | None = None
     hot_timelines: TimelineStore | None = None  # Redis in front of the durable home timelines
     processed_events: ProcessedEvents | None = None

@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING
 
 from rookery.workloads.adapters.sqlite.db import Database
 from rookery.workloads.bootstrap.container import Events, Infrastructure, Lifecycle
-from rookery.workloads.settings import Settings
+from rookery.workloads.settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
     from rookery.workloads.adapters.cassandra.session import CassandraSession
     from rookery.workloads.adapters.kafka.bus import KafkaEventBus
-    from rookery.workloads.adapters.local.keys import LocalSigningKeys
+    from rookery.workloads.adapters.local.keys import SigningKeys
+    from rookery.workloads.adapters.local.push import VapidKeys
     from rookery.workloads.adapters.postgres.db import PostgresDatabase
     from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
     from rookery.workloads.adapters.redis.dedupe import ProcessedEvents
@@ -88,7 +89,8 @@ def infrastructure(settings: Settings, life: Lifecycle) -> Infrastructure:
     media_store = _cloudinary(settings, life)
     postgres, postgres_outbox = _postgres(settings, life)
     cassandra = _cassandra(settings, life)
-    db = Database(settings.data_dir / "rookery.db")
+    # every store on its production adapter: nothing durable is left for SQLite, keep it in memory
+    db = Database(settings.data_dir / "rookery.db" if settings.embedded_database_file else ":memory:")
 
     async def start() -> None:
         await db.connect()
@@ -115,13 +117,54 @@ def infrastructure(settings: Settings, life: Lifecycle) -> Infrastructure:
     )
 
 
-def _signing_keys(settings: Settings) -> LocalSigningKeys | None:
-    """The embedded issuer's keys; none when an external issuer (Keycloak) signs the tokens."""
+def _signing_keys(settings: Settings) -> SigningKeys | None:
+    """The embedded issuer's keys: ROOKERY_SIGNING_KEYS, else (embedded only) DATA_DIR/keys; none when
+    an external issuer (Keycloak) signs the tokens."""
     if settings.oidc_issuer:
         return None
-    from rookery.workloads.adapters.local.keys import LocalSigningKeys
+    return issuer_keys(settings)
 
+
+def issuer_keys(settings: Settings) -> SigningKeys:
+    """The keys the embedded issuer signs with. With shared stores they must come from the settings
+    (every replica signs and verifies alike); in Keycloak mode, whose tokens the issuer never signs,
+    a process-lifetime key stands in when none is set."""
+    from rookery.workloads.adapters.local.keys import InvalidKey, LocalSigningKeys, SigningKeys
+
+    if settings.signing_keys:
+        try:
+            return SigningKeys.from_pem_bundle(settings.signing_keys)
+        except InvalidKey as exc:
+            raise ConfigurationError(str(exc)) from None
+    if settings.shared:
+        if settings.oidc_issuer:
+            return SigningKeys.ephemeral()
+        raise ConfigurationError(
+            "ROOKERY_SIGNING_KEYS is not set: with ROOKERY_POSTGRES_DSN every replica must sign and verify"
+            " tokens with the same keys, so they come from the settings (the operator's <tenant>-keys"
+            " Secret), not from a data directory; set ROOKERY_SIGNING_KEYS to one or more PEM RSA private"
+            " keys (docs/key-rotation.md), or ROOKERY_OIDC_ISSUER to use an external issuer"
+        )
     return LocalSigningKeys(settings.data_dir / "keys")
+
+
+def vapid_keys(settings: Settings) -> VapidKeys:
+    """The Web Push key: ROOKERY_VAPID_PRIVATE_KEY, else (embedded only) DATA_DIR/keys."""
+    from rookery.workloads.adapters.local.keys import InvalidKey
+    from rookery.workloads.adapters.local.push import VapidKeys
+
+    if settings.vapid_private_key:
+        try:
+            return VapidKeys(private_key=settings.vapid_private_key)
+        except InvalidKey as exc:
+            raise ConfigurationError(str(exc)) from None
+    if settings.shared:
+        raise ConfigurationError(
+            "ROOKERY_VAPID_PRIVATE_KEY is not set: with ROOKERY_POSTGRES_DSN every replica must push with"
+            " the same Web Push key (the one clients subscribed with), so it comes from the settings (the"
+            " operator's <tenant>-keys Secret); set it to a P-256 private key in PEM (docs/key-rotation.md)"
+        )
+    return VapidKeys(settings.data_dir / "keys")
 
 
 def jwks_source(settings: Settings, infra: Infrastructure) -> tuple[JwksSource, str]:

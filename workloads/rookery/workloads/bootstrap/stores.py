@@ -26,13 +26,13 @@ from rookery.workloads.bootstrap.container import (
     SearchStores,
     SocialStores,
 )
-from rookery.workloads.bootstrap.infrastructure import model_client
+from rookery.workloads.bootstrap.infrastructure import issuer_keys, model_client, vapid_keys
 from rookery.workloads.settings import Settings
 
 if TYPE_CHECKING:
     from rookery.workloads.adapters.cassandra.graph import EventSink
     from rookery.workloads.adapters.keycloak.client import KeycloakClient
-    from rookery.workloads.adapters.local.keys import LocalSigningKeys
+    from rookery.workloads.adapters.local.keys import SigningKeys
     from rookery.workloads.ports.accounts import AccountRepository, MarkerStore, OAuthStore
     from rookery.workloads.ports.feed import ListStore
     from rookery.workloads.ports.messaging import MessageStore
@@ -46,16 +46,14 @@ class AccountStores:
     repository: AccountRepository
     oauth: OAuthStore
     markers: MarkerStore
-    issuer_keys: LocalSigningKeys  # the embedded token issuer's keys
+    issuer_keys: SigningKeys  # the embedded token issuer's keys
     keycloak: KeycloakClient | None = None  # Keycloak mode
 
 
 def accounts(settings: Settings, infra: Infrastructure, life: Lifecycle, *, keycloak: bool) -> AccountStores:
     """Accounts, OAuth and markers (SQLite or PostgreSQL); the issuer's keys; in Keycloak mode
     (ROOKERY_OIDC_ISSUER + ROOKERY_OIDC_CLIENT_ID/SECRET) the Keycloak admin client."""
-    from rookery.workloads.adapters.local.keys import LocalSigningKeys
-
-    keys = infra.signing_keys or LocalSigningKeys(settings.data_dir / "keys")
+    keys = infra.signing_keys or issuer_keys(settings)
     client = None
     if keycloak:
         from rookery.workloads.adapters.keycloak.client import KeycloakClient
@@ -178,6 +176,12 @@ def media(settings: Settings, infra: Infrastructure, events: Events, life: Lifec
 
     # a production adapter (Cloudinary) may be set already; else the local files at /system/media
     files = infra.media_store or LocalMediaStore(settings.data_dir / "media", settings.base_url)
+    if infra.media_store is None and settings.shared:
+        logging.getLogger("rookery.media").warning(
+            "media files go to %s on this process's disk: set ROOKERY_CLOUDINARY_URL, or mount one volume"
+            " shared by every replica there (uploads fail on a read-only filesystem)",
+            settings.data_dir / "media",
+        )
     if infra.postgres is not None and infra.postgres_outbox is not None:  # production: records in PostgreSQL
         from rookery.workloads.adapters.postgres.media import PostgresMediaRepository
 
@@ -203,7 +207,7 @@ def push(settings: Settings, infra: Infrastructure, life: Lifecycle) -> PushChan
     """Web Push subscriptions and the delivery channels: Web Push, e-mail (SMTP when
     ROOKERY_SMTP_HOST is set, else logged), APNs and FCM (logged)."""
     from rookery.workloads.adapters.local.email import LoggingEmailSender, SmtpEmailSender
-    from rookery.workloads.adapters.local.push import LoggingPushSender, VapidKeys, WebPushSender
+    from rookery.workloads.adapters.local.push import LoggingPushSender, WebPushSender
     from rookery.workloads.ports.notifications import EmailSender, PushSubscriptionStore
 
     subscriptions: PushSubscriptionStore
@@ -217,7 +221,7 @@ def push(settings: Settings, infra: Infrastructure, life: Lifecycle) -> PushChan
         life.migrations += [*sqlite_push.MIGRATIONS]
         subscriptions = sqlite_push.SqlitePushSubscriptionStore(infra.db)
     web_push = WebPushSender(
-        VapidKeys(settings.data_dir / "keys"),
+        vapid_keys(settings),
         settings.push_contact or f"mailto:{settings.contact_email}",
         timeout_s=settings.push_timeout_s,
         allow_private=settings.push_allow_private_endpoints,

@@ -14,7 +14,8 @@ import re
 import shutil
 
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rookery.workloads.domain.media import EXTENSIONS, UPLOAD
 
@@ -80,5 +81,14 @@ class LocalMediaStore:
 
     def asgi_app(self) -> ASGIApp:
         """Serves ``public/`` (Starlette's StaticFiles refuses paths that leave its directory)."""
-        self.public.mkdir(parents=True, exist_ok=True)
-        return StaticFiles(directory=self.public, check_dir=False)
+        # nothing is created before the first upload (a production process writes nothing at start):
+        # until then every path is simply not found
+        files = StaticFiles(directory=self.public, check_dir=False)
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and not self.public.is_dir():
+                await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+                return
+            await files(scope, receive, send)
+
+        return app

@@ -1,8 +1,9 @@
 """Push delivery adapters: Web Push (RFC 8030/8291/8292) and the disabled APNs/FCM channel.
 
 Web Push: the payload is encrypted for the browser's key with aes128gcm (http-ece) and the request
-carries a VAPID JWT signed with the server's P-256 key (py-vapid). The key pair is generated once
-and kept in the data directory; its public half is the ``server_key`` clients subscribe with.
+carries a VAPID JWT signed with the server's P-256 key (py-vapid). In production the key comes from
+ROOKERY_VAPID_PRIVATE_KEY (the tenant's keys Secret), so every replica signs with it; embedded, it is
+generated once and kept in the data directory. Its public half is the ``server_key`` clients subscribe with.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from typing import Any
 import http_ece
 import httpx
 import orjson
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from py_vapid import Vapid01, Vapid02
 
+from rookery.workloads.adapters.local.keys import InvalidKey
 from rookery.workloads.domain.push import DeliveryFailed, PushGone, PushSubscription
 
 log = logging.getLogger("rookery.push")
@@ -40,22 +43,51 @@ def _b64url_decode(value: str) -> bytes:
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 
 
-class VapidKeys:
-    """The server's VAPID key pair, created on first use under ``directory``."""
+def vapid_from_setting(value: str, where: str = "ROOKERY_VAPID_PRIVATE_KEY") -> Vapid02:
+    """A P-256 private key as PEM, or base64url (raw 32 bytes or DER, as Mastodon's VAPID_PRIVATE_KEY)."""
+    try:
+        if "-----BEGIN" in value:
+            key = serialization.load_pem_private_key(value.strip().encode(), password=None)
+            if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+                raise ValueError("not an EC P-256 (prime256v1) private key")
+            return Vapid02(private_key=key)
+        vapid = Vapid02.from_string(value.strip())
+        if vapid.private_key.curve.name != "secp256r1":
+            raise ValueError("not an EC P-256 (prime256v1) private key")
+        return vapid
+    except Exception as exc:  # py_vapid and cryptography raise several kinds
+        raise InvalidKey(f"{where} is not a usable VAPID key: {exc}") from None
 
-    def __init__(self, directory: pathlib.Path) -> None:
-        path = pathlib.Path(directory) / VAPID_FILE
-        if path.exists():
-            self.vapid = Vapid02.from_file(str(path))
+
+def generate_vapid_pem() -> str:
+    """A fresh VAPID (P-256) private key as PEM (what the operator puts in a tenant's keys Secret)."""
+    vapid = Vapid02()
+    vapid.generate_keys()
+    return str(vapid.private_pem().decode())
+
+
+class VapidKeys:
+    """The server's VAPID key pair: from the settings (production: ``ROOKERY_VAPID_PRIVATE_KEY``, the
+    tenant's keys Secret) or created on first use under ``directory`` (embedded)."""
+
+    def __init__(self, directory: pathlib.Path | None = None, *, private_key: str = "") -> None:
+        if private_key:
+            self.vapid = vapid_from_setting(private_key)
+        elif directory is None:
+            raise ValueError("VapidKeys needs a private key or a directory to keep one in")
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.vapid = Vapid02()
-            self.vapid.generate_keys()
-            tmp = path.with_name(path.name + ".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(self.vapid.private_pem())
-            tmp.replace(path)
+            path = pathlib.Path(directory) / VAPID_FILE
+            if path.exists():
+                self.vapid = Vapid02.from_file(str(path))
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.vapid = Vapid02()
+                self.vapid.generate_keys()
+                tmp = path.with_name(path.name + ".tmp")
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(self.vapid.private_pem())
+                tmp.replace(path)
         self.public_key = _b64url(
             self.vapid.public_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
         )
