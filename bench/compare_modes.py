@@ -28,6 +28,7 @@ import httpx
 
 from bench.common import FAST_ENV, free_port, wait_ready, write_report, wrk_latency
 from e2e.forms import app_form, bearer, grant, signup
+from e2e.production_support import tenant_keys
 
 BASE_ENV = FAST_ENV
 AUTH_LUA = 'wrk.headers["Authorization"] = "Bearer {token}"\n'
@@ -86,6 +87,7 @@ def run_mode(mode: str, seconds: int, connections: int, stack: dict[str, str]) -
         else:
             tenant = "bench" + uuid.uuid4().hex[:8]
             env.update(stack)
+            env.update(tenant_keys())  # what the operator's <tenant>-keys Secret gives every pod
             env.update(
                 ROOKERY_TENANT=tenant,
                 ROOKERY_POSTGRES_SCHEMA=tenant,
