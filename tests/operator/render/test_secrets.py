@@ -23,14 +23,16 @@ def test_fresh_keys_are_what_the_workloads_read() -> None:
     assert VapidKeys(private_key=one["vapid-private-key"]).public_key
 
 
-def test_the_secret_carries_both_keys_and_follows_retention() -> None:
+def test_the_secret_carries_both_keys_and_its_owner_follows_retention() -> None:
     keys = generate_keys()
     retained = tenant_keys_secret(tenant(retentionPolicy="Retain"), keys)
     assert retained["metadata"]["name"] == keys_secret_name("birdhouse") == "birdhouse-keys"
     assert retained["metadata"]["namespace"] == "social"
     assert {k: base64.b64decode(v).decode() for k, v in retained["data"].items()} == keys
-    assert retained["metadata"]["ownerReferences"] == []  # kept like the topics and keyspace
-    deleted = tenant_keys_secret(tenant(retentionPolicy="Delete"), keys)
+    # created without an owner: only the metadata apply below sets it (and can take it away again)
+    assert "ownerReferences" not in retained["metadata"]
+    assert "ownerReferences" not in tenant_keys_secret(tenant(retentionPolicy="Delete"), keys)["metadata"]
+    deleted = keys_secret_owner_patch(tenant(retentionPolicy="Delete"))
     [owner] = deleted["metadata"]["ownerReferences"]
     assert (owner["kind"], owner["name"], owner["uid"]) == ("SocialTenant", "birdhouse", "uid-1")
     assert "controller" not in owner  # garbage-collected with the tenant, not one of its reconciled children

@@ -53,12 +53,16 @@ def keys_secret_metadata(tenant: Tenant) -> dict[str, Any]:
 
 
 def tenant_keys_secret(tenant: Tenant, keys: dict[str, str]) -> dict[str, Any]:
-    """The Secret to create when none exists (``keys`` from generate_keys())."""
+    """The Secret to create when none exists (``keys`` from generate_keys()). Without its owner
+    reference: that is applied next by keys_secret_owner_patch alone, whose field manager then owns it
+    and can take it away again when retentionPolicy turns to Retain."""
+    meta = keys_secret_metadata(tenant)
+    del meta["ownerReferences"]
     return {
         "apiVersion": "v1",
         "kind": "Secret",
         "type": "Opaque",
-        "metadata": keys_secret_metadata(tenant),
+        "metadata": meta,
         "data": {k: base64.b64encode(v.encode()).decode() for k, v in keys.items()},
     }
 
