@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from render_support import monolith, shard, tenant
 
-from rookery.operator.models import ROLES, SecretKeyRef, model_endpoint_variable
+from rookery.operator.models import SecretKeyRef, model_endpoint_variable
 from rookery.operator.render.children import tenant_children
 from rookery.operator.render.common import ShardInfo, Tenant
 from rookery.operator.render.configmaps import tenant_config_map
@@ -38,10 +38,6 @@ NOT_READ_YET = {
     "ROOKERY_REDIS_KEY_PREFIX",
     "ROOKERY_REDIS_TIMELINE_TTL_SECONDS",
 }
-
-# read by topology split's gateway (ROOKERY_TOPOLOGY, ROOKERY_ROLE_URL_<ROLE>), whose settings land
-# separately: tolerated while unread, never required to be unread
-SPLIT_PENDING = {"ROOKERY_TOPOLOGY", *(f"ROOKERY_ROLE_URL_{role.upper()}" for role in ROLES)}
 
 
 def settings_names() -> set[str]:
@@ -100,14 +96,14 @@ def test_every_rendered_setting_is_read_by_the_workloads(case: str) -> None:
     objs = [*tenant_children(t), shard_deployment(shard())]
     names, _ = rendered(objs)
     assert all(n.startswith("ROOKERY_") for n in names), sorted(n for n in names if not n.startswith("ROOKERY_"))
-    unread = names - settings_names() - SPLIT_PENDING
+    unread = names - settings_names()
     assert unread - NOT_READ_YET == set(), f"rendered but no setting reads them: {sorted(unread - NOT_READ_YET)}"
     assert NOT_READ_YET - settings_names() == NOT_READ_YET, "wired now? take it off NOT_READ_YET"
 
 
 def test_the_unread_list_is_exactly_what_is_rendered_and_unread() -> None:
     names, _ = rendered([*tenant_children(with_everything(tenant())), shard_deployment(shard())])
-    assert names - settings_names() - SPLIT_PENDING == NOT_READ_YET
+    assert names - settings_names() == NOT_READ_YET
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -132,7 +128,7 @@ def test_a_name_no_setting_reads_is_caught() -> None:
     cm = tenant_config_map(t)
     cm["data"]["ROOKERY_NOBODY_READS_THIS"] = "1"
     names, _ = rendered([cm])
-    assert names - settings_names() - SPLIT_PENDING == {"ROOKERY_NOBODY_READS_THIS"}
+    assert names - settings_names() == {"ROOKERY_NOBODY_READS_THIS"}
 
 
 def test_spec_settings_of_the_example_are_settings() -> None:

@@ -13,8 +13,8 @@ import pathlib
 import re
 import shutil
 
-from starlette.staticfiles import StaticFiles
 from starlette.responses import PlainTextResponse
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rookery.workloads.domain.media import EXTENSIONS, UPLOAD
