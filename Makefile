@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help up test test-fast lint fmt venv venv-all stack-up stack-down stack-status stack-env stack-secret bench bench-quick crds
+.PHONY: help up test test-fast lint fmt venv venv-all stack-up stack-down stack-status stack-env stack-secret bench bench-quick crds image
 
 help:
 	@echo "make up          run Rookery on embedded defaults (http://127.0.0.1:8080)"
@@ -18,6 +18,7 @@ help:
 	@echo "make stack-up    start the real stack (SERVICES=\"kafka cassandra\" for some)"
 	@echo "make stack-secret NAMESPACE=ns   the datastores Secret for tenants on the stack's cluster"
 	@echo "make stack-env   export lines for clients: ROOKERY_*, KUBECONFIG, kubectl on PATH"
+	@echo "make image       build localhost/rookery:dev here (buildah, Debian base) and load it into the node"
 	@echo "make bench       run the benchmarks"
 
 $(UV):
@@ -62,6 +63,10 @@ stack-env: venv-all
 stack-secret: venv-all
 	@test -n "$(NAMESPACE)" || { echo "usage: make stack-secret NAMESPACE=ns [OIDC=embedded]" >&2; exit 2; }
 	$(PY) -m e2e.stack secret --namespace "$(NAMESPACE)" $(if $(OIDC),--oidc "$(OIDC)")
+
+# buildah + mmdebstrap from Debian packages; the base only when its package list changed
+image: venv-all
+	$(PY) -m e2e.image build $(IMAGE_ARGS)
 
 crds: venv-all
 	$(VENV)/bin/rookery crds --out crds/

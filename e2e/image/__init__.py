@@ -1,0 +1,83 @@
+"""The Rookery image, built on this machine: `make image` (python -m e2e.image build).
+
+A Debian bookworm root filesystem made by mmdebstrap from the machine's own apt sources becomes
+``localhost/rookery-base:bookworm`` (rebuilt only when its package list changes); buildah (Debian
+package, vfs storage, chroot isolation) builds the Containerfile on it into ``localhost/rookery:dev``
+with layer caching; a docker-archive of the result goes under ~/.cache/rookery/image/ and, when the
+stack's node runs, into its containerd (k8s.io namespace). No registry outside this machine.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+from collections.abc import Sequence
+from typing import Any
+
+from e2e.stack import apt
+from e2e.stack.service import StackContext, StackError
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SERVICE = "image"  # the name in errors (StackError) and the log's folder
+IMAGE = "localhost/rookery:dev"
+BASE_IMAGE = "localhost/rookery-base:bookworm"
+# buildah's default root (/var/lib/containers/storage), with the driver that works everywhere
+STORAGE = ("--storage-driver", "vfs")
+
+
+def image_dir(ctx: StackContext) -> pathlib.Path:
+    path = ctx.cache_dir / "image"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def log_path(ctx: StackContext) -> pathlib.Path:
+    return image_dir(ctx) / "image.log"
+
+
+def ensure_tools(ctx: StackContext) -> None:
+    """buildah (with uidmap for its user namespaces) and mmdebstrap, from Debian packages."""
+    log = log_path(ctx)
+    apt.ensure(SERVICE, ["buildah", "uidmap"], pathlib.Path("/usr/bin/buildah"), log)
+    apt.ensure(SERVICE, ["mmdebstrap"], pathlib.Path("/usr/bin/mmdebstrap"), log)
+
+
+def buildah(*args: str, timeout: float = 600) -> str:
+    """Run a buildah command on the vfs store; its stdout, or a StackError with its stderr."""
+    argv = ["buildah", *STORAGE, *args]
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise StackError(SERVICE, f"`{' '.join(argv)}` took over {timeout:.0f}s") from exc
+    if out.returncode != 0:
+        raise StackError(SERVICE, f"`{' '.join(argv)}` failed: {out.stderr.strip()[-2000:]}")
+    return out.stdout
+
+
+def inspect(image: str) -> dict[str, Any] | None:
+    """buildah's view of a local image (None when there is none by that name)."""
+    argv = ["buildah", *STORAGE, "inspect", "--type", "image", image]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    if out.returncode != 0:
+        return None
+    info: dict[str, Any] = json.loads(out.stdout)
+    return info
+
+
+def labels(image: str) -> dict[str, str]:
+    info = inspect(image)
+    if info is None:
+        return {}
+    return dict((info.get("OCIv1") or {}).get("config", {}).get("Labels") or {})
+
+
+def image_id(image: str) -> str | None:
+    info = inspect(image)
+    return None if info is None else str(info["FromImageID"])
+
+
+def image_size(image: str) -> str:
+    """The image's size as `buildah images` shows it (its unpacked layers, e.g. "512 MB")."""
+    rows: Sequence[dict[str, Any]] = json.loads(buildah("images", "--json", image))
+    return str(rows[0]["size"]) if rows else "?"

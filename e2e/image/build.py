@@ -1,0 +1,144 @@
+"""Build the Containerfile into localhost/rookery:dev, write its archive, load it into the node."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pathlib
+import re
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+
+from e2e.image import BASE_IMAGE, IMAGE, ROOT, SERVICE, STORAGE, buildah, image_dir, image_id, log_path
+from e2e.stack.service import StackContext, StackError
+
+CA_BUNDLES = ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE")
+SYSTEM_CA_BUNDLE = pathlib.Path("/etc/ssl/certs/ca-certificates.crt")
+ARCHIVE_NAME = "rookery-dev.docker.tar"  # docker-archive: `ctr images import` names it localhost/rookery:dev
+
+
+@dataclasses.dataclass
+class Step:
+    """One Containerfile instruction as buildah ran it."""
+
+    stage: int
+    number: int
+    instruction: str
+    cached: bool = False
+
+
+@dataclasses.dataclass
+class Built:
+    image_id: str
+    seconds: float
+    steps: list[Step]
+
+    def step(self, pattern: str) -> Step:
+        """The last step whose instruction matches pattern (the runtime stage's copies come last)."""
+        found = [s for s in self.steps if re.search(pattern, s.instruction)]
+        if not found:
+            raise KeyError(pattern)
+        return found[-1]
+
+
+def ca_bundle() -> pathlib.Path | None:
+    """The CA bundle this machine's own TLS clients use (pip, uv, requests): the build gets it too."""
+    for name in CA_BUNDLES:
+        value = os.environ.get(name)
+        if value and pathlib.Path(value).is_file():
+            return pathlib.Path(value)
+    return SYSTEM_CA_BUNDLE if SYSTEM_CA_BUNDLE.is_file() else None
+
+
+def parse_steps(lines: Sequence[str]) -> list[Step]:
+    steps: list[Step] = []
+    for line in lines:
+        match = re.match(r"(?:\[(\d+)/\d+\] )?STEP (\d+)/\d+: (.*)", line)
+        if match:
+            steps.append(Step(int(match.group(1) or 1), int(match.group(2)), match.group(3)))
+        elif line.startswith("--> Using cache") and steps:
+            steps[-1].cached = True
+    return steps
+
+
+def build(
+    ctx: StackContext,
+    *,
+    base: str = BASE_IMAGE,
+    tag: str = IMAGE,
+    context: pathlib.Path = ROOT,
+    out: Callable[[str], None] = print,
+) -> Built:
+    """`buildah build --layers` of the Containerfile on base; buildah's output goes to out and the log."""
+    argv = [
+        "nice", "-n", "10", "buildah", *STORAGE, "build",
+        "--layers", "--isolation", "chroot",
+        "--build-arg", f"PYTHON_IMAGE={base}",
+        "-f", str(context / "Containerfile"), "-t", tag,
+    ]  # fmt: skip
+    if base.startswith("localhost/"):
+        argv.append("--pull=never")  # made here: never ask a registry for it
+    ca = ca_bundle()
+    if ca is not None:
+        argv += ["--secret", f"id=build-ca,src={ca}"]
+    argv.append(str(context))
+    started = time.monotonic()
+    lines: list[str] = []
+    log = log_path(ctx)
+    with log.open("a") as log_file:
+        log_file.write(f"\n--- {time.strftime('%F %T')} {' '.join(argv)}\n")
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=context)
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.rstrip("\n")
+            lines.append(line)
+            log_file.write(raw)
+            out(line)
+        code = proc.wait()
+    if code != 0:
+        tail = "\n".join(lines[-15:])
+        raise StackError(SERVICE, f"buildah build failed (exit {code}):\n{tail}", log)
+    built = image_id(tag)
+    if built is None:
+        raise StackError(SERVICE, f"buildah build finished but {tag} is not in the store", log)
+    return Built(built, time.monotonic() - started, parse_steps(lines))
+
+
+def archive_path(ctx: StackContext) -> pathlib.Path:
+    return image_dir(ctx) / ARCHIVE_NAME
+
+
+def write_archive(ctx: StackContext, tag: str = IMAGE) -> pathlib.Path:
+    """A docker-archive of tag under ~/.cache/rookery/image/, rewritten only when the image changed."""
+    archive = archive_path(ctx)
+    marker = archive.with_suffix(".id")
+    current = image_id(tag)
+    if current is None:
+        raise StackError(SERVICE, f"{tag} is not built (make image)")
+    if archive.exists() and marker.exists() and marker.read_text().strip() == current:
+        return archive
+    partial = archive.with_name(archive.name + ".partial")
+    partial.unlink(missing_ok=True)
+    marker.unlink(missing_ok=True)
+    buildah("push", "--quiet", tag, f"docker-archive:{partial}:{tag}", timeout=1200)
+    partial.rename(archive)
+    marker.write_text(current + "\n")
+    return archive
+
+
+def load_into_node(ctx: StackContext, archive: pathlib.Path, out: Callable[[str], None] = print) -> bool:
+    """Import the archive into the stack node's containerd (k8s.io namespace); False when no node runs."""
+    try:
+        from e2e.stack import node  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        out("node: this checkout has no e2e.stack.node yet: the image was not loaded into a node")
+        return False
+    socket = node.containerd_socket(ctx)
+    if not pathlib.Path(socket).exists():
+        out(f"node: containerd is not running ({socket} is missing; make stack-up starts it): not loaded")
+        return False
+    started = time.monotonic()
+    node.import_image(ctx, archive)
+    out(f"node: {IMAGE} imported into containerd (k8s.io) in {time.monotonic() - started:.0f}s")
+    return True
