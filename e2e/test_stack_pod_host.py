@@ -4,15 +4,18 @@ settings `make stack-secret` writes for pods (runner.pod_env), while clients her
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
 import pytest
 
 from e2e.stack import hostnet, runner
+from e2e.test_stack_node import Kubectl, cluster  # noqa: F401  (cluster: the node's echo pods, a fixture)
 from e2e.waiting import eventually
 
 
@@ -199,3 +202,29 @@ def test_zipkin_takes_spans_on_pod_host(pod_env: dict[str, str], stack_env: dict
 
     trace = eventually(fetch, "Zipkin returning the span posted on POD_HOST", timeout_s=30, interval_s=0.5)
     assert [s["localEndpoint"]["serviceName"] for s in trace] == ["rookery-pod"]
+
+
+@pytest.mark.needs("node", "postgres", "redis", "kafka", "cassandra", "search", "keycloak", "prometheus", "zipkin")
+def test_a_pod_on_the_real_node_reaches_every_server(cluster: Kubectl, pod_env: dict[str, str]) -> None:  # noqa: F811
+    """From a pod's own network namespace (the node's echo pods): the HTTP servers answer its
+    requests; the others, which speak only when spoken to, accept its connection (a refused one or
+    Redis' protected-mode DENIED would be the failure)."""
+
+    def get(url: str) -> str:
+        return cluster.exec("client", "/echo", "get", url)
+
+    assert json.loads(get(f"{pod_env['ROOKERY_SEARCH_URL']}/_cluster/health"))["status"] in ("green", "yellow")
+    issuer = pod_env["ROOKERY_OIDC_ISSUER"]
+    assert json.loads(get(f"{issuer}/.well-known/openid-configuration"))["issuer"] == issuer
+    assert "Ready" in get(f"{pod_env['ROOKERY_PROMETHEUS_URL']}/-/ready")
+    assert json.loads(get(f"{pod_env['ROOKERY_ZIPKIN_URL']}/health"))["status"] == "UP"
+    addresses = {
+        "postgres": urlsplit(pod_env["ROOKERY_POSTGRES_DSN"]).netloc.rsplit("@", 1)[-1],
+        "redis": urlsplit(pod_env["ROOKERY_REDIS_URL"]).netloc,
+        "kafka": pod_env["ROOKERY_KAFKA_BOOTSTRAP"],
+        "cassandra": pod_env["ROOKERY_CASSANDRA_CONTACT_POINTS"],
+    }
+    for server, address in addresses.items():
+        assert address.startswith(f"{hostnet.POD_HOST}:"), (server, address)
+        done = cluster.run("exec", "client", "--", "/echo", "read", address, check=False)
+        assert "i/o timeout" in done.stderr and not done.stdout.strip(), (server, done.stdout, done.stderr)
