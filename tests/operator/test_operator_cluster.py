@@ -520,7 +520,12 @@ def test_keys_secret_is_created_once_read_by_every_pod_and_never_overwritten(
 ) -> None:
     name = unique("keys")
     cluster.create(small_tenant(name), namespace=namespace)
-    secret = cluster.wait_for("the keys Secret", lambda: cluster.get("v1", "Secret", f"{name}-keys", namespace))
+
+    def owned() -> dict[str, Any] | None:  # created first, its owner reference applied right after
+        secret = cluster.get("v1", "Secret", f"{name}-keys", namespace)
+        return secret if secret and secret["metadata"].get("ownerReferences") else None
+
+    secret = cluster.wait_for("the keys Secret and its owner", owned)
     assert set(secret["data"]) == {"signing-keys", "vapid-private-key"}
     [owner] = secret["metadata"]["ownerReferences"]  # retentionPolicy Delete: it goes with the tenant
     assert (owner["kind"], owner["name"]) == ("SocialTenant", name)
