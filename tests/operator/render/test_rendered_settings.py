@@ -17,7 +17,7 @@ from rookery.operator.render.children import tenant_children
 from rookery.operator.render.common import ShardInfo, Tenant
 from rookery.operator.render.configmaps import tenant_config_map
 from rookery.operator.render.deployments import shard_deployment
-from rookery.operator.render.secrets import keys_secret_name
+from rookery.operator.render.secrets import INTERNAL_TOKEN_KEY, generate_keys, keys_secret_name
 from rookery.workloads.adapters.inference.http import InferenceClientSettings
 from rookery.workloads.settings import Settings
 
@@ -119,7 +119,9 @@ def test_every_secret_reference_is_one_the_tenant_names_or_the_operator_creates(
     _, refs = rendered(tenant_children(t))
     assert refs and {r["name"] for r in refs} <= allowed
     keys = {(r["name"], r["key"]) for r in refs if r["name"] == keys_secret_name(t.name)}
-    assert keys == {(keys_secret_name(t.name), "signing-keys"), (keys_secret_name(t.name), "vapid-private-key")}
+    expected = {"signing-keys", "vapid-private-key"} | ({INTERNAL_TOKEN_KEY} if t.spec.topology == "split" else set())
+    assert keys == {(keys_secret_name(t.name), key) for key in expected}
+    assert expected <= set(generate_keys())  # each key is one the operator writes
 
 
 def test_a_name_no_setting_reads_is_caught() -> None:

@@ -60,3 +60,20 @@ def test_the_ingress_sends_everything_to_the_gateway() -> None:
     assert backends == {"birdhouse-gateway"}
     paths = {path["path"] for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
     assert paths == {"/"}
+
+
+def test_split_pods_read_the_internal_token_from_the_keys_secret() -> None:
+    from render_support import monolith
+
+    from rookery.operator.render.secrets import INTERNAL_TOKEN_KEY, generate_keys
+
+    one, two = generate_keys()[INTERNAL_TOKEN_KEY], generate_keys()[INTERNAL_TOKEN_KEY]
+    assert one != two and len(one) >= 32
+    assert "internal_token" in Settings.model_fields
+    for deployment in tenant_deployments(tenant()):
+        env = {e["name"]: e for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+        ref = env["ROOKERY_INTERNAL_TOKEN"]["valueFrom"]["secretKeyRef"]
+        assert ref == {"name": "birdhouse-keys", "key": INTERNAL_TOKEN_KEY, "optional": True}
+    for deployment in tenant_deployments(monolith()):
+        env = {e["name"] for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+        assert "ROOKERY_INTERNAL_TOKEN" not in env

@@ -6,7 +6,7 @@ from typing import Any
 
 from rookery.operator.models import Resources, SocialTenantSpec
 from rookery.operator.render.common import CONFIG_HASH_ANNOTATION, HTTP_PORT
-from rookery.operator.render.secrets import KEYS_SECRET_ENV
+from rookery.operator.render.secrets import INTERNAL_TOKEN_KEY, KEYS_SECRET_ENV
 
 # the Secret keys the pods read, and the settings they become; values are never copied
 SECRET_ENV = {
@@ -57,6 +57,10 @@ def secret_env(spec: SocialTenantSpec, keys_secret: str | None = None) -> list[d
             out.append(_from_secret(variable, optional.name, optional.key))
     if keys_secret is not None:
         out += [_from_secret(variable, keys_secret, key) for variable, key in KEYS_SECRET_ENV.items()]
+        if spec.topology == "split":
+            token = _from_secret("ROOKERY_INTERNAL_TOKEN", keys_secret, INTERNAL_TOKEN_KEY)
+            token["valueFrom"]["secretKeyRef"]["optional"] = True
+            out.append(token)
     return out
 
 

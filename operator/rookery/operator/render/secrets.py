@@ -11,6 +11,7 @@ and push subscriptions valid).
 from __future__ import annotations
 
 import base64
+import secrets
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -25,6 +26,12 @@ KEYS_SECRET_ENV = {
 }
 
 
+# topology split: the gateway's credential to its roles (X-Rookery-Internal), read as
+# ROOKERY_INTERNAL_TOKEN; optional, so a keys Secret made before it existed still starts the pods
+# (its roles then accept any caller the NetworkPolicies let through)
+INTERNAL_TOKEN_KEY = "internal-token"
+
+
 def keys_secret_name(tenant: str) -> str:
     return f"{tenant}-keys"
 
@@ -35,7 +42,11 @@ def generate_keys() -> dict[str, str]:
     pem, none = serialization.Encoding.PEM, serialization.NoEncryption()
     signing = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(pem, pkcs8, none)
     vapid = ec.generate_private_key(ec.SECP256R1()).private_bytes(pem, pkcs8, none)
-    return {"signing-keys": signing.decode(), "vapid-private-key": vapid.decode()}
+    return {
+        "signing-keys": signing.decode(),
+        "vapid-private-key": vapid.decode(),
+        INTERNAL_TOKEN_KEY: secrets.token_urlsafe(32),
+    }
 
 
 def keys_secret_metadata(tenant: Tenant) -> dict[str, Any]:
