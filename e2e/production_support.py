@@ -285,6 +285,7 @@ class PrivateKafka:
     root: pathlib.Path
     port: int = dataclasses.field(default_factory=free_port)
     controller_port: int = dataclasses.field(default_factory=free_port)
+    pods_port: int = dataclasses.field(default_factory=free_port)  # the stack's PODS listener, on loopback
 
     @property
     def bootstrap(self) -> str:
@@ -314,6 +315,8 @@ class PrivateKafka:
                 host="127.0.0.1",
                 port=self.port,
                 controller_port=self.controller_port,
+                pod_host="127.0.0.1",  # a private broker serves this machine only
+                pod_port=self.pods_port,
                 data=self.root / "data",
             )
         )
