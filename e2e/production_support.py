@@ -81,6 +81,14 @@ def rookery(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess
     )
 
 
+def read_only_root(tmp: pathlib.Path) -> list[str]:
+    """A command prefix that runs the rest as a pod's container would: in its own mount namespace,
+    ``tmp`` mounted on /tmp (writable) and then the root filesystem remounted read-only, so any write
+    elsewhere fails with EROFS (needs CAP_SYS_ADMIN, as the stack's node does)."""
+    script = 'mount --bind "$1" /tmp && mount -o remount,bind,ro / && shift && exec "$@"'
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(tmp)]
+
+
 @dataclasses.dataclass
 class Proc:
     """`rookery serve ...` or `rookery worker ...` on a free port, ready once /healthz answers."""
@@ -91,6 +99,8 @@ class Proc:
     port: int = dataclasses.field(default_factory=free_port)
     popen: subprocess.Popen[bytes] | None = None
     cwd: pathlib.Path | None = None  # the working directory (default: this process's)
+    # a pod's filesystem: the root read-only and this directory as /tmp (a private mount namespace)
+    read_only_root_tmp: pathlib.Path | None = None
 
     @property
     def url(self) -> str:
@@ -99,6 +109,8 @@ class Proc:
     def start(self, timeout_s: float = 90.0) -> Proc:
         env = {**os.environ, **self.env, "ROOKERY_PUBLIC_URL": self.env.get("ROOKERY_PUBLIC_URL", self.url)}
         argv = [sys.executable, "-m", "rookery.workloads.cli", *self.args, "--port", str(self.port)]
+        if self.read_only_root_tmp is not None:
+            argv = [*read_only_root(self.read_only_root_tmp), *argv]
         log = self.log_path.open("ab")
         self.popen = servers.launch(
             argv, health_url=f"{self.url}/healthz", name=" ".join(self.args), timeout_s=timeout_s, interval_s=0.2,

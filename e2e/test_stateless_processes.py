@@ -1,18 +1,28 @@
 """Production processes are stateless: with every store on its production adapter they write
-nothing outside /tmp (a pod's root filesystem is read-only), and they refuse to start without the
-tenant's keys instead of making their own."""
+nothing outside /tmp (run here as in a pod: the root filesystem read-only in their own mount
+namespace), and they refuse to start without the tenant's keys instead of making their own."""
 
 from __future__ import annotations
 
 import functools
 import pathlib
+import subprocess
+import uuid
 from typing import Any
 
 import httpx
 import pytest
 
 from e2e import waiting
-from e2e.production_support import Client, Proc, cassandra_keyspace, production_env, rookery, running
+from e2e.production_support import (
+    Client,
+    Proc,
+    cassandra_keyspace,
+    production_env,
+    read_only_root,
+    rookery,
+    running,
+)
 
 pytestmark = pytest.mark.needs("postgres", "redis", "kafka", "cassandra", "search")
 
@@ -32,8 +42,11 @@ def files_under(root: pathlib.Path) -> list[str]:
 def test_production_processes_write_nothing_outside_tmp(
     stack_env: dict[str, str], tmp_path: pathlib.Path, keyspace: str
 ) -> None:
-    # what a pod gives them: a working directory and a home they cannot write (here: watched), /tmp
-    data_dir, cwd, home = tmp_path / "var-lib-rookery", tmp_path / "cwd", tmp_path / "home"
+    """As in a pod: the root filesystem read-only (its own mount namespace), only /tmp writable."""
+    probe = subprocess.run([*read_only_root(tmp_path), "sh", "-c", "touch /tmp/ok && ! touch /ro 2>/dev/null"])
+    assert probe.returncode == 0 and (tmp_path / "ok").exists()  # the harness itself works here
+    data_dir = pathlib.Path("/var/lib") / f"rookery-stateless-{uuid.uuid4().hex[:8]}"  # on the root fs
+    cwd, home = tmp_path / "cwd", tmp_path / "home"
     cwd.mkdir()
     home.mkdir()
     env = production_env(
@@ -49,10 +62,12 @@ def test_production_processes_write_nothing_outside_tmp(
     assert migrated.returncode == 0, migrated.stderr
     logs = tmp_path / "logs"
     logs.mkdir()
-    api = Proc(["serve", "--role", "all"], env, logs / "serve.log", cwd=cwd)
-    fanout = Proc(["worker", "fanout"], env, logs / "fanout.log", cwd=cwd)
-    notify = Proc(["worker", "notify"], env, logs / "notify.log", cwd=cwd)
-    with running(api, fanout, notify) as (server, *_):
+    procs = []
+    for args in (["serve", "--role", "all"], ["worker", "fanout"], ["worker", "notify"]):
+        private_tmp = tmp_path / f"tmp-{args[-1]}"  # each process's own /tmp, as each pod's emptyDir
+        private_tmp.mkdir()
+        procs.append(Proc(args, env, logs / f"{args[-1]}.log", cwd=cwd, read_only_root_tmp=private_tmp))
+    with running(*procs) as (server, *_):
         assert httpx.get(f"{server.url}/readyz").status_code == 200
         client = Client(server.url)
         alice, bob = client.register("alice"), client.register("bob")
@@ -67,6 +82,8 @@ def test_production_processes_write_nothing_outside_tmp(
             "fan-out to bob's home",
         )
         client.close()
+        assert all(p.alive() for p in procs), [p.log() for p in procs if not p.alive()]
+    assert "Read-only file system" not in "".join(p.log() for p in procs)
     assert not data_dir.exists(), files_under(data_dir)
     assert files_under(cwd) == [] and files_under(home) == []
 
