@@ -20,6 +20,7 @@ import json
 import pathlib
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -27,7 +28,8 @@ from typing import Any
 import pytest
 import yaml
 
-from e2e.stack.node_config import NODE_LABEL
+from e2e import waiting
+from e2e.stack.node_config import NODE_LABEL, NODE_NAME
 from e2e.test_stack_node import Kubectl
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -129,3 +131,44 @@ def tenant(request: pytest.FixtureRequest, tenant_namespace: Kubectl, kafka_tena
 
 
 pytestmark = pytest.mark.needs(*TENANT_NEEDS)
+
+
+def _peers(kubectl: Kubectl) -> dict[str, int]:
+    """Live entries of the ClusterKopfPeering: pod name -> priority."""
+    peering = json.loads(kubectl.run("get", "clusterkopfpeering", "rookery-operator", "-o", "json").stdout)
+    return {pod: entry["priority"] for pod, entry in (peering.get("status") or {}).items() if isinstance(entry, dict)}
+
+
+def _operator_pods(kubectl: Kubectl) -> list[dict[str, Any]]:
+    pods = kubectl.json("pods", "-l", "app.kubernetes.io/name=rookery-operator")["items"]
+    return [p for p in pods if not p["metadata"].get("deletionTimestamp")]
+
+
+def test_the_operator_runs_as_two_replicas_and_killing_the_leader_hands_over(operator_deployed: Kubectl) -> None:
+    kubectl = operator_deployed
+    pods = _operator_pods(kubectl)
+    assert len(pods) == 2
+    for pod in pods:
+        assert pod["spec"]["nodeName"] == NODE_NAME
+        assert all(c["ready"] for c in pod["status"]["containerStatuses"]), pod["status"]
+    names = {p["metadata"]["name"] for p in pods}
+    peers = waiting.eventually(
+        lambda: _peers(kubectl),
+        "both replicas in the ClusterKopfPeering",
+        until=lambda found: names <= found.keys(),
+        timeout_s=60,
+        interval_s=1,
+    )
+    leader = max(names, key=lambda name: peers[name])  # Kopf: the live peer with the highest priority acts
+    standby = (names - {leader}).pop()
+
+    def resumed() -> int:  # the standby starts paused, silently when the leader was there first
+        return kubectl.run("logs", standby).stdout.count("Resuming operations after the pause")
+
+    before, deleted = resumed(), time.monotonic()
+    kubectl.run("delete", "pod", leader, "--wait=false")
+    waiting.eventually(resumed, "the standby taking over", timeout_s=60, interval_s=0.5, until=lambda n: n > before)
+    took_over_s = time.monotonic() - deleted
+    assert took_over_s < 30, took_over_s  # a leader that stops leaves the peering: no lifetime to wait out
+    assert leader not in _peers(kubectl)
+    kubectl.run("rollout", "status", "deployment/rookery-operator", f"--timeout={READY_S}s")
