@@ -214,6 +214,15 @@ def test_a_pod_reaches_this_machine_on_pod_host(cluster: Kubectl) -> None:
     assert peers == [cluster.json("pod", "client")["status"]["podIP"]]
 
 
+def test_nothing_a_pod_sends_is_routed_off_this_machine(cluster: Kubectl) -> None:
+    # 198.51.100.0/24 (TEST-NET-2) is neither the pod network nor this machine: the
+    # packet would be forwarded out of the bridge, so the node's FORWARD rule rejects it at once
+    # (without it, an unmasqueraded packet would leave and the connect would hang until a timeout)
+    done = cluster.run("exec", "client", "--", "/echo", "read", "198.51.100.7:80", check=False)
+    assert done.returncode != 0
+    assert "connection refused" in done.stderr or "unreachable" in done.stderr, done.stderr
+
+
 def test_kubectl_logs_and_exec(cluster: Kubectl) -> None:
     marker = uuid.uuid4().hex
     cluster.exec("client", "/echo", "get", f"http://echo/{marker}")
