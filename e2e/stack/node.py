@@ -75,7 +75,7 @@ class Node(Service):
     # -- where things live ---------------------------------------------------------------------
 
     def layout(self, ctx: StackContext) -> cfg.Layout:
-        return cfg.Layout(ctx.service_dir(self.name), self.kube.pki(ctx), self.kube.kubeconfig(ctx))
+        return cfg.Layout(ctx.service_dir(self.name), self.kube.pki(ctx))
 
     def log(self, ctx: StackContext, component: str | None = None) -> pathlib.Path:
         return ctx.log_path(self.name) if component is None else ctx.service_dir(self.name) / f"{component}.log"
@@ -133,8 +133,10 @@ class Node(Service):
         sans += [x509.IPAddress(_ip(hostnet.POD_HOST)), x509.IPAddress(_ip("127.0.0.1"))]
         kube_pki.ensure_leaf(pki, "kubelet", cfg.NODE_NAME, [], server, sans)
         kube_pki.ensure_leaf(pki, "kube-proxy", "system:kube-proxy", [], client)
+        kube_pki.ensure_leaf(pki, "coredns", cfg.COREDNS_USER, [], client)
         server_url = f"https://{HOST}:{APISERVER_PORT}"
-        for name, cert in (("kubelet.kubeconfig", "kubelet-client"), ("kube-proxy.kubeconfig", "kube-proxy")):
+        kubeconfigs = {"kubelet": "kubelet-client", "kube-proxy": "kube-proxy", "coredns": "coredns"}
+        for name, cert in ((f"{user}.kubeconfig", cert) for user, cert in kubeconfigs.items()):
             layout.file(name).write_text(kube_pki.kubeconfig(pki, server_url, cert))
             layout.file(name).chmod(0o600)
         for directory in (layout.cni_conf_dir, layout.cni_ipam_dir, layout.kubelet_root, layout.pod_logs):
@@ -193,14 +195,18 @@ class Node(Service):
         )
 
     def _apply_kube_dns(self, ctx: StackContext) -> None:
-        """Server-side apply of the kube-dns Service and its EndpointSlice (POD_HOST:53)."""
+        """Server-side apply of CoreDNS's RBAC, the kube-dns Service and its EndpointSlice (POD_HOST:53)."""
+        role, binding = cfg.coredns_rbac()
         service, endpoints = cfg.kube_dns_objects()
-        paths = (
-            "/api/v1/namespaces/kube-system/services/kube-dns",
-            "/apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices/kube-dns-stack",
-        )
+        rbac = "/apis/rbac.authorization.k8s.io/v1"
+        objects = {
+            f"{rbac}/clusterroles/{cfg.COREDNS_USER}": role,
+            f"{rbac}/clusterrolebindings/{cfg.COREDNS_USER}": binding,
+            "/api/v1/namespaces/kube-system/services/kube-dns": service,
+            "/apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices/kube-dns-stack": endpoints,
+        }
         with _api(ctx) as client:
-            for path, body in zip(paths, (service, endpoints), strict=True):
+            for path, body in objects.items():
                 response = client.patch(
                     path,
                     content=json.dumps(body),

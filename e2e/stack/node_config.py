@@ -35,7 +35,6 @@ class Layout:
 
     home: pathlib.Path
     pki: pathlib.Path  # the control plane's (e2e/stack/kube.py), node leaves added
-    admin_kubeconfig: pathlib.Path
 
     @property
     def containerd_root(self) -> pathlib.Path:
@@ -233,7 +232,7 @@ def corefile(layout: Layout) -> str:
     health 127.0.0.1:{DNS_HEALTH_PORT}
     ready 127.0.0.1:{DNS_READY_PORT}
     kubernetes {zones} {{
-        kubeconfig {layout.admin_kubeconfig}
+        kubeconfig {layout.file("coredns.kubeconfig")}
         pods insecure
     }}
     cache 5
@@ -246,6 +245,30 @@ def corefile(layout: Layout) -> str:
     }}
 }}
 """
+
+
+COREDNS_USER = "rookery:coredns"  # CoreDNS's client certificate: only what its kubernetes plugin reads
+
+
+def coredns_rbac() -> tuple[dict[str, Any], dict[str, Any]]:
+    """A ClusterRole to list and watch what CoreDNS's kubernetes plugin reads, bound to COREDNS_USER."""
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": COREDNS_USER},
+        "rules": [
+            {"apiGroups": [""], "resources": ["services", "pods", "namespaces"], "verbs": ["list", "watch"]},
+            {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["list", "watch"]},
+        ],
+    }
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": COREDNS_USER},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": COREDNS_USER},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": COREDNS_USER}],
+    }
+    return role, binding
 
 
 def kube_dns_objects() -> tuple[dict[str, Any], dict[str, Any]]:
