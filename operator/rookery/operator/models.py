@@ -421,7 +421,7 @@ class SocialTenantStatus(BaseModel):
 
 
 class HashRange(Spec):
-    """The users of this shard: hash(user id) mod 2^32 in [start, end)."""
+    """The users of this shard: crc32 of the user id (8 bytes, big-endian) in [start, end)."""
 
     model_config = _cel(("self.start < self.end", "hashRange.start must be below hashRange.end"))
     start: int = Field(..., ge=0, le=4294967296, description="First hash of the shard (inclusive).")

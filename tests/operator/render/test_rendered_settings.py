@@ -3,7 +3,7 @@ container's env is a field of the workloads' settings (Settings, or InferenceCli
 model endpoints), and every secretKeyRef points at a Secret the tenant names or the operator creates.
 
 Adding a rendered variable that no setting reads fails here; so does wiring one of the FeedShard
-variables below without taking it off the list (the list is what is still to be done, and why)."""
+storage variables below without taking it off the list (the list is what is still to be done, and why)."""
 
 from __future__ import annotations
 
@@ -21,17 +21,11 @@ from rookery.operator.render.secrets import INTERNAL_TOKEN_KEY, generate_keys, k
 from rookery.workloads.adapters.inference.http import InferenceClientSettings
 from rookery.workloads.settings import Settings
 
-# Rendered for a FeedShard's fan-out worker, not read yet: the workloads keep one home-timeline table
-# set (home_timeline, _days, _by_status) and one Redis prefix per tenant, and the shard's table the
-# operator creates has another schema, so readers could not find what a shard wrote. Wiring them
-# needs per-user table routing in the feed role; until then each shard worker runs the tenant's
-# fan-out consumer group (correct, unsharded).
+# Rendered for a FeedShard's fan-out worker, not read yet: the shard's worker writes the tenant's
+# home-timeline tables and Redis keys (its own users only, from its own topic and group), because the
+# shard's table the operator creates has another schema than the workloads' timeline tables and the
+# readers would need per-user table and key routing. Storage stays per tenant until then.
 NOT_READ_YET = {
-    "ROOKERY_FEED_SHARDS",
-    "ROOKERY_FEED_SHARD",
-    "ROOKERY_FEED_SHARD_RANGE",
-    "ROOKERY_FANOUT_TOPIC",
-    "ROOKERY_FANOUT_CONSUMER_GROUP",
     "ROOKERY_TIMELINE_TABLE",
     "ROOKERY_TIMELINE_TTL_SECONDS",
     "ROOKERY_TIMELINE_BUCKET_DAYS",

@@ -179,7 +179,10 @@ def worker(argv: list[str]) -> int:
         return 2
     spec = WORKERS[args.name]  # the roles it builds (their sections subscribe the consumers), its groups
     roles = ("accounts", *spec.roles)
-    return _run_server(settings, roles, worker=args.name, groups=spec.groups, prog="rookery worker")
+    groups = spec.groups
+    if args.name == "fanout" and settings.feed_shard:  # a FeedShard's worker: its own group only
+        groups = (settings.fanout_consumer_group.removeprefix(f"{settings.tenant}."),)
+    return _run_server(settings, roles, worker=args.name, groups=groups, prog="rookery worker")
 
 
 async def migrate_stores(settings: Settings) -> list[str]:

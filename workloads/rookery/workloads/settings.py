@@ -38,6 +38,19 @@ class Settings(BaseSettings):
         1000, description="Authors with at most this many followers are pushed to timelines; above, merged on read."
     )
     home_timeline_max: int = Field(800, description="Newest ids kept per home timeline.")
+    feed_shards: str = Field(
+        "",
+        description="FeedShards 'name=start-end,...' (crc32 of a user id): the feed role forwards fan-out"
+        " to each shard's topic and fans out itself only to users outside every range (needs Kafka).",
+    )
+    feed_shard: str = Field("", description="`rookery worker fanout` of this FeedShard (its name); unset: none.")
+    feed_shard_range: str = Field(
+        "", description="With FEED_SHARD: 'start-end', the users whose home timelines this worker writes."
+    )
+    fanout_topic: str = Field("", description="With FEED_SHARD: the topic it consumes, '<tenant>.fanout.<shard>'.")
+    fanout_consumer_group: str = Field(
+        "", description="With FEED_SHARD: its consumer group, '<tenant>.fanout.<shard>'."
+    )
 
     # --- production datastores (unset = embedded adapter) -------------------------------------
     postgres_dsn: str = Field("", description="PostgreSQL DSN: accounts, OAuth, statuses, outbox.")

@@ -21,9 +21,12 @@ from rookery.workloads.bootstrap.container import (
     SocialRole,
     SocialStores,
 )
-from rookery.workloads.settings import Settings
+from rookery.workloads.settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rookery.workloads.ports.events import EventBus
     from rookery.workloads.ports.feed import ListStore
     from rookery.workloads.ports.notifications import NotificationStore
     from rookery.workloads.services.accounts import AccountsService
@@ -31,7 +34,49 @@ if TYPE_CHECKING:
     from rookery.workloads.services.lists import ListsService
     from rookery.workloads.services.media import MediaService
     from rookery.workloads.services.posts import ModerationFilter
+    from rookery.workloads.services.social import AccountDirectory
     from rookery.workloads.views.accounts import AccountViews
+
+
+def fanout_consumers(
+    settings: Settings, stores: SocialStores, accounts: AccountDirectory, bus: EventBus
+) -> None:
+    """The feed role's fan-out: one consumer group ``fanout`` for every user; with FeedShards
+    (ROOKERY_FEED_SHARDS) it forwards to each shard's topic and keeps the users outside every range;
+    a shard's own worker (ROOKERY_FEED_SHARD) consumes its topic in its group for its range."""
+    from rookery.workloads.domain.shards import parse_range, parse_shards
+    from rookery.workloads.workers.fanout import FanoutWorker, ShardForwarder
+
+    def worker(owners: Callable[[int], bool] | None = None) -> FanoutWorker:
+        return FanoutWorker(
+            stores.timelines, stores.graph, stores.statuses, accounts,
+            threshold=settings.fanout_threshold, owners=owners,
+        )  # fmt: skip
+
+    try:
+        shards = parse_shards(settings.feed_shards)
+        own = parse_range(settings.feed_shard, settings.feed_shard_range) if settings.feed_shard else None
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+    if (shards or own) and not settings.kafka_bootstrap:
+        raise ConfigurationError("FeedShards (ROOKERY_FEED_SHARDS / ROOKERY_FEED_SHARD) need the Kafka bus")
+    if own is not None:
+        prefix = f"{settings.tenant}."
+        stream = settings.fanout_topic.removeprefix(prefix)
+        group = settings.fanout_consumer_group.removeprefix(prefix)
+        if not (settings.fanout_topic.startswith(prefix) and settings.fanout_consumer_group.startswith(prefix)):
+            raise ConfigurationError(
+                f"ROOKERY_FANOUT_TOPIC and ROOKERY_FANOUT_CONSUMER_GROUP must start with the tenant, {prefix!r}"
+            )
+        worker(own.owns).subscribe_shard(bus, stream, group)
+    if shards:
+
+        def outside(user_id: int) -> bool:
+            return not any(shard.owns(user_id) for shard in shards)
+
+        ShardForwarder(bus, [f"fanout.{s.name}" for s in shards], worker(outside)).subscribe(bus)
+    else:
+        worker().subscribe(bus)
 
 
 def social(
@@ -57,7 +102,6 @@ def social(
     from rookery.workloads.services.notifications import NotificationsService
     from rookery.workloads.services.posts import PostsService
     from rookery.workloads.views.statuses import StatusViews
-    from rookery.workloads.workers.fanout import FanoutWorker
     from rookery.workloads.workers.notify import NotifyWorker
 
     posts = PostsService(
@@ -77,10 +121,7 @@ def social(
         stores.statuses, interactions, account_views, infra.cache, settings.base_url, media=media
     )
     if "feed" in roles:
-        fanout = FanoutWorker(
-            stores.timelines, stores.graph, stores.statuses, accounts, threshold=settings.fanout_threshold
-        )
-        fanout.subscribe(events.bus)
+        fanout_consumers(settings, stores, accounts, events.bus)
     if "notifications" in roles:
         NotifyWorker(notifications, stores.notifications, stores.statuses, stores.conversation_mutes).subscribe(
             events.bus
