@@ -142,7 +142,8 @@ async def ensure_keys(rt: Runtime, tenant: Tenant, body: dict[str, Any]) -> Chec
     kept = "deleted with the tenant" if tenant.spec.retentionPolicy == "Delete" else "kept after the tenant"
     if created:  # an Event, not the condition: a later reconcile must not rewrite the status for it
         event(body, "KeysCreated", f"created Secret {name}: a fresh signing key and VAPID key")
-    return Check("KeysReady", True, "KeysPresent", f"Secret {name} exists (made when absent, never overwritten; {kept})")
+    message = f"Secret {name} exists (made when absent, never overwritten; {kept})"
+    return Check("KeysReady", True, "KeysPresent", message)
 
 
 def workload_checks(tenant: Tenant, live: dict[tuple[str, str], dict[str, Any]]) -> tuple[list[Check], str]:
