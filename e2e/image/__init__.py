@@ -9,10 +9,12 @@ stack's node runs, into its containerd (k8s.io namespace). No registry outside t
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import pathlib
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from e2e.stack import apt
@@ -34,6 +36,17 @@ def image_dir(ctx: StackContext) -> pathlib.Path:
 
 def log_path(ctx: StackContext) -> pathlib.Path:
     return image_dir(ctx) / "image.log"
+
+
+@contextlib.contextmanager
+def locked(ctx: StackContext) -> Iterator[None]:
+    """One make image at a time on this machine (two builds would prune each other's layers)."""
+    with (image_dir(ctx) / "build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def ensure_tools(ctx: StackContext) -> None:

@@ -6,8 +6,29 @@ import argparse
 import sys
 import time
 
-from e2e.image import BASE_IMAGE, IMAGE, base, build, ensure_tools, image_size
+from e2e.image import BASE_IMAGE, IMAGE, base, build, ensure_tools, image_size, locked
 from e2e.stack.service import StackContext, StackError
+
+
+def make_image(ctx: StackContext, *, load: bool = True) -> build.Built:
+    """What `make image` does: the tools, the base when stale, the image, its archive, the node's copy."""
+    started = time.monotonic()
+    ensure_tools(ctx)
+    with locked(ctx):
+        base.build(ctx)
+        built = build.build(ctx)
+        cached = [f"{s.stage}/{s.number}" for s in built.steps if s.cached]
+        print(f"image: {IMAGE} id {built.image_id[:12]} size {image_size(IMAGE)}, built in {built.seconds:.0f}s")
+        print(f"image: steps from the cache (stage/step): {' '.join(cached) or 'none'}")
+        removed = build.prune_previous(ctx, built)
+        if removed:
+            print(f"image: removed {removed} images of the previous build that this one did not reuse")
+        archive = build.write_archive(ctx)
+        print(f"image: archive {archive} ({archive.stat().st_size / 2**20:.0f} MiB)")
+        if load:
+            build.load_into_node(ctx, archive)
+    print(f"image: done in {time.monotonic() - started:.0f}s")
+    return built
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,27 +42,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-load", action="store_true", help="build: do not import into the stack's node")
     args = parser.parse_args(argv)
     ctx = StackContext.default()
-    started = time.monotonic()
     try:
-        ensure_tools(ctx)
-        if args.command == "load":
-            build.load_into_node(ctx, build.write_archive(ctx))
-            return 0
-        base.build(ctx)
-        if args.command == "base":
-            return 0
-        built = build.build(ctx)
-        cached = [f"{s.stage}/{s.number}" for s in built.steps if s.cached]
-        print(f"image: {IMAGE} id {built.image_id[:12]} size {image_size(IMAGE)}, built in {built.seconds:.0f}s")
-        print(f"image: steps from the cache: {cached or 'none'}")
-        archive = build.write_archive(ctx)
-        print(f"image: archive {archive} ({archive.stat().st_size / 2**20:.0f} MiB)")
-        if not args.no_load:
-            build.load_into_node(ctx, archive)
+        if args.command == "build":
+            make_image(ctx, load=not args.no_load)
+        elif args.command == "base":
+            ensure_tools(ctx)
+            with locked(ctx):
+                base.build(ctx)
+        else:
+            with locked(ctx):
+                build.load_into_node(ctx, build.write_archive(ctx))
     except StackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"image: done in {time.monotonic() - started:.0f}s")
     return 0
 
 

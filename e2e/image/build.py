@@ -33,6 +33,7 @@ class Built:
     image_id: str
     seconds: float
     steps: list[Step]
+    layers: list[str] = dataclasses.field(default_factory=list)  # every step's image, in build order
 
     def step(self, pattern: str) -> Step:
         """The last step whose instruction matches pattern (the runtime stage's copies come last)."""
@@ -49,6 +50,35 @@ def ca_bundle() -> pathlib.Path | None:
         if value and pathlib.Path(value).is_file():
             return pathlib.Path(value)
     return SYSTEM_CA_BUNDLE if SYSTEM_CA_BUNDLE.is_file() else None
+
+
+def parse_layers(lines: Sequence[str]) -> list[str]:
+    """The image id each step left (`--> Using cache <id>` or `--> <id>`), as buildah printed them."""
+    ids: list[str] = []
+    for line in lines:
+        match = re.match(r"--> (?:Using cache )?([0-9a-f]{11,64})$", line.strip())
+        if match and not any(i.startswith(match.group(1)) or match.group(1).startswith(i) for i in ids):
+            ids.append(match.group(1))
+    return ids
+
+
+def prune_previous(ctx: StackContext, built: Built) -> int:
+    """Remove the images of make image's previous build that this one did not reuse (with vfs each
+    is a whole copy of the tree: a few GB per build), newest first; returns how many went. Only
+    images this module recorded are touched, and one still in use by a child or a name stays."""
+    record = image_dir(ctx) / "layers.txt"
+    previous = record.read_text().split() if record.exists() else []
+    keep = [*built.layers, built.image_id]
+    removed = 0
+    for old in reversed(previous):
+        if any(k.startswith(old) or old.startswith(k) for k in keep):
+            continue
+        gone = subprocess.run(
+            ["buildah", *STORAGE, "rmi", old], capture_output=True, text=True, timeout=600, check=False
+        )
+        removed += gone.returncode == 0
+    record.write_text("\n".join(keep) + "\n")
+    return removed
 
 
 def parse_steps(lines: Sequence[str]) -> list[Step]:
@@ -102,7 +132,7 @@ def build(
     built = image_id(tag)
     if built is None:
         raise StackError(SERVICE, f"buildah build finished but {tag} is not in the store", log)
-    return Built(built, time.monotonic() - started, parse_steps(lines))
+    return Built(built, time.monotonic() - started, parse_steps(lines), parse_layers(lines))
 
 
 def archive_path(ctx: StackContext) -> pathlib.Path:
@@ -118,7 +148,7 @@ def write_archive(ctx: StackContext, tag: str = IMAGE) -> pathlib.Path:
         raise StackError(SERVICE, f"{tag} is not built (make image)")
     if archive.exists() and marker.exists() and marker.read_text().strip() == current:
         return archive
-    partial = archive.with_name(archive.name + ".partial")
+    partial = archive.with_name(f"{archive.name}.{os.getpid()}.partial")
     partial.unlink(missing_ok=True)
     marker.unlink(missing_ok=True)
     buildah("push", "--quiet", tag, f"docker-archive:{partial}:{tag}", timeout=1200)
