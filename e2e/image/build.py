@@ -158,17 +158,14 @@ def write_archive(ctx: StackContext, tag: str = IMAGE) -> pathlib.Path:
 
 
 def load_into_node(ctx: StackContext, archive: pathlib.Path, out: Callable[[str], None] = print) -> bool:
-    """Import the archive into the stack node's containerd (k8s.io namespace); False when no node runs."""
-    try:
-        from e2e.stack import node  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        out("node: this checkout has no e2e.stack.node yet: the image was not loaded into a node")
-        return False
-    socket = node.containerd_socket(ctx)
-    if not pathlib.Path(socket).exists():
-        out(f"node: containerd is not running ({socket} is missing; make stack-up starts it): not loaded")
+    """Import the archive into the stack node's containerd (k8s.io namespace, pinned against the
+    kubelet's image GC); False when the node's containerd is not running."""
+    from e2e.stack import node
+
+    if not node.containerd_answers(ctx):
+        out(f"node: containerd is not running ({node.containerd_socket(ctx)}; make stack-up starts it): not loaded")
         return False
     started = time.monotonic()
-    node.import_image(ctx, archive)
-    out(f"node: {IMAGE} imported into containerd (k8s.io) in {time.monotonic() - started:.0f}s")
+    names = node.import_image(ctx, archive)
+    out(f"node: {', '.join(names)} imported into containerd (k8s.io) in {time.monotonic() - started:.0f}s")
     return True
