@@ -205,6 +205,7 @@ async def test_examples_create_every_child_topic_keyspace_and_reach_ready(
     assert kinds.count("Service") == 11
     # default deny, public ingress to the gateway, metrics, egress, and one from the gateway per role (split)
     assert kinds.count("NetworkPolicy") == 4 + 10
+    assert ("NetworkPolicy", "birdhouse-allow-gateway-posts") in made
     assert ("HorizontalPodAutoscaler", "birdhouse-gateway") in made
     assert ("PodDisruptionBudget", "birdhouse-posts") in made
     assert ("Ingress", "birdhouse") in made and ("ConfigMap", "birdhouse-config") in made
