@@ -227,7 +227,9 @@ async def test_examples_create_every_child_topic_keyspace_and_reach_ready(
         "class": "org.apache.cassandra.locator.NetworkTopologyStrategy",
         "datacenter1": "1",
     }
-    assert table_exists(cql, "birdhouse", "home_timeline_birdhouse_feed_1")
+    for table in ("home_timeline_birdhouse_feed_1", "home_timeline_birdhouse_feed_1_days"):
+        assert table_exists(cql, "birdhouse", table)  # the workloads' home timeline schema
+    assert table_exists(cql, "birdhouse", "home_timeline_birdhouse_feed_1_by_status")
 
     # shards: ready in their status and in the tenant's, routed through the tenant's settings
     for shard in ("birdhouse-feed-0", "birdhouse-feed-1"):
@@ -239,9 +241,11 @@ async def test_examples_create_every_child_topic_keyspace_and_reach_ready(
         ),
     )
     data = cluster.get("v1", "ConfigMap", "birdhouse-config", namespace)["data"]
-    assert (
-        data["ROOKERY_FEED_SHARDS"] == "birdhouse-feed-0=0-2147483648,birdhouse-feed-1=2147483648-4294967296"
-    )
+    listed = [item.split(";")[:2] for item in data["ROOKERY_FEED_SHARDS"].split(",")]
+    assert listed == [
+        ["birdhouse-feed-0=0-2147483648", "table=home_timeline_birdhouse_feed_0"],
+        ["birdhouse-feed-1=2147483648-4294967296", "table=home_timeline_birdhouse_feed_1"],
+    ]
 
     # models: the InferenceService exists; KServe (absent here) would set its status, so the test does
     isvc = cluster.get("serving.kserve.io/v1beta1", "InferenceService", "birdhouse-ranking", namespace)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from render_support import monolith, tenant
+from render_support import monolith, shard, tenant
 
 from rookery.operator.render.common import CONFIG_HASH_ANNOTATION, ShardInfo, Tenant
 from rookery.operator.render.configmaps import config_hash, tenant_config_map
@@ -13,7 +13,7 @@ def test_config_map_carries_settings_shards_and_models() -> None:
     t = Tenant(
         tenant().owner,
         tenant().spec,
-        shards=(ShardInfo("birdhouse-feed-0", 0, 2**31),),
+        shards=(ShardInfo.of("birdhouse", "birdhouse-feed-0", shard().spec),),
         model_endpoints={"ROOKERY_MODEL_ENDPOINT_MODERATION": "http://mod.social.svc"},
     )
     data = tenant_config_map(t)["data"]
@@ -24,7 +24,10 @@ def test_config_map_carries_settings_shards_and_models() -> None:
     assert data["ROOKERY_RATE_LIMIT_AUTH_REQUESTS"] == "20"
     assert data["ROOKERY_INSTANCE_TITLE"] == "Birdhouse"
     assert data["ROOKERY_ROLE_URL_POSTS"] == "http://birdhouse-posts.social.svc:8080"
-    assert data["ROOKERY_FEED_SHARDS"] == "birdhouse-feed-0=0-2147483648"
+    assert data["ROOKERY_FEED_SHARDS"] == (  # its users, and where their home timelines live
+        "birdhouse-feed-0=2147483648-4294967296;table=home_timeline_birdhouse_feed_0;ttl_s=2592000;bucket_days=7"
+        ";prefix=birdhouse:feed:birdhouse-feed-0:;redis_ttl_s=259200;max=800"
+    )
     assert data["ROOKERY_MODEL_ENDPOINT_MODERATION"] == "http://mod.social.svc"
 
 

@@ -26,12 +26,41 @@ def test_keyspace_replication_and_cql() -> None:
 
 def test_shard_renders_its_table() -> None:
     table = shard_table(shard())
-    assert (table.keyspace, table.name, table.default_ttl) == (
+    assert (table.keyspace, table.name, table.default_ttl, table.bucket_days) == (
         "birdhouse",
         "home_timeline_birdhouse_feed_1",
         30 * 86400,
+        7,
     )
-    assert "PRIMARY KEY ((user_id, bucket), status_id)" in create_table_cql(table)
+    main, days, by_status = create_table_cql(table)
+    assert main.startswith('CREATE TABLE IF NOT EXISTS "birdhouse"."home_timeline_birdhouse_feed_1" (')
+    assert "PRIMARY KEY ((owner_id, day), status_id)" in main and "'compaction_window_size': 7" in main
+    assert '"home_timeline_birdhouse_feed_1_days"' in days and "PRIMARY KEY ((owner_id), day)" in days
+    assert '"home_timeline_birdhouse_feed_1_by_status"' in by_status
+
+
+def test_a_shard_table_has_the_workloads_home_timeline_columns() -> None:
+    """The operator creates what CassandraTimelineStore reads and writes: the workloads' migration
+    0002's three home timeline tables, column for column (e2e/test_feed_shards.py runs them)."""
+    import pathlib
+    import re
+
+    import rookery.workloads.adapters.cassandra.migrations as migrations
+
+    source = (pathlib.Path(migrations.__file__).parent / "0002_home_timelines.cql").read_text()
+
+    def columns(cql: str, table: str) -> str:
+        match = re.search(rf"CREATE TABLE IF NOT EXISTS \S*?{table}\"? \((.*?)\)\s*(WITH|;|$)", cql, re.S)
+        assert match, (table, cql)
+        return " ".join(match.group(1).split()).replace(", ", ",").replace(" ,", ",")
+
+    rendered = create_table_cql(shard_table(shard()))
+    name = "home_timeline_birdhouse_feed_1"
+    for workload_table, statement in zip(
+        ("home_timeline", "home_timeline_days", "home_timeline_by_status"), rendered, strict=True
+    ):
+        ours = statement.replace(name, "home_timeline")
+        assert columns(ours, workload_table) == columns(source, workload_table)
 
 
 def test_changes_and_drops_name_what_they_touch() -> None:
@@ -41,7 +70,11 @@ def test_changes_and_drops_name_what_they_touch() -> None:
     assert keyspaces.alter_table_ttl_cql(table) == (
         'ALTER TABLE "birdhouse"."home_timeline_birdhouse_feed_1" WITH default_time_to_live = 2592000'
     )
-    assert keyspaces.drop_table_cql(table) == 'DROP TABLE IF EXISTS "birdhouse"."home_timeline_birdhouse_feed_1"'
+    assert keyspaces.drop_table_cql(table) == [
+        'DROP TABLE IF EXISTS "birdhouse"."home_timeline_birdhouse_feed_1"',
+        'DROP TABLE IF EXISTS "birdhouse"."home_timeline_birdhouse_feed_1_days"',
+        'DROP TABLE IF EXISTS "birdhouse"."home_timeline_birdhouse_feed_1_by_status"',
+    ]
 
 
 def test_a_short_class_name_compares_as_the_full_one() -> None:

@@ -2,8 +2,9 @@
 container's env is a field of the workloads' settings (Settings, or InferenceClientSettings for the
 model endpoints), and every secretKeyRef points at a Secret the tenant names or the operator creates.
 
-Adding a rendered variable that no setting reads fails here; so does wiring one of the FeedShard
-storage variables below without taking it off the list (the list is what is still to be done, and why)."""
+Adding a rendered variable that no setting reads fails here. A FeedShard's storage (table, TTL,
+bucket days, Redis prefix and TTL) reaches its worker's env and, for every reader, the tenant's
+ROOKERY_FEED_SHARDS: both are checked to say the same, as the workloads parse them."""
 
 from __future__ import annotations
 
@@ -12,31 +13,29 @@ from typing import Any
 import pytest
 from render_support import monolith, shard, tenant
 
-from rookery.operator.models import SecretKeyRef, model_endpoint_variable
+from rookery.operator.models import FeedShardSpec, SecretKeyRef, model_endpoint_variable
 from rookery.operator.render.children import tenant_children
-from rookery.operator.render.common import ShardInfo, Tenant
+from rookery.operator.render.common import Shard, ShardInfo, Tenant
 from rookery.operator.render.configmaps import tenant_config_map
-from rookery.operator.render.deployments import shard_deployment
+from rookery.operator.render.deployments import shard_deployment, shard_env
 from rookery.operator.render.secrets import INTERNAL_TOKEN_KEY, generate_keys, keys_secret_name
 from rookery.workloads.adapters.inference.http import InferenceClientSettings
+from rookery.workloads.bootstrap.stores import own_shard_storage
+from rookery.workloads.domain.shards import parse_range, parse_shards
 from rookery.workloads.settings import Settings
-
-# Rendered for a FeedShard's fan-out worker, not read yet: the shard's worker writes the tenant's
-# home-timeline tables and Redis keys (its own users only, from its own topic and group), because the
-# shard's table the operator creates has another schema than the workloads' timeline tables and the
-# readers would need per-user table and key routing. Storage stays per tenant until then.
-NOT_READ_YET = {
-    "ROOKERY_TIMELINE_TABLE",
-    "ROOKERY_TIMELINE_TTL_SECONDS",
-    "ROOKERY_TIMELINE_BUCKET_DAYS",
-    "ROOKERY_REDIS_KEY_PREFIX",
-    "ROOKERY_REDIS_TIMELINE_TTL_SECONDS",
-}
 
 
 def settings_names() -> set[str]:
     fields = {*Settings.model_fields, *InferenceClientSettings.model_fields}
     return {"ROOKERY_" + name.upper() for name in fields}
+
+
+HALVES = (("a", 0, 2**31), ("b", 2**31, 2**32))
+
+
+def shard_spec(start: int, end: int) -> FeedShardSpec:
+    spec = shard().spec
+    return spec.model_copy(update={"hashRange": spec.hashRange.model_copy(update={"start": start, "end": end})})
 
 
 def with_everything(base: Tenant) -> Tenant:
@@ -52,7 +51,7 @@ def with_everything(base: Tenant) -> Tenant:
     return Tenant(
         base.owner,
         base.spec.model_copy(update={"datastores": datastores}),
-        shards=(ShardInfo("a", 0, 2**31), ShardInfo("b", 2**31, 2**32)),
+        shards=tuple(ShardInfo.of(base.name, name, shard_spec(start, end)) for name, start, end in HALVES),
         model_endpoints=endpoints,
     )
 
@@ -91,13 +90,29 @@ def test_every_rendered_setting_is_read_by_the_workloads(case: str) -> None:
     names, _ = rendered(objs)
     assert all(n.startswith("ROOKERY_") for n in names), sorted(n for n in names if not n.startswith("ROOKERY_"))
     unread = names - settings_names()
-    assert unread - NOT_READ_YET == set(), f"rendered but no setting reads them: {sorted(unread - NOT_READ_YET)}"
-    assert NOT_READ_YET - settings_names() == NOT_READ_YET, "wired now? take it off NOT_READ_YET"
+    assert unread == set(), f"rendered but no setting reads them: {sorted(unread)}"
 
 
-def test_the_unread_list_is_exactly_what_is_rendered_and_unread() -> None:
-    names, _ = rendered([*tenant_children(with_everything(tenant())), shard_deployment(shard())])
-    assert names - settings_names() == NOT_READ_YET
+def settings_of(env: dict[str, str]) -> Settings:
+    fields = settings_names()
+    return Settings(**{k.removeprefix("ROOKERY_").lower(): v for k, v in env.items() if k in fields})
+
+
+@pytest.mark.parametrize("key_prefix", [None, "custom,odd;prefix 100%:"])
+def test_a_shards_worker_and_every_reader_see_the_same_storage(key_prefix: str | None) -> None:
+    """The shard's worker writes where its env says (ROOKERY_TIMELINE_TABLE, ...); the readers look
+    where the tenant's ROOKERY_FEED_SHARDS says. Rendered from one place, parsed by the workloads."""
+    base = shard()
+    spec = base.spec.model_copy(update={"redis": base.spec.redis.model_copy(update={"keyPrefix": key_prefix})})
+    one = Shard(base.owner, spec, base.tenant)
+    t = Tenant(base.tenant.owner, base.tenant.spec, shards=(one.info,))
+    listed = parse_shards(tenant_config_map(t)["data"]["ROOKERY_FEED_SHARDS"])
+    env = settings_of({e["name"]: e["value"] for e in shard_env(one)})
+    assert [s.name for s in listed] == [env.feed_shard] == [one.name]
+    assert listed[0].storage == own_shard_storage(env)
+    assert (listed[0].start, listed[0].end) == (parse_range("x", env.feed_shard_range).start, spec.hashRange.end)
+    assert listed[0].storage is not None
+    assert listed[0].storage.prefix == (key_prefix or "birdhouse:feed:birdhouse-feed-1:")
 
 
 @pytest.mark.parametrize("case", list(CASES))

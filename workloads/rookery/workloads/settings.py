@@ -51,6 +51,21 @@ class Settings(BaseSettings):
     fanout_consumer_group: str = Field(
         "", description="With FEED_SHARD: its consumer group, '<tenant>.fanout.<shard>'."
     )
+    timeline_table: str = Field(
+        "",
+        description="With FEED_SHARD: the Cassandra table of its users' home timelines (with <table>_days and"
+        " <table>_by_status), as in its ROOKERY_FEED_SHARDS entry.",
+    )
+    timeline_ttl_seconds: int = Field(
+        0, ge=0, description="With FEED_SHARD: its timeline rows expire after this (0: CASSANDRA_TIMELINE_TTL_S)."
+    )
+    timeline_bucket_days: int = Field(1, ge=1, description="With FEED_SHARD: days per timeline partition.")
+    redis_key_prefix: str = Field(
+        "", description="With FEED_SHARD: the prefix of its users' Redis home timeline keys (replaces 'rk:<tenant>:')."
+    )
+    redis_timeline_ttl_seconds: int = Field(
+        0, ge=0, description="With FEED_SHARD: its users' Redis timelines expire after this idle time (0: never)."
+    )
 
     # --- production datastores (unset = embedded adapter) -------------------------------------
     postgres_dsn: str = Field("", description="PostgreSQL DSN: accounts, OAuth, statuses, outbox.")

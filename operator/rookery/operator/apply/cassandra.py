@@ -83,15 +83,29 @@ def ensure_keyspace(contact_points: str, ks: KeyspaceSpec) -> str | None:
 
 
 def ensure_table(contact_points: str, table: TableSpec) -> str | None:
+    """Create the shard's tables that are missing, or set the main table's TTL; 'created', 'altered'
+    or None. A main table of another schema (no owner_id column) is an error, not silently kept."""
     s = session(contact_points)
-    row = s.execute(
-        "SELECT default_time_to_live FROM system_schema.tables WHERE keyspace_name = %s AND table_name = %s",
-        (table.keyspace, table.name),
-    ).one()
-    if row is None:
-        s.execute(create_table_cql(table), timeout=60)
+    rows = s.execute(
+        "SELECT table_name, default_time_to_live FROM system_schema.tables WHERE keyspace_name = %s",
+        (table.keyspace,),
+    )
+    live = {row.table_name: row.default_time_to_live for row in rows if row.table_name in table.names}
+    if table.name in live:
+        columns = s.execute(
+            "SELECT column_name FROM system_schema.columns WHERE keyspace_name = %s AND table_name = %s",
+            (table.keyspace, table.name),
+        )
+        if "owner_id" not in {row.column_name for row in columns}:
+            raise ValueError(
+                f"{table.keyspace}.{table.name} has another schema than the workloads' home timelines"
+                " (no owner_id column): drop it and the operator creates it again"
+            )
+    if set(table.names) - set(live):
+        for statement in create_table_cql(table):
+            s.execute(statement, timeout=60)
         return "created"
-    if row.default_time_to_live != table.default_ttl:
+    if live[table.name] != table.default_ttl:
         s.execute(alter_table_ttl_cql(table), timeout=60)
         return "altered"
     return None
@@ -102,4 +116,5 @@ def drop_keyspace(contact_points: str, name: str) -> None:
 
 
 def drop_table(contact_points: str, table: TableSpec) -> None:
-    session(contact_points).execute(drop_table_cql(table), timeout=120)
+    for statement in drop_table_cql(table):
+        session(contact_points).execute(statement, timeout=120)

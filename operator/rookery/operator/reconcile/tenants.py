@@ -11,7 +11,7 @@ from rookery.operator import API_VERSION
 from rookery.operator.apply import cassandra, kafka
 from rookery.operator.conditions import Check, deployment_ready, job_state, merge, pods_check, summarise
 from rookery.operator.metrics import timed
-from rookery.operator.models import SocialTenantSpec, model_endpoint_variable
+from rookery.operator.models import FeedShardSpec, SocialTenantSpec, model_endpoint_variable
 from rookery.operator.reconcile.runtime import FULL, MissingSetting, Runtime, event, now
 from rookery.operator.render.children import TENANT_CHILD_KINDS, tenant_children
 from rookery.operator.render.common import MANAGED_BY, TENANT_LABEL, Owner, ShardInfo, Tenant
@@ -72,8 +72,7 @@ def build(body: dict[str, Any], shards: list[dict[str, Any]], models: list[dict[
     meta = body["metadata"]
     spec = SocialTenantSpec.model_validate(body["spec"])
     shard_infos = tuple(
-        ShardInfo(s["metadata"]["name"], s["spec"]["hashRange"]["start"], s["spec"]["hashRange"]["end"])
-        for s in shards
+        ShardInfo.of(meta["name"], s["metadata"]["name"], FeedShardSpec.model_validate(s["spec"])) for s in shards
     )
     endpoints: dict[str, str] = {}
     for model in models:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,11 +46,52 @@ class Owner:
         }
 
 
+def shard_table_name(shard: str) -> str:
+    """A FeedShard's home timeline table (with ``<table>_days`` and ``<table>_by_status``)."""
+    return "home_timeline_" + shard.replace("-", "_").replace(".", "_")
+
+
+def shard_redis_prefix(tenant: str, shard: str, spec: FeedShardSpec) -> str:
+    return spec.redis.keyPrefix or f"{tenant}:feed:{shard}:"
+
+
 @dataclasses.dataclass(frozen=True)
 class ShardInfo:
+    """A FeedShard as its tenant's ConfigMap carries it (ROOKERY_FEED_SHARDS): its users and where
+    their home timelines live, so every reader finds them (the shard's worker gets the same values)."""
+
     name: str
     start: int
     end: int
+    table: str
+    ttl_s: int
+    bucket_days: int
+    redis_prefix: str
+    redis_ttl_s: int
+    length: int
+
+    @classmethod
+    def of(cls, tenant: str, name: str, spec: FeedShardSpec) -> ShardInfo:
+        return cls(
+            name,
+            spec.hashRange.start,
+            spec.hashRange.end,
+            shard_table_name(name),
+            spec.timeline.ttlDays * 86400,
+            spec.timeline.bucketDays,
+            shard_redis_prefix(tenant, name, spec),
+            spec.redis.ttlSeconds,
+            spec.redis.timelineLength,
+        )
+
+    def render(self) -> str:
+        """``name=start-end;table=..;ttl_s=..;bucket_days=..;prefix=..;redis_ttl_s=..;max=..`` (the prefix
+        percent-encoded): what rookery.workloads.domain.shards.parse_shards reads."""
+        prefix = urllib.parse.quote(self.redis_prefix, safe=":-_.")
+        return (
+            f"{self.name}={self.start}-{self.end};table={self.table};ttl_s={self.ttl_s}"
+            f";bucket_days={self.bucket_days};prefix={prefix};redis_ttl_s={self.redis_ttl_s};max={self.length}"
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,12 +139,16 @@ class Shard:
         return f"{self.tenant.name}.fanout.{self.name}"
 
     @property
+    def info(self) -> ShardInfo:
+        return ShardInfo.of(self.tenant.name, self.name, self.spec)
+
+    @property
     def table(self) -> str:
-        return "home_timeline_" + self.name.replace("-", "_")
+        return self.info.table
 
     @property
     def redis_prefix(self) -> str:
-        return self.spec.redis.keyPrefix or f"{self.tenant.name}:feed:{self.name}:"
+        return self.info.redis_prefix
 
 
 @dataclasses.dataclass(frozen=True)

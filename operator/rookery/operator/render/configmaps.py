@@ -42,7 +42,8 @@ def settings(tenant: Tenant) -> dict[str, str]:
             key = "ROOKERY_ROLE_URL_" + role.upper()
             data[key] = f"http://{tenant.name}-{role}.{tenant.namespace}.svc:{HTTP_PORT}"
     if tenant.shards:
-        data["ROOKERY_FEED_SHARDS"] = ",".join(f"{s.name}={s.start}-{s.end}" for s in tenant.shards)
+        # each shard's users and where their home timelines live: the readers route by it
+        data["ROOKERY_FEED_SHARDS"] = ",".join(s.render() for s in tenant.shards)
     data.update(tenant.model_endpoints)
     data.update({f"ROOKERY_{key}": value for key, value in spec.settings.items()})
     return data

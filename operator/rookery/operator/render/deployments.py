@@ -54,18 +54,18 @@ def tenant_deployments(tenant: Tenant) -> list[dict[str, Any]]:
 
 
 def shard_env(shard: Shard) -> list[dict[str, Any]]:
-    spec = shard.spec
+    info = shard.info  # the same values its ROOKERY_FEED_SHARDS entry carries (the readers route by it)
     values = {
         "ROOKERY_FEED_SHARD": shard.name,
-        "ROOKERY_FEED_SHARD_RANGE": f"{spec.hashRange.start}-{spec.hashRange.end}",
+        "ROOKERY_FEED_SHARD_RANGE": f"{info.start}-{info.end}",
         "ROOKERY_FANOUT_TOPIC": shard.topic,
         "ROOKERY_FANOUT_CONSUMER_GROUP": shard.consumer_group,
-        "ROOKERY_TIMELINE_TABLE": shard.table,
-        "ROOKERY_TIMELINE_TTL_SECONDS": str(spec.timeline.ttlDays * 86400),
-        "ROOKERY_TIMELINE_BUCKET_DAYS": str(spec.timeline.bucketDays),
-        "ROOKERY_REDIS_KEY_PREFIX": shard.redis_prefix,
-        "ROOKERY_HOME_TIMELINE_MAX": str(spec.redis.timelineLength),
-        "ROOKERY_REDIS_TIMELINE_TTL_SECONDS": str(spec.redis.ttlSeconds),
+        "ROOKERY_TIMELINE_TABLE": info.table,
+        "ROOKERY_TIMELINE_TTL_SECONDS": str(info.ttl_s),
+        "ROOKERY_TIMELINE_BUCKET_DAYS": str(info.bucket_days),
+        "ROOKERY_REDIS_KEY_PREFIX": info.redis_prefix,
+        "ROOKERY_HOME_TIMELINE_MAX": str(info.length),
+        "ROOKERY_REDIS_TIMELINE_TTL_SECONDS": str(info.redis_ttl_s),
     }
     return [{"name": k, "value": v} for k, v in values.items()]
 

@@ -21,9 +21,16 @@ class KeyspaceSpec:
 
 @dataclasses.dataclass(frozen=True)
 class TableSpec:
+    """A FeedShard's home timeline tables: ``name``, ``name``_days and ``name``_by_status."""
+
     keyspace: str
     name: str
     default_ttl: int
+    bucket_days: int = 1
+
+    @property
+    def names(self) -> tuple[str, str, str]:
+        return (self.name, f"{self.name}_days", f"{self.name}_by_status")
 
 
 def tenant_keyspace(tenant: Tenant) -> KeyspaceSpec:
@@ -60,22 +67,35 @@ def drop_keyspace_cql(name: str) -> str:
 
 
 def shard_table(shard: Shard) -> TableSpec:
-    return TableSpec(shard.tenant.keyspace, shard.table, shard.spec.timeline.ttlDays * 86400)
+    info = shard.info
+    return TableSpec(shard.tenant.keyspace, info.table, info.ttl_s, info.bucket_days)
 
 
-def create_table_cql(table: TableSpec) -> str:
-    # one partition per (user, time bucket), newest first: a home timeline page is one slice
-    return (
-        f'CREATE TABLE IF NOT EXISTS "{table.keyspace}"."{table.name}" ('
-        "user_id bigint, bucket int, status_id bigint, author_id bigint, reblog_of bigint, "
-        "PRIMARY KEY ((user_id, bucket), status_id)) "
-        f"WITH CLUSTERING ORDER BY (status_id DESC) AND default_time_to_live = {table.default_ttl}"
-    )
+def create_table_cql(table: TableSpec) -> list[str]:
+    """The schema of the workloads' home timelines (adapters/cassandra/migrations/0002 and
+    CassandraTimelineStore): one partition per (owner, bucket of ``bucket_days`` days), newest first;
+    the buckets an owner has rows in; where each status was pushed (deletions reach every timeline)."""
+    q = f'"{table.keyspace}"'
+    main, days, by_status = table.names
+    return [
+        f'CREATE TABLE IF NOT EXISTS {q}."{main}" ('
+        "owner_id bigint, day int, status_id bigint, account_id bigint, reblog_of_id bigint, "
+        "reblog_account_id bigint, visibility text, in_reply_to_account_id bigint, "
+        "PRIMARY KEY ((owner_id, day), status_id)) "
+        "WITH CLUSTERING ORDER BY (status_id DESC) "
+        "AND compaction = {'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'DAYS', "
+        f"'compaction_window_size': {table.bucket_days}}} "
+        f"AND default_time_to_live = {table.default_ttl}",
+        f'CREATE TABLE IF NOT EXISTS {q}."{days}" ('
+        "owner_id bigint, day int, PRIMARY KEY ((owner_id), day)) WITH CLUSTERING ORDER BY (day DESC)",
+        f'CREATE TABLE IF NOT EXISTS {q}."{by_status}" ('
+        "status_id bigint, owner_id bigint, entry_id bigint, PRIMARY KEY ((status_id), owner_id, entry_id))",
+    ]
 
 
 def alter_table_ttl_cql(table: TableSpec) -> str:
     return f'ALTER TABLE "{table.keyspace}"."{table.name}" WITH default_time_to_live = {table.default_ttl}'
 
 
-def drop_table_cql(table: TableSpec) -> str:
-    return f'DROP TABLE IF EXISTS "{table.keyspace}"."{table.name}"'
+def drop_table_cql(table: TableSpec) -> list[str]:
+    return [f'DROP TABLE IF EXISTS "{table.keyspace}"."{name}"' for name in table.names]

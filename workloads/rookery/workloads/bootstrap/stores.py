@@ -27,14 +27,15 @@ from rookery.workloads.bootstrap.container import (
     SocialStores,
 )
 from rookery.workloads.bootstrap.infrastructure import issuer_keys, model_client, vapid_keys
-from rookery.workloads.settings import Settings
+from rookery.workloads.settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:
     from rookery.workloads.adapters.cassandra.graph import EventSink
     from rookery.workloads.adapters.keycloak.client import KeycloakClient
     from rookery.workloads.adapters.local.keys import SigningKeys
+    from rookery.workloads.domain.shards import ShardStorage
     from rookery.workloads.ports.accounts import AccountRepository, MarkerStore, OAuthStore
-    from rookery.workloads.ports.feed import ListStore
+    from rookery.workloads.ports.feed import ListStore, TimelineStore
     from rookery.workloads.ports.messaging import MessageStore
     from rookery.workloads.ports.posts import ConversationStore
 
@@ -97,7 +98,6 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
     from rookery.workloads.adapters.sqlite import notifications as sqlite_notifications
     from rookery.workloads.adapters.sqlite import statuses as sqlite_statuses
     from rookery.workloads.adapters.sqlite import timelines as sqlite_timelines
-    from rookery.workloads.ports.feed import TimelineStore
     from rookery.workloads.ports.graph import GraphStore
     from rookery.workloads.ports.notifications import NotificationStore
     from rookery.workloads.ports.posts import ConversationMuteStore, InteractionStore, StatusRepository
@@ -136,15 +136,23 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
         from rookery.workloads.adapters.cassandra.timelines import CassandraTimelineStore
 
         graph = CassandraGraphStore(infra.cassandra, event_sink(infra, events))
-        timelines = CassandraTimelineStore(
-            infra.cassandra, settings.home_timeline_max, settings.cassandra_timeline_ttl_s
-        )
-        if infra.hot_timelines is not None:  # Redis in front: the newest entries of each home timeline
-            from rookery.workloads.adapters.cassandra.hot import HotColdTimelineStore
+        if settings.feed_shards or settings.feed_shard:
+            timelines = sharded_timelines(settings, infra)
+        else:
+            timelines = CassandraTimelineStore(
+                infra.cassandra, settings.home_timeline_max, settings.cassandra_timeline_ttl_s
+            )
+            if infra.hot_timelines is not None:  # Redis in front: the newest entries of each home timeline
+                from rookery.workloads.adapters.cassandra.hot import HotColdTimelineStore
 
-            timelines = HotColdTimelineStore(infra.hot_timelines, timelines)
+                timelines = HotColdTimelineStore(infra.hot_timelines, timelines)
         notifications = CassandraNotificationStore(infra.cassandra, settings.cassandra_notification_ttl_s)
     else:
+        if settings.feed_shards or settings.feed_shard:
+            raise ConfigurationError(
+                "FeedShards (ROOKERY_FEED_SHARDS / ROOKERY_FEED_SHARD) keep their timelines in Cassandra tables:"
+                " set ROOKERY_CASSANDRA_CONTACT_POINTS"
+            )
         graph = sqlite_graph.SqliteGraphStore(db, outbox)
         timelines = sqlite_timelines.SqliteTimelineStore(db, settings.home_timeline_max)
         notifications = sqlite_notifications.SqliteNotificationStore(db)
@@ -158,6 +166,76 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
 
     life.stoppers.append(close_readers)
     return stores
+
+
+def _shard_timelines(settings: Settings, infra: Infrastructure, storage: ShardStorage) -> TimelineStore:
+    """One FeedShard's home timelines: its Cassandra tables, its Redis keys in front."""
+    from rookery.workloads.adapters.cassandra.hot import HotColdTimelineStore
+    from rookery.workloads.adapters.cassandra.timelines import CassandraTimelineStore
+    from rookery.workloads.adapters.redis.timelines import RedisTimelineStore
+
+    assert infra.cassandra is not None
+    durable = CassandraTimelineStore(
+        infra.cassandra, storage.max, storage.ttl_s, table=storage.table, bucket_days=storage.bucket_days
+    )
+    if infra.redis is None:
+        return durable
+    hot = RedisTimelineStore(
+        infra.redis, settings.tenant, storage.max, prefix=storage.prefix, ttl_s=storage.redis_ttl_s
+    )
+    return HotColdTimelineStore(hot, durable)
+
+
+def own_shard_storage(settings: Settings) -> ShardStorage:
+    """A FeedShard worker's storage, from its env (ROOKERY_TIMELINE_TABLE, ..._TTL_SECONDS,
+    ..._BUCKET_DAYS, ROOKERY_REDIS_KEY_PREFIX, ROOKERY_REDIS_TIMELINE_TTL_SECONDS, HOME_TIMELINE_MAX)."""
+    from rookery.workloads.domain.shards import ShardStorage, check_storage
+
+    own = ShardStorage(
+        settings.timeline_table,
+        settings.timeline_ttl_seconds,
+        settings.timeline_bucket_days,
+        settings.redis_key_prefix,
+        settings.redis_timeline_ttl_seconds,
+        settings.home_timeline_max,
+    )
+    try:
+        return check_storage(own, f"FeedShard {settings.feed_shard!r} (ROOKERY_TIMELINE_* / ROOKERY_REDIS_*)")
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def sharded_timelines(settings: Settings, infra: Infrastructure) -> TimelineStore:
+    """With FeedShards. A shard's worker (ROOKERY_FEED_SHARD) writes its own storage, from its env,
+    which must agree with its ROOKERY_FEED_SHARDS entry (the one readers route by). Every other
+    process reads and writes each user's home timeline in the storage of the shard that owns the
+    user (ROOKERY_FEED_SHARDS), the tenant's own for users outside every range."""
+    from rookery.workloads.adapters.cassandra.hot import HotColdTimelineStore
+    from rookery.workloads.adapters.cassandra.timelines import CassandraTimelineStore
+    from rookery.workloads.adapters.sharded_timelines import ShardedTimelineStore
+    from rookery.workloads.domain.shards import parse_shards
+
+    assert infra.cassandra is not None
+    try:
+        shards = parse_shards(settings.feed_shards)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+    if settings.feed_shard:
+        own = own_shard_storage(settings)
+        listed = next((s.storage for s in shards if s.name == settings.feed_shard), None)
+        if listed is not None and listed != own:
+            raise ConfigurationError(
+                f"FeedShard {settings.feed_shard!r}: its env says {own}, ROOKERY_FEED_SHARDS (where the"
+                f" readers look) says {listed}"
+            )
+        return _shard_timelines(settings, infra, own)
+    default: TimelineStore = CassandraTimelineStore(
+        infra.cassandra, settings.home_timeline_max, settings.cassandra_timeline_ttl_s
+    )
+    if infra.hot_timelines is not None:
+        default = HotColdTimelineStore(infra.hot_timelines, default)
+    routed = [(shard, _shard_timelines(settings, infra, shard.storage)) for shard in shards if shard.storage]
+    return ShardedTimelineStore(default, routed)
 
 
 def lists(infra: Infrastructure, life: Lifecycle) -> ListStore:

@@ -8,6 +8,10 @@ status (and each reblog of it) was pushed, so a deletion reaches every timeline 
 
 Each timeline is kept to its newest ``max_entries``: reads from the top never go deeper, and every
 ``max(1, max_entries // 8)`` pushes into one timeline (per process) trim what lies below.
+
+A FeedShard's users live in the shard's own tables (``table``, ``<table>_days``,
+``<table>_by_status``, created by the operator with this schema), whose partitions span
+``bucket_days`` days each (the ``day`` column then holds the bucket's number).
 """
 
 from __future__ import annotations
@@ -33,8 +37,18 @@ def day_of(status_id: int) -> int:
 
 
 class CassandraTimelineStore:
-    def __init__(self, session: CassandraSession, max_entries: int = 800, ttl_s: int = 30 * 86400) -> None:
+    def __init__(
+        self,
+        session: CassandraSession,
+        max_entries: int = 800,
+        ttl_s: int = 30 * 86400,
+        *,
+        table: str = "home_timeline",
+        bucket_days: int = 1,
+    ) -> None:
         self.session = session
+        self.table = table
+        self.bucket_ms = DAY_MS * bucket_days
         self.max_entries = max_entries
         self.ttl_s = ttl_s
         self.trim_every = max(1, max_entries // 8)
@@ -42,61 +56,52 @@ class CassandraTimelineStore:
         self._days_written: OrderedDict[tuple[int, int], float] = OrderedDict()
         r = session.register
         self._insert = r(
-            f"INSERT INTO home_timeline (owner_id, day, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " USING TTL ?",
+            f"INSERT INTO {table} (owner_id, day, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TTL ?",
             write=True,
         )
-        self._insert_day = r(
-            "INSERT INTO home_timeline_days (owner_id, day) VALUES (?, ?) USING TTL ?", write=True
-        )
+        self._insert_day = r(f"INSERT INTO {table}_days (owner_id, day) VALUES (?, ?) USING TTL ?", write=True)
         self._insert_index = r(
-            "INSERT INTO home_timeline_by_status (status_id, owner_id, entry_id)"
-            " VALUES (?, ?, ?) USING TTL ?",
+            f"INSERT INTO {table}_by_status (status_id, owner_id, entry_id) VALUES (?, ?, ?) USING TTL ?",
             write=True,
         )
-        self._days = r("SELECT day FROM home_timeline_days WHERE owner_id = ?", write=False)
-        self._days_from = r("SELECT day FROM home_timeline_days WHERE owner_id = ? AND day <= ?", write=False)
+        self._days = r(f"SELECT day FROM {table}_days WHERE owner_id = ?", write=False)
+        self._days_from = r(f"SELECT day FROM {table}_days WHERE owner_id = ? AND day <= ?", write=False)
         self._days_after = r(
-            "SELECT day FROM home_timeline_days WHERE owner_id = ? AND day >= ? ORDER BY day ASC",
+            f"SELECT day FROM {table}_days WHERE owner_id = ? AND day >= ? ORDER BY day ASC",
             write=False,
         )
         self._page = register_keyset(
-            session, f"SELECT {_COLUMNS} FROM home_timeline WHERE owner_id = ? AND day = ?", "status_id"
+            session, f"SELECT {_COLUMNS} FROM {table} WHERE owner_id = ? AND day = ?", "status_id"
         )
-        self._ids = r(
-            "SELECT status_id FROM home_timeline WHERE owner_id = ? AND day = ? LIMIT ?", write=False
-        )
+        self._ids = r(f"SELECT status_id FROM {table} WHERE owner_id = ? AND day = ? LIMIT ?", write=False)
         self._authors = r(
-            "SELECT status_id, account_id, reblog_account_id FROM home_timeline"
-            " WHERE owner_id = ? AND day = ?",
+            f"SELECT status_id, account_id, reblog_account_id FROM {table} WHERE owner_id = ? AND day = ?",
             write=False,
         )
         self._one = r(
-            "SELECT status_id FROM home_timeline WHERE owner_id = ? AND day = ? AND status_id = ?",
+            f"SELECT status_id FROM {table} WHERE owner_id = ? AND day = ? AND status_id = ?",
             write=False,
         )
-        self._delete = r(
-            "DELETE FROM home_timeline WHERE owner_id = ? AND day = ? AND status_id = ?", write=True
-        )
-        self._delete_below = r(
-            "DELETE FROM home_timeline WHERE owner_id = ? AND day = ? AND status_id < ?", write=True
-        )
-        self._delete_day = r("DELETE FROM home_timeline WHERE owner_id = ? AND day = ?", write=True)
-        self._delete_day_row = r("DELETE FROM home_timeline_days WHERE owner_id = ? AND day = ?", write=True)
-        self._where = r(
-            "SELECT owner_id, entry_id FROM home_timeline_by_status WHERE status_id = ?", write=False
-        )
-        self._delete_index = r("DELETE FROM home_timeline_by_status WHERE status_id = ?", write=True)
+        self._delete = r(f"DELETE FROM {table} WHERE owner_id = ? AND day = ? AND status_id = ?", write=True)
+        self._delete_below = r(f"DELETE FROM {table} WHERE owner_id = ? AND day = ? AND status_id < ?", write=True)
+        self._delete_day = r(f"DELETE FROM {table} WHERE owner_id = ? AND day = ?", write=True)
+        self._delete_day_row = r(f"DELETE FROM {table}_days WHERE owner_id = ? AND day = ?", write=True)
+        self._where = r(f"SELECT owner_id, entry_id FROM {table}_by_status WHERE status_id = ?", write=False)
+        self._delete_index = r(f"DELETE FROM {table}_by_status WHERE status_id = ?", write=True)
         self._celebrities = r("SELECT account_id FROM celebrities WHERE shard = 0", write=False)
         self._add_celebrity = r("INSERT INTO celebrities (shard, account_id) VALUES (0, ?)", write=True)
         self._drop_celebrity = r("DELETE FROM celebrities WHERE shard = 0 AND account_id = ?", write=True)
+
+    def _day(self, status_id: int) -> int:
+        """The partition of an entry: its day (or its bucket of ``bucket_days`` days)."""
+        return timestamp_ms(status_id) // self.bucket_ms
 
     # -- writes -----------------------------------------------------------------------------------
 
     def _row(self, owner_id: int, e: TimelineEntry) -> tuple[object, ...]:
         return (
             owner_id,
-            day_of(e.status_id),
+            self._day(e.status_id),
             e.status_id,
             e.account_id,
             e.reblog_of_id,
@@ -126,7 +131,7 @@ class CassandraTimelineStore:
 
     async def _write(self, owners: list[int], entries: Sequence[TimelineEntry]) -> None:
         rows = [self._row(owner, e) for owner in owners for e in entries]
-        days = self._new_days({(owner, day_of(e.status_id)) for owner in owners for e in entries})
+        days = self._new_days({(owner, self._day(e.status_id)) for owner in owners for e in entries})
         # index rows of one status share its partition: unlogged batches, one per status
         index = [
             [(content, owner, e.status_id, self.ttl_s) for owner in owners]
@@ -192,9 +197,9 @@ class CassandraTimelineStore:
             return []
         found: list[TimelineEntry] = []
         if page.ascending:  # the ones right after min_id: walk the days upward
-            days = await self.session.execute(self._days_after, (owner_id, day_of(lower)))
+            days = await self.session.execute(self._days_after, (owner_id, self._day(lower)))
             for (day,) in days:
-                if day > day_of(upper - 1):
+                if day > self._day(upper - 1):
                     break
                 rows = await self.session.execute(
                     self._page.oldest, (owner_id, day, upper, lower, page.limit - len(found))
@@ -208,20 +213,18 @@ class CassandraTimelineStore:
         if page.max_id is None:
             days = await self.session.execute(self._days, (owner_id,))
         else:
-            days = await self.session.execute(self._days_from, (owner_id, day_of(upper - 1)))
+            days = await self.session.execute(self._days_from, (owner_id, self._day(upper - 1)))
         for (day,) in days:
-            if lower >= 0 and day < day_of(lower):
+            if lower >= 0 and day < self._day(lower):
                 break
-            rows = await self.session.execute(
-                self._page.newest, (owner_id, day, upper, lower, limit - len(found))
-            )
+            rows = await self.session.execute(self._page.newest, (owner_id, day, upper, lower, limit - len(found)))
             found.extend(TimelineEntry(*row) for row in rows)
             if len(found) >= limit:
                 break
         return found
 
     async def contains(self, owner_id: int, status_id: int) -> bool:
-        rows = await self.session.execute(self._one, (owner_id, day_of(status_id), status_id))
+        rows = await self.session.execute(self._one, (owner_id, self._day(status_id), status_id))
         return bool(rows)
 
     # -- removal ----------------------------------------------------------------------------------
@@ -230,7 +233,7 @@ class CassandraTimelineStore:
         for status_id in dict.fromkeys(status_ids):
             placed = await self.session.execute(self._where, (status_id,))
             await self.session.execute_many(
-                self._delete, [(owner, day_of(entry_id), entry_id) for owner, entry_id in placed]
+                self._delete, [(owner, self._day(entry_id), entry_id) for owner, entry_id in placed]
             )
             await self.session.execute(self._delete_index, (status_id,))
 

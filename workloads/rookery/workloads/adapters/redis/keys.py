@@ -17,16 +17,21 @@ from rookery.workloads.domain.unavailable import StoreUnavailable
 
 
 class Keys:
-    def __init__(self, tenant: str) -> None:
+    """``prefix`` (a FeedShard's own, e.g. ``<tenant>:feed:<shard>:``) replaces ``rk:<tenant>:``."""
+
+    def __init__(self, tenant: str, prefix: str | None = None) -> None:
         if "{" in tenant or "}" in tenant:
             raise ValueError(f"tenant name {tenant!r} may not contain braces")
+        if prefix is not None and ("{" in prefix or "}" in prefix):
+            raise ValueError(f"Redis key prefix {prefix!r} may not contain braces")
         self.tenant = tenant
+        self.prefix = f"rk:{tenant}:" if prefix is None else prefix
 
     def __call__(self, kind: str, tag: str, suffix: str = "") -> str:
         # braces inside the id would end the hash tag early; they never occur in our ids, but a
         # cache key is caller-chosen, so keep them out of the tag
         safe = tag.replace("{", "(").replace("}", ")")
-        return f"rk:{self.tenant}:{kind}:{{{safe}}}{suffix}"
+        return f"{self.prefix}{kind}:{{{safe}}}{suffix}"
 
 
 def connect(url: str, *, cluster: bool = False, max_connections: int = 100) -> aioredis.Redis:

@@ -9,6 +9,8 @@ ZRANGEBYLEX. ``remove`` finds the entries of a status (or of its reblogs) in eve
 through a per-status index set of ``<owner>\\0<member>``; index entries of trimmed members are
 harmless and expire. Every command touches one key: ``rk:<t>:home:{owner}``,
 ``rk:<t>:home-by:{status}``, ``rk:<t>:celebrities:{all}``, so Redis Cluster spreads them.
+A FeedShard's timelines use the shard's key ``prefix`` instead of ``rk:<t>:``, and with ``ttl_s``
+a home timeline nobody writes expires after that many seconds (the durable store still has it).
 """
 
 from __future__ import annotations
@@ -58,10 +60,19 @@ def decode(member: bytes) -> TimelineEntry:
 
 
 class RedisTimelineStore:
-    def __init__(self, client: aioredis.Redis, tenant: str, max_entries: int = 800) -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        tenant: str,
+        max_entries: int = 800,
+        *,
+        prefix: str | None = None,
+        ttl_s: int | None = None,
+    ) -> None:
         self._redis = client
-        self._keys = Keys(tenant)
+        self._keys = Keys(tenant, prefix)
         self.max_entries = max_entries
+        self.ttl_s = ttl_s
 
     def _home(self, owner: int) -> str:
         return self._keys("home", str(owner))
@@ -76,6 +87,8 @@ class RedisTimelineStore:
         members = {encode(entry): 0 for entry in entries}
         pipe.zadd(self._home(owner), members)
         pipe.zremrangebyrank(self._home(owner), 0, -(self.max_entries + 1))
+        if self.ttl_s:
+            pipe.expire(self._home(owner), self.ttl_s)
         for entry, member in zip(entries, members, strict=True):
             for status_id in {entry.status_id, entry.content_id}:
                 pipe.sadd(self._index(status_id), b"%d\0%s" % (owner, member))
