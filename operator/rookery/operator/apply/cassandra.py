@@ -20,6 +20,11 @@ from rookery.operator.render.keyspaces import (
 )
 
 _sessions: dict[str, Session] = {}
+
+
+class TableSchemaMismatch(ValueError):
+    """A shard's table exists with another schema than the workloads' home timelines."""
+
 _lock = threading.Lock()
 
 
@@ -97,7 +102,7 @@ def ensure_table(contact_points: str, table: TableSpec) -> str | None:
             (table.keyspace, table.name),
         )
         if "owner_id" not in {row.column_name for row in columns}:
-            raise ValueError(
+            raise TableSchemaMismatch(
                 f"{table.keyspace}.{table.name} has another schema than the workloads' home timelines"
                 " (no owner_id column): drop it and the operator creates it again"
             )

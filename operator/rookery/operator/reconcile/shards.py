@@ -93,6 +93,8 @@ async def provision(rt: Runtime, shard: Shard, body: dict[str, Any]) -> list[Che
             )
     except MissingSetting as exc:
         checks.append(Check("CassandraReady", False, "SecretMissing", str(exc)))
+    except cassandra.TableSchemaMismatch as exc:
+        checks.append(Check("CassandraReady", False, "TableSchemaMismatch", str(exc)))
     except Exception as exc:
         checks.append(Check("CassandraReady", False, "CassandraUnavailable", f"{type(exc).__name__}: {exc}"))
     return checks
