@@ -56,6 +56,26 @@ def ensure_tools(ctx: StackContext) -> None:
     apt.ensure(SERVICE, ["mmdebstrap"], pathlib.Path("/usr/bin/mmdebstrap"), log)
 
 
+def ensure_podman(ctx: StackContext) -> None:
+    """podman (Debian package) for running the image with a read-only root (tests)."""
+    apt.ensure(SERVICE, ["podman"], pathlib.Path("/usr/bin/podman"), log_path(ctx))
+
+
+def podman_run_argv(*, name: str, env: dict[str, str], args: Sequence[str], detach: bool = False) -> list[str]:
+    """`podman run` of the built image as a pod runs it: read-only root, only /tmp writable (a
+    tmpfs), the image's own user; on the host network (the stack's servers on 127.0.0.1). The
+    rlimits are set below this machine's hard limits (podman's defaults exceed them: EPERM)."""
+    argv = [
+        "podman", *STORAGE, "run", "--name", name, "--pull", "never",
+        "--read-only", "--read-only-tmpfs=false", "--tmpfs", "/tmp:rw,size=64m,mode=1777",
+        "--network", "host", "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096",
+    ]  # fmt: skip
+    argv.append("--detach" if detach else "--rm")
+    for key, value in env.items():
+        argv += ["--env", f"{key}={value}"]
+    return [*argv, IMAGE, *args]
+
+
 def buildah(*args: str, timeout: float = 600) -> str:
     """Run a buildah command on the vfs store; its stdout, or a StackError with its stderr."""
     argv = ["buildah", *STORAGE, *args]

@@ -6,23 +6,31 @@ import argparse
 import sys
 import time
 
-from e2e.image import BASE_IMAGE, IMAGE, base, build, ensure_tools, image_size, locked
+from e2e.image import BASE_IMAGE, IMAGE, base, build, ensure_tools, image_id, image_size, locked
 from e2e.stack.service import StackContext, StackError
 
 
-def make_image(ctx: StackContext, *, load: bool = True) -> build.Built:
+def make_image(ctx: StackContext, *, load: bool = True, force: bool = False) -> build.Built:
     """What `make image` does: the tools, the base when stale, the image, its archive, the node's copy."""
     started = time.monotonic()
     ensure_tools(ctx)
     with locked(ctx):
         base.build(ctx)
-        built = build.build(ctx)
-        cached = [f"{s.stage}/{s.number}" for s in built.steps if s.cached]
-        print(f"image: {IMAGE} id {built.image_id[:12]} size {image_size(IMAGE)}, built in {built.seconds:.0f}s")
-        print(f"image: steps from the cache (stage/step): {' '.join(cached) or 'none'}")
-        removed = build.prune_previous(ctx, built)
-        if removed:
-            print(f"image: removed {removed} images of the previous build that this one did not reuse")
+        digest = build.context_digest(base_id=image_id(BASE_IMAGE) or "")
+        unchanged = None if force else build.current(ctx, digest)
+        if unchanged is not None:
+            built = build.Built(unchanged, 0.0, [])
+            print(f"image: {IMAGE} id {unchanged[:12]} is current (nothing it is built from changed)")
+        else:
+            built = build.build(ctx)
+            build.record_context(ctx, digest, built.image_id)
+            cached = [f"{s.stage}/{s.number}" for s in built.steps if s.cached]
+            print(f"image: {IMAGE} id {built.image_id[:12]} built in {built.seconds:.0f}s")
+            print(f"image: steps from the cache (stage/step): {' '.join(cached) or 'none'}")
+            removed = build.prune_previous(ctx, built)
+            if removed:
+                print(f"image: removed {removed} images of the previous build that this one did not reuse")
+        print(f"image: {IMAGE} size {image_size(IMAGE)}")
         archive = build.write_archive(ctx)
         print(f"image: archive {archive} ({archive.stat().st_size / 2**20:.0f} MiB)")
         if load:
@@ -40,11 +48,12 @@ def main(argv: list[str] | None = None) -> int:
         f"base: only {BASE_IMAGE}; load: the last archive into the node",
     )
     parser.add_argument("--no-load", action="store_true", help="build: do not import into the stack's node")
+    parser.add_argument("--force", action="store_true", help="build: run buildah even when nothing changed")
     args = parser.parse_args(argv)
     ctx = StackContext.default()
     try:
         if args.command == "build":
-            make_image(ctx, load=not args.no_load)
+            make_image(ctx, load=not args.no_load, force=args.force)
         elif args.command == "base":
             ensure_tools(ctx)
             with locked(ctx):

@@ -97,7 +97,13 @@ def machine_sources(apt_dir: pathlib.Path = APT_DIR) -> list[str]:
             entries += _one_line(path)
         elif path.suffix == ".sources" and path.is_file():
             entries += _deb822(path)
-    return [e for e in entries if e.split("]")[-1].split()[-2].split("/")[0].startswith(SUITE)]
+    return [e for e in entries if _suite(e).startswith(SUITE)]
+
+
+def _suite(entry: str) -> str:
+    """The suite of a one-line entry: `deb [options] uri suite component...`."""
+    words = entry.split("]", 1)[1].split() if entry.startswith("deb [") else entry.split()[1:]
+    return words[1] if len(words) > 1 else ""
 
 
 def _apt_options() -> list[str]:

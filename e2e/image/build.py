@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import pathlib
 import re
@@ -92,12 +93,48 @@ def parse_steps(lines: Sequence[str]) -> list[Step]:
     return steps
 
 
+CONTEXT_FILES = ("Containerfile", ".dockerignore", "pyproject.toml", "uv.lock", "README.md")
+CONTEXT_TREES = ("workloads", "operator", "inference", "web/dist")
+
+
+def context_digest(context: pathlib.Path = ROOT, base_id: str = "") -> str:
+    """A digest of what the build reads (the Containerfile, the files it copies, the base's id): the
+    same digest with the same image in the store means there is nothing to rebuild."""
+    digest = hashlib.sha256(base_id.encode())
+    paths = [context / name for name in CONTEXT_FILES]
+    for tree in CONTEXT_TREES:
+        root = context / tree
+        if root.is_dir():
+            paths += sorted(
+                p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+            )
+    for path in paths:
+        digest.update(str(path.relative_to(context)).encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"(absent)")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def current(ctx: StackContext, digest: str, tag: str = IMAGE) -> str | None:
+    """The image id when tag was built from exactly this context (recorded by the last build)."""
+    record = image_dir(ctx) / "context.txt"
+    if not record.exists():
+        return None
+    recorded_digest, _, recorded_id = record.read_text().strip().partition(" ")
+    return recorded_id if recorded_digest == digest and image_id(tag) == recorded_id else None
+
+
+def record_context(ctx: StackContext, digest: str, built_id: str) -> None:
+    (image_dir(ctx) / "context.txt").write_text(f"{digest} {built_id}\n")
+
+
 def build(
     ctx: StackContext,
     *,
     base: str = BASE_IMAGE,
     tag: str = IMAGE,
     context: pathlib.Path = ROOT,
+    target: str | None = None,
     out: Callable[[str], None] = print,
 ) -> Built:
     """`buildah build --layers` of the Containerfile on base; buildah's output goes to out and the log."""
@@ -107,6 +144,8 @@ def build(
         "--build-arg", f"PYTHON_IMAGE={base}",
         "-f", str(context / "Containerfile"), "-t", tag,
     ]  # fmt: skip
+    if target:
+        argv += ["--target", target]
     if base.startswith("localhost/"):
         argv.append("--pull=never")  # made here: never ask a registry for it
     ca = ca_bundle()
