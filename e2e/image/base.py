@@ -129,6 +129,7 @@ def build(ctx: StackContext, out: Callable[[str], None] = print) -> bool:
     rootfs = image_dir(ctx) / "base-rootfs.tar"
     log = log_path(ctx)
     argv = [
+        *("nice", "-n", "10"),  # polite on a shared machine, as the buildah build
         "mmdebstrap",
         f"--variant={VARIANT}",
         f"--include={','.join(PACKAGES)}",
