@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from e2e.image import BASE_IMAGE, IMAGE, base, build, ensure_tools, image_id, image_size, locked
+from e2e.image import BASE_IMAGE, IMAGE, base, build, ensure_tools, image_id, image_size, locked, web
 from e2e.stack.service import StackContext, StackError
 
 
@@ -16,6 +16,7 @@ def make_image(ctx: StackContext, *, load: bool = True, force: bool = False) -> 
     ensure_tools(ctx)
     with locked(ctx):
         base.build(ctx)
+        web.build(ctx)
         digest = build.context_digest(base_id=image_id(BASE_IMAGE) or "")
         unchanged = None if force else build.current(ctx, digest)
         if unchanged is not None:

@@ -119,6 +119,10 @@ def test_make_image_builds_rookery_on_the_debian_base(built: build.Built) -> Non
     )
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() == "(3, 11) 10001 /opt/rookery/bin/python []", probe.stdout
+    # the web client's built assets, when this machine has npm (make image builds web/dist)
+    if shutil.which("npm"):
+        index = _run_in_image("cat", "/opt/rookery/web/index.html")
+        assert index.returncode == 0 and "<div" in index.stdout, index.stderr
     # the archive containerd imports names the image
     from e2e.stack import node
 
