@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
@@ -54,6 +55,11 @@ def rookery_image() -> str:
     return IMAGE
 
 
+def _until(what: str, probe: Any, timeout_s: float = READY_S) -> Any:
+    """Poll (kubectl's own calls are short: Kubectl.run allows each two minutes)."""
+    return waiting.eventually(probe, what, timeout_s=timeout_s, interval_s=2)
+
+
 def with_image(docs: list[dict[str, Any]], image: str) -> list[dict[str, Any]]:
     """operator/deploy/operator.yaml's objects with the operator's image replaced (never pulled)."""
     for doc in docs:
@@ -75,7 +81,7 @@ def operator_deployed(stack_env: dict[str, str], rookery_image: str) -> Iterator
     kubectl.run("apply", "-f", str(DEPLOY / "peering.yaml"))
     deploy = with_image(list(yaml.safe_load_all((DEPLOY / "operator.yaml").read_text())), rookery_image)
     kubectl.apply(*deploy)
-    kubectl.run("rollout", "status", "deployment/rookery-operator", f"--timeout={READY_S}s")
+    _until("the operator's replicas Ready", lambda: _available(kubectl) == 2)
     yield kubectl
     kubectl.run("delete", "-f", "-", "--wait=true", stdin="\n---\n".join(json.dumps(d) for d in deploy))
 
@@ -121,13 +127,19 @@ def tenant(request: pytest.FixtureRequest, tenant_namespace: Kubectl, kafka_tena
     kafka_tenants.add(name)
     body = example_tenant(name, request.param, IMAGE)
     tenant_namespace.apply(body)
+
+    def phase() -> str:
+        return str(tenant_namespace.json("socialtenant", name).get("status", {}).get("phase"))
+
     try:
-        tenant_namespace.run(
-            "wait", "--for=jsonpath={.status.phase}=Ready", f"socialtenant/{name}", f"--timeout={READY_S}s"
-        )
+        _until(f"SocialTenant {name} Ready", lambda: phase() == "Ready")
         yield tenant_namespace.json("socialtenant", name)
     finally:
-        tenant_namespace.run("delete", "socialtenant", name, f"--timeout={READY_S}s", check=False)
+        tenant_namespace.run("delete", "socialtenant", name, "--wait=false", check=False)
+        _until(
+            f"SocialTenant {name} deleted",
+            lambda: not tenant_namespace.run("get", "socialtenant", name, "--ignore-not-found", "-o", "name").stdout,
+        )
 
 
 pytestmark = pytest.mark.needs(*TENANT_NEEDS)
@@ -137,6 +149,10 @@ def _peers(kubectl: Kubectl) -> dict[str, int]:
     """Live entries of the ClusterKopfPeering: pod name -> priority."""
     peering = json.loads(kubectl.run("get", "clusterkopfpeering", "rookery-operator", "-o", "json").stdout)
     return {pod: entry["priority"] for pod, entry in (peering.get("status") or {}).items() if isinstance(entry, dict)}
+
+
+def _available(kubectl: Kubectl) -> int:
+    return int(kubectl.json("deployment", "rookery-operator").get("status", {}).get("readyReplicas") or 0)
 
 
 def _operator_pods(kubectl: Kubectl) -> list[dict[str, Any]]:
@@ -171,4 +187,24 @@ def test_the_operator_runs_as_two_replicas_and_killing_the_leader_hands_over(ope
     took_over_s = time.monotonic() - deleted
     assert took_over_s < 30, took_over_s  # a leader that stops leaves the peering: no lifetime to wait out
     assert leader not in _peers(kubectl)
-    kubectl.run("rollout", "status", "deployment/rookery-operator", f"--timeout={READY_S}s")
+    _until("the Deployment's two replicas Ready again", lambda: _available(kubectl) == 2)
+
+
+def test_the_tenant_serves_from_the_real_node(tenant: dict[str, Any], tenant_namespace: Kubectl) -> None:
+    """Every pod of the tenant Running and Ready on the real node, the migration Job complete, and
+    the gateway Service answering from this machine at its ClusterIP."""
+    name = tenant["metadata"]["name"]
+    pods = tenant_namespace.json("pods", "-l", f"app.kubernetes.io/instance={name}")["items"]
+    serving = [p for p in pods if p["status"].get("phase") != "Succeeded"]  # the migration Job's pod is done
+    assert serving, pods
+    for pod in serving:
+        assert pod["spec"]["nodeName"] == NODE_NAME, pod["metadata"]["name"]
+        assert pod["status"]["phase"] == "Running" and all(c["ready"] for c in pod["status"]["containerStatuses"])
+    jobs = tenant_namespace.json("jobs", "-l", f"app.kubernetes.io/instance={name}")["items"]
+    assert jobs and all(j["status"].get("succeeded") == 1 for j in jobs), [j["status"] for j in jobs]
+    front = "platform" if tenant["spec"]["topology"] == "monolith" else "gateway"
+    service = tenant_namespace.json("service", f"{name}-{front}")
+    url = f"http://{service['spec']['clusterIP']}:{service['spec']['ports'][0]['port']}"
+    assert httpx.get(f"{url}/readyz", timeout=10).status_code == 200
+    instance = httpx.get(f"{url}/api/v1/instance", timeout=10)
+    assert instance.status_code == 200 and instance.json()["title"] == "Birdhouse", instance.text
