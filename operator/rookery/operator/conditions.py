@@ -86,6 +86,8 @@ POD_FAILURES = frozenset(
         "CreateContainerConfigError",
         "CreateContainerError",
         "RunContainerError",
+        # imagePullPolicy: Never (local images) and the image is not on the node
+        "ErrImageNeverPull",
     }
 )
 

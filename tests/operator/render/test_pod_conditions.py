@@ -27,7 +27,14 @@ OK = [Check("KafkaReady", True, "TopicsReady"), Check("WorkloadsReady", False, "
 
 @pytest.mark.parametrize(
     "reason",
-    ["CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError", "InvalidImageName"],
+    [
+        "CrashLoopBackOff",
+        "ImagePullBackOff",
+        "ErrImagePull",
+        "ErrImageNeverPull",
+        "CreateContainerConfigError",
+        "InvalidImageName",
+    ],
 )
 def test_a_container_that_cannot_start_makes_the_tenant_degraded(reason: str) -> None:
     pods = [pod("t-platform-7d9-abc", waiting(reason, "something went wrong")), pod("t-worker-1", RUNNING)]
