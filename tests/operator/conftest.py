@@ -106,7 +106,9 @@ def operator(
     with operator_log.open("w") as log:
         proc = subprocess.Popen(
             [
-                sys.executable, "-m", "rookery.workloads.cli", "operator", "--standalone",
+                # only the tests' op-* namespaces: e2e/test_node_tenant.py runs operator/deploy's
+                # operator in the same cluster, and two operators must not fight over one tenant
+                sys.executable, "-m", "rookery.workloads.cli", "operator", "--standalone", "--namespace", "op-*",
                 "--resync-seconds", str(RESYNC_S), "--metrics-port", str(metrics),
                 "--liveness", f"http://127.0.0.1:{liveness}/healthz",
                 "--log-level", os.environ.get("ROOKERY_OPERATOR_LOG_LEVEL", "INFO"),

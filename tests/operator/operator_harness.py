@@ -116,10 +116,12 @@ def cassandra_points(env: dict[str, str]) -> str:
     return points
 
 
-def create_datastores_namespace(cluster: Cluster, kube_env: dict[str, str], name: str) -> None:
+def create_datastores_namespace(
+    cluster: Cluster, kube_env: dict[str, str], name: str, annotations: dict[str, str] | None = None
+) -> None:
     """Namespace name with the `rookery-datastores` Secret pointing at the real stack; its pods land
-    on kwok's fake nodes, never on the real node (PodNodeSelector)."""
-    metadata = {"name": name, "annotations": dict(KWOK_NAMESPACE_ANNOTATIONS)}
+    on kwok's fake nodes, never on the real node (PodNodeSelector), unless annotations say otherwise."""
+    metadata = {"name": name, "annotations": dict(KWOK_NAMESPACE_ANNOTATIONS if annotations is None else annotations)}
     cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": metadata})
     data = {
         "postgres-dsn": kube_env.get("ROOKERY_POSTGRES_DSN", "postgresql://rookery@127.0.0.1:5432/rookery"),
