@@ -105,10 +105,10 @@ def test_extra_secret_names_only_widen_the_secret_rule(helm: pathlib.Path) -> No
     docs = template(helm, OPERATOR_CHART, sets={"rbac.extraSecretNames[0]": "other-datastores"})
     rules = one(docs, "ClusterRole")["rules"]
     expected = _source_rules()
-    for rule in expected:
-        if "secrets" in rule["resources"]:
-            rule["resourceNames"] = ["rookery-datastores", "other-datastores"]
-            assert rule["verbs"] == ["get"]
+    (named,) = [rule for rule in expected if "secrets" in rule["resources"] and "resourceNames" in rule]
+    assert named["verbs"] == ["get"]  # reading the datastores Secrets tenants name
+    named["resourceNames"] = ["rookery-datastores", "other-datastores"]
+    # the other Secret rule (create/patch: the tenants' keys Secrets the operator makes) is unchanged
     assert rules == expected
 
 
@@ -132,7 +132,20 @@ def test_operator_deployment_is_restricted_probed_and_bounded(helm: pathlib.Path
     assert container["command"] == ["rookery", "operator"]
     assert "--peering=rookery-operator" in container["args"]
     assert "--metrics-port=9108" in container["args"]
-    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    # as operator/deploy: an active replica and a standby (Kopf peering, identity the pod's name),
+    # rolled one surge pod at a time, a drain taking one at a time, preferably on two nodes
+    assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+    }
+    assert {"name": "POD_ID", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}} in container["env"]
+    assert pod["terminationGracePeriodSeconds"] == 30
+    spread = pod["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]
+    assert spread["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname"
+    assert spread["podAffinityTerm"]["labelSelector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+    budget = one(docs, "PodDisruptionBudget")
+    assert budget["spec"] == {"maxUnavailable": 1, "selector": deployment["spec"]["selector"]}
     peering = one(docs, "ClusterKopfPeering")
     assert peering["metadata"]["name"] == "rookery-operator"
     service = one(docs, "Service")
@@ -154,10 +167,17 @@ def test_operator_values_image_standalone_namespaces_and_service_monitor(helm: p
             "watchNamespaces[0]": "tenant-a",
             "watchNamespaces[1]": "tenant-b",
             "metrics.serviceMonitor.enabled": "true",
+            "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+            ".matchExpressions[0].key": "pool",
         },
     )
-    container = _container(one(docs, "Deployment"))
+    deployment = one(docs, "Deployment")
+    container = _container(deployment)
     assert container["image"] == "registry.example/rookery:1.2.3"
+    # standalone: exactly one operator, never two at once (even with replicaCount 2), no budget
+    assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"] == {"type": "Recreate"}
+    assert by_kind(docs, "PodDisruptionBudget") == []
+    assert list(deployment["spec"]["template"]["spec"]["affinity"]) == ["nodeAffinity"]  # the values' own
     assert "--standalone" in container["args"]
     assert not any(a.startswith("--peering") for a in container["args"])
     assert [a for a in container["args"] if a.startswith("--namespace")] == [
