@@ -174,7 +174,9 @@ class Settings(BaseSettings):
     )
     rate_limit_create_period_s: float = Field(10800.0, description="Content-creation class: refill period (seconds).")
     trusted_proxies: str = Field(
-        "", description="Comma-separated proxy IPs whose X-Forwarded-For is trusted for the client IP."
+        "",
+        description="Comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For (client IP) and"
+        " X-Forwarded-Proto/-Host (scheme and host of redirects) are believed; others' are ignored.",
     )
     idempotency_ttl_s: float = Field(3600.0, description="How long an Idempotency-Key's first response is kept.")
     idempotency_wait_s: float = Field(

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 
 from rookery.workloads import catalogue, observability
+from rookery.workloads.api.cors import Cors
 from rookery.workloads.api.errors import install_error_handlers
 from rookery.workloads.api.fastpath import FastPath
+from rookery.workloads.api.forwarded import PublicOrigin
 from rookery.workloads.api.gateway import Gateway
 from rookery.workloads.api.responses import JsonResponse
 from rookery.workloads.api.roles import ROUTES, RouterModule, router_of
@@ -80,6 +82,11 @@ def create_app(container: Container, serve: Collection[str] | None = None) -> Fa
     # the edge wraps every route (pure ASGI); added last so it runs first
     # (a role's process in topology split: from the gateway only, when ROOKERY_INTERNAL_TOKEN is set)
     app.add_middleware(Gateway, container=container, internal_only=serve is not None)
+    # before the edge: preflights need no token and draw no rate limit (split: the gateway does it)
+    if serve is None:
+        app.add_middleware(Cors)
+    # the client's scheme and host from trusted proxies; redirects on the public origin
+    app.add_middleware(PublicOrigin, settings=container.settings, internal_only=serve is not None)
     # traces to Zipkin when ROOKERY_ZIPKIN_URL is set (outermost: the span covers the edge); else nothing
     observability.install(app, container)
     return app

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from rookery.workloads.api.deps import STATE_KEY, bearer_token, resolve_auth
+from rookery.workloads.api.forwarded import TrustedProxies
 from rookery.workloads.domain.edge import RateDecision, StoredResponse
 from rookery.workloads.domain.oauth import AuthContext
 from rookery.workloads.domain.unavailable import StoreUnavailable
@@ -159,7 +160,7 @@ class Gateway:
         self.validator: TokenValidator = container.tokens
         self.limiter: RateLimiter = container.infra.rate_limiter
         self.idempotency: IdempotencyStore = container.infra.idempotency
-        self.trusted_proxies = {p.strip() for p in settings.trusted_proxies.split(",") if p.strip()}
+        self.trusted_proxies = TrustedProxies(settings.trusted_proxies)
         self.classes = {
             "default": (settings.rate_limit_requests, settings.rate_limit_period_s),
             "auth": (settings.rate_limit_auth_requests, settings.rate_limit_auth_period_s),

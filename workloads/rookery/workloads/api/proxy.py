@@ -44,7 +44,9 @@ from fastapi.openapi.utils import get_openapi
 
 from rookery.workloads import observability
 from rookery.workloads.api.app import base_app
+from rookery.workloads.api.cors import Cors
 from rookery.workloads.api.deps import STATE_KEY
+from rookery.workloads.api.forwarded import PublicOrigin, TrustedProxies
 from rookery.workloads.api.gateway import AUTH_HEADER, INTERNAL_HEADER, Gateway, encode_auth
 from rookery.workloads.api.roles import RouteTable
 
@@ -153,8 +155,7 @@ class RoleProxy:
         self.table = table
         self.upstreams = upstreams
         self.public = settings.base_url
-        trusted = {p.strip() for p in settings.trusted_proxies.split(",") if p.strip()}
-        self.trusted_proxies = trusted
+        self.trusted_proxies = TrustedProxies(settings.trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -449,5 +450,7 @@ def create_gateway_app(container: Container) -> FastAPI:
 
     app.add_middleware(RoleProxy, settings=settings, table=table, upstreams=upstreams)
     app.add_middleware(Gateway, container=container, proxy=True)
+    app.add_middleware(Cors)  # preflights answered here, before the edge and the roles
+    app.add_middleware(PublicOrigin, settings=settings)
     observability.install(app, container)
     return app
