@@ -15,8 +15,11 @@ _updated = False
 POLICY_RC = pathlib.Path("/usr/sbin/policy-rc.d")
 
 
-def ensure(service: str, packages: list[str], probe: pathlib.Path, log: pathlib.Path) -> None:
-    """Install packages unless probe (a file they provide) exists. Never starts their system services."""
+def ensure(
+    service: str, packages: list[str], probe: pathlib.Path, log: pathlib.Path, *, archives: pathlib.Path | None = None
+) -> None:
+    """Install packages unless probe (a file they provide) exists. Never starts their system services.
+    ``archives``: where apt keeps the downloaded .debs (a cache directory that outlives the machine's)."""
     global _updated
     if probe.exists():
         return
@@ -35,9 +38,13 @@ def ensure(service: str, packages: list[str], probe: pathlib.Path, log: pathlib.
             if not _updated:
                 process.run(service, ["apt-get", "update", "-q"], log=log, env=env)
                 _updated = True
+            cache: list[str] = []
+            if archives is not None:
+                (archives / "partial").mkdir(parents=True, exist_ok=True)
+                cache = ["-o", f"Dir::Cache::archives={archives}"]
             process.run(
                 service,
-                ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
+                ["apt-get", "install", "-y", "-q", "--no-install-recommends", *cache, *packages],
                 log=log,
                 env=env,
             )

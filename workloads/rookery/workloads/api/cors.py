@@ -33,8 +33,7 @@ OPEN_PATHS = {"/oauth/token": POST_METHODS, "/oauth/revoke": POST_METHODS, "/oau
 # what clients send beyond the CORS-safelisted headers (answered when a preflight names none)
 ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, Accept, Accept-Language"
 EXPOSED_HEADERS = (
-    b"Link, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, X-Request-Id,"
-    b" Idempotent-Replayed"
+    b"Link, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, X-Request-Id, Idempotent-Replayed"
 )
 MAX_AGE_S = 7200  # what browsers keep a preflight for at most (Chromium's cap)
 _HEADER_LIST = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$")
