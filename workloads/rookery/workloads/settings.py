@@ -226,6 +226,12 @@ class Settings(BaseSettings):
         24.0, description="Uploads no status took within this many hours are deleted (files and records)."
     )
     media_orphan_sweep_s: float = Field(3600.0, description="How often unattached media are swept; 0 = never.")
+    poll_min_expires_in_s: int = Field(
+        300, description="The shortest poll a status may carry, in seconds (Mastodon: 300; tests use less)."
+    )
+    poll_close_interval_s: float = Field(
+        5.0, description="How often the posts role closes expired polls and notifies their voters; 0 = never."
+    )
     push_allow_private_endpoints: bool = Field(
         False, description="Accept Web Push endpoints on loopback/private hosts and plain http (tests, labs)."
     )

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from fastapi import Depends, Request, WebSocket
 from starlette.requests import HTTPConnection
 
-from rookery.workloads.api.errors import ApiError, Forbidden
+from rookery.workloads.api.errors import ApiError, Forbidden, NotFound
 from rookery.workloads.domain.oauth import AuthContext
 from rookery.workloads.ports.accounts import MarkerStore, SigningKeys
 from rookery.workloads.ports.events import EventBus, Outbox
@@ -60,6 +60,7 @@ from rookery.workloads.services.messaging import MessagingService
 from rookery.workloads.services.moderation import ModerationService
 from rookery.workloads.services.notifications import NotificationsService
 from rookery.workloads.services.oauth import OAuthService
+from rookery.workloads.services.polls import PollsService
 from rookery.workloads.services.posts import PostsService
 from rookery.workloads.services.push import PushService
 from rookery.workloads.services.search import SearchService
@@ -160,6 +161,13 @@ async def posts_service(request: Request) -> PostsService:
     return _role(container(request).social).posts
 
 
+async def polls_service(request: Request) -> PollsService:
+    service = _role(container(request).social).polls
+    if service is None:
+        raise NotFound()
+    return service
+
+
 async def interactions_service(request: Request) -> InteractionsService:
     return _role(container(request).social).interactions
 
@@ -250,6 +258,7 @@ OAuth = Annotated[OAuthService, Depends(oauth_service)]
 Keycloak = Annotated[KeycloakMode | None, Depends(keycloak_mode)]
 Posts = Annotated[PostsService, Depends(posts_service)]
 Interactions = Annotated[InteractionsService, Depends(interactions_service)]
+Polls = Annotated[PollsService, Depends(polls_service)]
 Graph = Annotated[GraphService, Depends(graph_service)]
 Feed = Annotated[FeedService, Depends(feed_service)]
 Notifications = Annotated[NotificationsService, Depends(notifications_service)]

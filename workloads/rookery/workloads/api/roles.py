@@ -53,6 +53,7 @@ ROUTES: tuple[RouterModule, ...] = (
     RouterModule("feed", "routes.timelines"),  # first of the social routers: the hottest read
     RouterModule("posts", "routes.statuses"),
     RouterModule("posts", "routes.interactions"),
+    RouterModule("posts", "routes.polls"),
     RouterModule("graph", "routes.graph"),
     RouterModule("notifications", "routes.notifications"),
     RouterModule("feed", "routes.lists"),

@@ -119,6 +119,7 @@ def build(settings: Settings, roles: tuple[str, ...] = ALL_ROLES) -> Container:
             media=media.service if media is not None else None,
             moderation=read_filter,
             ranker=ranker,
+            life=life,
         )
     lists = (
         social_wiring.lists(infra, events, life, social, accounts.service)

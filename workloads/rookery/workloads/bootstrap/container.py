@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         ConversationMuteStore,
         ConversationStore,
         InteractionStore,
+        PollStore,
         StatusRepository,
     )
     from rookery.workloads.ports.search import SearchIndex, TagFollowStore
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
     from rookery.workloads.services.moderation import ModerationService
     from rookery.workloads.services.notifications import NotificationsService
     from rookery.workloads.services.oauth import OAuthService
+    from rookery.workloads.services.polls import PollsService
     from rookery.workloads.services.posts import PostsService
     from rookery.workloads.services.push import PushService
     from rookery.workloads.services.search import SearchService
@@ -146,6 +148,7 @@ class SocialStores:
     graph: GraphStore
     timelines: TimelineStore
     notifications: NotificationStore
+    polls: PollStore | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,6 +162,7 @@ class SocialRole:
     feed: FeedService
     notifications: NotificationsService
     status_views: StatusViews
+    polls: PollsService | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -92,6 +92,7 @@ def social(
     media: MediaService | None,
     moderation: ModerationFilter | None,
     ranker: HomeRanker | None,
+    life: Lifecycle,
 ) -> SocialRole:
     """``notification_store``: the store the notifications service writes through (the push
     role announces stored notifications on the notifications stream); the notify consumer reads
@@ -100,9 +101,11 @@ def social(
     from rookery.workloads.services.graph import GraphService
     from rookery.workloads.services.interactions import InteractionsService
     from rookery.workloads.services.notifications import NotificationsService
+    from rookery.workloads.services.polls import PollsService
     from rookery.workloads.services.posts import PostsService
     from rookery.workloads.views.statuses import StatusViews
     from rookery.workloads.workers.notify import NotifyWorker
+    from rookery.workloads.workers.polls import PollCloser
 
     posts = PostsService(
         stores.statuses,
@@ -113,13 +116,20 @@ def social(
         tenant=settings.tenant,
         media=media,
         moderation=moderation,
+        polls=stores.polls,
+        poll_min_expires_in=settings.poll_min_expires_in_s,
     )
     interactions = InteractionsService(posts, stores.interactions, stores.conversation_mutes)
     feed = FeedService(stores.timelines, stores.statuses, stores.interactions, stores.graph, posts, ranker=ranker)
     notifications = NotificationsService(notification_store, stores.graph, posts)
     status_views = StatusViews(
-        stores.statuses, interactions, account_views, infra.cache, settings.base_url, media=media
+        stores.statuses, interactions, account_views, infra.cache, settings.base_url, media=media, polls=stores.polls
     )
+    polls = PollsService(stores.polls, posts, tenant=settings.tenant) if stores.polls is not None else None
+    if polls is not None and "posts" in roles:
+        closer = PollCloser(polls, interval_s=settings.poll_close_interval_s)
+        life.starters.append(closer.start)
+        life.stoppers.insert(0, closer.stop)
     if "feed" in roles:
         fanout_consumers(settings, stores, accounts, events.bus)
     if "notifications" in roles:
@@ -134,6 +144,7 @@ def social(
         feed=feed,
         notifications=notifications,
         status_views=status_views,
+        polls=polls,
     )
 
 

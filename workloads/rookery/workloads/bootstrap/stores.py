@@ -100,7 +100,7 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
     from rookery.workloads.adapters.sqlite import timelines as sqlite_timelines
     from rookery.workloads.ports.graph import GraphStore
     from rookery.workloads.ports.notifications import NotificationStore
-    from rookery.workloads.ports.posts import ConversationMuteStore, InteractionStore, StatusRepository
+    from rookery.workloads.ports.posts import ConversationMuteStore, InteractionStore, PollStore, StatusRepository
 
     db, outbox = infra.db, events.outbox
     life.migrations += [
@@ -121,12 +121,19 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
         statuses = pg_statuses.PostgresStatusRepository(infra.postgres, infra.postgres_outbox)
         interactions = pg_statuses.PostgresInteractionStore(infra.postgres, infra.postgres_outbox)
         mutes = PostgresConversationMuteStore(infra.postgres)
+        from rookery.workloads.adapters.postgres.polls import PostgresPollStore
+
+        polls: PollStore = PostgresPollStore(infra.postgres, infra.postgres_outbox)
     else:
         from rookery.workloads.adapters.sqlite.conversation_mutes import SqliteConversationMuteStore
 
         statuses = sqlite_statuses.SqliteStatusRepository(db, outbox)
         interactions = sqlite_interactions.SqliteInteractionStore(db, outbox)
         mutes = SqliteConversationMuteStore(db)
+        from rookery.workloads.adapters.sqlite import polls as sqlite_polls
+
+        life.migrations += sqlite_polls.MIGRATIONS
+        polls = sqlite_polls.SqlitePollStore(db, outbox)
     graph: GraphStore
     timelines: TimelineStore
     notifications: NotificationStore
@@ -156,7 +163,7 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
         graph = sqlite_graph.SqliteGraphStore(db, outbox)
         timelines = sqlite_timelines.SqliteTimelineStore(db, settings.home_timeline_max)
         notifications = sqlite_notifications.SqliteNotificationStore(db)
-    stores = SocialStores(statuses, interactions, mutes, graph, timelines, notifications)
+    stores = SocialStores(statuses, interactions, mutes, graph, timelines, notifications, polls)
 
     async def close_readers() -> None:  # the embedded stores' inline read connections
         for store in (statuses, interactions, graph, timelines):

@@ -7,12 +7,14 @@ transaction as the state change, so nothing is published that did not commit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Literal, Protocol
 
 from rookery.workloads.domain.conversations import Conversation
 from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.domain.polls import Poll
 from rookery.workloads.domain.statuses import Status, StatusEdit, StatusQuery, ViewerFlags
 from rookery.workloads.domain.timelines import TimelineEntry
 
@@ -123,3 +125,40 @@ class ConversationStore(Protocol):
     async def mark_read(self, owner_id: int, conversation_id: int) -> Conversation | None: ...
 
     async def delete(self, owner_id: int, conversation_id: int) -> bool: ...
+
+
+VoteOutcome = Literal["voted", "already_voted", "expired", "missing"]
+PollAnnouncer = Callable[[Poll, list[int]], OutboxEvents]
+
+
+class PollStore(Protocol):
+    """Polls of statuses and their votes; the tallies are counted from the votes on read."""
+
+    async def create(self, poll: Poll) -> None: ...
+
+    async def get(self, poll_id: int) -> Poll | None: ...
+
+    async def for_statuses(self, status_ids: Sequence[int]) -> dict[int, Poll]:
+        """The polls of these statuses, by status id."""
+        ...
+
+    async def own_votes(self, account_id: int, poll_ids: Sequence[int]) -> dict[int, list[int]]:
+        """The choices the account voted for, by poll id (polls without its votes left out)."""
+        ...
+
+    async def vote(self, poll_id: int, account_id: int, choices: Sequence[int], now: dt.datetime) -> VoteOutcome:
+        """Record the choices at once or none of them: "already_voted" when the account voted on a
+        single-choice poll before, or for one of these choices on a multiple-choice one."""
+        ...
+
+    async def replace(self, poll: Poll, *, reset_votes: bool) -> None:
+        """An edit: new options, expiry and flags for the poll ``poll.id``; votes kept unless reset."""
+        ...
+
+    async def remove_for_status(self, status_id: int) -> None: ...
+
+    async def close_expired(self, now: dt.datetime, limit: int, announce: PollAnnouncer) -> list[Poll]:
+        """Close up to ``limit`` polls expired by ``now`` that are still open, each exactly once
+        even with several closers at a time; ``announce(poll, voter_ids)`` gives the events that
+        go to the outbox in the same transaction."""
+        ...

@@ -3,7 +3,7 @@ list, get, dismiss and clear them. Blocked and muted accounts produce none, and 
 
 from __future__ import annotations
 
-from rookery.workloads.domain.notifications import Notification, should_notify, type_filter
+from rookery.workloads.domain.notifications import POLL, Notification, should_notify, type_filter
 from rookery.workloads.domain.pagination import PageRequest, trim
 from rookery.workloads.ids import new_id
 from rookery.workloads.ports.graph import GraphStore
@@ -23,9 +23,10 @@ class NotificationsService:
     async def notify(
         self, recipient_id: int, type_: str, actor_id: int, status_id: int | None = None
     ) -> bool:
-        relations = await self.graph.viewer_relations(recipient_id, [actor_id])
-        if not should_notify(recipient_id, actor_id, relations):
-            return False
+        if not (type_ == POLL and recipient_id == actor_id):  # the author hears of their own poll
+            relations = await self.graph.viewer_relations(recipient_id, [actor_id])
+            if not should_notify(recipient_id, actor_id, relations):
+                return False
         return await self.store.add(Notification(new_id(), recipient_id, type_, actor_id, status_id))
 
     async def recent(
@@ -61,7 +62,11 @@ class NotificationsService:
     async def _shown(self, account_id: int, found: list[Notification]) -> list[Notification]:
         """Drop notifications from accounts now blocked or muted, and about statuses gone or hidden."""
         relations = await self.graph.viewer_relations(account_id, list({n.from_account_id for n in found}))
-        kept = [n for n in found if should_notify(account_id, n.from_account_id, relations)]
+        kept = [n for n in found if _own_poll(n) or should_notify(account_id, n.from_account_id, relations)]
         status_ids = [n.status_id for n in kept if n.status_id is not None]
         visible = {s.id for s in await self.posts.get_many_visible(status_ids, account_id)}
         return [n for n in kept if n.status_id is None or n.status_id in visible]
+
+
+def _own_poll(n: Notification) -> bool:
+    return n.type == POLL and n.from_account_id == n.account_id

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from rookery.workloads.domain.events import POSTS
 from rookery.workloads.domain.graph import ViewerRelations
+from rookery.workloads.domain.polls import MIN_EXPIRES_IN_S, Poll, PollDraft, replaces_votes, validate_poll
 from rookery.workloads.domain.statuses import (
     Draft,
     Status,
@@ -29,7 +30,7 @@ from rookery.workloads.domain.timelines import TimelineEntry
 from rookery.workloads.ids import new_id
 from rookery.workloads.ports.edge import Cache
 from rookery.workloads.ports.graph import GraphStore
-from rookery.workloads.ports.posts import StatusRepository
+from rookery.workloads.ports.posts import PollStore, StatusRepository
 from rookery.workloads.services.social import (
     STATUS_CREATED,
     STATUS_DELETED,
@@ -84,8 +85,12 @@ class PostsService:
         tenant: str,
         media: MediaAttacher | None = None,
         moderation: ModerationFilter | None = None,
+        polls: PollStore | None = None,
+        poll_min_expires_in: int = MIN_EXPIRES_IN_S,
     ) -> None:
         self.media = media
+        self.polls = polls
+        self.poll_min_expires_in = poll_min_expires_in
         self.moderation = moderation  # hidden statuses, suspended authors
         self.statuses = statuses
         self.graph = graph
@@ -183,10 +188,24 @@ class PostsService:
         content = render_content(text, targets, lambda tag: f"{self.base_url}/tags/{tag}")
         return content, tuple(mentioned), tuple(extract_hashtags(text))
 
+    def _check_poll(self, poll: PollDraft | None, media_count: int) -> None:
+        if poll is None:
+            return
+        if self.polls is None:
+            raise StatusRuleError("Polls are not available")
+        validate_poll(poll, media_count=media_count, min_expires_in=self.poll_min_expires_in)
+
     async def create(
-        self, author_id: int, draft: Draft, *, application: str | None = None, media_ids: Sequence[int] = ()
+        self,
+        author_id: int,
+        draft: Draft,
+        *,
+        application: str | None = None,
+        media_ids: Sequence[int] = (),
+        poll: PollDraft | None = None,
     ) -> Status:
         validate_draft(draft, media_count=len(media_ids))
+        self._check_poll(poll, len(media_ids))
         media_ids = tuple(dict.fromkeys(media_ids))
         if media_ids:
             if self.media is None:
@@ -212,6 +231,8 @@ class PostsService:
             media_ids=media_ids,
         )
         created = event(STATUS_CREATED, author_id, status_payload(status), self.tenant)
+        if poll is not None and self.polls is not None:  # first: whoever renders the status finds it
+            await self.polls.create(_new_poll(status, poll))
         await self.statuses.create(status, [(POSTS, created)])
         if media_ids and self.media is not None:
             await self.media.attach(author_id, media_ids, status.id)
@@ -220,10 +241,11 @@ class PostsService:
             await self.cache.delete(status_cache_key(parent.id))
         return status
 
-    async def edit(self, actor_id: int, status_id: int, draft: Draft) -> Status:
+    async def edit(self, actor_id: int, status_id: int, draft: Draft, poll: PollDraft | None = None) -> Status:
         status = await self.visible(status_id, actor_id)
         check_editable(status, actor_id)
         validate_draft(draft)
+        self._check_poll(poll, len(status.media_ids))
         content, mentions, tags = await self._render(draft.text)
         now = dt.datetime.now(dt.UTC)
         edited = dataclasses.replace(
@@ -239,9 +261,25 @@ class PostsService:
         )
         version = StatusEdit(status.id, edited.text, content, edited.spoiler_text, edited.sensitive, now)
         updated = event(STATUS_UPDATED, actor_id, status_payload(edited), self.tenant)
+        await self._edit_poll(edited, poll)
         await self.statuses.update(edited, version, [(POSTS, updated)])
         await self.cache.delete(status_cache_key(status.id))
         return edited
+
+    async def _edit_poll(self, status: Status, draft: PollDraft | None) -> None:
+        """Mastodon's rules: a poll in the edit replaces the old one's options and expiry (its votes
+        go when the options or the multiple flag change); an edit without a poll removes it."""
+        if self.polls is None:
+            return
+        current = (await self.polls.for_statuses([status.id])).get(status.id)
+        if draft is None:
+            if current is not None:
+                await self.polls.remove_for_status(status.id)
+        elif current is None:
+            await self.polls.create(_new_poll(status, draft))
+        else:
+            fresh = dataclasses.replace(_new_poll(status, draft), id=current.id)
+            await self.polls.replace(fresh, reset_votes=replaces_votes(current, draft))
 
     async def delete(self, actor_id: int, status_id: int) -> Status:
         status = await self.visible(status_id, actor_id)
@@ -252,12 +290,26 @@ class PostsService:
         removed = await self.statuses.delete(status.id, [(POSTS, deleted)])
         if not removed:
             raise NotFoundError("Record not found")
+        if self.polls is not None:
+            await self.polls.remove_for_status(status.id)
         await self.accounts.adjust_counts(actor_id, statuses=-1)
         for reblogger in rebloggers:
             await self.accounts.adjust_counts(reblogger, statuses=-1)
         touched = [*removed, *(i for i in (status.in_reply_to_id, status.reblog_of_id) if i is not None)]
         await self.cache.delete(*(status_cache_key(i) for i in touched))
         return status
+
+
+def _new_poll(status: Status, draft: PollDraft) -> Poll:
+    return Poll(
+        id=new_id(),
+        status_id=status.id,
+        account_id=status.account_id,
+        options=draft.options,
+        expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=draft.expires_in),
+        multiple=draft.multiple,
+        hide_totals=draft.hide_totals,
+    )
 
 
 def _ctx(status: Status, viewer_id: int | None, relations: ViewerRelations) -> ViewerContext:

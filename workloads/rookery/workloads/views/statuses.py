@@ -14,12 +14,15 @@ from typing import Any, Protocol
 
 import orjson
 
+from rookery.workloads.domain.polls import Poll
 from rookery.workloads.domain.statuses import Status, StatusEdit, ViewerFlags
 from rookery.workloads.ports.edge import Cache
-from rookery.workloads.ports.posts import StatusRepository
+from rookery.workloads.ports.posts import PollStore, StatusRepository
 from rookery.workloads.services.interactions import InteractionsService
 from rookery.workloads.services.posts import status_cache_key
 from rookery.workloads.views.accounts import ACCOUNT_SCHEMA, AccountViews
+from rookery.workloads.views.moments import iso
+from rookery.workloads.views.polls import POLL_SCHEMA, render_poll
 
 CACHE_TTL_S = 3600.0
 
@@ -28,12 +31,11 @@ class MediaRenderer(Protocol):
     async def rendered_for_statuses(self, status_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]: ...
 
 
-def iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def render_base(status: Status, media: list[dict[str, Any]], base_url: str) -> dict[str, Any]:
-    """The viewer-independent part; ``_a`` / ``_m`` / ``_r`` carry the ids composed in later."""
+def render_base(
+    status: Status, media: list[dict[str, Any]], base_url: str, has_poll: bool = False
+) -> dict[str, Any]:
+    """The viewer-independent part; ``_a`` / ``_m`` / ``_r`` carry the ids composed in later, ``_p``
+    whether a poll is composed in (rendered per viewer: its counts and own votes change)."""
     return {
         "id": str(status.id),
         "created_at": iso(status.created_at),
@@ -64,6 +66,7 @@ def render_base(status: Status, media: list[dict[str, Any]], base_url: str) -> d
         "_a": status.account_id,
         "_m": list(status.mentions),
         "_r": status.reblog_of_id,
+        "_p": has_poll,
     }
 
 
@@ -76,7 +79,9 @@ class StatusViews:
         cache: Cache,
         base_url: str,
         media: MediaRenderer | None = None,
+        polls: PollStore | None = None,
     ) -> None:
+        self.polls = polls
         self.statuses = statuses
         self.interactions = interactions
         self.accounts = accounts
@@ -103,7 +108,10 @@ class StatusViews:
                 loaded.update(await self.statuses.get_many(rest))
             with_media = [s.id for s in loaded.values() if s.media_ids]
             media = await self.media.rendered_for_statuses(with_media) if self.media and with_media else {}
-            fresh = {i: render_base(s, media.get(i, []), self.base_url) for i, s in loaded.items()}
+            with_poll = await self.polls.for_statuses(list(loaded)) if self.polls is not None and loaded else {}
+            fresh = {
+                i: render_base(s, media.get(i, []), self.base_url, i in with_poll) for i, s in loaded.items()
+            }
             if fresh:
                 await self.cache.set_many(
                     {status_cache_key(i): orjson.dumps(base) for i, base in fresh.items()}, ttl_s=CACHE_TTL_S
@@ -123,15 +131,29 @@ class StatusViews:
         accounts = await self.accounts.many(sorted(account_ids))
         content_ids = [b["_r"] if b["_r"] is not None else i for i, b in bases.items()]
         flags = await self.interactions.flags(viewer_id, content_ids)
+        polls = await self._polls([i for i in content_ids if bases.get(i, {}).get("_p")], viewer_id)
         rendered = []
         for status_id in ids:
             base = bases.get(status_id)
             if base is None:
                 continue
-            entity = self._compose(base, bases, accounts, flags, viewer_id)
+            entity = self._compose(base, bases, accounts, flags, viewer_id, polls)
             if entity is not None:
                 rendered.append(entity)
         return rendered
+
+    async def _polls(self, status_ids: list[int], viewer_id: int | None) -> dict[int, dict[str, Any]]:
+        """Poll entities by status id, for this viewer."""
+        if self.polls is None or not status_ids:
+            return {}
+        found = await self.polls.for_statuses(status_ids)
+        own = await self.polls.own_votes(viewer_id, [p.id for p in found.values()]) if viewer_id else {}
+        now = dt.datetime.now(dt.UTC)
+        return {i: render_poll(p, viewer_id, own.get(p.id, []), now) for i, p in found.items()}
+
+    async def poll(self, poll: Poll, viewer_id: int | None) -> dict[str, Any]:
+        own = await self.polls.own_votes(viewer_id, [poll.id]) if self.polls is not None and viewer_id else {}
+        return render_poll(poll, viewer_id, own.get(poll.id, []), dt.datetime.now(dt.UTC))
 
     async def one(self, status: Status, viewer_id: int | None) -> dict[str, Any]:
         entities = await self.render([status.id], viewer_id, known=[status])
@@ -141,7 +163,7 @@ class StatusViews:
 
     def _compose_plain(self, status: Status) -> dict[str, Any]:
         base = render_base(status, [], self.base_url)
-        for key in ("_a", "_m", "_r"):
+        for key in ("_a", "_m", "_r", "_p"):
             base.pop(key)
         return base
 
@@ -152,11 +174,14 @@ class StatusViews:
         accounts: dict[int, dict[str, Any]],
         flags: ViewerFlags,
         viewer_id: int | None,
+        polls: dict[int, dict[str, Any]],
     ) -> dict[str, Any] | None:
         entity = dict(base)
         account = accounts.get(entity.pop("_a"))
         mentions = entity.pop("_m")
         reblog_of = entity.pop("_r")
+        if entity.pop("_p", False):
+            entity["poll"] = polls.get(int(entity["id"]))
         if account is None:
             return None
         entity["account"] = account
@@ -170,7 +195,7 @@ class StatusViews:
         content_id = int(entity["id"])
         if reblog_of is not None:
             original = bases.get(reblog_of)
-            inner = self._compose(original, bases, accounts, flags, viewer_id) if original else None
+            inner = self._compose(original, bases, accounts, flags, viewer_id, polls) if original else None
             if inner is None:
                 return None
             entity["reblog"] = inner
@@ -235,10 +260,10 @@ STATUS_SCHEMA: dict[str, Any] = {
                 "tags": "array",
                 "emojis": "array",
                 "card": "object",
-                "poll": "object",
                 "filtered": "array",
             }.items()
         },
         "account": ACCOUNT_SCHEMA,
+        "poll": {"anyOf": [POLL_SCHEMA, {"type": "null"}]},
     },
 }

@@ -1,6 +1,7 @@
 """Notifications consumer (group "notify"): turns events into notifications.
 
-mention (also a reply that mentions), reblog, favourite, follow, follow_request, update (a
+mention (also a reply that mentions), reblog, favourite, follow, follow_request, poll (a poll
+ended: its voters and its author hear of it), update (a
 status the recipient reblogged was edited) and status (a new post by an account the recipient
 follows with ``notify``: not reblogs, direct posts or replies to others, as Mastodon does). Each
 is stored once per (recipient, type, actor, status), so a redelivered event changes nothing.
@@ -18,6 +19,7 @@ from rookery.workloads.ports.events import EventBus
 from rookery.workloads.ports.notifications import NotificationStore
 from rookery.workloads.ports.posts import ConversationMuteStore, StatusRepository
 from rookery.workloads.services.notifications import NotificationsService
+from rookery.workloads.services.polls import POLL_EXPIRED
 from rookery.workloads.services.social import (
     FAVOURITED,
     FOLLOW_REQUESTED,
@@ -95,3 +97,6 @@ class NotifyWorker:
             await notify(p["target_id"], kinds.FOLLOW, p["account_id"])
         elif event.type == FOLLOW_REQUESTED:
             await notify(p["target_id"], kinds.FOLLOW_REQUEST, p["account_id"])
+        elif event.type == POLL_EXPIRED:  # the voters and the author, each from the author
+            for recipient in dict.fromkeys([*p["voter_ids"], p["account_id"]]):
+                await notify(recipient, kinds.POLL, p["account_id"], p["status_id"])

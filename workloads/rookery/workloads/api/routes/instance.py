@@ -47,7 +47,7 @@ def _configuration(settings: Settings) -> dict[str, Any]:
         "polls": {
             "max_options": 4,
             "max_characters_per_option": 50,
-            "min_expiration": 300,
+            "min_expiration": settings.poll_min_expires_in_s,
             "max_expiration": 2629746,
         },
     }

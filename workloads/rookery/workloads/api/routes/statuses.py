@@ -20,6 +20,7 @@ from rookery.workloads.api.errors import ApiError, Forbidden, Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.social import path_id
+from rookery.workloads.domain.polls import MAX_OPTIONS, PollDraft
 from rookery.workloads.domain.statuses import MAX_CHARS, MAX_SPOILER_CHARS, VISIBILITIES, Draft
 from rookery.workloads.ids import parse_id
 from rookery.workloads.views.statuses import STATUS_SCHEMA
@@ -63,6 +64,29 @@ def media_ids_of(params: Params) -> list[int]:
     return ids
 
 
+def poll_of(params: Params) -> PollDraft | None:
+    """``poll[options][]``, ``poll[expires_in]``, ``poll[multiple]``, ``poll[hide_totals]`` (form or
+    JSON); None without a poll. The limits themselves are the domain's (domain/polls.py)."""
+    raw = params.raw("poll")
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, dict):
+        raise Unprocessable("Validation failed: poll must be an object with options and expires_in")
+    poll = Params(raw)
+    options = poll.strings("options")
+    if len(options) > MAX_OPTIONS:
+        raise Unprocessable(f"Validation failed: Poll can have at most {MAX_OPTIONS} options")
+    expires_in = poll.integer("expires_in")
+    if expires_in is None:
+        raise Unprocessable("Validation failed: poll expires_in is required")
+    return PollDraft(
+        options=tuple(options),
+        expires_in=expires_in,
+        multiple=bool(poll.flag("multiple", False)),
+        hide_totals=bool(poll.flag("hide_totals", False)),
+    )
+
+
 def draft_of(params: Params, default_visibility: str, *, in_reply_to: bool = True) -> Draft:
     visibility = params.text("visibility", default_visibility) or default_visibility
     if visibility not in VISIBILITIES:
@@ -102,7 +126,8 @@ async def create_status(
     application = None
     if ctx.app_id is not None and (app := await oauth.app(ctx.app_id)) is not None:
         application = app.name
-    status = await posts.create(ctx.user_id, draft, application=application, media_ids=media_ids)
+    poll = poll_of(params)
+    status = await posts.create(ctx.user_id, draft, application=application, media_ids=media_ids, poll=poll)
     await feed.deliver_to_author(status)
     return JsonResponse(await views.one(status, ctx.user_id))
 
@@ -139,7 +164,7 @@ async def edit_status(
     draft = draft_of(params, current.visibility, in_reply_to=False)
     if media_ids_of(params):
         raise Unprocessable("Validation failed: media can't be changed by an edit yet")
-    edited = await posts.edit(ctx.user_id, current.id, draft)
+    edited = await posts.edit(ctx.user_id, current.id, draft, poll_of(params))
     return JsonResponse(await views.one(edited, ctx.user_id))
 
 
