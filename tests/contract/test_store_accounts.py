@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from postgres_stores import StoreDb
 
-from rookery.workloads.domain.accounts import Account, AccountTaken, ProfileField
+from rookery.workloads.domain.accounts import Account, AccountTaken, AccountUsage, ProfileField
 from rookery.workloads.domain.oauth import AuthorizationCode, OAuthApp, TokenRecord
 from rookery.workloads.ids import new_id
 
@@ -86,6 +86,22 @@ async def test_get_many_search_and_counts(store_db: StoreDb) -> None:
     assert got is not None
     assert (got.followers_count, got.following_count, got.statuses_count) == (0, 0, 1)
     assert got.last_status_at == dt.date(2026, 5, 2)
+
+
+async def test_usage_counts_accounts_statuses_and_recent_posters(store_db: StoreDb) -> None:
+    repo = store_db.accounts()
+    month, halfyear = dt.date(2026, 4, 3), dt.date(2025, 11, 2)
+    assert await repo.usage(month, halfyear) == AccountUsage(0, 0, 0, 0)
+    recent, older, silent, gone = (account(n) for n in ("recent", "older", "silent", "gone"))
+    for person in (recent, older, silent, gone):
+        await repo.create(person)
+    await repo.adjust_counts(recent.id, statuses=3, last_status_at=month)  # on the first day: counts
+    await repo.adjust_counts(older.id, statuses=2, last_status_at=dt.date(2026, 1, 5))
+    await repo.adjust_counts(gone.id, statuses=7, last_status_at=month)
+    gone.suspended = True
+    await repo.update(gone)  # suspended: left out of every number
+    assert await repo.usage(month, halfyear) == AccountUsage(users=3, statuses=5, active_month=1, active_halfyear=2)
+    assert (await repo.usage(month + dt.timedelta(days=1), halfyear)).active_month == 0
 
 
 async def test_oauth_apps_codes_and_tokens(store_db: StoreDb) -> None:

@@ -9,7 +9,7 @@ with no other change, and ``tests/unit/test_route_table.py`` proves every route 
 app has exactly one owner.
 
 Where each role's routes live:
-  accounts       OAuth, accounts, instance metadata (and /.well-known), preferences
+  accounts       OAuth, accounts, instance metadata, discovery (/.well-known, /nodeinfo), preferences
   posts          statuses, interactions (favourites, reblogs, bookmarks...), conversations
   graph          follows, follow requests, blocks, mutes, relationships
   feed           timelines, lists, streaming (SSE and the WebSocket: the hub filters with the graph
@@ -49,6 +49,7 @@ ROUTES: tuple[RouterModule, ...] = (
     RouterModule("accounts", "routes.oauth"),
     RouterModule("accounts", "routes.accounts"),
     RouterModule("accounts", "routes.instance"),
+    RouterModule("accounts", "routes.discovery"),
     RouterModule("accounts", "routes.preferences"),
     RouterModule("feed", "routes.timelines"),  # first of the social routers: the hottest read
     RouterModule("posts", "routes.statuses"),

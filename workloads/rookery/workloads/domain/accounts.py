@@ -96,6 +96,21 @@ class Account:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class AccountUsage:
+    """What the instance and NodeInfo report about the people here (suspended accounts left out):
+    accounts, their statuses, and those who posted since the month's and the half year's start."""
+
+    users: int
+    statuses: int
+    active_month: int
+    active_halfyear: int
+
+
+ACTIVE_MONTH_DAYS = 28  # Mastodon's "past 4 weeks"
+ACTIVE_HALFYEAR_DAYS = 180
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class ProfileChanges:
     """What update_credentials may change; None leaves a value as it is."""
 

@@ -8,7 +8,7 @@ import datetime
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from rookery.workloads.domain.accounts import Account
+from rookery.workloads.domain.accounts import Account, AccountUsage
 from rookery.workloads.domain.oauth import AuthorizationCode, OAuthApp, TokenRecord
 from rookery.workloads.domain.timelines import Marker
 
@@ -43,6 +43,11 @@ class AccountRepository(Protocol):
         statuses: int = 0,
         last_status_at: datetime.date | None = None,
     ) -> None: ...
+
+    async def usage(self, month_since: datetime.date, halfyear_since: datetime.date) -> AccountUsage:
+        """Accounts that are not suspended, the sum of their statuses_count, and how many of them
+        posted on or after each day (their last_status_at)."""
+        ...
 
 
 class OAuthStore(Protocol):

@@ -15,10 +15,13 @@ from typing import Any
 import argon2
 
 from rookery.workloads.domain.accounts import (
+    ACTIVE_HALFYEAR_DAYS,
+    ACTIVE_MONTH_DAYS,
     EXTERNAL_SUBJECT_MARK,
     ROLES,
     Account,
     AccountTaken,
+    AccountUsage,
     InvalidAccount,
     ProfileChanges,
     apply_profile_changes,
@@ -183,6 +186,14 @@ class AccountsService:
         if not name:
             return None
         return await self.repo.by_username(name)
+
+    async def usage(self, today: dt.date | None = None) -> AccountUsage:
+        """The instance's numbers (user_count, status_count, active_month; NodeInfo's usage):
+        active means posted in the last 4 weeks (half year), as last_status_at records it."""
+        day = today or dt.datetime.now(dt.UTC).date()
+        return await self.repo.usage(
+            day - dt.timedelta(days=ACTIVE_MONTH_DAYS), day - dt.timedelta(days=ACTIVE_HALFYEAR_DAYS)
+        )
 
     async def search(self, query: str, limit: int = 40, offset: int = 0) -> list[Account]:
         return await self.repo.search(query, limit=max(1, min(limit, 80)), offset=max(0, offset))

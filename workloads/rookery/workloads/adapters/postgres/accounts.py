@@ -11,7 +11,7 @@ from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.sql import from_row, to_row
 from rookery.workloads.adapters.sql.dialect import POSTGRES
 from rookery.workloads.adapters.sql.to_row import ACCOUNT_COLUMNS, ACCOUNT_NAMES
-from rookery.workloads.domain.accounts import Account, AccountTaken
+from rookery.workloads.domain.accounts import Account, AccountTaken, AccountUsage
 from rookery.workloads.domain.timelines import Marker
 
 
@@ -105,6 +105,18 @@ class PostgresAccountRepository:
             statuses,
             last_status_at,
         )
+
+    async def usage(self, month_since: dt.date, halfyear_since: dt.date) -> AccountUsage:
+        row = await self.db.fetchrow(
+            "SELECT COUNT(*) AS users, COALESCE(SUM(statuses_count), 0) AS statuses,"
+            " COUNT(*) FILTER (WHERE last_status_at >= $1) AS month,"
+            " COUNT(*) FILTER (WHERE last_status_at >= $2) AS halfyear"
+            " FROM accounts WHERE NOT suspended",
+            month_since,
+            halfyear_since,
+        )
+        assert row is not None
+        return AccountUsage(int(row["users"]), int(row["statuses"]), int(row["month"]), int(row["halfyear"]))
 
 
 class PostgresMarkerStore:

@@ -10,7 +10,7 @@ from rookery.workloads.adapters.sql import from_row, to_row
 from rookery.workloads.adapters.sql.dialect import SQLITE
 from rookery.workloads.adapters.sql.to_row import ACCOUNT_COLUMNS, ACCOUNT_NAMES
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
-from rookery.workloads.domain.accounts import Account, AccountTaken
+from rookery.workloads.domain.accounts import Account, AccountTaken, AccountUsage
 
 MIGRATIONS = load_migrations("accounts", 1)
 
@@ -100,3 +100,13 @@ class SqliteAccountRepository:
                     account_id,
                 ),
             )
+
+    async def usage(self, month_since: dt.date, halfyear_since: dt.date) -> AccountUsage:
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) AS users, COALESCE(SUM(statuses_count), 0) AS statuses,"
+            " COALESCE(SUM(last_status_at >= ?), 0) AS month, COALESCE(SUM(last_status_at >= ?), 0) AS halfyear"
+            " FROM accounts WHERE suspended = 0",
+            (month_since.isoformat(), halfyear_since.isoformat()),
+        )
+        assert row is not None
+        return AccountUsage(int(row["users"]), int(row["statuses"]), int(row["month"]), int(row["halfyear"]))

@@ -10,14 +10,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from rookery.workloads.api.deps import AppSettings, OptionalPush
+from rookery.workloads.api.deps import Accounts, AppSettings, OptionalPush
 from rookery.workloads.api.responses import JsonResponse, Response
+from rookery.workloads.domain.accounts import AccountUsage
 from rookery.workloads.settings import Settings
 
 router = APIRouter(tags=["instance"])
 ROOKERY_VERSION = "0.1.0"
 MASTODON_VERSION = "4.3.0"
 VERSION = f"{MASTODON_VERSION} (compatible; Rookery {ROOKERY_VERSION})"
+SOURCE_URL = "https://github.com/rookery-social/rookery"
 MAX_CHARACTERS = 500
 MAX_MEDIA_ATTACHMENTS = 4
 IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
@@ -53,7 +55,7 @@ def _configuration(settings: Settings) -> dict[str, Any]:
     }
 
 
-def instance_v1(settings: Settings) -> dict[str, Any]:
+def instance_v1(settings: Settings, usage: AccountUsage | None = None) -> dict[str, Any]:
     return {
         "uri": settings.account_domain,
         "title": settings.instance_title,
@@ -62,7 +64,11 @@ def instance_v1(settings: Settings) -> dict[str, Any]:
         "email": settings.contact_email,
         "version": VERSION,
         "urls": {"streaming_api": _streaming_url(settings)},
-        "stats": {"user_count": 0, "status_count": 0, "domain_count": 1},
+        "stats": {
+            "user_count": usage.users if usage else 0,
+            "status_count": usage.statuses if usage else 0,
+            "domain_count": 1,  # this one: Rookery does not federate
+        },
         "thumbnail": None,
         "languages": ["en"],
         "registrations": settings.registrations_open,
@@ -74,7 +80,7 @@ def instance_v1(settings: Settings) -> dict[str, Any]:
     }
 
 
-def instance_v2(settings: Settings) -> dict[str, Any]:
+def instance_v2(settings: Settings, usage: AccountUsage | None = None) -> dict[str, Any]:
     configuration = _configuration(settings)
     configuration["urls"] = {"streaming": _streaming_url(settings), "status": None}
     configuration["translation"] = {"enabled": False}
@@ -83,9 +89,9 @@ def instance_v2(settings: Settings) -> dict[str, Any]:
         "domain": settings.account_domain,
         "title": settings.instance_title,
         "version": VERSION,
-        "source_url": "https://github.com/rookery-social/rookery",
+        "source_url": SOURCE_URL,
         "description": settings.instance_description,
-        "usage": {"users": {"active_month": 0}},
+        "usage": {"users": {"active_month": usage.active_month if usage else 0}},
         "thumbnail": {"url": f"{settings.base_url}/headers/original/missing.png"},
         "languages": ["en"],
         "configuration": configuration,
@@ -101,13 +107,13 @@ def instance_v2(settings: Settings) -> dict[str, Any]:
 
 
 @router.get("/api/v1/instance", summary="Instance metadata (v1)")
-async def get_instance_v1(request: Request, settings: AppSettings) -> Response:
-    return JsonResponse(instance_v1(settings))
+async def get_instance_v1(request: Request, settings: AppSettings, accounts: Accounts) -> Response:
+    return JsonResponse(instance_v1(settings, await accounts.usage()))
 
 
 @router.get("/api/v2/instance", summary="Instance metadata (v2)")
-async def get_instance_v2(request: Request, settings: AppSettings, push: OptionalPush) -> Response:
-    entity = instance_v2(settings)
+async def get_instance_v2(request: Request, settings: AppSettings, accounts: Accounts, push: OptionalPush) -> Response:
+    entity = instance_v2(settings, await accounts.usage())
     if push is not None:  # the VAPID key Web Push subscriptions are made with
         entity["configuration"]["vapid"]["public_key"] = push.server_key
     return JsonResponse(entity)

@@ -21,6 +21,7 @@ from rookery.workloads.api.deps import (
     OAuth,
     OptionalPush,
     require_scopes,
+    require_user,
 )
 from rookery.workloads.api.errors import ApiError, NotFound
 from rookery.workloads.api.params import read_params
@@ -29,6 +30,7 @@ from rookery.workloads.domain.oauth import GRANT_TYPES, OOB_REDIRECT, VALID_SCOP
 from rookery.workloads.services.oauth import OAuthService
 from rookery.workloads.services.push import PushService
 from rookery.workloads.settings import Settings
+from rookery.workloads.views.accounts import render_account
 
 router = APIRouter(tags=["oauth"])
 CSRF_COOKIE = "rookery_csrf"
@@ -263,6 +265,36 @@ async def revoke(request: Request, oauth: OAuth) -> Response:
     return JsonResponse({})
 
 
+@router.get("/oauth/userinfo", summary="OpenID Connect UserInfo (profile scope)")
+async def userinfo(
+    request: Request, settings: AppSettings, accounts: Accounts, ctx: AuthContext = Depends(require_user("profile"))
+) -> Response:
+    """Who the token's user is, as Mastodon 4.4 answers: issuer, subject (the account's URI), names,
+    profile page and avatar."""
+    account = await accounts.get(ctx.user_id)
+    if account is None:
+        raise NotFound()
+    entity = render_account(account, settings.base_url)
+    body = {
+        "iss": settings.base_url,
+        "sub": entity["uri"],
+        "name": entity["display_name"] or account.username,
+        "preferred_username": account.username,
+        "profile": entity["url"],
+        "picture": entity["avatar"],
+    }
+    return JsonResponse(body, headers={"Cache-Control": "no-store"})
+
+
+router.add_api_route(  # OIDC lets clients POST it too
+    "/oauth/userinfo",
+    userinfo,
+    methods=["POST"],
+    summary="OpenID Connect UserInfo (POST)",
+    operation_id="userinfo_post",
+)
+
+
 # -- discovery -------------------------------------------------------------------------------------
 
 
@@ -279,6 +311,7 @@ def _server_metadata(base: str) -> dict[str, Any]:
         "authorization_endpoint": f"{base}/oauth/authorize",
         "token_endpoint": f"{base}/oauth/token",
         "revocation_endpoint": f"{base}/oauth/revoke",
+        "userinfo_endpoint": f"{base}/oauth/userinfo",
         "jwks_uri": f"{base}/.well-known/jwks.json",
         "app_registration_endpoint": f"{base}/api/v1/apps",
         "scopes_supported": sorted(VALID_SCOPES),
