@@ -76,7 +76,7 @@ def link_header(request: Request, next_max_id: int | None, prev_min_id: int | No
 
 
 def paged(
-    request: Request, body: list[Any], next_max_id: int | None, prev_min_id: int | None
+    request: Request, body: list[Any] | dict[str, Any], next_max_id: int | None, prev_min_id: int | None
 ) -> JsonResponse:
     """A page as the answer, with its ``Link`` header."""
     return JsonResponse(body, headers=link_header(request, next_max_id, prev_min_id))

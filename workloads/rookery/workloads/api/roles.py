@@ -56,6 +56,7 @@ ROUTES: tuple[RouterModule, ...] = (
     RouterModule("posts", "routes.interactions"),
     RouterModule("posts", "routes.polls"),
     RouterModule("graph", "routes.graph"),
+    RouterModule("notifications", "routes.grouped_notifications"),  # before v1's /{id}
     RouterModule("notifications", "routes.notifications"),
     RouterModule("feed", "routes.lists"),
     RouterModule("messaging", "routes.chats"),

@@ -3,15 +3,30 @@ list, get, dismiss and clear them. Blocked and muted accounts produce none, and 
 
 from __future__ import annotations
 
-from rookery.workloads.domain.notifications import POLL, Notification, should_notify, type_filter
+import dataclasses
+from collections.abc import AsyncIterator
+
+from rookery.workloads.domain.notifications import (
+    POLL,
+    GroupKey,
+    Notification,
+    NotificationGroup,
+    group_key_of,
+    grouped_types_filter,
+    parse_group_key,
+    should_notify,
+    type_filter,
+)
 from rookery.workloads.domain.pagination import PageRequest, trim
-from rookery.workloads.ids import new_id
+from rookery.workloads.ids import id_at, new_id
 from rookery.workloads.ports.graph import GraphStore
 from rookery.workloads.ports.notifications import NotificationStore
 from rookery.workloads.services.posts import PostsService
 from rookery.workloads.services.social import NotFoundError
 
 OVERFETCH = 10
+WALK_BATCH = 80  # notifications read at a time while grouping
+SAMPLE_ACCOUNTS = 8  # Mastodon's sample_account_ids
 
 
 class NotificationsService:
@@ -59,6 +74,108 @@ class NotificationsService:
     async def clear(self, account_id: int) -> None:
         await self.store.clear(account_id)
 
+    # --- grouped notifications (API v2) ------------------------------------------------------
+
+    async def _walk(
+        self,
+        account_id: int,
+        page: PageRequest,
+        admitted: frozenset[str] | None = None,
+        from_account_id: int | None = None,
+    ) -> AsyncIterator[Notification]:
+        """The shown notifications in paging order: newest first, or oldest first from ``min_id``."""
+        cursor = dataclasses.replace(page, limit=WALK_BATCH)
+        while True:
+            found = await self.store.recent(account_id, cursor, admitted, from_account_id)
+            for n in sorted(await self._shown(account_id, found), key=lambda n: n.id, reverse=not page.ascending):
+                yield n
+            if len(found) < WALK_BATCH:
+                return
+            if page.ascending:
+                cursor = dataclasses.replace(cursor, min_id=max(n.id for n in found))
+            else:
+                cursor = dataclasses.replace(cursor, max_id=min(n.id for n in found))
+
+    async def grouped(
+        self,
+        account_id: int,
+        page: PageRequest,
+        *,
+        types: list[str] | None = None,
+        exclude_types: list[str] | None = None,
+        from_account_id: int | None = None,
+        grouped_types: list[str] | None = None,
+    ) -> tuple[list[NotificationGroup], int | None, int | None]:
+        """A page of groups, newest first, and its cursors (next max_id, prev min_id) as Mastodon
+        pages them: the page holds ``limit`` groups, each from its first notification met in paging
+        order; a group counts its notifications up to the page's newest."""
+        admitted = type_filter(types, exclude_types)
+        groupable = grouped_types_filter(grouped_types or [])
+        firsts: dict[str, Notification] = {}
+        async for n in self._walk(account_id, page, admitted, from_account_id):
+            firsts.setdefault(str(group_key_of(n, groupable)), n)
+            if len(firsts) == page.limit:
+                break
+        if not firsts:
+            return [], None, None
+        low, high = min(n.id for n in firsts.values()), max(n.id for n in firsts.values())
+        groups = []
+        for first in sorted(firsts.values(), key=lambda n: n.id, reverse=True):
+            key = group_key_of(first, groupable)
+            members = [first] if key.notification_id is not None else await self._members(account_id, key, high)
+            groups.append(_group(key, members, page_min_id=min(n.id for n in members if n.id >= low)))
+        return groups, low, high
+
+    async def _members(self, account_id: int, key: GroupKey, upper: int | None = None) -> list[Notification]:
+        """The shown notifications of a group (up to ``upper``), newest first."""
+        if key.notification_id is not None:
+            found = await self.store.get(account_id, key.notification_id)
+            return await self._shown(account_id, [found]) if found is not None else []
+        start_ms, end_ms = key.window_ms
+        top = id_at(end_ms) if upper is None else min(id_at(end_ms), upper + 1)
+        window = PageRequest(max_id=top, since_id=id_at(start_ms) - 1)
+        admitted = frozenset({key.type}) if key.type else None
+        return [n async for n in self._walk(account_id, window, admitted) if key.holds(n)]
+
+    async def group(self, account_id: int, group_key: str) -> tuple[NotificationGroup, list[Notification]]:
+        """One group (all of it) and its notifications newest first; NotFoundError when empty."""
+        key = parse_group_key(group_key)
+        members = await self._members(account_id, key) if key is not None else []
+        if key is None or not members:
+            raise NotFoundError("Record not found")
+        return _group(key, members), members
+
+    async def dismiss_group(self, account_id: int, group_key: str) -> None:
+        _, members = await self.group(account_id, group_key)
+        for n in members:
+            await self.store.dismiss(account_id, n.id)
+
+    async def unread_count(
+        self,
+        account_id: int,
+        last_read_id: int | None,
+        limit: int,
+        *,
+        types: list[str] | None = None,
+        exclude_types: list[str] | None = None,
+        from_account_id: int | None = None,
+        grouped_types: list[str] | None = None,
+        grouped: bool = False,
+    ) -> int:
+        """Notifications (or, ``grouped``, groups) newer than the read marker, at most ``limit``."""
+        admitted = type_filter(types, exclude_types)
+        groupable = grouped_types_filter(grouped_types or [])
+        seen: set[str] = set()
+        count = 0
+        async for n in self._walk(account_id, PageRequest(since_id=last_read_id), admitted, from_account_id):
+            key = str(group_key_of(n, groupable)) if grouped else str(n.id)
+            if key not in seen:
+                seen.add(key)
+                count += 1
+                if count >= limit:
+                    break
+        return count
+
     async def _shown(self, account_id: int, found: list[Notification]) -> list[Notification]:
         """Drop notifications from accounts now blocked or muted, and about statuses gone or hidden."""
         relations = await self.graph.viewer_relations(account_id, list({n.from_account_id for n in found}))
@@ -70,3 +187,18 @@ class NotificationsService:
 
 def _own_poll(n: Notification) -> bool:
     return n.type == POLL and n.from_account_id == n.account_id
+
+
+def _group(key: GroupKey, members: list[Notification], page_min_id: int | None = None) -> NotificationGroup:
+    """A group of ``members`` (newest first); page ids only when paging through groups."""
+    latest = members[0]
+    sample = tuple(dict.fromkeys(n.from_account_id for n in members))[:SAMPLE_ACCOUNTS]
+    return NotificationGroup(
+        key=key,
+        type=latest.type,
+        latest=latest,
+        count=len(members),
+        sample_account_ids=sample,
+        page_min_id=page_min_id,
+        page_max_id=latest.id if page_min_id is not None else None,
+    )

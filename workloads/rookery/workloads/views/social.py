@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rookery.workloads.domain.graph import Relationship
-from rookery.workloads.domain.notifications import Notification
+from rookery.workloads.domain.notifications import Notification, group_key_of
 from rookery.workloads.views.accounts import ACCOUNT_SCHEMA, AccountViews
 from rookery.workloads.views.statuses import STATUS_SCHEMA, StatusViews, iso
 
@@ -45,7 +45,7 @@ async def render_notifications(
         entity: dict[str, Any] = {
             "id": str(n.id),
             "type": n.type,
-            "group_key": f"ungrouped-{n.id}",
+            "group_key": str(group_key_of(n)),
             "created_at": iso(n.created_at),
             "account": actor,
         }

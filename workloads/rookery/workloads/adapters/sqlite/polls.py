@@ -85,9 +85,7 @@ class SqlitePollStore:
         ids = list(dict.fromkeys(status_ids))
         if not ids:
             return {}
-        rows = await self.db.fetchall(
-            f"SELECT {COLUMNS} FROM polls WHERE status_id IN ({placeholders(ids)})", ids
-        )
+        rows = await self.db.fetchall(f"SELECT {COLUMNS} FROM polls WHERE status_id IN ({placeholders(ids)})", ids)
         return {poll.status_id: poll for poll in await self._with_tallies(rows)}
 
     async def own_votes(self, account_id: int, poll_ids: Sequence[int]) -> dict[int, list[int]]:

@@ -7,12 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Notifications, StatusViewsDep, require_user
-from rookery.workloads.api.errors import NotFound, Unprocessable
+from rookery.workloads.api.errors import NotFound
 from rookery.workloads.api.pagination import page_of, paged
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
+from rookery.workloads.api.routes.grouped_notifications import account_filter
 from rookery.workloads.api.social import path_id
-from rookery.workloads.ids import parse_id
 from rookery.workloads.views.social import NOTIFICATION_SCHEMA, render_notifications
 
 router = APIRouter(tags=["notifications"])
@@ -38,17 +38,12 @@ async def list_notifications(
 ) -> Response:
     params = await read_params(request)
     page = page_of(params, 40, 80)
-    account_filter = None
-    if params.raw("account_id") not in (None, ""):
-        account_filter = parse_id(params.text("account_id") or "")
-        if account_filter is None:
-            raise Unprocessable("account_id must be an account id")
     found, next_max, prev_min = await notifications.recent(
         ctx.user_id,
         page,
         types=params.strings("types"),
         exclude_types=params.strings("exclude_types"),
-        from_account_id=account_filter,
+        from_account_id=account_filter(params),
     )
     return paged(request, await render_notifications(found, ctx.user_id, accounts, views), next_max, prev_min)
 

@@ -1,0 +1,102 @@
+"""Mastodon.py, unchanged, against a real `rookery up` process: polls (make_poll, poll, poll_vote,
+expiry and its poll notifications) and grouped notifications (grouped_notifications with paging
+through fetch_next / fetch_previous, grouped_notification, its accounts, dismissing it, the unread
+counts). Polls may last one second here (ROOKERY_POLL_MIN_EXPIRES_IN_S) so expiry is seen."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
+
+import compat_support
+import pytest
+from live_support import LiveServer
+from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
+
+from e2e import waiting
+
+SCOPES = ["read", "write", "follow"]
+eventually = functools.partial(waiting.eventually, timeout_s=15.0, interval_s=0.1, message="condition not met in time")
+
+
+@pytest.fixture(scope="module")
+def server(live_server_factory: Callable[..., contextlib.AbstractContextManager[LiveServer]]) -> Iterator[LiveServer]:
+    with live_server_factory(ROOKERY_POLL_MIN_EXPIRES_IN_S="1", ROOKERY_POLL_CLOSE_INTERVAL_S="0.2") as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def users(server: LiveServer) -> dict[str, Mastodon]:
+    return compat_support.users(server, "rookery-compat-polls", SCOPES, "ana", "ben", "cy", "dee", "eli")
+
+
+def test_polls(users: dict[str, Mastodon]) -> None:
+    ana, ben, cy = users["ana"], users["ben"], users["cy"]
+    status = ana.status_post("lunch?", poll=ana.make_poll(["soup", "salad", "both"], expires_in=3600, multiple=True))
+    poll = status.poll
+    assert [o.title for o in poll.options] == ["soup", "salad", "both"] and poll.multiple is True
+    voted = ben.poll_vote(poll.id, [0, 2])
+    assert voted.voted is True and voted.own_votes == [0, 2] and voted.votes_count == 2 and voted.voters_count == 1
+    assert cy.poll(poll.id).voted is False
+    with pytest.raises(MastodonAPIError):
+        ben.poll_vote(poll.id, 2)  # that option again
+    with pytest.raises(MastodonAPIError):
+        cy.poll_vote(poll.id, 7)  # no such option
+    assert ana.status(status.id).poll.votes_count == 2
+    hidden = ana.status_post("secret?", poll=ana.make_poll(["y", "n"], expires_in=3600, hide_totals=True))
+    assert [o.votes_count for o in ben.poll_vote(hidden.poll.id, 0).options] == [None, None]
+    private = ana.status_post("followers only", visibility="private", poll=ana.make_poll(["a", "b"], expires_in=3600))
+    with pytest.raises(MastodonNotFoundError):
+        cy.poll(private.poll.id)
+
+    quick = ana.status_post("quick", poll=ana.make_poll(["a", "b"], expires_in=1))
+    ben.poll_vote(quick.poll.id, 1)
+    eventually(lambda: cy.poll(quick.poll.id).expired)
+    with pytest.raises(MastodonAPIError):
+        cy.poll_vote(quick.poll.id, 0)
+
+    def poll_notes(client: Mastodon) -> list[str]:
+        return [n.status.id for n in client.notifications(types=["poll"])]
+
+    eventually(lambda: poll_notes(ben) == [quick.id] and poll_notes(ana) == [quick.id])
+    assert poll_notes(cy) == []
+
+
+def test_grouped_notifications(users: dict[str, Mastodon]) -> None:
+    dee, ana, ben, cy, eli = users["dee"], users["ana"], users["ben"], users["cy"], users["eli"]
+    first = dee.status_post("like me")
+    second = dee.status_post("and me")
+    for fan in (ana, ben, cy):
+        fan.status_favourite(first.id)
+        eventually(lambda fan=fan: fan.me().id in [a.id for a in dee.status_favourited_by(first.id)])
+    eli.status_favourite(second.id)
+    eventually(lambda: dee.notifications_unread_count().count == 4)  # the follow comes last
+    ana.account_follow(dee.me().id)
+    eventually(lambda: dee.notifications_unread_count().count == 5)
+
+    everything = dee.grouped_notifications()
+    assert [(g.type, g.notifications_count) for g in everything.notification_groups] == [
+        ("follow", 1),
+        ("favourite", 1),
+        ("favourite", 3),
+    ]
+    assert dee.unread_grouped_notifications_count() == 3
+    page = dee.grouped_notifications(limit=1)
+    seen = [page.notification_groups[0].type]
+    while (page := dee.fetch_next(page)) is not None and page.notification_groups:
+        seen.extend(g.type for g in page.notification_groups)
+    assert seen[:3] == ["follow", "favourite", "favourite"]
+    older = dee.grouped_notifications(limit=1, max_id=everything.notification_groups[1].most_recent_notification_id)
+    back = dee.fetch_previous(older)
+    assert [g.type for g in back.notification_groups] == ["favourite"]
+
+    key = everything.notification_groups[2].group_key
+    group = dee.grouped_notification(key)
+    assert group.notification_groups[0].notifications_count == 3
+    assert [s.id for s in group.statuses] == [first.id]
+    assert [a.username for a in dee.grouped_notification_accounts(key)] == ["cy", "ben", "ana"]
+    dee.dismiss_grouped_notification(key)
+    with pytest.raises(MastodonNotFoundError):
+        dee.grouped_notification(key)
+    assert [g.type for g in dee.grouped_notifications().notification_groups] == ["follow", "favourite"]
