@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import gc
 import pathlib
 import sys
@@ -264,6 +265,32 @@ async def _create_account(settings: Settings, username: str, email: str, passwor
     return 0
 
 
+async def _instance_content(settings: Settings, args: argparse.Namespace) -> int:
+    """`rookery admin add-rule` / `set-document`: what PUT/POST /api/v1/admin/... do."""
+    from rookery.workloads.domain.errors import DomainError
+    from rookery.workloads.domain.unavailable import StoreUnavailable
+
+    command = f"rookery admin {args.command}"
+    container = _build(command, settings, ("accounts",))
+    assert container.accounts is not None and container.accounts.instance is not None
+    content = container.accounts.instance
+    try:
+        await container.start()
+        if args.command == "add-rule":
+            rule = await content.add_rule(args.text, args.hint)
+            print(f"added rule {rule.id}: {rule.text}")
+        else:
+            text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text()
+            saved = await content.save_document(args.document, text, args.effective_date)
+            print(f"wrote the {saved.kind.replace('_', ' ')} ({len(saved.text)} characters)")
+    except (DomainError, OSError, StoreUnavailable) as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await container.close()
+    return 0
+
+
 def admin(argv: list[str]) -> int:
     parser = _Parser(prog="rookery admin", description="Administration commands.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -276,10 +303,23 @@ def admin(argv: list[str]) -> int:
     export = commands.add_parser("export-events", help="write the interaction log as JSONL (training data)")
     export.add_argument("--out", type=pathlib.Path, required=True, help="JSONL file to write ('-': stdout)")
     export.add_argument("--data-dir", type=pathlib.Path, help="embedded data directory (default .rookery)")
+    rule = commands.add_parser("add-rule", help="add a server rule (GET /api/v1/instance/rules)")
+    rule.add_argument("text")
+    rule.add_argument("--hint", default="")
+    rule.add_argument("--data-dir", type=pathlib.Path, help="embedded data directory (default .rookery)")
+    document = commands.add_parser(
+        "set-document", help="write the extended description, privacy policy or terms of service (plain text)"
+    )
+    document.add_argument("document", choices=["extended_description", "privacy_policy", "terms_of_service"])
+    document.add_argument("--file", type=pathlib.Path, required=True, help="the text ('-': stdin)")
+    document.add_argument("--effective-date", type=dt.date.fromisoformat, help="terms of service: YYYY-MM-DD")
+    document.add_argument("--data-dir", type=pathlib.Path, help="embedded data directory (default .rookery)")
     args = parser.parse_args(argv)
     settings = _settings(args)
     if args.command == "export-events":
         return asyncio.run(_export_events(settings, args.out))
+    if args.command in ("add-rule", "set-document"):
+        return asyncio.run(_instance_content(settings, args))
     return asyncio.run(_create_account(settings, args.username, args.email, args.password, args.admin))
 
 

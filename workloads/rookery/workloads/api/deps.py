@@ -52,6 +52,7 @@ from rookery.workloads.services.analytics import AnalyticsService
 from rookery.workloads.services.conversations import ConversationsService
 from rookery.workloads.services.feed import FeedService
 from rookery.workloads.services.graph import GraphService
+from rookery.workloads.services.instance import InstanceContent
 from rookery.workloads.services.interactions import InteractionsService
 from rookery.workloads.services.keycloak_mode import KeycloakMode
 from rookery.workloads.services.lists import ListsService
@@ -230,6 +231,13 @@ async def analytics_service(request: Request) -> AnalyticsService:
     return _role(container(request).admin).analytics
 
 
+async def instance_content(request: Request) -> InstanceContent:
+    role = _role(container(request).accounts)
+    if role.instance is None:
+        raise NotFound("This server keeps no instance content")
+    return role.instance
+
+
 async def marker_store(request: Request) -> MarkerStore:
     return _role(container(request).accounts).markers
 
@@ -274,6 +282,7 @@ OptionalSearch = Annotated[SearchService | None, Depends(optional_search_service
 Moderation = Annotated[ModerationService, Depends(moderation_service)]
 Analytics = Annotated[AnalyticsService, Depends(analytics_service)]
 Markers = Annotated[MarkerStore, Depends(marker_store)]
+InstanceContents = Annotated[InstanceContent, Depends(instance_content)]
 Keys = Annotated[SigningKeys | None, Depends(signing_keys)]
 Outboxes = Annotated[list[Outbox], Depends(outboxes)]
 Bus = Annotated[EventBus | None, Depends(event_bus)]

@@ -50,6 +50,7 @@ ROUTES: tuple[RouterModule, ...] = (
     RouterModule("accounts", "routes.accounts"),
     RouterModule("accounts", "routes.instance"),
     RouterModule("accounts", "routes.discovery"),
+    RouterModule("accounts", "routes.instance_admin"),
     RouterModule("accounts", "routes.preferences"),
     RouterModule("feed", "routes.timelines"),  # first of the social routers: the hottest read
     RouterModule("posts", "routes.statuses"),

@@ -20,6 +20,7 @@ from rookery.workloads.bootstrap.container import AccountsRole, Infrastructure, 
 from rookery.workloads.bootstrap.infrastructure import jwks_source
 from rookery.workloads.bootstrap.stores import AccountStores
 from rookery.workloads.services.accounts import AccountsService, PasswordPolicy, Passwords
+from rookery.workloads.services.instance import InstanceContent
 from rookery.workloads.services.tokens import (
     GrantResolver,
     SubjectResolver,
@@ -159,4 +160,5 @@ def accounts_role(
         oauth=oauth,
         views=AccountViews(service, infra.cache, settings.base_url),
         keycloak=mode,
+        instance=InstanceContent(stores.instance) if stores.instance is not None else None,
     )

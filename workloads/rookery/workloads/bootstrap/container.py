@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from rookery.workloads.services.conversations import ConversationsService
     from rookery.workloads.services.feed import FeedService
     from rookery.workloads.services.graph import GraphService
+    from rookery.workloads.services.instance import InstanceContent
     from rookery.workloads.services.interactions import InteractionsService
     from rookery.workloads.services.keycloak_mode import KeycloakMode
     from rookery.workloads.services.lists import ListsService
@@ -138,6 +139,7 @@ class AccountsRole:
     oauth: OAuthService
     views: AccountViews
     keycloak: KeycloakMode | None = None  # Keycloak mode (ROOKERY_OIDC_CLIENT_ID)
+    instance: InstanceContent | None = None  # server rules and documents
 
 
 @dataclasses.dataclass(frozen=True)

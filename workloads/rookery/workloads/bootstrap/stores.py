@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from rookery.workloads.domain.shards import ShardStorage
     from rookery.workloads.ports.accounts import AccountRepository, MarkerStore, OAuthStore
     from rookery.workloads.ports.feed import ListStore, TimelineStore
+    from rookery.workloads.ports.instance import InstanceContentStore
     from rookery.workloads.ports.messaging import MessageStore
     from rookery.workloads.ports.posts import ConversationStore
 
@@ -49,6 +50,7 @@ class AccountStores:
     markers: MarkerStore
     issuer_keys: SigningKeys  # the embedded token issuer's keys
     keycloak: KeycloakClient | None = None  # Keycloak mode
+    instance: InstanceContentStore | None = None  # server rules and documents
 
 
 def accounts(settings: Settings, infra: Infrastructure, life: Lifecycle, *, keycloak: bool) -> AccountStores:
@@ -71,6 +73,9 @@ def accounts(settings: Settings, infra: Infrastructure, life: Lifecycle, *, keyc
         repository = pg_accounts.PostgresAccountRepository(infra.postgres)
         oauth = pg_oauth.PostgresOAuthStore(infra.postgres)
         markers = pg_accounts.PostgresMarkerStore(infra.postgres)
+        from rookery.workloads.adapters.postgres.instance import PostgresInstanceContentStore
+
+        instance: InstanceContentStore = PostgresInstanceContentStore(infra.postgres)
     else:
         from rookery.workloads.adapters.sqlite import accounts as sqlite_accounts
         from rookery.workloads.adapters.sqlite import markers as sqlite_markers
@@ -81,7 +86,11 @@ def accounts(settings: Settings, infra: Infrastructure, life: Lifecycle, *, keyc
         repository = sqlite_accounts.SqliteAccountRepository(infra.db)
         oauth = sqlite_oauth.SqliteOAuthStore(infra.db)
         markers = sqlite_markers.SqliteMarkerStore(infra.db)
-    return AccountStores(repository, oauth, markers, keys, client)
+        from rookery.workloads.adapters.sqlite import instance as sqlite_instance
+
+        life.migrations += sqlite_instance.MIGRATIONS
+        instance = sqlite_instance.SqliteInstanceContentStore(infra.db)
+    return AccountStores(repository, oauth, markers, keys, client, instance)
 
 
 def event_sink(infra: Infrastructure, events: Events) -> EventSink:

@@ -3,6 +3,7 @@ default avatar/header images. Clients read the version string: it is Mastodon-co
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import struct
 import zlib
@@ -10,9 +11,18 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from rookery.workloads.api.deps import Accounts, AppSettings, OptionalPush
+from rookery.workloads.api.deps import Accounts, AppSettings, InstanceContents, OptionalPush
+from rookery.workloads.api.errors import NotFound
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.domain.accounts import AccountUsage
+from rookery.workloads.domain.instance import (
+    EXTENDED_DESCRIPTION,
+    PRIVACY_POLICY,
+    TERMS_OF_SERVICE,
+    InstanceDocument,
+    Rule,
+    to_html,
+)
 from rookery.workloads.settings import Settings
 
 router = APIRouter(tags=["instance"])
@@ -55,7 +65,14 @@ def _configuration(settings: Settings) -> dict[str, Any]:
     }
 
 
-def instance_v1(settings: Settings, usage: AccountUsage | None = None) -> dict[str, Any]:
+def rule_entity(rule: Rule) -> dict[str, Any]:
+    """Mastodon's Rule (``translations``: none, Rookery keeps one language)."""
+    return {"id": str(rule.id), "text": rule.text, "hint": rule.hint, "translations": {}}
+
+
+def instance_v1(
+    settings: Settings, usage: AccountUsage | None = None, rules: list[Rule] | None = None
+) -> dict[str, Any]:
     return {
         "uri": settings.account_domain,
         "title": settings.instance_title,
@@ -76,11 +93,13 @@ def instance_v1(settings: Settings, usage: AccountUsage | None = None) -> dict[s
         "invites_enabled": False,
         "configuration": _configuration(settings),
         "contact_account": None,
-        "rules": [],
+        "rules": [rule_entity(rule) for rule in rules or ()],
     }
 
 
-def instance_v2(settings: Settings, usage: AccountUsage | None = None) -> dict[str, Any]:
+def instance_v2(
+    settings: Settings, usage: AccountUsage | None = None, rules: list[Rule] | None = None
+) -> dict[str, Any]:
     configuration = _configuration(settings)
     configuration["urls"] = {"streaming": _streaming_url(settings), "status": None}
     configuration["translation"] = {"enabled": False}
@@ -102,18 +121,22 @@ def instance_v2(settings: Settings, usage: AccountUsage | None = None) -> dict[s
         },
         "api_versions": {"mastodon": 2},
         "contact": {"email": settings.contact_email, "account": None},
-        "rules": [],
+        "rules": [rule_entity(rule) for rule in rules or ()],
     }
 
 
 @router.get("/api/v1/instance", summary="Instance metadata (v1)")
-async def get_instance_v1(request: Request, settings: AppSettings, accounts: Accounts) -> Response:
-    return JsonResponse(instance_v1(settings, await accounts.usage()))
+async def get_instance_v1(
+    request: Request, settings: AppSettings, accounts: Accounts, content: InstanceContents
+) -> Response:
+    return JsonResponse(instance_v1(settings, await accounts.usage(), await content.rules()))
 
 
 @router.get("/api/v2/instance", summary="Instance metadata (v2)")
-async def get_instance_v2(request: Request, settings: AppSettings, accounts: Accounts, push: OptionalPush) -> Response:
-    entity = instance_v2(settings, await accounts.usage())
+async def get_instance_v2(
+    request: Request, settings: AppSettings, accounts: Accounts, content: InstanceContents, push: OptionalPush
+) -> Response:
+    entity = instance_v2(settings, await accounts.usage(), await content.rules())
     if push is not None:  # the VAPID key Web Push subscriptions are made with
         entity["configuration"]["vapid"]["public_key"] = push.server_key
     return JsonResponse(entity)
@@ -124,19 +147,68 @@ async def custom_emojis() -> Response:
     return JsonResponse([])
 
 
-@router.get("/api/v1/instance/rules", summary="Server rules (none)")
-async def rules() -> Response:
-    return JsonResponse([])
+@router.get("/api/v1/instance/rules", summary="Server rules")
+async def rules(content: InstanceContents) -> Response:
+    return JsonResponse([rule_entity(rule) for rule in await content.rules()])
 
 
-@router.get("/api/v1/instance/peers", summary="Federated peers (none)")
+@router.get("/api/v1/instance/peers", summary="Domains this server knows (none: Rookery does not federate)")
 async def peers() -> Response:
     return JsonResponse([])
 
 
-@router.get("/api/v1/instance/activity", summary="Weekly activity (not tracked)")
-async def activity() -> Response:
-    return JsonResponse([])
+# what a server shows until its admins write their own (PUT /api/v1/admin/instance/<document>)
+DEFAULT_DOCUMENT_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@router.get("/api/v1/instance/extended_description", summary="Extended description (ExtendedDescription)")
+async def extended_description(settings: AppSettings, content: InstanceContents) -> Response:
+    document = await content.document(EXTENDED_DESCRIPTION)
+    if document is None:
+        document = InstanceDocument(EXTENDED_DESCRIPTION, settings.instance_description, DEFAULT_DOCUMENT_DATE)
+    return JsonResponse({"updated_at": _iso(document.updated_at), "content": to_html(document.text)})
+
+
+@router.get("/api/v1/instance/privacy_policy", summary="Privacy policy (PrivacyPolicy)")
+async def privacy_policy(settings: AppSettings, content: InstanceContents) -> Response:
+    document = await content.document(PRIVACY_POLICY)
+    if document is None:
+        text = (
+            f"{settings.instance_title} has not published a privacy policy yet. "
+            f"Ask its administrators at {settings.contact_email}."
+        )
+        document = InstanceDocument(PRIVACY_POLICY, text, DEFAULT_DOCUMENT_DATE)
+    return JsonResponse({"updated_at": _iso(document.updated_at), "content": to_html(document.text)})
+
+
+def _terms(document: InstanceDocument) -> dict[str, Any]:
+    effective = document.effective_date or document.updated_at.date()
+    return {
+        "effective_date": effective.isoformat(),
+        "effective": effective <= dt.datetime.now(dt.UTC).date(),
+        "content": to_html(document.text),
+        "succeeded_by": None,
+    }
+
+
+@router.get("/api/v1/instance/terms_of_service", summary="Terms of service (TermsOfService), 404 when none")
+async def terms_of_service(content: InstanceContents) -> Response:
+    document = await content.document(TERMS_OF_SERVICE)
+    if document is None:
+        raise NotFound()
+    return JsonResponse(_terms(document))
+
+
+@router.get("/api/v1/instance/terms_of_service/{date}", summary="The terms of service effective on a date")
+async def terms_of_service_on(date: str, content: InstanceContents) -> Response:
+    document = await content.document(TERMS_OF_SERVICE)
+    if document is None or (document.effective_date or document.updated_at.date()).isoformat() != date:
+        raise NotFound()
+    return JsonResponse(_terms(document))
 
 
 @functools.cache

@@ -1,5 +1,6 @@
 """Trends (analytics role): ``/api/v1/trends/tags`` (and its old name ``/api/v1/trends``),
-``/api/v1/trends/statuses`` and ``/api/v1/trends/links`` (always empty: no link previews yet).
+``/api/v1/trends/statuses`` and ``/api/v1/trends/links`` (always empty: no link previews yet); and
+``/api/v1/instance/activity`` (weekly counts from the same analytics store).
 
 Ranks come from the trend aggregator (hourly buckets, 24 h window, 6 h half-life); only public,
 non-sensitive statuses of accounts in good standing count, and hidden or deleted statuses and
@@ -8,6 +9,7 @@ statuses the viewer may not see are left out on read."""
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -24,6 +26,7 @@ from rookery.workloads.api.deps import (
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.routes.statuses import STATUSES
+from rookery.workloads.domain import analytics as counters
 from rookery.workloads.services.analytics import TRENDS_MAX, AnalyticsService
 from rookery.workloads.services.search import SearchService
 from rookery.workloads.settings import Settings
@@ -107,3 +110,28 @@ async def trending_statuses(
 @router.get("/api/v1/trends/links", summary="Trending links (none yet)")
 async def trending_links(request: Request) -> Response:
     return JsonResponse([])
+
+
+ACTIVITY_WEEKS = 12
+
+
+@router.get("/api/v1/instance/activity", summary="Weekly activity over the last 12 weeks, newest first")
+async def instance_activity(stats: Analytics) -> Response:
+    """Mastodon's weekly buckets from the analytics counters: statuses posted, sign-ups, and (for
+    ``logins``) the accounts active that week: Rookery records activity, not sign-ins. A week
+    starts on Monday 00:00 UTC; ``week`` is that moment as a UNIX timestamp; values are strings."""
+    today = dt.datetime.now(dt.UTC).date()
+    monday = today - dt.timedelta(days=today.weekday())
+    body = []
+    for n in range(ACTIVITY_WEEKS):
+        start = monday - dt.timedelta(weeks=n)
+        days = [start + dt.timedelta(days=d) for d in range(7) if start + dt.timedelta(days=d) <= today]
+        body.append(
+            {
+                "week": str(calendar.timegm(start.timetuple())),
+                "statuses": str(sum(await stats.daily(counters.STATUSES, days))),
+                "logins": str(await stats.active_accounts(days)),
+                "registrations": str(sum(await stats.daily(counters.NEW_USERS, days))),
+            }
+        )
+    return JsonResponse(body)
