@@ -31,7 +31,7 @@ from e2e.servers import free_port
 from e2e.stack.nginx import ensure_nginx
 from e2e.waiting import eventually
 
-SCOPES = ["read", "write", "follow"]
+SCOPES = ["read", "write", "follow", "profile"]
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2264f2f0000000049454e44ae426082"
@@ -220,6 +220,9 @@ def test_mastodon_py_signs_up_pages_by_link_headers_and_uploads_media(proxy: Tls
         link = client.get(f"/api/v1/accounts/{me.id}/statuses", params={"limit": 2},
                           headers={"Authorization": f"Bearer {api.access_token}"}).headers["link"]  # fmt: skip
     assert link.startswith(f"<{proxy.url}/api/v1/accounts/{me.id}/statuses?")
+    userinfo = api.oauth_userinfo()  # Mastodon.py asks for it over https only
+    assert userinfo.sub == f"{proxy.url}/users/tess" and userinfo.profile == me.url
+    assert userinfo.preferred_username == "tess" and userinfo.iss.startswith(proxy.url)
     media = api.media_post(PNG, mime_type="image/png", description="a dot", synchronous=True)
     assert media.url.startswith(f"{proxy.url}/")
     with proxy.http() as client:
