@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import subprocess
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -86,3 +86,26 @@ def stop(process: subprocess.Popen[bytes], timeout_s: float, kill_timeout_s: flo
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=kill_timeout_s)
+
+
+@contextlib.asynccontextmanager
+async def serving_asgi(app: Any) -> AsyncIterator[str]:
+    """An ASGI app served by uvicorn in this event loop on a free loopback port (no lifespan, no
+    proxy headers): its base URL while the block runs."""
+    import asyncio
+
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", proxy_headers=False)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

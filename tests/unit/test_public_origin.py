@@ -4,20 +4,15 @@ the gateway's), so its redirects land on the public origin. Plus the pure parts 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import pathlib
-from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from e2e.servers import free_port
+from e2e.servers import serving_asgi
 from rookery.workloads.api.app import create_app
 from rookery.workloads.api.forwarded import TrustedProxies, _rebase
 from rookery.workloads.api.gateway import INTERNAL_HEADER
@@ -37,21 +32,7 @@ async def echo(request: Request) -> Response:
 ROLE_APP = Starlette(routes=[Route("/{rest:path}", echo, methods=["GET", "POST", "OPTIONS"])])
 
 
-@contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", proxy_headers=False)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+serving = serving_asgi
 
 
 async def test_the_split_gateway_answers_preflights_and_opens_answers_once(tmp_path: pathlib.Path) -> None:

@@ -13,7 +13,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-import uvicorn
 import websockets
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -21,7 +20,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from e2e.servers import free_port
+from e2e.servers import free_port, serving_asgi
 from rookery.workloads.api.gateway import AUTH_HEADER, INTERNAL_HEADER, decode_auth
 from rookery.workloads.api.proxy import RoleProxy, Upstreams, create_gateway_app
 from rookery.workloads.api.roles import RouteTable
@@ -118,21 +117,7 @@ TABLE = RouteTable(
 )
 
 
-@contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", proxy_headers=False)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+serving = serving_asgi
 
 
 async def not_found(scope: Any, receive: Any, send: Any) -> None:
