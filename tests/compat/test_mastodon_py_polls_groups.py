@@ -100,3 +100,28 @@ def test_grouped_notifications(users: dict[str, Mastodon]) -> None:
     with pytest.raises(MastodonNotFoundError):
         dee.grouped_notification(key)
     assert [g.type for g in dee.grouped_notifications().notification_groups] == ["follow", "favourite"]
+
+
+def test_notification_policy_and_requests(users: dict[str, Mastodon]) -> None:
+    eli, ana, ben = users["eli"], users["ana"], users["ben"]
+    assert eli.notifications_policy().for_not_following == "accept"
+    changed = eli.update_notifications_policy(for_not_following="filter")
+    assert changed.for_not_following == "filter" and changed.for_private_mentions == "accept"
+    with pytest.raises(MastodonAPIError):
+        eli.update_notifications_policy(for_not_followers="sometimes")
+    mention = ana.status_post("@eli are you there?")
+    eventually(lambda: len(eli.notification_requests()) == 1)
+    (request,) = eli.notification_requests()
+    assert request.account.username == "ana" and request.notifications_count == "1"
+    assert request.last_status.id == mention.id
+    assert eli.notification_request(request.id).id == request.id
+    assert eli.notifications_policy().summary.pending_requests_count == 1
+    assert mention.id not in [n.status.id for n in eli.notifications(types=["mention"])]
+    eli.accept_notification_request(request.id)
+    assert eli.notifications_merged() is True
+    assert mention.id in [n.status.id for n in eli.notifications(types=["mention"])]
+    ben.status_post("@eli me too")
+    eventually(lambda: len(eli.notification_requests()) == 1)
+    eli.dismiss_multiple_notification_requests([r.id for r in eli.notification_requests()])
+    assert eli.notification_requests() == []
+    assert eli.notifications_policy().summary.pending_notifications_count == 0

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from postgres_stores import STORE_PARAMS, StoreDb, pg_session_dsn, store_db  # noqa: F401
+from postgres_stores import StoreDb
 
 from rookery.workloads.adapters.postgres.polls import PostgresPollStore
 from rookery.workloads.adapters.sqlite import polls as sqlite_polls

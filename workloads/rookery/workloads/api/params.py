@@ -31,10 +31,10 @@ def _insert(target: dict[str, Any], key: str, value: Any) -> None:
     node: Any = target
     for index, part in enumerate(path):
         last = index == len(path) - 1
-        if part == "":  # "name[]": append to a list
+        if part == "":  # "name[]": append to a list ("name[][]" too: Mastodon.py sends id[] lists so)
             if not isinstance(node, list):
                 return
-            if last:
+            if all(rest == "" for rest in path[index + 1 :]):
                 node.append(value)
             return
         nxt = path[index + 1] if not last else None

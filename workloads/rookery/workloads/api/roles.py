@@ -57,6 +57,7 @@ ROUTES: tuple[RouterModule, ...] = (
     RouterModule("posts", "routes.interactions"),
     RouterModule("posts", "routes.polls"),
     RouterModule("graph", "routes.graph"),
+    RouterModule("notifications", "routes.notification_requests"),  # before v1's /{id}, v2's /{group_key}
     RouterModule("notifications", "routes.grouped_notifications"),  # before v1's /{id}
     RouterModule("notifications", "routes.notifications"),
     RouterModule("feed", "routes.lists"),

@@ -40,7 +40,13 @@ if TYPE_CHECKING:
     from rookery.workloads.ports.inference import ModelClient
     from rookery.workloads.ports.media import MediaRepository, MediaStore
     from rookery.workloads.ports.messaging import MessageStore
-    from rookery.workloads.ports.notifications import EmailSender, NotificationStore, PushSender, PushSubscriptionStore
+    from rookery.workloads.ports.notifications import (
+        EmailSender,
+        NotificationFilterStore,
+        NotificationStore,
+        PushSender,
+        PushSubscriptionStore,
+    )
     from rookery.workloads.ports.posts import (
         ConversationMuteStore,
         ConversationStore,
@@ -151,6 +157,7 @@ class SocialStores:
     timelines: TimelineStore
     notifications: NotificationStore
     polls: PollStore | None = None
+    notification_filters: NotificationFilterStore | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -121,7 +121,7 @@ def social(
     )
     interactions = InteractionsService(posts, stores.interactions, stores.conversation_mutes)
     feed = FeedService(stores.timelines, stores.statuses, stores.interactions, stores.graph, posts, ranker=ranker)
-    notifications = NotificationsService(notification_store, stores.graph, posts)
+    notifications = NotificationsService(notification_store, stores.graph, posts, stores.notification_filters)
     status_views = StatusViews(
         stores.statuses, interactions, account_views, infra.cache, settings.base_url, media=media, polls=stores.polls
     )

@@ -108,7 +108,7 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
     from rookery.workloads.adapters.sqlite import statuses as sqlite_statuses
     from rookery.workloads.adapters.sqlite import timelines as sqlite_timelines
     from rookery.workloads.ports.graph import GraphStore
-    from rookery.workloads.ports.notifications import NotificationStore
+    from rookery.workloads.ports.notifications import NotificationFilterStore, NotificationStore
     from rookery.workloads.ports.posts import ConversationMuteStore, InteractionStore, PollStore, StatusRepository
 
     db, outbox = infra.db, events.outbox
@@ -133,16 +133,21 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
         from rookery.workloads.adapters.postgres.polls import PostgresPollStore
 
         polls: PollStore = PostgresPollStore(infra.postgres, infra.postgres_outbox)
+        from rookery.workloads.adapters.postgres.notification_filters import PostgresNotificationFilterStore
+
+        filters: NotificationFilterStore = PostgresNotificationFilterStore(infra.postgres)
     else:
         from rookery.workloads.adapters.sqlite.conversation_mutes import SqliteConversationMuteStore
 
         statuses = sqlite_statuses.SqliteStatusRepository(db, outbox)
         interactions = sqlite_interactions.SqliteInteractionStore(db, outbox)
         mutes = SqliteConversationMuteStore(db)
+        from rookery.workloads.adapters.sqlite import notification_filters as sqlite_filters
         from rookery.workloads.adapters.sqlite import polls as sqlite_polls
 
-        life.migrations += sqlite_polls.MIGRATIONS
+        life.migrations += [*sqlite_polls.MIGRATIONS, *sqlite_filters.MIGRATIONS]
         polls = sqlite_polls.SqlitePollStore(db, outbox)
+        filters = sqlite_filters.SqliteNotificationFilterStore(db)
     graph: GraphStore
     timelines: TimelineStore
     notifications: NotificationStore
@@ -172,7 +177,7 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
         graph = sqlite_graph.SqliteGraphStore(db, outbox)
         timelines = sqlite_timelines.SqliteTimelineStore(db, settings.home_timeline_max)
         notifications = sqlite_notifications.SqliteNotificationStore(db)
-    stores = SocialStores(statuses, interactions, mutes, graph, timelines, notifications, polls)
+    stores = SocialStores(statuses, interactions, mutes, graph, timelines, notifications, polls, filters)
 
     async def close_readers() -> None:  # the embedded stores' inline read connections
         for store in (statuses, interactions, graph, timelines):

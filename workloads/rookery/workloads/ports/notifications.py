@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from rookery.workloads.domain.notification_policy import NotificationPolicy, NotificationRequest
 from rookery.workloads.domain.notifications import Notification
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.push import PushSubscription
@@ -32,6 +33,48 @@ class NotificationStore(Protocol):
     async def clear(self, account_id: int) -> None: ...
 
     async def remove_for_statuses(self, status_ids: Sequence[int]) -> None: ...
+
+
+class NotificationFilterStore(Protocol):
+    """Notification policies, the senders a recipient accepted, and the filtered notifications
+    held per sender in notification requests."""
+
+    async def policy(self, account_id: int) -> NotificationPolicy:
+        """The saved policy, else the default one."""
+        ...
+
+    async def save_policy(self, policy: NotificationPolicy) -> None: ...
+
+    async def permitted(self, account_id: int, from_account_id: int) -> bool:
+        """Whether the recipient accepted this sender's request before."""
+        ...
+
+    async def hold(self, notification: Notification) -> bool:
+        """Keep a filtered notification under its sender's request (made on first use); False
+        when the same (recipient, type, from, status) is held already."""
+        ...
+
+    async def requests(self, account_id: int, page: PageRequest) -> list[NotificationRequest]:
+        """Newest request first (by request id)."""
+        ...
+
+    async def request(self, account_id: int, request_id: int) -> NotificationRequest | None: ...
+
+    async def held(self, account_id: int, request_id: int) -> list[Notification]:
+        """The notifications a request holds, oldest first."""
+        ...
+
+    async def accept(self, account_id: int, request_id: int) -> bool:
+        """Forget the request and what it held, and permit its sender from now on."""
+        ...
+
+    async def dismiss(self, account_id: int, request_id: int) -> bool:
+        """Forget the request and what it held."""
+        ...
+
+    async def pending(self, account_id: int) -> tuple[int, int]:
+        """(requests, notifications held) of the recipient."""
+        ...
 
 
 class PushSubscriptionStore(Protocol):

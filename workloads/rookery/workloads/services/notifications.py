@@ -4,9 +4,16 @@ list, get, dismiss and clear them. Blocked and muted accounts produce none, and 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import AsyncIterator
+from typing import Any
 
+from rookery.workloads.domain import notification_policy as policies
+from rookery.workloads.domain.errors import RuleViolation
+from rookery.workloads.domain.graph import ViewerRelations
+from rookery.workloads.domain.notification_policy import NotificationPolicy, NotificationRequest, Sender
 from rookery.workloads.domain.notifications import (
+    MENTION,
     POLL,
     GroupKey,
     Notification,
@@ -20,7 +27,7 @@ from rookery.workloads.domain.notifications import (
 from rookery.workloads.domain.pagination import PageRequest, trim
 from rookery.workloads.ids import id_at, new_id
 from rookery.workloads.ports.graph import GraphStore
-from rookery.workloads.ports.notifications import NotificationStore
+from rookery.workloads.ports.notifications import NotificationFilterStore, NotificationStore
 from rookery.workloads.services.posts import PostsService
 from rookery.workloads.services.social import NotFoundError
 
@@ -30,19 +37,103 @@ SAMPLE_ACCOUNTS = 8  # Mastodon's sample_account_ids
 
 
 class NotificationsService:
-    def __init__(self, store: NotificationStore, graph: GraphStore, posts: PostsService) -> None:
+    def __init__(
+        self,
+        store: NotificationStore,
+        graph: GraphStore,
+        posts: PostsService,
+        filters: NotificationFilterStore | None = None,
+    ) -> None:
         self.store = store
         self.graph = graph
         self.posts = posts
+        self.filters = filters  # policies and requests (None: every notification is accepted)
 
     async def notify(
         self, recipient_id: int, type_: str, actor_id: int, status_id: int | None = None
     ) -> bool:
-        if not (type_ == POLL and recipient_id == actor_id):  # the author hears of their own poll
-            relations = await self.graph.viewer_relations(recipient_id, [actor_id])
-            if not should_notify(recipient_id, actor_id, relations):
-                return False
-        return await self.store.add(Notification(new_id(), recipient_id, type_, actor_id, status_id))
+        if type_ == POLL and recipient_id == actor_id:  # the author hears of their own poll
+            return await self.store.add(Notification(new_id(), recipient_id, type_, actor_id, status_id))
+        relations = await self.graph.viewer_relations(recipient_id, [actor_id])
+        if not should_notify(recipient_id, actor_id, relations):
+            return False
+        notification = Notification(new_id(), recipient_id, type_, actor_id, status_id)
+        verdict = await self._verdict(notification, relations)
+        if verdict == policies.DROP:
+            return False
+        if verdict == policies.FILTER and self.filters is not None:
+            await self.filters.hold(notification)
+            return False
+        return await self.store.add(notification)
+
+    async def _verdict(self, n: Notification, relations: ViewerRelations) -> str:
+        """What the recipient's notification policy says of this notification."""
+        if self.filters is None or n.type in policies.UNFILTERED_TYPES:
+            return policies.ACCEPT
+        policy = await self.filters.policy(n.account_id)
+        if all(getattr(policy, name) == policies.ACCEPT for name in policies.FIELDS):
+            return policies.ACCEPT
+        if await self.filters.permitted(n.account_id, n.from_account_id):
+            return policies.ACCEPT
+        sender = await self.posts.accounts.get(n.from_account_id)
+        if sender is None:
+            return policies.ACCEPT
+        theirs = await self.graph.viewer_relations(n.from_account_id, [n.account_id])
+        status = await self.posts.statuses.get(n.status_id) if n.type == MENTION and n.status_id else None
+        facts = Sender(
+            followed=n.from_account_id in relations.following,
+            follower=n.account_id in theirs.following,
+            created_at=sender.created_at,
+            limited=sender.silenced,
+            private_mention=status is not None and status.visibility == "direct",
+        )
+        return policies.verdict(policy, facts, dt.datetime.now(dt.UTC))
+
+    # --- notification policy and requests -------------------------------------------------
+
+    def _filters(self) -> NotificationFilterStore:
+        if self.filters is None:
+            raise NotFoundError("Record not found")
+        return self.filters
+
+    async def policy(self, account_id: int) -> tuple[NotificationPolicy, tuple[int, int]]:
+        """The policy and its summary: (pending requests, pending notifications)."""
+        filters = self._filters()
+        return await filters.policy(account_id), await filters.pending(account_id)
+
+    async def update_policy(self, account_id: int, values: dict[str, str]) -> None:
+        try:
+            policies.check_policy(values)
+        except ValueError as exc:
+            raise RuleViolation(str(exc)) from None
+        filters = self._filters()
+        current = await filters.policy(account_id)
+        changes: dict[str, Any] = dict(values)  # only policy fields: check_policy said so
+        await filters.save_policy(dataclasses.replace(current, **changes))
+
+    async def requests(self, account_id: int, page: PageRequest) -> list[NotificationRequest]:
+        return await self._filters().requests(account_id, page)
+
+    async def request(self, account_id: int, request_id: int) -> NotificationRequest:
+        found = await self._filters().request(account_id, request_id)
+        if found is None:
+            raise NotFoundError("Record not found")
+        return found
+
+    async def has_request(self, account_id: int, request_id: int) -> bool:
+        return await self._filters().request(account_id, request_id) is not None
+
+    async def accept_request(self, account_id: int, request_id: int) -> None:
+        """Its notifications join the others (added first: accepting again finishes a broken try)."""
+        filters = self._filters()
+        await self.request(account_id, request_id)
+        for n in await filters.held(account_id, request_id):
+            await self.store.add(n)
+        await filters.accept(account_id, request_id)
+
+    async def dismiss_request(self, account_id: int, request_id: int) -> None:
+        if not await self._filters().dismiss(account_id, request_id):
+            raise NotFoundError("Record not found")
 
     async def recent(
         self,

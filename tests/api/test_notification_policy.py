@@ -1,0 +1,131 @@
+"""Notification policy and requests over HTTP: GET/PATCH /api/v2/notifications/policy (bad values
+refused with nothing stored), filtered notifications held in a request per sender and left out of
+the v1 and v2 lists, accepting (they join the others; the sender is accepted from now on),
+dismissing, in bulk, and drop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api_support import Api, User
+from social_support import follow, post, settle
+
+
+async def policy(api: Api, user: User, **changes: str) -> dict[str, Any]:
+    if changes:
+        response = await api.client.patch("/api/v2/notifications/policy", headers=user.headers, json=changes)
+    else:
+        response = await api.client.get("/api/v2/notifications/policy", headers=user.headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def note_types(api: Api, user: User) -> list[tuple[str, str]]:
+    response = await api.client.get("/api/v1/notifications", headers=user.headers)
+    assert response.status_code == 200, response.text
+    return [(n["type"], n["account"]["username"]) for n in response.json()]
+
+
+async def requests_of(api: Api, user: User, **params: Any) -> list[dict[str, Any]]:
+    response = await api.client.get("/api/v1/notifications/requests", headers=user.headers, params=params)
+    assert response.status_code == 200, response.text
+    return list(response.json())
+
+
+async def test_policy_reads_and_changes(api: Api) -> None:
+    alice = await api.make_user("alice")
+    assert await policy(api, alice) == {
+        "for_not_following": "accept",
+        "for_not_followers": "accept",
+        "for_new_accounts": "accept",
+        "for_private_mentions": "accept",
+        "for_limited_accounts": "accept",
+        "summary": {"pending_requests_count": 0, "pending_notifications_count": 0},
+    }
+    changed = await policy(api, alice, for_not_following="filter", for_new_accounts="drop")
+    assert changed["for_not_following"] == "filter" and changed["for_new_accounts"] == "drop"
+    for bad in ({"for_not_followers": "maybe"}, {"for_private_mentions": ""}):
+        refused = await api.client.patch("/api/v2/notifications/policy", headers=alice.headers, json=bad)
+        assert refused.status_code == 422, refused.text
+    assert await policy(api, alice) == changed
+    assert (await api.client.get("/api/v2/notifications/policy")).status_code == 401
+
+
+async def test_filtered_requests_accept_dismiss_drop(api: Api) -> None:
+    alice, bob, carol, dave, eve = await api.make_users("alice", "bob", "carol", "dave", "eve")
+    await follow(api, alice, carol)
+    await settle(api)
+    await policy(api, alice, for_not_following="filter")
+    mine = await post(api, alice, "mine")
+    await post(api, bob, "@alice one")
+    await api.client.post(f"/api/v1/statuses/{mine['id']}/favourite", headers=bob.headers)
+    last = await post(api, bob, "@alice two")
+    await post(api, carol, "@alice hi")  # alice follows carol: accepted
+    await post(api, dave, "@alice hey")
+    await settle(api)
+    assert await note_types(api, alice) == [("mention", "carol")]
+    v2 = (await api.client.get("/api/v2/notifications", headers=alice.headers)).json()
+    assert [g["type"] for g in v2["notification_groups"]] == ["mention"]
+    count = (await api.client.get("/api/v1/notifications/unread_count", headers=alice.headers)).json()
+    assert count == {"count": 1}
+    summary = (await policy(api, alice))["summary"]
+    assert summary == {"pending_requests_count": 2, "pending_notifications_count": 4}
+
+    requests = await requests_of(api, alice)
+    assert [(r["account"]["username"], r["notifications_count"]) for r in requests] == [("dave", "1"), ("bob", "3")]
+    from_bob = requests[1]
+    assert from_bob["last_status"]["id"] == last["id"] and from_bob["created_at"] <= from_bob["updated_at"]
+    one = await api.client.get(f"/api/v1/notifications/requests/{from_bob['id']}", headers=alice.headers)
+    assert one.status_code == 200 and one.json()["id"] == from_bob["id"]
+    assert (
+        await api.client.get(f"/api/v1/notifications/requests/{from_bob['id']}", headers=bob.headers)
+    ).status_code == 404
+    page = await api.client.get("/api/v1/notifications/requests", headers=alice.headers, params={"limit": 1})
+    assert [r["id"] for r in page.json()] == [requests[0]["id"]] and 'rel="next"' in page.headers["link"]
+
+    accepted = await api.client.post(f"/api/v1/notifications/requests/{from_bob['id']}/accept", headers=alice.headers)
+    assert accepted.status_code == 200
+    assert sorted(await note_types(api, alice)) == sorted(
+        [("mention", "carol"), ("mention", "bob"), ("mention", "bob"), ("favourite", "bob")]
+    )
+    await post(api, bob, "@alice three")  # bob is accepted from now on
+    await settle(api)
+    assert (await note_types(api, alice))[0] == ("mention", "bob")
+    merged = await api.client.get("/api/v1/notifications/requests/merged", headers=alice.headers)
+    assert merged.json() == {"merged": True}
+
+    dismissed = await api.client.post(
+        f"/api/v1/notifications/requests/{requests[0]['id']}/dismiss", headers=alice.headers
+    )
+    assert dismissed.status_code == 200
+    assert await requests_of(api, alice) == []
+    assert ("mention", "dave") not in await note_types(api, alice)
+    again = await api.client.post(f"/api/v1/notifications/requests/{requests[0]['id']}/accept", headers=alice.headers)
+    assert again.status_code == 404
+
+    # in bulk: one request from each of dave and eve
+    await post(api, dave, "@alice again")
+    await post(api, eve, "@alice me too")
+    await settle(api)
+    held = await requests_of(api, alice)
+    assert [r["account"]["username"] for r in held] == ["eve", "dave"]
+    bad = await api.client.post("/api/v1/notifications/requests/accept", headers=alice.headers, json={"id": ["x"]})
+    assert bad.status_code == 422
+    bulk = await api.client.post(
+        "/api/v1/notifications/requests/accept", headers=alice.headers, json={"id": [held[0]["id"]]}
+    )
+    assert bulk.status_code == 200
+    await api.client.post(
+        "/api/v1/notifications/requests/dismiss", headers=alice.headers, data={"id[][]": [held[1]["id"]]}
+    )  # Mastodon.py's spelling
+    assert await requests_of(api, alice) == []
+    assert ("mention", "eve") in await note_types(api, alice)
+
+    # drop: nothing stored, no request
+    await policy(api, alice, for_not_following="drop")
+    stranger = await api.make_user("stranger")
+    await post(api, stranger, "@alice hello?")
+    await settle(api)
+    assert ("mention", "stranger") not in await note_types(api, alice)
+    assert await requests_of(api, alice) == []
+    assert (await policy(api, alice))["summary"] == {"pending_requests_count": 0, "pending_notifications_count": 0}
