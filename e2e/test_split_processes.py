@@ -76,6 +76,26 @@ def test_roles_answer_the_gateway_only(split: dict[str, Proc]) -> None:
     assert missing.status_code == 404 and "error" in missing.json()
 
 
+def test_browser_clients_discovery_and_redirects_through_the_gateway(split: dict[str, Proc]) -> None:
+    """CORS at the gateway (preflights never reach a role; answers opened once), the discovery and
+    instance-content routes routed to the accounts role, redirects on the public URL."""
+    gateway = split["gateway"].url
+    origin = {"Origin": "https://client.example"}
+    asking = {**origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+    preflight = httpx.options(f"{gateway}/api/v1/statuses", headers=asking)
+    assert preflight.status_code == 204 and preflight.headers["access-control-allow-origin"] == "*"
+    instance = httpx.get(f"{gateway}/api/v1/instance", headers=origin)
+    assert instance.headers.get_list("access-control-allow-origin") == ["*"]
+    assert instance.json()["rules"] == [] and instance.json()["stats"]["user_count"] >= 0
+    moved = httpx.get(f"{gateway}/api/v1/instance/")
+    assert moved.status_code == 307 and moved.headers["location"] == f"{gateway}/api/v1/instance"
+    assert httpx.get(f"{gateway}/nodeinfo/2.1").json()["software"]["name"] == "rookery"
+    assert httpx.get(f"{gateway}/.well-known/host-meta").headers["content-type"].startswith("application/xrd+xml")
+    assert httpx.get(f"{gateway}/.well-known/webfinger", params={"resource": "acct:nobody@x"}).status_code == 404
+    assert httpx.get(f"{gateway}/api/v1/instance/activity").status_code == 200  # the analytics role
+    assert httpx.post(f"{gateway}/api/v1/admin/rules", data={"text": "x"}).status_code == 401
+
+
 def test_a_mastodon_client_uses_every_role_through_the_gateway(split: dict[str, Proc]) -> None:
     client = Client(split["gateway"].url)  # apps, tokens, sign-up: accounts
     http = client.http
