@@ -84,6 +84,11 @@ async def test_instance_stats_are_counted(api: Api) -> None:
     assert v1["stats"] == {"user_count": 2, "status_count": 2, "domain_count": 1}
     v2 = (await api.client.get("/api/v2/instance")).json()
     assert v2["usage"] == {"users": {"active_month": 1}}
+    # Mastodon 4.4's additions
+    assert v2["icon"] == [] and v2["configuration"]["urls"]["about"] == "http://testserver/"
+    assert v2["configuration"]["urls"]["terms_of_service"] is None
+    assert v2["configuration"]["media_attachments"]["description_limit"] == 1500
+    assert v2["registrations"]["reason_required"] is False and "min_age" in v2["registrations"]
     status_id = (await api.client.get(f"/api/v1/accounts/{alice.id}/statuses", headers=alice.headers)).json()[0]["id"]
     await api.client.delete(f"/api/v1/statuses/{status_id}", headers=alice.headers)
     assert (await api.client.get("/api/v1/instance")).json()["stats"]["status_count"] == 1

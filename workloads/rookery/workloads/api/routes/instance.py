@@ -23,6 +23,7 @@ from rookery.workloads.domain.instance import (
     Rule,
     to_html,
 )
+from rookery.workloads.domain.media import DESCRIPTION_MAX
 from rookery.workloads.settings import Settings
 
 router = APIRouter(tags=["instance"])
@@ -49,6 +50,7 @@ def _configuration(settings: Settings) -> dict[str, Any]:
             "characters_reserved_per_url": 23,
         },
         "media_attachments": {
+            "description_limit": DESCRIPTION_MAX,
             "supported_mime_types": IMAGE_TYPES + VIDEO_TYPES,
             "image_size_limit": min(settings.media_max_image_bytes, settings.max_media_body_bytes),
             "image_matrix_limit": settings.media_max_pixels,
@@ -101,7 +103,14 @@ def instance_v2(
     settings: Settings, usage: AccountUsage | None = None, rules: list[Rule] | None = None
 ) -> dict[str, Any]:
     configuration = _configuration(settings)
-    configuration["urls"] = {"streaming": _streaming_url(settings), "status": None}
+    # about: the web client (served at /); no HTML policy or terms pages (the API serves them)
+    configuration["urls"] = {
+        "streaming": _streaming_url(settings),
+        "status": None,
+        "about": f"{settings.base_url}/",
+        "privacy_policy": None,
+        "terms_of_service": None,
+    }
     configuration["translation"] = {"enabled": False}
     configuration["vapid"] = {"public_key": ""}
     return {
@@ -112,12 +121,16 @@ def instance_v2(
         "description": settings.instance_description,
         "usage": {"users": {"active_month": usage.active_month if usage else 0}},
         "thumbnail": {"url": f"{settings.base_url}/headers/original/missing.png"},
+        "icon": [],
         "languages": ["en"],
         "configuration": configuration,
         "registrations": {
             "enabled": settings.registrations_open,
             "approval_required": False,
+            "reason_required": False,
             "message": None,
+            "min_age": None,
+            "url": None,
         },
         "api_versions": {"mastodon": 2},
         "contact": {"email": settings.contact_email, "account": None},
