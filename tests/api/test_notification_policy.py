@@ -66,6 +66,12 @@ async def test_filtered_requests_accept_dismiss_drop(api: Api) -> None:
     assert await note_types(api, alice) == [("mention", "carol")]
     v2 = (await api.client.get("/api/v2/notifications", headers=alice.headers)).json()
     assert [g["type"] for g in v2["notification_groups"]] == ["mention"]
+    included = await api.client.get(
+        "/api/v2/notifications", headers=alice.headers, params={"include_filtered": "true", "grouped_types[]": "x"}
+    )
+    assert sorted((g["type"], g["sample_account_ids"][0]) for g in included.json()["notification_groups"]) == sorted(
+        [("mention", carol.id), ("mention", dave.id), ("mention", bob.id), ("mention", bob.id), ("favourite", bob.id)]
+    )
     count = (await api.client.get("/api/v1/notifications/unread_count", headers=alice.headers)).json()
     assert count == {"count": 1}
     summary = (await policy(api, alice))["summary"]

@@ -1,5 +1,6 @@
 """NotificationFilterStore contract over SQLite and PostgreSQL (needs("postgres")): policies,
-filtered notifications held once per (recipient, type, from, status) under one request per sender,
+filtered notifications held once per (recipient, type, from, status) under one request per sender
+and paged like the notifications themselves (include_filtered),
 requests paged newest first with their counts, accept (permits the sender) and dismiss."""
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ async def test_hold_requests_accept_dismiss(store: NotificationFilterStore) -> N
     assert await store.hold(note("favourite", BOB, 100))
     assert await store.hold(note("follow", CAROL))
     assert await store.pending(ALICE) == (2, 3) and await store.pending(BOB) == (0, 0)
+    assert [n.type for n in await store.held_recent(ALICE, PageRequest(limit=10))] == ["follow", "favourite", "mention"]
+    assert [n.id for n in await store.held_recent(ALICE, PageRequest(), frozenset({"mention"}))] == [first.id]
+    assert [n.type for n in await store.held_recent(ALICE, PageRequest(), None, CAROL)] == ["follow"]
+    assert await store.held_recent(ALICE, PageRequest(), frozenset()) == []
+    assert [n.type for n in await store.held_recent(ALICE, PageRequest(limit=1, min_id=first.id))] == ["favourite"]
+    assert await store.held_recent(BOB, PageRequest()) == []
     requests = await store.requests(ALICE, PageRequest(limit=10))
     assert [(r.from_account_id, r.notifications_count, r.last_status_id) for r in requests] == [
         (CAROL, 1, None),

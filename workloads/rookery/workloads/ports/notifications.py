@@ -54,6 +54,16 @@ class NotificationFilterStore(Protocol):
         when the same (recipient, type, from, status) is held already."""
         ...
 
+    async def held_recent(
+        self,
+        account_id: int,
+        page: PageRequest,
+        types: frozenset[str] | None = None,
+        from_account_id: int | None = None,
+    ) -> list[Notification]:
+        """The held notifications of every request of the recipient, paged as NotificationStore.recent."""
+        ...
+
     async def requests(self, account_id: int, page: PageRequest) -> list[NotificationRequest]:
         """Newest request first (by request id)."""
         ...

@@ -49,9 +49,7 @@ class NotificationsService:
         self.posts = posts
         self.filters = filters  # policies and requests (None: every notification is accepted)
 
-    async def notify(
-        self, recipient_id: int, type_: str, actor_id: int, status_id: int | None = None
-    ) -> bool:
+    async def notify(self, recipient_id: int, type_: str, actor_id: int, status_id: int | None = None) -> bool:
         if type_ == POLL and recipient_id == actor_id:  # the author hears of their own poll
             return await self.store.add(Notification(new_id(), recipient_id, type_, actor_id, status_id))
         relations = await self.graph.viewer_relations(recipient_id, [actor_id])
@@ -173,11 +171,16 @@ class NotificationsService:
         page: PageRequest,
         admitted: frozenset[str] | None = None,
         from_account_id: int | None = None,
+        include_filtered: bool = False,
     ) -> AsyncIterator[Notification]:
-        """The shown notifications in paging order: newest first, or oldest first from ``min_id``."""
+        """The shown notifications in paging order: newest first, or oldest first from ``min_id``;
+        with ``include_filtered`` the ones held in requests too."""
         cursor = dataclasses.replace(page, limit=WALK_BATCH)
         while True:
             found = await self.store.recent(account_id, cursor, admitted, from_account_id)
+            if include_filtered and self.filters is not None:
+                held = await self.filters.held_recent(account_id, cursor, admitted, from_account_id)
+                found = sorted([*found, *held], key=lambda n: n.id, reverse=not page.ascending)[:WALK_BATCH]
             for n in sorted(await self._shown(account_id, found), key=lambda n: n.id, reverse=not page.ascending):
                 yield n
             if len(found) < WALK_BATCH:
@@ -196,6 +199,7 @@ class NotificationsService:
         exclude_types: list[str] | None = None,
         from_account_id: int | None = None,
         grouped_types: list[str] | None = None,
+        include_filtered: bool = False,
     ) -> tuple[list[NotificationGroup], int | None, int | None]:
         """A page of groups, newest first, and its cursors (next max_id, prev min_id) as Mastodon
         pages them: the page holds ``limit`` groups, each from its first notification met in paging
@@ -203,7 +207,7 @@ class NotificationsService:
         admitted = type_filter(types, exclude_types)
         groupable = grouped_types_filter(grouped_types or [])
         firsts: dict[str, Notification] = {}
-        async for n in self._walk(account_id, page, admitted, from_account_id):
+        async for n in self._walk(account_id, page, admitted, from_account_id, include_filtered):
             firsts.setdefault(str(group_key_of(n, groupable)), n)
             if len(firsts) == page.limit:
                 break
@@ -213,11 +217,18 @@ class NotificationsService:
         groups = []
         for first in sorted(firsts.values(), key=lambda n: n.id, reverse=True):
             key = group_key_of(first, groupable)
-            members = [first] if key.notification_id is not None else await self._members(account_id, key, high)
-            groups.append(_group(key, members, page_min_id=min(n.id for n in members if n.id >= low)))
+            members = (
+                [first]
+                if key.notification_id is not None
+                else await self._members(account_id, key, high, include_filtered=include_filtered)
+            )
+            page_min = min((n.id for n in members if n.id >= low), default=first.id)
+            groups.append(_group(key, members, page_min_id=page_min))
         return groups, low, high
 
-    async def _members(self, account_id: int, key: GroupKey, upper: int | None = None) -> list[Notification]:
+    async def _members(
+        self, account_id: int, key: GroupKey, upper: int | None = None, *, include_filtered: bool = False
+    ) -> list[Notification]:
         """The shown notifications of a group (up to ``upper``), newest first."""
         if key.notification_id is not None:
             found = await self.store.get(account_id, key.notification_id)
@@ -226,7 +237,8 @@ class NotificationsService:
         top = id_at(end_ms) if upper is None else min(id_at(end_ms), upper + 1)
         window = PageRequest(max_id=top, since_id=id_at(start_ms) - 1)
         admitted = frozenset({key.type}) if key.type else None
-        return [n async for n in self._walk(account_id, window, admitted) if key.holds(n)]
+        walk = self._walk(account_id, window, admitted, include_filtered=include_filtered)
+        return [n async for n in walk if key.holds(n)]
 
     async def group(self, account_id: int, group_key: str) -> tuple[NotificationGroup, list[Notification]]:
         """One group (all of it) and its notifications newest first; NotFoundError when empty."""

@@ -11,6 +11,7 @@ from rookery.workloads.domain.notifications import Notification
 from rookery.workloads.domain.pagination import PageRequest
 
 POLICY_COLUMNS = ", ".join(FIELDS)
+_HELD = "SELECT id, account_id, type, from_account_id, status_id FROM filtered_notifications"
 _REQUESTS = (
     "SELECT r.id, r.account_id, r.from_account_id, COUNT(f.id) AS n, MAX(f.id) AS last_id,"
     " MAX(NULLIF(f.status_id, 0)) AS last_status_id"
@@ -33,10 +34,18 @@ def request_query(account_id: int, request_id: int, p: Params) -> str:
 
 
 def held_query(account_id: int, request_id: int, p: Params) -> str:
-    return (
-        "SELECT id, account_id, type, from_account_id, status_id FROM filtered_notifications"
-        f" WHERE account_id = {p(account_id)} AND request_id = {p(request_id)} ORDER BY id"
-    )
+    return f"{_HELD} WHERE account_id = {p(account_id)} AND request_id = {p(request_id)} ORDER BY id"
+
+
+def held_recent_query(
+    account_id: int, page: PageRequest, types: frozenset[str] | None, from_account_id: int | None, p: Params
+) -> str:
+    conditions = [f"account_id = {p(account_id)}"]
+    if types is not None:
+        conditions.append(f"type IN ({', '.join(p(t) for t in sorted(types))})" if types else "1 = 0")
+    if from_account_id is not None:
+        conditions.append(f"from_account_id = {p(from_account_id)}")
+    return f"{_HELD} {keyset(page, p, conditions)}"
 
 
 def pending_query(account_id: int, p: Params) -> str:

@@ -6,6 +6,7 @@ from rookery.workloads.adapters.sql.notification_filters import (
     POLICY_COLUMNS,
     held_of,
     held_query,
+    held_recent_query,
     pending_query,
     policy_of,
     policy_values,
@@ -67,6 +68,17 @@ class SqliteNotificationFilterStore:
                 (n.id, request["id"], n.account_id, n.type, n.from_account_id, n.status_id or 0),
             )
             return cursor.rowcount > 0
+
+    async def held_recent(
+        self,
+        account_id: int,
+        page: PageRequest,
+        types: frozenset[str] | None = None,
+        from_account_id: int | None = None,
+    ) -> list[Notification]:
+        p = QmarkParams()
+        rows = await self.db.fetchall(held_recent_query(account_id, page, types, from_account_id, p), p.values)
+        return newest_first([held_of(row) for row in rows], page)
 
     async def requests(self, account_id: int, page: PageRequest) -> list[NotificationRequest]:
         p = QmarkParams()

@@ -68,7 +68,6 @@ async def grouped_notifications(
     params = await read_params(request)
     page = page_of(params, 40, 80, kind="a notification id (a positive integer)")
     partial = _partial_avatars(params)
-    params.flag("include_filtered", False)  # a boolean, or 422
     groups, next_max, prev_min = await notifications.grouped(
         ctx.user_id,
         page,
@@ -76,6 +75,7 @@ async def grouped_notifications(
         exclude_types=params.strings("exclude_types"),
         from_account_id=account_filter(params),
         grouped_types=params.strings("grouped_types"),
+        include_filtered=bool(params.flag("include_filtered", False)),
     )
     body = await render_grouped(groups, ctx.user_id, accounts, views, partial_avatars=partial)
     return paged(request, body, next_max, prev_min)
