@@ -232,6 +232,12 @@ class Settings(BaseSettings):
     poll_close_interval_s: float = Field(
         5.0, description="How often the posts role closes expired polls and notifies their voters; 0 = never."
     )
+    scheduled_status_min_lead_s: int = Field(
+        300, description="How far ahead a status must be scheduled, in seconds (Mastodon: 300; tests use less)."
+    )
+    scheduled_status_interval_s: float = Field(
+        5.0, description="How often the posts role publishes the scheduled statuses that are due; 0 = never."
+    )
     push_allow_private_endpoints: bool = Field(
         False, description="Accept Web Push endpoints on loopback/private hosts and plain http (tests, labs)."
     )

@@ -51,6 +51,7 @@ from rookery.workloads.services.accounts import AccountsService
 from rookery.workloads.services.analytics import AnalyticsService
 from rookery.workloads.services.conversations import ConversationsService
 from rookery.workloads.services.feed import FeedService
+from rookery.workloads.services.filters import FiltersService
 from rookery.workloads.services.graph import GraphService
 from rookery.workloads.services.instance import InstanceContent
 from rookery.workloads.services.interactions import InteractionsService
@@ -64,6 +65,7 @@ from rookery.workloads.services.oauth import OAuthService
 from rookery.workloads.services.polls import PollsService
 from rookery.workloads.services.posts import PostsService
 from rookery.workloads.services.push import PushService
+from rookery.workloads.services.scheduled import ScheduledStatusesService
 from rookery.workloads.services.search import SearchService
 from rookery.workloads.services.streaming import StreamHub
 from rookery.workloads.services.tokens import AccountDisabled, InvalidToken, TokenValidator
@@ -169,6 +171,20 @@ async def polls_service(request: Request) -> PollsService:
     return service
 
 
+async def filters_service(request: Request) -> FiltersService:
+    service = _role(container(request).social).filters
+    if service is None:
+        raise NotFound()
+    return service
+
+
+async def scheduled_service(request: Request) -> ScheduledStatusesService:
+    service = _role(container(request).social).scheduled
+    if service is None:
+        raise NotFound()
+    return service
+
+
 async def interactions_service(request: Request) -> InteractionsService:
     return _role(container(request).social).interactions
 
@@ -267,6 +283,8 @@ Keycloak = Annotated[KeycloakMode | None, Depends(keycloak_mode)]
 Posts = Annotated[PostsService, Depends(posts_service)]
 Interactions = Annotated[InteractionsService, Depends(interactions_service)]
 Polls = Annotated[PollsService, Depends(polls_service)]
+Filters = Annotated[FiltersService, Depends(filters_service)]
+Scheduled = Annotated[ScheduledStatusesService, Depends(scheduled_service)]
 Graph = Annotated[GraphService, Depends(graph_service)]
 Feed = Annotated[FeedService, Depends(feed_service)]
 Notifications = Annotated[NotificationsService, Depends(notifications_service)]

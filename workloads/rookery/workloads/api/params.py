@@ -36,6 +36,11 @@ def _insert(target: dict[str, Any], key: str, value: Any) -> None:
                 return
             if all(rest == "" for rest in path[index + 1 :]):
                 node.append(value)
+            elif index == len(path) - 2:  # Rails' "name[][key]": a new object once key repeats
+                key = path[-1]
+                if not node or not isinstance(node[-1], dict) or key in node[-1]:
+                    node.append({})
+                node[-1][key] = value
             return
         nxt = path[index + 1] if not last else None
         if last:

@@ -56,6 +56,8 @@ ROUTES: tuple[RouterModule, ...] = (
     RouterModule("posts", "routes.statuses"),
     RouterModule("posts", "routes.interactions"),
     RouterModule("posts", "routes.polls"),
+    RouterModule("posts", "routes.filters"),
+    RouterModule("posts", "routes.scheduled_statuses"),
     RouterModule("graph", "routes.graph"),
     RouterModule("notifications", "routes.notification_requests"),  # before v1's /{id}, v2's /{group_key}
     RouterModule("notifications", "routes.grouped_notifications"),  # before v1's /{id}

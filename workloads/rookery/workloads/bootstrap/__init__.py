@@ -146,7 +146,11 @@ def build(settings: Settings, roles: tuple[str, ...] = ALL_ROLES) -> Container:
     hub = None
     if "gateway" in wanted:
         hub = streaming_wiring.hub(
-            infra, life, social_stores.graph if social_stores else None, lists.stores if lists else None
+            infra,
+            life,
+            social_stores.graph if social_stores else None,
+            lists.stores if lists else None,
+            social.filters if social else None,
         )
     if social is not None and events is not None and accounts is not None:
         streaming_wiring.publisher(infra, events, social, accounts.views, lists.service if lists else None)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from rookery.workloads.ports.edge import Cache, IdempotencyStore, LockManager, RateLimiter, Realtime
     from rookery.workloads.ports.events import EventBus, Outbox
     from rookery.workloads.ports.feed import ListStore, TimelineStore
+    from rookery.workloads.ports.filters import FilterStore, ScheduledStatusStore
     from rookery.workloads.ports.graph import GraphStore
     from rookery.workloads.ports.inference import ModelClient
     from rookery.workloads.ports.media import MediaRepository, MediaStore
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     from rookery.workloads.services.analytics import AnalyticsService
     from rookery.workloads.services.conversations import ConversationsService
     from rookery.workloads.services.feed import FeedService
+    from rookery.workloads.services.filters import FiltersService
     from rookery.workloads.services.graph import GraphService
     from rookery.workloads.services.instance import InstanceContent
     from rookery.workloads.services.interactions import InteractionsService
@@ -72,6 +74,7 @@ if TYPE_CHECKING:
     from rookery.workloads.services.polls import PollsService
     from rookery.workloads.services.posts import PostsService
     from rookery.workloads.services.push import PushService
+    from rookery.workloads.services.scheduled import ScheduledStatusesService
     from rookery.workloads.services.search import SearchService
     from rookery.workloads.services.streaming import StreamHub
     from rookery.workloads.services.tokens import TokenValidator
@@ -158,6 +161,8 @@ class SocialStores:
     notifications: NotificationStore
     polls: PollStore | None = None
     notification_filters: NotificationFilterStore | None = None
+    filters: FilterStore | None = None
+    scheduled: ScheduledStatusStore | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,6 +177,8 @@ class SocialRole:
     notifications: NotificationsService
     status_views: StatusViews
     polls: PollsService | None = None
+    filters: FiltersService | None = None
+    scheduled: ScheduledStatusesService | None = None
 
 
 @dataclasses.dataclass(frozen=True)

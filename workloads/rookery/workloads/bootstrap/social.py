@@ -98,13 +98,16 @@ def social(
     role announces stored notifications on the notifications stream); the notify consumer reads
     ``stores.notifications`` itself."""
     from rookery.workloads.services.feed import FeedService
+    from rookery.workloads.services.filters import FiltersService
     from rookery.workloads.services.graph import GraphService
     from rookery.workloads.services.interactions import InteractionsService
     from rookery.workloads.services.notifications import NotificationsService
     from rookery.workloads.services.polls import PollsService
     from rookery.workloads.services.posts import PostsService
+    from rookery.workloads.services.scheduled import ScheduledStatusesService
     from rookery.workloads.views.statuses import StatusViews
     from rookery.workloads.workers.notify import NotifyWorker
+    from rookery.workloads.workers.periodic import Periodic
     from rookery.workloads.workers.polls import PollCloser
 
     posts = PostsService(
@@ -122,9 +125,23 @@ def social(
     interactions = InteractionsService(posts, stores.interactions, stores.conversation_mutes)
     feed = FeedService(stores.timelines, stores.statuses, stores.interactions, stores.graph, posts, ranker=ranker)
     notifications = NotificationsService(notification_store, stores.graph, posts, stores.notification_filters)
+    filters = FiltersService(stores.filters, posts) if stores.filters is not None else None
     status_views = StatusViews(
-        stores.statuses, interactions, account_views, infra.cache, settings.base_url, media=media, polls=stores.polls
-    )
+        stores.statuses, interactions, account_views, infra.cache, settings.base_url, media=media, polls=stores.polls,
+        filters=filters,
+    )  # fmt: skip
+    scheduled = None
+    if stores.scheduled is not None:
+        scheduled = ScheduledStatusesService(
+            stores.scheduled, posts, infra.locks, media=media, delivery=feed,
+            min_lead_s=settings.scheduled_status_min_lead_s,
+        )  # fmt: skip
+        if "posts" in roles:
+            publisher = Periodic(
+                "scheduled-publisher", scheduled.publish_due, interval_s=settings.scheduled_status_interval_s
+            )
+            life.starters.append(publisher.start)
+            life.stoppers.insert(0, publisher.stop)
     polls = PollsService(stores.polls, posts, tenant=settings.tenant) if stores.polls is not None else None
     if polls is not None and "posts" in roles:
         closer = PollCloser(polls, interval_s=settings.poll_close_interval_s)
@@ -145,6 +162,8 @@ def social(
         notifications=notifications,
         status_views=status_views,
         polls=polls,
+        filters=filters,
+        scheduled=scheduled,
     )
 
 

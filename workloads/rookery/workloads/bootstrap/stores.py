@@ -107,6 +107,7 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
     from rookery.workloads.adapters.sqlite import notifications as sqlite_notifications
     from rookery.workloads.adapters.sqlite import statuses as sqlite_statuses
     from rookery.workloads.adapters.sqlite import timelines as sqlite_timelines
+    from rookery.workloads.ports.filters import FilterStore, ScheduledStatusStore
     from rookery.workloads.ports.graph import GraphStore
     from rookery.workloads.ports.notifications import NotificationFilterStore, NotificationStore
     from rookery.workloads.ports.posts import ConversationMuteStore, InteractionStore, PollStore, StatusRepository
@@ -136,6 +137,10 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
         from rookery.workloads.adapters.postgres.notification_filters import PostgresNotificationFilterStore
 
         filters: NotificationFilterStore = PostgresNotificationFilterStore(infra.postgres)
+        from rookery.workloads.adapters.postgres import filters as pg_status_filters
+
+        status_filters: FilterStore = pg_status_filters.PostgresFilterStore(infra.postgres)
+        scheduled: ScheduledStatusStore = pg_status_filters.PostgresScheduledStatusStore(infra.postgres)
     else:
         from rookery.workloads.adapters.sqlite.conversation_mutes import SqliteConversationMuteStore
 
@@ -148,6 +153,11 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
         life.migrations += [*sqlite_polls.MIGRATIONS, *sqlite_filters.MIGRATIONS]
         polls = sqlite_polls.SqlitePollStore(db, outbox)
         filters = sqlite_filters.SqliteNotificationFilterStore(db)
+        from rookery.workloads.adapters.sqlite import filters as sqlite_status_filters
+
+        life.migrations += sqlite_status_filters.MIGRATIONS
+        status_filters = sqlite_status_filters.SqliteFilterStore(db)
+        scheduled = sqlite_status_filters.SqliteScheduledStatusStore(db)
     graph: GraphStore
     timelines: TimelineStore
     notifications: NotificationStore
@@ -177,7 +187,10 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
         graph = sqlite_graph.SqliteGraphStore(db, outbox)
         timelines = sqlite_timelines.SqliteTimelineStore(db, settings.home_timeline_max)
         notifications = sqlite_notifications.SqliteNotificationStore(db)
-    stores = SocialStores(statuses, interactions, mutes, graph, timelines, notifications, polls, filters)
+    stores = SocialStores(
+        statuses, interactions, mutes, graph, timelines, notifications, polls, filters,
+        filters=status_filters, scheduled=scheduled,
+    )  # fmt: skip
 
     async def close_readers() -> None:  # the embedded stores' inline read connections
         for store in (statuses, interactions, graph, timelines):

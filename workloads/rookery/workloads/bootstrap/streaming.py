@@ -11,15 +11,24 @@ if TYPE_CHECKING:
     from rookery.workloads.domain.notifications import Notification
     from rookery.workloads.ports.feed import ListStore
     from rookery.workloads.ports.graph import GraphStore
+    from rookery.workloads.services.filters import FiltersService
     from rookery.workloads.services.lists import ListsService
     from rookery.workloads.services.streaming import StreamHub
     from rookery.workloads.views.accounts import AccountViews
 
 
-def hub(infra: Infrastructure, life: Lifecycle, graph: GraphStore | None, lists: ListStore | None) -> StreamHub:
+def hub(
+    infra: Infrastructure,
+    life: Lifecycle,
+    graph: GraphStore | None,
+    lists: ListStore | None,
+    filters: FiltersService | None = None,
+) -> StreamHub:
+    """``filters``: the viewers' filters, applied to the statuses each socket receives."""
     from rookery.workloads.services.streaming import StreamHub
+    from rookery.workloads.views.filters import payload_filter
 
-    found = StreamHub(infra.realtime, graph, lists=lists)
+    found = StreamHub(infra.realtime, graph, lists=lists, filters=payload_filter(filters) if filters else None)
     life.starters.append(found.start)
     life.stoppers.append(found.stop)  # stops before the stores it filters with
     return found

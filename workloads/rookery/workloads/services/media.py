@@ -275,6 +275,10 @@ class MediaService:
         if not await self.repo.attach(account_id, list(dict.fromkeys(media_ids)), status_id):
             raise MediaAlreadyAttached("some media could not be attached (unknown, foreign or attached)")
 
+    async def detach(self, status_ids: Sequence[int]) -> None:
+        """Give back the media of statuses that will not be (cancelled scheduled ones), unattached."""
+        await self.repo.detach(list(status_ids))
+
     async def rendered_for_statuses(self, status_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
         """``media_attachments`` of many statuses in one query (status entity rendering)."""
         grouped = await self.repo.for_statuses(status_ids)

@@ -195,6 +195,19 @@ class PostsService:
             raise StatusRuleError("Polls are not available")
         validate_poll(poll, media_count=media_count, min_expires_in=self.poll_min_expires_in)
 
+    async def check_new(
+        self, author_id: int, draft: Draft, media_ids: Sequence[int], poll: PollDraft | None
+    ) -> Status | None:
+        """What a new status must pass (now, or when it is scheduled): its rules, its media (the
+        author's own, finished, unused), its parent (visible to the author). Returns the parent."""
+        validate_draft(draft, media_count=len(media_ids))
+        self._check_poll(poll, len(media_ids))
+        if media_ids:
+            if self.media is None:
+                raise StatusRuleError("Media attachments are not available")
+            await self.media.attachments_for(author_id, media_ids)  # unknown, foreign or used: ValueError
+        return await self.visible(draft.in_reply_to_id, author_id) if draft.in_reply_to_id else None
+
     async def create(
         self,
         author_id: int,
@@ -203,18 +216,14 @@ class PostsService:
         application: str | None = None,
         media_ids: Sequence[int] = (),
         poll: PollDraft | None = None,
+        status_id: int | None = None,
     ) -> Status:
-        validate_draft(draft, media_count=len(media_ids))
-        self._check_poll(poll, len(media_ids))
+        """``status_id``: the id a scheduled status's publisher chose for it, else a new one."""
         media_ids = tuple(dict.fromkeys(media_ids))
-        if media_ids:
-            if self.media is None:
-                raise StatusRuleError("Media attachments are not available")
-            await self.media.attachments_for(author_id, media_ids)  # unknown, foreign or used: ValueError
-        parent = await self.visible(draft.in_reply_to_id, author_id) if draft.in_reply_to_id else None
+        parent = await self.check_new(author_id, draft, media_ids, poll)
         content, mentions, tags = await self._render(draft.text)
         status = Status(
-            id=new_id(),
+            id=status_id if status_id is not None else new_id(),
             account_id=author_id,
             text=draft.text,
             content=content,

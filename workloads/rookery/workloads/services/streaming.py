@@ -25,7 +25,7 @@ import contextlib
 import dataclasses
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
@@ -201,14 +201,24 @@ class Connection:
 
 
 RelationsLookup = Callable[[int, Sequence[int]], Any]
+# (viewer id, filter context, status payload) -> the payload this viewer gets, None: hidden
+PayloadFilter = Callable[[int, str, str], Awaitable[str | None]]
 
 
 class StreamHub:
     """One per process: one Realtime listener for every socket, channels reference-counted."""
 
-    def __init__(self, realtime: Realtime, graph: GraphStore | None, *, lists: ListStore | None = None) -> None:
+    def __init__(
+        self,
+        realtime: Realtime,
+        graph: GraphStore | None,
+        *,
+        lists: ListStore | None = None,
+        filters: PayloadFilter | None = None,
+    ) -> None:
         self.realtime = realtime
         self.graph = graph
+        self.filters = filters  # the viewer's filters (home for user and list streams, else public)
         self.lists = lists  # the list stream's owner check (feed role's store)
         self._listener: RealtimeListener | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -315,6 +325,13 @@ class StreamHub:
                     continue
                 if meta is not None and not await self._admits(connection, meta):
                     continue
+                if meta is not None and event in STATUS_EVENTS and self._filtered(connection):
+                    own = await self._filter(connection, spec, payload)
+                    if own is None:
+                        continue
+                    if own is not payload:
+                        connection.offer((ws_frame(spec.name, event, own), event, own))
+                        continue
                 text = frames.get(spec.name)
                 if text is None:
                     text = frames[spec.name] = ws_frame(spec.name, event, payload)
@@ -322,6 +339,18 @@ class StreamHub:
                 if connection.slow.is_set():
                     self.dropped += 1
                     break
+
+    def _filtered(self, connection: Connection) -> bool:
+        return self.filters is not None and connection.viewer_id is not None
+
+    async def _filter(self, connection: Connection, spec: StreamSpec, payload: str) -> str | None:
+        assert self.filters is not None and connection.viewer_id is not None
+        context = "home" if spec.channel.startswith(("user:", "list:")) else "public"
+        try:
+            return await self.filters(connection.viewer_id, context, payload)
+        except Exception:  # a store outage must not stall every socket: deliver it unfiltered
+            log.warning("filters could not be read; status delivered without them", exc_info=True)
+            return payload
 
     async def _admits(self, connection: Connection, meta: dict[str, Any]) -> bool:
         if connection.viewer_id is None or self.graph is None:

@@ -34,9 +34,11 @@ def render_relationship(rel: Relationship) -> dict[str, Any]:
 async def render_notifications(
     found: Sequence[Notification], viewer_id: int, accounts: AccountViews, statuses: StatusViews
 ) -> list[dict[str, Any]]:
+    """The viewer's filters of the notifications context apply: a notification whose status a
+    ``hide`` filter matches is left out."""
     actors = await accounts.many([n.from_account_id for n in found])
     status_ids = [n.status_id for n in found if n.status_id is not None]
-    rendered = {int(s["id"]): s for s in await statuses.render(status_ids, viewer_id)}
+    rendered = {int(s["id"]): s for s in await statuses.render(status_ids, viewer_id, context="notifications")}
     body = []
     for n in found:
         actor = actors.get(n.from_account_id)

@@ -21,6 +21,7 @@ from rookery.workloads.ports.posts import PollStore, StatusRepository
 from rookery.workloads.services.interactions import InteractionsService
 from rookery.workloads.services.posts import status_cache_key
 from rookery.workloads.views.accounts import ACCOUNT_SCHEMA, AccountViews
+from rookery.workloads.views.filters import ActiveFilters, apply_filters
 from rookery.workloads.views.moments import iso
 from rookery.workloads.views.polls import POLL_SCHEMA, render_poll
 
@@ -80,8 +81,10 @@ class StatusViews:
         base_url: str,
         media: MediaRenderer | None = None,
         polls: PollStore | None = None,
+        filters: ActiveFilters | None = None,
     ) -> None:
         self.polls = polls
+        self.filters = filters  # the viewer's filters, applied where render() is given a context
         self.statuses = statuses
         self.interactions = interactions
         self.accounts = accounts
@@ -120,9 +123,11 @@ class StatusViews:
         return bases
 
     async def render(
-        self, ids: Sequence[int], viewer_id: int | None, known: Sequence[Status] = ()
+        self, ids: Sequence[int], viewer_id: int | None, known: Sequence[Status] = (), context: str | None = None
     ) -> list[dict[str, Any]]:
-        """Status entities in the order of ``ids``; ids that no longer exist are left out."""
+        """Status entities in the order of ``ids``; ids that no longer exist are left out. With a
+        filter ``context`` (home, notifications, public, thread, account) the viewer's filters apply:
+        matched statuses carry ``filtered``, those of a ``hide`` filter are left out."""
         known_by_id = {s.id: s for s in known}
         bases = await self._bases(ids, known_by_id)
         reblogged = [b["_r"] for b in bases.values() if b["_r"] is not None and b["_r"] not in bases]
@@ -140,7 +145,7 @@ class StatusViews:
             entity = self._compose(base, bases, accounts, flags, viewer_id, polls)
             if entity is not None:
                 rendered.append(entity)
-        return rendered
+        return await apply_filters(self.filters, viewer_id, context, rendered)
 
     async def _polls(self, status_ids: list[int], viewer_id: int | None) -> dict[int, dict[str, Any]]:
         """Poll entities by status id, for this viewer."""

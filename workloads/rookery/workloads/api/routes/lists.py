@@ -158,5 +158,5 @@ async def timeline(
 ) -> Response:
     page = page_of(await read_params(request))
     found = await lists.timeline(ctx.user_id, path_id(list_id), page)
-    body = await views.render([e.status_id for e in found.entries], ctx.user_id)
+    body = await views.render([e.status_id for e in found.entries], ctx.user_id, context="home")
     return paged(request, body, found.next_max_id, found.prev_min_id)

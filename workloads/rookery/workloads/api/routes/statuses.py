@@ -15,14 +15,17 @@ from rookery.workloads.api.deps import (
     Reader,
     StatusViewsDep,
     require_user,
+    scheduled_service,
 )
 from rookery.workloads.api.errors import ApiError, Forbidden, Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.social import path_id
 from rookery.workloads.domain.polls import MAX_OPTIONS, PollDraft
+from rookery.workloads.domain.scheduled import ScheduledParams, parse_scheduled_at
 from rookery.workloads.domain.statuses import MAX_CHARS, MAX_SPOILER_CHARS, VISIBILITIES, Draft
 from rookery.workloads.ids import parse_id
+from rookery.workloads.views.scheduled import render_scheduled
 from rookery.workloads.views.statuses import STATUS_SCHEMA
 
 router = APIRouter(tags=["statuses"])
@@ -127,6 +130,16 @@ async def create_status(
     if ctx.app_id is not None and (app := await oauth.app(ctx.app_id)) is not None:
         application = app.name
     poll = poll_of(params)
+    scheduled_at = params.text("scheduled_at", None, max_length=64)
+    if scheduled_at:  # Mastodon: a ScheduledStatus instead of a Status
+        scheduled = await scheduled_service(request)
+        later = ScheduledParams(
+            text=draft.text, visibility=draft.visibility, spoiler_text=draft.spoiler_text, sensitive=draft.sensitive,
+            language=draft.language, in_reply_to_id=draft.in_reply_to_id, media_ids=tuple(media_ids), poll=poll,
+            application=application, application_id=ctx.app_id, idempotency=request.headers.get("idempotency-key"),
+        )  # fmt: skip
+        found = await scheduled.schedule(ctx.user_id, later, parse_scheduled_at(scheduled_at))
+        return JsonResponse(render_scheduled(found, (await scheduled.media_of([found])).get(found.id, [])))
     status = await posts.create(ctx.user_id, draft, application=application, media_ids=media_ids, poll=poll)
     await feed.deliver_to_author(status)
     return JsonResponse(await views.one(status, ctx.user_id))
@@ -192,8 +205,10 @@ async def status_context(
     request: Request, status_id: str, viewer: Reader, posts: Posts, views: StatusViewsDep
 ) -> Response:
     context = await posts.context(path_id(status_id), viewer)
-    ancestors = await views.render([s.id for s in context.ancestors], viewer, known=context.ancestors)
-    descendants = await views.render([s.id for s in context.descendants], viewer, known=context.descendants)
+    ancestors = await views.render([s.id for s in context.ancestors], viewer, known=context.ancestors, context="thread")
+    descendants = await views.render(
+        [s.id for s in context.descendants], viewer, known=context.descendants, context="thread"
+    )
     return JsonResponse({"ancestors": ancestors, "descendants": descendants})
 
 

@@ -20,8 +20,11 @@ from rookery.workloads.views.statuses import StatusViews
 router = APIRouter(tags=["timelines"])
 
 
-async def _render(request: Request, views: StatusViews, page: TimelinePage, viewer: int | None) -> Response:
-    body = await views.render([e.status_id for e in page.entries], viewer)
+async def _render(
+    request: Request, views: StatusViews, page: TimelinePage, viewer: int | None, context: str
+) -> Response:
+    """``context``: where the viewer's filters apply (home, public, account)."""
+    body = await views.render([e.status_id for e in page.entries], viewer, context=context)
     return paged(request, body, page.next_max_id, page.prev_min_id)
 
 
@@ -30,7 +33,7 @@ async def home(
     request: Request, feed: Feed, views: StatusViewsDep, ctx: AuthContext = Depends(require_user("read:statuses"))
 ) -> Response:
     page = page_of(await read_params(request))
-    return await _render(request, views, await feed.home(ctx.user_id, page), ctx.user_id)
+    return await _render(request, views, await feed.home(ctx.user_id, page), ctx.user_id, "home")
 
 
 @router.get("/api/v1/timelines/public", summary="Public timeline", responses=STATUSES)
@@ -44,7 +47,7 @@ async def public(request: Request, viewer: Reader, feed: Feed, views: StatusView
         remote=bool(params.flag("remote", False)),
         only_media=bool(params.flag("only_media", False)),
     )
-    return await _render(request, views, timeline, viewer)
+    return await _render(request, views, timeline, viewer, "public")
 
 
 @router.get("/api/v1/timelines/tag/{hashtag}", summary="Hashtag timeline", responses=STATUSES)
@@ -66,7 +69,7 @@ async def hashtag(
         remote=bool(params.flag("remote", False)),
         only_media=bool(params.flag("only_media", False)),
     )
-    return await _render(request, views, timeline, viewer)
+    return await _render(request, views, timeline, viewer, "public")
 
 
 @router.get("/api/v1/accounts/{account_id}/statuses", summary="An account's statuses", responses=STATUSES)
@@ -87,4 +90,4 @@ async def account_statuses(
         pinned=bool(params.flag("pinned", False)),
         tagged=params.text("tagged", None, max_length=100),
     )
-    return await _render(request, views, timeline, viewer)
+    return await _render(request, views, timeline, viewer, "account")
