@@ -283,6 +283,10 @@ async def test_warn_and_hide_where_they_apply(api: Api) -> None:
     by_status = {n["status"]["id"]: n for n in notes if n.get("status")}
     assert titles(by_status[mention["id"]]["status"]) == ["Caffeine"]
     assert hidden_mention["id"] not in by_status
+    grouped = (await api.client.get("/api/v2/notifications", headers=alice.headers)).json()
+    group_statuses = {s["id"]: s for s in grouped["statuses"]}
+    assert titles(group_statuses[mention["id"]]) == ["Caffeine"] and hidden_mention["id"] not in group_statuses
+    assert hidden_mention["id"] not in [g.get("status_id") for g in grouped["notification_groups"]]
 
     # a reblog of a matched status is matched too, on both levels
     carol = await api.make_user("carol")

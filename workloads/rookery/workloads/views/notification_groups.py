@@ -43,7 +43,9 @@ async def render_grouped(
     """The groups whose accounts and status still render (a deleted one drops out, as in v1)."""
     rendered_accounts = await accounts.many([i for g in groups for i in g.sample_account_ids])
     status_ids = list(dict.fromkeys(g.latest.status_id for g in groups if g.latest.status_id is not None))
-    rendered_statuses = {int(s["id"]): s for s in await statuses.render(status_ids, viewer_id)}
+    rendered_statuses = {
+        int(s["id"]): s for s in await statuses.render(status_ids, viewer_id, context="notifications")
+    }  # the viewer's filters: a status a hide filter matches takes its group out
     kept = [
         g
         for g in groups
