@@ -179,3 +179,23 @@ async def test_racing_publishers_post_each_once_and_cancel_gives_media_back(app_
         assert (await api.client.delete(f"/api/v1/scheduled_statuses/{kept['id']}", headers=alice.headers)).json() == {}
         reused = await post(api, alice, "now", media_ids=[media["id"]])
         assert [m["id"] for m in reused["media_attachments"]] == [media["id"]]
+
+
+async def test_two_replicas_publish_each_once(app_factory: Any, tmp_path: Any) -> None:
+    """Two processes' worth of the posts role on one store (production: one PostgreSQL and one Redis
+    for the leases), both publishers running: every scheduled status is posted once."""
+    shared = {"data_dir": tmp_path / "shared", "scheduled_status_min_lead_s": 1, "scheduled_status_interval_s": 0.05}
+    async with app_factory(**shared) as one, app_factory(**shared) as two:
+        alice = await one.make_user("alice")
+        texts = [f"post {i}" for i in range(8)]
+        for index, text in enumerate(texts):
+            replica = (one, two)[index % 2]
+            assert (await schedule(replica, alice, text, at(seconds=3))).status_code == 200
+
+        async def all_published() -> bool:
+            return not await scheduled_of(one, alice)
+
+        await eventually_async(all_published, timeout_s=30.0, interval_s=0.1, message="not all published")
+        await asyncio.sleep(0.3)  # more ticks of both publishers
+        posted = [s["content"] for s in await statuses_of(two, alice)]
+        assert sorted(posted) == sorted(f"<p>{t}</p>" for t in texts)

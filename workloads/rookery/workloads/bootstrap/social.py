@@ -141,12 +141,12 @@ def social(
                 "scheduled-publisher", scheduled.publish_due, interval_s=settings.scheduled_status_interval_s
             )
             life.starters.append(publisher.start)
-            life.stoppers.insert(0, publisher.stop)
+            life.stoppers.append(publisher.stop)  # registered after the stores: stops before them
     polls = PollsService(stores.polls, posts, tenant=settings.tenant) if stores.polls is not None else None
     if polls is not None and "posts" in roles:
         closer = PollCloser(polls, interval_s=settings.poll_close_interval_s)
         life.starters.append(closer.start)
-        life.stoppers.insert(0, closer.stop)
+        life.stoppers.append(closer.stop)  # stops before the stores it closes polls in
     if "feed" in roles:
         fanout_consumers(settings, stores, accounts, events.bus)
     if "notifications" in roles:
