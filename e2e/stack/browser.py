@@ -1,8 +1,9 @@
 """The real browser of the end-to-end tests: Debian's chromium (headless) driven by playwright-core
 from Node.
 
-Not a stack service: a test starts its own Chromium through e2e/browser/run.mjs and closes it.
-This module only makes sure the pieces are there, cached like the rest of the stack: chromium's
+Not a stack service: a test runs a script of its own in e2e/browser/ (built on browser.mjs: one
+Chromium, closed at the end) with ``browser_script`` and reads its JSON lines. This module makes
+sure the pieces are there, cached like the rest of the stack: chromium's
 .debs under ~/.cache/rookery/apt (a fresh machine installs without downloading them again), and
 playwright-core (pinned by e2e/browser/package-lock.json) installed with `npm ci` from npm's cache
 under ~/.cache/rookery/npm. playwright-core brings no browser of its own: it drives this chromium.
@@ -10,11 +11,17 @@ under ~/.cache/rookery/npm. playwright-core brings no browser of its own: it dri
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import pathlib
+import queue
 import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from typing import Any
 
 from e2e.stack import apt
 from e2e.stack.service import StackError
@@ -74,6 +81,73 @@ def ensure_playwright(log: pathlib.Path, directory: pathlib.Path = BROWSER_DIR) 
 
 
 def ensure_browser(log: pathlib.Path) -> tuple[str, pathlib.Path]:
-    """(node, chromium): everything e2e/browser/run.mjs needs."""
+    """(node, chromium): everything a script in e2e/browser/ needs."""
     chromium = ensure_chromium(log)
     return ensure_playwright(log), chromium
+
+
+class BrowserScript:
+    """A running browser script (e2e/browser/*.mjs, on browser.mjs): its JSON lines, one at a time."""
+
+    def __init__(self, process: subprocess.Popen[str], deadline: float) -> None:
+        self.process = process
+        self.deadline = deadline
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def next_event(self) -> dict[str, Any]:
+        """The script's next JSON line; EOFError when it ended without one, queue.Empty past the deadline."""
+        while True:
+            line = self._lines.get(timeout=max(0.1, self.deadline - time.monotonic()))
+            if line is None:
+                raise EOFError(f"the browser script ended (exit {self.process.wait()}) without another event")
+            if line.startswith("{"):
+                return dict(json.loads(line))
+
+    def done(self) -> dict[str, Any]:
+        """The script's "done" event (skipping others), after which it exits."""
+        while (event := self.next_event())["event"] != "done":
+            pass
+        self.process.wait(timeout=max(1.0, self.deadline - time.monotonic()))
+        return event
+
+
+@contextlib.contextmanager
+def browser_script(
+    script: str, config: dict[str, Any], artifacts: pathlib.Path, *, timeout_s: float = 150.0
+) -> Iterator[BrowserScript]:
+    """Starts ``node e2e/browser/<script> <config>`` with chromium and artifacts filled in (installing
+    what is missing; its log and the script's stderr go to ``artifacts``); killed if still running
+    when the block ends or past ``timeout_s``."""
+    artifacts.mkdir(parents=True, exist_ok=True)
+    node, chromium = ensure_browser(artifacts / "install.log")
+    settings = {"chromium": str(chromium), "artifacts": str(artifacts), **config}
+    with (artifacts / f"{script}.err").open("w") as stderr:
+        process = subprocess.Popen(
+            [node, str(BROWSER_DIR / script), json.dumps(settings)],
+            cwd=BROWSER_DIR,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    try:
+        yield BrowserScript(process, time.monotonic() + timeout_s)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+def artifacts_dir(name: str, fallback: pathlib.Path) -> pathlib.Path:
+    """Where a browser test keeps its screenshots: $ROOKERY_ARTIFACTS_DIR/<name> when set (CI
+    collects it), else ``fallback`` (the test's tmp dir)."""
+    chosen = os.environ.get("ROOKERY_ARTIFACTS_DIR")
+    root = pathlib.Path(chosen) / name if chosen else fallback
+    root.mkdir(parents=True, exist_ok=True)
+    return root

@@ -1,5 +1,5 @@
 """A real browser client: headless Chromium (Debian's, driven by playwright-core from Node, see
-e2e/browser/run.mjs) opens a third-party client page served from another origin (127.0.0.2, so
+e2e/browser/oauth-client.mjs) opens a third-party client page served from another origin (127.0.0.2, so
 another site as well) than `rookery up` (127.0.0.1). The page registers an app, signs a member up,
 sends the browser to Rookery's consent page with PKCE (S256); the test signs in there and approves
 as a person would; back on the page, the code is traded for a token with the verifier, and the page
@@ -14,11 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
-import json
-import os
 import pathlib
-import queue
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -28,7 +24,7 @@ import pytest
 from compat_support import PASSWORD, users
 from live_support import LiveServer
 
-from e2e.stack.browser import BROWSER_DIR, ensure_browser
+from e2e.stack.browser import BROWSER_DIR, artifacts_dir, browser_script
 
 PAGE_HOST = "127.0.0.2"  # another origin, and another site, than Rookery's 127.0.0.1
 STEP_TIMEOUT_MS = 30_000
@@ -55,62 +51,29 @@ def serving_page(directory: pathlib.Path) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def _lines(process: subprocess.Popen[str], into: queue.Queue[str | None]) -> None:
-    assert process.stdout is not None
-    for line in process.stdout:
-        into.put(line)
-    into.put(None)
-
-
-def _next_event(lines: queue.Queue[str | None], deadline: float) -> dict[str, Any]:
-    while True:
-        line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-        if line is None:
-            raise EOFError("the browser runner ended without a result")
-        if line.startswith("{"):
-            return dict(json.loads(line))
-
-
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
-    chosen = os.environ.get("ROOKERY_ARTIFACTS_DIR")
-    root = pathlib.Path(chosen) / "browser-client" if chosen else tmp_path_factory.mktemp("browser-artifacts")
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+    return artifacts_dir("browser-client", tmp_path_factory.mktemp("browser-artifacts"))
 
 
 def test_a_browser_client_on_another_origin_signs_in_with_pkce_and_streams(
     live_server: LiveServer, artifacts: pathlib.Path
 ) -> None:
     started = time.monotonic()
-    node, chromium = ensure_browser(artifacts / "install.log")
-    installed_s = time.monotonic() - started
     poster = users(live_server, "browser-test-poster", ["read", "write"], "birgit")["birgit"]
     with serving_page(BROWSER_DIR / "oauth-client") as page_origin:
         query = f"rookery={live_server.url}&username=ada&password={PASSWORD.replace(' ', '+')}&follow=birgit"
         config = {
-            "chromium": str(chromium), "page": f"{page_origin}/index.html?{query}", "rookery": live_server.url,
-            "username": "ada", "password": PASSWORD, "artifacts": str(artifacts), "timeoutMs": STEP_TIMEOUT_MS,
+            "page": f"{page_origin}/index.html?{query}", "rookery": live_server.url, "username": "ada",
+            "password": PASSWORD, "timeoutMs": STEP_TIMEOUT_MS,
         }  # fmt: skip
-        runner = subprocess.Popen(
-            [node, str(BROWSER_DIR / "run.mjs"), json.dumps(config)],
-            cwd=BROWSER_DIR, stdout=subprocess.PIPE, stderr=(artifacts / "runner.err").open("w"), text=True,
-        )  # fmt: skip
-        lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=_lines, args=(runner, lines), daemon=True).start()
-        deadline = time.monotonic() + RUN_TIMEOUT_S
-        try:
-            event = _next_event(lines, deadline)
+        with browser_script("oauth-client.mjs", config, artifacts, timeout_s=RUN_TIMEOUT_S) as script:
+            event = script.next_event()
             if event["event"] == "stream-open":  # the page listens: another member posts
                 poster.status_post("Seen live in a browser on another origin")
-                event = _next_event(lines, deadline)
-            runner.wait(timeout=max(1.0, deadline - time.monotonic()))
-        finally:
-            if runner.poll() is None:
-                runner.kill()
-                runner.wait(timeout=10)
+                event = script.done()
     elapsed_s = time.monotonic() - started
-    print(f"\nbrowser client: {event.get('version')}; install check {installed_s:.1f}s, whole test {elapsed_s:.1f}s")
+    print(f"\nbrowser client: Chromium {event.get('version')}; test {elapsed_s:.1f}s (install check included)")
     print("screenshots: " + ", ".join(event.get("screenshots", [])))
 
     driven = {key: event.get(key) for key in ("driverError", "url", "results", "console", "failedRequests")}
