@@ -3,7 +3,8 @@ keywords, the warn and hide actions on the home timeline and on notifications, u
 and statuses of a filter, delete), the v1 filter calls, and scheduled statuses (status_post with
 scheduled_at, scheduled_statuses, scheduled_status_update, scheduled_status_delete, and the status
 published when due with its media). Statuses may be scheduled two seconds ahead here
-(ROOKERY_SCHEDULED_STATUS_MIN_LEAD_S) so publishing is seen."""
+(ROOKERY_SCHEDULED_STATUS_MIN_LEAD_S) so publishing is seen. Both modes: `rookery up`, and
+`rookery serve --role all` on the real PostgreSQL, Redis, Kafka and Cassandra."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import datetime as dt
 import functools
 import io
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import compat_support
 import pytest
@@ -20,21 +22,42 @@ from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
 from PIL import Image
 
 from e2e import waiting
+from e2e.production_support import Proc, cassandra_keyspace, production_env, rookery, running
 
 SCOPES = ["read", "write", "follow"]
 eventually = functools.partial(waiting.eventually, timeout_s=20.0, interval_s=0.1, message="condition not met in time")
 
 
-@pytest.fixture(scope="module")
-def server(live_server_factory: Callable[..., contextlib.AbstractContextManager[LiveServer]]) -> Iterator[LiveServer]:
-    with live_server_factory(
-        ROOKERY_SCHEDULED_STATUS_MIN_LEAD_S="2", ROOKERY_SCHEDULED_STATUS_INTERVAL_S="0.2"
-    ) as started:
-        yield started
+SOON = {"ROOKERY_SCHEDULED_STATUS_MIN_LEAD_S": "2", "ROOKERY_SCHEDULED_STATUS_INTERVAL_S": "0.2"}
+
+
+@pytest.fixture(
+    scope="module",
+    params=["embedded", pytest.param("production", marks=pytest.mark.needs("postgres", "redis", "kafka", "cassandra"))],
+)
+def server(
+    request: pytest.FixtureRequest,
+    live_server_factory: Callable[..., contextlib.AbstractContextManager[LiveServer]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Any]:
+    """`rookery up`, or `rookery serve --role all` on the stack's PostgreSQL, Redis, Kafka and Cassandra."""
+    if request.param == "embedded":
+        with live_server_factory(**SOON) as started:
+            yield started
+        return
+    stack_env = request.getfixturevalue("stack_env")
+    root = tmp_path_factory.mktemp("production")
+    with cassandra_keyspace(stack_env) as keyspace:
+        env = production_env(stack_env, root / "data", cassandra_keyspace=keyspace, **SOON)
+        request.getfixturevalue("kafka_tenants").add(env["ROOKERY_TENANT"])
+        migrated = rookery(env, "migrate")
+        assert migrated.returncode == 0, migrated.stderr
+        with running(Proc(["serve", "--role", "all"], env, root / "serve.log")) as (served,):
+            yield served
 
 
 @pytest.fixture(scope="module")
-def users(server: LiveServer) -> dict[str, Mastodon]:
+def users(server: Any) -> dict[str, Mastodon]:
     made = compat_support.users(server, "rookery-compat-filters", SCOPES, "ana", "ben")
     made["ana"].account_follow(made["ben"].me().id)
     return made
