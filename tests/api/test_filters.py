@@ -277,6 +277,10 @@ async def test_warn_and_hide_where_they_apply(api: Api) -> None:
     context = (await api.client.get(f"/api/v1/statuses/{root['id']}/context", headers=alice.headers)).json()
     descendants = {s["id"]: s for s in context["descendants"]}
     assert reply["id"] not in descendants and titles(descendants[warned["id"]]) == ["Caffeine"]
+    # a status asked for by id is never left out: it carries the thread context's results, hide's too
+    single = (await api.client.get(f"/api/v1/statuses/{reply['id']}", headers=alice.headers)).json()
+    assert titles(single) == ["Spoilers"] and single["filtered"][0]["filter"]["filter_action"] == "hide"
+    assert (await api.client.get(f"/api/v1/statuses/{reply['id']}")).json()["filtered"] == []
 
     # notifications: warned ones marked, hidden ones left out
     notes = (await api.client.get("/api/v1/notifications", headers=alice.headers)).json()

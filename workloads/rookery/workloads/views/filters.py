@@ -77,16 +77,19 @@ def searchable_text(entity: dict[str, Any]) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def annotate(entity: dict[str, Any], viewer_id: int, filters: Sequence[Filter]) -> dict[str, Any] | None:
-    """One rendered status under the viewer's active filters: None when a ``hide`` filter matches,
-    else with ``filtered`` (also on the reblogged status). Own statuses are never filtered."""
+def annotate(
+    entity: dict[str, Any], viewer_id: int, filters: Sequence[Filter], *, drop_hidden: bool = True
+) -> dict[str, Any] | None:
+    """One rendered status under the viewer's active filters: None when a ``hide`` filter matches
+    (unless not ``drop_hidden``: a status asked for by id), else with ``filtered`` (also on the
+    reblogged status). Own statuses are never filtered."""
     proper = entity.get("reblog") or entity
     if str((proper.get("account") or {}).get("id")) == str(viewer_id):
         return entity
     matches = match_status(filters, searchable_text(proper), [int(entity["id"]), int(proper["id"])])
     if not matches:
         return entity
-    if hides(matches):
+    if drop_hidden and hides(matches):
         return None
     results = [render_result(m) for m in matches]
     annotated = {**entity, "filtered": results}
@@ -96,7 +99,12 @@ def annotate(entity: dict[str, Any], viewer_id: int, filters: Sequence[Filter]) 
 
 
 async def apply_filters(
-    filters: ActiveFilters | None, viewer_id: int | None, context: str | None, entities: list[dict[str, Any]]
+    filters: ActiveFilters | None,
+    viewer_id: int | None,
+    context: str | None,
+    entities: list[dict[str, Any]],
+    *,
+    drop_hidden: bool = True,
 ) -> list[dict[str, Any]]:
     """Rendered statuses as the viewer sees them in ``context`` (one filter query per call)."""
     if filters is None or viewer_id is None or context is None or not entities:
@@ -104,7 +112,11 @@ async def apply_filters(
     active = await filters.active(viewer_id, context)
     if not active:
         return entities
-    return [shown for entity in entities if (shown := annotate(entity, viewer_id, active)) is not None]
+    return [
+        shown
+        for entity in entities
+        if (shown := annotate(entity, viewer_id, active, drop_hidden=drop_hidden)) is not None
+    ]
 
 
 def payload_filter(filters: ActiveFilters) -> Callable[[int, str, str], Awaitable[str | None]]:

@@ -160,11 +160,14 @@ class StatusViews:
         own = await self.polls.own_votes(viewer_id, [poll.id]) if self.polls is not None and viewer_id else {}
         return render_poll(poll, viewer_id, own.get(poll.id, []), dt.datetime.now(dt.UTC))
 
-    async def one(self, status: Status, viewer_id: int | None) -> dict[str, Any]:
+    async def one(self, status: Status, viewer_id: int | None, context: str | None = None) -> dict[str, Any]:
+        """One status; with a filter ``context`` it carries the viewer's ``filtered`` results, a
+        ``hide`` filter's too (a status asked for by id is not left out)."""
         entities = await self.render([status.id], viewer_id, known=[status])
         if not entities:  # deleted meanwhile: render what we have
             entities = [self._compose_plain(status)]
-        return entities[0]
+        shown = await apply_filters(self.filters, viewer_id, context, entities, drop_hidden=False)
+        return shown[0]
 
     def _compose_plain(self, status: Status) -> dict[str, Any]:
         base = render_base(status, [], self.base_url)

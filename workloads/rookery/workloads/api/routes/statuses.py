@@ -161,7 +161,7 @@ async def get_status(
     request: Request, status_id: str, viewer: Reader, posts: Posts, views: StatusViewsDep
 ) -> Response:
     status = await posts.visible(path_id(status_id), viewer)
-    return JsonResponse(await views.one(status, viewer))
+    return JsonResponse(await views.one(status, viewer, context="thread"))  # the status's own page
 
 
 @router.put("/api/v1/statuses/{status_id}", summary="Edit a status", responses=STATUS)
