@@ -104,6 +104,25 @@ async def test_usage_counts_accounts_statuses_and_recent_posters(store_db: Store
     assert (await repo.usage(month + dt.timedelta(days=1), halfyear)).active_month == 0
 
 
+async def test_directory_orders_discoverable_accounts(store_db: StoreDb) -> None:
+    repo = store_db.accounts()
+    old, busy, quiet, hidden, gone = (account(n) for n in ("old", "busy", "quiet", "hidden", "gone"))
+    hidden.discoverable, gone.suspended = False, True
+    for person in (old, busy, quiet, hidden, gone):
+        await repo.create(person)
+    await repo.adjust_counts(old.id, followers=5, last_status_at=dt.date(2026, 1, 5))
+    await repo.adjust_counts(busy.id, followers=2, last_status_at=dt.date(2026, 4, 30))
+    await repo.adjust_counts(hidden.id, followers=9, last_status_at=dt.date(2026, 5, 1))
+
+    def names(found: list[Account]) -> list[str]:
+        return [a.username for a in found]
+
+    assert names(await repo.directory("active", 10)) == ["busy", "old", "quiet"]  # never posted: last
+    assert names(await repo.directory("new", 10)) == ["quiet", "busy", "old"]
+    assert names(await repo.directory("popular", 10)) == ["old", "busy", "quiet"]
+    assert names(await repo.directory("new", 1, offset=1)) == ["busy"]
+
+
 async def test_oauth_apps_codes_and_tokens(store_db: StoreDb) -> None:
     store = store_db.oauth()
     app = OAuthApp(

@@ -112,3 +112,16 @@ async def test_unattached_before_finds_old_orphans_only(store_db: StoreDb) -> No
     assert await repo.unattached_before(NOW + dt.timedelta(days=2), 1) == [
         old_orphan.id
     ]  # oldest first, limited
+
+
+async def test_delete_unattached_spares_posted_and_foreign_media(store_db: StoreDb) -> None:
+    repo = store_db.media()
+    loose, posted, foreign = upload(), upload(), upload(account_id=2)
+    for media in (loose, posted, foreign):
+        await repo.add(media)
+    assert await repo.attach(1, [posted.id], 800) is True
+    assert await repo.delete_unattached(1, posted.id) is False  # a status carries it
+    assert await repo.delete_unattached(1, foreign.id) is False  # another account's
+    assert await repo.delete_unattached(1, loose.id) is True
+    assert await repo.delete_unattached(1, loose.id) is False  # already gone
+    assert set(await repo.get_many([loose.id, posted.id, foreign.id])) == {posted.id, foreign.id}

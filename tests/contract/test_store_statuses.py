@@ -166,3 +166,21 @@ async def test_interactions_count_page_and_flag(store_db: StoreDb) -> None:
     assert await store.unbookmark(OTHER, b.id) and await store.bookmarks_of(OTHER, PageRequest()) == []
     page = await store.favourites_of(AUTHOR, PageRequest(limit=1))
     assert [sid for _, sid in page] == [a.id]
+
+
+async def test_tag_usage_counts_the_authors_public_posts(store_db: StoreDb) -> None:
+    repo = store_db.statuses()
+    made = [
+        status(tags=("cats", "dogs")),
+        status(tags=("cats",), visibility="unlisted"),
+        status(tags=("cats",), visibility="private"),  # not counted: followers only
+        status(tags=("birds",)),
+        status(OTHER, tags=("cats",)),  # someone else's
+    ]
+    for s in made:
+        await repo.create(s)
+    expected = [("cats", 2, made[1].id), ("birds", 1, made[3].id), ("dogs", 1, made[0].id)]
+    assert await repo.tag_usage(AUTHOR, None, 10) == expected
+    assert await repo.tag_usage(AUTHOR, None, 1) == [("cats", 2, made[1].id)]
+    assert await repo.tag_usage(AUTHOR, ["Dogs", "fish"], 10) == [("dogs", 1, made[0].id)]
+    assert await repo.tag_usage(AUTHOR, [], 10) == []

@@ -11,7 +11,8 @@ app has exactly one owner.
 Where each role's routes live:
   accounts       OAuth, accounts, instance metadata, discovery (/.well-known, /nodeinfo), preferences
   posts          statuses, interactions (favourites, reblogs, bookmarks...), conversations
-  graph          follows, follow requests, blocks, mutes, relationships
+  graph          follows, follow requests, blocks, mutes, relationships; notes, endorsements, featured tags,
+                 suggestions, the directory, familiar followers (routes.profiles)
   feed           timelines, lists, streaming (SSE and the WebSocket: the hub filters with the graph
                  and lists stores this role builds)
   notifications  notifications, Web Push subscriptions
@@ -59,6 +60,7 @@ ROUTES: tuple[RouterModule, ...] = (
     RouterModule("posts", "routes.filters"),
     RouterModule("posts", "routes.scheduled_statuses"),
     RouterModule("graph", "routes.graph"),
+    RouterModule("graph", "routes.profiles"),
     RouterModule("notifications", "routes.notification_requests"),  # before v1's /{id}, v2's /{group_key}
     RouterModule("notifications", "routes.grouped_notifications"),  # before v1's /{id}
     RouterModule("notifications", "routes.notifications"),

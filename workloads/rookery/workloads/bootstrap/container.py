@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         PollStore,
         StatusRepository,
     )
+    from rookery.workloads.ports.profiles import ProfileStore
     from rookery.workloads.ports.search import SearchIndex, TagFollowStore
     from rookery.workloads.services.accounts import AccountsService
     from rookery.workloads.services.analytics import AnalyticsService
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
     from rookery.workloads.services.oauth import OAuthService
     from rookery.workloads.services.polls import PollsService
     from rookery.workloads.services.posts import PostsService
+    from rookery.workloads.services.profiles import ProfilesService
     from rookery.workloads.services.push import PushService
     from rookery.workloads.services.scheduled import ScheduledStatusesService
     from rookery.workloads.services.search import SearchService
@@ -163,6 +165,7 @@ class SocialStores:
     notification_filters: NotificationFilterStore | None = None
     filters: FilterStore | None = None
     scheduled: ScheduledStatusStore | None = None
+    profiles: ProfileStore | None = None  # notes, endorsements, featured tags, dismissed suggestions
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,6 +182,7 @@ class SocialRole:
     polls: PollsService | None = None
     filters: FiltersService | None = None
     scheduled: ScheduledStatusesService | None = None
+    profiles: ProfilesService | None = None
 
 
 @dataclasses.dataclass(frozen=True)

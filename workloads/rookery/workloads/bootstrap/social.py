@@ -31,9 +31,11 @@ if TYPE_CHECKING:
     from rookery.workloads.ports.notifications import NotificationStore
     from rookery.workloads.services.accounts import AccountsService
     from rookery.workloads.services.feed import HomeRanker
+    from rookery.workloads.services.graph import GraphService
     from rookery.workloads.services.lists import ListsService
     from rookery.workloads.services.media import MediaService
     from rookery.workloads.services.posts import ModerationFilter
+    from rookery.workloads.services.profiles import ProfilesService
     from rookery.workloads.services.social import AccountDirectory
     from rookery.workloads.views.accounts import AccountViews
 
@@ -153,18 +155,28 @@ def social(
         NotifyWorker(notifications, stores.notifications, stores.statuses, stores.conversation_mutes).subscribe(
             events.bus
         )
+    graph = GraphService(stores.graph, accounts, tenant=settings.tenant, profiles=stores.profiles)
     return SocialRole(
         stores=stores,
         posts=posts,
         interactions=interactions,
-        graph=GraphService(stores.graph, accounts, tenant=settings.tenant),
+        graph=graph,
         feed=feed,
         notifications=notifications,
         status_views=status_views,
         polls=polls,
         filters=filters,
         scheduled=scheduled,
+        profiles=profiles_service(stores, graph, accounts),
     )
+
+
+def profiles_service(stores: SocialStores, graph: GraphService, accounts: AccountsService) -> ProfilesService | None:
+    from rookery.workloads.services.profiles import ProfilesService
+
+    if stores.profiles is None:
+        return None
+    return ProfilesService(stores.profiles, graph, stores.graph, accounts, stores.statuses)
 
 
 def lists(

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from rookery.workloads.ports.instance import InstanceContentStore
     from rookery.workloads.ports.messaging import MessageStore
     from rookery.workloads.ports.posts import ConversationStore
+    from rookery.workloads.ports.profiles import ProfileStore
 
 log = logging.getLogger("rookery.search")
 
@@ -191,6 +192,7 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
         statuses, interactions, mutes, graph, timelines, notifications, polls, filters,
         filters=status_filters, scheduled=scheduled,
     )  # fmt: skip
+    stores = dataclasses.replace(stores, profiles=profiles(infra, life))
 
     async def close_readers() -> None:  # the embedded stores' inline read connections
         for store in (statuses, interactions, graph, timelines):
@@ -448,3 +450,15 @@ def admin(settings: Settings, infra: Infrastructure, life: Lifecycle) -> AdminSt
         life.migrations += [*sqlite_analytics.MIGRATIONS]
         trends = sqlite_analytics.SqliteTrendStore(infra.db)
     return AdminStores(moderation, trends, model_client(settings, life))
+
+
+def profiles(infra: Infrastructure, life: Lifecycle) -> ProfileStore:
+    """Notes, endorsements, featured tags and dismissed suggestions: SQLite or PostgreSQL."""
+    if infra.postgres is not None:
+        from rookery.workloads.adapters.postgres.profiles import PostgresProfileStore
+
+        return PostgresProfileStore(infra.postgres)
+    from rookery.workloads.adapters.sqlite import profiles as sqlite_profiles
+
+    life.migrations += [*sqlite_profiles.MIGRATIONS]
+    return sqlite_profiles.SqliteProfileStore(infra.db)

@@ -43,7 +43,8 @@ class Relationship:
     muting_notifications: bool = False
     requested: bool = False
     requested_by: bool = False
-    note: str = ""
+    note: str = ""  # the viewer's private note on the account
+    endorsed: bool = False  # featured on the viewer's profile
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -72,6 +72,10 @@ class MediaAlreadyAttached(AttachmentRejected):
     """The attachment already belongs to a status."""
 
 
+class MediaInUse(MediaRejected):
+    """An attachment a status carries cannot be deleted on its own (delete the status)."""
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Focus:
     x: float = 0.0

@@ -44,6 +44,12 @@ class AccountRepository(Protocol):
         last_status_at: datetime.date | None = None,
     ) -> None: ...
 
+    async def directory(self, order: str, limit: int, offset: int = 0) -> list[Account]:
+        """Discoverable accounts in good standing for the profile directory and suggestions:
+        ``order`` "active" (last_status_at, newest first; never-posted last), "new" (newest
+        accounts first) or "popular" (most followers first)."""
+        ...
+
     async def usage(self, month_since: datetime.date, halfyear_since: datetime.date) -> AccountUsage:
         """Accounts that are not suspended, the sum of their statuses_count, and how many of them
         posted on or after each day (their last_status_at)."""

@@ -69,6 +69,11 @@ class StatusRepository(Protocol):
         """Recent non-direct statuses and reblogs of these authors (celebrity merge on read)."""
         ...
 
+    async def tag_usage(self, account_id: int, tags: Sequence[str] | None, limit: int) -> list[tuple[str, int, int]]:
+        """(tag, statuses, newest status id) of the author's public and unlisted posts (no
+        reblogs): for ``tags`` only, or the most used first when None."""
+        ...
+
 
 class InteractionStore(Protocol):
     """Favourites, bookmarks and pins; counters on the status change in the same transaction."""

@@ -198,6 +198,23 @@ class AccountsService:
     async def search(self, query: str, limit: int = 40, offset: int = 0) -> list[Account]:
         return await self.repo.search(query, limit=max(1, min(limit, 80)), offset=max(0, offset))
 
+    async def directory(self, order: str, limit: int, offset: int = 0) -> list[Account]:
+        return await self.repo.directory(order, max(1, min(limit, 80)), max(0, offset))
+
+    async def remove_profile_image(self, account_id: int, field: str) -> Account:
+        """Back to the default avatar or header (``field``)."""
+        account = await self.repo.get(account_id)
+        if account is None:
+            raise InvalidAccount("Account not found")
+        updated = dataclasses.replace(account)
+        if field == "avatar":
+            updated.avatar = None
+        else:
+            updated.header = None
+        await self.repo.update(updated)
+        await self.cache.delete(account_cache_key(account_id))
+        return updated
+
     async def update_profile(self, account_id: int, changes: ProfileChanges) -> Account:
         account = await self.repo.get(account_id)
         if account is None:

@@ -5,6 +5,7 @@ Account counters move through the accounts role after each committed change."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from rookery.workloads.domain.accounts import Account
@@ -19,6 +20,7 @@ from rookery.workloads.domain.graph import (
 )
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ports.graph import GraphStore
+from rookery.workloads.ports.profiles import ProfileStore
 from rookery.workloads.services.social import (
     BLOCKED,
     FOLLOW_REQUESTED,
@@ -31,10 +33,13 @@ from rookery.workloads.services.social import (
 
 
 class GraphService:
-    def __init__(self, graph: GraphStore, accounts: AccountDirectory, *, tenant: str) -> None:
+    def __init__(
+        self, graph: GraphStore, accounts: AccountDirectory, *, tenant: str, profiles: ProfileStore | None = None
+    ) -> None:
         self.graph = graph
         self.accounts = accounts
         self.tenant = tenant
+        self.profiles = profiles  # notes and endorsements on relationships
 
     async def target(self, account_id: int) -> Account:
         account = await self.accounts.get(account_id)
@@ -43,11 +48,23 @@ class GraphService:
         return account
 
     async def relationship(self, actor_id: int, target_id: int) -> Relationship:
-        return (await self.graph.relationships(actor_id, [target_id]))[target_id]
+        return (await self.relationships(actor_id, [target_id]))[0]
 
     async def relationships(self, actor_id: int, target_ids: Sequence[int]) -> list[Relationship]:
-        found = await self.graph.relationships(actor_id, target_ids)
-        return [found[i] for i in dict.fromkeys(target_ids)]
+        ids = list(dict.fromkeys(target_ids))
+        found = await self.graph.relationships(actor_id, ids)
+        if self.profiles is None or not ids:
+            return [found[i] for i in ids]
+        notes = await self.profiles.notes(actor_id, ids)
+        endorsed = await self.profiles.endorsed_among(actor_id, ids)
+        return [
+            dataclasses.replace(found[i], note=notes.get(i, ""), endorsed=i in endorsed) for i in ids
+        ]
+
+    async def _unendorse(self, account_id: int, target_id: int) -> None:
+        """Endorsing needs following: a follow that ends takes its endorsement along."""
+        if self.profiles is not None:
+            await self.profiles.unendorse(account_id, target_id)
 
     async def follow(
         self,
@@ -88,7 +105,20 @@ class GraphService:
         ):
             await self.accounts.adjust_counts(actor_id, following=-1)
             await self.accounts.adjust_counts(target_id, followers=-1)
+        await self._unendorse(actor_id, target_id)
         return await self.relationship(actor_id, target_id)
+
+    async def remove_from_followers(self, actor_id: int, follower_id: int) -> Relationship:
+        """Make ``follower_id`` stop following ``actor_id`` (a soft block without the block)."""
+        await self.target(follower_id)
+        payload = {"account_id": follower_id, "target_id": actor_id}
+        if await self.graph.unfollow(
+            follower_id, actor_id, [(GRAPH, event(UNFOLLOWED, follower_id, payload, self.tenant))]
+        ):
+            await self.accounts.adjust_counts(follower_id, following=-1)
+            await self.accounts.adjust_counts(actor_id, followers=-1)
+        await self._unendorse(follower_id, actor_id)
+        return await self.relationship(actor_id, follower_id)
 
     async def authorize(self, actor_id: int, requester_id: int) -> Relationship:
         request = await self.graph.take_request(requester_id, actor_id)
@@ -112,6 +142,8 @@ class GraphService:
         for follower, followed in removed:
             await self.accounts.adjust_counts(follower, following=-1)
             await self.accounts.adjust_counts(followed, followers=-1)
+        await self._unendorse(actor_id, target_id)
+        await self._unendorse(target_id, actor_id)
         return await self.relationship(actor_id, target_id)
 
     async def unblock(self, actor_id: int, target_id: int) -> Relationship:

@@ -30,6 +30,7 @@ from rookery.workloads.domain.media import (
     Focus,
     MediaAlreadyAttached,
     MediaAttachment,
+    MediaInUse,
     MediaNotFound,
     MediaRejected,
 )
@@ -225,6 +226,14 @@ class MediaService:
         if media is None or media.account_id != account_id:
             raise MediaNotFound
         return media
+
+    async def delete(self, account_id: int, media_id: int | None) -> None:
+        """Delete an attachment no status carries yet (its record first: a status that takes it
+        meanwhile keeps it, and this answers MediaInUse)."""
+        media = await self.get(account_id, media_id)
+        if media.status_id is not None or not await self.repo.delete_unattached(account_id, media.id):
+            raise MediaInUse("Media attachment is currently used by a status")
+        await self.store.delete(media.id)
 
     async def update(
         self, account_id: int, media_id: int | None, description: str | None, focus: str | None

@@ -26,7 +26,7 @@ def render_relationship(rel: Relationship) -> dict[str, Any]:
         "requested": rel.requested,
         "requested_by": rel.requested_by,
         "domain_blocking": False,
-        "endorsed": False,
+        "endorsed": rel.endorsed,
         "note": rel.note,
     }
 

@@ -10,7 +10,7 @@ import asyncpg
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.sql import from_row, to_row
 from rookery.workloads.adapters.sql.dialect import POSTGRES
-from rookery.workloads.adapters.sql.to_row import ACCOUNT_COLUMNS, ACCOUNT_NAMES
+from rookery.workloads.adapters.sql.to_row import ACCOUNT_COLUMNS, ACCOUNT_NAMES, DIRECTORY_ORDER
 from rookery.workloads.domain.accounts import Account, AccountTaken, AccountUsage
 from rookery.workloads.domain.timelines import Marker
 
@@ -105,6 +105,14 @@ class PostgresAccountRepository:
             statuses,
             last_status_at,
         )
+
+    async def directory(self, order: str, limit: int, offset: int = 0) -> list[Account]:
+        sql = (
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE NOT suspended AND discoverable"
+            f" ORDER BY {DIRECTORY_ORDER[order]} LIMIT $1 OFFSET $2"
+        )
+        rows = await self.db.fetch(sql, limit, offset)
+        return [from_row.account(row, POSTGRES) for row in rows]
 
     async def usage(self, month_since: dt.date, halfyear_since: dt.date) -> AccountUsage:
         row = await self.db.fetchrow(

@@ -114,6 +114,14 @@ class PostgresMediaRepository:
     async def delete(self, media_id: int) -> None:
         await self.db.execute("DELETE FROM media_attachments WHERE id = $1", media_id)
 
+    async def delete_unattached(self, account_id: int, media_id: int) -> bool:
+        deleted = await self.db.fetchval(
+            "DELETE FROM media_attachments WHERE id = $1 AND account_id = $2 AND status_id IS NULL RETURNING id",
+            media_id,
+            account_id,
+        )
+        return deleted is not None
+
 
 class _AttachConflict(Exception):
     """Raised inside the transaction so it rolls back: some id was not attachable."""

@@ -207,6 +207,21 @@ class PostgresStatusRepository:
         )
         return newest_first([TimelineEntry(*row) for row in rows], page)
 
+    async def tag_usage(self, account_id: int, tags: Sequence[str] | None, limit: int) -> list[tuple[str, int, int]]:
+        names = [t.lower() for t in tags] if tags is not None else None
+        if names == []:
+            return []
+        rows = await self.db.fetch(
+            "SELECT t.tag, COUNT(*) AS n, MAX(s.id) AS newest FROM status_tags t JOIN statuses s ON s.id = t.status_id"
+            " WHERE s.account_id = $1 AND s.visibility IN ('public', 'unlisted') AND s.reblog_of_id IS NULL"
+            " AND ($2::text[] IS NULL OR t.tag = ANY($2::text[]))"
+            " GROUP BY t.tag ORDER BY COUNT(*) DESC, MAX(s.id) DESC LIMIT $3",
+            account_id,
+            names,
+            limit,
+        )
+        return [(row["tag"], row["n"], row["newest"]) for row in rows]
+
 
 class PostgresInteractionStore(InteractionTables):
     db: PostgresDatabase

@@ -20,6 +20,12 @@ ACCOUNT_NAMES = (
     "language", "followers_count", "following_count", "statuses_count", "last_status_at",
 )  # fmt: skip
 ACCOUNT_COLUMNS = ", ".join(ACCOUNT_NAMES)
+# AccountRepository.directory's orders (the same SQL in both dialects; ids are time-sortable)
+DIRECTORY_ORDER = {
+    "active": "last_status_at DESC NULLS LAST, id DESC",
+    "new": "id DESC",
+    "popular": "followers_count DESC, id",
+}
 REPORT_COLUMNS = (
     "id, target_account_id, account_id, category, comment, status_ids, rule_ids, forward, created_at,"
     " updated_at, action_taken_at, action_taken_by_account_id, assigned_account_id, source, labels, scores"

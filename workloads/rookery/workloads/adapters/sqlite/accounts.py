@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from rookery.workloads.adapters.sql import from_row, to_row
 from rookery.workloads.adapters.sql.dialect import SQLITE
-from rookery.workloads.adapters.sql.to_row import ACCOUNT_COLUMNS, ACCOUNT_NAMES
+from rookery.workloads.adapters.sql.to_row import ACCOUNT_COLUMNS, ACCOUNT_NAMES, DIRECTORY_ORDER
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.domain.accounts import Account, AccountTaken, AccountUsage
 
@@ -100,6 +100,14 @@ class SqliteAccountRepository:
                     account_id,
                 ),
             )
+
+    async def directory(self, order: str, limit: int, offset: int = 0) -> list[Account]:
+        sql = (
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE suspended = 0 AND discoverable = 1"
+            f" ORDER BY {DIRECTORY_ORDER[order]} LIMIT ? OFFSET ?"
+        )
+        rows = await self.db.fetchall(sql, (limit, offset))
+        return [from_row.account(row, SQLITE) for row in rows]
 
     async def usage(self, month_since: dt.date, halfyear_since: dt.date) -> AccountUsage:
         row = await self.db.fetchone(

@@ -115,6 +115,14 @@ class SqliteMediaRepository:
     async def delete(self, media_id: int) -> None:
         await self.db.execute("DELETE FROM media_attachments WHERE id = ?", (media_id,))
 
+    async def delete_unattached(self, account_id: int, media_id: int) -> bool:
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "DELETE FROM media_attachments WHERE id = ? AND account_id = ? AND status_id IS NULL",
+                (media_id, account_id),
+            )
+            return cursor.rowcount > 0
+
 
 class _AttachConflict(Exception):
     """Raised inside the transaction so it rolls back: some id was not attachable."""

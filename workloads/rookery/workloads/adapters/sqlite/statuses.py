@@ -217,6 +217,19 @@ class SqliteStatusRepository:
         )
         return newest_first([TimelineEntry(*row) for row in rows], page)
 
+    async def tag_usage(self, account_id: int, tags: Sequence[str] | None, limit: int) -> list[tuple[str, int, int]]:
+        names = [t.lower() for t in tags] if tags is not None else None
+        if names == []:
+            return []
+        only = f" AND t.tag IN ({placeholders(names)})" if names else ""
+        rows = await self.db.fetchall(
+            "SELECT t.tag, COUNT(*), MAX(s.id) FROM status_tags t JOIN statuses s ON s.id = t.status_id"
+            " WHERE s.account_id = ? AND s.visibility IN ('public', 'unlisted') AND s.reblog_of_id IS NULL"
+            f"{only} GROUP BY t.tag ORDER BY COUNT(*) DESC, MAX(s.id) DESC LIMIT ?",
+            (account_id, *(names or ()), limit),
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
     async def _add_edit(self, tx: aiosqlite.Connection, edit: StatusEdit) -> None:
         await tx.execute(
             "INSERT INTO status_edits (status_id, text, content, spoiler_text, sensitive, created_at)"

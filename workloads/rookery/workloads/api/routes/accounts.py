@@ -176,6 +176,22 @@ async def update_credentials(
     return JsonResponse(render_credential_account(account, settings.base_url))
 
 
+def _remove_profile_image(field: str) -> None:
+    async def remove(
+        accounts: Accounts, settings: AppSettings, ctx: AuthContext = Depends(require_user("write:accounts"))
+    ) -> Response:
+        account = await accounts.remove_profile_image(ctx.user_id, field)
+        return JsonResponse(render_credential_account(account, settings.base_url))
+
+    remove.__name__ = f"delete_{field}"
+    summary = f"Back to the default {field}"
+    router.add_api_route(f"/api/v1/profile/{field}", remove, methods=["DELETE"], summary=summary, responses=ACCOUNT)
+
+
+_remove_profile_image("avatar")
+_remove_profile_image("header")
+
+
 @router.get("/api/v1/accounts/lookup", summary="Find an account by acct", responses=ACCOUNT)
 async def lookup(
     request: Request, accounts: Accounts, views: AccountViewsDep, _: OptionalAuth

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from rookery.workloads.api.deps import AccountViewsDep, AuthContext, Graph, OptionalAuth, require_user
 from rookery.workloads.api.errors import Forbidden, Unprocessable
 from rookery.workloads.api.pagination import page_of, paged, pair_cursors
-from rookery.workloads.api.params import read_params
+from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.social import path_id
 from rookery.workloads.domain.graph import Relationship
@@ -41,14 +41,20 @@ def _relationship(rel: Relationship) -> Response:
     return JsonResponse(render_relationship(rel))
 
 
-async def _account_page(request: Request, views: AccountViews, pairs: list[tuple[int, int]]) -> Response:
+def requested_ids(params: Params) -> list[int]:
+    """``id[]`` of a batch read (at most 80; what is not an id cannot exist and is dropped)."""
+    raw = params.strings("id")
+    if len(raw) > 80:
+        raise Unprocessable("At most 80 ids may be requested")
+    return [parsed for value in raw if (parsed := parse_id(value)) is not None]
+
+
+async def account_page(request: Request, views: AccountViews, pairs: list[tuple[int, int]]) -> Response:
     found = await views.many([account_id for _, account_id in pairs])
     return paged(request, [found[a] for _, a in pairs if a in found], *pair_cursors(pairs))
 
 
-@router.post(
-    "/api/v1/accounts/{account_id}/follow", summary="Follow (or request to follow)", responses=RELATIONSHIP
-)
+@router.post("/api/v1/accounts/{account_id}/follow", summary="Follow (or request to follow)", responses=RELATIONSHIP)
 async def follow(
     request: Request, account_id: str, graph: Graph, ctx: AuthContext = Depends(require_user("write:follows"))
 ) -> Response:
@@ -92,9 +98,7 @@ async def mute(
     request: Request, account_id: str, graph: Graph, ctx: AuthContext = Depends(require_user("write:mutes"))
 ) -> Response:
     params = await read_params(request)
-    rel = await graph.mute(
-        ctx.user_id, path_id(account_id), notifications=bool(params.flag("notifications", True))
-    )
+    rel = await graph.mute(ctx.user_id, path_id(account_id), notifications=bool(params.flag("notifications", True)))
     return _relationship(rel)
 
 
@@ -102,12 +106,7 @@ async def mute(
 async def relationships(
     request: Request, graph: Graph, ctx: AuthContext = Depends(require_user("read:follows"))
 ) -> Response:
-    params = await read_params(request)
-    raw = params.strings("id")
-    if len(raw) > 80:
-        raise Unprocessable("At most 80 ids may be requested")
-    ids = [parsed for value in raw if (parsed := parse_id(value)) is not None]
-    found = await graph.relationships(ctx.user_id, ids)
+    found = await graph.relationships(ctx.user_id, requested_ids(await read_params(request)))
     return JsonResponse([render_relationship(rel) for rel in found])
 
 
@@ -123,7 +122,7 @@ async def followers(
         raise Forbidden("This action is outside the authorized scopes")
     page = page_of(await read_params(request), 40, 80)
     pairs = await graph.followers(path_id(account_id), page)
-    return await _account_page(request, views, pairs)
+    return await account_page(request, views, pairs)
 
 
 @router.get("/api/v1/accounts/{account_id}/following", summary="Followed accounts", responses=ACCOUNTS)
@@ -138,7 +137,7 @@ async def following(
         raise Forbidden("This action is outside the authorized scopes")
     page = page_of(await read_params(request), 40, 80)
     pairs = await graph.following(path_id(account_id), page)
-    return await _account_page(request, views, pairs)
+    return await account_page(request, views, pairs)
 
 
 @router.get("/api/v1/follow_requests", summary="Pending follow requests", responses=ACCOUNTS)
@@ -146,7 +145,7 @@ async def follow_requests(
     request: Request, graph: Graph, views: AccountViewsDep, ctx: AuthContext = Depends(require_user("read:follows"))
 ) -> Response:
     page = page_of(await read_params(request), 40, 80)
-    return await _account_page(request, views, await graph.follow_requests(ctx.user_id, page))
+    return await account_page(request, views, await graph.follow_requests(ctx.user_id, page))
 
 
 @router.post(
@@ -160,9 +159,7 @@ async def authorize(
     return _relationship(await graph.authorize(ctx.user_id, path_id(account_id)))
 
 
-@router.post(
-    "/api/v1/follow_requests/{account_id}/reject", summary="Reject a follow request", responses=RELATIONSHIP
-)
+@router.post("/api/v1/follow_requests/{account_id}/reject", summary="Reject a follow request", responses=RELATIONSHIP)
 async def reject(
     request: Request, account_id: str, graph: Graph, ctx: AuthContext = Depends(require_user("write:follows"))
 ) -> Response:
@@ -174,7 +171,7 @@ async def blocks(
     request: Request, graph: Graph, views: AccountViewsDep, ctx: AuthContext = Depends(require_user("read:blocks"))
 ) -> Response:
     page = page_of(await read_params(request), 40, 80)
-    return await _account_page(request, views, await graph.blocks(ctx.user_id, page))
+    return await account_page(request, views, await graph.blocks(ctx.user_id, page))
 
 
 @router.get("/api/v1/mutes", summary="Muted accounts", responses=ACCOUNTS)
@@ -182,4 +179,4 @@ async def mutes(
     request: Request, graph: Graph, views: AccountViewsDep, ctx: AuthContext = Depends(require_user("read:mutes"))
 ) -> Response:
     page = page_of(await read_params(request), 40, 80)
-    return await _account_page(request, views, await graph.mutes(ctx.user_id, page))
+    return await account_page(request, views, await graph.mutes(ctx.user_id, page))

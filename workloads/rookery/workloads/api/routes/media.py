@@ -135,3 +135,16 @@ async def update_media(
 
 def media_entities(items: list[MediaAttachment]) -> list[dict[str, Any]]:
     return [render(media) for media in items]
+
+
+@router.delete(
+    "/api/v1/media/{media_id}",
+    summary="Delete an attachment not yet posted",
+    description="422 while a status carries it (delete the status instead).",
+    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}, 404: _ERROR, 422: _ERROR},
+)
+async def delete_media(
+    media_id: str, service: Media, ctx: AuthContext = Depends(require_user("write:media"))
+) -> JsonResponse:
+    await service.delete(ctx.user_id, parse_id(media_id))
+    return JsonResponse({})
