@@ -9,11 +9,12 @@ PY := $(VENV)/bin/python
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help up test test-fast lint fmt venv venv-all stack-up stack-down stack-status stack-env stack-secret bench bench-quick crds image
+.PHONY: help web up test test-fast lint fmt venv venv-all stack-up stack-down stack-status stack-env stack-secret bench bench-quick crds image
 
 help:
 	@echo "make up          run Rookery on embedded defaults (http://127.0.0.1:8080)"
 	@echo "make test        run the whole test suite (starts the real servers it needs)"
+	@echo "make web         build the web client (web/dist, served at /) when its sources changed"
 	@echo "make lint        ruff + mypy"
 	@echo "make stack-up    start the real stack (SERVICES=\"kafka cassandra\" for some)"
 	@echo "make stack-secret NAMESPACE=ns   the datastores Secret for tenants on the stack's cluster"
@@ -33,10 +34,21 @@ venv: | $(UV)
 venv-all: | $(UV)
 	$(UV) sync --frozen --all-extras
 
-up: venv
+# the web client (web/ -> web/dist, served at /) when its sources changed; without npm, a note
+WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/package-lock.json web/vite.config.ts \
+	web/tsconfig.json -type f 2>/dev/null)
+web: web/dist/index.html
+
+web/dist/index.html: $(WEB_SOURCES)
+	@if command -v npm >/dev/null; then \
+		cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || \
+			npm ci --no-audit --no-fund --loglevel=error --cache "$$HOME/.cache/rookery/npm"; } && npm run build; \
+	else echo "web: npm is not installed, so / serves no web client (apt-get install npm, then make up)"; fi
+
+up: venv web
 	$(VENV)/bin/rookery up $(ARGS)
 
-test: venv-all
+test: venv-all web
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv-all

@@ -93,7 +93,7 @@ def parse_steps(lines: Sequence[str]) -> list[Step]:
     return steps
 
 
-CONTEXT_FILES = ("Containerfile", ".dockerignore", "pyproject.toml", "uv.lock", "README.md")
+CONTEXT_FILES = ("Containerfile", ".dockerignore", "pyproject.toml", "uv.lock", "README.md", "hatch_build.py")
 CONTEXT_TREES = ("workloads", "operator", "inference", "web/dist")
 
 

@@ -118,5 +118,7 @@ export function interceptLinks(root: HTMLElement): void {
 
 /** Paths the server answers itself (API, OAuth pages, media) are never routed in the client. */
 export function isClientPath(pathname: string): boolean {
-  return !/^\/(api|oauth|system|\.well-known|healthz|readyz|metrics)(\/|$)/.test(pathname);
+  return !/^\/(api|oauth|system|\.well-known|nodeinfo|avatars|headers|healthz|readyz|metrics|docs|redoc|openapi\.json)(\/|$)/.test(
+    pathname,
+  );
 }

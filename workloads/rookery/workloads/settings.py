@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     instance_description: str = Field("An open social platform.", description="Shown by /api/v1/instance.")
     contact_email: str = Field("admin@rookery.local", description="Shown by /api/v1/instance.")
     registrations_open: bool = Field(True, description="Allow POST /api/v1/accounts.")
+    web_dir: pathlib.Path | None = Field(
+        None,
+        description="The built web client served at / (default: the package's, else the checkout's web/dist).",
+    )
 
     # --- feed ---------------------------------------------------------------------------------
     fanout_threshold: int = Field(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 
 from rookery.workloads import catalogue, observability
+from rookery.workloads.api import webclient
 from rookery.workloads.api.cors import Cors
 from rookery.workloads.api.errors import install_error_handlers
 from rookery.workloads.api.fastpath import FastPath
@@ -85,6 +86,7 @@ def create_app(container: Container, serve: Collection[str] | None = None) -> Fa
     # before the edge: preflights need no token and draw no rate limit (split: the gateway does it)
     if serve is None:
         app.add_middleware(Cors)
+        webclient.install(app, container.settings)  # the web client at / (a role's process in split: no)
     # the client's scheme and host from trusted proxies; redirects on the public origin
     app.add_middleware(PublicOrigin, settings=container.settings, internal_only=serve is not None)
     # traces to Zipkin when ROOKERY_ZIPKIN_URL is set (outermost: the span covers the edge); else nothing

@@ -43,6 +43,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from rookery.workloads import observability
+from rookery.workloads.api import webclient
 from rookery.workloads.api.app import base_app
 from rookery.workloads.api.cors import Cors
 from rookery.workloads.api.deps import STATE_KEY
@@ -451,6 +452,7 @@ def create_gateway_app(container: Container) -> FastAPI:
     app.add_middleware(RoleProxy, settings=settings, table=table, upstreams=upstreams)
     app.add_middleware(Gateway, container=container, proxy=True)
     app.add_middleware(Cors)  # preflights answered here, before the edge and the roles
+    webclient.install(app, settings)  # the web client at /, its public pages read through the proxy
     app.add_middleware(PublicOrigin, settings=settings)
     observability.install(app, container)
     return app

@@ -97,15 +97,33 @@ async def verify_app(
 # -- the authorize page ------------------------------------------------------------------------
 
 
+# the web client's look (web/src/styles.css: its colours, light or dark from the system setting)
+_PAGE_STYLE = (
+    ":root{color-scheme:light dark;--bg:#f4f5f7;--surface:#fff;--text:#1c1e21;--muted:#5b6270;--border:#d9dce1;"
+    "--accent:#5b3fd1;--accent-text:#fff;--danger:#b3261e;font-family:system-ui,-apple-system,'Segoe UI',Roboto,"
+    "sans-serif;line-height:1.45}@media (prefers-color-scheme:dark){:root{--bg:#15161a;--surface:#1e2026;"
+    "--text:#e8e9ed;--muted:#a2a8b5;--border:#343741;--accent:#a393ff;--accent-text:#15161a;--danger:#ff8a80}}"
+    "*{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--text)}"
+    "main{max-width:28rem;margin:3rem auto;padding:1.5rem;background:var(--surface);border:1px solid "
+    "var(--border);border-radius:10px}h1{font-size:1.4rem;margin-top:0}ul{color:var(--muted)}"
+    "label{display:block;font-weight:600}input{display:block;width:100%;margin:.3rem 0 1rem;padding:.55rem;"
+    "font:inherit;color:var(--text);background:var(--bg);border:1px solid var(--border);border-radius:8px}"
+    "button{font:inherit;font-weight:600;padding:.55rem 1.2rem;margin-right:.5rem;border-radius:999px;"
+    "border:1px solid var(--accent);background:var(--accent);color:var(--accent-text);cursor:pointer}"
+    "button[value=deny],button[name=deny]{background:transparent;color:var(--accent)}"
+    "code{font-size:1.2rem;word-break:break-all}.error{color:var(--danger)}"
+    "@media (max-width:480px){main{margin:0;border:0;border-radius:0;min-height:100vh}}"
+)
+
+
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     document = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>"
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>"
         + html.escape(title)
-        + "</title><meta name='viewport' content='width=device-width'><style>body{font-family:sans-serif;"
-        "max-width:28rem;margin:3rem auto;padding:0 1rem}input{display:block;width:100%;margin:.3rem 0 1rem;"
-        "padding:.4rem}button{padding:.5rem 1rem;margin-right:.5rem}"
-        "code{font-size:1.2rem;word-break:break-all}"
-        ".error{color:#b00}</style></head><body>" + body + "</body></html>"
+        + "</title><meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<meta name='color-scheme' content='light dark'><style>" + _PAGE_STYLE + "</style></head><body><main>"
+        + body
+        + "</main></body></html>"
     )
     return HTMLResponse(
         document,
