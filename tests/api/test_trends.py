@@ -51,6 +51,33 @@ async def test_trending_tags_rank_public_use_only(api: Api) -> None:
     assert bad.status_code == 422 and "error" in bad.json()
 
 
+async def test_trending_links_from_public_posts(api: Api) -> None:
+    users = [await api.make_user(f"linker{i}") for i in range(3)]
+    for user in users:
+        await post(api, user, "read this https://News.example.org/2026/big-story#top today")
+    await post(api, users[0], "and https://blog.example.net/notes")
+    await post(api, users[0], "again https://blog.example.net/notes")
+    for _ in range(4):  # more uses, but none of them count
+        await post(api, users[1], "psst https://secret.example.com/", visibility="private")
+        await post(api, users[1], "spoiler https://spoiler.example.com/", sensitive=True)
+    response = await api.client.get("/api/v1/trends/links")
+    assert response.status_code == 200, response.text
+    cards = response.json()
+    assert [c["url"] for c in cards] == ["https://news.example.org/2026/big-story", "https://blog.example.net/notes"]
+    top = cards[0]
+    assert top["type"] == "link" and top["title"] == "big story" and top["provider_name"] == "news.example.org"
+    assert top["provider_url"] == "https://news.example.org" and top["description"] == "read this today"
+    assert top["image"] is None and top["blurhash"] is None and top["width"] == 0 and top["authors"] == []
+    today = top["history"][0]
+    assert len(top["history"]) == 7 and today["uses"] == "3" and today["accounts"] == "3"
+    assert int(today["day"]) % 86400 == 0
+    assert cards[1]["history"][0] == {**cards[1]["history"][0], "uses": "2", "accounts": "1"}
+    one = (await api.client.get("/api/v1/trends/links", params={"limit": 1, "offset": 1})).json()
+    assert [c["url"] for c in one] == ["https://blog.example.net/notes"]
+    for bad in ({"limit": 0}, {"limit": 21}, {"offset": "x"}):
+        assert (await api.client.get("/api/v1/trends/links", params=bad)).status_code == 422, bad
+
+
 async def test_trending_statuses_follow_engagement(api: Api) -> None:
     author, fans = await api.make_user("author"), [await api.make_user(f"fan{i}") for i in range(3)]
     loved = await post(api, author, "loved")

@@ -1,7 +1,7 @@
 """Mastodon.py, unchanged, against a real `rookery up` process: account notes, endorsements
 (account_pin / account_unpin, endorsements), remove_from_followers, featured tags (create,
 list, suggestions, per account, delete), follow suggestions (v2) and their dismissal, the
-profile directory, familiar followers, and deleting the avatar and header."""
+profile directory, familiar followers, deleting the avatar and header, and trending links."""
 
 from __future__ import annotations
 
@@ -81,3 +81,12 @@ def test_avatar_and_header_deletes(users: dict[str, Mastodon]) -> None:
     bo = users["bo"]
     assert bo.account_delete_avatar().avatar.endswith("/avatars/original/missing.png")
     assert bo.account_delete_header().header.endswith("/headers/original/missing.png")
+
+
+def test_trending_links(users: dict[str, Mastodon]) -> None:
+    users["cal"].status_post("worth reading https://example.org/field-notes")
+    users["dot"].status_post("yes https://example.org/field-notes")
+    cards = users["ada"].trending_links()
+    assert cards[0].url == "https://example.org/field-notes" and cards[0].type == "link"
+    assert cards[0].title == "field notes"
+    assert cards[0].history[0].accounts == 2  # Mastodon.py reads the string count as a number

@@ -87,6 +87,11 @@ def extract_mentions(text: str) -> list[Mention]:
     return found
 
 
+def extract_links(text: str) -> list[str]:
+    """Distinct http(s) links, in order of appearance."""
+    return list(dict.fromkeys(span.value for span in _url_spans(text)))
+
+
 def extract_hashtags(text: str) -> list[str]:
     """Distinct hashtags, normalised to lower case, in order of appearance, outside URLs."""
     seen: dict[str, None] = {}

@@ -1,5 +1,6 @@
 """Trends (analytics role): ``/api/v1/trends/tags`` (and its old name ``/api/v1/trends``),
-``/api/v1/trends/statuses`` and ``/api/v1/trends/links`` (always empty: no link previews yet); and
+``/api/v1/trends/statuses`` and ``/api/v1/trends/links`` (links of recent public posts, cards made without
+fetching them); and
 ``/api/v1/instance/activity`` (weekly counts from the same analytics store).
 
 Ranks come from the trend aggregator (hourly buckets, 24 h window, 6 h half-life); only public,
@@ -27,6 +28,9 @@ from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.routes.statuses import STATUSES
 from rookery.workloads.domain import analytics as counters
+from rookery.workloads.domain.links import preview_card, rank_links
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.domain.statuses import StatusQuery
 from rookery.workloads.services.analytics import TRENDS_MAX, AnalyticsService
 from rookery.workloads.services.search import SearchService
 from rookery.workloads.settings import Settings
@@ -100,16 +104,26 @@ async def trending_statuses(
     offset = params.integer("offset", 0, minimum=0) or 0
     ids = await analytics.trending_status_ids(limit * 2, offset)
     visible = await posts.get_many_visible(ids, viewer)
-    shown = [s for s in visible if s.visibility == "public" and not s.sensitive and s.reblog_of_id is None][
-        :limit
-    ]
+    shown = [s for s in visible if s.visibility == "public" and not s.sensitive and s.reblog_of_id is None][:limit]
     body = await views.render([s.id for s in shown], viewer, known=shown)
     return JsonResponse(body)
 
 
-@router.get("/api/v1/trends/links", summary="Trending links (none yet)")
-async def trending_links(request: Request) -> Response:
-    return JsonResponse([])
+LINK_SCAN = 400  # the newest public posts whose links are counted
+
+
+@router.get("/api/v1/trends/links", summary="Links shared most in public posts of the last 7 days")
+async def trending_links(request: Request, posts: Posts) -> Response:
+    params = await read_params(request)
+    limit = params.integer("limit", 10, minimum=1, maximum=20) or 10
+    offset = params.integer("offset", 0, minimum=0) or 0
+    query = StatusQuery(include_reblogs=False, visibilities=("public",))
+    recent = await posts.statuses.query(query, PageRequest(limit=LINK_SCAN))
+    visible = await posts.visible_filter(recent, None)  # what anyone may see: no hidden posts
+    moderation = posts.moderation
+    shown = [s for s in visible if not s.sensitive and (moderation is None or moderation.in_public(s))]
+    ranked = rank_links(shown, dt.datetime.now(dt.UTC).date())
+    return JsonResponse([preview_card(t) for t in ranked[offset : offset + limit]])
 
 
 ACTIVITY_WEEKS = 12
