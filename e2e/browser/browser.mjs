@@ -1,7 +1,7 @@
 // One headless Chromium (Debian's, see e2e/stack/browser.py) for a test's browser script, through
 // playwright-core. A script gets its JSON config as argv[2] (at least: chromium, the binary;
 // artifacts, a directory for screenshots; timeoutMs, each step's limit; viewport, optional) and
-// talks to the test in JSON lines on stdout (emit). Everything the page logs, throws or fails to
+// talks to the test in JSON lines on stdout (emit); open() gives further people their own context. Everything the page logs, throws or fails to
 // fetch is collected for the final "done" event, which the test judges.
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
@@ -31,22 +31,28 @@ export async function run(settings, drive) {
     timeout,
   });
   const seen = { console: [], pageErrors: [], failedRequests: [], screenshots: [] };
-  const context = await browser.newContext({ viewport: settings.viewport ?? { width: 1000, height: 800 } });
-  context.setDefaultTimeout(timeout);
-  const page = await context.newPage();
-  page.on("console", (message) => seen.console.push({ type: message.type(), text: message.text(), url: page.url() }));
-  page.on("pageerror", (error) => seen.pageErrors.push(String(error)));
-  page.on("requestfailed", (request) =>
-    seen.failedRequests.push({ url: request.url(), method: request.method(), failure: request.failure()?.errorText }),
-  );
-  const shot = async (name) => {
+  // another person: a context of its own (own storage), watched like the first; who names them in
+  // what was seen
+  const open = async ({ viewport, who } = {}) => {
+    const context = await browser.newContext({ viewport: viewport ?? settings.viewport ?? { width: 1000, height: 800 } });
+    context.setDefaultTimeout(timeout);
+    const page = await context.newPage();
+    page.on("console", (message) => seen.console.push({ who, type: message.type(), text: message.text(), url: page.url() }));
+    page.on("pageerror", (error) => seen.pageErrors.push(`${who ?? ""} ${String(error)}`.trim()));
+    page.on("requestfailed", (request) =>
+      seen.failedRequests.push({ who, url: request.url(), method: request.method(), failure: request.failure()?.errorText }),
+    );
+    return { context, page };
+  };
+  const { context, page } = await open();
+  const shot = async (name, of = page) => {
     const path = join(settings.artifacts, name);
-    await page.screenshot({ path, fullPage: true });
+    await of.screenshot({ path, fullPage: true });
     seen.screenshots.push(path);
   };
   const outcome = { event: "done" };
   try {
-    outcome.results = await drive({ browser, context, page, shot, timeout });
+    outcome.results = await drive({ browser, context, page, shot, timeout, open });
   } catch (error) {
     outcome.driverError = String(error?.stack ?? error);
     outcome.url = page.url();

@@ -6,6 +6,7 @@ import { Callback } from "./pages/Callback";
 import { Notifications } from "./pages/Notifications";
 import { Profile } from "./profile/Profile";
 import { Search } from "./pages/Search";
+import { Admin, isStaff } from "./pages/Admin";
 import { Settings } from "./pages/Settings";
 import { SignUp } from "./pages/SignUp";
 import { StatusPage } from "./pages/StatusPage";
@@ -17,7 +18,7 @@ import { type StringKey, t } from "./strings";
 import { Timeline } from "./timeline/Timeline";
 
 // `wide`: only in the desktop sidebar (the phone tab bar has room for five or six).
-const navItems: { href: string; label: StringKey; icon: string; route: Route["name"]; member?: boolean; wide?: boolean }[] = [
+const navItems: { href: string; label: StringKey; icon: string; route: Route["name"]; member?: boolean; wide?: boolean; staff?: boolean }[] = [
   { href: "/home", label: "nav_home", icon: "⌂", route: "home", member: true },
   { href: "/notifications", label: "nav_notifications", icon: "🔔", route: "notifications", member: true },
   { href: "/local", label: "nav_local", icon: "◎", route: "local" },
@@ -27,10 +28,11 @@ const navItems: { href: string; label: StringKey; icon: string; route: Route["na
   { href: "/bookmarks", label: "nav_bookmarks", icon: "🔖", route: "bookmarks", member: true, wide: true },
   { href: "/favourites", label: "nav_favourites", icon: "★", route: "favourites", member: true, wide: true },
   { href: "/settings", label: "nav_settings", icon: "⚙", route: "settings", member: true },
+  { href: "/admin", label: "nav_admin", icon: "⚑", route: "admin", member: true, wide: true, staff: true },
 ];
 
 /** Pages that need a signed-in member; the others are readable by anyone. */
-const membersOnly = new Set<Route["name"]>(["home", "notifications", "chats", "chat", "settings", "bookmarks", "favourites"]);
+const membersOnly = new Set<Route["name"]>(["home", "notifications", "chats", "chat", "settings", "bookmarks", "favourites", "admin"]);
 
 function title(route: Route): string {
   switch (route.name) {
@@ -45,6 +47,7 @@ function title(route: Route): string {
     case "chats":
     case "chat": return t("title_chats");
     case "settings": return t("title_settings");
+    case "admin": return t("title_admin");
     case "status": return t("title_status");
     case "profile": return `@${route.acct}`;
     case "notFound": return t("title_not_found");
@@ -82,6 +85,8 @@ function Page({ route }: { route: Route }) {
       return <Search q={route.q} />;
     case "settings":
       return <Settings />;
+    case "admin":
+      return <Admin />;
     case "chats":
       return <Chats />;
     case "chat":
@@ -121,7 +126,7 @@ export function App() {
       <nav class="sidebar" aria-label={t("nav_main")}>
         <ul>
           {navItems
-            .filter((item) => signedIn || !item.member)
+            .filter((item) => (signedIn || !item.member) && (!item.staff || isStaff(me)))
             .map((item) => (
               <li key={item.href} class={item.wide ? "nav-wide" : undefined}>
                 <a href={item.href} aria-current={route.name === item.route || (item.route === "chats" && route.name === "chat") ? "page" : undefined}>

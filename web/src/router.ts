@@ -17,6 +17,7 @@ export type Route =
   | { name: "chats" }
   | { name: "chat"; id: string }
   | { name: "settings" }
+  | { name: "admin" }
   | { name: "oauthCallback"; code: string | null; state: string | null; error: string | null }
   | { name: "notFound" };
 
@@ -31,6 +32,7 @@ const fixed: Record<string, Route> = {
   "/favourites": { name: "favourites" },
   "/chats": { name: "chats" },
   "/settings": { name: "settings" },
+  "/admin": { name: "admin" },
 };
 
 function decode(part: string): string | null {

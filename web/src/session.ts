@@ -21,6 +21,12 @@ export function sessionChanged(): void {
   window.dispatchEvent(new Event(CHANGED));
 }
 
+/** After the member changed their profile: every view shows the account the server answered. */
+export function meUpdated(account: Account): void {
+  me = account;
+  window.dispatchEvent(new Event(CHANGED));
+}
+
 /** The signed-in account (verify_credentials, fetched once), or null when signed out. */
 export function useMe(): { me: Account | null; signedIn: boolean } {
   const [state, setState] = useState({ me, signedIn: signedIn() });

@@ -4,7 +4,8 @@ import type { ApiClient } from "./client";
 import { challengeS256, randomVerifier } from "./pkce";
 import type { Application, TokenGrant } from "./types";
 
-export const SCOPES = "read write follow push";
+// admin scopes too: the server grants what the role allows (the admin pages show only to staff)
+export const SCOPES = "read write follow push admin:read admin:write";
 const APP_KEY = "rookery.app";
 const TOKEN_KEY = "rookery.token";
 const PENDING_KEY = "rookery.pkce";

@@ -84,6 +84,10 @@ export class ApiClient {
     return (await this.request<T>("POST", path, { body, headers })).items;
   }
 
+  async patch<T>(path: string, body?: unknown): Promise<T> {
+    return (await this.request<T>("PATCH", path, { body })).items;
+  }
+
   async delete<T>(path: string): Promise<T> {
     return (await this.request<T>("DELETE", path)).items;
   }

@@ -22,6 +22,9 @@ export interface Account {
   followers_count: number;
   following_count: number;
   statuses_count: number;
+  /** The member's role (CredentialAccount): name "Moderator" / "Admin" for staff, "" otherwise. */
+  role?: { name: string };
+  source?: { note: string };
 }
 
 export interface MediaAttachment {

@@ -57,6 +57,9 @@ export function StatusCard({ status: shown, onChange, onReply, focused, onDelete
   const [mediaShown, setMediaShown] = useState(false);
   const [busy, setBusy] = useState<Toggle | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [reporting, setReporting] = useState(false);
+  const [reason, setReason] = useState("");
+  const [reported, setReported] = useState<string | null>(null);
   const author = status.account;
   const permalink = paths.status(author.acct, status.id);
   const hidden = Boolean(status.spoiler_text) && !revealed;
@@ -79,6 +82,23 @@ export function StatusCard({ status: shown, onChange, onReply, focused, onDelete
     try {
       await api.delete(`/api/v1/statuses/${encodeURIComponent(status.id)}`);
       onDelete?.(status);
+    } catch (caught) {
+      setError(describeError(caught));
+    }
+  };
+
+  const sendReport = async (event: Event) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const report = await api.post<{ id: string }>("/api/v1/reports", {
+        account_id: author.id,
+        status_ids: [status.id],
+        comment: reason,
+        category: "other",
+      });
+      setReporting(false);
+      setReported(report.id);
     } catch (caught) {
       setError(describeError(caught));
     }
@@ -159,7 +179,21 @@ export function StatusCard({ status: shown, onChange, onReply, focused, onDelete
         {onDelete && !boost && (
           <button type="button" class="status-delete" onClick={remove}>{t("delete_post")}</button>
         )}
+        {onChange && !onDelete && !reporting && reported === null && (
+          <button type="button" class="status-report" onClick={() => setReporting(true)}>{t("report")}</button>
+        )}
       </footer>
+      {reporting && (
+        <form class="report-form" onSubmit={sendReport}>
+          <label>
+            {t("report_reason")}
+            <textarea name="comment" rows={2} maxLength={1000} value={reason} onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} />
+          </label>
+          <button type="submit">{t("report_send")}</button>{" "}
+          <button type="button" class="secondary" onClick={() => setReporting(false)}>{t("report_cancel")}</button>
+        </form>
+      )}
+      {reported && <p class="muted" role="status">{t("report_sent")}</p>}
       {error && <p class="error" role="alert">{error}</p>}
     </article>
   );

@@ -1,0 +1,248 @@
+// tests/compat/test_web_client_e2e.py's people, in Rookery's own web client (served by `rookery up`
+// at /): ada at desktop width and bea at phone width, each in a browser context of their own, sign
+// up through the client's sign-up page, follow each other, ada posts an image (bea sees it arrive
+// live, and the mention notification), bea replies (ada is notified live), they chat, bea searches
+// for ada, ada edits her profile (display name, bio, avatar), bea reports ada's post, and the
+// admin (made by the test) signs in through the consent page and resolves it in the moderation
+// page. Hostile HTML rides along in the post, the alt text, the display name and the chat: none of
+// it may run (window.__xss stays unset). axe-core checks each page visited.
+// Config (besides browser.mjs's): origin, password, image (a PNG's path), admin (a username).
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { config, run } from "./browser.mjs";
+
+const settings = config();
+const { origin, password } = settings;
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+// each runs only if the sanitiser or the page let it: it sets window.__xss
+const XSS = {
+  post: `<img src=x onerror="window.__xss='post'"><script>window.__xss='post-script'</script>`,
+  name: `<img src=x onerror=__xss=1>`,
+  alt: `"><img src=x onerror="window.__xss='alt'">`,
+  chat: `<script>window.__xss='chat'</script><b onmouseover="window.__xss='chat'">hi bea</b>`,
+};
+
+const results = { steps: [], axe: [], timings: {} };
+
+async function step(name, action) {
+  const started = Date.now();
+  const value = await action();
+  results.steps.push({ name, ms: Date.now() - started, value: value ?? null });
+  return value;
+}
+
+/** axe-core on the page as it is now: serious and critical violations (all impacts counted). */
+async function axe(page, who, label) {
+  const loaded = await page.evaluate(() => typeof window.axe !== "undefined");
+  if (!loaded) await page.evaluate(axeSource); // through the debugger: the page's CSP allows only its own scripts
+  const found = await page.evaluate(async () => {
+    const outcome = await window.axe.run(document, { resultTypes: ["violations"] });
+    return { passed: outcome.passes.length, violations: outcome.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) })) };
+  });
+  results.axe.push({ who, page: label, url: page.url(), ...found });
+}
+
+async function noXss(page) {
+  return page.evaluate(() => window.__xss ?? null);
+}
+
+async function signUp(page, username) {
+  await page.goto(`${origin}/`);
+  await page.getByRole("link", { name: "Create an account" }).click();
+  await page.waitForURL(`${origin}/signup`);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("E-mail address").fill(`${username}@example.org`);
+  await page.getByLabel("Password").fill(password);
+  await page.getByLabel("I agree to this server's rules and terms.").check();
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await page.waitForURL(`${origin}/home`);
+  await page.locator(".topbar .me img").waitFor();
+}
+
+/** The phone layout has no sidebar: pages are reached by their path, as a tab or link would. */
+async function go(page, path) {
+  await page.goto(`${origin}${path}`);
+  await page.locator("#main").waitFor();
+}
+
+await run({ ...settings, viewport: DESKTOP }, async ({ page: ada, shot, open }) => {
+  const t0 = Date.now();
+  const bea = (await open({ viewport: PHONE, who: "bea" })).page;
+
+  await step("sign up (ada, desktop)", () => signUp(ada, "ada"));
+  await shot("desktop-home.png", ada);
+  await axe(ada, "ada", "home");
+  await step("sign up (bea, phone)", () => signUp(bea, "bea"));
+  await shot("phone-home.png", bea);
+  await axe(bea, "bea", "home");
+
+  // bea watches her notifications while ada follows her: the follow arrives live
+  await go(bea, "/notifications");
+  await step("ada follows bea", async () => {
+    await go(ada, "/@bea");
+    await ada.getByRole("button", { name: "Follow", exact: true }).click();
+    await ada.getByRole("button", { name: "Unfollow" }).waitFor();
+  });
+  await axe(ada, "ada", "profile");
+  await step("bea sees the follow live", () => bea.getByText("ada followed you").waitFor());
+  await axe(bea, "bea", "notifications");
+  await step("bea follows ada", async () => {
+    await go(bea, "/@ada");
+    await bea.getByRole("button", { name: "Follow", exact: true }).click();
+    await bea.getByRole("button", { name: "Unfollow" }).waitFor();
+  });
+  await shot("phone-profile.png", bea);
+
+  // ada posts an image (hostile alt text and content) mentioning bea; bea is on her home timeline
+  await go(bea, "/home");
+  await bea.locator(".timeline").waitFor();
+  const postText = `Low tide at the harbour @bea ${XSS.post}`;
+  await step("ada posts with an image", async () => {
+    await go(ada, "/home");
+    await ada.getByLabel("What is on your mind?").first().fill(postText);
+    await ada.locator('input[type="file"]').first().setInputFiles(settings.image);
+    await ada.getByLabel("Describe media 1 for people who cannot see it").fill(`Boats on mud ${XSS.alt}`);
+    await ada.getByRole("button", { name: "Post", exact: true }).first().click();
+    await ada.locator(".status .status-media img").first().waitFor();
+  });
+  await shot("desktop-posted.png", ada);
+  await step("bea sees the post arrive live", async () => {
+    const post = bea.locator(".status", { hasText: "Low tide at the harbour" });
+    const more = bea.getByRole("button", { name: /new post/ });
+    await Promise.race([post.first().waitFor(), more.waitFor().then(() => more.click())]);
+    await post.first().waitFor();
+    await post.first().locator(".status-media img").waitFor();
+    return post.first().locator(".status-media img").getAttribute("alt");
+  });
+  await shot("phone-live-post.png", bea);
+  await axe(bea, "bea", "home with the post");
+
+  // bea replies; ada, on her notifications, sees it arrive
+  await go(ada, "/notifications");
+  await step("bea replies", async () => {
+    const post = bea.locator(".status", { hasText: "Low tide at the harbour" }).first();
+    await post.getByRole("button", { name: /^Reply/ }).click();
+    await bea.getByLabel("Your reply").fill("@ada Lovely light!");
+    await bea.getByRole("button", { name: "Reply", exact: true }).last().click();
+  });
+  await step("ada is notified of the reply live", () => ada.getByText("bea mentioned you").first().waitFor());
+  await shot("desktop-notifications.png", ada);
+  await axe(ada, "ada", "notifications");
+
+  // a chat: ada starts it, bea answers, each sees the other's message live
+  await step("ada starts a chat with bea", async () => {
+    await go(ada, "/chats");
+    await ada.getByLabel("Start a chat with (username)").fill("bea");
+    await ada.getByRole("button", { name: "Start chat" }).click();
+    await ada.waitForURL(/\/chats\/\d+$/);
+    await ada.locator("#chat-text").fill(XSS.chat);
+    await ada.getByRole("button", { name: "Send" }).click();
+    await ada.locator(".chat-messages li", { hasText: "hi bea" }).waitFor();
+  });
+  await axe(ada, "ada", "chat");
+  await step("bea reads and answers the chat", async () => {
+    await go(bea, "/chats");
+    await axe(bea, "bea", "chats");
+    await bea.locator(".chats a, a[href^='/chats/']").first().click();
+    await bea.waitForURL(/\/chats\/\d+$/);
+    await bea.locator(".chat-messages li", { hasText: "hi bea" }).waitFor();
+    await bea.locator("#chat-text").fill("hello ada");
+    await bea.getByRole("button", { name: "Send" }).click();
+  });
+  await step("ada sees the answer live", () => ada.locator(".chat-messages li", { hasText: "hello ada" }).waitFor());
+  await shot("desktop-chat.png", ada);
+  await shot("phone-chat.png", bea);
+
+  await step("bea searches for ada", async () => {
+    await go(bea, "/search");
+    await bea.getByLabel("Search accounts, hashtags and posts").fill("ada");
+    await bea.getByRole("button", { name: "Search" }).click();
+    await bea.locator('a[href="/@ada"]').first().waitFor();
+  });
+  await axe(bea, "bea", "search");
+  await shot("phone-search.png", bea);
+
+  await step("ada edits her profile", async () => {
+    await go(ada, "/settings");
+    await ada.getByLabel("Display name").fill(XSS.name);
+    await ada.getByLabel("Bio").fill("Harbour photographer. <script>window.__xss='bio'</script>");
+    await ada.getByLabel("Avatar (an image)").setInputFiles(settings.image);
+    await ada.getByRole("button", { name: "Save profile" }).click();
+    await ada.getByText("Profile saved.").waitFor();
+  });
+  await axe(ada, "ada", "settings");
+  await step("bea sees ada's new name and bio as text", async () => {
+    await go(bea, "/@ada");
+    await bea.getByText("Harbour photographer.", { exact: false }).first().waitFor();
+    return bea.locator(".profile").first().innerText();
+  });
+  await shot("phone-profile-edited.png", bea);
+
+  let postUrl = null;
+  await step("bea reports ada's post", async () => {
+    const post = bea.locator(".status", { hasText: "Low tide at the harbour" }).first();
+    postUrl = await post.locator(".status-time").getAttribute("href");
+    await go(bea, postUrl);
+    const focused = bea.locator(".status", { hasText: "Low tide at the harbour" }).first();
+    await focused.getByRole("button", { name: "Report" }).click();
+    await bea.getByLabel("Why should moderators look at this post?").fill("Spam about boats");
+    await bea.getByRole("button", { name: "Send report" }).click();
+    await bea.getByText("Thank you: moderators will look at it.").waitFor();
+  });
+  await axe(bea, "bea", "status");
+  await shot("phone-reported.png", bea);
+
+  // the admin (created by the test with `rookery admin create-account --admin`) signs in through
+  // the consent page, opens Moderation, resolves the report
+  const admin = (await open({ viewport: DESKTOP, who: "admin" })).page;
+  await step("admin signs in with PKCE on the consent page", async () => {
+    await admin.goto(`${origin}/`);
+    await admin.getByRole("button", { name: "Sign in" }).click();
+    await admin.waitForURL((url) => url.pathname === "/oauth/authorize");
+    await admin.getByLabel("E-mail or username").fill(settings.admin);
+    await admin.getByLabel("Password").fill(password);
+    await shot("desktop-consent.png", admin);
+    await axe(admin, "admin", "consent");
+    await admin.getByRole("button", { name: "Authorize" }).click();
+    await admin.waitForURL(`${origin}/home`);
+  });
+  await step("admin resolves the report", async () => {
+    await admin.getByRole("link", { name: "Moderation" }).click();
+    await admin.waitForURL(`${origin}/admin`);
+    const report = admin.locator(".admin-report", { hasText: "Spam about boats" });
+    await report.waitFor();
+    await axe(admin, "admin", "moderation");
+    await report.getByRole("button", { name: "Assign to me" }).click();
+    await report.getByText("Assigned to @" + settings.admin).waitFor();
+    await report.getByRole("button", { name: "Resolve" }).click();
+    await report.getByRole("button", { name: "Reopen" }).waitFor();
+    return report.locator("p.muted").first().innerText();
+  });
+  await shot("desktop-moderation.png", admin);
+  // ada, not staff, has no Moderation link and the page shows her nothing
+  const adaSeesModeration = await ada.getByRole("link", { name: "Moderation" }).count();
+
+  // the public pages, signed out (a fresh context): ada's profile and post with their head tags
+  const visitor = (await open({ viewport: PHONE, who: "visitor" })).page;
+  await step("a visitor reads ada's public post", async () => {
+    await visitor.goto(`${origin}${postUrl}`);
+    await visitor.locator(".status", { hasText: "Low tide at the harbour" }).first().waitFor();
+  });
+  await axe(visitor, "visitor", "public post");
+  const head = await visitor.evaluate(() => ({
+    ogType: document.querySelector('meta[property="og:type"]')?.getAttribute("content") ?? null,
+  }));
+  await shot("phone-public-post.png", visitor);
+
+  results.xss = {
+    ada: await noXss(ada), bea: await noXss(bea), admin: await noXss(admin), visitor: await noXss(visitor),
+  };
+  results.adaSeesModeration = adaSeesModeration;
+  results.head = head;
+  results.timings.totalMs = Date.now() - t0;
+  return results;
+});
