@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
+from rookery.workloads.bootstrap import stores as choose
 from rookery.workloads.bootstrap.container import AccountsRole, Infrastructure, Lifecycle
 from rookery.workloads.bootstrap.infrastructure import jwks_source
 from rookery.workloads.bootstrap.stores import AccountStores
@@ -126,6 +127,7 @@ def accounts_role(
     service: AccountsService,
     validator: TokenValidator,
 ) -> AccountsRole:
+    from rookery.workloads.services.emojis import CustomEmojis
     from rookery.workloads.services.oauth import OAuthService, TokenLifetimes
     from rookery.workloads.services.tokens import TokenIssuer
     from rookery.workloads.views.accounts import AccountViews
@@ -152,13 +154,15 @@ def accounts_role(
             settings.account_domain,
             service.account_for_external_subject,
         )
+    emojis = CustomEmojis(*choose.emojis(settings, infra, life))
     return AccountsRole(
         repository=stores.repository,
         oauth_store=stores.oauth,
         markers=stores.markers,
         service=service,
         oauth=oauth,
-        views=AccountViews(service, infra.cache, settings.base_url),
+        views=AccountViews(service, infra.cache, settings.base_url, emojis),
         keycloak=mode,
         instance=InstanceContent(stores.instance) if stores.instance is not None else None,
+        emojis=emojis,
     )

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from rookery.workloads.services.accounts import AccountsService
     from rookery.workloads.services.analytics import AnalyticsService
     from rookery.workloads.services.conversations import ConversationsService
+    from rookery.workloads.services.emojis import CustomEmojis
     from rookery.workloads.services.feed import FeedService
     from rookery.workloads.services.filters import FiltersService
     from rookery.workloads.services.graph import GraphService
@@ -151,6 +152,7 @@ class AccountsRole:
     views: AccountViews
     keycloak: KeycloakMode | None = None  # Keycloak mode (ROOKERY_OIDC_CLIENT_ID)
     instance: InstanceContent | None = None  # server rules and documents
+    emojis: CustomEmojis | None = None  # admin-managed custom emojis
 
 
 @dataclasses.dataclass(frozen=True)

@@ -35,8 +35,10 @@ if TYPE_CHECKING:
     from rookery.workloads.adapters.local.keys import SigningKeys
     from rookery.workloads.domain.shards import ShardStorage
     from rookery.workloads.ports.accounts import AccountRepository, MarkerStore, OAuthStore
+    from rookery.workloads.ports.emojis import CustomEmojiStore
     from rookery.workloads.ports.feed import ListStore, TimelineStore
     from rookery.workloads.ports.instance import InstanceContentStore
+    from rookery.workloads.ports.media import MediaStore
     from rookery.workloads.ports.messaging import MessageStore
     from rookery.workloads.ports.posts import ConversationStore
     from rookery.workloads.ports.profiles import ProfileStore
@@ -462,3 +464,19 @@ def profiles(infra: Infrastructure, life: Lifecycle) -> ProfileStore:
 
     life.migrations += [*sqlite_profiles.MIGRATIONS]
     return sqlite_profiles.SqliteProfileStore(infra.db)
+
+
+def emojis(settings: Settings, infra: Infrastructure, life: Lifecycle) -> tuple[CustomEmojiStore, MediaStore]:
+    """Custom emoji records (SQLite or PostgreSQL) and the store their images go to: the media
+    role's (Cloudinary, else local files under the data directory)."""
+    from rookery.workloads.adapters.local.media import LocalMediaStore
+
+    files = infra.media_store or LocalMediaStore(settings.data_dir / "media", settings.base_url)
+    if infra.postgres is not None:
+        from rookery.workloads.adapters.postgres.emojis import PostgresCustomEmojiStore
+
+        return PostgresCustomEmojiStore(infra.postgres), files
+    from rookery.workloads.adapters.sqlite import emojis as sqlite_emojis
+
+    life.migrations += [*sqlite_emojis.MIGRATIONS]
+    return sqlite_emojis.SqliteCustomEmojiStore(infra.db), files

@@ -15,6 +15,7 @@ import orjson
 from rookery.workloads.domain.accounts import Account, note_html
 from rookery.workloads.ports.edge import Cache
 from rookery.workloads.services.accounts import AccountsService, account_cache_key
+from rookery.workloads.views.emojis import EmojiLookup, account_texts, attach_emojis
 
 MISSING_AVATAR = "/avatars/original/missing.png"
 MISSING_HEADER = "/headers/original/missing.png"
@@ -125,10 +126,13 @@ def render_credential_account(account: Account, base_url: str) -> dict[str, Any]
 
 
 class AccountViews:
-    def __init__(self, accounts: AccountsService, cache: Cache, base_url: str) -> None:
+    def __init__(
+        self, accounts: AccountsService, cache: Cache, base_url: str, emojis: EmojiLookup | None = None
+    ) -> None:
         self.accounts = accounts
         self.cache = cache
         self.base_url = base_url
+        self.emojis = emojis  # custom emojis, looked up on every render (admins add and remove them)
 
     async def one(self, account_id: int) -> dict[str, Any] | None:
         return (await self.many([account_id])).get(account_id)
@@ -156,4 +160,5 @@ class AccountViews:
                     ttl_s=CACHE_TTL_S,
                 )
             found.update(fresh)
+        await attach_emojis(self.emojis, list(found.values()), account_texts)
         return found

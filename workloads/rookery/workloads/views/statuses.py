@@ -21,6 +21,7 @@ from rookery.workloads.ports.posts import PollStore, StatusRepository
 from rookery.workloads.services.interactions import InteractionsService
 from rookery.workloads.services.posts import status_cache_key
 from rookery.workloads.views.accounts import ACCOUNT_SCHEMA, AccountViews
+from rookery.workloads.views.emojis import attach_emojis, status_texts
 from rookery.workloads.views.filters import ActiveFilters, apply_filters
 from rookery.workloads.views.moments import iso
 from rookery.workloads.views.polls import POLL_SCHEMA, render_poll
@@ -132,6 +133,7 @@ class StatusViews:
         bases = await self._bases(ids, known_by_id)
         reblogged = [b["_r"] for b in bases.values() if b["_r"] is not None and b["_r"] not in bases]
         bases.update(await self._bases(reblogged, known_by_id))
+        await attach_emojis(self.accounts.emojis, list(bases.values()), status_texts)
         account_ids = {b["_a"] for b in bases.values()} | {m for b in bases.values() for m in b["_m"]}
         accounts = await self.accounts.many(sorted(account_ids))
         content_ids = [b["_r"] if b["_r"] is not None else i for i, b in bases.items()]

@@ -7,11 +7,11 @@ import datetime as dt
 import functools
 import struct
 import zlib
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
-from rookery.workloads.api.deps import Accounts, AppSettings, InstanceContents, OptionalPush
+from rookery.workloads.api.deps import Accounts, AppSettings, InstanceContents, OptionalPush, container
 from rookery.workloads.api.errors import NotFound
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.domain.accounts import AccountUsage
@@ -24,7 +24,9 @@ from rookery.workloads.domain.instance import (
     to_html,
 )
 from rookery.workloads.domain.media import DESCRIPTION_MAX
+from rookery.workloads.services.emojis import CustomEmojis
 from rookery.workloads.settings import Settings
+from rookery.workloads.views.emojis import render_emoji
 
 router = APIRouter(tags=["instance"])
 ROOKERY_VERSION = "0.1.0"
@@ -155,9 +157,19 @@ async def get_instance_v2(
     return JsonResponse(entity)
 
 
-@router.get("/api/v1/custom_emojis", summary="Custom emojis (none)")
-async def custom_emojis() -> Response:
-    return JsonResponse([])
+async def emoji_service(request: Request) -> CustomEmojis:
+    role = container(request).accounts
+    if role is None or role.emojis is None:
+        raise NotFound()
+    return role.emojis
+
+
+Emojis = Annotated[CustomEmojis, Depends(emoji_service)]
+
+
+@router.get("/api/v1/custom_emojis", summary="The custom emojis admins added")
+async def custom_emojis(emojis: Emojis) -> Response:
+    return JsonResponse([render_emoji(e) for e in await emojis.all()])
 
 
 @router.get("/api/v1/instance/rules", summary="Server rules")

@@ -8,6 +8,10 @@ the accounts role, where the content is kept). Every route needs a user token wi
   between paragraphs): ``extended_description``, ``privacy_policy``, ``terms_of_service`` (with an
   optional ``effective_date``, YYYY-MM-DD, default today).
 
+- ``GET/POST /api/v1/admin/custom_emojis``, ``DELETE /api/v1/admin/custom_emojis/:id``: custom emojis
+  (multipart ``shortcode``, at least 2 letters, digits or underscores; ``image``, a PNG, GIF or WebP
+  of at most 256 KiB, checked by decoding it, not by its name or type; optional ``category``).
+
 The command line does the same: ``rookery admin add-rule TEXT`` and ``rookery admin set-document KIND --file``.
 """
 
@@ -19,13 +23,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import Accounts, InstanceContents, require_user
-from rookery.workloads.api.errors import Forbidden, NotFound
+from rookery.workloads.api.errors import Forbidden, NotFound, Unprocessable
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.routes.instance import rule_entity
+from rookery.workloads.api.routes.instance import Emojis, rule_entity
 from rookery.workloads.api.social import path_id
+from rookery.workloads.domain.emojis import MAX_EMOJI_BYTES, CustomEmoji
 from rookery.workloads.domain.instance import DOCUMENT_KINDS, Rule
 from rookery.workloads.domain.oauth import AuthContext
+from rookery.workloads.views.emojis import render_emoji
 
 router = APIRouter(tags=["admin"])
 NOT_ADMIN = "This action is allowed only to administrators"
@@ -93,3 +99,30 @@ async def write_document(
 
 def _admin_rule(rule: Rule) -> dict[str, Any]:
     return {**rule_entity(rule), "priority": rule.position}
+
+
+def _admin_emoji(emoji: CustomEmoji) -> dict[str, Any]:
+    return {"id": str(emoji.id), **render_emoji(emoji)}
+
+
+@router.get("/api/v1/admin/custom_emojis", summary="Custom emojis with their ids (admin)")
+async def list_emojis(emojis: Emojis, ctx: AuthContext = Depends(READ)) -> Response:
+    return JsonResponse([_admin_emoji(e) for e in await emojis.all()])
+
+
+@router.post("/api/v1/admin/custom_emojis", summary="Add a custom emoji (admin)")
+async def add_emoji(request: Request, emojis: Emojis, ctx: AuthContext = Depends(WRITE)) -> Response:
+    params = await read_params(request)
+    upload = params.file("image")
+    if upload is None:
+        raise Unprocessable("image is required (multipart/form-data field 'image')")
+    data = await upload.read(MAX_EMOJI_BYTES + 1)
+    await upload.close()
+    emoji = await emojis.add(params.raw("shortcode"), data, params.raw("category"))
+    return JsonResponse(_admin_emoji(emoji))
+
+
+@router.delete("/api/v1/admin/custom_emojis/{emoji_id}", summary="Remove a custom emoji (admin)")
+async def remove_emoji(emoji_id: str, emojis: Emojis, ctx: AuthContext = Depends(WRITE)) -> Response:
+    await emojis.remove(path_id(emoji_id))
+    return JsonResponse({})
