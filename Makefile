@@ -9,11 +9,12 @@ PY := $(VENV)/bin/python
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help web up test test-fast lint fmt venv venv-all stack-up stack-down stack-status stack-env stack-secret bench bench-quick crds image
+.PHONY: help web up test test-split test-fast lint fmt venv venv-all stack-up stack-down stack-status stack-env stack-secret bench bench-quick crds image
 
 help:
 	@echo "make up          run Rookery on embedded defaults (http://127.0.0.1:8080)"
 	@echo "make test        run the whole test suite (starts the real servers it needs)"
+	@echo "make test-split  run the API suite in topology split (gateway + a server per role)"
 	@echo "make web         build the web client (web/dist, served at /) when its sources changed"
 	@echo "make lint        ruff + mypy"
 	@echo "make stack-up    start the real stack (SERVICES=\"kafka cassandra\" for some)"
@@ -50,6 +51,10 @@ up: venv web
 
 test: venv-all web
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# the API suite's [split] mode, which `make test` deselects (~7 s of set-up per test)
+test-split: venv-all web
+	$(PY) -m pytest tests/api -k split $(PYTEST_ARGS)
 
 lint: venv-all
 	$(VENV)/bin/ruff check .

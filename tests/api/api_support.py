@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from e2e.forms import app_form, bearer, grant, signup
 from rookery.workloads.bootstrap import Container
 from rookery.workloads.domain.oauth import OOB_REDIRECT, parse_scopes
 from rookery.workloads.settings import Settings
+
+# the API modes (conftest.py); a test that cannot mean the same in [split] runs in these
+PRODUCTION_NEEDS = ("postgres", "redis", "kafka", "cassandra")
+NOT_SPLIT = ["embedded", pytest.param("production", marks=pytest.mark.needs(*PRODUCTION_NEEDS))]
 
 PASSWORD = "correct horse battery"
 DEFAULT_SCOPES = "read write follow push"
@@ -43,12 +51,76 @@ class User:
 
 
 class Api:
-    def __init__(self, app: FastAPI, container: Container, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        app: FastAPI,
+        container: Container,
+        client: httpx.AsyncClient,
+        *,
+        split: Any = None,
+        lag: Callable[[], Awaitable[int]] | None = None,
+    ) -> None:
         self.app = app
         self.container = container
         self.settings: Settings = container.settings
         self.client = client
+        self.split = split  # [split]: the SplitTenant (split_support.py) behind the gateway ``app``
+        self._lag = lag
         self._test_app: Any = None
+
+    def container_of(self, role: str) -> Container:
+        """The container whose in-process state serves ``role``'s routes: the app's own, or in
+        [split] that role's app's (an in-memory hub or filter of another role's app is not it)."""
+        if self.split is None:
+            return self.container
+        if role == "gateway":
+            return self.split.gateway_container
+        return self.split.roles[role].container
+
+    @property
+    def containers(self) -> list[Container]:
+        """Every container serving this API: one, or in [split] each role's and the gateway's."""
+        if self.split is None:
+            return [self.container]
+        return [server.container for server in self.split.roles.values()] + [self.split.gateway_container]
+
+    async def event_lag(self) -> int:
+        """Events some consumer has not handled yet (-1: unknown yet)."""
+        if self._lag is not None:
+            return await self._lag()
+        bus = self.container.bus
+        return int(await bus.lag()) if bus is not None and hasattr(bus, "lag") else 0
+
+    async def once_fanned_out(
+        self, method: str, path: str, done: Callable[[httpx.Response], bool], **kwargs: Any
+    ) -> httpx.Response:
+        """The answer to a request made right after a change one app keeps in memory and tells the
+        others over Redis pub/sub (a suspension, a revocation): in one app, asked once; in [split]
+        the app that made the change is not the one that answers, so asked again until ``done``
+        holds (for 5 s at most: then the last answer, for the test to fail on)."""
+        response = await self.client.request(method, path, **kwargs)
+        deadline = time.monotonic() + 5.0
+        while self.split is not None and not done(response) and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+            response = await self.client.request(method, path, **kwargs)
+        return response
+
+    async def moderation_told(self) -> None:
+        """Until every app's moderation read filter holds what the store holds: in [split] the app
+        that acted tells the others over Redis pub/sub (services/moderation.py), so a read right
+        after an action (served by the posts or feed app) waits for it; one app acts and reads."""
+        if self.split is None:
+            return
+        services = [c.admin.moderation for c in self.containers if c.admin is not None]
+        deadline = time.monotonic() + 5.0
+        while True:
+            hidden = await services[0].store.hidden_statuses()
+            suspended, silenced = await services[0].store.restricted()
+            wanted = (hidden, suspended, silenced)
+            if all((m.filter.hidden, m.filter.suspended, m.filter.silenced) == wanted for m in services):
+                return
+            assert time.monotonic() < deadline, "a moderation change did not reach every app in 5 s"
+            await asyncio.sleep(0.02)
 
     async def register_app(
         self, scopes: str = DEFAULT_SCOPES, redirect_uris: str = OOB_REDIRECT

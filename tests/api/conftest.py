@@ -31,12 +31,35 @@ Interface (kept stable for every role's tests; import them with ``from api_suppo
     User.headers ({"Authorization": "Bearer ..."}), User.password, User.email
 
 ``api_settings_overrides`` is the hook for running the same suite on other adapters. It is
-parametrised by ``api_mode``: every test using ``api``/``app_factory`` runs twice,
-``[embedded]`` (temporary data dir, nothing else) and ``[production]`` (PostgreSQL + Redis + Kafka,
-plus Cassandra once its adapters exist; marked ``needs(...)`` so the stack comes up only when
-such a test is selected). Production isolation: one fresh PostgreSQL database per session, a
-fresh schema and a fresh tenant (Redis key prefix, Kafka topics and groups) per test. Select one
-mode with ``-k embedded`` / ``-k production``.
+parametrised by ``api_mode``: every test using ``api``/``app_factory`` runs in three modes,
+``[embedded]`` (temporary data dir, nothing else), ``[production]`` (PostgreSQL + Redis + Kafka +
+Cassandra; marked ``needs(...)`` so the stack comes up only when such a test is selected) and
+``[split]`` (the same stores, topology split). Production isolation (both modes): one fresh
+PostgreSQL database and Cassandra keyspace per session, a fresh schema and a fresh tenant (Redis
+key prefix, Kafka topics and groups) per test. Select one mode with ``-k embedded`` /
+``-k production`` / ``-k split``.
+
+``[split]`` (split_support.py) is what the operator's ``topology: split`` runs, inside the test
+process: each role that owns routes gets the app of `rookery serve --role R` (every role's stores
+and consumers, R's routes only, answering the gateway's internal credential only) on its own
+uvicorn server on a free 127.0.0.1 port, a task of the test's event loop; the gateway app of
+`rookery serve --role gateway` routes to them by ``ROOKERY_ROLE_URL_<ROLE>``, and ``api.client``
+talks to the gateway over ASGI. The role apps share only what pods share: the stores, Redis,
+Kafka (whichever app a consumer group gives the partitions to handles the events), the data dir
+(the embedded SQLite file and media files, a shared volume). There:
+    Api.app             the gateway app;  Api.container  the accounts role's app's container
+    Api.container_of(role)  the container of the app serving that role ("gateway" too); the
+                        app's own container in the other modes. Use it for in-memory state
+                        (a stream hub, a worker's counters): the accounts app's is not the one
+    Api.containers      every app's container (settle() waits on all their outboxes)
+    Api.event_lag()     events a consumer group has not committed at the broker
+A test that cannot mean the same in split (it inspects one process's internals) lists its modes
+with ``@pytest.mark.parametrize("api_mode", NOT_SPLIT, indirect=True)`` and says why.
+Cost: ~7 s of set-up and tear-down per test on a quiet machine (eleven apps, each joining every
+consumer group; 20-40 s with the shared machine loaded) against ~2 s in
+production mode, so ``make test`` deselects ``[split]`` (said in its summary) and
+``make test-split`` (``pytest tests/api -k split``) runs every one of them; a ``-k`` expression
+or a test id that names ``split`` selects them.
 """
 
 from __future__ import annotations
@@ -51,8 +74,9 @@ from typing import Any
 
 import httpx
 import pytest
-from api_support import TEST_SETTINGS, Api
+from api_support import NOT_SPLIT, PRODUCTION_NEEDS, TEST_SETTINGS, Api
 from postgres_support import fresh_database_sync
+from split_support import ClusterLag, split_tenant
 
 from e2e.production_support import cassandra_keyspace, tenant_keys
 from rookery.workloads.adapters.local.keys import LocalSigningKeys, generate_pem
@@ -71,8 +95,34 @@ def _seed_signing_key(data_dir: pathlib.Path, template: pathlib.Path) -> None:
 
 
 CASSANDRA_READY = importlib.util.find_spec("rookery.workloads.adapters.cassandra") is not None
-PRODUCTION_NEEDS = ("postgres", "redis", "kafka", *(("cassandra",) if CASSANDRA_READY else ()))
-API_MODES = ["embedded", pytest.param("production", marks=pytest.mark.needs(*PRODUCTION_NEEDS))]
+API_MODES = [*NOT_SPLIT, pytest.param("split", marks=pytest.mark.needs(*PRODUCTION_NEEDS))]
+
+
+def _split_wanted(config: pytest.Config) -> bool:
+    """Whether this run asked for [split]: ``-k`` names it, or a test id does."""
+    return "split" in (config.option.keyword or "") or any("split" in arg for arg in config.args)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _split_wanted(config):
+        return
+    split = [item for item in items if item.nodeid.startswith("tests/api/") and "[split" in item.nodeid]
+    if split:
+        config.hook.pytest_deselected(items=split)
+        items[:] = [item for item in items if item not in set(split)]
+        config.stash[_SPLIT_DESELECTED] = len(split)
+
+
+_SPLIT_DESELECTED = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    count = config.stash.get(_SPLIT_DESELECTED, 0)
+    if count:
+        terminalreporter.write_line(
+            f"API suite: {count} [split] tests deselected (topology split, ~7 s each); "
+            "`make test-split` (pytest tests/api -k split) runs them"
+        )
 
 
 @pytest.fixture(params=API_MODES)
@@ -90,7 +140,7 @@ def api_postgres_dsn(request: pytest.FixtureRequest) -> Iterator[str]:
 @pytest.fixture
 def api_settings_overrides(request: pytest.FixtureRequest, api_mode: str) -> dict[str, Any]:
     if api_mode == "embedded":
-        return {}
+        return {}  # production and split: the same stores
     stack: dict[str, str] = request.getfixturevalue("stack_env")
     tenant = "t" + uuid.uuid4().hex[:12]
     request.getfixturevalue("kafka_tenants").add(tenant)
@@ -129,12 +179,30 @@ async def prepare_production_stores(container: Any) -> None:
     await migrate_stores(container.settings)
 
 
+@contextlib.asynccontextmanager
+async def split_api(wanted: dict[str, Any]) -> AsyncIterator[Api]:
+    """[split]: the client talks to the gateway; ``api.container`` is the accounts role's app's."""
+    from rookery.workloads.commands import migrate_stores
+
+    await migrate_stores(Settings(**wanted))  # `rookery migrate`, before the tenant's pods start
+    async with split_tenant(wanted) as tenant:
+        lag = ClusterLag(tenant.gateway_container.settings, [r.container for r in tenant.roles.values()])
+        transport = httpx.ASGITransport(app=tenant.gateway)
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+                yield Api(tenant.gateway, tenant.roles["accounts"].container, client, split=tenant, lag=lag)
+        finally:
+            await lag.aclose()
+
+
 @pytest.fixture
 def app_factory(
     tmp_path: pathlib.Path,
     tmp_path_factory: pytest.TempPathFactory,
     api_settings_overrides: dict[str, Any],
+    api_mode: str,
 ) -> Callable[..., contextlib.AbstractAsyncContextManager[Api]]:
+    split = api_mode == "split"
     template = tmp_path_factory.getbasetemp() / "signing-key-template"
     counter = 0
     secret_keys: dict[pathlib.Path, str] = {}  # production fresh_keys: the "Secret" of that data dir
@@ -154,9 +222,12 @@ def app_factory(
                 keys["signing_keys"] = secret_keys[directory]
         elif not fresh_keys and not (directory / "keys" / "signing-key.pem").exists():
             _seed_signing_key(directory, template)
-        settings = Settings(
-            **{**TEST_SETTINGS, **api_settings_overrides, **keys, **overrides, "data_dir": directory}
-        )
+        wanted = {**TEST_SETTINGS, **api_settings_overrides, **keys, **overrides, "data_dir": directory}
+        if split:
+            async with split_api(wanted) as built:
+                yield built
+            return
+        settings = Settings(**wanted)
         container = build(settings)
         if settings.postgres_dsn or settings.cassandra_contact_points:
             await prepare_production_stores(container)

@@ -27,10 +27,10 @@ async def follow(api: Api, follower: User, target: User) -> dict[str, Any]:
 
 async def settle(api: Api) -> None:
     """Until the outbox is relayed and every consumer has caught up (fan-out, notifications)."""
-    outboxes = api.container.events.outboxes  # the embedded one + PostgreSQL's
-    bus = api.container.bus
+    # the embedded one + PostgreSQL's, of every app serving the API ([split]: each role's)
+    outboxes = [o for container in api.containers if container.events for o in container.events.outboxes]
     for _ in range(500):
-        if not any([await outbox.pending(1) for outbox in outboxes]) and await bus.lag() == 0:
+        if not any([await outbox.pending(1) for outbox in outboxes]) and await api.event_lag() == 0:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("events did not settle")

@@ -4,6 +4,8 @@ The test app (fast path on, the default) and a second app built on the same runn
 with ``fast_path_enabled=False`` get the same requests: home and account-statuses pages, cursors,
 ``Link`` headers, and their errors (no token, an app-only token, a token without read scope,
 bad cursors, unknown or malformed account ids). Status, body and ``Link`` must be identical.
+In [split] the test app is the gateway in front of the role apps (the fast path in each) and the
+second a monolith app on the accounts role's container: split and monolith answer alike too.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from rookery.workloads.api.fastpath import FastPath
 
 
 def _uses_fast_path(api: Api) -> bool:
-    return any(m.cls is FastPath for m in api.app.user_middleware)
+    app = api.split.roles["feed"].app if api.split is not None else api.app  # [split]: the home's role
+    return any(m.cls is FastPath for m in app.user_middleware)
 
 
 async def _answer(api: Api, path: str, headers: dict[str, str], params: dict[str, Any]) -> tuple[Any, ...]:

@@ -324,7 +324,7 @@ async def test_status_filters_and_expiry(api: Api) -> None:
     assert result["status_matches"] == [target["id"]] and result["keyword_matches"] is None
 
     # once expired, a filter is ignored (the service's clock moved past expires_at)
-    filters = api.container.social.filters
+    filters = api.container_of("feed").social.filters  # [split]: the app that serves the home
     filters.clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
     home = await timeline(api, alice, "/api/v1/timelines/home")
     assert home[other["id"]]["filtered"] == [] and titles(home[target["id"]]) == ["That one"]
@@ -337,7 +337,7 @@ async def test_streaming_hub_applies_the_viewers_filters(api: Api) -> None:
     await follow(api, alice, bob)
     await made(api, alice, title="W", context=["home", "public"], keywords_attributes=[{"keyword": "coffee"}])
     await made(api, alice, title="H", context=["home"], filter_action="hide", keywords_attributes=[{"keyword": "tea"}])
-    hub = api.container.streaming_hub
+    hub = api.container_of("feed").streaming_hub  # [split]: the feed role serves the streams
     ctx = await api.container.tokens.validate(alice.token)
     user_socket, public_socket = Connection(ctx, 100), Connection(ctx, 100)
     await hub.add(user_socket, resolve_stream("user", ctx))

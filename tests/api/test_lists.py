@@ -284,7 +284,7 @@ async def test_list_stream_delivers_members_posts_to_the_owner(api: Api) -> None
     await follow(api, alice, erin)
     friends = await make_list(api, alice)
     await add(api, alice, friends["id"], bob)
-    hub = api.container.streaming_hub
+    hub = api.container_of("feed").streaming_hub  # [split]: the feed role serves the streams
 
     def ctx_of(user: User, scopes: str = "read") -> AuthContext:
         return AuthContext(user.account_id, None, frozenset(scopes.split()), "test-" + user.username)

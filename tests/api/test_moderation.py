@@ -3,8 +3,12 @@ suspended and silenced accounts; automated decisions (hide, flag). Both API mode
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from typing import Any
+
 import pytest
-from api_support import Api, User
+from api_support import NOT_SPLIT, Api, User
 from social_support import follow, home_ids, ids, post, settle
 
 ADMIN_SCOPES = "read write follow push admin:read admin:write"
@@ -20,6 +24,18 @@ async def report(api: Api, reporter: User, target: User, **fields: object) -> di
     )
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+async def told(api: Api, user: User, *, refused: bool) -> None:
+    """After a suspension or its lifting: every app's read filter, and the gateway's token check
+    ([split]: told over pub/sub by the admin app that acted; one app knows at once)."""
+    await api.moderation_told()
+    await api.once_fanned_out(
+        "GET",
+        "/api/v1/accounts/verify_credentials",
+        lambda r: (r.status_code == 403) is refused,
+        headers=user.headers,
+    )
 
 
 async def queue(api: Api, moderator: User, **params: object) -> list[dict]:
@@ -123,6 +139,7 @@ async def test_suspended_account_cannot_post_and_its_content_vanishes(api: Api) 
         json={"type": "suspend", "report_id": filed["id"]},
     )
     assert acted.status_code == 200, acted.text
+    await told(api, bob, refused=True)
     denied = await api.client.post("/api/v1/statuses", headers=bob.headers, json={"status": "still here?"})
     assert denied.status_code == 403 and denied.json()["error"]
     fav = await api.client.post(f"/api/v1/statuses/{bobs['id']}/favourite", headers=bob.headers)
@@ -137,6 +154,7 @@ async def test_suspended_account_cannot_post_and_its_content_vanishes(api: Api) 
 
     lifted = await api.client.post(f"/api/v1/admin/accounts/{bob.id}/unsuspend", headers=mod.headers)
     assert lifted.status_code == 200 and lifted.json()["suspended"] is False
+    await told(api, bob, refused=False)
     again = await api.client.post("/api/v1/statuses", headers=bob.headers, json={"status": "back"})
     assert again.status_code == 200, again.text
     assert bobs["id"] in await ids(api, "/api/v1/timelines/public")
@@ -149,12 +167,14 @@ async def test_silenced_account_leaves_public_timelines_only(api: Api) -> None:
         f"/api/v1/admin/accounts/{bob.id}/action", headers=mod.headers, json={"type": "silence"}
     )
     assert acted.status_code == 200
+    await api.moderation_told()
     assert bobs["id"] not in await ids(api, "/api/v1/timelines/public")
     assert bobs["id"] not in await ids(api, "/api/v1/timelines/tag/hush")
     assert bobs["id"] in await ids(api, f"/api/v1/accounts/{bob.id}/statuses")
     one = await api.client.get(f"/api/v1/admin/accounts/{bob.id}", headers=mod.headers)
     assert one.json()["silenced"] is True
     await api.client.post(f"/api/v1/admin/accounts/{bob.id}/unsilence", headers=mod.headers)
+    await api.moderation_told()
     assert bobs["id"] in await ids(api, "/api/v1/timelines/public")
 
 
@@ -177,6 +197,7 @@ async def test_automated_hide_removes_the_status_and_files_a_report(api: Api) ->
     )
     assert filed is not None
     assert await moderation.apply_automated_decision(status_id=int(fine["id"]), decision="allow") is None
+    await api.moderation_told()
     home = await home_ids(api, alice)
     assert bad["id"] not in home and fine["id"] in home
     assert bad["id"] not in await ids(api, "/api/v1/timelines/public")
@@ -201,6 +222,7 @@ async def test_automated_hide_removes_the_status_and_files_a_report(api: Api) ->
     assert (
         await api.client.post(f"/api/v1/admin/statuses/{bad['id']}/unhide", headers=mod.headers)
     ).status_code == 200
+    await api.moderation_told()
     assert bad["id"] in await ids(api, "/api/v1/timelines/public")
     deleted = await api.client.delete(f"/api/v1/admin/statuses/{bad['id']}", headers=mod.headers)
     assert deleted.status_code == 200 and deleted.json()["id"] == bad["id"]
@@ -231,9 +253,42 @@ async def test_hidden_and_suspended_content_leaves_merged_home_timelines_too(app
         await api.container.admin.moderation.apply_automated_decision(
             status_id=int(bad["id"]), decision="hide"
         )
+        await api.moderation_told()
         home = await home_ids(api, alice)
         assert bad["id"] not in home and fine["id"] in home
         await api.client.post(
             f"/api/v1/admin/accounts/{bob.id}/action", headers=mod.headers, json={"type": "suspend"}
         )
+        await api.moderation_told()
         assert fine["id"] not in await home_ids(api, alice)
+
+
+@pytest.mark.needs("redis")
+# not [split]: it is this all along (the admin app never serves the reads)
+@pytest.mark.parametrize("api_mode", NOT_SPLIT, indirect=True)
+async def test_a_hidden_status_leaves_the_other_replica_before_its_reload(
+    app_factory: Any, api_mode: str, stack_env: dict[str, str], tmp_path: Any
+) -> None:
+    """The acting replica tells the others over Redis pub/sub; their periodic reload is far off."""
+    shared: dict[str, Any] = {"data_dir": tmp_path / "shared", "moderation_refresh_s": 3600.0}
+    if api_mode == "embedded":  # production mode's replicas share Redis and the tenant already
+        shared |= {"redis_url": stack_env["ROOKERY_REDIS_URL"], "tenant": f"t{uuid.uuid4().hex[:12]}"}
+    async with app_factory(**shared) as one, app_factory(**shared) as two:
+        alice, bob = await one.make_user("alice"), await one.make_user("bob")
+        bad = await post(one, bob, "awful")
+        path = f"/api/v1/statuses/{bad['id']}"
+        assert (await two.client.get(path, headers=alice.headers)).status_code == 200
+        await asyncio.sleep(0.5)  # both replicas are subscribed to the change feed
+        moderation = one.container.admin.moderation
+        await moderation.apply_automated_decision(status_id=int(bad["id"]), decision="hide")
+        assert await _answers(two, path, alice, 404)
+        await moderation.unhide_status(int(bad["id"]))
+        assert await _answers(two, path, alice, 200)
+
+
+async def _answers(api: Api, path: str, user: User, status: int) -> bool:
+    for _ in range(100):
+        if (await api.client.get(path, headers=user.headers)).status_code == status:
+            return True
+        await asyncio.sleep(0.05)
+    return False

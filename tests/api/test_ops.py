@@ -16,7 +16,7 @@ async def test_ready_checks_every_configured_store_and_metrics_name_route_templa
     app_factory: Callable[..., contextlib.AbstractAsyncContextManager[Api]],
 ) -> None:
     async with app_factory() as api:
-        ops.install(api.app, api.container)
+        ops.install(api.app, api.container_of("gateway"))  # [split]: the gateway process
         api.app.middleware_stack = None  # rebuilt on the next request, with RedMetrics
         assert (await api.client.get("/healthz")).json() == {"status": "ok"}
         ready = await api.client.get("/readyz")
@@ -44,7 +44,7 @@ async def test_ready_answers_503_naming_the_store_that_is_down(
     real = ops.readiness_checks
     monkeypatch.setattr(ops, "readiness_checks", lambda container: {**real(container), "sqlite": unreadable})
     async with app_factory() as api:
-        ops.install(api.app, api.container)
+        ops.install(api.app, api.container_of("gateway"))  # [split]: the gateway process
         ready = await api.client.get("/readyz")
         assert ready.status_code == 503
         body = ready.json()

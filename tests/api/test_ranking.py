@@ -26,7 +26,7 @@ class NewestLast:
 
 
 async def test_ranking_is_off_by_default_and_reorders_only_the_first_page(api: Api) -> None:
-    feed = api.container.social.feed
+    feed = api.container_of("feed").social.feed  # [split]: the app that serves the home timeline
     assert feed.ranker is None
     alice, bob = await api.make_user("alice"), await api.make_user("bob")
     await follow(api, alice, bob)

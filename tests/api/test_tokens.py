@@ -143,6 +143,10 @@ async def test_revocation_takes_effect_on_the_next_request(api: Api, alice: User
     ).status_code == 200
     ctx = await api.container.tokens.validate(alice.token)
     await api.container.accounts.oauth.revoke_token_id(ctx.token_id)
+    # [split]: the accounts app revoked it; the gateway, which cached it, hears so over pub/sub
+    await api.once_fanned_out(
+        "GET", "/api/v1/accounts/verify_credentials", lambda r: r.status_code == 401, headers=alice.headers
+    )
     await assert_rejected(api, alice.token, alice)
 
 

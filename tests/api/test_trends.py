@@ -37,6 +37,7 @@ async def test_trending_tags_rank_public_use_only(api: Api) -> None:
     moderation = api.container.admin.moderation
     for status in hidden:
         await moderation.apply_automated_decision(status_id=int(status["id"]), decision="hide")
+    await api.moderation_told()
 
     names = await tag_names(api)
     assert names[:2] == ["popular", "rare"]
@@ -97,6 +98,7 @@ async def test_trending_statuses_follow_engagement(api: Api) -> None:
     await api.container.admin.moderation.apply_automated_decision(
         status_id=int(loved["id"]), decision="hide"
     )
+    await api.moderation_told()
     assert [s["id"] for s in (await api.client.get("/api/v1/trends/statuses")).json()] == [liked["id"]]
 
 

@@ -77,6 +77,7 @@ def admin(
         search=search,
         refresh_s=settings.moderation_refresh_s,
         read_filter=read_filter,
+        realtime=infra.realtime,  # the other processes' filters reload when told
     )
     life.starters.append(moderation.start)
     life.stoppers.append(moderation.stop)

@@ -2,7 +2,9 @@
 statuses, and the hook for automated decisions (``apply_automated_decision``).
 
 Read paths stay cheap: hidden statuses and suspended / silenced authors live in in-process sets
-(loaded at start, changed at once on this replica, reloaded every ``refresh_s`` for the others);
+(loaded at start, changed at once on this replica; the others reload theirs when told over the
+Realtime port, ``MODERATION_CHANNEL``, and every ``refresh_s`` in case a message was lost: in
+topology split the admin role that acts is never the process that serves the reads);
 ``visible`` is a plain set lookup the posts and feed read paths call without awaiting.
 """
 
@@ -34,11 +36,13 @@ from rookery.workloads.domain.timelines import TimelineEntry
 from rookery.workloads.ids import new_id
 from rookery.workloads.ports.admin import ModerationStore
 from rookery.workloads.ports.analytics import TrendStore
+from rookery.workloads.ports.edge import Realtime
 from rookery.workloads.ports.feed import TimelineStore
 from rookery.workloads.services.posts import PostsService, status_cache_key
 from rookery.workloads.services.social import STATUS_DELETED, NotFoundError, event, status_payload
 
 log = logging.getLogger(__name__)
+MODERATION_CHANNEL = "moderation.filter"  # on the Realtime port: "reload" after every change
 SUSPENSION_SWEEP = 2000  # newest statuses of a suspended account taken out of home timelines
 
 
@@ -94,8 +98,10 @@ class ModerationService:
         search: SearchRemover | None = None,
         refresh_s: float = 5.0,
         read_filter: ReadFilter | None = None,
+        realtime: Realtime | None = None,
     ) -> None:
         self.store = store
+        self.realtime = realtime
         self.accounts = accounts
         self.posts = posts
         self.timelines = timelines
@@ -104,6 +110,7 @@ class ModerationService:
         self.refresh_s = refresh_s
         self.filter = read_filter if read_filter is not None else ReadFilter()
         self._refresher: asyncio.Task[None] | None = None
+        self._listener: asyncio.Task[None] | None = None
         self.on_decision: Callable[[str], Awaitable[None]] | None = None
 
     # --- lifecycle: the in-process read filter ------------------------------------------------
@@ -116,12 +123,35 @@ class ModerationService:
     async def start(self) -> None:
         await self.reload()
         self._refresher = asyncio.create_task(self._refresh_forever())
+        if self.realtime is not None:
+            self._listener = asyncio.create_task(self._listen(self.realtime))
 
     async def stop(self) -> None:
-        if self._refresher is not None:
-            self._refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._refresher
+        for task in (self._refresher, self._listener):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _changed(self) -> None:
+        """Tell the other processes to reload their filter (a lost message: their refresh)."""
+        if self.realtime is None:
+            return
+        try:
+            await self.realtime.publish(MODERATION_CHANNEL, b"reload")
+        except Exception:  # the action is stored: the others' periodic reload catches up
+            log.warning("moderation: could not announce a change", exc_info=True)
+
+    async def _listen(self, realtime: Realtime) -> None:
+        while True:
+            try:
+                async for _channel, _message in realtime.subscribe([MODERATION_CHANNEL]):
+                    await self.reload()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the pub/sub server went away: resubscribe shortly
+                log.warning("moderation: change feed interrupted: %r", exc)
+                await asyncio.sleep(1.0)
 
     async def _refresh_forever(self) -> None:
         while True:
@@ -239,6 +269,7 @@ class ModerationService:
         elif action == "silence":
             await self.accounts.moderate(account_id, silenced=True)
             self.filter.silenced.add(account_id)
+        await self._changed()
         if report is not None:
             await self.resolve(report.id, moderator_id)
         return restrictions
@@ -255,6 +286,7 @@ class ModerationService:
         elif what == "unsilence":
             self.filter.silenced.discard(account_id)
             await self.accounts.moderate(account_id, silenced=False)
+        await self._changed()
         return restrictions
 
     async def _withdraw_content(self, account_id: int) -> None:
@@ -293,11 +325,13 @@ class ModerationService:
         await self.posts.cache.delete(*(status_cache_key(i) for i in touched))
         await self.store.unhide_status(status.id)
         self.filter.hidden.pop(status.id, None)
+        await self._changed()
         return status
 
     async def hide_status(self, status: Status, report_id: int | None) -> None:
         if await self.store.hide_status(HiddenStatus(status.id, status.account_id, report_id, now())):
             self.filter.hidden[status.id] = status.account_id
+            await self._changed()
         if self.timelines is not None:
             await self.timelines.remove([status.id])
         if self.search is not None:
@@ -311,7 +345,9 @@ class ModerationService:
 
     async def unhide_status(self, status_id: int) -> bool:
         self.filter.hidden.pop(status_id, None)
-        return await self.store.unhide_status(status_id)
+        found = await self.store.unhide_status(status_id)
+        await self._changed()
+        return found
 
     # --- automated decisions --------------------------------------------------------------------
 
