@@ -52,6 +52,7 @@ ROUTES: tuple[RouterModule, ...] = (
     RouterModule("accounts", "routes.instance"),
     RouterModule("accounts", "routes.discovery"),
     RouterModule("accounts", "routes.instance_admin"),
+    RouterModule("accounts", "routes.announcements"),
     RouterModule("accounts", "routes.preferences"),
     RouterModule("feed", "routes.timelines"),  # first of the social routers: the hottest read
     RouterModule("posts", "routes.statuses"),

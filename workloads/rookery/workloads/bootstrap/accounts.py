@@ -127,6 +127,7 @@ def accounts_role(
     service: AccountsService,
     validator: TokenValidator,
 ) -> AccountsRole:
+    from rookery.workloads.services.announcements import Announcements
     from rookery.workloads.services.emojis import CustomEmojis
     from rookery.workloads.services.oauth import OAuthService, TokenLifetimes
     from rookery.workloads.services.tokens import TokenIssuer
@@ -165,4 +166,5 @@ def accounts_role(
         keycloak=mode,
         instance=InstanceContent(stores.instance) if stores.instance is not None else None,
         emojis=emojis,
+        announcements=Announcements(choose.announcements(infra, life), emojis),
     )

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from rookery.workloads.ports.search import SearchIndex, TagFollowStore
     from rookery.workloads.services.accounts import AccountsService
     from rookery.workloads.services.analytics import AnalyticsService
+    from rookery.workloads.services.announcements import Announcements
     from rookery.workloads.services.conversations import ConversationsService
     from rookery.workloads.services.emojis import CustomEmojis
     from rookery.workloads.services.feed import FeedService
@@ -153,6 +154,7 @@ class AccountsRole:
     keycloak: KeycloakMode | None = None  # Keycloak mode (ROOKERY_OIDC_CLIENT_ID)
     instance: InstanceContent | None = None  # server rules and documents
     emojis: CustomEmojis | None = None  # admin-managed custom emojis
+    announcements: Announcements | None = None
 
 
 @dataclasses.dataclass(frozen=True)

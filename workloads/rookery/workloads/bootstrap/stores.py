@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from rookery.workloads.adapters.local.keys import SigningKeys
     from rookery.workloads.domain.shards import ShardStorage
     from rookery.workloads.ports.accounts import AccountRepository, MarkerStore, OAuthStore
+    from rookery.workloads.ports.announcements import AnnouncementStore
     from rookery.workloads.ports.emojis import CustomEmojiStore
     from rookery.workloads.ports.feed import ListStore, TimelineStore
     from rookery.workloads.ports.instance import InstanceContentStore
@@ -480,3 +481,14 @@ def emojis(settings: Settings, infra: Infrastructure, life: Lifecycle) -> tuple[
 
     life.migrations += [*sqlite_emojis.MIGRATIONS]
     return sqlite_emojis.SqliteCustomEmojiStore(infra.db), files
+
+
+def announcements(infra: Infrastructure, life: Lifecycle) -> AnnouncementStore:
+    if infra.postgres is not None:
+        from rookery.workloads.adapters.postgres.announcements import PostgresAnnouncementStore
+
+        return PostgresAnnouncementStore(infra.postgres)
+    from rookery.workloads.adapters.sqlite import announcements as sqlite_announcements
+
+    life.migrations += [*sqlite_announcements.MIGRATIONS]
+    return sqlite_announcements.SqliteAnnouncementStore(infra.db)
