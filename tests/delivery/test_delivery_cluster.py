@@ -43,7 +43,8 @@ def dyn(stack_env: dict[str, str], helm: pathlib.Path) -> DynamicClient:
     deadline = time.monotonic() + 30
     while names and time.monotonic() < deadline:
         crd = crd_api.get(name=names[0]).to_dict()
-        if any(c["type"] == "Established" and c["status"] == "True" for c in crd["status"]["conditions"]):
+        conditions = (crd.get("status") or {}).get("conditions") or []  # none yet, right after creation
+        if any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
             names.pop(0)
         else:
             time.sleep(0.2)
