@@ -715,6 +715,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--modes", default="embedded,production")
     run.add_argument("--scenarios", default=",".join(SCENARIOS))
     run.add_argument("--label", default="latest", help="results file name (bench/results/LABEL.json/.md)")
+    run.add_argument("--no-web", action="store_true", help="skip the web client's bundle size and first paint")
     args = parser.parse_args(argv)
     plan = Plan.of(args.quick)
     modes = [m for m in args.modes.split(",") if m]
@@ -777,6 +778,17 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             rows += mode_rows
             fan += mode_fan
+    if not args.no_web:  # the web client in headless Chromium (bench/web_client.py), its own server
+        try:
+            from bench import web_client
+
+            measured = web_client.measure(runs=3 if plan.quick else 7)
+            machine["web_client"] = measured
+            machine["notes"].append(web_client.summary(measured))
+            log(web_client.summary(measured))
+        except Exception as exc:
+            traceback.print_exc()
+            machine["notes"].append(f"web client: not measured ({str(exc)[:300]})")
     machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     machine["duration_s"] = round(time.monotonic() - started, 1)
     data = report.result(machine, report.git_commit(ROOT), rows, fan)

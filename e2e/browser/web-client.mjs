@@ -63,15 +63,30 @@ async function signUp(page, username) {
   await page.locator(".topbar .me img").waitFor();
 }
 
+/** Counts a page's requests in flight (a WebSocket is not one), so that the test does not leave a
+ * page while it still loads something: that request would fail as aborted by the test itself. */
+function tracked(page) {
+  let inFlight = 0;
+  page.on("request", () => inFlight++);
+  page.on("requestfinished", () => inFlight--);
+  page.on("requestfailed", () => inFlight--);
+  page.settle = async () => {
+    for (let i = 0; i < 200 && inFlight > 0; i++) await page.waitForTimeout(50);
+  };
+  return page;
+}
+
 /** The phone layout has no sidebar: pages are reached by their path, as a tab or link would. */
 async function go(page, path) {
+  await page.settle();
   await page.goto(`${origin}${path}`);
   await page.locator("#main").waitFor();
 }
 
 await run({ ...settings, viewport: DESKTOP }, async ({ page: ada, shot, open }) => {
   const t0 = Date.now();
-  const bea = (await open({ viewport: PHONE, who: "bea" })).page;
+  tracked(ada);
+  const bea = tracked((await open({ viewport: PHONE, who: "bea" })).page);
 
   await step("sign up (ada, desktop)", () => signUp(ada, "ada"));
   await shot("desktop-home.png", ada);
@@ -186,7 +201,7 @@ await run({ ...settings, viewport: DESKTOP }, async ({ page: ada, shot, open }) 
   await step("bea reports ada's post", async () => {
     const post = bea.locator(".status", { hasText: "Low tide at the harbour" }).first();
     postUrl = await post.locator(".status-time").getAttribute("href");
-    await go(bea, postUrl);
+    await go(bea, postUrl); // settles first: the profile may still be loading its next page
     const focused = bea.locator(".status", { hasText: "Low tide at the harbour" }).first();
     await focused.getByRole("button", { name: "Report" }).click();
     await bea.getByLabel("Why should moderators look at this post?").fill("Spam about boats");
@@ -198,7 +213,7 @@ await run({ ...settings, viewport: DESKTOP }, async ({ page: ada, shot, open }) 
 
   // the admin (created by the test with `rookery admin create-account --admin`) signs in through
   // the consent page, opens Moderation, resolves the report
-  const admin = (await open({ viewport: DESKTOP, who: "admin" })).page;
+  const admin = tracked((await open({ viewport: DESKTOP, who: "admin" })).page);
   await step("admin signs in with PKCE on the consent page", async () => {
     await admin.goto(`${origin}/`);
     await admin.getByRole("button", { name: "Sign in" }).click();
@@ -211,6 +226,7 @@ await run({ ...settings, viewport: DESKTOP }, async ({ page: ada, shot, open }) 
     await admin.waitForURL(`${origin}/home`);
   });
   await step("admin resolves the report", async () => {
+    await admin.settle();
     await admin.getByRole("link", { name: "Moderation" }).click();
     await admin.waitForURL(`${origin}/admin`);
     const report = admin.locator(".admin-report", { hasText: "Spam about boats" });
@@ -227,7 +243,7 @@ await run({ ...settings, viewport: DESKTOP }, async ({ page: ada, shot, open }) 
   const adaSeesModeration = await ada.getByRole("link", { name: "Moderation" }).count();
 
   // the public pages, signed out (a fresh context): ada's profile and post with their head tags
-  const visitor = (await open({ viewport: PHONE, who: "visitor" })).page;
+  const visitor = tracked((await open({ viewport: PHONE, who: "visitor" })).page);
   await step("a visitor reads ada's public post", async () => {
     await visitor.goto(`${origin}${postUrl}`);
     await visitor.locator(".status", { hasText: "Low tide at the harbour" }).first().waitFor();

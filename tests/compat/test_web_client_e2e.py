@@ -22,6 +22,7 @@ from compat_support import PASSWORD, cli_admin
 from live_support import LiveServer
 from PIL import Image
 
+from bench.web_client import initial_js
 from e2e.image import web
 from e2e.stack.browser import artifacts_dir, browser_script
 
@@ -50,7 +51,10 @@ def test_two_people_and_an_admin_use_the_web_client(
     live_server: LiveServer, artifacts: pathlib.Path, tmp_path: pathlib.Path
 ) -> None:
     started = time.monotonic()
-    web.ensure_built(artifacts / "web-build.log")
+    dist = web.ensure_built(artifacts / "web-build.log")
+    # issue 14's budget: the initial JavaScript at most 150 KB gzipped (a size, not a timing)
+    bundle = initial_js(dist)
+    assert bundle["js_gzip_kb"] <= 150, bundle
     index = live_server.url + "/"
     cli_admin(live_server, "boss")
     config = {
@@ -61,7 +65,7 @@ def test_two_people_and_an_admin_use_the_web_client(
         event = script.done()
     elapsed_s = time.monotonic() - started
     results = event.get("results") or {}
-    print(f"\nweb client e2e ({index}): Chromium {event.get('version')}; test {elapsed_s:.1f}s")
+    print(f"\nweb client e2e ({index}): Chromium {event.get('version')}; test {elapsed_s:.1f}s; {bundle}")
     for step in results.get("steps", []):
         print(f"  {step['ms']:>6} ms  {step['name']}")
     print("screenshots: " + ", ".join(event.get("screenshots", [])))
