@@ -190,9 +190,28 @@ await run({ ...settings, viewport: DESKTOP }, async ({ page: ada, shot, open }) 
     await ada.getByText("Profile saved.").waitFor();
   });
   await axe(ada, "ada", "settings");
+  // profile fields have no editor in the client yet: set over the API with ada's own token
+  await step("ada's profile fields (over the API)", async () => {
+    const token = await ada.evaluate(() => localStorage.getItem("rookery.token"));
+    const form = new URLSearchParams({
+      "fields_attributes[0][name]": `<script>window.__xss='field'</script>Site`,
+      "fields_attributes[0][value]": `<a href="javascript:window.__xss='field'" onclick="window.__xss='field'">harbour.example</a>`,
+    });
+    const response = await fetch(`${origin}/api/v1/accounts/update_credentials`, {
+      method: "PATCH", headers: { Authorization: `Bearer ${token}` }, body: form,
+    });
+    if (!response.ok) throw new Error(`update_credentials: ${response.status} ${await response.text()}`);
+  });
   await step("bea sees ada's new name and bio as text", async () => {
     await go(bea, "/@ada");
     await bea.getByText("Harbour photographer.", { exact: false }).first().waitFor();
+    await bea.locator(".profile-fields", { hasText: "harbour.example" }).waitFor();
+    results.fieldLinks = await bea.evaluate(() =>
+      [
+        ...[...document.querySelectorAll(".profile-fields a")].map((a) => a.getAttribute("href") ?? "(no href)"),
+        ...[...document.querySelectorAll(".profile-fields [onclick]")].map(() => "onclick"),
+      ],
+    );
     return bea.locator(".profile").first().innerText();
   });
   await shot("phone-profile-edited.png", bea);
@@ -253,6 +272,17 @@ await run({ ...settings, viewport: DESKTOP }, async ({ page: ada, shot, open }) 
     ogType: document.querySelector('meta[property="og:type"]')?.getAttribute("content") ?? null,
   }));
   await shot("phone-public-post.png", visitor);
+
+  // ada signs out: the token is revoked on the server, not only forgotten by the page
+  await step("ada signs out and her token is revoked", async () => {
+    const token = await ada.evaluate(() => localStorage.getItem("rookery.token"));
+    await go(ada, "/settings");
+    await ada.getByRole("button", { name: "Sign out" }).click();
+    await ada.waitForURL(`${origin}/?signed_out=1`);
+    const kept = await ada.evaluate(() => localStorage.getItem("rookery.token"));
+    const after = await fetch(`${origin}/api/v1/accounts/verify_credentials`, { headers: { Authorization: `Bearer ${token}` } });
+    return { kept, status: after.status };
+  });
 
   results.xss = {
     ada: await noXss(ada), bea: await noXss(bea), admin: await noXss(admin), visitor: await noXss(visitor),

@@ -4,10 +4,12 @@ sign-up page (one at desktop width, 1280x800, one at phone width, 390x844), foll
 one posts an image and the other sees it and its notification arrive live, replies, they chat,
 search, one edits her profile (name, bio, avatar), the other reports her post, and an admin made
 here (`rookery admin create-account --admin`) signs in on the consent page and resolves the report
-in the moderation page; a visitor then reads the public post signed out.
+in the moderation page; a visitor then reads the public post signed out; ada signs out, and her
+token no longer works (revoked).
 
 Judged here: every step done; no console error, page error or failed request (none is provoked);
-hostile HTML in the post, the alt text, the display name, the bio and a chat message never ran
+hostile HTML in the post, the alt text, the display name, the bio, a profile field and a chat
+message never ran
 (window.__xss unset in every context); axe-core found no serious or critical violation on any page
 visited. Screenshots are kept as artifacts (ROOKERY_ARTIFACTS_DIR/web-client, else the tmp dir)."""
 
@@ -46,6 +48,10 @@ def _png(path: pathlib.Path) -> pathlib.Path:
     return path
 
 
+def steps_value(results: dict, name: str) -> object:
+    return next(step["value"] for step in results["steps"] if step["name"] == name)
+
+
 @pytest.mark.timeout(600)
 def test_two_people_and_an_admin_use_the_web_client(
     live_server: LiveServer, artifacts: pathlib.Path, tmp_path: pathlib.Path
@@ -77,17 +83,26 @@ def test_two_people_and_an_admin_use_the_web_client(
     driven = {key: event.get(key) for key in ("driverError", "url", "results", "console", "failedRequests")}
     assert event["event"] == "done" and "driverError" not in event, driven
     names = [step["name"] for step in results["steps"]]
-    assert names[-1] == "a visitor reads ada's public post", names
+    assert names[-1] == "ada signs out and her token is revoked", names
+    assert steps_value(results, names[-1]) == {"kept": None, "status": 401}
     # the alt text and the display name are text; nothing hostile ran anywhere
     steps = {step["name"]: step for step in results["steps"]}
     assert "onerror" in steps["bea sees the post arrive live"]["value"]
     assert "<img src=x onerror=__xss=1>" in steps["bea sees ada's new name and bio as text"]["value"]
+    assert not [href for href in results["fieldLinks"] if href == "onclick" or href.startswith("javascript:")]
     assert results["xss"] == {"ada": None, "bea": None, "admin": None, "visitor": None}
     assert "Resolved" in steps["admin resolves the report"]["value"]
     assert results["adaSeesModeration"] == 0
     assert results["head"]["ogType"] == "article"
-    # no console error, page error or failed request
-    errors = [m for m in event["console"] if m["type"] in ("error", "warning")]
+    # no console error, page error or failed request, but one: the hostile profile field's onclick
+    # comes back from the API as HTML (the others are escaped as text by the server), and Chromium
+    # reports the page's CSP blocking that handler as soon as the sanitiser parses it (inert, it
+    # never runs: the sanitiser then drops it); provoked on purpose, on bea's view of ada's profile
+    provoked = [
+        m for m in event["console"]
+        if m["who"] == "bea" and m["url"].endswith("/@ada") and m["text"].startswith("Executing inline event handler")
+    ]  # fmt: skip
+    errors = [m for m in event["console"] if m["type"] in ("error", "warning") and m not in provoked]
     assert errors == [], errors
     assert event["pageErrors"] == []
     assert event["failedRequests"] == [], event["failedRequests"]
