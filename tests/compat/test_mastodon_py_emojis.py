@@ -2,27 +2,34 @@
 (over Rookery's admin API: Mastodon has no API for it) in custom_emojis(), and in the emojis of
 the statuses and accounts that write them; announcements an admin published (the same way), read,
 dismissed and reacted to with announcements(), announcement_dismiss() and
-announcement_reaction_create() / _delete()."""
+announcement_reaction_create() / _delete(), and heard of on the user stream (on_announcement,
+on_announcement_reaction, on_announcement_delete)."""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import threading
+import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import compat_support
 import httpx
 import pytest
 from live_support import LiveServer
-from mastodon import Mastodon
+from mastodon import Mastodon, StreamListener
 from PIL import Image
+
+from e2e.waiting import eventually
 
 SCOPES = ["read", "write", "follow", "admin:read", "admin:write"]
 
 
 @pytest.fixture(scope="module")
 def server(live_server_factory: Callable[..., contextlib.AbstractContextManager[LiveServer]]) -> Iterator[LiveServer]:
-    with live_server_factory() as started:
+    # a short heartbeat: Mastodon.py's stream close() returns once the next bytes arrive
+    with live_server_factory(ROOKERY_STREAMING_HEARTBEAT_S="1") as started:
         yield started
 
 
@@ -81,3 +88,47 @@ def test_announcements(server: LiveServer, creds: tuple[str, str], admin_http: h
     assert [r.name for r in reader.announcements()[0].reactions] == ["blobwave"]
     reader.announcement_dismiss(shown[0].id)
     assert reader.announcements() == [] and len(other.announcements()) == 1
+
+
+class Heard(StreamListener):
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[tuple[str, Any]] = []
+        self.lock = threading.Lock()
+
+    def on_announcement(self, announcement: Any) -> None:
+        with self.lock:
+            self.events.append(("announcement", announcement))
+
+    def on_announcement_reaction(self, reaction: Any) -> None:
+        with self.lock:
+            self.events.append(("reaction", reaction))
+
+    def on_announcement_delete(self, announcement_id: Any) -> None:
+        with self.lock:
+            self.events.append(("delete", announcement_id))
+
+
+def test_announcements_on_the_user_stream(server: LiveServer, creds: tuple[str, str], admin_http: httpx.Client) -> None:
+    listener = compat_support.signed_up(server, creds, "listener", SCOPES)
+    heard = Heard()
+    handle = listener.stream_user(heard, run_async=True)
+    try:
+        eventually(handle.is_receiving, timeout_s=15.0, interval_s=0.05, message="not streaming")
+        time.sleep(0.5)
+        made = admin_http.post("/api/v1/admin/announcements", json={"text": "streamed news"}).json()
+        listener.announcement_reaction_create(made["id"], "🎉")
+        assert admin_http.delete(f"/api/v1/admin/announcements/{made['id']}").status_code == 200
+
+        def kinds() -> list[str]:
+            with heard.lock:
+                return [kind for kind, _ in heard.events]
+
+        eventually(lambda: kinds() == ["announcement", "reaction", "delete"], timeout_s=15.0, interval_s=0.05,
+                   message=f"heard {kinds()}")  # fmt: skip
+        announced, reaction, deleted = (value for _, value in heard.events)
+        assert announced.id == made["id"] and "streamed news" in announced.content
+        assert reaction.name == "🎉" and reaction.count == 1 and str(reaction.announcement_id) == made["id"]
+        assert str(deleted) == made["id"]
+    finally:
+        handle.close()

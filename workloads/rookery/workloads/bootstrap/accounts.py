@@ -166,5 +166,5 @@ def accounts_role(
         keycloak=mode,
         instance=InstanceContent(stores.instance) if stores.instance is not None else None,
         emojis=emojis,
-        announcements=Announcements(choose.announcements(infra, life), emojis),
+        announcements=Announcements(choose.announcements(infra, life), emojis, infra.realtime),
     )

@@ -8,7 +8,7 @@ import datetime as dt
 import unicodedata
 
 from rookery.workloads.domain import errors
-from rookery.workloads.domain.emojis import SHORTCODE_RE
+from rookery.workloads.domain.emojis import SHORTCODE_RE, CustomEmoji
 
 MAX_TEXT = 5000
 MAX_REACTIONS = 8  # distinct reactions on one announcement, as Mastodon allows
@@ -40,6 +40,21 @@ class ReactionCount:
     count: int
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Reaction:
+    name: str
+    count: int
+    me: bool
+    emoji: CustomEmoji | None  # a custom emoji's images; None for unicode
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AnnouncementView:
+    announcement: Announcement
+    read: bool
+    reactions: tuple[Reaction, ...]
+
+
 def check_text(raw: object) -> str:
     if not isinstance(raw, str) or not raw.strip():
         raise AnnouncementRejected("Text can't be blank")
@@ -61,13 +76,11 @@ def is_unicode_emoji(name: str) -> bool:
     if not name or len(name) > MAX_UNICODE_REACTION:
         return False
     allowed = {"So", "Sk", "Mn", "Me", "Cf"}
-    return any(unicodedata.category(c) == "So" for c in name) and all(
-        unicodedata.category(c) in allowed for c in name
-    )
+    return any(unicodedata.category(c) == "So" for c in name) and all(unicodedata.category(c) in allowed for c in name)
 
 
 def reaction_kind(name: str) -> str:
-    """"unicode" or "custom" (a shortcode whose emoji must exist); AnnouncementRejected else."""
+    """ "unicode" or "custom" (a shortcode whose emoji must exist); AnnouncementRejected else."""
     if is_unicode_emoji(name):
         return "unicode"
     if SHORTCODE_RE.match(name):

@@ -3,43 +3,51 @@ time window, dismisses them (marks them read) and reacts with a unicode or custo
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
+from typing import Any
 
 from rookery.workloads.domain.announcements import (
     MAX_REACTIONS,
     Announcement,
     AnnouncementRejected,
+    AnnouncementView,
+    Reaction,
     check_text,
     check_window,
     reaction_kind,
 )
-from rookery.workloads.domain.emojis import CustomEmoji
 from rookery.workloads.domain.errors import NotFound
 from rookery.workloads.ids import new_id
 from rookery.workloads.ports.announcements import AnnouncementStore
+from rookery.workloads.ports.edge import Realtime
 from rookery.workloads.services.emojis import CustomEmojis
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Reaction:
-    name: str
-    count: int
-    me: bool
-    emoji: CustomEmoji | None  # a custom emoji's images; None for unicode
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class AnnouncementView:
-    announcement: Announcement
-    read: bool
-    reactions: tuple[Reaction, ...]
+from rookery.workloads.services.streaming import ANNOUNCEMENTS_CHANNEL, frame
+from rookery.workloads.views.announcements import render_announcement, render_reaction
+from rookery.workloads.views.emojis import attach_emojis
 
 
 class Announcements:
-    def __init__(self, store: AnnouncementStore, emojis: CustomEmojis | None) -> None:
+    def __init__(self, store: AnnouncementStore, emojis: CustomEmojis | None, realtime: Realtime | None = None) -> None:
         self.store = store
         self.emojis = emojis
+        self.realtime = realtime  # every user stream hears of new, reacted and removed announcements
+
+    async def render(self, views: list[AnnouncementView]) -> list[dict[str, Any]]:
+        entities = [render_announcement(v) for v in views]
+        await attach_emojis(self.emojis, entities, lambda e: [e["content"]])
+        return entities
+
+    async def _tell(self, event: str, payload: Any) -> None:
+        if self.realtime is not None:
+            await self.realtime.publish(ANNOUNCEMENTS_CHANNEL, frame(event, payload))
+
+    async def _tell_reaction(self, announcement_id: int, name: str) -> None:
+        counts = [c for c in await self.store.reactions([announcement_id]) if c.name == name]
+        custom = await self.emojis.lookup({name}) if self.emojis is not None else {}
+        reaction = Reaction(name, counts[0].count if counts else 0, False, custom.get(name))
+        entity = render_reaction(reaction)
+        entity.pop("me")
+        await self._tell("announcement.reaction", {**entity, "announcement_id": str(announcement_id)})
 
     async def publish(
         self, text: object, starts_at: dt.datetime | None = None, ends_at: dt.datetime | None = None,
@@ -50,11 +58,15 @@ class Announcements:
         now = dt.datetime.now(dt.UTC)
         announcement = Announcement(new_id(), body, now, now, starts_at, ends_at, all_day)
         await self.store.add(announcement)
+        if announcement.active(now):
+            (entity,) = await self.render([AnnouncementView(announcement, False, ())])
+            await self._tell("announcement", entity)
         return announcement
 
     async def remove(self, announcement_id: int) -> None:
         if not await self.store.remove(announcement_id):
             raise NotFound()
+        await self._tell("announcement.delete", str(announcement_id))
 
     async def all(self) -> list[Announcement]:
         return await self.store.all()
@@ -105,8 +117,10 @@ class Announcements:
                 raise AnnouncementRejected("Name is not a recognized emoji")
         if not await self.store.react(account_id, announcement.id, name, MAX_REACTIONS):
             raise AnnouncementRejected(f"An announcement takes at most {MAX_REACTIONS} different reactions")
+        await self._tell_reaction(announcement.id, name)
 
     async def unreact(self, account_id: int, announcement_id: int | None, name: str) -> None:
         announcement = await self._active(announcement_id)
         if not await self.store.unreact(account_id, announcement.id, name):
             raise NotFound()
+        await self._tell_reaction(announcement.id, name)

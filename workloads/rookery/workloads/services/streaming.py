@@ -56,6 +56,7 @@ STREAMS = (
 )
 TAG_RE = re.compile(r"^[\w]{1,100}$", re.UNICODE)
 STATUS_EVENTS = frozenset({"update", "status.update"})
+ANNOUNCEMENTS_CHANNEL = "announcements"  # what every user stream also reads (Mastodon: active users)
 
 
 class StreamRejected(errors.DomainError):
@@ -77,10 +78,15 @@ class StreamSpec:
     only_media: bool = False
     status_only: bool = False  # public/hashtag streams: a reblog or private post never belongs
     list_id: int | None = None  # the list stream: the hub checks the list is the viewer's
+    also: tuple[str, ...] = ()  # channels read beside ``channel`` (the user stream: announcements)
 
     @property
     def key(self) -> tuple[str, ...]:
         return self.name
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return (self.channel, *self.also)
 
 
 def resolve_stream(
@@ -107,9 +113,9 @@ def resolve_stream(
             raise StreamRejected(403, "This action is outside the authorized scopes")
         if stream == "direct":
             return StreamSpec(("direct",), f"direct:{ctx.account_id}")
-        return StreamSpec(
-            (stream,), f"user:{ctx.account_id}", only_notifications=stream == "user:notification"
-        )
+        if stream == "user:notification":
+            return StreamSpec((stream,), f"user:{ctx.account_id}", only_notifications=True)
+        return StreamSpec((stream,), f"user:{ctx.account_id}", also=(ANNOUNCEMENTS_CHANNEL,))
     if ctx is not None and not ctx.allows("read:statuses"):
         raise StreamRejected(403, "This action is outside the authorized scopes")
     if stream.startswith("hashtag"):
@@ -189,7 +195,7 @@ class Connection:
         self.token: str | None = None  # re-checked while the socket lives (expiry, revocation)
 
     def specs_for(self, channel: str) -> list[StreamSpec]:
-        return [spec for spec in self.streams.values() if spec.channel == channel]
+        return [spec for spec in self.streams.values() if channel in spec.channels]
 
     def offer(self, item: tuple[str, str, str]) -> None:
         if self.slow.is_set():
@@ -246,18 +252,19 @@ class StreamHub:
             await self._check_list(connection, spec.list_id)
         connection.streams[spec.key] = spec
         async with self._lock:
-            members = self._members.setdefault(spec.channel, set())
-            first = not members
-            members.add(connection)
-            if first and self._listener is not None:
-                try:
-                    await self._listener.add([spec.channel])
-                except BaseException:
-                    members.discard(connection)
-                    connection.streams.pop(spec.key, None)
-                    if not members:
-                        self._members.pop(spec.channel, None)
-                    raise
+            for channel in spec.channels:
+                members = self._members.setdefault(channel, set())
+                first = not members
+                members.add(connection)
+                if first and self._listener is not None:
+                    try:
+                        await self._listener.add([channel])
+                    except BaseException:
+                        members.discard(connection)
+                        connection.streams.pop(spec.key, None)
+                        if not members:
+                            self._members.pop(channel, None)
+                        raise
 
     async def _check_list(self, connection: Connection, list_id: int) -> None:
         if self.lists is None:
@@ -268,12 +275,14 @@ class StreamHub:
 
     async def remove(self, connection: Connection, key: tuple[str, ...]) -> None:
         spec = connection.streams.pop(key, None)
-        if spec is None or connection.specs_for(spec.channel):
+        if spec is None:
             return
-        await self._leave(connection, spec.channel)
+        for channel in spec.channels:
+            if not connection.specs_for(channel):
+                await self._leave(connection, channel)
 
     async def detach(self, connection: Connection) -> None:
-        channels = {spec.channel for spec in connection.streams.values()}
+        channels = {channel for spec in connection.streams.values() for channel in spec.channels}
         connection.streams.clear()
         for channel in channels:
             await self._leave(connection, channel)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rookery.workloads.domain.accounts import note_html
-from rookery.workloads.services.announcements import AnnouncementView, Reaction
+from rookery.workloads.domain.announcements import AnnouncementView, Reaction
 from rookery.workloads.views.moments import iso
 
 
@@ -17,7 +17,8 @@ def render_reaction(reaction: Reaction) -> dict[str, Any]:
     return entity
 
 
-def render_announcement(view: AnnouncementView, emojis: list[dict[str, Any]]) -> dict[str, Any]:
+def render_announcement(view: AnnouncementView) -> dict[str, Any]:
+    """``emojis`` empty: the caller attaches them (views.emojis.attach_emojis)."""
     a = view.announcement
     return {
         "id": str(a.id),
@@ -32,6 +33,6 @@ def render_announcement(view: AnnouncementView, emojis: list[dict[str, Any]]) ->
         "mentions": [],
         "statuses": [],
         "tags": [],
-        "emojis": emojis,
+        "emojis": [],
         "reactions": [render_reaction(r) for r in view.reactions],
     }

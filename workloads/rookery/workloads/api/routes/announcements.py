@@ -17,11 +17,10 @@ from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.routes.instance_admin import READ, WRITE
 from rookery.workloads.api.social import path_id
-from rookery.workloads.domain.announcements import Announcement
+from rookery.workloads.domain.announcements import Announcement, AnnouncementView
 from rookery.workloads.ids import parse_id
-from rookery.workloads.services.announcements import Announcements, AnnouncementView
+from rookery.workloads.services.announcements import Announcements
 from rookery.workloads.views.announcements import render_announcement
-from rookery.workloads.views.emojis import attach_emojis
 
 router = APIRouter(tags=["announcements"])
 
@@ -34,12 +33,6 @@ async def announcements_service(request: Request) -> Announcements:
 
 
 AnnouncementsDep = Annotated[Announcements, Depends(announcements_service)]
-
-
-async def _render(service: Announcements, views: list[AnnouncementView]) -> list[dict[str, Any]]:
-    entities = [render_announcement(v, []) for v in views]
-    await attach_emojis(service.emojis, entities, lambda e: [e["content"]])
-    return entities
 
 
 def _moment(params: Params, name: str) -> dt.datetime | None:
@@ -59,7 +52,7 @@ async def announcements(
 ) -> Response:
     params = await read_params(request)
     with_dismissed = bool(params.flag("with_dismissed", False))
-    return JsonResponse(await _render(service, await service.current(ctx.user_id, with_dismissed=with_dismissed)))
+    return JsonResponse(await service.render(await service.current(ctx.user_id, with_dismissed=with_dismissed)))
 
 
 @router.post("/api/v1/announcements/{announcement_id}/dismiss", summary="Mark an announcement as read")
@@ -93,7 +86,7 @@ async def unreact(
 
 
 def _admin_entity(announcement: Announcement) -> dict[str, Any]:
-    return render_announcement(AnnouncementView(announcement, False, ()), [])
+    return render_announcement(AnnouncementView(announcement, False, ()))
 
 
 @router.get("/api/v1/admin/announcements", summary="Every announcement, published or not yet in its window (admin)")
