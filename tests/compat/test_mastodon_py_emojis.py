@@ -3,7 +3,8 @@
 the statuses and accounts that write them; announcements an admin published (the same way), read,
 dismissed and reacted to with announcements(), announcement_dismiss() and
 announcement_reaction_create() / _delete(), and heard of on the user stream (on_announcement,
-on_announcement_reaction, on_announcement_delete)."""
+on_announcement_reaction, on_announcement_delete). Both modes: `rookery up`, and `rookery serve --role all`
+on the real PostgreSQL, Redis, Kafka and Cassandra."""
 
 from __future__ import annotations
 
@@ -26,10 +27,16 @@ from e2e.waiting import eventually
 SCOPES = ["read", "write", "follow", "admin:read", "admin:write"]
 
 
-@pytest.fixture(scope="module")
-def server(live_server_factory: Callable[..., contextlib.AbstractContextManager[LiveServer]]) -> Iterator[LiveServer]:
-    # a short heartbeat: Mastodon.py's stream close() returns once the next bytes arrive
-    with live_server_factory(ROOKERY_STREAMING_HEARTBEAT_S="1") as started:
+# a short heartbeat: Mastodon.py's stream close() returns once the next bytes arrive
+@pytest.fixture(scope="module", params=compat_support.MODES)
+def server(
+    request: pytest.FixtureRequest,
+    live_server_factory: Callable[..., contextlib.AbstractContextManager[LiveServer]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Any]:
+    with compat_support.server_in_mode(
+        request, live_server_factory, tmp_path_factory, ROOKERY_STREAMING_HEARTBEAT_S="1"
+    ) as started:
         yield started
 
 
@@ -40,12 +47,12 @@ def png() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def creds(server: LiveServer) -> tuple[str, str]:
+def creds(server: Any) -> tuple[str, str]:
     return compat_support.create_app(server, "rookery-compat-emojis", SCOPES)
 
 
 @pytest.fixture(scope="module")
-def admin_http(server: LiveServer, creds: tuple[str, str]) -> Iterator[httpx.Client]:
+def admin_http(server: Any, creds: tuple[str, str]) -> Iterator[httpx.Client]:
     compat_support.cli_admin(server, "keeper")
     admin = Mastodon(client_id=creds[0], client_secret=creds[1], api_base_url=server.url)
     admin.log_in("keeper@example.org", compat_support.PASSWORD, scopes=SCOPES, allow_http=True)
@@ -54,7 +61,7 @@ def admin_http(server: LiveServer, creds: tuple[str, str]) -> Iterator[httpx.Cli
 
 
 def test_custom_emojis_in_lists_statuses_and_accounts(
-    server: LiveServer, creds: tuple[str, str], admin_http: httpx.Client
+    server: Any, creds: tuple[str, str], admin_http: httpx.Client
 ) -> None:
     added = admin_http.post(
         "/api/v1/admin/custom_emojis", data={"shortcode": "blobwave"}, files={"image": ("b.png", png())}
@@ -72,7 +79,7 @@ def test_custom_emojis_in_lists_statuses_and_accounts(
     assert [e.shortcode for e in person.account(me.id).emojis] == ["blobwave"]
 
 
-def test_announcements(server: LiveServer, creds: tuple[str, str], admin_http: httpx.Client) -> None:
+def test_announcements(server: Any, creds: tuple[str, str], admin_http: httpx.Client) -> None:
     published = admin_http.post("/api/v1/admin/announcements", json={"text": "Tea in the lobby at :blobwave: time"})
     assert published.status_code == 200, published.text
     reader = compat_support.signed_up(server, creds, "reader", SCOPES)
@@ -109,7 +116,7 @@ class Heard(StreamListener):
             self.events.append(("delete", announcement_id))
 
 
-def test_announcements_on_the_user_stream(server: LiveServer, creds: tuple[str, str], admin_http: httpx.Client) -> None:
+def test_announcements_on_the_user_stream(server: Any, creds: tuple[str, str], admin_http: httpx.Client) -> None:
     listener = compat_support.signed_up(server, creds, "listener", SCOPES)
     heard = Heard()
     handle = listener.stream_user(heard, run_async=True)

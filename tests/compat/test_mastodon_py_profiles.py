@@ -1,12 +1,14 @@
 """Mastodon.py, unchanged, against a real `rookery up` process: account notes, endorsements
 (account_pin / account_unpin, endorsements), remove_from_followers, featured tags (create,
 list, suggestions, per account, delete), follow suggestions (v2) and their dismissal, the
-profile directory, familiar followers, deleting the avatar and header, and trending links."""
+profile directory, familiar followers, deleting the avatar and header, and trending links. Both
+modes: `rookery up`, and `rookery serve --role all` on the real PostgreSQL, Redis, Kafka and Cassandra."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import compat_support
 import pytest
@@ -16,14 +18,18 @@ from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
 SCOPES = ["read", "write", "follow"]
 
 
-@pytest.fixture(scope="module")
-def server(live_server_factory: Callable[..., contextlib.AbstractContextManager[LiveServer]]) -> Iterator[LiveServer]:
-    with live_server_factory() as started:
+@pytest.fixture(scope="module", params=compat_support.MODES)
+def server(
+    request: pytest.FixtureRequest,
+    live_server_factory: Callable[..., contextlib.AbstractContextManager[LiveServer]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Any]:
+    with compat_support.server_in_mode(request, live_server_factory, tmp_path_factory) as started:
         yield started
 
 
 @pytest.fixture(scope="module")
-def users(server: LiveServer) -> dict[str, Mastodon]:
+def users(server: Any) -> dict[str, Mastodon]:
     return compat_support.users(server, "rookery-compat-profiles", SCOPES, "ada", "bo", "cal", "dot")
 
 
