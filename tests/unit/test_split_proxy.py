@@ -305,3 +305,29 @@ async def test_a_role_answers_the_gateway_only_and_trusts_the_token_it_resolved(
     # the gateway resolved no token (no X-Rookery-Auth): the role does not resolve it again
     assert anonymous.status_code == 401
     assert other_role.status_code == 404  # the feed role's route is not served here
+
+
+@contextlib.asynccontextmanager
+async def gateway_over_asgi() -> AsyncIterator[httpx.AsyncClient]:
+    """The proxy called as an ASGI app (what a server hands it is not re-checked on the way in)."""
+    async with serving(ROLE_APP) as role:
+        configured = Settings(role_url_posts=role, internal_token=TOKEN)
+        upstreams = Upstreams(configured, TABLE.roles())
+        proxy = RoleProxy(not_found, settings=configured, table=TABLE, upstreams=upstreams)
+        try:
+            transport = httpx.ASGITransport(app=proxy)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+                yield client
+        finally:
+            await upstreams.aclose()
+
+
+async def test_header_values_go_on_trimmed_and_one_that_cannot_be_sent_is_a_400() -> None:
+    async with gateway_over_asgi() as client:
+        # "Bearer " was a 502: the role's HTTP client refuses a value with surrounding whitespace
+        got = (await client.get("/api/v1/echo/x", headers={"authorization": "Bearer ", "x-note": " \tpadded "}))
+        assert got.status_code == 200, got.text
+        headers = dict(got.json()["headers"])
+        assert headers["authorization"] == "Bearer" and headers["x-note"] == "padded"
+        refused = await client.get("/api/v1/echo/x", headers={"x-note": "a\x00b"})
+        assert refused.status_code == 400 and refused.json()["error"].startswith("Invalid request")

@@ -18,6 +18,8 @@ dropped both ways; ``Host`` is kept (roles build URLs from ROOKERY_PUBLIC_URL an
 ``X-Rookery-Internal`` and the resolved token ``X-Rookery-Auth`` (never taken from the client).
 A ``Location`` that names a role's own URL is rewritten to the public URL.
 
+Header values go on trimmed of surrounding whitespace (not part of a field value, RFC 9110 section
+5.5); a request that still cannot be sent (a value HTTP forbids) is 400.
 Failures answer in Mastodon's error shape, never a traceback: a role that cannot be reached (or
 drops the connection) is 502, one that does not answer within ``ROOKERY_PROXY_READ_TIMEOUT_S``
 (connect: ``ROOKERY_PROXY_CONNECT_TIMEOUT_S``) is 504, a role with no URL configured is 502 too.
@@ -185,7 +187,9 @@ class RoleProxy:
         given: dict[str, str] = {}
         out: list[tuple[str, str]] = []
         for name_b, value_b in raw:
-            name, value = name_b.decode("latin-1").lower(), value_b.decode("latin-1")
+            # a field value has no leading or trailing whitespace (RFC 9110 section 5.5); the role's
+            # HTTP client refuses to send one that does ("Bearer " was a 502)
+            name, value = name_b.decode("latin-1").lower(), value_b.decode("latin-1").strip(" \t")
             if name in ("host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"):
                 given[name] = value
             if name not in dropped:
@@ -248,6 +252,9 @@ class RoleProxy:
         try:
             response = await client.send(request, stream=True)
         except _ClientGone:
+            return
+        except httpx.LocalProtocolError as exc:  # not the role's fault: this request cannot be sent
+            await _send_error(send, 400, f"Invalid request: {exc}")
             return
         except httpx.TimeoutException:
             await _send_error(send, 504, f"The {role} service did not answer in time")
