@@ -53,6 +53,9 @@ Kafka (whichever app a consumer group gives the partitions to handles the events
                         (a stream hub, a worker's counters): the accounts app's is not the one
     Api.containers      every app's container (settle() waits on all their outboxes)
     Api.event_lag()     events a consumer group has not committed at the broker
+    await Api.once_fanned_out(method, path, done, **kw) / Api.moderation_told()   after a change one
+                        app tells the others over Redis pub/sub (a suspension, a revocation, a
+                        moderation action): in [split] wait for it to arrive; one app asks once
 A test that cannot mean the same in split (it inspects one process's internals) lists its modes
 with ``@pytest.mark.parametrize("api_mode", NOT_SPLIT, indirect=True)`` and says why.
 Cost: ~7 s of set-up and tear-down per test on a quiet machine (eleven apps, each joining every
