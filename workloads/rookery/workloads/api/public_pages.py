@@ -8,6 +8,7 @@ page is then a 404)."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import re
@@ -43,9 +44,18 @@ async def _get_json(app: ASGIApp, page: Scope, path: str, query: str = "") -> An
     }  # fmt: skip
     status = 0
     body = bytearray()
+    requested = False
+    answered = asyncio.Event()
 
     async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        # the (empty) body once; then, like a client that stays, nothing until the answer is complete
+        # (a proxy listening for a disconnect while it streams must not be told at once)
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await answered.wait()
+        return {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:
         nonlocal status
@@ -53,8 +63,13 @@ async def _get_json(app: ASGIApp, page: Scope, path: str, query: str = "") -> An
             status = message["status"]
         elif message["type"] == "http.response.body":
             body.extend(message.get("body", b""))
+            if not message.get("more_body", False):
+                answered.set()
 
-    await app(scope, receive, send)
+    try:
+        await app(scope, receive, send)
+    finally:
+        answered.set()
     return json.loads(body) if status == 200 else None
 
 
