@@ -339,3 +339,37 @@ async def test_a_token_of_a_suspended_account_is_refused_on_first_sight(api: Api
     await api.container.accounts.repository.update(account)
     response = await api.client.get("/api/v1/accounts/verify_credentials", headers=bob.headers)
     assert response.status_code == 403
+
+
+async def test_note_and_field_values_are_html_made_by_rookery(api: Api) -> None:
+    alice = await api.make_user("alice")
+    hostile = '<img src=x onerror="alert(1)">'
+    updated = await api.client.patch(
+        "/api/v1/accounts/update_credentials",
+        headers=alice.headers,
+        data={
+            "display_name": "Al <b>",
+            "note": f"{hostile} see https://example.org/about #Tides",
+            "fields_attributes[0][name]": "<i>Site</i>",
+            "fields_attributes[0][value]": f"{hostile} https://example.org/me",
+        },
+    )
+    assert updated.status_code == 200, updated.text
+    me = (await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)).json()
+    public = (await api.client.get(f"/api/v1/accounts/{alice.id}")).json()
+    for entity in (updated.json(), me, public):
+        note, field = entity["note"], entity["fields"][0]
+        assert "<img" not in note and "&lt;img src=x" in note
+        assert '<a href="https://example.org/about"' in note
+        assert '/tags/tides" class="mention hashtag" rel="tag">#<span>Tides</span></a>' in note
+        assert "<img" not in field["value"] and field["value"].startswith("&lt;img src=x onerror=")
+        link = '<a href="https://example.org/me" target="_blank" rel="me nofollow noopener noreferrer"'
+        assert link in field["value"]
+        assert field["verified_at"] is None
+        # plain text in Mastodon: clients escape these themselves
+        assert field["name"] == "<i>Site</i>" and entity["display_name"] == "Al <b>"
+    for entity in (updated.json(), me):
+        assert entity["source"]["note"] == f"{hostile} see https://example.org/about #Tides"
+        assert entity["source"]["fields"] == [
+            {"name": "<i>Site</i>", "value": f"{hostile} https://example.org/me", "verified_at": None}
+        ]

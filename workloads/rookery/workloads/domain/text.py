@@ -22,6 +22,8 @@ MENTION_RE = re.compile(
 HASHTAG_RE = re.compile(r"(?<![\w/&#])#(\w*[^\W\d]\w*)")
 URL_SCHEMES = ("http:", "https:")
 URL_VISIBLE_CHARS = 30
+STATUS_LINK_REL = "nofollow noopener"
+FIELD_LINK_REL = "me nofollow noopener noreferrer"  # profile field links, as Mastodon renders them
 
 _linkify = LinkifyIt(options={"fuzzy_link": False, "fuzzy_email": False})
 
@@ -101,7 +103,7 @@ def extract_hashtags(text: str) -> list[str]:
     return list(seen)
 
 
-def _render_url(href: str, raw: str) -> str:
+def _render_url(href: str, raw: str, rel: str) -> str:
     scheme_end = raw.find("://") + 3 if "://" in raw else 0
     prefix, rest = raw[:scheme_end], raw[scheme_end:]
     if len(rest) > URL_VISIBLE_CHARS:
@@ -111,20 +113,22 @@ def _render_url(href: str, raw: str) -> str:
         visible = f'<span class="">{html.escape(rest)}</span>'
         hidden = ""
     return (
-        f'<a href="{html.escape(href)}" target="_blank" rel="nofollow noopener" translate="no">'
+        f'<a href="{html.escape(href)}" target="_blank" rel="{rel}" translate="no">'
         f'<span class="invisible">{html.escape(prefix)}</span>{visible}'
         f'<span class="invisible">{hidden}</span></a>'
     )
 
 
-def _render_inline(text: str, mentions: dict[str, MentionTarget], tag_url: Callable[[str], str]) -> str:
+def _render_inline(
+    text: str, mentions: dict[str, MentionTarget], tag_url: Callable[[str], str], rel: str = STATUS_LINK_REL
+) -> str:
     out: list[str] = []
     cursor = 0
     for span in _spans(text):
         out.append(html.escape(text[cursor : span.start]))
         raw = text[span.start : span.end]
         if span.kind == "url":
-            out.append(_render_url(span.value, raw))
+            out.append(_render_url(span.value, raw, rel))
         elif span.kind == "mention" and span.value in mentions:
             target = mentions[span.value]
             out.append(
@@ -154,3 +158,11 @@ def render_content(text: str, mentions: dict[str, MentionTarget], tag_url: Calla
         lines = [_render_inline(line, mentions, tag_url) for line in paragraph.split("\n")]
         rendered.append("<p>" + "<br />".join(lines) + "</p>")
     return "".join(rendered)
+
+
+def render_field_value(text: str, tag_url: Callable[[str], str]) -> str:
+    """A profile field value (plain text, one line) -> HTML: escaped, URLs and hashtags linked.
+
+    Mentions stay text: the account renderer has no account lookup to resolve them with.
+    """
+    return _render_inline(" ".join(text.split("\n")).strip(), {}, tag_url, FIELD_LINK_REL)

@@ -36,7 +36,7 @@ from rookery.workloads.ports.edge import Cache
 
 
 def account_cache_key(account_id: int) -> str:
-    return f"account:v1:{account_id}"
+    return f"account:v2:{account_id}"  # v2: note and field values rendered as HTML
 
 
 @dataclasses.dataclass(frozen=True)

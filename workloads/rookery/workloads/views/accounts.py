@@ -12,7 +12,8 @@ from typing import Any
 
 import orjson
 
-from rookery.workloads.domain.accounts import Account, note_html
+from rookery.workloads.domain.accounts import Account
+from rookery.workloads.domain.text import render_content, render_field_value
 from rookery.workloads.ports.edge import Cache
 from rookery.workloads.services.accounts import AccountsService, account_cache_key
 from rookery.workloads.views.emojis import EmojiLookup, account_texts, attach_emojis
@@ -61,8 +62,14 @@ def _media_url(ref: str | None, default: str, base_url: str) -> str:
 
 
 def render_account(account: Account, base_url: str) -> dict[str, Any]:
+    """``note`` and ``fields[].value`` are HTML made here from the plain text the user typed
+    (escaped, links made); ``display_name`` and ``fields[].name`` stay plain text, as in Mastodon."""
     avatar = _media_url(account.avatar, MISSING_AVATAR, base_url)
     header = _media_url(account.header, MISSING_HEADER, base_url)
+
+    def tag_url(tag: str) -> str:
+        return f"{base_url}/tags/{tag}"
+
     entity: dict[str, Any] = {
         "id": str(account.id),
         "username": account.username,
@@ -73,7 +80,7 @@ def render_account(account: Account, base_url: str) -> dict[str, Any]:
         "discoverable": account.discoverable,
         "group": False,
         "created_at": account.created_at.strftime("%Y-%m-%dT00:00:00.000Z"),
-        "note": note_html(account.note),
+        "note": render_content(account.note, {}, tag_url),
         "url": f"{base_url}/@{account.username}",
         "uri": f"{base_url}/users/{account.username}",
         "avatar": avatar,
@@ -85,7 +92,10 @@ def render_account(account: Account, base_url: str) -> dict[str, Any]:
         "statuses_count": account.statuses_count,
         "last_status_at": account.last_status_at.isoformat() if account.last_status_at else None,
         "emojis": [],
-        "fields": [{"name": f.name, "value": f.value, "verified_at": f.verified_at} for f in account.fields],
+        "fields": [
+            {"name": f.name, "value": render_field_value(f.value, tag_url), "verified_at": f.verified_at}
+            for f in account.fields
+        ],
     }
     if account.silenced:
         entity["limited"] = True
