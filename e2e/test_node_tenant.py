@@ -28,8 +28,9 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from mastodon import StreamListener
 
-from e2e import waiting
+from e2e import node_client, waiting
 from e2e.stack.node_config import NODE_LABEL, NODE_NAME
 from e2e.test_stack_node import Kubectl
 
@@ -101,6 +102,9 @@ def example_tenant(name: str, topology: str, image: str) -> dict[str, Any]:
         ingress={"enabled": False},
     )
     spec["workloads"]["replicas"] = 1
+    # small CPU requests: a split tenant's 17 pods (and a rolling update's surge pods, and the pods
+    # of a test that runs beside this one) fit the node's 2 cores
+    spec["workloads"]["resources"]["requests"]["cpu"] = "20m"
     spec["roles"] = {"gateway": {"replicas": 1}} if topology == "split" else {}
     spec["workers"] = {"outbox-relay": {"replicas": 1}}
     spec["kafka"] = {"partitions": 2, "replicationFactor": 1}
@@ -126,13 +130,22 @@ def tenant(request: pytest.FixtureRequest, tenant_namespace: Kubectl, kafka_tena
     name = f"bird{request.param[:1]}{uuid.uuid4().hex[:5]}"
     kafka_tenants.add(name)
     body = example_tenant(name, request.param, IMAGE)
+    applied = time.monotonic()
     tenant_namespace.apply(body)
+    seen: dict[str, float] = {}
 
-    def phase() -> str:
-        return str(tenant_namespace.json("socialtenant", name).get("status", {}).get("phase"))
+    def ready() -> bool:  # also notes the first answered API call (GET /api/v1/instance at the front)
+        if "api" not in seen and _first_api_call(tenant_namespace, name, request.param):
+            seen["api"] = time.monotonic() - applied
+        phase = tenant_namespace.json("socialtenant", name).get("status", {}).get("phase")
+        if phase == "Ready" and "ready" not in seen:
+            seen["ready"] = time.monotonic() - applied
+        return "ready" in seen and "api" in seen
 
     try:
-        _until(f"SocialTenant {name} Ready", lambda: phase() == "Ready")
+        _until(f"SocialTenant {name} Ready and answering", ready)
+        TIMINGS[request.param] = {"apply_to_ready_s": seen["ready"], "apply_to_first_api_call_s": seen["api"]}
+        print(f"\n[e2e] {request.param} tenant {name}: {TIMINGS[request.param]}")
         yield tenant_namespace.json("socialtenant", name)
     finally:
         tenant_namespace.run("delete", "socialtenant", name, "--wait=false", check=False)
@@ -140,6 +153,27 @@ def tenant(request: pytest.FixtureRequest, tenant_namespace: Kubectl, kafka_tena
             f"SocialTenant {name} deleted",
             lambda: not tenant_namespace.run("get", "socialtenant", name, "--ignore-not-found", "-o", "name").stdout,
         )
+
+
+TIMINGS: dict[str, dict[str, float]] = {}  # topology -> apply->Ready, apply->first answered API call
+
+
+def front_url(kubectl: Kubectl, name: str, topology: str) -> str | None:
+    """http://CLUSTER-IP:PORT of the tenant's front Service (platform or gateway), once it exists."""
+    front = "platform" if topology == "monolith" else "gateway"
+    found = kubectl.run("get", "service", f"{name}-{front}", "--ignore-not-found", "-o", "json").stdout
+    if not found:
+        return None
+    spec = json.loads(found)["spec"]
+    return f"http://{spec['clusterIP']}:{spec['ports'][0]['port']}"
+
+
+def _first_api_call(kubectl: Kubectl, name: str, topology: str) -> bool:
+    url = front_url(kubectl, name, topology)
+    try:
+        return url is not None and httpx.get(f"{url}/api/v1/instance", timeout=3).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 pytestmark = pytest.mark.needs(*TENANT_NEEDS)
@@ -208,3 +242,182 @@ def test_the_tenant_serves_from_the_real_node(tenant: dict[str, Any], tenant_nam
     assert httpx.get(f"{url}/readyz", timeout=10).status_code == 200
     instance = httpx.get(f"{url}/api/v1/instance", timeout=10)
     assert instance.status_code == 200 and instance.json()["title"] == "Birdhouse", instance.text
+
+
+# An unchanged Mastodon.py client through the tenant's front Service, and what pods going costs it
+# (e2e/node_client.py); the tests below share one tenant per topology, in this order.
+CLIENTS: dict[str, dict[str, Any]] = {}  # tenant name -> its clients
+
+
+def _clients(tenant: dict[str, Any], kubectl: Kubectl) -> dict[str, Any]:
+    name = tenant["metadata"]["name"]
+    if name not in CLIENTS:
+        url = front_url(kubectl, name, tenant["spec"]["topology"])
+        assert url, f"no front Service for {name}"
+        # the stack's PostgreSQL outlives a tenant: names unique to this one
+        made = node_client.users(url, tenant["spec"]["host"], f"ana{name}", f"ben{name}")
+        CLIENTS[name] = {"ana": made[f"ana{name}"], "ben": made[f"ben{name}"]}
+    return CLIENTS[name]
+
+
+def test_an_unchanged_mastodon_py_client_uses_the_tenant(tenant: dict[str, Any], tenant_namespace: Kubectl) -> None:
+    """Registers (app + two accounts), follows, posts, reads home timelines and notifications, and
+    gets a streaming update through Mastodon.py's stream_user. (No media: without Cloudinary the
+    pods keep media on their read-only disk, and the tenant spec has no shared volume for them.)"""
+    users = _clients(tenant, tenant_namespace)
+    ana, ben = users["ana"], users["ben"]
+    assert ana.me().username.startswith("ana")
+    ben.account_follow(ana.me().id)
+    assert ben.account_relationships(ana.me().id)[0].following is True
+    collected: list[Any] = []
+    notes: list[Any] = []
+
+    class Listener(StreamListener):
+        def on_update(self, status: Any) -> None:
+            collected.append(status)
+
+        def on_notification(self, notification: Any) -> None:
+            notes.append(notification)
+
+    handle = ben.stream_user(Listener(), run_async=True, reconnect_async=True)
+    try:
+        waiting.eventually(handle.is_receiving, "ben's user stream open", timeout_s=30, interval_s=0.2)
+        time.sleep(1)
+        status = ana.status_post(f"hello from the real node @{ben.me().acct}")
+        streamed = waiting.eventually(
+            lambda: [s for s in collected if s.id == status.id],
+            "the post on ben's stream",
+            timeout_s=60,
+            interval_s=0.2,
+        )
+        assert streamed[0].content == status.content
+        assert waiting.eventually(lambda: notes, "the mention on ben's stream", timeout_s=60, interval_s=0.2)
+    finally:
+        handle.close()
+    home = waiting.eventually(
+        lambda: [s for s in ben.timeline_home() if s.id == status.id],
+        "the post in ben's home",
+        timeout_s=60,
+        interval_s=1,
+    )
+    assert home[0].account.id == ana.me().id
+    assert any(s.id == status.id for s in ana.timeline_home())
+    mentions = waiting.eventually(
+        lambda: [n for n in ben.notifications(types=["mention"]) if n.status and n.status.id == status.id],
+        "the mention in ben's notifications",
+        timeout_s=60,
+        interval_s=1,
+    )
+    assert mentions[0].account.id == ana.me().id
+    follows = ana.notifications(types=["follow"])
+    assert [n.account.id for n in follows] == [ben.me().id]
+
+
+def _serving(kubectl: Kubectl, name: str, component: str) -> list[dict[str, Any]]:
+    pods = kubectl.json("pods", "-l", f"app.kubernetes.io/instance={name},app.kubernetes.io/component={component}")
+    return [p for p in pods["items"] if not p["metadata"].get("deletionTimestamp")]
+
+
+def _rolled_out(kubectl: Kubectl, name: str) -> list[dict[str, Any]] | None:
+    """The tenant's Deployments when every one has all its replicas updated, Ready and no old ones."""
+    deployments = kubectl.json("deployments", "-l", f"app.kubernetes.io/instance={name}")["items"]
+    for d in deployments:
+        status, want = d.get("status", {}), d["spec"].get("replicas", 1)
+        if d["metadata"]["generation"] != status.get("observedGeneration"):
+            return None
+        if not (status.get("updatedReplicas") == status.get("readyReplicas") == status.get("replicas") == want):
+            return None
+    return deployments
+
+
+def test_a_deleted_app_pod_costs_a_retrying_client_no_request(
+    tenant: dict[str, Any], tenant_namespace: Kubectl
+) -> None:
+    """Two replicas of the app (the monolith's platform, or split's posts role); one is deleted while
+    a client loops over reads and posts: nothing fails after the client's retries."""
+    name, topology = tenant["metadata"]["name"], tenant["spec"]["topology"]
+    component = "platform" if topology == "monolith" else "posts"
+    patch = (
+        {"workloads": {"replicas": 2}}
+        if topology == "monolith"
+        else {"roles": {"gateway": {"replicas": 1}, "posts": {"replicas": 2}}}
+    )
+    tenant_namespace.run("patch", "socialtenant", name, "--type=merge", "-p", json.dumps({"spec": patch}))
+    _until(
+        f"two Ready {component} pods",
+        lambda: len(_serving(tenant_namespace, name, component)) == 2 and _rolled_out(tenant_namespace, name),
+    )
+    users = _clients(tenant, tenant_namespace)
+    with node_client.Traffic(users["ana"], users["ben"]) as traffic:
+        waiting.eventually(lambda: traffic.ok >= 8, "the client's first requests", timeout_s=60, interval_s=0.2)
+        victim = _serving(tenant_namespace, name, component)[0]["metadata"]["name"]
+        tenant_namespace.run("delete", "pod", victim, "--wait=true")
+        _until(f"{component} back to two Ready pods", lambda: _rolled_out(tenant_namespace, name))
+        before = traffic.ok
+        waiting.eventually(
+            lambda: traffic.ok >= before + 8, "requests after the replacement", timeout_s=60, interval_s=0.2
+        )
+    print(f"\n[e2e] {topology}: {component} pod {victim} deleted mid-run: {traffic.report()}")
+    assert not traffic.failures, traffic.failures[:5]
+    assert len({s.id for s in traffic.posted}) == len(traffic.posted)  # a retried post made no duplicate
+
+
+def _template_hashes(kubectl: Kubectl, name: str) -> dict[str, str]:
+    pods = kubectl.json("pods", "-l", f"app.kubernetes.io/instance={name}")["items"]
+    return {
+        p["metadata"]["name"]: p["metadata"]["labels"]["pod-template-hash"]
+        for p in pods
+        if "pod-template-hash" in p["metadata"]["labels"] and not p["metadata"].get("deletionTimestamp")
+    }
+
+
+def test_a_changed_setting_rolls_the_deployments_with_no_failed_request(
+    tenant: dict[str, Any], tenant_namespace: Kubectl
+) -> None:
+    """The tenant's rate limits changed while a client loops: every Deployment rolls (new pod
+    template hash, all new pods Ready) and nothing fails after the client's retries. Then the
+    memory of the tenant's pods, from the node's kubelet."""
+    name, topology = tenant["metadata"]["name"], tenant["spec"]["topology"]
+    before = _template_hashes(tenant_namespace, name)
+    users = _clients(tenant, tenant_namespace)
+    limits = tenant_namespace.json("socialtenant", name)["spec"]["rateLimits"]
+    with node_client.Traffic(users["ana"], users["ben"]) as traffic:
+        waiting.eventually(lambda: traffic.ok >= 8, "the client's first requests", timeout_s=60, interval_s=0.2)
+        change = {"spec": {"rateLimits": {**limits, "perIp": limits["perIp"] + 1}}}
+        tenant_namespace.run("patch", "socialtenant", name, "--type=merge", "-p", json.dumps(change))
+
+        def rolled() -> bool:
+            now = _template_hashes(tenant_namespace, name)
+            return not set(now.values()) & set(before.values()) and bool(_rolled_out(tenant_namespace, name))
+
+        _until("every Deployment rolled to a new template", rolled)
+        done = traffic.ok
+        waiting.eventually(lambda: traffic.ok >= done + 8, "requests after the roll", timeout_s=60, interval_s=0.2)
+    print(f"\n[e2e] {topology}: rate limits changed, {len(before)} pods rolled: {traffic.report()}")
+    assert not traffic.failures, traffic.failures[:5]
+    pods = tenant_namespace.json("pods", "-l", f"app.kubernetes.io/instance={name}")["items"]
+    assert all(
+        c["ready"] for p in pods if p["status"].get("phase") == "Running" for c in p["status"]["containerStatuses"]
+    )
+    memory = _pod_memory(tenant_namespace, name)
+    print(f"[e2e] {topology} tenant {name} pods' working set (MiB): {memory}, total {sum(memory.values()):.0f}")
+    print(f"[e2e] timings: {TIMINGS}")
+    assert memory and all(v > 0 for v in memory.values())
+
+
+def _pod_memory(kubectl: Kubectl, name: str) -> dict[str, float]:
+    """Each of the tenant's Running pods' memory working set (MiB): the kubelet's stats summary
+    (cgroup memory, as kubectl top would show) read through the apiserver's node proxy."""
+    live = {
+        p["metadata"]["name"]
+        for p in kubectl.json("pods", "-l", f"app.kubernetes.io/instance={name}")["items"]
+        if p["status"].get("phase") == "Running" and not p["metadata"].get("deletionTimestamp")
+    }
+    summary = json.loads(kubectl.run("get", "--raw", f"/api/v1/nodes/{NODE_NAME}/proxy/stats/summary").stdout)
+    return {
+        pod["podRef"]["name"]: round(pod["memory"]["workingSetBytes"] / 2**20, 1)
+        for pod in summary["pods"]
+        if pod["podRef"]["namespace"] == kubectl.namespace
+        and pod["podRef"]["name"] in live
+        and pod.get("memory", {}).get("workingSetBytes")
+    }

@@ -21,6 +21,9 @@ def test_pods_are_restricted_probed_and_limited() -> None:
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    # endpoints go before the process stops: a deleted or rolled pod costs clients no request
+    assert container["lifecycle"] == {"preStop": {"sleep": {"seconds": 5}}}
+    assert pod["terminationGracePeriodSeconds"] > 5
     assert container["resources"] == {
         "requests": {"cpu": "250m", "memory": "256Mi"},
         "limits": {"cpu": "2", "memory": "512Mi"},
@@ -58,7 +61,7 @@ def test_a_template_without_probes_has_no_port_and_keeps_its_restart_policy() ->
         restart_policy="Never",
     )
     (container,) = template["spec"]["containers"]
-    assert not {"ports", "startupProbe", "livenessProbe", "readinessProbe"} & set(container)
+    assert not {"ports", "startupProbe", "livenessProbe", "readinessProbe", "lifecycle"} & set(container)
     assert template["spec"]["restartPolicy"] == "Never"
     assert template["metadata"]["annotations"] == {"rookery.dev/config-hash": "abc"}
     assert container["env"][-1] == {"name": "EXTRA", "value": "1"}  # after the secret references

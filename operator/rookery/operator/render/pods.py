@@ -24,6 +24,8 @@ OPTIONAL_SECRET_ENV = {
     "ROOKERY_CLOUDINARY_URL": "cloudinary",
 }
 
+PRE_STOP_SLEEP_S = 5  # well under terminationGracePeriodSeconds (30)
+
 POD_SECURITY = {
     "runAsNonRoot": True,
     "runAsUser": 10001,
@@ -105,6 +107,9 @@ def pod_template(
         container["startupProbe"] = _probe("/healthz", 2, 60)
         container["livenessProbe"] = _probe("/healthz", 10, 3)
         container["readinessProbe"] = _probe("/readyz", 5, 3)
+        # a deleted pod keeps serving while the endpoint removal reaches every proxy and gateway,
+        # and only then gets SIGTERM (and finishes its requests in flight, within the grace period)
+        container["lifecycle"] = {"preStop": {"sleep": {"seconds": PRE_STOP_SLEEP_S}}}
     pod: dict[str, Any] = {
         "automountServiceAccountToken": False,
         "securityContext": POD_SECURITY,
