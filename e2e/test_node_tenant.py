@@ -8,7 +8,9 @@ The fixtures, in the order a platform team works:
   its pods go to the real node), peering.yaml and operator.yaml with the image overridden to
   localhost/rookery:dev (never pulled), until both replicas are Ready;
 - ``tenant_namespace``: a namespace made by `python -m e2e.stack secret` (annotated for the real
-  node; Secret rookery-datastores with the stack's pod addresses; the embedded issuer);
+  node; Secret rookery-datastores with the stack's pod addresses; the embedded issuer), plus the
+  key ``cloudinary``: the Cloudinary stand-in on POD_HOST (e2e/pod_cloudinary.py), so media work
+  across replicas and roles as they do on Cloudinary;
 - ``tenant``: crds/examples/tenant.yaml in the topology asked for (``monolith`` or ``split``), with
   the image overridden, replication 1, fewer pods, no Ingress, retentionPolicy Delete, applied and
   waited for until the SocialTenant is Ready. Torn down in reverse order, each waited for.
@@ -16,6 +18,7 @@ The fixtures, in the order a platform team works:
 
 from __future__ import annotations
 
+import io
 import json
 import pathlib
 import subprocess
@@ -30,7 +33,7 @@ import pytest
 import yaml
 from mastodon import StreamListener
 
-from e2e import node_client, waiting
+from e2e import node_client, pod_cloudinary, waiting
 from e2e.stack.node_config import NODE_LABEL, NODE_NAME
 from e2e.test_stack_node import Kubectl
 
@@ -110,16 +113,27 @@ def example_tenant(name: str, topology: str, image: str) -> dict[str, Any]:
     spec["kafka"] = {"partitions": 2, "replicationFactor": 1}
     spec["cassandra"] = {"replication": {"strategy": "SimpleStrategy", "replicationFactor": 1}}
     spec["features"]["ranking"] = False  # no model server on this machine
+    spec["datastores"] = {"cloudinary": {"key": "cloudinary"}}  # media: tenant_namespace's stand-in
     body["metadata"] = {"name": name}
     return body
 
 
 @pytest.fixture(scope="module")
-def tenant_namespace(operator_deployed: Kubectl, stack_env: dict[str, str]) -> Iterator[Kubectl]:
-    """A namespace for the real node with the datastores Secret from `make stack-secret`."""
+def cloudinary() -> Iterator[Any]:
+    """The Cloudinary stand-in where pods reach it."""
+    with pod_cloudinary.serving() as double:
+        yield double
+
+
+@pytest.fixture(scope="module")
+def tenant_namespace(operator_deployed: Kubectl, stack_env: dict[str, str], cloudinary: Any) -> Iterator[Kubectl]:
+    """A namespace for the real node with the datastores Secret from `make stack-secret`, and the
+    Cloudinary URL in it."""
     namespace = f"e2e-tenant-{uuid.uuid4().hex[:8]}"
     _run(sys.executable, "-m", "e2e.stack", "secret", "--namespace", namespace, "--oidc", "embedded", timeout=120)
     kubectl = Kubectl(stack_env, namespace)
+    media = {"stringData": {"cloudinary": pod_cloudinary.secret_url(cloudinary)}}
+    kubectl.run("patch", "secret", "rookery-datastores", "--type=merge", "-p", json.dumps(media))
     yield kubectl
     kubectl.run("delete", "namespace", namespace, "--wait=false", check=False)
 
@@ -260,10 +274,12 @@ def _clients(tenant: dict[str, Any], kubectl: Kubectl) -> dict[str, Any]:
     return CLIENTS[name]
 
 
-def test_an_unchanged_mastodon_py_client_uses_the_tenant(tenant: dict[str, Any], tenant_namespace: Kubectl) -> None:
-    """Registers (app + two accounts), follows, posts, reads home timelines and notifications, and
-    gets a streaming update through Mastodon.py's stream_user. (No media: without Cloudinary the
-    pods keep media on their read-only disk, and the tenant spec has no shared volume for them.)"""
+def test_an_unchanged_mastodon_py_client_uses_the_tenant(
+    tenant: dict[str, Any], tenant_namespace: Kubectl, cloudinary: Any
+) -> None:
+    """Registers (app + two accounts), follows, posts with media (processed by the media worker,
+    stored on the Cloudinary stand-in), reads home timelines and notifications, and gets a streaming
+    update through Mastodon.py's stream_user."""
     users = _clients(tenant, tenant_namespace)
     ana, ben = users["ana"], users["ben"]
     assert ana.me().username.startswith("ana")
@@ -283,7 +299,10 @@ def test_an_unchanged_mastodon_py_client_uses_the_tenant(tenant: dict[str, Any],
     try:
         waiting.eventually(handle.is_receiving, "ben's user stream open", timeout_s=30, interval_s=0.2)
         time.sleep(1)
-        status = ana.status_post(f"hello from the real node @{ben.me().acct}")
+        picture = ana.media_post(
+            io.BytesIO(node_client.png((64, 48))), mime_type="image/png", description="a square", synchronous=True
+        )
+        status = ana.status_post(f"hello from the real node @{ben.me().acct}", media_ids=[picture])
         streamed = waiting.eventually(
             lambda: [s for s in collected if s.id == status.id],
             "the post on ben's stream",
@@ -301,6 +320,11 @@ def test_an_unchanged_mastodon_py_client_uses_the_tenant(tenant: dict[str, Any],
         interval_s=1,
     )
     assert home[0].account.id == ana.me().id
+    (attachment,) = home[0].media_attachments
+    assert attachment.type == "image" and attachment.description == "a square"
+    assert attachment.meta.original.width == 64 and attachment.url.startswith(cloudinary.base_url)
+    served = httpx.get(attachment.url, timeout=10)  # from the CDN (the stand-in), as a browser fetches it
+    assert served.status_code == 200 and served.headers["content-type"].startswith("image/")
     assert any(s.id == status.id for s in ana.timeline_home())
     mentions = waiting.eventually(
         lambda: [n for n in ben.notifications(types=["mention"]) if n.status and n.status.id == status.id],

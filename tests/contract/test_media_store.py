@@ -127,3 +127,17 @@ async def test_cloudinary_wrong_secret_is_refused(double: CloudinaryDouble) -> N
 def test_cloudinary_url_must_carry_credentials() -> None:
     with pytest.raises(ValueError, match="cloudinary://"):
         CloudinaryMediaStore.from_url("cloudinary://just-a-cloud")
+
+
+async def test_cloudinary_url_may_name_its_upload_prefix(double: CloudinaryDouble) -> None:
+    """CLOUDINARY_URL's query carries options, as Cloudinary's SDKs read it: one Secret key is enough."""
+    media = CloudinaryMediaStore.from_url(f"{double.url}?upload_prefix={double.base_url}")
+    url = await media.put(10, ORIGINAL, png(8, 8), "image/png")
+    await media.close()
+    assert url.startswith(double.base_url) and double.rejected == []
+    assert list(double.assets) == [("image", "upload", "rookery/10/original")]
+
+
+def test_cloudinary_url_upload_prefix_must_be_http() -> None:
+    with pytest.raises(ValueError, match="upload_prefix"):
+        CloudinaryMediaStore.from_url("cloudinary://key:secret@cloud?upload_prefix=ftp://elsewhere")

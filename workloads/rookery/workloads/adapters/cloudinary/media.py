@@ -6,7 +6,8 @@ images as ``image``, videos as ``video``; the private raw upload awaiting proces
 ``raw`` asset of delivery type ``private`` (reachable only through a signed download URL).
 The SDK is synchronous, so calls run in a worker thread. Credentials come from a
 ``cloudinary://<api key>:<api secret>@<cloud name>`` URL (ROOKERY_CLOUDINARY_URL);
-``upload_prefix`` points the SDK at another API host (regional hosts, the test double).
+``upload_prefix`` points the SDK at another API host (regional hosts, the test double), given as
+the URL's ``?upload_prefix=`` query as Cloudinary's own CLOUDINARY_URL allows, or as a setting.
 """
 
 from __future__ import annotations
@@ -44,6 +45,15 @@ def parse_cloudinary_url(url: str) -> tuple[str, str, str]:
     return parts.hostname, urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password)
 
 
+def url_upload_prefix(url: str) -> str:
+    """The ``upload_prefix`` option in the URL's query (``...@cloud?upload_prefix=https://api-eu...``)."""
+    prefixes = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).get("upload_prefix", [""])
+    prefix = prefixes[-1]
+    if prefix and urllib.parse.urlsplit(prefix).scheme not in ("http", "https"):
+        raise ValueError("the Cloudinary URL's upload_prefix must be an http(s) URL")
+    return prefix
+
+
 class CloudinaryMediaStore:
     def __init__(
         self,
@@ -70,7 +80,9 @@ class CloudinaryMediaStore:
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> CloudinaryMediaStore:
+        """The store the URL names; an ``upload_prefix`` argument wins over the URL's own."""
         cloud_name, api_key, api_secret = parse_cloudinary_url(url)
+        kwargs["upload_prefix"] = kwargs.get("upload_prefix") or url_upload_prefix(url)
         return cls(cloud_name, api_key, api_secret, **kwargs)
 
     async def close(self) -> None:
