@@ -21,7 +21,8 @@ from e2e.production_support import Client, cassandra_keyspace, production_env
 from e2e.servers import free_port
 from e2e.stack.service import StackContext
 
-pytestmark = pytest.mark.needs("postgres", "redis", "kafka", "cassandra", "search")
+# the image fixture may pay a cold `make image` (7-10 minutes) when no earlier test built it
+pytestmark = [pytest.mark.needs("postgres", "redis", "kafka", "cassandra", "search"), pytest.mark.timeout(1800)]
 
 
 @pytest.fixture(scope="module")

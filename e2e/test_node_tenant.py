@@ -190,7 +190,9 @@ def _first_api_call(kubectl: Kubectl, name: str, topology: str) -> bool:
         return False
 
 
-pytestmark = pytest.mark.needs(*TENANT_NEEDS)
+# a test's setup may include a cold `make image` (7-10 minutes), the operator's rollout and a tenant
+# coming Ready (each bounded by READY_S): beyond the suite's 300 s default per test
+pytestmark = [pytest.mark.needs(*TENANT_NEEDS), pytest.mark.timeout(2400)]
 
 
 def _peers(kubectl: Kubectl) -> dict[str, int]:

@@ -81,6 +81,11 @@ def test_buildahs_output_is_read_step_by_step() -> None:
     ]
 
 
+# the first test that asks for ``built`` pays a cold build in its setup (7-10 minutes on this machine:
+# the Debian base, then every Python package), beyond the suite's 300 s default per test
+COLD_BUILD = pytest.mark.timeout(1800)
+
+
 @pytest.fixture(scope="module")
 def built() -> build.Built:
     """`make image` without the node (warm: the cache checks, or nothing when no input changed)."""
@@ -102,6 +107,7 @@ def _run_in_image(*args: str) -> subprocess.CompletedProcess[str]:
         subprocess.run(["buildah", *STORAGE, "rm", container], capture_output=True, timeout=600)
 
 
+@COLD_BUILD
 def test_make_image_builds_rookery_on_the_debian_base(built: build.Built) -> None:
     assert labels(BASE_IMAGE).get(base.KEY_LABEL) == base.key()
     assert labels(IMAGE).get("org.opencontainers.image.title") == "rookery"
@@ -130,6 +136,7 @@ def test_make_image_builds_rookery_on_the_debian_base(built: build.Built) -> Non
     assert node.archive_names(archive) == [IMAGE]
 
 
+@COLD_BUILD
 def test_a_code_change_rebuilds_without_the_dependency_step(tmp_path: pathlib.Path, built: build.Built) -> None:
     """The build stage from a copy of the context with one workloads file changed: the uv sync of
     the dependencies comes from the cache, the project's own steps run."""
