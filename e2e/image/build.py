@@ -159,12 +159,23 @@ def build(
         log_file.write(f"\n--- {time.strftime('%F %T')} {' '.join(argv)}\n")
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=context)
         assert proc.stdout is not None
-        for raw in proc.stdout:
-            line = raw.rstrip("\n")
-            lines.append(line)
-            log_file.write(raw)
-            out(line)
-        code = proc.wait()
+        try:
+            for raw in proc.stdout:
+                line = raw.rstrip("\n")
+                lines.append(line)
+                log_file.write(raw)
+                out(line)
+            code = proc.wait()
+        finally:
+            # interrupted (Ctrl-C, a test's timeout): buildah must not outlive the build lock, or the
+            # next make image waits on its storage lock (and a stray build prunes what it needs)
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
     if code != 0:
         tail = "\n".join(lines[-15:])
         raise StackError(SERVICE, f"buildah build failed (exit {code}):\n{tail}", log)
