@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import pathlib
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ def _double_module() -> ModuleType:
     spec = importlib.util.spec_from_file_location("rookery_cloudinary_double", DOUBLE)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while it loads
     spec.loader.exec_module(module)
     return module
 
