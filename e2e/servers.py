@@ -89,14 +89,14 @@ def stop(process: subprocess.Popen[bytes], timeout_s: float, kill_timeout_s: flo
 
 
 @contextlib.asynccontextmanager
-async def serving_asgi(app: Any) -> AsyncIterator[str]:
-    """An ASGI app served by uvicorn in this event loop on a free loopback port (no lifespan, no
-    proxy headers): its base URL while the block runs."""
+async def serving_asgi(app: Any, port: int | None = None) -> AsyncIterator[str]:
+    """An ASGI app served by uvicorn in this event loop on a loopback port (free unless given; no
+    lifespan, no proxy headers): its base URL while the block runs."""
     import asyncio
 
     import uvicorn
 
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", proxy_headers=False)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -36,6 +36,7 @@ from starlette.routing import Route
 
 NOT_SIGNED = {"file", "cloud_name", "resource_type", "api_key", "signature"}
 FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
+DELIVERED_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
 
 
 def documented_signature(params: dict[str, str], secret: str) -> str:
@@ -194,7 +195,8 @@ class CloudinaryDouble:
         for (a_rtype, a_kind, public_id), asset in self.assets.items():
             public = (a_rtype, a_kind) == (rtype, kind) and kind == "upload"  # private: signed download only
             if public and rest in (public_id, f"{public_id}.{asset.format}"):
-                return Response(asset.data, media_type="application/octet-stream")
+                # the CDN names the media type of what it serves (images by their format)
+                return Response(asset.data, media_type=DELIVERED_TYPES.get(asset.format, "application/octet-stream"))
         return Response(status_code=404)
 
     def app(self) -> Starlette:

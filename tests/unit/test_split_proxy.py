@@ -176,7 +176,7 @@ async def test_a_trusted_proxy_chain_is_extended() -> None:
 
 
 async def test_a_role_that_is_down_is_a_502_and_one_that_stalls_a_504_in_mastodon_shape() -> None:
-    async with gateway() as (url, _), httpx.AsyncClient(base_url=url) as client:
+    async with gateway(proxy_connect_retry_s=0.2) as (url, _), httpx.AsyncClient(base_url=url) as client:
         down = await client.get("/api/v2/search")
         assert down.status_code == 502
         assert down.json() == {"error": "The search service is unavailable"}
@@ -188,6 +188,34 @@ async def test_a_role_that_is_down_is_a_502_and_one_that_stalls_a_504_in_mastodo
         assert time.monotonic() - started < 2.5
         # unowned paths are the gateway's own
         assert (await client.get("/nowhere")).status_code == 404
+
+
+async def test_a_role_that_refuses_connections_for_a_moment_gets_the_request_once() -> None:
+    """A replaced pod: its address refuses connections until Service routing moves on. Nothing was
+    sent, so the gateway retries (a POST and its body too) and the role sees the request once."""
+    port = free_port()
+    table = RouteTable([("posts", Route("/api/v1/echo/{rest:path}", echo, methods=["POST"]))])
+    configured = Settings(role_url_posts=f"http://127.0.0.1:{port}", internal_token=TOKEN, proxy_connect_retry_s=5)
+    upstreams = Upstreams(configured, table.roles())
+    proxy = RoleProxy(not_found, settings=configured, table=table, upstreams=upstreams)
+    seen: list[int] = []
+
+    async def counting(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            seen.append(1)
+        await ROLE_APP(scope, receive, send)
+
+    try:
+        async with serving(proxy) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+            posted = asyncio.create_task(client.post("/api/v1/echo/late", content=b"a body"))
+            await asyncio.sleep(0.6)  # refused meanwhile: nothing listens on the port yet
+            assert not posted.done()
+            async with serving(counting, port=port):
+                answer = await posted
+    finally:
+        await upstreams.aclose()
+    assert answer.status_code == 200 and answer.json()["body"] == 6
+    assert seen == [1]
 
 
 async def test_server_sent_events_arrive_as_the_role_writes_them() -> None:

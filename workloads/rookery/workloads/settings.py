@@ -211,6 +211,13 @@ class Settings(BaseSettings):
         " without it (health and metrics probes excepted). Unset: roles accept any caller.",
     )
     proxy_connect_timeout_s: float = Field(2.0, gt=0, description="Split gateway: connect timeout to a role.")
+    proxy_connect_retry_s: float = Field(
+        5.0,
+        ge=0,
+        le=60,
+        description="Split gateway: how long a role that refuses connections is retried before 502 (nothing "
+        "was sent, so every method is safe to retry: a pod replaced while Service routing catches up).",
+    )
     proxy_read_timeout_s: float = Field(
         60.0, gt=0, description="Split gateway: longest wait for a role's response (streaming excepted); 504 past it."
     )

@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
@@ -119,10 +120,29 @@ class Upstreams:
             write=settings.proxy_read_timeout_s,
             pool=settings.proxy_connect_timeout_s,
         )
+        self.connect_retry_s = settings.proxy_connect_retry_s
         self.clients = {
             role: httpx.AsyncClient(limits=limits, timeout=self.timeout, trust_env=False, follow_redirects=False)
             for role in self.urls
         }
+
+    async def send(self, role: str, request: httpx.Request) -> httpx.Response:
+        """Send, retrying while the role refuses the connection (for up to ``connect_retry_s``).
+
+        A refused or unroutable connection carried nothing of the request, so any method may be
+        retried: this is the window in which a replaced pod is gone but Service routing (endpoints,
+        kube-proxy) still points at it. Errors after the connection was made are not retried."""
+        client = self.clients[role]
+        deadline = time.monotonic() + self.connect_retry_s
+        pause = 0.05
+        while True:
+            try:
+                return await client.send(request, stream=True)
+            except httpx.ConnectError:
+                if time.monotonic() + pause > deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
     async def aclose(self) -> None:
         for client in self.clients.values():
@@ -250,7 +270,7 @@ class RoleProxy:
             timeout = httpx.Timeout(timeout.connect, read=None, write=timeout.write, pool=timeout.pool)
         request = client.build_request(method, target, headers=headers, content=content, timeout=timeout)
         try:
-            response = await client.send(request, stream=True)
+            response = await self.upstreams.send(role, request)
         except _ClientGone:
             return
         except httpx.LocalProtocolError as exc:  # not the role's fault: this request cannot be sent
