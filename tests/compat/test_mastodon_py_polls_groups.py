@@ -1,13 +1,16 @@
-"""Mastodon.py, unchanged, against a real `rookery up` process: polls (make_poll, poll, poll_vote,
+"""Mastodon.py, unchanged, against a live Rookery server: polls (make_poll, poll, poll_vote,
 expiry and its poll notifications) and grouped notifications (grouped_notifications with paging
 through fetch_next / fetch_previous, grouped_notification, its accounts, dismissing it, the unread
-counts). Polls may last one second here (ROOKERY_POLL_MIN_EXPIRES_IN_S) so expiry is seen."""
+counts), and the notification policy with its requests. Polls may last one second here
+(ROOKERY_POLL_MIN_EXPIRES_IN_S) so expiry is seen. Both modes: `rookery up`, and
+`rookery serve --role all` on the real PostgreSQL, Redis, Kafka and Cassandra."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import compat_support
 import pytest
@@ -20,14 +23,21 @@ SCOPES = ["read", "write", "follow"]
 eventually = functools.partial(waiting.eventually, timeout_s=15.0, interval_s=0.1, message="condition not met in time")
 
 
-@pytest.fixture(scope="module")
-def server(live_server_factory: Callable[..., contextlib.AbstractContextManager[LiveServer]]) -> Iterator[LiveServer]:
-    with live_server_factory(ROOKERY_POLL_MIN_EXPIRES_IN_S="1", ROOKERY_POLL_CLOSE_INTERVAL_S="0.2") as started:
+QUICK_POLLS = {"ROOKERY_POLL_MIN_EXPIRES_IN_S": "1", "ROOKERY_POLL_CLOSE_INTERVAL_S": "0.2"}
+
+
+@pytest.fixture(scope="module", params=compat_support.MODES)
+def server(
+    request: pytest.FixtureRequest,
+    live_server_factory: Callable[..., contextlib.AbstractContextManager[LiveServer]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Any]:
+    with compat_support.server_in_mode(request, live_server_factory, tmp_path_factory, **QUICK_POLLS) as started:
         yield started
 
 
 @pytest.fixture(scope="module")
-def users(server: LiveServer) -> dict[str, Mastodon]:
+def users(server: Any) -> dict[str, Mastodon]:
     return compat_support.users(server, "rookery-compat-polls", SCOPES, "ana", "ben", "cy", "dee", "eli")
 
 
