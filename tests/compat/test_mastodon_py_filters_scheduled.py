@@ -22,7 +22,6 @@ from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
 from PIL import Image
 
 from e2e import waiting
-from e2e.production_support import Proc, cassandra_keyspace, production_env, rookery, running
 
 SCOPES = ["read", "write", "follow"]
 eventually = functools.partial(waiting.eventually, timeout_s=20.0, interval_s=0.1, message="condition not met in time")
@@ -31,29 +30,15 @@ eventually = functools.partial(waiting.eventually, timeout_s=20.0, interval_s=0.
 SOON = {"ROOKERY_SCHEDULED_STATUS_MIN_LEAD_S": "2", "ROOKERY_SCHEDULED_STATUS_INTERVAL_S": "0.2"}
 
 
-@pytest.fixture(
-    scope="module",
-    params=["embedded", pytest.param("production", marks=pytest.mark.needs("postgres", "redis", "kafka", "cassandra"))],
-)
+@pytest.fixture(scope="module", params=compat_support.MODES)
 def server(
     request: pytest.FixtureRequest,
     live_server_factory: Callable[..., contextlib.AbstractContextManager[LiveServer]],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Any]:
     """`rookery up`, or `rookery serve --role all` on the stack's PostgreSQL, Redis, Kafka and Cassandra."""
-    if request.param == "embedded":
-        with live_server_factory(**SOON) as started:
-            yield started
-        return
-    stack_env = request.getfixturevalue("stack_env")
-    root = tmp_path_factory.mktemp("production")
-    with cassandra_keyspace(stack_env) as keyspace:
-        env = production_env(stack_env, root / "data", cassandra_keyspace=keyspace, **SOON)
-        request.getfixturevalue("kafka_tenants").add(env["ROOKERY_TENANT"])
-        migrated = rookery(env, "migrate")
-        assert migrated.returncode == 0, migrated.stderr
-        with running(Proc(["serve", "--role", "all"], env, root / "serve.log")) as (served,):
-            yield served
+    with compat_support.server_in_mode(request, live_server_factory, tmp_path_factory, **SOON) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")
