@@ -26,7 +26,7 @@ async def test_ready_checks_every_configured_store_and_metrics_name_route_templa
         assert expected <= set(checks) and set(checks.values()) == {"ok"}
         alice = await api.make_user("alice")
         assert (await api.client.get(f"/api/v1/accounts/{alice.id}")).status_code == 200
-        assert (await api.client.get("/no/such/path")).status_code == 404
+        assert (await api.client.get("/api/v1/no/such/path")).status_code == 404
         metrics = (await api.client.get("/metrics")).text
         assert 'route="/api/v1/accounts/{account_id:int}",status="200"' in metrics
         assert f"/api/v1/accounts/{alice.id}" not in metrics  # templates, never raw paths

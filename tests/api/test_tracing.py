@@ -16,8 +16,11 @@ from api_support import Api
 from opentelemetry.sdk.trace import TracerProvider
 
 from rookery.workloads import observability
+from rookery.workloads.api.cors import Cors
 from rookery.workloads.api.fastpath import FastPath
+from rookery.workloads.api.forwarded import PublicOrigin
 from rookery.workloads.api.gateway import Gateway
+from rookery.workloads.api.webclient import WebClient
 from rookery.workloads.observability import REQUEST_ID, JsonFormatter, TracingMiddleware
 
 Factory = Callable[..., contextlib.AbstractAsyncContextManager[Api]]
@@ -57,7 +60,7 @@ async def test_without_zipkin_nothing_is_installed(app_factory: Factory) -> None
         assert api.settings.zipkin_url == ""
         middleware = _middleware(api)
         assert TracingMiddleware not in middleware
-        assert middleware == [Gateway, FastPath]  # the fast path's stack, unchanged
+        assert middleware == [PublicOrigin, WebClient, Cors, Gateway, FastPath]  # the fast path's stack, unchanged
         assert not hasattr(api.app.state, "tracer_provider")
         response = await api.client.get("/healthz")
         assert "x-trace-id" not in response.headers
@@ -178,7 +181,7 @@ async def test_request_logs_carry_the_gateway_request_id(app_factory: Factory) -
 
     async with app_factory() as api:
 
-        @api.app.get("/test-log")
+        @api.app.get("/api/v1/test-log")
         async def log_something() -> dict[str, str]:
             logging.getLogger("rookery.test").warning("handled")
             return {}
@@ -186,7 +189,7 @@ async def test_request_logs_carry_the_gateway_request_id(app_factory: Factory) -
         handler = Capture()
         logging.getLogger("rookery.test").addHandler(handler)
         try:
-            response = await api.client.get("/test-log", headers={"X-Request-Id": "req-log-7"})
+            response = await api.client.get("/api/v1/test-log", headers={"X-Request-Id": "req-log-7"})
         finally:
             logging.getLogger("rookery.test").removeHandler(handler)
     assert response.status_code == 200

@@ -104,7 +104,7 @@ def test_containerfile_builds_the_one_rookery_image_as_non_root() -> None:
 def test_jenkinsfile_stages_in_order() -> None:
     text = (ROOT / "Jenkinsfile").read_text()
     stages = re.findall(r"stage\('([^']+)'\)", text)
-    assert stages == ["Set up", "Lint", "Test", "Image", "Image scan", "Charts", "Publish", "Bump ArgoCD"]
+    assert stages == ["Set up", "Lint", "Test", "API suite, topology split", "Image", "Image scan", "Charts", "Publish", "Bump ArgoCD"]
     for command in ("make lint", "make test", "helm package", "platform-charts/bump.py", "trivy image"):
         assert command in text.replace('"$HELM"', "helm"), command
     assert text.count("{") == text.count("}")
