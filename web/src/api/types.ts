@@ -24,7 +24,8 @@ export interface Account {
   statuses_count: number;
   /** The member's role (CredentialAccount): name "Moderator" / "Admin" for staff, "" otherwise. */
   role?: { name: string };
-  source?: { note: string };
+  /** CredentialAccount's source: note and field values as typed. */
+  source?: { note: string; fields?: CustomField[]; language?: string | null; privacy?: Visibility };
 }
 
 export interface MediaAttachment {
@@ -33,6 +34,8 @@ export interface MediaAttachment {
   url: string;
   preview_url: string | null;
   description: string | null;
+  /** Mastodon's meta: the focus point (x, y each -1..1) the preview is cropped around. */
+  meta?: { focus?: { x: number; y: number } } | null;
 }
 
 export interface Mention {
@@ -45,6 +48,9 @@ export interface Mention {
 export interface Tag {
   name: string;
   url: string;
+  /** Daily uses, newest first (trends and search). */
+  history?: { day: string; uses: string; accounts: string }[];
+  following?: boolean;
 }
 
 export interface Status {
@@ -70,6 +76,42 @@ export interface Status {
   media_attachments: MediaAttachment[];
   mentions: Mention[];
   tags: Tag[];
+  poll?: Poll | null;
+}
+
+export interface PollOption {
+  title: string;
+  /** null while the results are hidden (hide_totals before the end). */
+  votes_count: number | null;
+}
+
+export interface Poll {
+  id: string;
+  expires_at: string | null;
+  expired: boolean;
+  multiple: boolean;
+  votes_count: number;
+  voters_count: number | null;
+  options: PollOption[];
+  voted?: boolean;
+  own_votes?: number[];
+}
+
+/** One version of an edited post (GET /api/v1/statuses/:id/history), oldest first. */
+export interface StatusEdit {
+  content: string;
+  spoiler_text: string;
+  sensitive: boolean;
+  created_at: string;
+  account: Account;
+  poll?: { options: { title: string }[] } | null;
+}
+
+/** GET /api/v1/statuses/:id/source: the text as typed, for editing. */
+export interface StatusSource {
+  id: string;
+  text: string;
+  spoiler_text: string;
 }
 
 export interface Notification {

@@ -1,7 +1,7 @@
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError } from "../api/errors";
 import { storedToken } from "../api/auth";
-import type { MediaAttachment, Status, Visibility } from "../api/types";
+import type { MediaAttachment, Status, StatusSource, Visibility } from "../api/types";
 import { api, stores } from "../session";
 import { type DraftAttachment, Attachments } from "./Attachments";
 import { attachmentProblem, uploadMedia } from "./media";
@@ -17,6 +17,9 @@ const visibilities: { value: Visibility; label: Parameters<typeof t>[0] }[] = [
 
 interface Props {
   replyTo?: Status | null;
+  /** One's own post to edit (PUT /api/v1/statuses/:id): its text comes from .../source. */
+  editing?: Status | null;
+  /** The new post, or the edited one. */
   onPosted?: (status: Status) => void;
   onCancel?: () => void;
 }
@@ -41,8 +44,8 @@ async function processed(media: MediaAttachment): Promise<MediaAttachment> {
   return current;
 }
 
-export function Compose({ replyTo, onPosted, onCancel }: Props) {
-  const mention = replyTo ? `@${replyTo.account.acct} ` : "";
+export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
+  const mention = replyTo && !editing ? `@${replyTo.account.acct} ` : "";
   const [text, setText] = useState(mention);
   const [warn, setWarn] = useState(Boolean(replyTo?.spoiler_text));
   const [spoiler, setSpoiler] = useState(replyTo?.spoiler_text ?? "");
@@ -55,7 +58,22 @@ export function Compose({ replyTo, onPosted, onCancel }: Props) {
   // One idempotency key per draft: a retried POST never makes a second post.
   const key = useRef(newKey());
   const left = MAX_CHARS - [...text].length - (warn ? [...spoiler].length : 0);
-  const id = replyTo ? `compose-${replyTo.id}` : "compose";
+  const id = editing ? `edit-${editing.id}` : replyTo ? `compose-${replyTo.id}` : "compose";
+  const [loaded, setLoaded] = useState(!editing);
+
+  // Editing: the text as typed (the content is rendered HTML), then the form is usable.
+  useEffect(() => {
+    if (!editing) return;
+    api
+      .get<StatusSource>(`/api/v1/statuses/${encodeURIComponent(editing.id)}/source`)
+      .then((source) => {
+        setText(source.text);
+        setSpoiler(source.spoiler_text);
+        setWarn(Boolean(source.spoiler_text));
+        setLoaded(true);
+      })
+      .catch((caught) => setError(describeError(caught)));
+  }, [editing?.id]);
 
   const patch = (key: string, change: Partial<DraftAttachment>) =>
     setAttachments((old) => old.map((item) => (item.key === key ? { ...item, ...change } : item)));
@@ -81,10 +99,18 @@ export function Compose({ replyTo, onPosted, onCancel }: Props) {
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    if ((!text.trim() && !attached.length) || left < 0 || uploading) return;
+    if ((!text.trim() && !attached.length && !editing?.media_attachments.length) || left < 0 || uploading || !loaded) return;
     setSending(true);
     setError(null);
     try {
+      if (editing) {
+        // media and visibility stay as they are (an edit cannot change them)
+        const edited = await api.request<Status>("PUT", `/api/v1/statuses/${encodeURIComponent(editing.id)}`, {
+          body: { status: text, spoiler_text: warn ? spoiler : "", sensitive: warn && Boolean(spoiler) },
+        });
+        onPosted?.(edited.items);
+        return;
+      }
       for (const item of attached) {
         await processed(item.media!);
         // After processing: a description PUT while the server still processes the file is lost.
@@ -118,27 +144,30 @@ export function Compose({ replyTo, onPosted, onCancel }: Props) {
     }
   };
 
+  const label = editing ? t("compose_edit_label") : replyTo ? t("compose_reply_label") : t("compose_label");
+  const submitLabel = editing ? t("compose_edit_submit") : replyTo ? t("compose_reply_submit") : t("compose_submit");
   return (
-    <form class="compose" onSubmit={submit}>
-      {replyTo && <p class="compose-context">{t("compose_replying_to", { acct: replyTo.account.acct })}</p>}
+    <form class="compose" onSubmit={submit} aria-busy={!loaded}>
+      {replyTo && !editing && <p class="compose-context">{t("compose_replying_to", { acct: replyTo.account.acct })}</p>}
       {warn && (
         <>
           <label class="visually-hidden" for={`${id}-cw`}>{t("compose_cw_label")}</label>
           <input id={`${id}-cw`} type="text" value={spoiler} placeholder={t("compose_cw_label")} onInput={(e) => setSpoiler(e.currentTarget.value)} />
         </>
       )}
-      <label class="visually-hidden" for={`${id}-text`}>{replyTo ? t("compose_reply_label") : t("compose_label")}</label>
+      <label class="visually-hidden" for={`${id}-text`}>{label}</label>
       <textarea
         id={`${id}-text`}
-        rows={replyTo ? 3 : 4}
+        rows={replyTo || editing ? 3 : 4}
         value={text}
-        placeholder={replyTo ? t("compose_reply_label") : t("compose_label")}
+        disabled={!loaded}
+        placeholder={label}
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={(e) => (e.ctrlKey || e.metaKey) && e.key === "Enter" && submit(e)}
       />
       <Attachments items={attachments} onDescribe={(key, description) => patch(key, { description })} onRemove={remove} />
       <div class="compose-bar">
-        <label class="chip file-chip">
+        {!editing && <label class="chip file-chip">
           {t("compose_add_media")}
           <input
             type="file"
@@ -150,24 +179,28 @@ export function Compose({ replyTo, onPosted, onCancel }: Props) {
               e.currentTarget.value = "";
             }}
           />
-        </label>
+        </label>}
         <button type="button" class={warn ? "chip active" : "chip"} aria-pressed={warn} onClick={() => setWarn(!warn)}>
           {t("compose_cw_toggle")}
         </button>
-        <label class="visually-hidden" for={`${id}-visibility`}>{t("compose_visibility")}</label>
-        <select id={`${id}-visibility`} value={visibility} onChange={(e) => setVisibility(e.currentTarget.value as Visibility)}>
-          {visibilities.map((option) => (
-            <option key={option.value} value={option.value}>{t(option.label)}</option>
-          ))}
-        </select>
+        {!editing && (
+          <>
+            <label class="visually-hidden" for={`${id}-visibility`}>{t("compose_visibility")}</label>
+            <select id={`${id}-visibility`} value={visibility} onChange={(e) => setVisibility(e.currentTarget.value as Visibility)}>
+              {visibilities.map((option) => (
+                <option key={option.value} value={option.value}>{t(option.label)}</option>
+              ))}
+            </select>
+          </>
+        )}
         <span class={left < 0 ? "compose-count over" : "compose-count"} aria-live="polite">
           {t("compose_chars_left", { n: left })}
         </span>
         {onCancel && (
           <button type="button" class="secondary" onClick={onCancel}>{t("compose_cancel")}</button>
         )}
-        <button type="submit" disabled={sending || uploading || (!text.trim() && !attached.length) || left < 0}>
-          {sending ? t("compose_sending") : replyTo ? t("compose_reply_submit") : t("compose_submit")}
+        <button type="submit" disabled={sending || uploading || !loaded || (!text.trim() && !attached.length && !editing?.media_attachments.length) || left < 0}>
+          {sending ? t("compose_sending") : submitLabel}
         </button>
       </div>
       {error && <p class="error" role="alert">{error}</p>}

@@ -6,7 +6,9 @@ import { navigate, paths } from "../router";
 import { sanitiseHtml } from "../sanitise";
 import { api } from "../session";
 import { t } from "../strings";
+import { Compose } from "../compose/Compose";
 import { type Toggle, flip, isOn } from "./actions";
+import { EditHistory } from "./EditHistory";
 
 interface Props {
   status: Status;
@@ -14,7 +16,7 @@ interface Props {
   onReply?: (status: Status) => void;
   /** The post a thread page is about: shown larger, no link to itself. */
   focused?: boolean;
-  /** Given for the signed-in member's own posts: offers Delete. */
+  /** Given for the signed-in member's own posts: offers Edit (with onChange) and Delete. */
   onDelete?: (status: Status) => void;
 }
 
@@ -60,6 +62,8 @@ export function StatusCard({ status: shown, onChange, onReply, focused, onDelete
   const [reporting, setReporting] = useState(false);
   const [reason, setReason] = useState("");
   const [reported, setReported] = useState<string | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [historyShown, setHistoryShown] = useState(false);
   const author = status.account;
   const permalink = paths.status(author.acct, status.id);
   const hidden = Boolean(status.spoiler_text) && !revealed;
@@ -120,9 +124,22 @@ export function StatusCard({ status: shown, onChange, onReply, focused, onDelete
         </a>
         <a class="status-time" href={permalink} title={fullTime(status.created_at)}>
           <time dateTime={status.created_at}>{shortTime(status.created_at)}</time>
-          {status.edited_at ? ` · ${t("edited")}` : ""}
         </a>
       </header>
+      {status.edited_at && (
+        <p class="status-edited">
+          <button
+            type="button"
+            class="link-button"
+            aria-expanded={historyShown}
+            title={t("edited_at", { time: fullTime(status.edited_at) })}
+            onClick={() => setHistoryShown(!historyShown)}
+          >
+            {historyShown ? t("edit_history_hide") : t("edit_history_show")}
+          </button>
+        </p>
+      )}
+      {historyShown && <EditHistory id={status.id} edited={status.edited_at} />}
       {status.spoiler_text && (
         <p class="status-spoiler">
           <span>{status.spoiler_text}</span>{" "}
@@ -131,7 +148,17 @@ export function StatusCard({ status: shown, onChange, onReply, focused, onDelete
           </button>
         </p>
       )}
-      {!hidden && (
+      {editing && (
+        <Compose
+          editing={status}
+          onCancel={() => setEditing(false)}
+          onPosted={(edited) => {
+            setEditing(false);
+            onChange?.(edited);
+          }}
+        />
+      )}
+      {!hidden && !editing && (
         <div
           class="status-content"
           lang={status.language ?? undefined}
@@ -177,7 +204,12 @@ export function StatusCard({ status: shown, onChange, onReply, focused, onDelete
           );
         })}
         {onDelete && !boost && (
-          <button type="button" class="status-delete" onClick={remove}>{t("delete_post")}</button>
+          <span class="status-own">
+            {onChange && !editing && (
+              <button type="button" class="status-edit" onClick={() => setEditing(true)}>{t("edit_post")}</button>
+            )}
+            <button type="button" class="status-delete" onClick={remove}>{t("delete_post")}</button>
+          </span>
         )}
         {onChange && !onDelete && !reporting && reported === null && (
           <button type="button" class="status-report" onClick={() => setReporting(true)}>{t("report")}</button>
