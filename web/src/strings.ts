@@ -112,6 +112,33 @@ export const en = {
   compose_media_video_alone: "A video cannot be posted together with other media.",
   compose_media_unsupported: "Only images (JPEG, PNG, WebP, GIF) and videos (MP4, WebM) can be attached.",
   compose_replying_to: "Replying to @{acct}",
+  poll_toggle: "Poll",
+  poll_legend: "Poll",
+  poll_choice: "Choice {n}",
+  poll_add_choice: "Add a choice",
+  poll_remove_choice: "Remove choice {n}",
+  poll_duration: "Poll length",
+  poll_multiple: "Allow several choices",
+  poll_5m: "5 minutes",
+  poll_30m: "30 minutes",
+  poll_1h: "1 hour",
+  poll_6h: "6 hours",
+  poll_1d: "1 day",
+  poll_3d: "3 days",
+  poll_7d: "7 days",
+  poll_problem_choices: "A poll needs at least two choices, none of them empty.",
+  poll_problem_duplicate: "Each choice of a poll must be different.",
+  poll_problem_long: "A poll choice can have at most 50 characters.",
+  poll_media: "A post can have media or a poll, not both.",
+  poll_choose_one: "Choose one answer",
+  poll_choose_several: "Choose one or more answers",
+  poll_vote: "Vote",
+  poll_results: "Poll results",
+  poll_your_choice: "your choice",
+  poll_votes_one: "1 vote",
+  poll_votes_other: "{n} votes",
+  poll_ends: "ends {time}",
+  poll_closed: "closed",
   compose_edit_label: "Edit your post",
   compose_edit_submit: "Save",
   edit_post: "Edit",
@@ -224,6 +251,6 @@ export function t(key: StringKey, vars: Record<string, string | number> = {}): s
 }
 
 /** "1 new post" / "3 new posts": keys named `<base>_one` and `<base>_other`. */
-export function plural(base: "new_posts", n: number): string {
+export function plural(base: "new_posts" | "poll_votes", n: number): string {
   return n === 1 ? t(`${base}_one`, { n }) : t(`${base}_other`, { n });
 }

@@ -6,6 +6,8 @@ import { api, stores } from "../session";
 import { type DraftAttachment, Attachments } from "./Attachments";
 import { attachmentProblem, uploadMedia } from "./media";
 import { t } from "../strings";
+import { PollEditor } from "../poll/PollEditor";
+import { type PollDraft, draftOf, newPoll, pollBody, pollProblem } from "../poll/poll";
 
 const MAX_CHARS = 500;
 const visibilities: { value: Visibility; label: Parameters<typeof t>[0] }[] = [
@@ -55,6 +57,7 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [attachments, setAttachments] = useState<DraftAttachment[]>([]);
+  const [poll, setPoll] = useState<PollDraft | null>(editing?.poll ? draftOf(editing.poll) : null);
   // One idempotency key per draft: a retried POST never makes a second post.
   const key = useRef(newKey());
   const left = MAX_CHARS - [...text].length - (warn ? [...spoiler].length : 0);
@@ -81,6 +84,10 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
   const attached = attachments.filter((item) => item.media);
 
   const attach = (files: File[]) => {
+    if (poll) {
+      setError(t("poll_media"));
+      return;
+    }
     const problem = attachmentProblem(attachments.map((item) => item.type), files.map((file) => file.type));
     if (problem) {
       setError(t(problems[problem]));
@@ -100,13 +107,19 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
   const submit = async (event: Event) => {
     event.preventDefault();
     if ((!text.trim() && !attached.length && !editing?.media_attachments.length) || left < 0 || uploading || !loaded) return;
+    const problem = poll && pollProblem(poll);
+    if (problem) {
+      setError(t(problem));
+      return;
+    }
     setSending(true);
     setError(null);
     try {
       if (editing) {
         // media and visibility stay as they are (an edit cannot change them)
         const edited = await api.request<Status>("PUT", `/api/v1/statuses/${encodeURIComponent(editing.id)}`, {
-          body: { status: text, spoiler_text: warn ? spoiler : "", sensitive: warn && Boolean(spoiler) },
+          // an edit without a poll removes the post's poll (Mastodon): the poll goes back as it is
+          body: { status: text, spoiler_text: warn ? spoiler : "", sensitive: warn && Boolean(spoiler), ...(poll ? { poll: pollBody(poll) } : {}) },
         });
         onPosted?.(edited.items);
         return;
@@ -127,6 +140,7 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
           visibility,
           in_reply_to_id: replyTo?.id,
           media_ids: attached.map((item) => item.media!.id),
+          ...(poll ? { poll: pollBody(poll) } : {}),
         },
         { "Idempotency-Key": key.current },
       );
@@ -136,6 +150,7 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
       setWarn(false);
       attachments.forEach((item) => URL.revokeObjectURL(item.preview));
       setAttachments([]);
+      setPoll(null);
       onPosted?.(status);
     } catch (caught) {
       setError(describeError(caught));
@@ -166,20 +181,33 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
         onKeyDown={(e) => (e.ctrlKey || e.metaKey) && e.key === "Enter" && submit(e)}
       />
       <Attachments items={attachments} onDescribe={(key, description) => patch(key, { description })} onRemove={remove} />
+      {poll && <PollEditor id={`${id}-poll`} draft={poll} onChange={setPoll} />}
       <div class="compose-bar">
-        {!editing && <label class="chip file-chip">
+        {!editing && <label class={poll ? "chip file-chip disabled" : "chip file-chip"}>
           {t("compose_add_media")}
           <input
             type="file"
             class="visually-hidden"
             accept="image/jpeg,image/png,image/webp,image/gif,video/mp4,video/webm"
             multiple
+            disabled={Boolean(poll)}
             onChange={(e) => {
               attach([...(e.currentTarget.files ?? [])]);
               e.currentTarget.value = "";
             }}
           />
         </label>}
+        {(!editing || editing.poll) && (
+          <button
+            type="button"
+            class={poll ? "chip active" : "chip"}
+            aria-pressed={Boolean(poll)}
+            disabled={attachments.length > 0}
+            onClick={() => setPoll(poll ? null : newPoll())}
+          >
+            {t("poll_toggle")}
+          </button>
+        )}
         <button type="button" class={warn ? "chip active" : "chip"} aria-pressed={warn} onClick={() => setWarn(!warn)}>
           {t("compose_cw_toggle")}
         </button>

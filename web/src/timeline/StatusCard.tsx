@@ -9,6 +9,7 @@ import { t } from "../strings";
 import { Compose } from "../compose/Compose";
 import { type Toggle, flip, isOn } from "./actions";
 import { EditHistory } from "./EditHistory";
+import { PollView } from "../poll/PollView";
 
 interface Props {
   status: Status;
@@ -165,6 +166,9 @@ export function StatusCard({ status: shown, onChange, onReply, focused, onDelete
           onClick={(event) => followContentLink(event, status)}
           dangerouslySetInnerHTML={{ __html: sanitiseHtml(status.content) }}
         />
+      )}
+      {!hidden && !editing && status.poll && (
+        <PollView poll={status.poll} canVote={Boolean(onChange) && !onDelete} onVoted={(poll) => onChange?.({ ...status, poll })} />
       )}
       {!hidden && status.sensitive && status.media_attachments.length > 0 && !mediaShown && (
         <button type="button" class="secondary sensitive" onClick={() => setMediaShown(true)}>{t("sensitive_media")}</button>
