@@ -139,6 +139,8 @@ export const en = {
   poll_votes_other: "{n} votes",
   poll_ends: "ends {time}",
   poll_closed: "closed",
+  compose_suggestions: "Suggestions",
+  compose_suggestions_count: "{n} suggestions: up and down arrows to choose, Enter to insert.",
   compose_edit_label: "Edit your post",
   compose_edit_submit: "Save",
   edit_post: "Edit",

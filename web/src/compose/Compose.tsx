@@ -7,6 +7,8 @@ import { type DraftAttachment, Attachments } from "./Attachments";
 import { attachmentProblem, uploadMedia } from "./media";
 import { t } from "../strings";
 import { PollEditor } from "../poll/PollEditor";
+import { type Suggestion, type Token, complete, suggest, tokenAt } from "./autocomplete";
+import { Suggestions, optionId } from "./Suggestions";
 import { type PollDraft, draftOf, newPoll, pollBody, pollProblem } from "../poll/poll";
 
 const MAX_CHARS = 500;
@@ -57,6 +59,11 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [attachments, setAttachments] = useState<DraftAttachment[]>([]);
+  const [token, setToken] = useState<Token | null>(null);
+  const [suggestions, setSuggestions] = useState<Suggestion[]>([]);
+  const [active, setActive] = useState(0);
+  const textarea = useRef<HTMLTextAreaElement>(null);
+  const caret = useRef<number | null>(null);
   const [poll, setPoll] = useState<PollDraft | null>(editing?.poll ? draftOf(editing.poll) : null);
   // One idempotency key per draft: a retried POST never makes a second post.
   const key = useRef(newKey());
@@ -77,6 +84,56 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
       })
       .catch((caught) => setError(describeError(caught)));
   }, [editing?.id]);
+
+  // Suggestions for the @mention or #hashtag at the caret, a moment after typing stops.
+  const query = token ? `${token.kind}${token.query}` : "";
+  useEffect(() => {
+    setSuggestions([]);
+    setActive(0);
+    if (!token) return;
+    const abort = new AbortController();
+    const timer = setTimeout(() => {
+      suggest(api, token, abort.signal).then(setSuggestions, () => setSuggestions([]));
+    }, 200);
+    return () => {
+      clearTimeout(timer);
+      abort.abort();
+    };
+  }, [query]);
+  useEffect(() => {
+    if (caret.current === null || !textarea.current) return;
+    textarea.current.setSelectionRange(caret.current, caret.current);
+    caret.current = null;
+  }, [text]);
+  const open = token !== null && suggestions.length > 0;
+  const choose = (item: Suggestion) => {
+    if (!token) return;
+    const done = complete(text, token, item.value);
+    caret.current = done.caret;
+    setText(done.text);
+    setToken(null);
+  };
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (open) {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        const step = event.key === "ArrowDown" ? 1 : -1;
+        setActive((active + step + suggestions.length) % suggestions.length);
+        return;
+      }
+      if (event.key === "Enter" || event.key === "Tab") {
+        event.preventDefault();
+        choose(suggestions[active]);
+        return;
+      }
+      if (event.key === "Escape") {
+        event.preventDefault();
+        setToken(null);
+        return;
+      }
+    }
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") void submit(event);
+  };
 
   const patch = (key: string, change: Partial<DraftAttachment>) =>
     setAttachments((old) => old.map((item) => (item.key === key ? { ...item, ...change } : item)));
@@ -173,13 +230,22 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
       <label class="visually-hidden" for={`${id}-text`}>{label}</label>
       <textarea
         id={`${id}-text`}
+        ref={textarea}
+        aria-autocomplete="list"
+        aria-controls={open ? `${id}-suggestions` : undefined}
+        aria-activedescendant={open ? optionId(`${id}-suggestions`, active) : undefined}
+        onBlur={() => setToken(null)}
         rows={replyTo || editing ? 3 : 4}
         value={text}
         disabled={!loaded}
         placeholder={label}
-        onInput={(e) => setText(e.currentTarget.value)}
-        onKeyDown={(e) => (e.ctrlKey || e.metaKey) && e.key === "Enter" && submit(e)}
+        onInput={(e) => {
+          setText(e.currentTarget.value);
+          setToken(tokenAt(e.currentTarget.value, e.currentTarget.selectionStart ?? e.currentTarget.value.length));
+        }}
+        onKeyDown={onKeyDown}
       />
+      {open && <Suggestions id={`${id}-suggestions`} items={suggestions} active={active} onChoose={choose} />}
       <Attachments items={attachments} onDescribe={(key, description) => patch(key, { description })} onRemove={remove} />
       {poll && <PollEditor id={`${id}-poll`} draft={poll} onChange={setPoll} />}
       <div class="compose-bar">
