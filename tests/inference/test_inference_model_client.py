@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from live_support import REPO, ModelServerProcess
+from prometheus_client import REGISTRY
 
 from rookery.inference.anomaly import BEHAVIOUR_FEATURES
 from rookery.workloads.adapters.inference import (
@@ -191,6 +192,18 @@ async def test_inprocess_moderation_matches_the_served_model() -> None:
         "moderation", [{"text": "Nice photo!"}, {"text": "fuck you moron"}]
     )
     assert (benign["action"], abusive["action"]) == ("allow", "hide")
+
+
+async def test_inprocess_predictions_are_timed_per_model() -> None:
+    """`rookery up` serves models in-process: their latency is on the workloads' own /metrics."""
+
+    def count() -> float:
+        return REGISTRY.get_sample_value("rookery_inference_duration_seconds_count", {"model": "moderation"}) or 0.0
+
+    client = InProcessModelClient(models=["moderation"], load_wait_s=60.0)
+    before = count()
+    await client.predict("moderation", [{"text": "Nice photo!"}, {"text": "see you soon"}])
+    assert count() - before == 1  # one batch
 
 
 def test_inprocess_client_without_the_ml_extra_raises_model_unavailable() -> None:

@@ -10,6 +10,7 @@ import orjson
 import pytest
 from inference_support import NOW, iso, spam_account_events
 from live_support import ModelServerProcess
+from prometheus_client.parser import text_string_to_metric_families
 
 MODELS = ["moderation", "embeddings", "ranking", "anomaly"]
 
@@ -178,6 +179,28 @@ def test_metrics_are_exposed(http: httpx.Client) -> None:
     metrics = http.get("/metrics")
     assert metrics.status_code == 200
     assert "request_predict_seconds" in metrics.text
+
+
+def predictions_counted(http: httpx.Client, model: str) -> float:
+    for family in text_string_to_metric_families(http.get("/metrics").text):
+        if family.name == "rookery_inference_duration_seconds":
+            for sample in family.samples:
+                if sample.name.endswith("_count") and sample.labels == {"model": model}:
+                    return sample.value
+    return 0.0
+
+
+def test_inference_latency_is_reported_per_model_for_v1_and_v2(http: httpx.Client) -> None:
+    before = {model: predictions_counted(http, model) for model in ("moderation", "embeddings")}
+    assert http.post("/v1/models/moderation:predict", json={"instances": [{"text": "hi"}]}).status_code == 200
+    body = {"inputs": [v2_bytes("text", ["good morning everyone"])]}
+    assert http.post("/v2/models/moderation/infer", json=body).status_code == 200
+    assert http.post("/v1/models/embeddings:predict", json={"instances": [{"text": "hi"}]}).status_code == 200
+    after = {model: predictions_counted(http, model) for model in ("moderation", "embeddings")}
+    assert {m: after[m] - before[m] for m in after} == {"moderation": 2, "embeddings": 1}
+    refused = predictions_counted(http, "moderation")
+    assert http.post("/v1/models/moderation:predict", json={"instances": []}).status_code == 400
+    assert predictions_counted(http, "moderation") == refused  # refused input never reached the model
 
 
 def binary_text_request(texts: list[str], length_prefix_delta: int = 0) -> tuple[bytes, dict[str, str]]:

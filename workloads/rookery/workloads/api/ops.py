@@ -1,6 +1,7 @@
 """Operational endpoints of every process: ``/healthz`` (liveness), ``/readyz`` (a real query to
-each configured store; 503 when one is down) and ``/metrics`` (Prometheus), plus RED metrics per
-route template (requests, errors by status, duration), recorded by a pure ASGI middleware.
+each configured store; 503 when one is down; each check also sets ``rookery_store_up``) and
+``/metrics`` (Prometheus), plus RED metrics per route template (requests, errors by status,
+duration), recorded by a pure ASGI middleware.
 
 ``install(app, container)`` adds them to the API app; ``ops_app(container)`` is the whole HTTP
 surface of a worker process (`rookery worker NAME`).
@@ -19,6 +20,8 @@ from fastapi import FastAPI
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rookery.workloads.metrics import STORE_UP
 
 if TYPE_CHECKING:
     from rookery.workloads.bootstrap import Container
@@ -99,6 +102,8 @@ async def readiness(container: Container) -> tuple[bool, dict[str, str]]:
         return "down: no answer" if answer is False else "ok"  # pings that report instead of raise
 
     results = dict(zip(checks, await asyncio.gather(*(run(c) for c in checks.values())), strict=True))
+    for store, result in results.items():
+        STORE_UP.labels(store).set(1 if result == "ok" else 0)
     return all(v == "ok" for v in results.values()), results
 
 

@@ -20,6 +20,7 @@ import jwt
 
 from rookery.workloads.domain import errors
 from rookery.workloads.domain.oauth import AuthContext
+from rookery.workloads.metrics import count_lookup
 from rookery.workloads.ports.accounts import JwksSource, SigningKeys
 from rookery.workloads.ports.edge import Realtime
 
@@ -181,6 +182,7 @@ class TokenValidator:
 
     async def validate(self, token: str) -> AuthContext:
         cached = self._cache.get(token)
+        count_lookup("tokens", "memory", hit=cached is not None)
         now = time.time()
         if cached is not None:
             if cached.expires_at + self.leeway_s > now and cached.token_id not in self._revoked:

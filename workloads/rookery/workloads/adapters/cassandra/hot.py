@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.timelines import TimelineEntry
+from rookery.workloads.metrics import count_lookup
 from rookery.workloads.ports.feed import TimelineStore
 
 MARKER_IDS = 1 << 20  # no status id is this small (a snowflake 16 ms after 1970)
@@ -49,7 +50,9 @@ class HotColdTimelineStore:
         if not page.ascending:
             found = await self.hot.range(owner_id, page.widened(1))
             if (found and _is_bottom(found[-1])) or len(found) > page.limit:
+                count_lookup("home_timelines", "redis", hit=True)
                 return [e for e in found if not _is_bottom(e)][: page.limit]
+            count_lookup("home_timelines", "redis", hit=False)
         found = await self.durable.range(owner_id, page)
         if page.max_id is None and page.lower is None:  # warm the hot list with the newest page
             whole = len(found) < page.limit  # the timeline is shorter than a page: all of it

@@ -41,6 +41,7 @@ from cassandra.policies import ConstantReconnectionPolicy, DCAwareRoundRobinPoli
 from cassandra.query import BatchStatement, BatchType, PreparedStatement, tuple_factory
 
 from rookery.workloads.domain.unavailable import StoreUnavailable
+from rookery.workloads.metrics import statement_kind, store_request
 
 log = logging.getLogger("rookery.cassandra")
 
@@ -142,6 +143,7 @@ class CassandraSession:
         self.session: Session | None = None
         self._prepared: dict[str, PreparedStatement] = {}
         self._pending: dict[str, tuple[str, bool, bool]] = {}  # cql -> (cql, idempotent, write)
+        self._kinds: dict[str, str] = {}  # cql -> its statement kind (the latency metric's label)
         self._connecting: asyncio.Lock | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -171,6 +173,7 @@ class CassandraSession:
     def register(self, cql: str, *, write: bool, idempotent: bool = True) -> str:
         """Declare a statement (prepared at ``connect``); returns the key to execute it by."""
         self._pending[cql] = (cql, idempotent, write)
+        self._kinds[cql] = statement_kind(cql)
         return cql
 
     async def connect(self) -> None:
@@ -236,24 +239,26 @@ class CassandraSession:
 
     async def execute(self, key: str, params: Sequence[Any] = ()) -> list[Any]:
         """Run a registered statement; every page of rows (tuples)."""
-        session = await self._ensure()
-        statement = self._prepared[key]
-        try:
-            response = session.execute_async(statement.bind(params))
-            return await _Pages(response, asyncio.get_running_loop()).future
-        except UNAVAILABLE as exc:
-            raise StoreUnavailable(f"cassandra: {type(exc).__name__}: {exc}") from exc
+        with store_request("cassandra", self._kinds[key]):
+            session = await self._ensure()
+            statement = self._prepared[key]
+            try:
+                response = session.execute_async(statement.bind(params))
+                return await _Pages(response, asyncio.get_running_loop()).future
+            except UNAVAILABLE as exc:
+                raise StoreUnavailable(f"cassandra: {type(exc).__name__}: {exc}") from exc
 
     def prepared(self, key: str) -> PreparedStatement:
         return self._prepared[key]
 
     async def execute_statement(self, statement: Any) -> list[Any]:
         """Run a built statement (a batch of prepared ones)."""
-        session = await self._ensure()
-        try:
-            return await _Pages(session.execute_async(statement), asyncio.get_running_loop()).future
-        except UNAVAILABLE as exc:
-            raise StoreUnavailable(f"cassandra: {type(exc).__name__}: {exc}") from exc
+        with store_request("cassandra", "batch"):
+            session = await self._ensure()
+            try:
+                return await _Pages(session.execute_async(statement), asyncio.get_running_loop()).future
+            except UNAVAILABLE as exc:
+                raise StoreUnavailable(f"cassandra: {type(exc).__name__}: {exc}") from exc
 
     async def query(self, cql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Unprepared statement (schema changes, one-off reads)."""
@@ -272,19 +277,20 @@ class CassandraSession:
         params = list(params_list)
         if not params:
             return
-        session = await self._ensure()
-        statement = self._prepared[key]
-        try:
-            await asyncio.to_thread(
-                execute_concurrent_with_args,
-                session,
-                statement,
-                params,
-                concurrency=self.max_concurrency,
-                raise_on_first_error=True,
-            )
-        except UNAVAILABLE as exc:
-            raise StoreUnavailable(f"cassandra: {type(exc).__name__}: {exc}") from exc
+        with store_request("cassandra", "concurrent"):
+            session = await self._ensure()
+            statement = self._prepared[key]
+            try:
+                await asyncio.to_thread(
+                    execute_concurrent_with_args,
+                    session,
+                    statement,
+                    params,
+                    concurrency=self.max_concurrency,
+                    raise_on_first_error=True,
+                )
+            except UNAVAILABLE as exc:
+                raise StoreUnavailable(f"cassandra: {type(exc).__name__}: {exc}") from exc
 
     async def execute_batches(self, key: str, params_list: Sequence[Sequence[Any]], size: int = 100) -> None:
         """Rows of ONE partition (the caller's promise) in unlogged batches of ``size``: one

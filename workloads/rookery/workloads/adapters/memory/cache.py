@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
+from rookery.workloads.metrics import count_lookups
+
 
 class MemoryCache:
     def __init__(self, max_entries: int = 100_000) -> None:
@@ -29,11 +31,15 @@ class MemoryCache:
             self._entries.popitem(last=False)
 
     async def get(self, key: str) -> bytes | None:
-        return self._live(key, time.monotonic())
+        found = self._live(key, time.monotonic())
+        count_lookups("memory", [key], [found])
+        return found
 
     async def get_many(self, keys: list[str]) -> list[bytes | None]:
         now = time.monotonic()
-        return [self._live(key, now) for key in keys]
+        found = [self._live(key, now) for key in keys]
+        count_lookups("memory", keys, found)
+        return found
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None:
         self._store(key, value, ttl_s, time.monotonic())

@@ -27,6 +27,7 @@ import asyncpg
 from rookery.workloads.adapters.sql.paging import Params, id_pairs_query, newest_first
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.unavailable import StoreUnavailable
+from rookery.workloads.metrics import statement_kind, store_request
 
 log = logging.getLogger("rookery.postgres")
 
@@ -163,14 +164,16 @@ class PostgresDatabase:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
         """One unit of work: everything done on the yielded connection commits or rolls back."""
-        async with self.connection() as conn:
-            with unavailable_as_503():
-                async with conn.transaction():
-                    yield conn
+        with store_request("postgres", "transaction"):
+            async with self.connection() as conn:
+                with unavailable_as_503():
+                    async with conn.transaction():
+                        yield conn
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        async with self.connection() as conn:
-            return list(await conn.fetch(sql, *args))
+        with store_request("postgres", statement_kind(sql)):
+            async with self.connection() as conn:
+                return list(await conn.fetch(sql, *args))
 
     async def id_pairs(self, table: str, column: str, value: int, out: str, page: PageRequest) -> list[tuple[int, int]]:
         """(row id, ``out``) of the rows of ``table`` whose ``column`` is ``value``, a page newest first."""
@@ -179,16 +182,19 @@ class PostgresDatabase:
         return newest_first([(row["id"], row[out]) for row in rows], page)
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
-        async with self.connection() as conn:
-            return await conn.fetchrow(sql, *args)
+        with store_request("postgres", statement_kind(sql)):
+            async with self.connection() as conn:
+                return await conn.fetchrow(sql, *args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
-        async with self.connection() as conn:
-            return await conn.fetchval(sql, *args)
+        with store_request("postgres", statement_kind(sql)):
+            async with self.connection() as conn:
+                return await conn.fetchval(sql, *args)
 
     async def execute(self, sql: str, *args: Any) -> str:
-        async with self.connection() as conn:
-            return str(await conn.execute(sql, *args))
+        with store_request("postgres", statement_kind(sql)):
+            async with self.connection() as conn:
+                return str(await conn.execute(sql, *args))
 
     async def ping(self) -> None:
         """A real round trip (readiness); raises StoreUnavailable when the server is not answering."""

@@ -7,6 +7,7 @@ from typing import cast
 import redis.asyncio as aioredis
 
 from rookery.workloads.adapters.redis.keys import Keys, guard
+from rookery.workloads.metrics import count_lookups
 
 
 def _px(ttl_s: float | None) -> int | None:
@@ -23,7 +24,9 @@ class RedisCache:
 
     async def get(self, key: str) -> bytes | None:
         with guard():
-            return cast(bytes | None, await self._redis.get(self._key(key)))
+            found = cast(bytes | None, await self._redis.get(self._key(key)))
+        count_lookups("redis", [key], [found])
+        return found
 
     async def get_many(self, keys: list[str]) -> list[bytes | None]:
         if not keys:
@@ -33,8 +36,11 @@ class RedisCache:
             # keys of many owners live in many slots: a cluster client splits the MGET per slot
             mget_nonatomic = getattr(self._redis, "mget_nonatomic", None)
             if mget_nonatomic is not None:
-                return cast(list[bytes | None], list(await mget_nonatomic(names)))
-            return cast(list[bytes | None], list(await self._redis.mget(names)))
+                found = cast(list[bytes | None], list(await mget_nonatomic(names)))
+            else:
+                found = cast(list[bytes | None], list(await self._redis.mget(names)))
+        count_lookups("redis", keys, found)
+        return found
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None:
         with guard():

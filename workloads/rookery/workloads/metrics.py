@@ -1,0 +1,84 @@
+"""Prometheus metrics of the stores, caches and outbox (exported on each process's /metrics).
+
+The others live beside what they measure: HTTP RED metrics in ``api/ops.py``, the Kafka bus in
+``adapters/kafka/metrics.py``, model decisions in the workers, inference in ``rookery.inference``.
+Every label here takes a value from a small fixed set (never a key, an id or a statement).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from rookery.workloads.domain.unavailable import StoreUnavailable
+
+CACHE_HITS = Counter(
+    "rookery_cache_hits_total", "Cache lookups that found the entry, by cache and backend.", ["cache", "backend"]
+)
+CACHE_MISSES = Counter(
+    "rookery_cache_misses_total",
+    "Cache lookups that did not find the entry, by cache and backend.",
+    ["cache", "backend"],
+)
+STORE_DURATION = Histogram(
+    "rookery_store_request_duration_seconds",
+    "Requests to a data store (postgres, cassandra) by operation, errors included.",
+    ["store", "operation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+STORE_UNAVAILABLE = Counter(
+    "rookery_store_unavailable_total",
+    "Requests to a data store that failed because it was down, overloaded or too slow (a 503).",
+    ["store", "operation"],
+)
+STORE_UP = Gauge(
+    "rookery_store_up", "1 when the store answered this process's last readiness check, else 0.", ["store"]
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "rookery_outbox_oldest_event_age_seconds",
+    "Age of the oldest event the outbox relay found waiting in its last pass (0: none waiting).",
+)
+OUTBOX_RELAYED = Counter("rookery_outbox_events_relayed_total", "Outbox events published to the event bus.")
+
+# the cache a key belongs to: its first segment (``status:<id>``, ``account:v2:<id>`` ...)
+CACHE_NAMES = {"status": "statuses", "account": "accounts", "ranking": "ranking", "moderation": "moderation"}
+OTHER = "other"
+# the statement kinds a store reports; the first word of a statement, anything else is "other"
+VERBS = frozenset({"select", "insert", "update", "delete"})
+
+
+def cache_name(key: str) -> str:
+    return CACHE_NAMES.get(key.partition(":")[0], OTHER)
+
+
+def count_lookups(backend: str, keys: list[str], found: list[bytes | None]) -> None:
+    """Hits and misses of one lookup (``found[i]`` answers ``keys[i]``)."""
+    for key, value in zip(keys, found, strict=True):
+        (CACHE_MISSES if value is None else CACHE_HITS).labels(cache_name(key), backend).inc()
+
+
+def count_lookup(cache: str, backend: str, hit: bool) -> None:
+    (CACHE_HITS if hit else CACHE_MISSES).labels(cache, backend).inc()
+
+
+def statement_kind(statement: str) -> str:
+    """select, insert, update, delete or other: the first word of a SQL or CQL statement."""
+    words = statement[:40].split(maxsplit=1)
+    verb = words[0].lower() if words else OTHER
+    return verb if verb in VERBS else OTHER
+
+
+@contextlib.contextmanager
+def store_request(store: str, operation: str) -> Iterator[None]:
+    """Times the block as one request to ``store``; StoreUnavailable out of it is counted too."""
+    started = time.perf_counter()
+    try:
+        yield
+    except StoreUnavailable:
+        STORE_UNAVAILABLE.labels(store, operation).inc()
+        raise
+    finally:
+        STORE_DURATION.labels(store, operation).observe(time.perf_counter() - started)
