@@ -2,6 +2,8 @@
 // another object with the same keys; `t` fills {placeholders} from its second argument.
 
 export const en = {
+  /** The catalogue's language (BCP 47): names of languages and dates are given in it. */
+  locale: "en",
   app_name: "Rookery",
   nav_main: "Main navigation",
   nav_home: "Home",
@@ -141,6 +143,8 @@ export const en = {
   poll_closed: "closed",
   compose_suggestions: "Suggestions",
   compose_suggestions_count: "{n} suggestions: up and down arrows to choose, Enter to insert.",
+  compose_language: "Language of the post",
+  compose_focus_label: "Focus point of media {n} (now {x}, {y}): click the part that must stay in view, or move it with the arrow keys",
   compose_edit_label: "Edit your post",
   compose_edit_submit: "Save",
   edit_post: "Edit",

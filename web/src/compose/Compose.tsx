@@ -2,9 +2,10 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError } from "../api/errors";
 import { storedToken } from "../api/auth";
 import type { MediaAttachment, Status, StatusSource, Visibility } from "../api/types";
-import { api, stores } from "../session";
+import { api, stores, useMe } from "../session";
 import { type DraftAttachment, Attachments } from "./Attachments";
-import { attachmentProblem, uploadMedia } from "./media";
+import { attachmentProblem, focusParam, uploadMedia } from "./media";
+import { defaultLanguage, languageOptions } from "./languages";
 import { t } from "../strings";
 import { PollEditor } from "../poll/PollEditor";
 import { type Suggestion, type Token, complete, suggest, tokenAt } from "./autocomplete";
@@ -56,6 +57,12 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
   const [visibility, setVisibility] = useState<Visibility>(
     replyTo && replyTo.visibility !== "public" ? replyTo.visibility : "public",
   );
+  const { me } = useMe();
+  const [language, setLanguage] = useState(editing?.language || defaultLanguage(me?.source?.language));
+  const languageChosen = useRef(Boolean(editing));
+  useEffect(() => {
+    if (!languageChosen.current && me) setLanguage(defaultLanguage(me.source?.language));
+  }, [me?.id]);
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [attachments, setAttachments] = useState<DraftAttachment[]>([]);
@@ -152,7 +159,7 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
     }
     setError(null);
     for (const file of files) {
-      const item: DraftAttachment = { key: newKey(), type: file.type, preview: URL.createObjectURL(file), progress: 0, media: null, description: "", error: null };
+      const item: DraftAttachment = { key: newKey(), type: file.type, preview: URL.createObjectURL(file), progress: 0, media: null, description: "", focus: null, error: null };
       setAttachments((old) => [...old, item]);
       uploadMedia(api.origin, storedToken(stores), file, (progress) => patch(item.key, { progress }))
         .then((media) => patch(item.key, { media }))
@@ -176,7 +183,7 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
         // media and visibility stay as they are (an edit cannot change them)
         const edited = await api.request<Status>("PUT", `/api/v1/statuses/${encodeURIComponent(editing.id)}`, {
           // an edit without a poll removes the post's poll (Mastodon): the poll goes back as it is
-          body: { status: text, spoiler_text: warn ? spoiler : "", sensitive: warn && Boolean(spoiler), ...(poll ? { poll: pollBody(poll) } : {}) },
+          body: { status: text, spoiler_text: warn ? spoiler : "", sensitive: warn && Boolean(spoiler), language, ...(poll ? { poll: pollBody(poll) } : {}) },
         });
         onPosted?.(edited.items);
         return;
@@ -184,8 +191,9 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
       for (const item of attached) {
         await processed(item.media!);
         // After processing: a description PUT while the server still processes the file is lost.
-        if (item.description) {
-          await api.request("PUT", `/api/v1/media/${encodeURIComponent(item.media!.id)}`, { body: { description: item.description } });
+        if (item.description || item.focus) {
+          const body = { description: item.description, ...(item.focus ? { focus: focusParam(item.focus) } : {}) };
+          await api.request("PUT", `/api/v1/media/${encodeURIComponent(item.media!.id)}`, { body });
         }
       }
       const status = await api.post<Status>(
@@ -195,6 +203,7 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
           spoiler_text: warn ? spoiler : "",
           sensitive: warn && Boolean(spoiler),
           visibility,
+          language,
           in_reply_to_id: replyTo?.id,
           media_ids: attached.map((item) => item.media!.id),
           ...(poll ? { poll: pollBody(poll) } : {}),
@@ -246,7 +255,12 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
         onKeyDown={onKeyDown}
       />
       {open && <Suggestions id={`${id}-suggestions`} items={suggestions} active={active} onChoose={choose} />}
-      <Attachments items={attachments} onDescribe={(key, description) => patch(key, { description })} onRemove={remove} />
+      <Attachments
+        items={attachments}
+        onDescribe={(key, description) => patch(key, { description })}
+        onFocus={(key, focus) => patch(key, { focus })}
+        onRemove={remove}
+      />
       {poll && <PollEditor id={`${id}-poll`} draft={poll} onChange={setPoll} />}
       <div class="compose-bar">
         {!editing && <label class={poll ? "chip file-chip disabled" : "chip file-chip"}>
@@ -287,6 +301,15 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
             </select>
           </>
         )}
+        <label class="visually-hidden" for={`${id}-language`}>{t("compose_language")}</label>
+        <select id={`${id}-language`} class="compose-language" value={language} onChange={(e) => {
+            languageChosen.current = true;
+            setLanguage(e.currentTarget.value);
+          }}>
+          {languageOptions(language).map((option) => (
+            <option key={option.code} value={option.code} lang={option.code}>{option.name}</option>
+          ))}
+        </select>
         <span class={left < 0 ? "compose-count over" : "compose-count"} aria-live="polite">
           {t("compose_chars_left", { n: left })}
         </span>

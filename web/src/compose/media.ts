@@ -55,3 +55,35 @@ export function uploadMedia(
     request.send(form);
   });
 }
+
+export interface Focus {
+  x: number;
+  y: number;
+}
+
+const clamp = (value: number) => Math.round(Math.max(-1, Math.min(1, value)) * 100) / 100;
+
+/** Mastodon's focus point from a click on the preview: x -1 (left) to 1 (right), y 1 (top) to -1 (bottom). */
+export function focusAt(offsetX: number, offsetY: number, width: number, height: number): Focus {
+  if (width <= 0 || height <= 0) return { x: 0, y: 0 };
+  return { x: clamp((offsetX / width) * 2 - 1), y: clamp(1 - (offsetY / height) * 2) };
+}
+
+/** The focus point moved by an arrow key (a tenth of the picture each press), or null for other keys. */
+export function focusMoved(focus: Focus, key: string): Focus | null {
+  const step = 0.1;
+  if (key === "ArrowLeft") return { ...focus, x: clamp(focus.x - step) };
+  if (key === "ArrowRight") return { ...focus, x: clamp(focus.x + step) };
+  if (key === "ArrowUp") return { ...focus, y: clamp(focus.y + step) };
+  if (key === "ArrowDown") return { ...focus, y: clamp(focus.y - step) };
+  return null;
+}
+
+/** The focus parameter of PUT /api/v1/media/:id: "x,y". */
+export const focusParam = (focus: Focus) => `${focus.x},${focus.y}`;
+
+/** CSS object-position keeping the focus point in view when a preview is cropped. */
+export function objectPosition(focus: Focus | undefined | null): string | undefined {
+  if (!focus) return undefined;
+  return `${Math.round(((focus.x + 1) / 2) * 100)}% ${Math.round(((1 - focus.y) / 2) * 100)}%`;
+}

@@ -10,6 +10,7 @@ import { Compose } from "../compose/Compose";
 import { type Toggle, flip, isOn } from "./actions";
 import { EditHistory } from "./EditHistory";
 import { PollView } from "../poll/PollView";
+import { objectPosition } from "../compose/media";
 
 interface Props {
   status: Status;
@@ -180,7 +181,7 @@ export function StatusCard({ status: shown, onChange, onReply, focused, onDelete
               <video key={media.id} src={media.url} controls={media.type === "video"} autoPlay={media.type === "gifv"} loop={media.type === "gifv"} muted={media.type === "gifv"} aria-label={media.description ?? undefined} />
             ) : (
               <a key={media.id} href={media.url} target="_blank" rel="noopener noreferrer">
-                <img src={media.preview_url ?? media.url} alt={media.description ?? ""} loading="lazy" />
+                <img src={media.preview_url ?? media.url} alt={media.description ?? ""} loading="lazy" style={{ objectPosition: objectPosition(media.meta?.focus) }} />
               </a>
             ),
           )}
