@@ -233,7 +233,16 @@ def test_the_operator_runs_as_two_replicas_and_killing_the_leader_hands_over(ope
 
     before, deleted = resumed(), time.monotonic()
     kubectl.run("delete", "pod", leader, "--wait=false")
-    waiting.eventually(resumed, "the standby taking over", timeout_s=60, interval_s=0.5, until=lambda n: n > before)
+    waiting.eventually(
+        resumed,
+        timeout_s=60,
+        interval_s=0.5,
+        until=lambda n: n > before,
+        message=lambda _: (
+            f"the standby {standby} did not take over within 60 s; peering {_peers(kubectl)};"
+            f" its log:\n{kubectl.run('logs', standby, check=False).stdout[-3000:]}"
+        ),
+    )
     took_over_s = time.monotonic() - deleted
     assert took_over_s < 30, took_over_s  # a leader that stops leaves the peering: no lifetime to wait out
     assert leader not in _peers(kubectl)

@@ -143,9 +143,24 @@ def cluster(stack_env: dict[str, str]) -> Iterator[Kubectl]:
     kubectl.image = image  # type: ignore[attr-defined]
     try:
         kubectl.run("wait", "--for=condition=Ready", "pod/echo", "pod/client", f"--timeout={TIMEOUT_S}s")
+        # a Ready pod reaches the Service's rules through the EndpointSlice controller and kube-proxy,
+        # both asynchronous (seen on a cold CI machine: refused right after Ready)
+        waiting.eventually(
+            lambda: _answers(f"http://{_cluster_ip(kubectl)}/"),
+            "the echo Service's ClusterIP answering",
+            timeout_s=TIMEOUT_S,
+            interval_s=0.5,
+        )
         yield kubectl
     finally:
         kubectl.run("delete", "namespace", namespace, "--wait=false", check=False)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def _cluster_ip(kubectl: Kubectl) -> str:
