@@ -35,7 +35,7 @@ const hostile = '<img src=x onerror="window.pwned=1"><script>window.pwned=1</scr
 
 describe("editing one's own post", () => {
   it("loads the typed text from /source, PUTs the edit and hands the edited post on", async () => {
-    const mine = status("7", { content: "<p>teh tide</p>", spoiler_text: "" });
+    const mine = status("7", { content: "<p>teh tide</p>", spoiler_text: "", language: "de" });
     const edited = status("7", { content: "<p>the tide</p>", edited_at: "2026-12-04T11:00:00.000Z" });
     answers["GET /api/v1/statuses/7/source"] = { id: "7", text: "teh tide #sea", spoiler_text: "" };
     answers["PUT /api/v1/statuses/7"] = edited;
@@ -56,7 +56,8 @@ describe("editing one's own post", () => {
     await act(async () => button("Save").click());
     await settle();
     expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(["GET /api/v1/statuses/7/source", "PUT /api/v1/statuses/7"]);
-    expect(calls[1].body).toEqual({ status: "the tide #sea", spoiler_text: "", sensitive: false });
+    // the post's own language stays unless changed
+    expect(calls[1].body).toEqual({ status: "the tide #sea", spoiler_text: "", sensitive: false, language: "de" });
     expect(changed).toEqual([edited]);
   });
 
