@@ -10,6 +10,8 @@ from e2e.stack.service import StackContext
 
 PORT = 9090
 SERVER = pathlib.Path("/usr/bin/prometheus")
+# the rule checker and unit-test runner of the same package (tests/delivery/test_delivery_alerts.py)
+PROMTOOL = pathlib.Path("/usr/bin/promtool")
 # Whoever wants to be scraped (a test's metrics server, a Rookery process) drops a file_sd JSON file
 # ([{"targets": ["127.0.0.1:PORT"], "labels": {...}}]) into targets/; Prometheus picks it up at once.
 CONFIG = """\

@@ -71,7 +71,16 @@ def test_project_admits_every_kind_the_charts_render(helm: pathlib.Path) -> None
     cluster = {(k["group"], k["kind"]) for k in spec["clusterResourceWhitelist"]}
     namespaced = {(k["group"], k["kind"]) for k in spec["namespaceResourceWhitelist"]}
     docs = [
-        *template(helm, OPERATOR_CHART, include_crds=True, sets={"metrics.serviceMonitor.enabled": "true"}),
+        *template(
+            helm,
+            OPERATOR_CHART,
+            include_crds=True,
+            sets={
+                "metrics.serviceMonitor.enabled": "true",
+                "monitoring.prometheusRule.enabled": "true",
+                "monitoring.dashboards.enabled": "true",
+            },
+        ),
         *template(helm, OPERATOR_CHART, sets={"watchNamespaces[0]": "rookery"}),
         *template(helm, PLATFORM_CHART, values=(GPU_VALUES,)),
         *template(helm, PLATFORM_CHART, sets=datastore_sets()),
