@@ -17,5 +17,5 @@ export default defineConfig({
       "/.well-known/": { target: api },
     },
   },
-  test: { environment: "node", include: ["tests/**/*.test.ts", "tests/**/*.test.tsx"] },
+  test: { environment: "node", include: ["tests/**/*.test.ts", "tests/**/*.test.tsx"], setupFiles: ["tests/setup.ts"] },
 });

@@ -43,7 +43,7 @@ beforeEach(() => {
   });
 });
 afterEach(() => {
-  render(null, root);
+  act(() => render(null, root));
   root.remove();
   vi.unstubAllGlobals();
 });

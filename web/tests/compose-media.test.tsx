@@ -76,7 +76,7 @@ beforeEach(() => {
   URL.revokeObjectURL = () => undefined;
 });
 afterEach(() => {
-  render(null, root);
+  act(() => render(null, root));
   root.remove();
   vi.unstubAllGlobals();
 });

@@ -24,7 +24,7 @@ beforeEach(() => {
   });
 });
 afterEach(() => {
-  render(null, root);
+  act(() => render(null, root));
   root.remove();
   vi.unstubAllGlobals();
 });

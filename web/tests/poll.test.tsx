@@ -70,7 +70,7 @@ beforeEach(() => {
   });
 });
 afterEach(() => {
-  render(null, root);
+  act(() => render(null, root));
   root.remove();
   vi.unstubAllGlobals();
 });
