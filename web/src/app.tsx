@@ -7,6 +7,7 @@ import { Notifications } from "./pages/Notifications";
 import { Profile } from "./profile/Profile";
 import { Search } from "./pages/Search";
 import { Admin, isStaff } from "./pages/Admin";
+import { FollowRequests } from "./pages/FollowRequests";
 import { Settings } from "./pages/Settings";
 import { SignUp } from "./pages/SignUp";
 import { StatusPage } from "./pages/StatusPage";
@@ -18,7 +19,8 @@ import { type StringKey, t } from "./strings";
 import { Timeline } from "./timeline/Timeline";
 
 // `wide`: only in the desktop sidebar (the phone tab bar has room for five or six).
-const navItems: { href: string; label: StringKey; icon: string; route: Route["name"]; member?: boolean; wide?: boolean; staff?: boolean }[] = [
+// `locked`: only for members who approve followers by hand.
+const navItems: { href: string; label: StringKey; icon: string; route: Route["name"]; member?: boolean; wide?: boolean; staff?: boolean; locked?: boolean }[] = [
   { href: "/home", label: "nav_home", icon: "⌂", route: "home", member: true },
   { href: "/notifications", label: "nav_notifications", icon: "🔔", route: "notifications", member: true },
   { href: "/local", label: "nav_local", icon: "◎", route: "local" },
@@ -27,12 +29,15 @@ const navItems: { href: string; label: StringKey; icon: string; route: Route["na
   { href: "/chats", label: "nav_chats", icon: "✉", route: "chats", member: true },
   { href: "/bookmarks", label: "nav_bookmarks", icon: "🔖", route: "bookmarks", member: true, wide: true },
   { href: "/favourites", label: "nav_favourites", icon: "★", route: "favourites", member: true, wide: true },
+  { href: "/follow_requests", label: "nav_follow_requests", icon: "⊕", route: "followRequests", member: true, wide: true, locked: true },
   { href: "/settings", label: "nav_settings", icon: "⚙", route: "settings", member: true },
   { href: "/admin", label: "nav_admin", icon: "⚑", route: "admin", member: true, wide: true, staff: true },
 ];
 
 /** Pages that need a signed-in member; the others are readable by anyone. */
-const membersOnly = new Set<Route["name"]>(["home", "notifications", "chats", "chat", "settings", "bookmarks", "favourites", "admin"]);
+const membersOnly = new Set<Route["name"]>([
+  "home", "notifications", "chats", "chat", "settings", "bookmarks", "favourites", "admin", "followRequests",
+]);
 
 function title(route: Route): string {
   switch (route.name) {
@@ -48,6 +53,7 @@ function title(route: Route): string {
     case "chat": return t("title_chats");
     case "settings": return t("title_settings");
     case "admin": return t("title_admin");
+    case "followRequests": return t("title_follow_requests");
     case "status": return t("title_status");
     case "profile": return `@${route.acct}`;
     case "notFound": return t("title_not_found");
@@ -87,6 +93,8 @@ function Page({ route }: { route: Route }) {
       return <Settings />;
     case "admin":
       return <Admin />;
+    case "followRequests":
+      return <FollowRequests />;
     case "chats":
       return <Chats />;
     case "chat":
@@ -126,7 +134,7 @@ export function App() {
       <nav class="sidebar" aria-label={t("nav_main")}>
         <ul>
           {navItems
-            .filter((item) => (signedIn || !item.member) && (!item.staff || isStaff(me)))
+            .filter((item) => (signedIn || !item.member) && (!item.staff || isStaff(me)) && (!item.locked || Boolean(me?.locked)))
             .map((item) => (
               <li key={item.href} class={item.wide ? "nav-wide" : undefined}>
                 <a href={item.href} aria-current={route.name === item.route || (item.route === "chats" && route.name === "chat") ? "page" : undefined}>

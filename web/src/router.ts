@@ -18,6 +18,7 @@ export type Route =
   | { name: "chat"; id: string }
   | { name: "settings" }
   | { name: "admin" }
+  | { name: "followRequests" }
   | { name: "oauthCallback"; code: string | null; state: string | null; error: string | null }
   | { name: "notFound" };
 
@@ -33,6 +34,7 @@ const fixed: Record<string, Route> = {
   "/chats": { name: "chats" },
   "/settings": { name: "settings" },
   "/admin": { name: "admin" },
+  "/follow_requests": { name: "followRequests" },
 };
 
 function decode(part: string): string | null {
