@@ -10,9 +10,11 @@ import re
 from typing import Any
 
 import yaml
-from delivery_support import OPERATOR_CHART
 
-MONITORING = OPERATOR_CHART / "files" / "monitoring"
+# (paths from this file, not delivery_support: e2e/test_dashboards_live.py imports this module too)
+MONITORING = (
+    pathlib.Path(__file__).resolve().parents[2] / "platform-charts" / "rookery-operator" / "files" / "monitoring"
+)
 RULES_FILE = MONITORING / "rookery-alerts.yaml"
 DASHBOARDS_DIR = MONITORING / "dashboards"
 DASHBOARDS = ("overview", "timelines", "kafka", "stores", "inference", "operator")
@@ -36,8 +38,9 @@ SUFFIXES = {
     "summary": ("_count", "_sum"),
 }
 METRIC_NAME = re.compile(r"\b(?:rookery|process)_[a-z0-9_]+\b")
-# Grafana's variables, as the panels use them, and what a query stands for without Grafana
-VARIABLES = {"$__rate_interval": "1m", "$namespace": ".*"}
+# Grafana's variables as the panels use them: the rate window Grafana would pick for a 2 s scrape
+# interval and a short range, and the namespace (default: "All")
+RATE_INTERVAL = "1m"
 
 
 def rules() -> list[dict[str, Any]]:
@@ -58,10 +61,9 @@ def panel_queries() -> list[tuple[str, str, str]]:
     return found
 
 
-def substitute(expr: str) -> str:
-    """The query Grafana sends with every variable at its "All" value."""
-    for variable, value in VARIABLES.items():
-        expr = expr.replace(variable, value)
+def substitute(expr: str, namespace: str = ".*") -> str:
+    """The query Grafana sends for ``namespace`` (a regular expression; "All" is ``.*``)."""
+    expr = expr.replace("$__rate_interval", RATE_INTERVAL).replace("$namespace", namespace)
     assert "$" not in expr, f"a dashboard variable the tests do not know: {expr}"
     return expr
 
