@@ -8,6 +8,9 @@ import { Profile } from "./profile/Profile";
 import { Search } from "./pages/Search";
 import { Admin, isStaff } from "./pages/Admin";
 import { FollowRequests } from "./pages/FollowRequests";
+import { Conversations } from "./pages/Conversations";
+import { Explore } from "./pages/Explore";
+import { ListPage, Lists } from "./lists/Lists";
 import { Settings } from "./pages/Settings";
 import { SignUp } from "./pages/SignUp";
 import { StatusPage } from "./pages/StatusPage";
@@ -26,7 +29,10 @@ const navItems: { href: string; label: StringKey; icon: string; route: Route["na
   { href: "/local", label: "nav_local", icon: "◎", route: "local" },
   { href: "/public", label: "nav_public", icon: "🌐", route: "public" },
   { href: "/search", label: "nav_search", icon: "⌕", route: "search" },
+  { href: "/explore", label: "nav_explore", icon: "#", route: "explore", wide: true },
   { href: "/chats", label: "nav_chats", icon: "✉", route: "chats", member: true },
+  { href: "/conversations", label: "nav_conversations", icon: "@", route: "conversations", member: true, wide: true },
+  { href: "/lists", label: "nav_lists", icon: "≡", route: "lists", member: true, wide: true },
   { href: "/bookmarks", label: "nav_bookmarks", icon: "🔖", route: "bookmarks", member: true, wide: true },
   { href: "/favourites", label: "nav_favourites", icon: "★", route: "favourites", member: true, wide: true },
   { href: "/follow_requests", label: "nav_follow_requests", icon: "⊕", route: "followRequests", member: true, wide: true, locked: true },
@@ -36,7 +42,8 @@ const navItems: { href: string; label: StringKey; icon: string; route: Route["na
 
 /** Pages that need a signed-in member; the others are readable by anyone. */
 const membersOnly = new Set<Route["name"]>([
-  "home", "notifications", "chats", "chat", "settings", "bookmarks", "favourites", "admin", "followRequests",
+  "home", "notifications", "chats", "chat", "settings", "bookmarks", "favourites", "admin", "followRequests", "lists", "list",
+  "conversations",
 ]);
 
 function title(route: Route): string {
@@ -54,6 +61,10 @@ function title(route: Route): string {
     case "settings": return t("title_settings");
     case "admin": return t("title_admin");
     case "followRequests": return t("title_follow_requests");
+    case "lists": return t("title_lists");
+    case "list": return t("title_list");
+    case "conversations": return t("title_conversations");
+    case "explore": return t("title_explore");
     case "status": return t("title_status");
     case "profile": return `@${route.acct}`;
     case "notFound": return t("title_not_found");
@@ -95,6 +106,14 @@ function Page({ route }: { route: Route }) {
       return <Admin />;
     case "followRequests":
       return <FollowRequests />;
+    case "lists":
+      return <Lists />;
+    case "list":
+      return <ListPage id={route.id} />;
+    case "conversations":
+      return <Conversations />;
+    case "explore":
+      return <Explore tab={route.tab} />;
     case "chats":
       return <Chats />;
     case "chat":
@@ -137,7 +156,7 @@ export function App() {
             .filter((item) => (signedIn || !item.member) && (!item.staff || isStaff(me)) && (!item.locked || Boolean(me?.locked)))
             .map((item) => (
               <li key={item.href} class={item.wide ? "nav-wide" : undefined}>
-                <a href={item.href} aria-current={route.name === item.route || (item.route === "chats" && route.name === "chat") ? "page" : undefined}>
+                <a href={item.href} aria-current={route.name === item.route || (item.route === "chats" && route.name === "chat") || (item.route === "lists" && route.name === "list") ? "page" : undefined}>
                   <span class="nav-icon" aria-hidden="true">{item.icon}</span>
                   <span class="nav-label">{t(item.label)}</span>
                 </a>

@@ -19,6 +19,10 @@ export type Route =
   | { name: "settings" }
   | { name: "admin" }
   | { name: "followRequests" }
+  | { name: "lists" }
+  | { name: "list"; id: string }
+  | { name: "conversations" }
+  | { name: "explore"; tab: "tags" | "posts" | "links" }
   | { name: "oauthCallback"; code: string | null; state: string | null; error: string | null }
   | { name: "notFound" };
 
@@ -35,6 +39,12 @@ const fixed: Record<string, Route> = {
   "/settings": { name: "settings" },
   "/admin": { name: "admin" },
   "/follow_requests": { name: "followRequests" },
+  "/lists": { name: "lists" },
+  "/conversations": { name: "conversations" },
+  "/explore": { name: "explore", tab: "tags" },
+  "/explore/tags": { name: "explore", tab: "tags" },
+  "/explore/posts": { name: "explore", tab: "posts" },
+  "/explore/links": { name: "explore", tab: "links" },
 };
 
 function decode(part: string): string | null {
@@ -60,6 +70,7 @@ export function matchRoute(pathname: string, search = ""): Route {
     return tag ? { name: "tag", tag } : { name: "notFound" };
   }
   if (parts.length === 2 && parts[0] === "chats" && /^\d+$/.test(parts[1])) return { name: "chat", id: parts[1] };
+  if (parts.length === 2 && parts[0] === "lists" && /^\d+$/.test(parts[1])) return { name: "list", id: parts[1] };
   if (parts[0]?.startsWith("@") && parts[0].length > 1) {
     const acct = decode(parts[0].slice(1));
     if (!acct) return { name: "notFound" };
@@ -75,6 +86,7 @@ export const paths = {
   status: (acct: string, id: string) => `${paths.profile(acct)}/${id}`,
   tag: (tag: string) => `/tags/${encodeURIComponent(tag)}`,
   chat: (id: string) => `/chats/${id}`,
+  list: (id: string) => `/lists/${id}`,
   search: (q: string) => `/search?q=${encodeURIComponent(q)}`,
 };
 

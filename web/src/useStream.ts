@@ -5,7 +5,7 @@ import { type StreamEvent, type StreamName, type StreamStatus, openStream, strea
 import { api, signedIn, stores } from "./session";
 
 export function useStream(
-  stream: { name: StreamName; tag?: string } | null,
+  stream: { name: StreamName; tag?: string; list?: string } | null,
   onEvent: (event: StreamEvent) => void,
   onStatus?: (status: StreamStatus) => void,
 ): void {
@@ -14,12 +14,13 @@ export function useStream(
   handlers.current = { onEvent, onStatus };
   const name = stream?.name ?? null;
   const tag = stream?.tag;
+  const list = stream?.list;
   useEffect(() => {
-    if (!name || (name === "user" && !signedIn())) return;
+    if (!name || (["user", "list", "direct"].includes(name) && !signedIn())) return;
     return openStream({
-      url: streamingUrl(api.origin, name, storedToken(stores), tag),
+      url: streamingUrl(api.origin, name, storedToken(stores), tag, list),
       onEvent: (event) => handlers.current.onEvent(event),
       onStatus: (status) => handlers.current.onStatus?.(status),
     });
-  }, [name, tag]);
+  }, [name, tag, list]);
 }

@@ -35,7 +35,7 @@ describe("App", () => {
       "Create an account",
       "Browse public posts",
     ]);
-    expect(navLabels()).toEqual(["◎Local", "🌐Federated", "⌕Search"]);
+    expect(navLabels()).toEqual(["◎Local", "🌐Federated", "⌕Search", "#Explore"]);
     expect(document.title).toBe("Rookery");
   });
 

@@ -15,6 +15,12 @@ describe("router", () => {
     expect(matchRoute("/chats/77")).toEqual({ name: "chat", id: "77" });
     expect(matchRoute(paths.chat("78"))).toEqual({ name: "chat", id: "78" });
     expect(matchRoute("/settings").name).toBe("settings");
+    expect(matchRoute("/follow_requests").name).toBe("followRequests");
+    expect(matchRoute("/lists").name).toBe("lists");
+    expect(matchRoute(paths.list("12"))).toEqual({ name: "list", id: "12" });
+    expect(matchRoute("/conversations").name).toBe("conversations");
+    expect(matchRoute("/explore")).toEqual({ name: "explore", tab: "tags" });
+    expect(matchRoute("/explore/links")).toEqual({ name: "explore", tab: "links" });
     expect(matchRoute("/@ana")).toEqual({ name: "profile", acct: "ana" });
     expect(matchRoute("/@ana@other.example/1234")).toEqual({ name: "status", acct: "ana@other.example", id: "1234" });
     expect(matchRoute("/tags/caf%C3%A9")).toEqual({ name: "tag", tag: "café" });
@@ -23,7 +29,7 @@ describe("router", () => {
   });
 
   it("answers notFound for anything else", () => {
-    for (const path of ["/nope", "/@", "/@ana/notanid", "/tags/", "/tags/%E0%A4%A", "/@ana/1/2", "/chats/x"]) {
+    for (const path of ["/nope", "/@", "/@ana/notanid", "/tags/", "/tags/%E0%A4%A", "/@ana/1/2", "/chats/x", "/lists/x", "/explore/other"]) {
       expect(matchRoute(path).name).toBe("notFound");
     }
   });

@@ -1,6 +1,6 @@
 // The streaming API over one WebSocket per stream, reconnecting by itself with backoff.
 
-export type StreamName = "user" | "public" | "public:local" | "hashtag" | "hashtag:local";
+export type StreamName = "user" | "public" | "public:local" | "hashtag" | "hashtag:local" | "list" | "direct";
 
 export interface StreamEvent {
   event: string;
@@ -36,11 +36,12 @@ export function parseFrame(data: string): StreamEvent | null {
   return { event: frame.event, payload, stream: Array.isArray(frame.stream) ? (frame.stream as string[]) : [] };
 }
 
-export function streamingUrl(origin: string, stream: StreamName, token: string | null, tag?: string): string {
+export function streamingUrl(origin: string, stream: StreamName, token: string | null, tag?: string, list?: string): string {
   const url = new URL("/api/v1/streaming", origin);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   url.searchParams.set("stream", stream);
   if (tag) url.searchParams.set("tag", tag);
+  if (list) url.searchParams.set("list", list);
   if (token) url.searchParams.set("access_token", token);
   return url.toString();
 }

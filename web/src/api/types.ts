@@ -177,3 +177,26 @@ export interface Relationship {
   blocking: boolean;
   muting: boolean;
 }
+
+export interface TimelineList {
+  id: string;
+  title: string;
+  replies_policy?: "followed" | "list" | "none";
+  exclusive?: boolean;
+}
+
+export interface Conversation {
+  id: string;
+  unread: boolean;
+  accounts: Account[];
+  last_status: Status | null;
+}
+
+/** A trending link (Mastodon's PreviewCard, with its use history). */
+export interface TrendLink {
+  url: string;
+  title: string;
+  description: string;
+  provider_name?: string;
+  history?: { day: string; uses: string; accounts: string }[];
+}

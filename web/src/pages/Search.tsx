@@ -30,6 +30,7 @@ export function Search({ q }: { q: string }) {
         <input id="search-q" type="search" value={text} placeholder={t("search_label")} onInput={(e) => setText(e.currentTarget.value)} />
         <button type="submit">{t("search_submit")}</button>
       </form>
+      <p><a href="/explore">{t("search_explore")}</a></p>
       {error && <p class="error" role="alert">{error}</p>}
       {empty && <p class="muted">{t("search_nothing")}</p>}
       {results && results.accounts.length > 0 && (

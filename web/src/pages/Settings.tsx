@@ -125,7 +125,8 @@ export function Settings() {
       <p class="muted">{t("settings_theme")}</p>
       <p>
         <a href="/bookmarks">{t("nav_bookmarks")}</a> · <a href="/favourites">{t("nav_favourites")}</a> ·{" "}
-        <a href="/follow_requests">{t("nav_follow_requests")}</a>
+        <a href="/follow_requests">{t("nav_follow_requests")}</a> · <a href="/lists">{t("nav_lists")}</a> ·{" "}
+        <a href="/conversations">{t("nav_conversations")}</a> · <a href="/explore">{t("nav_explore")}</a>
         {isStaff(me) && (
           <>
             {" · "}

@@ -14,7 +14,7 @@ interface Props {
   /** The API path of the first page, e.g. /api/v1/timelines/home. */
   path: string;
   query?: Query;
-  stream?: { name: StreamName; tag?: string };
+  stream?: { name: StreamName; tag?: string; list?: string };
   /** Show the compose box above the posts. */
   compose?: boolean;
   label: string;
