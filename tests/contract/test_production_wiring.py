@@ -10,6 +10,7 @@ from contract_support import eventually
 
 from rookery.workloads.adapters.kafka.bus import KafkaEventBus
 from rookery.workloads.adapters.redis.cache import RedisCache
+from rookery.workloads.adapters.redis.entities import RedisEntityCache
 from rookery.workloads.adapters.redis.ratelimit import RedisRateLimiter
 from rookery.workloads.adapters.redis.realtime import RedisRealtime
 from rookery.workloads.bootstrap import build
@@ -20,6 +21,7 @@ from rookery.workloads.settings import Settings
 def test_embedded_when_unset(tmp_path: pathlib.Path) -> None:
     container = build(Settings(data_dir=tmp_path), roles=("gateway",))
     assert not isinstance(container.infra.cache, RedisCache)
+    assert not isinstance(container.infra.entities, RedisEntityCache)
     assert not isinstance(container.infra.realtime, RedisRealtime)
     assert not isinstance(container.bus, KafkaEventBus)
 
@@ -46,6 +48,7 @@ async def test_production_container_runs(
     container = build(settings, roles=("gateway",))
     bus = container.bus
     assert isinstance(bus, KafkaEventBus) and isinstance(container.infra.rate_limiter, RedisRateLimiter)
+    assert isinstance(container.infra.entities, RedisEntityCache)
     got: list[str] = []
 
     async def handle(event: Event) -> None:

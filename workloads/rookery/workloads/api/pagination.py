@@ -18,7 +18,7 @@ from fastapi import Request
 from rookery.workloads.api.deps import settings_of
 from rookery.workloads.api.errors import Unprocessable
 from rookery.workloads.api.params import Params
-from rookery.workloads.api.responses import JsonResponse
+from rookery.workloads.api.responses import JsonResponse, RawJsonResponse
 from rookery.workloads.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, clamp_limit
 from rookery.workloads.ids import parse_id
 
@@ -76,10 +76,13 @@ def link_header(request: Request, next_max_id: int | None, prev_min_id: int | No
 
 
 def paged(
-    request: Request, body: list[Any] | dict[str, Any], next_max_id: int | None, prev_min_id: int | None
-) -> JsonResponse:
-    """A page as the answer, with its ``Link`` header."""
-    return JsonResponse(body, headers=link_header(request, next_max_id, prev_min_id))
+    request: Request, body: list[Any] | dict[str, Any] | bytes, next_max_id: int | None, prev_min_id: int | None
+) -> JsonResponse | RawJsonResponse:
+    """A page as the answer, with its ``Link`` header; ``body`` may be JSON already encoded."""
+    headers = link_header(request, next_max_id, prev_min_id)
+    if isinstance(body, bytes):
+        return RawJsonResponse(body, headers=headers)
+    return JsonResponse(body, headers=headers)
 
 
 def id_cursors(ids: Sequence[int]) -> tuple[int | None, int | None]:

@@ -64,7 +64,7 @@ def accounts_service(
     passwords = Passwords(PasswordPolicy(settings.password_time_cost, settings.password_memory_kib))
     return AccountsService(
         repo,
-        infra.cache,
+        infra.entities,
         passwords,
         settings.account_domain,
         # a suspension locks the account's tokens out here at once, and on the other replicas
@@ -162,7 +162,7 @@ def accounts_role(
         markers=stores.markers,
         service=service,
         oauth=oauth,
-        views=AccountViews(service, infra.cache, settings.base_url, emojis),
+        views=AccountViews(service, infra.entities, settings.base_url, emojis),
         keycloak=mode,
         instance=InstanceContent(stores.instance) if stores.instance is not None else None,
         emojis=emojis,

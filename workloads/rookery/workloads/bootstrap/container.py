@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from rookery.workloads.ports.accounts import AccountRepository, MarkerStore, OAuthStore
     from rookery.workloads.ports.admin import ModerationStore
     from rookery.workloads.ports.analytics import TrendStore
-    from rookery.workloads.ports.edge import Cache, IdempotencyStore, LockManager, RateLimiter, Realtime
+    from rookery.workloads.ports.edge import Cache, EntityCache, IdempotencyStore, LockManager, RateLimiter, Realtime
     from rookery.workloads.ports.events import EventBus, Outbox
     from rookery.workloads.ports.feed import ListStore, TimelineStore
     from rookery.workloads.ports.filters import FilterStore, ScheduledStatusStore
@@ -109,6 +109,7 @@ class Infrastructure:
     """The edge ports and database handles (infrastructure.py chooses them from Settings)."""
 
     cache: Cache
+    entities: EntityCache  # rendered statuses and accounts
     rate_limiter: RateLimiter
     locks: LockManager
     idempotency: IdempotencyStore

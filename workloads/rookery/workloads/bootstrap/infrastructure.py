@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
     from rookery.workloads.adapters.redis.dedupe import ProcessedEvents
     from rookery.workloads.ports.accounts import JwksSource
-    from rookery.workloads.ports.edge import Cache, IdempotencyStore, LockManager, RateLimiter, Realtime
+    from rookery.workloads.ports.edge import Cache, EntityCache, IdempotencyStore, LockManager, RateLimiter, Realtime
     from rookery.workloads.ports.events import EventBus, Outbox
     from rookery.workloads.ports.feed import TimelineStore
     from rookery.workloads.ports.inference import ModelClient
@@ -41,6 +41,7 @@ def infrastructure(settings: Settings, life: Lifecycle) -> Infrastructure:
     """Edge ports (Redis or in-memory), Kafka, Cloudinary, PostgreSQL, Cassandra and the embedded
     database, in that order of start (and reverse order of stop)."""
     cache: Cache
+    entities: EntityCache
     rate_limiter: RateLimiter
     locks: LockManager
     idempotency: IdempotencyStore
@@ -51,6 +52,7 @@ def infrastructure(settings: Settings, life: Lifecycle) -> Infrastructure:
     if settings.redis_url:
         from rookery.workloads.adapters.redis.cache import RedisCache
         from rookery.workloads.adapters.redis.dedupe import ProcessedEvents
+        from rookery.workloads.adapters.redis.entities import RedisEntityCache
         from rookery.workloads.adapters.redis.idempotency import RedisIdempotencyStore
         from rookery.workloads.adapters.redis.keys import connect
         from rookery.workloads.adapters.redis.locks import RedisLockManager
@@ -63,6 +65,7 @@ def infrastructure(settings: Settings, life: Lifecycle) -> Infrastructure:
         )
         tenant = settings.tenant
         cache = RedisCache(redis, tenant)
+        entities = RedisEntityCache(redis, tenant, settings.cache_max_entries)
         rate_limiter = RedisRateLimiter(redis, tenant)
         locks = RedisLockManager(redis, tenant)
         idempotency = RedisIdempotencyStore(redis, tenant)
@@ -75,12 +78,14 @@ def infrastructure(settings: Settings, life: Lifecycle) -> Infrastructure:
         life.stoppers.append(redis.aclose)
     else:
         from rookery.workloads.adapters.memory.cache import MemoryCache
+        from rookery.workloads.adapters.memory.entities import MemoryEntityCache
         from rookery.workloads.adapters.memory.idempotency import MemoryIdempotencyStore
         from rookery.workloads.adapters.memory.locks import MemoryLockManager
         from rookery.workloads.adapters.memory.ratelimit import MemoryRateLimiter
         from rookery.workloads.adapters.memory.realtime import MemoryRealtime
 
         cache = MemoryCache(settings.cache_max_entries)
+        entities = MemoryEntityCache(settings.cache_max_entries)
         rate_limiter = MemoryRateLimiter()
         locks = MemoryLockManager()
         idempotency = MemoryIdempotencyStore()
@@ -100,6 +105,7 @@ def infrastructure(settings: Settings, life: Lifecycle) -> Infrastructure:
     life.stoppers.append(db.close)
     return Infrastructure(
         cache=cache,
+        entities=entities,
         rate_limiter=rate_limiter,
         locks=locks,
         idempotency=idempotency,

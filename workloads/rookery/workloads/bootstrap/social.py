@@ -116,7 +116,7 @@ def social(
         stores.statuses,
         stores.graph,
         accounts,
-        infra.cache,
+        infra.entities,
         base_url=settings.base_url,
         tenant=settings.tenant,
         media=media,
@@ -129,8 +129,8 @@ def social(
     notifications = NotificationsService(notification_store, stores.graph, posts, stores.notification_filters)
     filters = FiltersService(stores.filters, posts) if stores.filters is not None else None
     status_views = StatusViews(
-        stores.statuses, interactions, account_views, infra.cache, settings.base_url, media=media, polls=stores.polls,
-        filters=filters,
+        stores.statuses, interactions, account_views, infra.entities, settings.base_url, media=media,
+        polls=stores.polls, filters=filters,
     )  # fmt: skip
     scheduled = None
     if stores.scheduled is not None:

@@ -1,5 +1,5 @@
 """Values of the edge ports: rate-limit decisions, locks with fencing tokens, stored responses of
-idempotent requests.
+idempotent requests, rendered entity fragments.
 """
 
 from __future__ import annotations
@@ -29,3 +29,15 @@ class StoredResponse:
     headers: list[tuple[str, str]]
     body: bytes
     fingerprint: str  # hash of method + path + body of the first request
+
+
+EntityKey = tuple[str, int]  # (kind, id): ("status", 1), ("account", 7)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Fragment:
+    """What the entity cache holds for one key: the version it saw (opaque; "" when the key is
+    unknown to the cache) and the rendered bytes when they are of that version, else None."""
+
+    version: str
+    body: bytes | None

@@ -4,10 +4,10 @@ realtime pub/sub for streaming sockets. In-process embedded; Redis in production
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Protocol
 
-from rookery.workloads.domain.edge import Lock, RateDecision, StoredResponse
+from rookery.workloads.domain.edge import EntityKey, Fragment, Lock, RateDecision, StoredResponse
 
 
 class Cache(Protocol):
@@ -22,6 +22,26 @@ class Cache(Protocol):
     async def delete(self, *keys: str) -> None: ...
 
     async def incr(self, key: str, amount: int = 1) -> int: ...
+
+
+class EntityCache(Protocol):
+    """Rendered, viewer-independent entities (a status's or an account's JSON) as bytes, each valid
+    for one version of its entity. A reader ``read``s before it loads from the stores and ``fill``s
+    with the versions it read; a writer ``invalidate``s after its commit. A fill whose key was
+    invalidated since its read is refused, so no fragment older than a committed change is served
+    after that change's invalidation (the race that deleting keys leaves open)."""
+
+    async def read(self, keys: Sequence[EntityKey]) -> list[Fragment]:
+        """One fragment per key, in order (one round trip)."""
+        ...
+
+    async def fill(self, fragments: Mapping[EntityKey, tuple[str, bytes]]) -> None:
+        """Store ``{key: (version read, body)}``; a key whose version moved on keeps its new one."""
+        ...
+
+    async def invalidate(self, keys: Iterable[EntityKey]) -> None:
+        """A new version for each key: what was cached for it is no longer served anywhere."""
+        ...
 
 
 class RateLimiter(Protocol):

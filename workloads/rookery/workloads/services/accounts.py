@@ -1,7 +1,8 @@
 """Accounts use cases: registration, sign-in checks, profile edits, lookup, search, counters.
 
-Rendered account entities are cached by id under ``account_cache_key``; every change here
-deletes that key, so other roles call ``AccountsService.adjust_counts`` (not the repository).
+Rendered account entities are cached by id under ``account_key`` (the EntityCache port); every
+change here invalidates that key after it is stored, so other roles call
+``AccountsService.adjust_counts`` (not the repository).
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from rookery.workloads.domain.accounts import (
     validate_password,
     validate_username,
 )
+from rookery.workloads.domain.edge import EntityKey
 from rookery.workloads.ids import new_id
 from rookery.workloads.ports.accounts import AccountRepository
-from rookery.workloads.ports.edge import Cache
+from rookery.workloads.ports.edge import EntityCache
 
 
-def account_cache_key(account_id: int) -> str:
-    return f"account:v2:{account_id}"  # v2: note and field values rendered as HTML
+def account_key(account_id: int) -> EntityKey:
+    return ("account", account_id)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,14 +76,14 @@ class AccountsService:
     def __init__(
         self,
         repo: AccountRepository,
-        cache: Cache,
+        entities: EntityCache,
         passwords: Passwords,
         local_domain: str,
         *,
         on_suspension: Callable[[int, bool], Awaitable[None]] | None = None,
     ) -> None:
         self.repo = repo
-        self.cache = cache
+        self.entities = entities
         self.passwords = passwords
         self.local_domain = local_domain.lower()
         # a valid hash to verify against when the login is unknown, so timing does not reveal it
@@ -212,7 +214,7 @@ class AccountsService:
         else:
             updated.header = None
         await self.repo.update(updated)
-        await self.cache.delete(account_cache_key(account_id))
+        await self.entities.invalidate([account_key(account_id)])
         return updated
 
     async def update_profile(self, account_id: int, changes: ProfileChanges) -> Account:
@@ -221,7 +223,7 @@ class AccountsService:
             raise InvalidAccount("Account not found")
         updated = apply_profile_changes(account, changes)
         await self.repo.update(updated)
-        await self.cache.delete(account_cache_key(account_id))
+        await self.entities.invalidate([account_key(account_id)])
         return updated
 
     async def set_role(self, account_id: int, role: str) -> None:
@@ -230,7 +232,7 @@ class AccountsService:
             raise InvalidAccount("Unknown account or role")
         account.role = role
         await self.repo.update(account)
-        await self.cache.delete(account_cache_key(account_id))
+        await self.entities.invalidate([account_key(account_id)])
 
     async def may_act(self, account_id: int) -> bool:
         """Whether the account exists and is not suspended (checked once per new token)."""
@@ -250,7 +252,7 @@ class AccountsService:
         if suspended is not None:
             account.suspended = suspended
         await self.repo.update(account)
-        await self.cache.delete(account_cache_key(account_id))
+        await self.entities.invalidate([account_key(account_id)])
         if changed and self.on_suspension is not None:
             await self.on_suspension(account_id, account.suspended)
         return account
@@ -265,4 +267,4 @@ class AccountsService:
     ) -> None:
         """Move the Mastodon counters by deltas (never below zero). Call outside open transactions."""
         await self.repo.adjust_counts(account_id, followers, following, statuses, last_status_at)
-        await self.cache.delete(account_cache_key(account_id))
+        await self.entities.invalidate([account_key(account_id)])

@@ -18,7 +18,7 @@ from rookery.workloads.domain.statuses import (
 )
 from rookery.workloads.ids import new_id
 from rookery.workloads.ports.posts import ConversationMuteStore, InteractionStore
-from rookery.workloads.services.posts import PostsService, status_cache_key
+from rookery.workloads.services.posts import PostsService, status_key
 from rookery.workloads.services.social import (
     FAVOURITED,
     STATUS_CREATED,
@@ -37,7 +37,7 @@ class InteractionsService:
         self.mutes = mutes
 
     async def _refreshed(self, status_id: int) -> Status:
-        await self.posts.cache.delete(status_cache_key(status_id))
+        await self.posts.entities.invalidate([status_key(status_id)])
         status = await self.posts.statuses.get(status_id)
         assert status is not None
         return status
@@ -76,7 +76,7 @@ class InteractionsService:
             reblog, [(POSTS, event(STATUS_CREATED, actor_id, payload, self.posts.tenant))]
         )
         await self.posts.accounts.adjust_counts(actor_id, statuses=1, last_status_at=reblog.created_at.date())
-        await self.posts.cache.delete(status_cache_key(original.id))
+        await self.posts.entities.invalidate([status_key(original.id)])
         return reblog
 
     async def unreblog(self, actor_id: int, status_id: int) -> Status:

@@ -38,7 +38,7 @@ from rookery.workloads.ports.admin import ModerationStore
 from rookery.workloads.ports.analytics import TrendStore
 from rookery.workloads.ports.edge import Realtime
 from rookery.workloads.ports.feed import TimelineStore
-from rookery.workloads.services.posts import PostsService, status_cache_key
+from rookery.workloads.services.posts import PostsService, status_key
 from rookery.workloads.services.social import STATUS_DELETED, NotFoundError, event, status_payload
 
 log = logging.getLogger(__name__)
@@ -322,7 +322,7 @@ class ModerationService:
         for reblogger in rebloggers:
             await self.accounts.adjust_counts(reblogger, statuses=-1)
         touched = [*removed, *(i for i in (status.in_reply_to_id, status.reblog_of_id) if i is not None)]
-        await self.posts.cache.delete(*(status_cache_key(i) for i in touched))
+        await self.posts.entities.invalidate(status_key(i) for i in touched)
         await self.store.unhide_status(status.id)
         self.filter.hidden.pop(status.id, None)
         await self._changed()

@@ -1,7 +1,7 @@
 """Posts use cases: compose, edit, delete, reply, and read statuses with the visibility rules.
 
 Every write stores its event in the outbox within the same transaction (the store does it), and
-drops the rendered status from the cache so the next read renders it afresh.
+invalidates the rendered status (EntityCache) after it is stored, so the next read renders it afresh.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol
 
+from rookery.workloads.domain.edge import EntityKey
 from rookery.workloads.domain.events import POSTS
 from rookery.workloads.domain.graph import ViewerRelations
 from rookery.workloads.domain.polls import MIN_EXPIRES_IN_S, Poll, PollDraft, replaces_votes, validate_poll
@@ -28,7 +29,7 @@ from rookery.workloads.domain.statuses import (
 from rookery.workloads.domain.text import MentionTarget, extract_hashtags, extract_mentions, render_content
 from rookery.workloads.domain.timelines import TimelineEntry
 from rookery.workloads.ids import new_id
-from rookery.workloads.ports.edge import Cache
+from rookery.workloads.ports.edge import EntityCache
 from rookery.workloads.ports.graph import GraphStore
 from rookery.workloads.ports.posts import PollStore, StatusRepository
 from rookery.workloads.services.social import (
@@ -45,8 +46,8 @@ MAX_ANCESTORS = 40
 MAX_DESCENDANTS = 4096
 
 
-def status_cache_key(status_id: int) -> str:
-    return f"status:{status_id}"
+def status_key(status_id: int) -> EntityKey:
+    return ("status", status_id)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -79,7 +80,7 @@ class PostsService:
         statuses: StatusRepository,
         graph: GraphStore,
         accounts: AccountDirectory,
-        cache: Cache,
+        entities: EntityCache,
         *,
         base_url: str,
         tenant: str,
@@ -95,7 +96,7 @@ class PostsService:
         self.statuses = statuses
         self.graph = graph
         self.accounts = accounts
-        self.cache = cache
+        self.entities = entities
         self.base_url = base_url
         self.tenant = tenant
 
@@ -246,8 +247,10 @@ class PostsService:
         if media_ids and self.media is not None:
             await self.media.attach(author_id, media_ids, status.id)
         await self.accounts.adjust_counts(author_id, statuses=1, last_status_at=status.created_at.date())
+        touched = [status.id] if media_ids else []  # a read between the insert and the attach saw no media
         if parent is not None:
-            await self.cache.delete(status_cache_key(parent.id))
+            touched.append(parent.id)  # its replies_count
+        await self.entities.invalidate(status_key(i) for i in touched)
         return status
 
     async def edit(self, actor_id: int, status_id: int, draft: Draft, poll: PollDraft | None = None) -> Status:
@@ -272,7 +275,7 @@ class PostsService:
         updated = event(STATUS_UPDATED, actor_id, status_payload(edited), self.tenant)
         await self._edit_poll(edited, poll)
         await self.statuses.update(edited, version, [(POSTS, updated)])
-        await self.cache.delete(status_cache_key(status.id))
+        await self.entities.invalidate([status_key(status.id)])
         return edited
 
     async def _edit_poll(self, status: Status, draft: PollDraft | None) -> None:
@@ -305,7 +308,7 @@ class PostsService:
         for reblogger in rebloggers:
             await self.accounts.adjust_counts(reblogger, statuses=-1)
         touched = [*removed, *(i for i in (status.in_reply_to_id, status.reblog_of_id) if i is not None)]
-        await self.cache.delete(*(status_cache_key(i) for i in touched))
+        await self.entities.invalidate(status_key(i) for i in touched)
         return status
 
 

@@ -1,8 +1,10 @@
-"""Mastodon Account entities, rendered once and cached by account id.
+"""Mastodon Account entities, rendered once and cached by account id (the EntityCache port).
 
 Other roles embed accounts through ``AccountViews`` (``container.accounts.views``):
 ``await views.many(ids)`` returns ``{id: dict}`` in one cache round trip plus one batched read for
-misses; the dicts are shared, so copy before changing one.
+misses; ``await views.many_json(ids)`` the entities as JSON bytes, for pages assembled without
+re-serialising them. The cached fragment is everything but ``emojis``, which follow the custom
+emojis admins add and remove (looked up on every render).
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from typing import Any
 import orjson
 
 from rookery.workloads.domain.accounts import Account
+from rookery.workloads.domain.edge import EntityKey, Fragment
+from rookery.workloads.domain.emojis import shortcodes_in
 from rookery.workloads.domain.text import render_content, render_field_value
-from rookery.workloads.ports.edge import Cache
-from rookery.workloads.services.accounts import AccountsService, account_cache_key
-from rookery.workloads.views.emojis import EmojiLookup, account_texts, attach_emojis
+from rookery.workloads.ports.edge import EntityCache
+from rookery.workloads.services.accounts import AccountsService, account_key
+from rookery.workloads.views.emojis import EmojiLookup, account_texts, render_emoji
 
 MISSING_AVATAR = "/avatars/original/missing.png"
 MISSING_HEADER = "/headers/original/missing.png"
-CACHE_TTL_S = 3600.0
 
 ACCOUNT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -135,12 +138,42 @@ def render_credential_account(account: Account, base_url: str) -> dict[str, Any]
     return entity
 
 
+def split_fragment(fragment: bytes) -> tuple[dict[str, Any], bytes]:
+    """A cached fragment's side data and its JSON object without the closing brace."""
+    meta, _, body = fragment.partition(b"\n")
+    return orjson.loads(meta), body
+
+
+def join_fragment(meta: dict[str, Any], entity: dict[str, Any]) -> bytes:
+    """The cached form: side data (what composing needs: ids, shortcodes) on the first line, then
+    the entity's JSON without its closing brace, so fields are appended without re-encoding."""
+    return orjson.dumps(meta) + b"\n" + orjson.dumps(entity)[:-1]
+
+
+def account_fragment(account: Account, base_url: str) -> bytes:
+    entity = render_account(account, base_url)
+    del entity["emojis"]
+    return join_fragment({"e": shortcodes_in(*account_texts(entity))}, entity)
+
+
+async def emoji_json(emojis: EmojiLookup | None, codes: set[str]) -> dict[str, dict[str, Any]]:
+    """Rendered custom emojis by shortcode (no lookup when no text names one)."""
+    if emojis is None or not codes:
+        return {}
+    return {code: render_emoji(emoji) for code, emoji in (await emojis.lookup(codes)).items()}
+
+
+def with_emojis(body: bytes, codes: list[str], known: dict[str, dict[str, Any]]) -> bytes:
+    found = [known[code] for code in codes if code in known]
+    return body + b',"emojis":' + (orjson.dumps(found) if found else b"[]") + b"}"
+
+
 class AccountViews:
     def __init__(
-        self, accounts: AccountsService, cache: Cache, base_url: str, emojis: EmojiLookup | None = None
+        self, accounts: AccountsService, entities: EntityCache, base_url: str, emojis: EmojiLookup | None = None
     ) -> None:
         self.accounts = accounts
-        self.cache = cache
+        self.entities = entities
         self.base_url = base_url
         self.emojis = emojis  # custom emojis, looked up on every render (admins add and remove them)
 
@@ -148,27 +181,41 @@ class AccountViews:
         return (await self.many([account_id])).get(account_id)
 
     async def many(self, account_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Fresh dicts (the caller may change them)."""
+        return {i: orjson.loads(body) for i, body in (await self.many_json(account_ids)).items()}
+
+    async def many_json(
+        self, account_ids: Sequence[int], read: dict[EntityKey, Fragment] | None = None
+    ) -> dict[int, bytes]:
+        """Account entities as JSON bytes; ``read``: fragments the caller already read in its own
+        round trip (a page reads statuses and accounts together)."""
+        fragments = await self.fragments(account_ids, read)
+        parts = {i: split_fragment(f) for i, f in fragments.items()}
+        known = await emoji_json(self.emojis, {code for meta, _ in parts.values() for code in meta["e"]})
+        return {i: with_emojis(body, meta["e"], known) for i, (meta, body) in parts.items()}
+
+    async def fragments(
+        self, account_ids: Sequence[int], read: dict[EntityKey, Fragment] | None = None
+    ) -> dict[int, bytes]:
         unique = list(dict.fromkeys(account_ids))
         if not unique:
             return {}
-        cached = await self.cache.get_many([account_cache_key(i) for i in unique])
-        found: dict[int, dict[str, Any]] = {}
+        read = read if read is not None else {}
+        unread = [account_key(i) for i in unique if account_key(i) not in read]
+        found = dict(read)
+        if unread:
+            found.update(zip(unread, await self.entities.read(unread), strict=True))
+        bodies: dict[int, bytes] = {}
         missing: list[int] = []
-        for account_id, raw in zip(unique, cached, strict=True):
-            if raw is None:
+        for account_id in unique:
+            fragment = found[account_key(account_id)]
+            if fragment.body is None:
                 missing.append(account_id)
             else:
-                found[account_id] = orjson.loads(raw)
+                bodies[account_id] = fragment.body
         if missing:
             loaded = await self.accounts.get_many(missing)
-            fresh = {
-                account_id: render_account(account, self.base_url) for account_id, account in loaded.items()
-            }
-            if fresh:
-                await self.cache.set_many(
-                    {account_cache_key(i): orjson.dumps(entity) for i, entity in fresh.items()},
-                    ttl_s=CACHE_TTL_S,
-                )
-            found.update(fresh)
-        await attach_emojis(self.emojis, list(found.values()), account_texts)
-        return found
+            fresh = {i: account_fragment(account, self.base_url) for i, account in loaded.items()}
+            await self.entities.fill({account_key(i): (found[account_key(i)].version, f) for i, f in fresh.items()})
+            bodies.update(fresh)
+        return bodies

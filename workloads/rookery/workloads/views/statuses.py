@@ -1,9 +1,12 @@
 """Mastodon Status entities, cached by status id and composed per viewer.
 
-The cached part (``status:<id>``, orjson bytes) holds everything that is the same for every reader;
-accounts come from the account cache, and the viewer's flags (favourited, reblogged, bookmarked,
-pinned, muted conversation) from one batched query per request. Rendering N statuses costs one
-cache round trip for the statuses, one for the reblogged originals, one for the accounts and one flag query.
+The cached fragment (the EntityCache port, ``("status", id)``) holds everything that is the same for
+every reader, as JSON bytes without the closing brace; ``account``, ``reblog``, ``poll``, ``emojis``
+and the viewer's part (favourited, reblogged, muted, bookmarked, pinned; ``filtered``) are appended
+per request, so a page is joined from cached bytes without decoding or re-encoding them. The
+viewer's flags come from one batched query per page. A page of N statuses costs one cache read for
+its statuses, the reblogged originals and the accounts when the timeline entries name them
+(``hints``), one flag query, and a poll query when a status has a poll.
 """
 
 from __future__ import annotations
@@ -14,37 +17,43 @@ from typing import Any, Protocol
 
 import orjson
 
+from rookery.workloads.domain.edge import EntityKey, Fragment
+from rookery.workloads.domain.emojis import shortcodes_in
 from rookery.workloads.domain.polls import Poll
 from rookery.workloads.domain.statuses import Status, StatusEdit, ViewerFlags
-from rookery.workloads.ports.edge import Cache
+from rookery.workloads.domain.timelines import TimelineEntry
+from rookery.workloads.ports.edge import EntityCache
 from rookery.workloads.ports.posts import PollStore, StatusRepository
+from rookery.workloads.services.accounts import account_key
 from rookery.workloads.services.interactions import InteractionsService
-from rookery.workloads.services.posts import status_cache_key
-from rookery.workloads.views.accounts import ACCOUNT_SCHEMA, AccountViews
-from rookery.workloads.views.emojis import attach_emojis, status_texts
-from rookery.workloads.views.filters import ActiveFilters, apply_filters
+from rookery.workloads.services.posts import status_key
+from rookery.workloads.views.accounts import (
+    ACCOUNT_SCHEMA,
+    AccountViews,
+    emoji_json,
+    join_fragment,
+    split_fragment,
+    with_emojis,
+)
+from rookery.workloads.views.emojis import status_texts
+from rookery.workloads.views.filters import ActiveFilters, annotate, apply_filters
 from rookery.workloads.views.moments import iso
 from rookery.workloads.views.polls import POLL_SCHEMA, render_poll
 
-CACHE_TTL_S = 3600.0
+NULL, TRUE, FALSE = b"null", b"true", b"false"
 
 
 class MediaRenderer(Protocol):
     async def rendered_for_statuses(self, status_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]: ...
 
 
-def render_base(
-    status: Status, media: list[dict[str, Any]], base_url: str, has_poll: bool = False
-) -> dict[str, Any]:
-    """The viewer-independent part; ``_a`` / ``_m`` / ``_r`` carry the ids composed in later, ``_p``
-    whether a poll is composed in (rendered per viewer: its counts and own votes change)."""
+def render_base(status: Status, media: list[dict[str, Any]], base_url: str) -> dict[str, Any]:
+    """The viewer-independent fields that need nothing but the status and its media."""
     return {
         "id": str(status.id),
         "created_at": iso(status.created_at),
         "in_reply_to_id": str(status.in_reply_to_id) if status.in_reply_to_id else None,
-        "in_reply_to_account_id": str(status.in_reply_to_account_id)
-        if status.in_reply_to_account_id
-        else None,
+        "in_reply_to_account_id": str(status.in_reply_to_account_id) if status.in_reply_to_account_id else None,
         "sensitive": status.sensitive,
         "spoiler_text": status.spoiler_text,
         "visibility": status.visibility,
@@ -56,20 +65,45 @@ def render_base(
         "favourites_count": status.favourites_count,
         "edited_at": iso(status.edited_at) if status.edited_at else None,
         "content": status.content,
-        "reblog": None,
         "application": {"name": status.application, "website": None} if status.application else None,
         "media_attachments": media,
         "mentions": [],
         "tags": [{"name": tag, "url": f"{base_url}/tags/{tag}"} for tag in status.tags],
-        "emojis": [],
         "card": None,
-        "poll": None,
-        "filtered": [],
-        "_a": status.account_id,
-        "_m": list(status.mentions),
-        "_r": status.reblog_of_id,
-        "_p": has_poll,
     }
+
+
+def status_fragment(
+    status: Status,
+    media: list[dict[str, Any]],
+    base_url: str,
+    has_poll: bool,
+    accounts: dict[int, dict[str, Any]],
+) -> bytes | None:
+    """The cached form, or None while its author cannot be rendered. ``uri``, ``url`` and the
+    mentions come from accounts' usernames, which never change."""
+    author = accounts.get(status.account_id)
+    if author is None:
+        return None
+    entity = render_base(status, media, base_url)
+    entity["uri"] = f"{author['uri']}/statuses/{status.id}"
+    entity["url"] = f"{author['url']}/{status.id}"
+    entity["mentions"] = [
+        {"id": str(m), "username": a["username"], "url": a["url"], "acct": a["acct"]}
+        for m in status.mentions
+        if (a := accounts.get(m)) is not None
+    ]
+    meta = {
+        "a": status.account_id,
+        "r": status.reblog_of_id,
+        "p": has_poll,
+        "e": shortcodes_in(*status_texts(entity)),
+    }
+    return join_fragment(meta, entity)
+
+
+def _flag(name: bytes, on: bool) -> bytes:
+    return b',"' + name + b'":' + (TRUE if on else FALSE)
 
 
 class StatusViews:
@@ -78,7 +112,7 @@ class StatusViews:
         statuses: StatusRepository,
         interactions: InteractionsService,
         accounts: AccountViews,
-        cache: Cache,
+        entities: EntityCache,
         base_url: str,
         media: MediaRenderer | None = None,
         polls: PollStore | None = None,
@@ -89,39 +123,95 @@ class StatusViews:
         self.statuses = statuses
         self.interactions = interactions
         self.accounts = accounts
-        self.cache = cache
+        self.entities = entities
         self.base_url = base_url
         self.media = media
 
-    async def _bases(self, ids: Sequence[int], known: dict[int, Status]) -> dict[int, dict[str, Any]]:
+    async def _fragments(
+        self, ids: Sequence[int], read: dict[EntityKey, Fragment], known: dict[int, Status]
+    ) -> dict[int, tuple[dict[str, Any], bytes]]:
         unique = list(dict.fromkeys(ids))
         if not unique:
             return {}
-        raw = await self.cache.get_many([status_cache_key(i) for i in unique])
-        bases: dict[int, dict[str, Any]] = {}
+        unread = [status_key(i) for i in unique if status_key(i) not in read]
+        if unread:
+            read.update(zip(unread, await self.entities.read(unread), strict=True))
+        parts: dict[int, tuple[dict[str, Any], bytes]] = {}
         missing = []
-        for status_id, value in zip(unique, raw, strict=True):
-            if value is None:
+        for status_id in unique:
+            body = read[status_key(status_id)].body
+            if body is None:
                 missing.append(status_id)
             else:
-                bases[status_id] = orjson.loads(value)
+                parts[status_id] = split_fragment(body)
         if missing:
-            loaded = {i: known[i] for i in missing if i in known}
-            rest = [i for i in missing if i not in loaded]
-            if rest:
-                loaded.update(await self.statuses.get_many(rest))
-            with_media = [s.id for s in loaded.values() if s.media_ids]
-            media = await self.media.rendered_for_statuses(with_media) if self.media and with_media else {}
-            with_poll = await self.polls.for_statuses(list(loaded)) if self.polls is not None and loaded else {}
-            fresh = {
-                i: render_base(s, media.get(i, []), self.base_url, i in with_poll) for i, s in loaded.items()
-            }
-            if fresh:
-                await self.cache.set_many(
-                    {status_cache_key(i): orjson.dumps(base) for i, base in fresh.items()}, ttl_s=CACHE_TTL_S
-                )
-            bases.update(fresh)
-        return bases
+            fresh = await self._render_missing(missing, known)
+            # a status handed in (``known``) may predate the read: shown, but not cached
+            cacheable = {status_key(i): (read[status_key(i)].version, f) for i, f in fresh.items() if i not in known}
+            await self.entities.fill(cacheable)
+            parts.update((i, split_fragment(f)) for i, f in fresh.items())
+        return parts
+
+    async def _render_missing(self, missing: list[int], known: dict[int, Status]) -> dict[int, bytes]:
+        loaded = {i: known[i] for i in missing if i in known}
+        rest = [i for i in missing if i not in loaded]
+        if rest:
+            loaded.update(await self.statuses.get_many(rest))
+        if not loaded:
+            return {}
+        with_media = [s.id for s in loaded.values() if s.media_ids]
+        media = await self.media.rendered_for_statuses(with_media) if self.media and with_media else {}
+        with_poll = await self.polls.for_statuses(list(loaded)) if self.polls is not None else {}
+        accounts = await self.accounts.many(sorted({a for s in loaded.values() for a in (s.account_id, *s.mentions)}))
+        fresh = {
+            i: status_fragment(s, media.get(i, []), self.base_url, i in with_poll, accounts) for i, s in loaded.items()
+        }
+        return {i: f for i, f in fresh.items() if f is not None}
+
+    async def _assembled(
+        self,
+        ids: Sequence[int],
+        viewer_id: int | None,
+        known: Sequence[Status] = (),
+        hints: Sequence[TimelineEntry] = (),
+    ) -> list[bytes]:
+        """Each status as JSON bytes, in the order of ``ids``; gone ones are left out. ``hints``:
+        the timeline entries of ``ids``, whose originals and accounts are then read together with
+        the statuses (one cache round trip)."""
+        wanted = [status_key(i) for i in ids]
+        wanted += [status_key(e.reblog_of_id) for e in hints if e.reblog_of_id is not None]
+        wanted += [account_key(a) for e in hints for a in (e.account_id, e.reblog_account_id) if a is not None]
+        wanted = list(dict.fromkeys(wanted))
+        read = dict(zip(wanted, await self.entities.read(wanted), strict=True)) if wanted else {}
+        known_by_id = {s.id: s for s in known}
+        parts = await self._fragments(ids, read, known_by_id)
+        originals = [m["r"] for m, _ in parts.values() if m["r"] is not None and m["r"] not in parts]
+        if originals:
+            parts.update(await self._fragments(originals, read, known_by_id))
+        accounts = await self.accounts.many_json(sorted({m["a"] for m, _ in parts.values()}), read)
+        content_ids = [m["r"] if m["r"] is not None else i for i, (m, _) in parts.items()]
+        flags = await self.interactions.flags(viewer_id, content_ids)
+        polls = await self._polls([i for i in content_ids if i in parts and parts[i][0]["p"]], viewer_id)
+        emojis = await emoji_json(self.accounts.emojis, {c for m, _ in parts.values() for c in m["e"]})
+        composed = (self._compose(i, parts, accounts, flags, viewer_id, polls, emojis) for i in ids)
+        return [entity for entity in composed if entity is not None]
+
+    async def render_json(
+        self,
+        ids: Sequence[int],
+        viewer_id: int | None,
+        context: str | None = None,
+        hints: Sequence[TimelineEntry] = (),
+    ) -> bytes:
+        """``render`` as one JSON array, joined from the cached bytes (re-encoded only where the
+        viewer's filters of ``context`` match)."""
+        entities = await self._assembled(ids, viewer_id, hints=hints)
+        if self.filters is not None and viewer_id is not None and context is not None and entities:
+            active = await self.filters.active(viewer_id, context)
+            if active:
+                decoded = (annotate(orjson.loads(e), viewer_id, active) for e in entities)
+                return orjson.dumps([e for e in decoded if e is not None])
+        return b"[" + b",".join(entities) + b"]"
 
     async def render(
         self, ids: Sequence[int], viewer_id: int | None, known: Sequence[Status] = (), context: str | None = None
@@ -129,25 +219,45 @@ class StatusViews:
         """Status entities in the order of ``ids``; ids that no longer exist are left out. With a
         filter ``context`` (home, notifications, public, thread, account) the viewer's filters apply:
         matched statuses carry ``filtered``, those of a ``hide`` filter are left out."""
-        known_by_id = {s.id: s for s in known}
-        bases = await self._bases(ids, known_by_id)
-        reblogged = [b["_r"] for b in bases.values() if b["_r"] is not None and b["_r"] not in bases]
-        bases.update(await self._bases(reblogged, known_by_id))
-        await attach_emojis(self.accounts.emojis, list(bases.values()), status_texts)
-        account_ids = {b["_a"] for b in bases.values()} | {m for b in bases.values() for m in b["_m"]}
-        accounts = await self.accounts.many(sorted(account_ids))
-        content_ids = [b["_r"] if b["_r"] is not None else i for i, b in bases.items()]
-        flags = await self.interactions.flags(viewer_id, content_ids)
-        polls = await self._polls([i for i in content_ids if bases.get(i, {}).get("_p")], viewer_id)
-        rendered = []
-        for status_id in ids:
-            base = bases.get(status_id)
-            if base is None:
-                continue
-            entity = self._compose(base, bases, accounts, flags, viewer_id, polls)
-            if entity is not None:
-                rendered.append(entity)
+        rendered = [orjson.loads(e) for e in await self._assembled(ids, viewer_id, known)]
         return await apply_filters(self.filters, viewer_id, context, rendered)
+
+    def _compose(
+        self,
+        status_id: int,
+        parts: dict[int, tuple[dict[str, Any], bytes]],
+        accounts: dict[int, bytes],
+        flags: ViewerFlags,
+        viewer_id: int | None,
+        polls: dict[int, dict[str, Any]],
+        emojis: dict[str, dict[str, Any]],
+    ) -> bytes | None:
+        part = parts.get(status_id)
+        if part is None:
+            return None
+        meta, body = part
+        account = accounts.get(meta["a"])
+        if account is None:
+            return None
+        reblog_of = meta["r"]
+        content_id, reblog = status_id, NULL
+        if reblog_of is not None:
+            inner = self._compose(reblog_of, parts, accounts, flags, viewer_id, polls, emojis)
+            if inner is None:
+                return None
+            content_id, reblog = reblog_of, inner
+        poll = polls.get(status_id) if meta["p"] else None
+        out = [body, b',"account":', account, b',"reblog":', reblog, b',"poll":']
+        out.append(orjson.dumps(poll) if poll is not None else NULL)
+        out.append(b',"filtered":[]')
+        if viewer_id is not None:
+            out.append(_flag(b"favourited", content_id in flags.favourited))
+            out.append(_flag(b"reblogged", content_id in flags.reblogged))
+            out.append(_flag(b"muted", content_id in flags.muted))
+            out.append(_flag(b"bookmarked", content_id in flags.bookmarked))
+            if reblog_of is None and meta["a"] == viewer_id:
+                out.append(_flag(b"pinned", content_id in flags.pinned))
+        return with_emojis(b"".join(out), meta["e"], emojis)
 
     async def _polls(self, status_ids: list[int], viewer_id: int | None) -> dict[int, dict[str, Any]]:
         """Poll entities by status id, for this viewer."""
@@ -172,52 +282,7 @@ class StatusViews:
         return shown[0]
 
     def _compose_plain(self, status: Status) -> dict[str, Any]:
-        base = render_base(status, [], self.base_url)
-        for key in ("_a", "_m", "_r", "_p"):
-            base.pop(key)
-        return base
-
-    def _compose(
-        self,
-        base: dict[str, Any],
-        bases: dict[int, dict[str, Any]],
-        accounts: dict[int, dict[str, Any]],
-        flags: ViewerFlags,
-        viewer_id: int | None,
-        polls: dict[int, dict[str, Any]],
-    ) -> dict[str, Any] | None:
-        entity = dict(base)
-        account = accounts.get(entity.pop("_a"))
-        mentions = entity.pop("_m")
-        reblog_of = entity.pop("_r")
-        if entity.pop("_p", False):
-            entity["poll"] = polls.get(int(entity["id"]))
-        if account is None:
-            return None
-        entity["account"] = account
-        entity["uri"] = f"{account['uri']}/statuses/{entity['id']}"
-        entity["url"] = f"{account['url']}/{entity['id']}"
-        entity["mentions"] = [
-            {"id": str(m), "username": a["username"], "url": a["url"], "acct": a["acct"]}
-            for m in mentions
-            if (a := accounts.get(m)) is not None
-        ]
-        content_id = int(entity["id"])
-        if reblog_of is not None:
-            original = bases.get(reblog_of)
-            inner = self._compose(original, bases, accounts, flags, viewer_id, polls) if original else None
-            if inner is None:
-                return None
-            entity["reblog"] = inner
-            content_id = reblog_of
-        if viewer_id is not None:
-            entity["favourited"] = content_id in flags.favourited
-            entity["reblogged"] = content_id in flags.reblogged
-            entity["muted"] = content_id in flags.muted
-            entity["bookmarked"] = content_id in flags.bookmarked
-            if reblog_of is None and int(base["_a"]) == viewer_id:
-                entity["pinned"] = content_id in flags.pinned
-        return entity
+        return {**render_base(status, [], self.base_url), "reblog": None, "emojis": [], "poll": None, "filtered": []}
 
     async def history(self, status: Status, edits: list[StatusEdit]) -> list[dict[str, Any]]:
         account = (await self.accounts.many([status.account_id])).get(status.account_id)

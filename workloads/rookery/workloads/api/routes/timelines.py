@@ -1,7 +1,7 @@
 """Timelines (feed role): home, public, hashtag, and an account's statuses.
 
-The home read is the hot path: ids from the timeline store, entities from the status and account
-caches, the viewer's flags in one query, one orjson encode."""
+The home read is the hot path: ids from the timeline store, entities joined from the cached status
+and account fragments (read in one round trip), the viewer's flags in one query."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ async def _render(
     request: Request, views: StatusViews, page: TimelinePage, viewer: int | None, context: str
 ) -> Response:
     """``context``: where the viewer's filters apply (home, public, account)."""
-    body = await views.render([e.status_id for e in page.entries], viewer, context=context)
+    body = await views.render_json([e.status_id for e in page.entries], viewer, context, hints=page.entries)
     return paged(request, body, page.next_max_id, page.prev_min_id)
 
 
