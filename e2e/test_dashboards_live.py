@@ -23,18 +23,15 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from e2e import servers, waiting
 from e2e.production_support import Client, Proc, cassandra_keyspace, production_env, rookery, running
 from tests.delivery.monitoring_support import DASHBOARDS, dashboard, panel_queries, substitute
 from tests.operator.operator_harness import (
-    FIXTURES,
     GROUP_VERSION,
-    ROOT,
     Cluster,
-    condition,
     create_datastores_namespace,
+    install_crds,
     small_tenant,
 )
 
@@ -70,20 +67,11 @@ def keyspace(stack_env: dict[str, str]) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def cluster(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Cluster:
-    """The CRDs on the stack's kube-apiserver (as tests/operator's conftest applies them)."""
+    """The CRDs on the stack's kube-apiserver, as tests/operator applies them."""
     log = tmp_path_factory.mktemp("dash-operator") / "operator.log"
     made = Cluster(stack_env["KUBECONFIG"], log)
-    crds = [*sorted((ROOT / "crds").glob("*.yaml")), FIXTURES / "inferenceservice-crd.yaml"]
-    for path in crds:
-        made.apply(yaml.safe_load(path.read_text()))
-    for path in crds:
-        name = yaml.safe_load(path.read_text())["metadata"]["name"]
-        made.wait_for(
-            f"CRD {name} established",
-            lambda n=name: condition(made.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", n), "Established")
-            .get("status") == "True",
-        )  # fmt: skip
-    return Cluster(stack_env["KUBECONFIG"], log)  # a fresh client: it discovers the new kinds
+    install_crds(made)
+    return made
 
 
 @pytest.fixture()

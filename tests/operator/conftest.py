@@ -20,7 +20,6 @@ import yaml
 from kubernetes import client
 from kubernetes.dynamic import DynamicClient
 from operator_harness import (
-    FIXTURES,
     GROUP_VERSION,
     RESYNC_S,
     ROOT,
@@ -28,6 +27,7 @@ from operator_harness import (
     condition,
     create_datastores_namespace,
     free_port,
+    install_crds,
 )
 
 
@@ -44,21 +44,7 @@ def operator_log(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 @pytest.fixture(scope="session")
 def cluster(kube_env: dict[str, str], operator_log: pathlib.Path) -> Cluster:
     cl = Cluster(kube_env["KUBECONFIG"], operator_log)
-    crd_files = [*sorted((ROOT / "crds").glob("*.yaml")), FIXTURES / "inferenceservice-crd.yaml"]
-    for path in crd_files:
-        cl.apply(yaml.safe_load(path.read_text()))
-    for path in crd_files:
-        name = yaml.safe_load(path.read_text())["metadata"]["name"]
-        cl.wait_for(
-            f"CRD {name} established",
-            lambda n=name: (
-                condition(
-                    cl.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", n), "Established"
-                ).get("status")
-                == "True"
-            ),
-        )
-    cl.dyn = DynamicClient(cl.api)  # rediscover the new kinds
+    install_crds(cl)
     for doc in yaml.safe_load_all((ROOT / "operator" / "deploy" / "rbac.yaml").read_text()):
         cl.apply(doc, namespace=doc["metadata"].get("namespace"))
     return cl

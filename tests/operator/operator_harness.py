@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import yaml
 from kubernetes import config
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import NotFoundError
@@ -99,6 +100,26 @@ class Cluster:
             return f"timed out after {timeout}s waiting for {what}; last: {last!r}\noperator log:\n{tail}"
 
         return eventually(probe, what, timeout_s=timeout, interval_s=0.3, message=timed_out)
+
+
+def install_crds(cl: Cluster) -> None:
+    """Rookery's CRDs and KServe's InferenceService CRD, applied and Established; the client then
+    rediscovers the API so that the new kinds resolve."""
+    crd_files = [*sorted((ROOT / "crds").glob("*.yaml")), FIXTURES / "inferenceservice-crd.yaml"]
+    for path in crd_files:
+        cl.apply(yaml.safe_load(path.read_text()))
+    for path in crd_files:
+        name = yaml.safe_load(path.read_text())["metadata"]["name"]
+        cl.wait_for(
+            f"CRD {name} established",
+            lambda n=name: (
+                condition(
+                    cl.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", n), "Established"
+                ).get("status")
+                == "True"
+            ),
+        )
+    cl.dyn = DynamicClient(cl.api)
 
 
 def condition(obj: dict[str, Any] | None, type_: str) -> dict[str, Any]:
