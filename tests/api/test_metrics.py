@@ -40,9 +40,10 @@ async def test_caches_count_hits_and_misses_by_name(api: Api) -> None:
          for result in ("hits", "misses")}  # fmt: skip
     before = {name: read() for name, read in readers.items()}
     alice = await api.make_user("alice")
-    status = await post(api, alice, "cached once rendered")  # rendered: a miss, then stored
-    for _ in range(2):
-        assert (await api.client.get(f"/api/v1/statuses/{status['id']}", headers=alice.headers)).status_code == 200
+    status = await post(api, alice, "cached once rendered")
+    await settle(api)
+    for _ in range(2):  # a page's statuses and accounts: rendered and cached once, then served
+        assert await home_ids(api, alice) == [status["id"]]
         assert (await api.client.get(f"/api/v1/accounts/{alice.id}", headers=alice.headers)).status_code == 200
     moved = deltas(readers, before)
     assert moved["statuses misses"] >= 1 and moved["statuses hits"] >= 2, moved

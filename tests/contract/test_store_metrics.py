@@ -1,5 +1,5 @@
 """The store, cache and outbox metrics (rookery.workloads.metrics) move when the operation happens:
-cache hits and misses by cache name on both Cache adapters, PostgreSQL and Cassandra request
+cache hits and misses by cache name on both Cache and both EntityCache adapters, PostgreSQL and Cassandra request
 latency by statement kind (and StoreUnavailable counted), the outbox backlog's age."""
 
 from __future__ import annotations
@@ -16,15 +16,17 @@ from prometheus_client import REGISTRY
 
 from rookery.workloads.adapters.cassandra.session import CassandraSession
 from rookery.workloads.adapters.memory.cache import MemoryCache
+from rookery.workloads.adapters.memory.entities import MemoryEntityCache
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
 from rookery.workloads.adapters.redis.cache import RedisCache
+from rookery.workloads.adapters.redis.entities import RedisEntityCache
 from rookery.workloads.adapters.sqlite.outbox import MIGRATIONS as OUTBOX_MIGRATIONS
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.domain.events import POSTS, Event
 from rookery.workloads.domain.unavailable import StoreUnavailable
 from rookery.workloads.metrics import statement_kind
-from rookery.workloads.ports.edge import Cache
+from rookery.workloads.ports.edge import Cache, EntityCache
 from rookery.workloads.workers.outbox_relay import ClaimingOutboxRelay, OutboxRelay
 
 
@@ -65,6 +67,29 @@ async def test_cache_lookups_count_hits_and_misses_by_cache_name(cache: tuple[Ca
     assert [a - b for a, b in zip(after, before, strict=True)] == [2, 2, 1, 1]
     exposed = {s.labels["cache"] for m in REGISTRY.collect() if m.name == "rookery_cache_misses" for s in m.samples}
     assert tenant not in " ".join(exposed)
+
+
+@pytest.fixture(params=["memory", *REDIS_PARAMS])
+async def entities(request: pytest.FixtureRequest, tenant: str) -> AsyncIterator[tuple[EntityCache, str]]:
+    async with memory_or_redis(request, MemoryEntityCache, RedisEntityCache, tenant) as adapter:
+        yield adapter, "memory" if request.param == "memory" else "redis"
+
+
+async def test_entity_cache_reads_count_hits_and_misses_by_kind(entities: tuple[EntityCache, str]) -> None:
+    adapter, backend = entities
+    readers = {
+        f"{cache} {result}": counter(f"rookery_cache_{result}_total", cache=cache, backend=backend)
+        for cache in ("statuses", "accounts")
+        for result in ("hits", "misses")
+    }
+    before = {name: read() for name, read in readers.items()}
+    found = await adapter.read([("status", 1), ("account", 1)])  # 2 misses
+    await adapter.fill({("status", 1): (found[0].version, b"{}"), ("account", 1): (found[1].version, b"{}")})
+    await adapter.read([("status", 1), ("status", 1), ("account", 1), ("status", 2)])  # 3 hits, 1 miss
+    await adapter.invalidate([("account", 1)])
+    await adapter.read([("account", 1)])  # invalidated: a miss
+    moved = {name: read() - before[name] for name, read in readers.items()}
+    assert moved == {"statuses hits": 2, "statuses misses": 2, "accounts hits": 1, "accounts misses": 2}
 
 
 def test_statement_kinds_are_a_fixed_set() -> None:

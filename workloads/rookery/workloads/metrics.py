@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from rookery.workloads.domain.edge import EntityKey, Fragment
 from rookery.workloads.domain.unavailable import StoreUnavailable
 
 CACHE_HITS = Counter(
@@ -43,7 +44,8 @@ OUTBOX_OLDEST_AGE = Gauge(
 )
 OUTBOX_RELAYED = Counter("rookery_outbox_events_relayed_total", "Outbox events published to the event bus.")
 
-# the cache a key belongs to: its first segment (``status:<id>``, ``account:v2:<id>`` ...)
+# the cache a key belongs to: its first segment (``status:<id>``, ``account:v2:<id>`` ...), or an
+# EntityCache key's kind (``("status", id)``)
 CACHE_NAMES = {"status": "statuses", "account": "accounts", "ranking": "ranking", "moderation": "moderation"}
 OTHER = "other"
 # the statement kinds a store reports; the first word of a statement, anything else is "other"
@@ -58,6 +60,12 @@ def count_lookups(backend: str, keys: list[str], found: list[bytes | None]) -> N
     """Hits and misses of one lookup (``found[i]`` answers ``keys[i]``)."""
     for key, value in zip(keys, found, strict=True):
         (CACHE_MISSES if value is None else CACHE_HITS).labels(cache_name(key), backend).inc()
+
+
+def count_fragments(backend: str, keys: Sequence[EntityKey], found: Sequence[Fragment]) -> None:
+    """Hits and misses of one EntityCache read: keys are (kind, id), a fragment without body a miss."""
+    for (kind, _), fragment in zip(keys, found, strict=True):
+        (CACHE_MISSES if fragment.body is None else CACHE_HITS).labels(cache_name(kind), backend).inc()
 
 
 def count_lookup(cache: str, backend: str, hit: bool) -> None:

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 
 from rookery.workloads.domain.edge import EntityKey, Fragment
+from rookery.workloads.metrics import count_fragments
 
 ABSENT = "-"  # prefix of the version of a key the cache does not know: "-<counter at the read>"
 
@@ -36,6 +37,7 @@ class MemoryEntityCache:
                 continue
             self._entries.move_to_end(key)
             found.append(Fragment(str(entry[0]), entry[1]))
+        count_fragments("memory", keys, found)
         return found
 
     async def fill(self, fragments: Mapping[EntityKey, tuple[str, bytes]]) -> None:

@@ -20,6 +20,7 @@ import redis.asyncio as aioredis
 
 from rookery.workloads.adapters.redis.keys import Keys, guard
 from rookery.workloads.domain.edge import EntityKey, Fragment
+from rookery.workloads.metrics import count_fragments
 
 TTL_MS = 24 * 3600 * 1000  # idle entities leave Redis after a day
 FILL = """
@@ -81,6 +82,7 @@ class RedisEntityCache:
                 found.append(Fragment(version, body))
             else:
                 found.append(Fragment(version, None))
+        count_fragments("redis", keys, found)
         return found
 
     async def fill(self, fragments: Mapping[EntityKey, tuple[str, bytes]]) -> None:
