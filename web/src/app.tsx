@@ -20,24 +20,27 @@ import { type Route, navigate, paths, useRoute } from "./router";
 import { useMe } from "./session";
 import { type StringKey, t } from "./strings";
 import { Timeline } from "./timeline/Timeline";
+import { Icon, type IconName } from "./icons";
+import { ConnectionBanner } from "./ConnectionBanner";
+import { listenForShortcuts } from "./keyboard";
 
 // `wide`: only in the desktop sidebar (the phone tab bar has room for five or six).
 // `locked`: only for members who approve followers by hand.
-const navItems: { href: string; label: StringKey; icon: string; route: Route["name"]; member?: boolean; wide?: boolean; staff?: boolean; locked?: boolean }[] = [
-  { href: "/home", label: "nav_home", icon: "⌂", route: "home", member: true },
-  { href: "/notifications", label: "nav_notifications", icon: "🔔", route: "notifications", member: true },
-  { href: "/local", label: "nav_local", icon: "◎", route: "local" },
-  { href: "/public", label: "nav_public", icon: "🌐", route: "public" },
-  { href: "/search", label: "nav_search", icon: "⌕", route: "search" },
-  { href: "/explore", label: "nav_explore", icon: "#", route: "explore", wide: true },
-  { href: "/chats", label: "nav_chats", icon: "✉", route: "chats", member: true },
-  { href: "/conversations", label: "nav_conversations", icon: "@", route: "conversations", member: true, wide: true },
-  { href: "/lists", label: "nav_lists", icon: "≡", route: "lists", member: true, wide: true },
-  { href: "/bookmarks", label: "nav_bookmarks", icon: "🔖", route: "bookmarks", member: true, wide: true },
-  { href: "/favourites", label: "nav_favourites", icon: "★", route: "favourites", member: true, wide: true },
-  { href: "/follow_requests", label: "nav_follow_requests", icon: "⊕", route: "followRequests", member: true, wide: true, locked: true },
-  { href: "/settings", label: "nav_settings", icon: "⚙", route: "settings", member: true },
-  { href: "/admin", label: "nav_admin", icon: "⚑", route: "admin", member: true, wide: true, staff: true },
+const navItems: { href: string; label: StringKey; icon: IconName; route: Route["name"]; member?: boolean; wide?: boolean; staff?: boolean; locked?: boolean }[] = [
+  { href: "/home", label: "nav_home", icon: "home", route: "home", member: true },
+  { href: "/notifications", label: "nav_notifications", icon: "bell", route: "notifications", member: true },
+  { href: "/local", label: "nav_local", icon: "local", route: "local" },
+  { href: "/public", label: "nav_public", icon: "globe", route: "public" },
+  { href: "/search", label: "nav_search", icon: "search", route: "search" },
+  { href: "/explore", label: "nav_explore", icon: "hash", route: "explore", wide: true },
+  { href: "/chats", label: "nav_chats", icon: "chat", route: "chats", member: true },
+  { href: "/conversations", label: "nav_conversations", icon: "at", route: "conversations", member: true, wide: true },
+  { href: "/lists", label: "nav_lists", icon: "list", route: "lists", member: true, wide: true },
+  { href: "/bookmarks", label: "nav_bookmarks", icon: "bookmark", route: "bookmarks", member: true, wide: true },
+  { href: "/favourites", label: "nav_favourites", icon: "star", route: "favourites", member: true, wide: true },
+  { href: "/follow_requests", label: "nav_follow_requests", icon: "userPlus", route: "followRequests", member: true, wide: true, locked: true },
+  { href: "/settings", label: "nav_settings", icon: "settings", route: "settings", member: true },
+  { href: "/admin", label: "nav_admin", icon: "flag", route: "admin", member: true, wide: true, staff: true },
 ];
 
 /** Pages that need a signed-in member; the others are readable by anyone. */
@@ -133,6 +136,8 @@ export function App() {
     else if (needsSignIn) navigate("/", true);
   }, [route.name, signedIn]);
 
+  useEffect(() => listenForShortcuts(), []);
+
   useEffect(() => {
     document.title = route.name === "welcome" ? t("app_name") : `${title(route)} · ${t("app_name")}`;
     document.getElementById("main")?.focus({ preventScroll: true });
@@ -157,13 +162,14 @@ export function App() {
             .map((item) => (
               <li key={item.href} class={item.wide ? "nav-wide" : undefined}>
                 <a href={item.href} aria-current={route.name === item.route || (item.route === "chats" && route.name === "chat") || (item.route === "lists" && route.name === "list") ? "page" : undefined}>
-                  <span class="nav-icon" aria-hidden="true">{item.icon}</span>
+                  <span class="nav-icon" aria-hidden="true"><Icon name={item.icon} /></span>
                   <span class="nav-label">{t(item.label)}</span>
                 </a>
               </li>
             ))}
         </ul>
       </nav>
+      <ConnectionBanner />
       <main id="main" tabIndex={-1}>
         {showTitle && <h1 class="page-title">{title(route)}</h1>}
         {needsSignIn ? null : <Page route={route} />}

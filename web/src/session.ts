@@ -4,9 +4,10 @@ import { type AuthStores, forgetToken, storedToken } from "./api/auth";
 import { ApiClient } from "./api/client";
 import { ApiError } from "./api/errors";
 import type { Account } from "./api/types";
+import { rateLimited } from "./connection";
 
 export const stores: AuthStores = { local: window.localStorage, session: window.sessionStorage };
-export const api = new ApiClient(window.location.origin, () => storedToken(stores));
+export const api = new ApiClient(window.location.origin, () => storedToken(stores), undefined, rateLimited);
 
 const CHANGED = "rookery:session";
 let me: Account | null = null;

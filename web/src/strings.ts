@@ -112,6 +112,10 @@ export const en = {
   retry: "Try again",
 
   stream_lost: "Live updates lost; reconnecting in {seconds} s…",
+  stream_reconnecting: "Live updates lost; reconnecting…",
+  stream_restored: "Live updates are back.",
+  banner_rate_limited: "Rookery is getting too many requests from this browser. Please wait {seconds} s before trying again.",
+  keyboard_help: "Keyboard: j and k move to the next and previous post, n writes a new post, / searches.",
 
   error_network: "Rookery could not be reached. Check your connection and try again.",
   error_unauthorized: "Your session has ended. Please sign in again.",

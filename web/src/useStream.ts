@@ -2,6 +2,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import { storedToken } from "./api/auth";
 import { type StreamEvent, type StreamName, type StreamStatus, openStream, streamingUrl } from "./api/streaming";
+import { streamId, streamStatus } from "./connection";
 import { api, signedIn, stores } from "./session";
 
 export function useStream(
@@ -17,10 +18,18 @@ export function useStream(
   const list = stream?.list;
   useEffect(() => {
     if (!name || (["user", "list", "direct"].includes(name) && !signedIn())) return;
-    return openStream({
+    const id = streamId();
+    const close = openStream({
       url: streamingUrl(api.origin, name, storedToken(stores), tag, list),
       onEvent: (event) => handlers.current.onEvent(event),
-      onStatus: (status) => handlers.current.onStatus?.(status),
+      onStatus: (status) => {
+        streamStatus(id, status);
+        handlers.current.onStatus?.(status);
+      },
     });
+    return () => {
+      close();
+      streamStatus(id, null);
+    };
   }, [name, tag, list]);
 }

@@ -35,7 +35,7 @@ describe("App", () => {
       "Create an account",
       "Browse public posts",
     ]);
-    expect(navLabels()).toEqual(["◎Local", "🌐Federated", "⌕Search", "#Explore"]);
+    expect(navLabels()).toEqual(["Local", "Federated", "Search", "Explore"]);
     expect(document.title).toBe("Rookery");
   });
 
@@ -55,7 +55,7 @@ describe("App", () => {
     show("/public");
     await settle();
     expect(localStorage.getItem("rookery.token")).toBeNull();
-    expect(navLabels()).not.toContain("⌂Home");
+    expect(navLabels()).not.toContain("Home");
   });
 
   it("answers unknown paths with a not-found page", async () => {

@@ -36,6 +36,8 @@ export class ApiClient {
     readonly origin: string,
     private readonly token: () => string | null,
     private readonly fetcher: typeof fetch = (...args) => fetch(...args),
+    /** Told of every 429 (with its Retry-After in seconds, when given): the page shows a banner. */
+    private readonly onRateLimited: (retryAfter: number | null) => void = () => undefined,
   ) {}
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<Page<T>> {
@@ -66,11 +68,9 @@ export class ApiClient {
       }
     }
     if (!response.ok) {
-      throw new ApiError(
-        response.status,
-        errorDetail(data, response.statusText || `HTTP ${response.status}`),
-        parseRetryAfter(response.headers.get("Retry-After")),
-      );
+      const retryAfter = parseRetryAfter(response.headers.get("Retry-After"));
+      if (response.status === 429) this.onRateLimited(retryAfter);
+      throw new ApiError(response.status, errorDetail(data, response.statusText || `HTTP ${response.status}`), retryAfter);
     }
     const links = parseLinkHeader(response.headers.get("Link"));
     return { items: data as T, next: links.next ?? null, prev: links.prev ?? null };

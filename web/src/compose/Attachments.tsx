@@ -1,4 +1,5 @@
 import type { MediaAttachment } from "../api/types";
+import { Icon } from "../icons";
 import { t } from "../strings";
 import { type Focus, focusAt, focusMoved, objectPosition } from "./media";
 
@@ -63,7 +64,7 @@ export function Attachments({ items, onDescribe, onFocus, onRemove }: Props) {
           {item.error && <p class="error" role="alert">{item.error}</p>}
           <label class="visually-hidden" for={`alt-${item.key}`}>{t("compose_alt_label", { n: index + 1 })}</label>
           <textarea id={`alt-${item.key}`} rows={2} maxLength={1500} value={item.description} placeholder={t("compose_alt_label", { n: index + 1 })} onInput={(e) => onDescribe(item.key, e.currentTarget.value)} />
-          <button type="button" class="secondary remove-media" onClick={() => onRemove(item.key)} aria-label={t("compose_remove_media", { n: index + 1 })}>✕</button>
+          <button type="button" class="secondary remove-media" onClick={() => onRemove(item.key)} aria-label={t("compose_remove_media", { n: index + 1 })}><Icon name="close" /></button>
         </li>
       ))}
     </ul>

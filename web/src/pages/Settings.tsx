@@ -123,6 +123,7 @@ export function Settings() {
       {me && <p>{t("settings_signed_in_as", { acct: me.acct })}</p>}
       {me && <ProfileEditor me={me} />}
       <p class="muted">{t("settings_theme")}</p>
+      <p class="muted">{t("keyboard_help")}</p>
       <p>
         <a href="/bookmarks">{t("nav_bookmarks")}</a> · <a href="/favourites">{t("nav_favourites")}</a> ·{" "}
         <a href="/follow_requests">{t("nav_follow_requests")}</a> · <a href="/lists">{t("nav_lists")}</a> ·{" "}

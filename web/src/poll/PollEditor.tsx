@@ -1,4 +1,5 @@
 // The poll part of compose: two to four choices, a length, one or several answers.
+import { Icon } from "../icons";
 import { t } from "../strings";
 import { DURATIONS, MAX_CHOICE_CHARS, MAX_CHOICES, type PollDraft } from "./poll";
 
@@ -32,7 +33,7 @@ export function PollEditor({ id, draft, onChange }: Props) {
               aria-label={t("poll_remove_choice", { n: index + 1 })}
               onClick={() => onChange({ ...draft, options: draft.options.filter((_, i) => i !== index) })}
             >
-              ✕
+              <Icon name="close" />
             </button>
           )}
         </div>

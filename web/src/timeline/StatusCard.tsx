@@ -11,6 +11,7 @@ import { type Toggle, flip, isOn } from "./actions";
 import { EditHistory } from "./EditHistory";
 import { PollView } from "../poll/PollView";
 import { objectPosition } from "../compose/media";
+import { Icon, type IconName } from "../icons";
 
 interface Props {
   status: Status;
@@ -23,10 +24,10 @@ interface Props {
 }
 
 type Key = Parameters<typeof t>[0];
-const toggles: { toggle: Toggle; on: Key; off: Key; count?: Key; icon: string }[] = [
-  { toggle: "reblog", on: "unboost", off: "boost", count: "boosts_count", icon: "⟲" },
-  { toggle: "favourite", on: "unfavourite", off: "favourite", count: "favourites_count", icon: "★" },
-  { toggle: "bookmark", on: "unbookmark", off: "bookmark", icon: "🔖" },
+const toggles: { toggle: Toggle; on: Key; off: Key; count?: Key; icon: IconName }[] = [
+  { toggle: "reblog", on: "unboost", off: "boost", count: "boosts_count", icon: "boost" },
+  { toggle: "favourite", on: "unfavourite", off: "favourite", count: "favourites_count", icon: "star" },
+  { toggle: "bookmark", on: "unbookmark", off: "bookmark", icon: "bookmark" },
 ];
 
 /** "Favourite, 3 favourites": the action first, then the count a sighted reader sees. */
@@ -111,7 +112,7 @@ export function StatusCard({ status: shown, onChange, onReply, focused, onDelete
   };
 
   return (
-    <article class={focused ? "status status-focused" : "status"} aria-labelledby={`status-${shown.id}-author`}>
+    <article class={focused ? "status status-focused" : "status"} aria-labelledby={`status-${shown.id}-author`} tabIndex={-1}>
       {boost && (
         <p class="status-boosted">
           <a href={paths.profile(boost.account.acct)}>{t("boosted_by", { name: displayName(boost.account) })}</a>
@@ -189,7 +190,7 @@ export function StatusCard({ status: shown, onChange, onReply, focused, onDelete
       )}
       <footer class="status-actions">
         <button type="button" onClick={() => onReply?.(status)} aria-label={actionLabel(t("reply"), "replies_count", status.replies_count)} disabled={!onReply}>
-          ↩ <span aria-hidden="true">{status.replies_count || ""}</span>
+          <Icon name="reply" /> <span aria-hidden="true">{status.replies_count || ""}</span>
         </button>
         {toggles.map(({ toggle, on, off, count: countKey, icon }) => {
           const active = isOn(status, toggle);
@@ -204,7 +205,7 @@ export function StatusCard({ status: shown, onChange, onReply, focused, onDelete
               disabled={busy !== null || !onChange || (toggle === "reblog" && (status.visibility === "private" || status.visibility === "direct"))}
               onClick={() => act(toggle)}
             >
-              {icon} <span aria-hidden="true">{count || ""}</span>
+              <Icon name={icon} filled={active && toggle !== "reblog"} /> <span aria-hidden="true">{count || ""}</span>
             </button>
           );
         })}

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Query } from "../api/client";
 import { describeError } from "../api/errors";
-import type { StreamName, StreamStatus } from "../api/streaming";
+import type { StreamName } from "../api/streaming";
 import type { Status } from "../api/types";
 import { Compose } from "../compose/Compose";
 import { api, signedIn, useMe } from "../session";
@@ -26,7 +26,6 @@ export function Timeline({ path, query, stream, compose, label }: Props) {
   const [state, setState] = useState(emptyTimeline);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [live, setLive] = useState<StreamStatus | null>(null);
   const [replyTo, setReplyTo] = useState<Status | null>(null);
   const { me } = useMe();
   const sentinel = useRef<HTMLDivElement>(null);
@@ -77,7 +76,6 @@ export function Timeline({ path, query, stream, compose, label }: Props) {
       else if (event === "status.update") setState((old) => replaceStatus(old, payload as Status));
       else if (event === "delete") setState((old) => removeStatus(old, String(payload)));
     },
-    setLive,
   );
 
   // Scrolling back to the top shows what waited.
@@ -97,9 +95,6 @@ export function Timeline({ path, query, stream, compose, label }: Props) {
   return (
     <section class="timeline" aria-label={label} aria-busy={loading}>
       {compose && signedIn() && <Compose onPosted={posted} />}
-      {live && live.state === "lost" && (
-        <p class="notice" role="status">{t("stream_lost", { seconds: live.retryInSeconds })}</p>
-      )}
       {state.pending.length > 0 && (
         <button
           type="button"
