@@ -9,9 +9,11 @@ import dataclasses
 import functools
 import os
 import pathlib
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -262,6 +264,24 @@ class PrivatePostgres:
 
     def stop(self) -> None:
         process.stop_pid_file(self.pid_file, signum=signal.SIGINT, timeout=20)
+
+
+@contextlib.contextmanager
+def private_postgres_running() -> Iterator[PrivatePostgres]:
+    """A fresh private PostgreSQL, started; thawed, stopped and removed afterwards."""
+    # not under pytest's basetemp: other pytest sessions reset it to 0700, locking out the
+    # unprivileged user PostgreSQL runs as
+    root = pathlib.Path(tempfile.mkdtemp(prefix="rookery-private-pg-"))
+    server = PrivatePostgres(root)
+    try:
+        server.init()
+        server.start()
+        yield server
+    finally:
+        with contextlib.suppress(AssertionError, ProcessLookupError):
+            server.signal_all(signal.SIGCONT)
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @contextlib.contextmanager

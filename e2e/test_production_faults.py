@@ -4,18 +4,23 @@ stopping it never disturbs other tests sharing the stack."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import pathlib
-import shutil
 import signal
-import tempfile
 from typing import Any
 
 import httpx
 import pytest
 
-from e2e.production_support import Client, PrivatePostgres, Proc, production_env, rookery, running
+from e2e.production_support import (
+    Client,
+    PrivatePostgres,
+    Proc,
+    private_postgres_running,
+    production_env,
+    rookery,
+    running,
+)
 from e2e.waiting import eventually
 
 pytestmark = pytest.mark.needs("redis", "kafka")
@@ -26,19 +31,8 @@ wait_for = functools.partial(eventually, timeout_s=30.0, interval_s=0.25)
 
 @pytest.fixture
 def private_postgres() -> Any:
-    # not under pytest's basetemp: other pytest sessions reset it to 0700, locking out the
-    # unprivileged user PostgreSQL runs as
-    root = pathlib.Path(tempfile.mkdtemp(prefix="rookery-private-pg-"))
-    server = PrivatePostgres(root)
-    try:
-        server.init()
-        server.start()
+    with private_postgres_running() as server:
         yield server
-    finally:
-        with contextlib.suppress(AssertionError, ProcessLookupError):
-            server.signal_all(signal.SIGCONT)
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_postgres_down_answers_503_and_recovers(

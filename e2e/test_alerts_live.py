@@ -1,0 +1,104 @@
+"""Rookery's alerting rules in a real Prometheus (e2e/alerting.py) scraping a real `rookery serve`
+while a real store goes away: a private PostgreSQL is stopped under a load of posts and readiness
+probes, and the alerts for it go pending (store unavailable, store requests failing, API 5xx
+ratio); once it is back, the store alert clears. (The rules' every case: promtool's unit tests in
+tests/delivery/test_delivery_alerts.py.)"""
+
+from __future__ import annotations
+
+import functools
+import pathlib
+import threading
+import uuid
+from collections import Counter
+
+import httpx
+import pytest
+
+from e2e.alerting import private_prometheus
+from e2e.production_support import Client, Proc, private_postgres_running, production_env, rookery, running
+from e2e.waiting import eventually
+
+pytestmark = pytest.mark.needs("redis", "kafka", "prometheus")  # prometheus: Debian's package, its binary
+
+wait_for = functools.partial(eventually, timeout_s=60.0, interval_s=0.5)
+STORE_ALERTS = ("RookeryStoreUnavailable", "RookeryStoreRequestsFailing")
+
+
+class Probes:
+    """Posts and /readyz every 0.3 s (the kubelet probes readiness), answers counted by status."""
+
+    def __init__(self, client: Client, user: dict[str, str]) -> None:
+        self.client, self.user = client, user
+        self.answers: Counter[int] = Counter()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="alert-probes", daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            with_status = self.client.http.post(
+                "/api/v1/statuses", headers=self.user["headers"], json={"status": "probe"}
+            )
+            self.answers[with_status.status_code] += 1
+            self.answers[self.client.http.get("/readyz").status_code] += 1
+            self.stop.wait(0.3)
+
+    def __enter__(self) -> Probes:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(30)
+
+
+def test_a_postgres_outage_makes_its_alerts_pending_and_the_store_alert_clears(
+    stack_env: dict[str, str], tmp_path: pathlib.Path
+) -> None:
+    namespace = f"alerts-{uuid.uuid4().hex[:8]}"
+    with private_postgres_running() as postgres:
+        env = production_env(
+            {**stack_env, "ROOKERY_POSTGRES_DSN": postgres.dsn},
+            tmp_path / "data",
+            ROOKERY_POSTGRES_STATEMENT_TIMEOUT_MS="1000",
+            ROOKERY_POSTGRES_ACQUIRE_TIMEOUT_S="2",
+        )
+        assert rookery(env, "migrate").returncode == 0
+        with (
+            running(Proc(["serve", "--role", "all"], env, tmp_path / "serve.log")) as (server,),
+            private_prometheus([f"127.0.0.1:{server.port}"], namespace=namespace) as prometheus,
+        ):
+            groups = {group["name"] for group in prometheus.rule_groups()}
+            assert {"rookery-api", "rookery-events", "rookery-stores", "rookery-processes"} <= groups
+            client = Client(server.url)
+            alice = client.register("alice")
+            with Probes(client, alice) as probes:
+                wait_for(
+                    lambda: httpx.get(f"{prometheus.url}/api/v1/query", params={"query": "rookery_store_up"})
+                    .json()["data"]["result"],
+                    "the first scrape with readiness",
+                )  # fmt: skip
+                assert prometheus.alerts() == [], "alerts before any fault"
+
+                postgres.stop()
+                try:
+                    for alert in STORE_ALERTS:
+                        state = wait_for(
+                            lambda alert=alert: prometheus.active(alert, store="postgres", namespace=namespace),
+                            f"{alert} for postgres",
+                        )
+                        assert state in ("pending", "firing")
+                    wait_for(
+                        lambda: prometheus.active("RookeryApiErrorRatioHigh", namespace=namespace),
+                        "the API's 5xx ratio alert",
+                    )
+                    assert probes.answers[503] > 0 and probes.answers[500] == 0, probes.answers
+                finally:
+                    postgres.start()
+                wait_for(
+                    lambda: prometheus.active("RookeryStoreUnavailable", store="postgres") is None,
+                    "the store alert clearing once PostgreSQL is back",
+                )
+                active = {alert["labels"]["alertname"] for alert in prometheus.alerts()}
+                assert active <= {*STORE_ALERTS, "RookeryApiErrorRatioHigh"} - {"RookeryStoreUnavailable"}
+            client.close()
