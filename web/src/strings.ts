@@ -47,7 +47,7 @@ export const en = {
   conversation_with: "With {names}",
   conversation_yourself: "yourself",
   conversation_unread: "unread",
-  conversation_mark_read: "Mark the conversation with {names} as read",
+  conversation_mark_read: "Mark as read: the conversation with {names}",
   conversation_mark_read_short: "Mark as read",
   conversation_hide: "Hide the conversation with {names}",
   conversation_hide_short: "Hide",

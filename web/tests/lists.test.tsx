@@ -129,7 +129,7 @@ describe("direct conversations", () => {
     await settle();
     const rows = () => [...root.querySelectorAll(".conversation")].map((li) => [li.querySelector("h2")!.textContent, li.querySelector(".status-content")!.textContent]);
     expect(rows()).toEqual([["With <i>Dee</i>unread", "hello"], ["With <i>Dee</i>", "older"]]);
-    await act(async () => button("Mark the conversation with <i>Dee</i> as read").click());
+    await act(async () => button("Mark as read: the conversation with <i>Dee</i>").click());
     await settle();
     expect(root.querySelectorAll(".conversation.unread")).toHaveLength(0);
     await act(async () => [...root.querySelectorAll<HTMLButtonElement>("button")].filter((b) => b.textContent === "Hide")[1].click());

@@ -22,10 +22,12 @@ function TitleForm({ id, label, submit, initial = "", onSave, onCancel }: {
       onSubmit={async (event) => {
         event.preventDefault();
         if (!title.trim()) return;
+        const saved = title;
         setBusy(true);
         try {
           await onSave(title.trim());
-          setTitle(initial);
+          // cleared for the next one, unless something new was typed meanwhile
+          setTitle((now) => (now === saved ? initial : now));
         } finally {
           setBusy(false);
         }
