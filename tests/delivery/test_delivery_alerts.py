@@ -1,7 +1,8 @@
 """Rookery's alerting rules and Grafana dashboards as the operator chart ships them: the rules pass
 `promtool check rules` and their `promtool test rules` unit tests (one firing and one quiet case
 per alert), every query names only metrics Rookery exports, and the chart renders them as a
-PrometheusRule and as ConfigMaps labelled for Grafana's dashboard sidecar.
+PrometheusRule and as ConfigMaps labelled for Grafana's dashboard sidecar, with a PodMonitor
+that scrapes the tenants' pods.
 
 (Each panel's query against a real Prometheus scraping real Rookery processes:
 e2e/test_dashboards_live.py.)"""
@@ -14,7 +15,7 @@ import subprocess
 
 import pytest
 import yaml
-from delivery_support import OPERATOR_CHART, by_kind, one, template
+from delivery_support import OPERATOR_CHART, by_kind, helm_run, one, template
 from monitoring_support import (
     DASHBOARDS,
     DASHBOARDS_DIR,
@@ -28,6 +29,7 @@ from monitoring_support import (
 )
 
 from e2e.stack.prometheus import PROMTOOL
+from rookery.operator.render.common import labels as pod_labels
 
 ALERTS = {
     "RookeryApiErrorRatioHigh",
@@ -127,10 +129,28 @@ def test_the_six_dashboards_are_well_formed() -> None:
 # -------------------------------------------------------------------------------------- chart
 
 
+def test_chart_with_every_monitoring_object_passes_helm_lint_strict(helm: pathlib.Path) -> None:
+    sets = [f"{key}=true" for key in ("monitoring.podMonitor.enabled", *MONITORING_ON)]
+    out = helm_run(helm, "lint", "--strict", str(OPERATOR_CHART), *(arg for s in sets for arg in ("--set", s)))
+    assert "1 chart(s) linted, 0 chart(s) failed" in out
+
+
 def test_chart_ships_no_monitoring_objects_unless_asked(helm: pathlib.Path) -> None:
     rendered = template(helm, OPERATOR_CHART)
-    assert not by_kind(rendered, "PrometheusRule")
+    assert not by_kind(rendered, "PrometheusRule") and not by_kind(rendered, "PodMonitor")
     assert not [d for d in by_kind(rendered, "ConfigMap") if "grafana_dashboard" in d["metadata"]["labels"]]
+
+
+def test_chart_renders_a_pod_monitor_for_every_tenant_pod(helm: pathlib.Path) -> None:
+    on = {"monitoring.podMonitor.enabled": "true"}
+    everywhere = one(template(helm, OPERATOR_CHART, sets=on), "PodMonitor")
+    assert everywhere["spec"]["namespaceSelector"] == {"any": True}
+    selected = everywhere["spec"]["selector"]["matchLabels"]
+    for component in ("platform", "worker-fanout"):  # what the operator labels its tenants' pods with
+        assert selected.items() <= pod_labels("social", component).items()
+    assert everywhere["spec"]["podMetricsEndpoints"] == [{"port": "http", "path": "/metrics", "interval": "30s"}]
+    watched = one(template(helm, OPERATOR_CHART, sets={**on, "watchNamespaces[0]": "social"}), "PodMonitor")
+    assert watched["spec"]["namespaceSelector"] == {"matchNames": ["social"]}
 
 
 def test_chart_renders_the_rules_as_a_prometheus_rule(helm: pathlib.Path) -> None:

@@ -77,6 +77,7 @@ def test_project_admits_every_kind_the_charts_render(helm: pathlib.Path) -> None
             include_crds=True,
             sets={
                 "metrics.serviceMonitor.enabled": "true",
+                "monitoring.podMonitor.enabled": "true",
                 "monitoring.prometheusRule.enabled": "true",
                 "monitoring.dashboards.enabled": "true",
             },
