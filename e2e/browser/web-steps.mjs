@@ -40,14 +40,19 @@ export function webSteps(origin, password, results) {
     await page.locator(".topbar .me img").waitFor();
   }
 
-  /** Counts a page's requests in flight (a WebSocket is not one): page.settle() waits for none. */
+  /** Counts a page's requests in flight (a WebSocket is not one): page.settle() waits until none
+   * has been in flight for 300 ms (a page may ask for more right after an answer renders: a
+   * profile's next page once its first one shows the infinite-scroll sentinel), 10 s at most. */
   function tracked(page) {
     let inFlight = 0;
     page.on("request", () => inFlight++);
     page.on("requestfinished", () => inFlight--);
     page.on("requestfailed", () => inFlight--);
     page.settle = async () => {
-      for (let i = 0; i < 200 && inFlight > 0; i++) await page.waitForTimeout(50);
+      for (let i = 0, quiet = 0; i < 200 && quiet < 6; i++) {
+        await page.waitForTimeout(50);
+        quiet = inFlight > 0 ? 0 : quiet + 1;
+      }
     };
     return page;
   }

@@ -55,6 +55,16 @@ def _png(path: pathlib.Path) -> pathlib.Path:
     return path
 
 
+def serious_violations(results: dict) -> list[tuple[str, str, str, list[str]]]:
+    """axe-core's serious and critical violations on the pages a browser script checked."""
+    return [
+        (checked["who"], checked["page"], v["id"], v["nodes"])
+        for checked in results["axe"]
+        for v in checked["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 def steps_value(results: dict, name: str) -> object:
     return next(step["value"] for step in results["steps"] if step["name"] == name)
 
@@ -113,13 +123,7 @@ def test_two_people_and_an_admin_use_the_web_client(
     assert event["pageErrors"] == []
     assert event["failedRequests"] == [], event["failedRequests"]
     # axe-core: nothing serious or critical on any page visited
-    serious = [
-        (checked["who"], checked["page"], v["id"], v["nodes"])
-        for checked in results["axe"]
-        for v in checked["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == [], serious
+    assert serious_violations(results) == [], serious_violations(results)
     assert len(results["axe"]) >= 12 and all(checked["passed"] > 10 for checked in results["axe"])
     assert all(pathlib.Path(path).stat().st_size > 0 for path in event["screenshots"])
 
@@ -184,11 +188,5 @@ def test_edit_polls_lists_and_the_connection_banner_in_the_web_client(
     errors = [m for m in event["console"] if m["type"] in ("error", "warning") and m not in provoked]
     assert len(provoked) >= 1 and errors == [], errors
     assert event["pageErrors"] == [] and event["failedRequests"] == [], (event["pageErrors"], event["failedRequests"])
-    serious = [
-        (checked["who"], checked["page"], v["id"], v["nodes"])
-        for checked in results["axe"]
-        for v in checked["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == [], serious
+    assert serious_violations(results) == [], serious_violations(results)
     assert len(results["axe"]) >= 14 and all(checked["passed"] > 10 for checked in results["axe"])

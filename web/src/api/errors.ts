@@ -56,3 +56,15 @@ export function describeError(error: unknown): string {
   if (status >= 500) return t("error_server", { status });
   return t("error_other", { status, detail });
 }
+
+/** Runs an action for a view: its error (cleared first) is told in words, never thrown. */
+export function guarded(setError: (message: string | null) => void): (work: () => Promise<void>) => Promise<void> {
+  return async (work) => {
+    setError(null);
+    try {
+      await work();
+    } catch (caught) {
+      setError(describeError(caught));
+    }
+  };
+}

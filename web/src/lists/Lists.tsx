@@ -1,6 +1,6 @@
 // Lists: the member's own (create, rename, delete), and one list's people and timeline.
 import { useEffect, useState } from "preact/hooks";
-import { describeError } from "../api/errors";
+import { describeError, guarded } from "../api/errors";
 import type { Account, TimelineList } from "../api/types";
 import { AccountLink } from "../profile/AccountLink";
 import { paths } from "../router";
@@ -48,14 +48,7 @@ export function Lists() {
   useEffect(() => {
     api.get<TimelineList[]>("/api/v1/lists").then(setLists, (caught) => setError(describeError(caught)));
   }, []);
-  const guard = async (work: () => Promise<void>) => {
-    setError(null);
-    try {
-      await work();
-    } catch (caught) {
-      setError(describeError(caught));
-    }
-  };
+  const guard = guarded(setError);
   const create = (title: string) =>
     guard(async () => {
       const made = await api.post<TimelineList>("/api/v1/lists", { title });
@@ -122,14 +115,7 @@ function ListMembers({ list }: { list: TimelineList }) {
   useEffect(() => {
     api.get<Account[]>(path).then(setMembers, (caught) => setError(describeError(caught)));
   }, [list.id]);
-  const guard = async (work: () => Promise<void>) => {
-    setError(null);
-    try {
-      await work();
-    } catch (caught) {
-      setError(describeError(caught));
-    }
-  };
+  const guard = guarded(setError);
   const add = (account: Account) =>
     guard(async () => {
       await api.post(path, { account_ids: [account.id] });

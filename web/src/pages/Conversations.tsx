@@ -1,7 +1,7 @@
 // Direct conversations (/api/v1/conversations): who is in each, its last post, unread; live on
 // the direct stream's `conversation` events.
 import { useEffect, useState } from "preact/hooks";
-import { describeError } from "../api/errors";
+import { describeError, guarded } from "../api/errors";
 import type { Conversation, Status } from "../api/types";
 import { displayName } from "../format";
 import { api, useMe } from "../session";
@@ -35,14 +35,7 @@ export function Conversations() {
     if (event === "conversation") setItems((old) => upsertConversation(old ?? [], payload as Conversation));
   });
 
-  const guard = async (work: () => Promise<void>) => {
-    setError(null);
-    try {
-      await work();
-    } catch (caught) {
-      setError(describeError(caught));
-    }
-  };
+  const guard = guarded(setError);
   const markRead = (item: Conversation) =>
     guard(async () => {
       const read = await api.post<Conversation>(`/api/v1/conversations/${encodeURIComponent(item.id)}/read`);
