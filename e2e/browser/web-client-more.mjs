@@ -260,6 +260,15 @@ await run({ ...settings, viewport: DESKTOP }, async ({ page: cy, shot, open }) =
     const back = await at();
     return { first, second, back };
   });
+  // dark, as the system may ask: the same pages' colours checked again
+  await step("dark colours", async () => {
+    await cy.emulateMedia({ colorScheme: "dark" });
+    await axe(cy, "cy", "home (dark)");
+    await go(cy, "/explore/tags");
+    await axe(cy, "cy", "explore (dark)");
+    await shot("desktop-dark.png", cy);
+    return cy.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  });
 
   results.xss = { cy: await cy.evaluate(() => window.__xss ?? null), dee: await dee.evaluate(() => window.__xss ?? null) };
   results.icons = await cy.evaluate(() => document.querySelectorAll(".sidebar svg.icon").length);

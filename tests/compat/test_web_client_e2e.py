@@ -181,6 +181,7 @@ def test_edit_polls_lists_and_the_connection_banner_in_the_web_client(
     keys = steps["j and k move between posts"]
     assert [keys["first"]["index"], keys["second"]["index"], keys["back"]["index"]] == [0, 1, 0]
     assert keys["second"]["outline"] not in (None, "none")
+    assert steps["dark colours"] == "rgb(21, 22, 26)"  # --bg of the dark scheme
     assert results["xss"] == {"cy": None, "dee": None}
     assert results["icons"] >= 8
     # provoked here: the 429 the test answered (Chromium logs the failed load)

@@ -220,6 +220,7 @@ export const en = {
   notification_reblog: "{name} boosted your post",
   notification_follow: "{name} followed you",
   notification_follow_request: "{name} asked to follow you",
+  notification_follow_request_review: "Review follow requests",
   notification_favourite: "{name} favourited your post",
   notification_poll: "A poll you took part in has ended",
   notification_update: "{name} edited a post",

@@ -79,6 +79,12 @@ export function Notifications() {
             <p>
               <a href={paths.profile(item.account.acct)}>{notificationText(item)}</a>{" "}
               <time class="muted" dateTime={item.created_at}>{shortTime(item.created_at)}</time>
+              {item.type === "follow_request" && (
+                <>
+                  {" · "}
+                  <a href="/follow_requests">{t("notification_follow_request_review")}</a>
+                </>
+              )}
             </p>
             {item.status && <StatusCard status={item.status} />}
           </li>
