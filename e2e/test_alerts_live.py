@@ -2,13 +2,15 @@
 while a real store goes away: a private PostgreSQL is stopped under a load of posts and readiness
 probes, and the alerts for it go pending (store unavailable, store requests failing, API 5xx
 ratio); once it is back, the store alert clears. A process killed and started again twice makes
-the restart alert pending. (The rules' every case: promtool's unit tests in
-tests/delivery/test_delivery_alerts.py.)"""
+the restart alert pending. A Kafka broker killed under posts makes the outbox alert pending.
+(The rules' every case: promtool's unit tests in tests/delivery/test_delivery_alerts.py.)"""
 
 from __future__ import annotations
 
 import functools
 import pathlib
+import shutil
+import tempfile
 import threading
 import uuid
 from collections import Counter
@@ -17,7 +19,15 @@ import httpx
 import pytest
 
 from e2e.alerting import private_prometheus
-from e2e.production_support import Client, Proc, private_postgres_running, production_env, rookery, running
+from e2e.production_support import (
+    Client,
+    PrivateKafka,
+    Proc,
+    private_postgres_running,
+    production_env,
+    rookery,
+    running,
+)
 from e2e.waiting import eventually
 
 pytestmark = pytest.mark.needs("redis", "kafka", "prometheus")  # prometheus: Debian's package, its binary
@@ -134,3 +144,40 @@ def test_a_process_restarting_twice_makes_the_restart_alert_pending(
                 wait_for(lambda: (s := scraped_start()) not in seen and s, f"the start time after restart {restart}")
             )
         wait_for(lambda: prometheus.active("RookeryProcessRestarting", job="rookery"), "the restart alert")
+
+
+@pytest.mark.needs("postgres")
+def test_a_kafka_outage_makes_the_outbox_alert_pending_and_nothing_is_lost(
+    stack_env: dict[str, str], tmp_path: pathlib.Path
+) -> None:
+    """A private broker is killed while posts keep committing: their outbox rows wait, the relay's
+    oldest-event age passes a minute and RookeryOutboxBacklogOld goes pending; the broker comes
+    back, the relay drains the backlog and the age falls back to 0."""
+    broker = PrivateKafka(pathlib.Path(tempfile.mkdtemp(prefix="rookery-private-kafka-")))
+    try:
+        broker.init()
+        broker.start()
+        env = production_env({**stack_env, "ROOKERY_KAFKA_BOOTSTRAP": broker.bootstrap}, tmp_path / "data")
+        assert rookery(env, "migrate").returncode == 0
+        server = Proc(["serve", "--role", "all"], env, tmp_path / "serve.log")
+        with running(server), private_prometheus([f"127.0.0.1:{server.port}"]) as prometheus:
+            client = Client(server.url)
+            alice = client.register("alice")
+
+            def post(text: str) -> None:
+                answer = client.http.post("/api/v1/statuses", headers=alice["headers"], json={"status": text})
+                assert answer.status_code == 200, answer.text  # the broker is not on the write path
+
+            post("before")
+            broker.kill()
+            post("during")  # committed with its outbox row; the relay cannot publish it
+            state = wait_for(lambda: prometheus.active("RookeryOutboxBacklogOld"), "the outbox alert", timeout_s=150)
+            assert state == "pending"  # past a minute; firing would take two more
+            broker.start()
+            wait_for(lambda: prometheus.active("RookeryOutboxBacklogOld") is None, "the backlog drained", timeout_s=90)
+            me = client.http.get("/api/v1/accounts/verify_credentials", headers=alice["headers"])
+            assert me.json()["statuses_count"] == 2
+            client.close()
+    finally:
+        broker.stop()
+        shutil.rmtree(broker.root, ignore_errors=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -40,7 +41,7 @@ STORE_UP = Gauge(
 )
 OUTBOX_OLDEST_AGE = Gauge(
     "rookery_outbox_oldest_event_age_seconds",
-    "Age of the oldest event the outbox relay found waiting in its last pass (0: none waiting).",
+    "Age of the oldest event an outbox relay of this process holds unpublished (0: none).",
 )
 OUTBOX_RELAYED = Counter("rookery_outbox_events_relayed_total", "Outbox events published to the event bus.")
 
@@ -50,6 +51,29 @@ CACHE_NAMES = {"status": "statuses", "account": "accounts", "ranking": "ranking"
 OTHER = "other"
 # the statement kinds a store reports; the first word of a statement, anything else is "other"
 VERBS = frozenset({"select", "insert", "update", "delete"})
+
+
+class OutboxBacklog:
+    """The oldest event each outbox relay of this process holds unpublished. The gauge is its age
+    when scraped: a relay stuck in a publish (a broker that is down) still shows it growing."""
+
+    def __init__(self) -> None:
+        # relay -> when its oldest unpublished event occurred (a relay that is gone drops out)
+        self._oldest: weakref.WeakKeyDictionary[object, float] = weakref.WeakKeyDictionary()
+
+    def hold(self, relay: object, occurred_at: float | None) -> None:
+        if occurred_at is None:
+            self._oldest.pop(relay, None)
+        else:
+            self._oldest[relay] = occurred_at
+
+    def age(self) -> float:
+        now = time.time()
+        return max((max(0.0, now - t) for t in list(self._oldest.values())), default=0.0)
+
+
+OUTBOX_BACKLOG = OutboxBacklog()
+OUTBOX_OLDEST_AGE.set_function(OUTBOX_BACKLOG.age)
 
 
 def cache_name(key: str) -> str:

@@ -15,23 +15,20 @@ import logging
 from typing import Protocol
 
 from rookery.workloads.domain.events import Event
-from rookery.workloads.metrics import OUTBOX_OLDEST_AGE, OUTBOX_RELAYED
+from rookery.workloads.metrics import OUTBOX_BACKLOG, OUTBOX_RELAYED
 from rookery.workloads.ports.events import EventBus, Outbox
 
 log = logging.getLogger("rookery.outbox")
 
 
-def record_backlog(rows: list[tuple[int, str, Event]]) -> None:
-    """The age of the oldest waiting row (rows come oldest first), before anything is published:
-    while the bus is down the gauge keeps growing with each retry."""
-    if not rows:
-        OUTBOX_OLDEST_AGE.set(0)
-        return
+def record_backlog(relay: object, rows: list[tuple[int, str, Event]]) -> None:
+    """Before anything is published: the oldest waiting row (rows come oldest first), whose age
+    the gauge reports until this relay has published it."""
     try:
-        occurred = dt.datetime.fromisoformat(rows[0][2].occurred_at)
+        occurred = dt.datetime.fromisoformat(rows[0][2].occurred_at).timestamp() if rows else None
     except ValueError:  # not an envelope this release wrote: no age to tell
-        return
-    OUTBOX_OLDEST_AGE.set(max(0.0, (dt.datetime.now(dt.UTC) - occurred).total_seconds()))
+        occurred = None
+    OUTBOX_BACKLOG.hold(relay, occurred)
 
 
 class OutboxRelay:
@@ -47,10 +44,11 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Publish up to ``batch`` pending rows in order; returns how many were published."""
         rows = await self.outbox.pending(self.batch)
-        record_backlog(rows)
+        record_backlog(self, rows)
         for _row_id, stream, event in rows:
             await self.bus.publish(stream, event)
         await self.outbox.mark_published([row_id for row_id, _, _ in rows])
+        OUTBOX_BACKLOG.hold(self, None)
         OUTBOX_RELAYED.inc(len(rows))
         return len(rows)
 
@@ -97,7 +95,7 @@ class ClaimingOutboxRelay(OutboxRelay):
     async def relay_once(self) -> int:
         publish_many = getattr(self.bus, "publish_many", None)  # Kafka: one round of acks a run
         async with self.claiming.claim(self.batch) as rows:
-            record_backlog(rows)
+            record_backlog(self, rows)
             for stream, run in itertools.groupby(rows, key=lambda row: row[1]):  # order kept
                 events = [event for _row_id, _stream, event in run]
                 if publish_many is not None:
@@ -105,5 +103,6 @@ class ClaimingOutboxRelay(OutboxRelay):
                 else:
                     for event in events:
                         await self.bus.publish(stream, event)
+        OUTBOX_BACKLOG.hold(self, None)
         OUTBOX_RELAYED.inc(len(rows))
         return len(rows)
