@@ -15,7 +15,10 @@ import httpx
 
 from e2e.servers import free_port, wait_serving
 
-__all__ = ["FAST_ENV", "asgi_client", "free_port", "signed_in", "wait_ready", "write_report", "wrk_latency"]
+__all__ = [
+    "FAST_ENV", "asgi_client", "free_port", "parse_wrk_output", "signed_in", "wait_ready", "write_report",
+    "wrk_latency",
+]  # fmt: skip
 
 # what every benchmark's server runs with: no rate limits, cheap password hashing, quiet logs
 FAST_ENV = {
@@ -44,7 +47,11 @@ def wrk_latency(url: str, seconds: int, connections: int, script: str | None = N
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if script:
         cmd[1:1] = ["-s", script]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return parse_wrk_output(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+
+
+def parse_wrk_output(out: str) -> dict[str, float]:
+    """wrk --latency's output: requests/s, p50/p90/p99 in ms and the non-2xx count."""
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
     for pct in ("50", "90", "99"):
         match = re.search(rf"\s{pct}(?:\.000)?%\s+([\d.]+)(us|ms|s)\b", out)

@@ -85,3 +85,35 @@ async def test_fast_path_answers_like_the_routes(api: Api) -> None:
             slow_answer = await _answer(slow, path, headers, params)
             assert fast_answer == slow_answer, (path, params)
             assert fast_answer[0] < 500, (path, params, fast_answer)
+
+
+async def test_fast_path_serves_the_instance_like_the_route(api: Api) -> None:
+    """/api/v1/instance and /api/v2/instance (on the fast path) answer as the FastAPI routes do,
+    and their numbers follow every change at once (the embedded store caches them until a commit)."""
+    container = dataclasses.replace(
+        api.container, settings=api.settings.model_copy(update={"fast_path_enabled": False})
+    )
+    routes_only = create_app(container)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=routes_only), base_url="http://testserver"
+    ) as client:
+        slow = Api(routes_only, container, client)
+
+        async def same(expected_users: int, expected_statuses: int) -> None:
+            for path in ("/api/v1/instance", "/api/v2/instance"):
+                for headers in ({}, alice.headers):
+                    fast_answer = await _answer(api, path, headers, {})
+                    assert fast_answer == await _answer(slow, path, headers, {}), path
+                    assert fast_answer[0] == 200
+            stats = (await api.client.get("/api/v1/instance")).json()["stats"]
+            assert (stats["user_count"], stats["status_count"]) == (expected_users, expected_statuses)
+
+        alice = await api.make_user("alice")
+        await same(1, 0)
+        first = await post(api, alice, "one")
+        await same(1, 1)
+        bob = await api.make_user("bob")
+        await post(api, bob, "two")
+        await same(2, 2)
+        await api.client.delete(f"/api/v1/statuses/{first['id']}", headers=alice.headers)
+        await same(2, 1)

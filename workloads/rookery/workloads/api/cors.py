@@ -35,6 +35,7 @@ ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, A
 EXPOSED_HEADERS = (
     b"Link, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, X-Request-Id, Idempotent-Replayed"
 )
+OPEN_HEADERS = ((b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", EXPOSED_HEADERS))
 MAX_AGE_S = 7200  # what browsers keep a preflight for at most (Chromium's cap)
 _HEADER_LIST = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$")
 
@@ -66,13 +67,12 @@ class Cors:
 
         async def send_open(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if not any(name.lower() == b"access-control-allow-origin" for name, _ in headers):
-                    headers += [
-                        (b"access-control-allow-origin", b"*"),
-                        (b"access-control-expose-headers", EXPOSED_HEADERS),
-                    ]
-                message["headers"] = headers
+                headers = message.get("headers", [])
+                for name, _ in headers:
+                    if name.lower() == b"access-control-allow-origin":
+                        break
+                else:
+                    message["headers"] = [*headers, *OPEN_HEADERS]
             await send(message)
 
         await self.app(scope, receive, send_open)

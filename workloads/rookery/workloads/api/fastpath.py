@@ -1,6 +1,7 @@
 """The hottest reads without FastAPI's routing and dependency resolution (pure ASGI).
 
-``GET /api/v1/timelines/home`` and ``GET /api/v1/accounts/:id/statuses`` are matched here, behind
+``GET /api/v1/timelines/home``, ``GET /api/v1/accounts/:id/statuses`` and ``GET /api/v{1,2}/instance``
+(what every client reads first, and the per-request floor of ``make bench``) are matched here, behind
 the gateway (request id, body limits, token validation, rate limits already done), and answered
 by calling the same route functions with the same access checks the FastAPI routes declare
 (``require_user("read:statuses")``, ``reader``) and the same service accessors (api/deps.py): the
@@ -24,8 +25,19 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from rookery.workloads.api.deps import feed_service, graph_service, optional_auth, reader, require_user, status_views
-from rookery.workloads.api.routes import timelines
+from rookery.workloads.api.deps import (
+    accounts_service,
+    app_settings,
+    feed_service,
+    graph_service,
+    instance_content,
+    optional_auth,
+    optional_push_service,
+    reader,
+    require_user,
+    status_views,
+)
+from rookery.workloads.api.routes import instance, timelines
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -55,6 +67,25 @@ async def _home(request: Request) -> Response:
     return await timelines.home(request, await feed_service(request), await status_views(request), ctx)
 
 
+async def _instance_v1(request: Request) -> Response:
+    settings, accounts = await app_settings(request), await accounts_service(request)
+    return await instance.get_instance_v1(request, settings, accounts, await instance_content(request))
+
+
+async def _instance_v2(request: Request) -> Response:
+    settings, accounts = await app_settings(request), await accounts_service(request)
+    content, push = await instance_content(request), await optional_push_service(request)
+    return await instance.get_instance_v2(request, settings, accounts, content, push)
+
+
+# the paths answered here without parameters: handler and route template
+EXACT: dict[str, tuple[Callable[[Request], Awaitable[Response]], RouteTemplate]] = {
+    HOME: (_home, HOME_ROUTE),
+    "/api/v1/instance": (_instance_v1, RouteTemplate("/api/v1/instance")),
+    "/api/v2/instance": (_instance_v2, RouteTemplate("/api/v2/instance")),
+}
+
+
 def _account_statuses(account_id: str) -> Callable[[Request], Awaitable[Response]]:
     async def handler(request: Request) -> Response:
         viewer = await reader(await optional_auth(request))
@@ -72,8 +103,9 @@ class FastPath:
         if scope["type"] == "http" and scope["method"] == "GET":
             path: str = scope["path"]
             handler: Callable[[Request], Awaitable[Response]] | None = None
-            if path == HOME:
-                handler, scope["route"] = _home, HOME_ROUTE
+            exact = EXACT.get(path)
+            if exact is not None:
+                handler, scope["route"] = exact
             elif path.startswith(ACCOUNT_PREFIX) and path.endswith(ACCOUNT_SUFFIX):
                 account_id = path[len(ACCOUNT_PREFIX) : -len(ACCOUNT_SUFFIX)]
                 if account_id and "/" not in account_id:

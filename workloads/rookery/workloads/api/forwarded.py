@@ -89,6 +89,8 @@ class PublicOrigin:
         self.public = public_origin(settings)
         # a role's process in topology split believes the gateway (the internal credential)
         self.internal_token = settings.internal_token.encode() if internal_only else b""
+        # an untrusted request's answer depends only on its scheme and Host: decided once each
+        self._decided: dict[tuple[bool, bytes], tuple[bytes, ...]] = {}
 
     def _trusts(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:
         peer = scope["client"][0] if scope.get("client") else ""
@@ -98,7 +100,28 @@ class PublicOrigin:
         return bool(self.internal_token) and supplied is not None and hmac.compare_digest(supplied, self.internal_token)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        kind = scope["type"]
+        if kind != "http" and kind != "websocket":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        if not self.internal_token and not (self.trusted and client and client[0] in self.trusted):
+            # nobody's forwarded headers count: nothing in the scope changes, and only the
+            # redirects of a request whose Host is not the public origin's are rewritten
+            if kind == "http" and self.public:
+                given = b""
+                for name, value in scope["headers"]:
+                    if name == b"host":
+                        given = value
+                key = (scope.get("scheme") in ("https", "wss"), given)
+                own = self._decided.get(key)
+                if own is None:
+                    own = self._own_origins(*key)
+                    if len(self._decided) < 256:  # Host is the client's to choose: bounded
+                        self._decided[key] = own
+                if own:
+                    await self.app(scope, receive, _rebasing(send, own, self.public.encode("latin-1")))
+                    return
             await self.app(scope, receive, send)
             return
         headers = {name: value for name, value in scope["headers"] if name in _READ}
@@ -109,7 +132,7 @@ class PublicOrigin:
             proto = _first(headers.get(b"x-forwarded-proto", b"")).lower()
             if proto in ("http", "https"):
                 secure = proto == "https"
-                websocket = scope["type"] == "websocket"
+                websocket = kind == "websocket"
                 scope["scheme"] = ("wss" if secure else "ws") if websocket else proto
             forwarded_host = _first(headers.get(b"x-forwarded-host", b""))
             if forwarded_host and _HOST.match(forwarded_host):
@@ -120,24 +143,34 @@ class PublicOrigin:
             if host:
                 seen.add(f"{'https' if secure else 'http'}://{host}")
         origin = self.public or (f"{'https' if secure else 'http'}://{host}" if host else "")
-        if scope["type"] != "http" or not origin or not seen:
+        if kind != "http" or not origin or not seen:
             await self.app(scope, receive, send)
             return
         own = tuple(o.encode("latin-1") for o in seen if o != origin)
         if not own:
             await self.app(scope, receive, send)
             return
-        target = origin.encode("latin-1")
+        await self.app(scope, receive, _rebasing(send, own, origin.encode("latin-1")))
 
-        async def send_public(message: Message) -> None:
-            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
-                message["headers"] = [
-                    (name, _rebase(value, own, target) if name.lower() == b"location" else value)
-                    for name, value in message.get("headers", [])
-                ]
-            await send(message)
+    def _own_origins(self, secure: bool, host: bytes) -> tuple[bytes, ...]:
+        """What an untrusted request's redirects are rebased from (to ``self.public``): its own
+        origin, when that is not the public one."""
+        if not host:
+            return ()
+        own = f"{'https' if secure else 'http'}://{host.decode('latin-1')}"
+        return (own.encode("latin-1"),) if own != self.public else ()
 
-        await self.app(scope, receive, send_public)
+
+def _rebasing(send: Send, own: tuple[bytes, ...], target: bytes) -> Send:
+    async def send_public(message: Message) -> None:
+        if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+            message["headers"] = [
+                (name, _rebase(value, own, target) if name.lower() == b"location" else value)
+                for name, value in message.get("headers", [])
+            ]
+        await send(message)
+
+    return send_public
 
 
 _READ = frozenset({b"host", b"x-forwarded-proto", b"x-forwarded-host", INTERNAL_HEADER})

@@ -168,6 +168,8 @@ class Gateway:
         }
         # the default class per account (a signed-in client) may differ from the one per address
         self.account_capacity = settings.rate_limit_account_requests or settings.rate_limit_requests
+        self.rate_limits_enabled = settings.rate_limits_enabled
+        self.body_limit, self.media_limit = settings.max_body_bytes, settings.max_media_body_bytes
 
     def _from_gateway(self, headers: dict[str, str]) -> bool:
         """Whether the request carries the internal credential (never, when none is configured)."""
@@ -213,11 +215,7 @@ class Gateway:
         if self.internal_only and self.internal_token and not from_gateway and path not in PROBE_PATHS:
             await send_error(send_with_headers, 403, "This service answers the gateway only")
             return
-        limit = (
-            self.settings.max_media_body_bytes
-            if path.startswith(MEDIA_PATHS)
-            else self.settings.max_body_bytes
-        )
+        limit = self.media_limit if path.startswith(MEDIA_PATHS) else self.body_limit
         length = headers.get("content-length")
         if length is not None:
             if not (length.isascii() and length.isdigit()):
@@ -230,6 +228,8 @@ class Gateway:
         token = bearer_token(headers, scope.get("query_string", b""))
         if from_gateway:  # resolved once, at the gateway
             outcome = decode_auth(headers.get(AUTH_HEADER))
+        elif token is None:
+            outcome = None
         else:
             try:
                 outcome = await resolve_auth(self.validator, token)
@@ -241,7 +241,7 @@ class Gateway:
         state[STATE_KEY] = outcome
         ctx = outcome if isinstance(outcome, AuthContext) else None
 
-        if self.settings.rate_limits_enabled and not from_gateway:  # drawn at the gateway
+        if self.rate_limits_enabled and not from_gateway:  # drawn at the gateway
             kind = rate_class(method, path)
             if kind is not None:
                 decision = await self._rate_limit(kind, ctx, self._client_ip(scope, headers))

@@ -43,10 +43,16 @@ UNMATCHED = "<unmatched>"  # 404s on unknown paths: one label, not one per path
 
 
 class RedMetrics:
-    """Rate, errors and duration per (method, route template); pure ASGI (no BaseHTTPMiddleware)."""
+    """Rate, errors and duration per (method, route template); pure ASGI (no BaseHTTPMiddleware).
+
+    The labelled children are looked up once per (method, template, status) and kept: the
+    client's ``labels()`` (validation, a lock, a tuple) was a third of what this layer cost per
+    request. The series and their values are the same."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._histograms: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,8 +73,14 @@ class RedMetrics:
             route = scope.get("route")
             template = getattr(route, "path", None) or UNMATCHED
             method = scope["method"]
-            REQUESTS.labels(method, template, str(status)).inc()
-            DURATION.labels(method, template).observe(time.perf_counter() - started)
+            counter = self._counters.get((method, template, status))
+            if counter is None:
+                counter = self._counters[(method, template, status)] = REQUESTS.labels(method, template, str(status))
+            histogram = self._histograms.get((method, template))
+            if histogram is None:
+                histogram = self._histograms[(method, template)] = DURATION.labels(method, template)
+            counter.inc()
+            histogram.observe(time.perf_counter() - started)
 
 
 Check = Callable[[], Awaitable[Any]]

@@ -87,13 +87,21 @@ def accounts(settings: Settings, infra: Infrastructure, life: Lifecycle, *, keyc
 
         life.migrations += [*sqlite_accounts.MIGRATIONS, *sqlite_oauth.MIGRATIONS]
         life.migrations += sqlite_markers.MIGRATIONS
-        repository = sqlite_accounts.SqliteAccountRepository(infra.db)
+        embedded_accounts = sqlite_accounts.SqliteAccountRepository(infra.db)
+        repository = embedded_accounts
         oauth = sqlite_oauth.SqliteOAuthStore(infra.db)
         markers = sqlite_markers.SqliteMarkerStore(infra.db)
         from rookery.workloads.adapters.sqlite import instance as sqlite_instance
 
         life.migrations += sqlite_instance.MIGRATIONS
-        instance = sqlite_instance.SqliteInstanceContentStore(infra.db)
+        embedded_instance = sqlite_instance.SqliteInstanceContentStore(infra.db)
+        instance = embedded_instance
+
+        async def close_readers() -> None:  # the inline read connections of the instance's numbers
+            embedded_accounts.reader.close()
+            embedded_instance.reader.close()
+
+        life.stoppers.append(close_readers)
     return AccountStores(repository, oauth, markers, keys, client, instance)
 
 

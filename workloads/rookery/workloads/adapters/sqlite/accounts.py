@@ -10,6 +10,7 @@ from rookery.workloads.adapters.sql import from_row, to_row
 from rookery.workloads.adapters.sql.dialect import SQLITE
 from rookery.workloads.adapters.sql.to_row import ACCOUNT_COLUMNS, ACCOUNT_NAMES, DIRECTORY_ORDER
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
+from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.domain.accounts import Account, AccountTaken, AccountUsage
 
 MIGRATIONS = load_migrations("accounts", 1)
@@ -21,6 +22,10 @@ def _like_escape(text: str) -> str:
 class SqliteAccountRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.reader = InlineReader(db)
+        # the instance's numbers (every /api/v1/instance read): a scan of all accounts, kept until
+        # anything is committed (the database's data_version, read before the scan, moves)
+        self._usage: tuple[tuple[int, dt.date, dt.date], AccountUsage] | None = None
 
     async def get(self, account_id: int) -> Account | None:
         row = await self.db.fetchone(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?", (account_id,))
@@ -110,6 +115,9 @@ class SqliteAccountRepository:
         return [from_row.account(row, SQLITE) for row in rows]
 
     async def usage(self, month_since: dt.date, halfyear_since: dt.date) -> AccountUsage:
+        key = (self.reader.data_version(), month_since, halfyear_since)
+        if self._usage is not None and self._usage[0] == key:
+            return self._usage[1]
         row = await self.db.fetchone(
             "SELECT COUNT(*) AS users, COALESCE(SUM(statuses_count), 0) AS statuses,"
             " COALESCE(SUM(last_status_at >= ?), 0) AS month, COALESCE(SUM(last_status_at >= ?), 0) AS halfyear"
@@ -117,4 +125,6 @@ class SqliteAccountRepository:
             (month_since.isoformat(), halfyear_since.isoformat()),
         )
         assert row is not None
-        return AccountUsage(int(row["users"]), int(row["statuses"]), int(row["month"]), int(row["halfyear"]))
+        usage = AccountUsage(int(row["users"]), int(row["statuses"]), int(row["month"]), int(row["halfyear"]))
+        self._usage = (key, usage)
+        return usage

@@ -38,6 +38,12 @@ class InlineReader:
         row: sqlite3.Row | None = self._connection().execute(sql, params).fetchone()
         return row
 
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version`` on this connection: it changes whenever another
+        connection (the writer, another process) has committed since the last call. A result
+        computed after reading it is current until it changes (cache keys of whole-table reads)."""
+        return int(self._connection().execute("PRAGMA data_version").fetchone()[0])
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
+from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.domain.instance import InstanceDocument, Rule
 
 MIGRATIONS = load_migrations("instance", 1)
@@ -13,9 +14,11 @@ MIGRATIONS = load_migrations("instance", 1)
 class SqliteInstanceContentStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.reader = InlineReader(db)
 
     async def rules(self) -> list[Rule]:
-        rows = await self.db.fetchall("SELECT id, text, hint, position FROM instance_rules ORDER BY position, id")
+        # a few rows, read on every /api/v1/instance: inline (no hand-off to the writer's thread)
+        rows = self.reader.fetchall("SELECT id, text, hint, position FROM instance_rules ORDER BY position, id")
         return [Rule(row["id"], row["text"], row["hint"], row["position"]) for row in rows]
 
     async def add_rule(self, rule: Rule) -> None:
