@@ -7,10 +7,10 @@ Every label here takes a value from a small fixed set (never a key, an id or a s
 
 from __future__ import annotations
 
-import contextlib
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -80,20 +80,45 @@ def cache_name(key: str) -> str:
     return CACHE_NAMES.get(key.partition(":")[0], OTHER)
 
 
-def count_lookups(backend: str, keys: list[str], found: list[bytes | None]) -> None:
+def count_lookups(backend: str, keys: Sequence[str], found: Sequence[bytes | None]) -> None:
     """Hits and misses of one lookup (``found[i]`` answers ``keys[i]``)."""
+    tally: dict[tuple[str, bool], int] = {}
     for key, value in zip(keys, found, strict=True):
-        (CACHE_MISSES if value is None else CACHE_HITS).labels(cache_name(key), backend).inc()
+        outcome = (key.partition(":")[0], value is not None)
+        tally[outcome] = tally.get(outcome, 0) + 1
+    _add(backend, tally)
 
 
 def count_fragments(backend: str, keys: Sequence[EntityKey], found: Sequence[Fragment]) -> None:
     """Hits and misses of one EntityCache read: keys are (kind, id), a fragment without body a miss."""
+    tally: dict[tuple[str, bool], int] = {}
     for (kind, _), fragment in zip(keys, found, strict=True):
-        (CACHE_MISSES if fragment.body is None else CACHE_HITS).labels(cache_name(kind), backend).inc()
+        outcome = (kind, fragment.body is not None)
+        tally[outcome] = tally.get(outcome, 0) + 1
+    _add(backend, tally)
 
 
 def count_lookup(cache: str, backend: str, hit: bool) -> None:
-    (CACHE_HITS if hit else CACHE_MISSES).labels(cache, backend).inc()
+    _cache_counter(cache, backend, hit).inc()
+
+
+# labelled children resolved once (labels() takes a lock and builds a tuple on every call); a page
+# of a timeline reads dozens of entities, so a read adds one increment per (cache, outcome)
+_CACHE_COUNTERS: dict[tuple[str, str, bool], Any] = {}
+_STORE_SERIES: dict[tuple[str, str], tuple[Any, Any]] = {}
+
+
+def _add(backend: str, tally: dict[tuple[str, bool], int]) -> None:
+    for (prefix, hit), times in tally.items():
+        _cache_counter(CACHE_NAMES.get(prefix, OTHER), backend, hit).inc(times)
+
+
+def _cache_counter(cache: str, backend: str, hit: bool) -> Any:
+    key = (cache, backend, hit)
+    child = _CACHE_COUNTERS.get(key)
+    if child is None:
+        child = _CACHE_COUNTERS[key] = (CACHE_HITS if hit else CACHE_MISSES).labels(cache, backend)
+    return child
 
 
 def statement_kind(statement: str) -> str:
@@ -103,14 +128,29 @@ def statement_kind(statement: str) -> str:
     return verb if verb in VERBS else OTHER
 
 
-@contextlib.contextmanager
-def store_request(store: str, operation: str) -> Iterator[None]:
-    """Times the block as one request to ``store``; StoreUnavailable out of it is counted too."""
-    started = time.perf_counter()
-    try:
-        yield
-    except StoreUnavailable:
-        STORE_UNAVAILABLE.labels(store, operation).inc()
-        raise
-    finally:
-        STORE_DURATION.labels(store, operation).observe(time.perf_counter() - started)
+class store_request:  # lower case: it reads as a function, ``with store_request("postgres", "select"):``
+    """Times the block as one request to ``store``; StoreUnavailable out of it is counted too.
+    A class, not a generator: it wraps every statement, so it stays cheap."""
+
+    __slots__ = ("duration", "started", "unavailable")
+    duration: Any
+    unavailable: Any
+    started: float
+
+    def __init__(self, store: str, operation: str) -> None:
+        series = _STORE_SERIES.get((store, operation))
+        if series is None:
+            series = _STORE_SERIES[(store, operation)] = (
+                STORE_DURATION.labels(store, operation),
+                STORE_UNAVAILABLE.labels(store, operation),
+            )
+        self.duration, self.unavailable = series
+        self.started = 0.0
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        self.duration.observe(time.perf_counter() - self.started)
+        if kind is not None and issubclass(kind, StoreUnavailable):
+            self.unavailable.inc()
