@@ -17,7 +17,7 @@ help:
 	@echo "make test-split  run the API suite in topology split (gateway + a server per role)"
 	@echo "make web         build the web client (web/dist, served at /) when its sources changed"
 	@echo "make lint        ruff + mypy"
-	@echo "make stack-up    start the real stack (SERVICES=\"kafka cassandra\" for some)"
+	@echo "make stack-up    start the real stack (SERVICES=\"kafka cassandra\" for some; PROFILE=ha: replicated stores)"
 	@echo "make stack-secret NAMESPACE=ns   the datastores Secret for tenants on the stack's cluster"
 	@echo "make stack-env   export lines for clients: ROOKERY_*, KUBECONFIG, kubectl on PATH"
 	@echo "make image       build localhost/rookery:dev here (buildah, Debian base) and load it into the node"
@@ -64,17 +64,20 @@ fmt: venv-all
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# PROFILE=ha: the replicated stores (e2e/stack/ha.py) instead of the default servers
+STACK_PROFILE = $(if $(PROFILE),--profile $(PROFILE))
+
 stack-up: venv-all
-	$(PY) -m e2e.stack up $(SERVICES)
+	$(PY) -m e2e.stack up $(STACK_PROFILE) $(SERVICES)
 
 stack-down: venv-all
-	$(PY) -m e2e.stack down $(SERVICES)
+	$(PY) -m e2e.stack down $(STACK_PROFILE) $(SERVICES)
 
 stack-status: venv-all
-	$(PY) -m e2e.stack status $(SERVICES)
+	$(PY) -m e2e.stack status $(STACK_PROFILE) $(SERVICES)
 
 stack-env: venv-all
-	@$(PY) -m e2e.stack env $(SERVICES)
+	@$(PY) -m e2e.stack env $(STACK_PROFILE) $(SERVICES)
 
 # Secret rookery-datastores in NAMESPACE (created when absent): the stack's addresses pods reach
 stack-secret: venv-all

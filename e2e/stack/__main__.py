@@ -1,4 +1,4 @@
-"""python -m e2e.stack up|down|status|env [SERVER ...] | secret --namespace NS"""
+"""python -m e2e.stack up|down|status|env [--profile ha] [SERVER ...] | secret --namespace NS"""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import shlex
 import sys
 
 from e2e.stack import datastores_secret, leases, runner
-from e2e.stack.registry import all_services, select
+from e2e.stack.registry import PROFILES, all_services, in_profile, select
 from e2e.stack.service import StackContext, StackError
 
 
@@ -16,6 +16,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["up", "down", "status", "env", "secret"])
     parser.add_argument(
         "servers", nargs="*", metavar="SERVER", help=f"some of: {' '.join(all_services())} (default: all)"
+    )
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        help="a profile's servers instead of the default ones (ha: replicated stores, a node per network namespace)",
     )
     secret = parser.add_argument_group("secret: Secret rookery-datastores with the addresses pods reach")
     secret.add_argument("--namespace", help="the namespace to write it into (created when absent)")
@@ -29,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "secret" and (not args.namespace or args.servers):
         parser.error("secret takes --namespace NS and no SERVER")
+    if args.profile and not args.servers:
+        args.servers = in_profile(args.profile)
     try:
         if args.command == "secret":
             datastores_secret.write(args.namespace, oidc=args.oidc, kubeconfig=args.kubeconfig)
@@ -49,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"{r['name']:<11} {'yes' if r['healthy'] else 'no':<8} {ours:<5} {rss:>7}  {ports:<22} "
                     f"{r['version']}"
                 )
+                for m in r.get("members") or []:  # type: ignore[attr-defined]
+                    state = f"pid {m['pid']}" if m["pid"] else "down"
+                    if m["pid"] and not m["listening"]:
+                        state += ", not listening"
+                    mib = f"{m['rss_mib']}MiB" if m["rss_mib"] else "-"
+                    print(f"  {m['name']:<12} {m['address']:<18} {state:<24} {mib:>7}  {m['log']}")
         else:
             for key, value in runner.env(args.servers).items():
                 print(f"export {key}={shlex.quote(value)}")

@@ -1,4 +1,9 @@
-"""Every server of the real stack, by name, in start order."""
+"""Every server of the real stack, by name, in start order.
+
+The default profile is one server of each kind on 127.0.0.1. The ``ha`` profile (e2e/stack/ha.py)
+adds replicated stores, a node per network namespace; a profile's servers start only when named or
+when the profile is (`make stack-up PROFILE=ha`).
+"""
 
 from __future__ import annotations
 
@@ -33,14 +38,32 @@ def all_services() -> dict[str, Service]:
         from e2e.stack.node import Node  # the real node beside it (e2e/stack/node.py, e2e/node/)
 
         services.append(Node())
+    from e2e.stack.ha import ha_services
+
+    services += ha_services()
     return {s.name: s for s in services}
+
+
+PROFILES = ("ha",)
+
+
+def profile_of(service: Service) -> str:
+    """"" for the default profile, else the profile's name."""
+    return str(getattr(service, "profile", ""))
+
+
+def in_profile(profile: str) -> list[str]:
+    """The names of a profile's own servers ("": the default profile's)."""
+    if profile and profile not in PROFILES:
+        raise StackError(profile, f"unknown profile; the stack has: {', '.join(PROFILES)}")
+    return [name for name, service in all_services().items() if profile_of(service) == profile]
 
 
 def select(names: list[str] | tuple[str, ...] | set[str] | None) -> list[Service]:
     """The named services (all when none are named) plus what they depend on, in start order."""
     services = all_services()
     if not names:
-        return list(services.values())
+        return [s for s in services.values() if not profile_of(s)]
     unknown = sorted(set(names) - set(services))
     if unknown:
         raise StackError(",".join(unknown), f"unknown server; the stack has: {', '.join(services)}")

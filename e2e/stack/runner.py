@@ -168,6 +168,9 @@ def status(names: list[str] | set[str] | None, ctx: StackContext | None = None) 
                 "log": str(ctx.log_path(svc.name)),
             }
         )
+        members = getattr(svc, "member_rows", None)
+        if members is not None:  # a replicated store (the ha profile): each node with its address
+            rows[-1]["members"] = members(ctx)
     return rows
 
 

@@ -75,36 +75,26 @@ async def test_rate_limits_per_account(app_factory) -> None:  # type: ignore[no-
         for _ in range(2):
             ok = await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)
             assert ok.status_code == 200
-        assert (
-            await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)
-        ).status_code == 429
+        assert (await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)).status_code == 429
         # bob shares alice's address but has his own bucket
-        assert (
-            await api.client.get("/api/v1/accounts/verify_credentials", headers=bob.headers)
-        ).status_code == 200
+        assert (await api.client.get("/api/v1/accounts/verify_credentials", headers=bob.headers)).status_code == 200
 
 
 async def test_per_account_capacity_differs_from_per_address(app_factory) -> None:  # type: ignore[no-untyped-def]
     """spec.rateLimits.perIp / perAccount (ROOKERY_RATE_LIMIT_REQUESTS / _ACCOUNT_REQUESTS)."""
-    async with app_factory(
-        rate_limit_requests=2, rate_limit_account_requests=4, rate_limit_period_s=3600
-    ) as api:
+    async with app_factory(rate_limit_requests=2, rate_limit_account_requests=4, rate_limit_period_s=3600) as api:
         alice = await api.make_user("alice")
         for _ in range(4):
             ok = await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)
             assert ok.status_code == 200 and ok.headers["x-ratelimit-limit"] == "4"
-        assert (
-            await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)
-        ).status_code == 429
+        assert (await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)).status_code == 429
         for _ in range(2):  # anonymous requests from the same address: the per-address bucket
             assert (await api.client.get("/api/v1/instance")).status_code == 200
         assert (await api.client.get("/api/v1/instance")).status_code == 429
 
 
 async def test_authentication_and_creation_classes_are_stricter(app_factory) -> None:  # type: ignore[no-untyped-def]
-    async with app_factory(
-        rate_limit_auth_requests=2, rate_limit_create_requests=1, rate_limit_requests=1000
-    ) as api:
+    async with app_factory(rate_limit_auth_requests=2, rate_limit_create_requests=1, rate_limit_requests=1000) as api:
         app = await api.register_app()
         body = grant(app, "client_credentials")
         assert (await api.client.post("/oauth/token", data=body)).status_code == 200
@@ -139,9 +129,7 @@ async def test_idempotency_key_replays_the_first_response(api: Api) -> None:
 
 async def test_idempotency_key_with_a_different_request_gets_422(api: Api) -> None:
     body = {"client_name": "first", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"}
-    assert (
-        await api.client.post("/api/v1/apps", data=body, headers={"Idempotency-Key": "k"})
-    ).status_code == 200
+    assert (await api.client.post("/api/v1/apps", data=body, headers={"Idempotency-Key": "k"})).status_code == 200
     other = await api.client.post(
         "/api/v1/apps", data={**body, "client_name": "second"}, headers={"Idempotency-Key": "k"}
     )
@@ -154,12 +142,8 @@ async def test_idempotency_keys_are_scoped_per_account(api: Api) -> None:
     alice = await api.make_user("alice")
     bob = await api.make_user("bob")
     patch_body = {"client_name": "mine", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"}
-    a = await api.client.post(
-        "/api/v1/apps", data=patch_body, headers={**alice.headers, "Idempotency-Key": "same"}
-    )
-    b = await api.client.post(
-        "/api/v1/apps", data=patch_body, headers={**bob.headers, "Idempotency-Key": "same"}
-    )
+    a = await api.client.post("/api/v1/apps", data=patch_body, headers={**alice.headers, "Idempotency-Key": "same"})
+    b = await api.client.post("/api/v1/apps", data=patch_body, headers={**bob.headers, "Idempotency-Key": "same"})
     assert a.status_code == b.status_code == 200
     assert a.json()["client_id"] != b.json()["client_id"]
 
@@ -197,13 +181,9 @@ async def test_bad_input_gets_clear_4xx(api: Api) -> None:
         "/api/v1/apps", content=b'{"client_name": "x", ', headers={"Content-Type": "application/json"}
     )
     assert malformed.status_code == 400 and "JSON" in malformed.json()["error"]
-    wrong_types = await api.client.post(
-        "/api/v1/apps", json={"client_name": {"a": 1}, "redirect_uris": ["x", 3]}
-    )
+    wrong_types = await api.client.post("/api/v1/apps", json={"client_name": {"a": 1}, "redirect_uris": ["x", 3]})
     assert wrong_types.status_code == 422
-    unsupported = await api.client.post(
-        "/api/v1/apps", content=b"hello", headers={"Content-Type": "text/plain"}
-    )
+    unsupported = await api.client.post("/api/v1/apps", content=b"hello", headers={"Content-Type": "text/plain"})
     assert unsupported.status_code == 415
     broken_multipart = await api.client.patch(
         "/api/v1/accounts/update_credentials",
@@ -252,3 +232,40 @@ async def test_invalid_content_length_gets_400(api: Api, length: bytes) -> None:
     await api.app(scope, receive, send)  # type: ignore[arg-type]
     assert sent[0]["status"] == 400
     assert b"Content-Length" in sent[1]["body"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("api_mode", ["embedded"], indirect=True)  # the store is replaced in-process
+async def test_the_edge_store_down_answers_503_before_and_never_500_after(
+    app_factory,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """A Redis failover under the edge: a keyed POST gets 503 + Retry-After before anything is done
+    (nothing posted), its answer when only storing the answer fails, and rate limits fail open."""
+    from rookery.workloads.domain.unavailable import StoreUnavailable
+
+    async with app_factory(rate_limit_create_requests=1) as api:
+        alice = await api.make_user("alice")
+        store, limiter = api.container.infra.idempotency, api.container.infra.rate_limiter
+
+        async def down(*args: object, **kwargs: object) -> None:
+            raise StoreUnavailable("redis: Connection refused")
+
+        monkeypatch.setattr(store, "get", down)
+        refused = await api.client.post(
+            "/api/v1/statuses", headers={**alice.headers, "Idempotency-Key": "k"}, data={"status": "one"}
+        )
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "2", refused.text
+        monkeypatch.undo()
+        statuses = await api.client.get(f"/api/v1/accounts/{alice.id}/statuses", headers=alice.headers)
+        assert statuses.json() == []
+
+        monkeypatch.setattr(store, "put", down)
+        monkeypatch.setattr(limiter, "hit", down)
+        for text in ("two", "three"):  # over the limit of 1, but the limiter is down: both pass
+            posted = await api.client.post(
+                "/api/v1/statuses", headers={**alice.headers, "Idempotency-Key": text}, data={"status": text}
+            )
+            assert posted.status_code == 200, posted.text
+        monkeypatch.undo()
+        statuses = await api.client.get(f"/api/v1/accounts/{alice.id}/statuses", headers=alice.headers)
+        assert [s["content"] for s in statuses.json()] == ["<p>three</p>", "<p>two</p>"]

@@ -39,9 +39,7 @@ async def bus(kafka_bootstrap: str, tenant: str) -> AsyncIterator[KafkaEventBus]
 
 
 async def read_raw(bootstrap: str, name: str, count: int) -> list:
-    consumer = AIOKafkaConsumer(
-        name, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
-    )
+    consumer = AIOKafkaConsumer(name, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None)
     await consumer.start()
     try:
         records: list = []
@@ -62,9 +60,7 @@ async def test_records_are_keyed_and_carry_trace_headers(bus: KafkaEventBus, kaf
 
     bus.subscribe(POSTS, "analytics", handle)
     await bus.start()
-    sent = Event(
-        type="StatusCreated", key="42", payload={}, tenant=bus.tenant, trace={"traceparent": TRACEPARENT}
-    )
+    sent = Event(type="StatusCreated", key="42", payload={}, tenant=bus.tenant, trace={"traceparent": TRACEPARENT})
     await bus.publish(POSTS, sent)
     # an event built without a trace joins the publisher's current one
     token = otel_context.attach(propagate.extract({"traceparent": OTHER_TRACEPARENT}))
@@ -102,6 +98,30 @@ async def test_dead_letter_headers_name_reason_and_origin(bus: KafkaEventBus, ka
     assert headers["dead-letter-topic"] == topic(bus.tenant, POSTS).encode()
     assert headers["dead-letter-attempts"] == b"2" and headers["dead-letter-event-id"] == poison.id.encode()
     assert record.key == b"7"
+
+
+async def test_a_store_outage_is_waited_out_never_dead_lettered(bus: KafkaEventBus) -> None:
+    """A handler whose store is down (a failover) raises StoreUnavailable for longer than max_attempts
+    (2 here): the event waits, is handled once the store is back, and nothing is dead-lettered."""
+    outage = 6
+    calls: list[int] = []
+
+    async def store_flaps(e: Event) -> None:
+        calls.append(1)
+        if len(calls) <= outage:
+            raise StoreUnavailable("redis: No master found for 'rookery'")
+
+    bus.subscribe(POSTS, "notifications", store_flaps)
+    await bus.start()
+    await bus.publish(POSTS, Event(type="StatusCreated", key="7", payload={}, tenant=bus.tenant))
+    await eventually(lambda: len(calls) > outage, what="the handler succeeding", timeout_s=60)
+    group = f"{bus.tenant}.notifications"
+    labels = {"group": group, "topic": topic(bus.tenant, POSTS)}
+    assert REGISTRY.get_sample_value("rookery_kafka_events_handled_total", {**labels, "outcome": "ok"}) == 1
+    assert (
+        REGISTRY.get_sample_value("rookery_kafka_events_handled_total", {**labels, "outcome": "dead_lettered"}) is None
+    )
+    assert len(calls) == outage + 1
 
 
 async def test_consumer_lag_gauge(bus: KafkaEventBus) -> None:
@@ -143,9 +163,7 @@ async def test_consumer_lag_gauge(bus: KafkaEventBus) -> None:
 
 
 async def test_members_of_one_group_share_the_partitions(kafka_bootstrap: str, tenant: str) -> None:
-    members = [
-        KafkaEventBus(kafka_bootstrap, tenant, create_topics=True, session_timeout_ms=6000) for _ in range(2)
-    ]
+    members = [KafkaEventBus(kafka_bootstrap, tenant, create_topics=True, session_timeout_ms=6000) for _ in range(2)]
     handled: list[list[str]] = [[], []]
     for bus, mine in zip(members, handled, strict=True):
 
@@ -213,17 +231,13 @@ async def test_sigkilled_consumer_loses_nothing_and_repeats_no_effect(
     keys = Keys(tenant)
     effects, deliveries, armed = keys("test", "effects"), keys("test", "deliveries"), keys("test", "armed")
     publisher = KafkaEventBus(kafka_bootstrap, tenant, create_topics=True)
-    sent = [
-        Event(type="StatusCreated", key=f"author{i % 7}", payload={"i": i}, tenant=tenant) for i in range(300)
-    ]
+    sent = [Event(type="StatusCreated", key=f"author{i % 7}", payload={"i": i}, tenant=tenant) for i in range(300)]
     for e in sent:
         await publisher.publish(POSTS, e)
     await publisher.stop()
 
     def consumer() -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [sys.executable, str(script), kafka_bootstrap, redis_url, tenant], env={**os.environ}
-        )
+        return subprocess.Popen([sys.executable, str(script), kafka_bootstrap, redis_url, tenant], env={**os.environ})
 
     async with redis_client(request) as redis:
         first = consumer()

@@ -22,9 +22,7 @@ def _defaults() -> dict[str, Any]:
 
 
 def _render(name: str, **extra: Any) -> str:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(ROLE / "templates"), undefined=jinja2.StrictUndefined
-    )
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROLE / "templates"), undefined=jinja2.StrictUndefined)
     return env.get_template(name).render(ansible_managed="managed by Ansible", **(_defaults() | extra))
 
 
@@ -58,9 +56,7 @@ def test_kernel_parameters_suit_cassandra_and_opensearch() -> None:
     rendered = _render("sysctl.conf.j2")
     values = dict(
         (k.strip(), v.strip())
-        for k, v in (
-            line.split("=", 1) for line in rendered.splitlines() if "=" in line and not line.startswith("#")
-        )
+        for k, v in (line.split("=", 1) for line in rendered.splitlines() if "=" in line and not line.startswith("#"))
     )
     assert int(values["vm.max_map_count"]) >= 262144  # OpenSearch refuses to start below
     assert int(values["vm.swappiness"]) <= 1
@@ -104,7 +100,17 @@ def test_containerfile_builds_the_one_rookery_image_as_non_root() -> None:
 def test_jenkinsfile_stages_in_order() -> None:
     text = (ROOT / "Jenkinsfile").read_text()
     stages = re.findall(r"stage\('([^']+)'\)", text)
-    assert stages == ["Set up", "Lint", "Test", "API suite, topology split", "Image", "Image scan", "Charts", "Publish", "Bump ArgoCD"]
+    assert stages == [
+        "Set up",
+        "Lint",
+        "Test",
+        "API suite, topology split",
+        "Image",
+        "Image scan",
+        "Charts",
+        "Publish",
+        "Bump ArgoCD",
+    ]
     for command in ("make lint", "make test", "helm package", "platform-charts/bump.py", "trivy image"):
         assert command in text.replace('"$HELM"', "helm"), command
     assert text.count("{") == text.count("}")

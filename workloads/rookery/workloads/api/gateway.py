@@ -29,6 +29,7 @@ import functools
 import hashlib
 import hmac
 import itertools
+import logging
 import math
 import os
 import re
@@ -46,6 +47,8 @@ from rookery.workloads.domain.unavailable import StoreUnavailable
 from rookery.workloads.observability import REQUEST_ID
 from rookery.workloads.ports.edge import IdempotencyStore, RateLimiter
 from rookery.workloads.services.tokens import AccountDisabled, InvalidToken, TokenValidator
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from rookery.workloads.bootstrap import Container
@@ -148,9 +151,7 @@ def decode_auth(value: str | None) -> AuthContext | InvalidToken | None:
 
 
 class Gateway:
-    def __init__(
-        self, app: ASGIApp, container: Container, *, proxy: bool = False, internal_only: bool = False
-    ) -> None:
+    def __init__(self, app: ASGIApp, container: Container, *, proxy: bool = False, internal_only: bool = False) -> None:
         self.app = app
         settings = container.settings
         self.settings = settings
@@ -159,6 +160,7 @@ class Gateway:
         self.internal_token = settings.internal_token.encode()
         self.validator: TokenValidator = container.tokens
         self.limiter: RateLimiter = container.infra.rate_limiter
+        self._limiter_down_logged = -1e9  # when the limiter's store being down was last logged
         self.idempotency: IdempotencyStore = container.infra.idempotency
         self.trusted_proxies = TrustedProxies(settings.trusted_proxies)
         self.classes = {
@@ -174,8 +176,10 @@ class Gateway:
     def _from_gateway(self, headers: dict[str, str]) -> bool:
         """Whether the request carries the internal credential (never, when none is configured)."""
         supplied = headers.get(INTERNAL_HEADER)
-        return bool(self.internal_token) and supplied is not None and hmac.compare_digest(
-            supplied.encode("latin-1"), self.internal_token
+        return (
+            bool(self.internal_token)
+            and supplied is not None
+            and hmac.compare_digest(supplied.encode("latin-1"), self.internal_token)
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -193,9 +197,7 @@ class Gateway:
             return
         # one pass over the raw headers, decoding only the few the edge reads
         headers = {
-            name.decode("latin-1"): value.decode("latin-1")
-            for name, value in scope["headers"]
-            if name in _EDGE_HEADERS
+            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"] if name in _EDGE_HEADERS
         }
         from_gateway = self.internal_only and self._from_gateway(headers)
         supplied = headers.get("x-request-id", "")
@@ -234,9 +236,7 @@ class Gateway:
             try:
                 outcome = await resolve_auth(self.validator, token)
             except StoreUnavailable as exc:
-                await send_error(
-                    send_with_headers, 503, f"Token issuer unavailable: {exc}", [(b"retry-after", b"5")]
-                )
+                await send_error(send_with_headers, 503, f"Token issuer unavailable: {exc}", [(b"retry-after", b"5")])
                 return
         state[STATE_KEY] = outcome
         ctx = outcome if isinstance(outcome, AuthContext) else None
@@ -289,7 +289,14 @@ class Gateway:
             who = f"ip:{ip}"
         elif kind == "default" and who.startswith("acct:"):
             capacity = self.account_capacity
-        return await self.limiter.hit(f"rl:{kind}:{who}", capacity=capacity, refill_per_s=capacity / period)
+        try:
+            return await self.limiter.hit(f"rl:{kind}:{who}", capacity=capacity, refill_per_s=capacity / period)
+        except StoreUnavailable as exc:  # fail open: a store failover must not refuse every request
+            now = time.monotonic()
+            if now - self._limiter_down_logged > 10:
+                self._limiter_down_logged = now
+                log.warning("rate limits not enforced while their store is unavailable: %s", exc)
+            return RateDecision(True, capacity, capacity, 0.0, 0.0)
 
     # -- idempotency keys --------------------------------------------------------------------------
 
@@ -315,18 +322,20 @@ class Gateway:
             owner = "ip:" + self._client_ip(scope, headers)
         key = "idem:" + hashlib.sha256(f"{owner}\x00{idem_key}".encode()).hexdigest()
         fingerprint = hashlib.sha256(
-            b"\x00".join(
-                [scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body]
-            )
+            b"\x00".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
         ).hexdigest()
         ttl = self.settings.idempotency_ttl_s
 
-        stored = await self.idempotency.get(key)
-        if stored is None and not await self.idempotency.reserve(key, ttl):
-            stored = await self._wait_for(key)
-            if stored is None:
-                await send_error(send, 409, "A request with this Idempotency-Key is still being processed")
-                return
+        try:
+            stored = await self.idempotency.get(key)
+            if stored is None and not await self.idempotency.reserve(key, ttl):
+                stored = await self._wait_for(key)
+                if stored is None:
+                    await send_error(send, 409, "A request with this Idempotency-Key is still being processed")
+                    return
+        except StoreUnavailable as exc:  # nothing done yet: the client retries with the same key
+            await send_error(send, 503, f"Idempotency keys unavailable: {exc}", [(b"retry-after", b"2")])
+            return
         if stored is not None:
             if stored.fingerprint != fingerprint:
                 await send_error(send, 422, "Idempotency-Key was already used for a different request")
@@ -340,8 +349,7 @@ class Gateway:
             if message["type"] == "http.response.start":
                 captured["status"] = message["status"]
                 captured["headers"] = [
-                    (name.decode("latin-1"), value.decode("latin-1"))
-                    for name, value in message.get("headers", [])
+                    (name.decode("latin-1"), value.decode("latin-1")) for name, value in message.get("headers", [])
                 ]
             elif message["type"] == "http.response.body":
                 captured["body"].append(message.get("body", b""))
@@ -350,15 +358,25 @@ class Gateway:
         try:
             await self.app(scope, receive, capture)
         except BaseException:
-            await self.idempotency.release(key)
+            await self._forget(key)
             raise
         if captured["status"] >= 500:
-            await self.idempotency.release(key)
+            await self._forget(key)
             return
-        response = StoredResponse(
-            captured["status"], captured["headers"], b"".join(captured["body"]), fingerprint
-        )
-        await self.idempotency.put(key, response, ttl)
+        response = StoredResponse(captured["status"], captured["headers"], b"".join(captured["body"]), fingerprint)
+        try:
+            await self.idempotency.put(key, response, ttl)
+        except StoreUnavailable as exc:  # the answer is sent; a retry with this key waits, then 409
+            log.warning(
+                "idempotency: the response to a keyed %s %s was not stored: %s", scope["method"], scope["path"], exc
+            )
+
+    async def _forget(self, key: str) -> None:
+        """Release a reservation; with the store down it expires by itself."""
+        try:
+            await self.idempotency.release(key)
+        except StoreUnavailable as exc:
+            log.warning("idempotency: a reservation was not released (it expires): %s", exc)
 
     async def _wait_for(self, key: str) -> StoredResponse | None:
         deadline = time.monotonic() + self.settings.idempotency_wait_s

@@ -8,7 +8,8 @@
   (adapters/redis/dedupe.py) the bus skips ids a group has processed, like the embedded bus.
 - A failing handler is retried with exponential backoff; after ``max_attempts`` the record goes
   to ``<tenant>.dead-letter`` with the reason and its origin in headers, and the partition
-  moves on.
+  moves on. A store being unavailable (StoreUnavailable: a failover, a restart) is not the
+  record's fault: that is retried until the store is back, the partition waiting meanwhile.
 - Trace context travels in the ``traceparent`` / ``tracestate`` headers as well as in the
   envelope, and is current while the handler runs (tracing.py); consumer lag per
   group/topic/partition is a Prometheus gauge.
@@ -115,9 +116,7 @@ class KafkaEventBus:
             events = [event if event.trace else dataclasses.replace(event, trace=trace) for event in events]
         try:
             pending = [
-                await producer.send(
-                    name, value=event.to_json(), key=event.key.encode(), headers=event_headers(event)
-                )
+                await producer.send(name, value=event.to_json(), key=event.key.encode(), headers=event_headers(event))
                 for event in events
             ]
             await asyncio.gather(*pending)
@@ -271,15 +270,9 @@ class KafkaEventBus:
             try:
                 batches = await consumer.getmany(timeout_ms=200, max_records=500)
                 if batches:  # the batch in hand counts as lag until it is handled and committed
-                    await self._record_lag(
-                        group.name, consumer, {tp: rs[0].offset for tp, rs in batches.items()}
-                    )
-                    done = await asyncio.gather(
-                        *(self._process(group, tp, records) for tp, records in batches.items())
-                    )
-                    offsets = {
-                        tp: offset for tp, offset in zip(batches, done, strict=True) if offset is not None
-                    }
+                    await self._record_lag(group.name, consumer, {tp: rs[0].offset for tp, rs in batches.items()})
+                    done = await asyncio.gather(*(self._process(group, tp, records) for tp, records in batches.items()))
+                    offsets = {tp: offset for tp, offset in zip(batches, done, strict=True) if offset is not None}
                     if offsets:
                         await consumer.commit(offsets)
                 await self._record_lag(group.name, consumer)
@@ -328,10 +321,19 @@ class KafkaEventBus:
         except Exception as exc:  # a record that is no Event envelope: retrying cannot help
             await self._dead_letter(group, record, None, f"undecodable event: {exc!r}", attempts=0)
             return
-        for attempt in range(1, self.max_attempts + 1):
+        attempt = waits = 0
+        while attempt < self.max_attempts:
+            attempt += 1
             try:
                 with consumer_span(group.name, record.topic, event.trace):
                     await handler(event)
+            except StoreUnavailable as exc:  # not the event's fault: wait for the store, however long
+                attempt -= 1  # never counts towards dead-lettering
+                waits += 1
+                if waits == 1 or waits % 20 == 0:
+                    log.warning("%s: %s waits for a store (%d tries): %s", group.name, record.topic, waits, exc)
+                EVENTS_HANDLED.labels(group.name, record.topic, "retried").inc()
+                await asyncio.sleep(min(self.backoff_max_s, self.backoff_s * 2 ** min(waits - 1, 6)))
             except Exception as exc:
                 if attempt == self.max_attempts:
                     reason = f"{type(exc).__name__}: {exc}"

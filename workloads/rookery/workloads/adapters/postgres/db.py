@@ -48,6 +48,9 @@ UNAVAILABLE = (
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.ConnectionFailureError,
     asyncpg.exceptions.PostgresConnectionError,
+    # a pooled connection left mid-operation when its server died (seen on a primary's kill -9);
+    # `connection()` closes it, so the pool opens a fresh one
+    asyncpg.exceptions.InternalClientError,
 )
 
 
@@ -159,7 +162,11 @@ class PostgresDatabase:
         pool = await self._ensure_pool()
         with unavailable_as_503():
             async with pool.acquire(timeout=self.acquire_timeout_s) as conn:
-                yield conn
+                try:
+                    yield conn
+                except asyncpg.exceptions.InternalClientError:
+                    conn.terminate()  # a state it cannot leave: never handed out again
+                    raise
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:

@@ -9,9 +9,11 @@ always the last brace pair.
 from __future__ import annotations
 
 import contextlib
+import urllib.parse
 from collections.abc import Iterator
 
 import redis.asyncio as aioredis
+from redis.asyncio.sentinel import Sentinel
 
 from rookery.workloads.domain.unavailable import StoreUnavailable
 
@@ -34,15 +36,61 @@ class Keys:
         return f"{self.prefix}{kind}:{{{safe}}}{suffix}"
 
 
+SENTINEL_SCHEMES = ("redis+sentinel", "rediss+sentinel")
+SENTINEL_PORT = 26379
+
+
 def connect(url: str, *, cluster: bool = False, max_connections: int = 100) -> aioredis.Redis:
     """One client per process. Its pool blocks (up to 5 s) when all ``max_connections`` are busy,
-    instead of failing a burst of concurrent requests; ``cluster`` speaks the Cluster protocol."""
+    instead of failing a burst of concurrent requests; ``cluster`` speaks the Cluster protocol; a
+    ``redis+sentinel://`` URL (`sentinel_client`) follows the primary that Sentinel names."""
+    if url.partition("://")[0] in SENTINEL_SCHEMES:
+        return sentinel_client(url, max_connections=max_connections)
     if cluster:
         return aioredis.RedisCluster.from_url(url, max_connections=max_connections)  # type: ignore[return-value]
     pool = aioredis.BlockingConnectionPool.from_url(
         url, max_connections=max_connections, timeout=5, health_check_interval=30
     )
     return aioredis.Redis(connection_pool=pool)
+
+
+def sentinel_client(url: str, *, max_connections: int = 100) -> aioredis.Redis:
+    """The primary of a Sentinel-watched group: ``redis+sentinel://[[user]:password@]host[:port]
+    [,host[:port]...]/<group>[/<db>]`` (Sentinel's port 26379 by default; ``rediss+`` for TLS to
+    Redis; ``?sentinel_password=`` when the Sentinels ask for one). Each new connection asks the
+    Sentinels where the primary is, and a connection that finds a demoted primary is dropped, so
+    after a failover the next command reaches the promoted replica."""
+    parts = urllib.parse.urlsplit(url)
+    credentials, _, hosts = parts.netloc.rpartition("@")
+    sentinels: list[tuple[str, int]] = []
+    for item in filter(None, hosts.split(",")):
+        host, colon, port = item.rpartition(":") if not item.endswith("]") else (item, "", "")
+        if not colon:
+            host, port = item, ""
+        if not port.isdigit() and port:
+            raise ValueError(f"Redis Sentinel address {item!r}: the port is not a number")
+        sentinels.append((host.strip("[]"), int(port or SENTINEL_PORT)))
+    path = [p for p in parts.path.split("/") if p]
+    if not sentinels or not path or len(path) > 2 or (len(path) == 2 and not path[1].isdigit()):
+        raise ValueError(
+            "a Redis Sentinel URL is redis+sentinel://[password@]host[:port][,host[:port]...]/<group>[/<db>]"
+        )
+    username, _, password = credentials.partition(":") if ":" in credentials else ("", "", credentials)
+    query = urllib.parse.parse_qs(parts.query)
+    sentinel_kwargs = {"socket_connect_timeout": 2, "socket_timeout": 2}
+    if "sentinel_password" in query:
+        sentinel_kwargs["password"] = query["sentinel_password"][0]  # type: ignore[assignment]
+    manager = Sentinel(sentinels, sentinel_kwargs=sentinel_kwargs)
+    return manager.master_for(
+        path[0],
+        db=int(path[1]) if len(path) == 2 else 0,
+        username=urllib.parse.unquote(username) or None,
+        password=urllib.parse.unquote(password) or None,
+        ssl=parts.scheme.startswith("rediss"),
+        max_connections=max_connections,
+        socket_connect_timeout=2,
+        health_check_interval=30,
+    )
 
 
 # Errors that mean "the server is down or slow", which callers see as StoreUnavailable.
