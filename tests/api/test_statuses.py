@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from api_support import Api
 from social_support import follow, post, settle
 
@@ -9,15 +10,11 @@ from social_support import follow, post, settle
 async def test_post_renders_a_mastodon_status(api: Api) -> None:
     alice = await api.make_user("alice")
     bob = await api.make_user("bob")
-    status = await post(
-        api, alice, "Hello @bob, see #Rookery at https://example.com/x <b>", spoiler_text="cw"
-    )
+    status = await post(api, alice, "Hello @bob, see #Rookery at https://example.com/x <b>", spoiler_text="cw")
     assert status["account"]["id"] == alice.id
     assert status["visibility"] == "public"
     assert status["spoiler_text"] == "cw" and status["sensitive"] is True
-    assert status["mentions"] == [
-        {"id": bob.id, "username": "bob", "url": "http://testserver/@bob", "acct": "bob"}
-    ]
+    assert status["mentions"] == [{"id": bob.id, "username": "bob", "url": "http://testserver/@bob", "acct": "bob"}]
     assert status["tags"] == [{"name": "rookery", "url": "http://testserver/tags/rookery"}]
     assert 'class="u-url mention"' in status["content"] and "&lt;b&gt;" in status["content"]
     assert 'href="https://example.com/x"' in status["content"]
@@ -73,9 +70,7 @@ async def test_delete_returns_text_for_redraft(api: Api) -> None:
     assert deleted.json()["text"] == "to be redrafted"
     assert deleted.json()["account"]["id"] == alice.id
     assert (await api.client.get(f"/api/v1/statuses/{status['id']}")).status_code == 404
-    assert (
-        await api.client.delete(f"/api/v1/statuses/{status['id']}", headers=alice.headers)
-    ).status_code == 404
+    assert (await api.client.delete(f"/api/v1/statuses/{status['id']}", headers=alice.headers)).status_code == 404
     me = await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)
     assert me.json()["statuses_count"] == 0
 
@@ -125,3 +120,32 @@ async def test_idempotency_key_posts_once(api: Api) -> None:
     assert first.json()["id"] == again.json()["id"]
     statuses = await api.client.get(f"/api/v1/accounts/{alice.id}/statuses")
     assert [s["id"] for s in statuses.json()] == [first.json()["id"]]
+
+
+async def test_a_retried_compose_whose_answer_was_lost_posts_once(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first try committed, then its answer was lost (a failover after the commit: the gateway
+    forgets the key on a 5xx, and a failed-over Redis may have lost it anyway): the retry with the
+    same Idempotency-Key gets the status the first try made, with its poll, and nothing new."""
+    alice = await api.make_user("alice")
+    headers = {**alice.headers, "Idempotency-Key": "lost-answer"}
+    body = {"status": "once", "poll": {"options": ["a", "b"], "expires_in": 3600}}
+    first = await api.client.post("/api/v1/statuses", headers=headers, json=body)
+    assert first.status_code == 200, first.text
+
+    async def forgotten(*args: object) -> None:
+        return None
+
+    async def free(*args: object) -> bool:
+        return True
+
+    for container in api.containers:  # what a Redis failover can lose: the edge's record of the key
+        monkeypatch.setattr(container.infra.idempotency, "get", forgotten)
+        monkeypatch.setattr(container.infra.idempotency, "reserve", free)
+    again = await api.client.post("/api/v1/statuses", headers=headers, json=body)
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == first.json()["id"] and again.json()["poll"]["id"] == first.json()["poll"]["id"]
+    assert again.headers.get("idempotent-replayed") is None  # not the gateway's replay: the store's
+    statuses = await api.client.get(f"/api/v1/accounts/{alice.id}/statuses")
+    assert [s["id"] for s in statuses.json()] == [first.json()["id"]]
+    other = await api.client.post("/api/v1/statuses", headers={**headers, "Idempotency-Key": "new"}, json=body)
+    assert other.json()["id"] != first.json()["id"]

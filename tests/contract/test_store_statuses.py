@@ -50,6 +50,18 @@ async def test_create_round_trips_and_writes_the_outbox(store_db: StoreDb) -> No
     assert [(h.text, h.sensitive) for h in history] == [("hello", True)]
 
 
+async def test_an_idempotency_key_makes_one_status_per_author(store_db: StoreDb) -> None:
+    repo = store_db.statuses()
+    first, retry, other_author = status(), status(text="retry"), status(OTHER)
+    assert await repo.create(first, created(first), idempotency_key="k") == first.id
+    assert await repo.create(retry, created(retry), idempotency_key="k") == first.id  # nothing written
+    assert await repo.get(retry.id) is None
+    assert await repo.create(other_author, created(other_author), idempotency_key="k") == other_author.id
+    unkeyed = status()
+    assert await repo.create(unkeyed, created(unkeyed)) == unkeyed.id
+    assert await outbox_types(store_db) == ["StatusCreated"] * 3
+
+
 async def test_failed_write_leaves_neither_state_nor_event(store_db: StoreDb) -> None:
     repo = store_db.statuses()
     s = status()
@@ -152,9 +164,7 @@ async def test_interactions_count_page_and_flag(store_db: StoreDb) -> None:
     assert await store.favourite(AUTHOR, a.id) is True
     assert (await repo.get(a.id)).favourites_count == 2
     assert [acct for _, acct in await store.favourited_by(a.id, PageRequest())] == [AUTHOR, OTHER]
-    assert (
-        await store.bookmark(OTHER, b.id) and await store.pin(AUTHOR, a.id) and await store.pin(AUTHOR, b.id)
-    )
+    assert await store.bookmark(OTHER, b.id) and await store.pin(AUTHOR, a.id) and await store.pin(AUTHOR, b.id)
     assert await store.pinned_ids(AUTHOR) == [b.id, a.id]
     flags = await store.viewer_flags(OTHER, [a.id, b.id])
     assert flags.favourited == {a.id} and flags.bookmarked == {b.id} and flags.pinned == frozenset()

@@ -32,9 +32,11 @@ class ConversationMuteStore(Protocol):
 
 
 class StatusRepository(Protocol):
-    async def create(self, status: Status, events: OutboxEvents = ()) -> None:
+    async def create(self, status: Status, events: OutboxEvents = (), idempotency_key: str | None = None) -> int:
         """Store a status (and its first history version); bumps the parent's replies_count or the
-        original's reblogs_count."""
+        original's reblogs_count; returns its id. With ``idempotency_key``, the key is stored in the
+        same transaction, and a status its author already made with that key wins: nothing is
+        written and that status's id is returned."""
         ...
 
     async def get(self, status_id: int) -> Status | None: ...

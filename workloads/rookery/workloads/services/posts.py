@@ -137,11 +137,7 @@ class PostsService:
         originals = await self.statuses.get_many([s.reblog_of_id for s in ordered if s.reblog_of_id])
         visible = await self.visible_filter([*ordered, *originals.values()], viewer_id)
         visible_ids = {s.id for s in visible}
-        return [
-            s
-            for s in ordered
-            if s.id in visible_ids and (s.reblog_of_id is None or s.reblog_of_id in visible_ids)
-        ]
+        return [s for s in ordered if s.id in visible_ids and (s.reblog_of_id is None or s.reblog_of_id in visible_ids)]
 
     async def context(self, status_id: int, viewer_id: int | None) -> Context:
         status = await self.original(status_id, viewer_id)
@@ -165,9 +161,7 @@ class PostsService:
         def shown(s: Status) -> bool:
             return can_see(s, _ctx(s, viewer_id, relations)) and s.account_id not in relations.muting
 
-        return Context(
-            [s for s in ancestors if shown(s)], _thread_order([s for s in descendants if shown(s)])
-        )
+        return Context([s for s in ancestors if shown(s)], _thread_order([s for s in descendants if shown(s)]))
 
     async def history(self, status_id: int, viewer_id: int | None) -> list[StatusEdit]:
         status = await self.visible(status_id, viewer_id)
@@ -181,9 +175,7 @@ class PostsService:
         for mention in extract_mentions(text):
             account = await self.accounts.lookup(mention.acct)
             if account is not None and not account.suspended:
-                targets[mention.acct.lower()] = MentionTarget(
-                    f"{self.base_url}/@{account.username}", account.username
-                )
+                targets[mention.acct.lower()] = MentionTarget(f"{self.base_url}/@{account.username}", account.username)
                 if account.id not in mentioned:
                     mentioned.append(account.id)
         content = render_content(text, targets, lambda tag: f"{self.base_url}/tags/{tag}")
@@ -218,8 +210,11 @@ class PostsService:
         media_ids: Sequence[int] = (),
         poll: PollDraft | None = None,
         status_id: int | None = None,
+        idempotency_key: str | None = None,
     ) -> Status:
-        """``status_id``: the id a scheduled status's publisher chose for it, else a new one."""
+        """``status_id``: the id a scheduled status's publisher chose for it, else a new one.
+        ``idempotency_key`` (the request's Idempotency-Key): when the author already made a status
+        with it (a retry whose first answer was lost, say in a failover), that status, unchanged."""
         media_ids = tuple(dict.fromkeys(media_ids))
         parent = await self.check_new(author_id, draft, media_ids, poll)
         content, mentions, tags = await self._render(draft.text)
@@ -243,7 +238,14 @@ class PostsService:
         created = event(STATUS_CREATED, author_id, status_payload(status), self.tenant)
         if poll is not None and self.polls is not None:  # first: whoever renders the status finds it
             await self.polls.create(_new_poll(status, poll))
-        await self.statuses.create(status, [(POSTS, created)])
+        made = await self.statuses.create(status, [(POSTS, created)], idempotency_key=idempotency_key)
+        if made != status.id:  # a retry: the first try's status stands
+            if poll is not None and self.polls is not None:
+                await self.polls.remove_for_status(status.id)
+            earlier = await self.statuses.get(made)
+            if earlier is None:
+                raise StatusRuleError("The status made with this Idempotency-Key was deleted")
+            return earlier
         if media_ids and self.media is not None:
             await self.media.attach(author_id, media_ids, status.id)
         await self.accounts.adjust_counts(author_id, statuses=1, last_status_at=status.created_at.date())

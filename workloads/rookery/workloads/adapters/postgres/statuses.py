@@ -52,8 +52,16 @@ class PostgresStatusRepository:
         self.db = db
         self.outbox = outbox
 
-    async def create(self, status: Status, events: OutboxEvents = ()) -> None:
+    async def create(self, status: Status, events: OutboxEvents = (), idempotency_key: str | None = None) -> int:
         async with self.db.transaction() as tx:
+            if idempotency_key is not None:  # a concurrent twin waits here for the first to commit
+                owner = await tx.fetchval(
+                    "INSERT INTO status_idempotency (account_id, key, status_id) VALUES ($1, $2, $3)"
+                    " ON CONFLICT (account_id, key) DO UPDATE SET key = EXCLUDED.key RETURNING status_id",
+                    status.account_id, idempotency_key, status.id,
+                )  # fmt: skip
+                if owner != status.id:
+                    return int(owner)
             await tx.execute(
                 f"INSERT INTO statuses ({COLUMNS}) VALUES"
                 " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, 0, 0, 0, $16)",
@@ -82,6 +90,7 @@ class PostgresStatusRepository:
                 )  # fmt: skip
             await self.outbox.append(tx, events)
         self.outbox.notify()
+        return status.id
 
     async def get(self, status_id: int) -> Status | None:
         row = await self.db.fetchrow(f"SELECT {COLUMNS} FROM statuses WHERE id = $1", status_id)

@@ -20,7 +20,7 @@ from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import DIRECT, Status, StatusEdit, StatusQuery
 from rookery.workloads.domain.timelines import TimelineEntry
 
-MIGRATIONS = load_migrations("posts", 1, 3)
+MIGRATIONS = load_migrations("posts", 1, 3, 4)
 
 COLUMNS = (
     "id, account_id, text, content, visibility, spoiler_text, sensitive, language, in_reply_to_id,"
@@ -40,8 +40,20 @@ class SqliteStatusRepository:
         self.outbox = outbox
         self.reader = InlineReader(db)
 
-    async def create(self, status: Status, events: OutboxEvents = ()) -> None:
+    async def create(self, status: Status, events: OutboxEvents = (), idempotency_key: str | None = None) -> int:
         async with self.db.transaction() as tx:
+            if idempotency_key is not None:
+                await tx.execute(
+                    "INSERT OR IGNORE INTO status_idempotency (account_id, key, status_id) VALUES (?, ?, ?)",
+                    (status.account_id, idempotency_key, status.id),
+                )
+                cursor = await tx.execute(
+                    "SELECT status_id FROM status_idempotency WHERE account_id = ? AND key = ?",
+                    (status.account_id, idempotency_key),
+                )
+                (owner,) = await cursor.fetchone()  # type: ignore[misc]
+                if owner != status.id:
+                    return int(owner)
             await tx.execute(
                 f"INSERT INTO statuses ({COLUMNS}) VALUES ({placeholders(COLUMNS.split(','))})",
                 (
@@ -71,6 +83,7 @@ class SqliteStatusRepository:
                 await self._add_edit(tx, _edit_of(status, status.created_at))
             await self.outbox.append(tx, events)
         self.outbox.notify()
+        return status.id
 
     async def get(self, status_id: int) -> Status | None:
         row = self.reader.fetchone(f"SELECT {COLUMNS} FROM statuses WHERE id = ?", (status_id,))

@@ -140,7 +140,10 @@ async def create_status(
         )  # fmt: skip
         found = await scheduled.schedule(ctx.user_id, later, parse_scheduled_at(scheduled_at))
         return JsonResponse(render_scheduled(found, (await scheduled.media_of([found])).get(found.id, [])))
-    status = await posts.create(ctx.user_id, draft, application=application, media_ids=media_ids, poll=poll)
+    status = await posts.create(
+        ctx.user_id, draft, application=application, media_ids=media_ids, poll=poll,
+        idempotency_key=request.headers.get("idempotency-key"),  # the gateway's replay is in Redis: this one lasts
+    )  # fmt: skip
     await feed.deliver_to_author(status)
     return JsonResponse(await views.one(status, ctx.user_id))
 
