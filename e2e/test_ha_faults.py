@@ -34,7 +34,7 @@ from e2e.waiting import eventually
 pytestmark = [pytest.mark.needs("postgres-ha", "redis-ha", "kafka", "cassandra"), pytest.mark.timeout(900)]
 
 FOLLOWERS = 4
-RETRY_FOR_S = 60.0  # a client gives one request this long (503s, refused connections) before failing
+RETRY_FOR_S = 90.0  # a client gives one request this long (503s, 409s, refused connections) before failing
 
 
 @dataclasses.dataclass
@@ -49,7 +49,7 @@ class Outcome:
 
     def saw(self, status: int, retry_after: str | None, now: float) -> None:
         self.statuses[status] += 1
-        if status >= 500 or status == 0:
+        if status >= 500 or status in (0, 409):
             if self.refused_from is None:
                 self.refused_from = now
             if status == 503 and not retry_after:
@@ -87,7 +87,8 @@ class Load:
             except httpx.TransportError:
                 response, status, retry_after = None, 0, None
             self.outcome.saw(status, retry_after, time.monotonic())
-            if response is not None and status not in (502, 503, 504):
+            # 409: the same key still in flight (a try whose answer was lost holds it a while)
+            if response is not None and status not in (409, 502, 503, 504):
                 if status >= 500:
                     self.outcome.errors.append(f"{method} {path}: {status} {response.text[:200]}")
                 return response

@@ -50,6 +50,9 @@ from rookery.workloads.services.tokens import AccountDisabled, InvalidToken, Tok
 
 log = logging.getLogger(__name__)
 
+RESERVATION_S = 15.0  # how long a keyed request in flight holds its key (longer than one runs; a
+# compose is kept once by its stored key besides, so a slower one that outlives it still posts once)
+
 if TYPE_CHECKING:
     from rookery.workloads.bootstrap import Container
 
@@ -328,7 +331,9 @@ class Gateway:
 
         try:
             stored = await self.idempotency.get(key)
-            if stored is None and not await self.idempotency.reserve(key, ttl):
+            # the reservation outlives no request: one whose release was lost (its store failing
+            # over) holds the key a short while, not the answer's hour
+            if stored is None and not await self.idempotency.reserve(key, min(ttl, RESERVATION_S)):
                 stored = await self._wait_for(key)
                 if stored is None:
                     await send_error(send, 409, "A request with this Idempotency-Key is still being processed")
