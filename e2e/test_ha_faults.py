@@ -2,7 +2,9 @@
 under a steady load of posts, follows, favourites and timeline reads, while one node at a time dies.
 
 For each fault the client sees no 500 (a bounded window of 503, with Retry-After, is allowed and
-measured), and after recovery every acknowledged post is in every follower's home timeline exactly
+measured), the matching alert of the operator chart's rules goes pending in a Prometheus scraping
+the process (e2e/alerting.py; a readiness probe runs beside the load, as a kubelet's would), and
+after recovery every acknowledged post is in every follower's home timeline exactly
 once, every mention is notified exactly once, nothing is dead-lettered and every consumer group has
 committed every record. Each test prints its fault's line for the README's table: how long the
 client was refused, how long until the store was whole again.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import dataclasses
 import pathlib
 import threading
@@ -26,6 +29,7 @@ from typing import Any
 import httpx
 import pytest
 
+from e2e.alerting import PrivatePrometheus, private_prometheus
 from e2e.production_support import Client, Proc, cassandra_keyspace, production_env, rookery, running
 from e2e.stack.ha import PostgresHA, RedisHA
 from e2e.stack.service import StackContext
@@ -77,6 +81,14 @@ class Load:
         self.stop = threading.Event()
         self.tag = uuid.uuid4().hex[:6]  # the posts of this load, told from earlier ones
         self.thread = threading.Thread(target=self._run, daemon=True)
+        self.prober = threading.Thread(target=self._probe, daemon=True)
+
+    def _probe(self) -> None:
+        """A kubelet's readiness probe, every 0.5 s: it sets rookery_store_up for each store."""
+        with httpx.Client(base_url=str(self.http.base_url), timeout=2) as probe:
+            while not self.stop.wait(0.5):
+                with contextlib.suppress(httpx.TransportError):
+                    probe.get("/readyz")
 
     def request(self, method: str, path: str, headers: dict[str, str], **kw: Any) -> httpx.Response:
         deadline = time.monotonic() + RETRY_FOR_S
@@ -120,16 +132,45 @@ class Load:
 
     def __enter__(self) -> Load:
         self.thread.start()
+        self.prober.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
         self.thread.join(timeout=RETRY_FOR_S + 15)
+        self.prober.join(timeout=10)
+
+
+class AlertWatch:
+    """Every state an alert (with labels) takes while the fault lasts, polled in the background."""
+
+    def __init__(self, prometheus: PrivatePrometheus, alertname: str, **labels: str) -> None:
+        self.prometheus, self.alertname, self.labels = prometheus, alertname, labels
+        self.seen: set[str] = set()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            with contextlib.suppress(httpx.HTTPError):
+                state = self.prometheus.active(self.alertname, **self.labels)
+                if state:
+                    self.seen.add(state)
+            time.sleep(0.2)
+
+    def __enter__(self) -> AlertWatch:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
 
 
 @dataclasses.dataclass
 class Platform:
     server: Proc
+    prometheus: PrivatePrometheus
     env: dict[str, str]
     client: Client
     author: dict[str, Any]
@@ -159,14 +200,17 @@ def platform(
         )
         migrated = rookery(env, "migrate")
         assert migrated.returncode == 0, migrated.stderr
-        with running(Proc(["serve", "--role", "all"], env, root / "serve.log")) as (server,):
+        with (
+            running(Proc(["serve", "--role", "all"], env, root / "serve.log")) as (server,),
+            private_prometheus([f"127.0.0.1:{server.port}"]) as prometheus,
+        ):
             client = Client(server.url)
             names = [f"reader{i}" for i in range(FOLLOWERS)]
             author = client.register("author")
             followers = [client.register(name) for name in names]
             for follower in followers:
                 client.follow(follower, author)
-            yield Platform(server, env, client, author, followers, names)
+            yield Platform(server, prometheus, env, client, author, followers, names)
 
 
 def _home_ids(platform: Platform, reader: dict[str, Any]) -> list[str]:
@@ -270,14 +314,22 @@ def _assert_whole(platform: Platform) -> None:
     assert not dead, dead
 
 
-def _campaign(platform: Platform, name: str, fault: Callable[[], None], recover: Callable[[], None]) -> None:
-    """Load for a few seconds, the fault, recovery, a few seconds more; then the checks and the table line."""
+def _campaign(
+    platform: Platform,
+    name: str,
+    fault: Callable[[], None],
+    recover: Callable[[], None],
+    alert: tuple[str, dict[str, str]],
+) -> None:
+    """Load for a few seconds, the fault, recovery, a few seconds more; then the checks and the table
+    line. ``alert``: the rule (name, labels) that must go pending while the fault lasts."""
     with Load(platform.server.url, platform.author, platform.followers, platform.names) as load:
         eventually(lambda: len(load.acked) >= 5, "the load posting", timeout_s=60, interval_s=0.2)
         load.outcome = Outcome()  # what the fault costs, from here
         faulted = time.monotonic()
-        fault()
-        recover()
+        with AlertWatch(platform.prometheus, alert[0], **alert[1]) as watch:
+            fault()
+            recover()
         recovered_s = time.monotonic() - faulted
         settled = len(load.acked)
         eventually(lambda: len(load.acked) >= settled + 5, "the load posting again", timeout_s=90, interval_s=0.2)
@@ -285,8 +337,9 @@ def _campaign(platform: Platform, name: str, fault: Callable[[], None], recover:
     outcome = load.outcome
     print(
         f"\nHA fault | {name} | refused {outcome.window_s:.1f} s | store whole again {recovered_s:.1f} s | "
-        f"answers {dict(sorted(outcome.statuses.items()))}"
+        f"answers {dict(sorted(outcome.statuses.items()))} | {alert[0]} {sorted(watch.seen)}"
     )
+    assert watch.seen & {"pending", "firing"}, f"{alert} never went pending"
     assert outcome.statuses[500] == 0 and not outcome.errors, outcome.errors
     assert outcome.missing_retry_after == 0, "a 503 without Retry-After"
     _assert_whole(platform)
@@ -302,7 +355,8 @@ def test_the_redis_primary_killed_sentinel_promotes_a_replica(platform: Platform
         redis.start_member(ctx, member)  # back as a replica of the new primary
         eventually(lambda: redis.healthy(ctx), "three Redis nodes replicating again", timeout_s=60, interval_s=0.5)
 
-    _campaign(platform, "kill -9 the Redis primary", lambda: member.kill(ctx), recover)
+    alert = ("RookeryStoreUnavailable", {"store": "redis"})
+    _campaign(platform, "kill -9 the Redis primary", lambda: member.kill(ctx), recover, alert)
     assert redis.primary(ctx) != old
 
 
@@ -319,7 +373,9 @@ def test_the_postgres_primary_killed_and_the_standby_promoted(platform: Platform
             lambda: postgres.healthy(ctx), "PostgreSQL primary + synchronous standby", timeout_s=90, interval_s=0.5
         )
 
-    _campaign(platform, "kill -9 the PostgreSQL primary, promote the standby", lambda: primary.kill(ctx), recover)
+    alert = ("RookeryStoreUnavailable", {"store": "postgres"})
+    name = "kill -9 the PostgreSQL primary, promote the standby"
+    _campaign(platform, name, lambda: primary.kill(ctx), recover, alert)
     assert postgres.role(standby) == "primary" and postgres.role(primary) == "standby"
 
 
