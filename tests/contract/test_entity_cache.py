@@ -128,7 +128,10 @@ async def test_redis_copies_in_two_processes_follow_invalidations(request: pytes
         assert [f.body for f in await second.read([S1])] == [None]
         await _read_fill(second, S1, b"v2")
         assert [f.body for f in await first.read([S1])] == [b"v2"]
-        await client.delete(first._key(S1))  # expired: an old copy must not come back
+        version_name, body_name = first._names(S1)
+        await client.delete(version_name)  # its version expired: neither the bytes nor a copy serve
+        assert [f.body for f in await first.read([S1])] == [None]
         assert [f.body for f in await second.read([S1])] == [None]
+        await client.delete(body_name)
         await _read_fill(first, S1, b"v3")
         assert [f.body for f in await second.read([S1])] == [b"v3"]

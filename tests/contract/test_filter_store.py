@@ -1,4 +1,5 @@
-"""FilterStore and ScheduledStatusStore contract over SQLite and PostgreSQL (needs("postgres")):
+"""FilterStore and ScheduledStatusStore contract over SQLite and PostgreSQL (needs("postgres")), the
+filter store also behind the no-filters cache (adapters/cached_filters.py):
 filters saved with their keywords and statuses and replaced whole, looked up by keyword and
 status-filter ids, deleted with their children; scheduled statuses with their parameters (poll,
 media ids) read back, paged newest first, counted per account and day, rescheduled, due in time
@@ -15,6 +16,8 @@ import postgres_stores
 import pytest
 from postgres_stores import StoreDb, pg_session_dsn  # noqa: F401
 
+from rookery.workloads.adapters.cached_filters import NoFiltersCachingStore
+from rookery.workloads.adapters.memory.entities import MemoryEntityCache
 from rookery.workloads.adapters.postgres.filters import PostgresFilterStore, PostgresScheduledStatusStore
 from rookery.workloads.adapters.sqlite import filters as sqlite_filters
 from rookery.workloads.domain.filters import Filter, FilterKeyword, FilterStatus
@@ -139,3 +142,18 @@ async def test_status_id_is_chosen_once(scheduled: ScheduledStatusStore) -> None
     assert await scheduled.claim_status_id(item.id, new_id()) == chosen[0]
     await scheduled.delete(item.id)
     assert await scheduled.claim_status_id(item.id, new_id()) is None
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["store", "no-filters-cache"])
+async def test_an_account_without_filters_gets_its_new_filter_at_once(filters: FilterStore, cached: bool) -> None:
+    store: FilterStore = NoFiltersCachingStore(filters, MemoryEntityCache()) if cached else filters
+    assert await store.of_account(ALICE) == [] and await store.of_account(ALICE) == []
+    made = a_filter()
+    await store.save(made)
+    assert [f.id for f in await store.of_account(ALICE)] == [made.id]
+    assert await store.of_account(BOB) == []
+    assert await store.delete(made.id) is True
+    assert await store.of_account(ALICE) == []
+    again = a_filter()
+    await store.save(again)
+    assert [f.id for f in await store.of_account(ALICE)] == [again.id]

@@ -1,4 +1,5 @@
-"""GraphStore port contract: SQLite (embedded) and Cassandra.
+"""GraphStore port contract: SQLite (embedded) and Cassandra, each also behind the relations cache
+(adapters/cached_relations.py; production puts it in front of Cassandra with Redis).
 
 Changes report whether they are new (the graph service moves counters only then) and record their
 events only then; replays change nothing; every list pages newest first by relation id."""
@@ -11,9 +12,12 @@ from typing import Any
 
 import pytest
 from cassandra_support import CASSANDRA, cassandra_settings, cassandra_store  # noqa: F401
-from contract_support import sqlite_database
+from contract_support import redis_client, sqlite_database
 
+from rookery.workloads.adapters.cached_relations import RelationsCachingGraphStore
 from rookery.workloads.adapters.cassandra.graph import CassandraGraphStore
+from rookery.workloads.adapters.memory.entities import MemoryEntityCache
+from rookery.workloads.adapters.redis.entities import RedisEntityCache
 from rookery.workloads.adapters.sqlite import graph as sqlite_graph
 from rookery.workloads.adapters.sqlite import outbox as sqlite_outbox
 from rookery.workloads.domain.events import GRAPH, Event
@@ -40,16 +44,22 @@ class Graph:
         return list(await self._events())
 
 
-@pytest.fixture(params=["sqlite", CASSANDRA])
+CASSANDRA_CACHED = pytest.param("cassandra-cached", marks=pytest.mark.needs("cassandra", "redis"))
+
+
+@pytest.fixture(params=["sqlite", "sqlite-cached", CASSANDRA, CASSANDRA_CACHED])
 async def graph(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> AsyncIterator[Graph]:
-    if request.param == "sqlite":
+    if request.param.startswith("sqlite"):
         async with sqlite_database(tmp_path / "graph.db", [*sqlite_outbox.MIGRATIONS, *sqlite_graph.MIGRATIONS]) as db:
             outbox = sqlite_outbox.SqliteOutbox(db)
 
             async def pending() -> list[str]:
                 return [event.type for _, _, event in await outbox.pending(100)]
 
-            yield Graph(sqlite_graph.SqliteGraphStore(db, outbox), pending)
+            store: Any = sqlite_graph.SqliteGraphStore(db, outbox)
+            if request.param == "sqlite-cached":
+                store = RelationsCachingGraphStore(store, MemoryEntityCache())
+            yield Graph(store, pending)
     else:
         sunk: list[str] = []
 
@@ -59,8 +69,13 @@ async def graph(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Async
         async def recorded() -> list[str]:
             return sunk
 
-        async with cassandra_store(request, GRAPH_TABLES, lambda s: CassandraGraphStore(s, sink)) as store:
-            yield Graph(store, recorded)
+        async with cassandra_store(request, GRAPH_TABLES, lambda s: CassandraGraphStore(s, sink)) as cassandra:
+            if request.param == "cassandra-cached":
+                async with redis_client(request) as client:
+                    cache = RedisEntityCache(client, f"g{new_id()}")
+                    yield Graph(RelationsCachingGraphStore(cassandra, cache), recorded)
+            else:
+                yield Graph(cassandra, recorded)
 
 
 def ids() -> tuple[int, ...]:
@@ -75,9 +90,7 @@ async def test_follow_is_new_once_and_records_its_event_once(graph: Graph) -> No
     a, b, *_ = ids()
     store = graph.store
     assert await store.follow(Follow(a, b), ev("Followed"))
-    assert not await store.follow(
-        Follow(a, b, show_reblogs=False, notify=True), ev("Followed")
-    )  # options only
+    assert not await store.follow(Follow(a, b, show_reblogs=False, notify=True), ev("Followed"))  # options only
     assert await graph.event_types() == ["Followed"]
     assert await store.get_follow(a, b) == Follow(a, b, show_reblogs=False, notify=True)
     assert await store.get_follow(b, a) is None
@@ -189,3 +202,37 @@ async def test_subscribers_are_the_followers_who_asked_to_be_notified(graph: Gra
     await store.block(author, blocked)  # a block ends the follow and its subscription
     await store.unfollow(quiet, author)
     assert await store.subscriber_ids(author) == []
+
+
+async def test_viewer_relations_follow_every_change(graph: Graph) -> None:
+    """Asked again after each change (a cache in front must not answer the old relations)."""
+    a, b, c, d, *_ = ids()
+    store = graph.store
+
+    async def seen() -> tuple[set[int], ...]:
+        rel = await store.viewer_relations(a, [b, c, d])
+        return rel.following, rel.blocking, rel.blocked_by, rel.muting, rel.muting_notifications, rel.hiding_reblogs
+
+    assert await seen() == (set(), set(), set(), set(), set(), set())
+    await store.follow(Follow(a, b))
+    assert await seen() == ({b}, set(), set(), set(), set(), set())
+    assert await store.following_among(a, [b, c]) == {b}
+    await store.follow(Follow(a, b, show_reblogs=False))
+    assert await seen() == ({b}, set(), set(), set(), set(), {b})
+    await store.mute(Mute(a, c, notifications=False))
+    assert await seen() == ({b}, set(), set(), {c}, set(), {b})
+    await store.mute(Mute(a, c, notifications=True))
+    assert await seen() == ({b}, set(), set(), {c}, {c}, {b})
+    await store.block(d, a)  # the other side's block: a's view changes too
+    assert await seen() == ({b}, set(), {d}, {c}, {c}, {b})
+    await store.block(a, b)  # ends a's follow of b
+    assert await seen() == (set(), {b}, {d}, {c}, {c}, set())
+    assert await store.following_among(a, [b, c]) == set()
+    await store.unblock(a, b)
+    await store.unblock(d, a)
+    await store.unmute(a, c)
+    assert await seen() == (set(), set(), set(), set(), set(), set())
+    await store.follow(Follow(a, d))
+    assert await store.following_among(a, [d]) == {d}
+    await store.unfollow(a, d)
+    assert await store.following_among(a, [b, c, d]) == set()

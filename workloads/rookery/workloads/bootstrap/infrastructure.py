@@ -65,7 +65,7 @@ def infrastructure(settings: Settings, life: Lifecycle) -> Infrastructure:
         )
         tenant = settings.tenant
         cache = RedisCache(redis, tenant)
-        entities = RedisEntityCache(redis, tenant, settings.cache_max_entries)
+        entities = RedisEntityCache(redis, tenant)
         rate_limiter = RedisRateLimiter(redis, tenant)
         locks = RedisLockManager(redis, tenant)
         idempotency = RedisIdempotencyStore(redis, tenant)

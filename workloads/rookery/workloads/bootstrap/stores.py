@@ -152,6 +152,10 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
         from rookery.workloads.adapters.postgres import filters as pg_status_filters
 
         status_filters: FilterStore = pg_status_filters.PostgresFilterStore(infra.postgres)
+        if infra.redis is not None:  # most viewers have no filters: then a page asks PostgreSQL nothing
+            from rookery.workloads.adapters.cached_filters import NoFiltersCachingStore
+
+            status_filters = NoFiltersCachingStore(status_filters, infra.entities)
         scheduled: ScheduledStatusStore = pg_status_filters.PostgresScheduledStatusStore(infra.postgres)
     else:
         from rookery.workloads.adapters.sqlite.conversation_mutes import SqliteConversationMuteStore
@@ -179,6 +183,10 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
         from rookery.workloads.adapters.cassandra.timelines import CassandraTimelineStore
 
         graph = CassandraGraphStore(infra.cassandra, event_sink(infra, events))
+        if infra.redis is not None:  # each viewer's relations cached in front (home reads skip Cassandra)
+            from rookery.workloads.adapters.cached_relations import RelationsCachingGraphStore
+
+            graph = RelationsCachingGraphStore(graph, infra.entities)
         if settings.feed_shards or settings.feed_shard:
             timelines = sharded_timelines(settings, infra)
         else:

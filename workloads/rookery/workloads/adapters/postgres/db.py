@@ -82,6 +82,13 @@ def unavailable_as_503(what: str = "postgres") -> Any:
         raise StoreUnavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What a pooled connection needs when it goes back: nothing beyond the rollback of an open
+    transaction, which the pool does itself. Session state (LISTEN, session advisory locks, SET)
+    lives only on direct connections, so asyncpg's default reset query, a round trip on every
+    release, is skipped."""
+
+
 class PostgresDatabase:
     def __init__(
         self,
@@ -139,6 +146,7 @@ class PostgresDatabase:
                         # statement_timeout error, so the call gives up a little after it
                         command_timeout=self.statement_timeout_ms / 1000 + 1.0,
                         server_settings=self._server_settings(),
+                        reset=_keep_session,
                     )
         return self._pool
 

@@ -1,12 +1,13 @@
 """The EntityCache port on Redis (production), with a bounded in-process copy in front.
 
-One hash per entity, ``rk:<tenant>:e:{<kind>:<id>}``: ``v`` its version (random, never reused),
-``b`` the rendered bytes and ``bv`` the version they were rendered at. A read is one pipeline:
-``HGET v`` for keys this process holds a copy of (the copy serves when its version is current),
-``HMGET v bv b`` for the others. A fill is a compare-and-set script (the version must still be the
-one read; an unknown key gets a fresh version). An invalidation writes a fresh version and drops the
-bytes, so every process's copy stops matching at once. Versions are random, so a key that expires
-and comes back never revives an old copy.
+Two strings per entity under one hash tag (so one slot): ``rk:<tenant>:e:{<kind>:<id>}:v``, its
+version (random, never reused), and ``...:b``, the version the bytes were rendered at, a newline,
+the bytes. A read is one MGET: the versions of every key, and the bytes of the keys this process
+holds no copy of (a copy serves while its version is the current one). A fill is a compare-and-set
+script over the two keys (the version must still be the one read; an unknown key gets a fresh
+version). An invalidation writes a fresh version and drops the bytes, so every process's copy
+stops matching at once. Versions are random, so a key that expires and comes back never revives an
+old copy.
 """
 
 from __future__ import annotations
@@ -24,16 +25,15 @@ from rookery.workloads.metrics import count_fragments
 
 TTL_MS = 24 * 3600 * 1000  # idle entities leave Redis after a day
 FILL = """
-local current = redis.call('HGET', KEYS[1], 'v')
+local current = redis.call('GET', KEYS[1])
 if ARGV[1] == '' then
   if current then return 0 end
   current = ARGV[3]
-  redis.call('HSET', KEYS[1], 'v', current)
+  redis.call('SET', KEYS[1], current, 'PX', ARGV[4])
 elseif current ~= ARGV[1] then
   return 0
 end
-redis.call('HSET', KEYS[1], 'bv', current, 'b', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('SET', KEYS[2], current .. '\\n' .. ARGV[2], 'PX', ARGV[4])
 return 1
 """
 
@@ -43,45 +43,47 @@ def _fresh_version() -> str:
 
 
 class RedisEntityCache:
-    def __init__(self, client: aioredis.Redis, tenant: str, local_entries: int = 50_000) -> None:
+    def __init__(self, client: aioredis.Redis, tenant: str, local_entries: int = 20_000) -> None:
         self._redis = client
         self._keys = Keys(tenant)
         self.local_entries = local_entries
         self._local: OrderedDict[EntityKey, tuple[str, bytes]] = OrderedDict()
+        # a cluster client splits a multi-key read per slot (and asks the nodes at once)
+        self._mget = getattr(client, "mget_nonatomic", None) or client.mget
 
-    def _key(self, key: EntityKey) -> str:
-        return self._keys("e", f"{key[0]}:{key[1]}")
+    def _names(self, key: EntityKey) -> tuple[str, str]:
+        tag = f"{key[0]}:{key[1]}"
+        return self._keys("e", tag, ":v"), self._keys("e", tag, ":b")
 
     async def read(self, keys: Sequence[EntityKey]) -> list[Fragment]:
         if not keys:
             return []
         copies = [self._local.get(key) for key in keys]
+        uncopied = [key for key, copy in zip(keys, copies, strict=True) if copy is None]
+        names = [self._names(key)[0] for key in keys] + [self._names(key)[1] for key in uncopied]
         with guard():
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for key, copy in zip(keys, copies, strict=True):
-                    if copy is None:
-                        pipe.hmget(self._key(key), ["v", "bv", "b"])
-                    else:
-                        pipe.hget(self._key(key), "v")
-                replies: list[Any] = await pipe.execute()
+            replies: list[Any] = list(await self._mget(names))
+        versions, bodies = replies[: len(keys)], iter(replies[len(keys) :])
         found = []
-        for key, copy, reply in zip(keys, copies, replies, strict=True):
+        for key, copy, raw_version in zip(keys, copies, versions, strict=True):
+            version = raw_version.decode() if raw_version is not None else ""
             if copy is not None:
-                version = _text(reply)
                 if version and version == copy[0]:
                     if key in self._local:  # an invalidation here may have dropped it meanwhile
                         self._local.move_to_end(key)
                     found.append(Fragment(version, copy[1]))
-                    continue
-                self._local.pop(key, None)
-                found.append(Fragment(version, None))
+                else:
+                    self._local.pop(key, None)
+                    found.append(Fragment(version, None))
                 continue
-            version, body_version, body = _text(reply[0]), _text(reply[1]), reply[2]
-            if version and body is not None and body_version == version:
-                self._keep(key, version, body)
-                found.append(Fragment(version, body))
-            else:
-                found.append(Fragment(version, None))
+            stored = next(bodies)
+            if version and stored is not None:
+                body_version, _, body = stored.partition(b"\n")
+                if body_version.decode() == version:
+                    self._keep(key, version, body)
+                    found.append(Fragment(version, body))
+                    continue
+            found.append(Fragment(version, None))
         count_fragments("redis", keys, found)
         return found
 
@@ -92,7 +94,7 @@ class RedisEntityCache:
         with guard():
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key, version, body, fresh in items:
-                    pipe.eval(FILL, 1, self._key(key), version, body, fresh, TTL_MS)
+                    pipe.eval(FILL, 2, *self._names(key), version, body, fresh, TTL_MS)
                 stored = await pipe.execute()
         for (key, version, body, fresh), ok in zip(items, stored, strict=True):
             if ok:
@@ -107,10 +109,9 @@ class RedisEntityCache:
         with guard():
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key in wanted:
-                    name = self._key(key)
-                    pipe.hset(name, "v", _fresh_version())
-                    pipe.hdel(name, "b", "bv")
-                    pipe.pexpire(name, TTL_MS)
+                    version_name, body_name = self._names(key)
+                    pipe.set(version_name, _fresh_version(), px=TTL_MS)
+                    pipe.delete(body_name)
                 await pipe.execute()
 
     def _keep(self, key: EntityKey, version: str, body: bytes) -> None:
@@ -118,9 +119,3 @@ class RedisEntityCache:
         self._local.move_to_end(key)
         while len(self._local) > self.local_entries:
             self._local.popitem(last=False)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,148 @@
+"""A GraphStore whose timeline-side reads (``viewer_relations``, ``following_among``) are cached per
+viewer in the EntityCache (kind ``relations``), in front of Cassandra in production.
+
+A home read asks the same viewer about mostly the same accounts every time; the cached snapshot
+holds, for every account asked about since the viewer's last graph change, which relations hold.
+Cassandra is asked only about accounts the snapshot does not know yet, and the grown snapshot is
+filled back under the version read before asking (so one written meanwhile is never stored). Every
+write through this store invalidates the snapshots of both accounts after it is stored; every
+process builds its GraphStore through bootstrap, so no write goes around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from rookery.workloads.domain.events import OutboxEvents
+from rookery.workloads.domain.graph import Follow, Mute, Relationship, ViewerRelations
+from rookery.workloads.domain.pagination import PageRequest
+from rookery.workloads.ports.edge import EntityCache
+from rookery.workloads.ports.graph import GraphStore
+
+KIND = "relations"
+MAX_KNOWN = 2000  # accounts a snapshot keeps; past it, only the latest batch is kept
+FIELDS = ("following", "blocking", "blocked_by", "muting", "muting_notifications", "hiding_reblogs")
+
+
+def _restricted(known: dict[str, set[int]], others: set[int]) -> ViewerRelations:
+    return ViewerRelations(**{name: frozenset(known[name] & others) for name in FIELDS})
+
+
+class RelationsCachingGraphStore:
+    def __init__(self, inner: GraphStore, entities: EntityCache) -> None:
+        self.inner = inner
+        self.entities = entities
+
+    # -- cached reads ------------------------------------------------------------------------------
+
+    async def viewer_relations(self, account_id: int, others: Sequence[int]) -> ViewerRelations:
+        wanted = {other for other in others if other != account_id}
+        if not wanted:
+            return ViewerRelations()
+        (fragment,) = await self.entities.read([(KIND, account_id)])
+        asked: set[int] = set()
+        known: dict[str, set[int]] = {name: set() for name in FIELDS}
+        if fragment.body is not None:
+            snapshot: dict[str, Any] = orjson.loads(fragment.body)
+            asked = set(snapshot["asked"])
+            known = {name: set(snapshot[name]) for name in FIELDS}
+        missing = wanted - asked
+        if not missing:
+            return _restricted(known, wanted)
+        fresh = await self.inner.viewer_relations(account_id, sorted(missing))
+        if len(asked) + len(missing) > MAX_KNOWN:
+            asked, known = set(), {name: set() for name in FIELDS}
+        asked |= missing
+        for name in FIELDS:
+            known[name] |= getattr(fresh, name)
+        body = orjson.dumps({"asked": sorted(asked), **{name: sorted(known[name]) for name in FIELDS}})
+        await self.entities.fill({(KIND, account_id): (fragment.version, body)})
+        return _restricted(known, wanted)
+
+    async def following_among(self, account_id: int, target_ids: Sequence[int]) -> set[int]:
+        return set((await self.viewer_relations(account_id, target_ids)).following)
+
+    # -- writes: stored, then both accounts' snapshots invalidated ----------------------------------
+
+    async def _changed(self, *account_ids: int) -> None:
+        await self.entities.invalidate((KIND, i) for i in account_ids)
+
+    async def follow(self, follow: Follow, events: OutboxEvents = ()) -> bool:
+        try:
+            return await self.inner.follow(follow, events)
+        finally:
+            await self._changed(follow.account_id, follow.target_id)
+
+    async def unfollow(self, account_id: int, target_id: int, events: OutboxEvents = ()) -> bool:
+        try:
+            return await self.inner.unfollow(account_id, target_id, events)
+        finally:
+            await self._changed(account_id, target_id)
+
+    async def request_follow(self, follow: Follow, events: OutboxEvents = ()) -> bool:
+        return await self.inner.request_follow(follow, events)  # a request changes no relation here
+
+    async def take_request(self, account_id: int, target_id: int) -> Follow | None:
+        return await self.inner.take_request(account_id, target_id)
+
+    async def block(self, account_id: int, target_id: int, events: OutboxEvents = ()) -> list[tuple[int, int]]:
+        try:
+            return await self.inner.block(account_id, target_id, events)
+        finally:
+            await self._changed(account_id, target_id)
+
+    async def unblock(self, account_id: int, target_id: int) -> bool:
+        try:
+            return await self.inner.unblock(account_id, target_id)
+        finally:
+            await self._changed(account_id, target_id)
+
+    async def mute(self, mute: Mute) -> None:
+        try:
+            await self.inner.mute(mute)
+        finally:
+            await self._changed(mute.account_id, mute.target_id)
+
+    async def unmute(self, account_id: int, target_id: int) -> bool:
+        try:
+            return await self.inner.unmute(account_id, target_id)
+        finally:
+            await self._changed(account_id, target_id)
+
+    # -- everything else reads the store ------------------------------------------------------------
+
+    async def get_follow(self, account_id: int, target_id: int) -> Follow | None:
+        return await self.inner.get_follow(account_id, target_id)
+
+    async def follow_requests(self, target_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        return await self.inner.follow_requests(target_id, page)
+
+    async def followers(self, target_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        return await self.inner.followers(target_id, page)
+
+    async def following(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        return await self.inner.following(account_id, page)
+
+    async def follower_ids(self, target_id: int) -> list[int]:
+        return await self.inner.follower_ids(target_id)
+
+    async def subscriber_ids(self, target_id: int) -> list[int]:
+        return await self.inner.subscriber_ids(target_id)
+
+    async def followers_among(self, target_id: int, account_ids: Sequence[int]) -> set[int]:
+        return await self.inner.followers_among(target_id, account_ids)
+
+    async def blocks(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        return await self.inner.blocks(account_id, page)
+
+    async def mutes(self, account_id: int, page: PageRequest) -> list[tuple[int, int]]:
+        return await self.inner.mutes(account_id, page)
+
+    async def relationships(self, account_id: int, target_ids: Sequence[int]) -> dict[int, Relationship]:
+        return await self.inner.relationships(account_id, target_ids)
+
+    def __getattr__(self, name: str) -> Any:  # what the adapter offers beyond the port
+        return getattr(self.inner, name)
