@@ -5,8 +5,9 @@ A home read asks the same viewer about mostly the same accounts every time; the 
 holds, for every account asked about since the viewer's last graph change, which relations hold.
 Cassandra is asked only about accounts the snapshot does not know yet, and the grown snapshot is
 filled back under the version read before asking (so one written meanwhile is never stored). Every
-write through this store invalidates the snapshots of both accounts after it is stored; every
-process builds its GraphStore through bootstrap, so no write goes around it.
+follow, unfollow, block, unblock, mute and unmute through this store invalidates the snapshots of
+both accounts after it is stored (follow requests change none of these relations); every process
+builds its GraphStore through bootstrap, so no write goes around it.
 """
 
 from __future__ import annotations
