@@ -189,7 +189,7 @@ def platform(
     stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory, ctx: StackContext
 ) -> Iterator[Platform]:
     root = tmp_path_factory.mktemp("ha")
-    stores = {**stack_env, **RedisHA().env(ctx), **PostgresHA().env(ctx)}
+    stores = {**stack_env, **RedisHA().rookery_env(ctx), **PostgresHA().rookery_env(ctx)}
     with cassandra_keyspace(stack_env) as keyspace:
         env = production_env(
             stores,

@@ -44,6 +44,18 @@ def test_env_names_every_client_setting(tmp_path: pathlib.Path) -> None:
                for k, v in env.items() if k.endswith(("_URL", "_DSN", "_ISSUER")))  # fmt: skip
 
 
+def test_the_ha_profile_leaves_the_default_servers_settings_alone(tmp_path: pathlib.Path) -> None:
+    """A session needing both profiles (make test) hands the default servers to the default tests:
+    the HA stores' settings are ROOKERY_HA_*; `stack env --profile ha` gives them Rookery's names."""
+    ctx = StackContext(cache_dir=tmp_path, state_dir=tmp_path / "stack")
+    env = runner.env(["redis", "postgres", "redis-ha", "postgres-ha"], ctx)
+    assert env["ROOKERY_REDIS_URL"].startswith("redis://127.0.0.1:")
+    assert env["ROOKERY_POSTGRES_DSN"].startswith("postgresql://rookery:rookery@127.0.0.1:")
+    assert env["ROOKERY_HA_REDIS_URL"].startswith("redis+sentinel://10.251.0.")
+    assert "target_session_attrs=read-write" in env["ROOKERY_HA_POSTGRES_DSN"]
+    assert [s.name for s in select(None) if s.name.endswith("-ha")] == []  # the default profile has none
+
+
 def test_every_server_has_fixed_ports_and_pinned_versions() -> None:
     services = all_services()
     assert {"postgres", "redis", "kafka", "cassandra", "search", "keycloak", "prometheus", "zipkin"} <= set(

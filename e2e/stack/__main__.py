@@ -63,7 +63,11 @@ def main(argv: list[str] | None = None) -> int:
                     mib = f"{m['rss_mib']}MiB" if m["rss_mib"] else "-"
                     print(f"  {m['name']:<12} {m['address']:<18} {state:<24} {mib:>7}  {m['log']}")
         else:
-            for key, value in runner.env(args.servers).items():
+            env = runner.env(args.servers)
+            if args.profile:  # the profile's stores under Rookery's own names
+                for svc in select(args.servers):
+                    env.update(getattr(svc, "rookery_env", lambda ctx: {})(StackContext.default()))
+            for key, value in env.items():
                 print(f"export {key}={shlex.quote(value)}")
     except StackError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -93,6 +93,15 @@ class ReplicatedService(ProcessService):
     def members(self) -> list[Member]:
         raise NotImplementedError
 
+    def rookery_env(self, ctx: StackContext) -> dict[str, str]:
+        """Rookery's settings for this store (ROOKERY_REDIS_URL ...), what `make stack-env PROFILE=ha` prints."""
+        raise NotImplementedError
+
+    def env(self, ctx: StackContext) -> dict[str, str]:
+        """The same settings under ROOKERY_HA_*: a test session's stack_env is the union of every
+        needed server's env, and the default servers' tests must keep the default servers."""
+        return {key.replace("ROOKERY_", "ROOKERY_HA_", 1): value for key, value in self.rookery_env(ctx).items()}
+
     def member(self, name: str) -> Member:
         return next(m for m in self.members() if m.name == name)
 
@@ -293,7 +302,7 @@ class RedisHA(ReplicatedService):
         sentinels = ",".join(f"{s.address}:{s.port}" for s in self.sentinels())
         return f"redis+sentinel://{sentinels}/{REDIS_MASTER}/0"
 
-    def env(self, ctx: StackContext) -> dict[str, str]:
+    def rookery_env(self, ctx: StackContext) -> dict[str, str]:
         return {"ROOKERY_REDIS_URL": self.url()}
 
 
@@ -477,7 +486,7 @@ class PostgresHA(ReplicatedService):
         self._query(primary, f"ALTER SYSTEM SET synchronous_standby_names = '{self._synchronous()}'")
         self._query(primary, "SELECT pg_reload_conf()")
 
-    def env(self, ctx: StackContext) -> dict[str, str]:
+    def rookery_env(self, ctx: StackContext) -> dict[str, str]:
         return {"ROOKERY_POSTGRES_DSN": self.dsn()}
 
 
