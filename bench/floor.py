@@ -85,18 +85,55 @@ async def author_id(base: str, token: str) -> str:
         return str(home[0]["account"]["id"])
 
 
-def wrk(url: str, seconds: int, connections: int, script: str | None, pid: int) -> dict[str, float]:
-    """wrk's numbers, plus the server's CPU time per request (µs; steadier than req/s when other
-    work shares the core: waiting for the CPU costs throughput, not CPU time)."""
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+def wrk(
+    url: str, seconds: int, connections: int, pids: list[int], script: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, float]:  # fmt: skip
+    """wrk's numbers, plus the CPU time per request of the server processes ``pids`` (µs; steadier
+    than req/s when other work shares the core: waiting for the CPU costs throughput, not CPU time)."""
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
     if script:
-        cmd[1:1] = ["-s", script]
-    before = cpu_seconds(pid)
-    out = subprocess.run(pinned(LOAD_CPU, cmd), capture_output=True, text=True, check=True).stdout
-    used = cpu_seconds(pid) - before
+        cmd += ["-s", script]
+    before = sum(cpu_seconds(pid) for pid in pids)
+    out = subprocess.run(pinned(LOAD_CPU, [*cmd, url]), capture_output=True, text=True, check=True).stdout
+    used = sum(cpu_seconds(pid) for pid in pids) - before
     result = common.parse_wrk_output(out)
     result["cpu_us_per_request"] = used / max(1.0, result["rps"] * seconds) * 1e6
     return result
+
+
+def summary(results: list[dict[str, float]]) -> dict[str, Any]:
+    """Medians over the rounds of one target."""
+    return {
+        "rps": round(statistics.median(r["rps"] for r in results), 1),
+        "rps_each_round": [round(r["rps"]) for r in results],
+        "p50_ms": statistics.median(r.get("p50_ms", 0.0) for r in results),
+        "p99_ms": statistics.median(r.get("p99_ms", 0.0) for r in results),
+        "cpu_us_per_request": round(statistics.median(r["cpu_us_per_request"] for r in results), 1),
+        "non_2xx": sum(r["non_2xx"] for r in results),
+    }
+
+
+def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def finish(report: dict[str, Any], out: str, render: Any) -> int:
+    """Writes the report (with the load average and the time) as JSON to ``out``; prints ``render``'s table."""
+    report["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    report["cpus"] = os.cpu_count()
+    report["when"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    common.write_report(report, out, show=False)
+    print(render(report))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,22 +195,16 @@ def main(argv: list[str] | None = None) -> int:
                         assert httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200, url
                         targets.append({"name": name, "server": label, "url": url, "lua": lua, "pid": process.pid})
             for target in targets:  # warm every cache and connection once
-                wrk(target["url"], 1, args.connections, target.get("lua"), target["pid"])
+                wrk(target["url"], 1, args.connections, [target["pid"]], target.get("lua"))
             runs: dict[int, list[dict[str, float]]] = {i: [] for i in range(len(targets))}
             order = list(range(len(targets)))
             for round_ in range(args.rounds):
                 for i in order if round_ % 2 == 0 else reversed(order):
-                    target = targets[i]
-                    runs[i].append(wrk(target["url"], args.seconds, args.connections, target.get("lua"), target["pid"]))
+                    url, pid, lua = targets[i]["url"], targets[i]["pid"], targets[i].get("lua")
+                    runs[i].append(wrk(url, args.seconds, args.connections, [pid], lua))
             memory = {target["server"]: memory_kib(target["pid"]) for target in targets}
         finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            stop_all(processes)
     rows = []
     bare_rps = {
         target["server"].partition("/")[2]: statistics.median(r["rps"] for r in runs[i])
@@ -181,31 +212,12 @@ def main(argv: list[str] | None = None) -> int:
         if target["server"].startswith("bare")
     }
     for i, target in enumerate(targets):
-        rps = statistics.median(r["rps"] for r in runs[i])
+        row = {"endpoint": target["name"], "server": target["server"], **summary(runs[i])}
         bare = bare_rps.get(target["server"].partition("/")[2]) or next(iter(bare_rps.values()))
-        row = {
-            "endpoint": target["name"],
-            "server": target["server"],
-            "rps": round(rps, 1),
-            "rps_each_round": [round(r["rps"]) for r in runs[i]],
-            "p50_ms": statistics.median(r.get("p50_ms", 0.0) for r in runs[i]),
-            "p99_ms": statistics.median(r.get("p99_ms", 0.0) for r in runs[i]),
-            "cpu_us_per_request": round(statistics.median(r["cpu_us_per_request"] for r in runs[i]), 1),
-            "non_2xx": sum(r["non_2xx"] for r in runs[i]),
-            "ratio_to_bare": round(rps / bare, 3),  # the bare endpoint under the same ASGI server
-        }
+        row["ratio_to_bare"] = round(row["rps"] / bare, 3)  # the bare endpoint under the same ASGI server
         rows.append(row)
-    report = {
-        "rows": rows,
-        "memory_kib_after_load": memory,
-        "wrk": f"-t1 -c{args.connections} -d{args.seconds}s, {args.rounds} alternating rounds, medians",
-        "load_average_end": [round(x, 2) for x in os.getloadavg()],
-        "cpus": os.cpu_count(),
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-    common.write_report(report, args.out, show=False)
-    print(markdown(report))
-    return 0
+    wrk_note = f"-t1 -c{args.connections} -d{args.seconds}s, {args.rounds} alternating rounds, medians"
+    return finish({"rows": rows, "memory_kib_after_load": memory, "wrk": wrk_note}, args.out, markdown)
 
 
 def markdown(report: dict[str, Any]) -> str:

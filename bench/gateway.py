@@ -34,10 +34,18 @@ async def bare(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None
 
 
 async def call(app: ASGI, path: str, headers: list[tuple[bytes, bytes]]) -> int:
+    """One GET through ``app`` over ASGI: its status. The client stays connected until the answer is
+    sent (a second receive waits, as a server's does until the client leaves)."""
     status = 0
+    sent = False
 
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()
+        return {"type": "http.disconnect"}
 
     async def send(message: dict[str, Any]) -> None:
         nonlocal status

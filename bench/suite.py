@@ -17,7 +17,9 @@ Writes bench/results/latest.json and latest.md (or <label>.json/.md). Steps, bou
    TimelineStore polled for every follower when the author is pushed; above the fan-out threshold
    (merged on read) a sample of followers' home timelines read over HTTP.
 Ratios: peak req/s over the lowest ceiling on the scenario's path (embedded: HTTP; production
-reads: HTTP, cache, database; production writes: HTTP, database).
+reads: HTTP, cache, database; production writes: HTTP, database). The ``floor-instance`` scenario
+(GET /api/v1/instance, the cheapest read) is the per-request floor beside the bare endpoint; the
+notes give it as a ratio of the same run, and each server's resident memory after each peak load.
 """
 
 from __future__ import annotations
@@ -62,7 +64,11 @@ FAST_ENV = {
 }
 SERVER_CPU, LOAD_CPU = "0", "1"
 HOME, USER, COMPOSE = "/api/v1/timelines/home", "/api/v1/accounts/{id}/statuses", "/api/v1/statuses"
+INSTANCE = "/api/v1/instance"
 SCENARIOS: dict[str, list[dict[str, Any]]] = {
+    # the per-request floor: what every request pays (server, edge, routing, auth of a cached token,
+    # JSON) around the cheapest read there is; its ratio sits next to the bare endpoint's 1.0
+    "floor-instance": [{"weight": 1.0, "method": "GET", "path": INSTANCE, "tokens": "readers"}],
     "read-home-timeline": [{"weight": 1.0, "method": "GET", "path": HOME, "tokens": "readers"}],
     "read-user-timeline": [{"weight": 1.0, "method": "GET", "path": USER, "tokens": "readers"}],
     "mixed": [
@@ -140,6 +146,23 @@ def pinned(cpu: str, argv: list[str]) -> list[str]:
 
 
 SERVER_PIDS: dict[str, int] = {}  # base URL -> the server's pid (taskset execs it)
+
+
+def rss_mib(pid: int | None) -> float | None:
+    """The process's resident memory now (VmRSS), MiB."""
+    if pid is None:
+        return None
+    try:
+        for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+# resident memory of the server (MiB) right after each scenario's peak load: mode -> scenario -> MiB
+memory: dict[str, dict[str, float | None]] = {}
 
 
 def cpu_wait_ms(pid: int | None) -> float | None:
@@ -385,6 +408,7 @@ def http_ceiling(plan: Plan, tmp: pathlib.Path, oha: str | None = None) -> tuple
     with server([PY, "-m", "bench.bare_app", "--port", str(port)], {}, port, tmp / "bare.log") as base:
         wrk(base + "/", 2, plan.connections)
         peak = wrk(base + "/", plan.seconds, plan.connections)["rps"]
+        memory.setdefault("bare endpoint", {})["peak"] = rss_mib(SERVER_PIDS.get(base))
         waited = cpu_wait_ms(SERVER_PIDS.get(base))
         latency = (
             open_loop_oha(
@@ -642,6 +666,7 @@ def run_mode(
                 spec_path.write_text(json.dumps(spec))
                 lua.write_text(wrk_lua(spec))
                 peak = wrk(base + HOME, plan.seconds, plan.connections, lua)
+                memory.setdefault(mode, {})[name] = rss_mib(SERVER_PIDS.get(base))  # under load, just after
                 if peak["non_2xx"]:
                     log(f"{mode} {name}: {peak['non_2xx']:.0f} non-2xx responses under peak load")
                 rate = max(1.0, 0.7 * peak["rps"])
@@ -789,6 +814,22 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:
             traceback.print_exc()
             machine["notes"].append(f"web client: not measured ({str(exc)[:300]})")
+    if memory:  # one process per mode (`rookery up`; `rookery serve --role all`), and the bare endpoint's
+        machine["memory_mib_under_load"] = memory
+        machine["notes"].append(
+            "resident memory (VmRSS) of each server process right after each peak load: "
+            + "; ".join(
+                f"{mode}: " + ", ".join(f"{name} {_fmt(mib)} MiB" for name, mib in by_scenario.items())
+                for mode, by_scenario in memory.items()
+            )
+        )
+    floor = {row["mode"]: row for row in rows if row["name"] == "floor-instance"}
+    for mode, row in floor.items():  # the floor beside the bare endpoint, as ratios of one run
+        machine["notes"].append(
+            f"per-request floor ({mode}): GET {INSTANCE} at {_fmt(row['peak_rps'])} req/s, "
+            f"{row['ratio'] if row['ratio'] is not None else '-'} of the bare endpoint's"
+            f" {_fmt(ceilings['http'])} req/s in this run"
+        )
     machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     machine["duration_s"] = round(time.monotonic() - started, 1)
     data = report.result(machine, report.git_commit(ROOT), rows, fan)

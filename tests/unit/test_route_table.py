@@ -158,3 +158,27 @@ def test_every_catalogue_role_has_a_url_setting() -> None:
         assert f"role_url_{role}" in Settings.model_fields
         configured = Settings(**{f"role_url_{role}": f"http://{role}.svc:8080/"})
         assert configured.role_url(role) == f"http://{role}.svc:8080"
+
+
+def test_the_indexed_lookup_picks_what_a_scan_of_every_route_picks() -> None:
+    """RouteTable looks only at the routes a path's first segments allow: for every template (filled
+    in, raw, with and without a trailing slash, one segment longer), odd paths, each method and
+    both scope types, the answer is the first full match of a scan over all routes, else the first
+    partial one, as Starlette's router picks."""
+    table = RouteTable.of_roles()
+
+    paths = {"/", "//api/v1/instance", "/api", "/api/", "/api/v1", "/api/v2", "/nowhere", "/api/v1/accounts/1/x/"}
+    for _, route in table.routes:
+        template = getattr(route, "path", "/")
+        filled = re.sub(r"\{[^}]*\}", "123", template)
+        paths |= {template, filled, filled + "/", filled + "/x", filled.rstrip("/") or "/", filled + "/1/original.png"}
+    checked = 0
+    for path in sorted(paths):
+        for kind in ("http", "websocket"):
+            for method in ("GET", "POST", "PUT", "PATCH", "DELETE") if kind == "http" else ("",):
+                scope: dict[str, object] = {"type": kind, "path": path, "root_path": "", "headers": []}
+                if method:
+                    scope["method"] = method
+                assert table._match(scope) == RouteTable.first(scope, table.routes), (kind, method, path)
+                checked += 1
+    assert checked > 5000

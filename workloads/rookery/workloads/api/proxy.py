@@ -7,8 +7,10 @@
    bearer token resolved once, rate limits with ``X-RateLimit-*`` headers;
 2. ``RoleProxy``: the route table (api/roles.py, built from the roles' own routers) names the
    owning role; its base URL is ``ROOKERY_ROLE_URL_<ROLE>``. The request goes there on a pooled
-   keep-alive connection (one ``httpx.AsyncClient`` per role), its body streamed as it arrives and
-   the answer streamed back as the role writes it (SSE, media, large pages: nothing is buffered);
+   keep-alive connection (``POOL_SHARDS`` small ``httpx.AsyncClient`` pools per role), its body
+   streamed as it arrives and the answer streamed back as the role writes it (SSE, media, large
+   pages: nothing is buffered), except an answer of known length up to ``SMALL_BODY_BYTES``,
+   which is relayed in one piece;
 3. what no role owns (health, readiness, metrics, OpenAPI) the gateway answers itself.
 
 Headers: hop-by-hop headers (RFC 9110 section 7.6.1, and whatever ``Connection`` names) are
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -101,19 +104,26 @@ _WS_DROPPED = _REQUEST_DROPPED | {
     "content-length",
 }
 STREAMING_PREFIX = "/api/v1/streaming"
+POOL_SHARDS = 8  # connection pools per role (Upstreams)
+SMALL_BODY_BYTES = 256 * 1024  # answers up to this size (with a Content-Length) are relayed whole
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
 
 class Upstreams:
-    """One pooled client per role that has a URL."""
+    """Pooled keep-alive clients for each role that has a URL: ``POOL_SHARDS`` of them per role,
+    each with its share of ``proxy_max_connections``, taken in turn.
+
+    One pool of many connections costs more per request the busier it is: httpcore walks every
+    connection of the pool (an expiry check with a poll() and a getpeername() each) for every
+    request it starts and ends. With 32 requests in flight that walk was half of the gateway's
+    CPU time, and the CPU per proxied request grew 1.7x from 1 to 32 in flight (bench/results/floor.md);
+    small pools keep the walk short."""
 
     def __init__(self, settings: Settings, roles: set[str]) -> None:
         self.urls = {role: settings.role_url(role) for role in sorted(roles) if settings.role_url(role)}
-        limits = httpx.Limits(
-            max_connections=settings.proxy_max_connections,
-            max_keepalive_connections=settings.proxy_max_connections,
-            keepalive_expiry=30.0,
-        )
+        shards = max(1, min(POOL_SHARDS, settings.proxy_max_connections))
+        per_pool = -(-settings.proxy_max_connections // shards)  # rounded up: the total is at least the setting
+        limits = httpx.Limits(max_connections=per_pool, max_keepalive_connections=per_pool, keepalive_expiry=30.0)
         self.timeout = httpx.Timeout(
             connect=settings.proxy_connect_timeout_s,
             read=settings.proxy_read_timeout_s,
@@ -121,10 +131,15 @@ class Upstreams:
             pool=settings.proxy_connect_timeout_s,
         )
         self.connect_retry_s = settings.proxy_connect_retry_s
-        self.clients = {
-            role: httpx.AsyncClient(limits=limits, timeout=self.timeout, trust_env=False, follow_redirects=False)
+        self.pools = {
+            role: [
+                httpx.AsyncClient(limits=limits, timeout=self.timeout, trust_env=False, follow_redirects=False)
+                for _ in range(shards)
+            ]
             for role in self.urls
         }
+        self.clients = {role: pools[0] for role, pools in self.pools.items()}  # builds the requests
+        self._turn = itertools.count()
 
     async def send(self, role: str, request: httpx.Request) -> httpx.Response:
         """Send, retrying while the role refuses the connection (for up to ``connect_retry_s``).
@@ -132,7 +147,8 @@ class Upstreams:
         A refused or unroutable connection carried nothing of the request, so any method may be
         retried: this is the window in which a replaced pod is gone but Service routing (endpoints,
         kube-proxy) still points at it. Errors after the connection was made are not retried."""
-        client = self.clients[role]
+        pools = self.pools[role]
+        client = pools[next(self._turn) % len(pools)]
         deadline = time.monotonic() + self.connect_retry_s
         pause = 0.05
         while True:
@@ -145,8 +161,9 @@ class Upstreams:
             pause = min(pause * 2, 0.5)
 
     async def aclose(self) -> None:
-        for client in self.clients.values():
-            await client.aclose()
+        for pools in self.pools.values():
+            for client in pools:
+                await client.aclose()
 
 
 def _connection_tokens(headers: list[tuple[bytes, bytes]]) -> set[str]:
@@ -294,6 +311,10 @@ class RoleProxy:
             if method == "HEAD":
                 await send({"type": "http.response.body", "body": b""})
                 return
+            length = response.headers.get("content-length", "")
+            if length.isdigit() and int(length) <= SMALL_BODY_BYTES:  # most API answers: in one piece
+                await _relay_small_body(response, send)
+                return
             await _relay_body(response, receive, send)
         finally:
             await response.aclose()
@@ -407,6 +428,20 @@ async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
             yield chunk
         if not message.get("more_body", False):
             return
+
+
+async def _relay_small_body(response: httpx.Response, send: Send) -> None:
+    """A body of known, small length (``SMALL_BODY_BYTES`` at most) read whole, then sent in one
+    message: no watcher of the client's side, whose two tasks per request cost more than the
+    read (bounded by its length and the read timeout)."""
+    chunks = []
+    try:
+        async for chunk in response.aiter_raw():
+            chunks.append(chunk)
+    except httpx.TransportError as exc:  # the role died mid-answer: the client's connection is cut
+        log.warning("proxy: answer cut short: %s: %s", type(exc).__name__, exc)
+        raise
+    await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": False})
 
 
 async def _relay_body(response: httpx.Response, receive: Receive, send: Send) -> None:

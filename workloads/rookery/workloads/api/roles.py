@@ -31,7 +31,7 @@ import importlib
 from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Any
 
-from starlette.routing import BaseRoute, Match, Mount
+from starlette.routing import BaseRoute, Match, Mount, Route, WebSocketRoute
 
 from rookery.workloads import catalogue
 
@@ -105,6 +105,13 @@ class RouteTable:
 
     def __init__(self, routes: Iterable[tuple[str, BaseRoute]]) -> None:
         self.routes = list(routes)
+        # the routes a path can match, in order, by its first segments: a template whose first
+        # INDEX_DEPTH segments are literal matches only paths that begin with exactly those (a
+        # parameter never spans a "/" before a literal one); the rest (mounts, early parameters)
+        # can match any path and stay in every list. Lists are built on first use and kept.
+        self._wild = [(role, route) for role, route in self.routes if _index_key(route) is None]
+        self._keyed: dict[tuple[str, ...], list[tuple[str, BaseRoute]]] = {}
+        self._known = {key for _, route in self.routes if (key := _index_key(route)) is not None}
 
     @classmethod
     def of_roles(cls) -> RouteTable:
@@ -119,9 +126,27 @@ class RouteTable:
                 found = self._match({**scope, "path": twin})
         return found
 
+    def _candidates(self, scope: Scope) -> list[tuple[str, BaseRoute]]:
+        if scope.get("root_path"):  # the routes see the path below it: every route is a candidate
+            return self.routes
+        key = _path_key(scope["path"])
+        if key not in self._known:
+            return self._wild
+        found = self._keyed.get(key)
+        if found is None:
+            found = self._keyed[key] = [
+                (role, route) for role, route in self.routes if _index_key(route) in (None, key)
+            ]
+        return found
+
     def _match(self, scope: Scope) -> tuple[str, BaseRoute] | None:
+        return self.first(scope, self._candidates(scope))
+
+    @staticmethod
+    def first(scope: Scope, routes: Iterable[tuple[str, BaseRoute]]) -> tuple[str, BaseRoute] | None:
+        """The first of ``routes`` that matches fully, else the first that matches partially."""
         partial: tuple[str, BaseRoute] | None = None
-        for role, route in self.routes:
+        for role, route in routes:
             matched, _ = route.matches(scope)
             if matched is Match.FULL:
                 return role, route
@@ -134,3 +159,22 @@ class RouteTable:
 
     def templates(self, role: str) -> list[str]:
         return [getattr(route, "path", "") for owner, route in self.routes if owner == role]
+
+
+INDEX_DEPTH = 3  # /api/v1/accounts/...: the first segments that pick a route's group
+
+
+def _path_key(path: str) -> tuple[str, ...]:
+    return tuple(path.split("/", INDEX_DEPTH + 1)[1 : INDEX_DEPTH + 1])
+
+
+def _index_key(route: BaseRoute) -> tuple[str, ...] | None:
+    """A plain route's first INDEX_DEPTH path segments when they are all literal and the template
+    goes on past them (or ends there); None for a mount or a template with a parameter among them."""
+    if isinstance(route, Mount) or not isinstance(route, (Route, WebSocketRoute)):
+        return None
+    template: str = route.path
+    segments = template.split("/", INDEX_DEPTH + 1)[1 : INDEX_DEPTH + 1]
+    if any("{" in segment for segment in segments):
+        return None
+    return tuple(segments)
