@@ -9,8 +9,8 @@ once, every mention is notified exactly once, nothing is dead-lettered and every
 committed every record. Each test prints its fault's line for the README's table: how long the
 client was refused, how long until the store was whole again.
 
-Kafka and Cassandra are the default profile's single nodes here; their replicated nodes are not
-built yet (see issue 16's note).
+Kafka is the HA profile's three brokers (topics created with replication factor 3, min ISR 2);
+Cassandra is still the default profile's single node (see issue 16's note).
 """
 
 from __future__ import annotations
@@ -31,11 +31,14 @@ import pytest
 
 from e2e.alerting import PrivatePrometheus, private_prometheus
 from e2e.production_support import Client, Proc, cassandra_keyspace, production_env, rookery, running
-from e2e.stack.ha import PostgresHA, RedisHA
-from e2e.stack.service import StackContext
+from e2e.pytest_plugin import _delete_tenant_topics
+from e2e.stack.ha import KafkaHA, Member, PostgresHA, RedisHA
+from e2e.stack.service import StackContext, StackError
 from e2e.waiting import eventually
+from rookery.workloads.catalogue import POSTS
+from rookery.workloads.domain.events import topic
 
-pytestmark = [pytest.mark.needs("postgres-ha", "redis-ha", "kafka", "cassandra"), pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.needs("postgres-ha", "redis-ha", "kafka-ha", "cassandra"), pytest.mark.timeout(900)]
 
 FOLLOWERS = 4
 RETRY_FOR_S = 90.0  # a client gives one request this long (503s, 409s, refused connections) before failing
@@ -186,10 +189,13 @@ def ctx() -> StackContext:
 
 @pytest.fixture(scope="module")
 def platform(
-    stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory, ctx: StackContext
+    stack_env: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+    ctx: StackContext,
 ) -> Iterator[Platform]:
     root = tmp_path_factory.mktemp("ha")
-    stores = {**stack_env, **RedisHA().rookery_env(ctx), **PostgresHA().rookery_env(ctx)}
+    kafka = KafkaHA()
+    stores = {**stack_env, **RedisHA().rookery_env(ctx), **PostgresHA().rookery_env(ctx), **kafka.rookery_env(ctx)}
     with cassandra_keyspace(stack_env) as keyspace:
         env = production_env(
             stores,
@@ -197,6 +203,7 @@ def platform(
             cassandra_keyspace=keyspace,
             ROOKERY_POSTGRES_STATEMENT_TIMEOUT_MS="3000",
             ROOKERY_POSTGRES_ACQUIRE_TIMEOUT_S="3",
+            ROOKERY_KAFKA_REPLICATION_FACTOR=stores["ROOKERY_KAFKA_REPLICATION_FACTOR"],
         )
         migrated = rookery(env, "migrate")
         assert migrated.returncode == 0, migrated.stderr
@@ -211,6 +218,7 @@ def platform(
             for follower in followers:
                 client.follow(follower, author)
             yield Platform(server, prometheus, env, client, author, followers, names)
+        asyncio.run(_delete_tenant_topics(kafka.bootstrap(), {env["ROOKERY_TENANT"]}))  # off the three brokers
 
 
 def _home_ids(platform: Platform, reader: dict[str, Any]) -> list[str]:
@@ -379,7 +387,53 @@ def test_the_postgres_primary_killed_and_the_standby_promoted(platform: Platform
     assert postgres.role(standby) == "primary" and postgres.role(primary) == "standby"
 
 
+def _kafka_recovers(kafka: KafkaHA, ctx: StackContext, member: Member, moved: Callable[[], bool], what: str) -> None:
+    """Wait until ``moved`` (the cluster did without ``member``), start it again, and wait until the
+    three brokers are back with every partition's replicas in sync."""
+    killed = time.monotonic()
+    eventually(moved, what, timeout_s=60, interval_s=0.5)
+    print(f"\nHA fault | {what} after {time.monotonic() - killed:.1f} s")
+    kafka.start_member(ctx, member)
+    eventually(lambda: kafka.healthy(ctx), "three brokers, every partition in sync", timeout_s=120, interval_s=1)
+
+
+def test_the_kafka_controller_killed_the_quorum_elects_another(platform: Platform, ctx: StackContext) -> None:
+    kafka = KafkaHA()
+    controller = kafka.active_controller(ctx)
+
+    def another() -> bool:
+        try:
+            return kafka.active_controller(ctx) != controller
+        except StackError:
+            return False
+
+    def recover() -> None:
+        _kafka_recovers(kafka, ctx, controller, another, "the controller quorum electing another leader")
+
+    _campaign(platform, "kill -9 the active Kafka controller", lambda: controller.kill(ctx), recover)
+    assert kafka.active_controller(ctx) != controller
+
+
+def test_the_kafka_leader_of_a_posts_partition_killed(platform: Platform, ctx: StackContext) -> None:
+    kafka = KafkaHA()
+    posts = topic(platform.env["ROOKERY_TENANT"], POSTS)
+    leader = kafka.partition_leader(posts, 0)
+    assert len(kafka.describe([posts])[1][0]["replicas"]) == 3, "the tenant's topics are not replicated 3 times"
+
+    def moved() -> bool:
+        try:
+            return kafka.partition_leader(posts, 0) != leader
+        except Exception:
+            return False
+
+    def recover() -> None:
+        _kafka_recovers(kafka, ctx, leader, moved, f"another in-sync replica leading {posts}-0")
+
+    _campaign(platform, "kill -9 the leader of a posts partition", lambda: leader.kill(ctx), recover)
+
+
 def test_the_readme_table_names_every_fault() -> None:
     readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
-    for fault in ("kill -9 the Redis primary", "kill -9 the PostgreSQL primary"):
+    faults = ("kill -9 the Redis primary", "kill -9 the PostgreSQL primary", "kill -9 the active Kafka controller")
+    for fault in (*faults, "kill -9 the leader of a posts partition"):
         assert fault in readme, fault

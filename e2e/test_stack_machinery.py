@@ -48,19 +48,19 @@ def test_the_ha_profile_leaves_the_default_servers_settings_alone(tmp_path: path
     """A session needing both profiles (make test) hands the default servers to the default tests:
     the HA stores' settings are ROOKERY_HA_*; `stack env --profile ha` gives them Rookery's names."""
     ctx = StackContext(cache_dir=tmp_path, state_dir=tmp_path / "stack")
-    env = runner.env(["redis", "postgres", "redis-ha", "postgres-ha"], ctx)
+    env = runner.env(["redis", "postgres", "kafka", "redis-ha", "postgres-ha", "kafka-ha"], ctx)
     assert env["ROOKERY_REDIS_URL"].startswith("redis://127.0.0.1:")
     assert env["ROOKERY_POSTGRES_DSN"].startswith("postgresql://rookery:rookery@127.0.0.1:")
     assert env["ROOKERY_HA_REDIS_URL"].startswith("redis+sentinel://10.251.0.")
     assert "target_session_attrs=read-write" in env["ROOKERY_HA_POSTGRES_DSN"]
+    assert env["ROOKERY_KAFKA_BOOTSTRAP"].startswith("127.0.0.1:")
+    assert env["ROOKERY_HA_KAFKA_BOOTSTRAP"].count("10.251.0.") == 3
     assert [s.name for s in select(None) if s.name.endswith("-ha")] == []  # the default profile has none
 
 
 def test_every_server_has_fixed_ports_and_pinned_versions() -> None:
     services = all_services()
-    assert {"postgres", "redis", "kafka", "cassandra", "search", "keycloak", "prometheus", "zipkin"} <= set(
-        services
-    )
+    assert {"postgres", "redis", "kafka", "cassandra", "search", "keycloak", "prometheus", "zipkin"} <= set(services)
     fixed = {"postgres": 5432, "redis": 6379, "kafka": 9092, "cassandra": 9042, "search": 9200,
              "keycloak": 8180, "prometheus": 9090, "zipkin": 9411}  # fmt: skip
     for name, port in fixed.items():
@@ -114,9 +114,7 @@ class PythonHttpServer(ProcessService):
 
 def test_a_server_that_dies_is_named_with_its_log(tmp_path: pathlib.Path) -> None:
     ctx = StackContext(cache_dir=tmp_path, state_dir=tmp_path / "stack")
-    doomed = PythonHttpServer(
-        free_port(), [sys.executable, "-c", "import sys; print('no disk left'); sys.exit(3)"]
-    )
+    doomed = PythonHttpServer(free_port(), [sys.executable, "-c", "import sys; print('no disk left'); sys.exit(3)"])
     doomed.start(ctx)
     with pytest.raises(StackError) as failure:
         doomed.wait_healthy(ctx)
@@ -225,9 +223,7 @@ def test_plugin_starts_the_union_of_selected_needs(
     assert lines == expected
 
 
-def test_plugin_starts_nothing_for_embedded_tests(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_plugin_starts_nothing_for_embedded_tests(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     result, calls = run_plugin(pytester, monkeypatch, "embedded")
     result.assert_outcomes(passed=1, deselected=3)
     assert not calls.exists()
@@ -274,9 +270,7 @@ def test_plugin_leaves_servers_another_session_still_needs(
     (state / "leases" / "dead.json").write_text(json.dumps({"pid": 2**22 + 1, "needs": ["cassandra"]}))
     pytester.makeconftest(PLUGIN_CONFTEST)
     pytester.makepyfile(test_needs=PLUGIN_TESTS)
-    result = pytester.runpytest_subprocess(
-        "-p", "e2e.pytest_plugin", "-k", "not deselected", "-p", "no:cacheprovider"
-    )
+    result = pytester.runpytest_subprocess("-p", "e2e.pytest_plugin", "-k", "not deselected", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, deselected=1)
     assert calls.read_text().splitlines() == [
         '["up", ["cassandra", "kafka", "redis"]]',

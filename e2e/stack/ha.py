@@ -490,5 +490,225 @@ class PostgresHA(ReplicatedService):
         return {"ROOKERY_POSTGRES_DSN": self.dsn()}
 
 
+# ----------------------------------------------------------------------------------------------- Kafka
+
+KAFKA_PORT, KAFKA_CONTROLLER_PORT = 9092, 9093
+KAFKA_HEAP = "384m"  # a few hundred partitions at most: the campaign's tenants, the health topic
+KAFKA_HEALTH_TOPIC = "rookery-stack-health"
+KAFKA_HA_PROPERTIES = """\
+process.roles=broker,controller
+node.id={node_id}
+controller.quorum.voters={voters}
+listeners=PLAINTEXT://{address}:{port},CONTROLLER://{address}:{controller_port}
+advertised.listeners=PLAINTEXT://{address}:{port}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs={data}
+num.partitions=3
+default.replication.factor=3
+min.insync.replicas=2
+offsets.topic.replication.factor=3
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=3
+transaction.state.log.min.isr=2
+unclean.leader.election.enable=false
+auto.create.topics.enable=true
+delete.topic.enable=true
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=2
+num.replica.fetchers=1
+background.threads=2
+log.retention.hours=24
+broker.heartbeat.interval.ms=1000
+broker.session.timeout.ms=4000
+replica.lag.time.max.ms=10000
+"""
+
+
+class KafkaHA(ReplicatedService):
+    """Three Kafka brokers in KRaft combined mode (broker + controller each; the controller quorum
+    is the three), topics replicated three times with ``min.insync.replicas=2``: an ``acks=all``
+    write is on two brokers at least, and one broker may die without refusing writes. A broker
+    missing its heartbeats for 4 s is fenced, and its partitions' leadership moves to an in-sync
+    replica (never an out-of-sync one: unclean election is off)."""
+
+    name = "kafka-ha"
+    ports = (KAFKA_PORT, KAFKA_CONTROLLER_PORT)
+    ready_timeout_s = 180.0
+
+    def __init__(self) -> None:
+        from e2e.stack.kafka import LOG4J, Kafka
+
+        self.pins = section("kafka")
+        self.kafka = Kafka()  # the default profile's: its Java and its jars
+        self.log4j = LOG4J
+
+    def version(self) -> str:
+        return f"{self.pins['version']}, 3 brokers (KRaft, combined), RF 3, min ISR 2"
+
+    def install(self, ctx: StackContext) -> None:
+        self.kafka.install(ctx)
+
+    def members(self) -> list[Member]:
+        return [Member(self.name, f"kafka-{i}", netns.host(f"kafka-{i}", 30 + i), KAFKA_PORT) for i in (1, 2, 3)]
+
+    @staticmethod
+    def node_id(member: Member) -> int:
+        return int(member.name.rsplit("-", 1)[1])
+
+    def bootstrap(self) -> str:
+        return ",".join(f"{m.address}:{m.port}" for m in self.members())
+
+    def data_dir(self, ctx: StackContext, member: Member) -> pathlib.Path:
+        return member.home(ctx) / "data"
+
+    def _java(self, ctx: StackContext, member: Member, main: str, *args: str) -> list[str]:
+        memory = ["-Xms64m", f"-Xmx{KAFKA_HEAP}", "-XX:ReservedCodeCacheSize=64m", "-Xss512k"]
+        memory.append("-Djava.net.preferIPv4Stack=true")
+        return self.kafka.java_argv(ctx, member.home(ctx), memory, main, *args)
+
+    def _cluster_id(self, ctx: StackContext) -> str:
+        path = ctx.service_dir(self.name) / "cluster.id"
+        if not path.exists():
+            import base64
+
+            path.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
+        return path.read_text().strip()
+
+    def start(self, ctx: StackContext) -> None:
+        self.ports_free(ctx)
+        for member in self.members():
+            if member.pid(ctx) is None:
+                self.start_member(ctx, member)
+
+    def start_member(self, ctx: StackContext, member: Member) -> None:
+        """Start one broker (formatted on its first start); it rejoins the quorum and catches up."""
+        home = member.home(ctx)
+        voters = ",".join(f"{self.node_id(m)}@{m.address}:{KAFKA_CONTROLLER_PORT}" for m in self.members())
+        config = home / "server.properties"
+        config.write_text(
+            KAFKA_HA_PROPERTIES.format(
+                node_id=self.node_id(member),
+                voters=voters,
+                address=member.address,
+                port=KAFKA_PORT,
+                controller_port=KAFKA_CONTROLLER_PORT,
+                data=self.data_dir(ctx, member),
+            )
+        )
+        (home / "log4j.properties").write_text(self.log4j)
+        if not (self.data_dir(ctx, member) / "meta.properties").exists():
+            format_argv = ["-t", self._cluster_id(ctx), "-c", str(config)]
+            process.run(
+                self.name,
+                self._java(ctx, member, "kafka.tools.StorageTool", "format", *format_argv),
+                log=member.log(ctx),
+            )
+        self.spawn_member(ctx, member, self._java(ctx, member, "kafka.Kafka", str(config)))
+
+    # -- what the cluster says ---------------------------------------------------------------------
+
+    def _admin(self, timeout_ms: int = 5000) -> Any:
+        import logging
+
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # retries against a dead broker are expected
+        return AIOKafkaAdminClient(bootstrap_servers=self.bootstrap(), request_timeout_ms=timeout_ms)
+
+    def describe(self, topics: list[str] | None = None) -> tuple[set[int], list[dict[str, Any]]]:
+        """(the ids of the brokers in the cluster's metadata, every partition of ``topics`` (all when
+        None) as {"topic", "partition", "leader", "replicas", "isr"})."""
+
+        async def ask() -> tuple[set[int], list[dict[str, Any]]]:
+            admin = self._admin()
+            await admin.start()
+            try:
+                cluster = await admin.describe_cluster()
+                described = await admin.describe_topics(topics)
+            finally:
+                await admin.close()
+            brokers = {int(b["node_id"]) for b in cluster["brokers"]}
+            partitions = [
+                {
+                    "topic": t["topic"],
+                    "partition": p["partition"],
+                    "leader": p["leader"],
+                    "replicas": list(p["replicas"]),
+                    "isr": list(p["isr"]),
+                }
+                for t in described
+                for p in t["partitions"]
+            ]
+            return brokers, partitions
+
+        return run_async(ask(), timeout=20)
+
+    def by_node_id(self, node_id: int) -> Member:
+        return next(m for m in self.members() if self.node_id(m) == node_id)
+
+    def partition_leader(self, topic: str, partition: int = 0) -> Member:
+        """The broker leading ``topic``'s ``partition`` now."""
+        _, partitions = self.describe([topic])
+        found = next((p for p in partitions if p["topic"] == topic and p["partition"] == partition), None)
+        if found is None or found["leader"] < 0:
+            raise StackError(self.name, f"{topic}-{partition} has no leader")
+        return self.by_node_id(found["leader"])
+
+    def active_controller(self, ctx: StackContext) -> Member:
+        """The leader of the KRaft controller quorum, as the live voters recorded it last (each
+        writes its election state, the leader's id and epoch, to its metadata log's quorum-state)."""
+        import json
+
+        views: dict[tuple[int, int], int] = {}
+        for member in self.members():
+            if member.pid(ctx) is None:
+                continue
+            path = self.data_dir(ctx, member) / "__cluster_metadata-0" / "quorum-state"
+            with contextlib.suppress(OSError, ValueError):
+                state = json.loads(path.read_text())
+                if int(state.get("leaderId", -1)) >= 0:
+                    key = (int(state["leaderEpoch"]), int(state["leaderId"]))
+                    views[key] = views.get(key, 0) + 1
+        if not views:
+            raise StackError(self.name, "no live voter knows a controller leader", self.log(ctx))
+        (_, leader), seen = max(views.items())
+        member = self.by_node_id(leader)
+        if member.pid(ctx) is None or seen < 2:
+            raise StackError(self.name, f"no agreed live controller leader yet ({views})", self.log(ctx))
+        return member
+
+    def answers(self, ctx: StackContext) -> bool:
+        """The metadata names the three brokers, every partition has its three replicas in sync, and
+        a produce with acks=all is acknowledged."""
+        try:
+            brokers, partitions = self.describe()
+        except Exception:
+            return False
+        if brokers != {self.node_id(m) for m in self.members()}:
+            return False
+        if any(len(p["isr"]) < len(p["replicas"]) or p["leader"] < 0 for p in partitions):
+            return False
+        return self.probe(self._produce(), timeout=20)
+
+    async def _produce(self) -> bool:
+        from aiokafka import AIOKafkaProducer
+
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap(), acks="all", enable_idempotence=True, request_timeout_ms=10000
+        )
+        await producer.start()
+        try:
+            meta = await producer.send_and_wait(KAFKA_HEALTH_TOPIC, b"ping")
+            return meta.offset >= 0
+        finally:
+            await producer.stop()
+
+    def rookery_env(self, ctx: StackContext) -> dict[str, str]:
+        return {"ROOKERY_KAFKA_BOOTSTRAP": self.bootstrap(), "ROOKERY_KAFKA_REPLICATION_FACTOR": "3"}
+
+
 def ha_services() -> list[ProcessService]:
-    return [PostgresHA(), RedisHA()]
+    return [PostgresHA(), RedisHA(), KafkaHA()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import pathlib
 import uuid
 
 from e2e.stack import hostnet, process
@@ -59,19 +60,20 @@ class Kafka(JavaService):
     ready_timeout_s = 120.0
 
     def _java(self, ctx: StackContext, main: str, *args: str) -> list[str]:
-        lib = self.fetch(ctx)
-        home = ctx.service_dir(self.name)
+        return self.java_argv(ctx, ctx.service_dir(self.name), [f"-Xms{HEAP}", f"-Xmx{HEAP}"], main, *args)
+
+    def java_argv(self, ctx: StackContext, home: pathlib.Path, memory: list[str], main: str, *args: str) -> list[str]:
+        """``main`` on the Kafka jars, its log4j config and logs in ``home``, ``memory`` its heap flags."""
         return [
             self.java(ctx),
-            f"-Xms{HEAP}",
-            f"-Xmx{HEAP}",
+            *memory,
             "-XX:+UseG1GC",
             "-XX:MaxGCPauseMillis=20",
             "-Djava.awt.headless=true",
             f"-Dlog4j.configuration=file:{home / 'log4j.properties'}",
             f"-Dkafka.logs.dir={home}",
             "-cp",
-            f"{lib}/*",
+            f"{self.fetch(ctx)}/*",
             main,
             *args,
         ]
@@ -113,9 +115,7 @@ class Kafka(JavaService):
 
         # the first produce auto-creates the topic; aiokafka logs its retries, which are expected here
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-        producer = AIOKafkaProducer(
-            bootstrap_servers=f"{process.HOST}:{PORT}", acks="all", request_timeout_ms=10000
-        )
+        producer = AIOKafkaProducer(bootstrap_servers=f"{process.HOST}:{PORT}", acks="all", request_timeout_ms=10000)
         await producer.start()
         try:
             meta = await producer.send_and_wait(HEALTH_TOPIC, b"ping")

@@ -32,10 +32,16 @@ def test_a_gateway_alone_has_the_infrastructure_and_the_validator_only(tmp_path:
 def test_the_kafka_bus_takes_its_partitions_and_client_id_from_settings(tmp_path: pathlib.Path) -> None:
     from rookery.workloads.adapters.kafka.bus import KafkaEventBus
 
-    configured = Settings(data_dir=tmp_path, tenant="birds", kafka_bootstrap="127.0.0.1:1", kafka_partitions=6)
+    configured = Settings(
+        data_dir=tmp_path,
+        tenant="birds",
+        kafka_bootstrap="127.0.0.1:1",
+        kafka_partitions=6,
+        kafka_replication_factor=3,
+    )
     bus = build(configured, ("posts",)).bus  # built, never started: nothing connects
     assert isinstance(bus, KafkaEventBus)
-    assert (bus.partitions, bus.client_id) == (6, "rookery-birds")
+    assert (bus.partitions, bus.replication, bus.client_id) == (6, 3, "rookery-birds")
 
 
 def test_a_split_social_role_still_reads_accounts(tmp_path: pathlib.Path) -> None:

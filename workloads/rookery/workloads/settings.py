@@ -98,6 +98,9 @@ class Settings(BaseSettings):
         False, description="Create missing '<tenant>.<stream>' topics (dev/test; clusters: the operator)."
     )
     kafka_partitions: int = Field(3, description="Partitions of topics created by KAFKA_CREATE_TOPICS.")
+    kafka_replication_factor: int = Field(
+        1, description="Replication factor of topics created by KAFKA_CREATE_TOPICS (3 on a 3-broker cluster)."
+    )
     kafka_max_attempts: int = Field(5, description="Handler attempts before an event is dead-lettered.")
     kafka_retry_backoff_s: float = Field(0.2, description="First retry delay of a failed handler (doubles).")
     cloudinary_url: str = Field(

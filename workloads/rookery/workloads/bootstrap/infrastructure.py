@@ -197,6 +197,7 @@ def _kafka(settings: Settings, life: Lifecycle, dedupe: ProcessedEvents | None) 
         backoff_s=settings.kafka_retry_backoff_s,
         create_topics=settings.kafka_create_topics,
         partitions=settings.kafka_partitions,
+        replication=settings.kafka_replication_factor,
         client_id=f"rookery-{settings.tenant}",
         dedupe=dedupe,
     )

@@ -81,6 +81,7 @@ class KafkaEventBus:
         backoff_max_s: float = 10.0,
         create_topics: bool = False,
         partitions: int = 3,
+        replication: int = 1,
         session_timeout_ms: int = 10_000,
         client_id: str = "rookery",
         dedupe: Dedupe | None = None,
@@ -92,6 +93,7 @@ class KafkaEventBus:
         self.backoff_max_s = backoff_max_s
         self.create_topics = create_topics
         self.partitions = partitions
+        self.replication = replication
         self.session_timeout_ms = session_timeout_ms
         self.client_id = client_id
         self.dedupe = dedupe
@@ -147,7 +149,7 @@ class KafkaEventBus:
             return
         if self.create_topics:
             try:
-                await ensure_topics(self.bootstrap, missing, partitions=self.partitions)
+                await ensure_topics(self.bootstrap, missing, partitions=self.partitions, replication=self.replication)
             except KafkaError as exc:
                 raise StoreUnavailable(f"kafka: creating topics failed: {exc}") from exc
         self._known_topics |= missing
