@@ -328,9 +328,11 @@ def _campaign(
     fault: Callable[[], None],
     recover: Callable[[], None],
     alert: tuple[str, dict[str, str]],
+    alert_expected: bool = True,
 ) -> None:
     """Load for a few seconds, the fault, recovery, a few seconds more; then the checks and the table
-    line. ``alert``: the rule (name, labels) that must go pending while the fault lasts."""
+    line. ``alert``: the rule (name, labels) that must go pending while the fault lasts (watched and
+    printed only, when not ``alert_expected``: a fault the store absorbs, such as one broker of three)."""
     with Load(platform.server.url, platform.author, platform.followers, platform.names) as load:
         eventually(lambda: len(load.acked) >= 5, "the load posting", timeout_s=60, interval_s=0.2)
         load.outcome = Outcome()  # what the fault costs, from here
@@ -347,7 +349,7 @@ def _campaign(
         f"\nHA fault | {name} | refused {outcome.window_s:.1f} s | store whole again {recovered_s:.1f} s | "
         f"answers {dict(sorted(outcome.statuses.items()))} | {alert[0]} {sorted(watch.seen)}"
     )
-    assert watch.seen & {"pending", "firing"}, f"{alert} never went pending"
+    assert watch.seen & {"pending", "firing"} or not alert_expected, f"{alert} never went pending"
     assert outcome.statuses[500] == 0 and not outcome.errors, outcome.errors
     assert outcome.missing_retry_after == 0, "a 503 without Retry-After"
     _assert_whole(platform)
@@ -410,7 +412,11 @@ def test_the_kafka_controller_killed_the_quorum_elects_another(platform: Platfor
     def recover() -> None:
         _kafka_recovers(kafka, ctx, controller, another, "the controller quorum electing another leader")
 
-    _campaign(platform, "kill -9 the active Kafka controller", lambda: controller.kill(ctx), recover)
+    # two brokers of three serve: no store alert is due; watched and printed, not required (it still
+    # went pending in 2 faults of 8 after the readiness fix, cause not found: see the README)
+    alert = ("RookeryStoreUnavailable", {"store": "kafka"})
+    name = "kill -9 the active Kafka controller"
+    _campaign(platform, name, lambda: controller.kill(ctx), recover, alert, alert_expected=False)
     assert kafka.active_controller(ctx) != controller
 
 
@@ -429,7 +435,9 @@ def test_the_kafka_leader_of_a_posts_partition_killed(platform: Platform, ctx: S
     def recover() -> None:
         _kafka_recovers(kafka, ctx, leader, moved, f"another in-sync replica leading {posts}-0")
 
-    _campaign(platform, "kill -9 the leader of a posts partition", lambda: leader.kill(ctx), recover)
+    alert = ("RookeryStoreUnavailable", {"store": "kafka"})
+    name = "kill -9 the leader of a posts partition"
+    _campaign(platform, name, lambda: leader.kill(ctx), recover, alert, alert_expected=False)
 
 
 def test_the_readme_table_names_every_fault() -> None:

@@ -26,6 +26,7 @@ from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.protocol.metadata import MetadataRequest
 
 from rookery.workloads.adapters.kafka.admin import ensure_topics
 from rookery.workloads.adapters.kafka.metrics import CONSUMER_LAG, EVENTS_HANDLED
@@ -157,12 +158,34 @@ class KafkaEventBus:
     # -- readiness and settling (readyz, tests) ----------------------------------------------------
 
     async def ping(self) -> None:
-        """A metadata round trip to the cluster; StoreUnavailable when no broker answers."""
+        """A metadata round trip to the cluster; StoreUnavailable when no broker answers. Every known
+        broker is asked at once and the first answer counts: one broker of several that accepts
+        connections but does not answer yet (restarting, paused) must not make the cluster look down
+        (asked one after the other, a readiness check that picked it timed out: every pod unready
+        while two brokers of three served)."""
         producer = await self._ensure_producer()
+        client = producer.client
+        nodes = [broker.nodeId for broker in client.cluster.brokers()]
+        if not nodes:  # no metadata yet: the bootstrap servers, one after the other
+            try:
+                await client.fetch_all_metadata()
+            except KafkaError as exc:
+                raise StoreUnavailable(f"kafka: {self.bootstrap} does not answer: {exc}") from exc
+            return
+        asks = [asyncio.ensure_future(client.send(node, MetadataRequest([]))) for node in nodes]
+        failures: list[str] = []
         try:
-            await producer.client.fetch_all_metadata()
-        except KafkaError as exc:
-            raise StoreUnavailable(f"kafka: {self.bootstrap} does not answer: {exc}") from exc
+            for answer in asyncio.as_completed(asks):
+                try:
+                    await answer
+                    return
+                except (KafkaError, OSError) as exc:
+                    failures.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            for ask in asks:
+                ask.cancel()
+            await asyncio.gather(*asks, return_exceptions=True)
+        raise StoreUnavailable(f"kafka: no broker of {self.bootstrap} answers: {'; '.join(failures)}")
 
     async def lag(self) -> int:
         """Records on subscribed topics that some group has not committed yet (-1: a group has no
