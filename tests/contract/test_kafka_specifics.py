@@ -216,6 +216,54 @@ async def test_consumer_survives_a_failure_of_its_own_loop(bus: KafkaEventBus) -
     assert not failures and handled == [e.id for e in sent]  # rewound: nothing skipped, in order
 
 
+async def test_a_consumer_that_keeps_failing_is_replaced_by_a_new_member(bus: KafkaEventBus) -> None:
+    """As when aiokafka's group coordination dies: every getmany raises the same error again."""
+    handled: list[str] = []
+
+    async def handle(e: Event) -> None:
+        handled.append(e.id)
+
+    bus.subscribe(POSTS, "search", handle)
+    await bus.start()
+    group = bus._groups["search"]
+    broken = group.consumer
+    assert broken is not None
+
+    async def dead_coordination(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("unable to perform operation on a closed transport")
+
+    broken.getmany = dead_coordination  # type: ignore[method-assign]
+    await eventually(lambda: group.consumer is not broken, what="a new member of the group")
+    sent = [Event(type="T", key="one-key", payload={"i": i}, tenant=bus.tenant) for i in range(10)]
+    for e in sent:
+        await bus.publish(POSTS, e)
+    await eventually(lambda: len(handled) >= 10, what="the events published after the replacement")
+    await asyncio.sleep(0.3)
+    assert handled == [e.id for e in sent]  # in order, each once
+
+
+async def test_a_send_never_acknowledged_is_store_unavailable_and_the_producer_replaced(
+    kafka_bootstrap: str, tenant: str
+) -> None:
+    bus = KafkaEventBus(kafka_bootstrap, tenant, create_topics=True, publish_timeout_s=1.0)
+    try:
+        await bus.publish(POSTS, Event(type="T", key="k", payload={"i": 0}, tenant=tenant))
+        wedged = bus._producer
+        assert wedged is not None
+
+        async def never_acknowledged(*args: Any, **kwargs: Any) -> asyncio.Future[Any]:
+            return asyncio.get_running_loop().create_future()
+
+        wedged.send = never_acknowledged  # type: ignore[method-assign]
+        with pytest.raises(StoreUnavailable, match="not acknowledged"):
+            await bus.publish(POSTS, Event(type="T", key="k", payload={"i": 1}, tenant=tenant))
+        assert bus._producer is None
+        await bus.publish(POSTS, Event(type="T", key="k", payload={"i": 2}, tenant=tenant))  # a new producer
+        assert bus._producer is not None and bus._producer is not wedged
+    finally:
+        await bus.stop()
+
+
 async def test_unreachable_cluster_is_store_unavailable(tenant: str) -> None:
     bus = KafkaEventBus("127.0.0.1:1", tenant)
     with pytest.raises(StoreUnavailable):

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.client import ConnectionGroup
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.protocol.metadata import MetadataRequest
 
@@ -39,6 +40,7 @@ from rookery.workloads.ports.events import EventHandler
 log = logging.getLogger(__name__)
 
 Headers = list[tuple[str, bytes]]
+REPLACE_AFTER = 5  # failures of a consumer's loop in a row before it is replaced by a new member
 
 
 def event_headers(event: Event) -> Headers:
@@ -84,6 +86,7 @@ class KafkaEventBus:
         partitions: int = 3,
         replication: int = 1,
         session_timeout_ms: int = 10_000,
+        publish_timeout_s: float = 30.0,
         client_id: str = "rookery",
         dedupe: Dedupe | None = None,
     ) -> None:
@@ -96,6 +99,7 @@ class KafkaEventBus:
         self.partitions = partitions
         self.replication = replication
         self.session_timeout_ms = session_timeout_ms
+        self.publish_timeout_s = publish_timeout_s
         self.client_id = client_id
         self.dedupe = dedupe
         self._groups: dict[str, _Group] = {}
@@ -118,13 +122,32 @@ class KafkaEventBus:
         if trace:  # events built without a trace join the publisher's current one
             events = [event if event.trace else dataclasses.replace(event, trace=trace) for event in events]
         try:
-            pending = [
-                await producer.send(name, value=event.to_json(), key=event.key.encode(), headers=event_headers(event))
-                for event in events
-            ]
-            await asyncio.gather(*pending)
+            async with asyncio.timeout(self.publish_timeout_s):
+                pending = [
+                    await producer.send(
+                        name, value=event.to_json(), key=event.key.encode(), headers=event_headers(event)
+                    )
+                    for event in events
+                ]
+                await asyncio.gather(*pending)
         except KafkaError as exc:
             raise StoreUnavailable(f"kafka: publishing to {name} failed: {exc}") from exc
+        except TimeoutError as exc:
+            await self._drop_producer(producer)
+            raise StoreUnavailable(
+                f"kafka: publishing to {name} not acknowledged in {self.publish_timeout_s:.0f} s; new producer"
+            ) from exc
+
+    async def _drop_producer(self, producer: AIOKafkaProducer) -> None:
+        """Forget a producer whose sends hang: the next publish starts a new one. Seen in the HA
+        campaign: after the Kafka controller was killed, a send of the outbox relay was never
+        acknowledged nor failed, and the relay waited on it for good (every later post unrelayed).
+        Records it still delivers are duplicates the consumers drop (idempotent by event id)."""
+        async with self._producer_lock:
+            if self._producer is producer:
+                self._producer = None
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(producer.stop(), timeout=5)
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         async with self._producer_lock:
@@ -162,7 +185,10 @@ class KafkaEventBus:
         broker is asked at once and the first answer counts: one broker of several that accepts
         connections but does not answer yet (restarting, paused) must not make the cluster look down
         (asked one after the other, a readiness check that picked it timed out: every pod unready
-        while two brokers of three served)."""
+        while two brokers of three served). It asks on connections of its own (the client's
+        coordination group, which only transactions use): a broker answers a connection's requests
+        in order, and on the producer's, a metadata request waited behind an acks=all produce held
+        until the dead follower left the ISR (seconds: past the readiness timeout)."""
         producer = await self._ensure_producer()
         client = producer.client
         nodes = [broker.nodeId for broker in client.cluster.brokers()]
@@ -172,7 +198,8 @@ class KafkaEventBus:
             except KafkaError as exc:
                 raise StoreUnavailable(f"kafka: {self.bootstrap} does not answer: {exc}") from exc
             return
-        asks = [asyncio.ensure_future(client.send(node, MetadataRequest([]))) for node in nodes]
+        ask_apart = ConnectionGroup.COORDINATION
+        asks = [asyncio.ensure_future(client.send(node, MetadataRequest([]), group=ask_apart)) for node in nodes]
         failures: list[str] = []
         try:
             for answer in asyncio.as_completed(asks):
@@ -245,6 +272,11 @@ class KafkaEventBus:
                 raise result  # the groups that did join are stopped by stop(), as after a later failure
 
     async def _join(self, group: _Group) -> None:
+        group.consumer = await self._new_consumer(group)
+        group.task = asyncio.create_task(self._consume(group), name=f"kafka-consumer:{group.name}")
+
+    async def _new_consumer(self, group: _Group) -> AIOKafkaConsumer:
+        """A started member of ``group``, reading from the group's committed offsets."""
         consumer = AIOKafkaConsumer(
             *group.handlers,
             bootstrap_servers=self.bootstrap,
@@ -260,8 +292,24 @@ class KafkaEventBus:
         except KafkaError as exc:
             await consumer.stop()
             raise StoreUnavailable(f"kafka: consumer group {group.name} cannot start: {exc}") from exc
-        group.consumer = consumer
-        group.task = asyncio.create_task(self._consume(group), name=f"kafka-consumer:{group.name}")
+        return consumer
+
+    async def _replace_consumer(self, group: _Group, old: AIOKafkaConsumer) -> AIOKafkaConsumer:
+        """Stop a consumer whose failure repeats and join the group again with a new one, from the
+        committed offsets (at least once, nothing skipped). Seen in the HA campaign: after a broker
+        was killed, aiokafka's group coordination task of one consumer died (a RuntimeError on a
+        closed transport) and every getmany raised it again, forever, the group's lag growing."""
+        with contextlib.suppress(Exception):
+            await old.stop()
+        while not self._stopping.is_set():
+            try:
+                group.consumer = await self._new_consumer(group)
+                log.warning("kafka: consumer %s replaced after repeated failures", group.name)
+                return group.consumer
+            except StoreUnavailable as exc:
+                log.warning("kafka: consumer %s cannot rejoin yet: %s", group.name, exc)
+                await asyncio.sleep(self.backoff_s)
+        return old
 
     async def stop(self) -> None:
         """Finish the batch in hand, commit it, leave the groups (all at once), flush the producer."""
@@ -291,6 +339,7 @@ class KafkaEventBus:
     async def _consume(self, group: _Group) -> None:
         consumer = group.consumer
         assert consumer is not None
+        failures = 0  # in a row: past REPLACE_AFTER, the consumer itself is broken, not the batch
         while not self._stopping.is_set():
             try:
                 batches = await consumer.getmany(timeout_ms=200, max_records=500)
@@ -301,6 +350,7 @@ class KafkaEventBus:
                     if offsets:
                         await consumer.commit(offsets)
                 await self._record_lag(group.name, consumer)
+                failures = 0
             except CommitFailedError as exc:
                 # the group rebalanced under us: whoever owns the partitions now redelivers
                 log.warning("kafka: commit of %s failed after a rebalance: %s", group.name, exc)
@@ -309,7 +359,12 @@ class KafkaEventBus:
                 # never let the consumer task die: go back to the committed offsets (the batch in
                 # hand is redelivered, at least once) and carry on after a pause
                 log.exception("kafka: consumer %s failed; rewinding to the committed offsets", group.name)
-                await self._rewind(consumer)
+                failures += 1
+                if failures >= REPLACE_AFTER:
+                    consumer = await self._replace_consumer(group, consumer)
+                    failures = 0
+                else:
+                    await self._rewind(consumer)
                 await asyncio.sleep(self.backoff_s)
 
     @staticmethod
