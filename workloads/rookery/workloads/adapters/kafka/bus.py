@@ -217,20 +217,24 @@ class KafkaEventBus:
     async def lag(self) -> int:
         """Records on subscribed topics that some group has not committed yet (-1: a group has no
         partitions assigned yet, so its lag is unknown)."""
-        total = 0
-        for group in self._groups.values():
-            consumer = group.consumer
-            if consumer is None:
-                continue
-            assigned = list(consumer.assignment())
-            if not assigned:
-                return -1
-            ends = await consumer.end_offsets(assigned)
-            starts = await consumer.beginning_offsets(assigned)
-            for tp in assigned:
-                committed = await consumer.committed(tp)
-                total += max(0, ends[tp] - (committed if committed is not None else starts[tp]))
-        return total
+        consumers = [group.consumer for group in self._groups.values() if group.consumer is not None]
+        if any(not consumer.assignment() for consumer in consumers):
+            return -1
+        # every group at once, each of its questions at once: one at a time, each waited behind its
+        # consumer's long-poll fetch (~0.25 s a question, ~10 s for a tenant's groups)
+        return sum(await asyncio.gather(*(self._group_lag(consumer) for consumer in consumers)))
+
+    @staticmethod
+    async def _group_lag(consumer: AIOKafkaConsumer) -> int:
+        assigned = list(consumer.assignment())
+        ends, starts, *committed = await asyncio.gather(
+            consumer.end_offsets(assigned),
+            consumer.beginning_offsets(assigned),
+            *(consumer.committed(tp) for tp in assigned),
+        )
+        return sum(
+            max(0, ends[tp] - (done if done is not None else starts[tp])) for tp, done in zip(assigned, committed, strict=True)
+        )
 
     # -- consuming -----------------------------------------------------------------------------
 
