@@ -232,9 +232,10 @@ class KafkaEventBus:
             consumer.beginning_offsets(assigned),
             *(consumer.committed(tp) for tp in assigned),
         )
-        return sum(
-            max(0, ends[tp] - (done if done is not None else starts[tp])) for tp, done in zip(assigned, committed, strict=True)
-        )
+        behind = 0
+        for tp, done in zip(assigned, committed, strict=True):
+            behind += max(0, ends[tp] - (done if done is not None else starts[tp]))
+        return behind
 
     # -- consuming -----------------------------------------------------------------------------
 
