@@ -69,6 +69,7 @@ async def test_account_search_v1_and_v2(api: Api) -> None:
         "/api/v1/accounts/update_credentials", headers=bob.headers, data={"display_name": "Albatross"}
     )
     await follow(api, ana, bob)
+    await settle(api)  # the search index follows the change through the search consumer group
     body = await search(api, ana, "al", type="accounts")
     assert [a["username"] for a in body["accounts"]] == ["alfred", "bob"]  # username prefix first
     assert body["statuses"] == [] and body["hashtags"] == []
