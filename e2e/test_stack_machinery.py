@@ -335,3 +335,78 @@ def test_oci_archives_are_complete_deterministic_and_named(tmp_path: pathlib.Pat
     assert {name: mode for name, (mode, _) in layer.items()} == {"bin/tool": 0o755, "etc/motd": 0o644}
     with pytest.raises(ValueError, match="needs a tag"):
         oci.write(tmp_path / "c.tar", "localhost/probe", files, entrypoint=["/bin/tool"])
+
+
+def test_services_sharing_an_install_build_it_once(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kafka and kafka-ha install Kafka's jars at once on a fresh machine: one mvn run builds the
+    folder, the other waits and reuses it (two runs copying into one folder broke a CI run)."""
+    import concurrent.futures
+    import threading
+    import time
+
+    from e2e.stack import maven
+
+    ctx = StackContext(cache_dir=tmp_path, state_dir=tmp_path / "stack")
+    runs: list[list[str]] = []
+    inside = threading.Semaphore(1)
+
+    def fake_mvn(ctx: StackContext, service: str, args: list[str], log: pathlib.Path, cwd: object = None) -> None:
+        assert inside.acquire(blocking=False), "two mvn runs on one cache folder at once"
+        try:
+            runs.append(args)
+            time.sleep(0.2)
+            out = next((a.split("=", 1)[1] for a in args if a.startswith("-DoutputDirectory=")), None)
+            if out:
+                pathlib.Path(out).mkdir(parents=True)
+                (pathlib.Path(out) / "kafka.jar").write_bytes(b"jar")
+            else:
+                jar = maven.local_repo(ctx) / "org/example/dist/1/dist-1.zip"
+                jar.parent.mkdir(parents=True)
+                jar.write_bytes(b"zip")
+        finally:
+            inside.release()
+
+    monkeypatch.setattr(maven, "_mvn", fake_mvn)
+    log = tmp_path / "log"
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        libs = list(pool.map(lambda s: maven.runtime_classpath(ctx, s, ["org.apache.kafka:kafka_2.13:3.9.0"], log),
+                             ["kafka", "kafka-ha"]))  # fmt: skip
+        zips = list(pool.map(lambda s: maven.fetch(ctx, s, "org.example:dist", "1", log, packaging="zip"),
+                             ["a", "b"]))  # fmt: skip
+    assert len(runs) == 2
+    assert libs[0] == libs[1] and (libs[0] / "kafka.jar").exists()
+    assert zips[0] == zips[1] and zips[0].read_bytes() == b"zip"
+
+
+def test_plugin_starts_a_profiles_servers_around_their_tests_only(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The HA profile's servers do not start with the rest of the stack (on a fresh machine they
+    slowed its start past Kafka's timeout): just before the first test needing them, and they stop
+    right after the last one, their settings joining the session's stack_env."""
+    monkeypatch.delenv("ROOKERY_STACK_KEEP", raising=False)
+    pytester.makepyfile(
+        test_ha="""
+import pytest
+
+@pytest.mark.needs("redis-ha", "kafka")
+def test_ha_first(stack_env):
+    assert stack_env["ROOKERY_REDIS-HA_URL"] == "x"
+
+@pytest.mark.needs("redis-ha")
+def test_ha_last(stack_env):
+    assert stack_env["ROOKERY_REDIS-HA_URL"] == "x"
+
+@pytest.mark.needs("kafka")
+def test_zz_after(stack_env):
+    assert stack_env["ROOKERY_KAFKA_URL"] == "x"
+"""
+    )
+    result, calls = run_plugin(pytester, monkeypatch, "not deselected and not embedded")
+    result.assert_outcomes(passed=5, deselected=2)
+    assert calls.read_text().splitlines() == [
+        '["up", ["cassandra", "kafka", "redis"]]',
+        '["up", ["redis-ha"]]',
+        '["down", ["redis-ha"]]',
+        '["down", ["cassandra", "kafka"]]',
+    ]

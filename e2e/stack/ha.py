@@ -28,7 +28,7 @@ from typing import Any
 from e2e.stack import netns, process
 from e2e.stack.base import ProcessService, run_async
 from e2e.stack.postgres import DATABASE as PG_DATABASE
-from e2e.stack.postgres import PASSWORD, USER
+from e2e.stack.postgres import PASSWORD, USER, create_database
 from e2e.stack.service import StackContext, StackError
 from e2e.stack.versions import section
 
@@ -123,7 +123,8 @@ class ReplicatedService(ProcessService):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGCONT)  # a paused one cannot handle its stop signal
         process.stop_pid_file(member.pid_file(ctx), timeout=self.stop_timeout_s, signum=self.stop_signal)
-        member.host.heal() if member.host.exists() else None
+        if member.host.exists():
+            member.host.heal()
 
     def log(self, ctx: StackContext) -> pathlib.Path:
         return ctx.log_path(self.name)
@@ -419,8 +420,7 @@ class PostgresHA(ReplicatedService):
     def _database_made(self, primary: Member) -> bool:
         """The database clients use exists on ``primary`` (created now when missing); False while down."""
         try:
-            if not self._query(primary, "SELECT 1 FROM pg_database WHERE datname = 'rookery'", database="postgres"):
-                self._query(primary, f'CREATE DATABASE "{PG_DATABASE}"', database="postgres", timeout=30)
+            run_async(create_database(self.dsn(primary, "postgres"), PG_DATABASE, wait_s=30), timeout=35)
             return True
         except Exception:
             return False

@@ -57,7 +57,7 @@ class Kafka(JavaService):
     name = "kafka"
     ports = (PORT, CONTROLLER_PORT)
     pod_ports = (POD_PORT,)
-    ready_timeout_s = 120.0
+    ready_timeout_s = 240.0  # beside a dozen servers starting at once on two cores
 
     def _java(self, ctx: StackContext, main: str, *args: str) -> list[str]:
         return self.java_argv(ctx, ctx.service_dir(self.name), [f"-Xms{HEAP}", f"-Xmx{HEAP}"], main, *args)

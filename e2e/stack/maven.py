@@ -79,9 +79,10 @@ def fetch(
     group, name = artifact.split(":")
     file_name = f"{name}-{version}{'-' + classifier if classifier else ''}.{packaging}"
     path = local_repo(ctx) / group.replace(".", "/") / name / version / file_name
-    if not path.exists():
-        coords = f"{group}:{name}:{version}:{packaging}{':' + classifier if classifier else ''}"
-        _mvn(ctx, service, ["dependency:get", "-Dtransitive=false", f"-Dartifact={coords}"], log)
+    with process.path_lock(path):
+        if not path.exists():
+            coords = f"{group}:{name}:{version}:{packaging}{':' + classifier if classifier else ''}"
+            _mvn(ctx, service, ["dependency:get", "-Dtransitive=false", f"-Dartifact={coords}"], log)
     return path
 
 
@@ -93,17 +94,18 @@ def runtime_classpath(
     home = ctx.cache_dir / "lib" / key
     lib = home / "lib"
     done = home / ".complete"
-    if done.exists():
-        return lib
-    home.mkdir(parents=True, exist_ok=True)
-    deps = "\n".join(DEPENDENCY.format(*a.split(":")) for a in artifacts)
-    (home / "pom.xml").write_text(POM.format(name=service, dependencies=deps))
-    _mvn(
-        ctx,
-        service,
-        ["dependency:copy-dependencies", "-DincludeScope=runtime", f"-DoutputDirectory={lib}"],
-        log,
-        cwd=home,
-    )
-    done.write_text("\n".join(artifacts) + "\n")
+    with process.path_lock(home):
+        if done.exists():
+            return lib
+        home.mkdir(parents=True, exist_ok=True)
+        deps = "\n".join(DEPENDENCY.format(*a.split(":")) for a in artifacts)
+        (home / "pom.xml").write_text(POM.format(name=service, dependencies=deps))
+        _mvn(
+            ctx,
+            service,
+            ["dependency:copy-dependencies", "-DincludeScope=runtime", f"-DoutputDirectory={lib}"],
+            log,
+            cwd=home,
+        )
+        done.write_text("\n".join(artifacts) + "\n")
     return lib

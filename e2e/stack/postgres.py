@@ -104,12 +104,7 @@ class Postgres(DebianService):
     async def _ensure_database(self) -> bool:
         import asyncpg
 
-        conn = await asyncpg.connect(self.dsn("postgres"), timeout=5)
-        try:
-            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE):
-                await conn.execute(f'CREATE DATABASE "{DATABASE}"')
-        finally:
-            await conn.close()
+        await create_database(self.dsn("postgres"), DATABASE)
         conn = await asyncpg.connect(self.dsn(), timeout=5)
         try:
             return bool(await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
@@ -121,3 +116,15 @@ class Postgres(DebianService):
 
     def pod_env(self, ctx: StackContext) -> dict[str, str]:
         return {"ROOKERY_POSTGRES_DSN": self.dsn(host=hostnet.POD_HOST)}
+
+
+async def create_database(admin_dsn: str, name: str, wait_s: float = 5) -> None:
+    """CREATE DATABASE name unless it exists, through admin_dsn (a connection to ``postgres``)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_dsn, timeout=wait_s)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"', timeout=wait_s)
+    finally:
+        await conn.close()

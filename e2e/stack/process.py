@@ -24,6 +24,18 @@ HOST = "127.0.0.1"
 STACK_USER = "rookery"
 
 
+_path_locks: dict[pathlib.Path, threading.Lock] = {}
+_path_locks_guard = threading.Lock()
+
+
+def path_lock(path: pathlib.Path) -> threading.Lock:
+    """One lock per cache path: two services that install the same thing at once (kafka and
+    kafka-ha share Kafka's jars) build it once, the second waiting for the first; checked first
+    and then built, the cache's "done" markers alone let both see it missing and build at once."""
+    with _path_locks_guard:
+        return _path_locks.setdefault(path.resolve(), threading.Lock())
+
+
 def port_open(port: int, host: str = HOST, timeout: float = 0.5) -> bool:
     with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=timeout):
         return True

@@ -44,6 +44,9 @@ RECORDED_BEFORE = {
     ("search", 1), ("tags", 1),
 }  # fmt: skip
 
+# added since: an upgraded database applies exactly these, once
+ADDED_SINCE = {("posts", 4)}
+
 # schema_migrations exactly as the earlier version created it
 OLD_BOOKKEEPING = (
     "CREATE TABLE schema_migrations ("
@@ -75,13 +78,16 @@ async def previous_version_database(path: pathlib.Path, recorded: set[tuple[str,
 def test_the_files_keep_the_recorded_identities() -> None:
     identities = [(m.role, m.version) for m in every_migration()]
     assert len(identities) == len(set(identities))
-    assert set(identities) == RECORDED_BEFORE
+    assert set(identities) == RECORDED_BEFORE | ADDED_SINCE
 
 
-async def test_a_database_from_the_earlier_version_has_nothing_to_apply(tmp_path: pathlib.Path) -> None:
+async def test_a_database_from_the_earlier_version_gets_only_the_added_ones(tmp_path: pathlib.Path) -> None:
     db = await previous_version_database(tmp_path / "rookery.db", RECORDED_BEFORE)
-    assert await db.migrate(every_migration()) == []  # a CREATE TABLE run again would raise
-    assert len(await db.fetchall("SELECT role, version FROM schema_migrations")) == len(RECORDED_BEFORE)
+    # a CREATE TABLE run again would raise
+    assert set(await db.migrate(every_migration())) == ADDED_SINCE
+    assert await db.migrate(every_migration()) == []
+    recorded = await db.fetchall("SELECT role, version FROM schema_migrations")
+    assert len(recorded) == len(RECORDED_BEFORE | ADDED_SINCE)
     await db.close()
 
 
@@ -94,7 +100,7 @@ async def test_an_older_database_gets_only_what_it_lacks(tmp_path: pathlib.Path)
             " VALUES (?, 1, '', '', 'public', ?)",
             (status_id, reply_to),
         )
-    assert await db.migrate(every_migration()) == [("posts", 3)]
+    assert await db.migrate(every_migration()) == [("posts", 3), *sorted(ADDED_SINCE)]
     rows = await db.fetchall("SELECT id, conversation_id FROM statuses ORDER BY id")
     assert [tuple(row) for row in rows] == [(1, None), (2, 1), (3, 1)]
     assert await db.migrate(every_migration()) == []

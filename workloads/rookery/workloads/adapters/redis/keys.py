@@ -64,12 +64,14 @@ def sentinel_client(url: str, *, max_connections: int = 100) -> aioredis.Redis:
     credentials, _, hosts = parts.netloc.rpartition("@")
     sentinels: list[tuple[str, int]] = []
     for item in filter(None, hosts.split(",")):
-        host, colon, port = item.rpartition(":") if not item.endswith("]") else (item, "", "")
-        if not colon:
-            host, port = item, ""
-        if not port.isdigit() and port:
-            raise ValueError(f"Redis Sentinel address {item!r}: the port is not a number")
-        sentinels.append((host.strip("[]"), int(port or SENTINEL_PORT)))
+        address = urllib.parse.urlsplit("//" + item)  # host, [v6 host], host:port as a URL has them
+        try:
+            port = address.port
+        except ValueError:
+            raise ValueError(f"Redis Sentinel address {item!r}: the port is not a number") from None
+        if not address.hostname:
+            raise ValueError(f"Redis Sentinel address {item!r} names no host")
+        sentinels.append((address.hostname, port or SENTINEL_PORT))
     path = [p for p in parts.path.split("/") if p]
     if not sentinels or not path or len(path) > 2 or (len(path) == 2 and not path[1].isdigit()):
         raise ValueError(
