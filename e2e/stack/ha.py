@@ -151,7 +151,9 @@ class ReplicatedService(ProcessService):
         return True  # the HA profile serves this machine's tests, not pods
 
     def healthy(self, ctx: StackContext) -> bool:
-        return all(m.listening() for m in self.members() if m.host.exists()) and self.answers(ctx)
+        # every member up before the service is asked (a Sentinel or a broker nobody runs would
+        # make answers() wait out its timeouts: a minute lost before each start)
+        return all(m.host.exists() and m.listening() for m in self.members()) and self.answers(ctx)
 
     def wait_healthy(self, ctx: StackContext) -> None:
         process.wait_until(self.name, lambda: self.healthy(ctx), timeout=self.ready_timeout_s, log=self.log(ctx))
