@@ -264,6 +264,28 @@ async def test_a_send_never_acknowledged_is_store_unavailable_and_the_producer_r
         await bus.stop()
 
 
+async def test_the_readiness_check_reads_the_tenants_partitions_and_creates_no_topic(
+    bus: KafkaEventBus, kafka_bootstrap: str
+) -> None:
+    """ping() asks for the tenant's topics (rookery_kafka_under_replicated_partitions: none on one
+    broker, where every replica is the leader) without auto-creating those not made yet."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from rookery.workloads.adapters.kafka.metrics import UNDER_REPLICATED
+
+    await bus.publish(POSTS, Event(type="T", key="k", payload={}, tenant=bus.tenant))
+    UNDER_REPLICATED.set(-1)
+    await bus.ping()  # the producer knows the broker now: the metadata question with topics
+    assert REGISTRY.get_sample_value("rookery_kafka_under_replicated_partitions") == 0
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        mine = {name for name in await admin.list_topics() if name.startswith(f"{bus.tenant}.")}
+    finally:
+        await admin.close()
+    assert mine == {topic(bus.tenant, POSTS)}
+
+
 async def test_unreachable_cluster_is_store_unavailable(tenant: str) -> None:
     bus = KafkaEventBus("127.0.0.1:1", tenant)
     with pytest.raises(StoreUnavailable):

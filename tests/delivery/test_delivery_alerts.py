@@ -39,6 +39,7 @@ ALERTS = {
     "RookeryOutboxBacklogOld",
     "RookeryStoreUnavailable",
     "RookeryStoreRequestsFailing",
+    "RookeryKafkaUnderReplicated",
     "RookeryProcessRestarting",
     "RookeryOperatorReconcileErrors",
 }

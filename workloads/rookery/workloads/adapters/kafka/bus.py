@@ -30,8 +30,9 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.protocol.metadata import MetadataRequest
 
 from rookery.workloads.adapters.kafka.admin import ensure_topics
-from rookery.workloads.adapters.kafka.metrics import CONSUMER_LAG, EVENTS_HANDLED
+from rookery.workloads.adapters.kafka.metrics import CONSUMER_LAG, EVENTS_HANDLED, UNDER_REPLICATED, under_replicated
 from rookery.workloads.adapters.kafka.tracing import TRACE_HEADERS, current_trace
+from rookery.workloads.catalogue import STREAMS
 from rookery.workloads.domain.events import DEAD_LETTER, Event, topic
 from rookery.workloads.domain.unavailable import StoreUnavailable
 from rookery.workloads.observability import consumer_span
@@ -188,7 +189,11 @@ class KafkaEventBus:
         while two brokers of three served). It asks on connections of its own (the client's
         coordination group, which only transactions use): a broker answers a connection's requests
         in order, and on the producer's, a metadata request waited behind an acks=all produce held
-        until the dead follower left the ISR (seconds: past the readiness timeout)."""
+        until the dead follower left the ISR (seconds: past the readiness timeout).
+
+        The answer describes the tenant's topics: how many of their partitions are under-replicated
+        is ``rookery_kafka_under_replicated_partitions`` (a broker down while the others serve: no
+        store is unavailable, but one more failure may refuse acks=all writes)."""
         producer = await self._ensure_producer()
         client = producer.client
         nodes = [broker.nodeId for broker in client.cluster.brokers()]
@@ -199,12 +204,13 @@ class KafkaEventBus:
                 raise StoreUnavailable(f"kafka: {self.bootstrap} does not answer: {exc}") from exc
             return
         ask_apart = ConnectionGroup.COORDINATION
-        asks = [asyncio.ensure_future(client.send(node, MetadataRequest([]), group=ask_apart)) for node in nodes]
+        tenant_topics = MetadataRequest([topic(self.tenant, stream) for stream in STREAMS], False)
+        asks = [asyncio.ensure_future(client.send(node, tenant_topics, group=ask_apart)) for node in nodes]
         failures: list[str] = []
         try:
             for answer in asyncio.as_completed(asks):
                 try:
-                    await answer
+                    UNDER_REPLICATED.set(under_replicated(await answer))
                     return
                 except (KafkaError, OSError) as exc:
                     failures.append(f"{type(exc).__name__}: {exc}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import Counter, Gauge
 
 CONSUMER_LAG = Gauge(
@@ -14,3 +16,21 @@ EVENTS_HANDLED = Counter(
     "Events taken from Kafka by a consumer group, by outcome (ok, retried, dead_lettered).",
     ["group", "topic", "outcome"],
 )
+UNDER_REPLICATED = Gauge(
+    "rookery_kafka_under_replicated_partitions",
+    "Partitions of the tenant's topics with fewer in-sync replicas than replicas, or no leader, in the"
+    " cluster's metadata as this process's last readiness check saw it (a broker down or behind).",
+)
+
+
+def under_replicated(metadata: Any) -> int:
+    """Partitions of a MetadataResponse (any version) whose in-sync replicas are fewer than their
+    replicas, or that have no leader; topics the cluster answered with an error (not created yet) count
+    for nothing."""
+    count = 0
+    for error_code, *_, partitions in metadata.topics:  # v0: (error, name, partitions); v1+: is_internal too
+        if error_code:
+            continue
+        for _error, _index, leader, replicas, isr, *_ in partitions:  # v5 adds offline replicas
+            count += leader < 0 or len(isr) < len(replicas)
+    return count
