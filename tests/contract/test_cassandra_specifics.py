@@ -161,6 +161,28 @@ async def test_migrate_refuses_a_missing_keyspace_without_the_flag(cassandra_set
         await migrate(settings)
 
 
+async def test_the_readiness_check_counts_the_nodes_the_driver_marked_down(
+    cassandra_settings: Settings,  # noqa: F811
+) -> None:
+    """ping() sets rookery_cassandra_nodes_down from the driver's hosts: none on the live node (the HA
+    campaign kills one of three: e2e/test_ha_faults.py)."""
+    from prometheus_client import REGISTRY
+
+    from rookery.workloads.metrics import CASSANDRA_NODES_DOWN
+
+    settings = cassandra_settings
+    session = CassandraSession(
+        settings.cassandra_contact_points, settings.cassandra_keyspace, local_dc=settings.cassandra_local_dc
+    )
+    await session.connect()
+    try:
+        CASSANDRA_NODES_DOWN.set(-1)
+        assert await session.ping()
+        assert REGISTRY.get_sample_value("rookery_cassandra_nodes_down") == 0
+    finally:
+        await session.close()
+
+
 async def test_contact_points_pick_the_cassandra_stores(
     cassandra_settings: Settings,  # noqa: F811
     tmp_path: Any,

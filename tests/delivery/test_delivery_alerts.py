@@ -40,6 +40,7 @@ ALERTS = {
     "RookeryStoreUnavailable",
     "RookeryStoreRequestsFailing",
     "RookeryKafkaUnderReplicated",
+    "RookeryCassandraNodeDown",
     "RookeryProcessRestarting",
     "RookeryOperatorReconcileErrors",
 }

@@ -39,6 +39,11 @@ STORE_UNAVAILABLE = Counter(
 STORE_UP = Gauge(
     "rookery_store_up", "1 when the store answered this process's last readiness check, else 0.", ["store"]
 )
+CASSANDRA_NODES_DOWN = Gauge(
+    "rookery_cassandra_nodes_down",
+    "Cassandra nodes of the local data centre that the driver has marked down (every connection to"
+    " them lost), as this process's last readiness check saw them.",
+)
 OUTBOX_OLDEST_AGE = Gauge(
     "rookery_outbox_oldest_event_age_seconds",
     "Age of the oldest event an outbox relay of this process holds unpublished (0: none).",

@@ -11,6 +11,9 @@
   through results the same way.
 - NoHostAvailable, timeouts and Unavailable surface as ``StoreUnavailable`` (the API answers 503);
   the driver reconnects by itself once the server is back.
+- Each readiness check (``ping``) also counts the local nodes the driver has marked down
+  (``rookery_cassandra_nodes_down``): one node of three lost is no outage at LOCAL_QUORUM, but
+  worth an alert.
 """
 
 from __future__ import annotations
@@ -38,10 +41,11 @@ from cassandra.cluster import (
 )
 from cassandra.concurrent import execute_concurrent_with_args
 from cassandra.policies import ConstantReconnectionPolicy, DCAwareRoundRobinPolicy, TokenAwarePolicy
+from cassandra.pool import Host
 from cassandra.query import BatchStatement, BatchType, PreparedStatement, tuple_factory
 
 from rookery.workloads.domain.unavailable import StoreUnavailable
-from rookery.workloads.metrics import statement_kind, store_request
+from rookery.workloads.metrics import CASSANDRA_NODES_DOWN, statement_kind, store_request
 
 log = logging.getLogger("rookery.cassandra")
 
@@ -65,6 +69,11 @@ def consistency(name: str) -> int:
             f"unknown Cassandra consistency level {name!r}"
             f" (one of {', '.join(sorted(ConsistencyLevel.name_to_value))})"
         ) from None
+
+
+def nodes_down(hosts: Iterable[Host], local_dc: str | None) -> int:
+    """The nodes of ``local_dc`` (of every data centre when None) that the driver has marked down."""
+    return sum(1 for host in hosts if host.is_up is False and local_dc in (None, host.datacenter))
 
 
 def contact_points(value: str, default_port: int = 9042) -> tuple[list[str], int]:
@@ -233,6 +242,9 @@ class CassandraSession:
             await self.query("SELECT release_version FROM system.local")
         except StoreUnavailable:
             return False
+        finally:
+            if self.cluster is not None:
+                CASSANDRA_NODES_DOWN.set(nodes_down(self.cluster.metadata.all_hosts(), self.local_dc))
         return True
 
     # -- execution --------------------------------------------------------------------------------
