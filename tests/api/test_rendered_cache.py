@@ -2,7 +2,8 @@
 from cached status and account fragments plus the viewer's overlay) equal the same pages rendered
 afresh with empty caches, for the author and for a reader.
 
-Changes covered: compose (with a mention, a hashtag, media, a poll, a reply), edit, delete,
+Changes covered: compose (with a mention, a hashtag, media, a poll, a reply), edit (of the text;
+of the media: added, reordered, described, removed), delete,
 favourite/unfavourite, reblog/unreblog, bookmark, pin, conversation mute, poll votes, profile
 changes (display name, note, locked), follows (counts), moderation (silence, sensitive, suspend and
 their lifts), custom emojis added, a viewer's filter.
@@ -83,6 +84,15 @@ async def test_cached_pages_equal_fresh_ones_after_every_kind_of_change(api: Api
     status = f"/api/v1/statuses/{first['id']}"
     await _ok(api, "PUT", status, alice, json={"status": "hello again @carol #coffee", "spoiler_text": "cw"})
     await check("an edit")
+    other = await small_png_uploaded(api, alice, "dog.png")
+    await wait_processed(api, alice, other["id"])
+    pictured_path = f"/api/v1/statuses/{pictured['id']}"
+    described = [{"id": media["id"], "description": "a cat"}]
+    two = {"status": "two pictures", "media_ids": [other["id"], media["id"]], "media_attributes": described}
+    await _ok(api, "PUT", pictured_path, alice, json=two)
+    await check("an edit adding, reordering and describing media")
+    await _ok(api, "PUT", pictured_path, alice, json={"status": "one", "media_ids": [media["id"]]})
+    await check("an edit removing media")
     reply = await post(api, carol, "@alice a reply", in_reply_to_id=first["id"])
     await check("a reply")
     await _ok(api, "POST", f"{status}/favourite", carol)

@@ -1,5 +1,6 @@
 """Mastodon.py, unchanged, against a real `rookery up` process: media uploads (v2, polled until
-processed), statuses with media, and Web Push subscriptions whose pushes Mastodon.py decrypts itself."""
+processed), statuses with media and edits of their media, and Web Push subscriptions whose pushes
+Mastodon.py decrypts itself."""
 
 from __future__ import annotations
 
@@ -70,6 +71,18 @@ def test_media_post_polls_until_processed_and_attaches(server: LiveServer, creds
     assert updated.description == "tiny"
     with pytest.raises(MastodonAPIError):
         api.media_post(b"%PDF-1.4 not an image", mime_type="image/png")
+
+    # an edit adds and reorders media, then changes alt text (Mastodon.py then keeps only that one)
+    both = api.status_update(status, "two pictures", media_ids=[second, media])
+    assert [m.id for m in both.media_attachments] == [second.id, media.id]
+    described = api.generate_media_edit_attributes(media, description="a greener field", focus=(0.0, 0.5))
+    one = api.status_update(status, "one picture", media_attributes=[described])
+    assert [(m.id, m.description) for m in one.media_attachments] == [(media.id, "a greener field")]
+    assert one.media_attachments[0].meta.focus.y == 0.5
+    versions = api.status_history(status)
+    assert [[m.description for m in v.media_attachments] for v in versions] == [
+        ["a green field"], ["tiny", "a green field"], ["a greener field"],
+    ]  # fmt: skip
 
 
 class PushService:

@@ -109,6 +109,33 @@ async def test_replies_reblogs_edits_and_delete(store_db: StoreDb) -> None:
     assert (await repo.get(reply.id)).in_reply_to_id == original.id
 
 
+async def test_versions_keep_their_media_and_poll_and_an_edit_changes_the_media(store_db: StoreDb) -> None:
+    repo = store_db.statuses()
+    plain = status(media_ids=(7, 5))
+    await repo.create(plain)  # the first version, from the status: its media, no alt text kept
+    first = StatusEdit(plain.id, "hello", "<p>hello</p>", "", False, plain.created_at)
+    assert await repo.history(plain.id) == [dataclasses.replace(first, media_ids=(7, 5))]
+
+    s = status(media_ids=(3, 9))
+    at = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+    version = StatusEdit(s.id, "hello", "<p>hello</p>", "", False, s.created_at, (3, 9), ("a cat", None))
+    await repo.create(s, created(s), version=version)
+    assert await repo.get(s.id) == s
+    reordered = dataclasses.replace(s, media_ids=(9, 4), edited_at=at)
+    second = StatusEdit(s.id, "hello", "<p>hello</p>", "", False, at, (9, 4), (None, "a dog"))
+    await repo.update(reordered, second, created(reordered))
+    assert (await repo.get(s.id)).media_ids == (9, 4)
+    media_only = StatusQuery(account_id=AUTHOR, only_media=True)
+    assert [found.id for found in await repo.query(media_only, PageRequest())] == [s.id, plain.id]
+    polled = dataclasses.replace(reordered, media_ids=(), edited_at=at + dt.timedelta(seconds=1))
+    third = StatusEdit(s.id, "q?", "<p>q?</p>", "", False, polled.edited_at, poll_options=("yes", "no"))
+    await repo.update(polled, third, created(polled))
+    assert await repo.history(s.id) == [version, second, third]
+    assert [h.poll_options for h in await repo.history(s.id)] == [None, None, ("yes", "no")]
+    assert (await repo.get(s.id)).media_ids == ()
+    assert [found.id for found in await repo.query(media_only, PageRequest())] == [plain.id]
+
+
 async def test_query_filters_and_cursor_pages(store_db: StoreDb) -> None:
     repo = store_db.statuses()
     made = []

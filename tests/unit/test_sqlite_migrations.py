@@ -45,7 +45,7 @@ RECORDED_BEFORE = {
 }  # fmt: skip
 
 # added since: an upgraded database applies exactly these, once
-ADDED_SINCE = {("posts", 4)}
+ADDED_SINCE = {("posts", 4), ("posts", 5)}
 
 # schema_migrations exactly as the earlier version created it
 OLD_BOOKKEEPING = (

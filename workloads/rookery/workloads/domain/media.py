@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rookery.workloads.domain import errors
@@ -146,6 +147,32 @@ class MediaAttachment:
 
     def attachable_by(self, account_id: int) -> bool:
         return self.account_id == account_id and self.status_id is None and self.state != FAILED
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MediaChange:
+    """One ``media_attributes[]`` entry of a status edit: new alt text and/or focus (None: unchanged)."""
+
+    media_id: int
+    description: str | None = None
+    focus: str | None = None
+
+
+def revise(attachments: Sequence[MediaAttachment], changes: Sequence[MediaChange]) -> list[MediaAttachment]:
+    """The attachments of an edit, in their order, with its changes applied. A change for media the
+    edit does not keep, a too long description or a bad focus is rejected."""
+    by_id = {media.id: media for media in attachments}
+    for change in changes:
+        media = by_id.get(change.media_id)
+        if media is None:
+            raise AttachmentRejected(f"media {change.media_id} is not one of the status's media_ids")
+        fields: dict[str, Any] = {}
+        if change.description is not None:
+            fields["description"] = check_description(change.description) or None
+        if (focus := Focus.parse(change.focus)) is not None:
+            fields["focus"] = focus
+        by_id[media.id] = dataclasses.replace(media, **fields)
+    return [by_id[media.id] for media in attachments]
 
 
 def render(media: MediaAttachment) -> dict[str, Any]:

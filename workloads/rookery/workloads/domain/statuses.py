@@ -71,7 +71,8 @@ class Status:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class StatusEdit:
-    """One version of a status: the original and every edit keep one row each."""
+    """One version of a status: the original and every edit keep one row each, with the media it
+    showed (in order, and their alt text then) and its poll's options (None: it had no poll)."""
 
     status_id: int
     text: str
@@ -79,6 +80,9 @@ class StatusEdit:
     spoiler_text: str
     sensitive: bool
     created_at: dt.datetime
+    media_ids: tuple[int, ...] = ()
+    media_descriptions: tuple[str | None, ...] = ()  # beside media_ids; none kept: the current ones
+    poll_options: tuple[str, ...] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -32,11 +32,18 @@ class ConversationMuteStore(Protocol):
 
 
 class StatusRepository(Protocol):
-    async def create(self, status: Status, events: OutboxEvents = (), idempotency_key: str | None = None) -> int:
-        """Store a status (and its first history version); bumps the parent's replies_count or the
-        original's reblogs_count; returns its id. With ``idempotency_key``, the key is stored in the
-        same transaction, and a status its author already made with that key wins: nothing is
-        written and that status's id is returned."""
+    async def create(
+        self,
+        status: Status,
+        events: OutboxEvents = (),
+        idempotency_key: str | None = None,
+        version: StatusEdit | None = None,
+    ) -> int:
+        """Store a status (and its first history version: ``version``, else the status's own fields
+        and media ids); bumps the parent's replies_count or the original's reblogs_count; returns
+        its id. With ``idempotency_key``, the key is stored in the same transaction, and a status
+        its author already made with that key wins: nothing is written and that status's id is
+        returned."""
         ...
 
     async def get(self, status_id: int) -> Status | None: ...
@@ -44,7 +51,8 @@ class StatusRepository(Protocol):
     async def get_many(self, status_ids: Sequence[int]) -> dict[int, Status]: ...
 
     async def update(self, status: Status, edit: StatusEdit, events: OutboxEvents = ()) -> None:
-        """Replace the editable fields and append ``edit`` to the history."""
+        """Replace the editable fields (text, content, spoiler_text, sensitive, language, mentions,
+        tags, media_ids, edited_at) and append ``edit`` to the history."""
         ...
 
     async def delete(self, status_id: int, events: OutboxEvents = ()) -> list[int]:

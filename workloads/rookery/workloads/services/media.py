@@ -258,9 +258,12 @@ class MediaService:
 
     # --- statuses (called by the posts role) -----------------------------------------------------
 
-    async def attachments_for(self, account_id: int, media_ids: Sequence[int]) -> list[MediaAttachment]:
-        """The attachments a new status may carry, in the order given; raises AttachmentRejected when an
-        id is unknown, another account's, already attached, failed, or there are too many."""
+    async def attachments_for(
+        self, account_id: int, media_ids: Sequence[int], *, status_id: int | None = None
+    ) -> list[MediaAttachment]:
+        """The attachments a new status (or an edit of ``status_id``, which may keep its own) may carry,
+        in the order given; raises AttachmentRejected when an id is unknown, another account's,
+        attached elsewhere, failed, or there are too many."""
         ids = list(dict.fromkeys(media_ids))
         if len(ids) > MAX_ATTACHMENTS:
             raise AttachmentRejected(f"a status has at most {MAX_ATTACHMENTS} attachments")
@@ -270,7 +273,7 @@ class MediaService:
             media = found.get(media_id)
             if media is None or media.account_id != account_id:
                 raise AttachmentRejected(f"media {media_id} not found")
-            if media.status_id is not None:
+            if media.status_id is not None and media.status_id != status_id:
                 raise AttachmentRejected(f"media {media_id} is already attached to a status")
             if media.state == FAILED:
                 raise AttachmentRejected(f"media {media_id} could not be processed")
@@ -283,6 +286,16 @@ class MediaService:
         """Bind the attachments to a created status (all or none)."""
         if not await self.repo.attach(account_id, list(dict.fromkeys(media_ids)), status_id):
             raise MediaAlreadyAttached("some media could not be attached (unknown, foreign or attached)")
+
+    async def attach_revised(self, account_id: int, status_id: int, revised: Sequence[MediaAttachment]) -> None:
+        """An edit's media (``domain.revise``): the new ones bound to the status (all or none), then
+        changed alt text and focus written. Media the edit dropped stay the status's, for its history."""
+        await self.attach(account_id, [m.id for m in revised if m.status_id is None], status_id)
+        stored = await self.repo.get_many([m.id for m in revised])
+        for media in revised:
+            was = stored.get(media.id)
+            if was is not None and (was.description, was.focus) != (media.description, media.focus):
+                await self.repo.describe(media.id, media.description, media.focus)
 
     async def detach(self, status_ids: Sequence[int]) -> None:
         """Give back the media of statuses that will not be (cancelled scheduled ones), unattached."""

@@ -14,6 +14,7 @@ from typing import Protocol
 from rookery.workloads.domain.edge import EntityKey
 from rookery.workloads.domain.events import POSTS
 from rookery.workloads.domain.graph import ViewerRelations
+from rookery.workloads.domain.media import MediaAttachment, MediaChange, revise
 from rookery.workloads.domain.polls import MIN_EXPIRES_IN_S, Poll, PollDraft, replaces_votes, validate_poll
 from rookery.workloads.domain.statuses import (
     Draft,
@@ -59,9 +60,13 @@ class Context:
 class MediaAttacher(Protocol):
     """The media role as posts use it (``MediaService`` satisfies it); its errors are ValueErrors."""
 
-    async def attachments_for(self, account_id: int, media_ids: Sequence[int]) -> Sequence[object]: ...
+    async def attachments_for(
+        self, account_id: int, media_ids: Sequence[int], *, status_id: int | None = None
+    ) -> Sequence[MediaAttachment]: ...
 
     async def attach(self, account_id: int, media_ids: Sequence[int], status_id: int) -> None: ...
+
+    async def attach_revised(self, account_id: int, status_id: int, revised: Sequence[MediaAttachment]) -> None: ...
 
 
 class ModerationFilter(Protocol):
@@ -193,13 +198,25 @@ class PostsService:
     ) -> Status | None:
         """What a new status must pass (now, or when it is scheduled): its rules, its media (the
         author's own, finished, unused), its parent (visible to the author). Returns the parent."""
+        return (await self._check_new(author_id, draft, media_ids, poll))[0]
+
+    async def _check_new(
+        self, author_id: int, draft: Draft, media_ids: Sequence[int], poll: PollDraft | None
+    ) -> tuple[Status | None, Sequence[MediaAttachment]]:
         validate_draft(draft, media_count=len(media_ids))
         self._check_poll(poll, len(media_ids))
-        if media_ids:
-            if self.media is None:
-                raise StatusRuleError("Media attachments are not available")
-            await self.media.attachments_for(author_id, media_ids)  # unknown, foreign or used: ValueError
-        return await self.visible(draft.in_reply_to_id, author_id) if draft.in_reply_to_id else None
+        attachments = await self._media_for(author_id, media_ids)  # unknown, foreign or used: ValueError
+        parent = await self.visible(draft.in_reply_to_id, author_id) if draft.in_reply_to_id else None
+        return parent, attachments
+
+    async def _media_for(
+        self, author_id: int, media_ids: Sequence[int], status_id: int | None = None
+    ) -> Sequence[MediaAttachment]:
+        if not media_ids:
+            return []
+        if self.media is None:
+            raise StatusRuleError("Media attachments are not available")
+        return await self.media.attachments_for(author_id, media_ids, status_id=status_id)
 
     async def create(
         self,
@@ -216,7 +233,7 @@ class PostsService:
         ``idempotency_key`` (the request's Idempotency-Key): when the author already made a status
         with it (a retry whose first answer was lost, say in a failover), that status, unchanged."""
         media_ids = tuple(dict.fromkeys(media_ids))
-        parent = await self.check_new(author_id, draft, media_ids, poll)
+        parent, attachments = await self._check_new(author_id, draft, media_ids, poll)
         content, mentions, tags = await self._render(draft.text)
         status = Status(
             id=status_id if status_id is not None else new_id(),
@@ -238,7 +255,8 @@ class PostsService:
         created = event(STATUS_CREATED, author_id, status_payload(status), self.tenant)
         if poll is not None and self.polls is not None:  # first: whoever renders the status finds it
             await self.polls.create(_new_poll(status, poll))
-        made = await self.statuses.create(status, [(POSTS, created)], idempotency_key=idempotency_key)
+        first = _version(status, status.created_at, attachments, poll)
+        made = await self.statuses.create(status, [(POSTS, created)], idempotency_key=idempotency_key, version=first)
         if made != status.id:  # a retry: the first try's status stands
             if poll is not None and self.polls is not None:
                 await self.polls.remove_for_status(status.id)
@@ -255,11 +273,25 @@ class PostsService:
         await self.entities.invalidate(status_key(i) for i in touched)
         return status
 
-    async def edit(self, actor_id: int, status_id: int, draft: Draft, poll: PollDraft | None = None) -> Status:
+    async def edit(
+        self,
+        actor_id: int,
+        status_id: int,
+        draft: Draft,
+        poll: PollDraft | None = None,
+        media_ids: Sequence[int] = (),
+        media_changes: Sequence[MediaChange] = (),
+    ) -> Status:
+        """Mastodon's edit replaces the whole status: the media of ``media_ids`` in that order (the
+        author's unused ones, or ones the status has or had; none given: none left), their alt text
+        and focus changed by ``media_changes``, and the poll (see ``_edit_poll``). Everything is
+        checked before anything is written."""
         status = await self.visible(status_id, actor_id)
         check_editable(status, actor_id)
-        validate_draft(draft)
-        self._check_poll(poll, len(status.media_ids))
+        media_ids = tuple(dict.fromkeys(media_ids))
+        validate_draft(draft, media_count=len(media_ids))
+        self._check_poll(poll, len(media_ids))
+        attachments = revise(await self._media_for(actor_id, media_ids, status.id), media_changes)
         content, mentions, tags = await self._render(draft.text)
         now = dt.datetime.now(dt.UTC)
         edited = dataclasses.replace(
@@ -271,12 +303,14 @@ class PostsService:
             language=draft.language or status.language,
             mentions=mentions,
             tags=tags,
+            media_ids=media_ids,
             edited_at=now,
         )
-        version = StatusEdit(status.id, edited.text, content, edited.spoiler_text, edited.sensitive, now)
         updated = event(STATUS_UPDATED, actor_id, status_payload(edited), self.tenant)
+        if attachments and self.media is not None:  # before the status names them: all or none
+            await self.media.attach_revised(actor_id, status.id, attachments)
         await self._edit_poll(edited, poll)
-        await self.statuses.update(edited, version, [(POSTS, updated)])
+        await self.statuses.update(edited, _version(edited, now, attachments, poll), [(POSTS, updated)])
         await self.entities.invalidate([status_key(status.id)])
         return edited
 
@@ -312,6 +346,17 @@ class PostsService:
         touched = [*removed, *(i for i in (status.in_reply_to_id, status.reblog_of_id) if i is not None)]
         await self.entities.invalidate(status_key(i) for i in touched)
         return status
+
+
+def _version(
+    status: Status, at: dt.datetime, attachments: Sequence[MediaAttachment], poll: PollDraft | None
+) -> StatusEdit:
+    """The history row of ``status`` as it is now: its media with their alt text, its poll's options."""
+    return StatusEdit(
+        status.id, status.text, status.content, status.spoiler_text, status.sensitive, at,
+        media_ids=tuple(m.id for m in attachments), media_descriptions=tuple(m.description for m in attachments),
+        poll_options=poll.options if poll is not None else None,
+    )  # fmt: skip
 
 
 def _new_poll(status: Status, draft: PollDraft) -> Poll:

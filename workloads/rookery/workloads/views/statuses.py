@@ -164,7 +164,8 @@ class StatusViews:
         with_poll = await self.polls.for_statuses(list(loaded)) if self.polls is not None else {}
         accounts = await self.accounts.many(sorted({a for s in loaded.values() for a in (s.account_id, *s.mentions)}))
         fresh = {
-            i: status_fragment(s, media.get(i, []), self.base_url, i in with_poll, accounts) for i, s in loaded.items()
+            i: status_fragment(s, shown_media(s.media_ids, media.get(i, [])), self.base_url, i in with_poll, accounts)
+            for i, s in loaded.items()
         }
         return {i: f for i, f in fresh.items() if f is not None}
 
@@ -285,20 +286,38 @@ class StatusViews:
         return {**render_base(status, [], self.base_url), "reblog": None, "emojis": [], "poll": None, "filtered": []}
 
     async def history(self, status: Status, edits: list[StatusEdit]) -> list[dict[str, Any]]:
+        """StatusEdit entities: each version with its media (the alt text it had) and poll options.
+        Media an edit dropped stay the status's, so one read finds every version's."""
         account = (await self.accounts.many([status.account_id])).get(status.account_id)
-        return [
-            {
-                "content": edit.content,
-                "spoiler_text": edit.spoiler_text,
-                "sensitive": edit.sensitive,
-                "created_at": iso(edit.created_at),
-                "account": account,
-                "poll": None,
-                "media_attachments": [],
-                "emojis": [],
-            }
-            for edit in edits
-        ]
+        shown = any(edit.media_ids for edit in edits) and self.media is not None
+        media = (await self.media.rendered_for_statuses([status.id])).get(status.id, []) if self.media and shown else []
+        return [_version(edit, account, media) for edit in edits]
+
+
+def shown_media(media_ids: Sequence[int], attached: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The MediaAttachment entities of ``media_ids``, in that order (a status keeps the media its
+    edits dropped, for the history)."""
+    by_id = {entity["id"]: entity for entity in attached}
+    return [by_id[key] for key in map(str, media_ids) if key in by_id]
+
+
+def _version(edit: StatusEdit, account: dict[str, Any] | None, attached: list[dict[str, Any]]) -> dict[str, Any]:
+    kept = {str(i): text for i, text in zip(edit.media_ids, edit.media_descriptions, strict=False)}
+    media = [  # the alt text of that version, where it kept one
+        {**e, "description": kept[e["id"]]} if e["id"] in kept else e for e in shown_media(edit.media_ids, attached)
+    ]
+    version: dict[str, Any] = {
+        "content": edit.content,
+        "spoiler_text": edit.spoiler_text,
+        "sensitive": edit.sensitive,
+        "created_at": iso(edit.created_at),
+        "account": account,
+        "media_attachments": media,
+        "emojis": [],
+    }
+    if edit.poll_options is not None:  # Mastodon leaves the key out for a version without a poll
+        version["poll"] = {"options": [{"title": title} for title in edit.poll_options]}
+    return version
 
 
 STATUS_SCHEMA: dict[str, Any] = {

@@ -36,15 +36,12 @@ async def _add_tags(conn: asyncpg.Connection, status: Status) -> None:
 
 async def _add_edit(conn: asyncpg.Connection, edit: StatusEdit) -> None:
     await conn.execute(
-        "INSERT INTO status_edits (status_id, text, content, spoiler_text, sensitive, created_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
-        edit.status_id,
-        edit.text,
-        edit.content,
-        edit.spoiler_text,
-        edit.sensitive,
-        edit.created_at,
-    )
+        "INSERT INTO status_edits (status_id, text, content, spoiler_text, sensitive, created_at, media_ids,"
+        " media_descriptions, poll_options) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        edit.status_id, edit.text, edit.content, edit.spoiler_text, edit.sensitive, edit.created_at,
+        list(edit.media_ids), list(edit.media_descriptions),
+        list(edit.poll_options) if edit.poll_options is not None else None,
+    )  # fmt: skip
 
 
 class PostgresStatusRepository:
@@ -52,7 +49,13 @@ class PostgresStatusRepository:
         self.db = db
         self.outbox = outbox
 
-    async def create(self, status: Status, events: OutboxEvents = (), idempotency_key: str | None = None) -> int:
+    async def create(
+        self,
+        status: Status,
+        events: OutboxEvents = (),
+        idempotency_key: str | None = None,
+        version: StatusEdit | None = None,
+    ) -> int:
         async with self.db.transaction() as tx:
             if idempotency_key is not None:  # a concurrent twin waits here for the first to commit
                 owner = await tx.fetchval(
@@ -83,9 +86,10 @@ class PostgresStatusRepository:
             else:
                 await _add_edit(
                     tx,
-                    StatusEdit(
+                    version
+                    or StatusEdit(
                         status.id, status.text, status.content, status.spoiler_text, status.sensitive,
-                        status.created_at,
+                        status.created_at, media_ids=status.media_ids,
                     ),
                 )  # fmt: skip
             await self.outbox.append(tx, events)
@@ -108,9 +112,10 @@ class PostgresStatusRepository:
         async with self.db.transaction() as tx:
             await tx.execute(
                 "UPDATE statuses SET text = $2, content = $3, spoiler_text = $4, sensitive = $5,"
-                " language = $6, mentions = $7, tags = $8, edited_at = $9 WHERE id = $1",
+                " language = $6, mentions = $7, tags = $8, edited_at = $9, media_ids = $10 WHERE id = $1",
                 status.id, status.text, status.content, status.spoiler_text, status.sensitive,
                 status.language, list(status.mentions), list(status.tags), status.edited_at,
+                list(status.media_ids),
             )  # fmt: skip
             await tx.execute("DELETE FROM status_tags WHERE status_id = $1", status.id)
             await _add_tags(tx, status)
@@ -148,11 +153,20 @@ class PostgresStatusRepository:
 
     async def history(self, status_id: int) -> list[StatusEdit]:
         rows = await self.db.fetch(
-            "SELECT status_id, text, content, spoiler_text, sensitive, created_at FROM status_edits"
-            " WHERE status_id = $1 ORDER BY id",
+            "SELECT status_id, text, content, spoiler_text, sensitive, created_at, media_ids, media_descriptions,"
+            " poll_options FROM status_edits WHERE status_id = $1 ORDER BY id",
             status_id,
         )
-        return [StatusEdit(*row) for row in rows]
+        return [
+            StatusEdit(
+                row["status_id"], row["text"], row["content"], row["spoiler_text"], row["sensitive"],
+                row["created_at"],
+                media_ids=tuple(row["media_ids"]),
+                media_descriptions=tuple(row["media_descriptions"]),
+                poll_options=tuple(row["poll_options"]) if row["poll_options"] is not None else None,
+            )
+            for row in rows
+        ]
 
     async def reblog_by(self, account_id: int, status_id: int) -> Status | None:
         row = await self.db.fetchrow(

@@ -20,7 +20,7 @@ from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import DIRECT, Status, StatusEdit, StatusQuery
 from rookery.workloads.domain.timelines import TimelineEntry
 
-MIGRATIONS = load_migrations("posts", 1, 3, 4)
+MIGRATIONS = load_migrations("posts", 1, 3, 4, 5)
 
 COLUMNS = (
     "id, account_id, text, content, visibility, spoiler_text, sensitive, language, in_reply_to_id,"
@@ -40,7 +40,13 @@ class SqliteStatusRepository:
         self.outbox = outbox
         self.reader = InlineReader(db)
 
-    async def create(self, status: Status, events: OutboxEvents = (), idempotency_key: str | None = None) -> int:
+    async def create(
+        self,
+        status: Status,
+        events: OutboxEvents = (),
+        idempotency_key: str | None = None,
+        version: StatusEdit | None = None,
+    ) -> int:
         async with self.db.transaction() as tx:
             if idempotency_key is not None:
                 await tx.execute(
@@ -80,7 +86,7 @@ class SqliteStatusRepository:
                     (status.reblog_of_id,),
                 )
             else:
-                await self._add_edit(tx, _edit_of(status, status.created_at))
+                await self._add_edit(tx, version or _edit_of(status, status.created_at))
             await self.outbox.append(tx, events)
         self.outbox.notify()
         return status.id
@@ -100,10 +106,11 @@ class SqliteStatusRepository:
         async with self.db.transaction() as tx:
             await tx.execute(
                 "UPDATE statuses SET text = ?, content = ?, spoiler_text = ?, sensitive = ?, language = ?,"
-                " mentions = ?, tags = ?, edited_at = ? WHERE id = ?",
+                " mentions = ?, tags = ?, media_ids = ?, has_media = ?, edited_at = ? WHERE id = ?",
                 (
                     status.text, status.content, status.spoiler_text, int(status.sensitive), status.language,
                     orjson.dumps(list(status.mentions)), orjson.dumps(list(status.tags)),
+                    orjson.dumps(list(status.media_ids)), int(bool(status.media_ids)),
                     status.edited_at.isoformat() if status.edited_at else None, status.id,
                 ),
             )  # fmt: skip
@@ -147,8 +154,8 @@ class SqliteStatusRepository:
 
     async def history(self, status_id: int) -> list[StatusEdit]:
         rows = await self.db.fetchall(
-            "SELECT status_id, text, content, spoiler_text, sensitive, created_at FROM status_edits"
-            " WHERE status_id = ? ORDER BY id",
+            "SELECT status_id, text, content, spoiler_text, sensitive, created_at, media_ids, media_descriptions,"
+            " poll_options FROM status_edits WHERE status_id = ? ORDER BY id",
             (status_id,),
         )
         return [
@@ -159,6 +166,9 @@ class SqliteStatusRepository:
                 spoiler_text=row["spoiler_text"],
                 sensitive=bool(row["sensitive"]),
                 created_at=dt.datetime.fromisoformat(row["created_at"]),
+                media_ids=tuple(orjson.loads(row["media_ids"])),
+                media_descriptions=tuple(orjson.loads(row["media_descriptions"])),
+                poll_options=tuple(orjson.loads(row["poll_options"])) if row["poll_options"] is not None else None,
             )
             for row in rows
         ]
@@ -244,19 +254,19 @@ class SqliteStatusRepository:
         return [(row[0], row[1], row[2]) for row in rows]
 
     async def _add_edit(self, tx: aiosqlite.Connection, edit: StatusEdit) -> None:
+        poll_options = orjson.dumps(list(edit.poll_options)) if edit.poll_options is not None else None
         await tx.execute(
-            "INSERT INTO status_edits (status_id, text, content, spoiler_text, sensitive, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO status_edits (status_id, text, content, spoiler_text, sensitive, created_at, media_ids,"
+            " media_descriptions, poll_options) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                edit.status_id,
-                edit.text,
-                edit.content,
-                edit.spoiler_text,
-                int(edit.sensitive),
-                edit.created_at.isoformat(),
+                edit.status_id, edit.text, edit.content, edit.spoiler_text, int(edit.sensitive),
+                edit.created_at.isoformat(), orjson.dumps(list(edit.media_ids)),
+                orjson.dumps(list(edit.media_descriptions)), poll_options,
             ),
-        )
+        )  # fmt: skip
 
 
 def _edit_of(status: Status, at: dt.datetime) -> StatusEdit:
-    return StatusEdit(status.id, status.text, status.content, status.spoiler_text, status.sensitive, at)
+    return StatusEdit(
+        status.id, status.text, status.content, status.spoiler_text, status.sensitive, at, media_ids=status.media_ids
+    )

@@ -21,6 +21,7 @@ from rookery.workloads.api.errors import ApiError, Forbidden, Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.api.social import path_id
+from rookery.workloads.domain.media import MediaChange
 from rookery.workloads.domain.polls import MAX_OPTIONS, PollDraft
 from rookery.workloads.domain.scheduled import ScheduledParams, parse_scheduled_at
 from rookery.workloads.domain.statuses import MAX_CHARS, MAX_SPOILER_CHARS, VISIBILITIES, Draft
@@ -65,6 +66,20 @@ def media_ids_of(params: Params) -> list[int]:
             raise Unprocessable(f"Validation failed: media {raw!r} not found")
         ids.append(parsed)
     return ids
+
+
+def media_changes_of(params: Params) -> list[MediaChange]:
+    """``media_attributes[][id]``, ``[description]``, ``[focus]`` (form or JSON)."""
+    changes = []
+    for raw in params.objects("media_attributes"):
+        attributes = Params(raw)
+        media_id = parse_id(attributes.text("id") or "")
+        if media_id is None:
+            raise Unprocessable(f"Validation failed: media {raw.get('id')!r} not found")
+        changes.append(
+            MediaChange(media_id, attributes.text("description"), attributes.text("focus", max_length=64))
+        )
+    return changes
 
 
 def poll_of(params: Params) -> PollDraft | None:
@@ -175,12 +190,14 @@ async def edit_status(
     views: StatusViewsDep,
     ctx: AuthContext = Depends(require_user("write:statuses")),
 ) -> Response:
+    """Mastodon's edit replaces the status: ``media_ids[]`` are the media it keeps, in order (none
+    given: none kept), ``media_attributes[][id|description|focus]`` change their alt text and focus."""
     params = await read_params(request)
     current = await posts.visible(path_id(status_id), ctx.user_id)
     draft = draft_of(params, current.visibility, in_reply_to=False)
-    if media_ids_of(params):
-        raise Unprocessable("Validation failed: media can't be changed by an edit yet")
-    edited = await posts.edit(ctx.user_id, current.id, draft, poll_of(params))
+    edited = await posts.edit(
+        ctx.user_id, current.id, draft, poll_of(params), media_ids_of(params), media_changes_of(params)
+    )
     return JsonResponse(await views.one(edited, ctx.user_id))
 
 
