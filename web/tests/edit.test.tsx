@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { render } from "preact";
 import { act } from "preact/test-utils";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Status } from "../src/api/types";
 import { StatusCard } from "../src/timeline/StatusCard";
 import { buttonIn, useApiDouble } from "./api-double";
@@ -10,6 +10,18 @@ import { status } from "./fixtures";
 
 const double = useApiDouble();
 const button = (name: string) => buttonIn(double.root, name);
+class FakeUpload {
+  upload = { onprogress: null };
+  onload: (() => void) | null = null;
+  status = 200;
+  statusText = "";
+  responseText = JSON.stringify({ id: "m9", type: "image", url: "http://r.test/m9.png", preview_url: null, description: null });
+  open() {}
+  setRequestHeader() {}
+  getResponseHeader() { return null; }
+  send() { setTimeout(() => this.onload?.(), 0); }
+}
+
 const hostile = '<img src=x onerror="window.pwned=1"><script>window.pwned=1</script>';
 
 describe("editing one's own post", () => {
@@ -25,9 +37,9 @@ describe("editing one's own post", () => {
     await settle();
     const box = double.root.querySelector<HTMLTextAreaElement>("#edit-7-text")!;
     expect(box.value).toBe("teh tide #sea");
-    // an edit cannot change media or visibility: neither control is offered
+    // an edit cannot change the visibility: no control for it; media it can change
     expect(double.root.querySelector("#edit-7-visibility")).toBeNull();
-    expect(double.root.querySelector('.compose input[type="file"]')).toBeNull();
+    expect(double.root.querySelector('.compose input[type="file"]')).toBeTruthy();
     act(() => {
       box.value = "the tide #sea";
       box.dispatchEvent(new Event("input", { bubbles: true }));
@@ -36,7 +48,49 @@ describe("editing one's own post", () => {
     await settle();
     expect(double.calls.map((c) => `${c.method} ${c.path}`)).toEqual(["GET /api/v1/statuses/7/source", "PUT /api/v1/statuses/7"]);
     // the post's own language stays unless changed
-    expect(double.calls[1].body).toEqual({ status: "the tide #sea", spoiler_text: "", sensitive: false, language: "de" });
+    expect(double.calls[1].body).toEqual({ status: "the tide #sea", spoiler_text: "", sensitive: false, language: "de", media_ids: [] });
+    expect(changed).toEqual([edited]);
+  });
+
+  it("changes the post's media: one removed, one described anew, one added, in that order", async () => {
+    vi.stubGlobal("XMLHttpRequest", FakeUpload);
+    URL.createObjectURL = () => "blob:new";
+    URL.revokeObjectURL = () => undefined;
+    const picture = (id: string, description: string | null) =>
+      ({ id, type: "image", url: `http://r.test/${id}.png`, preview_url: `http://r.test/${id}-small.png`, description, meta: { focus: { x: 0.5, y: 0 } } }) as const;
+    const mine = status("7", { media_attachments: [picture("m1", "a cat"), picture("m2", null)] });
+    const edited = status("7", { media_attachments: [picture("m2", "a dog"), picture("m9", null)] });
+    double.answers["GET /api/v1/statuses/7/source"] = { id: "7", text: "pets", spoiler_text: "" };
+    double.answers["PUT /api/v1/statuses/7"] = edited;
+    const changed: Status[] = [];
+    act(() => render(<StatusCard status={mine} onChange={(s) => changed.push(s)} onDelete={() => undefined} />, double.root));
+    act(() => button("Edit").click());
+    await settle();
+    // the post's media are in the editor with their alt text
+    const alts = () => [...double.root.querySelectorAll<HTMLTextAreaElement>(".attachment textarea")];
+    expect(alts().map((alt) => alt.value)).toEqual(["a cat", ""]);
+    expect(double.root.querySelector<HTMLImageElement>(".attachment img")!.getAttribute("src")).toBe("http://r.test/m1-small.png");
+    act(() => button("Remove media 1").click());
+    act(() => {
+      alts()[0].value = "a dog";
+      alts()[0].dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    const file = double.root.querySelector<HTMLInputElement>('.compose input[type="file"]')!;
+    Object.defineProperty(file, "files", { value: [new File(["x"], "b.png", { type: "image/png" })], configurable: true });
+    act(() => void file.dispatchEvent(new Event("change", { bubbles: true })));
+    await settle();
+    expect(alts()).toHaveLength(2);
+    await act(async () => button("Save").click());
+    await settle();
+    const put = double.calls.find((c) => c.method === "PUT")!;
+    expect(put.path).toBe("/api/v1/statuses/7");
+    expect(put.body).toMatchObject({
+      status: "pets",
+      media_ids: ["m2", "m9"],
+      media_attributes: [{ id: "m2", description: "a dog", focus: "0.5,0" }, { id: "m9", description: "" }],
+    });
+    // no media was changed on its own (PUT /api/v1/media/:id cannot touch a posted picture)
+    expect(double.calls.filter((c) => c.path.startsWith("/api/v1/media"))).toEqual([]);
     expect(changed).toEqual([edited]);
   });
 

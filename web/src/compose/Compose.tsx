@@ -49,6 +49,24 @@ async function processed(media: MediaAttachment): Promise<MediaAttachment> {
   return current;
 }
 
+/** A post's attachment in the editor: already uploaded, its alt text and focus editable. */
+function draftOfMedia(media: MediaAttachment): DraftAttachment {
+  const type = media.type === "image" ? "image/*" : "video/*"; // a video (or gifv) stays alone
+  const focus = media.meta?.focus ? { x: media.meta.focus.x, y: media.meta.focus.y } : null;
+  return { key: media.id, type, preview: media.preview_url ?? media.url, progress: 1, media, description: media.description ?? "", focus, error: null };
+}
+
+/** PUT /api/v1/statuses/:id's media: the ones kept, in order (none sent: none kept), and their alt text and focus. */
+export function editedMedia(items: DraftAttachment[]) {
+  const kept = items.filter((item) => item.media);
+  return {
+    media_ids: kept.map((item) => item.media!.id),
+    ...(kept.length
+      ? { media_attributes: kept.map((item) => ({ id: item.media!.id, description: item.description, ...(item.focus ? { focus: focusParam(item.focus) } : {}) })) }
+      : {}),
+  };
+}
+
 export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
   const mention = replyTo && !editing ? `@${replyTo.account.acct} ` : "";
   const [text, setText] = useState(mention);
@@ -65,7 +83,7 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
   }, [me?.id]);
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [attachments, setAttachments] = useState<DraftAttachment[]>([]);
+  const [attachments, setAttachments] = useState<DraftAttachment[]>(() => (editing?.media_attachments ?? []).map(draftOfMedia));
   const [token, setToken] = useState<Token | null>(null);
   const [suggestions, setSuggestions] = useState<Suggestion[]>([]);
   const [active, setActive] = useState(0);
@@ -166,11 +184,16 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
         .catch((caught) => patch(item.key, { error: describeError(caught) }));
     }
   };
-  const remove = (key: string) => setAttachments((old) => old.filter((item) => item.key !== key));
+  const remove = (key: string) =>
+    setAttachments((old) => {
+      const gone = old.find((item) => item.key === key);
+      if (gone?.preview.startsWith("blob:")) URL.revokeObjectURL(gone.preview);
+      return old.filter((item) => item.key !== key);
+    });
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    if ((!text.trim() && !attached.length && !editing?.media_attachments.length) || left < 0 || uploading || !loaded) return;
+    if ((!text.trim() && !attached.length) || left < 0 || uploading || !loaded) return;
     const problem = poll && pollProblem(poll);
     if (problem) {
       setError(t(problem));
@@ -180,10 +203,12 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
     setError(null);
     try {
       if (editing) {
-        // media and visibility stay as they are (an edit cannot change them)
+        // the visibility stays as it is (an edit cannot change it); the media kept go back in order,
+        // with their alt text and focus, once the new ones are processed
+        for (const item of attached) await processed(item.media!);
         const edited = await api.request<Status>("PUT", `/api/v1/statuses/${encodeURIComponent(editing.id)}`, {
           // an edit without a poll removes the post's poll (Mastodon): the poll goes back as it is
-          body: { status: text, spoiler_text: warn ? spoiler : "", sensitive: warn && Boolean(spoiler), language, ...(poll ? { poll: pollBody(poll) } : {}) },
+          body: { status: text, spoiler_text: warn ? spoiler : "", sensitive: warn && Boolean(spoiler), language, ...editedMedia(attachments), ...(poll ? { poll: pollBody(poll) } : {}) },
         });
         onPosted?.(edited.items);
         return;
@@ -263,7 +288,7 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
       />
       {poll && <PollEditor id={`${id}-poll`} draft={poll} onChange={setPoll} />}
       <div class="compose-bar">
-        {!editing && <label class={poll ? "chip file-chip disabled" : "chip file-chip"}>
+        <label class={poll ? "chip file-chip disabled" : "chip file-chip"}>
           {t("compose_add_media")}
           <input
             type="file"
@@ -276,7 +301,7 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
               e.currentTarget.value = "";
             }}
           />
-        </label>}
+        </label>
         {(!editing || editing.poll) && (
           <button
             type="button"
@@ -316,7 +341,7 @@ export function Compose({ replyTo, editing, onPosted, onCancel }: Props) {
         {onCancel && (
           <button type="button" class="secondary" onClick={onCancel}>{t("compose_cancel")}</button>
         )}
-        <button type="submit" disabled={sending || uploading || !loaded || (!text.trim() && !attached.length && !editing?.media_attachments.length) || left < 0}>
+        <button type="submit" disabled={sending || uploading || !loaded || (!text.trim() && !attached.length) || left < 0}>
           {sending ? t("compose_sending") : submitLabel}
         </button>
       </div>
