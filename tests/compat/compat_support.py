@@ -40,16 +40,21 @@ def users(server: LiveServer, app_name: str, scopes: list[str], *names: str) -> 
     return {name: signed_up(server, creds, name, scopes) for name in names}
 
 
-def cli_admin(server: LiveServer | Proc, name: str) -> subprocess.CompletedProcess[str]:
-    """`rookery admin create-account NAME --admin` (email NAME@example.org) beside the running server
-    (`rookery up`'s data directory, or the production server's stores)."""
-    args = ("admin", "create-account", name, "--email", f"{name}@example.org", "--password", PASSWORD, "--admin")
+def cli(server: LiveServer | Proc, *args: str) -> subprocess.CompletedProcess[str]:
+    """`rookery ARGS` beside the running server: on `rookery up`'s data directory, or on the
+    production server's stores. Asserts it succeeded."""
     if isinstance(server, Proc):
         result = rookery(server.env, *args)
     else:
         result = run_cli(server, *args, "--data-dir", str(server.data_dir))
     assert result.returncode == 0, result.stderr
     return result
+
+
+def cli_admin(server: LiveServer | Proc, name: str) -> subprocess.CompletedProcess[str]:
+    """`rookery admin create-account NAME --admin` (email NAME@example.org) beside the running server."""
+    return cli(server, "admin", "create-account", name, "--email", f"{name}@example.org", "--password", PASSWORD,
+               "--admin")  # fmt: skip
 
 
 @contextlib.contextmanager
