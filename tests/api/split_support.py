@@ -95,6 +95,15 @@ async def _serving(app: FastAPI, sock: socket.socket, settings: Settings) -> Asy
 
 
 @contextlib.asynccontextmanager
+async def served(app: FastAPI, settings: Settings) -> AsyncIterator[str]:
+    """``app`` (its lifespan already running) on a free 127.0.0.1 port until the block ends, for a
+    real client such as a WebSocket (the test client speaks ASGI): its base URL."""
+    sock = _bound_socket()
+    async with _serving(app, sock, settings):
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@contextlib.asynccontextmanager
 async def _lifespans(apps: list[FastAPI]) -> AsyncIterator[None]:
     """Every app's lifespan: the first alone (it applies the embedded schema of the data dir the
     roles share, as the first pod does), the rest at once; closed at once."""

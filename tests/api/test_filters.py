@@ -2,7 +2,8 @@
 statuses, owner-only (404 to everyone else), bad input refused with nothing stored, and the filters
 applied where Mastodon applies them: ``warn`` marks the status with ``filtered`` results, ``hide``
 leaves it out, each in its contexts only (home and lists, notifications, public and tags, thread,
-account), never on the viewer's own statuses, not once expired; also on the streaming hub."""
+account), never on the viewer's own statuses, not once expired; also on the streaming hub, and on
+the WebSocket a client opens (in [split] through the gateway, which passes it to the feed role)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Any
 import orjson
 from api_support import Api, User
 from social_support import follow, post, settle
+from split_support import served
+from streaming_support import open_socket, payload
 
 from rookery.workloads.services.streaming import Connection, resolve_stream
 
@@ -368,3 +371,49 @@ async def test_streaming_hub_applies_the_viewers_filters(api: Api) -> None:
     finally:
         await hub.detach(user_socket)
         await hub.detach(public_socket)
+
+
+async def test_streaming_sockets_carry_the_viewers_filter_results(api: Api) -> None:
+    """What the hub test above checks, over a real WebSocket: `rookery up`'s own socket, and in
+    [split] the gateway's, passed through to the feed role's hub (the filters are the viewer's)."""
+    alice, bob = await api.make_users("alice", "bob")
+    await follow(api, alice, bob)
+    await made(api, alice, title="W", context=["home", "public"], keywords_attributes=[{"keyword": "coffee"}])
+    await made(api, alice, title="H", context=["home"], filter_action="hide", keywords_attributes=[{"keyword": "tea"}])
+    async with served(api.app, api.settings) as base:
+        home = await open_socket(base, stream="user", access_token=alice.token)
+        public = await open_socket(base, stream="public", access_token=alice.token)
+        try:
+
+            async def updates_until(socket: Any, last_id: str, timeout_s: float = 30) -> dict[str, dict[str, Any]]:
+                got: dict[str, dict[str, Any]] = {}
+                while last_id not in got:
+                    frame = await socket.next(timeout_s)
+                    if frame.get("event") == "update":
+                        got[payload(frame)["id"]] = payload(frame)
+                return got
+
+            async def until_live(text: str) -> None:  # the subscriptions go live asynchronously
+                for _ in range(20):
+                    ready = await post(api, bob, text)
+                    try:
+                        await updates_until(home, ready["id"], 3)
+                        await updates_until(public, ready["id"], 3)
+                        return
+                    except TimeoutError:
+                        continue
+                raise AssertionError("the sockets got no update")
+
+            await until_live("are you there?")
+            coffee = await post(api, bob, "coffee time")
+            tea = await post(api, bob, "tea time")
+            last = await post(api, bob, "plain")
+            on_home, on_public = await updates_until(home, last["id"]), await updates_until(public, last["id"])
+            assert tea["id"] not in on_home  # hidden in home
+            assert [r["filter"]["title"] for r in on_home[coffee["id"]]["filtered"]] == ["W"]
+            assert on_home[last["id"]]["filtered"] == []
+            assert [r["filter"]["title"] for r in on_public[coffee["id"]]["filtered"]] == ["W"]
+            assert on_public[tea["id"]]["filtered"] == []  # the hide filter is for home only
+        finally:
+            await home.ws.close()
+            await public.ws.close()
