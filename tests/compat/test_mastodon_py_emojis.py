@@ -8,17 +8,15 @@ on the real PostgreSQL, Redis, Kafka and Cassandra."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import compat_support
 import httpx
 import pytest
-from live_support import LiveServer
 from mastodon import Mastodon, StreamListener
 from PIL import Image
 
@@ -28,16 +26,7 @@ SCOPES = ["read", "write", "follow", "admin:read", "admin:write"]
 
 
 # a short heartbeat: Mastodon.py's stream close() returns once the next bytes arrive
-@pytest.fixture(scope="module", params=compat_support.MODES)
-def server(
-    request: pytest.FixtureRequest,
-    live_server_factory: Callable[..., contextlib.AbstractContextManager[LiveServer]],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Any]:
-    with compat_support.server_in_mode(
-        request, live_server_factory, tmp_path_factory, ROOKERY_STREAMING_HEARTBEAT_S="1"
-    ) as started:
-        yield started
+SERVER_SETTINGS = {"ROOKERY_STREAMING_HEARTBEAT_S": "1"}
 
 
 def png() -> bytes:

@@ -8,16 +8,13 @@ published when due with its media). Statuses may be scheduled two seconds ahead 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import io
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import compat_support
 import pytest
-from live_support import LiveServer
 from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
 from PIL import Image
 
@@ -27,18 +24,7 @@ SCOPES = ["read", "write", "follow"]
 eventually = functools.partial(waiting.eventually, timeout_s=20.0, interval_s=0.1, message="condition not met in time")
 
 
-SOON = {"ROOKERY_SCHEDULED_STATUS_MIN_LEAD_S": "2", "ROOKERY_SCHEDULED_STATUS_INTERVAL_S": "0.2"}
-
-
-@pytest.fixture(scope="module", params=compat_support.MODES)
-def server(
-    request: pytest.FixtureRequest,
-    live_server_factory: Callable[..., contextlib.AbstractContextManager[LiveServer]],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Any]:
-    """`rookery up`, or `rookery serve --role all` on the stack's PostgreSQL, Redis, Kafka and Cassandra."""
-    with compat_support.server_in_mode(request, live_server_factory, tmp_path_factory, **SOON) as started:
-        yield started
+SERVER_SETTINGS = {"ROOKERY_SCHEDULED_STATUS_MIN_LEAD_S": "2", "ROOKERY_SCHEDULED_STATUS_INTERVAL_S": "0.2"}
 
 
 @pytest.fixture(scope="module")

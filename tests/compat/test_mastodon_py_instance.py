@@ -5,30 +5,15 @@ and counts that move; content written with `rookery admin`. Both modes: `rookery
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import pathlib
-from collections.abc import Callable, Iterator
 from typing import Any
 
-import compat_support
 import pytest
 from compat_support import PASSWORD, cli, cli_admin, create_app, signed_up
-from live_support import LiveServer
 from mastodon import Mastodon, MastodonNotFoundError
 
 SCOPES = ["read", "write", "follow", "profile"]
-
-
-@pytest.fixture(scope="module", params=compat_support.MODES)
-def server(
-    request: pytest.FixtureRequest,
-    live_server_factory: Callable[..., contextlib.AbstractContextManager[LiveServer]],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Any]:
-    """`rookery up`, or `rookery serve --role all` on the stack's PostgreSQL, Redis, Kafka and Cassandra."""
-    with compat_support.server_in_mode(request, live_server_factory, tmp_path_factory) as started:
-        yield started
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,11 @@ counts), and the notification policy with its requests. Polls may last one secon
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import compat_support
 import pytest
-from live_support import LiveServer
 from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
 
 from e2e import waiting
@@ -23,17 +20,7 @@ SCOPES = ["read", "write", "follow"]
 eventually = functools.partial(waiting.eventually, timeout_s=15.0, interval_s=0.1, message="condition not met in time")
 
 
-QUICK_POLLS = {"ROOKERY_POLL_MIN_EXPIRES_IN_S": "1", "ROOKERY_POLL_CLOSE_INTERVAL_S": "0.2"}
-
-
-@pytest.fixture(scope="module", params=compat_support.MODES)
-def server(
-    request: pytest.FixtureRequest,
-    live_server_factory: Callable[..., contextlib.AbstractContextManager[LiveServer]],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Any]:
-    with compat_support.server_in_mode(request, live_server_factory, tmp_path_factory, **QUICK_POLLS) as started:
-        yield started
+SERVER_SETTINGS = {"ROOKERY_POLL_MIN_EXPIRES_IN_S": "1", "ROOKERY_POLL_CLOSE_INTERVAL_S": "0.2"}
 
 
 @pytest.fixture(scope="module")

@@ -6,26 +6,13 @@ modes: `rookery up`, and `rookery serve --role all` on the real PostgreSQL, Redi
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import compat_support
 import pytest
-from live_support import LiveServer
 from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
 
 SCOPES = ["read", "write", "follow"]
-
-
-@pytest.fixture(scope="module", params=compat_support.MODES)
-def server(
-    request: pytest.FixtureRequest,
-    live_server_factory: Callable[..., contextlib.AbstractContextManager[LiveServer]],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Any]:
-    with compat_support.server_in_mode(request, live_server_factory, tmp_path_factory) as started:
-        yield started
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import { focusAt, focusMoved, focusParam, objectPosition } from "../src/compose/
 import { StatusCard } from "../src/timeline/StatusCard";
 import { settle } from "./dom";
 import { status } from "./fixtures";
+import { FakeUpload } from "./uploads";
 
 describe("focus point", () => {
   it("comes from a click on the preview: -1..1 left to right, 1..-1 top to bottom", () => {
@@ -46,18 +47,6 @@ describe("languages", () => {
     expect(languageOptions("tlh").some((o) => o.code === "tlh")).toBe(true); // a post's own stays offered
   });
 });
-
-class FakeUpload {
-  upload = { onprogress: null };
-  onload: (() => void) | null = null;
-  status = 200;
-  statusText = "";
-  responseText = JSON.stringify({ id: "m9", type: "image", url: "http://r.test/m9.png", preview_url: null, description: null });
-  open() {}
-  setRequestHeader() {}
-  getResponseHeader() { return null; }
-  send() { setTimeout(() => this.onload?.(), 0); }
-}
 
 let root: HTMLElement;
 let calls: { method: string; path: string; body: unknown }[];

@@ -7,21 +7,10 @@ import { StatusCard } from "../src/timeline/StatusCard";
 import { buttonIn, useApiDouble } from "./api-double";
 import { settle } from "./dom";
 import { status } from "./fixtures";
+import { FakeUpload } from "./uploads";
 
 const double = useApiDouble();
 const button = (name: string) => buttonIn(double.root, name);
-class FakeUpload {
-  upload = { onprogress: null };
-  onload: (() => void) | null = null;
-  status = 200;
-  statusText = "";
-  responseText = JSON.stringify({ id: "m9", type: "image", url: "http://r.test/m9.png", preview_url: null, description: null });
-  open() {}
-  setRequestHeader() {}
-  getResponseHeader() { return null; }
-  send() { setTimeout(() => this.onload?.(), 0); }
-}
-
 const hostile = '<img src=x onerror="window.pwned=1"><script>window.pwned=1</script>';
 
 describe("editing one's own post", () => {
