@@ -86,6 +86,11 @@ async def test_statuses_and_accounts_carry_their_emojis(api: Api) -> None:
     assert plain["emojis"] == []
     shown = (await api.client.get(f"/api/v1/statuses/{status['id']}")).json()
     assert [e["shortcode"] for e in shown["emojis"]] == ["blobcat", "party_parrot"]
+    path = f"/api/v1/statuses/{status['id']}"
+    edited = await api.client.put(path, headers=alice.headers, json={"status": ":party_parrot:"})
+    assert edited.status_code == 200, edited.text
+    versions = (await api.client.get(f"{path}/history")).json()
+    assert [[e["shortcode"] for e in v["emojis"]] for v in versions] == [["blobcat", "party_parrot"], ["party_parrot"]]
 
     profile = await api.client.patch(
         "/api/v1/accounts/update_credentials",

@@ -286,12 +286,17 @@ class StatusViews:
         return {**render_base(status, [], self.base_url), "reblog": None, "emojis": [], "poll": None, "filtered": []}
 
     async def history(self, status: Status, edits: list[StatusEdit]) -> list[dict[str, Any]]:
-        """StatusEdit entities: each version with its media (the alt text it had) and poll options.
-        Media an edit dropped stay the status's, so one read finds every version's."""
+        """StatusEdit entities: each version with its media (the alt text it had), poll options and
+        custom emojis. Media an edit dropped stay the status's, so one read finds every version's."""
         account = (await self.accounts.many([status.account_id])).get(status.account_id)
         shown = any(edit.media_ids for edit in edits) and self.media is not None
         media = (await self.media.rendered_for_statuses([status.id])).get(status.id, []) if self.media and shown else []
-        return [_version(edit, account, media) for edit in edits]
+        codes = [shortcodes_in(edit.content, edit.spoiler_text) for edit in edits]
+        emojis = await emoji_json(self.accounts.emojis, {code for each in codes for code in each})
+        return [
+            {**_version(edit, account, media), "emojis": [emojis[c] for c in each if c in emojis]}
+            for edit, each in zip(edits, codes, strict=True)
+        ]
 
 
 def shown_media(media_ids: Sequence[int], attached: list[dict[str, Any]]) -> list[dict[str, Any]]:
