@@ -51,9 +51,11 @@ async function processed(media: MediaAttachment): Promise<MediaAttachment> {
 
 /** A post's attachment in the editor: already uploaded, its alt text and focus editable. */
 function draftOfMedia(media: MediaAttachment): DraftAttachment {
-  const type = media.type === "image" ? "image/*" : "video/*"; // a video (or gifv) stays alone
+  const image = media.type === "image";
+  const type = image ? "image/*" : "video/*"; // a video (or gifv) stays alone, shown by its own file
   const focus = media.meta?.focus ? { x: media.meta.focus.x, y: media.meta.focus.y } : null;
-  return { key: media.id, type, preview: media.preview_url ?? media.url, progress: 1, media, description: media.description ?? "", focus, error: null };
+  const preview = image ? (media.preview_url ?? media.url) : media.url;
+  return { key: media.id, type, preview, progress: 1, media, description: media.description ?? "", focus, error: null };
 }
 
 /** PUT /api/v1/statuses/:id's media: the ones kept, in order (none sent: none kept), and their alt text and focus. */
