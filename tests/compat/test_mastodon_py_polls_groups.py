@@ -41,6 +41,11 @@ def test_polls(users: dict[str, Mastodon]) -> None:
     with pytest.raises(MastodonAPIError):
         cy.poll_vote(poll.id, 7)  # no such option
     assert ana.status(status.id).poll.votes_count == 2
+    # an edit with other options resets the votes; the history shows each version's options
+    edited = ana.status_update(status, "lunch?", poll=ana.make_poll(["soup", "salad"], expires_in=3600, multiple=True))
+    assert [o.title for o in edited.poll.options] == ["soup", "salad"] and edited.poll.votes_count == 0
+    versions = ana.status_history(status)
+    assert [[o.title for o in v.poll.options] for v in versions] == [["soup", "salad", "both"], ["soup", "salad"]]
     hidden = ana.status_post("secret?", poll=ana.make_poll(["y", "n"], expires_in=3600, hide_totals=True))
     assert [o.votes_count for o in ben.poll_vote(hidden.poll.id, 0).options] == [None, None]
     private = ana.status_post("followers only", visibility="private", poll=ana.make_poll(["a", "b"], expires_in=3600))
