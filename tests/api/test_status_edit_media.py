@@ -4,6 +4,7 @@ alt text and focus, and the history (StatusEdit entities) shows each version's m
 
 from __future__ import annotations
 
+import datetime as dt
 import urllib.parse
 from typing import Any
 
@@ -88,6 +89,9 @@ async def test_bad_media_edits_are_refused_and_change_nothing(api: Api) -> None:
     cat = await uploaded(api, alice, "a cat")
     spare = [await uploaded(api, alice) for _ in range(4)]
     bobs = await uploaded(api, bob)
+    reserved = await uploaded(api, alice)  # by a scheduled status
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).isoformat()
+    await post(api, alice, "later", media_ids=[reserved], scheduled_at=later)
     status = await post(api, alice, "a picture", media_ids=[cat])
     sid = status["id"]
     polled = await post(api, alice, "tea?", poll={"options": ["yes", "no"], "expires_in": 3600})
@@ -98,6 +102,7 @@ async def test_bad_media_edits_are_refused_and_change_nothing(api: Api) -> None:
     refused: list[tuple[str, dict[str, Any]]] = [
         ("another account's media", {"media_ids": [cat, bobs]}),
         ("an unknown id", {"media_ids": [cat, "999999"]}),
+        ("media a scheduled status holds", {"media_ids": [cat, reserved]}),
         ("a malformed id", {"media_ids": ["abc"]}),
         ("more than four", {"media_ids": [cat, *spare]}),
         ("media and a poll", {"media_ids": [cat], "poll": {"options": ["a", "b"], "expires_in": 3600}}),
