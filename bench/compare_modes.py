@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -44,19 +45,26 @@ def wrk(url: str, seconds: int, connections: int, script: pathlib.Path) -> dict[
     return wrk_latency(url, seconds, connections, str(script))
 
 
+def registrar(client: httpx.Client) -> Callable[[str], dict[str, str]]:
+    """Signs accounts up through the API (an app's client-credentials token); each call gives the
+    new account's Authorization header."""
+    app = client.post("/api/v1/apps", data=app_form("bench", "read write follow")).json()
+    granted = client.post("/oauth/token", data=grant(app, "client_credentials", scope="read write follow"))
+    app_token = granted.json()["access_token"]
+
+    def register(name: str) -> dict[str, str]:
+        form = signup(name, "bench password", agreement="1")
+        response = client.post("/api/v1/accounts", headers=bearer(app_token), data=form)
+        response.raise_for_status()
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    return register
+
+
 def seed(base: str) -> tuple[str, str]:
     """(reader token, author token) after a reader follows 20 authors who posted 10 times each."""
     with httpx.Client(base_url=base, timeout=30) as client:
-        app = client.post("/api/v1/apps", data=app_form("bench", "read write follow")).json()
-        granted = client.post("/oauth/token", data=grant(app, "client_credentials", scope="read write follow"))
-        app_token = granted.json()["access_token"]
-
-        def register(name: str) -> dict[str, str]:
-            form = signup(name, "bench password", agreement="1")
-            response = client.post("/api/v1/accounts", headers=bearer(app_token), data=form)
-            response.raise_for_status()
-            return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
+        register = registrar(client)
         reader = register("reader")
         authors = [register(f"author{i}") for i in range(20)]
         for headers in authors:

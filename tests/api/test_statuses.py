@@ -34,6 +34,31 @@ async def test_post_renders_a_mastodon_status(api: Api) -> None:
     assert me.json()["statuses_count"] == 1
 
 
+async def test_the_compose_answer_is_the_status_a_read_gives(api: Api) -> None:
+    """Compose renders its new status without asking for what it cannot have yet (a cached entity,
+    a poll it was not given, others' favourites); its answer must be what a read of it gives the
+    author: a plain post, one with a poll and a mention, a reply in a conversation the author muted
+    (``muted`` true), and the author's statuses_count counted in the same transaction."""
+    alice = await api.make_user("alice")
+    bob = await api.make_user("bob")
+    root = await post(api, bob, "@alice muted thread")
+    muted = await api.client.post(f"/api/v1/statuses/{root['id']}/mute", headers=alice.headers)
+    assert muted.status_code == 200, muted.text
+    made = [
+        await post(api, alice, "plain"),
+        await post(api, alice, "@bob a poll", poll={"options": ["a", "b"], "expires_in": 3600}),
+        await post(api, alice, "@bob in a muted thread", in_reply_to_id=root["id"]),
+    ]
+    assert made[1]["poll"] is not None and made[2]["muted"] is True
+    for count, answer in enumerate(made, start=1):
+        read = await api.client.get(f"/api/v1/statuses/{answer['id']}", headers=alice.headers)
+        assert read.status_code == 200, read.text
+        assert answer == {**read.json(), "account": answer["account"]}
+        assert answer["account"]["statuses_count"] == count
+    me = await api.client.get("/api/v1/accounts/verify_credentials", headers=alice.headers)
+    assert me.json()["statuses_count"] == 3 and me.json()["last_status_at"] is not None
+
+
 async def test_form_encoded_post_and_default_visibility(api: Api) -> None:
     alice = await api.make_user("alice")
     response = await api.client.post(

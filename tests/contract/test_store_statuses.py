@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 from postgres_stores import StoreDb
 
+from rookery.workloads.domain.accounts import Account, CountsChange
 from rookery.workloads.domain.events import POSTS, Event
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import Status, StatusEdit, StatusQuery
 from rookery.workloads.ids import new_id
 
 AUTHOR, OTHER = 101, 202
+NOW = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def status(account_id: int = AUTHOR, **fields: Any) -> Status:
@@ -72,6 +74,39 @@ async def test_failed_write_leaves_neither_state_nor_event(store_db: StoreDb) ->
         await repo.create(duplicate, created(duplicate))
     assert (await repo.get(s.id)).text == "hello"
     assert await store_db.outbox.pending(10) == []
+
+
+async def test_counts_commit_with_the_status_or_not_at_all(store_db: StoreDb) -> None:
+    """The accounts' counters handed to create() change in its transaction: once for a status,
+    never for an idempotent retry or a write that fails."""
+    accounts, repo = store_db.accounts(), store_db.statuses()
+    author = Account(id=new_id(), username="counted", email="counted@example.com", password_hash="x", created_at=NOW)
+    other = dataclasses.replace(author, id=new_id(), username="other", email="other@example.com", statuses_count=3)
+    await accounts.create(author)
+    await accounts.create(other)
+
+    def bump(s: Status) -> list[CountsChange]:
+        day = s.created_at.date()
+        return [CountsChange(author.id, statuses=1, last_status_at=day), CountsChange(other.id, statuses=-1)]
+
+    async def counts() -> tuple[int, int, dt.date | None]:
+        got, others = await accounts.get(author.id), await accounts.get(other.id)
+        return got.statuses_count, others.statuses_count, got.last_status_at
+
+    first = status(author.id, tags=("t",))
+    await repo.create(first, created(first), idempotency_key="once", counts=bump(first))
+    assert await counts() == (1, 2, first.created_at.date())
+    retry = status(author.id)
+    assert await repo.create(retry, created(retry), idempotency_key="once", counts=bump(retry)) == first.id
+    assert await counts() == (1, 2, first.created_at.date())
+    with pytest.raises(Exception):  # noqa: B017 - the driver's integrity error (the id is taken)
+        await repo.create(first, created(first), counts=bump(first))
+    twice = status(author.id, in_reply_to_id=first.id, in_reply_to_account_id=author.id)
+    merged = [*bump(twice), CountsChange(author.id, statuses=1)]  # one account twice: the sum
+    await repo.create(twice, created(twice), counts=merged)
+    assert await counts() == (3, 1, first.created_at.date())
+    assert (await repo.get(first.id)).replies_count == 1
+    assert await outbox_types(store_db) == ["StatusCreated", "StatusCreated"]
 
 
 async def test_replies_reblogs_edits_and_delete(store_db: StoreDb) -> None:

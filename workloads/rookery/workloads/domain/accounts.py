@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import html
 import re
+from collections.abc import Sequence
 
 from rookery.workloads.domain import errors
 
@@ -93,6 +94,41 @@ class Account:
     @property
     def is_staff(self) -> bool:
         return self.role in ("admin", "moderator")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CountsChange:
+    """Deltas of one account's counters (each kept at zero or above), and its newest post's day.
+
+    Other roles either ask the accounts role to apply one (``AccountsService.adjust_counts``), or
+    hand it to their own store's write, which applies it in the same transaction through the
+    accounts adapter (compose: the status, its outbox event and the author's ``statuses_count``
+    commit together); the caller then invalidates the account's cached entity."""
+
+    account_id: int
+    followers: int = 0
+    following: int = 0
+    statuses: int = 0
+    last_status_at: dt.date | None = None
+
+
+def merge_counts(changes: Sequence[CountsChange]) -> list[CountsChange]:
+    """One change per account (the sums, the latest day), in first-seen order."""
+    merged: dict[int, CountsChange] = {}
+    for change in changes:
+        seen = merged.get(change.account_id)
+        if seen is None:
+            merged[change.account_id] = change
+            continue
+        days = [d for d in (seen.last_status_at, change.last_status_at) if d is not None]
+        merged[change.account_id] = CountsChange(
+            change.account_id,
+            seen.followers + change.followers,
+            seen.following + change.following,
+            seen.statuses + change.statuses,
+            max(days) if days else None,
+        )
+    return list(merged.values())
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

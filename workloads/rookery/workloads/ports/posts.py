@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Literal, Protocol
 
+from rookery.workloads.domain.accounts import CountsChange
 from rookery.workloads.domain.conversations import Conversation
 from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.pagination import PageRequest
@@ -38,12 +39,14 @@ class StatusRepository(Protocol):
         events: OutboxEvents = (),
         idempotency_key: str | None = None,
         version: StatusEdit | None = None,
+        counts: Sequence[CountsChange] = (),
     ) -> int:
         """Store a status (and its first history version: ``version``, else the status's own fields
         and media ids); bumps the parent's replies_count or the original's reblogs_count; returns
         its id. With ``idempotency_key``, the key is stored in the same transaction, and a status
         its author already made with that key wins: nothing is written and that status's id is
-        returned."""
+        returned. ``counts``: the accounts' counter changes, applied in the same transaction
+        through the accounts adapter (the stores share one database)."""
         ...
 
     async def get(self, status_id: int) -> Status | None: ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rookery.workloads.domain.accounts import CountsChange
 from rookery.workloads.domain.events import INTERACTIONS, POSTS
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import (
@@ -18,6 +19,7 @@ from rookery.workloads.domain.statuses import (
 )
 from rookery.workloads.ids import new_id
 from rookery.workloads.ports.posts import ConversationMuteStore, InteractionStore
+from rookery.workloads.services.accounts import account_key
 from rookery.workloads.services.posts import PostsService, status_key
 from rookery.workloads.services.social import (
     FAVOURITED,
@@ -72,11 +74,11 @@ class InteractionsService:
             reblog_of_id=original.id,
         )
         payload = status_payload(reblog, reblog_account_id=original.account_id)
+        counted = CountsChange(actor_id, statuses=1, last_status_at=reblog.created_at.date())
         await self.posts.statuses.create(
-            reblog, [(POSTS, event(STATUS_CREATED, actor_id, payload, self.posts.tenant))]
+            reblog, [(POSTS, event(STATUS_CREATED, actor_id, payload, self.posts.tenant))], counts=[counted]
         )
-        await self.posts.accounts.adjust_counts(actor_id, statuses=1, last_status_at=reblog.created_at.date())
-        await self.posts.entities.invalidate([status_key(original.id)])
+        await self.posts.entities.invalidate([status_key(original.id), account_key(actor_id)])
         return reblog
 
     async def unreblog(self, actor_id: int, status_id: int) -> Status:

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol
 
+from rookery.workloads.domain.accounts import CountsChange
 from rookery.workloads.domain.edge import EntityKey
 from rookery.workloads.domain.events import POSTS
 from rookery.workloads.domain.graph import ViewerRelations
@@ -33,6 +34,7 @@ from rookery.workloads.ids import new_id
 from rookery.workloads.ports.edge import EntityCache
 from rookery.workloads.ports.graph import GraphStore
 from rookery.workloads.ports.posts import PollStore, StatusRepository
+from rookery.workloads.services.accounts import account_key
 from rookery.workloads.services.social import (
     STATUS_CREATED,
     STATUS_DELETED,
@@ -256,7 +258,12 @@ class PostsService:
         if poll is not None and self.polls is not None:  # first: whoever renders the status finds it
             await self.polls.create(_new_poll(status, poll))
         first = _version(status, status.created_at, attachments, poll)
-        made = await self.statuses.create(status, [(POSTS, created)], idempotency_key=idempotency_key, version=first)
+        # the author's statuses_count commits with the status and its event (the accounts role's
+        # counter, written through its adapter: the stores share one database)
+        counted = CountsChange(author_id, statuses=1, last_status_at=status.created_at.date())
+        made = await self.statuses.create(
+            status, [(POSTS, created)], idempotency_key=idempotency_key, version=first, counts=[counted]
+        )
         if made != status.id:  # a retry: the first try's status stands
             if poll is not None and self.polls is not None:
                 await self.polls.remove_for_status(status.id)
@@ -266,11 +273,10 @@ class PostsService:
             return earlier
         if media_ids and self.media is not None:
             await self.media.attach(author_id, media_ids, status.id)
-        await self.accounts.adjust_counts(author_id, statuses=1, last_status_at=status.created_at.date())
         touched = [status.id] if media_ids else []  # a read between the insert and the attach saw no media
         if parent is not None:
             touched.append(parent.id)  # its replies_count
-        await self.entities.invalidate(status_key(i) for i in touched)
+        await self.entities.invalidate([account_key(author_id), *(status_key(i) for i in touched)])
         return status
 
     async def edit(

@@ -180,15 +180,18 @@ class AccountViews:
     async def one(self, account_id: int) -> dict[str, Any] | None:
         return (await self.many([account_id])).get(account_id)
 
-    async def many(self, account_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """Fresh dicts (the caller may change them)."""
-        return {i: orjson.loads(body) for i, body in (await self.many_json(account_ids)).items()}
+    async def many(
+        self, account_ids: Sequence[int], read: dict[EntityKey, Fragment] | None = None
+    ) -> dict[int, dict[str, Any]]:
+        """Fresh dicts (the caller may change them); ``read``: as for ``many_json``."""
+        return {i: orjson.loads(body) for i, body in (await self.many_json(account_ids, read)).items()}
 
     async def many_json(
         self, account_ids: Sequence[int], read: dict[EntityKey, Fragment] | None = None
     ) -> dict[int, bytes]:
         """Account entities as JSON bytes; ``read``: fragments the caller already read in its own
-        round trip (a page reads statuses and accounts together)."""
+        round trip (a page reads statuses and accounts together), to which the ones rendered here
+        are added (a second call within the same render finds them)."""
         fragments = await self.fragments(account_ids, read)
         parts = {i: split_fragment(f) for i, f in fragments.items()}
         known = await emoji_json(self.emojis, {code for meta, _ in parts.values() for code in meta["e"]})
@@ -218,4 +221,5 @@ class AccountViews:
             fresh = {i: account_fragment(account, self.base_url) for i, account in loaded.items()}
             await self.entities.fill({account_key(i): (found[account_key(i)].version, f) for i, f in fresh.items()})
             bodies.update(fresh)
+            read.update((account_key(i), Fragment(found[account_key(i)].version, f)) for i, f in fresh.items())
         return bodies

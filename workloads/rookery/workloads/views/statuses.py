@@ -12,7 +12,7 @@ its statuses, the reblogged originals and the accounts when the timeline entries
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Protocol
 
 import orjson
@@ -128,7 +128,11 @@ class StatusViews:
         self.media = media
 
     async def _fragments(
-        self, ids: Sequence[int], read: dict[EntityKey, Fragment], known: dict[int, Status]
+        self,
+        ids: Sequence[int],
+        read: dict[EntityKey, Fragment],
+        known: dict[int, Status],
+        polled: Collection[int] | None = None,
     ) -> dict[int, tuple[dict[str, Any], bytes]]:
         unique = list(dict.fromkeys(ids))
         if not unique:
@@ -145,14 +149,21 @@ class StatusViews:
             else:
                 parts[status_id] = split_fragment(body)
         if missing:
-            fresh = await self._render_missing(missing, known)
+            fresh = await self._render_missing(missing, known, read, polled)
             # a status handed in (``known``) may predate the read: shown, but not cached
             cacheable = {status_key(i): (read[status_key(i)].version, f) for i, f in fresh.items() if i not in known}
             await self.entities.fill(cacheable)
             parts.update((i, split_fragment(f)) for i, f in fresh.items())
         return parts
 
-    async def _render_missing(self, missing: list[int], known: dict[int, Status]) -> dict[int, bytes]:
+    async def _render_missing(
+        self,
+        missing: list[int],
+        known: dict[int, Status],
+        read: dict[EntityKey, Fragment],
+        polled: Collection[int] | None = None,
+    ) -> dict[int, bytes]:
+        """``polled``: the statuses with a poll, when the caller knows (a status it just made)."""
         loaded = {i: known[i] for i in missing if i in known}
         rest = [i for i in missing if i not in loaded]
         if rest:
@@ -161,8 +172,11 @@ class StatusViews:
             return {}
         with_media = [s.id for s in loaded.values() if s.media_ids]
         media = await self.media.rendered_for_statuses(with_media) if self.media and with_media else {}
-        with_poll = await self.polls.for_statuses(list(loaded)) if self.polls is not None else {}
-        accounts = await self.accounts.many(sorted({a for s in loaded.values() for a in (s.account_id, *s.mentions)}))
+        with_poll: Collection[int] = set(polled) if polled is not None else {}
+        if polled is None and self.polls is not None:
+            with_poll = await self.polls.for_statuses(list(loaded))
+        wanted = sorted({a for s in loaded.values() for a in (s.account_id, *s.mentions)})
+        accounts = await self.accounts.many(wanted, read)
         fresh = {
             i: status_fragment(s, shown_media(s.media_ids, media.get(i, [])), self.base_url, i in with_poll, accounts)
             for i, s in loaded.items()
@@ -175,23 +189,28 @@ class StatusViews:
         viewer_id: int | None,
         known: Sequence[Status] = (),
         hints: Sequence[TimelineEntry] = (),
+        *,
+        polled: Collection[int] | None = None,
+        ask_flags: bool = True,
     ) -> list[bytes]:
         """Each status as JSON bytes, in the order of ``ids``; gone ones are left out. ``hints``:
         the timeline entries of ``ids``, whose originals and accounts are then read together with
-        the statuses (one cache round trip)."""
+        the statuses (one cache round trip), as are the accounts of the ``known`` statuses.
+        ``polled`` and ``ask_flags``: see ``created``."""
         wanted = [status_key(i) for i in ids]
         wanted += [status_key(e.reblog_of_id) for e in hints if e.reblog_of_id is not None]
         wanted += [account_key(a) for e in hints for a in (e.account_id, e.reblog_account_id) if a is not None]
+        wanted += [account_key(a) for s in known for a in (s.account_id, *s.mentions)]
         wanted = list(dict.fromkeys(wanted))
         read = dict(zip(wanted, await self.entities.read(wanted), strict=True)) if wanted else {}
         known_by_id = {s.id: s for s in known}
-        parts = await self._fragments(ids, read, known_by_id)
+        parts = await self._fragments(ids, read, known_by_id, polled)
         originals = [m["r"] for m, _ in parts.values() if m["r"] is not None and m["r"] not in parts]
         if originals:
             parts.update(await self._fragments(originals, read, known_by_id))
         accounts = await self.accounts.many_json(sorted({m["a"] for m, _ in parts.values()}), read)
         content_ids = [m["r"] if m["r"] is not None else i for i, (m, _) in parts.items()]
-        flags = await self.interactions.flags(viewer_id, content_ids)
+        flags = await self.interactions.flags(viewer_id, content_ids) if ask_flags else ViewerFlags()
         polls = await self._polls([i for i in content_ids if i in parts and parts[i][0]["p"]], viewer_id)
         emojis = await emoji_json(self.accounts.emojis, {c for m, _ in parts.values() for c in m["e"]})
         composed = (self._compose(i, parts, accounts, flags, viewer_id, polls, emojis) for i in ids)
@@ -281,6 +300,16 @@ class StatusViews:
             entities = [self._compose_plain(status)]
         shown = await apply_filters(self.filters, viewer_id, context, entities, drop_hidden=False)
         return shown[0]
+
+    async def created(self, status: Status, viewer_id: int, *, has_poll: bool) -> bytes:
+        """The status its author just made, as JSON bytes (compose's answer): nothing of it can be
+        cached yet, it has a poll only if the author gave one, and no one can have favourited,
+        reblogged, bookmarked or pinned it; only a reply can sit in a conversation the author
+        muted, so only then are the viewer's flags asked for."""
+        polled = [status.id] if has_poll else []
+        ask_flags = status.in_reply_to_id is not None
+        entities = await self._assembled([status.id], viewer_id, [status], polled=polled, ask_flags=ask_flags)
+        return entities[0] if entities else orjson.dumps(self._compose_plain(status))
 
     def _compose_plain(self, status: Status) -> dict[str, Any]:
         return {**render_base(status, [], self.base_url), "reblog": None, "emojis": [], "poll": None, "filtered": []}

@@ -289,6 +289,9 @@ class CassandraSession:
         params = list(params_list)
         if not params:
             return
+        if len(params) == 1:  # one write (the author's own timeline): no hop to a worker thread
+            await self.execute(key, params[0])
+            return
         with store_request("cassandra", "concurrent"):
             session = await self._ensure()
             statement = self._prepared[key]

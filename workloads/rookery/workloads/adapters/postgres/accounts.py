@@ -10,13 +10,36 @@ import asyncpg
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.sql import from_row, to_row
 from rookery.workloads.adapters.sql.dialect import POSTGRES
+from rookery.workloads.adapters.sql.paging import Params
 from rookery.workloads.adapters.sql.to_row import ACCOUNT_COLUMNS, ACCOUNT_NAMES, DIRECTORY_ORDER
-from rookery.workloads.domain.accounts import Account, AccountTaken, AccountUsage
+from rookery.workloads.domain.accounts import Account, AccountTaken, AccountUsage, CountsChange, merge_counts
 from rookery.workloads.domain.timelines import Marker
 
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def counts_update(p: Params, changes: Sequence[CountsChange]) -> str:
+    """The statement that applies counter changes (one per account after merging), its values
+    taken by ``p``: for ``adjust_counts``, or a data-modifying CTE of another role's write that
+    commits with it (PostgresStatusRepository.create)."""
+    merged = merge_counts(changes)
+    columns = (
+        p([c.account_id for c in merged]),
+        p([c.followers for c in merged]),
+        p([c.following for c in merged]),
+        p([c.statuses for c in merged]),
+        p([c.last_status_at for c in merged]),
+    )
+    return (
+        "UPDATE accounts AS a SET followers_count = GREATEST(0, a.followers_count + d.followers),"
+        " following_count = GREATEST(0, a.following_count + d.following),"
+        " statuses_count = GREATEST(0, a.statuses_count + d.statuses),"
+        " last_status_at = COALESCE(d.last_status_at, a.last_status_at)"
+        " FROM unnest({}::bigint[], {}::int[], {}::int[], {}::int[], {}::date[])"
+        " AS d(id, followers, following, statuses, last_status_at) WHERE a.id = d.id"
+    ).format(*columns)
 
 
 def _taken(exc: asyncpg.UniqueViolationError) -> AccountTaken:
@@ -94,17 +117,9 @@ class PostgresAccountRepository:
         statuses: int = 0,
         last_status_at: dt.date | None = None,
     ) -> None:
-        await self.db.execute(
-            "UPDATE accounts SET followers_count = GREATEST(0, followers_count + $2),"
-            " following_count = GREATEST(0, following_count + $3),"
-            " statuses_count = GREATEST(0, statuses_count + $4),"
-            " last_status_at = COALESCE($5, last_status_at) WHERE id = $1",
-            account_id,
-            followers,
-            following,
-            statuses,
-            last_status_at,
-        )
+        p = Params()
+        sql = counts_update(p, [CountsChange(account_id, followers, following, statuses, last_status_at)])
+        await self.db.execute(sql, *p.values)
 
     async def directory(self, order: str, limit: int, offset: int = 0) -> list[Account]:
         sql = (

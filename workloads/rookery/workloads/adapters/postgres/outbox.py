@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.adapters.sql.paging import Params
 from rookery.workloads.domain.events import Event, OutboxEvents
 from rookery.workloads.domain.unavailable import StoreUnavailable
 
@@ -43,6 +44,20 @@ class PostgresOutbox:
             [(stream, event.to_json()) for stream, event in events],
         )
         await conn.execute("SELECT pg_notify($1, '')", self.channel)
+
+    def insert_cte(self, p: Params, events: OutboxEvents) -> str:
+        """``append`` as parts of another write's single statement: the INSERT (a data-modifying
+        CTE, rows in the given order) and the final SELECT that wakes the relays at commit."""
+        streams = p([stream for stream, _ in events])
+        payloads = p([event.to_json() for _, event in events])
+        return (
+            "INSERT INTO outbox (stream, event) SELECT stream, event"
+            f" FROM unnest({streams}::text[], {payloads}::bytea[]) WITH ORDINALITY AS x(stream, event, n)"
+            " ORDER BY n"
+        )
+
+    def notify_select(self, p: Params) -> str:
+        return f"SELECT pg_notify({p(self.channel)}, '')"
 
     def notify(self) -> None:
         """In-process wake-up after a commit (the NOTIFY reaches relays in other processes)."""

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from rookery.workloads.adapters.postgres.accounts import counts_update
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
 from rookery.workloads.adapters.sql import from_row
 from rookery.workloads.adapters.sql.dialect import POSTGRES
 from rookery.workloads.adapters.sql.interactions import TABLES, InteractionTables, viewer_flags
 from rookery.workloads.adapters.sql.paging import Params, keyset, newest_first
+from rookery.workloads.domain.accounts import CountsChange
 from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import DIRECT, Status, StatusEdit, StatusQuery, ViewerFlags
@@ -34,14 +36,24 @@ async def _add_tags(conn: asyncpg.Connection, status: Status) -> None:
         )
 
 
-async def _add_edit(conn: asyncpg.Connection, edit: StatusEdit) -> None:
-    await conn.execute(
-        "INSERT INTO status_edits (status_id, text, content, spoiler_text, sensitive, created_at, media_ids,"
-        " media_descriptions, poll_options) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+EDIT_COLUMNS = (
+    "status_id, text, content, spoiler_text, sensitive, created_at, media_ids, media_descriptions, poll_options"
+)
+
+
+def _edit_values(edit: StatusEdit) -> tuple[object, ...]:
+    """A history row's values, in EDIT_COLUMNS' order."""
+    return (
         edit.status_id, edit.text, edit.content, edit.spoiler_text, edit.sensitive, edit.created_at,
         list(edit.media_ids), list(edit.media_descriptions),
         list(edit.poll_options) if edit.poll_options is not None else None,
     )  # fmt: skip
+
+
+async def _add_edit(conn: asyncpg.Connection, edit: StatusEdit) -> None:
+    await conn.execute(
+        f"INSERT INTO status_edits ({EDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", *_edit_values(edit)
+    )
 
 
 class PostgresStatusRepository:
@@ -55,9 +67,14 @@ class PostgresStatusRepository:
         events: OutboxEvents = (),
         idempotency_key: str | None = None,
         version: StatusEdit | None = None,
+        counts: Sequence[CountsChange] = (),
     ) -> int:
-        async with self.db.transaction() as tx:
-            if idempotency_key is not None:  # a concurrent twin waits here for the first to commit
+        p = Params()
+        sql = self._create_statement(p, status, events, counts, version)
+        if idempotency_key is None:  # one statement: its own transaction, one round trip
+            await self.db.execute(sql, *p.values)
+        else:
+            async with self.db.transaction() as tx:  # a concurrent twin waits here for the first to commit
                 owner = await tx.fetchval(
                     "INSERT INTO status_idempotency (account_id, key, status_id) VALUES ($1, $2, $3)"
                     " ON CONFLICT (account_id, key) DO UPDATE SET key = EXCLUDED.key RETURNING status_id",
@@ -65,36 +82,55 @@ class PostgresStatusRepository:
                 )  # fmt: skip
                 if owner != status.id:
                     return int(owner)
-            await tx.execute(
-                f"INSERT INTO statuses ({COLUMNS}) VALUES"
-                " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, 0, 0, 0, $16)",
-                status.id, status.account_id, status.text, status.content, status.visibility,
-                status.spoiler_text, status.sensitive, status.language, status.in_reply_to_id,
-                status.in_reply_to_account_id, status.reblog_of_id, list(status.mentions),
-                list(status.tags), list(status.media_ids), status.application, status.conversation_id,
-            )  # fmt: skip
-            await _add_tags(tx, status)
-            if status.in_reply_to_id is not None:
-                await tx.execute(
-                    "UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $1",
-                    status.in_reply_to_id,
-                )
-            if status.reblog_of_id is not None:
-                await tx.execute(
-                    "UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = $1", status.reblog_of_id
-                )
-            else:
-                await _add_edit(
-                    tx,
-                    version
-                    or StatusEdit(
-                        status.id, status.text, status.content, status.spoiler_text, status.sensitive,
-                        status.created_at, media_ids=status.media_ids,
-                    ),
-                )  # fmt: skip
-            await self.outbox.append(tx, events)
-        self.outbox.notify()
+                await tx.execute(sql, *p.values)
+        if events:
+            self.outbox.notify()
         return status.id
+
+    def _create_statement(
+        self,
+        p: Params,
+        status: Status,
+        events: OutboxEvents,
+        counts: Sequence[CountsChange],
+        version: StatusEdit | None,
+    ) -> str:
+        """The status, its tags, its first history version (a reblog has none), the parent's
+        replies_count or the original's reblogs_count, the outbox rows and the accounts' counters:
+        data-modifying CTEs of one statement, which commit (or fail) together."""
+        sid = p(status.id)
+        values = ", ".join(
+            [sid, *(p(v) for v in (
+                status.account_id, status.text, status.content, status.visibility, status.spoiler_text,
+                status.sensitive, status.language, status.in_reply_to_id, status.in_reply_to_account_id,
+                status.reblog_of_id, list(status.mentions), list(status.tags), list(status.media_ids),
+                status.application,
+            ))]
+        )  # fmt: skip
+        conversation = p(status.conversation_id)
+        parts = [f"INSERT INTO statuses ({COLUMNS}) VALUES ({values}, NULL, 0, 0, 0, {conversation})"]
+        if status.tags:
+            tags = p(list(status.tags))
+            parts.append(
+                f"INSERT INTO status_tags (tag, status_id) SELECT unnest({tags}::text[]), {sid} ON CONFLICT DO NOTHING"
+            )
+        if status.in_reply_to_id is not None:
+            parts.append(f"UPDATE statuses SET replies_count = replies_count + 1 WHERE id = {p(status.in_reply_to_id)}")
+        if status.reblog_of_id is not None:
+            parts.append(f"UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = {p(status.reblog_of_id)}")
+        else:
+            first = version or StatusEdit(
+                status.id, status.text, status.content, status.spoiler_text, status.sensitive,
+                status.created_at, media_ids=status.media_ids,
+            )  # fmt: skip
+            edit = ", ".join(p(v) for v in _edit_values(first)[1:])
+            parts.append(f"INSERT INTO status_edits ({EDIT_COLUMNS}) VALUES ({sid}, {edit})")
+        if events:
+            parts.append(self.outbox.insert_cte(p, events))
+        if counts:
+            parts.append(counts_update(p, counts))
+        ctes = ", ".join(f"w{i} AS ({part})" for i, part in enumerate(parts))
+        return f"WITH {ctes} " + (self.outbox.notify_select(p) if events else "SELECT 1")
 
     async def get(self, status_id: int) -> Status | None:
         row = await self.db.fetchrow(f"SELECT {COLUMNS} FROM statuses WHERE id = $1", status_id)

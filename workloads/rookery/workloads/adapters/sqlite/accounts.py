@@ -6,17 +6,39 @@ import datetime as dt
 import sqlite3
 from collections.abc import Sequence
 
+import aiosqlite
+
 from rookery.workloads.adapters.sql import from_row, to_row
 from rookery.workloads.adapters.sql.dialect import SQLITE
 from rookery.workloads.adapters.sql.to_row import ACCOUNT_COLUMNS, ACCOUNT_NAMES, DIRECTORY_ORDER
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.inline import InlineReader
-from rookery.workloads.domain.accounts import Account, AccountTaken, AccountUsage
+from rookery.workloads.domain.accounts import Account, AccountTaken, AccountUsage, CountsChange, merge_counts
 
 MIGRATIONS = load_migrations("accounts", 1)
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def apply_counts(tx: aiosqlite.Connection, changes: Sequence[CountsChange]) -> None:
+    """Counter changes within the caller's open transaction: ``adjust_counts``'s own, or another
+    role's write on the shared database that commits with them (SqliteStatusRepository.create)."""
+    await tx.executemany(
+        "UPDATE accounts SET followers_count = MAX(0, followers_count + ?),"
+        " following_count = MAX(0, following_count + ?), statuses_count = MAX(0, statuses_count + ?),"
+        " last_status_at = COALESCE(?, last_status_at) WHERE id = ?",
+        [
+            (
+                c.followers,
+                c.following,
+                c.statuses,
+                c.last_status_at.isoformat() if c.last_status_at else None,
+                c.account_id,
+            )
+            for c in merge_counts(changes)
+        ],
+    )
 
 
 class SqliteAccountRepository:
@@ -93,18 +115,7 @@ class SqliteAccountRepository:
         last_status_at: dt.date | None = None,
     ) -> None:
         async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE accounts SET followers_count = MAX(0, followers_count + ?),"
-                " following_count = MAX(0, following_count + ?), statuses_count = MAX(0, statuses_count + ?),"
-                " last_status_at = COALESCE(?, last_status_at) WHERE id = ?",
-                (
-                    followers,
-                    following,
-                    statuses,
-                    last_status_at.isoformat() if last_status_at else None,
-                    account_id,
-                ),
-            )
+            await apply_counts(tx, [CountsChange(account_id, followers, following, statuses, last_status_at)])
 
     async def directory(self, order: str, limit: int, offset: int = 0) -> list[Account]:
         sql = (

@@ -12,9 +12,11 @@ import orjson
 from rookery.workloads.adapters.sql import from_row
 from rookery.workloads.adapters.sql.dialect import SQLITE
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
+from rookery.workloads.adapters.sqlite.accounts import apply_counts
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
+from rookery.workloads.domain.accounts import CountsChange
 from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import DIRECT, Status, StatusEdit, StatusQuery
@@ -46,6 +48,7 @@ class SqliteStatusRepository:
         events: OutboxEvents = (),
         idempotency_key: str | None = None,
         version: StatusEdit | None = None,
+        counts: Sequence[CountsChange] = (),
     ) -> int:
         async with self.db.transaction() as tx:
             if idempotency_key is not None:
@@ -88,6 +91,8 @@ class SqliteStatusRepository:
             else:
                 await self._add_edit(tx, version or _edit_of(status, status.created_at))
             await self.outbox.append(tx, events)
+            if counts:
+                await apply_counts(tx, counts)
         self.outbox.notify()
         return status.id
 

@@ -19,7 +19,7 @@ from rookery.workloads.api.deps import (
 )
 from rookery.workloads.api.errors import ApiError, Forbidden, Unprocessable
 from rookery.workloads.api.params import Params, read_params
-from rookery.workloads.api.responses import JsonResponse, Response
+from rookery.workloads.api.responses import JsonResponse, RawJsonResponse, Response
 from rookery.workloads.api.social import path_id
 from rookery.workloads.domain.media import MediaChange
 from rookery.workloads.domain.polls import MAX_OPTIONS, PollDraft
@@ -155,12 +155,14 @@ async def create_status(
         )  # fmt: skip
         found = await scheduled.schedule(ctx.user_id, later, parse_scheduled_at(scheduled_at))
         return JsonResponse(render_scheduled(found, (await scheduled.media_of([found])).get(found.id, [])))
+    key = request.headers.get("idempotency-key")  # the gateway's replay is in Redis: this one lasts
     status = await posts.create(
-        ctx.user_id, draft, application=application, media_ids=media_ids, poll=poll,
-        idempotency_key=request.headers.get("idempotency-key"),  # the gateway's replay is in Redis: this one lasts
-    )  # fmt: skip
+        ctx.user_id, draft, application=application, media_ids=media_ids, poll=poll, idempotency_key=key
+    )
     await feed.deliver_to_author(status)
-    return JsonResponse(await views.one(status, ctx.user_id))
+    if key is not None:  # perhaps the first try's status, made earlier: rendered like any other
+        return JsonResponse(await views.one(status, ctx.user_id))
+    return RawJsonResponse(await views.created(status, ctx.user_id, has_poll=poll is not None))
 
 
 @router.get("/api/v1/statuses", summary="Several statuses by id", responses=STATUSES)
