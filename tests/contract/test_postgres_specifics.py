@@ -126,6 +126,27 @@ async def test_notify_wakes_a_relay_waiting_on_another_connection(pg_session_dsn
         await db.close()
 
 
+async def test_a_listening_relay_is_woken_by_the_commit_alone(pg_session_dsn: str) -> None:
+    """In the writer's own process: while it LISTENs, the in-process wake-up is left to the commit's
+    NOTIFY (one wake-up a commit, not two); before it listens, notify() wakes it."""
+    db = await fresh(pg_session_dsn)
+    outbox = PostgresOutbox(db, channel=f"{db.schema}_outbox")
+    outbox.notify()
+    await asyncio.wait_for(outbox.wait(10), 2)  # not listening yet: the in-process wake-up
+    await outbox.wait(0.01)  # listening now (its first wait returns at once: rows may be pending)
+    outbox.notify()
+    waiting = asyncio.create_task(outbox.wait(10))
+    await asyncio.sleep(0.1)
+    assert not waiting.done()  # a notify() without a commit wakes nobody while it listens
+    async with db.transaction() as conn:
+        await outbox.append(conn, [(POSTS, Event("StatusCreated", "1", {}))])
+    outbox.notify()
+    await asyncio.wait_for(waiting, 2)  # the commit's NOTIFY, long before the 10 s poll
+    assert len(await outbox.pending(10)) == 1
+    await outbox.close()
+    await db.close()
+
+
 async def test_statement_timeout_and_dead_server_are_store_unavailable(pg_session_dsn: str) -> None:
     db = PostgresDatabase(pg_session_dsn, statement_timeout_ms=200)
     with pytest.raises(StoreUnavailable, match="QueryCanceled"):

@@ -105,6 +105,29 @@ async def test_one_subscription_many_channels(realtime: Pair) -> None:
         await listener.close()
 
 
+async def test_publish_many_reaches_each_channel_once(realtime: Pair) -> None:
+    one, two = realtime
+    cats, dogs = Listener(two, ["hashtag:cats"]), Listener(two, ["hashtag:dogs", "public"])
+    try:
+        await until_subscribed(lambda: one.publish_many(["hashtag:cats", "public"], b"ping"), [cats, dogs])
+        await one.publish_many([], b"msg-none")
+        await one.publish_many(["hashtag:cats", "hashtag:dogs", "public", "user:9"], b"msg-all")
+        await eventually(lambda: len(dogs.payloads()) == 2, timeout_s=10, what="the message on both channels")
+        await one.publish("hashtag:cats", b"msg-end")  # after everything before it, on the same connection
+        await eventually(lambda: len(cats.payloads()) == 2, timeout_s=10, what="the closing message")
+        assert [item for item in cats.got if item[1].startswith(b"msg")] == [
+            ("hashtag:cats", b"msg-all"),
+            ("hashtag:cats", b"msg-end"),
+        ]
+        assert sorted(item for item in dogs.got if item[1].startswith(b"msg")) == [
+            ("hashtag:dogs", b"msg-all"),
+            ("public", b"msg-all"),
+        ]
+    finally:
+        await cats.close()
+        await dogs.close()
+
+
 async def test_closed_subscription_stops_receiving(realtime: Pair) -> None:
     one, _ = realtime
     listener = Listener(one, ["chat:5"])

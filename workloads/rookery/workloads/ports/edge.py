@@ -75,6 +75,10 @@ class Realtime(Protocol):
 
     async def publish(self, channel: str, message: bytes) -> None: ...
 
+    async def publish_many(self, channels: Sequence[str], message: bytes) -> None:
+        """One message on several channels (a status to its audience's streams), in one round trip."""
+        ...
+
     def subscribe(self, channels: list[str]) -> AsyncIterator[tuple[str, bytes]]: ...
 
     def listen(self) -> RealtimeListener:

@@ -95,8 +95,7 @@ class StreamingPublisher:
                 status.in_reply_to_account_id,
             )
             channels.extend(f"list:{found.id}" for found in await self.lists(entry))
-        for channel in channels:
-            await self.realtime.publish(channel, message)
+        await self.realtime.publish_many(channels, message)
 
     async def _channels(self, status: Status) -> list[str]:
         channels = [f"user:{i}" for i in sorted(await self._home(status))]
@@ -127,10 +126,10 @@ class StreamingPublisher:
             audience = home_recipients(author, (), visibility=DIRECT, mentioned=payload.get("mentions", ()))
         else:
             audience = home_recipients(author, await self.graph.follower_ids(author), visibility="public")
-        for account_id in sorted(audience):
-            await self.realtime.publish(f"user:{account_id}", message)
+        channels = [f"user:{account_id}" for account_id in sorted(audience)]
         if payload.get("visibility") == PUBLIC:
-            await self.realtime.publish("public", message)
+            channels.append("public")
+        await self.realtime.publish_many(channels, message)
 
     async def on_notification(self, event: Event) -> None:
         if event.type != NOTIFICATION_CREATED or self.notifications is None:

@@ -53,6 +53,10 @@ class MemoryRealtime:
         for listener in list(self._listeners.get(channel, ())):
             listener.deliver(channel, message)
 
+    async def publish_many(self, channels: Sequence[str], message: bytes) -> None:
+        for channel in channels:
+            await self.publish(channel, message)
+
     def listen(self) -> MemoryListener:
         return MemoryListener(self)
 

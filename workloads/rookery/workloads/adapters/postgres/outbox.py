@@ -4,9 +4,10 @@ Stores call ``append(conn, events)`` inside their ``PostgresDatabase.transaction
 issues ``NOTIFY`` on the tenant's channel, which PostgreSQL delivers at commit, so every relay
 (in any process) wakes right after the commit; polling is only the fallback.
 
-Several relays may run: ``claim()`` takes the oldest unclaimed rows ``FOR UPDATE SKIP LOCKED`` in
-a transaction held while they are published and deleted at its end. A relay that dies mid-batch
-rolls back and another one publishes those rows again (consumers skip repeats by event id).
+Several relays may run: ``claim()`` deletes the oldest unclaimed rows (``FOR UPDATE SKIP LOCKED``)
+in a transaction held while they are published and committed at its end. A relay that dies
+mid-batch rolls back, the rows come back, and another one publishes them again (consumers skip
+repeats by event id).
 """
 
 from __future__ import annotations
@@ -60,8 +61,11 @@ class PostgresOutbox:
         return f"SELECT pg_notify({p(self.channel)}, '')"
 
     def notify(self) -> None:
-        """In-process wake-up after a commit (the NOTIFY reaches relays in other processes)."""
-        self._wakeup.set()
+        """In-process wake-up after a commit, needed only while this process does not LISTEN: a
+        listening relay is woken by the commit's NOTIFY itself, and waking it twice made it claim
+        again for nothing (BEGIN, SELECT, COMMIT: three round trips a compose)."""
+        if self._listener is None or self._listener.is_closed():
+            self._wakeup.set()
 
     # -- the relay's side ------------------------------------------------------------------------
 
@@ -77,16 +81,14 @@ class PostgresOutbox:
     @contextlib.asynccontextmanager
     async def claim(self, limit: int) -> AsyncIterator[list[tuple[int, str, Event]]]:
         """The oldest rows no other relay holds; deleted when the block exits without error."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction() as conn:  # deleted now, restored by the rollback of a failure
             rows = await conn.fetch(
-                "SELECT id, stream, event FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", limit
+                "DELETE FROM outbox WHERE id IN"
+                " (SELECT id FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING id, stream, event",
+                limit,
             )
             claimed = [(row["id"], row["stream"], Event.from_json(row["event"])) for row in rows]
-            yield claimed
-            if claimed:
-                await conn.execute(
-                    "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [row_id for row_id, _, _ in claimed]
-                )
+            yield sorted(claimed, key=lambda row: row[0])
 
     async def wait(self, timeout_s: float) -> None:
         try:

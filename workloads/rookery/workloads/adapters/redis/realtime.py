@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 
 from rookery.workloads.adapters.redis.keys import guard
 
@@ -24,6 +25,18 @@ class RedisRealtime:
     async def publish(self, channel: str, message: bytes) -> None:
         with guard():
             await self._redis.publish(self._prefix + channel, message)
+
+    async def publish_many(self, channels: Sequence[str], message: bytes) -> None:
+        if not channels:
+            return
+        with guard():
+            if isinstance(self._redis, RedisCluster):  # its pipelines refuse PUBLISH: all at once instead
+                await asyncio.gather(*(self._redis.publish(self._prefix + channel, message) for channel in channels))
+                return
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for channel in channels:
+                    pipe.publish(self._prefix + channel, message)
+                await pipe.execute()
 
     def listen(self) -> RedisListener:
         return RedisListener(self._redis, self._prefix)
