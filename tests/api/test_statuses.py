@@ -59,6 +59,17 @@ async def test_the_compose_answer_is_the_status_a_read_gives(api: Api) -> None:
     assert me.json()["statuses_count"] == 3 and me.json()["last_status_at"] is not None
 
 
+async def test_a_post_without_visibility_takes_the_authors_default(api: Api) -> None:
+    alice = await api.make_user("alice")
+    changed = await api.client.patch(
+        "/api/v1/accounts/update_credentials", headers=alice.headers, json={"source": {"privacy": "unlisted"}}
+    )
+    assert changed.status_code == 200, changed.text
+    assert (await post(api, alice, "no visibility given"))["visibility"] == "unlisted"
+    assert (await post(api, alice, "empty", visibility=""))["visibility"] == "unlisted"
+    assert (await post(api, alice, "given", visibility="public"))["visibility"] == "public"
+
+
 async def test_form_encoded_post_and_default_visibility(api: Api) -> None:
     alice = await api.make_user("alice")
     response = await api.client.post(

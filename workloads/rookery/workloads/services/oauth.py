@@ -39,6 +39,7 @@ INVALID_GRANT = (
     " used in the authorization request, or was issued to another client."
 )
 CODE_TTL = dt.timedelta(minutes=10)
+APPS_KEPT = 4096  # registered apps each process keeps (the oldest read first out)
 log = logging.getLogger("rookery.oauth")
 
 
@@ -105,6 +106,7 @@ class OAuthService:
         self.validator = validator
         self.lifetimes = lifetimes
         self.realtime = realtime  # the other replicas' deny lists
+        self._apps: dict[int, OAuthApp] = {}
 
     async def load_revocations(self) -> None:
         self.validator.load_revoked(await self.store.revoked_since(_now()))
@@ -140,7 +142,16 @@ class OAuthService:
         return app
 
     async def app(self, app_id: int) -> OAuthApp | None:
-        return await self.store.app(app_id)
+        """Apps are never changed nor deleted once registered: kept in this process after the first
+        read (compose names its app on every post)."""
+        found = self._apps.get(app_id)
+        if found is None:
+            found = await self.store.app(app_id)
+            if found is not None:
+                if len(self._apps) >= APPS_KEPT:
+                    self._apps.pop(next(iter(self._apps)))
+                self._apps[app_id] = found
+        return found
 
     async def client(self, client_id: str | None) -> OAuthApp:
         app = await self.store.app_by_client_id(client_id) if client_id else None

@@ -138,8 +138,11 @@ async def create_status(
     ctx: AuthContext = Depends(require_user("write:statuses")),
 ) -> Response:
     params = await read_params(request)
-    author = await accounts.get(ctx.user_id)
-    draft = draft_of(params, author.privacy if author else "public")
+    default_visibility = "public"
+    if not params.text("visibility", None):  # only then is the author's default privacy needed
+        author = await accounts.get(ctx.user_id)
+        default_visibility = author.privacy if author else "public"
+    draft = draft_of(params, default_visibility)
     media_ids = media_ids_of(params)
     application = None
     if ctx.app_id is not None and (app := await oauth.app(ctx.app_id)) is not None:
