@@ -8,7 +8,10 @@ PYTHONPATH); every (mode, variant) server runs at once on a fresh tenant, seeded
 (an author with 20 followers). Then, round by round and alternating between the variants:
   peak:  wrk -t1 -c16 POST /api/v1/statuses as the author (closed loop), requests/s;
   70%:   bench.loadgen at 0.7 of that round's peak (open loop, coordinated-omission corrected),
-         achieved req/s and p50/p95/p99.
+         achieved req/s and p50/p95/p99;
+  fixed: with ``--rates``, bench.loadgen at each of those rates too.
+After each phase the server is left to go idle (its consumers catch up; the seconds are reported
+as ``settle_s``): in ``serve --role all`` the consumers share the process with the requests.
 ``--trips N``: then N composes one at a time on each production server, with the round trips to
 each store counted in the server (bench/tripcount), split into the request's own and the
 background's (relay, consumers), per compose. Not a test: no pass/fail.
@@ -28,7 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -146,7 +149,12 @@ def settle(server: Server, idle_share: float = 0.05, limit_s: float = 120.0) -> 
 
 
 def peak_and_latency(
-    server: Server, tmp: pathlib.Path, seconds: int, connections: int, profile: pathlib.Path | None = None
+    server: Server,
+    tmp: pathlib.Path,
+    seconds: int,
+    connections: int,
+    profile: pathlib.Path | None = None,
+    rates: Sequence[float] = (),
 ) -> dict[str, Any]:
     lua = tmp / f"compose-{server.mode}-{server.variant}.lua"
     lua.write_text(COMPOSE_LUA.format(token=server.token))
@@ -174,7 +182,16 @@ def peak_and_latency(
     ).stdout  # fmt: skip
     at_70 = json.loads(out.strip().splitlines()[-1])
     at_70["settle_s"] = settle(server)
-    return {"peak": peak, "at_70": at_70}
+    steady = {}
+    for fixed in rates:  # open loop at fixed rates: the latency where the background keeps up
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.loadgen", "--spec", str(spec), "--rate", str(fixed),
+             "--seconds", str(seconds), "--connections", "64"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        steady[str(fixed)] = json.loads(out.strip().splitlines()[-1])
+        steady[str(fixed)]["settle_s"] = settle(server)
+    return {"peak": peak, "at_70": at_70, "fixed": steady}
 
 
 def summary(rounds: list[dict[str, Any]]) -> dict[str, float]:
@@ -190,6 +207,14 @@ def summary(rounds: list[dict[str, Any]]) -> dict[str, float]:
         "p95_ms": median(r["at_70"]["p95_ms"] for r in rounds),
         "p99_ms": median(r["at_70"]["p99_ms"] for r in rounds),
         "errors": sum(sum(r["at_70"]["errors"].values()) + r["peak"]["non_2xx"] for r in rounds),
+        **{
+            f"p50_ms_at_{rate}": median(r["fixed"][rate]["p50_ms"] for r in rounds)
+            for rate in (rounds[0]["fixed"] if rounds else {})
+        },
+        **{
+            f"p99_ms_at_{rate}": median(r["fixed"][rate]["p99_ms"] for r in rounds)
+            for rate in (rounds[0]["fixed"] if rounds else {})
+        },
     }
 
 
@@ -201,11 +226,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--trips", type=int, default=0)
+    parser.add_argument("--rates", default="", help="also open loop at these fixed rates (req/s), comma-separated")
     parser.add_argument("--profile", type=pathlib.Path, help="py-spy the first round's peak into this folder")
     parser.add_argument("--out", default="bench/results/compose_ab.json")
     args = parser.parse_args()
     variants = [(name, pathlib.Path(root).resolve()) for name, root in (v.split("=", 1) for v in args.variant)]
     modes = args.modes.split(",")
+    rates = [float(r) for r in args.rates.split(",") if r]
     stack = stack_env() if "production" in modes else {}
     report: dict[str, Any] = {"argv": sys.argv[1:], "load_average_before": os.getloadavg()[0], "rounds": []}
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -222,7 +249,7 @@ def main() -> int:
                     profile = args.profile if round_ == 0 and server.mode == "production" else None
                     if profile is not None:
                         profile.mkdir(parents=True, exist_ok=True)
-                    result = peak_and_latency(server, tmp, args.seconds, args.connections, profile)
+                    result = peak_and_latency(server, tmp, args.seconds, args.connections, profile, rates)
                     result.update(mode=server.mode, variant=server.variant, round=round_)
                     print(json.dumps(result), flush=True)
                     report["rounds"].append(result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -162,10 +163,14 @@ async def create_status(
     status = await posts.create(
         ctx.user_id, draft, application=application, media_ids=media_ids, poll=poll, idempotency_key=key
     )
-    await feed.deliver_to_author(status)
     if key is not None:  # perhaps the first try's status, made earlier: rendered like any other
+        await feed.deliver_to_author(status)
         return JsonResponse(await views.one(status, ctx.user_id))
-    return RawJsonResponse(await views.created(status, ctx.user_id, has_poll=poll is not None))
+    # the author's own timeline and the answer need nothing of each other: written while it renders
+    _, body = await asyncio.gather(
+        feed.deliver_to_author(status), views.created(status, ctx.user_id, has_poll=poll is not None)
+    )
+    return RawJsonResponse(body)
 
 
 @router.get("/api/v1/statuses", summary="Several statuses by id", responses=STATUSES)
