@@ -15,6 +15,9 @@ def make_image(ctx: StackContext, *, load: bool = True, force: bool = False) -> 
     started = time.monotonic()
     ensure_tools(ctx)
     with locked(ctx):
+        leftovers = build.remove_leftover_containers()
+        if leftovers:
+            print(f"image: removed {leftovers} working containers that killed builds left behind")
         base.build(ctx)
         web.build(ctx)
         digest = build.context_digest(base_id=image_id(BASE_IMAGE) or "")

@@ -63,6 +63,20 @@ def parse_layers(lines: Sequence[str]) -> list[str]:
     return ids
 
 
+def remove_leftover_containers() -> int:
+    """Remove the working containers a killed build left behind (a build removes its own when it
+    ends; with vfs each holds a whole copy of the tree, and the images under them cannot be pruned:
+    nine such left this machine's disk full). Call it holding the build lock, when no build of ours
+    runs; returns how many went."""
+    listed = subprocess.run(
+        ["buildah", *STORAGE, "containers", "--quiet", "--all"], capture_output=True, text=True, timeout=120
+    )
+    ids = listed.stdout.split() if listed.returncode == 0 else []
+    for container in ids:
+        subprocess.run(["buildah", *STORAGE, "rm", container], capture_output=True, timeout=600, check=False)
+    return len(ids)
+
+
 def prune_previous(ctx: StackContext, built: Built) -> int:
     """Remove the images of make image's previous build that this one did not reuse (with vfs each
     is a whole copy of the tree: a few GB per build), newest first; returns how many went. Only

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from e2e.image import BASE_IMAGE, IMAGE, STORAGE, base, build, labels, locked
+from e2e.image import BASE_IMAGE, IMAGE, STORAGE, base, build, buildah, ensure_tools, labels, locked
 from e2e.image.__main__ import make_image
 from e2e.stack.service import StackContext
 
@@ -84,6 +84,18 @@ def test_buildahs_output_is_read_step_by_step() -> None:
 # the first test that asks for ``built`` pays a cold build in its setup (7-10 minutes on this machine:
 # the Debian base, then every Python package), beyond the suite's 300 s default per test
 COLD_BUILD = pytest.mark.timeout(1800)
+
+
+def test_a_killed_builds_working_containers_are_removed() -> None:
+    """What a build killed mid-way leaves (its working container, a whole tree with vfs) goes at
+    the next make image: nine of them once filled this machine's disk and failed the build."""
+    ctx = StackContext.default()
+    ensure_tools(ctx)
+    with locked(ctx):
+        left = buildah("from", "scratch").strip()
+        assert build.remove_leftover_containers() >= 1
+        names = buildah("containers", "--all", "--noheading", "--format", "{{.ContainerName}}").split()
+        assert left not in names
 
 
 @pytest.fixture(scope="module")

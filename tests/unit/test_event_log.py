@@ -151,6 +151,30 @@ async def test_nothing_committed_is_lost_across_a_restart(db: Database) -> None:
     assert handled == [0, 1, 2] and again[-2:] == [3, 4] and set(again) <= {2, 3, 4}
 
 
+async def test_a_stop_finishes_the_batch_in_flight(db: Database) -> None:
+    """Stopped while publishing, the relay finishes the batch and marks it: a clean stop leaves
+    nothing to publish again (a cancel between publish and mark once left all five pending)."""
+    box = outbox.SqliteOutbox(db)
+    repo = statuses.SqliteStatusRepository(db, box)
+    for i in range(5):
+        await repo.create(a_status(), [(POSTS, Event(type="StatusCreated", key="0", payload={"i": i}))])
+    published: list[int] = []
+    first = asyncio.Event()
+
+    class SlowBus:
+        async def publish(self, stream: str, event: Event) -> None:
+            first.set()
+            await asyncio.sleep(0.05)
+            published.append(event.payload["i"])
+
+    relay = OutboxRelay(box, SlowBus(), poll_interval_s=0.05)  # type: ignore[arg-type]
+    await relay.start()
+    await first.wait()
+    await relay.stop()
+    assert published == [0, 1, 2, 3, 4]
+    assert await box.pending(10) == []
+
+
 async def test_compaction_keeps_what_a_group_still_needs(db: Database) -> None:
     bus = eventlog.SqliteEventBus(db, partitions=1, poll_interval_s=0.05)
     fast: list[int] = []

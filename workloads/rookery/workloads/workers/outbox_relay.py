@@ -40,6 +40,8 @@ class OutboxRelay:
         self.batch = batch
         self.poll_interval_s = poll_interval_s
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._busy = False  # publishing a batch: a stop lets it finish and mark what it published
 
     async def relay_once(self) -> int:
         """Publish up to ``batch`` pending rows in order; returns how many were published."""
@@ -53,27 +55,45 @@ class OutboxRelay:
         return len(rows)
 
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
+            failed = False
+            self._busy = True
             try:
-                while await self.relay_once() == self.batch:
+                while await self.relay_once() == self.batch and not self._stopping:
                     pass
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("outbox relay failed; retrying")
+                failed = True
+            finally:
+                self._busy = False
+            if self._stopping:
+                return
+            if failed:
                 await asyncio.sleep(self.poll_interval_s)
             await self.outbox.wait(self.poll_interval_s)
 
     async def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self.run(), name="outbox-relay")
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def stop(self, grace_s: float = 10.0) -> None:
+        """Stop relaying. A batch being published is finished and marked first (up to ``grace_s``),
+        so a clean stop publishes nothing twice; waiting for work is simply cancelled."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        if self._busy:
+            done, _ = await asyncio.wait({task}, timeout=grace_s)
+            if not done:  # a bus that does not answer: the rows go again after the restart
+                task.cancel()
+        else:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 class ClaimingOutbox(Outbox, Protocol):
