@@ -1,6 +1,7 @@
-"""Counts a server's round trips to its stores, split into "request" (inside an HTTP request's task)
-and "background" (workers, relays, consumers, driver threads). Not imported by Rookery itself:
-bench/compose_trips.py puts this folder on the server's PYTHONPATH (a ``sitecustomize``).
+"""Counts a server's round trips to its stores, split into "request" (inside an HTTP request's task
+or a task it started) and "background" (workers, relays, consumers) or "thread" (driver threads,
+``asyncio.to_thread``). Not imported by Rookery itself:
+bench/compose_ab.py (--trips) puts this folder on the server's PYTHONPATH (a ``sitecustomize``).
 
 SIGUSR1 writes the counts since the last signal to ``$ROOKERY_TRIPS_OUT`` (JSON) and resets them.
 What counts as one round trip:
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import json
 import os
 import signal
@@ -24,16 +26,18 @@ COUNTS: collections.Counter[str] = collections.Counter()
 DETAIL = bool(os.environ.get("ROOKERY_TRIPS_DETAIL"))  # also by asking function
 
 
+IN_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar("in_request", default=False)
+
+
 def _where() -> str:
+    """"request" inside an HTTP request's task or a task it started (they inherit its context)."""
     try:
         task = asyncio.current_task()
     except RuntimeError:
         return "thread"
     if task is None:
         return "thread"
-    coro = task.get_coro()
-    name = getattr(coro, "__qualname__", "")
-    return "request" if name.endswith("run_asgi") else "background"
+    return "request" if IN_REQUEST.get() else "background"
 
 
 def _caller() -> str:
@@ -81,7 +85,22 @@ def _dump(*_: Any) -> None:
     COUNTS.clear()
 
 
+def _mark_requests() -> None:
+    from uvicorn.protocols.http import h11_impl, httptools_impl
+
+    for module in (httptools_impl, h11_impl):
+        cycle = module.RequestResponseCycle
+        original = cycle.run_asgi
+
+        async def run_asgi(self: Any, app: Any, _original: Any = original) -> None:
+            IN_REQUEST.set(True)
+            await _original(self, app)
+
+        cycle.run_asgi = run_asgi
+
+
 def install() -> None:
+    _mark_requests()
     import asyncpg.connection
     import redis.asyncio.connection
     from aiokafka import AIOKafkaProducer
