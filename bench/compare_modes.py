@@ -93,18 +93,7 @@ def run_mode(mode: str, seconds: int, connections: int, stack: dict[str, str]) -
         if mode == "embedded":
             argv = [str(rookery), "up", "--port", str(port), "--data-dir", f"{tmp}/data"]
         else:
-            tenant = "bench" + uuid.uuid4().hex[:8]
-            env.update(stack)
-            env.update(tenant_keys())  # what the operator's <tenant>-keys Secret gives every pod
-            env.update(
-                ROOKERY_TENANT=tenant,
-                ROOKERY_POSTGRES_SCHEMA=tenant,
-                ROOKERY_CASSANDRA_KEYSPACE=tenant,
-                ROOKERY_CASSANDRA_CREATE_KEYSPACE="true",
-                ROOKERY_KAFKA_CREATE_TOPICS="true",
-                ROOKERY_DATA_DIR=f"{tmp}/data",
-                ROOKERY_PUBLIC_URL=f"http://127.0.0.1:{port}",
-            )
+            env.update(tenant_env(stack, "bench", f"{tmp}/data", f"http://127.0.0.1:{port}"))
             subprocess.run([str(rookery), "migrate"], env=env, check=True, capture_output=True)
             argv = [str(rookery), "serve", "--role", "all", "--port", str(port)]
         server = subprocess.Popen(argv, env=env)
@@ -124,6 +113,23 @@ def run_mode(mode: str, seconds: int, connections: int, stack: dict[str, str]) -
             if mode == "production":
                 drop_keyspace(env)
     return {"home_timeline": home, "compose": compose}
+
+
+def tenant_env(stack: dict[str, str], prefix: str, data_dir: str, public_url: str) -> dict[str, str]:
+    """A fresh tenant on the stack's servers (schema, keyspace and topics made on first use), with
+    the keys the operator's <tenant>-keys Secret gives every pod."""
+    tenant = prefix + uuid.uuid4().hex[:8]
+    return {
+        **stack,
+        **tenant_keys(),
+        "ROOKERY_TENANT": tenant,
+        "ROOKERY_POSTGRES_SCHEMA": tenant,
+        "ROOKERY_CASSANDRA_KEYSPACE": tenant,
+        "ROOKERY_CASSANDRA_CREATE_KEYSPACE": "true",
+        "ROOKERY_KAFKA_CREATE_TOPICS": "true",
+        "ROOKERY_DATA_DIR": data_dir,
+        "ROOKERY_PUBLIC_URL": public_url,
+    }
 
 
 def drop_keyspace(env: dict[str, str]) -> None:

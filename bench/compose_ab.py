@@ -30,15 +30,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
 
 from bench.common import FAST_ENV, free_port, wait_ready, write_report, wrk_latency
-from bench.compare_modes import COMPOSE_LUA, drop_keyspace, registrar, stack_env
-from e2e.production_support import tenant_keys
+from bench.compare_modes import COMPOSE_LUA, drop_keyspace, registrar, stack_env, tenant_env
 
 TRIPCOUNT = pathlib.Path(__file__).with_name("tripcount")
 FOLLOWERS = 20
@@ -59,18 +57,7 @@ class Server:
             argv = [sys.executable, "-m", "rookery.workloads.cli", "up", "--port", str(self.port)]
             argv += ["--data-dir", str(data)]
         else:
-            tenant = "cab" + uuid.uuid4().hex[:8]
-            env.update(stack)
-            env.update(tenant_keys())
-            env.update(
-                ROOKERY_TENANT=tenant,
-                ROOKERY_POSTGRES_SCHEMA=tenant,
-                ROOKERY_CASSANDRA_KEYSPACE=tenant,
-                ROOKERY_CASSANDRA_CREATE_KEYSPACE="true",
-                ROOKERY_KAFKA_CREATE_TOPICS="true",
-                ROOKERY_DATA_DIR=str(data),
-                ROOKERY_PUBLIC_URL=self.base,
-            )
+            env.update(tenant_env(stack, "cab", str(data), self.base))
             if count:  # the round-trip counter costs a little on every call: only when asked for
                 env.update(ROOKERY_TRIPS_OUT=str(self.trips_out), PYTHONPATH=os.pathsep.join([str(TRIPCOUNT), *paths]))
             cli = [sys.executable, "-m", "rookery.workloads.cli"]
