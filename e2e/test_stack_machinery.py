@@ -48,14 +48,38 @@ def test_the_ha_profile_leaves_the_default_servers_settings_alone(tmp_path: path
     """A session needing both profiles (make test) hands the default servers to the default tests:
     the HA stores' settings are ROOKERY_HA_*; `stack env --profile ha` gives them Rookery's names."""
     ctx = StackContext(cache_dir=tmp_path, state_dir=tmp_path / "stack")
-    env = runner.env(["redis", "postgres", "kafka", "redis-ha", "postgres-ha", "kafka-ha"], ctx)
+    names = ["redis", "postgres", "kafka", "cassandra", "redis-ha", "postgres-ha", "kafka-ha", "cassandra-ha"]
+    env = runner.env(names, ctx)
     assert env["ROOKERY_REDIS_URL"].startswith("redis://127.0.0.1:")
     assert env["ROOKERY_POSTGRES_DSN"].startswith("postgresql://rookery:rookery@127.0.0.1:")
     assert env["ROOKERY_HA_REDIS_URL"].startswith("redis+sentinel://10.251.0.")
     assert "target_session_attrs=read-write" in env["ROOKERY_HA_POSTGRES_DSN"]
     assert env["ROOKERY_KAFKA_BOOTSTRAP"].startswith("127.0.0.1:")
     assert env["ROOKERY_HA_KAFKA_BOOTSTRAP"].count("10.251.0.") == 3
+    assert env["ROOKERY_CASSANDRA_CONTACT_POINTS"].startswith("127.0.0.1:")
+    assert env["ROOKERY_HA_CASSANDRA_CONTACT_POINTS"] == "10.251.0.41:9042,10.251.0.42:9042,10.251.0.43:9042"
+    assert env["ROOKERY_HA_CASSANDRA_REPLICATION_FACTOR"] == "3"
+    assert {env[f"ROOKERY_HA_CASSANDRA_{op}_CONSISTENCY"] for op in ("READ", "WRITE")} == {"LOCAL_QUORUM"}
     assert [s.name for s in select(None) if s.name.endswith("-ha")] == []  # the default profile has none
+
+
+def test_the_three_cassandra_nodes_are_seeds_with_evenly_spread_tokens(tmp_path: pathlib.Path) -> None:
+    """Every node a seed with its own token (so they start at once, none bootstrapping, and any two
+    take the third back), each serving clients on its own address only."""
+    from e2e.stack.cassandra_ha import CassandraHA
+
+    ctx = StackContext(cache_dir=tmp_path, state_dir=tmp_path / "stack")
+    cassandra = CassandraHA()
+    configs = [cassandra.config(ctx, m) for m in cassandra.members()]
+    tokens = [int(c["initial_token"]) for c in configs]
+    assert tokens == sorted(tokens) and tokens[0] == -(2**63) and len(set(tokens)) == 3
+    assert tokens[1] - tokens[0] == tokens[2] - tokens[1] == 2**64 // 3
+    seeds = {c["seed_provider"][0]["parameters"][0]["seeds"] for c in configs}
+    assert seeds == {"10.251.0.41:7000,10.251.0.42:7000,10.251.0.43:7000"}
+    for member, config in zip(cassandra.members(), configs, strict=True):
+        assert config["listen_address"] == config["rpc_address"] == member.address
+        assert "broadcast_rpc_address" not in config
+        assert str(ctx.service_dir("cassandra-ha") / member.name) in config["commitlog_directory"]
 
 
 def test_every_server_has_fixed_ports_and_pinned_versions() -> None:

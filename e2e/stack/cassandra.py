@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pathlib
 
 from e2e.stack import hostnet, process
 from e2e.stack.base import JavaService
@@ -123,42 +124,44 @@ class Cassandra(JavaService):
     def start(self, ctx: StackContext) -> None:
         self.ports_free(ctx)
         home = ctx.service_dir(self.name)
-        lib = self.fetch(ctx)
         config = home / "cassandra.yaml"
         config.write_text(
             CASSANDRA_YAML.format(
                 host=process.HOST, pod_host=hostnet.POD_HOST, port=PORT, storage_port=STORAGE_PORT, home=home
             )
         )
+        memory = [f"-Xms{HEAP}", f"-Xmx{HEAP}", "-XX:G1HeapRegionSize=16m"]
+        # one node, nobody to gossip with: skip the waits meant for real rings
+        ring = ["-Dcassandra.skip_wait_for_gossip_to_settle=0", "-Dcassandra.ring_delay_ms=0"]
+        self.spawn(ctx, self.java_argv(ctx, home, memory, *ring, "-Dcassandra.initial_token=0"), cwd=home)
+
+    def java_argv(self, ctx: StackContext, home: pathlib.Path, memory: list[str], *properties: str) -> list[str]:
+        """The daemon on the Cassandra jars with ``home``'s cassandra.yaml (its logback.xml written
+        here), data and logs in ``home``, ``memory`` its heap flags, ``properties`` more -D flags."""
+        lib = self.fetch(ctx)
         (home / "logback.xml").write_text(LOGBACK.format())
         jamm = next(lib.glob("jamm-*.jar"), None)
-        argv = [
+        return [
             self.java(ctx),
-            f"-Xms{HEAP}",
-            f"-Xmx{HEAP}",
+            *memory,
             "-Xss256k",
             "-XX:+UseG1GC",
             "-XX:+ParallelRefProcEnabled",
             "-XX:MaxTenuringThreshold=1",
-            "-XX:G1HeapRegionSize=16m",
             "-XX:MaxGCPauseMillis=300",
             "-XX:+PerfDisableSharedMem",
             *JVM17_OPTIONS,
             *([f"-javaagent:{jamm}"] if jamm else []),
-            f"-Dcassandra.config=file://{config}",
+            f"-Dcassandra.config=file://{home / 'cassandra.yaml'}",
             f"-Dlogback.configurationFile={home / 'logback.xml'}",
             f"-Dcassandra.storagedir={home}",
             f"-Dcassandra.logdir={home}",
             "-Dcassandra-foreground=yes",
-            # one node, nobody to gossip with: skip the waits meant for real rings
-            "-Dcassandra.skip_wait_for_gossip_to_settle=0",
-            "-Dcassandra.ring_delay_ms=0",
-            "-Dcassandra.initial_token=0",
+            *properties,
             "-cp",
             f"{lib}/*",
             "org.apache.cassandra.service.CassandraDaemon",
         ]
-        self.spawn(ctx, argv, cwd=home)
 
     def answers(self, ctx: StackContext) -> bool:
         from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile

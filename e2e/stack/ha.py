@@ -713,4 +713,6 @@ class KafkaHA(ReplicatedService):
 
 
 def ha_services() -> list[ProcessService]:
-    return [PostgresHA(), RedisHA(), KafkaHA()]
+    from e2e.stack.cassandra_ha import CassandraHA  # its own module (it builds on Member)
+
+    return [PostgresHA(), RedisHA(), KafkaHA(), CassandraHA()]
