@@ -10,7 +10,7 @@ committed every record. Each test prints its fault's line for the README's table
 client was refused, how long until the store was whole again.
 
 Kafka is the HA profile's three brokers (topics created with replication factor 3, min ISR 2);
-Cassandra is still the default profile's single node (see issue 16's note).
+Cassandra its three nodes (the tenant's keyspace replicated on all three, LOCAL_QUORUM).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import functools
 import pathlib
 import threading
 import time
@@ -32,13 +33,14 @@ import pytest
 from e2e.alerting import PrivatePrometheus, private_prometheus
 from e2e.production_support import Client, Proc, cassandra_keyspace, production_env, rookery, running
 from e2e.pytest_plugin import _delete_tenant_topics
+from e2e.stack.cassandra_ha import CassandraHA
 from e2e.stack.ha import KafkaHA, Member, PostgresHA, RedisHA
 from e2e.stack.service import StackContext, StackError
 from e2e.waiting import eventually
 from rookery.workloads.catalogue import POSTS
 from rookery.workloads.domain.events import topic
 
-pytestmark = [pytest.mark.needs("postgres-ha", "redis-ha", "kafka-ha", "cassandra"), pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.needs("postgres-ha", "redis-ha", "kafka-ha", "cassandra-ha"), pytest.mark.timeout(900)]
 
 FOLLOWERS = 4
 RETRY_FOR_S = 90.0  # a client gives one request this long (503s, 409s, refused connections) before failing
@@ -195,8 +197,10 @@ def platform(
 ) -> Iterator[Platform]:
     root = tmp_path_factory.mktemp("ha")
     kafka = KafkaHA()
+    cassandra = CassandraHA().rookery_env(ctx)  # contact points, RF 3, LOCAL_QUORUM
     stores = {**stack_env, **RedisHA().rookery_env(ctx), **PostgresHA().rookery_env(ctx), **kafka.rookery_env(ctx)}
-    with cassandra_keyspace(stack_env) as keyspace:
+    stores.update(cassandra)
+    with cassandra_keyspace(stores) as keyspace:
         env = production_env(
             stores,
             root / "data",
@@ -204,6 +208,7 @@ def platform(
             ROOKERY_POSTGRES_STATEMENT_TIMEOUT_MS="3000",
             ROOKERY_POSTGRES_ACQUIRE_TIMEOUT_S="3",
             ROOKERY_KAFKA_REPLICATION_FACTOR=stores["ROOKERY_KAFKA_REPLICATION_FACTOR"],
+            **cassandra,
         )
         migrated = rookery(env, "migrate")
         assert migrated.returncode == 0, migrated.stderr
@@ -329,15 +334,21 @@ def _campaign(
     recover: Callable[[], None],
     alert: tuple[str, dict[str, str]],
     alert_expected: bool = True,
-) -> None:
+    watched: tuple[str, dict[str, str]] | None = None,
+) -> Outcome:
     """Load for a few seconds, the fault, recovery, a few seconds more; then the checks and the table
     line. ``alert``: the rule (name, labels) that must go pending while the fault lasts (watched and
-    printed only, when not ``alert_expected``: a fault the store absorbs, such as one broker of three)."""
+    printed only, when not ``alert_expected``: a fault the store absorbs, such as one broker of three);
+    ``watched``: another rule, printed only. Returns what the load saw."""
     with Load(platform.server.url, platform.author, platform.followers, platform.names) as load:
         eventually(lambda: len(load.acked) >= 5, "the load posting", timeout_s=60, interval_s=0.2)
         load.outcome = Outcome()  # what the fault costs, from here
         faulted = time.monotonic()
-        with AlertWatch(platform.prometheus, alert[0], **alert[1]) as watch:
+        other = watched or alert
+        with (
+            AlertWatch(platform.prometheus, alert[0], **alert[1]) as watch,
+            AlertWatch(platform.prometheus, other[0], **other[1]) as also,
+        ):
             fault()
             recover()
         recovered_s = time.monotonic() - faulted
@@ -348,11 +359,13 @@ def _campaign(
     print(
         f"\nHA fault | {name} | refused {outcome.window_s:.1f} s | store whole again {recovered_s:.1f} s | "
         f"answers {dict(sorted(outcome.statuses.items()))} | {alert[0]} {sorted(watch.seen)}"
+        + (f" | {watched[0]}{watched[1]} {sorted(also.seen)}" if watched else "")
     )
     assert watch.seen & {"pending", "firing"} or not alert_expected, f"{alert} never went pending"
     assert outcome.statuses[500] == 0 and not outcome.errors, outcome.errors
     assert outcome.missing_retry_after == 0, "a 503 without Retry-After"
     _assert_whole(platform)
+    return outcome
 
 
 def test_the_redis_primary_killed_sentinel_promotes_a_replica(platform: Platform, ctx: StackContext) -> None:
@@ -399,6 +412,13 @@ def _kafka_recovers(kafka: KafkaHA, ctx: StackContext, member: Member, moved: Ca
     eventually(lambda: kafka.healthy(ctx), "three brokers, every partition in sync", timeout_s=120, interval_s=1)
 
 
+# a broker down: its partitions' in-sync replicas shrink, which Rookery's readiness check sees in the
+# metadata; two brokers of three still serve, so no store alert is due (watched and printed: it
+# went pending in 2 faults of 8 after the readiness fix, cause not found; see the README)
+KAFKA_ALERT: tuple[str, dict[str, str]] = ("RookeryKafkaUnderReplicated", {})
+KAFKA_STORE_ALERT = ("RookeryStoreUnavailable", {"store": "kafka"})
+
+
 def test_the_kafka_controller_killed_the_quorum_elects_another(platform: Platform, ctx: StackContext) -> None:
     kafka = KafkaHA()
     controller = kafka.active_controller(ctx)
@@ -412,12 +432,21 @@ def test_the_kafka_controller_killed_the_quorum_elects_another(platform: Platfor
     def recover() -> None:
         _kafka_recovers(kafka, ctx, controller, another, "the controller quorum electing another leader")
 
-    # two brokers of three serve: no store alert is due; watched and printed, not required (it still
-    # went pending in 2 faults of 8 after the readiness fix, cause not found: see the README)
-    alert = ("RookeryStoreUnavailable", {"store": "kafka"})
     name = "kill -9 the active Kafka controller"
-    _campaign(platform, name, lambda: controller.kill(ctx), recover, alert, alert_expected=False)
+    _campaign(platform, name, lambda: controller.kill(ctx), recover, KAFKA_ALERT, watched=KAFKA_STORE_ALERT)
     assert kafka.active_controller(ctx) != controller
+
+
+def _leader_moved(kafka: KafkaHA, name: str, partition: int, leader: Member) -> Callable[[], bool]:
+    """Whether a broker other than ``leader`` leads ``name``'s ``partition`` now."""
+
+    def moved() -> bool:
+        try:
+            return kafka.partition_leader(name, partition) != leader
+        except Exception:
+            return False
+
+    return moved
 
 
 def test_the_kafka_leader_of_a_posts_partition_killed(platform: Platform, ctx: StackContext) -> None:
@@ -426,22 +455,120 @@ def test_the_kafka_leader_of_a_posts_partition_killed(platform: Platform, ctx: S
     leader = kafka.partition_leader(posts, 0)
     assert len(kafka.describe([posts])[1][0]["replicas"]) == 3, "the tenant's topics are not replicated 3 times"
 
-    def moved() -> bool:
-        try:
-            return kafka.partition_leader(posts, 0) != leader
-        except Exception:
-            return False
-
     def recover() -> None:
+        moved = _leader_moved(kafka, posts, 0, leader)
         _kafka_recovers(kafka, ctx, leader, moved, f"another in-sync replica leading {posts}-0")
 
-    alert = ("RookeryStoreUnavailable", {"store": "kafka"})
     name = "kill -9 the leader of a posts partition"
-    _campaign(platform, name, lambda: leader.kill(ctx), recover, alert, alert_expected=False)
+    _campaign(platform, name, lambda: leader.kill(ctx), recover, KAFKA_ALERT, watched=KAFKA_STORE_ALERT)
+
+
+def test_the_kafka_leader_of_a_posts_partition_paused(platform: Platform, ctx: StackContext) -> None:
+    """SIGSTOP: its connections stay open and unanswered (no reset, unlike a kill); the controller
+    fences it after its missed heartbeats and another in-sync replica leads."""
+    kafka = KafkaHA()
+    posts = topic(platform.env["ROOKERY_TENANT"], POSTS)
+    leader = kafka.partition_leader(posts, 1)
+
+    def recover() -> None:
+        killed = time.monotonic()
+        try:
+            eventually(
+                _leader_moved(kafka, posts, 1, leader),
+                f"another in-sync replica leading {posts}-1",
+                timeout_s=60,
+                interval_s=0.5,
+            )
+            print(f"\nHA fault | another in-sync replica leading {posts}-1 after {time.monotonic() - killed:.1f} s")
+        finally:
+            leader.resume(ctx)
+        eventually(lambda: kafka.healthy(ctx), "three brokers, every partition in sync", timeout_s=120, interval_s=1)
+
+    name = "pause the leader of a posts partition (SIGSTOP), resume it"
+    _campaign(platform, name, lambda: leader.pause(ctx), recover, KAFKA_ALERT, watched=KAFKA_STORE_ALERT)
+
+
+def _cassandra_recovers(
+    cassandra: CassandraHA, ctx: StackContext, noticed: Callable[[], bool], what: str, repair: Callable[[], None]
+) -> None:
+    """Wait until ``noticed`` (a coordinator knows a node is gone), ``repair``, and wait until each
+    node coordinates writes and reads at ALL again."""
+    faulted = time.monotonic()
+    try:
+        eventually(noticed, what, timeout_s=60, interval_s=0.5)
+        print(f"\nHA fault | {what} after {time.monotonic() - faulted:.1f} s")
+    finally:
+        repair()
+    eventually(lambda: cassandra.healthy(ctx), "three Cassandra nodes serving at ALL", timeout_s=180, interval_s=1)
+
+
+# one node of three: LOCAL_QUORUM has its two replicas, so no store alert is due (watched and printed);
+# a killed node's connections close, so the driver marks it down: a paused or cut-off one keeps
+# them open (the driver trusts its connections over the other nodes' word), so there it is watched
+CASSANDRA_NODE_ALERT: tuple[str, dict[str, str]] = ("RookeryCassandraNodeDown", {})
+CASSANDRA_STORE_ALERT = ("RookeryStoreUnavailable", {"store": "cassandra"})
+
+
+def test_a_cassandra_node_killed_and_restarted(platform: Platform, ctx: StackContext) -> None:
+    cassandra = CassandraHA()
+    victim, witness = cassandra.members()[1], cassandra.members()[0]
+
+    def recover() -> None:
+        noticed = "the other nodes marking the killed one down"
+        _cassandra_recovers(
+            cassandra, ctx, lambda: cassandra.isolated(witness), noticed, lambda: cassandra.start_member(ctx, victim)
+        )
+
+    name = "kill -9 a Cassandra node, restart it"
+    _campaign(platform, name, lambda: victim.kill(ctx), recover, CASSANDRA_NODE_ALERT, watched=CASSANDRA_STORE_ALERT)
+
+
+def test_a_cassandra_node_cut_off_from_the_other_two_then_healed(platform: Platform, ctx: StackContext) -> None:
+    cassandra = CassandraHA()
+    victim = cassandra.members()[2]
+    peers = [m.address for m in cassandra.members() if m != victim]
+
+    def apart() -> bool:
+        return cassandra.isolated(victim) and cassandra.isolated(cassandra.members()[0])
+
+    def recover() -> None:
+        noticed = "the cut-off node and its peers marking each other down"
+        _cassandra_recovers(cassandra, ctx, apart, noticed, victim.host.heal)
+
+    name = "cut a Cassandra node off from the other two, heal"
+    cut = functools.partial(victim.host.cut_off, *peers)
+    _campaign(platform, name, cut, recover, CASSANDRA_NODE_ALERT, alert_expected=False, watched=CASSANDRA_STORE_ALERT)
+
+
+def test_a_cassandra_node_paused_then_resumed(platform: Platform, ctx: StackContext) -> None:
+    cassandra = CassandraHA()
+    victim, witness = cassandra.members()[0], cassandra.members()[1]
+
+    def recover() -> None:
+        noticed = "the other nodes marking the paused one down"
+        _cassandra_recovers(cassandra, ctx, lambda: cassandra.isolated(witness), noticed, lambda: victim.resume(ctx))
+
+    name = "pause a Cassandra node (SIGSTOP), resume it"
+    pause = functools.partial(victim.pause, ctx)
+    seen = _campaign(
+        platform, name, pause, recover, CASSANDRA_NODE_ALERT, alert_expected=False, watched=CASSANDRA_STORE_ALERT
+    )
+    # the node keeps its connections open: requests it was given are answered by another replica
+    # after the speculative delay (they waited out the 5 s timeout and were 503s before)
+    assert seen.statuses[503] == 0, seen.statuses
 
 
 def test_the_readme_table_names_every_fault() -> None:
     readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
-    faults = ("kill -9 the Redis primary", "kill -9 the PostgreSQL primary", "kill -9 the active Kafka controller")
-    for fault in (*faults, "kill -9 the leader of a posts partition"):
+    faults = [
+        "kill -9 the Redis primary",
+        "kill -9 the PostgreSQL primary",
+        "kill -9 the active Kafka controller",
+        "kill -9 the leader of a posts partition",
+        "kill -9 a Cassandra node",
+        "cut a Cassandra node off",
+        "pause a Cassandra node",
+        "pause the leader of a posts partition",
+    ]
+    for fault in faults:
         assert fault in readme, fault

@@ -6,6 +6,11 @@
   DC); conditional writes (follows) use LOCAL_SERIAL.
 - Every statement is prepared once at start; statements marked idempotent are retried by the
   driver on a timeout — every write here is designed so a replay changes nothing.
+- An idempotent request not answered within ``speculative_delay_s`` goes to the next replica as
+  well, and the first answer counts: a coordinator that is paused (a long GC, a frozen VM) or cut
+  off from its peers keeps its connections open, so nothing tells the driver it is gone, and each
+  request it was given waited out the whole timeout and was a 503 (the HA campaign: 7.6 s of 503s
+  while a node was paused, 16.6 s while one was cut off).
 - The driver runs its own I/O thread: ``execute`` bridges its ResponseFuture to an asyncio future
   (``add_callbacks`` + ``loop.call_soon_threadsafe``), so the event loop never blocks, and pages
   through results the same way.
@@ -40,7 +45,12 @@ from cassandra.cluster import (
     Session,
 )
 from cassandra.concurrent import execute_concurrent_with_args
-from cassandra.policies import ConstantReconnectionPolicy, DCAwareRoundRobinPolicy, TokenAwarePolicy
+from cassandra.policies import (
+    ConstantReconnectionPolicy,
+    ConstantSpeculativeExecutionPolicy,
+    DCAwareRoundRobinPolicy,
+    TokenAwarePolicy,
+)
 from cassandra.pool import Host
 from cassandra.query import BatchStatement, BatchType, PreparedStatement, tuple_factory
 
@@ -138,6 +148,7 @@ class CassandraSession:
         connect_timeout_s: float = 10.0,
         fetch_size: int = 5000,
         max_concurrency: int = 256,
+        speculative_delay_s: float = 0.5,
     ) -> None:
         self.hosts, self.port = contact_points(contact_points_value)
         self.keyspace = keyspace
@@ -148,6 +159,7 @@ class CassandraSession:
         self.connect_timeout_s = connect_timeout_s
         self.fetch_size = fetch_size
         self.max_concurrency = max_concurrency
+        self.speculative_delay_s = speculative_delay_s
         self.cluster: Cluster | None = None
         self.session: Session | None = None
         self._prepared: dict[str, PreparedStatement] = {}
@@ -164,6 +176,8 @@ class CassandraSession:
             serial_consistency_level=ConsistencyLevel.LOCAL_SERIAL,
             request_timeout=self.request_timeout_s,
             row_factory=tuple_factory,
+            # two more replicas at most, each after the delay: idempotent statements only
+            speculative_execution_policy=ConstantSpeculativeExecutionPolicy(self.speculative_delay_s, 2),
         )
         return Cluster(
             self.hosts,
