@@ -383,6 +383,28 @@ def test_the_redis_primary_killed_sentinel_promotes_a_replica(platform: Platform
     assert redis.primary(ctx) != old
 
 
+def test_the_redis_primary_paused_sentinel_promotes_a_replica(platform: Platform, ctx: StackContext) -> None:
+    """Commands queued on the paused primary's open connections run when it resumes, before
+    Sentinel demotes it, and are lost when it resyncs from the promoted replica: a home timeline
+    push among them (a gap in the hot list, served as complete) before its writes waited for a
+    replica (ROOKERY_REDIS_MIN_REPLICA_ACKS, 1 behind Sentinel). Now such a push is refused
+    (0 replicas acknowledged) and the fan-out consumer retries it on the new primary."""
+    redis = RedisHA()
+    old = redis.primary(ctx)
+    member = next(m for m in redis.redis_members() if m.address == old)
+
+    def recover() -> None:
+        try:
+            eventually(lambda: redis.primary(ctx) != old, "Sentinel promoting a replica", timeout_s=60, interval_s=0.5)
+        finally:
+            member.resume(ctx)  # Sentinel then makes it a replica of the new primary
+        eventually(lambda: redis.healthy(ctx), "three Redis nodes replicating again", timeout_s=60, interval_s=0.5)
+
+    alert = ("RookeryStoreUnavailable", {"store": "redis"})
+    _campaign(platform, "pause the Redis primary (SIGSTOP)", lambda: member.pause(ctx), recover, alert)
+    assert redis.primary(ctx) != old
+
+
 def test_the_postgres_primary_killed_and_the_standby_promoted(platform: Platform, ctx: StackContext) -> None:
     postgres = PostgresHA()
     primary = next(m for m in postgres.members() if postgres.role(m) == "primary")
@@ -562,6 +584,7 @@ def test_the_readme_table_names_every_fault() -> None:
     readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
     faults = [
         "kill -9 the Redis primary",
+        "pause the Redis primary",
         "kill -9 the PostgreSQL primary",
         "kill -9 the active Kafka controller",
         "kill -9 the leader of a posts partition",

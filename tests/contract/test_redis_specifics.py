@@ -76,6 +76,46 @@ async def test_bucket_state_expires_once_full_again(client: aioredis.Redis, tena
     assert 600 <= ttl_ms <= 1600  # 3 tokens at 5/s = 0.6 s, plus a second of slack
 
 
+async def _waits(client: aioredis.Redis) -> int:
+    """WAIT commands this server has run (no adapter but the timeline store's sends one)."""
+    stats = await client.info("commandstats")
+    return int(stats.get("cmdstat_wait", {}).get("calls", 0))
+
+
+@needs_redis
+async def test_timeline_writes_wait_for_replicas(client: aioredis.Redis, tenant: str) -> None:
+    """With ``min_replica_acks`` every write ends with WAIT; the stack's Redis has no replica, so
+    each write is StoreUnavailable (the fan-out consumer retries it) although the primary ran it.
+    Without, nothing waits (the default stack, a plain redis:// URL)."""
+    entry = TimelineEntry(status_id=11, account_id=9)
+    plain = RedisTimelineStore(client, tenant, max_entries=5)
+    before = await _waits(client)
+    await plain.push([1, 2], entry)
+    await plain.push_many(3, [entry])
+    await plain.mark_celebrity(9, True)
+    await plain.remove_author(3, 9)
+    await plain.replace(4, [entry])
+    await plain.remove([11])
+    assert await _waits(client) == before
+    replicated = RedisTimelineStore(client, tenant, max_entries=5, min_replica_acks=1, replica_ack_timeout_ms=20)
+    writes = [
+        replicated.push([1, 2], entry),
+        replicated.push_many(3, [entry]),
+        replicated.mark_celebrity(9, False),
+        replicated.remove_author(3, 9),
+        replicated.replace(4, [entry]),
+        replicated.remove([11]),
+    ]
+    for write in writes:
+        with pytest.raises(StoreUnavailable, match="0 of 1 replicas"):
+            await write
+    assert await _waits(client) >= before + len(writes)
+    # the primary ran each write (only its acknowledgement is refused): push, push_many, replace
+    # left entries that remove_author and remove took away again
+    assert not await plain.contains(1, 11) and not await plain.contains(4, 11)
+    assert await plain.celebrities() == set()
+
+
 @needs_redis
 async def test_cold_timeline_is_told_apart_and_rebuilt(client: aioredis.Redis, tenant: str) -> None:
     timelines = RedisTimelineStore(client, tenant, max_entries=3)

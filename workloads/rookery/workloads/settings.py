@@ -94,6 +94,15 @@ class Settings(BaseSettings):
     # --- production adapters: Redis, Kafka, Cloudinary (see README "Production mode") ----------
     redis_cluster: bool = Field(False, description="Speak the Redis Cluster protocol to REDIS_URL.")
     redis_max_connections: int = Field(100, description="Redis connections per process (callers wait above).")
+    redis_min_replica_acks: int | None = Field(
+        None,
+        ge=0,
+        description="Home timeline writes end with WAIT for this many Redis replicas; fewer is 503/retry"
+        " (unset: 1 with a redis+sentinel:// URL, else 0: no WAIT; not with REDIS_CLUSTER).",
+    )
+    redis_replica_ack_timeout_ms: int = Field(
+        1000, gt=0, description="Longest WAIT for REDIS_MIN_REPLICA_ACKS replicas (ms)."
+    )
     kafka_create_topics: bool = Field(
         False, description="Create missing '<tenant>.<stream>' topics (dev/test; clusters: the operator)."
     )
@@ -326,6 +335,14 @@ class Settings(BaseSettings):
         and the process writes nothing outside /tmp)."""
         production = (self.postgres_dsn, self.cassandra_contact_points, self.kafka_bootstrap, self.redis_url)
         return not (all(production) and self.search_url)
+
+    @property
+    def redis_replica_acks(self) -> int:
+        """Replicas a home timeline write waits for: a write only the primary holds is lost when a
+        paused primary resumes and Sentinel demotes it (it resyncs from the promoted replica)."""
+        if self.redis_min_replica_acks is not None:
+            return self.redis_min_replica_acks
+        return 1 if self.redis_url.partition("://")[0] in ("redis+sentinel", "rediss+sentinel") else 0
 
     @property
     def base_url(self) -> str:

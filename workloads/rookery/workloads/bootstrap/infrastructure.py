@@ -60,6 +60,8 @@ def infrastructure(settings: Settings, life: Lifecycle) -> Infrastructure:
         from rookery.workloads.adapters.redis.realtime import RedisRealtime
         from rookery.workloads.adapters.redis.timelines import RedisTimelineStore
 
+        if settings.redis_cluster and settings.redis_replica_acks:
+            raise ConfigurationError("ROOKERY_REDIS_MIN_REPLICA_ACKS is not for ROOKERY_REDIS_CLUSTER")
         redis = connect(
             settings.redis_url, cluster=settings.redis_cluster, max_connections=settings.redis_max_connections
         )
@@ -71,7 +73,13 @@ def infrastructure(settings: Settings, life: Lifecycle) -> Infrastructure:
         idempotency = RedisIdempotencyStore(redis, tenant)
         realtime = RedisRealtime(redis, tenant)
         # a TimelineStore on Redis (bounded, Mastodon-style home feeds) in front of the durable one
-        hot_timelines = RedisTimelineStore(redis, tenant, settings.home_timeline_max)
+        hot_timelines = RedisTimelineStore(
+            redis,
+            tenant,
+            settings.home_timeline_max,
+            min_replica_acks=settings.redis_replica_acks,
+            replica_ack_timeout_ms=settings.redis_replica_ack_timeout_ms,
+        )
         processed_events = ProcessedEvents(redis, tenant)
         if settings.redis_cluster:  # learn the slot map up front: a lazy first one races under load
             life.starters.append(redis.initialize)

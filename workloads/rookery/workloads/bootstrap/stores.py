@@ -236,7 +236,13 @@ def _shard_timelines(settings: Settings, infra: Infrastructure, storage: ShardSt
     if infra.redis is None:
         return durable
     hot = RedisTimelineStore(
-        infra.redis, settings.tenant, storage.max, prefix=storage.prefix, ttl_s=storage.redis_ttl_s
+        infra.redis,
+        settings.tenant,
+        storage.max,
+        prefix=storage.prefix,
+        ttl_s=storage.redis_ttl_s,
+        min_replica_acks=settings.redis_replica_acks,
+        replica_ack_timeout_ms=settings.redis_replica_ack_timeout_ms,
     )
     return HotColdTimelineStore(hot, durable)
 

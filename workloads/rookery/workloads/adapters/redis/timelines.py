@@ -11,18 +11,25 @@ harmless and expire. Every command touches one key: ``rk:<t>:home:{owner}``,
 ``rk:<t>:home-by:{status}``, ``rk:<t>:celebrities:{all}``, so Redis Cluster spreads them.
 A FeedShard's timelines use the shard's key ``prefix`` instead of ``rk:<t>:``, and with ``ttl_s``
 a home timeline nobody writes expires after that many seconds (the durable store still has it).
+
+With ``min_replica_acks`` (a replicated Redis: Sentinel), every write ends its pipeline with
+``WAIT <n> <timeout>`` and raises StoreUnavailable when fewer replicas acknowledged it, so the
+fan-out consumer retries it (re-adding a member changes nothing). Without it, a write queued on a
+paused primary ran when it resumed, was answered, and was lost when Sentinel demoted it and it
+resynced from the promoted replica: a gap in a hot list that is served as complete.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import cast
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 
 from rookery.workloads.adapters.redis.keys import Keys, guard
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.timelines import TimelineEntry
+from rookery.workloads.domain.unavailable import StoreUnavailable
 
 INDEX_TTL_S = 30 * 24 * 3600  # longer than a status stays among anyone's newest entries, in practice
 _TOP = b"\xff"  # sorts after every character a member holds
@@ -68,11 +75,28 @@ class RedisTimelineStore:
         *,
         prefix: str | None = None,
         ttl_s: int | None = None,
+        min_replica_acks: int = 0,
+        replica_ack_timeout_ms: int = 1000,
     ) -> None:
         self._redis = client
         self._keys = Keys(tenant, prefix)
         self.max_entries = max_entries
         self.ttl_s = ttl_s
+        self.min_replica_acks = min_replica_acks
+        self.replica_ack_timeout_ms = replica_ack_timeout_ms
+
+    async def _write(self, pipe: aioredis.client.Pipeline) -> list[Any]:
+        """Run a pipeline of writes; with ``min_replica_acks``, only once that many replicas have them."""
+        if not self.min_replica_acks:
+            return cast(list[Any], await pipe.execute())
+        pipe.wait(self.min_replica_acks, self.replica_ack_timeout_ms)
+        *results, acked = await pipe.execute()
+        if acked < self.min_replica_acks:
+            raise StoreUnavailable(
+                f"redis: {acked} of {self.min_replica_acks} replicas acknowledged a home timeline write"
+                f" within {self.replica_ack_timeout_ms} ms"
+            )
+        return results
 
     def _home(self, owner: int) -> str:
         return self._keys("home", str(owner))
@@ -101,7 +125,7 @@ class RedisTimelineStore:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for owner in owner_ids:
                     self._add(pipe, owner, [entry])
-                await pipe.execute()
+                await self._write(pipe)
 
     async def push_many(self, owner_id: int, entries: Sequence[TimelineEntry]) -> None:
         if not entries:
@@ -109,7 +133,7 @@ class RedisTimelineStore:
         with guard():
             async with self._redis.pipeline(transaction=False) as pipe:
                 self._add(pipe, owner_id, entries)
-                await pipe.execute()
+                await self._write(pipe)
 
     async def range(self, owner_id: int, page: PageRequest) -> list[TimelineEntry]:
         high = b"(" + _pad(page.max_id) if page.max_id is not None else b"+"
@@ -142,14 +166,16 @@ class RedisTimelineStore:
                         pipe.zrem(self._home(int(owner)), member)
                 for status_id in status_ids:
                     pipe.delete(self._index(status_id))
-                await pipe.execute()
+                await self._write(pipe)
 
     async def remove_author(self, owner_id: int, account_id: int) -> None:
         with guard():
             members = cast(list[bytes], await self._redis.zrange(self._home(owner_id), 0, -1))
             doomed = [m for m in members if account_id in decode(m).accounts()]
             if doomed:
-                await self._redis.zrem(self._home(owner_id), *doomed)
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    pipe.zrem(self._home(owner_id), *doomed)
+                    await self._write(pipe)
 
     async def contains(self, owner_id: int, status_id: int) -> bool:
         prefix = _pad(status_id) + b"|"
@@ -165,10 +191,12 @@ class RedisTimelineStore:
 
     async def mark_celebrity(self, account_id: int, celebrity: bool) -> None:
         with guard():
-            if celebrity:
-                await self._redis.sadd(self._celebrities(), account_id)
-            else:
-                await self._redis.srem(self._celebrities(), account_id)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                if celebrity:
+                    pipe.sadd(self._celebrities(), account_id)
+                else:
+                    pipe.srem(self._celebrities(), account_id)
+                await self._write(pipe)
 
     # -- beyond the port: a cold timeline (evicted, or never built) is rebuilt, not served empty
 
@@ -179,6 +207,8 @@ class RedisTimelineStore:
     async def replace(self, owner_id: int, entries: Iterable[TimelineEntry]) -> None:
         entries = list(entries)
         with guard():
-            await self._redis.delete(self._home(owner_id))
-            if entries:
-                await self.push_many(owner_id, entries)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.delete(self._home(owner_id))
+                if entries:
+                    self._add(pipe, owner_id, entries)
+                await self._write(pipe)
