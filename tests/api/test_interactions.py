@@ -86,12 +86,15 @@ async def test_pin_and_unpin(api: Api) -> None:
     assert pinned.status_code == 200 and pinned.json()["pinned"] is True
     listed = await api.client.get(f"/api/v1/accounts/{alice.id}/statuses", params={"pinned": "true"})
     assert [s["id"] for s in listed.json()] == [status["id"]]
-    assert (
-        await api.client.post(f"/api/v1/statuses/{status['id']}/pin", headers=bob.headers)
-    ).status_code == 403
+    theirs = await api.client.post(f"/api/v1/statuses/{status['id']}/pin", headers=bob.headers)
+    assert theirs.status_code == 422
+    assert theirs.json() == {"error": "Validation failed: Someone else's post cannot be pinned"}
     direct = await post(api, alice, "secret", visibility="direct")
     refused = await api.client.post(f"/api/v1/statuses/{direct['id']}/pin", headers=alice.headers)
     assert refused.status_code == 422
+    assert refused.json() == {
+        "error": "Validation failed: Posts that are only visible to mentioned users cannot be pinned"
+    }
     unpinned = await api.client.post(f"/api/v1/statuses/{status['id']}/unpin", headers=alice.headers)
     assert unpinned.json()["pinned"] is False
     listed = await api.client.get(f"/api/v1/accounts/{alice.id}/statuses", params={"pinned": "true"})

@@ -70,17 +70,38 @@ async def test_unfollowing_hides_private_posts_again(api: Api) -> None:
 
 
 async def test_nobody_edits_or_deletes_anothers_post(api: Api) -> None:
+    """Mastodon finds an edit's or a delete's status among the caller's own: anyone else's is 404
+    "Record not found" (never 403, which would tell it exists), checked before the body is read.
+    Pinning someone else's post breaks a rule (422); unpinning one is a no-op answered 200."""
     alice = await api.make_user("alice")
     bob = await api.make_user("bob")
     status = await post(api, alice, "mine")
-    edit = await api.client.put(f"/api/v1/statuses/{status['id']}", headers=bob.headers, json={"status": "x"})
-    assert edit.status_code == 403 and "error" in edit.json()
+    pinned = await api.client.post(f"/api/v1/statuses/{status['id']}/pin", headers=alice.headers)
+    assert pinned.status_code == 200
+    not_found = {"error": "Record not found"}
+    for body in ({"status": "x"}, {"status": "x" * 600}, {"status": "x", "visibility": "nope"}):
+        edit = await api.client.put(f"/api/v1/statuses/{status['id']}", headers=bob.headers, json=body)
+        assert (edit.status_code, edit.json()) == (404, not_found), body
     delete = await api.client.delete(f"/api/v1/statuses/{status['id']}", headers=bob.headers)
-    assert delete.status_code == 403
+    assert (delete.status_code, delete.json()) == (404, not_found)
+    pin = await api.client.post(f"/api/v1/statuses/{status['id']}/pin", headers=bob.headers)
+    assert (pin.status_code, pin.json()) == (422, {"error": "Validation failed: Someone else's post cannot be pinned"})
     unpin = await api.client.post(f"/api/v1/statuses/{status['id']}/unpin", headers=bob.headers)
-    assert unpin.status_code == 403
-    fetched = await api.client.get(f"/api/v1/statuses/{status['id']}")
+    assert unpin.status_code == 200 and unpin.json()["id"] == status["id"]
+    assert "pinned" not in unpin.json()  # only the author sees whether it is pinned
+    # nothing changed: the text, the edit history, the author's pin
+    fetched = await api.client.get(f"/api/v1/statuses/{status['id']}", headers=alice.headers)
     assert fetched.json()["content"] == "<p>mine</p>" and fetched.json()["edited_at"] is None
+    assert fetched.json()["pinned"] is True
+    history = await api.client.get(f"/api/v1/statuses/{status['id']}/history")
+    assert len(history.json()) == 1
+    # a status bob may not even see answers the same
+    hidden = await post(api, alice, "just for me", visibility="direct")
+    for method in ("PUT", "DELETE"):
+        response = await api.client.request(
+            method, f"/api/v1/statuses/{hidden['id']}", headers=bob.headers, json={"status": "x"}
+        )
+        assert (response.status_code, response.json()) == (404, not_found), method
 
 
 async def test_a_blockers_content_is_invisible(api: Api) -> None:

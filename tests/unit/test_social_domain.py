@@ -129,9 +129,9 @@ def test_reblog_and_pin_rules() -> None:
         with pytest.raises(Forbidden):
             check_reblog(status(visibility), actor)
     check_pinnable(status("private"), AUTHOR, pinned_count=4)
-    with pytest.raises(Forbidden):
+    with pytest.raises(StatusRuleError, match="Someone else's post cannot be pinned"):
         check_pinnable(status("public"), STRANGER, pinned_count=0)
-    with pytest.raises(StatusRuleError):
+    with pytest.raises(StatusRuleError, match="already pinned the maximum"):
         check_pinnable(status("public"), AUTHOR, pinned_count=5)
 
 

@@ -145,13 +145,7 @@ def check_reblog(status: Status, actor_id: int) -> None:
         raise Forbidden("Followers-only posts can't be reblogged")
 
 
-def check_author(status: Status, actor_id: int) -> None:
-    if status.account_id != actor_id:
-        raise Forbidden("This action is allowed only to the author")
-
-
-def check_editable(status: Status, actor_id: int) -> None:
-    check_author(status, actor_id)
+def check_editable(status: Status) -> None:
     if status.is_reblog:
         raise StatusRuleError("Reblogs can't be edited")
 
@@ -166,13 +160,15 @@ def check_participant(status: Status, root: Status | None, actor_id: int) -> Non
 
 
 def check_pinnable(status: Status, actor_id: int, pinned_count: int) -> None:
-    check_author(status, actor_id)
+    """Mastodon's pin rules and messages (422): someone else's post is a rule broken, not a 403."""
+    if status.account_id != actor_id:
+        raise StatusRuleError("Someone else's post cannot be pinned")
     if status.is_reblog:
         raise StatusRuleError("Reblogs can't be pinned")
     if status.visibility == DIRECT:
-        raise StatusRuleError("Direct posts can't be pinned")
+        raise StatusRuleError("Posts that are only visible to mentioned users cannot be pinned")
     if pinned_count >= MAX_PINNED:
-        raise StatusRuleError(f"You can pin at most {MAX_PINNED} posts")
+        raise StatusRuleError("You have already pinned the maximum number of posts")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

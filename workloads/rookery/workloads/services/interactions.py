@@ -12,7 +12,6 @@ from rookery.workloads.domain.statuses import (
     Status,
     StatusRuleError,
     ViewerFlags,
-    check_author,
     check_participant,
     check_pinnable,
     check_reblog,
@@ -110,8 +109,9 @@ class InteractionsService:
         return status
 
     async def unpin(self, actor_id: int, status_id: int) -> Status:
+        """As in Mastodon, unpinning a status one has not pinned (someone else's) changes nothing
+        and answers the status."""
         status = await self.posts.visible(status_id, actor_id)
-        check_author(status, actor_id)
         await self.store.unpin(actor_id, status.id)
         return status
 

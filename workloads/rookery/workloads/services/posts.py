@@ -24,7 +24,6 @@ from rookery.workloads.domain.statuses import (
     StatusRuleError,
     ViewerContext,
     can_see,
-    check_author,
     check_editable,
     validate_draft,
 )
@@ -129,6 +128,14 @@ class PostsService:
             raise NotFoundError("Record not found")
         if status.reblog_of_id is not None:
             await self.visible(status.reblog_of_id, viewer_id)
+        return status
+
+    async def own(self, status_id: int, actor_id: int) -> Status:
+        """The actor's own status. Mastodon looks an edit or a delete up among the actor's own
+        statuses, so anyone else's is as unknown as a missing one (404), never a 403."""
+        status = await self.visible(status_id, actor_id)
+        if status.account_id != actor_id:
+            raise NotFoundError("Record not found")
         return status
 
     async def original(self, status_id: int, viewer_id: int | None) -> Status:
@@ -292,8 +299,8 @@ class PostsService:
         author's unused ones, or ones the status has or had; none given: none left), their alt text
         and focus changed by ``media_changes``, and the poll (see ``_edit_poll``). Everything is
         checked before anything is written."""
-        status = await self.visible(status_id, actor_id)
-        check_editable(status, actor_id)
+        status = await self.own(status_id, actor_id)
+        check_editable(status)
         media_ids = tuple(dict.fromkeys(media_ids))
         validate_draft(draft, media_count=len(media_ids))
         self._check_poll(poll, len(media_ids))
@@ -336,8 +343,7 @@ class PostsService:
             await self.polls.replace(fresh, reset_votes=replaces_votes(current, draft))
 
     async def delete(self, actor_id: int, status_id: int) -> Status:
-        status = await self.visible(status_id, actor_id)
-        check_author(status, actor_id)
+        status = await self.own(status_id, actor_id)
         rebloggers = await self.statuses.reblogger_ids(status.id)
         payload = status_payload(status)
         deleted = event(STATUS_DELETED, actor_id, payload, self.tenant)

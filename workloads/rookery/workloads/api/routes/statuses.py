@@ -18,7 +18,7 @@ from rookery.workloads.api.deps import (
     require_user,
     scheduled_service,
 )
-from rookery.workloads.api.errors import ApiError, Forbidden, Unprocessable
+from rookery.workloads.api.errors import ApiError, Unprocessable
 from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, RawJsonResponse, Response
 from rookery.workloads.api.social import path_id
@@ -203,7 +203,7 @@ async def edit_status(
     """Mastodon's edit replaces the status: ``media_ids[]`` are the media it keeps, in order (none
     given: none kept), ``media_attributes[][id|description|focus]`` change their alt text and focus."""
     params = await read_params(request)
-    current = await posts.visible(path_id(status_id), ctx.user_id)
+    current = await posts.own(path_id(status_id), ctx.user_id)  # before the body: another's is 404
     draft = draft_of(params, current.visibility, in_reply_to=False)
     edited = await posts.edit(
         ctx.user_id, current.id, draft, poll_of(params), media_ids_of(params), media_changes_of(params)
@@ -221,9 +221,7 @@ async def delete_status(
     views: StatusViewsDep,
     ctx: AuthContext = Depends(require_user("write:statuses")),
 ) -> Response:
-    status = await posts.visible(path_id(status_id), ctx.user_id)
-    if status.account_id != ctx.user_id:
-        raise Forbidden()
+    status = await posts.own(path_id(status_id), ctx.user_id)
     entity = await views.one(status, ctx.user_id)
     await posts.delete(ctx.user_id, status.id)
     entity["text"] = status.text
