@@ -135,3 +135,80 @@ async def test_filtered_requests_accept_dismiss_drop(api: Api) -> None:
     assert ("mention", "stranger") not in await note_types(api, alice)
     assert await requests_of(api, alice) == []
     assert (await policy(api, alice))["summary"] == {"pending_requests_count": 0, "pending_notifications_count": 0}
+
+
+async def test_include_filtered_lists_what_requests_hold(api: Api) -> None:
+    """Mastodon 4.3's ``include_filtered`` on v1 and v2 lists and unread counts: the notifications
+    the policy held come too, in id order with the others, each once; v1 with an ``account_id``
+    always includes them (Mastodon's web client shows a request that way)."""
+    alice, bob, carol = await api.make_users("alice", "bob", "carol")
+    await follow(api, alice, carol)
+    await settle(api)
+    await policy(api, alice, for_not_following="filter")
+    mine = await post(api, alice, "mine")
+    await post(api, carol, "@alice first")  # accepted
+    await post(api, bob, "@alice second")  # held
+    await api.client.post(f"/api/v1/statuses/{mine['id']}/favourite", headers=bob.headers)  # held
+    await post(api, carol, "@alice fourth")  # accepted
+    await settle(api)
+
+    async def listed(path: str, **params: Any) -> list[tuple[str, str]]:
+        response = await api.client.get(path, headers=alice.headers, params=params)
+        assert response.status_code == 200, response.text
+        return [(n["type"], n["account"]["username"]) for n in response.json()]
+
+    everything = [("mention", "carol"), ("favourite", "bob"), ("mention", "bob"), ("mention", "carol")]
+    assert await listed("/api/v1/notifications") == [("mention", "carol"), ("mention", "carol")]
+    assert await listed("/api/v1/notifications", include_filtered="false") == [("mention", "carol")] * 2
+    assert await listed("/api/v1/notifications", include_filtered="true") == everything
+    assert await listed("/api/v1/notifications", include_filtered="true", **{"types[]": "favourite"}) == [
+        ("favourite", "bob")
+    ]
+    assert await listed("/api/v1/notifications", include_filtered="true", **{"exclude_types[]": "favourite"}) == [
+        everything[0], everything[2], everything[3]
+    ]  # fmt: skip
+    from_bob = [("favourite", "bob"), ("mention", "bob")]
+    assert await listed("/api/v1/notifications", account_id=bob.id) == from_bob
+    assert await listed("/api/v1/notifications", account_id=bob.id, include_filtered="false") == from_bob
+
+    # paged both ways, the links keeping include_filtered
+    first = await api.client.get(
+        "/api/v1/notifications", headers=alice.headers, params={"include_filtered": "true", "limit": 2}
+    )
+    assert [(n["type"], n["account"]["username"]) for n in first.json()] == everything[:2]
+    link = first.headers["link"]
+    assert "include_filtered=true" in link and f"max_id={first.json()[1]['id']}" in link
+    older = await listed("/api/v1/notifications", include_filtered="true", limit=2, max_id=first.json()[1]["id"])
+    assert older == everything[2:]
+    newer = await listed("/api/v1/notifications", include_filtered="true", limit=2, min_id=first.json()[1]["id"])
+    assert newer == everything[:1]
+    ids = [n["id"] for n in (await api.client.get(
+        "/api/v1/notifications", headers=alice.headers, params={"include_filtered": "true"}
+    )).json()]  # fmt: skip
+    assert ids == sorted(ids, key=int, reverse=True) and len(set(ids)) == 4
+
+    # unread counts (no read marker yet: all of them)
+    async def unread(path: str, **params: Any) -> int:
+        response = await api.client.get(path, headers=alice.headers, params=params)
+        assert response.status_code == 200, response.text
+        return int(response.json()["count"])
+
+    assert await unread("/api/v1/notifications/unread_count") == 2
+    assert await unread("/api/v1/notifications/unread_count", include_filtered="true") == 4
+    assert await unread("/api/v1/notifications/unread_count", account_id=bob.id) == 2
+    assert await unread("/api/v2/notifications/unread_count") == 2
+    assert await unread("/api/v2/notifications/unread_count", include_filtered="true") == 4
+    v2 = await api.client.get("/api/v2/notifications", headers=alice.headers, params={"account_id": bob.id})
+    assert v2.json()["notification_groups"] == []  # v2 adds them only when asked
+
+    # a bad value is refused; nothing held is touched by reading
+    for path in ("/api/v1/notifications", "/api/v1/notifications/unread_count", "/api/v2/notifications"):
+        refused = await api.client.get(path, headers=alice.headers, params={"include_filtered": "maybe"})
+        assert refused.status_code == 422 and "include_filtered" in refused.json()["error"], path
+    assert (await policy(api, alice))["summary"] == {"pending_requests_count": 1, "pending_notifications_count": 2}
+
+    # accepted: the same notifications, once, whether asked for or not
+    (request,) = await requests_of(api, alice)
+    await api.client.post(f"/api/v1/notifications/requests/{request['id']}/accept", headers=alice.headers)
+    assert await listed("/api/v1/notifications") == everything
+    assert await listed("/api/v1/notifications", include_filtered="true") == everything

@@ -94,3 +94,32 @@ async def test_the_notify_consumer_notifies_mentions_and_follows_but_not_muted_t
     await house.post(alice, f"again @{bob.username}", in_reply_to_id=root.id)
     await house.settle()
     assert len((await house.notifications.recent(bob.id, PageRequest()))[0]) == 1  # the muted thread adds none
+
+
+async def test_include_filtered_merges_held_notifications_once_in_id_order(house: House) -> None:
+    alice, bob, carol = await house.user(), await house.user(), await house.user()
+    status = await house.post(alice, "hello")
+    await house.notifications.update_policy(alice.id, {"for_not_following": "filter"})
+    await house.graph.follow(alice.id, carol.id)
+    for actor, kind in ((carol, MENTION), (bob, MENTION), (carol, FAVOURITE), (bob, FAVOURITE), (carol, REBLOG)):
+        await house.notifications.notify(alice.id, kind, actor.id, status.id)
+    shown, _, _ = await house.notifications.recent(alice.id, PageRequest())
+    assert [n.type for n in shown] == [REBLOG, FAVOURITE, MENTION]  # carol's only
+    every, _, _ = await house.notifications.recent(alice.id, PageRequest(), include_filtered=True)
+    assert [n.from_account_id for n in every] == [carol.id, bob.id, carol.id, bob.id, carol.id]
+    assert [n.id for n in every] == sorted((n.id for n in every), reverse=True)
+    page, next_max, prev_min = await house.notifications.recent(alice.id, PageRequest(limit=2), include_filtered=True)
+    assert page == every[:2] and (next_max, prev_min) == (every[1].id, every[0].id)
+    rest, _, _ = await house.notifications.recent(alice.id, PageRequest(max_id=next_max), include_filtered=True)
+    assert rest == every[2:]
+    newer, _, _ = await house.notifications.recent(
+        alice.id, PageRequest(limit=2, min_id=every[-1].id), include_filtered=True
+    )
+    assert newer == every[2:4]  # the two just above the cursor
+    # an accept cut short (its notifications added, the request still there): each shown once
+    held_one = next(n for n in every if n.from_account_id == bob.id)
+    await house.notification_store.add(held_one)
+    again, _, _ = await house.notifications.recent(alice.id, PageRequest(), include_filtered=True)
+    assert [n.id for n in again] == [n.id for n in every]
+    count = await house.notifications.unread_count(alice.id, None, 100, include_filtered=True)
+    assert count == 5 and await house.notifications.unread_count(alice.id, None, 100) == 4

@@ -24,7 +24,7 @@ from rookery.workloads.domain.notifications import (
     should_notify,
     type_filter,
 )
-from rookery.workloads.domain.pagination import PageRequest, trim
+from rookery.workloads.domain.pagination import PageRequest, select_page, trim
 from rookery.workloads.ids import id_at, new_id
 from rookery.workloads.ports.graph import GraphStore
 from rookery.workloads.ports.notifications import NotificationFilterStore, NotificationStore
@@ -141,10 +141,15 @@ class NotificationsService:
         types: list[str] | None = None,
         exclude_types: list[str] | None = None,
         from_account_id: int | None = None,
+        include_filtered: bool = False,
     ) -> tuple[list[Notification], int | None, int | None]:
-        """Notifications newest first, and the cursors (next max_id, prev min_id)."""
+        """Notifications newest first, and the cursors (next max_id, prev min_id); with
+        ``include_filtered`` the ones held in requests too."""
         admitted = type_filter(types, exclude_types)
-        found = await self.store.recent(account_id, page.widened(OVERFETCH), admitted, from_account_id)
+        window = page.widened(OVERFETCH)
+        found = await self.store.recent(account_id, window, admitted, from_account_id)
+        if include_filtered:
+            found = await self._with_held(account_id, found, window, admitted, from_account_id)
         shown = trim(await self._shown(account_id, found), page)
         if not shown:
             return [], (found[-1].id if found and not page.ascending else None), None
@@ -178,9 +183,8 @@ class NotificationsService:
         cursor = dataclasses.replace(page, limit=WALK_BATCH)
         while True:
             found = await self.store.recent(account_id, cursor, admitted, from_account_id)
-            if include_filtered and self.filters is not None:
-                held = await self.filters.held_recent(account_id, cursor, admitted, from_account_id)
-                found = sorted([*found, *held], key=lambda n: n.id, reverse=not page.ascending)[:WALK_BATCH]
+            if include_filtered:
+                found = await self._with_held(account_id, found, cursor, admitted, from_account_id)
             for n in sorted(await self._shown(account_id, found), key=lambda n: n.id, reverse=not page.ascending):
                 yield n
             if len(found) < WALK_BATCH:
@@ -189,6 +193,22 @@ class NotificationsService:
                 cursor = dataclasses.replace(cursor, min_id=max(n.id for n in found))
             else:
                 cursor = dataclasses.replace(cursor, max_id=min(n.id for n in found))
+
+    async def _with_held(
+        self,
+        account_id: int,
+        found: list[Notification],
+        page: PageRequest,
+        admitted: frozenset[str] | None,
+        from_account_id: int | None,
+    ) -> list[Notification]:
+        """``found`` (the store's page) with the notifications held in requests: the ``limit``
+        nearest the page's cursor, newest first, each once (an accept cut short leaves both)."""
+        if self.filters is None:
+            return found
+        held = await self.filters.held_recent(account_id, page, admitted, from_account_id)
+        merged = {n.id: n for n in [*held, *found]}
+        return select_page(list(merged.values()), page, key=lambda n: n.id)
 
     async def grouped(
         self,
@@ -264,13 +284,16 @@ class NotificationsService:
         from_account_id: int | None = None,
         grouped_types: list[str] | None = None,
         grouped: bool = False,
+        include_filtered: bool = False,
     ) -> int:
-        """Notifications (or, ``grouped``, groups) newer than the read marker, at most ``limit``."""
+        """Notifications (or, ``grouped``, groups) newer than the read marker, at most ``limit``;
+        those held in requests count too with ``include_filtered``."""
         admitted = type_filter(types, exclude_types)
         groupable = grouped_types_filter(grouped_types or [])
         seen: set[str] = set()
         count = 0
-        async for n in self._walk(account_id, PageRequest(since_id=last_read_id), admitted, from_account_id):
+        unread = PageRequest(since_id=last_read_id)
+        async for n in self._walk(account_id, unread, admitted, from_account_id, include_filtered):
             key = str(group_key_of(n, groupable)) if grouped else str(n.id)
             if key not in seen:
                 seen.add(key)

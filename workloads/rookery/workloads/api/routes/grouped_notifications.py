@@ -50,6 +50,13 @@ def account_filter(params: Params) -> int | None:
     return account_id
 
 
+def include_filtered(params: Params, from_account_id: int | None, *, grouped: bool) -> bool:
+    """Mastodon 4.3's ``include_filtered``: the notifications the policy held in requests too. Its
+    v1 API adds them whenever an ``account_id`` is given (how its web client shows a request)."""
+    asked = bool(params.flag("include_filtered", False))
+    return asked or (not grouped and from_account_id is not None)
+
+
 def _partial_avatars(params: Params) -> bool:
     expand = params.text("expand_accounts", "full") or "full"
     if expand not in ("full", "partial_avatars"):
@@ -68,14 +75,15 @@ async def grouped_notifications(
     params = await read_params(request)
     page = page_of(params, 40, 80, kind="a notification id (a positive integer)")
     partial = _partial_avatars(params)
+    from_account_id = account_filter(params)
     groups, next_max, prev_min = await notifications.grouped(
         ctx.user_id,
         page,
         types=params.strings("types"),
         exclude_types=params.strings("exclude_types"),
-        from_account_id=account_filter(params),
+        from_account_id=from_account_id,
         grouped_types=params.strings("grouped_types"),
-        include_filtered=bool(params.flag("include_filtered", False)),
+        include_filtered=include_filtered(params, from_account_id, grouped=True),
     )
     body = await render_grouped(groups, ctx.user_id, accounts, views, partial_avatars=partial)
     return paged(request, body, next_max, prev_min)
@@ -87,15 +95,17 @@ async def _unread(
     params = await read_params(request)
     limit = params.integer("limit", UNREAD_DEFAULT, minimum=1) or UNREAD_DEFAULT
     marker = (await markers.get(user_id, ["notifications"])).get("notifications")
+    from_account_id = account_filter(params)
     count = await notifications.unread_count(
         user_id,
         marker.last_read_id if marker is not None else None,
         min(limit, UNREAD_MAX),
         types=params.strings("types"),
         exclude_types=params.strings("exclude_types"),
-        from_account_id=account_filter(params),
+        from_account_id=from_account_id,
         grouped_types=params.strings("grouped_types"),
         grouped=grouped,
+        include_filtered=include_filtered(params, from_account_id, grouped=grouped),
     )
     return JsonResponse({"count": count})
 

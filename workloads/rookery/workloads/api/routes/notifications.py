@@ -11,7 +11,7 @@ from rookery.workloads.api.errors import NotFound
 from rookery.workloads.api.pagination import page_of, paged
 from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import JsonResponse, Response
-from rookery.workloads.api.routes.grouped_notifications import account_filter
+from rookery.workloads.api.routes.grouped_notifications import account_filter, include_filtered
 from rookery.workloads.api.social import path_id
 from rookery.workloads.views.social import NOTIFICATION_SCHEMA, render_notifications
 
@@ -38,12 +38,14 @@ async def list_notifications(
 ) -> Response:
     params = await read_params(request)
     page = page_of(params, 40, 80)
+    from_account_id = account_filter(params)
     found, next_max, prev_min = await notifications.recent(
         ctx.user_id,
         page,
         types=params.strings("types"),
         exclude_types=params.strings("exclude_types"),
-        from_account_id=account_filter(params),
+        from_account_id=from_account_id,
+        include_filtered=include_filtered(params, from_account_id, grouped=False),
     )
     return paged(request, await render_notifications(found, ctx.user_id, accounts, views), next_max, prev_min)
 
