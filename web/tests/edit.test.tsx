@@ -2,7 +2,7 @@
 import { render } from "preact";
 import { act } from "preact/test-utils";
 import { describe, expect, it, vi } from "vitest";
-import type { Status } from "../src/api/types";
+import type { MediaAttachment, Status, StatusEdit } from "../src/api/types";
 import { StatusCard } from "../src/timeline/StatusCard";
 import { buttonIn, useApiDouble } from "./api-double";
 import { settle } from "./dom";
@@ -94,8 +94,8 @@ describe("editing one's own post", () => {
 describe("edit history", () => {
   it("shows every version, newest first, as sanitised HTML", async () => {
     double.answers["GET /api/v1/statuses/7/history"] = [
-      { content: `<p>first ${hostile}</p>`, spoiler_text: "", sensitive: false, created_at: "2026-12-04T10:00:00.000Z", account: status("7").account },
-      { content: "<p>second</p>", spoiler_text: `cw ${hostile}`, sensitive: true, created_at: "2026-12-04T11:00:00.000Z", account: status("7").account },
+      { content: `<p>first ${hostile}</p>`, spoiler_text: "", sensitive: false, created_at: "2026-12-04T10:00:00.000Z", account: status("7").account, media_attachments: [] },
+      { content: "<p>second</p>", spoiler_text: `cw ${hostile}`, sensitive: true, created_at: "2026-12-04T11:00:00.000Z", account: status("7").account, media_attachments: [] },
     ];
     act(() => render(<StatusCard status={status("7", { edited_at: "2026-12-04T11:00:00.000Z" })} />, double.root));
     expect(double.root.querySelector(".edit-history")).toBeNull();
@@ -110,6 +110,43 @@ describe("edit history", () => {
     expect(versions[0].querySelector(".status-spoiler")!.textContent).toBe(`cw ${hostile}`);
     expect(double.root.querySelectorAll("script, [onerror]")).toHaveLength(0);
     expect(button("edited: hide history").getAttribute("aria-expanded")).toBe("true");
+    expect((window as unknown as { pwned?: number }).pwned).toBeUndefined();
+  });
+
+  it("shows each version's media as thumbnails with that version's alt text", async () => {
+    const harbour = (description: string | null): MediaAttachment => ({
+      id: "31", type: "image", url: "/system/media/31.png", preview_url: "/system/media/31-small.png", description,
+      meta: { focus: { x: 0, y: 1 } },
+    });
+    const clip: MediaAttachment = { id: "32", type: "video", url: "/system/media/32.mp4", preview_url: "/system/media/32-small.jpg", description: "waves" };
+    const loop: MediaAttachment = { id: "33", type: "gifv", url: "/system/media/33.mp4", preview_url: null, description: "a gull" };
+    const version = (content: string, media: MediaAttachment[], sensitive = false): StatusEdit => ({
+      content, spoiler_text: "", sensitive, created_at: "2026-12-04T10:00:00.000Z", account: status("7").account, media_attachments: media,
+    });
+    double.answers["GET /api/v1/statuses/7/history"] = [
+      version("<p>one</p>", [harbour(`the harbour ${hostile}`)]),
+      version("<p>two</p>", [harbour("the harbour at dusk"), clip, loop]),
+      version("<p>three</p>", []),
+      version("<p>four</p>", [harbour(null)], true),
+    ];
+    act(() => render(<StatusCard status={status("7", { edited_at: "2026-12-04T11:00:00.000Z" })} />, double.root));
+    act(() => button("edited: show history").click());
+    await settle();
+    const [four, three, two, one] = [...double.root.querySelectorAll(".edit-history li")];
+    const thumbnails = (li: Element) => [...li.querySelectorAll(".status-media img")].map((img) => [img.getAttribute("src"), img.getAttribute("alt")]);
+    expect(thumbnails(one)).toEqual([["/system/media/31-small.png", `the harbour ${hostile}`]]);
+    expect(one.querySelector(".status-media a")!.getAttribute("href")).toBe("/system/media/31.png");
+    expect(one.querySelector<HTMLImageElement>(".status-media img")!.style.objectPosition).toBe("50% 0%");
+    // a video shows its preview image; a GIF without one a paused player, named by its alt text
+    expect(thumbnails(two)).toEqual([["/system/media/31-small.png", "the harbour at dusk"], ["/system/media/32-small.jpg", "waves"]]);
+    const player = two.querySelector("video")!;
+    expect([player.getAttribute("aria-label"), player.autoplay, player.controls]).toEqual(["a gull", false, true]);
+    expect(three.querySelector(".status-media")).toBeNull();
+    // a sensitive version's media wait behind the button, as in the timeline
+    expect(four.querySelector(".status-media")).toBeNull();
+    act(() => buttonIn(four as HTMLElement, "Sensitive media").click());
+    expect(thumbnails(four)).toEqual([["/system/media/31-small.png", ""]]);
+    expect(double.root.querySelectorAll("script, [onerror]")).toHaveLength(0);
     expect((window as unknown as { pwned?: number }).pwned).toBeUndefined();
   });
 

@@ -104,6 +104,8 @@ export interface StatusEdit {
   sensitive: boolean;
   created_at: string;
   account: Account;
+  /** The version's media, with the alt text they had then. */
+  media_attachments: MediaAttachment[];
   poll?: { options: { title: string }[] } | null;
 }
 

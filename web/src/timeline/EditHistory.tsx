@@ -1,8 +1,10 @@
-// A post's versions (GET /api/v1/statuses/:id/history, oldest first), newest shown first.
+// A post's versions (GET /api/v1/statuses/:id/history, oldest first), newest shown first, each
+// with its media as they were then (alt text included).
 import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../api/errors";
 import type { StatusEdit } from "../api/types";
 import { fullTime } from "../format";
+import { MediaGallery } from "./MediaGallery";
 import { sanitiseHtml } from "../sanitise";
 import { api } from "../session";
 import { t } from "../strings";
@@ -28,6 +30,7 @@ export function EditHistory({ id, edited }: { id: string; edited: string | null 
             </p>
             {version.spoiler_text && <p class="status-spoiler">{version.spoiler_text}</p>}
             <div class="status-content" dangerouslySetInnerHTML={{ __html: sanitiseHtml(version.content) }} />
+            <MediaGallery media={version.media_attachments} sensitive={version.sensitive} still />
           </li>
         ))}
       </ol>

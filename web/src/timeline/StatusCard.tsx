@@ -9,8 +9,8 @@ import { t } from "../strings";
 import { Compose } from "../compose/Compose";
 import { type Toggle, flip, isOn } from "./actions";
 import { EditHistory } from "./EditHistory";
+import { MediaGallery } from "./MediaGallery";
 import { PollView } from "../poll/PollView";
-import { objectPosition } from "../compose/media";
 import { Icon, type IconName } from "../icons";
 
 interface Props {
@@ -59,7 +59,6 @@ export function StatusCard({ status: shown, onChange, onReply, focused, onDelete
   const boost = shown.reblog ? shown : null;
   const status = shown.reblog ?? shown;
   const [revealed, setRevealed] = useState(false);
-  const [mediaShown, setMediaShown] = useState(false);
   const [busy, setBusy] = useState<Toggle | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [reporting, setReporting] = useState(false);
@@ -172,22 +171,7 @@ export function StatusCard({ status: shown, onChange, onReply, focused, onDelete
       {!hidden && !editing && status.poll && (
         <PollView poll={status.poll} canVote={Boolean(onChange) && !onDelete} onVoted={(poll) => onChange?.({ ...status, poll })} />
       )}
-      {!hidden && status.sensitive && status.media_attachments.length > 0 && !mediaShown && (
-        <button type="button" class="secondary sensitive" onClick={() => setMediaShown(true)}>{t("sensitive_media")}</button>
-      )}
-      {!hidden && (!status.sensitive || mediaShown) && status.media_attachments.length > 0 && (
-        <div class={`status-media media-${Math.min(status.media_attachments.length, 4)}`}>
-          {status.media_attachments.map((media) =>
-            media.type === "video" || media.type === "gifv" ? (
-              <video key={media.id} src={media.url} controls={media.type === "video"} autoPlay={media.type === "gifv"} loop={media.type === "gifv"} muted={media.type === "gifv"} aria-label={media.description ?? undefined} />
-            ) : (
-              <a key={media.id} href={media.url} target="_blank" rel="noopener noreferrer">
-                <img src={media.preview_url ?? media.url} alt={media.description ?? ""} loading="lazy" style={{ objectPosition: objectPosition(media.meta?.focus) }} />
-              </a>
-            ),
-          )}
-        </div>
-      )}
+      {!hidden && <MediaGallery media={status.media_attachments} sensitive={status.sensitive} />}
       <footer class="status-actions">
         <button type="button" onClick={() => onReply?.(status)} aria-label={actionLabel(t("reply"), "replies_count", status.replies_count)} disabled={!onReply}>
           <Icon name="reply" /> <span aria-hidden="true">{status.replies_count || ""}</span>
