@@ -430,6 +430,10 @@ class KafkaEventBus:
                     reason = f"{type(exc).__name__}: {exc}"
                     await self._dead_letter(group, record, event, reason, attempts=attempt)
                     return
+                log.warning(
+                    "%s: %s event %s failed (try %d of %d): %s: %s",
+                    group.name, record.topic, event.id, attempt, self.max_attempts, type(exc).__name__, exc,
+                )  # fmt: skip
                 EVENTS_HANDLED.labels(group.name, record.topic, "retried").inc()
                 await asyncio.sleep(min(self.backoff_max_s, self.backoff_s * 2 ** (attempt - 1)))
             else:
