@@ -83,3 +83,27 @@ async def test_hold_requests_accept_dismiss(store: NotificationFilterStore) -> N
     assert await store.requests(ALICE, PageRequest()) == [] and await store.pending(ALICE) == (0, 0)
     assert await store.hold(note("follow", CAROL))  # a new request after a dismissal
     assert len(await store.requests(ALICE, PageRequest())) == 1
+
+
+async def test_release_forgets_one_held_notification_and_then_its_empty_request(
+    store: NotificationFilterStore,
+) -> None:
+    mention, favourite = note("mention", BOB, 101), note("favourite", BOB, 100)
+    for held in (mention, favourite, note("follow", CAROL)):
+        assert await store.hold(held)
+    (_, from_bob) = await store.requests(ALICE, PageRequest())
+    assert not await store.release(BOB, mention.id)  # not bob's to forget
+    assert not await store.release(ALICE, new_id())
+    assert await store.release(ALICE, mention.id)
+    assert not await store.release(ALICE, mention.id)
+    assert await store.held(ALICE, from_bob.id) == [favourite]
+    assert (await store.request(ALICE, from_bob.id)).notifications_count == 1  # type: ignore[union-attr]
+    assert await store.pending(ALICE) == (2, 2)
+    assert await store.release(ALICE, favourite.id)
+    assert await store.request(ALICE, from_bob.id) is None
+    assert not await store.dismiss(ALICE, from_bob.id)  # the empty request went with its last
+    assert [r.from_account_id for r in await store.requests(ALICE, PageRequest())] == [CAROL]
+    assert await store.pending(ALICE) == (1, 1)
+    assert await store.hold(note("mention", BOB, 101))  # held anew: a new request
+    anew = {r.from_account_id: r.id for r in await store.requests(ALICE, PageRequest())}
+    assert set(anew) == {BOB, CAROL} and anew[BOB] != from_bob.id

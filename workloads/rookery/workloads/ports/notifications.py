@@ -64,6 +64,11 @@ class NotificationFilterStore(Protocol):
         """The held notifications of every request of the recipient, paged as NotificationStore.recent."""
         ...
 
+    async def release(self, account_id: int, notification_id: int) -> bool:
+        """Forget one held notification of the recipient (dismissed); its request goes with the
+        last one it held. False when the recipient holds no such notification."""
+        ...
+
     async def requests(self, account_id: int, page: PageRequest) -> list[NotificationRequest]:
         """Newest request first (by request id)."""
         ...

@@ -156,14 +156,32 @@ class NotificationsService:
         return shown, shown[-1].id, shown[0].id
 
     async def get(self, account_id: int, notification_id: int) -> Notification:
-        found = await self.store.get(account_id, notification_id)
+        """One notification, held in a request or not (Mastodon's filtered ones are notifications)."""
+        found = await self._one(account_id, notification_id)
         if found is None or not await self._shown(account_id, [found]):
             raise NotFoundError("Record not found")
         return found
 
+    async def _one(
+        self, account_id: int, notification_id: int, *, include_filtered: bool = True
+    ) -> Notification | None:
+        found = await self.store.get(account_id, notification_id)
+        if found is not None or not include_filtered or self.filters is None:
+            return found
+        just_it = PageRequest(max_id=notification_id + 1, since_id=notification_id - 1, limit=1)
+        held = await self.filters.held_recent(account_id, just_it)
+        return held[0] if held else None
+
     async def dismiss(self, account_id: int, notification_id: int) -> None:
-        if not await self.store.dismiss(account_id, notification_id):
+        if not await self._forget(account_id, notification_id):
             raise NotFoundError("Record not found")
+
+    async def _forget(self, account_id: int, notification_id: int) -> bool:
+        """Dismiss it from the store and from its request, if held (a dismissed request's last
+        notification takes the request with it, as in Mastodon); False when it was in neither."""
+        removed = await self.store.dismiss(account_id, notification_id)
+        released = self.filters is not None and await self.filters.release(account_id, notification_id)
+        return removed or released
 
     async def clear(self, account_id: int) -> None:
         await self.store.clear(account_id)
@@ -251,7 +269,7 @@ class NotificationsService:
     ) -> list[Notification]:
         """The shown notifications of a group (up to ``upper``), newest first."""
         if key.notification_id is not None:
-            found = await self.store.get(account_id, key.notification_id)
+            found = await self._one(account_id, key.notification_id, include_filtered=include_filtered)
             return await self._shown(account_id, [found]) if found is not None else []
         start_ms, end_ms = key.window_ms
         top = id_at(end_ms) if upper is None else min(id_at(end_ms), upper + 1)
@@ -261,9 +279,10 @@ class NotificationsService:
         return [n async for n in walk if key.holds(n)]
 
     async def group(self, account_id: int, group_key: str) -> tuple[NotificationGroup, list[Notification]]:
-        """One group (all of it) and its notifications newest first; NotFoundError when empty."""
+        """One group (all of it, held notifications too, as Mastodon finds a group by its key among
+        all of the account's) and its notifications newest first; NotFoundError when empty."""
         key = parse_group_key(group_key)
-        members = await self._members(account_id, key) if key is not None else []
+        members = await self._members(account_id, key, include_filtered=True) if key is not None else []
         if key is None or not members:
             raise NotFoundError("Record not found")
         return _group(key, members), members
@@ -271,7 +290,7 @@ class NotificationsService:
     async def dismiss_group(self, account_id: int, group_key: str) -> None:
         _, members = await self.group(account_id, group_key)
         for n in members:
-            await self.store.dismiss(account_id, n.id)
+            await self._forget(account_id, n.id)
 
     async def unread_count(
         self,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.sql.notification_filters import (
     POLICY_COLUMNS,
+    forget_empty_requests_query,
     held_of,
     held_query,
     held_recent_query,
     pending_query,
     policy_of,
     policy_values,
+    release_query,
     request_of,
     request_query,
     requests_query,
@@ -80,6 +82,13 @@ class PostgresNotificationFilterStore:
         p = Params()
         rows = await self.db.fetch(held_recent_query(account_id, page, types, from_account_id, p), *p.values)
         return newest_first([held_of(row) for row in rows], page)
+
+    async def release(self, account_id: int, notification_id: int) -> bool:
+        p, empty = Params(), Params()
+        async with self.db.transaction() as tx:
+            status = await tx.execute(release_query(account_id, notification_id, p), *p.values)
+            await tx.execute(forget_empty_requests_query(account_id, empty), *empty.values)
+            return bool(status.endswith(" 1"))
 
     async def requests(self, account_id: int, page: PageRequest) -> list[NotificationRequest]:
         p = Params()

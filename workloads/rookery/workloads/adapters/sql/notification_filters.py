@@ -48,6 +48,18 @@ def held_recent_query(
     return f"{_HELD} {keyset(page, p, conditions)}"
 
 
+def release_query(account_id: int, notification_id: int, p: Params) -> str:
+    return f"DELETE FROM filtered_notifications WHERE account_id = {p(account_id)} AND id = {p(notification_id)}"
+
+
+def forget_empty_requests_query(account_id: int, p: Params) -> str:
+    """Delete the recipient's requests that hold nothing (as Mastodon forgets an empty request)."""
+    return (
+        f"DELETE FROM notification_requests WHERE account_id = {p(account_id)}"
+        " AND NOT EXISTS (SELECT 1 FROM filtered_notifications f WHERE f.request_id = notification_requests.id)"
+    )
+
+
 def pending_query(account_id: int, p: Params) -> str:
     return (
         "SELECT COUNT(DISTINCT request_id) AS requests, COUNT(*) AS notifications"

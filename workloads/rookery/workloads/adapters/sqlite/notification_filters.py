@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from rookery.workloads.adapters.sql.notification_filters import (
     POLICY_COLUMNS,
+    forget_empty_requests_query,
     held_of,
     held_query,
     held_recent_query,
     pending_query,
     policy_of,
     policy_values,
+    release_query,
     request_of,
     request_query,
     requests_query,
@@ -79,6 +81,13 @@ class SqliteNotificationFilterStore:
         p = QmarkParams()
         rows = await self.db.fetchall(held_recent_query(account_id, page, types, from_account_id, p), p.values)
         return newest_first([held_of(row) for row in rows], page)
+
+    async def release(self, account_id: int, notification_id: int) -> bool:
+        p, empty = QmarkParams(), QmarkParams()
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(release_query(account_id, notification_id, p), p.values)
+            await tx.execute(forget_empty_requests_query(account_id, empty), empty.values)
+            return cursor.rowcount > 0
 
     async def requests(self, account_id: int, page: PageRequest) -> list[NotificationRequest]:
         p = QmarkParams()
