@@ -2,7 +2,7 @@
 
 A Debian bookworm root filesystem made by mmdebstrap from the machine's own apt sources becomes
 ``localhost/rookery-base:bookworm`` (rebuilt only when its package list changes); buildah (Debian
-package, vfs storage, chroot isolation) builds the Containerfile on it into ``localhost/rookery:dev``
+package, overlay storage, chroot isolation) builds the Containerfile on it into ``localhost/rookery:dev``
 with layer caching; a docker-archive of the result goes under ~/.cache/rookery/image/ and, when the
 stack's node runs, into its containerd (k8s.io namespace). No registry outside this machine.
 """
@@ -24,8 +24,13 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 SERVICE = "image"  # the name in errors (StackError) and the log's folder
 IMAGE = "localhost/rookery:dev"
 BASE_IMAGE = "localhost/rookery-base:bookworm"
-# buildah's default root (/var/lib/containers/storage), with the driver that works everywhere
-STORAGE = ("--storage-driver", "vfs")
+# overlay storage in a root of its own: a step's layer is only what the step changed, where vfs
+# copied the whole tree for every step and compared trees to commit (a code-change rebuild of the
+# build stage: 9 s against vfs's 121 s in CI). The kernel's overlayfs, as the node's containerd
+# snapshotter uses; its own root because a store refuses a second driver (earlier builds left a
+# vfs store in the default /var/lib/containers/storage: `buildah --storage-driver vfs rmi --all`).
+STORE_ROOT, STORE_RUNROOT = "/var/lib/containers/rookery-overlay", "/run/containers/rookery-overlay"
+STORAGE = ("--storage-driver", "overlay", "--root", STORE_ROOT, "--runroot", STORE_RUNROOT)
 
 
 def image_dir(ctx: StackContext) -> pathlib.Path:
@@ -77,7 +82,7 @@ def podman_run_argv(*, name: str, env: dict[str, str], args: Sequence[str], deta
 
 
 def buildah(*args: str, timeout: float = 600) -> str:
-    """Run a buildah command on the vfs store; its stdout, or a StackError with its stderr."""
+    """Run a buildah command on the image store; its stdout, or a StackError with its stderr."""
     argv = ["buildah", *STORAGE, *args]
     try:
         out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)

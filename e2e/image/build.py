@@ -65,7 +65,7 @@ def parse_layers(lines: Sequence[str]) -> list[str]:
 
 def remove_leftover_containers() -> int:
     """Remove the working containers a killed build left behind (a build removes its own when it
-    ends; with vfs each holds a whole copy of the tree, and the images under them cannot be pruned:
+    ends; each pins the images under it, and with vfs storage each held a whole copy of the tree:
     nine such left this machine's disk full). Call it holding the build lock, when no build of ours
     runs; returns how many went."""
     listed = subprocess.run(
@@ -78,8 +78,8 @@ def remove_leftover_containers() -> int:
 
 
 def prune_previous(ctx: StackContext, built: Built) -> int:
-    """Remove the images of make image's previous build that this one did not reuse (with vfs each
-    is a whole copy of the tree: a few GB per build), newest first; returns how many went. Only
+    """Remove the images of make image's previous build that this one did not reuse (the layers of
+    each build would pile up), newest first; returns how many went. Only
     images this module recorded are touched, and one still in use by a child or a name stays."""
     record = image_dir(ctx) / "layers.txt"
     previous = record.read_text().split() if record.exists() else []

@@ -87,7 +87,7 @@ COLD_BUILD = pytest.mark.timeout(1800)
 
 
 def test_a_killed_builds_working_containers_are_removed() -> None:
-    """What a build killed mid-way leaves (its working container, a whole tree with vfs) goes at
+    """What a build killed mid-way leaves (its working container, which pins its image) goes at
     the next make image: nine of them once filled this machine's disk and failed the build."""
     ctx = StackContext.default()
     ensure_tools(ctx)
