@@ -305,6 +305,14 @@ def _server_log_tail(platform: Platform, lines: int = 30) -> str:
     return "server warnings:\n" + "\n".join(warned[-lines:])
 
 
+def _consumer_gauges(platform: Platform, behind: dict[str, int]) -> list[str]:
+    """The process's /metrics lines about the groups that are behind (its lag, its handled events)."""
+    groups = {key.split()[0] for key in behind}
+    metrics = platform.client.http.get("/metrics").text.splitlines()
+    wanted = ("rookery_kafka_consumer_lag{", "rookery_kafka_events_handled_total{")
+    return [line for line in metrics if line.startswith(wanted) and any(f'"{g}"' in line for g in groups)]
+
+
 def _assert_whole(platform: Platform) -> None:
     """Every acknowledged post in every follower's home exactly once; every mention notified once;
     no post made twice by a retried request; nothing dead-lettered; every group committed everything."""
@@ -347,7 +355,12 @@ def _assert_whole(platform: Platform) -> None:
         until=lambda behind: not behind,
         timeout_s=60,
         interval_s=1,
-        message=lambda behind: f"records still uncommitted after 60 s: {behind}; {_server_log_tail(platform)}",
+        message=lambda behind: (
+            f"records still uncommitted after 60 s: {behind}; the process's own view: "
+            + "\n".join(_consumer_gauges(platform, behind))
+            + "\n"
+            + _server_log_tail(platform)
+        ),
     )
     metrics = platform.client.http.get("/metrics").text
     dead = [line for line in metrics.splitlines() if 'outcome="dead_lettered"' in line and not line.endswith(" 0.0")]

@@ -351,20 +351,30 @@ class KafkaEventBus:
         consumer = group.consumer
         assert consumer is not None
         failures = 0  # in a row: past REPLACE_AFTER, the consumer itself is broken, not the batch
+        # handled, not yet committed: kept until a commit succeeds, so a commit that failed is tried
+        # again on the next turn even when no record comes (the load over, the lag stayed)
+        uncommitted: dict[TopicPartition, int] = {}
         while not self._stopping.is_set():
             try:
                 batches = await consumer.getmany(timeout_ms=200, max_records=500)
                 if batches:  # the batch in hand counts as lag until it is handled and committed
                     await self._record_lag(group.name, consumer, {tp: rs[0].offset for tp, rs in batches.items()})
                     done = await asyncio.gather(*(self._process(group, tp, records) for tp, records in batches.items()))
-                    offsets = {tp: offset for tp, offset in zip(batches, done, strict=True) if offset is not None}
-                    if offsets:
-                        await consumer.commit(offsets)
+                    uncommitted.update(
+                        {tp: offset for tp, offset in zip(batches, done, strict=True) if offset is not None}
+                    )
+                if uncommitted:
+                    assigned = consumer.assignment()  # a partition moved away is redelivered to its new owner
+                    uncommitted = {tp: offset for tp, offset in uncommitted.items() if tp in assigned}
+                    if uncommitted:
+                        await consumer.commit(uncommitted)
+                        uncommitted = {}
                 await self._record_lag(group.name, consumer)
                 failures = 0
             except CommitFailedError as exc:
                 # the group rebalanced under us: whoever owns the partitions now redelivers
                 log.warning("kafka: commit of %s failed after a rebalance: %s", group.name, exc)
+                uncommitted = {}
                 await self._rewind(consumer)
             except Exception:
                 # never let the consumer task die: go back to the committed offsets (the batch in
@@ -373,6 +383,7 @@ class KafkaEventBus:
                 failures += 1
                 if failures >= REPLACE_AFTER:
                     consumer = await self._replace_consumer(group, consumer)
+                    uncommitted = {}  # the new member starts from the committed offsets
                     failures = 0
                 else:
                     await self._rewind(consumer)
