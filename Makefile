@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help web up test test-split test-fast lint fmt venv venv-all stack-up stack-down stack-status stack-env stack-secret bench bench-quick crds image
+.PHONY: help web up test test-split test-fast lint fmt venv venv-all stack-up stack-down stack-status stack-env stack-secret bench bench-quick bench-soak crds image
 
 help:
 	@echo "make up          run Rookery on embedded defaults (http://127.0.0.1:8080)"
@@ -22,6 +22,7 @@ help:
 	@echo "make stack-env   export lines for clients: ROOKERY_*, KUBECONFIG, kubectl on PATH"
 	@echo "make image       build localhost/rookery:dev here (buildah, Debian base) and load it into the node"
 	@echo "make bench       run the benchmarks"
+	@echo "make bench-soak  memory per process under a steady load, 10 minutes a mode (SOAK_ARGS=\"--minutes 3\")"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -96,3 +97,6 @@ bench: venv-all
 
 bench-quick: venv-all
 	$(PY) -m bench run --quick $(BENCH_ARGS)
+
+bench-soak: venv-all
+	$(PY) -m bench soak $(SOAK_ARGS)

@@ -1,4 +1,4 @@
-"""python -m bench run [--quick] ...: see bench/suite.py."""
+"""python -m bench run [--quick] ... (bench/suite.py) | python -m bench soak ... (bench/soak.py)."""
 
 import sys
 

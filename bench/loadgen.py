@@ -57,8 +57,10 @@ class Picker:
         path = kind["path"]
         if "{id}" in path:
             path = path.replace("{id}", self.rng.choice(self.spec["users"]))
+        if "{status}" in path:  # a status of the spec's ``statuses`` (favourite, unfavourite...)
+            path = path.replace("{status}", self.rng.choice(self.spec["statuses"]))
         body = None
-        if kind["method"] == "POST":
+        if kind["method"] == "POST" and kind.get("body", True):  # a compose body unless told not to
             headers["Content-Type"] = "application/json"
             body = json.dumps({"status": f"open-loop post {self.rng.random():.9f} #bench"}).encode()
         return kind["method"], path, headers, body

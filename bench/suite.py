@@ -47,7 +47,7 @@ from typing import Any
 
 import httpx
 
-from bench import common, report
+from bench import common, report, soak
 from bench.common import free_port
 from bench.loadgen import latency_summary
 from e2e import servers
@@ -184,14 +184,16 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float = 12
 
 
 @contextlib.contextmanager
-def server(argv: list[str], env: dict[str, str], port: int, log_path: pathlib.Path) -> Iterator[str]:
+def server(
+    argv: list[str], env: dict[str, str], port: int, log_path: pathlib.Path, ready_timeout_s: float = 120
+) -> Iterator[str]:
     with log_path.open("ab") as out:
         process = subprocess.Popen(
             pinned(SERVER_CPU, argv), env={**os.environ, **env}, stdout=out, stderr=out
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            wait_ready(base + "/healthz", process)
+            wait_ready(base + "/healthz", process, ready_timeout_s)
             SERVER_PIDS[base] = process.pid
             yield base
         finally:
@@ -588,17 +590,20 @@ async def _delivered(
 # -- one mode ---------------------------------------------------------------------------------------
 
 
-def run_mode(
+@contextlib.contextmanager
+def seeded_server(
     mode: str,
-    plan: Plan,
-    ceilings: dict[str, float | None],
+    seed_args: list[str],
     stack: dict[str, str],
     tmp: pathlib.Path,
-    scenarios: list[str],
-    oha: str | None = None,
-    notes: list[str] | None = None,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    notes = [] if notes is None else notes
+    tracemalloc_dir: pathlib.Path | None = None,
+    server_env: dict[str, str] | None = None,
+) -> Iterator[tuple[str, dict[str, Any], dict[str, str]]]:
+    """A graph seeded by bench.seed into a fresh data directory (embedded) or a fresh schema and
+    keyspace on the stack (production), and the mode's server over it, pinned to SERVER_CPU:
+    (base URL, the seed's output, the server's environment). The production schema and keyspace
+    are dropped afterwards. With ``tracemalloc_dir`` the server runs under bench.memtrace;
+    ``server_env`` is added to the server's environment only (not the seed's)."""
     data_dir = tmp / f"{mode}-data"
     keyspace = ""
     port = free_port()  # before seeding: the tokens' issuer is the server's public URL
@@ -626,7 +631,7 @@ def run_mode(
         log(f"{mode}: seeding")
         concurrency = ["--concurrency", "32" if mode == "embedded" else "12"]  # within the pool sizes
         subprocess.run(
-            [PY, "-m", "bench.seed", *plan.seed_args, *concurrency, "--out", str(seed_path)],
+            [PY, "-m", "bench.seed", *seed_args, *concurrency, "--out", str(seed_path)],
             env={**os.environ, **seed_env},
             check=True,
             timeout=900,
@@ -638,81 +643,99 @@ def run_mode(
             if mode == "embedded"
             else [ROOKERY, "serve", "--role", "all", "--port", str(port)]
         )
-        rows: list[dict[str, Any]] = []
-        fan: list[dict[str, Any]] = []
-        with server(argv, env, port, tmp / f"{mode}-server.log") as base:
-            base_spec = {
-                "base": base,
-                "readers": [r["token"] for r in seeded["readers"]],
-                "composers": [c["token"] for c in seeded["composers"]],
-                "users": seeded["posters"],
-            }
-            warm = tmp / "warm.lua"
-            warm.write_text(wrk_lua({**base_spec, "mix": SCENARIOS["read-home-timeline"]}))
-            wrk(base + HOME, 3, plan.connections, warm)  # warm caches and pools
-            warm.write_text(wrk_lua({**base_spec, "mix": SCENARIOS["read-user-timeline"]}))
-            wrk(base + HOME, 2, plan.connections, warm)
-            # reads, then fan-out delivery on an otherwise idle server, then the writes (their
-            # posts' fan-out would still be running behind the delivery probes otherwise)
-            ordered: list[str | None] = [n for n in scenarios if n not in WRITES]
-            ordered += [None, *(n for n in scenarios if n in WRITES)]
-            for name in ordered:
-                if name is None:
-                    time.sleep(1)
-                    fan = asyncio.run(fanout(base, seeded, mode, env, plan))
-                    continue
-                spec = {**base_spec, "mix": SCENARIOS[name]}
-                spec_path, lua = tmp / f"{mode}-{name}.json", tmp / f"{mode}-{name}.lua"
-                spec_path.write_text(json.dumps(spec))
-                lua.write_text(wrk_lua(spec))
-                peak = wrk(base + HOME, plan.seconds, plan.connections, lua)
-                memory.setdefault(mode, {})[name] = rss_mib(SERVER_PIDS.get(base))  # under load, just after
-                if peak["non_2xx"]:
-                    log(f"{mode} {name}: {peak['non_2xx']:.0f} non-2xx responses under peak load")
-                rate = max(1.0, 0.7 * peak["rps"])
-                waited_before = cpu_wait_ms(SERVER_PIDS.get(base))
-                latency = (
-                    open_loop_oha(oha, oha_groups(spec), tmp, rate, plan.seconds, plan.connections * 2)
-                    if oha
-                    else open_loop(spec_path, rate, plan.seconds, plan.connections * 2)
-                )
-                waited_after = cpu_wait_ms(SERVER_PIDS.get(base))
-                if waited_before is not None and waited_after is not None:
-                    latency["server_cpu_wait_ms"] = round(waited_after - waited_before, 1)
-                    notes.append(
-                        f"{mode} {name}: during the {plan.seconds} s latency run the server waited"
-                        f" {waited_after - waited_before:,.0f} ms for a CPU (runnable, not running)"
-                    )
-                if latency["errors"]:
-                    log(f"{mode} {name}: open-loop errors {latency['errors']}")
-                on_path = (
-                    ["http"]
-                    if mode == "embedded"
-                    else (["http", "database"] if name == "compose-post" else ["http", "cache", "database"])
-                )
-                known = [(ceilings[c], c) for c in on_path if ceilings.get(c)]
-                ceiling_rps, ceiling = min(known) if known else (None, on_path[0])
-                log(f"{mode} {name}: peak {peak['rps']:.0f} req/s; at {rate:.0f}/s: {latency}")
-                rows.append(
-                    report.scenario_row(
-                        name,
-                        mode,
-                        peak_rps=peak["rps"],
-                        rps_at_70=latency["achieved_rps"],
-                        p50_ms=latency["p50_ms"],
-                        p95_ms=latency["p95_ms"],
-                        p99_ms=latency["p99_ms"],
-                        ceiling=ceiling,
-                        ceiling_rps=ceiling_rps,
-                    )
-                )
-                if name in WRITES:
-                    time.sleep(2)  # let the fan-out of the posts just made drain
-        order = {n: i for i, n in enumerate(scenarios)}
-        return sorted(rows, key=lambda row: order[row["name"]]), fan
+        if tracemalloc_dir is not None:
+            argv = [PY, "-m", "bench.memtrace", "--out", str(tracemalloc_dir / mode), "--", *argv[1:]]
+        timeout_s = 300 if tracemalloc_dir else 120
+        with server(argv, {**env, **(server_env or {})}, port, tmp / f"{mode}-server.log", timeout_s) as base:
+            yield base, seeded, env
     finally:
         if mode == "production":
             _drop_production(env, keyspace)
+
+
+def run_mode(
+    mode: str,
+    plan: Plan,
+    ceilings: dict[str, float | None],
+    stack: dict[str, str],
+    tmp: pathlib.Path,
+    scenarios: list[str],
+    oha: str | None = None,
+    notes: list[str] | None = None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    notes = [] if notes is None else notes
+    rows: list[dict[str, Any]] = []
+    fan: list[dict[str, Any]] = []
+    with seeded_server(mode, plan.seed_args, stack, tmp) as (base, seeded, env):
+        base_spec = {
+            "base": base,
+            "readers": [r["token"] for r in seeded["readers"]],
+            "composers": [c["token"] for c in seeded["composers"]],
+            "users": seeded["posters"],
+        }
+        warm = tmp / "warm.lua"
+        warm.write_text(wrk_lua({**base_spec, "mix": SCENARIOS["read-home-timeline"]}))
+        wrk(base + HOME, 3, plan.connections, warm)  # warm caches and pools
+        warm.write_text(wrk_lua({**base_spec, "mix": SCENARIOS["read-user-timeline"]}))
+        wrk(base + HOME, 2, plan.connections, warm)
+        # reads, then fan-out delivery on an otherwise idle server, then the writes (their
+        # posts' fan-out would still be running behind the delivery probes otherwise)
+        ordered: list[str | None] = [n for n in scenarios if n not in WRITES]
+        ordered += [None, *(n for n in scenarios if n in WRITES)]
+        for name in ordered:
+            if name is None:
+                time.sleep(1)
+                fan = asyncio.run(fanout(base, seeded, mode, env, plan))
+                continue
+            spec = {**base_spec, "mix": SCENARIOS[name]}
+            spec_path, lua = tmp / f"{mode}-{name}.json", tmp / f"{mode}-{name}.lua"
+            spec_path.write_text(json.dumps(spec))
+            lua.write_text(wrk_lua(spec))
+            peak = wrk(base + HOME, plan.seconds, plan.connections, lua)
+            memory.setdefault(mode, {})[name] = rss_mib(SERVER_PIDS.get(base))  # under load, just after
+            if peak["non_2xx"]:
+                log(f"{mode} {name}: {peak['non_2xx']:.0f} non-2xx responses under peak load")
+            rate = max(1.0, 0.7 * peak["rps"])
+            waited_before = cpu_wait_ms(SERVER_PIDS.get(base))
+            latency = (
+                open_loop_oha(oha, oha_groups(spec), tmp, rate, plan.seconds, plan.connections * 2)
+                if oha
+                else open_loop(spec_path, rate, plan.seconds, plan.connections * 2)
+            )
+            waited_after = cpu_wait_ms(SERVER_PIDS.get(base))
+            if waited_before is not None and waited_after is not None:
+                latency["server_cpu_wait_ms"] = round(waited_after - waited_before, 1)
+                notes.append(
+                    f"{mode} {name}: during the {plan.seconds} s latency run the server waited"
+                    f" {waited_after - waited_before:,.0f} ms for a CPU (runnable, not running)"
+                )
+            if latency["errors"]:
+                log(f"{mode} {name}: open-loop errors {latency['errors']}")
+            on_path = (
+                ["http"]
+                if mode == "embedded"
+                else (["http", "database"] if name == "compose-post" else ["http", "cache", "database"])
+            )
+            known = [(ceilings[c], c) for c in on_path if ceilings.get(c)]
+            ceiling_rps, ceiling = min(known) if known else (None, on_path[0])
+            log(f"{mode} {name}: peak {peak['rps']:.0f} req/s; at {rate:.0f}/s: {latency}")
+            rows.append(
+                report.scenario_row(
+                    name,
+                    mode,
+                    peak_rps=peak["rps"],
+                    rps_at_70=latency["achieved_rps"],
+                    p50_ms=latency["p50_ms"],
+                    p95_ms=latency["p95_ms"],
+                    p99_ms=latency["p99_ms"],
+                    ceiling=ceiling,
+                    ceiling_rps=ceiling_rps,
+                )
+            )
+            if name in WRITES:
+                time.sleep(2)  # let the fan-out of the posts just made drain
+    order = {n: i for i, n in enumerate(scenarios)}
+    return sorted(rows, key=lambda row: order[row["name"]]), fan
 
 
 def _drop_production(env: dict[str, str], keyspace: str) -> None:
@@ -741,7 +764,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--scenarios", default=",".join(SCENARIOS))
     run.add_argument("--label", default="latest", help="results file name (bench/results/LABEL.json/.md)")
     run.add_argument("--no-web", action="store_true", help="skip the web client's bundle size and first paint")
+    soak.add_arguments(sub.add_parser("soak", help=soak.__doc__.splitlines()[0]))
     args = parser.parse_args(argv)
+    if args.command == "soak":
+        return soak.run(args)
     plan = Plan.of(args.quick)
     modes = [m for m in args.modes.split(",") if m]
     scenarios = [s for s in args.scenarios.split(",") if s]
