@@ -1,16 +1,19 @@
-"""A consumer group's commit that fails (a coordinator gone mid-fault) is tried again on the next
-turn of the loop, even when no record comes after it: the handled records never stay uncommitted
-until the next post (the HA campaign once saw a group stay 152 records behind after the load).
-A partition that moved away meanwhile is not committed by the old owner."""
+"""A consumer group after a fault: a commit that failed (a coordinator gone) is tried again on the
+next turn of the loop, even when no record comes after it, and a partition that moved away is not
+committed by the old owner; a group the brokers say is behind that makes no progress outside its
+handlers is replaced by a new member (the HA campaign once saw a group stay 152 records behind)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from typing import Any
 
 from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaConnectionError
 
+from rookery.workloads.adapters.kafka import bus as bus_module
 from rookery.workloads.adapters.kafka.bus import KafkaEventBus, _Group
 from rookery.workloads.domain.events import Event
 
@@ -100,3 +103,87 @@ def test_a_partition_moved_away_is_left_to_its_new_owner() -> None:
     consumer.commit = commit  # type: ignore[method-assign]
     asyncio.run(run(consumer))
     assert consumer.commits == [{P0: 2, P1: 1}, {P0: 2}]
+
+
+class WedgedConsumer(FlakyCoordinatorConsumer):
+    """Alive, assigned, the brokers say 3 records are waiting on P0, and it never fetches them."""
+
+    def __init__(self) -> None:
+        super().__init__(failing=0, assigned={P0})
+        self.batches = []
+        self.stopped = False
+
+    async def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return {tp: 3 for tp in tps}
+
+    async def beginning_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return {tp: 0 for tp in tps}
+
+    async def committed(self, tp: TopicPartition) -> int:
+        return 0
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+
+class FreshConsumer(WedgedConsumer):
+    """The new member: it fetches the three records from the committed offset."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches = [{P0: [record(P0, 0), record(P0, 1), record(P0, 2)]}]
+
+
+def test_a_group_behind_that_makes_no_progress_is_replaced(monkeypatch: Any) -> None:
+    monkeypatch.setattr(bus_module, "WATCH_EVERY_S", 0.01)
+    monkeypatch.setattr(bus_module, "STALL_AFTER_S", 0.05)
+    wedged, fresh = WedgedConsumer(), FreshConsumer()
+
+    async def scenario() -> list[str]:
+        handled: list[str] = []
+
+        async def handler(event: Event) -> None:
+            handled.append(event.id)
+
+        bus = KafkaEventBus("127.0.0.1:1", "t", backoff_s=0.001)
+        group = _Group(short="trends", name="t.trends", handlers={TOPIC: handler}, consumer=wedged)
+        bus._groups["trends"] = group
+
+        async def new_consumer(_: _Group) -> Any:
+            return fresh
+
+        bus._new_consumer = new_consumer  # type: ignore[method-assign,assignment]
+        group.task = asyncio.create_task(bus._consume(group))
+        bus._watchdog = asyncio.create_task(bus._watch())
+        await asyncio.wait_for(fresh.done.wait(), timeout=10)
+        bus._stopping.set()
+        bus._watchdog.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await bus._watchdog
+        await asyncio.wait_for(group.task, timeout=10)
+        return handled
+
+    handled = asyncio.run(scenario())
+    assert wedged.stopped and len(handled) == 3
+    assert fresh.commits == [{P0: 3}]
+
+
+def test_a_group_inside_its_handler_or_progressing_is_left_alone() -> None:
+    bus = KafkaEventBus("127.0.0.1:1", "t")
+    busy = _Group(short="a", name="t.a", handlers={}, consumer=WedgedConsumer(), busy=True)
+    moving = _Group(short="b", name="t.b", handlers={}, consumer=WedgedConsumer())
+    wedged = _Group(short="c", name="t.c", handlers={}, consumer=WedgedConsumer())
+
+    async def ticks() -> list[tuple[bool, bool, bool]]:
+        for group in (busy, moving, wedged):
+            group.task = asyncio.create_task(asyncio.sleep(0))
+        seen = []
+        start = time.monotonic()  # the groups were made before: no progress since
+        for now in (start + 1, start + 31, start + 61):  # STALL_AFTER_S is 45
+            moving.progressed_at = now - 1  # handled something since the last look
+            seen.append(
+                (await bus._stalled(busy, now), await bus._stalled(moving, now), await bus._stalled(wedged, now))
+            )
+        return seen
+
+    assert asyncio.run(ticks()) == [(False, False, False), (False, False, False), (False, False, True)]

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -42,6 +43,11 @@ log = logging.getLogger(__name__)
 
 Headers = list[tuple[str, bytes]]
 REPLACE_AFTER = 5  # failures of a consumer's loop in a row before it is replaced by a new member
+# a group the brokers say is behind (committed < end) that neither handled nor committed anything
+# for this long, while not inside a handler, is wedged (a fetch or a coordinator that never
+# answers): it is replaced by a new member, which starts from the committed offsets
+STALL_AFTER_S = 45.0
+WATCH_EVERY_S = 10.0
 
 
 def event_headers(event: Event) -> Headers:
@@ -72,6 +78,9 @@ class _Group:
     handlers: dict[str, EventHandler]  # topic -> handler
     consumer: AIOKafkaConsumer | None = None
     task: asyncio.Task[None] | None = None
+    busy: bool = False  # inside its handlers (a store outage can hold it there, rightly)
+    progressed_at: float = dataclasses.field(default_factory=time.monotonic)  # last records handled or commit
+    suspect_since: float | None = None  # behind on the brokers with no progress since
 
 
 class KafkaEventBus:
@@ -108,6 +117,7 @@ class KafkaEventBus:
         self._producer_lock = asyncio.Lock()
         self._known_topics: set[str] = set()
         self._stopping = asyncio.Event()
+        self._watchdog: asyncio.Task[None] | None = None
 
     # -- publishing ----------------------------------------------------------------------------
 
@@ -281,6 +291,8 @@ class KafkaEventBus:
         for result in results:
             if isinstance(result, BaseException):
                 raise result  # the groups that did join are stopped by stop(), as after a later failure
+        if self._watchdog is None and self._groups:
+            self._watchdog = asyncio.create_task(self._watch(), name="kafka-consumer-watchdog")
 
     async def _join(self, group: _Group) -> None:
         group.consumer = await self._new_consumer(group)
@@ -325,6 +337,11 @@ class KafkaEventBus:
     async def stop(self) -> None:
         """Finish the batch in hand, commit it, leave the groups (all at once), flush the producer."""
         self._stopping.set()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
+            self._watchdog = None
         results = await asyncio.gather(*(self._leave(g) for g in self._groups.values()), return_exceptions=True)
         if self._producer is not None:
             await self._producer.stop()
@@ -359,7 +376,14 @@ class KafkaEventBus:
                 batches = await consumer.getmany(timeout_ms=200, max_records=500)
                 if batches:  # the batch in hand counts as lag until it is handled and committed
                     await self._record_lag(group.name, consumer, {tp: rs[0].offset for tp, rs in batches.items()})
-                    done = await asyncio.gather(*(self._process(group, tp, records) for tp, records in batches.items()))
+                    group.busy = True
+                    try:
+                        done = await asyncio.gather(
+                            *(self._process(group, tp, records) for tp, records in batches.items())
+                        )
+                    finally:
+                        group.busy = False
+                    group.progressed_at = time.monotonic()
                     uncommitted.update(
                         {tp: offset for tp, offset in zip(batches, done, strict=True) if offset is not None}
                     )
@@ -369,6 +393,7 @@ class KafkaEventBus:
                     if uncommitted:
                         await consumer.commit(uncommitted)
                         uncommitted = {}
+                        group.progressed_at = time.monotonic()
                 await self._record_lag(group.name, consumer)
                 failures = 0
             except CommitFailedError as exc:
@@ -388,6 +413,51 @@ class KafkaEventBus:
                 else:
                     await self._rewind(consumer)
                 await asyncio.sleep(self.backoff_s)
+
+    async def _watch(self) -> None:
+        """Every WATCH_EVERY_S, each group: behind on the brokers' offsets with no progress for
+        STALL_AFTER_S (see there) is replaced. Seen once in the HA campaign: after a broker was
+        paused and resumed, one group stayed 152 records behind, its consumer alive and idle."""
+        while not self._stopping.is_set():
+            await asyncio.sleep(WATCH_EVERY_S)
+            for group in list(self._groups.values()):
+                if self._stopping.is_set():
+                    return
+                if await self._stalled(group, time.monotonic()):
+                    await self._restart(group)
+
+    async def _stalled(self, group: _Group, now: float) -> bool:
+        consumer = group.consumer
+        if consumer is None or group.task is None:
+            return False
+        try:
+            behind = await asyncio.wait_for(self._group_lag(consumer), timeout=WATCH_EVERY_S)
+        except Exception:  # the brokers do not answer (an outage): nothing to tell, start over
+            behind = 0
+        if behind <= 0 or group.busy:
+            group.suspect_since = None
+            return False
+        if group.suspect_since is None or group.progressed_at > group.suspect_since:
+            group.suspect_since = now  # behind, and no progress from here on so far
+            return False
+        return now - group.suspect_since >= STALL_AFTER_S
+
+    async def _restart(self, group: _Group) -> None:
+        """A new member in place of the wedged one (its task cancelled: it was in no handler)."""
+        log.warning(
+            "kafka: consumer %s made no progress for %.0f s while behind; replacing it", group.name, STALL_AFTER_S
+        )
+        old, task = group.consumer, group.task
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        group.suspect_since = None
+        group.progressed_at = time.monotonic()
+        if old is not None:
+            await self._replace_consumer(group, old)
+        if not self._stopping.is_set():
+            group.task = asyncio.create_task(self._consume(group), name=f"kafka-consumer:{group.name}")
 
     @staticmethod
     async def _rewind(consumer: AIOKafkaConsumer) -> None:
