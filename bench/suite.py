@@ -764,13 +764,23 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--scenarios", default=",".join(SCENARIOS))
     run.add_argument("--label", default="latest", help="results file name (bench/results/LABEL.json/.md)")
     run.add_argument("--no-web", action="store_true", help="skip the web client's bundle size and first paint")
+    run.add_argument(
+        "--fanout-only",
+        action="store_true",
+        help="only the fan-out delivery (no scenarios, ceilings, oha or web client)",
+    )
+    run.add_argument("--fanout-reps", type=int, help="posts per fan-out author (default 5; quick 3)")
     soak.add_arguments(sub.add_parser("soak", help=soak.__doc__.splitlines()[0]))
     args = parser.parse_args(argv)
     if args.command == "soak":
         return soak.run(args)
     plan = Plan.of(args.quick)
+    if args.fanout_reps:
+        plan = dataclasses.replace(plan, fanout_reps=args.fanout_reps)
     modes = [m for m in args.modes.split(",") if m]
-    scenarios = [s for s in args.scenarios.split(",") if s]
+    scenarios = [] if args.fanout_only else [s for s in args.scenarios.split(",") if s]
+    if args.fanout_only:
+        args.no_web = True
     machine = report.machine_info()
     machine["quick"] = plan.quick
     machine["notes"] = [
@@ -783,15 +793,20 @@ def main(argv: list[str] | None = None) -> int:
         "fan-out: time from the compose response until every follower's home timeline holds the post "
         f"({plan.fanout_reps} posts per author; p99 of so few is their maximum)",
     ]
-    oha = oha_binary()
+    if not scenarios:  # --fanout-only: the notes on peaks and latency runs do not apply
+        del machine["notes"][1]
+    oha = oha_binary() if scenarios else None  # the fan-out probes need no load generator
     machine["notes"].append(
-        f"latency at 70%: oha {OHA_VERSION} -q RATE --latency-correction, one process per method of the"
+        "no scenarios: fan-out delivery only"
+        if not scenarios
+        else f"latency at 70%: oha {OHA_VERSION} -q RATE --latency-correction, one process per method of the"
         " mix at its share of the rate, percentiles over all their requests (token as the access_token"
         " query parameter)"
         if oha
         else "latency at 70%: bench.loadgen (oha not installed: needs cargo); it tops out near 1,700 req/s"
     )
     log(f"machine {machine}")
+    cpu_before = soak.cpu_seconds()
     stack: dict[str, str] = {}
     if "production" in modes:
         from e2e.stack import runner
@@ -802,7 +817,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="rookery-bench-") as tmp_name:
         tmp = pathlib.Path(tmp_name)
-        http_peak, http_latency = http_ceiling(plan, tmp, oha)
+        http_peak, http_latency = http_ceiling(plan, tmp, oha) if scenarios else (None, None)
         ceilings: dict[str, float | None] = {"http": http_peak}
         if http_latency is not None:
             machine["http_ceiling_at_70"] = http_latency
@@ -812,7 +827,7 @@ def main(argv: list[str] | None = None) -> int:
                 f" / p99 {_fmt(http_latency['p99_ms'])} ms; the server waited"
                 f" {_fmt(http_latency.get('server_cpu_wait_ms'))} ms for a CPU during it"
             )
-        if stack:
+        if stack and scenarios:
             ceilings["cache"] = cache_ceiling(plan, stack["ROOKERY_REDIS_URL"])
             ceilings["database"] = database_ceiling(plan, stack["ROOKERY_POSTGRES_DSN"])
         log(f"ceilings (req/s): {ceilings}")
@@ -857,6 +872,11 @@ def main(argv: list[str] | None = None) -> int:
             f" {_fmt(ceilings['http'])} req/s in this run"
         )
     machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    others = soak.busiest(cpu_before, soak.cpu_seconds(), {os.getpid()})  # what shared the machine
+    machine["notes"].append(
+        f"load average at the end {machine['load_average_end']}; the other processes (still running at"
+        " the end) that used the most CPU during the run: " + ("; ".join(others) or "none")
+    )
     machine["duration_s"] = round(time.monotonic() - started, 1)
     data = report.result(machine, report.git_commit(ROOT), rows, fan)
     report.write(
