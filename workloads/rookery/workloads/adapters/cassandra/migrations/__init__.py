@@ -19,6 +19,7 @@ import socket
 import time
 import uuid
 
+from cassandra import InvalidRequest
 from cassandra.cluster import Session
 from cassandra.metadata import protect_name
 
@@ -70,6 +71,21 @@ def _agree(session: Session) -> None:
         raise StoreUnavailable("cassandra: the nodes did not agree on the schema within 60 s")
 
 
+def _use(session: Session, keyspace: str, wait_s: float = 30.0) -> None:
+    """USE the keyspace, waiting for it where another migrator has just created it: the driver's
+    metadata can show a keyspace a moment before a connection may use it (two `rookery migrate`
+    at once under load: "Keyspace ... does not exist", once in 2026-12)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            session.set_keyspace(keyspace)
+            return
+        except InvalidRequest as exc:
+            if "does not exist" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def migrate_blocking(settings: Settings) -> list[str]:
     keyspace = settings.cassandra_keyspace
     if not _KEYSPACE.match(keyspace):
@@ -104,7 +120,7 @@ def _apply(session: Session, settings: Settings, keyspace: str) -> list[str]:
             )
         session.execute(f"CREATE KEYSPACE IF NOT EXISTS {ks} WITH replication = {_replication(settings)}")
         _agree(session)
-    session.set_keyspace(keyspace)
+    _use(session, keyspace)
     session.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations"
         " (version int PRIMARY KEY, name text, applied_at timestamp)"
