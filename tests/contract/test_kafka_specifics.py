@@ -1,6 +1,7 @@
 """What only the Kafka bus promises: records keyed by owner with trace and dead-letter headers,
-a consumer-lag gauge, StoreUnavailable when the cluster is unreachable, and no loss and no
-double effect when a consumer process is SIGKILLed in the middle of a stream."""
+a consumer-lag gauge, StoreUnavailable when the cluster is unreachable, the Redis dedupe checked
+and marked per fetched batch, and no loss and no double effect when a consumer process is
+SIGKILLed in the middle of a stream."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from opentelemetry import propagate, trace
 from prometheus_client import REGISTRY
 
 from rookery.workloads.adapters.kafka.bus import KafkaEventBus
+from rookery.workloads.adapters.redis.dedupe import ProcessedEvents
 from rookery.workloads.adapters.redis.keys import Keys
 from rookery.workloads.domain.events import DEAD_LETTER, POSTS, Event, topic
 from rookery.workloads.domain.unavailable import StoreUnavailable
@@ -122,6 +124,56 @@ async def test_a_store_outage_is_waited_out_never_dead_lettered(bus: KafkaEventB
         REGISTRY.get_sample_value("rookery_kafka_events_handled_total", {**labels, "outcome": "dead_lettered"}) is None
     )
     assert len(calls) == outage + 1
+
+
+@pytest.mark.needs("redis")
+async def test_the_dedupe_skips_duplicates_and_marks_only_what_a_handler_finished(
+    request: pytest.FixtureRequest, kafka_bootstrap: str, tenant: str
+) -> None:
+    """The bus checks a fetched batch's event ids and marks the handled ones after their handlers:
+    a duplicate (later in the batch, or processed before) is skipped; an event is never marked
+    while its handler runs (nor while it waits out StoreUnavailable), nor when it is
+    dead-lettered, so its duplicate is tried again."""
+    async with redis_client(request) as redis:
+        processed = ProcessedEvents(redis, tenant, ttl_s=600)
+        bus = KafkaEventBus(
+            kafka_bootstrap, tenant, max_attempts=2, backoff_s=0.01, create_topics=True, dedupe=processed
+        )
+        calls: list[str] = []
+        marked_during_handler: list[str] = []
+        outage = [StoreUnavailable("redis: failover")] * 3
+
+        async def handle(event: Event) -> None:
+            name = event.payload["name"]
+            calls.append(name)
+            if await processed.seen("fanout", event.id):  # marking before the handler finished
+                marked_during_handler.append(name)
+            if name == "poison":
+                raise LookupError("status 7 vanished")
+            if name == "flaky" and outage:
+                raise outage.pop()
+
+        def made(name: str) -> Event:
+            return Event(type="StatusCreated", key="7", payload={"name": name}, tenant=tenant)
+
+        first, before, flaky, poison, last = map(made, ("first", "before", "flaky", "poison", "last"))
+        await processed.mark_many("fanout", [before.id])  # handled by an earlier member of the group
+        bus.subscribe(POSTS, "fanout", handle)
+        # one key, one partition, in this order: one fetched batch (or a few, in order)
+        await bus.publish_many(POSTS, [first, first, before, flaky, poison, flaky, poison, last, first])
+        try:
+            await bus.start()
+            await eventually(lambda: processed.seen("fanout", last.id), what="the last event marked")
+        finally:
+            await bus.stop()
+        # first once; flaky after its three waits; poison twice per delivery, dead-lettered twice
+        assert calls == ["first", *["flaky"] * 4, "poison", "poison", "poison", "poison", "last"]
+        assert marked_during_handler == []
+        assert await processed.seen_many("fanout", [e.id for e in (first, before, flaky, poison, last)]) == {
+            first.id, before.id, flaky.id, last.id,
+        }  # fmt: skip
+        labels = {"group": f"{tenant}.fanout", "topic": topic(tenant, POSTS)}
+        assert REGISTRY.get_sample_value("rookery_kafka_events_handled_total", {**labels, "outcome": "duplicate"}) == 4
 
 
 async def test_consumer_lag_gauge(bus: KafkaEventBus) -> None:

@@ -156,6 +156,12 @@ async def test_processed_events_skip_duplicates(client: aioredis.Redis, tenant: 
         await processed.mark("search", first.id, pipe=pipe)
         assert await pipe.execute() == [1, True]
     assert not await processed.mark("search", first.id)
+    # a fetched batch's check and mark (the Kafka bus): one pipeline each, per group
+    assert await processed.seen_many("fanout", [flaky.id, "never", first.id]) == {first.id, flaky.id}
+    await processed.mark_many("lists", [flaky.id, first.id])
+    assert await processed.seen_many("lists", [first.id, "never", flaky.id]) == {first.id, flaky.id}
+    assert await processed.seen_many("lists", []) == set()
+    await processed.mark_many("lists", [])
 
 
 @needs_redis

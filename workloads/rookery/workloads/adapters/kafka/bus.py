@@ -5,7 +5,12 @@
 - Each consumer group (``<tenant>.<group>``: fanout, notifications, search, media, analytics...)
   gets every event. Offsets are committed only after the handlers of a batch finished, so
   delivery is at least once: handlers are idempotent by ``event.id``, and with ``dedupe``
-  (adapters/redis/dedupe.py) the bus skips ids a group has processed, like the embedded bus.
+  (adapters/redis/dedupe.py) the bus skips ids a group has processed, like the embedded bus: per
+  fetched batch, one round trip checks its event ids before the handlers and one marks those
+  whose handler succeeded after them, before the offsets are committed (an event dead-lettered,
+  or waiting out StoreUnavailable, is not marked; a duplicate later in the same batch is skipped).
+  A process killed between the handlers and the mark has committed neither: the batch comes
+  again and its handled events are handled again (per event, the window was one event).
 - A failing handler is retried with exponential backoff; after ``max_attempts`` the record goes
   to ``<tenant>.dead-letter`` with the reason and its origin in headers, and the partition
   moves on. A store being unavailable (StoreUnavailable: a failover, a restart) is not the
@@ -22,8 +27,8 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Iterable, Sequence
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Protocol, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.client import ConnectionGroup
@@ -42,6 +47,7 @@ from rookery.workloads.ports.events import EventHandler
 log = logging.getLogger(__name__)
 
 Headers = list[tuple[str, bytes]]
+_T = TypeVar("_T")
 REPLACE_AFTER = 5  # failures of a consumer's loop in a row before it is replaced by a new member
 # a group the brokers say is behind (committed < end) that neither handled nor committed anything
 # for this long, while not inside a handler, is wedged (a fetch or a coordinator that never
@@ -66,9 +72,20 @@ def decode_event(record: ConsumerRecord) -> Event:
 
 
 class Dedupe(Protocol):
-    """Skips event ids a group has processed (adapters/redis/dedupe.py: ProcessedEvents)."""
+    """The event ids a group has processed (adapters/redis/dedupe.py: ProcessedEvents)."""
 
-    def idempotent(self, group: str, handler: EventHandler) -> EventHandler: ...
+    async def seen_many(self, group: str, event_ids: Sequence[str]) -> set[str]: ...
+
+    async def mark_many(self, group: str, event_ids: Sequence[str]) -> None: ...
+
+
+@dataclasses.dataclass(slots=True)
+class _Fetched:
+    """One record of a fetched batch, decoded once: its event, or why it is none."""
+
+    record: ConsumerRecord
+    event: Event | None
+    error: str = ""
 
 
 @dataclasses.dataclass
@@ -263,7 +280,7 @@ class KafkaEventBus:
             raise ValueError(f"group {group!r} already has a handler for stream {stream!r}")
         if entry.task is not None:
             raise RuntimeError("subscribe before start()")
-        entry.handlers[name] = self.dedupe.idempotent(group, handler) if self.dedupe else handler
+        entry.handlers[name] = handler  # with dedupe, _consume checks and marks each fetched batch
 
     def subscriptions(self) -> dict[str, tuple[str, ...]]:
         """Consumer group id -> the topics it reads, for every group this bus runs."""
@@ -376,16 +393,20 @@ class KafkaEventBus:
                 batches = await consumer.getmany(timeout_ms=200, max_records=500)
                 if batches:  # the batch in hand counts as lag until it is handled and committed
                     await self._record_lag(group.name, consumer, {tp: rs[0].offset for tp, rs in batches.items()})
-                    group.busy = True
+                    fetched = {tp: [self._decode(record) for record in records] for tp, records in batches.items()}
+                    group.busy = True  # the dedupe's waits for Redis count as a handler's
                     try:
+                        seen = await self._seen(group, fetched)
+                        handled: list[str] = []  # event ids whose handler succeeded, marked before the commit
                         done = await asyncio.gather(
-                            *(self._process(group, tp, records) for tp, records in batches.items())
+                            *(self._process(group, tp, items, seen, handled) for tp, items in fetched.items())
                         )
+                        await self._mark(group, handled)
                     finally:
                         group.busy = False
                     group.progressed_at = time.monotonic()
                     uncommitted.update(
-                        {tp: offset for tp, offset in zip(batches, done, strict=True) if offset is not None}
+                        {tp: offset for tp, offset in zip(fetched, done, strict=True) if offset is not None}
                     )
                 if uncommitted:
                     assigned = consumer.assignment()  # a partition moved away is redelivered to its new owner
@@ -471,12 +492,56 @@ class KafkaEventBus:
                 else:
                     consumer.seek(tp, committed)
 
-    async def _process(self, group: _Group, tp: TopicPartition, records: list[ConsumerRecord]) -> int | None:
-        """Handle one partition's records in order; returns the offset to commit (None: none)."""
-        next_offset = None
-        for record in records:
+    @staticmethod
+    def _decode(record: ConsumerRecord) -> _Fetched:
+        try:
+            return _Fetched(record, decode_event(record))
+        except Exception as exc:  # a record that is no Event envelope: dead-lettered when its turn comes
+            return _Fetched(record, None, f"undecodable event: {exc!r}")
+
+    async def _seen(self, group: _Group, fetched: dict[TopicPartition, list[_Fetched]]) -> set[str]:
+        """The batch's event ids the group has processed already (one round trip)."""
+        dedupe = self.dedupe
+        ids = list(dict.fromkeys(item.event.id for items in fetched.values() for item in items if item.event))
+        if dedupe is None or not ids:
+            return set()
+        return await self._until_available(group, "check", lambda: dedupe.seen_many(group.short, ids))
+
+    async def _mark(self, group: _Group, handled: list[str]) -> None:
+        """Mark the events handled (one round trip), before their offsets are committed."""
+        dedupe = self.dedupe
+        if dedupe is not None and handled:
+            await self._until_available(group, "mark", lambda: dedupe.mark_many(group.short, handled))
+
+    async def _until_available(self, group: _Group, what: str, call: Callable[[], Awaitable[_T]]) -> _T:
+        """``call()`` until its store answers: an unavailable dedupe store is waited out, as a
+        handler's stores are (never counted against the batch, never a reason to skip it)."""
+        waits = 0
+        while True:
             try:
-                await self._deliver(group, record)
+                return await call()
+            except StoreUnavailable as exc:
+                waits += 1
+                if waits == 1 or waits % 20 == 0:
+                    log.warning("%s: the dedupe %s waits for its store (%d tries): %s", group.name, what, waits, exc)
+                await asyncio.sleep(min(self.backoff_max_s, self.backoff_s * 2 ** min(waits - 1, 6)))
+
+    async def _process(
+        self, group: _Group, tp: TopicPartition, items: list[_Fetched], seen: set[str], handled: list[str]
+    ) -> int | None:
+        """Handle one partition's records in order, skipping the event ids in ``seen`` (and adding
+        those it handles, so a duplicate later in the batch is skipped too); the ids whose handler
+        succeeded go to ``handled``. Returns the offset to commit (None: none)."""
+        next_offset = None
+        for item in items:
+            record, event = item.record, item.event
+            try:
+                if event is not None and event.id in seen:
+                    EVENTS_HANDLED.labels(group.name, record.topic, "duplicate").inc()
+                elif await self._deliver(group, item):
+                    assert event is not None
+                    seen.add(event.id)
+                    handled.append(event.id)
             except (KafkaError, StoreUnavailable) as exc:  # dead-letter topic unwritable: try again later
                 log.warning("kafka: %s at %s offset %d: %s", group.name, tp, record.offset, exc)
                 assert group.consumer is not None
@@ -486,13 +551,14 @@ class KafkaEventBus:
             next_offset = record.offset + 1
         return next_offset
 
-    async def _deliver(self, group: _Group, record: ConsumerRecord) -> None:
+    async def _deliver(self, group: _Group, item: _Fetched) -> bool:
+        """Run the handler (retried; StoreUnavailable waited out); True when it succeeded, False
+        when the record was dead-lettered."""
+        record, event = item.record, item.event
         handler = group.handlers[record.topic]
-        try:
-            event = decode_event(record)
-        except Exception as exc:  # a record that is no Event envelope: retrying cannot help
-            await self._dead_letter(group, record, None, f"undecodable event: {exc!r}", attempts=0)
-            return
+        if event is None:  # a record that is no Event envelope: retrying cannot help
+            await self._dead_letter(group, record, None, item.error, attempts=0)
+            return False
         attempt = waits = 0
         while attempt < self.max_attempts:
             attempt += 1
@@ -510,7 +576,7 @@ class KafkaEventBus:
                 if attempt == self.max_attempts:
                     reason = f"{type(exc).__name__}: {exc}"
                     await self._dead_letter(group, record, event, reason, attempts=attempt)
-                    return
+                    return False
                 log.warning(
                     "%s: %s event %s failed (try %d of %d): %s: %s",
                     group.name, record.topic, event.id, attempt, self.max_attempts, type(exc).__name__, exc,
@@ -519,7 +585,8 @@ class KafkaEventBus:
                 await asyncio.sleep(min(self.backoff_max_s, self.backoff_s * 2 ** (attempt - 1)))
             else:
                 EVENTS_HANDLED.labels(group.name, record.topic, "ok").inc()
-                return
+                return True
+        return False  # unreachable: the loop returns (max_attempts >= 1)
 
     async def _dead_letter(
         self, group: _Group, record: ConsumerRecord, event: Event | None, reason: str, attempts: int

@@ -13,7 +13,7 @@ CONSUMER_LAG = Gauge(
 )
 EVENTS_HANDLED = Counter(
     "rookery_kafka_events_handled_total",
-    "Events taken from Kafka by a consumer group, by outcome (ok, retried, dead_lettered).",
+    "Events taken from Kafka by a consumer group, by outcome (ok, retried, dead_lettered, duplicate).",
     ["group", "topic", "outcome"],
 )
 UNDER_REPLICATED = Gauge(

@@ -1,13 +1,18 @@
 """Processed-event dedupe for at-least-once consumers: a ``SET NX EX`` mark per (group, event id).
 
 Kafka redelivers whatever was consumed after the last committed offset, so a consumer that
-restarts sees some events twice. ``idempotent(group, handler)`` skips events whose mark exists,
-runs the handler, then marks. Between the handler's effect and the mark a crash would still
-repeat the effect; a handler whose effect lives in Redis closes that gap by queueing
-``mark(..., pipe=its MULTI pipeline)`` so effect and mark commit together.
+restarts sees some events twice. The Kafka bus checks a fetched batch's event ids with
+``seen_many`` (one pipeline), runs the handlers of those not seen, and marks those whose handler
+succeeded with ``mark_many`` (one pipeline) before it commits the batch's offsets.
+``idempotent(group, handler)`` does the same for one event at a time (check, handler, mark).
+Between the handler's effect and the mark a crash would still repeat the effect; a handler whose
+effect lives in Redis closes that gap by queueing ``mark(..., pipe=its MULTI pipeline)`` so effect
+and mark commit together.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
@@ -40,6 +45,28 @@ class ProcessedEvents:
             return True
         with guard():
             return bool(await self._redis.set(self.key(group, event_id), b"1", nx=True, ex=self.ttl_s))
+
+    async def seen_many(self, group: str, event_ids: Sequence[str]) -> set[str]:
+        """Which of these event ids the group has processed: one round trip (a pipeline; in Redis
+        Cluster the keys spread over the slots, and the pipeline asks each node concerned once)."""
+        if not event_ids:
+            return set()
+        with guard():
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for event_id in event_ids:
+                    pipe.exists(self.key(group, event_id))
+                found = await pipe.execute()
+        return {event_id for event_id, exists in zip(event_ids, found, strict=True) if exists}
+
+    async def mark_many(self, group: str, event_ids: Sequence[str]) -> None:
+        """Record these events as processed by the group: one round trip."""
+        if not event_ids:
+            return
+        with guard():
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for event_id in event_ids:
+                    pipe.set(self.key(group, event_id), b"1", nx=True, ex=self.ttl_s)
+                await pipe.execute()
 
     def idempotent(self, group: str, handler: EventHandler) -> EventHandler:
         async def once(event: Event) -> None:
