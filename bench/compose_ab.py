@@ -242,6 +242,7 @@ def peak_and_latency(
     mix = [{"weight": 1.0, "method": "POST", "path": "/api/v1/statuses", "tokens": "composers"}]
     spec.write_text(json.dumps({"base": server.base, "mix": mix, "composers": composers, "users": []}))
     spying = spy(server, profile, "at70", seconds)
+    cpu_before = [cpu_seconds(pid) for pid in server.pids()]
     out = subprocess.run(
         [sys.executable, "-m", "bench.loadgen", "--spec", str(spec), "--rate", f"{rate:.1f}",
          "--seconds", str(seconds), "--connections", "64"],
@@ -251,6 +252,13 @@ def peak_and_latency(
         spying.wait(timeout=60)
     at_70 = json.loads(out.strip().splitlines()[-1])
     at_70["settle_s"] = settle(server)
+    # CPU per compose over the run and its settling (the load of the machine stretches waits, not
+    # this much): the answering process's, and the workers' together
+    used = [cpu_seconds(pid) - before for pid, before in zip(server.pids(), cpu_before, strict=True)]
+    stored = max(1, at_70["ok"])
+    at_70["cpu_ms_per_compose"] = {"answering": round(1000 * used[0] / stored, 2)}
+    if len(used) > 1:
+        at_70["cpu_ms_per_compose"]["workers"] = round(1000 * sum(used[1:]) / stored, 2)
     steady = {}
     for fixed in rates:  # open loop at fixed rates: the latency where the background keeps up
         out = subprocess.run(
