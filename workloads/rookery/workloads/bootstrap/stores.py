@@ -173,6 +173,9 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
 
         life.migrations += sqlite_status_filters.MIGRATIONS
         status_filters = sqlite_status_filters.SqliteFilterStore(db)
+        from rookery.workloads.adapters.cached_filters import NoFiltersCachingStore
+
+        status_filters = NoFiltersCachingStore(status_filters, infra.entities)  # as in production
         scheduled = sqlite_status_filters.SqliteScheduledStatusStore(db)
     graph: GraphStore
     timelines: TimelineStore
