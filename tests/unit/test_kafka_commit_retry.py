@@ -13,8 +13,9 @@ from typing import Any
 from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaConnectionError
 
-from rookery.workloads.adapters.kafka import bus as bus_module
-from rookery.workloads.adapters.kafka.bus import KafkaEventBus, _Group
+from rookery.workloads.adapters.kafka import group as group_module
+from rookery.workloads.adapters.kafka.bus import KafkaEventBus
+from rookery.workloads.adapters.kafka.group import _Group
 from rookery.workloads.domain.events import Event
 
 TOPIC = "t.analytics"
@@ -135,8 +136,8 @@ class FreshConsumer(WedgedConsumer):
 
 
 def test_a_group_behind_that_makes_no_progress_is_replaced(monkeypatch: Any) -> None:
-    monkeypatch.setattr(bus_module, "WATCH_EVERY_S", 0.01)
-    monkeypatch.setattr(bus_module, "STALL_AFTER_S", 0.05)
+    monkeypatch.setattr(group_module, "WATCH_EVERY_S", 0.01)
+    monkeypatch.setattr(group_module, "STALL_AFTER_S", 0.05)
     wedged, fresh = WedgedConsumer(), FreshConsumer()
 
     async def scenario() -> list[str]:
