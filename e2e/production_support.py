@@ -378,3 +378,7 @@ class PrivateKafka:
 
     def stop(self) -> None:
         process.stop_pid_file(self.root / "kafka.pid", timeout=30)
+
+    def log(self) -> str:
+        path = self.root / "kafka.log"
+        return path.read_text(errors="replace")[-6000:] if path.exists() else ""

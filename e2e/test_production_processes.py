@@ -168,9 +168,14 @@ def test_kafka_restarted_mid_stream_loses_and_repeats_nothing(
             expected = sorted(posted, key=int, reverse=True)
             for reader in readers:
                 eventually(
-                    lambda reader=reader: len(home_ids(client.http, reader)) >= len(expected),
-                    f"every post in {reader['id']}'s home",
+                    lambda reader=reader: home_ids(client.http, reader),
+                    until=lambda home: len(home) >= len(expected),
                     timeout_s=120,
+                    message=lambda home, reader=reader: (
+                        f"{reader['id']}'s home lacks {sorted(set(expected) - set(home), key=int)} of {len(expected)}"
+                        f" posts after 120 s;\nthe fanout worker's log:\n{worker.log()[-3000:]}"
+                        f"\nthe API's log:\n{api.log()[-3000:]}\nthe broker's log:\n{broker.log()[-2000:]}"
+                    ),
                 )
                 assert home_ids(client.http, reader) == expected  # none lost, none twice
             assert api.alive() and worker.alive()

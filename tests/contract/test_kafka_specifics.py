@@ -316,6 +316,29 @@ async def test_a_send_never_acknowledged_is_store_unavailable_and_the_producer_r
         await bus.stop()
 
 
+async def test_a_producer_failed_for_good_is_replaced(kafka_bootstrap: str, tenant: str) -> None:
+    """A fatal error ends aiokafka's sender task, after which every send of that producer raises it
+    at once: the publish is StoreUnavailable (the relay retries) and the next one uses a new producer."""
+    from aiokafka.errors import OutOfOrderSequenceNumber
+
+    bus = KafkaEventBus(kafka_bootstrap, tenant, create_topics=True)
+    try:
+        await bus.publish(POSTS, Event(type="T", key="k", payload={"i": 0}, tenant=tenant))
+        failed = bus._producer
+        assert failed is not None
+
+        async def fatal(*args: Any, **kwargs: Any) -> asyncio.Future[Any]:
+            raise OutOfOrderSequenceNumber()
+
+        failed.send = fatal  # type: ignore[method-assign]
+        with pytest.raises(StoreUnavailable, match="failed"):
+            await bus.publish(POSTS, Event(type="T", key="k", payload={"i": 1}, tenant=tenant))
+        await bus.publish(POSTS, Event(type="T", key="k", payload={"i": 2}, tenant=tenant))  # a new producer
+        assert bus._producer is not None and bus._producer is not failed
+    finally:
+        await bus.stop()
+
+
 async def test_the_readiness_check_reads_the_tenants_partitions_and_creates_no_topic(
     bus: KafkaEventBus, kafka_bootstrap: str
 ) -> None:

@@ -1,7 +1,8 @@
 """A consumer group after a fault: a commit that failed (a coordinator gone) is tried again on the
 next turn of the loop, even when no record comes after it, and a partition that moved away is not
 committed by the old owner; a group the brokers say is behind that makes no progress outside its
-handlers is replaced by a new member (the HA campaign once saw a group stay 152 records behind)."""
+handlers is replaced by a new member (the HA campaign once saw a group stay 152 records behind), and
+so is a member left holding no partitions while its group is behind and nobody in it progresses."""
 
 from __future__ import annotations
 
@@ -188,3 +189,40 @@ def test_a_group_inside_its_handler_or_progressing_is_left_alone() -> None:
         return seen
 
     assert asyncio.run(ticks()) == [(False, False, False), (False, False, False), (False, False, True)]
+
+
+class OutOfGroupConsumer(WedgedConsumer):
+    """Alive and holding no partitions (never let back into the group after a broker restart);
+    the brokers say the group's two partitions have 3 records past its committed offsets, which
+    move when ``others_handle`` (other members progressing)."""
+
+    def __init__(self, others_handle: bool) -> None:
+        super().__init__()
+        self.assigned = set()
+        self.others_handle = others_handle
+        self.asked = 0
+
+    async def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return {tp: self.asked + 3 for tp in tps}
+
+    def partitions_for_topic(self, name: str) -> set[int]:
+        return {0, 1} if name == TOPIC else set()
+
+    async def committed(self, tp: TopicPartition) -> int:
+        self.asked += 1
+        return self.asked if self.others_handle else 0
+
+
+def test_a_member_holding_no_partitions_is_replaced_only_when_its_group_is_stuck() -> None:
+    bus = KafkaEventBus("127.0.0.1:1", "t")
+    out = _Group(short="a", name="t.a", handlers={TOPIC: print}, consumer=OutOfGroupConsumer(others_handle=False))
+    idle = _Group(short="b", name="t.b", handlers={TOPIC: print}, consumer=OutOfGroupConsumer(others_handle=True))
+
+    async def ticks() -> list[tuple[bool, bool]]:
+        for group in (out, idle):
+            group.task = asyncio.create_task(asyncio.sleep(0))
+        start = time.monotonic()
+        looks = (start + 1, start + 31, start + 61)  # STALL_AFTER_S is 45
+        return [(await bus._stalled(out, now), await bus._stalled(idle, now)) for now in looks]
+
+    assert asyncio.run(ticks()) == [(False, False), (False, False), (True, False)]

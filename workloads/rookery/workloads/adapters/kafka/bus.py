@@ -91,6 +91,8 @@ class KafkaEventBus(ConsumerGroups):
                 ]
                 await asyncio.gather(*pending)
         except KafkaError as exc:
+            if not exc.retriable:  # this producer is done for: the next publish starts a new one
+                await self._drop_producer(producer)
             raise StoreUnavailable(f"kafka: publishing to {name} failed: {exc}") from exc
         except TimeoutError as exc:
             await self._drop_producer(producer)
@@ -99,9 +101,13 @@ class KafkaEventBus(ConsumerGroups):
             ) from exc
 
     async def _drop_producer(self, producer: AIOKafkaProducer) -> None:
-        """Forget a producer whose sends hang: the next publish starts a new one. Seen in the HA
-        campaign: after the Kafka controller was killed, a send of the outbox relay was never
-        acknowledged nor failed, and the relay waited on it for good (every later post unrelayed).
+        """Forget a producer whose sends hang or failed for good: the next publish starts a new one.
+        - Hanging, seen in the HA campaign: after the Kafka controller was killed, a send of the
+          outbox relay was never acknowledged nor failed, and the relay waited on it for good.
+        - Failed for good: an error that is not retriable (OutOfOrderSequenceNumber after a broker
+          lost an idempotent producer's last batches, ProducerFenced, an unexpected error) ends
+          aiokafka's sender task, and from then on every send of that producer raises the same
+          error at once: kept, it would fail every later publish, and the relay would never publish again.
         Records it still delivers are duplicates the consumers drop (idempotent by event id)."""
         async with self._producer_lock:
             if self._producer is producer:

@@ -46,7 +46,8 @@ _T = TypeVar("_T")
 REPLACE_AFTER = 5  # failures of a consumer's loop in a row before it is replaced by a new member
 # a group the brokers say is behind (committed < end) that neither handled nor committed anything
 # for this long, while not inside a handler, is wedged (a fetch or a coordinator that never
-# answers): it is replaced by a new member, which starts from the committed offsets
+# answers; or a member left holding no partitions, never let back in): it is replaced by a new
+# member, which starts from the committed offsets
 STALL_AFTER_S = 45.0
 WATCH_EVERY_S = 10.0
 
@@ -78,6 +79,7 @@ class _Group:
     busy: bool = False  # inside its handlers (a store outage can hold it there, rightly)
     progressed_at: float = dataclasses.field(default_factory=time.monotonic)  # last records handled or commit
     suspect_since: float | None = None  # behind on the brokers with no progress since
+    committed_seen: int | None = None  # a member holding no partitions: the group's committed total
 
 
 class ConsumerGroups(abc.ABC):
@@ -112,15 +114,36 @@ class ConsumerGroups(abc.ABC):
 
     @staticmethod
     async def _group_lag(consumer: AIOKafkaConsumer) -> int:
-        assigned = list(consumer.assignment())
+        return (await ConsumerGroups._lag_on(consumer, list(consumer.assignment())))[0]
+
+    @staticmethod
+    async def _lag_on(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> tuple[int, int]:
+        """The group's records waiting on these partitions, and its committed offsets' total."""
+        if not partitions:
+            return 0, 0
         ends, starts, *committed = await asyncio.gather(
-            consumer.end_offsets(assigned),
-            consumer.beginning_offsets(assigned),
-            *(consumer.committed(tp) for tp in assigned),
+            consumer.end_offsets(partitions),
+            consumer.beginning_offsets(partitions),
+            *(consumer.committed(tp) for tp in partitions),
         )
         behind = 0
-        for tp, done in zip(assigned, committed, strict=True):
+        for tp, done in zip(partitions, committed, strict=True):
             behind += max(0, ends[tp] - (done if done is not None else starts[tp]))
+        return behind, sum(done or 0 for done in committed)
+
+    async def _unassigned_lag(self, group: _Group, consumer: AIOKafkaConsumer, now: float) -> int:
+        """A member holding no partitions: the group's records waiting on every partition of its
+        topics. The group's committed offsets moving (other members handling) counts as progress:
+        an idle member beside busy ones (more members than partitions) is not wedged."""
+        partitions = [
+            TopicPartition(name, number)
+            for name in group.handlers
+            for number in sorted(consumer.partitions_for_topic(name) or ())
+        ]
+        behind, committed = await self._lag_on(consumer, partitions)
+        if group.committed_seen is not None and committed != group.committed_seen:
+            group.progressed_at = now
+        group.committed_seen = committed
         return behind
 
     # -- consuming -----------------------------------------------------------------------------
@@ -272,8 +295,12 @@ class ConsumerGroups(abc.ABC):
         consumer = group.consumer
         if consumer is None or group.task is None:
             return False
+        # a member left holding no partitions after a broker restart can stay out of the group for
+        # good, alive and fetching nothing (aiokafka's coordinator waiting on a rejoin that never
+        # comes): it is behind on the group's partitions, not on its own (it has none)
+        lag = self._group_lag(consumer) if consumer.assignment() else self._unassigned_lag(group, consumer, now)
         try:
-            behind = await asyncio.wait_for(self._group_lag(consumer), timeout=WATCH_EVERY_S)
+            behind = await asyncio.wait_for(lag, timeout=WATCH_EVERY_S)
         except Exception:  # the brokers do not answer (an outage): nothing to tell, start over
             behind = 0
         if behind <= 0 or group.busy:
@@ -294,7 +321,7 @@ class ConsumerGroups(abc.ABC):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        group.suspect_since = None
+        group.suspect_since = group.committed_seen = None
         group.progressed_at = time.monotonic()
         if old is not None:
             await self._replace_consumer(group, old)
