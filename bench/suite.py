@@ -475,9 +475,9 @@ def database_ceiling(plan: Plan, dsn: str) -> float | None:
         found = re.search(r"tps = ([\d.]+)", out)
         return float(found.group(1)) if found else None
     finally:
-        subprocess.run(
-            ["psql", dsn, "-qc", f"DROP SCHEMA IF EXISTS {schema} CASCADE"], capture_output=True, timeout=60
-        )
+        from e2e.production_support import drop_postgres_schema
+
+        drop_postgres_schema(dsn, schema)
 
 
 # -- fan-out delivery ----------------------------------------------------------------------------
@@ -739,20 +739,10 @@ def run_mode(
 
 
 def _drop_production(env: dict[str, str], keyspace: str) -> None:
-    from e2e.production_support import drop_cassandra_keyspace
+    from e2e.production_support import drop_cassandra_keyspace, drop_postgres_schema
 
     drop_cassandra_keyspace(env, keyspace)
-    with contextlib.suppress(Exception):
-        subprocess.run(
-            [
-                "psql",
-                env["ROOKERY_POSTGRES_DSN"],
-                "-qc",
-                f'DROP SCHEMA IF EXISTS "{env["ROOKERY_POSTGRES_SCHEMA"]}" CASCADE',
-            ],
-            capture_output=True,
-            timeout=60,
-        )
+    drop_postgres_schema(env["ROOKERY_POSTGRES_DSN"], env["ROOKERY_POSTGRES_SCHEMA"])
 
 
 def main(argv: list[str] | None = None) -> int:

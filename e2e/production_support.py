@@ -4,6 +4,7 @@ client that registers Mastodon users the way apps do."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import functools
@@ -307,6 +308,23 @@ def drop_cassandra_keyspace(stack: dict[str, str], keyspace: str) -> None:
                 cassandra_keyspace=keyspace,
             )
         )
+
+
+def drop_postgres_schema(dsn: str, schema: str) -> None:
+    """Drop a tenant's schema (every table of it) on the stack's PostgreSQL; best effort, like the
+    keyspace's: what a run leaves is copied by every later standby rebuild of the HA profile."""
+    import asyncpg
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(dsn, timeout=30)
+        try:
+            quoted = schema.replace('"', '""')
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{quoted}" CASCADE')
+        finally:
+            await conn.close()
+
+    with contextlib.suppress(Exception):
+        asyncio.run(drop())
 
 
 # -- a private Kafka broker (restarted mid-stream without touching the shared stack's) -------------

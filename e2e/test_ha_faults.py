@@ -31,7 +31,15 @@ import httpx
 import pytest
 
 from e2e.alerting import PrivatePrometheus, private_prometheus
-from e2e.production_support import Client, Proc, cassandra_keyspace, production_env, rookery, running
+from e2e.production_support import (
+    Client,
+    Proc,
+    cassandra_keyspace,
+    drop_postgres_schema,
+    production_env,
+    rookery,
+    running,
+)
 from e2e.pytest_plugin import _delete_tenant_topics
 from e2e.stack.cassandra_ha import CassandraHA
 from e2e.stack.ha import KafkaHA, Member, PostgresHA, RedisHA
@@ -230,17 +238,7 @@ def platform(
             yield Platform(server, prometheus, env, client, author, followers, names)
         asyncio.run(_delete_tenant_topics(kafka.bootstrap(), {env["ROOKERY_TENANT"]}))  # off the three brokers
         # and its schema: the next run's standby rebuild copies every schema left (350 MB after a day)
-        asyncio.run(_drop_schema(env["ROOKERY_POSTGRES_DSN"], env["ROOKERY_POSTGRES_SCHEMA"]))
-
-
-async def _drop_schema(dsn: str, schema: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(dsn, timeout=30)
-    try:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        await conn.close()
+        drop_postgres_schema(env["ROOKERY_POSTGRES_DSN"], env["ROOKERY_POSTGRES_SCHEMA"])
 
 
 def _home_ids(platform: Platform, reader: dict[str, Any]) -> list[str]:
