@@ -5,6 +5,7 @@ concurrent migrators, and a slow query or a dead server is StoreUnavailable, not
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import pytest
 from postgres_support import unique_schema
@@ -157,3 +158,52 @@ async def test_statement_timeout_and_dead_server_are_store_unavailable(pg_sessio
     await nowhere.connect()  # not fatal at start: the process comes up and answers 503
     with pytest.raises(StoreUnavailable):
         await nowhere.ping()
+
+
+async def test_a_snapshot_cached_read_follows_every_commit_of_every_process(pg_session_dsn: str) -> None:
+    """GET /api/v1/instance's counts and rules are kept while the server's snapshot is unchanged:
+    read again after a commit by another process (here: another pool), and only then."""
+    from rookery.workloads.adapters.postgres.accounts import PostgresAccountRepository
+    from rookery.workloads.adapters.postgres.db import SnapshotCached
+    from rookery.workloads.adapters.postgres.instance import PostgresInstanceContentStore
+    from rookery.workloads.domain.accounts import Account
+    from rookery.workloads.domain.instance import Rule
+    from rookery.workloads.ids import new_id
+
+    db = await fresh(pg_session_dsn)
+    other = PostgresDatabase(pg_session_dsn, schema=db.schema)  # another process's pool, same tenant
+    try:
+        loads: list[int] = []
+
+        async def count() -> int:
+            loads.append(1)
+            return int(await db.fetchval("SELECT COUNT(*) FROM instance_rules"))
+
+        cached: SnapshotCached[int] = SnapshotCached(db)
+        assert [await cached.get(count) for _ in range(3)] == [0, 0, 0]
+        assert len(loads) == 1  # nothing written: read once
+        rules = PostgresInstanceContentStore(other)
+        await rules.add_rule(Rule(1, "Be kind", "", 0))
+        assert await cached.get(count) == 1 and len(loads) == 2  # another pool's commit: read again
+        assert await cached.get(count, key="another key") == 1 and len(loads) == 3  # another key: read
+        reader = PostgresInstanceContentStore(db)
+        assert [r.text for r in await reader.rules()] == ["Be kind"]
+        await rules.update_rule(Rule(1, "Be kinder", "", 0))
+        assert [r.text for r in await reader.rules()] == ["Be kinder"]
+        accounts, elsewhere = PostgresAccountRepository(db), PostgresAccountRepository(other)
+        since = dt.date(2026, 1, 1)
+        assert (await accounts.usage(since, since)).users == 0
+        alice = Account(
+            id=new_id(),
+            username="alice",
+            email="a@example.com",
+            password_hash="$argon2id$x",
+            created_at=dt.datetime.now(dt.UTC),
+        )
+        await elsewhere.create(alice)
+        assert (await accounts.usage(since, since)).users == 1
+        await other.execute("UPDATE accounts SET statuses_count = 7")
+        assert (await accounts.usage(since, since)).statuses == 7
+    finally:
+        await other.close()
+        await db.close()

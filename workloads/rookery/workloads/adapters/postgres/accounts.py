@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.adapters.postgres.db import PostgresDatabase, SnapshotCached
 from rookery.workloads.adapters.sql import from_row, to_row
 from rookery.workloads.adapters.sql.dialect import POSTGRES
 from rookery.workloads.adapters.sql.paging import Params
@@ -50,6 +50,7 @@ def _taken(exc: asyncpg.UniqueViolationError) -> AccountTaken:
 class PostgresAccountRepository:
     def __init__(self, db: PostgresDatabase) -> None:
         self.db = db
+        self._usage: SnapshotCached[AccountUsage] = SnapshotCached(db)
 
     async def get(self, account_id: int) -> Account | None:
         row = await self.db.fetchrow(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1", account_id)
@@ -130,6 +131,11 @@ class PostgresAccountRepository:
         return [from_row.account(row, POSTGRES) for row in rows]
 
     async def usage(self, month_since: dt.date, halfyear_since: dt.date) -> AccountUsage:
+        """A scan of every account: kept while nothing is written (SnapshotCached)."""
+        since = (month_since, halfyear_since)
+        return await self._usage.get(lambda: self._count_usage(*since), since)
+
+    async def _count_usage(self, month_since: dt.date, halfyear_since: dt.date) -> AccountUsage:
         row = await self.db.fetchrow(
             "SELECT COUNT(*) AS users, COALESCE(SUM(statuses_count), 0) AS statuses,"
             " COUNT(*) FILTER (WHERE last_status_at >= $1) AS month,"

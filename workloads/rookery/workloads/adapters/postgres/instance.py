@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from rookery.workloads.adapters.postgres.db import PostgresDatabase
+from rookery.workloads.adapters.postgres.db import PostgresDatabase, SnapshotCached
 from rookery.workloads.domain.instance import InstanceDocument, Rule
 
 
 class PostgresInstanceContentStore:
     def __init__(self, db: PostgresDatabase) -> None:
         self.db = db
+        self._rules: SnapshotCached[list[Rule]] = SnapshotCached(db)
 
     async def rules(self) -> list[Rule]:
+        """Every GET /api/v1/instance reads them: kept while nothing is written (SnapshotCached)."""
+        return list(await self._rules.get(self._read_rules))
+
+    async def _read_rules(self) -> list[Rule]:
         rows = await self.db.fetch("SELECT id, text, hint, position FROM instance_rules ORDER BY position, id")
         return [Rule(row["id"], row["text"], row["hint"], row["position"]) for row in rows]
 
