@@ -115,6 +115,34 @@ async def test_fan_out_on_both_sides_of_the_threshold(app_factory) -> None:  # t
         assert await timelines.contains(big.account_id, int(big_post["id"]))  # the author's own
 
 
+async def test_merged_on_read_posts_of_accounts_the_viewer_hides_stay_hidden(app_factory) -> None:  # type: ignore[no-untyped-def]
+    """A celebrity's posts are merged into homes on read; its reblogs of a muted and of a blocked
+    account are hidden as pushed entries are (their authors are asked about only once the merged
+    entries are in: they are in no pushed entry and are no celebrity)."""
+    async with app_factory(fanout_threshold=1) as api:
+        big, viewer, other, muted, blocked = await api.make_users("big", "viewer", "other", "muted", "blocked")
+        for fan in (viewer, other):
+            await follow(api, fan, big)
+        await settle(api)
+        shared = []
+        for author in (muted, blocked):
+            original = await post(api, author, f"by {author.username}")
+            reblog = await api.client.post(f"/api/v1/statuses/{original['id']}/reblog", headers=big.headers)
+            assert reblog.status_code == 200
+            shared.insert(0, reblog.json()["id"])
+        plain = await post(api, big, "for everyone")
+        await settle(api)
+        timelines = api.container.social.stores.timelines
+        assert not await timelines.contains(viewer.account_id, int(plain["id"]))  # merged on read
+        everything = [plain["id"], *shared]
+        assert await home_ids(api, viewer) == everything
+        mute = await api.client.post(f"/api/v1/accounts/{muted.account_id}/mute", headers=viewer.headers)
+        block = await api.client.post(f"/api/v1/accounts/{blocked.account_id}/block", headers=viewer.headers)
+        assert mute.status_code == block.status_code == 200
+        assert await home_ids(api, viewer) == [plain["id"]]
+        assert await home_ids(api, other) == everything  # only the viewer hides them
+
+
 async def test_reblogs_of_a_seen_status_collapse(api: Api) -> None:
     alice, bob, carol, dave = await api.make_users("alice", "bob", "carol", "dave")
     for target in (alice, bob, carol):
