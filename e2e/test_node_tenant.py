@@ -209,6 +209,14 @@ RESUMED = "Resuming operations after the pause"  # Kopf's words, a paused replic
 PAUSED = "Pausing operations in favour of"
 
 
+def _paused(log: str) -> bool:
+    """Whether a replica's log leaves it paused. With a peering name Kopf's peering is mandatory:
+    every replica starts paused and logs only leaving that pause (RESUMED) once it is the highest
+    live peer, and PAUSED only when it is paused again after acting. A replica that has never acted
+    has logged neither (CI: the standby of a leader that left before the standby first saw it)."""
+    return log.rfind(PAUSED) >= log.rfind(RESUMED)
+
+
 def _log(kubectl: Kubectl, pod: str) -> str:
     return str(kubectl.run("logs", pod, check=False).stdout)
 
@@ -235,6 +243,12 @@ def test_the_operator_runs_as_two_replicas_and_killing_the_leader_hands_over(ope
     )
     leader = max(names, key=lambda name: peers[name])  # Kopf: the live peer with the highest priority acts
     standby = (names - {leader}).pop()
+    for pod, acts in ((leader, True), (standby, False)):  # one acts, the other stands by
+
+        def settled(pod: str = pod, acts: bool = acts) -> bool:
+            return _paused(_log(kubectl, pod)) != acts
+
+        waiting.eventually(settled, f"{pod} {'acting' if acts else 'paused'}", timeout_s=60, interval_s=0.5)
     before = _log(kubectl, standby).count(RESUMED)
     deleted = time.monotonic()
     kubectl.run("delete", "pod", leader, "--wait=false")
@@ -251,7 +265,7 @@ def test_the_operator_runs_as_two_replicas_and_killing_the_leader_hands_over(ope
         log = _log(kubectl, top)
         if top == standby:
             return top if log.count(RESUMED) > before else None
-        return top if "Leader election through" in log and log.rfind(PAUSED) <= log.rfind(RESUMED) else None
+        return top if "Leader election through" in log and not _paused(log) else None
 
     new_leader = waiting.eventually(
         acting,
@@ -264,18 +278,14 @@ def test_the_operator_runs_as_two_replicas_and_killing_the_leader_hands_over(ope
     )
     took_over_s = time.monotonic() - deleted
     assert took_over_s < 30, took_over_s  # a leader that stops leaves the peering: no lifetime to wait out
-    if new_leader != standby:  # the replacement outranks it: the standby stands by (again)
-        # The standby pauses once it sees the replacement in the peering: at once when it was paused
-        # already, within a peering event when the old leader left before the standby first saw it
-        # (CI: the standby had started 1 s before, never paused, and was asserted on before it saw
-        # the replacement). Either way it must stop acting.
-        waiting.eventually(
+    if new_leader != standby:  # the replacement outranks it: the standby stands by, or pauses again
+        waiting.eventually(  # if it acted in the gap, it pauses within a peering event
             lambda: _log(kubectl, standby),
-            "the standby pausing in favour of the replacement",
-            until=lambda log: log.rfind(PAUSED) > log.rfind(RESUMED),
+            "the standby paused in favour of the replacement",
+            until=_paused,
             timeout_s=30,
             interval_s=0.5,
-            message=lambda log: f"the standby did not pause in favour of {new_leader} within 30 s:\n{log[-3000:]}",
+            message=lambda log: f"the standby is not paused in favour of {new_leader} after 30 s:\n{log[-3000:]}",
         )
     _until("the Deployment's two replicas Ready again", lambda: _available(kubectl) == 2)
 
