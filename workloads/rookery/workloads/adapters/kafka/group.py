@@ -298,8 +298,8 @@ class ConsumerGroups(abc.ABC):
         # a member left holding no partitions after a broker restart can stay out of the group for
         # good, alive and fetching nothing (aiokafka's coordinator waiting on a rejoin that never
         # comes): it is behind on the group's partitions, not on its own (it has none)
-        lag = self._group_lag(consumer) if consumer.assignment() else self._unassigned_lag(group, consumer, now)
         try:
+            lag = self._group_lag(consumer) if consumer.assignment() else self._unassigned_lag(group, consumer, now)
             behind = await asyncio.wait_for(lag, timeout=WATCH_EVERY_S)
         except Exception:  # the brokers do not answer (an outage): nothing to tell, start over
             behind = 0
