@@ -34,6 +34,7 @@ import yaml
 from mastodon import StreamListener
 
 from e2e import node_client, pod_cloudinary, waiting
+from e2e.kopf_peering import RESUMED, paused
 from e2e.stack.node_config import NODE_LABEL, NODE_NAME
 from e2e.test_stack_node import Kubectl
 
@@ -205,18 +206,6 @@ def _available(kubectl: Kubectl) -> int:
     return int(kubectl.json("deployment", "rookery-operator").get("status", {}).get("readyReplicas") or 0)
 
 
-RESUMED = "Resuming operations after the pause"  # Kopf's words, a paused replica acting again
-PAUSED = "Pausing operations in favour of"
-
-
-def _paused(log: str) -> bool:
-    """Whether a replica's log leaves it paused. With a peering name Kopf's peering is mandatory:
-    every replica starts paused and logs only leaving that pause (RESUMED) once it is the highest
-    live peer, and PAUSED only when it is paused again after acting. A replica that has never acted
-    has logged neither (CI: the standby of a leader that left before the standby first saw it)."""
-    return log.rfind(PAUSED) >= log.rfind(RESUMED)
-
-
 def _log(kubectl: Kubectl, pod: str) -> str:
     return str(kubectl.run("logs", pod, check=False).stdout)
 
@@ -246,7 +235,7 @@ def test_the_operator_runs_as_two_replicas_and_killing_the_leader_hands_over(ope
     for pod, acts in ((leader, True), (standby, False)):  # one acts, the other stands by
 
         def settled(pod: str = pod, acts: bool = acts) -> bool:
-            return _paused(_log(kubectl, pod)) != acts
+            return paused(_log(kubectl, pod)) != acts
 
         waiting.eventually(settled, f"{pod} {'acting' if acts else 'paused'}", timeout_s=60, interval_s=0.5)
     before = _log(kubectl, standby).count(RESUMED)
@@ -265,7 +254,7 @@ def test_the_operator_runs_as_two_replicas_and_killing_the_leader_hands_over(ope
         log = _log(kubectl, top)
         if top == standby:
             return top if log.count(RESUMED) > before else None
-        return top if "Leader election through" in log and not _paused(log) else None
+        return top if "Leader election through" in log and not paused(log) else None
 
     new_leader = waiting.eventually(
         acting,
@@ -282,7 +271,7 @@ def test_the_operator_runs_as_two_replicas_and_killing_the_leader_hands_over(ope
         waiting.eventually(  # if it acted in the gap, it pauses within a peering event
             lambda: _log(kubectl, standby),
             "the standby paused in favour of the replacement",
-            until=_paused,
+            until=paused,
             timeout_s=30,
             interval_s=0.5,
             message=lambda log: f"the standby is not paused in favour of {new_leader} after 30 s:\n{log[-3000:]}",

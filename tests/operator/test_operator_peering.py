@@ -27,6 +27,7 @@ from operator_harness import (
     unique,
 )
 
+from e2e.kopf_peering import RESUMED, acting, paused
 from rookery.operator import peering
 
 pytestmark = pytest.mark.needs("kube", "kafka", "cassandra")
@@ -140,11 +141,14 @@ def test_two_replicas_one_acts_and_killing_it_hands_over(
     first, second = unique("lead"), unique("next")
     kafka_tenants.update({first, second})
     try:
-        cluster.wait_for(
-            "the replica with the lower priority standing by",
-            lambda: log_has(standby_log, "Pausing operations in favour of"),
-            timeout=60,
-        )
+
+        def one_acts() -> bool:
+            obj = cluster.get("kopf.dev/v1", "KopfPeering", "rookery-operator", ns) or {}
+            peers = {p.get("priority") for p in (obj.get("status") or {}).values() if isinstance(p, dict)}
+            leading, standing_by = leader_log.read_text(errors="replace"), standby_log.read_text(errors="replace")
+            return peers >= {20, 10} and acting(leading) and paused(standing_by)
+
+        cluster.wait_for("the higher priority acting, the lower standing by", one_acts, timeout=60)
         cluster.create(small_tenant(first), namespace=ns)
         cluster.wait_for(
             f"the leader reconciling {first}", lambda: log_has(leader_log, f"SocialTenant {ns}/{first}:"), timeout=120
@@ -156,7 +160,7 @@ def test_two_replicas_one_acts_and_killing_it_hands_over(
         killed, seen = time.monotonic(), len(standby_log.read_text(errors="replace"))
         cluster.wait_for(
             "the standby taking over",
-            lambda: log_has(standby_log, "Resuming operations after the pause", after=seen),
+            lambda: log_has(standby_log, RESUMED, after=seen),
             timeout=60,
         )
         took_over_s = time.monotonic() - killed
