@@ -5,7 +5,7 @@ import json
 import pytest
 from moderation_samples import ABUSIVE, BENIGN
 
-from rookery.inference.moderation import ModerationModel, ModerationPolicy, plain_text, spam_signals
+from rookery.inference.moderation import LinearToxicity, ModerationModel, ModerationPolicy, plain_text, spam_signals
 
 PRECISION_FLOOR = 0.9
 RECALL_FLOOR = 0.85
@@ -97,3 +97,27 @@ def test_bad_policies_are_refused(tmp_path, settings) -> None:
     (tmp_path / "moderation" / "policy.json").write_text(json.dumps(settings))
     with pytest.raises(ValueError):
         ModerationPolicy.load(tmp_path, env={})
+
+
+def test_the_linear_scorer_serves_and_equals_the_library(moderation_model: ModerationModel) -> None:
+    """The classifier's probabilities from its fitted parameters, batched or one text at a time, are the
+    library's own on every labelled text (the scorer is used only when they agree at load)."""
+    import profanity_check
+
+    assert isinstance(moderation_model._toxicity, LinearToxicity)
+    texts = [*ABUSIVE, *BENIGN, "", "a" * 5000]
+    library = profanity_check.predict_prob(texts)
+    assert [round(float(p), 12) for p in moderation_model._toxicity(texts)] == [round(float(p), 12) for p in library]
+    assert [round(float(moderation_model._toxicity([t])[0]), 12) for t in texts[:5]] == [
+        round(float(p), 12) for p in library[:5]
+    ]
+
+
+def test_a_scorer_that_disagrees_with_the_library_is_not_used() -> None:
+    import profanity_check
+
+    linear = LinearToxicity.of(profanity_check.profanity_check)
+    assert linear is not None and linear.agrees(profanity_check.predict_prob)
+    linear.offsets = linear.offsets + 0.01  # a model whose parameters it misread
+    assert not linear.agrees(profanity_check.predict_prob)
+    assert LinearToxicity.of(object()) is None  # not the calibrated linear model it knows

@@ -20,6 +20,7 @@ import os
 import pathlib
 import re
 from collections import Counter
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -118,6 +119,65 @@ class ModerationInstance(BaseModel):
     id: str | int | None = None
 
 
+class LinearToxicity:
+    """The classifier's own probabilities from its fitted parameters, without scikit-learn's per-call
+    checks. Its model is a CalibratedClassifierCV (sigmoid, binary) over linear SVMs: the probability
+    of the positive class is the mean over the folds of ``expit(-(a * (x . w + c) + b))``, the folds'
+    SVM weights ``w, c`` and sigmoid ``a, b`` stacked so one sparse product scores a batch. Checking
+    the input (array and data-frame probes, a label encoder, five times: once per fold) took ~4.5 ms
+    of the ~5 ms a one-text call cost here (profiled), so each new status cost the moderation
+    consumer as much CPU as ten home-timeline reads. Used only when it agrees with the library on
+    probe texts at load (``agrees``); otherwise the library's ``predict_prob`` serves."""
+
+    PROBES = (
+        "what a lovely day at the beach with friends",
+        "you are a worthless idiot and everyone hates you",
+        "shut up you stupid moron",
+        "new release notes are up, see the changelog",
+        "",
+    )
+
+    def __init__(self, vectorizer: Any, weights: Any, offsets: Any, slopes: Any, intercepts: Any) -> None:
+        self.vectorizer = vectorizer
+        self.weights, self.offsets = weights, offsets  # (features, folds), (folds,)
+        self.slopes, self.intercepts = slopes, intercepts  # the folds' sigmoid a and b
+
+    @classmethod
+    def of(cls, package: Any) -> LinearToxicity | None:
+        """From profanity_check's module (its ``vectorizer`` and ``model``); None for any other shape."""
+        import numpy as np
+
+        model = getattr(package, "model", None)
+        folds = getattr(model, "calibrated_classifiers_", None)
+        if getattr(model, "method", None) != "sigmoid" or not folds or len(getattr(model, "classes_", ())) != 2:
+            return None
+        weights, offsets, slopes, intercepts = [], [], [], []
+        for fold in folds:
+            estimator, calibrators = getattr(fold, "estimator", None), list(getattr(fold, "calibrators", ()))
+            coef, intercept = getattr(estimator, "coef_", None), getattr(estimator, "intercept_", None)
+            if coef is None or intercept is None or coef.shape[0] != 1 or len(calibrators) != 1:
+                return None
+            weights.append(np.asarray(coef[0], dtype=np.float64))
+            offsets.append(float(intercept[0]))
+            slopes.append(float(calibrators[0].a_))
+            intercepts.append(float(calibrators[0].b_))
+        return cls(
+            package.vectorizer, np.stack(weights, axis=1), np.array(offsets), np.array(slopes), np.array(intercepts)
+        )
+
+    def __call__(self, texts: list[str]) -> Sequence[float]:
+        from scipy.special import expit
+
+        scores = self.vectorizer.transform(texts) @ self.weights + self.offsets  # (texts, folds)
+        return list(expit(-(scores * self.slopes + self.intercepts)).mean(axis=1))
+
+    def agrees(self, library: Callable[[list[str]], Sequence[float]], texts: Sequence[str] = PROBES) -> bool:
+        return all(
+            abs(float(ours) - float(theirs)) < 1e-9
+            for ours, theirs in zip(self(list(texts)), library(list(texts)), strict=True)
+        )
+
+
 class ModerationModel(InstanceModel):
     Instance = ModerationInstance
 
@@ -130,14 +190,17 @@ class ModerationModel(InstanceModel):
         # profanity_check unpickles its vectorizer and SVM at import time
         import profanity_check
 
-        self._classifier = profanity_check
+        self._toxicity: Callable[[list[str]], Sequence[float]] = profanity_check.predict_prob
+        linear = LinearToxicity.of(profanity_check.profanity_check)
+        if linear is not None and linear.agrees(profanity_check.predict_prob):
+            self._toxicity = linear
         self.policy = ModerationPolicy.load(self.storage)
         self.ready = True
         return self.ready
 
     def classify(self, texts: list[str], ids: list[Any] | None = None) -> list[dict[str, Any]]:
         plain = [plain_text(t) for t in texts]
-        toxic = self._classifier.predict_prob(plain) if plain else []
+        toxic = self._toxicity(plain) if plain else []
         results = []
         for index, (text, toxicity) in enumerate(zip(plain, toxic, strict=True)):
             signals = spam_signals(text, self.policy)
