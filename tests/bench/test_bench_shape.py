@@ -13,6 +13,7 @@ SCENARIO_KEYS = {
     "name",
     "mode",
     "peak_rps",
+    "sustained_rps",
     "rps_at_70",
     "p50_ms",
     "p95_ms",
@@ -40,8 +41,9 @@ def synthetic() -> dict:
         report.scenario_row(
             "compose-post",
             "production",
-            peak_rps=None,
-            rps_at_70=None,
+            peak_rps=150.0,
+            sustained_rps=60.0,
+            rps_at_70=41.5,
             p50_ms=None,
             p95_ms=None,
             p99_ms=None,
@@ -81,10 +83,10 @@ def test_markdown_table_has_a_row_per_scenario_and_fanout(tmp_path: pathlib.Path
     assert text.startswith("# title\n")
     lines = text.splitlines()
     assert (
-        "| read-home-timeline | embedded | 1,200.0 | 839.5 | 2.100 | 5.500 | 9.750 | http"
+        "| read-home-timeline | embedded | 1,200.0 | - | 839.5 | 2.100 | 5.500 | 9.750 | http"
         " | 12,000.0 | 0.100 |" in lines
     )
-    assert "| compose-post | production | - | - | - | - | - | database | - | - |" in lines
+    assert "| compose-post | production | 150.0 | 60.0 | 41.5 | - | - | - | database | - | - |" in lines
     assert "| 10000 | embedded | 120.0 | 480.5 |" in lines
 
 
