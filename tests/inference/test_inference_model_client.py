@@ -4,6 +4,7 @@ and the in-process client."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import pathlib
 import subprocess
@@ -184,6 +185,31 @@ async def test_inprocess_client_loads_lazily_and_predicts(tmp_path: pathlib.Path
     assert client.breaker("anomaly").state is CircuitState.CLOSED
     with pytest.raises(ModelUnavailable, match="not served"):
         await client.predict("ranking", [])
+
+
+async def test_a_preloaded_model_serves_the_first_call(tmp_path: pathlib.Path) -> None:
+    """ROOKERY_MODELS_WARM_UP: preload returns at once and the load runs behind; a first call that
+    would have found it still loading (no wait at all) is served once it has loaded."""
+    client = InProcessModelClient(storage_uri=str(tmp_path), models=["anomaly"], load_wait_s=0.0)
+    started = time.monotonic()
+    await client.preload(["anomaly", "ranking"])  # a model it does not serve is passed over
+    assert time.monotonic() - started < 0.5
+    loading = client._loading["anomaly"]
+    await asyncio.wait_for(asyncio.shield(loading), 120)
+    (prediction,) = await client.predict("anomaly", QUIET)
+    assert prediction["action"] == "allow"
+    assert "ranking" not in client._loading
+
+
+async def test_a_preload_that_fails_is_told_to_the_first_caller(tmp_path: pathlib.Path) -> None:
+    client = InProcessModelClient(storage_uri=str(tmp_path), models=["anomaly"], load_wait_s=0.0)
+    (tmp_path / "anomaly").mkdir()
+    (tmp_path / "anomaly" / "model.joblib").write_bytes(b"not a model")
+    await client.preload(["anomaly"])
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(asyncio.shield(client._loading["anomaly"]), 120)
+    with pytest.raises(ModelUnavailable, match="failed to load"):
+        await client.predict("anomaly", QUIET)
 
 
 async def test_inprocess_moderation_matches_the_served_model() -> None:

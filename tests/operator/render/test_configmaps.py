@@ -51,6 +51,7 @@ def test_a_monolith_routes_nothing_and_names_its_keyspace_after_the_tenant() -> 
     assert "ROOKERY_FEED_SHARDS" not in data
     assert data["ROOKERY_CASSANDRA_KEYSPACE"] == "tiny"
     assert data["ROOKERY_MODERATION_ENABLED"] == "true"  # the features default
+    assert data["ROOKERY_MODELS_WARM_UP"] == "true"  # in-process models load at start, not on a first post
 
 
 def test_model_endpoint_variables_match_the_workloads_model_names() -> None:

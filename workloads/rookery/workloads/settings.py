@@ -290,6 +290,11 @@ class Settings(BaseSettings):
         "", description="Model server (KServe V1) of every model; unset and no MODEL_ENDPOINT_*: in-process."
     )
     moderation_enabled: bool = Field(True, description="Moderate new statuses with the moderation model.")
+    models_warm_up: bool = Field(
+        False,
+        description="In-process models (no INFERENCE_URL): load the ones this process uses at start, in the"
+        " background, instead of on first use (the Deployments the operator renders set it).",
+    )
     ranking_enabled: bool = Field(False, description="Rank home timelines' first page with the ranking model.")
     ranking_timeout_s: float = Field(
         0.15, description="Deadline of one ranking call; past it the page stays chronological."

@@ -26,6 +26,9 @@ def settings(tenant: Tenant) -> dict[str, str]:
         "ROOKERY_FANOUT_THRESHOLD": str(spec.features.fanoutThreshold),
         "ROOKERY_HOME_TIMELINE_MAX": str(spec.features.homeTimelineMax),
         "ROOKERY_MODERATION_ENABLED": str(spec.features.moderation).lower(),
+        # a pod serving models in-process (no ModelDeployment) loads them as it starts, not on the
+        # first post after each rollout (seconds of the interpreter's lock, those posts unmoderated)
+        "ROOKERY_MODELS_WARM_UP": "true",
         "ROOKERY_RANKING_ENABLED": str(spec.features.ranking).lower(),
         # spec.rateLimits are per minute: each class's bucket refills its capacity every 60 s
         "ROOKERY_RATE_LIMIT_REQUESTS": str(spec.rateLimits.perIp),

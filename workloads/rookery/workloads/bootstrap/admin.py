@@ -11,6 +11,7 @@ handed to posts, analytics and moderation alike; analytics is built before the a
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from rookery.workloads.bootstrap.container import AdminRole, AdminStores, Events, Infrastructure, Lifecycle
@@ -63,6 +64,7 @@ def admin(
     timelines: TimelineStore,
     search: SearchService | None,
 ) -> AdminRole:
+    from rookery.workloads.adapters.inference import InProcessModelClient
     from rookery.workloads.services.moderation import ModerationService
     from rookery.workloads.workers.analytics import AnalyticsForwarder, TrendAggregator
     from rookery.workloads.workers.anomaly import AnomalyWatcher
@@ -89,4 +91,7 @@ def admin(
         if settings.moderation_enabled:
             worker = ModerationWorker(stores.models, statuses, moderation, infra.cache)
             worker.subscribe(events.bus)
+        if settings.models_warm_up and isinstance(stores.models, InProcessModelClient):
+            used = ["anomaly", *(["moderation"] if worker is not None else [])]
+            life.starters.append(functools.partial(stores.models.preload, used))
     return AdminRole(stores=stores, moderation=moderation, analytics=stats, moderation_worker=worker)

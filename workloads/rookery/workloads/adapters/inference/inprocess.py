@@ -51,10 +51,7 @@ class InProcessModelClient:
     async def _model(self, model: str) -> Any:
         if model in self._loaded:
             return self._loaded[model]
-        loading = self._loading.get(model)
-        if loading is None:
-            loading = asyncio.ensure_future(asyncio.to_thread(self._load, model))
-            self._loading[model] = loading
+        loading = self._start_loading(model)
         try:
             self._loaded[model] = await asyncio.wait_for(asyncio.shield(loading), self.load_wait_s)
         except TimeoutError:
@@ -67,14 +64,28 @@ class InProcessModelClient:
             raise ModelUnavailable(f"model {model!r} failed to load: {exc}") from None
         return self._loaded[model]
 
+    def _start_loading(self, model: str) -> asyncio.Future[Any]:
+        loading = self._loading.get(model)
+        if loading is None:
+            loading = asyncio.ensure_future(asyncio.to_thread(self._load, model))
+            # a failure is told to the first caller (ModelUnavailable); retrieved here so that a
+            # preload nobody asked after is not reported as an exception never retrieved
+            loading.add_done_callback(lambda done: done.cancelled() or done.exception())
+            self._loading[model] = loading
+        return loading
+
+    async def preload(self, models: Iterable[str]) -> None:
+        """Start loading ``models`` in the background and return at once (ROOKERY_MODELS_WARM_UP):
+        the process serves while they load, and its first calls find them loaded instead of paying
+        the load (seconds of the interpreter's lock) and being answered ModelUnavailable."""
+        for model in models:
+            if model in self._breakers:
+                self._start_loading(model)
+
     async def warm_up(self) -> None:
         """Load every model now (e.g. at start-up) instead of on first use."""
         for model in self.models:
-            loading = self._loading.get(model)
-            if loading is None:
-                loading = asyncio.ensure_future(asyncio.to_thread(self._load, model))
-                self._loading[model] = loading
-            self._loaded[model] = await loading
+            self._loaded[model] = await self._start_loading(model)
 
     async def predict(self, model: str, instances: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if model not in self._breakers:
