@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import pathlib
 import subprocess
@@ -199,6 +200,17 @@ async def test_a_preloaded_model_serves_the_first_call(tmp_path: pathlib.Path) -
     (prediction,) = await client.predict("anomaly", QUIET)
     assert prediction["action"] == "allow"
     assert "ranking" not in client._loading
+
+
+async def test_a_loaded_model_is_out_of_the_cyclic_gcs_reach(tmp_path: pathlib.Path) -> None:
+    """Its objects live as long as the process: frozen, so no full collection walks them (the
+    moderation and anomaly models are ~180,000 tracked objects, ~110 ms per full collection)."""
+    client = InProcessModelClient(storage_uri=str(tmp_path), models=["anomaly"], load_wait_s=60.0)
+    await client.warm_up()
+    model = client._loaded["anomaly"]
+    tracked = {id(o) for o in gc.get_objects()}  # the permanent generation is not listed
+    assert id(model) not in tracked and id(model.trained) not in tracked
+    assert gc.get_freeze_count() > 0
 
 
 async def test_a_preload_that_fails_is_told_to_the_first_caller(tmp_path: pathlib.Path) -> None:
