@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import pathlib
 import re
 import subprocess
@@ -16,9 +17,15 @@ import httpx
 from e2e.servers import free_port, wait_serving
 
 __all__ = [
-    "FAST_ENV", "asgi_client", "free_port", "parse_wrk_output", "signed_in", "wait_ready", "write_report",
-    "wrk_latency",
+    "FAST_ENV", "asgi_client", "cpu_seconds", "free_port", "parse_wrk_output", "signed_in", "wait_ready",
+    "write_report", "wrk_latency",
 ]  # fmt: skip
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (all its threads), seconds."""
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 # what every benchmark's server runs with: no rate limits, cheap password hashing, quiet logs
 FAST_ENV = {

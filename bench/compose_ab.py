@@ -47,7 +47,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import FAST_ENV, free_port, wait_ready, write_report, wrk_latency
+from bench.common import FAST_ENV, cpu_seconds, free_port, wait_ready, write_report, wrk_latency
 from bench.compare_modes import COMPOSE_LUA, drop_keyspace, registrar, stack_env, tenant_env
 from bench.floor import pinned, stop_all
 
@@ -188,11 +188,6 @@ class Server:
             for key, value in json.loads(out.read_text()).items():
                 total[prefix + key] = total.get(prefix + key, 0) + value
         return total
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def settle(server: Server, idle_share: float = 0.05, limit_s: float = 120.0) -> float:

@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 
 from bench import common
-from bench.common import free_port
+from bench.common import cpu_seconds, free_port
 from bench.home_timeline import seed
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -65,12 +65,6 @@ def launcher(http_server: str, command: str, rookery: str = "") -> list[str]:
     if http_server:
         return [sys.executable, "-m", "bench.asgi_servers", http_server, command]
     return [rookery, "up"] if command == "up" else [sys.executable, "-m", "bench.bare_app"]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far (all its threads), seconds."""
-    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def tree_env(tree: pathlib.Path) -> dict[str, str]:

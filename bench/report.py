@@ -5,11 +5,11 @@ Shape (fixed; tests/bench/test_bench_shape.py checks it):
     {"machine": {...}, "commit": "...",
      "scenarios": [{"name", "mode", "peak_rps", "sustained_rps", "rps_at_70", "p50_ms", "p95_ms",
                     "p99_ms", "ceiling", "ceiling_rps", "ratio"}],
+     "fanout": [{"followers", "mode", "p50_ms", "p99_ms"}]}
 
 ``sustained_rps`` (writes only, else null): the requests of the peak run over its duration plus the
 time the server then took to finish the background work they caused (fan-out, moderation,
-streaming, notifications): the rate it can keep up. A write's "70%" is of this rate.
-     "fanout": [{"followers", "mode", "p50_ms", "p99_ms"}]}
+streaming, notifications): the rate it keeps up with. A write's "70%" is of this rate.
 """
 
 from __future__ import annotations

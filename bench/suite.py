@@ -13,7 +13,8 @@ Writes bench/results/latest.json and latest.md (or <label>.json/.md). Steps, bou
    ``drained_s``; a burst rate whose fan-out is still running afterwards is not one the server
    keeps up with), open loop and coordinated-omission corrected: ``oha -q``, one process per
    method of the mix (installed once with cargo, see ``oha_binary``; bench.loadgen without cargo);
-   the bare endpoint gets the same oha run at 70% of its own peak, the latency floor of this machine and load generator;
+   the bare endpoint gets the same oha run at 70% of its own peak, the latency floor of this
+   machine and load generator;
 3. fan-out delivery: a post by authors with ~100, ~1,000, ~10,000 followers (quick: 10/100/1,000),
    timed from the compose response until every follower's home timeline holds it: the
    TimelineStore polled for every follower when the author is pushed; above the fan-out threshold
@@ -168,15 +169,6 @@ def rss_mib(pid: int | None) -> float | None:
 memory: dict[str, dict[str, float | None]] = {}
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User plus system CPU time of the process so far (all threads), seconds."""
-    try:
-        fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 def drained_s(pid: int | None, idle_share: float = 0.05, step_s: float = 0.5, limit_s: float = 180) -> float:
     """Seconds until the process uses under ``idle_share`` of a core over a ``step_s`` step: how
     long the background work a burst of writes left behind (fan-out, moderation, streaming,
@@ -185,11 +177,14 @@ def drained_s(pid: int | None, idle_share: float = 0.05, step_s: float = 0.5, li
         return 0.0
     started = time.monotonic()
     while time.monotonic() - started < limit_s:
-        before = cpu_seconds(pid)
-        time.sleep(step_s)
-        after = cpu_seconds(pid)
-        if before is None or after is None or after - before < idle_share * step_s:
-            return time.monotonic() - started - step_s
+        try:
+            before = common.cpu_seconds(pid)
+            time.sleep(step_s)
+            after = common.cpu_seconds(pid)
+        except (OSError, ValueError, IndexError):  # gone: nothing left to wait for
+            after = before = 0.0
+        if after - before < idle_share * step_s:
+            return max(0.0, time.monotonic() - started - step_s)
     return limit_s
 
 
