@@ -238,7 +238,11 @@ async def test_redis_in_front_serves_full_pages_and_warms_from_cassandra(
         assert await hot.range(1, PageRequest(limit=5)) == []
         first = await layered.range(1, PageRequest(limit=8))  # cold: from Cassandra, copied to Redis
         assert [e.status_id for e in first] == newest[:8]
-        assert [e.status_id for e in await hot.range(1, PageRequest(limit=40))] == newest[:8]
+        # one more than the page, so the hot list can tell that it holds the whole page next time
+        assert [e.status_id for e in await hot.range(1, PageRequest(limit=40))] == newest[:9]
+        await timelines.remove([newest[2]])  # behind the hot layer's back: the same page comes from Redis
+        assert [e.status_id for e in await layered.range(1, PageRequest(limit=8))] == newest[:8]
+        await timelines.push([1], entry(newest[2]))
         deeper = await layered.range(1, PageRequest(max_id=newest[7], limit=5))  # beyond Redis: Cassandra
         assert [e.status_id for e in deeper] == newest[8:13]
         later = at(2, 0)

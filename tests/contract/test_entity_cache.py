@@ -54,6 +54,18 @@ async def test_invalidate_stops_serving(entities: EntityCache) -> None:
     await entities.invalidate([])
 
 
+async def test_reads_at_once_each_get_their_own_keys(entities: EntityCache) -> None:
+    """Concurrent pages (one MGET on Redis, across Cluster slots), with and without local copies."""
+    await _read_fill(entities, S1, b"one")
+    await _read_fill(entities, A1, b"acct")
+    await entities.invalidate([S2])
+    asked = [[S1, S2], [A1], [S2, A1, S1], [("status", 999)], [S1]]
+    one_by_one = [[f.body for f in await entities.read(keys)] for keys in asked]
+    at_once = await asyncio.gather(*(entities.read(keys) for keys in asked))
+    assert [[f.body for f in found] for found in at_once] == one_by_one
+    assert one_by_one == [[b"one", None], [b"acct"], [None, b"acct", b"one"], [None], [b"one"]]
+
+
 async def test_fill_that_raced_an_invalidation_is_refused(entities: EntityCache) -> None:
     """A reader reads, a writer commits and invalidates, the reader fills what it loaded before the
     commit: the stale bytes are never served."""

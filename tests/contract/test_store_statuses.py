@@ -4,6 +4,7 @@ Every write stores its outbox rows in the same transaction as the state change."
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 from typing import Any
@@ -14,7 +15,7 @@ from postgres_stores import StoreDb
 from rookery.workloads.domain.accounts import Account, CountsChange
 from rookery.workloads.domain.events import POSTS, Event
 from rookery.workloads.domain.pagination import PageRequest
-from rookery.workloads.domain.statuses import Status, StatusEdit, StatusQuery
+from rookery.workloads.domain.statuses import Status, StatusEdit, StatusQuery, ViewerFlags
 from rookery.workloads.ids import new_id
 
 AUTHOR, OTHER = 101, 202
@@ -238,6 +239,26 @@ async def test_interactions_count_page_and_flag(store_db: StoreDb) -> None:
     assert await store.unbookmark(OTHER, b.id) and await store.bookmarks_of(OTHER, PageRequest()) == []
     page = await store.favourites_of(AUTHOR, PageRequest(limit=1))
     assert [sid for _, sid in page] == [a.id]
+
+
+async def test_concurrent_viewers_get_their_own_flags(store_db: StoreDb) -> None:
+    """Pages rendered at once (production reads them in one statement) each get their viewer's flags."""
+    repo, store = store_db.statuses(), store_db.interactions()
+    a, b, c = status(), status(), status()
+    for s in (a, b, c):
+        await repo.create(s)
+    await store.favourite(OTHER, a.id)
+    await store.bookmark(AUTHOR, b.id)
+    await store.pin(AUTHOR, c.id)
+    await repo.create(status(OTHER, reblog_of_id=b.id))
+    every = [a.id, b.id, c.id]
+    asked = [(OTHER, every), (AUTHOR, every), (OTHER, [c.id]), (303, [a.id]), (AUTHOR, [b.id])]
+    one_by_one = [await store.viewer_flags(viewer, ids) for viewer, ids in asked]
+    assert await asyncio.gather(*(store.viewer_flags(viewer, ids) for viewer, ids in asked)) == one_by_one
+    assert one_by_one[0].favourited == {a.id} and one_by_one[0].reblogged == {b.id} and not one_by_one[0].bookmarked
+    assert one_by_one[1].bookmarked == {b.id} and one_by_one[1].pinned == {c.id} and not one_by_one[1].favourited
+    assert one_by_one[2] == ViewerFlags() and one_by_one[3] == ViewerFlags()  # OTHER's flags on a and b stay out
+    assert one_by_one[4].bookmarked == {b.id} and not one_by_one[4].pinned
 
 
 async def test_tag_usage_counts_the_authors_public_posts(store_db: StoreDb) -> None:

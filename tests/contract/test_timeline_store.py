@@ -3,6 +3,7 @@ Redis in front of Cassandra (the production home timelines)."""
 
 from __future__ import annotations
 
+import asyncio
 import pathlib
 from collections.abc import AsyncIterator
 
@@ -74,6 +75,21 @@ async def test_cursor_pages(store: TimelineStore) -> None:
     assert ids(await store.range(1, PageRequest(min_id=BASE + 10, limit=3))) == [13, 12, 11]
     assert ids(await store.range(1, PageRequest(min_id=BASE + 5, max_id=BASE + 8, limit=10))) == [7, 6]
     assert ids(await store.range(1, PageRequest(max_id=BASE + 1))) == []
+
+
+async def test_pages_read_at_once_are_each_owners_own(store: TimelineStore) -> None:
+    """Concurrent readers (one pipeline on Redis, across Cluster slots) get what one by one would."""
+    for owner in range(1, 7):
+        await store.push_many(owner, [post(n, author=owner) for n in range(owner, 12 + owner)])
+    asked = [
+        (owner, page)
+        for owner in (*range(1, 7), 99)
+        for page in (PageRequest(limit=4), PageRequest(min_id=BASE + owner + 2, limit=3), PageRequest(max_id=BASE + 9))
+    ]
+    one_by_one = [await store.range(owner, page) for owner, page in asked]
+    assert await asyncio.gather(*(store.range(owner, page) for owner, page in asked)) == one_by_one
+    assert ids(one_by_one[0]) == [12, 11, 10, 9] and ids(one_by_one[1]) == [6, 5, 4]
+    assert {e.account_id for e in one_by_one[3]} == {2} and one_by_one[-1] == []
 
 
 async def test_bounded_to_the_newest(store: TimelineStore) -> None:

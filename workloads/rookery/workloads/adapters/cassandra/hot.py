@@ -53,11 +53,12 @@ class HotColdTimelineStore:
                 count_lookup("home_timelines", "redis", hit=True)
                 return [e for e in found if not _is_bottom(e)][: page.limit]
             count_lookup("home_timelines", "redis", hit=False)
-        found = await self.durable.range(owner_id, page)
-        if page.max_id is None and page.lower is None:  # warm the hot list with the newest page
-            whole = len(found) < page.limit  # the timeline is shorter than a page: all of it
+        newest = page.max_id is None and page.lower is None
+        found = await self.durable.range(owner_id, page.widened(1) if newest else page)
+        if newest:  # warm the hot list with the newest page and one more, so that it serves this page next
+            whole = len(found) <= page.limit  # the timeline is no longer than a page: all of it
             await self.hot.push_many(owner_id, [*found, bottom(owner_id)] if whole else found)
-        return found
+        return found[: page.limit]
 
     async def remove(self, status_ids: Sequence[int]) -> None:
         await self.durable.remove(status_ids)

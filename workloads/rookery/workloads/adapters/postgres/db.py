@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 
 import asyncpg
 
+from rookery.workloads.adapters.batched import Batched
 from rookery.workloads.adapters.sql.paging import Params, id_pairs_query, newest_first
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.unavailable import StoreUnavailable
@@ -114,6 +115,7 @@ class PostgresDatabase:
         self.application_name = application_name
         self._pool: asyncpg.Pool | None = None
         self._connecting = asyncio.Lock()
+        self._snapshots: Batched[None, str] = Batched(self._read_snapshot)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -206,8 +208,13 @@ class PostgresDatabase:
     async def snapshot(self) -> str:
         """The server's current MVCC snapshot (``xmin:xmax:in-progress xids``). Two equal snapshots
         see the same committed data: a transaction that committed, or began writing, between them
-        would have changed the in-progress list or ``xmax``."""
-        return str(await self.fetchval("SELECT pg_current_snapshot()::text"))
+        would have changed the in-progress list or ``xmax``. Concurrent callers in one turn of the
+        event loop share one read, taken after each of them asked (adapters/batched.py)."""
+        (found,) = await self._snapshots((None,))
+        return found
+
+    async def _read_snapshot(self, callers: list[None]) -> list[str]:
+        return [str(await self.fetchval("SELECT pg_current_snapshot()::text"))] * len(callers)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
         with store_request("postgres", statement_kind(sql)):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from rookery.workloads.adapters.batched import Batched
 from rookery.workloads.adapters.postgres.accounts import counts_update
 from rookery.workloads.adapters.postgres.db import PostgresDatabase
 from rookery.workloads.adapters.postgres.outbox import PostgresOutbox
@@ -282,12 +283,30 @@ class PostgresStatusRepository:
         return [(row["tag"], row["n"], row["newest"]) for row in rows]
 
 
+# what each asking viewer ($1, one per status id in $2) has done to those statuses: (viewer, kind,
+# status_id), kind f (favourited), b (bookmarked), p (pinned), r (reblogged), m (muted conversation)
+VIEWER_FLAGS = (
+    "SELECT v.viewer, flag.kind, flag.status_id FROM"
+    " (SELECT viewer, array_agg(status_id) AS ids FROM unnest($1::bigint[], $2::bigint[]) AS a(viewer, status_id)"
+    " GROUP BY viewer) v,"
+    " LATERAL (SELECT 'f' AS kind, status_id FROM favourites"
+    " WHERE account_id = v.viewer AND status_id = ANY(v.ids)"
+    " UNION ALL SELECT 'b', status_id FROM bookmarks WHERE account_id = v.viewer AND status_id = ANY(v.ids)"
+    " UNION ALL SELECT 'p', status_id FROM status_pins WHERE account_id = v.viewer AND status_id = ANY(v.ids)"
+    " UNION ALL SELECT 'r', reblog_of_id FROM statuses WHERE account_id = v.viewer AND reblog_of_id = ANY(v.ids)"
+    " UNION ALL SELECT 'm', s.id FROM statuses s JOIN conversation_mutes m"
+    " ON m.account_id = v.viewer AND m.conversation_id = COALESCE(s.conversation_id, s.id)"
+    " WHERE s.id = ANY(v.ids)) flag"
+)
+
+
 class PostgresInteractionStore(InteractionTables):
     db: PostgresDatabase
 
     def __init__(self, db: PostgresDatabase, outbox: PostgresOutbox) -> None:
         self.db = db
         self.outbox = outbox
+        self._flags: Batched[tuple[int, Sequence[int]], ViewerFlags] = Batched(self._read_flags)
 
     async def _add(self, table: str, account_id: int, status_id: int, events: OutboxEvents = ()) -> bool:
         assert table in TABLES
@@ -332,19 +351,24 @@ class PostgresInteractionStore(InteractionTables):
     async def viewer_flags(self, account_id: int, status_ids: Sequence[int]) -> ViewerFlags:
         if not status_ids:
             return ViewerFlags()
+        (found,) = await self._flags([(account_id, status_ids)])
+        return found
+
+    async def _read_flags(self, asked: list[tuple[int, Sequence[int]]]) -> list[ViewerFlags]:
+        """The flags concurrent pages asked for in one turn of the loop: one statement, each viewer's
+        part of it the single-viewer union (a LATERAL per viewer, so its index scans are the same)."""
         rows = await self.db.fetch(
-            "SELECT 'f' AS kind, status_id FROM favourites"
-            " WHERE account_id = $1 AND status_id = ANY($2::bigint[])"
-            " UNION ALL SELECT 'b', status_id FROM bookmarks"
-            " WHERE account_id = $1 AND status_id = ANY($2::bigint[])"
-            " UNION ALL SELECT 'p', status_id FROM status_pins"
-            " WHERE account_id = $1 AND status_id = ANY($2::bigint[])"
-            " UNION ALL SELECT 'r', reblog_of_id FROM statuses"
-            " WHERE account_id = $1 AND reblog_of_id = ANY($2::bigint[])"
-            " UNION ALL SELECT 'm', s.id FROM statuses s JOIN conversation_mutes m"
-            " ON m.account_id = $1 AND m.conversation_id = COALESCE(s.conversation_id, s.id)"
-            " WHERE s.id = ANY($2::bigint[])",
-            account_id,
-            list(status_ids),
+            VIEWER_FLAGS, [viewer for viewer, ids in asked for _ in ids], [i for _, ids in asked for i in ids]
         )
-        return viewer_flags(rows)
+        by_viewer: dict[int, list[asyncpg.Record]] = {}
+        for row in rows:
+            by_viewer.setdefault(row["viewer"], []).append(row)
+        shared = len({viewer for viewer, _ in asked}) < len(asked)  # one viewer, two pages at once
+        found = []
+        for viewer, ids in asked:
+            own = by_viewer.get(viewer, [])
+            if shared:
+                wanted = set(ids)
+                own = [row for row in own if row["status_id"] in wanted]
+            found.append(viewer_flags(own))
+        return found

@@ -3,7 +3,8 @@
 Two strings per entity under one hash tag (so one slot): ``rk:<tenant>:e:{<kind>:<id>}:v``, its
 version (random, never reused), and ``...:b``, the version the bytes were rendered at, a newline,
 the bytes. A read is one MGET: the versions of every key, and the bytes of the keys this process
-holds no copy of (a copy serves while its version is the current one). A fill is a compare-and-set
+holds no copy of (a copy serves while its version is the current one); the reads of concurrent
+requests in one turn of the event loop share one MGET (adapters/batched.py). A fill is a compare-and-set
 script over the two keys (the version must still be the one read; an unknown key gets a fresh
 version). An invalidation writes a fresh version and drops the bytes, so every process's copy
 stops matching at once. Versions are random, so a key that expires and comes back never revives an
@@ -19,6 +20,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from rookery.workloads.adapters.batched import Batched
 from rookery.workloads.adapters.redis.keys import Keys, guard
 from rookery.workloads.domain.edge import EntityKey, Fragment
 from rookery.workloads.metrics import count_fragments
@@ -50,6 +52,7 @@ class RedisEntityCache:
         self._local: OrderedDict[EntityKey, tuple[str, bytes]] = OrderedDict()
         # a cluster client splits a multi-key read per slot (and asks the nodes at once)
         self._mget = getattr(client, "mget_nonatomic", None) or client.mget
+        self._get_many: Batched[str, Any] = Batched(self._send_mget)
 
     def _names(self, key: EntityKey) -> tuple[str, str]:
         tag = f"{key[0]}:{key[1]}"
@@ -61,8 +64,7 @@ class RedisEntityCache:
         copies = [self._local.get(key) for key in keys]
         uncopied = [key for key, copy in zip(keys, copies, strict=True) if copy is None]
         names = [self._names(key)[0] for key in keys] + [self._names(key)[1] for key in uncopied]
-        with guard():
-            replies: list[Any] = list(await self._mget(names))
+        replies = await self._get_many(names)
         versions, bodies = replies[: len(keys)], iter(replies[len(keys) :])
         found = []
         for key, copy, raw_version in zip(keys, copies, versions, strict=True):
@@ -86,6 +88,10 @@ class RedisEntityCache:
             found.append(Fragment(version, None))
         count_fragments("redis", keys, found)
         return found
+
+    async def _send_mget(self, names: list[str]) -> list[Any]:
+        with guard():
+            return list(await self._mget(names))
 
     async def fill(self, fragments: Mapping[EntityKey, tuple[str, bytes]]) -> None:
         if not fragments:

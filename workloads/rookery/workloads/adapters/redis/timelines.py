@@ -5,7 +5,8 @@ Each timeline is a sorted set whose members all score 0 and read
 ``<status id, 20 digits>|<account>|<reblog of>|<reblog account>|<visibility>|<reply-to account>``,
 so lexical order is id order: exact for 64-bit ids (a float score would round them above 2^53),
 a redelivered fan-out adds nothing, and ``max_id`` / ``since_id`` / ``min_id`` pages are one
-ZRANGEBYLEX. ``remove`` finds the entries of a status (or of its reblogs) in every timeline
+ZRANGEBYLEX (the pages concurrent readers ask for in one turn of the event loop go as one
+pipeline: adapters/batched.py). ``remove`` finds the entries of a status (or of its reblogs) in every timeline
 through a per-status index set of ``<owner>\\0<member>``; index entries of trimmed members are
 harmless and expire. Every command touches one key: ``rk:<t>:home:{owner}``,
 ``rk:<t>:home-by:{status}``, ``rk:<t>:celebrities:{all}``, so Redis Cluster spreads them.
@@ -26,11 +27,14 @@ from typing import Any, cast
 
 import redis.asyncio as aioredis
 
+from rookery.workloads.adapters.batched import Batched
 from rookery.workloads.adapters.redis.keys import Keys, guard
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.timelines import TimelineEntry
 from rookery.workloads.domain.unavailable import StoreUnavailable
 
+# a range read: key, ascending, high bound, low bound, limit
+RangeQuery = tuple[str, bool, bytes, bytes, int]
 INDEX_TTL_S = 30 * 24 * 3600  # longer than a status stays among anyone's newest entries, in practice
 _TOP = b"\xff"  # sorts after every character a member holds
 
@@ -84,6 +88,7 @@ class RedisTimelineStore:
         self.ttl_s = ttl_s
         self.min_replica_acks = min_replica_acks
         self.replica_ack_timeout_ms = replica_ack_timeout_ms
+        self._ranges: Batched[RangeQuery, list[bytes]] = Batched(self._send_ranges)
 
     async def _write(self, pipe: aioredis.client.Pipeline) -> list[Any]:
         """Run a pipeline of writes; with ``min_replica_acks``, only once that many replicas have them."""
@@ -138,17 +143,21 @@ class RedisTimelineStore:
     async def range(self, owner_id: int, page: PageRequest) -> list[TimelineEntry]:
         high = b"(" + _pad(page.max_id) if page.max_id is not None else b"+"
         low = b"(" + _pad(page.lower) + b"|" + _TOP if page.lower is not None else b"-"
+        (members,) = await self._ranges([(self._home(owner_id), page.ascending, high, low, page.limit)])
+        if page.ascending:  # the oldest ``limit`` above min_id, rendered newest first
+            members.reverse()
+        return [decode(member) for member in members]
+
+    async def _send_ranges(self, asked: list[RangeQuery]) -> list[list[bytes]]:
+        """The ranges concurrent readers asked for in one turn of the loop: one pipeline."""
         with guard():
-            if page.ascending:  # the oldest ``limit`` above min_id, rendered newest first
-                members = await self._redis.zrangebylex(
-                    self._home(owner_id), low, high, start=0, num=page.limit
-                )
-                members.reverse()
-            else:
-                members = await self._redis.zrevrangebylex(
-                    self._home(owner_id), high, low, start=0, num=page.limit
-                )
-        return [decode(member) for member in cast(list[bytes], members)]
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key, ascending, high, low, limit in asked:
+                    if ascending:
+                        pipe.zrangebylex(key, low, high, start=0, num=limit)
+                    else:
+                        pipe.zrevrangebylex(key, high, low, start=0, num=limit)
+                return cast(list[list[bytes]], await pipe.execute())
 
     async def remove(self, status_ids: Sequence[int]) -> None:
         """Remove these statuses and reblogs of them from every home timeline."""
