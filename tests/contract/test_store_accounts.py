@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 
@@ -86,6 +87,12 @@ async def test_get_many_search_and_counts(store_db: StoreDb) -> None:
     assert got is not None
     assert (got.followers_count, got.following_count, got.statuses_count) == (0, 0, 1)
     assert got.last_status_at == dt.date(2026, 5, 2)
+    # lookups at once (one statement in production) each get their own account, or None
+    asked = [bo.id, new_id(), ann.id, bo.id]
+    assert await asyncio.gather(*(repo.get(i) for i in asked)) == [await repo.get(i) for i in asked]
+    assert [a.username if a else None for a in await asyncio.gather(*(repo.get(i) for i in asked))] == [
+        "bo", None, "ann", "bo",
+    ]  # fmt: skip
 
 
 async def test_usage_counts_accounts_statuses_and_recent_posters(store_db: StoreDb) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from rookery.workloads.adapters.batched import Batched
 from rookery.workloads.adapters.postgres.db import PostgresDatabase, SnapshotCached
 from rookery.workloads.adapters.sql import from_row, to_row
 from rookery.workloads.adapters.sql.dialect import POSTGRES
@@ -51,10 +52,16 @@ class PostgresAccountRepository:
     def __init__(self, db: PostgresDatabase) -> None:
         self.db = db
         self._usage: SnapshotCached[AccountUsage] = SnapshotCached(db)
+        self._by_id: Batched[int, Account | None] = Batched(self._read_by_id)
 
     async def get(self, account_id: int) -> Account | None:
-        row = await self.db.fetchrow(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1", account_id)
-        return from_row.account(row, POSTGRES) if row else None
+        """Concurrent requests' lookups in one turn of the event loop are one statement (adapters/batched.py)."""
+        (found,) = await self._by_id([account_id])
+        return found
+
+    async def _read_by_id(self, account_ids: list[int]) -> list[Account | None]:
+        found = await self.get_many(account_ids)
+        return [found.get(account_id) for account_id in account_ids]
 
     async def get_many(self, account_ids: Sequence[int]) -> dict[int, Account]:
         if not account_ids:
