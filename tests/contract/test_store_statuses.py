@@ -215,6 +215,29 @@ async def test_query_filters_and_cursor_pages(store_db: StoreDb) -> None:
     assert await repo.by_authors([], PageRequest()) == []
 
 
+async def test_celebrity_merges_asked_at_once_answer_as_one_by_one(store_db: StoreDb) -> None:
+    """Readers asking the same authors' same page at once share one statement in production; each
+    still gets its own answer (and its own list)."""
+    repo = store_db.statuses()
+    made = [status(author) for author in (AUTHOR, OTHER, AUTHOR, 303, OTHER)]
+    for s in made:
+        await repo.create(s)
+    newest = PageRequest(limit=3)
+    asked = [
+        ([AUTHOR, OTHER], newest),
+        ([AUTHOR, OTHER], newest),
+        ([303], newest),
+        ([AUTHOR], PageRequest(max_id=made[2].id)),
+    ]
+    one_by_one = [await repo.by_authors(authors, page) for authors, page in asked]
+    at_once = await asyncio.gather(*(repo.by_authors(authors, page) for authors, page in asked))
+    assert at_once == one_by_one
+    assert [e.status_id for e in one_by_one[0]] == [made[4].id, made[2].id, made[1].id]
+    assert [e.status_id for e in one_by_one[3]] == [made[0].id]
+    at_once[0].clear()  # a caller's list is its own
+    assert at_once[1] == one_by_one[1]
+
+
 async def test_interactions_count_page_and_flag(store_db: StoreDb) -> None:
     repo, store = store_db.statuses(), store_db.interactions()
     a, b = status(), status()

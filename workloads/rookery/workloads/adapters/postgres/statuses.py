@@ -3,6 +3,7 @@ bookmarks and pins. Every write runs in one transaction with its outbox rows."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import asyncpg
@@ -57,10 +58,14 @@ async def _add_edit(conn: asyncpg.Connection, edit: StatusEdit) -> None:
     )
 
 
+AuthorsPage = tuple[tuple[int, ...], PageRequest]  # by_authors' question
+
+
 class PostgresStatusRepository:
     def __init__(self, db: PostgresDatabase, outbox: PostgresOutbox) -> None:
         self.db = db
         self.outbox = outbox
+        self._by_authors: Batched[AuthorsPage, list[TimelineEntry]] = Batched(self._read_by_authors)
 
     async def create(
         self,
@@ -255,8 +260,21 @@ class PostgresStatusRepository:
         return newest_first([from_row.status(row, POSTGRES) for row in rows], page)
 
     async def by_authors(self, account_ids: Sequence[int], page: PageRequest) -> list[TimelineEntry]:
+        """The celebrity merge of home and list timelines: the readers who ask the same authors' same
+        page in one turn of the event loop (everyone who follows the same big accounts, on their
+        newest page) share one statement (adapters/batched.py)."""
         if not account_ids:
             return []
+        (found,) = await self._by_authors([(tuple(account_ids), page)])
+        return list(found)
+
+    async def _read_by_authors(self, asked: list[AuthorsPage]) -> list[list[TimelineEntry]]:
+        distinct = list(dict.fromkeys(asked))
+        found = await asyncio.gather(*(self._query_by_authors(authors, page) for authors, page in distinct))
+        answers = dict(zip(distinct, found, strict=True))
+        return [answers[query] for query in asked]
+
+    async def _query_by_authors(self, account_ids: Sequence[int], page: PageRequest) -> list[TimelineEntry]:
         p = Params()
         authors = [f"s.account_id = ANY({p(list(account_ids))}::bigint[])", f"s.visibility != {p(DIRECT)}"]
         tail = keyset(page, p, authors, "s.id")
