@@ -73,11 +73,26 @@ async def test_a_cancelled_caller_leaves_the_trip_to_the_others() -> None:
     read = Batched(store.send)
     leaving, staying = asyncio.create_task(read(["a"])), asyncio.create_task(read(["b"]))
     await asyncio.sleep(0)
-    leaving.cancel()
+    leaving.cancel()  # before the trip is sent
     store.gate.set()
     assert await staying == [2]
     with pytest.raises(asyncio.CancelledError):
         await leaving
+
+
+async def test_the_first_caller_cancelled_on_the_wire_leaves_the_answer_to_those_who_joined() -> None:
+    store = Store()
+    store.gate = asyncio.Event()
+    store.values = {"a": 1, "b": 2}
+    read = Batched(store.send)
+    sender, joined = asyncio.create_task(read(["a"])), asyncio.create_task(read(["b"]))
+    await store.arrived.wait()  # the trip is out, with both reads in it
+    sender.cancel()
+    store.gate.set()
+    assert await joined == [2]
+    with pytest.raises(asyncio.CancelledError):
+        await sender
+    assert store.trips[0] == ["a", "b"]
 
 
 async def test_a_full_batch_closes_and_the_rest_go_in_the_next() -> None:

@@ -7,6 +7,12 @@ open batch and answers with their replies once that batch has been sent. The fir
 batch starts the task that sends it; the batch closes when that task runs, after everything that
 was ready to run in this turn of the loop, so every caller that asks meanwhile rides along.
 
+Why a task sends it, not the first caller: every caller then wakes from the same future in the
+same turn of the loop, so requests that shared one stage's trip reach the next stage together and
+share that trip too. With the first caller sending (after one yield to let others join), it ran
+ahead into the next stage alone and the cohort split into ever smaller batches: production's home
+timeline served 1,110 req/s that way against 1,780 with a task (full bench graph, one run each).
+
 Soundness: a batch is sent after each of its callers asked, never before, so a read that joins
 one still sees every write that completed before its caller asked, as its own round trip would.
 One caller alone pays one hop through the loop, and nothing more. A failure of the trip is each
