@@ -215,6 +215,27 @@ async def test_query_filters_and_cursor_pages(store_db: StoreDb) -> None:
     assert await repo.by_authors([], PageRequest()) == []
 
 
+async def test_a_page_found_after_a_long_scan_is_the_same_page(
+    store_db: StoreDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Statuses the page leaves out lie between the newest and the page: SQLite's inline read gives
+    up past its budget (lowered here to a scan of about 150 rows) and the page is read on the
+    writer's thread; the result is the same page with either path, and on PostgreSQL."""
+    from rookery.workloads.adapters.sqlite import statuses as sqlite_statuses
+
+    monkeypatch.setattr(sqlite_statuses, "QUERY_INLINE_STEPS", 1_000)
+    repo = store_db.statuses()
+    shown = [status(media_ids=(1,)) for _ in range(3)]
+    for s in shown:
+        await repo.create(s)
+    for _ in range(600):
+        await repo.create(status())
+    media = StatusQuery(account_id=AUTHOR, only_media=True)
+    assert [s.id for s in await repo.query(media, PageRequest(limit=2))] == [shown[2].id, shown[1].id]
+    assert [s.id for s in await repo.query(media, PageRequest(max_id=shown[1].id))] == [shown[0].id]
+    assert len(await repo.query(StatusQuery(account_id=AUTHOR), PageRequest(limit=40))) == 40  # inline
+
+
 async def test_celebrity_merges_asked_at_once_answer_as_one_by_one(store_db: StoreDb) -> None:
     """Readers asking the same authors' same page at once share one statement in production; each
     still gets its own answer (and its own list)."""

@@ -50,7 +50,8 @@ class SqliteAccountRepository:
         self._usage: tuple[tuple[int, dt.date, dt.date], AccountUsage] | None = None
 
     async def get(self, account_id: int) -> Account | None:
-        row = await self.db.fetchone(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?", (account_id,))
+        # one row by its key, asked by most routes (an account's statuses: whether it exists): inline
+        row = self.reader.fetchone(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?", (account_id,))
         return from_row.account(row, SQLITE) if row else None
 
     async def get_many(self, account_ids: Sequence[int]) -> dict[int, Account]:

@@ -15,6 +15,8 @@ from typing import Any
 
 from rookery.workloads.adapters.sqlite.db import Database
 
+PROGRESS_EVERY = 1000  # SQLite virtual-machine instructions between two checks of a read's budget
+
 
 class InlineReader:
     def __init__(self, db: Database) -> None:
@@ -33,6 +35,29 @@ class InlineReader:
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return self._connection().execute(sql, params).fetchall()
+
+    def fetchall_within(self, sql: str, params: Sequence[Any], max_steps: int) -> list[sqlite3.Row] | None:
+        """The rows, or None when the query ran past about ``max_steps`` of SQLite's virtual-machine
+        instructions and was interrupted: for a page whose scan is usually short but has no bound
+        (an account's statuses that the viewer may not see, a rare tag), so that the long case goes
+        to the writer's thread (``Database.fetchall``) instead of holding the event loop."""
+        conn = self._connection()
+        left = max_steps // PROGRESS_EVERY
+
+        def spend() -> bool:
+            nonlocal left
+            left -= 1
+            return left < 0
+
+        conn.set_progress_handler(spend, PROGRESS_EVERY)
+        try:
+            return conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError:
+            if left < 0:
+                return None
+            raise
+        finally:
+            conn.set_progress_handler(None, 0)
 
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self._connection().execute(sql, params).fetchone()
