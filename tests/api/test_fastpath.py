@@ -14,11 +14,13 @@ import dataclasses
 from typing import Any
 
 import httpx
+import orjson
 from api_support import Api
 from social_support import follow, post, settle
 
 from rookery.workloads.api.app import create_app
 from rookery.workloads.api.fastpath import FastPath
+from rookery.workloads.api.routes import instance
 
 
 def _uses_fast_path(api: Api) -> bool:
@@ -89,7 +91,9 @@ async def test_fast_path_answers_like_the_routes(api: Api) -> None:
 
 async def test_fast_path_serves_the_instance_like_the_route(api: Api) -> None:
     """/api/v1/instance and /api/v2/instance (on the fast path) answer as the FastAPI routes do,
-    and their numbers follow every change at once (the embedded store caches them until a commit)."""
+    and their numbers and rules follow every change at once (the embedded store caches the numbers
+    until a commit; both routes keep the body last rendered while what it was made from is equal):
+    after each change the body served equals one rendered afresh."""
     container = dataclasses.replace(
         api.container, settings=api.settings.model_copy(update={"fast_path_enabled": False})
     )
@@ -98,6 +102,8 @@ async def test_fast_path_serves_the_instance_like_the_route(api: Api) -> None:
         transport=httpx.ASGITransport(app=routes_only), base_url="http://testserver"
     ) as client:
         slow = Api(routes_only, container, client)
+        content = api.container.accounts.instance
+        assert content is not None
 
         async def same(expected_users: int, expected_statuses: int) -> None:
             for path in ("/api/v1/instance", "/api/v2/instance"):
@@ -105,6 +111,14 @@ async def test_fast_path_serves_the_instance_like_the_route(api: Api) -> None:
                     fast_answer = await _answer(api, path, headers, {})
                     assert fast_answer == await _answer(slow, path, headers, {}), path
                     assert fast_answer[0] == 200
+            # the body kept from an earlier request equals one rendered afresh now
+            usage, rules = await api.container.accounts.service.usage(), await content.rules()
+            fresh = instance.instance_v1(api.settings, usage, rules)
+            assert (await api.client.get("/api/v1/instance")).json() == orjson.loads(orjson.dumps(fresh))
+            fresh = instance.instance_v2(api.settings, usage, rules)
+            if api.container.push is not None:
+                fresh["configuration"]["vapid"]["public_key"] = api.container.push.service.server_key
+            assert (await api.client.get("/api/v2/instance")).json() == orjson.loads(orjson.dumps(fresh))
             stats = (await api.client.get("/api/v1/instance")).json()["stats"]
             assert (stats["user_count"], stats["status_count"]) == (expected_users, expected_statuses)
 
@@ -117,3 +131,15 @@ async def test_fast_path_serves_the_instance_like_the_route(api: Api) -> None:
         await same(2, 2)
         await api.client.delete(f"/api/v1/statuses/{first['id']}", headers=alice.headers)
         await same(2, 1)
+        admin = await api.make_user("root", role="admin", scopes="read write admin:read admin:write")
+        await same(3, 1)
+        rule = await api.client.post("/api/v1/admin/rules", headers=admin.headers, json={"text": "Be kind"})
+        await same(3, 1)
+        await api.client.post("/api/v1/admin/rules", headers=admin.headers, json={"text": "No spam"})
+        await same(3, 1)
+        rule_id = rule.json()["id"]
+        await api.client.put(f"/api/v1/admin/rules/{rule_id}", headers=admin.headers, json={"text": "Be kinder"})
+        await same(3, 1)
+        await api.client.delete(f"/api/v1/admin/rules/{rule_id}", headers=admin.headers)
+        await same(3, 1)
+        assert [r["text"] for r in (await api.client.get("/api/v1/instance")).json()["rules"]] == ["No spam"]

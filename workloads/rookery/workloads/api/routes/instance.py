@@ -7,13 +7,15 @@ import datetime as dt
 import functools
 import struct
 import zlib
+from collections.abc import Callable
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Request
 
 from rookery.workloads.api.deps import Accounts, AppSettings, InstanceContents, OptionalPush, container
 from rookery.workloads.api.errors import NotFound
-from rookery.workloads.api.responses import JsonResponse, Response
+from rookery.workloads.api.responses import JsonResponse, RawJsonResponse, Response
 from rookery.workloads.domain.accounts import AccountUsage
 from rookery.workloads.domain.instance import (
     EXTENDED_DESCRIPTION,
@@ -144,17 +146,38 @@ def instance_v2(
 async def get_instance_v1(
     request: Request, settings: AppSettings, accounts: Accounts, content: InstanceContents
 ) -> Response:
-    return JsonResponse(instance_v1(settings, await accounts.usage(), await content.rules()))
+    usage, rules = await accounts.usage(), await content.rules()
+    return _rendered("v1", (settings, usage, tuple(rules)), lambda: instance_v1(settings, usage, rules))
 
 
 @router.get("/api/v2/instance", summary="Instance metadata (v2)")
 async def get_instance_v2(
     request: Request, settings: AppSettings, accounts: Accounts, content: InstanceContents, push: OptionalPush
 ) -> Response:
-    entity = instance_v2(settings, await accounts.usage(), await content.rules())
-    if push is not None:  # the VAPID key Web Push subscriptions are made with
-        entity["configuration"]["vapid"]["public_key"] = push.server_key
-    return JsonResponse(entity)
+    usage, rules = await accounts.usage(), await content.rules()
+    server_key = push.server_key if push is not None else None
+
+    def entity() -> dict[str, Any]:
+        made = instance_v2(settings, usage, rules)
+        if server_key is not None:  # the VAPID key Web Push subscriptions are made with
+            made["configuration"]["vapid"]["public_key"] = server_key
+        return made
+
+    return _rendered("v2", (settings, usage, tuple(rules), server_key), entity)
+
+
+# the body last sent for each version and what it was made from: every client reads the instance
+# first, and what it shows changes only with a write (its numbers, its rules) or new settings
+_LAST_BODY: dict[str, tuple[tuple[Any, ...], bytes]] = {}
+
+
+def _rendered(version: str, made_from: tuple[Any, ...], entity: Callable[[], dict[str, Any]]) -> Response:
+    """The body made from ``made_from`` (the Settings object by identity: one per app; the rest by
+    value), rendered again only when it differs from the last one's."""
+    last = _LAST_BODY.get(version)
+    if last is None or last[0][0] is not made_from[0] or last[0][1:] != made_from[1:]:
+        last = _LAST_BODY[version] = (made_from, orjson.dumps(entity()))
+    return RawJsonResponse(last[1])
 
 
 async def emoji_service(request: Request) -> CustomEmojis:
