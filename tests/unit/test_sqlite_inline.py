@@ -1,10 +1,13 @@
-"""InlineReader.fetchall_within: a read on the event loop that gives up past a budget of SQLite
-virtual-machine instructions (the caller then reads on the writer's thread), and leaves its
-connection as it found it."""
+"""InlineReader: reads on the event loop over a read-only connection. Those of one batch of the
+loop's callbacks share a read transaction, and a read resumed after an awaited commit sees it.
+``fetchall_within`` gives up past a budget of SQLite virtual-machine instructions (the caller then
+reads on the writer's thread) and leaves its connection as it found it."""
 
 from __future__ import annotations
 
+import asyncio
 import pathlib
+import sqlite3
 
 import pytest
 
@@ -45,3 +48,61 @@ async def test_other_errors_are_raised(tmp_path: pathlib.Path) -> None:
         reader.fetchall_within("DELETE FROM t", (), 5_000)
     reader.close()
     await db.close()
+
+
+def _count(reader: InlineReader) -> int:
+    return int(reader.fetchall("SELECT COUNT(*) FROM t")[0][0])
+
+
+async def test_reads_of_one_batch_share_a_snapshot_and_later_ones_see_every_awaited_commit(
+    tmp_path: pathlib.Path,
+) -> None:
+    db, _ = await reader_over(tmp_path)
+    reader = db.inline
+    assert db.inline is reader  # one reader per database: every store's inline reads share it
+    other = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    before = _count(reader)
+    other.execute("INSERT INTO t (n, hidden) VALUES (-1, 0)")  # committed meanwhile, same batch
+    assert _count(reader) == before  # the batch's snapshot
+    await asyncio.sleep(0)  # the end of the batch ran: a new snapshot
+    assert _count(reader) == before + 1
+
+    async def reading(stop: asyncio.Event) -> None:  # keeps a snapshot open in every batch
+        while not stop.is_set():
+            _count(reader)
+            await asyncio.sleep(0)
+
+    stop = asyncio.Event()
+    readers = [asyncio.create_task(reading(stop)) for _ in range(3)]
+    for n in range(200):
+        _count(reader)
+        await db.execute("INSERT INTO t (n, hidden) VALUES (?, 0)", (10_000 + n,))
+        assert _count(reader) == before + 2 + n  # a read after an awaited write sees it
+    stop.set()
+    await asyncio.gather(*readers)
+    other.close()
+    await db.close()
+
+
+def test_without_a_running_loop_each_read_is_its_own(tmp_path: pathlib.Path) -> None:
+    async def opened() -> tuple[Database, InlineReader]:
+        db, reader = await reader_over(tmp_path)
+        # a read in the loop's last batch: its snapshot is left open, its end never runs
+        asyncio.get_running_loop().call_soon(_count, reader)
+        return db, reader
+
+    loop = asyncio.new_event_loop()
+    db, reader = loop.run_until_complete(opened())
+    loop.close()
+    other = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    before = _count(reader)
+    other.execute("INSERT INTO t (n, hidden) VALUES (-1, 0)")
+    assert _count(reader) == before + 1
+    other.close()
+    reader.close()
+
+    async def again() -> None:  # a later loop: a fresh snapshot
+        assert _count(db.inline) == before + 1
+        await db.close()
+
+    asyncio.run(again())

@@ -12,7 +12,6 @@ from rookery.workloads.adapters.sql import from_row, to_row
 from rookery.workloads.adapters.sql.dialect import SQLITE
 from rookery.workloads.adapters.sql.to_row import ACCOUNT_COLUMNS, ACCOUNT_NAMES, DIRECTORY_ORDER
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
-from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.domain.accounts import Account, AccountTaken, AccountUsage, CountsChange, merge_counts
 
 MIGRATIONS = load_migrations("accounts", 1)
@@ -44,7 +43,7 @@ async def apply_counts(tx: aiosqlite.Connection, changes: Sequence[CountsChange]
 class SqliteAccountRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.reader = InlineReader(db)
+        self.reader = db.inline
         # the instance's numbers (every /api/v1/instance read): a scan of all accounts, kept until
         # anything is committed (the database's data_version, read before the scan, moves)
         self._usage: tuple[tuple[int, dt.date, dt.date], AccountUsage] | None = None

@@ -20,6 +20,7 @@ from typing import Any
 import aiosqlite
 
 from rookery.workloads.adapters.sql.paging import QmarkParams, id_pairs_query, newest_first
+from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.domain.pagination import PageRequest
 
 PRAGMAS = (
@@ -84,6 +85,7 @@ class Database:
         self.path = str(path)
         self._conn: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._inline: InlineReader | None = None
 
     async def connect(self) -> None:
         if self.path != ":memory:":
@@ -94,9 +96,18 @@ class Database:
             await self._conn.execute(pragma)
 
     async def close(self) -> None:
+        if self._inline is not None:
+            self._inline.close()
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
+
+    @property
+    def inline(self) -> InlineReader:
+        """The read-only connection every store of this database reads inline with (inline.py)."""
+        if self._inline is None:
+            self._inline = InlineReader(self)
+        return self._inline
 
     @property
     def conn(self) -> aiosqlite.Connection:

@@ -9,7 +9,6 @@ import aiosqlite
 import orjson
 
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
-from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.events import OutboxEvents
@@ -39,7 +38,7 @@ class SqliteGraphStore:
     def __init__(self, db: Database, outbox: SqliteOutbox) -> None:
         self.db = db
         self.outbox = outbox
-        self.reader = InlineReader(db)
+        self.reader = db.inline
 
     async def _upsert(
         self, table: str, follow: Follow, events: OutboxEvents, tx: aiosqlite.Connection

@@ -4,16 +4,29 @@ The shared aiosqlite connection runs every statement on its worker thread; for t
 timeline page, the viewer's relations, the viewer's flags) the hand-off between threads costs more
 than the query itself (tens of microseconds, pages in SQLite's cache). WAL lets this reader see
 every committed write without waiting on the writer. Use it only for bounded, indexed queries.
+
+One reader per database (``Database.inline``), and one read transaction per batch of the event
+loop's callbacks: a statement run on its own begins and ends a WAL read transaction, and each of
+those takes and drops a lock on the shared-memory index with ``fcntl`` (on `rookery up` that was
+about a sixth of a ``/api/v1/instance`` request). The first inline read of a batch begins one and
+schedules its end (``call_soon``), so the reads of every request that runs in the meantime share
+it. That is as current as a statement of its own: the ready queue runs in order, so whatever runs
+before the end was made ready before the snapshot began, and whatever it had awaited (a commit on
+the writer's thread) had finished by then; anything resumed later reads a new snapshot. Without a
+running loop (tools, tests) each statement is its own transaction, as before. One loop reads a
+database (the process's): the open snapshot is kept while the loop that began it is running.
 """
 
 from __future__ import annotations
 
+import asyncio
 import pathlib
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rookery.workloads.adapters.sqlite.db import Database
+if TYPE_CHECKING:
+    from rookery.workloads.adapters.sqlite.db import Database
 
 PROGRESS_EVERY = 1000  # SQLite virtual-machine instructions between two checks of a read's budget
 
@@ -22,16 +35,38 @@ class InlineReader:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._conn: sqlite3.Connection | None = None
+        self._snapshot_loop: asyncio.AbstractEventLoop | None = None  # whose batch the open read is
 
     def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            uri = pathlib.Path(self.db.path).resolve().as_uri() + "?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA busy_timeout=5000")
-            conn.execute("PRAGMA cache_size=-16384")
-            self._conn = conn
-        return self._conn
+        conn = self._conn if self._conn is not None else self._open()
+        held = self._snapshot_loop
+        if held is not None and held.is_running():  # this batch's snapshot (one loop reads a database)
+            return conn
+        self.end_snapshot()  # none, or one left by a loop that stopped before its end ran
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return conn  # no loop: each statement its own read transaction
+        conn.execute("BEGIN")  # deferred: the snapshot is taken by the first read
+        self._snapshot_loop = loop
+        loop.call_soon(self.end_snapshot)
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        uri = pathlib.Path(self.db.path).resolve().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute("PRAGMA cache_size=-16384")
+        self._conn = conn
+        return conn
+
+    def end_snapshot(self) -> None:
+        """End the open read transaction, if any (the next read begins a new one). Ending early is
+        always safe: a stale end scheduled on a loop that stopped only makes a later read fresher."""
+        self._snapshot_loop = None
+        if self._conn is not None and self._conn.in_transaction:  # an interrupted read may have ended it
+            self._conn.execute("COMMIT")
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return self._connection().execute(sql, params).fetchall()
@@ -70,6 +105,7 @@ class InlineReader:
         return int(self._connection().execute("PRAGMA data_version").fetchone()[0])
 
     def close(self) -> None:
+        self._snapshot_loop = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
-from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.domain.instance import InstanceDocument, Rule
 
 MIGRATIONS = load_migrations("instance", 1)
@@ -14,7 +13,7 @@ MIGRATIONS = load_migrations("instance", 1)
 class SqliteInstanceContentStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.reader = InlineReader(db)
+        self.reader = db.inline
 
     async def rules(self) -> list[Rule]:
         # a few rows, read on every /api/v1/instance: inline (no hand-off to the writer's thread)

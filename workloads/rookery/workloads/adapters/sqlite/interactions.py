@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from rookery.workloads.adapters.sql.interactions import InteractionTables, viewer_flags
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
-from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.events import OutboxEvents
@@ -21,7 +20,7 @@ class SqliteInteractionStore(InteractionTables):
     def __init__(self, db: Database, outbox: SqliteOutbox) -> None:
         self.db = db
         self.outbox = outbox
-        self.reader = InlineReader(db)
+        self.reader = db.inline
 
     async def _add(self, table: str, account_id: int, status_id: int, events: OutboxEvents = ()) -> bool:
         async with self.db.transaction() as tx:

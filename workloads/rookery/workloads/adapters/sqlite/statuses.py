@@ -14,7 +14,6 @@ from rookery.workloads.adapters.sql.dialect import SQLITE
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
 from rookery.workloads.adapters.sqlite.accounts import apply_counts
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
-from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.outbox import SqliteOutbox
 from rookery.workloads.domain.accounts import CountsChange
 from rookery.workloads.domain.events import OutboxEvents
@@ -41,7 +40,7 @@ class SqliteStatusRepository:
     def __init__(self, db: Database, outbox: SqliteOutbox) -> None:
         self.db = db
         self.outbox = outbox
-        self.reader = InlineReader(db)
+        self.reader = db.inline
 
     async def create(
         self,

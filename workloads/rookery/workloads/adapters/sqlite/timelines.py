@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
-from rookery.workloads.adapters.sqlite.inline import InlineReader
 from rookery.workloads.adapters.sqlite.statuses import placeholders
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.timelines import TimelineEntry
@@ -38,7 +37,7 @@ class SqliteTimelineStore:
     def __init__(self, db: Database, max_entries: int = 800) -> None:
         self.db = db
         self.max_entries = max_entries
-        self.reader = InlineReader(db)
+        self.reader = db.inline
 
     async def push(self, owner_ids: Sequence[int], entry: TimelineEntry) -> None:
         if not owner_ids:
