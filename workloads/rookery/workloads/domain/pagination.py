@@ -54,7 +54,8 @@ def clamp_limit(value: int | None, default: int = DEFAULT_LIMIT, maximum: int = 
 
 def select_page(items: Sequence[T], page: PageRequest, key: Callable[[T], int]) -> list[T]:
     """Apply a page to already-fetched items (any order); returns them newest first."""
-    admitted = sorted((item for item in items if page.admits(key(item))), key=key, reverse=True)
+    bounded = page.max_id is not None or page.lower is not None  # most reads: the newest page
+    admitted = sorted((item for item in items if page.admits(key(item))) if bounded else items, key=key, reverse=True)
     if page.ascending:
         return admitted[-page.limit :] if page.limit else []
     return admitted[: page.limit]

@@ -49,7 +49,14 @@ def merge(*sources: Iterable[TimelineEntry]) -> list[TimelineEntry]:
 
 def without_hidden(entries: Iterable[TimelineEntry], relations: ViewerRelations) -> list[TimelineEntry]:
     """Muted and blocked accounts vanish, as reblogger or as author of what is reblogged."""
-    return [e for e in entries if not any(relations.hidden(a) for a in e.accounts())]
+    hidden = relations.muting | relations.blocking | relations.blocked_by  # ViewerRelations.hidden, once
+    if not hidden:
+        return list(entries)
+    return [
+        e
+        for e in entries
+        if e.account_id not in hidden and (e.reblog_account_id is None or e.reblog_account_id not in hidden)
+    ]
 
 
 def still_visible(entry: TimelineEntry, viewer_id: int, relations: ViewerRelations) -> bool:
@@ -73,9 +80,10 @@ def collapse_reblogs(entries_newest_first: list[TimelineEntry]) -> list[Timeline
     kept: list[TimelineEntry] = []
     seen: set[int] = set()
     for entry in reversed(entries_newest_first):  # oldest first: the first appearance wins
-        if entry.content_id in seen:
+        content_id = entry.status_id if entry.reblog_of_id is None else entry.reblog_of_id
+        if content_id in seen:
             continue
-        seen.add(entry.content_id)
+        seen.add(content_id)
         kept.append(entry)
     kept.reverse()
     return kept

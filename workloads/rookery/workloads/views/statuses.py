@@ -102,8 +102,14 @@ def status_fragment(
     return join_fragment(meta, entity)
 
 
-def _flag(name: bytes, on: bool) -> bytes:
-    return b',"' + name + b'":' + (TRUE if on else FALSE)
+def _flag(name: bytes) -> tuple[bytes, bytes]:
+    """A viewer flag's JSON member, off and on: indexed by the flag (False, True)."""
+    return b',"' + name + b'":' + FALSE, b',"' + name + b'":' + TRUE
+
+
+FAVOURITED, REBLOGGED, MUTED, BOOKMARKED, PINNED = map(
+    _flag, (b"favourited", b"reblogged", b"muted", b"bookmarked", b"pinned")
+)
 
 
 class StatusViews:
@@ -271,12 +277,12 @@ class StatusViews:
         out.append(orjson.dumps(poll) if poll is not None else NULL)
         out.append(b',"filtered":[]')
         if viewer_id is not None:
-            out.append(_flag(b"favourited", content_id in flags.favourited))
-            out.append(_flag(b"reblogged", content_id in flags.reblogged))
-            out.append(_flag(b"muted", content_id in flags.muted))
-            out.append(_flag(b"bookmarked", content_id in flags.bookmarked))
+            out.append(FAVOURITED[content_id in flags.favourited])
+            out.append(REBLOGGED[content_id in flags.reblogged])
+            out.append(MUTED[content_id in flags.muted])
+            out.append(BOOKMARKED[content_id in flags.bookmarked])
             if reblog_of is None and meta["a"] == viewer_id:
-                out.append(_flag(b"pinned", content_id in flags.pinned))
+                out.append(PINNED[content_id in flags.pinned])
         return with_emojis(b"".join(out), meta["e"], emojis)
 
     async def _polls(self, status_ids: list[int], viewer_id: int | None) -> dict[int, dict[str, Any]]:
