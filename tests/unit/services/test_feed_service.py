@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from services_support import House
 
 from rookery.workloads.domain.pagination import PageRequest
@@ -107,3 +110,29 @@ async def test_the_fan_out_consumer_fills_and_empties_followers_homes(house: Hou
     await house.posts.delete(alice.id, status.id)
     await house.settle()
     assert ids(await house.feed.home(bob.id, PageRequest())) == []
+
+
+async def test_an_account_or_public_page_reads_the_viewers_relations_once(
+    house: House, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The relations read for the account (or for the page's authors) also decide what the viewer
+    may see: one graph read per page, not one per filtering step; the page is the same."""
+    alice, follower, muted = await house.user(), await house.user(), await house.user()
+    await house.graph.follow(follower.id, alice.id)
+    await house.graph.mute(follower.id, muted.id)
+    shown = [await house.post(alice, "public"), await house.post(alice, "private", visibility=PRIVATE)]
+    await house.post(muted, "muted")
+    graph = house.feed.posts.graph
+    asked: list[tuple[int, list[int]]] = []
+    read = graph.viewer_relations
+
+    async def counted(viewer_id: int, others: list[int]) -> Any:
+        asked.append((viewer_id, list(others)))
+        return await read(viewer_id, others)
+
+    monkeypatch.setattr(graph, "viewer_relations", counted)
+    assert ids(await house.feed.account(alice.id, follower.id, PageRequest())) == [s.id for s in shown[::-1]]
+    assert asked == [(follower.id, [alice.id])]
+    asked.clear()
+    assert ids(await house.feed.public(follower.id, PageRequest())) == [shown[0].id]
+    assert len(asked) == 1

@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import Protocol
 
+from rookery.workloads.domain.graph import ViewerRelations
 from rookery.workloads.domain.pagination import PageRequest, select_page, trim
 from rookery.workloads.domain.statuses import DIRECT, PRIVATE, PUBLIC, UNLISTED, Status, StatusQuery
 from rookery.workloads.domain.timelines import (
@@ -112,11 +113,17 @@ class FeedService:
         return TimelinePage(entries, next_max, prev_min)
 
     async def _statuses_page(
-        self, found: list[Status], viewer_id: int | None, page: PageRequest
+        self,
+        found: list[Status],
+        viewer_id: int | None,
+        page: PageRequest,
+        relations: ViewerRelations | None = None,
     ) -> TimelinePage:
-        relations = await self.posts.relations(viewer_id, list({s.account_id for s in found}))
+        """``relations``: read by the caller for every author of ``found`` (else read here, once)."""
+        if relations is None:
+            relations = await self.posts.relations(viewer_id, list({s.account_id for s in found}))
         shown = [s for s in found if not relations.hidden(s.account_id)]
-        visible = trim(await self.posts.visible_filter(shown, viewer_id), page)
+        visible = trim(await self.posts.visible_filter(shown, viewer_id, relations), page)
         next_max, prev_min = cursors([s.id for s in visible])
         if next_max is None and found and not page.ascending:
             next_max = found[-1].id
@@ -158,7 +165,8 @@ class FeedService:
             visibilities=visibilities,
         )
         found = await self.statuses.query(query, page.widened(OVERFETCH))
-        page_result = await self._statuses_page(found, viewer_id, page)
+        # every status found is the account's: the relations read above answer for all of them
+        page_result = await self._statuses_page(found, viewer_id, page, relations)
         originals = await self.posts.get_many_visible(
             [e.reblog_of_id for e in page_result.entries if e.reblog_of_id], viewer_id
         )

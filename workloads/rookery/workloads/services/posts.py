@@ -113,11 +113,15 @@ class PostsService:
             return ViewerRelations()
         return await self.graph.viewer_relations(viewer_id, account_ids)
 
-    async def visible_filter(self, statuses: Sequence[Status], viewer_id: int | None) -> list[Status]:
-        """The statuses the viewer may see, in the given order (one graph query for the batch)."""
+    async def visible_filter(
+        self, statuses: Sequence[Status], viewer_id: int | None, relations: ViewerRelations | None = None
+    ) -> list[Status]:
+        """The statuses the viewer may see, in the given order (one graph query for the batch;
+        none when the caller hands in ``relations`` it read for every author of ``statuses``)."""
         if self.moderation is not None:
             statuses = [s for s in statuses if self.moderation.visible(s, viewer_id)]
-        relations = await self.relations(viewer_id, list({s.account_id for s in statuses}))
+        if relations is None:
+            relations = await self.relations(viewer_id, list({s.account_id for s in statuses}))
         return [s for s in statuses if can_see(s, _ctx(s, viewer_id, relations))]
 
     async def visible(self, status_id: int, viewer_id: int | None) -> Status:
