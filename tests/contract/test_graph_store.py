@@ -6,6 +6,8 @@ events only then; replays change nothing; every list pages newest first by relat
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import pathlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -49,6 +51,18 @@ CASSANDRA_CACHED = pytest.param("cassandra-cached", marks=pytest.mark.needs("cas
 
 @pytest.fixture(params=["sqlite", "sqlite-cached", CASSANDRA, CASSANDRA_CACHED])
 async def graph(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> AsyncIterator[Graph]:
+    async with _graph(request, tmp_path) as made:
+        yield made
+
+
+@pytest.fixture(params=["sqlite-cached", CASSANDRA_CACHED])
+async def cached_graph(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> AsyncIterator[Graph]:
+    async with _graph(request, tmp_path) as made:
+        yield made
+
+
+@contextlib.asynccontextmanager
+async def _graph(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> AsyncIterator[Graph]:
     if request.param.startswith("sqlite"):
         async with sqlite_database(tmp_path / "graph.db", [*sqlite_outbox.MIGRATIONS, *sqlite_graph.MIGRATIONS]) as db:
             outbox = sqlite_outbox.SqliteOutbox(db)
@@ -236,3 +250,33 @@ async def test_viewer_relations_follow_every_change(graph: Graph) -> None:
     assert await store.following_among(a, [d]) == {d}
     await store.unfollow(a, d)
     assert await store.following_among(a, [b, c, d]) == set()
+
+
+async def test_concurrent_misses_of_one_viewer_all_stay_in_the_snapshot(
+    cached_graph: Graph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests of one viewer that miss the snapshot at once (each about other accounts) each add
+    theirs: afterwards the store is asked about none of them again. Fills from one read would keep
+    only the last one's accounts."""
+    store = cached_graph.store
+    viewer, *others = ids()
+    for other in others[:2]:
+        await store.follow(Follow(viewer, other))
+    await store.mute(Mute(viewer, others[2]))
+    asked: list[list[int]] = []
+    read = store.inner.viewer_relations
+
+    async def counted(account_id: int, wanted: list[int]) -> Any:
+        asked.append(list(wanted))
+        await asyncio.sleep(0.01)  # the others read the snapshot meanwhile
+        return await read(account_id, wanted)
+
+    monkeypatch.setattr(store.inner, "viewer_relations", counted)
+    found = await asyncio.gather(*(store.viewer_relations(viewer, [other]) for other in others))
+    assert [r.following for r in found] == [frozenset({o}) if o in others[:2] else frozenset() for o in others]
+    assert found[2].muting == frozenset({others[2]})
+    assert sorted(a for batch in asked for a in batch) == sorted(others)  # each asked once
+    asked.clear()
+    everything = await store.viewer_relations(viewer, others)
+    assert asked == []  # all in the snapshot
+    assert everything.following == frozenset(others[:2]) and everything.muting == frozenset({others[2]})

@@ -12,6 +12,7 @@ builds its GraphStore through bootstrap, so no write goes around it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,6 +37,7 @@ class RelationsCachingGraphStore:
     def __init__(self, inner: GraphStore, entities: EntityCache) -> None:
         self.inner = inner
         self.entities = entities
+        self._filling: dict[int, tuple[asyncio.Lock, int]] = {}  # viewer -> its fill's lock, and users
 
     # -- cached reads ------------------------------------------------------------------------------
 
@@ -43,13 +45,37 @@ class RelationsCachingGraphStore:
         wanted = {other for other in others if other != account_id}
         if not wanted:
             return ViewerRelations()
+        _, asked, known = await self._snapshot(account_id)
+        if wanted <= asked:
+            return _restricted(known, wanted)
+        # one fill of a viewer's snapshot at a time in this process, each from the snapshot as the
+        # fill before it left it: two fills from one read would each store it plus their own
+        # accounts, and the later one would drop the other's (asked again next time)
+        lock, users = self._filling.get(account_id) or (asyncio.Lock(), 0)
+        self._filling[account_id] = (lock, users + 1)
+        try:
+            async with lock:
+                return await self._fill(account_id, wanted, *await self._snapshot(account_id))
+        finally:
+            lock, users = self._filling[account_id]
+            if users == 1:
+                del self._filling[account_id]
+            else:
+                self._filling[account_id] = (lock, users - 1)
+
+    async def _snapshot(self, account_id: int) -> tuple[str, set[int], dict[str, set[int]]]:
+        """The viewer's snapshot: its version, the accounts it knows about, and which relations hold."""
         (fragment,) = await self.entities.read([(KIND, account_id)])
-        asked: set[int] = set()
-        known: dict[str, set[int]] = {name: set() for name in FIELDS}
-        if fragment.body is not None:
-            snapshot: dict[str, Any] = orjson.loads(fragment.body)
-            asked = set(snapshot["asked"])
-            known = {name: set(snapshot[name]) for name in FIELDS}
+        if fragment.body is None:
+            return fragment.version, set(), {name: set() for name in FIELDS}
+        snapshot: dict[str, Any] = orjson.loads(fragment.body)
+        return fragment.version, set(snapshot["asked"]), {name: set(snapshot[name]) for name in FIELDS}
+
+    async def _fill(
+        self, account_id: int, wanted: set[int], version: str, asked: set[int], known: dict[str, set[int]]
+    ) -> ViewerRelations:
+        """Ask the store about what the snapshot does not know, and store the grown snapshot under
+        the version read before asking (a change meanwhile keeps it out)."""
         missing = wanted - asked
         if not missing:
             return _restricted(known, wanted)
@@ -60,7 +86,7 @@ class RelationsCachingGraphStore:
         for name in FIELDS:
             known[name] |= getattr(fresh, name)
         body = orjson.dumps({"asked": sorted(asked), **{name: sorted(known[name]) for name in FIELDS}})
-        await self.entities.fill({(KIND, account_id): (fragment.version, body)})
+        await self.entities.fill({(KIND, account_id): (version, body)})
         return _restricted(known, wanted)
 
     async def following_among(self, account_id: int, target_ids: Sequence[int]) -> set[int]:
