@@ -4,7 +4,9 @@ viewer in the EntityCache (kind ``relations``), in front of Cassandra in product
 A home read asks the same viewer about mostly the same accounts every time; the cached snapshot
 holds, for every account asked about since the viewer's last graph change, which relations hold.
 Cassandra is asked only about accounts the snapshot does not know yet, and the grown snapshot is
-filled back under the version read before asking (so one written meanwhile is never stored). Every
+filled back under the version read before asking (so one written meanwhile is never stored). A
+process grows a viewer's snapshot one fill at a time, each from what the last one stored; fills of
+two processes at once can still drop each other's accounts (asked again later, never wrong). Every
 follow, unfollow, block, unblock, mute and unmute through this store invalidates the snapshots of
 both accounts after it is stored (follow requests change none of these relations); every process
 builds its GraphStore through bootstrap, so no write goes around it.
