@@ -65,6 +65,10 @@ class ViewerRelations:
         """Muted or blocked accounts vanish from the viewer's timelines."""
         return account_id in self.muting or self.blocked_either_way(account_id)
 
+    def hidden_accounts(self) -> frozenset[int]:
+        """Every account ``hidden`` holds for, at once (to filter a whole page)."""
+        return self.muting | self.blocking | self.blocked_by
+
 
 def check_follow(account_id: int, target_id: int, *, blocked_either_way: bool) -> None:
     if account_id == target_id:

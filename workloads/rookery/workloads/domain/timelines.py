@@ -49,7 +49,7 @@ def merge(*sources: Iterable[TimelineEntry]) -> list[TimelineEntry]:
 
 def without_hidden(entries: Iterable[TimelineEntry], relations: ViewerRelations) -> list[TimelineEntry]:
     """Muted and blocked accounts vanish, as reblogger or as author of what is reblogged."""
-    hidden = relations.muting | relations.blocking | relations.blocked_by  # ViewerRelations.hidden, once
+    hidden = relations.hidden_accounts()
     if not hidden:
         return list(entries)
     return [

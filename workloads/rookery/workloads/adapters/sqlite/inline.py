@@ -7,10 +7,10 @@ every committed write without waiting on the writer. Use it only for bounded, in
 
 One reader per database (``Database.inline``), and one read transaction per batch of the event
 loop's callbacks: a statement run on its own begins and ends a WAL read transaction, and each of
-those takes and drops a lock on the shared-memory index with ``fcntl`` (on `rookery up` that was
-about a sixth of a ``/api/v1/instance`` request). The first inline read of a batch begins one and
-schedules its end (``call_soon``), so the reads of every request that runs in the meantime share
-it. That is as current as a statement of its own: the ready queue runs in order, so whatever runs
+those takes and drops a lock on the shared-memory index with ``fcntl`` (sharing them gained 3-5%
+on `rookery up`'s hot reads, bench/results/embedded-reads.md). The first inline read of a batch
+begins one and schedules its end (``call_soon``), so the reads of every request that runs in the
+meantime share it. That is as current as a statement of its own: the ready queue runs in order, so whatever runs
 before the end was made ready before the snapshot began, and whatever it had awaited (a commit on
 the writer's thread) had finished by then; anything resumed later reads a new snapshot. Without a
 running loop (tools, tests) each statement is its own transaction, as before. One loop reads a
