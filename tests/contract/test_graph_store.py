@@ -23,7 +23,7 @@ from rookery.workloads.adapters.redis.entities import RedisEntityCache
 from rookery.workloads.adapters.sqlite import graph as sqlite_graph
 from rookery.workloads.adapters.sqlite import outbox as sqlite_outbox
 from rookery.workloads.domain.events import GRAPH, Event
-from rookery.workloads.domain.graph import Follow, Mute
+from rookery.workloads.domain.graph import Follow, Mute, ViewerRelations
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.ids import new_id
 
@@ -252,26 +252,102 @@ async def test_viewer_relations_follow_every_change(graph: Graph) -> None:
     assert await store.following_among(a, [b, c, d]) == set()
 
 
+async def test_all_viewer_relations_are_every_relation_or_none_past_the_limit(graph: Graph) -> None:
+    viewer, quiet, loud, muted, blocked, blocker = ids()
+    store = graph.store
+    assert await store.all_viewer_relations(viewer, 5) == ViewerRelations()
+    await store.follow(Follow(viewer, quiet, show_reblogs=False))
+    await store.follow(Follow(viewer, loud))
+    await store.mute(Mute(viewer, muted, notifications=True))
+    await store.block(viewer, blocked)
+    await store.block(blocker, viewer)
+    everyone = [quiet, loud, muted, blocked, blocker, new_id()]
+    expected = await store.viewer_relations(viewer, everyone)
+    assert expected.following == {quiet, loud} and expected.blocked_by == {blocker}  # the setting
+    assert await store.all_viewer_relations(viewer, 5) == expected  # five relations
+    assert await store.all_viewer_relations(viewer, 4) is None
+    assert await store.all_viewer_relations(blocker, 1) == ViewerRelations(blocking=frozenset({viewer}))
+
+
+class Asked:
+    """The cached store's reads of the store behind it, counted."""
+
+    def __init__(self, store: Any, monkeypatch: pytest.MonkeyPatch, *, whole: bool = True) -> None:
+        self.pairs: list[list[int]] = []  # accounts asked about, one list per read
+        self.whole = 0  # reads of all of a viewer's relations
+        inner, read, read_all = store.inner, store.inner.viewer_relations, store.inner.all_viewer_relations
+
+        async def pairs(account_id: int, wanted: list[int]) -> Any:
+            self.pairs.append(list(wanted))
+            await asyncio.sleep(0.01)  # other requests read the snapshot meanwhile
+            return await read(account_id, wanted)
+
+        async def everything(account_id: int, limit: int) -> Any:
+            self.whole += 1
+            return await read_all(account_id, limit) if whole else None
+
+        monkeypatch.setattr(inner, "viewer_relations", pairs)
+        monkeypatch.setattr(inner, "all_viewer_relations", everything)
+
+
+async def test_a_viewer_with_few_relations_is_read_whole_once(
+    cached_graph: Graph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After one read of all of them, accounts never asked about are answered from the snapshot;
+    a change of the viewer's relations drops it, and the next read takes them whole again."""
+    store = cached_graph.store
+    viewer, followed, muted, blocker, stranger, later = ids()
+    await store.follow(Follow(viewer, followed))
+    await store.mute(Mute(viewer, muted))
+    await store.block(blocker, viewer)
+    asked = Asked(store, monkeypatch)
+    first = await store.viewer_relations(viewer, [followed])
+    assert first.following == {followed} and asked.whole == 1
+    rest = await store.viewer_relations(viewer, [muted, blocker, stranger, later])
+    assert (rest.following, rest.muting, rest.blocked_by) == (set(), {muted}, {blocker})
+    assert await store.following_among(viewer, [followed, stranger, later]) == {followed}
+    assert asked.whole == 1 and asked.pairs == []
+    await store.follow(Follow(viewer, later))
+    assert (await store.viewer_relations(viewer, [stranger, later])).following == {later}
+    assert await store.following_among(viewer, [followed, later]) == {followed, later}
+    assert asked.whole == 2 and asked.pairs == []
+
+
+async def test_a_viewer_with_many_relations_is_read_account_by_account(
+    cached_graph: Graph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_KNOWN relations the snapshot grows by the accounts asked about, and the whole read
+    is not tried again until the viewer's next change."""
+    from rookery.workloads.adapters import cached_relations
+
+    monkeypatch.setattr(cached_relations, "MAX_KNOWN", 3)
+    store = cached_graph.store
+    viewer, *others = ids()
+    for other in others:
+        await store.follow(Follow(viewer, other))
+    asked = Asked(store, monkeypatch)
+    assert (await store.viewer_relations(viewer, [others[0]])).following == {others[0]}
+    assert (await store.viewer_relations(viewer, [others[4], others[0]])).following == {others[0], others[4]}
+    assert (await store.viewer_relations(viewer, [others[4], others[0]])).following == {others[0], others[4]}
+    assert asked.whole == 1 and asked.pairs == [[others[0]], [others[4]]]
+    await store.unfollow(viewer, others[0])  # four left, still more than MAX_KNOWN
+    assert (await store.viewer_relations(viewer, [others[0], others[1]])).following == {others[1]}
+    assert asked.whole == 2 and asked.pairs[2:] == [sorted([others[0], others[1]])]
+
+
 async def test_concurrent_misses_of_one_viewer_all_stay_in_the_snapshot(
     cached_graph: Graph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Requests of one viewer that miss the snapshot at once (each about other accounts) each add
-    theirs: afterwards the store is asked about none of them again. Fills from one read would keep
-    only the last one's accounts."""
+    """Requests of one viewer (one with too many relations to read whole) that miss the snapshot
+    at once, each about other accounts, each add theirs: afterwards the store is asked about none
+    of them again. Fills from one read would keep only the last one's accounts."""
     store = cached_graph.store
     viewer, *others = ids()
     for other in others[:2]:
         await store.follow(Follow(viewer, other))
     await store.mute(Mute(viewer, others[2]))
-    asked: list[list[int]] = []
-    read = store.inner.viewer_relations
-
-    async def counted(account_id: int, wanted: list[int]) -> Any:
-        asked.append(list(wanted))
-        await asyncio.sleep(0.01)  # the others read the snapshot meanwhile
-        return await read(account_id, wanted)
-
-    monkeypatch.setattr(store.inner, "viewer_relations", counted)
+    counted = Asked(store, monkeypatch, whole=False)
+    asked = counted.pairs
     found = await asyncio.gather(*(store.viewer_relations(viewer, [other]) for other in others))
     assert [r.following for r in found] == [frozenset({o}) if o in others[:2] else frozenset() for o in others]
     assert found[2].muting == frozenset({others[2]})

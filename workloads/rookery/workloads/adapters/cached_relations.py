@@ -1,12 +1,15 @@
 """A GraphStore whose timeline-side reads (``viewer_relations``, ``following_among``) are cached per
 viewer in the EntityCache (kind ``relations``), in front of Cassandra in production.
 
-A home read asks the same viewer about mostly the same accounts every time; the cached snapshot
-holds, for every account asked about since the viewer's last graph change, which relations hold.
-Cassandra is asked only about accounts the snapshot does not know yet, and the grown snapshot is
-filled back under the version read before asking (so one written meanwhile is never stored). A
-process grows a viewer's snapshot one fill at a time, each from what the last one stored; fills of
-two processes at once can still drop each other's accounts (asked again later, never wrong). Every
+A viewer's first read after its last graph change asks the store for all of the viewer's
+relations (two partition reads in Cassandra); when there are at most MAX_KNOWN of them, the
+snapshot holds them whole and answers about every account, one never asked about included (a
+viewer reading many profiles would otherwise cost a store read per new account). A viewer with
+more relations gets a snapshot that holds, for every account asked about since that change, which
+relations hold: the store is asked only about accounts it does not know yet. Either is filled
+under the version read before asking (so one written meanwhile is never stored). A process grows
+a viewer's snapshot one fill at a time, each from what the last one stored; fills of two
+processes at once can still drop each other's accounts (asked again later, never wrong). Every
 follow, unfollow, block, unblock, mute and unmute through this store invalidates the snapshots of
 both accounts after it is stored (follow requests change none of these relations); every process
 builds its GraphStore through bootstrap, so no write goes around it.
@@ -27,7 +30,7 @@ from rookery.workloads.ports.edge import EntityCache
 from rookery.workloads.ports.graph import GraphStore
 
 KIND = "relations"
-MAX_KNOWN = 2000  # accounts a snapshot keeps; past it, only the latest batch is kept
+MAX_KNOWN = 2000  # relations a whole snapshot holds, accounts a grown one keeps (past it: the latest batch)
 FIELDS = ("following", "blocking", "blocked_by", "muting", "muting_notifications", "hiding_reblogs")
 
 
@@ -47,8 +50,8 @@ class RelationsCachingGraphStore:
         wanted = {other for other in others if other != account_id}
         if not wanted:
             return ViewerRelations()
-        _, asked, known = await self._snapshot(account_id)
-        if wanted <= asked:
+        _, whole, asked, known = await self._snapshot(account_id)
+        if whole or wanted <= asked:
             return _restricted(known, wanted)
         # one fill of a viewer's snapshot at a time in this process, each from the snapshot as the
         # fill before it left it: two fills from one read would each store it plus their own
@@ -65,31 +68,51 @@ class RelationsCachingGraphStore:
             else:
                 self._filling[account_id] = (lock, users - 1)
 
-    async def _snapshot(self, account_id: int) -> tuple[str, set[int], dict[str, set[int]]]:
-        """The viewer's snapshot: its version, the accounts it knows about, and which relations hold."""
+    async def _snapshot(self, account_id: int) -> tuple[str, bool | None, set[int], dict[str, set[int]]]:
+        """The viewer's snapshot: its version, whether it holds every relation of the viewer (None:
+        not asked since the viewer's last change), the accounts it knows about, which relations hold."""
         (fragment,) = await self.entities.read([(KIND, account_id)])
         if fragment.body is None:
-            return fragment.version, set(), {name: set() for name in FIELDS}
+            return fragment.version, None, set(), {name: set() for name in FIELDS}
         snapshot: dict[str, Any] = orjson.loads(fragment.body)
-        return fragment.version, set(snapshot["asked"]), {name: set(snapshot[name]) for name in FIELDS}
+        known = {name: set(snapshot[name]) for name in FIELDS}
+        return fragment.version, snapshot.get("whole", False), set(snapshot["asked"]), known
 
     async def _fill(
-        self, account_id: int, wanted: set[int], version: str, asked: set[int], known: dict[str, set[int]]
+        self,
+        account_id: int,
+        wanted: set[int],
+        version: str,
+        whole: bool | None,
+        asked: set[int],
+        known: dict[str, set[int]],
     ) -> ViewerRelations:
-        """Ask the store about what the snapshot does not know, and store the grown snapshot under
-        the version read before asking (a change meanwhile keeps it out)."""
-        missing = wanted - asked
-        if not missing:
+        """Ask the store about what the snapshot does not know (all of the viewer's relations, the
+        first time since its last change), and store the grown snapshot under the version read
+        before asking (a change meanwhile keeps it out)."""
+        if whole or wanted <= asked:
             return _restricted(known, wanted)
+        if whole is None:
+            everything = await self.inner.all_viewer_relations(account_id, MAX_KNOWN)
+            if everything is not None:
+                known = {name: set(getattr(everything, name)) for name in FIELDS}
+                await self._store(account_id, version, True, set(), known)
+                return _restricted(known, wanted)
+        missing = wanted - asked
         fresh = await self.inner.viewer_relations(account_id, sorted(missing))
         if len(asked) + len(missing) > MAX_KNOWN:
             asked, known = set(), {name: set() for name in FIELDS}
         asked |= missing
         for name in FIELDS:
             known[name] |= getattr(fresh, name)
-        body = orjson.dumps({"asked": sorted(asked), **{name: sorted(known[name]) for name in FIELDS}})
-        await self.entities.fill({(KIND, account_id): (version, body)})
+        await self._store(account_id, version, False, asked, known)
         return _restricted(known, wanted)
+
+    async def _store(
+        self, account_id: int, version: str, whole: bool, asked: set[int], known: dict[str, set[int]]
+    ) -> None:
+        snapshot = {"whole": whole, "asked": sorted(asked), **{name: sorted(known[name]) for name in FIELDS}}
+        await self.entities.fill({(KIND, account_id): (version, orjson.dumps(snapshot))})
 
     async def following_among(self, account_id: int, target_ids: Sequence[int]) -> set[int]:
         return set((await self.viewer_relations(account_id, target_ids)).following)
@@ -172,6 +195,9 @@ class RelationsCachingGraphStore:
 
     async def relationships(self, account_id: int, target_ids: Sequence[int]) -> dict[int, Relationship]:
         return await self.inner.relationships(account_id, target_ids)
+
+    async def all_viewer_relations(self, account_id: int, limit: int) -> ViewerRelations | None:
+        return await self.inner.all_viewer_relations(account_id, limit)
 
     def __getattr__(self, name: str) -> Any:  # what the adapter offers beyond the port
         return getattr(self.inner, name)

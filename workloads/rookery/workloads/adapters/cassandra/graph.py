@@ -118,6 +118,15 @@ class CassandraGraphStore:
             " AND kind IN ? AND account_id IN ?",
             write=False,
         )
+        self._out_all = r(
+            "SELECT kind, target_id, show_reblogs, notify, languages, notifications FROM relations_by_source"
+            " WHERE account_id = ? AND kind IN ? LIMIT ?",
+            write=False,
+        )
+        self._in_all = r(
+            "SELECT kind, account_id FROM relations_by_target WHERE target_id = ? AND kind IN ? LIMIT ?",
+            write=False,
+        )
 
     # -- the write protocol -----------------------------------------------------------------------
 
@@ -334,21 +343,36 @@ class CassandraGraphStore:
         out_rows, in_rows = await asyncio.gather(
             self._out(account_id, [FOLLOW, BLOCK, MUTE], ids), self._in(account_id, [BLOCK], ids)
         )
-        sets: dict[str, set[int]] = {FOLLOW: set(), BLOCK: set(), MUTE: set(), "n": set(), "r": set()}
-        for kind, other, show_reblogs, _, _, notifications in out_rows:
-            sets[kind].add(other)
-            if kind == MUTE and notifications:
-                sets["n"].add(other)
-            elif kind == FOLLOW and show_reblogs is not None and not show_reblogs:
-                sets["r"].add(other)
-        return ViewerRelations(
-            following=frozenset(sets[FOLLOW]),
-            blocking=frozenset(sets[BLOCK]),
-            blocked_by=frozenset(row[1] for row in in_rows),
-            muting=frozenset(sets[MUTE]),
-            muting_notifications=frozenset(sets["n"]),
-            hiding_reblogs=frozenset(sets["r"]),
+        return _viewer_relations(out_rows, in_rows)
+
+    async def all_viewer_relations(self, account_id: int, limit: int) -> ViewerRelations | None:
+        out_rows, in_rows = await asyncio.gather(
+            self.session.execute(self._out_all, (account_id, [FOLLOW, BLOCK, MUTE], limit + 1)),
+            self.session.execute(self._in_all, (account_id, [BLOCK], limit + 1)),
         )
+        if len(out_rows) + len(in_rows) > limit:
+            return None
+        return _viewer_relations(out_rows, in_rows)
+
+
+def _viewer_relations(out_rows: Sequence[Any], in_rows: Sequence[Any]) -> ViewerRelations:
+    """Rows of ``relations_by_source`` (the viewer's follows, blocks, mutes) and of
+    ``relations_by_target`` (the blocks of the viewer) as the viewer's relations."""
+    sets: dict[str, set[int]] = {FOLLOW: set(), BLOCK: set(), MUTE: set(), "n": set(), "r": set()}
+    for kind, other, show_reblogs, _, _, notifications in out_rows:
+        sets[kind].add(other)
+        if kind == MUTE and notifications:
+            sets["n"].add(other)
+        elif kind == FOLLOW and show_reblogs is not None and not show_reblogs:
+            sets["r"].add(other)
+    return ViewerRelations(
+        following=frozenset(sets[FOLLOW]),
+        blocking=frozenset(sets[BLOCK]),
+        blocked_by=frozenset(row[1] for row in in_rows),
+        muting=frozenset(sets[MUTE]),
+        muting_notifications=frozenset(sets["n"]),
+        hiding_reblogs=frozenset(sets["r"]),
+    )
 
 
 def _applied(rows: list[Any]) -> bool:

@@ -247,18 +247,34 @@ class SqliteGraphStore:
             f" WHERE account_id = ? AND target_id IN ({marks})",
             [account_id, *ids] * 4,
         )
-        sets: dict[str, set[int]] = {"f": set(), "b": set(), "B": set(), "m": set(), "n": set(), "r": set()}
-        for row in rows:
-            sets[row["kind"]].add(row["other"])
-            if row["kind"] == "m" and row["n"]:
-                sets["n"].add(row["other"])
-            elif row["kind"] == "f" and row["n"]:
-                sets["r"].add(row["other"])
-        return ViewerRelations(
-            following=frozenset(sets["f"]),
-            blocking=frozenset(sets["b"]),
-            blocked_by=frozenset(sets["B"]),
-            muting=frozenset(sets["m"]),
-            muting_notifications=frozenset(sets["n"]),
-            hiding_reblogs=frozenset(sets["r"]),
+        return _viewer_relations(rows)
+
+    async def all_viewer_relations(self, account_id: int, limit: int) -> ViewerRelations | None:
+        rows = await self.db.fetchall(
+            "SELECT 'f' AS kind, target_id AS other, 1 - show_reblogs AS n FROM follows WHERE account_id = ?"
+            " UNION ALL SELECT 'b', target_id, 0 FROM blocks WHERE account_id = ?"
+            " UNION ALL SELECT 'B', account_id, 0 FROM blocks WHERE target_id = ?"
+            " UNION ALL SELECT 'm', target_id, notifications FROM mutes WHERE account_id = ? LIMIT ?",
+            [account_id] * 4 + [limit + 1],
         )
+        return _viewer_relations(rows) if len(rows) <= limit else None
+
+
+def _viewer_relations(rows: Sequence[Any]) -> ViewerRelations:
+    """Rows of (kind, other, n): 'f' followed (n: reblogs hidden), 'b' blocked, 'B' blocked by,
+    'm' muted (n: with its notifications)."""
+    sets: dict[str, set[int]] = {"f": set(), "b": set(), "B": set(), "m": set(), "n": set(), "r": set()}
+    for row in rows:
+        sets[row["kind"]].add(row["other"])
+        if row["kind"] == "m" and row["n"]:
+            sets["n"].add(row["other"])
+        elif row["kind"] == "f" and row["n"]:
+            sets["r"].add(row["other"])
+    return ViewerRelations(
+        following=frozenset(sets["f"]),
+        blocking=frozenset(sets["b"]),
+        blocked_by=frozenset(sets["B"]),
+        muting=frozenset(sets["m"]),
+        muting_notifications=frozenset(sets["n"]),
+        hiding_reblogs=frozenset(sets["r"]),
+    )
