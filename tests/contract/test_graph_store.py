@@ -313,6 +313,28 @@ async def test_a_viewer_with_few_relations_is_read_whole_once(
     assert asked.whole == 2 and asked.pairs == []
 
 
+async def test_being_followed_or_muted_keeps_the_snapshot_and_being_blocked_drops_it(
+    cached_graph: Graph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = cached_graph.store
+    popular, fan, critic, other, *_ = ids()
+    asked = Asked(store, monkeypatch)
+    assert await store.viewer_relations(popular, [fan, critic, other]) == ViewerRelations()
+    await store.follow(Follow(fan, popular))
+    await store.mute(Mute(critic, popular))
+    await store.unfollow(fan, popular)
+    await store.unmute(critic, popular)
+    assert await store.viewer_relations(popular, [fan, critic]) == ViewerRelations()
+    assert asked.whole == 1
+    await store.follow(Follow(fan, popular))
+    assert (await store.viewer_relations(fan, [popular])).following == {popular}  # the follower's changed
+    await store.block(critic, popular)
+    assert (await store.viewer_relations(popular, [critic, fan])).blocked_by == {critic}
+    await store.unblock(critic, popular)
+    assert (await store.viewer_relations(popular, [critic])).blocked_by == set()
+    assert asked.whole == 4 and asked.pairs == []
+
+
 async def test_a_viewer_with_many_relations_is_read_account_by_account(
     cached_graph: Graph, monkeypatch: pytest.MonkeyPatch
 ) -> None:

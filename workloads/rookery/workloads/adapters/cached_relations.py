@@ -9,9 +9,11 @@ more relations gets a snapshot that holds, for every account asked about since t
 relations hold: the store is asked only about accounts it does not know yet. Either is filled
 under the version read before asking (so one written meanwhile is never stored). A process grows
 a viewer's snapshot one fill at a time, each from what the last one stored; fills of two
-processes at once can still drop each other's accounts (asked again later, never wrong). Every
-follow, unfollow, block, unblock, mute and unmute through this store invalidates the snapshots of
-both accounts after it is stored (follow requests change none of these relations); every process
+processes at once can still drop each other's accounts (asked again later, never wrong). A snapshot
+is the viewer's side only (whom it follows, blocks, mutes; who blocks it): a follow, unfollow, mute
+or unmute through this store invalidates the snapshot of the account that made it, a block or
+unblock those of both accounts, after it is stored (being followed changes nothing here, so a
+popular account keeps its snapshot; follow requests change none of these relations). Every process
 builds its GraphStore through bootstrap, so no write goes around it.
 """
 
@@ -117,7 +119,7 @@ class RelationsCachingGraphStore:
     async def following_among(self, account_id: int, target_ids: Sequence[int]) -> set[int]:
         return set((await self.viewer_relations(account_id, target_ids)).following)
 
-    # -- writes: stored, then both accounts' snapshots invalidated ----------------------------------
+    # -- writes: stored, then the snapshots they change invalidated ------------------------------------
 
     async def _changed(self, *account_ids: int) -> None:
         await self.entities.invalidate((KIND, i) for i in account_ids)
@@ -126,13 +128,13 @@ class RelationsCachingGraphStore:
         try:
             return await self.inner.follow(follow, events)
         finally:
-            await self._changed(follow.account_id, follow.target_id)
+            await self._changed(follow.account_id)
 
     async def unfollow(self, account_id: int, target_id: int, events: OutboxEvents = ()) -> bool:
         try:
             return await self.inner.unfollow(account_id, target_id, events)
         finally:
-            await self._changed(account_id, target_id)
+            await self._changed(account_id)
 
     async def request_follow(self, follow: Follow, events: OutboxEvents = ()) -> bool:
         return await self.inner.request_follow(follow, events)  # a request changes no relation here
@@ -156,13 +158,13 @@ class RelationsCachingGraphStore:
         try:
             await self.inner.mute(mute)
         finally:
-            await self._changed(mute.account_id, mute.target_id)
+            await self._changed(mute.account_id)
 
     async def unmute(self, account_id: int, target_id: int) -> bool:
         try:
             return await self.inner.unmute(account_id, target_id)
         finally:
-            await self._changed(account_id, target_id)
+            await self._changed(account_id)
 
     # -- everything else reads the store ------------------------------------------------------------
 
