@@ -50,13 +50,19 @@ class RedisEntityCache:
         self._keys = Keys(tenant)
         self.local_entries = local_entries
         self._local: OrderedDict[EntityKey, tuple[str, bytes]] = OrderedDict()
+        self._named: dict[EntityKey, tuple[str, str]] = {}  # key names, built once (a page reads ~50)
         # a cluster client splits a multi-key read per slot (and asks the nodes at once)
         self._mget = getattr(client, "mget_nonatomic", None) or client.mget
         self._get_many: Batched[str, Any] = Batched(self._send_mget)
 
     def _names(self, key: EntityKey) -> tuple[str, str]:
-        tag = f"{key[0]}:{key[1]}"
-        return self._keys("e", tag, ":v"), self._keys("e", tag, ":b")
+        names = self._named.get(key)
+        if names is None:
+            if len(self._named) >= 4 * self.local_entries:
+                self._named.clear()
+            tag = f"{key[0]}:{key[1]}"
+            names = self._named[key] = (self._keys("e", tag, ":v"), self._keys("e", tag, ":b"))
+        return names
 
     async def read(self, keys: Sequence[EntityKey]) -> list[Fragment]:
         if not keys:
