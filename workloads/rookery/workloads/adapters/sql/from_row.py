@@ -7,6 +7,7 @@ A row is anything indexable by column name (``aiosqlite.Row``, ``asyncpg.Record`
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import orjson
@@ -22,7 +23,12 @@ from rookery.workloads.domain.statuses import Status
 
 def same_named(row: Any, names: str) -> dict[str, Any]:
     """The columns (``names``, space separated) that are their field's value as the driver answers."""
-    return {name: row[name] for name in names.split()}
+    return {name: row[name] for name in _split(names)}
+
+
+@functools.cache
+def _split(names: str) -> tuple[str, ...]:  # the mappers' few literals, split once
+    return tuple(names.split())
 
 
 def scopes(text: str) -> frozenset[str]:
@@ -30,18 +36,28 @@ def scopes(text: str) -> frozenset[str]:
 
 
 def status(row: Any, d: Dialect) -> Status:
+    # every field by name, without same_named's dict: a page maps 20 to 40 of these rows
     return Status(
-        **same_named(
-            row,
-            "id account_id text content visibility spoiler_text language in_reply_to_id"
-            " in_reply_to_account_id reblog_of_id application replies_count reblogs_count favourites_count"
-            " conversation_id",
-        ),
+        id=row["id"],
+        account_id=row["account_id"],
+        text=row["text"],
+        content=row["content"],
+        visibility=row["visibility"],
+        spoiler_text=row["spoiler_text"],
         sensitive=bool(row["sensitive"]),
+        language=row["language"],
+        in_reply_to_id=row["in_reply_to_id"],
+        in_reply_to_account_id=row["in_reply_to_account_id"],
+        reblog_of_id=row["reblog_of_id"],
         mentions=d.array(row["mentions"]),
         tags=d.array(row["tags"]),
-        edited_at=d.optional_time(row["edited_at"]),
         media_ids=d.array(row["media_ids"]),
+        application=row["application"],
+        edited_at=d.optional_time(row["edited_at"]),
+        replies_count=row["replies_count"],
+        reblogs_count=row["reblogs_count"],
+        favourites_count=row["favourites_count"],
+        conversation_id=row["conversation_id"],
     )
 
 
