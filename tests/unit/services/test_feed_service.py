@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pathlib
 from typing import Any
 
 import pytest
-from services_support import House
+from services_support import House, started_house
 
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import DIRECT, PRIVATE, UNLISTED
@@ -136,3 +137,37 @@ async def test_an_account_or_public_page_reads_the_viewers_relations_once(
     asked.clear()
     assert ids(await house.feed.public(follower.id, PageRequest())) == [shown[0].id]
     assert len(asked) == 1
+
+
+async def test_a_home_page_asks_about_celebrities_and_its_entries_in_one_relations_read(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The celebrities (merged in on read when followed) and the pushed entries' accounts are asked
+    about together; only accounts that the merged entries add (a celebrity's reblog of someone
+    else) take a second read, and the rules still apply to them."""
+    async with started_house(tmp_path, fanout_threshold=1) as house:
+        big, viewer, friend, muted = [await house.user() for _ in range(4)]
+        for follower, followed in ((viewer, big), (viewer, friend), (friend, big)):
+            await house.graph.follow(follower.id, followed.id)  # big has two followers: a celebrity
+        await house.graph.mute(viewer.id, muted.id)
+        pushed = await house.post(friend, "pushed to the viewer's home")
+        shared = await house.interactions.reblog(big.id, (await house.post(muted, "by the muted one")).id)
+        merged = await house.post(big, "merged on read")
+        await house.settle()
+        assert big.id in await house.feed.celebrities()
+        graph = house.feed.graph
+        asked: list[list[int]] = []
+        read = graph.viewer_relations
+
+        async def counted(viewer_id: int, others: list[int]) -> Any:
+            asked.append(list(others))
+            return await read(viewer_id, others)
+
+        monkeypatch.setattr(graph, "viewer_relations", counted)
+        assert ids(await house.feed.home(viewer.id, PageRequest())) == [merged.id, pushed.id]  # the reblog hidden
+        assert [sorted(batch) for batch in asked] == [sorted({friend.id, big.id}), [muted.id]]
+        assert shared.id not in ids(await house.feed.home(viewer.id, PageRequest()))
+        asked.clear()
+        await house.graph.unmute(viewer.id, muted.id)
+        assert ids(await house.feed.home(viewer.id, PageRequest())) == [merged.id, shared.id, pushed.id]
+        assert len(asked) == 2

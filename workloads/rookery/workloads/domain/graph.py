@@ -69,6 +69,17 @@ class ViewerRelations:
         """Every account ``hidden`` holds for, at once (to filter a whole page)."""
         return self.muting | self.blocking | self.blocked_by
 
+    def joined(self, other: ViewerRelations) -> ViewerRelations:
+        """These relations and ``other``'s (read about other accounts of the same viewer)."""
+        return ViewerRelations(
+            following=self.following | other.following,
+            blocking=self.blocking | other.blocking,
+            blocked_by=self.blocked_by | other.blocked_by,
+            muting=self.muting | other.muting,
+            muting_notifications=self.muting_notifications | other.muting_notifications,
+            hiding_reblogs=self.hiding_reblogs | other.hiding_reblogs,
+        )
+
 
 def check_follow(account_id: int, target_id: int, *, blocked_either_way: bool) -> None:
     if account_id == target_id:

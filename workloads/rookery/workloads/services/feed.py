@@ -44,6 +44,11 @@ def cursors(ids_newest_first: Sequence[int]) -> tuple[int | None, int | None]:
     return ids_newest_first[-1], ids_newest_first[0]
 
 
+def _accounts_of(entries: Sequence[TimelineEntry]) -> set[int]:
+    """The accounts the home rules ask the viewer's relations about: authors, reblogged, replied to."""
+    return {a for e in entries for a in (*e.accounts(), e.in_reply_to_account_id) if a is not None}
+
+
 def entry_of(status: Status, reblog_account_id: int | None = None) -> TimelineEntry:
     return TimelineEntry(
         status.id,
@@ -92,17 +97,21 @@ class FeedService:
     async def home(self, viewer_id: int, page: PageRequest) -> TimelinePage:
         wide = page.widened(OVERFETCH)
         stored = await self.timelines.range(viewer_id, wide)
-        merged: list[TimelineEntry] = []
         celebrities = await self.celebrities()
-        if celebrities:
-            followed = await self.graph.following_among(viewer_id, sorted(celebrities))
-            if followed:
-                merged = await self.statuses.by_authors(sorted(followed), wide)
-                if merged and self.posts.moderation is not None:  # pushed entries are removed on hide
-                    merged = [e for e in merged if self.posts.moderation.entry_visible(e, viewer_id)]
+        # one read of the viewer's relations toward the stored entries' accounts and the celebrities
+        # (their posts are merged in when followed); only accounts the merged entries add are read after
+        asked = _accounts_of(stored) | celebrities
+        relations = await self.graph.viewer_relations(viewer_id, sorted(asked))
+        merged: list[TimelineEntry] = []
+        followed = relations.following & celebrities
+        if followed:
+            merged = await self.statuses.by_authors(sorted(followed), wide)
+            if merged and self.posts.moderation is not None:  # pushed entries are removed on hide
+                merged = [e for e in merged if self.posts.moderation.entry_visible(e, viewer_id)]
         raw = select_page(merge(stored, merged), wide, key=lambda e: e.status_id)
-        accounts = {a for e in raw for a in (*e.accounts(), e.in_reply_to_account_id) if a is not None}
-        relations = await self.graph.viewer_relations(viewer_id, sorted(accounts))
+        unasked = _accounts_of(raw) - asked
+        if unasked:
+            relations = relations.joined(await self.graph.viewer_relations(viewer_id, sorted(unasked)))
         shown = [e for e in without_hidden(raw, relations) if still_visible(e, viewer_id, relations)]
         entries = trim(collapse_reblogs(shown), page)
         next_max, prev_min = cursors([e.status_id for e in entries])
