@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.reads_ab --tree before=/path/to/checkout --tree after=. \\
         [--mode production] [--quick] [--scenarios read-user-timeline,read-home-timeline] \\
-        [--rounds 3] [--seconds 5] [--out bench/results/reads_ab.json]
+        [--rounds 3] [--seconds 5] [--rates 300,700] [--out bench/results/reads_ab.json]
 
 Each tree gets the mode's server over a graph of its own, seeded alike by `make bench`'s seeding
 (bench.suite.seeded_server: the same plan, its own data directory or PostgreSQL schema and
@@ -14,7 +14,10 @@ them: per round and scenario, wrk (the suite's Lua mix, ``-t1 -c32``, pinned to 
 warm-up of the first round. Reported per tree and scenario: median req/s, the server's CPU time per
 request (all threads), and the store reads per request counted by the server itself
 (``rookery_store_request_duration_seconds_count`` of each store's selects, from /metrics before and
-after the round). Not a test: no pass/fail; compare within one run.
+after the round). ``--rates``: each round also runs each scenario open loop at these fixed rates
+(oha, 8 s, 64 connections, as `make bench`'s latency runs): p50 and p99 and the CPU time per
+request there, where few requests are in flight and share fewer round trips than under wrk.
+Not a test: no pass/fail; compare within one run.
 """
 
 from __future__ import annotations
@@ -62,6 +65,13 @@ def one_round(base: str, pid: int, lua: pathlib.Path, seconds: int, connections:
     return {**result, "cpu_us_per_request": used / served * 1e6, "selects_per_request": per_request}
 
 
+def open_loop(base: str, pid: int, spec: dict[str, Any], tmp: pathlib.Path, rate: float) -> dict[str, Any]:
+    cpu = cpu_seconds(pid)
+    found = suite.open_loop_oha(suite.oha_binary() or "oha", suite.oha_groups(spec), tmp, rate, 8, 64)
+    served = max(1.0, found["achieved_rps"] * 8)
+    return {"rate": rate, "cpu_us_per_request": (cpu_seconds(pid) - cpu) / served * 1e6, **found}
+
+
 def median_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     stores = sorted({store for r in rounds for store in r["selects_per_request"]})
     return {
@@ -86,6 +96,17 @@ def render(report: dict[str, Any]) -> str:
             f"| {row['tree']} | {row['scenario']} | {row['rps']:,.0f} | {row['rps_each_round']} |"
             f" {row['cpu_us_per_request']:,.0f} | {selects} |"
         )
+    if report.get("open_loop"):
+        lines += [
+            "",
+            "| tree | scenario | rate req/s | p50 ms (median) | p99 ms (median) | server CPU µs/req |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
+        for row in report["open_loop"]:
+            lines.append(
+                f"| {row['tree']} | {row['scenario']} | {row['rate']:,.0f} | {row['p50_ms']:.2f} |"
+                f" {row['p99_ms']:.2f} | {row['cpu_us_per_request']:,.0f} |"
+            )
     return "\n".join(lines) + f"\n\n{report['mode']}, {report['rounds']} alternating rounds of {report['seconds']} s"
 
 
@@ -98,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rates", default="", help="comma-separated open-loop rates (req/s), e.g. 300,700")
     parser.add_argument("--out", default="bench/results/reads_ab.json")
     args = parser.parse_args(argv)
     trees = dict(tree.split("=", 1) for tree in args.tree)
@@ -113,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         stack = runner.env(["postgres", "redis", "kafka", "cassandra"])
     with tempfile.TemporaryDirectory(prefix="reads-ab-") as tmp, contextlib.ExitStack() as servers:
         running: dict[str, tuple[str, int, dict[str, pathlib.Path]]] = {}
+        specs: dict[str, dict[str, Any]] = {}
         for name, path in trees.items():
             home = pathlib.Path(tmp) / name
             home.mkdir()
@@ -133,7 +156,10 @@ def main(argv: list[str] | None = None) -> int:
                 scripts[scenario] = home / f"{scenario}.lua"
                 scripts[scenario].write_text(suite.wrk_lua({**spec, "mix": suite.SCENARIOS[scenario]}))
             running[name] = (base, pid, scripts)
+            specs[name] = spec
+        rates = [float(rate) for rate in args.rates.split(",") if rate]
         measured: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        paced: dict[tuple[str, str, float], list[dict[str, Any]]] = {}
         for round_no in range(args.rounds):
             for name, (base, pid, scripts) in running.items():
                 for scenario in scenarios:
@@ -142,8 +168,28 @@ def main(argv: list[str] | None = None) -> int:
                     result = one_round(base, pid, scripts[scenario], args.seconds, args.connections)
                     measured.setdefault((name, scenario), []).append(result)
                     suite.log(f"{name} {scenario} round {round_no}: {result['rps']:.0f} req/s")
+                    for rate in rates:
+                        spec = {**specs[name], "mix": suite.SCENARIOS[scenario]}
+                        found = open_loop(base, pid, spec, pathlib.Path(tmp) / name, rate)
+                        paced.setdefault((name, scenario, rate), []).append(found)
     rows = [{"tree": name, "scenario": scenario, **median_of(found)} for (name, scenario), found in measured.items()]
-    report = {"mode": args.mode, "quick": args.quick, "rounds": args.rounds, "seconds": args.seconds, "rows": rows}
+    open_rows = [
+        {
+            "tree": name,
+            "scenario": scenario,
+            "rate": rate,
+            **{key: statistics.median(r[key] for r in found) for key in ("p50_ms", "p99_ms", "cpu_us_per_request")},
+        }
+        for (name, scenario, rate), found in paced.items()
+    ]
+    report = {
+        "mode": args.mode,
+        "quick": args.quick,
+        "rounds": args.rounds,
+        "seconds": args.seconds,
+        "rows": rows,
+        "open_loop": open_rows,
+    }
     from bench.floor import finish
 
     return finish(report, args.out, render)
