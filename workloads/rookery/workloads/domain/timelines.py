@@ -47,6 +47,12 @@ def merge(*sources: Iterable[TimelineEntry]) -> list[TimelineEntry]:
     return sorted(by_id.values(), key=lambda e: e.status_id, reverse=True)
 
 
+def involved_accounts(entries: Iterable[TimelineEntry]) -> set[int]:
+    """The accounts whose relations to the viewer decide whether entries show: authors,
+    reblogged authors, the accounts replied to."""
+    return {a for e in entries for a in (*e.accounts(), e.in_reply_to_account_id) if a is not None}
+
+
 def without_hidden(entries: Iterable[TimelineEntry], relations: ViewerRelations) -> list[TimelineEntry]:
     """Muted and blocked accounts vanish, as reblogger or as author of what is reblogged."""
     hidden = relations.hidden_accounts()

@@ -18,6 +18,7 @@ from rookery.workloads.domain.statuses import DIRECT, PRIVATE, PUBLIC, UNLISTED,
 from rookery.workloads.domain.timelines import (
     TimelineEntry,
     collapse_reblogs,
+    involved_accounts,
     merge,
     still_visible,
     without_hidden,
@@ -42,11 +43,6 @@ def cursors(ids_newest_first: Sequence[int]) -> tuple[int | None, int | None]:
     if not ids_newest_first:
         return None, None
     return ids_newest_first[-1], ids_newest_first[0]
-
-
-def _accounts_of(entries: Sequence[TimelineEntry]) -> set[int]:
-    """The accounts the home rules ask the viewer's relations about: authors, reblogged, replied to."""
-    return {a for e in entries for a in (*e.accounts(), e.in_reply_to_account_id) if a is not None}
 
 
 def entry_of(status: Status, reblog_account_id: int | None = None) -> TimelineEntry:
@@ -100,7 +96,7 @@ class FeedService:
         celebrities = await self.celebrities()
         # one read of the viewer's relations toward the stored entries' accounts and the celebrities
         # (their posts are merged in when followed); only accounts the merged entries add are read after
-        asked = _accounts_of(stored) | celebrities
+        asked = involved_accounts(stored) | celebrities
         relations = await self.graph.viewer_relations(viewer_id, sorted(asked))
         merged: list[TimelineEntry] = []
         followed = relations.following & celebrities
@@ -109,7 +105,7 @@ class FeedService:
             if merged and self.posts.moderation is not None:  # pushed entries are removed on hide
                 merged = [e for e in merged if self.posts.moderation.entry_visible(e, viewer_id)]
         raw = select_page(merge(stored, merged), wide, key=lambda e: e.status_id)
-        unasked = _accounts_of(raw) - asked
+        unasked = involved_accounts(raw) - asked
         if unasked:
             relations = relations.joined(await self.graph.viewer_relations(viewer_id, sorted(unasked)))
         shown = [e for e in without_hidden(raw, relations) if still_visible(e, viewer_id, relations)]

@@ -22,7 +22,7 @@ from rookery.workloads.domain.lists import (
 )
 from rookery.workloads.domain.pagination import PageRequest, trim
 from rookery.workloads.domain.statuses import DIRECT
-from rookery.workloads.domain.timelines import TimelineEntry, collapse_reblogs, without_hidden
+from rookery.workloads.domain.timelines import TimelineEntry, collapse_reblogs, involved_accounts, without_hidden
 from rookery.workloads.ids import new_id
 from rookery.workloads.ports.feed import ListStore
 from rookery.workloads.ports.graph import GraphStore
@@ -139,8 +139,7 @@ class ListsService:
         read = await self.statuses.by_authors(sorted(followed), page.widened(OVERFETCH))
         moderation = self.posts.moderation
         raw = [e for e in read if moderation.entry_visible(e, owner_id)] if moderation is not None else read
-        accounts = {a for e in raw for a in (*e.accounts(), e.in_reply_to_account_id) if a is not None}
-        relations = await self.graph.viewer_relations(owner_id, sorted(accounts))
+        relations = await self.graph.viewer_relations(owner_id, sorted(involved_accounts(raw)))
         member_set = frozenset(members)
         shown = [e for e in without_hidden(raw, relations) if shows(e, found, member_set, relations)]
         entries = trim(collapse_reblogs(shown), page)
@@ -158,11 +157,11 @@ class ListsService:
             return []
         followers = await self.graph.followers_among(entry.account_id, sorted({c.account_id for c in candidates}))
         receiving = []
+        involved = sorted(involved_accounts([entry]))
         for candidate in candidates:
             if candidate.account_id not in followers:
                 continue
-            others = {a for a in (*entry.accounts(), entry.in_reply_to_account_id) if a is not None}
-            relations = await self.graph.viewer_relations(candidate.account_id, sorted(others))
+            relations = await self.graph.viewer_relations(candidate.account_id, involved)
             members = (
                 frozenset(await self.store.member_ids(candidate.id))
                 if candidate.replies_policy == "list"
