@@ -176,6 +176,50 @@ async def test_the_dedupe_skips_duplicates_and_marks_only_what_a_handler_finishe
         assert REGISTRY.get_sample_value("rookery_kafka_events_handled_total", {**labels, "outcome": "duplicate"}) == 4
 
 
+class CountedChecks(ProcessedEvents):
+    """The dedupe, counting its batch checks: the bus asks once per fetched batch."""
+
+    checks = 0
+
+    async def seen_many(self, group: str, event_ids: list[str]) -> set[str]:
+        self.checks += 1
+        return await super().seen_many(group, event_ids)
+
+
+async def test_events_published_apart_are_fetched_as_one_batch_within_the_fetch_wait(
+    request: pytest.FixtureRequest, kafka_bootstrap: str, tenant: str
+) -> None:
+    """The broker holds a consumer's fetch until fetch_min_bytes arrive or fetch_max_wait_ms pass:
+    events published a few milliseconds apart are handled in one batch (one dedupe check, one
+    commit), or two when a wait happens to end between them; one at a time without it."""
+    async with redis_client(request) as redis:
+        processed = CountedChecks(redis, tenant, ttl_s=600)
+        bus = KafkaEventBus(
+            kafka_bootstrap, tenant, create_topics=True, dedupe=processed,
+            fetch_max_wait_ms=2000, fetch_min_bytes=1 << 20,
+        )  # fmt: skip
+        handled: list[int] = []
+
+        async def handle(event: Event) -> None:
+            handled.append(event.payload["i"])
+
+        async def assigned() -> bool:  # only then: events published before it come as one batch anyway
+            return await bus.lag() == 0
+
+        bus.subscribe(POSTS, "fanout", handle)
+        try:
+            await bus.start()
+            await eventually(assigned, what="the group's partitions assigned")
+            for i in range(4):  # one key, one partition, each its own produce request
+                await bus.publish(POSTS, Event(type="StatusCreated", key="7", payload={"i": i}, tenant=tenant))
+                await asyncio.sleep(0.01)
+            await eventually(lambda: len(handled) == 4, what="all four handled")
+        finally:
+            await bus.stop()
+        assert handled == [0, 1, 2, 3]
+        assert processed.checks <= 2
+
+
 async def test_consumer_lag_gauge(bus: KafkaEventBus) -> None:
     gate = asyncio.Event()
     handled: list[str] = []

@@ -112,6 +112,14 @@ class Settings(BaseSettings):
     )
     kafka_max_attempts: int = Field(5, description="Handler attempts before an event is dead-lettered.")
     kafka_retry_backoff_s: float = Field(0.2, description="First retry delay of a failed handler (doubles).")
+    kafka_fetch_max_wait_ms: int = Field(
+        100, ge=1, le=60_000, description="Longest a consumer's fetch waits on the broker for KAFKA_FETCH_MIN_BYTES"
+        " (ms): the most an event waits for others to share its batch at each hop.",
+    )  # fmt: skip
+    kafka_fetch_min_bytes: int = Field(
+        65536, ge=1, description="Bytes a consumer's fetch waits for (at most KAFKA_FETCH_MAX_WAIT_MS): a batch"
+        " pays one fetch, dedupe check, mark and commit for all its events. 1: every event at once.",
+    )  # fmt: skip
     cloudinary_url: str = Field(
         "", description="cloudinary://<api key>:<api secret>@<cloud>: media on Cloudinary; unset: local."
     )

@@ -203,6 +203,8 @@ def _kafka(settings: Settings, life: Lifecycle, dedupe: ProcessedEvents | None) 
         settings.tenant,
         max_attempts=settings.kafka_max_attempts,
         backoff_s=settings.kafka_retry_backoff_s,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        fetch_min_bytes=settings.kafka_fetch_min_bytes,
         create_topics=settings.kafka_create_topics,
         partitions=settings.kafka_partitions,
         replication=settings.kafka_replication_factor,

@@ -45,6 +45,8 @@ class KafkaEventBus(ConsumerGroups):
         partitions: int = 3,
         replication: int = 1,
         session_timeout_ms: int = 10_000,
+        fetch_max_wait_ms: int = 100,
+        fetch_min_bytes: int = 65536,
         publish_timeout_s: float = 30.0,
         client_id: str = "rookery",
         dedupe: Dedupe | None = None,
@@ -58,6 +60,8 @@ class KafkaEventBus(ConsumerGroups):
         self.partitions = partitions
         self.replication = replication
         self.session_timeout_ms = session_timeout_ms
+        self.fetch_max_wait_ms = fetch_max_wait_ms
+        self.fetch_min_bytes = fetch_min_bytes
         self.publish_timeout_s = publish_timeout_s
         self.client_id = client_id
         self.dedupe = dedupe

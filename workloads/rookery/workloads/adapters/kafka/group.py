@@ -90,6 +90,8 @@ class ConsumerGroups(abc.ABC):
     bootstrap: str
     client_id: str
     session_timeout_ms: int
+    fetch_max_wait_ms: int
+    fetch_min_bytes: int
     max_attempts: int
     backoff_s: float
     backoff_max_s: float
@@ -186,6 +188,12 @@ class ConsumerGroups(abc.ABC):
             auto_offset_reset="earliest",
             session_timeout_ms=self.session_timeout_ms,
             heartbeat_interval_ms=max(100, self.session_timeout_ms // 4),
+            # the broker holds a fetch until fetch_min_bytes or fetch_max_wait_ms: under load the
+            # events of that wait come as one batch, which pays one fetch, one dedupe check and
+            # mark and one commit (one each per event before: a serving process's consumers
+            # cost it more than its requests did); an event waits at most fetch_max_wait_ms
+            fetch_max_wait_ms=self.fetch_max_wait_ms,
+            fetch_min_bytes=self.fetch_min_bytes,
         )
         try:
             await consumer.start()
