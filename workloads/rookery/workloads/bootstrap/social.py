@@ -130,7 +130,7 @@ def social(
     filters = FiltersService(stores.filters, posts) if stores.filters is not None else None
     status_views = StatusViews(
         stores.statuses, interactions, account_views, infra.entities, settings.base_url, media=media,
-        polls=stores.polls, filters=filters,
+        polls=stores.polls, filters=filters, overlap_reads=infra.redis is not None,
     )  # fmt: skip
     scheduled = None
     if stores.scheduled is not None:
