@@ -217,9 +217,10 @@ class StatusViews:
         wanted = list(dict.fromkeys(wanted))
         # the entries name each status's content (itself, or the original it reblogs): then the
         # viewer's flags are asked for while the cache is read, not after it
-        hinted = {e.status_id: e.reblog_of_id or e.status_id for e in hints}
+        overlap = self.overlap_reads and ask_flags and viewer_id is not None
+        hinted = {e.status_id: e.reblog_of_id or e.status_id for e in hints} if overlap else {}
         early: ViewerFlags | None = None
-        if self.overlap_reads and ask_flags and viewer_id is not None and ids and all(i in hinted for i in ids):
+        if ids and all(i in hinted for i in ids):  # only when overlapping: hinted is empty otherwise
             found, early = await asyncio.gather(
                 self.entities.read(wanted), self.interactions.flags(viewer_id, [hinted[i] for i in ids])
             )
