@@ -16,10 +16,15 @@ async def test_every_type(api: Api) -> None:
     alice = await api.make_user("alice")
     bob = await api.make_user("bob")
     locked = await api.make_user("locked", locked=True)
+    # settled after each act whose order is asserted: the notify consumer reads several streams
+    # (and partitions), each in its own order, and numbers a notification when it makes it
     await follow(api, bob, alice)
+    await settle(api)
     status = await post(api, alice, "hello")
     reply = await post(api, bob, "@alice nice", in_reply_to_id=status["id"])
+    await settle(api)
     await api.client.post(f"/api/v1/statuses/{status['id']}/favourite", headers=bob.headers)
+    await settle(api)
     await api.client.post(f"/api/v1/statuses/{status['id']}/reblog", headers=bob.headers)
     await follow(api, alice, locked)
     await settle(api)
@@ -43,8 +48,9 @@ async def test_every_type(api: Api) -> None:
 
 async def test_filters_get_dismiss_clear(api: Api) -> None:
     alice, bob, carol = await api.make_users("alice", "bob", "carol")
-    await follow(api, bob, alice)
-    await follow(api, carol, alice)
+    for follower in (bob, carol):  # one after the other (see test_every_type)
+        await follow(api, follower, alice)
+        await settle(api)
     await post(api, bob, "hey @alice")
     await settle(api)
     assert [n["type"] for n in await notifications(api, alice)] == ["mention", "follow", "follow"]

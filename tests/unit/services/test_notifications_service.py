@@ -8,10 +8,13 @@ from __future__ import annotations
 import pytest
 from services_support import House
 
-from rookery.workloads.domain.notifications import FAVOURITE, MENTION, REBLOG
+from rookery.workloads.domain.events import Event
+from rookery.workloads.domain.notifications import FAVOURITE, FOLLOW, MENTION, REBLOG
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.statuses import PRIVATE
-from rookery.workloads.services.social import NotFoundError
+from rookery.workloads.ids import id_at, timestamp_ms
+from rookery.workloads.services.social import FOLLOWED, NotFoundError
+from rookery.workloads.workers.notify import NotifyWorker
 
 
 async def test_nobody_is_notified_of_their_own_acts_or_twice(house: House) -> None:
@@ -123,3 +126,23 @@ async def test_include_filtered_merges_held_notifications_once_in_id_order(house
     assert [n.id for n in again] == [n.id for n in every]
     count = await house.notifications.unread_count(alice.id, None, 100, include_filtered=True)
     assert count == 5 and await house.notifications.unread_count(alice.id, None, 100) == 4
+
+
+async def test_an_event_handled_late_is_notified_above_what_a_client_has_seen(house: House) -> None:
+    """A notification is numbered when the notify consumer makes it, not when its act happened:
+    the consumer reads several streams, each in its own order, and one dated back to its act
+    would fall under the since_id of a client that polled meanwhile and never reach it."""
+    alice, bob, carol = await house.user(), await house.user(), await house.user()
+    status = await house.post(alice, "hello")
+    await house.notifications.notify(alice.id, FAVOURITE, bob.id, status.id)
+    (seen,), _, _ = await house.notifications.recent(alice.id, PageRequest())
+    act_ms = timestamp_ms(seen.id) - 60_000  # a follow a minute older, its event delivered only now
+    late = Event(FOLLOWED, str(carol.id), {"account_id": carol.id, "target_id": alice.id}, id=str(id_at(act_ms)))
+    social = house.container.social
+    assert social is not None
+    stores = social.stores
+    await NotifyWorker(house.notifications, stores.notifications, stores.statuses, stores.conversation_mutes).handle(
+        late
+    )
+    newer, _, _ = await house.notifications.recent(alice.id, PageRequest(since_id=seen.id))
+    assert [(n.type, n.from_account_id) for n in newer] == [(FOLLOW, carol.id)]

@@ -6,6 +6,11 @@ status the recipient reblogged was edited) and status (a new post by an account 
 follows with ``notify``: not reblogs, direct posts or replies to others, as Mastodon does). Each
 is stored once per (recipient, type, actor, status), so a redelivered event changes nothing.
 None of these about a status reaches a recipient who muted its conversation (thread).
+
+A notification is numbered when it is made here, not when its act happened. Acts from different
+streams (or partitions) close together may so be listed in either order, as in Mastodon, whose
+workers make them concurrently; but one made late is never numbered under the since_id of a client
+that polled meanwhile, which would never see it.
 """
 
 from __future__ import annotations
