@@ -23,6 +23,7 @@ from e2e.production_support import (
     rookery,
     running,
 )
+from e2e.servers import free_port
 
 pytestmark = pytest.mark.needs("postgres", "redis", "kafka", "cassandra")
 
@@ -183,3 +184,45 @@ def test_kafka_restarted_mid_stream_loses_and_repeats_nothing(
     finally:
         broker.stop()
         shutil.rmtree(broker.root, ignore_errors=True)
+
+
+def test_two_serving_processes_posting_at_once_issue_ids_of_their_own(
+    stack_env: dict[str, str], tmp_path: pathlib.Path, keyspace: str
+) -> None:
+    """Two replicas posting in the same milliseconds: every post is accepted under an id of its
+    own and every one reaches the follower's home. Each process issues ids under a node leased in
+    Redis (ids.py); without it both issue the same ids in a shared millisecond, and the later
+    status is refused by the primary key or its event skipped as already processed."""
+    port = free_port()  # the first replica's, its URL the public one of both (tokens name it)
+    env = production_env(
+        stack_env, tmp_path / "data", cassandra_keyspace=keyspace, ROOKERY_PUBLIC_URL=f"http://127.0.0.1:{port}"
+    )
+    assert rookery(env, "migrate").returncode == 0
+    replicas = (
+        Proc(["serve", "--role", "all"], env, tmp_path / "one.log", port=port),
+        Proc(["serve", "--role", "all"], env, tmp_path / "two.log"),
+    )
+    with running(*replicas):
+        client = Client(replicas[0].url)
+        authors = [client.register(f"twin{i}") for i in range(4)]
+        reader = client.register("twinreader")
+        client.follow_each([reader], authors)
+        https = [httpx.Client(base_url=replica.url, timeout=30) for replica in replicas]
+
+        def post(n: int) -> httpx.Response:
+            author = authors[n % len(authors)]
+            return https[n % 2].post("/api/v1/statuses", headers=author["headers"], json={"status": f"twin #{n}"})
+
+        try:
+            with concurrent.futures.ThreadPoolExecutor(8) as pool:
+                responses = list(pool.map(post, range(240)))
+            assert [r.status_code for r in responses if r.status_code != 200] == [], responses[0].text
+            posted = [r.json()["id"] for r in responses]
+            assert len(set(posted)) == len(posted)
+            expected = sorted(posted, key=int, reverse=True)
+            eventually(lambda: len(home_ids(client.http, reader)) >= len(expected), "every post in the home")
+            assert home_ids(client.http, reader) == expected  # none lost, none twice
+        finally:
+            for http in https:
+                http.close()
+            client.close()

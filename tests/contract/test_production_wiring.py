@@ -8,6 +8,7 @@ import pathlib
 import pytest
 from contract_support import eventually
 
+from rookery.workloads import ids
 from rookery.workloads.adapters.kafka.bus import KafkaEventBus
 from rookery.workloads.adapters.redis.cache import RedisCache
 from rookery.workloads.adapters.redis.entities import RedisEntityCache
@@ -46,6 +47,12 @@ async def test_production_container_runs(
         kafka_create_topics=True,
     )
     container = build(settings, roles=("gateway",))
+    redis = container.infra.redis
+    assert redis is not None
+
+    async def id_nodes() -> list[bytes]:
+        return [key async for key in redis.scan_iter(f"rk:{tenant}:id-node:*")]
+
     bus = container.bus
     assert isinstance(bus, KafkaEventBus) and isinstance(container.infra.rate_limiter, RedisRateLimiter)
     assert isinstance(container.infra.entities, RedisEntityCache)
@@ -66,5 +73,9 @@ async def test_production_container_runs(
         assert got == [sent.id, after.id]  # the Redis dedupe kept the duplicate out
         await container.infra.cache.set("k", b"v")
         assert await container.infra.cache.get("k") == b"v"
+        # the process issues ids under a node of the tenant's, leased in Redis (ids.py)
+        assert len(await id_nodes()) == 1 and ids.generator().node != 0
     finally:
         await container.close()
+    assert await id_nodes() == []  # given back at the close (asked on a connection of its own)
+    await redis.aclose()

@@ -1,30 +1,73 @@
 """64-bit time-sortable ids (Snowflake-style, like Mastodon's): milliseconds since the Unix epoch
-in the high 48 bits, a per-millisecond sequence in the low 16. Rendered as decimal strings."""
+in the high 48 bits, then the issuing process's node (8 bits) and a per-millisecond sequence
+(8 bits). Rendered as decimal strings.
+
+The node keeps processes apart: two API replicas issuing an id in the same millisecond would
+otherwise issue the same one (a status refused by its primary key, an event skipped as a
+duplicate by every consumer). A production process holds a node leased in Redis
+(``adapters/redis/id_nodes.py``); node 0 is the embedded one, a single process.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
 
-SEQUENCE_BITS = 16
-_SEQUENCE_MASK = (1 << SEQUENCE_BITS) - 1
+SEQUENCE_BITS = 16  # everything under the millisecond: node and sequence
+NODE_BITS = 8
+COUNTER_BITS = SEQUENCE_BITS - NODE_BITS
+NODES = 1 << NODE_BITS  # 0 (embedded, unleased) and 1..255 (leased)
+_COUNTER_MAX = (1 << COUNTER_BITS) - 1
 
 
 class IdGenerator:
-    """Strictly increasing ids within a process; safe to call from several threads."""
+    """Strictly increasing ids within a process; safe to call from several threads.
+
+    More than 256 ids in one millisecond borrow the next one (the ids stay unique and increasing,
+    their time runs a little ahead). The node is the lowest one held; a change of node moves on
+    to the next millisecond, so the ids keep increasing whichever node bits they carry."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._last = 0
+        self._last_ms = 0
+        self._counter = _COUNTER_MAX  # the first id takes a fresh millisecond
+        self._held: set[int] = set()
+        self._node = 0
+
+    @property
+    def node(self) -> int:
+        return self._node
+
+    def hold(self, node: int) -> None:
+        """Issue ids under ``node`` (leased for this process) while it is the lowest held."""
+        if not 0 < node < NODES:
+            raise ValueError(f"node must be in 1..{NODES - 1}")
+        with self._lock:
+            self._held.add(node)
+            self._switch()
+
+    def drop(self, node: int) -> None:
+        """Stop using ``node`` (its lease released or lost)."""
+        with self._lock:
+            self._held.discard(node)
+            self._switch()
+
+    def _switch(self) -> None:
+        node = min(self._held, default=0)
+        if node != self._node:
+            self._node = node
+            self._counter = _COUNTER_MAX  # the next id takes a millisecond after the last one
 
     def next_id(self, at_ms: int | None = None) -> int:
         millis = int(time.time() * 1000) if at_ms is None else at_ms
-        candidate = millis << SEQUENCE_BITS
         with self._lock:
-            if candidate <= self._last:
-                candidate = self._last + 1
-            self._last = candidate
-            return candidate
+            if millis > self._last_ms:
+                self._last_ms, self._counter = millis, 0
+            elif self._counter < _COUNTER_MAX:
+                self._counter += 1
+            else:  # this millisecond is used up (or the clock stepped back): borrow the next one
+                self._last_ms, self._counter = self._last_ms + 1, 0
+            return (self._last_ms << SEQUENCE_BITS) | (self._node << COUNTER_BITS) | self._counter
 
 
 _default = IdGenerator()
@@ -32,6 +75,11 @@ _default = IdGenerator()
 
 def new_id() -> int:
     return _default.next_id()
+
+
+def generator() -> IdGenerator:
+    """The process's generator (the one ``new_id`` uses), for the node lease."""
+    return _default
 
 
 def id_at(millis: int) -> int:

@@ -1,7 +1,8 @@
 """Shared infrastructure, chosen from Settings alone (with stores.py, the only place adapters are chosen):
 
   ROOKERY_REDIS_URL        -> cache, rate limiter, locks, idempotency keys, realtime pub/sub,
-                              hot timelines, processed-event dedupe of the Kafka bus
+                              hot timelines, processed-event dedupe of the Kafka bus, the
+                              process's id node
   ROOKERY_KAFKA_BOOTSTRAP  -> the event bus (the outbox relays publish to Kafka)
   ROOKERY_CLOUDINARY_URL   -> the media store
   ROOKERY_POSTGRES_DSN     -> the PostgreSQL pool and its outbox (schema applied by `rookery migrate`)
@@ -15,6 +16,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
+from rookery.workloads import ids
 from rookery.workloads.adapters.sqlite.db import Database
 from rookery.workloads.bootstrap.container import Events, Infrastructure, Lifecycle
 from rookery.workloads.settings import ConfigurationError, Settings
@@ -53,6 +55,7 @@ def infrastructure(settings: Settings, life: Lifecycle) -> Infrastructure:
         from rookery.workloads.adapters.redis.cache import RedisCache
         from rookery.workloads.adapters.redis.dedupe import ProcessedEvents
         from rookery.workloads.adapters.redis.entities import RedisEntityCache
+        from rookery.workloads.adapters.redis.id_nodes import IdNodeLease
         from rookery.workloads.adapters.redis.idempotency import RedisIdempotencyStore
         from rookery.workloads.adapters.redis.keys import connect
         from rookery.workloads.adapters.redis.locks import RedisLockManager
@@ -84,6 +87,11 @@ def infrastructure(settings: Settings, life: Lifecycle) -> Infrastructure:
         if settings.redis_cluster:  # learn the slot map up front: a lazy first one races under load
             life.starters.append(redis.initialize)
         life.stoppers.append(redis.aclose)
+        # ids issued by several processes of the tenant must differ: each holds a node of its own
+        # (before anything it starts issues one; given back before the client closes)
+        lease = IdNodeLease(redis, tenant, ids.generator())
+        life.starters.append(lease.start)
+        life.stoppers.append(lease.stop)
     else:
         from rookery.workloads.adapters.memory.cache import MemoryCache
         from rookery.workloads.adapters.memory.entities import MemoryEntityCache
