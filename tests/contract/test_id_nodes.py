@@ -15,6 +15,7 @@ from e2e.servers import free_port
 from rookery.workloads.adapters.redis.id_nodes import IdNodeLease, IdNodesExhausted
 from rookery.workloads.adapters.redis.keys import Keys, connect
 from rookery.workloads.ids import COUNTER_BITS, IdGenerator
+from rookery.workloads.ids import NODES as ALL_NODES  # NODES here: this test's few
 
 NODES = range(1, 4)  # a small tenant: three processes fill it
 
@@ -30,7 +31,7 @@ def lease(client: aioredis.Redis, tenant: str, generator: IdGenerator | None = N
 
 
 def node_of(snowflake: int) -> int:
-    return (snowflake >> COUNTER_BITS) & 0xFF
+    return (snowflake >> COUNTER_BITS) & (ALL_NODES - 1)
 
 
 async def test_processes_hold_different_nodes_until_none_is_left(client: aioredis.Redis, tenant: str) -> None:

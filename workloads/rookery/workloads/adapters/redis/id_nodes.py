@@ -1,6 +1,6 @@
 """The id node a production process issues ids under (ids.py), leased in Redis.
 
-Every process of a tenant holds one node of 1..255, so two processes issuing ids in the same
+Every process of a tenant holds one node of 1..1023, so two processes issuing ids in the same
 millisecond issue different ones. A node is the key ``rk:<tenant>:id-node:{<n>}``, set NX to
 this lease's token with a TTL and renewed at a third of it. Claims start at a random node, so
 processes starting together seldom ask for the same one twice.
