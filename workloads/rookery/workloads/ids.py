@@ -24,8 +24,9 @@ class IdGenerator:
     """Strictly increasing ids within a process; safe to call from several threads.
 
     More than 64 ids in one millisecond borrow the next one (the ids stay unique and increasing,
-    their time runs a little ahead: a burst of 10,000 takes 157 ms of id time). The node is the lowest one held; a change of node moves on
-    to the next millisecond, so the ids keep increasing whichever node bits they carry."""
+    their time runs a little ahead: a burst of 10,000 takes 157 ms of id time). The node is the
+    lowest one held; a change of node moves on to the next millisecond, so the ids keep increasing
+    whichever node bits they carry."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
