@@ -7,7 +7,7 @@ open batch and answers with their replies once that batch has been sent. The fir
 batch starts the task that sends it; the batch closes when that task runs, after everything that
 was ready to run in this turn of the loop, so every caller that asks meanwhile rides along.
 
-Why a task sends it, not the first caller: every caller then wakes from the same future in the
+Why a task sends it, not the first caller: every caller then wakes (its future answered by it) in the
 same turn of the loop, so requests that shared one stage's trip reach the next stage together and
 share that trip too. With the first caller sending (after one yield to let others join), it ran
 ahead into the next stage alone and the cohort split into ever smaller batches: production's home
@@ -23,18 +23,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
 class _Batch(Generic[T, R]):
-    __slots__ = ("done", "items")
+    __slots__ = ("items", "waiters")
 
-    def __init__(self, done: asyncio.Future[list[R]]) -> None:
+    def __init__(self) -> None:
         self.items: list[T] = []
-        self.done = done
+        # each caller's own future, and where its items start and how many: a caller cancelled
+        # cancels only its own (no shield around a shared one: that cost two more callbacks per read)
+        self.waiters: list[tuple[asyncio.Future[list[R]], int, int]] = []
 
 
 class Batched(Generic[T, R]):
@@ -49,37 +51,35 @@ class Batched(Generic[T, R]):
     async def __call__(self, items: Sequence[T]) -> list[R]:
         if not items:
             return []
+        loop = asyncio.get_running_loop()
         batch = self._open
         if batch is None or len(batch.items) + len(items) > self.max_items:
-            loop = asyncio.get_running_loop()
-            batch = self._open = _Batch(loop.create_future())
-            batch.done.add_done_callback(_retrieved)
+            batch = self._open = _Batch()
             task = loop.create_task(self._send(batch))
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
-        start = len(batch.items)
+        mine: asyncio.Future[list[R]] = loop.create_future()
+        batch.waiters.append((mine, len(batch.items), len(items)))
         batch.items.extend(items)
-        replies = await asyncio.shield(batch.done)
-        return replies[start : start + len(items)]
+        return await mine
 
     async def _send(self, batch: _Batch[T, R]) -> None:
         if self._open is batch:
             self._open = None  # callers from here on start the next batch
+        waiters = batch.waiters
         try:
             replies = list(await self.send(batch.items))
+            if len(replies) != len(batch.items):
+                raise RuntimeError(f"{len(replies)} replies to {len(batch.items)} reads")
         except asyncio.CancelledError:
-            batch.done.cancel()
+            for mine, _, _ in waiters:
+                mine.cancel()
             raise
         except Exception as exc:  # every caller's failure, as its own trip's would be
-            batch.done.set_exception(exc)
+            for mine, _, _ in waiters:
+                if not mine.done():  # (a cancelled caller is gone: nobody would retrieve it)
+                    mine.set_exception(exc)
             return
-        if len(replies) != len(batch.items):
-            batch.done.set_exception(RuntimeError(f"{len(replies)} replies to {len(batch.items)} reads"))
-            return
-        batch.done.set_result(replies)
-
-
-def _retrieved(done: asyncio.Future[Any]) -> None:
-    """A failed batch whose callers were all cancelled logs nothing ("exception never retrieved")."""
-    if not done.cancelled():
-        done.exception()
+        for mine, start, count in waiters:
+            if not mine.done():
+                mine.set_result(replies[start : start + count])
