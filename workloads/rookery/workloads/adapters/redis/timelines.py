@@ -36,6 +36,7 @@ from rookery.workloads.domain.unavailable import StoreUnavailable
 # a range read: key, ascending, high bound, low bound, limit
 RangeQuery = tuple[str, bool, bytes, bytes, int]
 INDEX_TTL_S = 30 * 24 * 3600  # longer than a status stays among anyone's newest entries, in practice
+DECODED_MAX = 20_000  # decoded members a store keeps (about 7 MB); past it, it starts over
 _TOP = b"\xff"  # sorts after every character a member holds
 
 
@@ -89,6 +90,9 @@ class RedisTimelineStore:
         self.min_replica_acks = min_replica_acks
         self.replica_ack_timeout_ms = replica_ack_timeout_ms
         self._ranges: Batched[RangeQuery, list[bytes]] = Batched(self._send_ranges)
+        # members decoded before: a post fanned out is the same member in every follower's timeline,
+        # and a page reads ~30 (a member never changes meaning: it is the whole entry)
+        self._decoded: dict[bytes, TimelineEntry] = {}
 
     async def _write(self, pipe: aioredis.client.Pipeline) -> list[Any]:
         """Run a pipeline of writes; with ``min_replica_acks``, only once that many replicas have them."""
@@ -146,7 +150,16 @@ class RedisTimelineStore:
         (members,) = await self._ranges([(self._home(owner_id), page.ascending, high, low, page.limit)])
         if page.ascending:  # the oldest ``limit`` above min_id, rendered newest first
             members.reverse()
-        return [decode(member) for member in members]
+        decoded = self._decoded
+        if len(decoded) > DECODED_MAX:
+            decoded.clear()
+        entries = []
+        for member in members:
+            entry = decoded.get(member)
+            if entry is None:
+                entry = decoded[member] = decode(member)
+            entries.append(entry)
+        return entries
 
     async def _send_ranges(self, asked: list[RangeQuery]) -> list[list[bytes]]:
         """The ranges concurrent readers asked for in one turn of the loop: one pipeline."""
