@@ -247,7 +247,7 @@ class SqliteStatusRepository:
             f" s.in_reply_to_account_id FROM statuses s LEFT JOIN statuses o ON o.id = s.reblog_of_id {tail}",
             p.values,
         )
-        return newest_first([TimelineEntry(*row) for row in rows], page)
+        return newest_first(from_row.timeline_entries(rows), page)
 
     async def tag_usage(self, account_id: int, tags: Sequence[str] | None, limit: int) -> list[tuple[str, int, int]]:
         names = [t.lower() for t in tags] if tags is not None else None

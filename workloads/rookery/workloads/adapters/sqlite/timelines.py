@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rookery.workloads.adapters.sql import from_row
 from rookery.workloads.adapters.sql.paging import QmarkParams, keyset, newest_first
 from rookery.workloads.adapters.sqlite.db import Database, load_migrations
 from rookery.workloads.adapters.sqlite.statuses import placeholders
@@ -67,7 +68,7 @@ class SqliteTimelineStore:
             f" in_reply_to_account_id FROM home_timelines {keyset(page, p, ['owner_id = ?'], 'status_id')}",
             p.values,
         )
-        return newest_first([TimelineEntry(*row) for row in rows], page)
+        return newest_first(from_row.timeline_entries(rows), page)
 
     async def remove(self, status_ids: Sequence[int]) -> None:
         if not status_ids:
