@@ -100,3 +100,17 @@ async def test_recorded_grants_answer_for_tokens_issued_through_our_endpoint() -
     assert await RecordedGrants(store)({"jti": "j1"}) == (7, 3, frozenset({"read"}))  # type: ignore[arg-type]
     assert await RecordedGrants(Store(None))({"jti": "other"}) is None  # type: ignore[arg-type]
     assert store.asked == ["j1"]
+
+
+def test_an_embedded_process_reads_and_writes_the_graph_through_its_relations_cache(tmp_path: pathlib.Path) -> None:
+    """As in production: every use of the graph goes through the one caching store, so each write
+    invalidates the snapshot every read is answered from (tests/contract/test_graph_store.py runs
+    the store contract on it, "sqlite-cached")."""
+    from rookery.workloads.adapters.cached_relations import RelationsCachingGraphStore
+
+    container = build(settings(tmp_path))
+    assert container.social is not None
+    store = container.social.stores.graph
+    assert isinstance(store, RelationsCachingGraphStore)
+    assert container.social.graph.graph is store and container.social.feed.graph is store
+    assert container.social.notifications.graph is store

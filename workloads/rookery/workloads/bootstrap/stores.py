@@ -177,6 +177,8 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
 
         status_filters = NoFiltersCachingStore(status_filters, infra.entities)  # as in production
         scheduled = sqlite_status_filters.SqliteScheduledStatusStore(db)
+    from rookery.workloads.adapters.cached_relations import RelationsCachingGraphStore
+
     graph: GraphStore
     timelines: TimelineStore
     notifications: NotificationStore
@@ -187,8 +189,6 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
 
         graph = CassandraGraphStore(infra.cassandra, event_sink(infra, events))
         if infra.redis is not None:  # each viewer's relations cached in front (home reads skip Cassandra)
-            from rookery.workloads.adapters.cached_relations import RelationsCachingGraphStore
-
             graph = RelationsCachingGraphStore(graph, infra.entities)
         if settings.feed_shards or settings.feed_shard:
             timelines = sharded_timelines(settings, infra)
@@ -207,7 +207,9 @@ def social(settings: Settings, infra: Infrastructure, events: Events, life: Life
                 "FeedShards (ROOKERY_FEED_SHARDS / ROOKERY_FEED_SHARD) keep their timelines in Cassandra tables:"
                 " set ROOKERY_CASSANDRA_CONTACT_POINTS"
             )
-        graph = sqlite_graph.SqliteGraphStore(db, outbox)
+        # as in production: each viewer's relations cached in front (a home page's three graph
+        # queries become one in-memory snapshot)
+        graph = RelationsCachingGraphStore(sqlite_graph.SqliteGraphStore(db, outbox), infra.entities)
         timelines = sqlite_timelines.SqliteTimelineStore(db, settings.home_timeline_max)
         notifications = sqlite_notifications.SqliteNotificationStore(db)
     stores = SocialStores(
