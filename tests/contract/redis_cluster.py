@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 
 NODES = 3
 
@@ -67,13 +69,9 @@ def redis_cluster(workdir: pathlib.Path) -> Iterator[str]:
             )
         deadline = time.monotonic() + 30
         for port in ports:
-            while (
-                subprocess.run([cli, "-p", str(port), "ping"], capture_output=True).stdout.strip() != b"PONG"
-            ):
+            while subprocess.run([cli, "-p", str(port), "ping"], capture_output=True).stdout.strip() != b"PONG":
                 if time.monotonic() > deadline:
-                    pytest.fail(
-                        f"redis cluster node {port} did not start (log: {workdir / str(port) / 'log'})"
-                    )
+                    pytest.fail(f"redis cluster node {port} did not start (log: {workdir / str(port) / 'log'})")
                 time.sleep(0.05)
         created = subprocess.run(
             [
@@ -106,3 +104,23 @@ def redis_cluster(workdir: pathlib.Path) -> Iterator[str]:
                 node.wait(10)
             except subprocess.TimeoutExpired:
                 node.kill()
+
+
+async def move_empty_slot(cluster: RedisCluster, slot: int, target: str) -> None:
+    """Reshard one slot that holds no keys to the primary named ``target`` (``host:port``), the
+    way ``redis-cli --cluster reshard`` does: IMPORTING on the target, MIGRATING on the owner,
+    then every primary told the new owner (the target first, so it bumps its config epoch)."""
+    primaries = {node.name: node for node in cluster.get_primaries()}
+    source = cluster.nodes_manager.slots_cache[slot][0].name
+    clients = {name: aioredis.Redis(host=node.host, port=node.port) for name, node in primaries.items()}
+    try:
+        ids = {name: (await client.execute_command("CLUSTER", "MYID")).decode() for name, client in clients.items()}
+        keys = await clients[source].execute_command("CLUSTER", "COUNTKEYSINSLOT", slot)
+        assert keys == 0, f"slot {slot} holds {keys} keys; only an empty slot moves without MIGRATE"
+        await clients[target].execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", ids[source])
+        await clients[source].execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", ids[target])
+        for name in sorted(clients, key=lambda name: (name != target, name != source)):
+            await clients[name].execute_command("CLUSTER", "SETSLOT", slot, "NODE", ids[target])
+    finally:
+        for client in clients.values():
+            await client.aclose()

@@ -95,7 +95,8 @@ class RealtimeListener(Protocol):
     async def remove(self, channels: Sequence[str]) -> None: ...
 
     def messages(self) -> AsyncIterator[tuple[str, bytes]]:
-        """(channel, message) as they arrive; iterate from one task only."""
+        """(channel, message) as they arrive; iterate from one task only. A channel's messages
+        keep their order; messages on different channels may interleave differently."""
         ...
 
     async def close(self) -> None: ...
