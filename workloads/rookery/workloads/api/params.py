@@ -148,11 +148,19 @@ class Params:
 
 async def read_params(request: Request) -> Params:
     data: dict[str, Any] = {}
-    for key, value in request.query_params.multi_items():
-        _insert(data, key, value)
+    scope = request.scope
+    if scope.get("query_string"):
+        for key, value in request.query_params.multi_items():
+            _insert(data, key, value)
     files: dict[str, UploadFile] = {}
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
+    content_type, framed = "", False
+    for name, value in scope["headers"]:  # raw: no Headers object for the usual GET
+        if name == b"content-type" and not content_type:
+            content_type = value.decode("latin-1").split(";")[0].strip().lower()
+        elif name in (b"content-length", b"transfer-encoding"):
+            framed = True
+    # HTTP/1.1: a request with neither header has no body (RFC 9112 6.3), so nothing to receive
+    body = await request.body() if framed else b""
     if not body and content_type != "multipart/form-data":
         return Params(data)
     if content_type == "application/json" or content_type.endswith("+json"):
