@@ -1,6 +1,8 @@
 """The rendered-entity cache is sound: after every kind of change, the pages a client reads (joined
 from cached status and account fragments plus the viewer's overlay) equal the same pages rendered
-afresh with empty caches, for the author and for a reader.
+afresh with empty caches, for the author and for a reader. In embedded mode the second read of a
+page is a whole kept page (views/pages.py): it must equal the page made afresh too, which
+statuses it holds included.
 
 Changes covered: compose (with a mention, a hashtag, media, a poll, a reply), edit (of the text;
 of the media: added, reordered, described, removed), delete,
@@ -11,15 +13,17 @@ their lifts), custom emojis added, a viewer's filter.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from typing import Any
 
 from api_support import Api, User
-from social_support import follow, post, settle
+from social_support import eventually, follow, post, settle
 from test_custom_emojis import ADMIN_SCOPES, add
 from test_media import png, small_png_uploaded, wait_processed
 
 from rookery.workloads.adapters.memory.entities import MemoryEntityCache
+from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.views.accounts import AccountViews
 from rookery.workloads.views.statuses import StatusViews
 
@@ -41,17 +45,34 @@ async def _get(api: Api, path: str, user: User | None) -> Any:
     return response.json()
 
 
+async def fresh_ids(api: Api, context: str, author: User, viewer: User) -> list[int]:
+    """The statuses of the first page as the feed finds them now, past any kept page."""
+    social = api.container_of("feed").social
+    assert social is not None
+    if context == "home":
+        page = await social.feed.home(viewer.account_id, PageRequest())
+    else:
+        page = await social.feed.account(author.account_id, viewer.account_id, PageRequest())
+    return [entry.status_id for entry in page.entries]
+
+
 async def assert_cached_equal_fresh(api: Api, author: User, viewers: list[User], what: str) -> None:
     await settle(api)
     await api.moderation_told()
+    social = api.container_of("feed").social
+    assert social is not None
+    kept = social.status_views.pages  # embedded mode: whole pages kept
+    hits = kept.hits if kept is not None else 0
     pages = [("/api/v1/timelines/home", "home"), (f"/api/v1/accounts/{author.id}/statuses", "account")]
     for viewer in viewers:
         for path, context in pages:
             await _get(api, path, viewer)  # the first read may fill the cache; the second is served from it
             cached = await _get(api, path, viewer)
-            ids = [int(s["id"]) for s in cached]
+            ids = await fresh_ids(api, context, author, viewer)
             fresh = await fresh_views(api).render(ids, viewer.account_id, context=context)
             assert cached == fresh, f"after {what}: {path} as {viewer.username}"
+    if kept is not None:  # every second read was the kept page
+        assert kept.hits - hits >= len(viewers) * len(pages), f"after {what}: kept pages not served"
     for account in (author, *viewers):
         await _get(api, f"/api/v1/accounts/{account.id}", None)
         cached = await _get(api, f"/api/v1/accounts/{account.id}", None)
@@ -147,3 +168,66 @@ async def test_cached_pages_equal_fresh_ones_after_every_kind_of_change(api: Api
     await check("an unsuspension")
     await _ok(api, "DELETE", status, alice)
     await check("a deleted status")
+
+
+async def test_a_page_changes_with_the_clock_when_a_poll_closes_or_a_filter_expires(app_factory: Any) -> None:
+    """Nothing is written when a poll's time is up (the closer runs only hourly here) or when a
+    filter expires: a page kept in embedded mode must end with them all the same."""
+    async with app_factory(poll_min_expires_in_s=1, poll_close_interval_s=3600) as api:
+        alice, bob = await api.make_users("alice", "bob")
+        await follow(api, bob, alice)
+        polled = await post(api, alice, "quick one", poll={"options": ["a", "b"], "expires_in": 2})
+        coffee = await post(api, alice, "coffee time")
+        hide = {"title": "Drinks", "context": ["home"], "filter_action": "hide", "expires_in": 3}
+        await _ok(api, "POST", "/api/v2/filters", bob, json={**hide, "keywords_attributes": [{"keyword": "coffee"}]})
+        await settle(api)
+
+        async def home() -> dict[str, dict[str, Any]]:
+            return {s["id"]: s for s in await _get(api, "/api/v1/timelines/home", bob)}
+
+        first, again = await home(), await home()
+        assert first == again and set(first) == {polled["id"]}  # coffee hidden by the filter
+        assert first[polled["id"]]["poll"]["expired"] is False
+
+        async def poll_closed() -> bool:
+            return bool((await home())[polled["id"]]["poll"]["expired"])
+
+        await eventually(poll_closed, timeout_s=10, what="the poll shown closed")
+
+        async def filter_gone() -> bool:
+            return coffee["id"] in await home()
+
+        await eventually(filter_gone, timeout_s=10, what="the hidden status shown once its filter expired")
+
+
+async def test_a_page_made_between_a_commit_and_its_invalidation_is_not_kept_past_it(api: Api) -> None:
+    """A write commits, then invalidates the fragments it changed. A page read in between holds the
+    old fragment; once the invalidation is done, the next read must show the change (in embedded
+    mode the kept page is stamped with the entity cache's invalidations, not only the database's
+    version, which had already moved)."""
+    alice, bob = await api.make_users("alice", "bob")
+    await follow(api, bob, alice)
+    status = await post(api, alice, "before the edit")
+    await settle(api)
+    assert [s["content"] for s in await _get(api, "/api/v1/timelines/home", bob)] == ["<p>before the edit</p>"]
+    entities = api.container_of("feed").infra.entities
+    invalidate, gate, held = entities.invalidate, asyncio.Event(), asyncio.Event()
+
+    async def held_back(keys: Any) -> None:
+        keys = list(keys)
+        held.set()
+        await gate.wait()
+        await invalidate(keys)
+
+    entities.invalidate = held_back  # type: ignore[method-assign]
+    try:
+        edit = asyncio.create_task(
+            api.client.put(f"/api/v1/statuses/{status['id']}", headers=alice.headers, json={"status": "after"})
+        )
+        await asyncio.wait_for(held.wait(), 10)  # committed; its invalidation waits
+        await _get(api, "/api/v1/timelines/home", bob)  # made now: the old fragment, whatever it shows
+    finally:
+        gate.set()
+        entities.invalidate = invalidate  # type: ignore[method-assign]
+    assert (await edit).status_code == 200
+    assert [s["content"] for s in await _get(api, "/api/v1/timelines/home", bob)] == ["<p>after</p>"]

@@ -207,6 +207,12 @@ class Settings(BaseSettings):
         5.0, description="How long a concurrent duplicate waits for the first response before 409."
     )
     cache_max_entries: int = Field(100000, description="Embedded in-process cache: most entries kept (LRU).")
+    page_cache_mib: int = Field(
+        32,
+        ge=0,
+        description="Embedded mode: MiB of whole rendered home and account pages kept until anything is"
+        " written (views/pages.py); 0 keeps none.",
+    )
 
     # --- topology split: the gateway routes each path to its role (README "Topology split") -----
     topology: Literal["monolith", "split"] = Field(

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from rookery.workloads.services.profiles import ProfilesService
     from rookery.workloads.services.social import AccountDirectory
     from rookery.workloads.views.accounts import AccountViews
+    from rookery.workloads.views.pages import RenderedPages
 
 
 def fanout_consumers(
@@ -81,6 +82,26 @@ def fanout_consumers(
         worker().subscribe(bus)
 
 
+def rendered_pages(
+    settings: Settings, infra: Infrastructure, moderation: ModerationFilter | None
+) -> RenderedPages | None:
+    """Whole pages kept in embedded mode only: every row they are made from is in the one SQLite
+    database, whose data_version moves with any commit (views/pages.py)."""
+    from rookery.workloads.adapters.memory.entities import MemoryEntityCache
+    from rookery.workloads.views.pages import RenderedPages
+
+    embedded = infra.postgres is None and infra.cassandra is None and infra.redis is None
+    entities = infra.entities
+    if settings.page_cache_mib <= 0 or not embedded or not isinstance(entities, MemoryEntityCache):
+        return None
+    reader = infra.db.inline
+
+    def stamp() -> tuple[int, int, int]:
+        return reader.data_version(), entities.invalidations, getattr(moderation, "generation", 0)
+
+    return RenderedPages(stamp, settings.page_cache_mib << 20)
+
+
 def social(
     settings: Settings,
     infra: Infrastructure,
@@ -99,7 +120,7 @@ def social(
     """``notification_store``: the store the notifications service writes through (the push
     role announces stored notifications on the notifications stream); the notify consumer reads
     ``stores.notifications`` itself."""
-    from rookery.workloads.services.feed import FeedService
+    from rookery.workloads.services.feed import CELEBRITY_TTL_S, FeedService
     from rookery.workloads.services.filters import FiltersService
     from rookery.workloads.services.graph import GraphService
     from rookery.workloads.services.interactions import InteractionsService
@@ -125,13 +146,20 @@ def social(
         poll_min_expires_in=settings.poll_min_expires_in_s,
     )
     interactions = InteractionsService(posts, stores.interactions, stores.conversation_mutes)
-    feed = FeedService(stores.timelines, stores.statuses, stores.interactions, stores.graph, posts, ranker=ranker)
+    pages = rendered_pages(settings, infra, moderation)
+    feed = FeedService(
+        stores.timelines, stores.statuses, stores.interactions, stores.graph, posts, ranker=ranker,
+        celebrity_ttl_s=0.0 if pages is not None else CELEBRITY_TTL_S,  # embedded: kept by the store, exactly
+    )  # fmt: skip
     notifications = NotificationsService(notification_store, stores.graph, posts, stores.notification_filters)
     filters = FiltersService(stores.filters, posts) if stores.filters is not None else None
     status_views = StatusViews(
         stores.statuses, interactions, account_views, infra.entities, settings.base_url, media=media,
         polls=stores.polls, filters=filters, overlap_reads=infra.redis is not None,
     )  # fmt: skip
+    if pages is not None and filters is not None:  # a page ends when a filter expires: by the filters' own clock
+        pages.clock = lambda: filters.clock().timestamp()
+    status_views.pages = pages
     scheduled = None
     if stores.scheduled is not None:
         scheduled = ScheduledStatusesService(

@@ -8,6 +8,7 @@ accounts vanish, visibility is re-checked and reblogs of statuses already shown 
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Sequence
 from typing import Protocol
@@ -70,18 +71,22 @@ class FeedService:
         posts: PostsService,
         *,
         ranker: HomeRanker | None = None,
+        celebrity_ttl_s: float = CELEBRITY_TTL_S,
     ) -> None:
+        """``celebrity_ttl_s``: how long the celebrity set is kept before the store is asked again
+        (0 where the store keeps it itself, exactly: embedded mode's, by the database's version)."""
         self.timelines = timelines
         self.statuses = statuses
         self.interactions = interactions
         self.graph = graph
         self.posts = posts
-        self._celebrities: tuple[float, set[int]] = (0.0, set())
+        self._celebrities: tuple[float, set[int]] = (-math.inf, set())
+        self.celebrity_ttl_s = celebrity_ttl_s
         self.ranker = ranker  # ROOKERY_RANKING_ENABLED (services/ranking.py)
 
     async def celebrities(self) -> set[int]:
         loaded_at, found = self._celebrities
-        if time.monotonic() - loaded_at > CELEBRITY_TTL_S:
+        if time.monotonic() - loaded_at >= self.celebrity_ttl_s:
             found = await self.timelines.celebrities()
             self._celebrities = (time.monotonic(), found)
         return found

@@ -69,6 +69,7 @@ class ReadFilter:
     hidden: dict[int, int] = dataclasses.field(default_factory=dict)  # status id -> author
     suspended: set[int] = dataclasses.field(default_factory=set)
     silenced: set[int] = dataclasses.field(default_factory=set)
+    generation: int = 0  # moves when a reload changes any of them (views/pages.py keys on it)
 
     def visible(self, status: Status, viewer_id: int | None) -> bool:
         if status.account_id in self.suspended:
@@ -118,7 +119,10 @@ class ModerationService:
     async def reload(self) -> None:
         hidden = await self.store.hidden_statuses()
         suspended, silenced = await self.store.restricted()
-        self.filter.hidden, self.filter.suspended, self.filter.silenced = hidden, suspended, silenced
+        kept = self.filter
+        if (hidden, suspended, silenced) != (kept.hidden, kept.suspended, kept.silenced):
+            kept.hidden, kept.suspended, kept.silenced = hidden, suspended, silenced
+            kept.generation += 1
 
     async def start(self) -> None:
         await self.reload()
@@ -134,7 +138,9 @@ class ModerationService:
                     await task
 
     async def _changed(self) -> None:
-        """Tell the other processes to reload their filter (a lost message: their refresh)."""
+        """After this process changed its filter in place: a new generation, and the other
+        processes told to reload theirs (a lost message: their refresh)."""
+        self.filter.generation += 1
         if self.realtime is None:
             return
         try:

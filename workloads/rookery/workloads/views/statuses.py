@@ -39,6 +39,7 @@ from rookery.workloads.views.accounts import (
 from rookery.workloads.views.emojis import status_texts
 from rookery.workloads.views.filters import ActiveFilters, annotate, apply_filters
 from rookery.workloads.views.moments import iso
+from rookery.workloads.views.pages import RenderedPages
 from rookery.workloads.views.polls import POLL_SCHEMA, render_poll
 
 A = TypeVar("A")
@@ -155,6 +156,7 @@ class StatusViews:
         self.entities = entities
         self.base_url = base_url
         self.media = media
+        self.pages: RenderedPages | None = None  # whole timeline pages, embedded mode (views/pages.py)
 
     async def _fragments(
         self,
@@ -221,11 +223,12 @@ class StatusViews:
         *,
         polled: Collection[int] | None = None,
         ask_flags: bool = True,
+        until: list[float] | None = None,
     ) -> list[bytes]:
         """Each status as JSON bytes, in the order of ``ids``; gone ones are left out. ``hints``:
         the timeline entries of ``ids``, whose originals and accounts are then read together with
         the statuses (one cache round trip), as are the accounts of the ``known`` statuses.
-        ``polled`` and ``ask_flags``: see ``created``."""
+        ``polled`` and ``ask_flags``: see ``created``; ``until``: see ``render_json``."""
         wanted = [status_key(i) for i in ids]
         wanted += [status_key(e.reblog_of_id) for e in hints if e.reblog_of_id is not None]
         wanted += [account_key(a) for e in hints for a in (e.account_id, e.reblog_account_id) if a is not None]
@@ -254,7 +257,7 @@ class StatusViews:
             flags = early
         else:
             flags = await self.interactions.flags(viewer_id, content_ids) if ask_flags else ViewerFlags()
-        polls = await self._polls([i for i in content_ids if i in parts and parts[i][0]["p"]], viewer_id)
+        polls = await self._polls([i for i in content_ids if i in parts and parts[i][0]["p"]], viewer_id, until)
         emojis = await emoji_json(self.accounts.emojis, {c for m, _ in parts.values() for c in m["e"]})
         composed = (self._compose(i, parts, accounts, flags, viewer_id, polls, emojis) for i in ids)
         return [entity for entity in composed if entity is not None]
@@ -265,18 +268,23 @@ class StatusViews:
         viewer_id: int | None,
         context: str | None = None,
         hints: Sequence[TimelineEntry] = (),
+        until: list[float] | None = None,
     ) -> bytes:
         """``render`` as one JSON array, joined from the cached bytes (re-encoded only where the
-        viewer's filters of ``context`` match)."""
+        viewer's filters of ``context`` match). ``until``, when given, gets the times (epoch
+        seconds) at which the page changes with the clock alone: a poll on it closing, one of the
+        viewer's filters of ``context`` expiring (views/pages.py keeps a page no longer)."""
         if self.filters is None or viewer_id is None or context is None or not ids:
-            return b"[" + b",".join(await self._assembled(ids, viewer_id, hints=hints)) + b"]"
+            return b"[" + b",".join(await self._assembled(ids, viewer_id, hints=hints, until=until)) + b"]"
         if self.overlap_reads:
             entities, active = await _alongside(
-                self._assembled(ids, viewer_id, hints=hints), self.filters.active(viewer_id, context)
+                self._assembled(ids, viewer_id, hints=hints, until=until), self.filters.active(viewer_id, context)
             )
         else:
-            entities = await self._assembled(ids, viewer_id, hints=hints)
+            entities = await self._assembled(ids, viewer_id, hints=hints, until=until)
             active = await self.filters.active(viewer_id, context) if entities else []
+        if until is not None:
+            until.extend(f.expires_at.timestamp() for f in active if f.expires_at is not None)
         if entities and active:
             decoded = (annotate(orjson.loads(e), viewer_id, active) for e in entities)
             return orjson.dumps([e for e in decoded if e is not None])
@@ -328,13 +336,17 @@ class StatusViews:
                 out.append(PINNED[content_id in flags.pinned])
         return with_emojis(b"".join(out), meta["e"], emojis)
 
-    async def _polls(self, status_ids: list[int], viewer_id: int | None) -> dict[int, dict[str, Any]]:
-        """Poll entities by status id, for this viewer."""
+    async def _polls(
+        self, status_ids: list[int], viewer_id: int | None, until: list[float] | None = None
+    ) -> dict[int, dict[str, Any]]:
+        """Poll entities by status id, for this viewer (``until`` gets when the open ones close)."""
         if self.polls is None or not status_ids:
             return {}
         found = await self.polls.for_statuses(status_ids)
         own = await self.polls.own_votes(viewer_id, [p.id for p in found.values()]) if viewer_id else {}
         now = dt.datetime.now(dt.UTC)
+        if until is not None:
+            until.extend(p.expires_at.timestamp() for p in found.values() if not p.expired(now))
         return {i: render_poll(p, viewer_id, own.get(p.id, []), now) for i, p in found.items()}
 
     async def poll(self, poll: Poll, viewer_id: int | None) -> dict[str, Any]:

@@ -23,6 +23,7 @@ class MemoryEntityCache:
         self._entries: OrderedDict[EntityKey, tuple[int, bytes | None]] = OrderedDict()
         self._clock = 0  # the last version handed out
         self._evicted = 0  # the newest version among evicted entries
+        self.invalidations = 0  # calls of invalidate: a change a kept whole page may predate (views/pages.py)
 
     def _next(self) -> int:
         self._clock += 1
@@ -52,6 +53,7 @@ class MemoryEntityCache:
             self._store(key, self._next() if entry is None else entry[0], body)
 
     async def invalidate(self, keys: Iterable[EntityKey]) -> None:
+        self.invalidations += 1
         for key in keys:
             self._store(key, self._next(), None)
 

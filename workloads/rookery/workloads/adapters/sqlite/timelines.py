@@ -39,6 +39,7 @@ class SqliteTimelineStore:
         self.db = db
         self.max_entries = max_entries
         self.reader = db.inline
+        self._celebrities: tuple[int, set[int]] | None = None
 
     async def push(self, owner_ids: Sequence[int], entry: TimelineEntry) -> None:
         if not owner_ids:
@@ -94,7 +95,14 @@ class SqliteTimelineStore:
         return row is not None
 
     async def celebrities(self) -> set[int]:
-        return {row["account_id"] for row in self.reader.fetchall("SELECT account_id FROM celebrities")}
+        """Kept until anything is committed (the database's data_version, read before the query,
+        moves): exact, so the feed asks for it on every page (``celebrity_ttl_s=0``)."""
+        version = self.reader.data_version()
+        kept = self._celebrities
+        if kept is None or kept[0] != version:
+            found = {row["account_id"] for row in self.reader.fetchall("SELECT account_id FROM celebrities")}
+            kept = self._celebrities = (version, found)
+        return kept[1]  # the same set while kept: callers only read it
 
     async def mark_celebrity(self, account_id: int, celebrity: bool) -> None:
         sql = (

@@ -1,9 +1,14 @@
 """Timelines (feed role): home, public, hashtag, and an account's statuses.
 
 The home read is the hot path: ids from the timeline store, entities joined from the cached status
-and account fragments (read in one round trip), the viewer's flags in one query."""
+and account fragments (read in one round trip), the viewer's flags in one query. In embedded mode
+whole home and account pages are kept until anything they were made from may have changed
+(views/pages.py)."""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable, Hashable
 
 from fastapi import APIRouter, Depends, Request
 
@@ -15,6 +20,7 @@ from rookery.workloads.api.responses import Response
 from rookery.workloads.api.routes.statuses import STATUSES
 from rookery.workloads.api.social import path_id
 from rookery.workloads.services.feed import TimelinePage
+from rookery.workloads.views.pages import KeptPage
 from rookery.workloads.views.statuses import StatusViews
 
 router = APIRouter(tags=["timelines"])
@@ -28,12 +34,41 @@ async def _render(
     return paged(request, body, page.next_max_id, page.prev_min_id)
 
 
+async def _kept_or_rendered(
+    request: Request,
+    views: StatusViews,
+    key: Hashable,
+    timeline: Callable[[], Awaitable[TimelinePage]],
+    viewer: int | None,
+    context: str,
+) -> Response:
+    """The page kept under ``key`` while still current, else ``timeline()`` rendered (and kept)."""
+    pages = views.pages
+    if pages is None:
+        return await _render(request, views, await timeline(), viewer, context)
+    stamp = pages.stamp()  # before anything is read: a change after it makes the kept page stale
+    kept = pages.get(key, stamp)
+    if kept is None:
+        page = await timeline()
+        until: list[float] = []
+        body = await views.render_json(
+            [e.status_id for e in page.entries], viewer, context, hints=page.entries, until=until
+        )
+        kept = KeptPage(body, page.next_max_id, page.prev_min_id)
+        pages.keep(key, stamp, kept, min(until, default=math.inf))
+    return paged(request, kept.body, kept.next_max_id, kept.prev_min_id)
+
+
 @router.get("/api/v1/timelines/home", summary="Home timeline", responses=STATUSES)
 async def home(
     request: Request, feed: Feed, views: StatusViewsDep, ctx: AuthContext = Depends(require_user("read:statuses"))
 ) -> Response:
     page = page_of(await read_params(request))
-    return await _render(request, views, await feed.home(ctx.user_id, page), ctx.user_id, "home")
+    if feed.ranker is not None:  # a model orders the first page: not kept
+        return await _render(request, views, await feed.home(ctx.user_id, page), ctx.user_id, "home")
+    return await _kept_or_rendered(
+        request, views, ("home", ctx.user_id, page), lambda: feed.home(ctx.user_id, page), ctx.user_id, "home"
+    )
 
 
 @router.get("/api/v1/timelines/public", summary="Public timeline", responses=STATUSES)
@@ -79,15 +114,32 @@ async def account_statuses(
     params = await read_params(request)
     page = page_of(params)
     target = path_id(account_id)
-    await graph.target(target)
-    timeline = await feed.account(
-        target,
-        viewer,
-        page,
-        exclude_replies=bool(params.flag("exclude_replies", False)),
-        exclude_reblogs=bool(params.flag("exclude_reblogs", False)),
-        only_media=bool(params.flag("only_media", False)),
-        pinned=bool(params.flag("pinned", False)),
-        tagged=params.text("tagged", None, max_length=100),
+    try:
+        options = (
+            bool(params.flag("exclude_replies", False)),
+            bool(params.flag("exclude_reblogs", False)),
+            bool(params.flag("only_media", False)),
+            bool(params.flag("pinned", False)),
+            params.text("tagged", None, max_length=100),
+        )
+    except Exception:
+        await graph.target(target)  # an account that is gone answers 404 before a bad option's 422
+        raise
+
+    async def timeline() -> TimelinePage:
+        await graph.target(target)  # 404 for an account that is gone (a kept page: it was there, unchanged)
+        exclude_replies, exclude_reblogs, only_media, pinned, tagged = options
+        return await feed.account(
+            target,
+            viewer,
+            page,
+            exclude_replies=exclude_replies,
+            exclude_reblogs=exclude_reblogs,
+            only_media=only_media,
+            pinned=pinned,
+            tagged=tagged,
+        )
+
+    return await _kept_or_rendered(
+        request, views, ("account", target, viewer, page, options), timeline, viewer, "account"
     )
-    return await _render(request, views, timeline, viewer, "account")
