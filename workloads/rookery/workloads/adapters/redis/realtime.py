@@ -225,11 +225,15 @@ class ShardedListener:
         while True:
             # the node's connection is dropped once its last channel is gone (no await between
             # this check and leaving, so an ``add`` that brings the node back starts a new reader)
-            node = self._cluster.get_node(node_name=name)
-            if name not in self._pubsub.node_pubsub_mapping or node is None:
+            if name not in self._pubsub.node_pubsub_mapping:
                 del self._readers[name]
                 self._read_every_node()
                 return
+            node = self._cluster.get_node(node_name=name)
+            if node is None:  # gone from the slot map: the reconcile moves its channels, then drops it
+                self._reconcile()
+                await asyncio.sleep(self.RETRY_S)
+                continue
             try:
                 # timeout=None blocks until a message, as get_message's does (typed float only)
                 message = await self._pubsub.get_sharded_message(target_node=node, timeout=None)  # type: ignore[arg-type]
