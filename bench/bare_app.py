@@ -1,4 +1,5 @@
-"""The HTTP ceiling: a bare ASGI JSON endpoint under uvicorn with exactly Rookery's uvicorn settings.
+"""The HTTP ceiling: a bare ASGI JSON endpoint under Rookery's HTTP server with exactly its settings
+(``ROOKERY_HTTP_SERVER`` picks it, as for Rookery).
 
 python -m bench.bare_app --port 8099
 """
@@ -31,13 +32,13 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rookery.workloads.commands import _uvicorn
+    from rookery.workloads import http_server
     from rookery.workloads.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
-    return _uvicorn(app, Settings(port=args.port, log_level="warning"))
+    return http_server.serve(app, Settings(port=args.port, log_level="warning"))
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@
 
 Starts the bare endpoint (bench/bare_app.py) under each ASGI server asked for, and one `rookery up`
 (embedded, rate limits off) per code tree and server (``--tree NAME=PATH``: that checkout's
-``workloads`` first on PYTHONPATH; this checkout by default; ``--server uvicorn,granian``: through
-bench/asgi_servers.py of this checkout; default: `rookery up` as it is, uvicorn), each pinned to CPU 0
+``workloads`` first on PYTHONPATH; this checkout by default; ``--server uvicorn,granian``: each
+under ``ROOKERY_HTTP_SERVER`` set to each; default: as configured, granian), each pinned to CPU 0
 (``taskset``) with wrk pinned to CPU 1. Each server is seeded over its own API (one reader
 following 20 authors, 200 posts). Then, in alternating rounds, ``wrk -t1`` against:
 ``GET /api/v1/instance`` (the floor: no token, and its numbers are cached until a write), the
@@ -59,12 +59,14 @@ def memory_kib(pid: int) -> dict[str, int]:
     return found
 
 
-def launcher(http_server: str, command: str, rookery: str = "") -> list[str]:
-    """The command line of `rookery up` (``command`` "up") or the bare endpoint ("bare"): as they
-    are, or under ``http_server`` through bench/asgi_servers.py."""
-    if http_server:
-        return [sys.executable, "-m", "bench.asgi_servers", http_server, command]
+def launcher(command: str, rookery: str = "") -> list[str]:
+    """The command line of `rookery up` (``command`` "up") or the bare endpoint ("bare")."""
     return [rookery, "up"] if command == "up" else [sys.executable, "-m", "bench.bare_app"]
+
+
+def server_env(http_server: str) -> dict[str, str]:
+    """The environment that picks ``http_server`` (none: as configured)."""
+    return {"ROOKERY_HTTP_SERVER": http_server} if http_server else {}
 
 
 def tree_env(tree: pathlib.Path) -> dict[str, str]:
@@ -151,8 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             for http_server in http_servers:  # the bare endpoint under each server asked for
                 bare_port = free_port()
                 bare = subprocess.Popen(
-                    pinned(SERVER_CPU, [*launcher(http_server, "bare"), "--port", str(bare_port)]),
-                    cwd=ROOT, env={**os.environ, **tree_env(ROOT)},
+                    pinned(SERVER_CPU, [*launcher("bare"), "--port", str(bare_port)]),
+                    cwd=ROOT, env={**os.environ, **tree_env(ROOT), **server_env(http_server)},
                 )  # fmt: skip
                 processes.append(bare)
                 bare_url = f"http://127.0.0.1:{bare_port}/"
@@ -164,11 +166,11 @@ def main(argv: list[str] | None = None) -> int:
                     port = free_port()
                     label = tree_name + (f"/{http_server}" if http_server else "")
                     env = {
-                        **os.environ, **common.FAST_ENV, **tree_env(tree),
+                        **os.environ, **common.FAST_ENV, **tree_env(tree), **server_env(http_server),
                         "ROOKERY_PUBLIC_URL": f"http://127.0.0.1:{port}",
                     }  # fmt: skip
                     data = f"{tmp}/{label.replace('/', '-')}"
-                    argv = [*launcher(http_server, "up", rookery), "--port", str(port), "--data-dir", data]
+                    argv = [*launcher("up", rookery), "--port", str(port), "--data-dir", data]
                     process = subprocess.Popen(
                         pinned(SERVER_CPU, argv),
                         cwd=tree, env=env, stdout=subprocess.DEVNULL,

@@ -72,7 +72,7 @@ def _run_server(
     split_role: str | None = None,
     prog: str = "rookery serve",
 ) -> int:
-    from rookery.workloads import observability
+    from rookery.workloads import http_server, observability
     from rookery.workloads.api import ops
     from rookery.workloads.api.app import create_app
 
@@ -103,29 +103,7 @@ def _run_server(
     # of the home timeline's latency under load, bench/results/profile.md)
     gc.collect()
     gc.freeze()
-    return _uvicorn(app, settings, observability.uvicorn_logging(log_format))
-
-
-def _uvicorn(app: Any, settings: Settings, logging_options: dict[str, Any] | None = None) -> int:
-    import uvicorn
-
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        loop="auto",  # uvloop when installed
-        http="auto",  # httptools when installed
-        access_log=False,
-        log_level=settings.log_level,
-        lifespan="on",
-        proxy_headers=False,
-        server_header=False,
-        timeout_keep_alive=settings.http_keep_alive_s,  # uvicorn's 5 s races clients polling every 5 s
-        **(logging_options or {}),
-    )
-    server = uvicorn.Server(config)
-    server.run()
-    return 0 if server.started else 1
+    return http_server.serve(app, settings, log_format)
 
 
 def up(argv: list[str]) -> int:

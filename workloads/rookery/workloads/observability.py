@@ -215,7 +215,7 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(settings: Settings, default_format: str) -> str:
     """Root logging at ``ROOKERY_LOG_LEVEL`` in ``ROOKERY_LOG_FORMAT`` (else ``default_format``).
-    Returns the format used; with 'json', uvicorn must keep its own config off (``uvicorn_logging``)."""
+    Returns the format used (the HTTP server's own loggers follow it: ``http_server``)."""
     fmt = settings.log_format or default_format
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
@@ -227,7 +227,3 @@ def configure_logging(settings: Settings, default_format: str) -> str:
     root.setLevel(settings.log_level.upper())
     return fmt
 
-
-def uvicorn_logging(fmt: str) -> dict[str, Any]:
-    """uvicorn.Config arguments: with JSON logs, uvicorn's loggers go through the root handler."""
-    return {"log_config": None} if fmt == "json" else {}

@@ -329,6 +329,10 @@ class Settings(BaseSettings):
         1.0, ge=0.0, le=1.0, description="Share of new traces sampled when ZIPKIN_URL is set (0..1)."
     )
     log_level: str = Field("info", description="Log level.")
+    http_server: Literal["granian", "uvicorn"] = Field(
+        "granian",
+        description="The HTTP server: 'granian' (Rust's hyper; the fastest here) or 'uvicorn' (the fallback).",
+    )
     http_keep_alive_s: int = Field(
         75,
         gt=0,
