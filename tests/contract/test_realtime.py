@@ -13,7 +13,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis_cluster import move_empty_slot
 
 from rookery.workloads.adapters.memory.realtime import MemoryRealtime
-from rookery.workloads.adapters.redis.realtime import RedisRealtime
+from rookery.workloads.adapters.redis.realtime import RedisRealtime, ShardedListener
 from rookery.workloads.ports.edge import Realtime, RealtimeListener
 
 # (publisher A, publisher B): two handles on the same backend, like two gateway replicas
@@ -276,3 +276,30 @@ async def test_a_cluster_listener_follows_a_channel_whose_slot_moves(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+@pytest.mark.needs("redis")
+async def test_a_cluster_listener_buffers_a_bounded_number_and_leaves_the_rest_in_redis(
+    cluster_pair: tuple[RedisCluster, RedisCluster], tenant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one, two = cluster_pair
+    monkeypatch.setattr(ShardedListener, "BUFFERED", 5)
+    listener = RedisRealtime(two, tenant).listen()
+    assert isinstance(listener, ShardedListener)
+    publisher = RedisRealtime(one, tenant)
+    got: list[tuple[str, bytes]] = []
+    try:
+        await listener.add(["slow"])
+        for number in range(50):  # nobody reads messages() meanwhile
+            await publisher.publish("slow", b"%d" % number)
+        await eventually(lambda: listener._queue.full(), timeout_s=10, what="the buffer filled")
+        await asyncio.sleep(0.3)
+        assert listener._queue.qsize() == 5  # the readers wait; the rest waits in Redis
+        task = asyncio.create_task(collecting(listener, got))
+        await eventually(lambda: len(got) == 50, timeout_s=10, what="every message, once read")
+        assert got == [("slow", b"%d" % number) for number in range(50)]  # none lost, in order
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    finally:
+        await listener.close()

@@ -166,16 +166,21 @@ class ShardedListener:
 
     When a slot moves (resharding, failover) the server ends its sharded subscriptions with an
     ``sunsubscribe`` the listener never asked for; the listener then refreshes the slot map and
-    subscribes those channels again on their new owner. A lost connection does the same."""
+    subscribes those channels again on their new owner. A lost connection does the same.
+
+    At most ``BUFFERED`` messages wait in the process for ``messages()``; past that the readers
+    stop reading, and what follows waits in Redis, which cuts off a subscriber that falls past
+    its pub/sub output-buffer limit (as it does a classic one; the reader then reconnects)."""
 
     RETRY_S = 1.0
+    BUFFERED = 10_000
 
     def __init__(self, cluster: RedisCluster, prefix: str) -> None:
         self._cluster = cluster
         self._pubsub: ClusterPubSub = cluster.pubsub()
         self._prefix = prefix
         self._confirmations = _Confirmations()
-        self._queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(self.BUFFERED)
         self._readers: dict[str, asyncio.Task[None]] = {}
         self._wanted: set[bytes] = set()
         self._reconciling: asyncio.Task[None] | None = None
@@ -248,7 +253,7 @@ class ShardedListener:
                 continue
             kind = message["type"]
             if kind == "smessage":
-                self._queue.put_nowait((message["channel"].decode()[cut:], message["data"]))
+                await self._queue.put((message["channel"].decode()[cut:], message["data"]))
             elif kind == "ssubscribe":
                 self._confirmations.confirmed(message["channel"])
             elif kind == "sunsubscribe" and message["channel"] in self._wanted:
