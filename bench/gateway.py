@@ -34,8 +34,9 @@ async def bare(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None
 
 
 async def call(app: ASGI, path: str, headers: list[tuple[bytes, bytes]]) -> int:
-    """One GET through ``app`` over ASGI: its status. The client stays connected until the answer is
-    sent (a second receive waits, as a server's does until the client leaves)."""
+    """One GET through ``app`` over ASGI (``path`` may carry a query): its status. The client stays
+    connected until the answer is sent (a second receive waits, as a server's does until the client
+    leaves)."""
     status = 0
     sent = False
 
@@ -52,9 +53,10 @@ async def call(app: ASGI, path: str, headers: list[tuple[bytes, bytes]]) -> int:
         if message["type"] == "http.response.start":
             status = message["status"]
 
+    path, _, query = path.partition("?")
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
+        "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "", "headers": headers,
         "client": ("127.0.0.1", 40000), "server": ("127.0.0.1", 8080), "state": {},
     }  # fmt: skip
     await app(scope, receive, send)

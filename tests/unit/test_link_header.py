@@ -1,6 +1,6 @@
 """``Link`` headers built from the raw scope (api/social.py) are the ones Starlette's ``request.url``
 and ``request.query_params`` give: the same path, the other parameters kept in order, the cursors
-replaced, nothing when there is no cursor."""
+replaced, the token never echoed, nothing when there is no cursor."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _request(path: str, query: bytes) -> Request:
 def _from_url(request: Request, next_max_id: int | None, prev_min_id: int | None) -> dict[str, str]:
     """What the header was before: request.url and a re-parsed query string."""
     base = BASE + request.url.path
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in CURSORS]
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in (*CURSORS, "access_token")]
     links = []
     if next_max_id is not None:
         links.append(f'<{base}?{urllib.parse.urlencode([*kept, ("max_id", str(next_max_id))])}>; rel="next"')
@@ -65,3 +65,13 @@ def test_link_header_matches_the_url_built_by_starlette(
 
 def test_no_cursor_no_header() -> None:
     assert link_header(_request("/api/v1/timelines/home", b"limit=2"), None, None) == {}
+
+
+def test_the_access_token_is_never_echoed() -> None:
+    request = _request("/api/v1/timelines/home", b"access_token=s3cret&limit=2&access_token=again")
+    link = link_header(request, 10, 20)["Link"]
+    assert "s3cret" not in link and "again" not in link and "access_token" not in link
+    assert link == (
+        f'<{BASE}/api/v1/timelines/home?limit=2&max_id=10>; rel="next", '
+        f'<{BASE}/api/v1/timelines/home?limit=2&min_id=20>; rel="prev"'
+    )

@@ -319,11 +319,27 @@ def bearer_token(headers: Any, query_string: bytes = b"") -> str | None:
         scheme, _, token = value.partition(" ")
         token = token.strip()
         return token if scheme.lower() == "bearer" and token else None
-    if b"access_token=" in query_string:
+    if b"access_token=" not in query_string:
+        return None
+    if b"%" in query_string or b"+" in query_string:  # escapes: the full parse
         for key, found in urllib.parse.parse_qsl(query_string.decode("latin-1")):
             if key == "access_token" and found:
                 return found
+        return None
+    # none (a token is URL-safe): sliced out, as the parse would find it (the first non-empty one),
+    # without splitting a query that may be longer than the token (~900 bytes for a JWT)
+    start = 0
+    while (at := query_string.find(b"access_token=", start)) != -1:
+        start = at + len(b"access_token=")
+        if at == 0 or query_string[at - 1] == AMPERSAND:  # the name of a parameter, not a name's end
+            end = query_string.find(b"&", start)
+            value = query_string[start:] if end == -1 else query_string[start:end]
+            if value:
+                return value.decode("latin-1")
     return None
+
+
+AMPERSAND = ord("&")
 
 
 async def resolve_auth(validator: TokenValidator, token: str | None) -> AuthContext | InvalidToken | None:

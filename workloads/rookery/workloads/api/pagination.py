@@ -4,7 +4,8 @@ into a ``PageRequest`` and writing the ``Link`` header of the answer. Every page
 A cursor that is not an id is a 422 (``max_id must be a status id (a positive integer)``); a limit
 is clamped to the route's maximum, zero or less reads as its default. ``Link`` points at the public
 base URL with the request's other parameters kept: ``rel="next"`` (older, ``max_id``) and
-``rel="prev"`` (newer, ``min_id``).
+``rel="prev"`` (newer, ``min_id``). An ``access_token`` parameter is never kept: as in Mastodon, a
+credential is not echoed into a response header (where proxies log it), and the links stay short.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rookery.workloads.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRe
 from rookery.workloads.ids import parse_id
 
 CURSORS = ("max_id", "since_id", "min_id")
+NOT_KEPT = frozenset((*CURSORS, "access_token"))  # what a Link leaves out of the request's query
 STATUS_ID = "a status id (a positive integer)"
 
 
@@ -63,7 +65,7 @@ def link_header(request: Request, next_max_id: int | None, prev_min_id: int | No
         path = request.url.path
     base = settings_of(request).base_url + path
     if scope.get("query_string"):
-        kept = [(k, v) for k, v in request.query_params.multi_items() if k not in CURSORS]
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k not in NOT_KEPT]
         before = urllib.parse.urlencode(kept) + "&" if kept else ""
     else:
         before = ""
