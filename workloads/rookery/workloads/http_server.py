@@ -28,7 +28,6 @@ from typing import Any
 
 from rookery.workloads.settings import Settings
 
-SERVERS = ("granian", "uvicorn")
 BACKLOG = 2048
 log = logging.getLogger(__name__)
 
@@ -37,10 +36,10 @@ def serve(app: Any, settings: Settings, log_format: str = "text") -> int:
     """Serve ``app`` on the settings' host and port until SIGTERM or SIGINT; the exit status."""
     if settings.http_server == "uvicorn":
         return _uvicorn(app, settings, log_format)
-    return _granian(app, settings, log_format)
+    return _granian(app, settings)
 
 
-def _granian(app: Any, settings: Settings, log_format: str) -> int:
+def _granian(app: Any, settings: Settings) -> int:
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
@@ -69,10 +68,10 @@ def _granian(app: Any, settings: Settings, log_format: str) -> int:
 
     try:
         _refuse_taken(settings.host, settings.port)
-        _run(main())
     except OSError as e:  # the address is taken, or not this machine's
         log.error("cannot listen on %s:%s: %s", settings.host, settings.port, e)
         return 1
+    _run(main())
     # a worker that ended by itself: the lifespan's startup failed (logged with its traceback)
     return 1 if server.interrupt_children else 0
 
