@@ -1,8 +1,8 @@
 """The rendered-entity cache is sound: after every kind of change, the pages a client reads (joined
 from cached status and account fragments plus the viewer's overlay) equal the same pages rendered
-afresh with empty caches, for the author and for a reader. In embedded mode the second read of a
-page is a whole kept page (views/pages.py): it must equal the page made afresh too, which
-statuses it holds included.
+afresh with empty caches, for the author and for a reader. The second read of a page is a whole
+kept page (views/pages.py; embedded and production modes): it must equal the page made afresh
+too, which statuses it holds included.
 
 Changes covered: compose (with a mention, a hashtag, media, a poll, a reply), edit (of the text;
 of the media: added, reordered, described, removed), delete,
@@ -61,7 +61,7 @@ async def assert_cached_equal_fresh(api: Api, author: User, viewers: list[User],
     await api.moderation_told()
     social = api.container_of("feed").social
     assert social is not None
-    kept = social.status_views.pages  # embedded mode: whole pages kept
+    kept = social.status_views.pages  # whole pages kept (none in the split topology's tests)
     hits = kept.hits if kept is not None else 0
     pages = [("/api/v1/timelines/home", "home"), (f"/api/v1/accounts/{author.id}/statuses", "account")]
     for viewer in viewers:
@@ -202,9 +202,9 @@ async def test_a_page_changes_with_the_clock_when_a_poll_closes_or_a_filter_expi
 
 async def test_a_page_made_between_a_commit_and_its_invalidation_is_not_kept_past_it(api: Api) -> None:
     """A write commits, then invalidates the fragments it changed. A page read in between holds the
-    old fragment; once the invalidation is done, the next read must show the change (in embedded
-    mode the kept page is stamped with the entity cache's invalidations, not only the database's
-    version, which had already moved)."""
+    old fragment; once the invalidation is done, the next read must show the change (a kept page
+    is stamped with the entity cache's invalidations in embedded mode, checked by the versions of
+    its fragments in production: the database's version or snapshot had already moved)."""
     alice, bob = await api.make_users("alice", "bob")
     await follow(api, bob, alice)
     status = await post(api, alice, "before the edit")

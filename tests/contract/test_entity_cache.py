@@ -54,6 +54,37 @@ async def test_invalidate_stops_serving(entities: EntityCache) -> None:
     await entities.invalidate([])
 
 
+async def test_fill_answers_the_version_its_bytes_are_valid_for(entities: EntityCache) -> None:
+    """What a kept page records (views/pages.py): the version read, or the one a first fill made."""
+    found = await entities.read([S1, S2])
+    stored = await entities.fill({S1: (found[0].version, b"one"), S2: (found[1].version, b"two")})
+    assert set(stored) == {S1, S2}
+    assert [stored[S1], stored[S2]] == await entities.versions([S1, S2])
+    assert [f.version for f in await entities.read([S1, S2])] == [stored[S1], stored[S2]]
+    (before,) = await entities.read([A1])
+    await entities.invalidate([A1])
+    assert await entities.fill({A1: (before.version, b"stale")}) == {}  # refused: not valid for any version
+
+
+async def test_versions_move_with_each_invalidation_only(entities: EntityCache) -> None:
+    made = await entities.versions([S1, A1])  # unknown keys get one, which a fill then keeps
+    assert "" not in made and made[0] != made[1]
+    assert await entities.versions([S1, A1]) == made
+    assert await entities.versions([]) == []
+    await _read_fill(entities, S1, b"one")
+    await entities.invalidate([A1])
+    first = await entities.versions([S1, A1])
+    assert first[0] == made[0] and first[1] != made[1]
+    await _read_fill(entities, S2, b"other")  # another key's fill and reads move nothing
+    await entities.read([S1, A1])
+    assert await entities.versions([S1, A1]) == first
+    await entities.invalidate([S1])
+    second = await entities.versions([S1, A1])
+    assert second[0] != first[0] and second[1] == first[1]
+    await entities.invalidate([S1])
+    assert (await entities.versions([S1]))[0] not in (first[0], second[0])  # never reused
+
+
 async def test_reads_at_once_each_get_their_own_keys(entities: EntityCache) -> None:
     """Concurrent pages (one MGET on Redis, across Cluster slots), with and without local copies."""
     await _read_fill(entities, S1, b"one")

@@ -26,6 +26,7 @@ from rookery.workloads.settings import ConfigurationError, Settings
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from rookery.workloads.domain.edge import EntityKey
     from rookery.workloads.ports.events import EventBus
     from rookery.workloads.ports.feed import ListStore
     from rookery.workloads.ports.notifications import NotificationStore
@@ -85,21 +86,37 @@ def fanout_consumers(
 def rendered_pages(
     settings: Settings, infra: Infrastructure, moderation: ModerationFilter | None
 ) -> RenderedPages | None:
-    """Whole pages kept in embedded mode only: every row they are made from is in the one SQLite
-    database, whose data_version moves with any commit (views/pages.py)."""
+    """Whole pages kept (views/pages.py). Embedded mode: every row they are made from is in the one
+    SQLite database, whose data_version moves with any commit. Production mode, where the entity
+    cache is Redis: PostgreSQL's snapshot, plus the versions of the cached entities each page was
+    made from, checked in one round trip."""
+    from rookery.workloads.adapters import cached_filters, cached_relations
     from rookery.workloads.adapters.memory.entities import MemoryEntityCache
+    from rookery.workloads.adapters.redis.entities import RedisEntityCache
     from rookery.workloads.views.pages import RenderedPages
 
-    embedded = infra.postgres is None and infra.cassandra is None and infra.redis is None
-    entities = infra.entities
-    if settings.page_cache_mib <= 0 or not embedded or not isinstance(entities, MemoryEntityCache):
+    if settings.page_cache_mib <= 0:
         return None
-    reader = infra.db.inline
+    entities = infra.entities
+    embedded = infra.postgres is None and infra.cassandra is None and infra.redis is None
+    if embedded and isinstance(entities, MemoryEntityCache):
+        reader = infra.db.inline
 
-    def stamp() -> tuple[int, int, int]:
-        return reader.data_version(), entities.invalidations, getattr(moderation, "generation", 0)
+        async def data_version() -> tuple[int, int, int]:
+            return reader.data_version(), entities.invalidations, getattr(moderation, "generation", 0)
 
-    return RenderedPages(stamp, settings.page_cache_mib << 20)
+        return RenderedPages(data_version, settings.page_cache_mib << 20)
+    postgres = infra.postgres
+    if postgres is None or not isinstance(entities, RedisEntityCache):
+        return None
+
+    async def snapshot() -> tuple[str, int]:
+        return await postgres.snapshot(), getattr(moderation, "generation", 0)
+
+    def viewer_keys(viewer_id: int) -> list[EntityKey]:  # the viewer's relations and filters, as cached
+        return [(cached_relations.KIND, viewer_id), (cached_filters.KIND, viewer_id)]
+
+    return RenderedPages(snapshot, settings.page_cache_mib << 20, versions=entities.versions, viewer_keys=viewer_keys)
 
 
 def social(
@@ -149,7 +166,8 @@ def social(
     pages = rendered_pages(settings, infra, moderation)
     feed = FeedService(
         stores.timelines, stores.statuses, stores.interactions, stores.graph, posts, ranker=ranker,
-        celebrity_ttl_s=0.0 if pages is not None else CELEBRITY_TTL_S,  # embedded: kept by the store, exactly
+        # embedded pages: the celebrities are kept by the store, exactly
+        celebrity_ttl_s=0.0 if pages is not None and pages.versions is None else CELEBRITY_TTL_S,
     )  # fmt: skip
     notifications = NotificationsService(notification_store, stores.graph, posts, stores.notification_filters)
     filters = FiltersService(stores.filters, posts) if stores.filters is not None else None

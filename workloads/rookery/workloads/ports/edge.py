@@ -35,8 +35,15 @@ class EntityCache(Protocol):
         """One fragment per key, in order (one round trip)."""
         ...
 
-    async def fill(self, fragments: Mapping[EntityKey, tuple[str, bytes]]) -> None:
-        """Store ``{key: (version read, body)}``; a key whose version moved on keeps its new one."""
+    async def fill(self, fragments: Mapping[EntityKey, tuple[str, bytes]]) -> dict[EntityKey, str]:
+        """Store ``{key: (version read, body)}``; a key whose version moved on keeps its new one.
+        Returns the version each stored body is now valid for (a refused key is left out)."""
+        ...
+
+    async def versions(self, keys: Sequence[EntityKey]) -> list[str]:
+        """The current version of each key, in order: it moves with every invalidation of the key
+        (views/pages.py checks kept pages by them). A key the cache did not know gets a version
+        now, as an invalidation would give it. One round trip while every key is known."""
         ...
 
     async def invalidate(self, keys: Iterable[EntityKey]) -> None:

@@ -80,24 +80,39 @@ class FeedService:
         self.interactions = interactions
         self.graph = graph
         self.posts = posts
-        self._celebrities: tuple[float, set[int]] = (-math.inf, set())
+        self._celebrities: tuple[float, frozenset[int]] = (-math.inf, frozenset())
         self.celebrity_ttl_s = celebrity_ttl_s
         self.ranker = ranker  # ROOKERY_RANKING_ENABLED (services/ranking.py)
 
-    async def celebrities(self) -> set[int]:
+    async def celebrities(self) -> frozenset[int]:
         loaded_at, found = self._celebrities
         if time.monotonic() - loaded_at >= self.celebrity_ttl_s:
-            found = await self.timelines.celebrities()
+            loaded = frozenset(await self.timelines.celebrities())
+            found = found if loaded == found else loaded  # unchanged: the same object (a kept page's stamp)
             self._celebrities = (time.monotonic(), found)
         return found
+
+    @property
+    def celebrities_now(self) -> frozenset[int]:
+        """The celebrity set last loaded: part of a kept home page's stamp in production (a page made
+        while it is reloaded is kept under the older set, so it is made again, never served stale)."""
+        return self._celebrities[1]
 
     async def deliver_to_author(self, status: Status, reblog_account_id: int | None = None) -> None:
         """The author sees their own post at once; followers get it through the fan-out consumer."""
         await self.timelines.push([status.account_id], entry_of(status, reblog_account_id))
 
-    async def home(self, viewer_id: int, page: PageRequest) -> TimelinePage:
+    async def stored_home(self, viewer_id: int, page: PageRequest) -> list[TimelineEntry]:
+        """The entries of the viewer's stored timeline that ``home`` of ``page`` starts from."""
+        return await self.timelines.range(viewer_id, page.widened(OVERFETCH))
+
+    async def home(
+        self, viewer_id: int, page: PageRequest, stored: list[TimelineEntry] | None = None
+    ) -> TimelinePage:
+        """``stored``: what ``stored_home`` answered for this page, when the caller read it."""
         wide = page.widened(OVERFETCH)
-        stored = await self.timelines.range(viewer_id, wide)
+        if stored is None:
+            stored = await self.timelines.range(viewer_id, wide)
         celebrities = await self.celebrities()
         # one read of the viewer's relations toward the stored entries' accounts and the celebrities
         # (their posts are merged in when followed); only accounts the merged entries add are read after

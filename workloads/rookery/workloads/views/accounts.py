@@ -205,9 +205,9 @@ class AccountViews:
             return {}
         read = read if read is not None else {}
         unread = [account_key(i) for i in unique if account_key(i) not in read]
-        found = dict(read)
         if unread:
-            found.update(zip(unread, await self.entities.read(unread), strict=True))
+            read.update(zip(unread, await self.entities.read(unread), strict=True))
+        found = read
         bodies: dict[int, bytes] = {}
         missing: list[int] = []
         for account_id in unique:
@@ -219,7 +219,9 @@ class AccountViews:
         if missing:
             loaded = await self.accounts.get_many(missing)
             fresh = {i: account_fragment(account, self.base_url) for i, account in loaded.items()}
-            await self.entities.fill({account_key(i): (found[account_key(i)].version, f) for i, f in fresh.items()})
+            filled = {account_key(i): (found[account_key(i)].version, f) for i, f in fresh.items()}
+            stored = await self.entities.fill(filled)
             bodies.update(fresh)
-            read.update((account_key(i), Fragment(found[account_key(i)].version, f)) for i, f in fresh.items())
+            # the version each is valid for now, when the fill stood (a page records it: views/pages.py)
+            read.update((key, Fragment(stored.get(key, version), f)) for key, (version, f) in filled.items())
         return bodies

@@ -183,7 +183,8 @@ class StatusViews:
             fresh = await self._render_missing(missing, known, read, polled)
             # a status handed in (``known``) may predate the read: shown, but not cached
             cacheable = {status_key(i): (read[status_key(i)].version, f) for i, f in fresh.items() if i not in known}
-            await self.entities.fill(cacheable)
+            stored = await self.entities.fill(cacheable)
+            read.update((key, Fragment(version, cacheable[key][1])) for key, version in stored.items())
             parts.update((i, split_fragment(f)) for i, f in fresh.items())
         return parts
 
@@ -224,11 +225,12 @@ class StatusViews:
         polled: Collection[int] | None = None,
         ask_flags: bool = True,
         until: list[float] | None = None,
+        seen: dict[EntityKey, str] | None = None,
     ) -> list[bytes]:
         """Each status as JSON bytes, in the order of ``ids``; gone ones are left out. ``hints``:
         the timeline entries of ``ids``, whose originals and accounts are then read together with
         the statuses (one cache round trip), as are the accounts of the ``known`` statuses.
-        ``polled`` and ``ask_flags``: see ``created``; ``until``: see ``render_json``."""
+        ``polled`` and ``ask_flags``: see ``created``; ``until`` and ``seen``: see ``render_json``."""
         wanted = [status_key(i) for i in ids]
         wanted += [status_key(e.reblog_of_id) for e in hints if e.reblog_of_id is not None]
         wanted += [account_key(a) for e in hints for a in (e.account_id, e.reblog_account_id) if a is not None]
@@ -260,6 +262,9 @@ class StatusViews:
         polls = await self._polls([i for i in content_ids if i in parts and parts[i][0]["p"]], viewer_id, until)
         emojis = await emoji_json(self.accounts.emojis, {c for m, _ in parts.values() for c in m["e"]})
         composed = (self._compose(i, parts, accounts, flags, viewer_id, polls, emojis) for i in ids)
+        if seen is not None:  # what the page shows was joined from these (a status gone is not shown)
+            used = [status_key(i) for i in parts] + [account_key(a) for a in accounts]
+            seen.update((key, read[key].version) for key in used)
         return [entity for entity in composed if entity is not None]
 
     async def render_json(
@@ -269,19 +274,21 @@ class StatusViews:
         context: str | None = None,
         hints: Sequence[TimelineEntry] = (),
         until: list[float] | None = None,
+        seen: dict[EntityKey, str] | None = None,
     ) -> bytes:
         """``render`` as one JSON array, joined from the cached bytes (re-encoded only where the
         viewer's filters of ``context`` match). ``until``, when given, gets the times (epoch
         seconds) at which the page changes with the clock alone: a poll on it closing, one of the
-        viewer's filters of ``context`` expiring (views/pages.py keeps a page no longer)."""
+        viewer's filters of ``context`` expiring (views/pages.py keeps a page no longer).
+        ``seen``, when given, gets the cache version of each fragment the page was joined from,
+        as read before its bytes were (or as filled)."""
+        assembled = self._assembled(ids, viewer_id, hints=hints, until=until, seen=seen)
         if self.filters is None or viewer_id is None or context is None or not ids:
-            return b"[" + b",".join(await self._assembled(ids, viewer_id, hints=hints, until=until)) + b"]"
+            return b"[" + b",".join(await assembled) + b"]"
         if self.overlap_reads:
-            entities, active = await _alongside(
-                self._assembled(ids, viewer_id, hints=hints, until=until), self.filters.active(viewer_id, context)
-            )
+            entities, active = await _alongside(assembled, self.filters.active(viewer_id, context))
         else:
-            entities = await self._assembled(ids, viewer_id, hints=hints, until=until)
+            entities = await assembled
             active = await self.filters.active(viewer_id, context) if entities else []
         if until is not None:
             until.extend(f.expires_at.timestamp() for f in active if f.expires_at is not None)

@@ -41,7 +41,8 @@ class MemoryEntityCache:
         count_fragments("memory", keys, found)
         return found
 
-    async def fill(self, fragments: Mapping[EntityKey, tuple[str, bytes]]) -> None:
+    async def fill(self, fragments: Mapping[EntityKey, tuple[str, bytes]]) -> dict[EntityKey, str]:
+        stored: dict[EntityKey, str] = {}
         for key, (version, body) in fragments.items():
             entry = self._entries.get(key)
             if entry is None:
@@ -50,7 +51,20 @@ class MemoryEntityCache:
                     continue
             elif str(entry[0]) != version:
                 continue
-            self._store(key, self._next() if entry is None else entry[0], body)
+            version_now = self._next() if entry is None else entry[0]
+            self._store(key, version_now, body)
+            stored[key] = str(version_now)
+        return stored
+
+    async def versions(self, keys: Sequence[EntityKey]) -> list[str]:
+        found = []
+        for key in keys:
+            entry = self._entries.get(key)
+            if entry is None:
+                entry = (self._next(), None)
+                self._store(key, *entry)
+            found.append(str(entry[0]))
+        return found
 
     async def invalidate(self, keys: Iterable[EntityKey]) -> None:
         self.invalidations += 1

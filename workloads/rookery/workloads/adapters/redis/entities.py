@@ -99,18 +99,39 @@ class RedisEntityCache:
         with guard():
             return list(await self._mget(names))
 
-    async def fill(self, fragments: Mapping[EntityKey, tuple[str, bytes]]) -> None:
+    async def versions(self, keys: Sequence[EntityKey]) -> list[str]:
+        if not keys:
+            return []
+        names = [self._names(key)[0] for key in keys]
+        replies = await self._get_many(names)
+        unknown = [name for name, reply in zip(names, replies, strict=True) if reply is None]
+        made: dict[str, bytes] = {}
+        if unknown:  # a version now (unless one came meanwhile: then that one)
+            with guard():
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for name in unknown:
+                        pipe.set(name, _fresh_version(), px=TTL_MS, nx=True)
+                        pipe.get(name)
+                    answers = await pipe.execute()
+            made = dict(zip(unknown, answers[1::2], strict=True))
+        found = zip(names, replies, strict=True)
+        return [(reply if reply is not None else made[name]).decode() for name, reply in found]
+
+    async def fill(self, fragments: Mapping[EntityKey, tuple[str, bytes]]) -> dict[EntityKey, str]:
         if not fragments:
-            return
+            return {}
         items = [(key, version, body, _fresh_version()) for key, (version, body) in fragments.items()]
         with guard():
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key, version, body, fresh in items:
                     pipe.eval(FILL, 2, *self._names(key), version, body, fresh, TTL_MS)
                 stored = await pipe.execute()
+        kept: dict[EntityKey, str] = {}
         for (key, version, body, fresh), ok in zip(items, stored, strict=True):
             if ok:
-                self._keep(key, version or fresh, body)
+                kept[key] = version or fresh
+                self._keep(key, kept[key], body)
+        return kept
 
     async def invalidate(self, keys: Iterable[EntityKey]) -> None:
         wanted = list(dict.fromkeys(keys))

@@ -19,6 +19,7 @@ from rookery.workloads.api.params import read_params
 from rookery.workloads.api.responses import Response
 from rookery.workloads.api.routes.statuses import STATUSES
 from rookery.workloads.api.social import path_id
+from rookery.workloads.domain.edge import EntityKey
 from rookery.workloads.services.feed import TimelinePage
 from rookery.workloads.views.pages import KeptPage
 from rookery.workloads.views.statuses import StatusViews
@@ -41,21 +42,28 @@ async def _kept_or_rendered(
     timeline: Callable[[], Awaitable[TimelinePage]],
     viewer: int | None,
     context: str,
+    read: Hashable = None,
 ) -> Response:
-    """The page kept under ``key`` while still current, else ``timeline()`` rendered (and kept)."""
+    """The page kept under ``key`` while still current, else ``timeline()`` rendered (and kept).
+    ``read``: what the caller read for this request that the page is made from and that the
+    stamp does not cover (compared by value, so it may be read before the stamp)."""
     pages = views.pages
     if pages is None:
         return await _render(request, views, await timeline(), viewer, context)
-    stamp = pages.stamp()  # before anything is read: a change after it makes the kept page stale
-    kept = pages.get(key, stamp)
+    stamp = (await pages.stamp(), read)  # before the rest is read: a change after it makes the kept page stale
+    kept = await pages.get(key, stamp)
     if kept is None:
+        seen: dict[EntityKey, str] | None = None
+        if pages.versions is not None:  # production: the versions of what the page is made from
+            mine = pages.viewer_keys(viewer) if viewer is not None else ()
+            seen = dict(zip(mine, await pages.versions(mine), strict=True))
         page = await timeline()
         until: list[float] = []
         body = await views.render_json(
-            [e.status_id for e in page.entries], viewer, context, hints=page.entries, until=until
+            [e.status_id for e in page.entries], viewer, context, hints=page.entries, until=until, seen=seen
         )
         kept = KeptPage(body, page.next_max_id, page.prev_min_id)
-        pages.keep(key, stamp, kept, min(until, default=math.inf))
+        pages.keep(key, stamp, kept, min(until, default=math.inf), seen)
     return paged(request, kept.body, kept.next_max_id, kept.prev_min_id)
 
 
@@ -64,10 +72,24 @@ async def home(
     request: Request, feed: Feed, views: StatusViewsDep, ctx: AuthContext = Depends(require_user("read:statuses"))
 ) -> Response:
     page = page_of(await read_params(request))
+    viewer = ctx.user_id
     if feed.ranker is not None:  # a model orders the first page: not kept
-        return await _render(request, views, await feed.home(ctx.user_id, page), ctx.user_id, "home")
+        return await _render(request, views, await feed.home(viewer, page), viewer, "home")
+    if views.pages is None or views.pages.versions is None:  # none kept, or the stamp covers the timeline
+        return await _kept_or_rendered(
+            request, views, ("home", viewer, page), lambda: feed.home(viewer, page), viewer, "home"
+        )
+    # production: the stored timeline (Redis, Cassandra) is read for each request, the page kept while
+    # it and the celebrities merged into it are the same
+    stored = await feed.stored_home(viewer, page)
     return await _kept_or_rendered(
-        request, views, ("home", ctx.user_id, page), lambda: feed.home(ctx.user_id, page), ctx.user_id, "home"
+        request,
+        views,
+        ("home", viewer, page),
+        lambda: feed.home(viewer, page, stored),
+        viewer,
+        "home",
+        (tuple(stored), feed.celebrities_now),
     )
 
 
