@@ -19,8 +19,8 @@ the read snapshot the page's inline reads share. The stamp is:
 
 When any of them moves, every kept page is stale at once.
 
-Production mode: rows live in PostgreSQL, Cassandra and Redis, written by many processes. The
-stamp is PostgreSQL's MVCC snapshot (``pg_current_snapshot()``: it moves when any transaction that
+Production mode (home pages only: api/routes/timelines.py): rows live in PostgreSQL, Cassandra and
+Redis, written by many processes. The stamp is PostgreSQL's MVCC snapshot (``pg_current_snapshot()``: it moves when any transaction that
 wrote commits or begins writing; concurrent requests share one read) and the moderation filter's
 generation; a home page adds the viewer's stored timeline entries (read from Redis or Cassandra
 for every request) and the feed's celebrity set. What lives outside PostgreSQL, or is

@@ -162,6 +162,11 @@ async def account_statuses(
             tagged=tagged,
         )
 
+    if views.pages is not None and views.pages.versions is not None:
+        # production keeps home pages only: an account's pages are read by many viewers, each rarely
+        # twice, and a page that is not found kept costs two more round trips there (the stamp and
+        # the viewer's versions) where embedded mode's stamp costs none
+        return await _render(request, views, await timeline(), viewer, "account")
     return await _kept_or_rendered(
         request, views, ("account", target, viewer, page, options), timeline, viewer, "account"
     )
