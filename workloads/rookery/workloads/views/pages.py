@@ -20,16 +20,16 @@ the read snapshot the page's inline reads share. The stamp is:
 When any of them moves, every kept page is stale at once.
 
 Production mode (home pages only: api/routes/timelines.py): rows live in PostgreSQL, Cassandra and
-Redis, written by many processes. The stamp is PostgreSQL's MVCC snapshot (``pg_current_snapshot()``: it moves when any transaction that
-wrote commits or begins writing; concurrent requests share one read) and the moderation filter's
-generation; a home page adds the viewer's stored timeline entries (read from Redis or Cassandra
-for every request) and the feed's celebrity set. What lives outside PostgreSQL, or is
-invalidated only after its commit, is checked by version instead: a kept page records the
-EntityCache version of each fragment it was joined from (statuses, their originals, accounts) and
-of the viewer's cached relations (Cassandra) and filters, each read before what it covers was
-loaded, and is served only while one MGET (shared by concurrent requests) answers the same
-versions. Every writer invalidates those keys after its commit, so a page made from an old
-fragment stops matching when the invalidation lands.
+Redis, written by many processes. The stamp is PostgreSQL's MVCC snapshot
+(``pg_current_snapshot()``: it moves when any transaction that wrote commits or begins writing;
+concurrent requests share one read), the moderation filter's generation, the viewer's stored
+timeline entries (read from Redis or Cassandra for every request) and the feed's celebrity set.
+What lives outside PostgreSQL, or is invalidated only after its commit, is checked by version
+instead: a kept page records the EntityCache version of each fragment it was joined from
+(statuses, their originals, accounts) and of the viewer's cached relations (Cassandra) and
+filters, each read before what it covers was loaded, and is served only while one MGET (shared by
+concurrent requests) answers the same versions. Every writer invalidates those keys after its
+commit, so a page made from an old fragment stops matching when the invalidation lands.
 """
 
 from __future__ import annotations
