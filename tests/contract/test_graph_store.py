@@ -216,6 +216,9 @@ async def test_subscribers_are_the_followers_who_asked_to_be_notified(graph: Gra
     await store.block(author, blocked)  # a block ends the follow and its subscription
     await store.unfollow(quiet, author)
     assert await store.subscriber_ids(author) == []
+    await store.follow(Follow(quiet, author))  # followed again, without notifications
+    await store.follow(Follow(loud, author, notify=True))
+    assert await store.subscriber_ids(author) == [loud]
 
 
 async def test_viewer_relations_follow_every_change(graph: Graph) -> None:
