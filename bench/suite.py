@@ -169,13 +169,24 @@ def rss_mib(pid: int | None) -> float | None:
 memory: dict[str, dict[str, float | None]] = {}
 
 
-def drained_s(pid: int | None, idle_share: float = 0.05, step_s: float = 0.5, limit_s: float = 180) -> float:
-    """Seconds until the process uses under ``idle_share`` of a core over a ``step_s`` step: how
-    long the background work a burst of writes left behind (fan-out, moderation, streaming,
-    notifications, trends) kept it busy after the burst."""
+def drained_s(
+    pid: int | None,
+    idle_share: float = 0.05,
+    step_s: float = 0.5,
+    limit_s: float = 180,
+    settled_share: float = 0.3,
+    settle_steps: int = 4,
+) -> float:
+    """Seconds until the process uses under ``idle_share`` of a core over a ``step_s`` step, or has
+    settled at its own idle level: ``settle_steps`` steps in a row each under ``settled_share`` of a
+    core and within ``idle_share`` of each other (a production process's consumers poll Kafka every
+    100 ms, which on some machines alone takes more than ``idle_share``; work left behind runs at a
+    core, or moves). How long the background work a burst of writes left behind (fan-out,
+    moderation, streaming, notifications, trends) kept it busy after the burst."""
     if pid is None:
         return 0.0
     started = time.monotonic()
+    recent: list[float] = []
     while time.monotonic() - started < limit_s:
         try:
             before = common.cpu_seconds(pid)
@@ -183,8 +194,12 @@ def drained_s(pid: int | None, idle_share: float = 0.05, step_s: float = 0.5, li
             after = common.cpu_seconds(pid)
         except (OSError, ValueError, IndexError):  # gone: nothing left to wait for
             after = before = 0.0
-        if after - before < idle_share * step_s:
+        share = (after - before) / step_s
+        if share < idle_share:
             return max(0.0, time.monotonic() - started - step_s)
+        recent = [*recent, share][-settle_steps:]
+        if len(recent) == settle_steps and max(recent) < settled_share and max(recent) - min(recent) < idle_share:
+            return max(0.0, time.monotonic() - started - settle_steps * step_s)
     return limit_s
 
 
