@@ -46,8 +46,8 @@ async def test_caches_count_hits_and_misses_by_name(api: Api) -> None:
         assert await home_ids(api, alice) == [status["id"]]
         assert (await api.client.get(f"/api/v1/accounts/{alice.id}", headers=alice.headers)).status_code == 200
     moved = deltas(readers, before)
-    if api.settings.redis_url:
-        assert moved["statuses misses"] >= 1 and moved["statuses hits"] >= 2, moved
+    if api.settings.redis_url:  # the second read: the page kept, or (a write moved its stamp) its cached fragments
+        assert moved["statuses misses"] >= 1 and (moved["statuses hits"] >= 2 or moved["page hits"] >= 1), moved
     else:  # embedded: the second read of the page is the whole page kept (views/pages.py)
         assert moved["statuses misses"] >= 1 and moved["page misses"] >= 1 and moved["page hits"] >= 1, moved
     assert moved["accounts misses"] >= 1 and moved["accounts hits"] >= 1, moved

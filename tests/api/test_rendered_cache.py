@@ -67,7 +67,12 @@ async def assert_cached_equal_fresh(api: Api, author: User, viewers: list[User],
     for viewer in viewers:
         for path, context in pages:
             await _get(api, path, viewer)  # the first read may fill the cache; the second is served from it
-            cached = await _get(api, path, viewer)
+            kept_here = kept is not None and (kept.versions is None or context == "home")
+            for _ in range(3):  # production: any write to the PostgreSQL server (another test's too) moves the stamp
+                served = kept.hits if kept is not None else 0
+                cached = await _get(api, path, viewer)
+                if not kept_here or kept is None or kept.hits > served:
+                    break
             ids = await fresh_ids(api, context, author, viewer)
             fresh = await fresh_views(api).render(ids, viewer.account_id, context=context)
             assert cached == fresh, f"after {what}: {path} as {viewer.username}"
