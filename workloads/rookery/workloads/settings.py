@@ -210,9 +210,9 @@ class Settings(BaseSettings):
     page_cache_mib: int = Field(
         32,
         ge=0,
-        description="MiB of whole rendered home and account pages each process keeps until anything they"
-        " were made from may have changed (views/pages.py; production: with a Redis entity cache); 0 keeps"
-        " none.",
+        description="MiB of whole rendered pages each process keeps until anything they were made from may"
+        " have changed (views/pages.py): home and account pages in embedded mode, home pages in production"
+        " (with a Redis entity cache); 0 keeps none.",
     )
 
     # --- topology split: the gateway routes each path to its role (README "Topology split") -----
