@@ -52,7 +52,8 @@ def test_polls(users: dict[str, Mastodon]) -> None:
     with pytest.raises(MastodonNotFoundError):
         cy.poll(private.poll.id)
 
-    quick = ana.status_post("quick", poll=ana.make_poll(["a", "b"], expires_in=1))
+    # long enough for the vote below to land first on a slow machine (1 s was not), short enough to wait out
+    quick = ana.status_post("quick", poll=ana.make_poll(["a", "b"], expires_in=4))
     ben.poll_vote(quick.poll.id, 1)
     eventually(lambda: cy.poll(quick.poll.id).expired)
     with pytest.raises(MastodonAPIError):
