@@ -194,11 +194,13 @@ async def _delete_tenant_topics(bootstrap: str, tenants: set[str]) -> int:
         await admin.close()
 
 
-@pytest.fixture(autouse=True)
-def _stack_for_marked_tests(request: pytest.FixtureRequest) -> None:
-    """A test marked ``needs(...)`` fails, naming the server and its log, when that server did not come up."""
-    needs = needs_of(request.node)
-    stack = request.config.stash.get(STACK_KEY, None)
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``needs(...)`` fails, naming the server and its log, when that server did not
+    come up: before any of its fixtures is set up (a module fixture using the server would
+    otherwise fail first, with a connection error that hides why)."""
+    needs = needs_of(item)
+    stack = item.config.stash.get(STACK_KEY, None)
     if needs and stack is not None:
         broken = sorted(needs & stack.failed.keys())
         if broken:

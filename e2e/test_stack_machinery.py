@@ -157,6 +157,26 @@ def test_a_busy_port_is_refused_before_starting(tmp_path: pathlib.Path) -> None:
             toy.start(ctx)
 
 
+def test_ha_hosts_made_at_once_share_one_bridge() -> None:
+    """The HA services start in parallel threads, each making its members' namespaces and so the
+    bridge: the first one's add must not fail the others (CI lost cassandra-ha to "File exists")."""
+    import concurrent.futures
+    import subprocess
+
+    from e2e.stack import netns
+
+    name, gateway = "rkhatest0", "10.252.99.1/24"  # beside the real bridge, on a subnet of its own
+    subprocess.run(["ip", "link", "del", name], capture_output=True, check=False)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            for made in [pool.submit(netns.ensure_bridge, name, gateway) for _ in range(8)]:
+                made.result()
+        shown = subprocess.run(["ip", "-o", "addr", "show", "dev", name], capture_output=True, text=True, check=True)
+        assert gateway in shown.stdout
+    finally:
+        subprocess.run(["ip", "link", "del", name], capture_output=True, check=False)
+
+
 def test_stop_leaves_no_process_and_no_port(tmp_path: pathlib.Path) -> None:
     ctx = StackContext(cache_dir=tmp_path, state_dir=tmp_path / "stack")
     toy = PythonHttpServer(free_port())
@@ -204,8 +224,13 @@ def test_kafka(stack_env):
     assert stack_env["ROOKERY_KAFKA_URL"] == stack_env["ROOKERY_REDIS_URL"] == "x"
     assert "ROOKERY_KAFKA_URL" not in os.environ
 
+@pytest.fixture(scope="module")
+def cassandra_session():  # set up before any function-scoped fixture: it must not hide a broken stack
+    if os.environ.get("BREAK_CASSANDRA"):
+        raise ConnectionError("a module fixture ran against a server that never came up")
+
 @pytest.mark.needs("cassandra")
-def test_cassandra():
+def test_cassandra(cassandra_session):
     pass
 
 @pytest.mark.needs("keycloak")
@@ -260,6 +285,7 @@ def test_plugin_fails_only_the_tests_whose_server_broke(
     result, calls = run_plugin(pytester, monkeypatch, "not deselected", BREAK_CASSANDRA="1")
     result.assert_outcomes(passed=2, errors=1, deselected=1)
     result.stdout.fnmatch_lines(["*cassandra: not healthy after 240s (log: /tmp/cassandra.log)*"])
+    result.stdout.no_fnmatch_line("*a module fixture ran*")
     # what did start is still stopped at the end (the broken server was already stopped by the stack)
     assert calls.read_text().splitlines()[-1] == '["down", ["kafka"]]'
 

@@ -18,12 +18,15 @@ import ipaddress
 import pwd
 import shutil
 import subprocess
+import threading
 
 from e2e.stack.service import StackError
 
 BRIDGE = "rkha0"
 SUBNET = ipaddress.ip_network("10.251.0.0/24")
 GATEWAY = "10.251.0.1"
+# the HA services start in parallel threads, each making its members' hosts: one makes the bridge
+_BRIDGE_LOCK = threading.Lock()
 
 
 def _ip(*args: str, check: bool = True, netns: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -44,12 +47,18 @@ def _iptables(netns: str, *args: str, check: bool = True) -> subprocess.Complete
     return done
 
 
-def ensure_bridge() -> None:
-    """The bridge with the gateway address, up (idempotent; root needed)."""
-    if _ip("link", "show", BRIDGE, check=False).returncode != 0:
-        _ip("link", "add", BRIDGE, "type", "bridge")
-    _ip("addr", "replace", f"{GATEWAY}/{SUBNET.prefixlen}", "dev", BRIDGE)
-    _ip("link", "set", BRIDGE, "up")
+def ensure_bridge(name: str = BRIDGE, gateway: str = f"{GATEWAY}/{SUBNET.prefixlen}") -> None:
+    """The bridge with the gateway address, up (idempotent; root needed).
+
+    Another process (a second stack command) may add it between our look and our add: an add that
+    fails is fine when the bridge is there afterwards."""
+    with _BRIDGE_LOCK:
+        if _ip("link", "show", name, check=False).returncode != 0:
+            added = _ip("link", "add", name, "type", "bridge", check=False)
+            if added.returncode != 0 and _ip("link", "show", name, check=False).returncode != 0:
+                raise StackError("netns", f"ip link add {name} type bridge: {added.stderr.strip()}")
+        _ip("addr", "replace", gateway, "dev", name)
+        _ip("link", "set", name, "up")
 
 
 @dataclasses.dataclass(frozen=True)
