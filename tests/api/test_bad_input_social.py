@@ -30,6 +30,8 @@ async def assert_unchanged(api: Api, user: User) -> None:
         ({"status": "hi", "media_ids": ["12345"]}, 422),
         ({"status": "hi", "media_ids": ["abc"]}, 422),
         ({"status": "hi", "language": "not a language code"}, 422),
+        ({"status": "a\x00b"}, 422),  # PostgreSQL stores no NUL in text
+        ({"status": "hi", "spoiler_text": "\x00"}, 422),
     ],
 )
 async def test_rejected_posts_change_nothing(api: Api, body: dict, status: int) -> None:  # type: ignore[type-arg]
