@@ -145,6 +145,10 @@ async def test_update_credentials_form_json_and_multipart(api: Api) -> None:
         {"locked": "maybe"},
         {"source[privacy]": "secret"},
         {f"fields_attributes[{i}][name]": f"n{i}" for i in range(5)},
+        # PostgreSQL stores no NUL in text (a field's was a 500 in production, stored in embedded mode)
+        {"display_name": "a\x00"},
+        {"fields_attributes[0][name]": "a\x00", "fields_attributes[0][value]": "b"},
+        {"fields_attributes[0][name]": "a", "fields_attributes[0][value]": "\x00"},
     ],
 )
 async def test_update_credentials_rejects_bad_values_and_keeps_state(

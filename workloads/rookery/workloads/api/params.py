@@ -58,7 +58,7 @@ def _insert(target: dict[str, Any], key: str, value: Any) -> None:
         node = child
 
 
-def _no_nul(name: str, text: str) -> str:
+def no_nul(name: str, text: str) -> str:
     """PostgreSQL stores no NUL in text (the write fails) and no client means one: refused the
     same way in both modes, before anything is written."""
     if "\x00" in text:
@@ -83,7 +83,7 @@ class Params:
             return default
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise Unprocessable(f"{name} must be a string")
-        text = _no_nul(name, str(value))
+        text = no_nul(name, str(value))
         if max_length is not None and len(text) > max_length:
             raise Unprocessable(f"{name} is too long (maximum is {max_length} characters)")
         return text
@@ -136,7 +136,7 @@ class Params:
         items = value if isinstance(value, list) else [value]
         if any(isinstance(item, bool) or not isinstance(item, str | int) for item in items):
             raise Unprocessable(f"{name} must be a list of strings")
-        return [_no_nul(name, str(item)) for item in items]
+        return [no_nul(name, str(item)) for item in items]
 
     def objects(self, name: str) -> list[dict[str, Any]]:
         """Rails nested attributes: ``name[0][k]=v`` (form) or a JSON list / object of objects."""
