@@ -58,12 +58,24 @@ def _insert(target: dict[str, Any], key: str, value: Any) -> None:
         node = child
 
 
-def no_nul(name: str, text: str) -> str:
-    """PostgreSQL stores no NUL in text (the write fails) and no client means one: refused the
-    same way in both modes, before anything is written."""
-    if "\x00" in text:
-        raise Unprocessable(f"{name} must not contain NUL characters")
-    return text
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _refusing_nul(data: dict[str, Any], files: dict[str, UploadFile] | None = None) -> Params:
+    """PostgreSQL stores no NUL in text (the write fails: a 500) and no client means one: every
+    parameter, at any depth, is refused with one in both modes, before anything reads it (an
+    uploaded file's bytes are not parameters)."""
+    for name, value in data.items():
+        if _has_nul(name) or _has_nul(value):
+            raise Unprocessable(f"{name.replace(chr(0), '')} must not contain NUL characters")
+    return Params(data, files)
 
 
 class Params:
@@ -83,7 +95,7 @@ class Params:
             return default
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise Unprocessable(f"{name} must be a string")
-        text = no_nul(name, str(value))
+        text = str(value)
         if max_length is not None and len(text) > max_length:
             raise Unprocessable(f"{name} is too long (maximum is {max_length} characters)")
         return text
@@ -136,7 +148,7 @@ class Params:
         items = value if isinstance(value, list) else [value]
         if any(isinstance(item, bool) or not isinstance(item, str | int) for item in items):
             raise Unprocessable(f"{name} must be a list of strings")
-        return [no_nul(name, str(item)) for item in items]
+        return [str(item) for item in items]
 
     def objects(self, name: str) -> list[dict[str, Any]]:
         """Rails nested attributes: ``name[0][k]=v`` (form) or a JSON list / object of objects."""
@@ -170,7 +182,7 @@ async def read_params(request: Request) -> Params:
     # HTTP/1.1: a request with neither header has no body (RFC 9112 6.3), so nothing to receive
     body = await request.body() if framed else b""
     if not body and content_type != "multipart/form-data":
-        return Params(data)
+        return _refusing_nul(data) if data else Params(data)
     if content_type == "application/json" or content_type.endswith("+json"):
         try:
             parsed = orjson.loads(body)
@@ -191,4 +203,4 @@ async def read_params(request: Request) -> Params:
                 _insert(data, key, item)
     else:
         raise ApiError(415, f"Unsupported content type: {content_type or 'none'}")
-    return Params(data, files)
+    return _refusing_nul(data, files)

@@ -27,7 +27,7 @@ from rookery.workloads.api.deps import (
     require_user,
 )
 from rookery.workloads.api.errors import ApiError, Forbidden, NotFound, Unprocessable
-from rookery.workloads.api.params import Params, no_nul, read_params
+from rookery.workloads.api.params import Params, read_params
 from rookery.workloads.api.responses import JsonResponse, Response
 from rookery.workloads.domain.accounts import (
     InvalidAccount,
@@ -119,7 +119,6 @@ def _profile_changes(params: Params) -> ProfileChanges:
             name, value = row.get("name", ""), row.get("value", "")
             if not isinstance(name, str) or not isinstance(value, str):
                 raise Unprocessable("fields_attributes names and values must be strings")
-            name, value = no_nul("fields_attributes", name), no_nul("fields_attributes", value)
             collected.append(ProfileField(name.strip(), value.strip()))
         fields = tuple(collected)
     source = params.raw("source")
