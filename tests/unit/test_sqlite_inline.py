@@ -84,6 +84,35 @@ async def test_reads_of_one_batch_share_a_snapshot_and_later_ones_see_every_awai
     await db.close()
 
 
+async def test_data_version_is_the_batchs_and_moves_with_a_commit_seen_by_the_next(tmp_path: pathlib.Path) -> None:
+    """Asked once per batch (kept): it is the snapshot's, so a commit meanwhile moves it for the
+    next batch only, together with what the reads see; without a loop every call asks again."""
+    db, reader = await reader_over(tmp_path)
+    other = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    version, before = reader.data_version(), _count(reader)
+    other.execute("INSERT INTO t (n, hidden) VALUES (-1, 0)")
+    assert (reader.data_version(), _count(reader)) == (version, before)  # this batch's snapshot
+    await asyncio.sleep(0)
+    moved = reader.data_version()
+    assert moved != version and _count(reader) == before + 1
+    await db.execute("INSERT INTO t (n, hidden) VALUES (-2, 0)")  # the writer's commit, awaited
+    assert reader.data_version() not in (version, moved) and _count(reader) == before + 2
+    other.close()
+    reader.close()
+    await db.close()
+
+    def unlooped() -> None:
+        plain = InlineReader(db)
+        again = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+        first = plain.data_version()
+        again.execute("INSERT INTO t (n, hidden) VALUES (-3, 0)")
+        assert plain.data_version() != first
+        again.close()
+        plain.close()
+
+    await asyncio.to_thread(unlooped)
+
+
 def test_without_a_running_loop_each_read_is_its_own(tmp_path: pathlib.Path) -> None:
     async def opened() -> tuple[Database, InlineReader]:
         db, reader = await reader_over(tmp_path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -86,6 +87,7 @@ class AccountsService:
         self.entities = entities
         self.passwords = passwords
         self.local_domain = local_domain.lower()
+        self._active_since: tuple[int, tuple[dt.date, dt.date]] | None = None  # (UTC day, usage's dates)
         # a valid hash to verify against when the login is unknown, so timing does not reveal it
         self._dummy_hash: str | None = None
         # told when an account is suspended or reinstated (the token validator, other replicas)
@@ -192,10 +194,12 @@ class AccountsService:
     async def usage(self, today: dt.date | None = None) -> AccountUsage:
         """The instance's numbers (user_count, status_count, active_month; NodeInfo's usage):
         active means posted in the last 4 weeks (half year), as last_status_at records it."""
-        day = today or dt.datetime.now(dt.UTC).date()
-        return await self.repo.usage(
-            day - dt.timedelta(days=ACTIVE_MONTH_DAYS), day - dt.timedelta(days=ACTIVE_HALFYEAR_DAYS)
-        )
+        if today is not None:
+            return await self.repo.usage(*_active_since(today))
+        epoch_day = int(time.time() // 86400)  # read on every /api/v1/instance: the dates once a day
+        if self._active_since is None or self._active_since[0] != epoch_day:
+            self._active_since = (epoch_day, _active_since(dt.datetime.now(dt.UTC).date()))
+        return await self.repo.usage(*self._active_since[1])
 
     async def search(self, query: str, limit: int = 40, offset: int = 0) -> list[Account]:
         return await self.repo.search(query, limit=max(1, min(limit, 80)), offset=max(0, offset))
@@ -268,3 +272,8 @@ class AccountsService:
         """Move the Mastodon counters by deltas (never below zero). Call outside open transactions."""
         await self.repo.adjust_counts(account_id, followers, following, statuses, last_status_at)
         await self.entities.invalidate([account_key(account_id)])
+
+
+def _active_since(day: dt.date) -> tuple[dt.date, dt.date]:
+    """Since when an account that posted counts as active this month and this half year, on ``day``."""
+    return day - dt.timedelta(days=ACTIVE_MONTH_DAYS), day - dt.timedelta(days=ACTIVE_HALFYEAR_DAYS)

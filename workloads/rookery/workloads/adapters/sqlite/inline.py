@@ -36,6 +36,7 @@ class InlineReader:
         self.db = db
         self._conn: sqlite3.Connection | None = None
         self._snapshot_loop: asyncio.AbstractEventLoop | None = None  # whose batch the open read is
+        self._version: int | None = None  # the open read's data_version, once asked
 
     def _connection(self) -> sqlite3.Connection:
         conn = self._conn if self._conn is not None else self._open()
@@ -65,6 +66,7 @@ class InlineReader:
         """End the open read transaction, if any (the next read begins a new one). Ending early is
         always safe: a stale end scheduled on a loop that stopped only makes a later read fresher."""
         self._snapshot_loop = None
+        self._version = None
         if self._conn is not None and self._conn.in_transaction:  # an interrupted read may have ended it
             self._conn.execute("COMMIT")
 
@@ -101,11 +103,21 @@ class InlineReader:
     def data_version(self) -> int:
         """SQLite's ``PRAGMA data_version`` on this connection: it changes whenever another
         connection (the writer, another process) has committed since the last call. A result
-        computed after reading it is current until it changes (cache keys of whole-table reads)."""
-        return int(self._connection().execute("PRAGMA data_version").fetchone()[0])
+        computed after reading it is current until it changes (cache keys of whole-table reads).
+
+        Asked once per batch: within a read transaction it cannot change (the snapshot is the one
+        the first read of the batch took), so every request of the batch shares the answer."""
+        conn = self._connection()
+        if self._version is not None:
+            return self._version
+        version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+        if self._snapshot_loop is not None:  # a batch's snapshot (no loop: each statement its own)
+            self._version = version
+        return version
 
     def close(self) -> None:
         self._snapshot_loop = None
+        self._version = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None

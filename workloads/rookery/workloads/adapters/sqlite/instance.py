@@ -14,11 +14,16 @@ class SqliteInstanceContentStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.reader = db.inline
+        self._rules: tuple[int, list[Rule]] | None = None  # (data_version read before them, the rules)
 
     async def rules(self) -> list[Rule]:
-        # a few rows, read on every /api/v1/instance: inline (no hand-off to the writer's thread)
-        rows = self.reader.fetchall("SELECT id, text, hint, position FROM instance_rules ORDER BY position, id")
-        return [Rule(row["id"], row["text"], row["hint"], row["position"]) for row in rows]
+        # a few rows, read on every /api/v1/instance: kept until anything is committed, then read
+        # again inline (no hand-off to the writer's thread)
+        version = self.reader.data_version()
+        if self._rules is None or self._rules[0] != version:
+            rows = self.reader.fetchall("SELECT id, text, hint, position FROM instance_rules ORDER BY position, id")
+            self._rules = (version, [Rule(row["id"], row["text"], row["hint"], row["position"]) for row in rows])
+        return list(self._rules[1])
 
     async def add_rule(self, rule: Rule) -> None:
         await self.db.execute(
