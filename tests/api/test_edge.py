@@ -6,10 +6,12 @@ import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
-from api_support import Api
+from api_support import NOT_SPLIT, Api
 
 from e2e.forms import grant, signup
+from rookery.workloads.api.app import RookeryApi
 
 
 async def test_request_ids_are_echoed_or_generated(api: Api) -> None:
@@ -269,3 +271,37 @@ async def test_the_edge_store_down_answers_503_before_and_never_500_after(
         monkeypatch.undo()
         statuses = await api.client.get(f"/api/v1/accounts/{alice.id}/statuses", headers=alice.headers)
         assert [s["content"] for s in statuses.json()] == ["<p>three</p>", "<p>two</p>"]
+
+
+@pytest.mark.parametrize("api_mode", NOT_SPLIT, indirect=True)  # the app's own stack, in process
+async def test_an_unexpected_error_is_a_json_500_on_the_fast_path_and_the_routers(api: Api) -> None:
+    """FastAPI's layers that cannot act here are left out (no telemetry configured, no app-wide body
+    limit), and the server-error layer still answers whatever a route raises, on either path."""
+    stack, layers = api.app.build_middleware_stack(), []
+    while stack is not None:
+        layers.append(type(stack).__name__)
+        stack = getattr(stack, "app", None)
+    assert layers[0] == "ServerErrorMiddleware" and "Gateway" in layers and "FastPath" in layers
+    assert not {"ExceptionTelemetryMiddleware", "AppBodyLimitMiddleware"} & set(layers)
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("a bug")
+
+    content = api.container.accounts.instance
+    assert content is not None
+    api.container.accounts.service.usage = broken  # type: ignore[method-assign]
+    content.rules = broken  # type: ignore[method-assign]
+    transport = httpx.ASGITransport(app=api.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        for path in ("/api/v1/instance", "/api/v1/instance/rules"):  # the fast path, a FastAPI route
+            response = await client.get(path)
+            assert (response.status_code, response.json()) == (500, {"error": "Internal server error"}), path
+
+
+def test_fastapis_layers_stay_when_its_telemetry_is_configured() -> None:
+    configured = RookeryApi(telemetry=None)
+    layers, stack = [], configured.build_middleware_stack()
+    while stack is not None:
+        layers.append(type(stack).__name__)
+        stack = getattr(stack, "app", None)
+    assert {"ExceptionTelemetryMiddleware", "AppBodyLimitMiddleware"} <= set(layers)
