@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from render_support import monolith, shard, tenant
 
-from rookery.operator.render.common import CONFIG_HASH_ANNOTATION, ShardInfo, Tenant
+from rookery.operator.render.common import CONFIG_HASH_ANNOTATION, Shard, ShardInfo, Tenant
 from rookery.operator.render.configmaps import config_hash, tenant_config_map
-from rookery.operator.render.deployments import tenant_deployments
+from rookery.operator.render.deployments import shard_deployment, tenant_deployments
 
 
 def test_config_map_carries_settings_shards_and_models() -> None:
@@ -31,15 +31,31 @@ def test_config_map_carries_settings_shards_and_models() -> None:
     assert data["ROOKERY_MODEL_ENDPOINT_MODERATION"] == "http://mod.social.svc"
 
 
+def _template_hashes(t: Tenant) -> dict[str, str]:
+    deployments = [*tenant_deployments(t), shard_deployment(Shard(shard().owner, shard().spec, t))]
+    return {
+        d["metadata"]["name"]: d["spec"]["template"]["metadata"]["annotations"][CONFIG_HASH_ANNOTATION]
+        for d in deployments
+    }
+
+
 def test_a_config_change_changes_the_pod_template_hash() -> None:
     before, after = tenant(), tenant(settings={"INSTANCE_TITLE": "Nest"})
     assert config_hash(before) != config_hash(after)
-    hashes = {
-        d["spec"]["template"]["metadata"]["annotations"][CONFIG_HASH_ANNOTATION]
-        for d in tenant_deployments(after)
-    }
-    assert hashes == {config_hash(after)}
-    assert config_hash(tenant()) == config_hash(before)  # deterministic
+    old, new = _template_hashes(before), _template_hashes(after)
+    assert len(old) > 10 and all(new[name] != old[name] for name in old)  # every Deployment rolls
+    assert _template_hashes(tenant()) == old  # deterministic
+
+
+def test_a_rate_limit_change_rolls_only_the_pods_serving_the_public_api() -> None:
+    """Rate limits are drawn at the public edge (the split gateway, the monolith's pods): the
+    roles, the workers and the shards' fan-out workers keep their pods."""
+    for make, public in ((tenant, "birdhouse-gateway"), (monolith, "tiny-platform")):
+        before = make()
+        limits = before.spec.rateLimits.model_copy(update={"perIp": before.spec.rateLimits.perIp + 1})
+        after = Tenant(before.owner, before.spec.model_copy(update={"rateLimits": limits}))
+        old, new = _template_hashes(before), _template_hashes(after)
+        assert {name for name in old if new[name] != old[name]} == {public}, make
 
 
 def test_a_monolith_routes_nothing_and_names_its_keyspace_after_the_tenant() -> None:

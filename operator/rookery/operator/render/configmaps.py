@@ -52,9 +52,20 @@ def settings(tenant: Tenant) -> dict[str, str]:
     return data
 
 
-def config_hash(tenant: Tenant) -> str:
-    """Changes whenever a setting does; stamped on pod templates so Deployments roll."""
-    return content_hash(settings(tenant))[:16]
+# Read only where the public API is served (the monolith's pods, or the split gateway's): the rate
+# limits are drawn there (a role trusts the gateway's decision; its probes are unmetered), and only
+# the gateway routes to the roles. A change to one of these rolls those pods alone.
+PUBLIC_EDGE_ONLY = ("ROOKERY_RATE_LIMIT", "ROOKERY_ROLE_URL_")
+
+
+def config_hash(tenant: Tenant, *, public_edge: bool = True) -> str:
+    """Changes whenever a setting the pods read does; stamped on pod templates so Deployments roll.
+    ``public_edge=False``: for pods that do not serve the public API (the split roles, the workers),
+    which read none of ``PUBLIC_EDGE_ONLY`` and need not restart when only those change."""
+    data = settings(tenant)
+    if not public_edge:
+        data = {key: value for key, value in data.items() if not key.startswith(PUBLIC_EDGE_ONLY)}
+    return content_hash(data)[:16]
 
 
 def tenant_config_map(tenant: Tenant) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from rookery.operator.render.common import (
     content_hash,
     labels,
     metadata,
+    public_component,
     selector,
 )
 from rookery.operator.render.configmaps import config_hash, config_map_name
@@ -49,8 +50,9 @@ def component_deployment(tenant: Tenant, comp: Component, hash_: str) -> dict[st
 
 
 def tenant_deployments(tenant: Tenant) -> list[dict[str, Any]]:
-    hash_ = config_hash(tenant)
-    return [component_deployment(tenant, comp, hash_) for comp in components(tenant)]
+    public = public_component(tenant)
+    edge, inner = config_hash(tenant), config_hash(tenant, public_edge=False)
+    return [component_deployment(tenant, comp, edge if comp.name == public else inner) for comp in components(tenant)]
 
 
 def shard_env(shard: Shard) -> list[dict[str, Any]]:
@@ -73,7 +75,7 @@ def shard_env(shard: Shard) -> list[dict[str, Any]]:
 def shard_deployment(shard: Shard) -> dict[str, Any]:
     tenant, component = shard.tenant, f"fanout-{shard.name}"
     env = shard_env(shard)
-    hash_ = content_hash([config_hash(tenant), env])[:16]
+    hash_ = content_hash([config_hash(tenant, public_edge=False), env])[:16]
     template = pod_template(
         labels={**labels(tenant.name, component), "rookery.dev/feed-shard": shard.name},
         spec=tenant.spec,
