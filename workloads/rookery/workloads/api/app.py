@@ -48,6 +48,8 @@ class RookeryApi(FastAPI):
     marked) and the app-wide body limit (none is set: the gateway enforces Rookery's own).
     Together ~4% of a kept page's CPU on `rookery up` (bench/results/floor.md)."""
 
+    container: Container  # what the routes read (api/deps.py's ``container``), set by ``base_app``
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.telemetry_off = kwargs.get("telemetry") is not None and not any(kwargs["telemetry"].values())
@@ -87,7 +89,7 @@ def _inert_layers(telemetry_off: bool, no_body_limit: bool) -> tuple[type, ...]:
     return tuple(inert)
 
 
-def base_app(container: Container, *, on_close: Sequence[Callable[[], Awaitable[None]]] = ()) -> FastAPI:
+def base_app(container: Container, *, on_close: Sequence[Callable[[], Awaitable[None]]] = ()) -> RookeryApi:
     """What every serving app starts from: the container's lifespan (``on_close`` runs first at
     shutdown), JSON error handlers, /healthz."""
 
@@ -109,7 +111,7 @@ def base_app(container: Container, *, on_close: Sequence[Callable[[], Awaitable[
         lifespan=lifespan,
         telemetry=_telemetry(),
     )
-    app.state.container = container
+    app.container = container
     install_error_handlers(app)
 
     @app.get("/healthz", include_in_schema=False)
@@ -119,7 +121,7 @@ def base_app(container: Container, *, on_close: Sequence[Callable[[], Awaitable[
     return app
 
 
-def create_app(container: Container, serve: Collection[str] | None = None) -> FastAPI:
+def create_app(container: Container, serve: Collection[str] | None = None) -> RookeryApi:
     """The API app of this process: every role it built, or with ``serve`` only those roles' routes
     (topology split: a role's process; the gateway routes the rest elsewhere)."""
     app = base_app(container)

@@ -107,7 +107,9 @@ def _role(part: T | None) -> T:
 
 
 def container(connection: HTTPConnection) -> Container:
-    found: Container = connection.app.state.container
+    # the app's own attribute (api/app.py's RookeryApi): through ``app.state`` each lookup was a failed
+    # attribute lookup and then Starlette's ``__getattr__``, ~3 µs, asked several times a request
+    found: Container = connection.scope["app"].container
     return found
 
 
