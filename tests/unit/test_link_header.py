@@ -17,7 +17,7 @@ BASE = "https://social.example"
 
 def _request(path: str, query: bytes) -> Request:
     settings = types.SimpleNamespace(base_url=BASE)
-    app = types.SimpleNamespace(state=types.SimpleNamespace(container=types.SimpleNamespace(settings=settings)))
+    app = types.SimpleNamespace(container=types.SimpleNamespace(settings=settings))
     scope = {
         "type": "http",
         "method": "GET",
