@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rookery.workloads.delegation import delegate
 from rookery.workloads.domain.filters import Filter
 from rookery.workloads.ports.edge import EntityCache
 from rookery.workloads.ports.filters import FilterStore
@@ -57,4 +58,4 @@ class NoFiltersCachingStore:
         return await self.inner.filter_of_status(filter_status_id)
 
     def __getattr__(self, name: str) -> Any:  # what the adapter offers beyond the port
-        return getattr(self.inner, name)
+        return delegate(self, self.inner, name)

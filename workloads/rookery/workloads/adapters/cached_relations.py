@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from rookery.workloads.delegation import delegate
 from rookery.workloads.domain.events import OutboxEvents
 from rookery.workloads.domain.graph import Follow, Mute, Relationship, ViewerRelations
 from rookery.workloads.domain.pagination import PageRequest
@@ -202,4 +203,4 @@ class RelationsCachingGraphStore:
         return await self.inner.all_viewer_relations(account_id, limit)
 
     def __getattr__(self, name: str) -> Any:  # what the adapter offers beyond the port
-        return getattr(self.inner, name)
+        return delegate(self, self.inner, name)

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from rookery.workloads.delegation import delegate
 from rookery.workloads.domain import errors
 from rookery.workloads.domain import push as rules
 from rookery.workloads.domain.events import NOTIFICATIONS, Event
@@ -177,7 +178,7 @@ class PublishingNotificationStore:
         self._tenant = tenant
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+        return delegate(self, self._inner, name)
 
     async def add(self, notification: Any) -> bool:
         stored = await self._inner.add(notification)

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from rookery.workloads.delegation import delegate
 from rookery.workloads.domain.accounts import Account
 from rookery.workloads.domain.pagination import PageRequest
 from rookery.workloads.domain.search import AccountDocument, StatusDocument, StatusSearch, TagUse
@@ -178,7 +179,7 @@ class IndexedAccountRepository:
         self._index_port = index
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+        return delegate(self, self._inner, name)
 
     async def _index(self, account: Account) -> None:
         try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Protocol
 
+from rookery.workloads.delegation import delegate
 from rookery.workloads.domain.accounts import Account
 from rookery.workloads.ports.accounts import AccountRepository
 
@@ -30,7 +31,7 @@ class TrackedAccountRepository:
         self._sign_ups = sign_ups
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+        return delegate(self, self._inner, name)
 
     async def create(self, account: Account) -> None:
         await self._inner.create(account)
