@@ -10,15 +10,19 @@ surface of a worker process (`rookery worker NAME`).
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
+import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from fastapi import FastAPI
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Metric, generate_latest
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+from prometheus_client.utils import floatToGoString
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rookery.workloads.metrics import STORE_UP
@@ -27,32 +31,68 @@ if TYPE_CHECKING:
     from rookery.workloads.bootstrap import Container
 
 
-REQUESTS = Counter(
-    "rookery_http_requests_total",
-    "HTTP requests by route template and status.",
-    ["method", "route", "status"],
-)
-DURATION = Histogram(
-    "rookery_http_request_duration_seconds",
-    "HTTP request duration by route template.",
-    ["method", "route"],
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
-)
+DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 READY_TIMEOUT_S = 2.0
 UNMATCHED = "<unmatched>"  # 404s on unknown paths: one label, not one per path
 
 
-class RedMetrics:
-    """Rate, errors and duration per (method, route template); pure ASGI (no BaseHTTPMiddleware).
+class RedSeries:
+    """``rookery_http_requests_total{method,route,status}`` and
+    ``rookery_http_request_duration_seconds{method,route}`` (a histogram), counted in plain dicts
+    by the event loop that serves the requests and handed to Prometheus when it is scraped (a
+    custom collector). Through the client's labelled children each request took three locked
+    increments and a walk of the buckets in Python, ~2 µs of every request here; the series and
+    their values are the same."""
 
-    The labelled children are looked up once per (method, template, status) and kept: the
-    client's ``labels()`` (validation, a lock, a tuple) was a third of what this layer cost per
-    request. The series and their values are the same."""
+    def __init__(self) -> None:
+        self.requests: dict[tuple[str, str, str], int] = {}
+        self.durations: dict[tuple[str, str], list[float]] = {}  # a count per bucket, +Inf's, then the sum
+        self.created: dict[tuple[str, ...], float] = {}
+
+    def observe(self, method: str, template: str, status: int, seconds: float) -> None:
+        key = (method, template, str(status))
+        count = self.requests.get(key)
+        if count is None:
+            self.created[key] = time.time()
+        self.requests[key] = (count or 0) + 1
+        counts = self.durations.get(key[:2])
+        if counts is None:
+            counts = self.durations[key[:2]] = [0] * (len(DURATION_BUCKETS) + 1) + [0.0]
+        counts[bisect.bisect_left(DURATION_BUCKETS, seconds)] += 1  # the first bound it is not above
+        counts[-1] += seconds
+
+    def collect(self) -> Iterator[Metric]:
+        requests = CounterMetricFamily(
+            "rookery_http_requests", "HTTP requests by route template and status.", labels=["method", "route", "status"]
+        )
+        for series, count in list(self.requests.items()):
+            requests.add_metric(list(series), count, created=self.created.get(series))
+        yield requests
+        durations = HistogramMetricFamily(
+            "rookery_http_request_duration_seconds",
+            "HTTP request duration by route template.",
+            labels=["method", "route"],
+        )
+        for route, counts in list(self.durations.items()):
+            cumulative: list[tuple[str, float]] = []
+            running = 0.0
+            for bound, observed in zip((*DURATION_BUCKETS, math.inf), counts, strict=False):  # the sum last
+                running += observed
+                cumulative.append((floatToGoString(bound), running))
+            durations.add_metric(list(route), cumulative, counts[-1])
+        yield durations
+
+
+RED = RedSeries()
+REGISTRY.register(RED)
+
+
+class RedMetrics:
+    """Rate, errors and duration per (method, route template) into ``RED``; pure ASGI (no
+    BaseHTTPMiddleware)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._counters: dict[tuple[str, str, int], Any] = {}
-        self._histograms: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -71,16 +111,9 @@ class RedMetrics:
             await self.app(scope, receive, send_status)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", None) or UNMATCHED
-            method = scope["method"]
-            counter = self._counters.get((method, template, status))
-            if counter is None:
-                counter = self._counters[(method, template, status)] = REQUESTS.labels(method, template, str(status))
-            histogram = self._histograms.get((method, template))
-            if histogram is None:
-                histogram = self._histograms[(method, template)] = DURATION.labels(method, template)
-            counter.inc()
-            histogram.observe(time.perf_counter() - started)
+            RED.observe(
+                scope["method"], getattr(route, "path", None) or UNMATCHED, status, time.perf_counter() - started
+            )
 
 
 Check = Callable[[], Awaitable[Any]]
