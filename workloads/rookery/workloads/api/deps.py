@@ -348,7 +348,7 @@ async def resolve_auth(validator: TokenValidator, token: str | None) -> AuthCont
     if token is None:
         return None
     try:
-        return await validator.validate(token)
+        return validator.kept(token) or await validator.verified(token)  # a known token: no await
     except InvalidToken as exc:
         return exc
 

@@ -418,7 +418,7 @@ _request_counter = itertools.count(1)
 
 def _next_request_id() -> str:
     """32 hex digits: a per-process random prefix and a counter (unique, and cheaper than uuid4)."""
-    return f"{_REQUEST_ID_PREFIX}{next(_request_counter) & 0xFFFFFFFFFFFFFFFF:016x}"
+    return "%s%016x" % (_REQUEST_ID_PREFIX, next(_request_counter) & 0xFFFFFFFFFFFFFFFF)  # noqa: UP031 (an f-string's format spec costs twice as much)
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

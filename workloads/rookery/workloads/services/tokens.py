@@ -180,17 +180,26 @@ class TokenValidator:
 
     # -- validation ----------------------------------------------------------------------------
 
-    async def validate(self, token: str) -> AuthContext:
+    def kept(self, token: str) -> AuthContext | None:
+        """A token validated before, without awaiting anything: its context while it is still good
+        (InvalidToken once it expired or was revoked, AccountDisabled while its account is
+        suspended); None when it is not kept (``validate`` verifies it)."""
         cached = self._cache.get(token)
         count_lookup("tokens", "memory", hit=cached is not None)
-        now = time.time()
-        if cached is not None:
-            if cached.expires_at + self.leeway_s > now and cached.token_id not in self._revoked:
-                if cached.account_id in self._suspended:
-                    raise AccountDisabled("account suspended")
-                return cached
-            self._cache.pop(token, None)
-            raise InvalidToken("token expired or revoked")
+        if cached is None:
+            return None
+        if cached.expires_at + self.leeway_s > time.time() and cached.token_id not in self._revoked:
+            if cached.account_id in self._suspended:
+                raise AccountDisabled("account suspended")
+            return cached
+        self._cache.pop(token, None)
+        raise InvalidToken("token expired or revoked")
+
+    async def validate(self, token: str) -> AuthContext:
+        return self.kept(token) or await self.verified(token)
+
+    async def verified(self, token: str) -> AuthContext:
+        """A token not kept: verified (signature, issuer, expiry, revocation, the account), then kept."""
         context = await self._verify(token)
         if context.token_id in self._revoked:
             raise InvalidToken("token revoked")
